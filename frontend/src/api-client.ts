@@ -1,0 +1,162 @@
+import type {
+  AuthResponse,
+  Chat,
+  ChatList,
+  ChatWithMessages,
+  ErrorBody,
+  ErrorCode,
+  SendMessageResponse,
+  User,
+} from "@chat/contracts";
+
+/** Codes the API answers with, plus the one the browser raises when the request never got an answer. */
+export type ApiErrorCode = ErrorCode | "NETWORK_FAILED";
+
+/** A failed API call: the `{error:{code,message}}` body turned into an error with a stable code. */
+export class ApiError extends Error {
+  override readonly name = "ApiError";
+  readonly code: ApiErrorCode;
+  /** HTTP status; 0 when the request failed before an answer arrived. */
+  readonly status: number;
+  readonly details?: Array<{ path: string; message: string }>;
+
+  constructor(
+    code: ApiErrorCode,
+    message: string,
+    status: number,
+    details?: Array<{ path: string; message: string }>,
+  ) {
+    super(message);
+    this.code = code;
+    this.status = status;
+    this.details = details;
+  }
+
+  static isInstance(error: unknown): error is ApiError {
+    return error instanceof ApiError;
+  }
+}
+
+function isErrorBody(value: unknown): value is ErrorBody {
+  if (typeof value !== "object" || value === null || !("error" in value)) return false;
+  const error = (value as { error: unknown }).error;
+  return typeof error === "object" && error !== null && "code" in error && "message" in error;
+}
+
+/**
+ * Calls the chat API on the same origin. Authentication rides the httpOnly cookie that
+ * register and login set, so every call sends same-origin credentials.
+ *
+ * Dispatches `unauthorized` when an authenticated call answers 401, so the app can sign out.
+ *
+ * @example
+ * const { chats } = await apiClient.listChats();
+ */
+export class ApiClient extends EventTarget {
+  constructor(private readonly baseUrl = "") {
+    super();
+  }
+
+  me(): Promise<{ user: User }> {
+    return this.request("GET", "/api/me", undefined, { reportUnauthorized: false });
+  }
+
+  register(body: { email: string; password: string; name: string }): Promise<AuthResponse> {
+    return this.request("POST", "/api/auth/register", body, { reportUnauthorized: false });
+  }
+
+  login(body: { email: string; password: string }): Promise<AuthResponse> {
+    return this.request("POST", "/api/auth/login", body, { reportUnauthorized: false });
+  }
+
+  logout(): Promise<void> {
+    return this.request("POST", "/api/auth/logout", undefined, { reportUnauthorized: false });
+  }
+
+  listChats(page: { cursor?: string; limit?: number } = {}): Promise<ChatList> {
+    const query = new URLSearchParams();
+    if (page.cursor) query.set("cursor", page.cursor);
+    if (page.limit) query.set("limit", String(page.limit));
+    const search = query.size > 0 ? `?${query}` : "";
+    return this.request("GET", `/api/chats${search}`);
+  }
+
+  createChat(body: { title?: string } = {}): Promise<Chat> {
+    return this.request("POST", "/api/chats", body);
+  }
+
+  renameChat(chatId: string, title: string): Promise<Chat> {
+    return this.request("PATCH", `/api/chats/${encodeURIComponent(chatId)}`, { title });
+  }
+
+  deleteChat(chatId: string): Promise<void> {
+    return this.request("DELETE", `/api/chats/${encodeURIComponent(chatId)}`);
+  }
+
+  getChat(chatId: string): Promise<ChatWithMessages> {
+    return this.request("GET", `/api/chats/${encodeURIComponent(chatId)}`);
+  }
+
+  sendMessage(
+    chatId: string,
+    body: { content: string; clientMessageId: string },
+  ): Promise<SendMessageResponse> {
+    return this.request("POST", `/api/chats/${encodeURIComponent(chatId)}/messages`, body);
+  }
+
+  /** The URL of a server-sent event stream; EventSource sends the cookie on same-origin URLs. */
+  eventStreamUrl(path: string): string {
+    return `${this.baseUrl}${path}`;
+  }
+
+  private async request<Result>(
+    method: string,
+    path: string,
+    body?: unknown,
+    options: { reportUnauthorized?: boolean } = {},
+  ): Promise<Result> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, {
+        method,
+        credentials: "same-origin",
+        headers: {
+          accept: "application/json",
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (cause) {
+      const error = new ApiError("NETWORK_FAILED", "Cannot reach the server. Check your connection.", 0);
+      error.cause = cause;
+      throw error;
+    }
+
+    if (response.status === 204) return undefined as Result;
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text.length > 0 ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+
+    if (!response.ok) {
+      const error = isErrorBody(parsed)
+        ? new ApiError(parsed.error.code, parsed.error.message, response.status, parsed.error.details)
+        : new ApiError(
+            response.status >= 500 ? "UNAVAILABLE" : "INTERNAL",
+            `The server answered ${response.status} ${response.statusText}`.trim(),
+            response.status,
+          );
+      if (response.status === 401 && options.reportUnauthorized !== false) {
+        this.dispatchEvent(new Event("unauthorized"));
+      }
+      throw error;
+    }
+    return parsed as Result;
+  }
+}
+
+/** The client the app uses; elements and controllers share it so `unauthorized` has one source. */
+export const apiClient = new ApiClient();

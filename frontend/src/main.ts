@@ -1,0 +1,1 @@
+import "./elements/chat-app.ts";

@@ -1,0 +1,57 @@
+// Writes openapi/openapi.json from the gateway's route schemas (`npm run openapi`);
+// with --check, fails when the committed document is stale instead.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { InProcessBus } from "@chat/bus";
+import { createGatewayApp, LiveEventHub } from "@chat/gateway";
+import { createLogger } from "@chat/runtime";
+import { MemoryActorState } from "@chat/state";
+
+const logger = createLogger("openapi", "silent");
+const bus = new InProcessBus({ partitions: 1, deliveryLimit: 1, logger });
+const state = new MemoryActorState({ ttlSeconds: 60, replayLogMaxLength: 10 });
+const hub = await LiveEventHub.open(bus, logger);
+const app = createGatewayApp({
+  bus,
+  replayLog: state.replayLog,
+  hub,
+  logger,
+  settings: {
+    JWT_SECRET: "x".repeat(32),
+    ACCESS_TOKEN_TTL_SECONDS: 3600,
+    COOKIE_SECURE: false,
+    MAX_BODY_BYTES: 1024,
+    SSE_HEARTBEAT_MS: 15_000,
+    FRONTEND_DIR: undefined,
+    BUS_REQUEST_TIMEOUT_MS: 1000,
+    CORS_ORIGINS: undefined,
+    WS_PING_INTERVAL_MS: 20_000,
+    WS_PONG_TIMEOUT_MS: 10_000,
+    WS_MAX_BUFFERED_BYTES: 1024 * 1024,
+  },
+  frontendDirectory: "frontend/dist",
+  readiness: {},
+  connections: new Set(),
+  webSocketSessions: new Set(),
+});
+const response = await app.handle(new Request("http://localhost/swagger/json"));
+const document = `${JSON.stringify(await response.json(), null, 2)}\n`;
+const path = join(import.meta.dir, "../openapi/openapi.json");
+await bus.close();
+
+if (process.argv.includes("--check")) {
+  let committed = "";
+  try {
+    committed = readFileSync(path, "utf8");
+  } catch {
+    // Missing counts as stale.
+  }
+  if (committed !== document) {
+    console.error("openapi/openapi.json is stale: run `npm run openapi` and commit it.");
+    process.exit(1);
+  }
+  console.log("openapi/openapi.json is fresh.");
+} else {
+  writeFileSync(path, document);
+  console.log(`wrote ${path}`);
+}

@@ -1,0 +1,2 @@
+export { AllInOneConfig } from "./src/all-in-one-config.ts";
+export { startAllInOne } from "./src/start-all-in-one.ts";

@@ -1,0 +1,47 @@
+import { embeddedJwtSecret, type RunningGateway, startGateway } from "@chat/gateway";
+import { startNotifier } from "@chat/notifier";
+import { startOrchestrator } from "@chat/orchestrator";
+import { connectActorState, connectBus, createLogger, type Lifecycle, type Logger } from "@chat/runtime";
+import { startSessionService } from "@chat/session";
+import { openRepository, startStoreService } from "@chat/store";
+import type { AllInOneConfig } from "./all-in-one-config.ts";
+
+/**
+ * Runs all five services in this process. With no AMQP_URL / REDIS_URL / MONGODB_URL that is the
+ * embedded default (in-process bus, in-memory state, SQLite); with them, the real adapters.
+ */
+export async function startAllInOne(
+  config: AllInOneConfig,
+  logger: Logger,
+  lifecycle: Lifecycle,
+): Promise<RunningGateway> {
+  const serviceLogger = (name: string) => createLogger(name, config.LOG_LEVEL);
+  const bus = await connectBus(config, logger, { standalone: false });
+  lifecycle.onStop("bus", () => bus.close());
+  const actorState = connectActorState(config, logger, { standalone: false });
+  lifecycle.onStop("actor state", () => actorState.close());
+  const repository = await openRepository(config);
+  lifecycle.onStop("repository", () => repository.close());
+
+  const services = [
+    await startStoreService({ bus, repository, logger: serviceLogger("store") }),
+    await startSessionService({ bus, actorState, logger: serviceLogger("session"), config }),
+    await startOrchestrator({ bus, actorState, logger: serviceLogger("orchestrator"), config }),
+    await startNotifier({ bus, logger: serviceLogger("notifier") }),
+  ];
+  for (const service of services) lifecycle.onStop(service.name, () => service.stop());
+
+  const readiness = Object.fromEntries(
+    services.flatMap((service) =>
+      Object.entries(service.checks).map(([name, check]) => [`${service.name}.${name}`, check]),
+    ),
+  );
+  return startGateway({
+    bus,
+    replayLog: actorState.replayLog,
+    logger: serviceLogger("gateway"),
+    settings: { ...config, JWT_SECRET: config.JWT_SECRET ?? embeddedJwtSecret(config.DATA_DIR) },
+    port: config.PORT,
+    readiness,
+  });
+}

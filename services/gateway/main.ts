@@ -1,0 +1,28 @@
+import { connectActorState, connectBus, requireSetting, runServiceMain } from "@chat/runtime";
+import { GatewayConfig } from "./src/gateway-config.ts";
+import { startGateway } from "./src/gateway-service.ts";
+
+await runServiceMain({
+  name: "gateway",
+  configSchema: GatewayConfig,
+  servesHttp: true,
+  async start(config, logger, lifecycle) {
+    const jwtSecret = requireSetting(
+      config.JWT_SECRET,
+      "JWT_SECRET",
+      "every gateway instance needs the same secret",
+    );
+    const bus = await connectBus(config, logger, { standalone: true });
+    lifecycle.onStop("bus", () => bus.close());
+    const actorState = connectActorState(config, logger, { standalone: true });
+    lifecycle.onStop("actor state", () => actorState.close());
+    return startGateway({
+      bus,
+      replayLog: actorState.replayLog,
+      logger,
+      settings: { ...config, JWT_SECRET: jwtSecret },
+      port: config.PORT,
+      readiness: { bus: () => bus.isReady(), actorState: () => actorState.isReady() },
+    });
+  },
+});

@@ -1,0 +1,185 @@
+import type { Bus } from "@chat/bus";
+import type { StoreClient } from "@chat/clients";
+import {
+  AppError,
+  CancelReply,
+  Chat,
+  ChatIdParams,
+  ChatList,
+  ChatWithMessages,
+  CreateChatBody,
+  ErrorBody,
+  MessageList,
+  newEnvelope,
+  RenameChatBody,
+  SendMessageBody,
+  SendMessageResponse,
+} from "@chat/contracts";
+import { newId } from "@chat/runtime";
+import { Elysia } from "elysia";
+import type { Authenticator } from "./authenticator.ts";
+import { PageQuery } from "./query-schemas.ts";
+import type { RequestContext } from "./request-context.ts";
+
+/** How many of the newest messages `GET /api/chats/:id` includes. */
+const chatMessagesShown = 100;
+const defaultModel = "demo";
+
+function chatNotFound(): never {
+  throw new AppError("CHAT_NOT_FOUND", "Chat not found", { retryable: false });
+}
+
+/** Chats and messages of the signed-in user; writes to a chat go through its actor. */
+export function chatRoutes(dependencies: {
+  requestContext: RequestContext;
+  bus: Bus;
+  store: StoreClient;
+  authenticator: Authenticator;
+  commandTimeoutMs: number;
+}) {
+  const { bus, store, authenticator, commandTimeoutMs } = dependencies;
+  const command = <R>(type: string, chatId: string, traceparent: string, fields: Record<string, unknown>) =>
+    bus.requestCommand<R>(
+      { ...newEnvelope(type, chatId, { id: newId(), traceparent, now: new Date() }), ...fields },
+      commandTimeoutMs,
+    );
+  const notFound = { 404: ErrorBody, 401: ErrorBody, 400: ErrorBody };
+
+  return new Elysia({ name: "chat-routes", prefix: "/api/chats" })
+    .use(dependencies.requestContext)
+    .resolve(async ({ headers }) => ({ user: await authenticator.authenticate(headers) }))
+    .post(
+      "/",
+      async ({ body, user, traceparent, status }) => {
+        const chat = await store.call(
+          "store.create_chat",
+          {
+            userId: user.id,
+            chat: {
+              id: newId(),
+              title: body.title?.trim() || "New chat",
+              model: defaultModel,
+              createdAt: new Date().toISOString(),
+            },
+          },
+          traceparent,
+        );
+        return status(201, chat);
+      },
+      {
+        body: CreateChatBody,
+        response: { 201: Chat, 400: ErrorBody, 401: ErrorBody },
+        detail: { tags: ["chats"], summary: "Create a chat" },
+      },
+    )
+    .get(
+      "/",
+      async ({ query, user, traceparent }) => {
+        const page = await store.call(
+          "store.list_chats",
+          { userId: user.id, cursor: query.cursor, limit: query.limit ?? 30 },
+          traceparent,
+        );
+        return { chats: page.items, nextCursor: page.nextCursor };
+      },
+      {
+        query: PageQuery,
+        response: { 200: ChatList, 400: ErrorBody, 401: ErrorBody },
+        detail: { tags: ["chats"], summary: "The user's chats, newest activity first" },
+      },
+    )
+    .get(
+      "/:id",
+      async ({ params, user, traceparent }) => {
+        const found = await store.call(
+          "store.get_chat",
+          { chatId: params.id, userId: user.id, messageLimit: chatMessagesShown },
+          traceparent,
+        );
+        if (!found) chatNotFound();
+        return { ...found.chat, messages: found.messages, hasOlderMessages: found.hasOlderMessages };
+      },
+      {
+        params: ChatIdParams,
+        response: { 200: ChatWithMessages, ...notFound },
+        detail: { tags: ["chats"], summary: "A chat with its newest messages" },
+      },
+    )
+    .patch(
+      "/:id",
+      ({ params, body, user, traceparent }) =>
+        command<Chat>("rename_chat", params.id, traceparent, { userId: user.id, title: body.title.trim() }),
+      {
+        params: ChatIdParams,
+        body: RenameChatBody,
+        response: { 200: Chat, ...notFound },
+        detail: { tags: ["chats"], summary: "Rename a chat; every device of the user hears chat_updated" },
+      },
+    )
+    .delete(
+      "/:id",
+      async ({ params, user, traceparent, status }) => {
+        await command("delete_chat", params.id, traceparent, { userId: user.id });
+        return status(204, undefined);
+      },
+      {
+        params: ChatIdParams,
+        detail: { tags: ["chats"], summary: "Delete a chat and its messages" },
+      },
+    )
+    .get(
+      "/:id/messages",
+      async ({ params, query, user, traceparent }) => {
+        const page = await store.call(
+          "store.list_messages",
+          { chatId: params.id, userId: user.id, cursor: query.cursor, limit: query.limit ?? 30 },
+          traceparent,
+        );
+        if (!page) chatNotFound();
+        return { messages: page.items, nextCursor: page.nextCursor };
+      },
+      {
+        params: ChatIdParams,
+        query: PageQuery,
+        response: { 200: MessageList, ...notFound },
+        detail: { tags: ["messages"], summary: "A chat's messages, oldest first, page by page" },
+      },
+    )
+    .post(
+      "/:id/cancel",
+      ({ params, user, traceparent }) =>
+        command<CancelReply>("cancel_generation", params.id, traceparent, { userId: user.id }),
+      {
+        params: ChatIdParams,
+        response: { 200: CancelReply, ...notFound },
+        detail: {
+          tags: ["messages"],
+          summary: "Stop the answer being generated",
+          description:
+            'Aborts the model request; the partial answer is stored with finishReason "cancelled" and the chat accepts the next message once message_complete arrives. `cancelled` is false when nothing was running.',
+        },
+      },
+    )
+    .post(
+      "/:id/messages",
+      async ({ params, body, user, traceparent, status }) => {
+        const reply = await command<SendMessageResponse>("send_message", params.id, traceparent, {
+          userId: user.id,
+          content: body.content,
+          clientMessageId: body.clientMessageId ?? newId(),
+        });
+        return status(202, reply);
+      },
+      {
+        params: ChatIdParams,
+        body: SendMessageBody,
+        response: { 202: SendMessageResponse, 409: ErrorBody, ...notFound },
+        detail: {
+          tags: ["messages"],
+          summary: "Send a message; the answer streams on the chat's events",
+          description:
+            "Answers 409 CHAT_BUSY while the previous answer is streaming. The same clientMessageId twice makes one turn.",
+        },
+      },
+    );
+}

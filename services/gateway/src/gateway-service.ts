@@ -1,0 +1,73 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Bus } from "@chat/bus";
+import { WebSocketCloseCode } from "@chat/contracts";
+import type { Logger, ReadinessChecks, RunningService } from "@chat/runtime";
+import type { ReplayLog } from "@chat/state";
+import { createGatewayApp } from "./gateway-app.ts";
+import type { GatewaySettings } from "./gateway-config.ts";
+import { LiveEventHub } from "./live-event-hub.ts";
+import type { SseConnection } from "./sse-connection.ts";
+import type { WebSocketSession } from "./websocket-session.ts";
+
+export const defaultFrontendDirectory = resolve(import.meta.dir, "../../../frontend/dist");
+
+/** The embedded default keeps a generated JWT secret under DATA_DIR, so sessions survive restarts. */
+export function embeddedJwtSecret(dataDirectory: string): string {
+  const path = join(dataDirectory, "jwt-secret");
+  if (existsSync(path)) return readFileSync(path, "utf8").trim();
+  mkdirSync(dataDirectory, { recursive: true });
+  const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url");
+  writeFileSync(path, secret, { mode: 0o600 });
+  return secret;
+}
+
+export type RunningGateway = RunningService & { port: number };
+
+/**
+ * Starts the edge gateway on `port` (0 = any free port). On stop it refuses new requests, asks
+ * every SSE client to reconnect elsewhere (a `retry` hint), closes every WebSocket with 1012
+ * (service restart), and closes its event queue.
+ */
+export async function startGateway(dependencies: {
+  bus: Bus;
+  replayLog: ReplayLog;
+  logger: Logger;
+  settings: GatewaySettings;
+  port: number;
+  readiness: ReadinessChecks;
+}): Promise<RunningGateway> {
+  const { bus, logger, settings } = dependencies;
+  const hub = await LiveEventHub.open(bus, logger);
+  const connections = new Set<SseConnection>();
+  const webSocketSessions = new Set<WebSocketSession>();
+  const app = createGatewayApp({
+    bus,
+    replayLog: dependencies.replayLog,
+    hub,
+    logger,
+    settings,
+    frontendDirectory: settings.FRONTEND_DIR ?? defaultFrontendDirectory,
+    readiness: dependencies.readiness,
+    connections,
+    webSocketSessions,
+  });
+  app.listen({ port: dependencies.port, idleTimeout: 0, maxRequestBodySize: settings.MAX_BODY_BYTES * 4 });
+  const port = app.server?.port ?? dependencies.port;
+  return {
+    name: "gateway",
+    port,
+    checks: dependencies.readiness,
+    async stop() {
+      // Refuse new requests, then end the open streams (which would otherwise hold the server),
+      // asking their clients to reconnect, to another instance, in a second.
+      const stopping = app.server?.stop(false);
+      for (const connection of [...connections]) connection.close(1_000);
+      for (const session of [...webSocketSessions]) {
+        session.close(WebSocketCloseCode.serviceRestart, "The gateway is restarting: reconnect and resume");
+      }
+      await stopping;
+      await hub.close();
+    },
+  };
+}

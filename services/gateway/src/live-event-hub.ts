@@ -1,0 +1,79 @@
+import type { Bus, EventStream } from "@chat/bus";
+import { ChatEventMessage } from "@chat/contracts";
+import type { Logger } from "pino";
+
+export type LiveEventListener = (event: ChatEventMessage) => void;
+
+/**
+ * Fans the gateway instance's one exclusive event queue out to its connections. A routing
+ * pattern is bound while at least one connection listens to it; bind and unbind of one pattern
+ * run in order, so a quick leave-and-return never ends unbound.
+ */
+export class LiveEventHub {
+  private readonly listeners = new Map<string, Set<LiveEventListener>>();
+  private readonly bindingChanges = new Map<string, Promise<void>>();
+
+  private constructor(
+    private readonly stream: { current: EventStream | null },
+    private readonly logger: Logger,
+  ) {}
+
+  static async open(bus: Bus, logger: Logger): Promise<LiveEventHub> {
+    const holder: { current: EventStream | null } = { current: null };
+    const hub = new LiveEventHub(holder, logger);
+    holder.current = await bus.openEventStream<ChatEventMessage>(ChatEventMessage, (event, routingKey) =>
+      hub.dispatch(event, routingKey),
+    );
+    return hub;
+  }
+
+  /** Listens to every event whose routing key starts with `prefix` (`chat.<id>.` or `user.<id>.`). */
+  async subscribe(prefix: string, listener: LiveEventListener): Promise<() => Promise<void>> {
+    let set = this.listeners.get(prefix);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(prefix, set);
+    }
+    set.add(listener);
+    if (set.size === 1) await this.changeBinding(prefix, "bind");
+    else await this.bindingChanges.get(prefix);
+    return async () => {
+      const current = this.listeners.get(prefix);
+      if (!current?.delete(listener) || current.size > 0) return;
+      this.listeners.delete(prefix);
+      await this.changeBinding(prefix, "unbind");
+    };
+  }
+
+  get connectionPatterns(): number {
+    return this.listeners.size;
+  }
+
+  close(): Promise<void> {
+    this.listeners.clear();
+    return this.stream.current?.close() ?? Promise.resolve();
+  }
+
+  private changeBinding(prefix: string, change: "bind" | "unbind"): Promise<void> {
+    const stream = this.stream.current;
+    if (!stream) return Promise.resolve();
+    const previous = this.bindingChanges.get(prefix) ?? Promise.resolve();
+    const next = previous
+      .catch(() => {})
+      .then(() => (change === "bind" ? stream.bind(`${prefix}*`) : stream.unbind(`${prefix}*`)));
+    this.bindingChanges.set(prefix, next);
+    void next
+      .finally(() => {
+        if (this.bindingChanges.get(prefix) === next) this.bindingChanges.delete(prefix);
+      })
+      .catch((error) => this.logger.error({ err: error, prefix, change }, "event binding change failed"));
+    return next;
+  }
+
+  private dispatch(event: ChatEventMessage, routingKey: string): void {
+    for (const [prefix, listeners] of this.listeners) {
+      if (!routingKey.startsWith(prefix)) continue;
+      for (const listener of listeners) listener(event);
+    }
+  }
+}

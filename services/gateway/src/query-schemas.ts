@@ -1,0 +1,15 @@
+import { MAX_PAGE_SIZE } from "@chat/contracts";
+import { t } from "elysia";
+
+// Query strings arrive as text: Elysia's `t` numbers coerce them, plain TypeBox ones would not.
+
+export const PageQuery = t.Object({
+  cursor: t.Optional(t.String({ maxLength: 200, description: "nextCursor of the previous page" })),
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 30 })),
+});
+
+export const EventsQuery = t.Object({
+  lastEventId: t.Optional(
+    t.String({ maxLength: 100, description: "For clients that cannot send the Last-Event-ID header" }),
+  ),
+});

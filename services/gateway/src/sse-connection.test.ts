@@ -1,0 +1,50 @@
+import { expect, test } from "bun:test";
+import type { LoggedChatEvent } from "@chat/contracts";
+import { SseConnection } from "./sse-connection.ts";
+
+function chunk(seq: number, content: string): LoggedChatEvent {
+  return {
+    type: "message_chunk",
+    eventId: `epoch:1-${seq}`,
+    data: { chatId: "c", messageId: "m", content, seq },
+  };
+}
+
+async function readAll(response: Response): Promise<string> {
+  return new TextDecoder().decode(await response.arrayBuffer());
+}
+
+test("frames events in the SSE wire format with the retry hint first", async () => {
+  const connection = new SseConnection({ heartbeatMs: 60_000, maxBufferedBytes: 1 << 20, retryMs: 2_000 });
+  connection.send(chunk(0, "Hello"));
+  connection.sendUnlogged("error", { code: "RESUME_EXPIRED" });
+  connection.close();
+  const text = await readAll(connection.response);
+  expect(text).toBe(
+    'retry: 2000\n: connected\n\nid: epoch:1-0\nevent: message_chunk\ndata: {"chatId":"c","messageId":"m","content":"Hello","seq":0}\n\n' +
+      'event: error\ndata: {"code":"RESUME_EXPIRED"}\n\n',
+  );
+});
+
+test("a client that stops reading is cut off past the buffer bound, with a retry hint, instead of growing memory", async () => {
+  const connection = new SseConnection({ heartbeatMs: 60_000, maxBufferedBytes: 4_096, retryMs: 2_000 });
+  let closedBy = 0;
+  connection.onClose(() => closedBy++);
+  const bigChunk = "x".repeat(512);
+  let sent = 0;
+  while (!connection.isClosed && sent < 1_000) connection.send(chunk(sent++, bigChunk));
+  expect(connection.isClosed).toBe(true);
+  expect(sent).toBeLessThan(20);
+  expect(closedBy).toBe(1);
+  const text = await readAll(connection.response);
+  expect(text.endsWith("retry: 1000\n\n")).toBe(true);
+  expect(text.length).toBeLessThan(4_096 + 2 * 600);
+});
+
+test("heartbeat comments keep an idle stream alive", async () => {
+  const connection = new SseConnection({ heartbeatMs: 20, maxBufferedBytes: 1 << 20, retryMs: 2_000 });
+  await Bun.sleep(90);
+  connection.close();
+  const heartbeats = (await readAll(connection.response)).split(": heartbeat\n\n").length - 1;
+  expect(heartbeats).toBeGreaterThanOrEqual(2);
+});

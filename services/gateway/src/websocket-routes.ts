@@ -1,0 +1,123 @@
+import type { Bus } from "@chat/bus";
+import type { StoreClient } from "@chat/clients";
+import { AppError } from "@chat/contracts";
+import type { Logger } from "@chat/runtime";
+import type { ReplayLog } from "@chat/state";
+import { Elysia } from "elysia";
+import type { Authenticator } from "./authenticator.ts";
+import type { LiveEventHub } from "./live-event-hub.ts";
+import type { RequestContext } from "./request-context.ts";
+import { type WebSocketPeer, WebSocketSession, type WebSocketSessionSettings } from "./websocket-session.ts";
+
+/** Origins allowed besides the gateway's own: `CORS_ORIGINS`, comma-separated. */
+export function allowedOriginsFrom(list: string): Set<string> {
+  const origins = new Set<string>();
+  for (const entry of list.split(",")) {
+    const trimmed = entry.trim();
+    if (!trimmed) continue;
+    try {
+      origins.add(new URL(trimmed).origin);
+    } catch {
+      throw new Error(`CORS_ORIGINS: "${trimmed}" is not an origin such as https://app.example.com`);
+    }
+  }
+  return origins;
+}
+
+/**
+ * A page may open the socket when its `Origin` is the gateway's own (the same host the request
+ * was sent to, by http or https, so a TLS proxy in front does not matter) or a listed one.
+ * Clients that send no Origin (not browsers) are let through: the check stops other sites'
+ * pages from riding a browser's cookie, and those always send one.
+ */
+function isAllowedOrigin(
+  origin: string | undefined,
+  host: string | undefined,
+  allowed: Set<string>,
+): boolean {
+  if (origin === undefined) return true;
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (allowed.has(parsed.origin)) return true;
+  return (
+    (parsed.protocol === "http:" || parsed.protocol === "https:") &&
+    host !== undefined &&
+    parsed.host === host
+  );
+}
+
+/**
+ * Server options of the WebSocket: the session does keep-alive itself (Bun's idle timeout and
+ * automatic pings are off), and frames past four times the soft limit end the connection (1009).
+ */
+export function webSocketServerOptions(settings: WebSocketSessionSettings) {
+  return {
+    idleTimeout: 0,
+    sendPings: false,
+    maxPayloadLength: settings.maxFrameBytes * 4,
+    backpressureLimit: Math.max(settings.maxBufferedBytes * 2, 16 * 1024 * 1024),
+    closeOnBackpressureLimit: false,
+  };
+}
+
+/**
+ * `GET /ws`: the WebSocket transport. The upgrade is authenticated (cookie or Bearer) and, for
+ * browsers, checked for its Origin; each connection becomes a `WebSocketSession`.
+ */
+export function websocketRoutes(dependencies: {
+  requestContext: RequestContext;
+  authenticator: Authenticator;
+  bus: Bus;
+  store: StoreClient;
+  hub: LiveEventHub;
+  replayLog: ReplayLog;
+  logger: Logger;
+  settings: WebSocketSessionSettings & { corsOrigins: string };
+  sessions: Set<WebSocketSession>;
+}) {
+  const { authenticator, settings, sessions } = dependencies;
+  const allowedOrigins = allowedOriginsFrom(settings.corsOrigins);
+  // Keyed by the connection's data object: Elysia hands `pong` the raw socket and the other
+  // handlers a wrapper, and both share it.
+  const sessionOf = new WeakMap<object, WebSocketSession>();
+
+  return new Elysia({ name: "websocket-routes" })
+    .use(dependencies.requestContext)
+    .resolve(async ({ headers }) => {
+      if (!isAllowedOrigin(headers.origin, headers.host, allowedOrigins)) {
+        throw new AppError("FORBIDDEN", "This origin may not open the WebSocket", { retryable: false });
+      }
+      return { user: await authenticator.authenticate(headers) };
+    })
+    .ws("/ws", {
+      detail: { hide: true },
+      open(ws) {
+        // Elysia types the socket with an older copy of Bun's declarations; it is Bun's own.
+        const socket = ws.raw as unknown as WebSocketPeer;
+        const session = new WebSocketSession(socket, ws.data.user, ws.data.traceparent, dependencies);
+        sessionOf.set(ws.data, session);
+        sessions.add(session);
+        session.start().catch((error) => {
+          dependencies.logger.error({ err: error }, "websocket session did not start");
+          session.close(1011, "The gateway could not follow your events; reconnect");
+        });
+      },
+      message(ws, message) {
+        void sessionOf.get(ws.data)?.receive(message);
+      },
+      pong(ws) {
+        sessionOf.get(ws.data)?.heardPong();
+      },
+      close(ws) {
+        const session = sessionOf.get(ws.data);
+        if (!session) return;
+        session.closed();
+        sessions.delete(session);
+        sessionOf.delete(ws.data);
+      },
+    });
+}

@@ -1,0 +1,2 @@
+export { NotifierConfig } from "./src/notifier-config.ts";
+export { startNotifier } from "./src/notifier-service.ts";

@@ -1,0 +1,53 @@
+import { expect, test } from "bun:test";
+import { extractCodeBlocks } from "./code-block-extractor.ts";
+import { DemoModelProvider, demoAnswer, demoModel } from "./demo-model-provider.ts";
+import type { StreamPart } from "./model-provider.ts";
+
+const question = [{ role: "user" as const, content: "How do I read a file?" }];
+
+async function collect(
+  provider: DemoModelProvider,
+  signal = new AbortController().signal,
+): Promise<StreamPart[]> {
+  const parts: StreamPart[] = [];
+  for await (const part of provider.stream({
+    model: "demo",
+    messages: question,
+    maxOutputTokens: 4_000,
+    signal,
+  })) {
+    parts.push(part);
+  }
+  return parts;
+}
+
+test("the demo model is labelled and answers deterministically in markdown with a code block", async () => {
+  expect(demoModel.displayName).toBe("Demo (offline)");
+  expect(demoAnswer(question)).toBe(demoAnswer(question));
+  expect(extractCodeBlocks(demoAnswer(question)).length).toBeGreaterThanOrEqual(1);
+  const parts = await collect(new DemoModelProvider({ tokensPerSecond: 0 }));
+  const text = parts.flatMap((part) => (part.type === "text-delta" ? [part.text] : [])).join("");
+  expect(text).toBe(demoAnswer(question));
+  const finish = parts.at(-1);
+  expect(finish?.type).toBe("finish");
+  if (finish?.type === "finish") expect(finish.usage.outputTokens).toBe(parts.length - 1);
+});
+
+test("aborting stops the demo stream", async () => {
+  const abort = new AbortController();
+  const provider = new DemoModelProvider({ tokensPerSecond: 50 });
+  const parts: StreamPart[] = [];
+  const streaming = (async () => {
+    for await (const part of provider.stream({
+      model: "demo",
+      messages: question,
+      maxOutputTokens: 4_000,
+      signal: abort.signal,
+    })) {
+      parts.push(part);
+      if (parts.length === 2) abort.abort(new Error("cancelled"));
+    }
+  })();
+  await expect(streaming).rejects.toThrow("cancelled");
+  expect(parts.length).toBe(2);
+});

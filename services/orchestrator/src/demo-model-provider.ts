@@ -1,0 +1,112 @@
+import type { ContextMessage } from "@chat/contracts";
+import type { GenerateRequest, ModelInfo, ModelProvider, StreamPart } from "./model-provider.ts";
+
+export const demoModel: ModelInfo = {
+  id: "demo",
+  displayName: "Demo (offline)",
+  provider: "demo",
+  contextWindow: 32_000,
+  maxOutputTokens: 4_000,
+};
+
+type Sample = { language: string; code: string; topic: string };
+
+const samples: Sample[] = [
+  {
+    topic: "a TypeScript function",
+    language: "ts",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the sample is TypeScript source with a template literal
+    code: 'export function greet(name: string): string {\n  return `Hello, ${name}!`;\n}\n\nconsole.log(greet("world"));',
+  },
+  {
+    topic: "a Python script",
+    language: "python",
+    code: "def fibonacci(n: int) -> list[int]:\n    numbers = [0, 1]\n    while len(numbers) < n:\n        numbers.append(numbers[-1] + numbers[-2])\n    return numbers[:n]\n\nprint(fibonacci(10))",
+  },
+  {
+    topic: "a shell command",
+    language: "bash",
+    code: "# count the lines of every TypeScript file\nfind . -name '*.ts' -not -path './node_modules/*' | xargs wc -l | sort -n | tail -5",
+  },
+];
+
+/** A stable 32-bit hash, so the same question always gets the same answer. */
+function hashOf(text: string): number {
+  let hash = 2166136261;
+  for (let index = 0; index < text.length; index++) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 16777619);
+  }
+  return hash >>> 0;
+}
+
+function quoteOf(question: string): string {
+  const oneLine = question.replace(/\s+/g, " ").trim();
+  return oneLine.length > 80 ? `${oneLine.slice(0, 77)}...` : oneLine;
+}
+
+/** The demo model's whole answer to a conversation: deterministic markdown with a code block. */
+export function demoAnswer(messages: ContextMessage[]): string {
+  const question = [...messages].reverse().find((message) => message.role === "user")?.content ?? "";
+  const sample = samples[hashOf(question) % samples.length] as Sample;
+  const turn = messages.filter((message) => message.role === "user").length;
+  return [
+    `You asked: *"${quoteOf(question)}"*.`,
+    "",
+    `I am the **offline demo model**, so I cannot really answer, but I can show how answers stream. This is message ${turn} of our chat. Here is ${sample.topic}:`,
+    "",
+    `\`\`\`${sample.language}`,
+    sample.code,
+    "```",
+    "",
+    "No real model is configured on this server, so this answer is a demonstration.",
+  ].join("\n");
+}
+
+/** Splits text into the pieces the demo streams: words with their trailing whitespace. */
+export function demoTokens(text: string): string[] {
+  return text.match(/\s*\S+\s*/g) ?? [];
+}
+
+function pause(milliseconds: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, milliseconds);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * The offline demo model, labelled "Demo (offline)": answers every question in markdown with a
+ * fenced code block, streaming `tokensPerSecond` tokens a second (0 = as fast as possible).
+ */
+export class DemoModelProvider implements ModelProvider {
+  readonly id = "demo";
+
+  constructor(private readonly options: { tokensPerSecond: number }) {}
+
+  async *stream(request: GenerateRequest): AsyncIterable<StreamPart> {
+    const tokens = demoTokens(demoAnswer(request.messages)).slice(0, request.maxOutputTokens);
+    const interval = this.options.tokensPerSecond > 0 ? 1000 / this.options.tokensPerSecond : 0;
+    const started = performance.now();
+    for (const [index, token] of tokens.entries()) {
+      const due = started + index * interval - performance.now();
+      if (due > 0) await pause(due, request.signal);
+      else if (index % 64 === 0) await pause(0, request.signal);
+      yield { type: "text-delta", text: token };
+    }
+    const inputCharacters = request.messages.reduce((sum, message) => sum + message.content.length, 0);
+    yield {
+      type: "finish",
+      finishReason: "stop",
+      usage: { inputTokens: Math.ceil(inputCharacters / 4), outputTokens: tokens.length },
+    };
+  }
+}

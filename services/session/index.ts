@@ -1,0 +1,2 @@
+export { SessionConfig, SessionConfigFields } from "./src/session-config.ts";
+export { startSessionService } from "./src/session-service.ts";

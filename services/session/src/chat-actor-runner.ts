@@ -1,0 +1,216 @@
+import type { Bus } from "@chat/bus";
+import type { ChatEventPublisher, StoreClient } from "@chat/clients";
+import {
+  AppError,
+  type ChatCommand,
+  type ContextMessage,
+  type GenerationCancelSignal,
+  type GenerationRequest,
+  generationCancelKey,
+  type Message,
+  newEnvelope,
+} from "@chat/contracts";
+import type { ActorState, Snapshot } from "@chat/state";
+import type { Logger } from "pino";
+import {
+  type ChatActorEffect,
+  type ChatActorState,
+  decide,
+  initialState,
+  markDispatched,
+} from "./chat-actor.ts";
+
+export type ChatActorRunnerOptions = {
+  contextMessageLimit: number;
+  turnTimeoutMs: number;
+  now: () => Date;
+  newId: () => string;
+};
+
+/**
+ * Runs chat actors: loads a chat's snapshot, lets `decide` choose, saves the new state, then
+ * performs the effects. Rename and delete need no actor decision and go straight to the store.
+ */
+export class ChatActorRunner {
+  constructor(
+    private readonly dependencies: {
+      bus: Bus;
+      actorState: ActorState;
+      store: StoreClient;
+      events: ChatEventPublisher;
+      logger: Logger;
+    },
+    private readonly options: ChatActorRunnerOptions,
+  ) {}
+
+  async handle(command: ChatCommand): Promise<unknown> {
+    switch (command.type) {
+      case "rename_chat":
+        return this.rename(command.chatId, command.userId, command.title, command.traceparent);
+      case "delete_chat":
+        return this.delete(command.chatId, command.userId, command.traceparent);
+      case "send_message":
+      case "generation_finished":
+      case "cancel_generation":
+        return this.decideAndRun(command);
+    }
+  }
+
+  private async decideAndRun(
+    command: Extract<ChatCommand, { type: "send_message" | "generation_finished" | "cancel_generation" }>,
+  ) {
+    const snapshot = await this.loadOrCreate(command);
+    if (!snapshot) {
+      if (command.type === "generation_finished") return null;
+      if (command.type === "cancel_generation") return this.cancelWithoutActor(command);
+      throw new AppError("CHAT_NOT_FOUND", "Chat not found");
+    }
+    const decision = decide(snapshot.state, command, {
+      now: this.options.now(),
+      newId: this.options.newId,
+      turnTimeoutMs: this.options.turnTimeoutMs,
+    });
+    let current = { state: decision.state, version: snapshot.version };
+    if (decision.state !== snapshot.state || snapshot.version === 0) {
+      current = await this.save(command.chatId, decision.state, snapshot.version);
+    }
+    for (const effect of decision.effects) {
+      current = await this.perform(effect, current, command.traceparent);
+    }
+    return decision.reply;
+  }
+
+  private async loadOrCreate(command: { chatId: string; userId: string; traceparent: string; type: string }) {
+    const snapshot = await this.dependencies.actorState.load<ChatActorState>(command.chatId);
+    if (snapshot) return snapshot.state.userId === command.userId ? snapshot : null;
+    if (command.type !== "send_message") return null;
+    const found = await this.dependencies.store.call(
+      "store.get_chat",
+      { chatId: command.chatId, userId: command.userId, messageLimit: 0 },
+      command.traceparent,
+    );
+    if (!found) return null;
+    const state = initialState({ chatId: command.chatId, userId: command.userId, model: found.chat.model });
+    return { state, version: 0 } satisfies Snapshot<ChatActorState>;
+  }
+
+  private async save(chatId: string, state: ChatActorState, expectedVersion: number) {
+    const version = await this.dependencies.actorState.save(chatId, state, expectedVersion);
+    if (version === null) {
+      throw new AppError("UNAVAILABLE", "The chat changed concurrently; try again", { retryable: true });
+    }
+    return { state, version };
+  }
+
+  private async perform(
+    effect: ChatActorEffect,
+    current: Snapshot<ChatActorState>,
+    traceparent: string,
+  ): Promise<Snapshot<ChatActorState>> {
+    const { store, events, bus } = this.dependencies;
+    const { chatId, userId } = current.state;
+    switch (effect.type) {
+      case "store_user_message":
+        await store.call("store.append_message", { userId, message: effect.message }, traceparent);
+        return current;
+      case "publish_message_created":
+        await events.publish(
+          { type: "message_created", data: { chatId, message: effect.message } },
+          { chatId, userId, traceparent },
+        );
+        return current;
+      case "dispatch_generation": {
+        const messages = await this.buildContext(current.state, effect.userMessage, traceparent);
+        const request: GenerationRequest = {
+          ...newEnvelope("generation_requested", chatId, {
+            id: this.options.newId(),
+            traceparent,
+            now: this.options.now(),
+          }),
+          userId,
+          assistantMessageId: effect.assistantMessageId,
+          model: current.state.model,
+          messages,
+        };
+        await bus.enqueueWork("ai.generate", request);
+        return current;
+      }
+      case "mark_dispatched":
+        return this.save(chatId, markDispatched(current.state, effect.clientMessageId), current.version);
+      case "signal_cancel": {
+        const signal: GenerationCancelSignal = {
+          ...newEnvelope("generation_cancel", chatId, {
+            id: this.options.newId(),
+            traceparent,
+            now: this.options.now(),
+          }),
+          userId,
+          assistantMessageId: effect.assistantMessageId,
+        };
+        await bus.publishEvent(generationCancelKey(chatId), signal);
+        return current;
+      }
+    }
+  }
+
+  /**
+   * The newest messages of the chat, oldest first, ending with the user's new message. The last
+   * answer is taken from the actor's state when the store has not written it yet.
+   */
+  private async buildContext(state: ChatActorState, userMessage: Message, traceparent: string) {
+    const found = await this.dependencies.store.call(
+      "store.get_chat",
+      { chatId: state.chatId, userId: state.userId, messageLimit: this.options.contextMessageLimit },
+      traceparent,
+    );
+    const history = (found?.messages ?? []).filter((message) => message.id !== userMessage.id);
+    const lastAnswer = state.lastAnswer;
+    if (lastAnswer && !history.some((message) => message.id === lastAnswer.id)) {
+      history.push({ ...lastAnswer, chatId: state.chatId, role: "assistant" });
+    }
+    const context: ContextMessage[] = [...history, userMessage]
+      .slice(-this.options.contextMessageLimit)
+      .map((message) => ({ role: message.role, content: message.content }));
+    return context;
+  }
+
+  /** A chat with no actor has nothing running: answer for it, or 404 when it is not the user's. */
+  private async cancelWithoutActor(command: { chatId: string; userId: string; traceparent: string }) {
+    const snapshot = await this.dependencies.actorState.load<ChatActorState>(command.chatId);
+    const found =
+      !snapshot &&
+      (await this.dependencies.store.call(
+        "store.get_chat",
+        { chatId: command.chatId, userId: command.userId, messageLimit: 0 },
+        command.traceparent,
+      ));
+    if (!found) throw new AppError("CHAT_NOT_FOUND", "Chat not found");
+    return { cancelled: false, messageId: null };
+  }
+
+  private async rename(chatId: string, userId: string, title: string, traceparent: string) {
+    const chat = await this.dependencies.store.call(
+      "store.rename_chat",
+      { chatId, userId, title },
+      traceparent,
+    );
+    if (!chat) throw new AppError("CHAT_NOT_FOUND", "Chat not found");
+    await this.dependencies.events.publish(
+      { type: "chat_updated", data: { chatId, chat } },
+      { chatId, userId, traceparent },
+    );
+    return chat;
+  }
+
+  private async delete(chatId: string, userId: string, traceparent: string) {
+    const { deleted } = await this.dependencies.store.call(
+      "store.delete_chat",
+      { chatId, userId },
+      traceparent,
+    );
+    if (!deleted) throw new AppError("CHAT_NOT_FOUND", "Chat not found");
+    await this.dependencies.actorState.delete(chatId);
+    await this.dependencies.actorState.replayLog.delete(chatId);
+    return { deleted: true };
+  }
+}

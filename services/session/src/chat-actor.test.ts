@@ -1,0 +1,164 @@
+import { describe, expect, test } from "bun:test";
+import {
+  AppError,
+  type CancelGenerationCommand,
+  type GenerationFinishedCommand,
+  type SendMessageCommand,
+} from "@chat/contracts";
+import {
+  type ChatActorState,
+  type DecisionContext,
+  decide,
+  initialState,
+  markDispatched,
+} from "./chat-actor.ts";
+
+const envelope = {
+  v: 1 as const,
+  chatId: "chat-1",
+  traceparent: "00-trace",
+  occurredAt: "2026-11-22T10:00:00.000Z",
+};
+
+function send(clientMessageId: string, content = "hello"): SendMessageCommand {
+  return {
+    ...envelope,
+    id: `command-${clientMessageId}`,
+    type: "send_message",
+    userId: "user-1",
+    content,
+    clientMessageId,
+  };
+}
+
+function finished(assistantMessageId: string): GenerationFinishedCommand {
+  return {
+    ...envelope,
+    id: `finished-${assistantMessageId}`,
+    type: "generation_finished",
+    userId: "user-1",
+    assistantMessageId,
+    finishReason: "stop",
+    fullContent: "the answer",
+  };
+}
+
+function contextAt(iso: string): DecisionContext {
+  let counter = 0;
+  return { now: new Date(iso), newId: () => `id-${++counter}`, turnTimeoutMs: 60_000 };
+}
+
+const fresh: ChatActorState = initialState({ chatId: "chat-1", userId: "user-1", model: "demo" });
+
+describe("ChatActor decide", () => {
+  test("a message on an idle chat starts a turn: store, echo, dispatch, then mark dispatched", () => {
+    const decision = decide(fresh, send("a"), contextAt("2026-11-22T10:00:00.000Z"));
+    expect(decision.state.turn).toMatchObject({
+      clientMessageId: "a",
+      assistantMessageId: "id-2",
+      phase: "accepted",
+    });
+    expect(decision.effects.map((effect) => effect.type)).toEqual([
+      "store_user_message",
+      "publish_message_created",
+      "dispatch_generation",
+      "mark_dispatched",
+    ]);
+    expect(decision.reply).toEqual({
+      userMessage: decision.state.turn?.userMessage,
+      assistantMessageId: "id-2",
+    });
+    expect(decision.state.turn?.userMessage).toMatchObject({
+      id: "id-1",
+      role: "user",
+      content: "hello",
+      chatId: "chat-1",
+    });
+  });
+
+  test("another message while a turn runs is CHAT_BUSY", () => {
+    const running = markDispatched(
+      decide(fresh, send("a"), contextAt("2026-11-22T10:00:00.000Z")).state,
+      "a",
+    );
+    let error: unknown;
+    try {
+      decide(running, send("b"), contextAt("2026-11-22T10:00:01.000Z"));
+    } catch (caught) {
+      error = caught;
+    }
+    expect(AppError.isInstance(error) && error.code).toBe("CHAT_BUSY");
+  });
+
+  test("the same clientMessageId twice is one turn, while running and after it finished", () => {
+    const first = decide(fresh, send("a"), contextAt("2026-11-22T10:00:00.000Z"));
+    const running = markDispatched(first.state, "a");
+    const again = decide(running, send("a"), contextAt("2026-11-22T10:00:01.000Z"));
+    expect(again.reply).toEqual(first.reply);
+    expect(again.effects).toEqual([]);
+    const done = decide(running, finished("id-2"), contextAt("2026-11-22T10:00:02.000Z")).state;
+    const later = decide(done, send("a"), contextAt("2026-11-22T10:00:03.000Z"));
+    expect(later.reply).toEqual(first.reply);
+    expect(later.state).toBe(done);
+  });
+
+  test("a redelivered command whose effects were cut short runs them again", () => {
+    const accepted = decide(fresh, send("a"), contextAt("2026-11-22T10:00:00.000Z")).state;
+    const redelivered = decide(accepted, send("a"), contextAt("2026-11-22T10:00:00.500Z"));
+    expect(redelivered.effects.map((effect) => effect.type)).toContain("dispatch_generation");
+  });
+
+  test("generation_finished frees the chat and keeps the answer for the next context; a stale one changes nothing", () => {
+    const running = markDispatched(
+      decide(fresh, send("a"), contextAt("2026-11-22T10:00:00.000Z")).state,
+      "a",
+    );
+    expect(decide(running, finished("someone-else"), contextAt("2026-11-22T10:00:01.000Z")).state).toBe(
+      running,
+    );
+    const done = decide(running, finished("id-2"), contextAt("2026-11-22T10:00:01.000Z")).state;
+    expect(done.turn).toBeNull();
+    expect(done.lastAnswer).toMatchObject({ id: "id-2", content: "the answer" });
+    expect(decide(done, send("b"), contextAt("2026-11-22T10:00:02.000Z")).state.turn?.clientMessageId).toBe(
+      "b",
+    );
+  });
+
+  test("a turn older than the timeout is abandoned, so the chat is never stuck busy", () => {
+    const running = markDispatched(
+      decide(fresh, send("a"), contextAt("2026-11-22T10:00:00.000Z")).state,
+      "a",
+    );
+    const next = decide(running, send("b"), contextAt("2026-11-22T10:01:00.001Z"));
+    expect(next.state.turn?.clientMessageId).toBe("b");
+    expect(next.state.finishedTurns.map((turn) => turn.clientMessageId)).toEqual(["a"]);
+  });
+
+  test("cancel on a running turn signals the orchestrators and keeps the turn until it finishes; idle answers false", () => {
+    const cancel: CancelGenerationCommand = {
+      ...envelope,
+      id: "cancel-1",
+      type: "cancel_generation",
+      userId: "user-1",
+    };
+    expect(decide(fresh, cancel, contextAt("2026-11-22T10:00:00.000Z")).reply).toEqual({
+      cancelled: false,
+      messageId: null,
+    });
+    const running = markDispatched(
+      decide(fresh, send("a"), contextAt("2026-11-22T10:00:00.000Z")).state,
+      "a",
+    );
+    const decision = decide(running, cancel, contextAt("2026-11-22T10:00:01.000Z"));
+    expect(decision.reply).toEqual({ cancelled: true, messageId: "id-2" });
+    expect(decision.effects).toEqual([{ type: "signal_cancel", assistantMessageId: "id-2" }]);
+    expect(decision.state.turn?.cancelRequested).toBe(true);
+    const done = decide(
+      decision.state,
+      { ...finished("id-2"), finishReason: "cancelled" },
+      contextAt("2026-11-22T10:00:02.000Z"),
+    );
+    expect(done.state.turn).toBeNull();
+    expect(done.state.lastAnswer?.finishReason).toBe("cancelled");
+  });
+});

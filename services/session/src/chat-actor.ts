@@ -1,0 +1,195 @@
+import {
+  AppError,
+  type CancelGenerationCommand,
+  type CancelReply,
+  type FinishReason,
+  type GenerationFinishedCommand,
+  type Message,
+  type SendMessageCommand,
+} from "@chat/contracts";
+
+/** The turn a chat is running: accepted, then dispatched to an orchestrator. */
+export type Turn = {
+  clientMessageId: string;
+  userMessage: Message;
+  assistantMessageId: string;
+  /** `accepted`: saved, effects not yet all done (re-run on redelivery); `dispatched`: generating. */
+  phase: "accepted" | "dispatched";
+  startedAt: string;
+  /** Set once a cancel was asked for; the turn ends when the orchestrator reports it finished. */
+  cancelRequested?: boolean;
+};
+
+export type FinishedTurn = { clientMessageId: string; userMessage: Message; assistantMessageId: string };
+
+/** A chat actor's persisted snapshot. */
+export type ChatActorState = {
+  chatId: string;
+  userId: string;
+  model: string;
+  turn: Turn | null;
+  /** Recently finished turns, newest last: a repeated clientMessageId answers from here. */
+  finishedTurns: FinishedTurn[];
+  /** The last answer, kept until the store surely has it, so the next context never misses it. */
+  lastAnswer: { id: string; content: string; createdAt: string; finishReason: FinishReason } | null;
+};
+
+export type SendMessageReply = { userMessage: Message; assistantMessageId: string };
+
+/** Side effects the runner performs, in order, after saving the new state. */
+export type ChatActorEffect =
+  | { type: "store_user_message"; message: Message }
+  | { type: "publish_message_created"; message: Message }
+  | { type: "dispatch_generation"; userMessage: Message; assistantMessageId: string }
+  | { type: "mark_dispatched"; clientMessageId: string }
+  | { type: "signal_cancel"; assistantMessageId: string };
+
+export type Decision = {
+  state: ChatActorState;
+  effects: ChatActorEffect[];
+  reply: unknown;
+};
+
+export type DecisionContext = {
+  now: Date;
+  newId: () => string;
+  /** A turn older than this is taken as abandoned, so a lost generation never leaves a chat busy. */
+  turnTimeoutMs: number;
+};
+
+const finishedTurnsKept = 50;
+
+/**
+ * The chat actor's decision function: given its state and one command, the new state, the
+ * effects to run and the reply. Pure: time and ids come from the context.
+ */
+export function decide(
+  state: ChatActorState,
+  command: SendMessageCommand | GenerationFinishedCommand | CancelGenerationCommand,
+  context: DecisionContext,
+): Decision {
+  switch (command.type) {
+    case "send_message":
+      return decideSendMessage(state, command, context);
+    case "generation_finished":
+      return decideGenerationFinished(state, command);
+    case "cancel_generation":
+      return decideCancel(state);
+  }
+}
+
+function decideCancel(state: ChatActorState): Decision {
+  const turn = state.turn;
+  if (!turn)
+    return { state, effects: [], reply: { cancelled: false, messageId: null } satisfies CancelReply };
+  // Signalled again on a repeated cancel: the first signal may have reached no orchestrator yet.
+  return {
+    state: turn.cancelRequested ? state : { ...state, turn: { ...turn, cancelRequested: true } },
+    effects: [{ type: "signal_cancel", assistantMessageId: turn.assistantMessageId }],
+    reply: { cancelled: true, messageId: turn.assistantMessageId } satisfies CancelReply,
+  };
+}
+
+function turnEffects(turn: Turn): ChatActorEffect[] {
+  return [
+    { type: "store_user_message", message: turn.userMessage },
+    { type: "publish_message_created", message: turn.userMessage },
+    {
+      type: "dispatch_generation",
+      userMessage: turn.userMessage,
+      assistantMessageId: turn.assistantMessageId,
+    },
+    { type: "mark_dispatched", clientMessageId: turn.clientMessageId },
+  ];
+}
+
+function decideSendMessage(
+  state: ChatActorState,
+  command: SendMessageCommand,
+  context: DecisionContext,
+): Decision {
+  const finished = state.finishedTurns.find((turn) => turn.clientMessageId === command.clientMessageId);
+  if (finished) {
+    return { state, effects: [], reply: replyFor(finished) };
+  }
+  const running = state.turn;
+  if (running?.clientMessageId === command.clientMessageId) {
+    // A redelivered command whose effects may have been cut short: run them again (all idempotent).
+    const effects = running.phase === "accepted" ? turnEffects(running) : [];
+    return { state, effects, reply: replyFor(running) };
+  }
+  if (running && !isAbandoned(running, context)) {
+    throw new AppError("CHAT_BUSY", "The chat is still answering the previous message", { retryable: true });
+  }
+  const userMessage: Message = {
+    id: context.newId(),
+    chatId: state.chatId,
+    role: "user",
+    content: command.content,
+    createdAt: context.now.toISOString(),
+    clientMessageId: command.clientMessageId,
+  };
+  const turn: Turn = {
+    clientMessageId: command.clientMessageId,
+    userMessage,
+    assistantMessageId: context.newId(),
+    phase: "accepted",
+    startedAt: context.now.toISOString(),
+  };
+  const previous = running ? remember(state.finishedTurns, running) : state.finishedTurns;
+  return {
+    state: { ...state, turn, finishedTurns: previous },
+    effects: turnEffects(turn),
+    reply: replyFor(turn),
+  };
+}
+
+function decideGenerationFinished(state: ChatActorState, command: GenerationFinishedCommand): Decision {
+  const turn = state.turn;
+  if (!turn || turn.assistantMessageId !== command.assistantMessageId) {
+    return { state, effects: [], reply: null };
+  }
+  return {
+    state: {
+      ...state,
+      turn: null,
+      finishedTurns: remember(state.finishedTurns, turn),
+      lastAnswer: {
+        id: command.assistantMessageId,
+        content: command.fullContent,
+        createdAt: command.occurredAt,
+        finishReason: command.finishReason,
+      },
+    },
+    effects: [],
+    reply: null,
+  };
+}
+
+/** The state after the dispatch effects of the current turn completed. */
+export function markDispatched(state: ChatActorState, clientMessageId: string): ChatActorState {
+  if (state.turn?.clientMessageId !== clientMessageId) return state;
+  return { ...state, turn: { ...state.turn, phase: "dispatched" } };
+}
+
+function isAbandoned(turn: Turn, context: DecisionContext): boolean {
+  return context.now.getTime() - Date.parse(turn.startedAt) > context.turnTimeoutMs;
+}
+
+function remember(finishedTurns: FinishedTurn[], turn: FinishedTurn): FinishedTurn[] {
+  const entry = {
+    clientMessageId: turn.clientMessageId,
+    userMessage: turn.userMessage,
+    assistantMessageId: turn.assistantMessageId,
+  };
+  return [...finishedTurns, entry].slice(-finishedTurnsKept);
+}
+
+function replyFor(turn: FinishedTurn): SendMessageReply {
+  return { userMessage: turn.userMessage, assistantMessageId: turn.assistantMessageId };
+}
+
+/** A fresh actor for a chat the store knows. */
+export function initialState(chat: { chatId: string; userId: string; model: string }): ChatActorState {
+  return { ...chat, turn: null, finishedTurns: [], lastAnswer: null };
+}

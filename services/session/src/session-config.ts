@@ -1,0 +1,23 @@
+import { BaseConfigFields } from "@chat/runtime";
+import { type Static, Type } from "@sinclair/typebox";
+
+export const SessionConfigFields = {
+  CONTEXT_MESSAGE_LIMIT: Type.Integer({
+    default: 20,
+    minimum: 1,
+    maximum: 500,
+    description: "Messages sent to the model",
+  }),
+  TURN_TIMEOUT_MS: Type.Integer({
+    default: 10 * 60_000,
+    minimum: 1_000,
+    description: "A turn still running after this is taken as lost, so the chat accepts messages again",
+  }),
+};
+
+export const SessionConfig = Type.Object({
+  ...BaseConfigFields,
+  ...SessionConfigFields,
+  PORT: Type.Integer({ default: 3001, minimum: 0, maximum: 65535 }),
+});
+export type SessionConfig = Static<typeof SessionConfig>;

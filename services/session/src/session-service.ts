@@ -1,0 +1,38 @@
+import type { Bus } from "@chat/bus";
+import { ChatEventPublisher, StoreClient } from "@chat/clients";
+import { type ChatCommand, ChatCommand as ChatCommandSchema } from "@chat/contracts";
+import { type BaseConfig, type Logger, newId, type RunningService } from "@chat/runtime";
+import type { ActorState } from "@chat/state";
+import { ChatActorRunner } from "./chat-actor-runner.ts";
+import type { SessionConfig } from "./session-config.ts";
+
+/** Starts the chat-session service: one actor per chat, fed by the command partitions. */
+export async function startSessionService(dependencies: {
+  bus: Bus;
+  actorState: ActorState;
+  logger: Logger;
+  config: Pick<SessionConfig, "CONTEXT_MESSAGE_LIMIT" | "TURN_TIMEOUT_MS"> &
+    Pick<BaseConfig, "BUS_REQUEST_TIMEOUT_MS">;
+}): Promise<RunningService> {
+  const { bus, actorState, logger, config } = dependencies;
+  const now = () => new Date();
+  const runner = new ChatActorRunner(
+    {
+      bus,
+      actorState,
+      store: new StoreClient(bus, { timeoutMs: config.BUS_REQUEST_TIMEOUT_MS, newId, now }),
+      events: new ChatEventPublisher(bus, actorState.replayLog, { newId, now }),
+      logger,
+    },
+    { contextMessageLimit: config.CONTEXT_MESSAGE_LIMIT, turnTimeoutMs: config.TURN_TIMEOUT_MS, now, newId },
+  );
+  const subscription = await bus.consumeCommands<ChatCommand>(
+    { name: "session", schema: ChatCommandSchema },
+    (command) => runner.handle(command),
+  );
+  return {
+    name: "session",
+    checks: { bus: () => bus.isReady(), actorState: () => actorState.isReady() },
+    stop: () => subscription.close(),
+  };
+}

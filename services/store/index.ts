@@ -1,0 +1,3 @@
+export { openRepository } from "./src/open-repository.ts";
+export { StoreConfig, StoreConfigFields } from "./src/store-config.ts";
+export { startStoreService } from "./src/store-service.ts";

@@ -1,0 +1,16 @@
+import { connectBus, runServiceMain } from "@chat/runtime";
+import { openRepository } from "./src/open-repository.ts";
+import { StoreConfig } from "./src/store-config.ts";
+import { startStoreService } from "./src/store-service.ts";
+
+await runServiceMain({
+  name: "store",
+  configSchema: StoreConfig,
+  async start(config, logger, lifecycle) {
+    const bus = await connectBus(config, logger, { standalone: true });
+    lifecycle.onStop("bus", () => bus.close());
+    const repository = await openRepository(config);
+    lifecycle.onStop("repository", () => repository.close());
+    return startStoreService({ bus, repository, logger });
+  },
+});

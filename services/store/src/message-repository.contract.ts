@@ -1,0 +1,416 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { AppError, Chat, type ErrorCode, Message, type StoredUser } from "@chat/contracts";
+import { FormatRegistry } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+import type { MessageRepository, NewChat } from "./message-repository.ts";
+
+/** A repository for one test, and what removes everything it stored. */
+export type RepositoryUnderTest = { repository: MessageRepository; cleanup: () => Promise<void> };
+
+// TypeBox fails every string format that nobody registered; Elysia registers its own only where it runs.
+const rfc3339DateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+if (!FormatRegistry.Has("date-time")) {
+  FormatRegistry.Set("date-time", (value) => rfc3339DateTime.test(value) && !Number.isNaN(Date.parse(value)));
+}
+
+const start = Date.UTC(2025, 0, 1);
+
+/** The time `seconds` after the start of the test data, in the form the repository returns. */
+function at(seconds: number): string {
+  return new Date(start + seconds * 1_000).toISOString();
+}
+
+function storedUser(id: string, email: string): StoredUser {
+  return { id, email, name: `User ${id}`, role: "user", passwordHash: "$argon2id$hash", createdAt: at(0) };
+}
+
+function newChat(id: string, userId: string, createdAtSeconds: number): NewChat {
+  return { id, userId, title: `Chat ${id}`, model: "demo", createdAt: at(createdAtSeconds) };
+}
+
+function userMessage(id: string, chatId: string, createdAtSeconds: number): Message {
+  return { id, chatId, role: "user", content: `Content of ${id}`, createdAt: at(createdAtSeconds) };
+}
+
+async function expectAppError(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
+  const error = await promise.then(
+    () => null,
+    (rejection: unknown) => rejection,
+  );
+  expect(AppError.isInstance(error)).toBe(true);
+  expect((error as AppError).code).toBe(code);
+}
+
+/**
+ * The behaviour every MessageRepository adapter must have. `make` is called before each test and must
+ * return an empty repository of its own.
+ *
+ * @example
+ * messageRepositoryContract("SqliteMessageRepository", async () => {
+ *   const repository = new SqliteMessageRepository({ path: ":memory:" });
+ *   return { repository, cleanup: () => repository.close() };
+ * });
+ */
+export function messageRepositoryContract(name: string, make: () => Promise<RepositoryUnderTest>): void {
+  describe(`${name} (MessageRepository contract)`, () => {
+    let repository: MessageRepository;
+    let cleanup: () => Promise<void>;
+
+    beforeEach(async () => {
+      ({ repository, cleanup } = await make());
+    });
+
+    afterEach(async () => {
+      await cleanup();
+    });
+
+    async function listAllChats(userId: string, limit: number): Promise<string[]> {
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      for (let pages = 0; pages < 100; pages += 1) {
+        const page = await repository.listChats(userId, { cursor, limit });
+        expect(page.items.length).toBeLessThanOrEqual(limit);
+        ids.push(...page.items.map((chat) => chat.id));
+        if (page.nextCursor === null) return ids;
+        cursor = page.nextCursor;
+      }
+      throw new Error("listChats never returned a last page");
+    }
+
+    async function listAllMessages(chatId: string, userId: string, limit: number): Promise<string[][]> {
+      const pages: string[][] = [];
+      let cursor: string | undefined;
+      for (let count = 0; count < 100; count += 1) {
+        const page = await repository.listMessages(chatId, userId, { cursor, limit });
+        pages.push(page.items.map((message) => message.id));
+        if (page.nextCursor === null) return pages;
+        cursor = page.nextCursor;
+      }
+      throw new Error("listMessages never returned a last page");
+    }
+
+    test("is ready while open", async () => {
+      expect(await repository.isReady()).toBe(true);
+    });
+
+    describe("users", () => {
+      test("a created user is found by id and by email in any case", async () => {
+        const user = storedUser("u1", "Ada.Lovelace@Example.com");
+        await repository.createUser(user);
+
+        expect(await repository.findUserById("u1")).toStrictEqual(user);
+        expect(await repository.findUserByEmail("ada.lovelace@example.com")).toStrictEqual(user);
+        expect(await repository.findUserByEmail("ADA.LOVELACE@EXAMPLE.COM")).toStrictEqual(user);
+      });
+
+      test("unknown users are null", async () => {
+        await repository.createUser(storedUser("u1", "ada@example.com"));
+
+        expect(await repository.findUserById("u2")).toBeNull();
+        expect(await repository.findUserByEmail("grace@example.com")).toBeNull();
+      });
+
+      test("an email taken in another case is refused with EMAIL_TAKEN", async () => {
+        await repository.createUser(storedUser("u1", "ada@example.com"));
+
+        await expectAppError(repository.createUser(storedUser("u2", "ADA@Example.com")), "EMAIL_TAKEN");
+        expect(await repository.findUserById("u2")).toBeNull();
+        expect(await repository.countUsers()).toBe(1);
+      });
+
+      test("counts users", async () => {
+        expect(await repository.countUsers()).toBe(0);
+        await repository.createUser(storedUser("u1", "ada@example.com"));
+        await repository.createUser(storedUser("u2", "grace@example.com"));
+
+        expect(await repository.countUsers()).toBe(2);
+      });
+    });
+
+    describe("chats", () => {
+      test("a created chat starts with its creation as its last activity and is read back", async () => {
+        const chat = await repository.createChat(newChat("c1", "u1", 10));
+
+        expect(chat).toStrictEqual({
+          id: "c1",
+          title: "Chat c1",
+          model: "demo",
+          createdAt: at(10),
+          lastActivityAt: at(10),
+        });
+        expect(Value.Check(Chat, chat)).toBe(true);
+        expect(await repository.getChat("c1", "u1")).toStrictEqual(chat);
+      });
+
+      test("creating the same chat again returns the stored one", async () => {
+        const first = await repository.createChat(newChat("c1", "u1", 10));
+        const again = await repository.createChat({ ...newChat("c1", "u1", 20), title: "Other" });
+
+        expect(again).toStrictEqual(first);
+      });
+
+      test("another user's chat behaves exactly like a missing one", async () => {
+        await repository.createChat(newChat("c1", "owner", 10));
+        await repository.appendMessage("owner", userMessage("m1", "c1", 11));
+
+        for (const chatId of ["c1", "missing"]) {
+          expect(await repository.getChat(chatId, "intruder")).toBeNull();
+          expect(await repository.renameChat(chatId, "intruder", "Mine now")).toBeNull();
+          expect(await repository.deleteChat(chatId, "intruder")).toBe(false);
+          expect(await repository.appendMessage("intruder", userMessage(`m-${chatId}`, chatId, 12))).toBe(
+            false,
+          );
+          expect(await repository.listMessages(chatId, "intruder", { limit: 10 })).toStrictEqual({
+            items: [],
+            nextCursor: null,
+          });
+          expect(await repository.recentMessages(chatId, "intruder", 10)).toStrictEqual({
+            messages: [],
+            hasOlder: false,
+          });
+        }
+        expect(await repository.listChats("intruder", { limit: 10 })).toStrictEqual({
+          items: [],
+          nextCursor: null,
+        });
+
+        const chat = await repository.getChat("c1", "owner");
+        expect(chat?.title).toBe("Chat c1");
+        expect(chat?.lastActivityAt).toBe(at(11));
+        const messages = await repository.listMessages("c1", "owner", { limit: 10 });
+        expect(messages.items.map((message) => message.id)).toEqual(["m1"]);
+      });
+
+      test("lists a user's chats newest activity first, page by page without gaps or duplicates", async () => {
+        for (let index = 0; index < 7; index += 1) {
+          await repository.createChat(newChat(`c${index}`, "u1", 100 + index));
+        }
+        // Equal activity times are ordered by id, descending.
+        await repository.createChat(newChat("tie-a", "u1", 103));
+        await repository.createChat(newChat("tie-b", "u1", 103));
+        await repository.createChat(newChat("foreign", "u2", 200));
+
+        const expected = ["c6", "c5", "c4", "tie-b", "tie-a", "c3", "c2", "c1", "c0"];
+        expect(await listAllChats("u1", 100)).toEqual(expected);
+        for (const limit of [1, 2, 3, 4, 9]) {
+          expect(await listAllChats("u1", limit)).toEqual(expected);
+        }
+
+        const firstPage = await repository.listChats("u1", { limit: 3 });
+        expect(firstPage.items.every((chat) => Value.Check(Chat, chat))).toBe(true);
+        const lastPage = await repository.listChats("u1", { limit: 9 });
+        expect(lastPage.nextCursor).toBeNull();
+      });
+
+      test("a new message moves its chat to the top; an older one never moves it back", async () => {
+        await repository.createChat(newChat("old", "u1", 100));
+        await repository.createChat(newChat("middle", "u1", 200));
+        await repository.createChat(newChat("new", "u1", 300));
+
+        expect(await repository.appendMessage("u1", userMessage("m1", "old", 400))).toBe(true);
+        expect(await listAllChats("u1", 2)).toEqual(["old", "new", "middle"]);
+        expect((await repository.getChat("old", "u1"))?.lastActivityAt).toBe(at(400));
+
+        expect(await repository.appendMessage("u1", userMessage("m2", "old", 150))).toBe(true);
+        expect((await repository.getChat("old", "u1"))?.lastActivityAt).toBe(at(400));
+        expect((await repository.getChat("old", "u1"))?.createdAt).toBe(at(100));
+      });
+
+      test("renames a chat without touching its activity", async () => {
+        const created = await repository.createChat(newChat("c1", "u1", 10));
+
+        const renamed = await repository.renameChat("c1", "u1", "A better title");
+
+        expect(renamed).toStrictEqual({ ...created, title: "A better title" });
+        expect(await repository.getChat("c1", "u1")).toStrictEqual(renamed);
+      });
+
+      test("deleting a chat removes it and its messages, and nothing else", async () => {
+        await repository.createChat(newChat("c1", "u1", 10));
+        await repository.createChat(newChat("c2", "u1", 20));
+        await repository.appendMessage("u1", userMessage("m1", "c1", 11));
+        await repository.appendMessage("u1", userMessage("m2", "c1", 12));
+        await repository.appendMessage("u1", userMessage("m3", "c2", 21));
+
+        expect(await repository.deleteChat("c1", "u1")).toBe(true);
+
+        expect(await repository.getChat("c1", "u1")).toBeNull();
+        expect(await repository.deleteChat("c1", "u1")).toBe(false);
+        expect((await repository.listChats("u1", { limit: 10 })).items.map((chat) => chat.id)).toEqual([
+          "c2",
+        ]);
+        expect(
+          (await repository.listMessages("c2", "u1", { limit: 10 })).items.map((message) => message.id),
+        ).toEqual(["m3"]);
+        // The same chat id made again starts empty, and the old message ids are free again.
+        await repository.createChat(newChat("c1", "u1", 30));
+        expect(await repository.listMessages("c1", "u1", { limit: 10 })).toStrictEqual({
+          items: [],
+          nextCursor: null,
+        });
+        expect(await repository.appendMessage("u1", userMessage("m1", "c1", 31))).toBe(true);
+      });
+
+      test("an invalid chat cursor is refused with VALIDATION_FAILED", async () => {
+        await repository.createChat(newChat("c1", "u1", 10));
+
+        await expectAppError(
+          repository.listChats("u1", { cursor: "not a cursor", limit: 10 }),
+          "VALIDATION_FAILED",
+        );
+        const wrongShape = Buffer.from(JSON.stringify({ at: at(10), id: "c1" })).toString("base64url");
+        await expectAppError(
+          repository.listChats("u1", { cursor: wrongShape, limit: 10 }),
+          "VALIDATION_FAILED",
+        );
+      });
+    });
+
+    describe("messages", () => {
+      beforeEach(async () => {
+        await repository.createChat(newChat("c1", "u1", 0));
+      });
+
+      test("appending the same id twice stores the first and reports the second as not written", async () => {
+        const first = userMessage("m1", "c1", 10);
+        expect(await repository.appendMessage("u1", first)).toBe(true);
+
+        const second = { ...first, content: "A different content", createdAt: at(50) };
+        expect(await repository.appendMessage("u1", second)).toBe(false);
+
+        expect((await repository.listMessages("c1", "u1", { limit: 10 })).items).toStrictEqual([first]);
+        expect((await repository.getChat("c1", "u1"))?.lastActivityAt).toBe(at(10));
+      });
+
+      test("lists messages by creation time, then id, whatever the order of appending", async () => {
+        await repository.appendMessage("u1", userMessage("m3", "c1", 30));
+        await repository.appendMessage("u1", userMessage("m1", "c1", 10));
+        await repository.appendMessage("u1", userMessage("b", "c1", 20));
+        await repository.appendMessage("u1", userMessage("a", "c1", 20));
+
+        const page = await repository.listMessages("c1", "u1", { limit: 10 });
+
+        expect(page.items.map((message) => message.id)).toEqual(["m1", "a", "b", "m3"]);
+        expect(page.nextCursor).toBeNull();
+      });
+
+      test("compares creation times as instants, not as the strings they were written in", async () => {
+        await repository.appendMessage("u1", {
+          ...userMessage("whole", "c1", 0),
+          createdAt: "2025-01-01T00:00:01Z",
+        });
+        await repository.appendMessage("u1", {
+          ...userMessage("half", "c1", 0),
+          createdAt: "2025-01-01T02:00:00.500+02:00",
+        });
+
+        const page = await repository.listMessages("c1", "u1", { limit: 10 });
+
+        expect(page.items.map((message) => [message.id, message.createdAt])).toEqual([
+          ["half", "2025-01-01T00:00:00.500Z"],
+          ["whole", "2025-01-01T00:00:01.000Z"],
+        ]);
+      });
+
+      test("pages through messages without gaps or duplicates", async () => {
+        for (let index = 0; index < 7; index += 1) {
+          await repository.appendMessage("u1", userMessage(`m${index}`, "c1", 10 + index));
+        }
+
+        expect(await listAllMessages("c1", "u1", 3)).toEqual([
+          ["m0", "m1", "m2"],
+          ["m3", "m4", "m5"],
+          ["m6"],
+        ]);
+        expect(await listAllMessages("c1", "u1", 7)).toEqual([["m0", "m1", "m2", "m3", "m4", "m5", "m6"]]);
+        expect(await listAllMessages("c1", "u1", 1)).toHaveLength(7);
+      });
+
+      test("a page boundary falling between messages of the same time loses none of them", async () => {
+        for (const id of ["e", "d", "c", "b", "a"]) {
+          await repository.appendMessage("u1", userMessage(id, "c1", 10));
+        }
+
+        expect(await listAllMessages("c1", "u1", 2)).toEqual([["a", "b"], ["c", "d"], ["e"]]);
+      });
+
+      test("recentMessages returns the newest ones, oldest first, and whether older ones exist", async () => {
+        for (let index = 0; index < 5; index += 1) {
+          await repository.appendMessage("u1", userMessage(`m${index}`, "c1", 10 + index));
+        }
+
+        const newestThree = await repository.recentMessages("c1", "u1", 3);
+        expect(newestThree.messages.map((message) => message.id)).toEqual(["m2", "m3", "m4"]);
+        expect(newestThree.hasOlder).toBe(true);
+
+        const all = await repository.recentMessages("c1", "u1", 5);
+        expect(all.messages.map((message) => message.id)).toEqual(["m0", "m1", "m2", "m3", "m4"]);
+        expect(all.hasOlder).toBe(false);
+
+        expect(await repository.recentMessages("c1", "u1", 0)).toStrictEqual({
+          messages: [],
+          hasOlder: true,
+        });
+        expect(await repository.recentMessages("empty", "u1", 3)).toStrictEqual({
+          messages: [],
+          hasOlder: false,
+        });
+      });
+
+      test("an assistant message keeps its code blocks, usage, finish reason, model and client id", async () => {
+        const content = "Here:\n```ts\nconst answer = 42;\n```\n";
+        const assistant: Message = {
+          id: "m2",
+          chatId: "c1",
+          role: "assistant",
+          content,
+          createdAt: at(20),
+          codeBlocks: [
+            { language: "ts", code: "const answer = 42;\n", startIndex: 6, endIndex: content.length - 1 },
+          ],
+          finishReason: "length",
+          model: "claude-sonnet-4",
+          usage: { inputTokens: 120, outputTokens: 4096 },
+          clientMessageId: "client-1",
+        };
+        const user = userMessage("m1", "c1", 10);
+        await repository.appendMessage("u1", user);
+        await repository.appendMessage("u1", assistant);
+
+        const { items } = await repository.listMessages("c1", "u1", { limit: 10 });
+
+        expect(items).toStrictEqual([user, assistant]);
+        expect(items.every((message) => Value.Check(Message, message))).toBe(true);
+        for (const field of ["codeBlocks", "finishReason", "model", "usage", "clientMessageId"]) {
+          expect(items[0] && field in items[0]).toBe(false);
+        }
+        expect((await repository.recentMessages("c1", "u1", 1)).messages).toStrictEqual([assistant]);
+      });
+
+      test("an empty list of code blocks stays an empty list", async () => {
+        const message: Message = { ...userMessage("m1", "c1", 10), role: "assistant", codeBlocks: [] };
+        await repository.appendMessage("u1", message);
+
+        expect((await repository.listMessages("c1", "u1", { limit: 1 })).items).toStrictEqual([message]);
+      });
+
+      test("an invalid message cursor is refused with VALIDATION_FAILED", async () => {
+        await repository.appendMessage("u1", userMessage("m1", "c1", 10));
+        const valid = (await repository.listMessages("c1", "u1", { limit: 1 })).items;
+        expect(valid).toHaveLength(1);
+
+        for (const cursor of ["%%%", "", Buffer.from("[1,2]").toString("base64url"), `${"x".repeat(10)}!`]) {
+          await expectAppError(
+            repository.listMessages("c1", "u1", { cursor, limit: 10 }),
+            "VALIDATION_FAILED",
+          );
+        }
+        const notATime = Buffer.from(JSON.stringify(["yesterday", "m1"])).toString("base64url");
+        await expectAppError(
+          repository.listMessages("c1", "u1", { cursor: notATime, limit: 10 }),
+          "VALIDATION_FAILED",
+        );
+      });
+    });
+  });
+}

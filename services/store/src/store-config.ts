@@ -1,0 +1,20 @@
+import { BaseConfigFields } from "@chat/runtime";
+import { type Static, Type } from "@sinclair/typebox";
+
+export const StoreConfigFields = {
+  DATA_DIR: Type.String({
+    default: "./data",
+    description: "Folder of the SQLite database (when MONGODB_URL is unset)",
+  }),
+  MONGODB_URL: Type.Optional(
+    Type.String({ pattern: "^mongodb(\\+srv)?://", description: "MongoDB URL; unset = SQLite" }),
+  ),
+  MONGODB_DATABASE: Type.String({ default: "chat", description: "MongoDB database name" }),
+};
+
+export const StoreConfig = Type.Object({
+  ...BaseConfigFields,
+  ...StoreConfigFields,
+  PORT: Type.Integer({ default: 3002, minimum: 0, maximum: 65535 }),
+});
+export type StoreConfig = Static<typeof StoreConfig>;

@@ -1,0 +1,50 @@
+import type { Bus } from "@chat/bus";
+import { ChatEventMessage, chatEventKey, StoreRequest } from "@chat/contracts";
+import type { Logger, RunningService } from "@chat/runtime";
+import type { MessageRepository } from "./message-repository.ts";
+import { handleStoreRequest } from "./store-request-handler.ts";
+
+type CompletedMessage = Extract<ChatEventMessage, { type: "message_complete" }>;
+
+/**
+ * Starts the message store: answers store requests, and writes each assistant message once, when
+ * its `message_complete` arrives on the store's durable queue (idempotent by message id).
+ */
+export async function startStoreService(dependencies: {
+  bus: Bus;
+  repository: MessageRepository;
+  logger: Logger;
+}): Promise<RunningService> {
+  const { bus, repository, logger } = dependencies;
+  const requests = await bus.serve<StoreRequest>({ name: "store", schema: StoreRequest }, (request) =>
+    handleStoreRequest(repository, request),
+  );
+  const completions = await bus.consumeEvents<CompletedMessage>(
+    [chatEventKey("*", "message_complete")],
+    { name: "store.completions", schema: ChatEventMessage },
+    async (event) => {
+      if (event.type !== "message_complete") return;
+      const { data } = event;
+      const created = await repository.appendMessage(event.userId, {
+        id: data.messageId,
+        chatId: data.chatId,
+        role: "assistant",
+        content: data.fullContent,
+        createdAt: data.createdAt,
+        codeBlocks: data.codeBlocks,
+        finishReason: data.finishReason,
+        model: data.model,
+        usage: data.usage,
+      });
+      logger.debug({ chatId: data.chatId, messageId: data.messageId, created }, "assistant message stored");
+    },
+  );
+  return {
+    name: "store",
+    checks: { bus: () => bus.isReady(), repository: () => repository.isReady() },
+    async stop() {
+      await requests.close();
+      await completions.close();
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { AppError } from "@chat/contracts";
+import type { Logger } from "pino";
+import type { Handler } from "./bus.ts";
+import type { MessageDecoder } from "./message-decoder.ts";
+import type { Reply } from "./reply.ts";
+
+/** Requests one `serve` subscription handles at the same time, in every adapter. */
+export const serveConcurrency = 16;
+
+/** One consumer as both adapters see it: its name for logs, its decoder and its handler. */
+export type DeliveryConsumer<M> = {
+  name: string;
+  decoder: MessageDecoder<M>;
+  handler: Handler<M>;
+  logger: Logger;
+};
+
+/** A delivery as it reaches a consumer, before it is decoded. */
+export type Delivery = {
+  body: string;
+  /** 1 on the first delivery, then one more per redelivery. */
+  deliveryCount: number;
+  /** Whether someone waits for a reply (request, requestCommand). */
+  expectsReply: boolean;
+};
+
+/**
+ * What to do with a delivery once handled: the reply to send first, if any, then how to settle it.
+ * `requeue` redelivers until the queue's delivery limit, then dead-letters.
+ */
+export type DeliveryOutcome = { settle: "ack" | "dead-letter" | "requeue"; reply?: Reply };
+
+/**
+ * Decodes a delivery, runs the handler and decides the outcome, the same way in every adapter:
+ * with a reply address every handler error is replied and the message acked; without one a
+ * non-retryable AppError dead-letters and any other error requeues. A message that fails to
+ * decode is dead-lettered (and, if someone waits, answered with VALIDATION_FAILED).
+ */
+export async function handleDelivery<M>(
+  consumer: DeliveryConsumer<M>,
+  delivery: Delivery,
+): Promise<DeliveryOutcome> {
+  const decoded = consumer.decoder.decode(delivery.body);
+  if (!decoded.ok) {
+    consumer.logger.warn(
+      { consumer: consumer.name, reason: decoded.reason },
+      "Dead-lettered a message that failed to decode",
+    );
+    if (!delivery.expectsReply) return { settle: "dead-letter" };
+    const error = new AppError("VALIDATION_FAILED", `The message ${decoded.reason}`, { retryable: false });
+    return { settle: "dead-letter", reply: { ok: false, error: error.serialize() } };
+  }
+  try {
+    const value = await consumer.handler(decoded.message, { deliveryCount: delivery.deliveryCount });
+    return delivery.expectsReply ? { settle: "ack", reply: { ok: true, value } } : { settle: "ack" };
+  } catch (thrown) {
+    const error = AppError.from(thrown);
+    const context = { consumer: consumer.name, err: thrown, deliveryCount: delivery.deliveryCount };
+    if (delivery.expectsReply) return { settle: "ack", reply: { ok: false, error: error.serialize() } };
+    if (!error.retryable) {
+      consumer.logger.warn(context, "Dead-lettered a message whose handler failed for good");
+      return { settle: "dead-letter" };
+    }
+    consumer.logger.warn(context, "Handler failed; the message will be redelivered up to the delivery limit");
+    return { settle: "requeue" };
+  }
+}

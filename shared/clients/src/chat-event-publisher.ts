@@ -1,0 +1,45 @@
+import type { Bus } from "@chat/bus";
+import {
+  type ChatEvent,
+  type ChatEventMessage,
+  chatEventKey,
+  type LoggedChatEvent,
+  newEnvelope,
+} from "@chat/contracts";
+import type { ReplayLog } from "@chat/state";
+
+/** Events that durable consumers (store, session, notifier) must not miss. */
+const durableTypes = new Set<ChatEvent["type"]>(["message_created", "message_complete", "chat_updated"]);
+
+/**
+ * Gives a client-visible event its id in the chat's replay log, then publishes it on the bus.
+ * The log, not the broker, is what makes transient events recoverable.
+ */
+export class ChatEventPublisher {
+  constructor(
+    private readonly bus: Bus,
+    private readonly replayLog: ReplayLog,
+    private readonly options: { newId: () => string; now?: () => Date },
+  ) {}
+
+  async publish(
+    event: ChatEvent,
+    context: { chatId: string; userId: string; traceparent: string },
+  ): Promise<LoggedChatEvent> {
+    const logged = await this.replayLog.append(context.chatId, event);
+    const message = {
+      ...newEnvelope(event.type, context.chatId, {
+        id: this.options.newId(),
+        traceparent: context.traceparent,
+        now: this.options.now?.() ?? new Date(),
+      }),
+      userId: context.userId,
+      eventId: logged.eventId,
+      data: event.data,
+    } as ChatEventMessage;
+    await this.bus.publishEvent(chatEventKey(context.chatId, event.type), message, {
+      durable: durableTypes.has(event.type),
+    });
+    return logged;
+  }
+}

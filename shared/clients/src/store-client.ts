@@ -1,0 +1,58 @@
+import type { Bus } from "@chat/bus";
+import {
+  type Chat,
+  type Message,
+  newEnvelope,
+  type StoredUser,
+  type StoreRequest,
+  type StoreRequestOf,
+} from "@chat/contracts";
+
+type Page<T> = { items: T[]; nextCursor: string | null };
+
+/** What the store answers to each request type. */
+export type StoreReplies = {
+  "store.create_user": null;
+  "store.find_user_by_email": StoredUser | null;
+  "store.find_user_by_id": StoredUser | null;
+  "store.create_chat": Chat;
+  "store.get_chat": { chat: Chat; messages: Message[]; hasOlderMessages: boolean } | null;
+  "store.list_chats": Page<Chat>;
+  "store.list_messages": Page<Message> | null;
+  "store.append_message": { created: boolean };
+  "store.rename_chat": Chat | null;
+  "store.delete_chat": { deleted: boolean };
+};
+
+/** A request's own fields; `chatId` is the envelope's, required by the requests about one chat. */
+type RequestFields<T extends StoreRequest["type"]> = Omit<
+  StoreRequestOf<T>,
+  "id" | "type" | "v" | "chatId" | "occurredAt" | "traceparent"
+> & { chatId?: string };
+
+/**
+ * Typed requests to the message store over the bus.
+ *
+ * @example
+ * const chat = await store.call("store.get_chat", { chatId, userId, messageLimit: 0 }, traceparent);
+ */
+export class StoreClient {
+  constructor(
+    private readonly bus: Bus,
+    private readonly options: { timeoutMs: number; newId: () => string; now?: () => Date },
+  ) {}
+
+  call<T extends StoreRequest["type"]>(
+    type: T,
+    fields: RequestFields<T>,
+    traceparent: string,
+  ): Promise<StoreReplies[T]> {
+    const chatId = "chatId" in fields && typeof fields.chatId === "string" ? fields.chatId : "";
+    const envelope = newEnvelope(type, chatId, {
+      id: this.options.newId(),
+      traceparent,
+      now: this.options.now?.() ?? new Date(),
+    });
+    return this.bus.request<StoreReplies[T]>("store", { ...envelope, ...fields }, this.options.timeoutMs);
+  }
+}

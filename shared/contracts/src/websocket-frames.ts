@@ -1,0 +1,165 @@
+import { type Static, Type } from "@sinclair/typebox";
+import { CancelReply } from "./bus-messages.ts";
+import { ErrorCode } from "./errors.ts";
+import { Id, Message, SendMessageBody } from "./http.ts";
+
+/**
+ * The WebSocket protocol of `GET /ws`. Every frame is one JSON text message with a `type`.
+ * Client frames may carry a `requestId`, echoed in the frames that answer them (an ack, `pong`
+ * or `error`). Server frames that are chat events carry their replay-log `eventId`; every other
+ * server frame carries `eventId: null`.
+ */
+
+const RequestId = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  description: "Chosen by the client; echoed in the frames that answer this one",
+});
+
+const clientFrameOptions = { additionalProperties: false } as const;
+
+/** Sends a message to a chat (as `POST /api/chats/:id/messages`); subscribes the socket to it first. */
+export const ChatMessageFrame = Type.Object(
+  {
+    type: Type.Literal("chat_message"),
+    chatId: Id,
+    ...SendMessageBody.properties,
+    requestId: Type.Optional(RequestId),
+  },
+  { ...clientFrameOptions, $id: "ChatMessageFrame" },
+);
+
+/** Follows a chat's events; with `resumeFrom` (an `eventId`), from just after that event. */
+export const SubscribeFrame = Type.Object(
+  {
+    type: Type.Literal("subscribe"),
+    chatId: Id,
+    resumeFrom: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: "The last eventId the client has" }),
+    ),
+    requestId: Type.Optional(RequestId),
+  },
+  { ...clientFrameOptions, $id: "SubscribeFrame" },
+);
+
+/** Stops following a chat's events. */
+export const UnsubscribeFrame = Type.Object(
+  { type: Type.Literal("unsubscribe"), chatId: Id, requestId: Type.Optional(RequestId) },
+  { ...clientFrameOptions, $id: "UnsubscribeFrame" },
+);
+
+/** Stops the answer being generated in a chat (as `POST /api/chats/:id/cancel`). */
+export const CancelFrame = Type.Object(
+  { type: Type.Literal("cancel"), chatId: Id, requestId: Type.Optional(RequestId) },
+  { ...clientFrameOptions, $id: "CancelFrame" },
+);
+
+/** Asks for a `pong` frame (application-level liveness; the server also sends protocol pings). */
+export const PingFrame = Type.Object(
+  { type: Type.Literal("ping"), requestId: Type.Optional(RequestId) },
+  { ...clientFrameOptions, $id: "PingFrame" },
+);
+
+/** Each client frame schema by its `type`. */
+export const clientFrameSchemas = {
+  chat_message: ChatMessageFrame,
+  subscribe: SubscribeFrame,
+  unsubscribe: UnsubscribeFrame,
+  cancel: CancelFrame,
+  ping: PingFrame,
+} as const;
+
+export const ClientFrame = Type.Union(Object.values(clientFrameSchemas), { $id: "ClientFrame" });
+
+export type ChatMessageFrame = Static<typeof ChatMessageFrame>;
+export type SubscribeFrame = Static<typeof SubscribeFrame>;
+export type UnsubscribeFrame = Static<typeof UnsubscribeFrame>;
+export type CancelFrame = Static<typeof CancelFrame>;
+export type PingFrame = Static<typeof PingFrame>;
+export type ClientFrame = Static<typeof ClientFrame>;
+export type ClientFrameType = keyof typeof clientFrameSchemas;
+
+/** Frames that are not in the replay log carry no id. */
+const NoEventId = Type.Null({ description: "Only chat events from the replay log carry an id" });
+
+/** Anything that failed: a malformed frame, a refused command, a resume id the log lost. */
+export const ErrorFrame = Type.Object(
+  {
+    type: Type.Literal("error"),
+    eventId: NoEventId,
+    code: ErrorCode,
+    error: Type.String({ description: "What went wrong, for people" }),
+    retryable: Type.Boolean(),
+    chatId: Type.Optional(Id),
+    requestId: Type.Optional(RequestId),
+    details: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+  },
+  { $id: "ErrorFrame" },
+);
+
+/** The answer to a `ping` frame. */
+export const PongFrame = Type.Object(
+  { type: Type.Literal("pong"), eventId: NoEventId, requestId: Type.Optional(RequestId) },
+  { $id: "PongFrame" },
+);
+
+/** A `chat_message` was taken: the stored user message and the id the answer will stream under. */
+export const MessageAcceptedFrame = Type.Object(
+  {
+    type: Type.Literal("message_accepted"),
+    eventId: NoEventId,
+    chatId: Id,
+    requestId: Type.Optional(RequestId),
+    userMessage: Message,
+    assistantMessageId: Id,
+  },
+  { $id: "MessageAcceptedFrame" },
+);
+
+/** The socket now receives the chat's events (the replay, if any, came before this frame). */
+export const SubscribedFrame = Type.Object(
+  { type: Type.Literal("subscribed"), eventId: NoEventId, chatId: Id, requestId: Type.Optional(RequestId) },
+  { $id: "SubscribedFrame" },
+);
+
+/** The socket no longer receives the chat's events. */
+export const UnsubscribedFrame = Type.Object(
+  { type: Type.Literal("unsubscribed"), eventId: NoEventId, chatId: Id, requestId: Type.Optional(RequestId) },
+  { $id: "UnsubscribedFrame" },
+);
+
+/** The answer to a `cancel` frame: whether an answer was running and which message it was. */
+export const CancelAcceptedFrame = Type.Object(
+  {
+    type: Type.Literal("cancel_accepted"),
+    eventId: NoEventId,
+    chatId: Id,
+    requestId: Type.Optional(RequestId),
+    ...CancelReply.properties,
+  },
+  { $id: "CancelAcceptedFrame" },
+);
+
+export type ErrorFrame = Static<typeof ErrorFrame>;
+export type PongFrame = Static<typeof PongFrame>;
+export type MessageAcceptedFrame = Static<typeof MessageAcceptedFrame>;
+export type SubscribedFrame = Static<typeof SubscribedFrame>;
+export type UnsubscribedFrame = Static<typeof UnsubscribedFrame>;
+export type CancelAcceptedFrame = Static<typeof CancelAcceptedFrame>;
+
+/** Server frames that answer a client frame; chat events are sent as `toWebSocketFrame(event)`. */
+export type ReplyFrame =
+  | ErrorFrame
+  | PongFrame
+  | MessageAcceptedFrame
+  | SubscribedFrame
+  | UnsubscribedFrame
+  | CancelAcceptedFrame;
+
+/** WebSocket close codes the gateway uses. */
+export const WebSocketCloseCode = {
+  /** The gateway is stopping: reconnect (to another instance) and resume with `resumeFrom`. */
+  serviceRestart: 1012,
+  /** The client read too slowly: reconnect and resume with `resumeFrom`. */
+  tryAgainLater: 1013,
+} as const;

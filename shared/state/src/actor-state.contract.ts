@@ -1,0 +1,347 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { type ChatEvent, formatEventId, type LoggedChatEvent, parseEventId } from "@chat/contracts";
+import type { ActorState, ActorStateOptions, ReplayRead } from "./actor-state.ts";
+
+export type ActorStateContractOptions = Omit<ActorStateOptions, "keyPrefix">;
+
+/** One adapter instance under test, with its own keys. */
+export type ActorStateFixture = {
+  state: ActorState;
+  /** Closes the adapter and removes everything it stored. */
+  cleanup(): Promise<void>;
+  /** Lets `milliseconds` pass for the adapter's clock: a real wait, or a step of an injected clock. */
+  elapse(milliseconds: number): Promise<void>;
+};
+
+const defaults: ActorStateContractOptions = { ttlSeconds: 60, replayLogMaxLength: 1_000 };
+
+function chunk(chatId: string, seq: number): ChatEvent {
+  return { type: "message_chunk", data: { chatId, messageId: "message-1", content: `part ${seq}`, seq } };
+}
+
+function eventsOf(read: ReplayRead): LoggedChatEvent[] {
+  if (read.status !== "ok") throw new Error(`expected an ok read, got ${read.status}`);
+  return read.events;
+}
+
+/**
+ * The behaviour every ActorState adapter must show. Run it from the adapter's test file:
+ *
+ * @example
+ * actorStateContract("MemoryActorState", async (options) => {
+ *   let clock = Date.now();
+ *   const state = new MemoryActorState({ ...options, now: () => clock });
+ *   return { state, cleanup: () => state.close(), elapse: async (milliseconds) => void (clock += milliseconds) };
+ * });
+ */
+export function actorStateContract(
+  name: string,
+  make: (options: ActorStateContractOptions) => Promise<ActorStateFixture>,
+): void {
+  describe(name, () => {
+    const cleanups: Array<() => Promise<void>> = [];
+    afterEach(async () => {
+      await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
+    });
+
+    async function open(overrides: Partial<ActorStateContractOptions> = {}): Promise<ActorStateFixture> {
+      const fixture = await make({ ...defaults, ...overrides });
+      cleanups.push(fixture.cleanup);
+      return fixture;
+    }
+
+    async function appendMany(state: ActorState, chatId: string, count: number): Promise<LoggedChatEvent[]> {
+      const logged: LoggedChatEvent[] = [];
+      for (let seq = 0; seq < count; seq++)
+        logged.push(await state.replayLog.append(chatId, chunk(chatId, seq)));
+      return logged;
+    }
+
+    describe("snapshots", () => {
+      test("loading a chat that was never saved gives null", async () => {
+        const { state } = await open();
+        expect(await state.load("chat-none")).toBeNull();
+      });
+
+      test("a saved snapshot loads back equal, with version 1", async () => {
+        const { state } = await open();
+        const snapshot = { phase: "idle", turns: [{ id: "turn-1", tokens: 12 }], title: null };
+        expect(await state.save("chat-a", snapshot, 0)).toBe(1);
+        expect(await state.load("chat-a")).toEqual({ state: snapshot, version: 1 });
+      });
+
+      test("a snapshot is stored as a copy, untouched by later changes to the object", async () => {
+        const { state } = await open();
+        const snapshot = { turns: ["turn-1"] };
+        await state.save("chat-a", snapshot, 0);
+        snapshot.turns.push("turn-2");
+        expect((await state.load<typeof snapshot>("chat-a"))?.state).toEqual({ turns: ["turn-1"] });
+      });
+
+      test("each save with the current version increments it", async () => {
+        const { state } = await open();
+        expect(await state.save("chat-a", { step: 1 }, 0)).toBe(1);
+        expect(await state.save("chat-a", { step: 2 }, 1)).toBe(2);
+        expect(await state.save("chat-a", { step: 3 }, 2)).toBe(3);
+        expect(await state.load("chat-a")).toEqual({ state: { step: 3 }, version: 3 });
+      });
+
+      test("a save with a stale version returns null and leaves the stored snapshot alone", async () => {
+        const { state } = await open();
+        await state.save("chat-a", { writer: "first" }, 0);
+        await state.save("chat-a", { writer: "second" }, 1);
+        expect(await state.save("chat-a", { writer: "stale" }, 1)).toBeNull();
+        expect(await state.save("chat-a", { writer: "fresh-start" }, 0)).toBeNull();
+        expect(await state.save("chat-a", { writer: "from-the-future" }, 7)).toBeNull();
+        expect(await state.load("chat-a")).toEqual({ state: { writer: "second" }, version: 2 });
+      });
+
+      test("a save expecting a stored version fails when nothing is stored", async () => {
+        const { state } = await open();
+        expect(await state.save("chat-a", { step: 1 }, 1)).toBeNull();
+        expect(await state.load("chat-a")).toBeNull();
+      });
+
+      test("only one of two concurrent writers with the same expected version wins", async () => {
+        const { state } = await open();
+        const results = await Promise.all([
+          state.save("chat-a", { writer: "one" }, 0),
+          state.save("chat-a", { writer: "two" }, 0),
+        ]);
+        expect(results.filter((version) => version === 1)).toHaveLength(1);
+        expect(results.filter((version) => version === null)).toHaveLength(1);
+        const winner = results[0] === 1 ? "one" : "two";
+        expect(await state.load("chat-a")).toEqual({ state: { writer: winner }, version: 1 });
+      });
+
+      test("delete drops the snapshot, so versions start over at 0", async () => {
+        const { state } = await open();
+        await state.save("chat-a", { step: 1 }, 0);
+        await state.save("chat-a", { step: 2 }, 1);
+        await state.delete("chat-a");
+        expect(await state.load("chat-a")).toBeNull();
+        expect(await state.save("chat-a", { step: 1 }, 0)).toBe(1);
+      });
+
+      test("delete leaves the chat's replay log in place", async () => {
+        const { state } = await open();
+        const logged = await state.replayLog.append("chat-a", chunk("chat-a", 0));
+        await state.save("chat-a", { step: 1 }, 0);
+        await state.delete("chat-a");
+        expect(eventsOf(await state.replayLog.readAfter("chat-a", null))).toEqual([logged]);
+      });
+    });
+
+    describe("replay log", () => {
+      test("appended events get ids in the `<epoch>:<ms>-<seq>` format, strictly increasing, one epoch", async () => {
+        const { state } = await open();
+        const logged = await appendMany(state, "chat-a", 50);
+        const ids = logged.map((event) => parseEventId(event.eventId));
+        for (const id of ids) expect(id).not.toBeNull();
+        expect(new Set(ids.map((id) => id?.epoch)).size).toBe(1);
+        for (let index = 1; index < ids.length; index++) {
+          const previous = ids[index - 1];
+          const current = ids[index];
+          if (!previous || !current) throw new Error("unparsable id");
+          expect(current.ms > previous.ms || (current.ms === previous.ms && current.seq > previous.seq)).toBe(
+            true,
+          );
+        }
+      });
+
+      test("append returns the event as given, with its id", async () => {
+        const { state } = await open();
+        const event = chunk("chat-a", 0);
+        const logged = await state.replayLog.append("chat-a", event);
+        expect(logged).toEqual({ ...event, eventId: logged.eventId });
+      });
+
+      test("reading a chat without a log gives no events", async () => {
+        const { state } = await open();
+        expect(await state.replayLog.readAfter("chat-none", null)).toEqual({ status: "ok", events: [] });
+      });
+
+      test("reading from the start gives every event, in order, equal to what append returned", async () => {
+        const { state } = await open();
+        const logged = await appendMany(state, "chat-a", 20);
+        expect(await state.replayLog.readAfter("chat-a", null)).toEqual({ status: "ok", events: logged });
+      });
+
+      test("reading after an id gives exactly the events after it", async () => {
+        const { state } = await open();
+        const logged = await appendMany(state, "chat-a", 20);
+        for (const index of [0, 7, 18]) {
+          const after = logged[index]?.eventId ?? null;
+          expect(await state.replayLog.readAfter("chat-a", after)).toEqual({
+            status: "ok",
+            events: logged.slice(index + 1),
+          });
+        }
+      });
+
+      test("reading after the last id gives no events", async () => {
+        const { state } = await open();
+        const logged = await appendMany(state, "chat-a", 5);
+        const last = logged.at(-1)?.eventId ?? null;
+        expect(await state.replayLog.readAfter("chat-a", last)).toEqual({ status: "ok", events: [] });
+      });
+
+      test("reading after the last id, then appending, gives the new events", async () => {
+        const { state } = await open();
+        const before = await appendMany(state, "chat-a", 3);
+        const later = await state.replayLog.append("chat-a", chunk("chat-a", 3));
+        expect(eventsOf(await state.replayLog.readAfter("chat-a", before.at(-1)?.eventId ?? null))).toEqual([
+          later,
+        ]);
+      });
+
+      test("an id from another epoch is expired", async () => {
+        const { state } = await open();
+        const [own] = await appendMany(state, "chat-a", 3);
+        const [foreign] = await appendMany(state, "chat-b", 3);
+        const parts = parseEventId(own?.eventId ?? "");
+        if (!parts || !foreign) throw new Error("no events");
+        const sameStreamIdOtherEpoch = formatEventId("another-epoch", `${parts.ms}-${parts.seq}`);
+        expect(await state.replayLog.readAfter("chat-a", sameStreamIdOtherEpoch)).toEqual({
+          status: "expired",
+        });
+        expect(await state.replayLog.readAfter("chat-a", foreign.eventId)).toEqual({ status: "expired" });
+      });
+
+      test("an id that does not parse is expired", async () => {
+        const { state } = await open();
+        const [first] = await appendMany(state, "chat-a", 3);
+        for (const garbage of ["", "garbage", "1700000000000-0", `${first?.eventId}x`, "epoch:12-x"]) {
+          expect(await state.replayLog.readAfter("chat-a", garbage)).toEqual({ status: "expired" });
+        }
+      });
+
+      test("an id newer than anything the log wrote is expired", async () => {
+        const { state } = await open();
+        const [last] = await appendMany(state, "chat-a", 1);
+        const parts = parseEventId(last?.eventId ?? "");
+        if (!parts) throw new Error("no event");
+        const future = formatEventId(parts.epoch, `${parts.ms + 60_000}-0`);
+        expect(await state.replayLog.readAfter("chat-a", future)).toEqual({ status: "expired" });
+      });
+
+      test("an id for a chat without a log is expired", async () => {
+        const { state } = await open();
+        const [logged] = await appendMany(state, "chat-a", 1);
+        expect(await state.replayLog.readAfter("chat-none", logged?.eventId ?? "")).toEqual({
+          status: "expired",
+        });
+      });
+
+      test("a log keeps at least its max length; older ids are expired, recent ones resume exactly", async () => {
+        const { state } = await open({ replayLogMaxLength: 10 });
+        const logged = await appendMany(state, "chat-a", 1_000);
+        const whole = eventsOf(await state.replayLog.readAfter("chat-a", null));
+        expect(whole.length).toBeGreaterThanOrEqual(10);
+        expect(whole.length).toBeLessThan(1_000);
+        expect(whole).toEqual(logged.slice(-whole.length));
+        expect(await state.replayLog.readAfter("chat-a", logged[0]?.eventId ?? "")).toEqual({
+          status: "expired",
+        });
+        expect(await state.replayLog.readAfter("chat-a", logged[500]?.eventId ?? "")).toEqual({
+          status: "expired",
+        });
+        expect(await state.replayLog.readAfter("chat-a", logged[989]?.eventId ?? "")).toEqual({
+          status: "ok",
+          events: logged.slice(990),
+        });
+        expect(await state.replayLog.readAfter("chat-a", logged[995]?.eventId ?? "")).toEqual({
+          status: "ok",
+          events: logged.slice(996),
+        });
+      });
+
+      test("an id right before the oldest kept event resumes; one older is expired", async () => {
+        const { state } = await open({ replayLogMaxLength: 10 });
+        const logged = await appendMany(state, "chat-a", 300);
+        const whole = eventsOf(await state.replayLog.readAfter("chat-a", null));
+        const oldest = logged.findIndex((event) => event.eventId === whole[0]?.eventId);
+        expect(oldest).toBeGreaterThan(1);
+        expect(await state.replayLog.readAfter("chat-a", logged[oldest - 1]?.eventId ?? "")).toEqual({
+          status: "ok",
+          events: whole,
+        });
+        expect(await state.replayLog.readAfter("chat-a", logged[oldest - 2]?.eventId ?? "")).toEqual({
+          status: "expired",
+        });
+      });
+
+      test("a deleted log is gone: old ids are expired, and new appends start a new epoch", async () => {
+        const { state } = await open();
+        const old = await appendMany(state, "chat-a", 5);
+        await state.replayLog.delete("chat-a");
+        expect(await state.replayLog.readAfter("chat-a", null)).toEqual({ status: "ok", events: [] });
+        expect(await state.replayLog.readAfter("chat-a", old[2]?.eventId ?? "")).toEqual({
+          status: "expired",
+        });
+
+        const fresh = await appendMany(state, "chat-a", 2);
+        expect(parseEventId(fresh[0]?.eventId ?? "")?.epoch).not.toBe(
+          parseEventId(old[0]?.eventId ?? "")?.epoch,
+        );
+        expect(await state.replayLog.readAfter("chat-a", old[2]?.eventId ?? "")).toEqual({
+          status: "expired",
+        });
+        expect(await state.replayLog.readAfter("chat-a", old.at(-1)?.eventId ?? "")).toEqual({
+          status: "expired",
+        });
+        expect(eventsOf(await state.replayLog.readAfter("chat-a", null))).toEqual(fresh);
+      });
+    });
+
+    test("chats are isolated from each other", async () => {
+      const { state } = await open();
+      await state.save("chat-a", { owner: "a" }, 0);
+      await state.save("chat-b", { owner: "b" }, 0);
+      await state.save("chat-b", { owner: "b", step: 2 }, 1);
+      const a = await appendMany(state, "chat-a", 3);
+      const b = await appendMany(state, "chat-b", 4);
+
+      expect(await state.load("chat-a")).toEqual({ state: { owner: "a" }, version: 1 });
+      expect(await state.load("chat-b")).toEqual({ state: { owner: "b", step: 2 }, version: 2 });
+      expect(eventsOf(await state.replayLog.readAfter("chat-a", null))).toEqual(a);
+      expect(eventsOf(await state.replayLog.readAfter("chat-b", null))).toEqual(b);
+
+      await state.delete("chat-a");
+      await state.replayLog.delete("chat-a");
+      expect(await state.load("chat-b")).toEqual({ state: { owner: "b", step: 2 }, version: 2 });
+      expect(eventsOf(await state.replayLog.readAfter("chat-b", null))).toEqual(b);
+    });
+
+    test("snapshots and logs expire after the TTL unless written again", async () => {
+      const { state, elapse } = await open({ ttlSeconds: 1 });
+      await state.save("chat-idle", { step: 1 }, 0);
+      const [idle] = await appendMany(state, "chat-idle", 1);
+      await state.save("chat-busy", { step: 1 }, 0);
+      await appendMany(state, "chat-busy", 1);
+
+      await elapse(500);
+      await state.save("chat-busy", { step: 2 }, 1);
+      const [busy] = await appendMany(state, "chat-busy", 1);
+      await elapse(700);
+
+      expect(await state.load("chat-idle")).toBeNull();
+      expect(await state.replayLog.readAfter("chat-idle", null)).toEqual({ status: "ok", events: [] });
+      expect(await state.replayLog.readAfter("chat-idle", idle?.eventId ?? "")).toEqual({
+        status: "expired",
+      });
+      expect(await state.load("chat-busy")).toEqual({ state: { step: 2 }, version: 2 });
+      expect(await state.replayLog.readAfter("chat-busy", busy?.eventId ?? "")).toEqual({
+        status: "ok",
+        events: [],
+      });
+    });
+
+    test("isReady is true while open and false once closed", async () => {
+      const { state } = await open();
+      expect(await state.isReady()).toBe(true);
+      await state.close();
+      expect(await state.isReady()).toBe(false);
+    });
+  });
+}

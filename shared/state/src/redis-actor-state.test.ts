@@ -1,0 +1,150 @@
+import { describe, expect, test } from "bun:test";
+import { parseEventId } from "@chat/contracts";
+import { Redis } from "ioredis";
+import pino from "pino";
+import { redisAvailable, redisUrl, testNamespace } from "../../../test/support/infrastructure.ts";
+import { type ActorStateContractOptions, actorStateContract } from "./actor-state.contract.ts";
+import { RedisActorState } from "./redis-actor-state.ts";
+
+const logger = pino({ level: "silent" });
+
+function open(options: ActorStateContractOptions & { keyPrefix?: string }): RedisActorState {
+  return new RedisActorState({ url: redisUrl, keyPrefix: testNamespace("state"), logger, ...options });
+}
+
+/** Removes the keys through a connection of its own, since a test may have closed the state's. */
+async function removeKeys(keyPrefix: string): Promise<void> {
+  const janitor = open({ keyPrefix, ttlSeconds: 1, replayLogMaxLength: 1 });
+  await janitor.removeKeys();
+  await janitor.close();
+}
+
+const event = (seq: number) =>
+  ({
+    type: "message_chunk",
+    data: { chatId: "chat-a", messageId: "message-1", content: `${seq}`, seq },
+  }) as const;
+
+describe.skipIf(!redisAvailable)("RedisActorState", () => {
+  actorStateContract("contract", async (options) => {
+    const keyPrefix = testNamespace("state");
+    const state = open({ ...options, keyPrefix });
+    return {
+      state,
+      cleanup: async () => {
+        await state.close();
+        await removeKeys(keyPrefix);
+      },
+      elapse: (milliseconds) => Bun.sleep(milliseconds),
+    };
+  });
+
+  test("concurrent appends from two clients keep one epoch and unique, increasing ids", async () => {
+    const keyPrefix = testNamespace("state");
+    const first = open({ keyPrefix, ttlSeconds: 60, replayLogMaxLength: 1_000 });
+    const second = open({ keyPrefix, ttlSeconds: 60, replayLogMaxLength: 1_000 });
+    try {
+      const appended = await Promise.all(
+        Array.from({ length: 200 }, (_, seq) =>
+          (seq % 2 === 0 ? first : second).replayLog.append("chat-a", event(seq)),
+        ),
+      );
+      const read = await first.replayLog.readAfter("chat-a", null);
+      if (read.status !== "ok") throw new Error("log expired");
+      const ids = read.events.map((logged) => parseEventId(logged.eventId));
+      expect(new Set(ids.map((id) => id?.epoch)).size).toBe(1);
+      expect(new Set(read.events.map((logged) => logged.eventId))).toEqual(
+        new Set(appended.map((logged) => logged.eventId)),
+      );
+      for (let index = 1; index < ids.length; index++) {
+        const previous = ids[index - 1];
+        const current = ids[index];
+        if (!previous || !current) throw new Error("unparsable id");
+        expect(current.ms > previous.ms || (current.ms === previous.ms && current.seq > previous.seq)).toBe(
+          true,
+        );
+      }
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+      await removeKeys(keyPrefix);
+    }
+  });
+
+  test("keys live under <prefix>:chat:{<chatId>}: and carry the TTL", async () => {
+    const keyPrefix = testNamespace("state");
+    const state = open({ keyPrefix, ttlSeconds: 30, replayLogMaxLength: 100 });
+    const redis = new Redis(redisUrl);
+    try {
+      await state.save("chat-a", { step: 1 }, 0);
+      await state.replayLog.append("chat-a", event(0));
+      const keys = await redis.keys(`${keyPrefix}:*`);
+      expect(keys.sort()).toEqual(
+        ["epoch", "events", "state"].map((part) => `${keyPrefix}:chat:{chat-a}:${part}`),
+      );
+      for (const key of keys) {
+        const ttl = await redis.ttl(key);
+        expect(ttl).toBeGreaterThan(0);
+        expect(ttl).toBeLessThanOrEqual(30);
+      }
+    } finally {
+      redis.disconnect();
+      await state.close();
+      await removeKeys(keyPrefix);
+    }
+  });
+
+  test("a log that lost its epoch key starts over under a new epoch, and old ids are expired", async () => {
+    const keyPrefix = testNamespace("state");
+    const state = open({ keyPrefix, ttlSeconds: 60, replayLogMaxLength: 100 });
+    const redis = new Redis(redisUrl);
+    try {
+      const old = await state.replayLog.append("chat-a", event(0));
+      await redis.del(`${keyPrefix}:chat:{chat-a}:epoch`);
+      expect(await state.replayLog.readAfter("chat-a", old.eventId)).toEqual({ status: "expired" });
+      const fresh = await state.replayLog.append("chat-a", event(1));
+      expect(parseEventId(fresh.eventId)?.epoch).not.toBe(parseEventId(old.eventId)?.epoch);
+      expect(await state.replayLog.readAfter("chat-a", null)).toEqual({ status: "ok", events: [fresh] });
+    } finally {
+      redis.disconnect();
+      await state.close();
+      await removeKeys(keyPrefix);
+    }
+  });
+
+  test("removeKeys deletes every key under the prefix and nothing else", async () => {
+    const keyPrefix = testNamespace("state");
+    const neighbourPrefix = `${keyPrefix}-neighbour`;
+    const state = open({ keyPrefix, ttlSeconds: 60, replayLogMaxLength: 100 });
+    const neighbour = open({ keyPrefix: neighbourPrefix, ttlSeconds: 60, replayLogMaxLength: 100 });
+    try {
+      for (const chatId of ["chat-a", "chat-b"]) {
+        await state.save(chatId, { step: 1 }, 0);
+        await state.replayLog.append(chatId, event(0));
+      }
+      await neighbour.save("chat-a", { step: 1 }, 0);
+      await state.removeKeys();
+      expect(await state.load("chat-a")).toBeNull();
+      expect(await state.replayLog.readAfter("chat-b", null)).toEqual({ status: "ok", events: [] });
+      expect(await neighbour.load("chat-a")).toEqual({ state: { step: 1 }, version: 1 });
+    } finally {
+      await Promise.all([state.close(), neighbour.close()]);
+      await removeKeys(neighbourPrefix);
+    }
+  });
+
+  test("isReady answers false, without hanging, when Redis cannot be reached", async () => {
+    const state = new RedisActorState({
+      url: "redis://127.0.0.1:1",
+      keyPrefix: testNamespace("state"),
+      ttlSeconds: 60,
+      replayLogMaxLength: 100,
+      logger,
+      readyTimeoutMs: 200,
+    });
+    try {
+      expect(await state.isReady()).toBe(false);
+    } finally {
+      await state.close();
+    }
+  });
+});

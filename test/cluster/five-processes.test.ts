@@ -1,0 +1,193 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { RabbitBus } from "@chat/bus";
+import { createLogger } from "@chat/runtime";
+import { RedisActorState } from "@chat/state";
+import amqp from "amqplib";
+import { ChatApiClient } from "../support/chat-api-client.ts";
+import { chatFlowSuite } from "../support/chat-flow-suite.ts";
+import {
+  rabbitAvailable,
+  rabbitUrl,
+  redisAvailable,
+  redisUrl,
+  testNamespace,
+} from "../support/infrastructure.ts";
+import { removeRabbitNamespace } from "../support/rabbit-namespace.ts";
+import { ServiceProcess } from "../support/service-process.ts";
+
+const maxBodyBytes = 64 * 1024;
+const partitions = 4;
+
+describe.skipIf(!rabbitAvailable || !redisAvailable)(
+  "five services as separate processes over RabbitMQ and Redis",
+  () => {
+    const namespace = testNamespace("cluster");
+    const dataDirectory = mkdtempSync(join(tmpdir(), "chat-cluster-"));
+    const environment = {
+      AMQP_URL: rabbitUrl,
+      REDIS_URL: redisUrl,
+      BUS_PREFIX: namespace,
+      REDIS_KEY_PREFIX: namespace,
+      SESSION_PARTITIONS: String(partitions),
+      JWT_SECRET: "cluster-test-secret-that-is-long-enough-0123456789",
+      DATA_DIR: dataDirectory,
+      MAX_BODY_BYTES: String(maxBodyBytes),
+    };
+    const services: ServiceProcess[] = [];
+    let gateway: ServiceProcess;
+
+    beforeAll(async () => {
+      // The store first: the others' first requests go to it.
+      for (const name of ["store", "session", "orchestrator", "notifier"]) {
+        services.push(await ServiceProcess.start(name, `services/${name}/main.ts`, environment));
+      }
+      gateway = await ServiceProcess.start("gateway", "services/gateway/main.ts", environment);
+      services.push(gateway);
+    });
+
+    afterAll(async () => {
+      await Promise.all(services.map((service) => service.stop()));
+      await removeRabbitNamespace(rabbitUrl, namespace, partitions);
+      const logger = createLogger("cluster-test", "silent");
+      const state = new RedisActorState({
+        url: redisUrl,
+        keyPrefix: namespace,
+        ttlSeconds: 60,
+        replayLogMaxLength: 10,
+        logger,
+      });
+      await state.removeKeys();
+      await state.close();
+      rmSync(dataDirectory, { recursive: true, force: true });
+    });
+
+    chatFlowSuite(() => gateway.baseUrl, { maxBodyBytes });
+
+    test("every service dead-letters a malformed message on its queue and goes on serving", async () => {
+      const queues = [
+        `${namespace}.session.p0`,
+        `${namespace}.ai.generate`,
+        `${namespace}.rpc.store`,
+        `${namespace}.store.completions`,
+        `${namespace}.notifier`,
+      ];
+      const connection = await amqp.connect(rabbitUrl);
+      const channel = await connection.createConfirmChannel();
+      for (const queue of queues) {
+        channel.sendToQueue(queue, Buffer.from("{ this is not json"), { persistent: true });
+        channel.sendToQueue(
+          queue,
+          Buffer.from(JSON.stringify({ type: "send_message", hello: "wrong shape" })),
+          {
+            persistent: true,
+          },
+        );
+      }
+      await channel.waitForConfirms();
+      await connection.close();
+
+      const logger = createLogger("cluster-test", "silent");
+      const inspector = new RabbitBus({
+        url: rabbitUrl,
+        prefix: namespace,
+        partitions,
+        deliveryLimit: 5,
+        logger,
+      });
+      await inspector.connect();
+      const sources = ["session", "ai.generate", "rpc.store", "store.completions", "notifier"];
+      const found: Record<string, number> = {};
+      for (let attempt = 0; attempt < 50; attempt++) {
+        for (const source of sources)
+          found[source] = (found[source] ?? 0) + (await inspector.deadLetters(source)).length;
+        if (sources.every((source) => (found[source] ?? 0) >= 2)) break;
+        await Bun.sleep(200);
+      }
+      await inspector.close();
+      expect(found).toEqual(Object.fromEntries(sources.map((source) => [source, 2])));
+
+      for (const service of services) expect((await fetch(`${service.baseUrl}/readyz`)).status).toBe(200);
+      const client = new ChatApiClient(gateway.baseUrl);
+      await client.register("After");
+      const chatId = (await client.request("POST", "/api/chats", {})).body.id;
+      const events = await client.events(`/api/chats/${chatId}/events`);
+      expect(
+        (await client.request("POST", `/api/chats/${chatId}/messages`, { content: "still there?" })).status,
+      ).toBe(202);
+      await events.waitFor((event) => event.event === "message_complete");
+      events.close();
+    });
+
+    test("a service started alone without its broker settings refuses to start and names the variable", async () => {
+      const child = Bun.spawn([process.execPath, "services/session/main.ts"], {
+        cwd: join(import.meta.dir, "../.."),
+        env: { ...process.env, AMQP_URL: "", REDIS_URL: "", PORT: "0" },
+        stderr: "pipe",
+        stdout: "pipe",
+      });
+      expect(await child.exited).toBe(1);
+      expect(await new Response(child.stderr).text()).toContain("AMQP_URL");
+      const badPort = Bun.spawn([process.execPath, "services/store/main.ts"], {
+        cwd: join(import.meta.dir, "../.."),
+        env: { ...process.env, ...environment, PORT: "not-a-port" },
+        stderr: "pipe",
+        stdout: "pipe",
+      });
+      expect(await badPort.exited).toBe(1);
+      expect(await new Response(badPort.stderr).text()).toContain("PORT");
+    });
+
+    test("after the replay log is lost under a live client, its resume answers RESUME_EXPIRED instead of a wrong replay", async () => {
+      const client = new ChatApiClient(gateway.baseUrl);
+      await client.register("LostLog");
+      const chatId = (await client.request("POST", "/api/chats", {})).body.id;
+      const live = await client.events(`/api/chats/${chatId}/events`);
+      await client.request("POST", `/api/chats/${chatId}/messages`, { content: "first" });
+      await live.waitFor((event) => event.event === "message_complete");
+      const lastSeen = live.events.at(-1)?.id as string;
+      live.close();
+
+      const logger = createLogger("cluster-test", "silent");
+      const state = new RedisActorState({
+        url: redisUrl,
+        keyPrefix: namespace,
+        ttlSeconds: 60,
+        replayLogMaxLength: 10,
+        logger,
+      });
+      await state.replayLog.delete(chatId);
+      await state.close();
+
+      const resumed = await client.events(
+        `/api/chats/${chatId}/events?lastEventId=${encodeURIComponent(lastSeen)}`,
+      );
+      const expired = await resumed.waitFor((event) => event.event === "error");
+      expect(expired.data).toMatchObject({ code: "RESUME_EXPIRED" });
+      let next = await client.request("POST", `/api/chats/${chatId}/messages`, { content: "second" });
+      for (let attempt = 0; next.status === 409 && attempt < 50; attempt++) {
+        await Bun.sleep(100);
+        next = await client.request("POST", `/api/chats/${chatId}/messages`, { content: "second" });
+      }
+      expect(next.status).toBe(202);
+      await resumed.waitFor((event) => event.event === "message_complete");
+      const newEpoch = resumed.events.find((event) => event.id)?.id?.split(":")[0];
+      expect(newEpoch).not.toBe(lastSeen.split(":")[0]);
+      resumed.close();
+    });
+
+    test("SIGTERM on a gateway tells its SSE clients to reconnect, then the process exits cleanly", async () => {
+      const extra = await ServiceProcess.start("gateway", "services/gateway/main.ts", environment);
+      const client = new ChatApiClient(extra.baseUrl);
+      await client.register("Drained");
+      const chatId = (await client.request("POST", "/api/chats", {})).body.id;
+      const stream = await client.events(`/api/chats/${chatId}/events`);
+      expect(await extra.stop()).toBe(0);
+      await stream.finished();
+      expect(stream.ended).toBe(true);
+      expect(stream.retryHints.at(-1)).toBe(1_000);
+    });
+  },
+);

@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ChatApiClient } from "./support/chat-api-client.ts";
+import { chatFlowSuite } from "./support/chat-flow-suite.ts";
+import { ServiceProcess } from "./support/service-process.ts";
+
+const maxBodyBytes = 64 * 1024;
+
+describe("embedded default: all five services in one process, in-process bus, SQLite", () => {
+  const dataDirectory = mkdtempSync(join(tmpdir(), "chat-embedded-"));
+  const environment = {
+    DATA_DIR: dataDirectory,
+    MAX_BODY_BYTES: String(maxBodyBytes),
+    AMQP_URL: "",
+    REDIS_URL: "",
+  };
+  let server: ServiceProcess;
+
+  beforeAll(async () => {
+    server = await ServiceProcess.start("all-in-one", "services/all-in-one/main.ts", environment);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dataDirectory, { recursive: true, force: true });
+  });
+
+  chatFlowSuite(() => server.baseUrl, { maxBodyBytes });
+
+  test("serves the frontend, Swagger UI and the OpenAPI document", async () => {
+    const page = await fetch(`${server.baseUrl}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(await page.text()).toContain("<chat-app");
+    const swagger = await fetch(`${server.baseUrl}/swagger`);
+    expect(swagger.status).toBe(200);
+    const document = (await (await fetch(`${server.baseUrl}/swagger/json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
+    expect(Object.keys(document.paths)).toContain("/api/chats/{id}/messages");
+  });
+
+  test("history survives a restart of the process", async () => {
+    const client = new ChatApiClient(server.baseUrl);
+    const registered = await client.register("Persistent");
+    const chatId = (await client.request("POST", "/api/chats", { title: "Remember me" })).body.id;
+    const events = await client.events(`/api/chats/${chatId}/events`);
+    await client.request("POST", `/api/chats/${chatId}/messages`, { content: "Keep this" });
+    await events.waitFor((event) => event.event === "message_complete");
+    events.close();
+    let before = await client.request("GET", `/api/chats/${chatId}`);
+    for (let attempt = 0; before.body.messages.length < 2 && attempt < 50; attempt++) {
+      await Bun.sleep(100);
+      before = await client.request("GET", `/api/chats/${chatId}`);
+    }
+
+    expect(await server.stop()).toBe(0);
+    server = await ServiceProcess.start("all-in-one", "services/all-in-one/main.ts", {
+      ...environment,
+      PORT: String(server.port),
+    });
+
+    const again = new ChatApiClient(server.baseUrl);
+    const login = await again.request("POST", "/api/auth/login", {
+      email: registered.body.user.email,
+      password: "correct horse battery",
+    });
+    expect(login.status).toBe(200);
+    again.token = login.body.accessToken;
+    const after = await again.request("GET", `/api/chats/${chatId}`);
+    expect(after.body.messages).toHaveLength(2);
+    expect(after.body.messages).toEqual(before.body.messages);
+    expect((await client.request("GET", "/api/me")).status).toBe(200);
+  });
+});

@@ -1,0 +1,345 @@
+import { expect, test } from "bun:test";
+import { ChatWithMessages, ErrorBody, type MessageCompleteData } from "@chat/contracts";
+import { Value } from "@sinclair/typebox/value";
+import { ChatApiClient } from "./chat-api-client.ts";
+import { SseReader } from "./sse-reader.ts";
+
+function expectError(response: { status: number; body: unknown }, status: number, code: string): void {
+  expect({
+    status: response.status,
+    code: (response.body as ErrorBody | null)?.error?.code as string | undefined,
+  }).toEqual({ status, code });
+  expect(Value.Check(ErrorBody, response.body)).toBe(true);
+}
+
+/**
+ * The whole chat flow over the public API, as a client sees it, plus the bad-input cases. Runs
+ * against any deployment: the embedded default and the five separate processes.
+ */
+export function chatFlowSuite(baseUrl: () => string, options: { maxBodyBytes: number }): void {
+  const alice = () => new ChatApiClient(baseUrl());
+
+  test("a new user signs up, chats with the demo model, watches it stream, and finds the history", async () => {
+    const client = alice();
+    const registered = await client.register("Alice");
+    expect(registered.status).toBe(201);
+    expect(registered.body.user).toMatchObject({ name: "Alice", role: "user" });
+    expect(registered.headers.get("set-cookie")).toContain("HttpOnly");
+
+    const login = await client.request("POST", "/api/auth/login", {
+      email: registered.body.user.email,
+      password: "correct horse battery",
+    });
+    expect(login.status).toBe(200);
+    expect(login.body.user.id).toBe(registered.body.user.id);
+    expect(login.headers.get("set-cookie")).toMatch(/chat_session=[^;]+; .*HttpOnly/);
+
+    const created = await client.request("POST", "/api/chats", { title: "First chat" });
+    expect(created.status).toBe(201);
+    const chatId = created.body.id as string;
+
+    const events = await client.events(`/api/chats/${chatId}/events`);
+    const sent = await client.request("POST", `/api/chats/${chatId}/messages`, {
+      content: "Show me some code, please",
+      clientMessageId: "first-message",
+    });
+    expect(sent.status).toBe(202);
+    const assistantMessageId = sent.body.assistantMessageId as string;
+    expect(sent.body.userMessage).toMatchObject({
+      role: "user",
+      content: "Show me some code, please",
+      chatId,
+    });
+
+    const busy = await client.request("POST", `/api/chats/${chatId}/messages`, { content: "And more?" });
+    expectError(busy, 409, "CHAT_BUSY");
+    const repeated = await client.request("POST", `/api/chats/${chatId}/messages`, {
+      content: "Show me some code, please",
+      clientMessageId: "first-message",
+    });
+    expect(repeated.status).toBe(202);
+    expect(repeated.body).toEqual(sent.body);
+
+    const complete = await events.waitFor(
+      (event) =>
+        event.event === "message_complete" &&
+        (event.data as MessageCompleteData).messageId === assistantMessageId,
+    );
+    const data = complete.data as MessageCompleteData;
+    const echoed = await events.waitFor((event) => event.event === "message_created");
+    expect((echoed.data as { message: { id: string } }).message.id).toBe(sent.body.userMessage.id);
+    const chunks = events.events.filter((event) => event.event === "message_chunk");
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.map((event) => (event.data as { content: string }).content).join("")).toBe(
+      data.fullContent,
+    );
+    expect(chunks.map((event) => (event.data as { seq: number }).seq)).toEqual(
+      chunks.map((_, index) => index),
+    );
+    expect(data.finishReason).toBe("stop");
+    expect(data.codeBlocks.length).toBeGreaterThanOrEqual(1);
+    const block = data.codeBlocks[0] as MessageCompleteData["codeBlocks"][number];
+    expect(data.fullContent.slice(block.startIndex, block.endIndex)).toContain(block.code);
+    const ids = events.events.map((event) => event.id);
+    expect(ids.every((id) => typeof id === "string" && /^[\w-]+:\d+-\d+$/.test(id as string))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    events.close();
+
+    let chat = await client.request("GET", `/api/chats/${chatId}`);
+    for (let attempt = 0; (chat.body.messages?.length ?? 0) < 2 && attempt < 50; attempt++) {
+      await Bun.sleep(100);
+      chat = await client.request("GET", `/api/chats/${chatId}`);
+    }
+    expect(chat.status).toBe(200);
+    expect(Value.Check(ChatWithMessages, chat.body)).toBe(true);
+    expect(chat.body.messages.map((message: { role: string }) => message.role)).toEqual([
+      "user",
+      "assistant",
+    ]);
+    expect(chat.body.messages[1]).toMatchObject({ id: assistantMessageId, content: data.fullContent });
+    expect(chat.body.messages[1].codeBlocks).toEqual(data.codeBlocks);
+
+    const list = await client.request("GET", "/api/chats");
+    expect(list.body.chats[0].id).toBe(chatId);
+    const messages = await client.request("GET", `/api/chats/${chatId}/messages?limit=1`);
+    expect(messages.body.messages).toHaveLength(1);
+    const next = await client.request(
+      "GET",
+      `/api/chats/${chatId}/messages?limit=1&cursor=${messages.body.nextCursor}`,
+    );
+    expect(next.body.messages[0].id).toBe(assistantMessageId);
+  });
+
+  test("a second turn sees the first in its context and the list orders by activity, with cursors", async () => {
+    const client = alice();
+    await client.register("Paging");
+    const chatIds: string[] = [];
+    for (let index = 0; index < 3; index++) {
+      chatIds.push((await client.request("POST", "/api/chats", { title: `Chat ${index}` })).body.id);
+    }
+    const events = await client.events(`/api/chats/${chatIds[0]}/events`);
+    const first = await client.request("POST", `/api/chats/${chatIds[0]}/messages`, { content: "one" });
+    await events.waitFor((event) => event.event === "message_complete");
+    let second = await client.request("POST", `/api/chats/${chatIds[0]}/messages`, { content: "two" });
+    for (let attempt = 0; second.status === 409 && attempt < 50; attempt++) {
+      await Bun.sleep(100);
+      second = await client.request("POST", `/api/chats/${chatIds[0]}/messages`, { content: "two" });
+    }
+    expect(second.status).toBe(202);
+    const answer = await events.waitFor(
+      (event) =>
+        event.event === "message_complete" &&
+        (event.data as MessageCompleteData).messageId === second.body.assistantMessageId,
+    );
+    expect((answer.data as MessageCompleteData).fullContent).toContain("message 2 of our chat");
+    expect(first.status).toBe(202);
+    events.close();
+
+    const firstPage = await client.request("GET", "/api/chats?limit=2");
+    expect(firstPage.body.chats.map((chat: { id: string }) => chat.id)).toEqual([chatIds[0], chatIds[2]]);
+    const secondPage = await client.request("GET", `/api/chats?limit=2&cursor=${firstPage.body.nextCursor}`);
+    expect(secondPage.body.chats.map((chat: { id: string }) => chat.id)).toEqual([chatIds[1]]);
+    expect(secondPage.body.nextCursor).toBeNull();
+  });
+
+  test("renaming reaches the chat stream and, through the notifier, the user's other devices", async () => {
+    const client = alice();
+    await client.register("Renamer");
+    const chatId = (await client.request("POST", "/api/chats", {})).body.id;
+    const chatEvents = await client.events(`/api/chats/${chatId}/events`);
+    const userEvents = await client.events("/api/events");
+    const renamed = await client.request("PATCH", `/api/chats/${chatId}`, { title: "Renamed chat" });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body.title).toBe("Renamed chat");
+    const update = await chatEvents.waitFor((event) => event.event === "chat_updated");
+    expect((update.data as { chat: { title: string } }).chat.title).toBe("Renamed chat");
+    const notification = await userEvents.waitFor((event) => event.event === "notification");
+    expect(notification.data).toMatchObject({ chatId, kind: "chat_renamed", body: "Renamed chat" });
+    await userEvents.waitFor((event) => event.event === "chat_updated");
+    chatEvents.close();
+    userEvents.close();
+  });
+
+  test("deleting a chat removes it and its messages", async () => {
+    const client = alice();
+    await client.register("Deleter");
+    const chatId = (await client.request("POST", "/api/chats", {})).body.id;
+    expect((await client.request("DELETE", `/api/chats/${chatId}`)).status).toBe(204);
+    expectError(await client.request("GET", `/api/chats/${chatId}`), 404, "CHAT_NOT_FOUND");
+    expectError(await client.request("GET", `/api/chats/${chatId}/messages`), 404, "CHAT_NOT_FOUND");
+  });
+
+  test("bad input gets the right 4xx and a typed error body, and stored data stays intact", async () => {
+    const client = alice();
+    await client.register("Careful");
+    const chatId = (await client.request("POST", "/api/chats", { title: "Kept" })).body.id;
+    const post = (body: unknown, headers?: Record<string, string>) =>
+      client.request("POST", `/api/chats/${chatId}/messages`, body, headers);
+
+    expectError(await post({ content: "" }), 400, "VALIDATION_FAILED");
+    expectError(await post({ content: "x".repeat(32_001) }), 400, "VALIDATION_FAILED");
+    expectError(await post({ content: "y".repeat(options.maxBodyBytes + 10) }), 413, "PAYLOAD_TOO_LARGE");
+    expectError(await post('{"content": "unterminated'), 400, "MALFORMED_JSON");
+    expectError(await post({ content: 42 }), 400, "VALIDATION_FAILED");
+    expectError(await post({ content: "hi", extra: true }), 400, "VALIDATION_FAILED");
+    expectError(await post({ content: "hi", clientMessageId: "not valid!" }), 400, "VALIDATION_FAILED");
+    expectError(await client.request("POST", "/api/chats", { title: 7 }), 400, "VALIDATION_FAILED");
+    expectError(
+      await client.request("POST", "/api/auth/register", { email: "nope", password: "short", name: "" }),
+      400,
+      "VALIDATION_FAILED",
+    );
+    expectError(await client.request("GET", "/api/chats?limit=100000"), 400, "VALIDATION_FAILED");
+    expectError(await client.request("GET", "/api/chats?cursor=garbage"), 400, "VALIDATION_FAILED");
+
+    const unknown = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
+    expectError(await client.request("GET", `/api/chats/${unknown}`), 404, "CHAT_NOT_FOUND");
+    expectError(
+      await client.request("POST", `/api/chats/${unknown}/messages`, { content: "hi" }),
+      404,
+      "CHAT_NOT_FOUND",
+    );
+    expectError(await client.request("GET", `/api/chats/${unknown}/events`), 404, "CHAT_NOT_FOUND");
+    expectError(await client.request("GET", "/api/no-such-route"), 404, "ROUTE_NOT_FOUND");
+
+    const mallory = alice();
+    await mallory.register("Mallory");
+    expectError(await mallory.request("GET", `/api/chats/${chatId}`), 404, "CHAT_NOT_FOUND");
+    expectError(await mallory.request("GET", `/api/chats/${chatId}/messages`), 404, "CHAT_NOT_FOUND");
+    expectError(
+      await mallory.request("POST", `/api/chats/${chatId}/messages`, { content: "hi" }),
+      404,
+      "CHAT_NOT_FOUND",
+    );
+    expectError(
+      await mallory.request("PATCH", `/api/chats/${chatId}`, { title: "Mine" }),
+      404,
+      "CHAT_NOT_FOUND",
+    );
+    expectError(await mallory.request("DELETE", `/api/chats/${chatId}`), 404, "CHAT_NOT_FOUND");
+    expectError(await mallory.request("GET", `/api/chats/${chatId}/events`), 404, "CHAT_NOT_FOUND");
+    expect((await mallory.request("GET", "/api/chats")).body.chats).toEqual([]);
+
+    const anonymous = alice();
+    expectError(await anonymous.request("GET", "/api/chats"), 401, "UNAUTHORIZED");
+    expectError(await anonymous.request("GET", `/api/chats/${chatId}/events`), 401, "UNAUTHORIZED");
+    anonymous.token = "not.a.jwt";
+    expectError(await anonymous.request("GET", "/api/me"), 401, "UNAUTHORIZED");
+    const wrongPassword = await anonymous.request("POST", "/api/auth/login", {
+      email: "nobody@example.test",
+      password: "whatever1",
+    });
+    expectError(wrongPassword, 401, "INVALID_CREDENTIALS");
+
+    const kept = await client.request("GET", `/api/chats/${chatId}`);
+    expect(kept.body).toMatchObject({ id: chatId, title: "Kept", messages: [] });
+  });
+
+  test("the cookie alone authenticates, as a browser's EventSource does", async () => {
+    const client = alice();
+    const registered = await client.register("Cookie");
+    const cookie = (registered.headers.get("set-cookie") ?? "").split(";")[0] as string;
+    client.token = null;
+    const me = await client.request("GET", "/api/me", undefined, { cookie });
+    expect(me.status).toBe(200);
+    expect(me.body.user.id).toBe(registered.body.user.id);
+  });
+
+  test("cancel stops the answer, keeps the partial text with finishReason cancelled, and frees the chat", async () => {
+    const client = alice();
+    await client.register("Canceller");
+    const chatId = (await client.request("POST", "/api/chats", {})).body.id;
+    const idle = await client.request("POST", `/api/chats/${chatId}/cancel`);
+    expect(idle.status).toBe(200);
+    expect(idle.body).toEqual({ cancelled: false, messageId: null });
+
+    const events = await client.events(`/api/chats/${chatId}/events`);
+    const sent = await client.request("POST", `/api/chats/${chatId}/messages`, {
+      content: "Talk for a while",
+    });
+    await events.waitFor((event) => event.event === "message_chunk");
+    const cancel = await client.request("POST", `/api/chats/${chatId}/cancel`);
+    expect(cancel.status).toBe(200);
+    expect(cancel.body).toEqual({ cancelled: true, messageId: sent.body.assistantMessageId });
+    const complete = await events.waitFor((event) => event.event === "message_complete");
+    const data = complete.data as MessageCompleteData;
+    expect(data.finishReason).toBe("cancelled");
+    const chunks = events.events.filter((event) => event.event === "message_chunk");
+    expect(chunks.map((event) => (event.data as { content: string }).content).join("")).toBe(
+      data.fullContent,
+    );
+    expect(data.fullContent.length).toBeGreaterThan(0);
+    expect(data.fullContent).not.toContain("demonstration.");
+    events.close();
+
+    let stored = await client.request("GET", `/api/chats/${chatId}`);
+    for (let attempt = 0; stored.body.messages.length < 2 && attempt < 50; attempt++) {
+      await Bun.sleep(100);
+      stored = await client.request("GET", `/api/chats/${chatId}`);
+    }
+    expect(stored.body.messages[1]).toMatchObject({ content: data.fullContent, finishReason: "cancelled" });
+    let next = await client.request("POST", `/api/chats/${chatId}/messages`, { content: "Next question" });
+    for (let attempt = 0; next.status === 409 && attempt < 50; attempt++) {
+      await Bun.sleep(100);
+      next = await client.request("POST", `/api/chats/${chatId}/messages`, { content: "Next question" });
+    }
+    expect(next.status).toBe(202);
+    const mallory = alice();
+    await mallory.register("Mallory");
+    expectError(await mallory.request("POST", `/api/chats/${chatId}/cancel`), 404, "CHAT_NOT_FOUND");
+  });
+
+  test("every device of the user sees the message sent from another and the same stream", async () => {
+    const phone = alice();
+    await phone.register("Devices");
+    const laptop = alice();
+    laptop.token = phone.token;
+    const chatId = (await phone.request("POST", "/api/chats", {})).body.id;
+    const phoneEvents = await phone.events(`/api/chats/${chatId}/events`);
+    const laptopEvents = await laptop.events(`/api/chats/${chatId}/events`);
+    const sent = await phone.request("POST", `/api/chats/${chatId}/messages`, { content: "From my phone" });
+    for (const events of [phoneEvents, laptopEvents]) {
+      const created = await events.waitFor((event) => event.event === "message_created");
+      expect((created.data as { message: { id: string; content: string } }).message).toMatchObject({
+        id: sent.body.userMessage.id,
+        content: "From my phone",
+      });
+      await events.waitFor((event) => event.event === "message_complete");
+    }
+    const visible = (events: typeof phoneEvents) => events.events.map((event) => [event.id, event.event]);
+    expect(visible(laptopEvents)).toEqual(visible(phoneEvents));
+    phoneEvents.close();
+    laptopEvents.close();
+  });
+
+  test("a client that reconnects with Last-Event-ID gets exactly what it missed; an unknown id answers RESUME_EXPIRED", async () => {
+    const client = alice();
+    await client.register("Resumer");
+    const chatId = (await client.request("POST", "/api/chats", {})).body.id;
+    const witness = await client.events(`/api/chats/${chatId}/events`);
+    const dropped = await client.events(`/api/chats/${chatId}/events`);
+    await client.request("POST", `/api/chats/${chatId}/messages`, { content: "Resume me" });
+    await dropped.waitFor(
+      (event) => event.event === "message_chunk" && (event.data as { seq: number }).seq >= 2,
+    );
+    dropped.close();
+    const lastSeen = dropped.events.at(-1)?.id as string;
+    await witness.waitFor((event) => event.event === "message_complete");
+
+    const resumed = await SseReader.open(`${baseUrl()}/api/chats/${chatId}/events`, {
+      authorization: `Bearer ${client.token}`,
+      "last-event-id": lastSeen,
+    });
+    await resumed.waitFor((event) => event.event === "message_complete");
+    const ids = (events: Array<{ id?: string }>) => events.map((event) => event.id);
+    expect([...ids(dropped.events), ...ids(resumed.events)]).toEqual(ids(witness.events));
+    resumed.close();
+    witness.close();
+
+    const expired = await client.events(`/api/chats/${chatId}/events?lastEventId=gone:1-0`);
+    const error = await expired.waitFor((event) => event.event === "error");
+    expect(error.data).toMatchObject({ code: "RESUME_EXPIRED", retryable: false });
+    expect(error.id).toBeUndefined();
+    expired.close();
+  });
+}
