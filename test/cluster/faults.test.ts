@@ -60,7 +60,12 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
         ...environment,
         ...environmentOverride,
       });
-      (processes[kind] ??= []).push(service);
+      processes[kind] = [...(processes[kind] ?? []), service];
+      return service;
+    };
+    const firstOf = (kind: string) => {
+      const service = processes[kind]?.[0];
+      if (!service) throw new Error(`no ${kind} process is running`);
       return service;
     };
     const liveGateway = (preferred: number) =>
@@ -169,7 +174,7 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
     test("an orchestrator killed mid-stream: its requests are redelivered and restart on the other", async () => {
       const restartsBefore = chats.reduce((sum, chat) => sum + chat.stream.restarts, 0);
       await roundWith(async () => {
-        await (processes.orchestrator?.[0] as ServiceProcess).kill();
+        await firstOf("orchestrator").kill();
       });
       expect(chats.reduce((sum, chat) => sum + chat.stream.restarts, 0)).toBeGreaterThan(restartsBefore);
       await expectStoredExactlyOnce();
@@ -177,7 +182,7 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
 
     test("a session instance killed mid-stream: its partitions fail over and every turn finishes", async () => {
       await roundWith(async () => {
-        await (processes.session?.[0] as ServiceProcess).kill();
+        await firstOf("session").kill();
       });
       await expectStoredExactlyOnce();
     });
@@ -199,7 +204,7 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
 
     test("the store killed mid-stream: completions wait in its queue and are written once when it is back", async () => {
       await roundWith(async () => {
-        const store = processes.store?.[0] as ServiceProcess;
+        const store = firstOf("store");
         await store.kill();
         await Bun.sleep(2_000);
         processes.store = [await start("store", { PORT: String(store.port) })];
