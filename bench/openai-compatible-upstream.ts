@@ -54,7 +54,7 @@ function completion(request: ChatRequest, signal: AbortSignal): Response {
             written.push(Date.now());
           } else {
             controller.enqueue(chunk([{ index: 0, delta: {}, finish_reason: "stop" }]));
-            const { inputTokens, outputTokens } = part.usage;
+            const { inputTokens, outputTokens } = part.usage ?? { inputTokens: 0, outputTokens: 0 };
             controller.enqueue(
               chunk([], {
                 prompt_tokens: inputTokens,

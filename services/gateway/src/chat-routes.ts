@@ -8,22 +8,23 @@ import {
   ChatList,
   ChatWithMessages,
   CreateChatBody,
+  DEFAULT_CHAT_TITLE,
   ErrorBody,
   MessageList,
   newEnvelope,
-  RenameChatBody,
   SendMessageBody,
   SendMessageResponse,
+  UpdateChatBody,
 } from "@chat/contracts";
 import { newId } from "@chat/runtime";
 import { Elysia } from "elysia";
 import type { Authenticator } from "./authenticator.ts";
+import type { ModelCatalog } from "./model-catalog.ts";
 import { PageQuery } from "./query-schemas.ts";
 import type { RequestContext } from "./request-context.ts";
 
 /** How many of the newest messages `GET /api/chats/:id` includes. */
 const chatMessagesShown = 100;
-const defaultModel = "demo";
 
 function chatNotFound(): never {
   throw new AppError("CHAT_NOT_FOUND", "Chat not found", { retryable: false });
@@ -35,15 +36,18 @@ export function chatRoutes(dependencies: {
   bus: Bus;
   store: StoreClient;
   authenticator: Authenticator;
+  models: ModelCatalog;
   commandTimeoutMs: number;
 }) {
-  const { bus, store, authenticator, commandTimeoutMs } = dependencies;
+  const { bus, store, authenticator, models, commandTimeoutMs } = dependencies;
   const command = <R>(type: string, chatId: string, traceparent: string, fields: Record<string, unknown>) =>
     bus.requestCommand<R>(
       { ...newEnvelope(type, chatId, { id: newId(), traceparent, now: new Date() }), ...fields },
       commandTimeoutMs,
     );
   const notFound = { 404: ErrorBody, 401: ErrorBody, 400: ErrorBody };
+  const checkedModel = async (model: string | undefined, traceparent: string) =>
+    model === undefined ? undefined : (await models.resolve(model, traceparent)).id;
 
   return new Elysia({ name: "chat-routes", prefix: "/api/chats" })
     .use(dependencies.requestContext)
@@ -51,14 +55,16 @@ export function chatRoutes(dependencies: {
     .post(
       "/",
       async ({ body, user, traceparent, status }) => {
+        const model = await models.resolve(body.model, traceparent);
         const chat = await store.call(
           "store.create_chat",
           {
             userId: user.id,
             chat: {
               id: newId(),
-              title: body.title?.trim() || "New chat",
-              model: defaultModel,
+              title: body.title?.trim() || DEFAULT_CHAT_TITLE,
+              model: model.id,
+              ...(body.systemPrompt?.trim() ? { systemPrompt: body.systemPrompt.trim() } : {}),
               createdAt: new Date().toISOString(),
             },
           },
@@ -69,7 +75,12 @@ export function chatRoutes(dependencies: {
       {
         body: CreateChatBody,
         response: { 201: Chat, 400: ErrorBody, 401: ErrorBody },
-        detail: { tags: ["chats"], summary: "Create a chat" },
+        detail: {
+          tags: ["chats"],
+          summary: "Create a chat",
+          description:
+            "Without a model the deployment's default is used; an unknown one answers 400 MODEL_NOT_AVAILABLE. Without a title, the chat is titled automatically after its first answer.",
+        },
       },
     )
     .get(
@@ -107,13 +118,22 @@ export function chatRoutes(dependencies: {
     )
     .patch(
       "/:id",
-      ({ params, body, user, traceparent }) =>
-        command<Chat>("rename_chat", params.id, traceparent, { userId: user.id, title: body.title.trim() }),
+      async ({ params, body, user, traceparent }) =>
+        command<Chat>("update_chat", params.id, traceparent, {
+          userId: user.id,
+          ...(body.title !== undefined ? { title: body.title.trim() || DEFAULT_CHAT_TITLE } : {}),
+          ...(body.model !== undefined ? { model: await checkedModel(body.model, traceparent) } : {}),
+          ...(body.systemPrompt !== undefined ? { systemPrompt: body.systemPrompt.trim() } : {}),
+        }),
       {
         params: ChatIdParams,
-        body: RenameChatBody,
+        body: UpdateChatBody,
         response: { 200: Chat, ...notFound },
-        detail: { tags: ["chats"], summary: "Rename a chat; every device of the user hears chat_updated" },
+        detail: {
+          tags: ["chats"],
+          summary: "Rename a chat, change its model or its system prompt",
+          description: "Every device of the user hears chat_updated. An empty systemPrompt clears it.",
+        },
       },
     )
     .delete(
@@ -163,10 +183,12 @@ export function chatRoutes(dependencies: {
     .post(
       "/:id/messages",
       async ({ params, body, user, traceparent, status }) => {
+        const model = await checkedModel(body.model, traceparent);
         const reply = await command<SendMessageResponse>("send_message", params.id, traceparent, {
           userId: user.id,
           content: body.content,
           clientMessageId: body.clientMessageId ?? newId(),
+          ...(model ? { model } : {}),
         });
         return status(202, reply);
       },
@@ -178,7 +200,7 @@ export function chatRoutes(dependencies: {
           tags: ["messages"],
           summary: "Send a message; the answer streams on the chat's events",
           description:
-            "Answers 409 CHAT_BUSY while the previous answer is streaming. The same clientMessageId twice makes one turn.",
+            "Answers 409 CHAT_BUSY while the previous answer is streaming. The same clientMessageId twice makes one turn. `model` answers this message with another model than the chat's (400 MODEL_NOT_AVAILABLE when unknown).",
         },
       },
     );

@@ -13,3 +13,8 @@ export const EventsQuery = t.Object({
     t.String({ maxLength: 100, description: "For clients that cannot send the Last-Event-ID header" }),
   ),
 });
+
+export const UsageQuery = t.Object({
+  from: t.Optional(t.String({ format: "date-time", description: "Start, inclusive; default 30 days ago" })),
+  to: t.Optional(t.String({ format: "date-time", description: "End, exclusive; default now" })),
+});

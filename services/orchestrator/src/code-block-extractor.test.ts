@@ -30,6 +30,21 @@ const cases: Array<{
     ],
   },
   { name: "inline code is not a block", text: "Use `npm test` here.", expected: [] },
+  {
+    name: "indented code block has no language",
+    text: "Run this:\n\n    npm install\n    npm test\n\nDone.",
+    expected: [{ language: "", code: "npm install\nnpm test", source: "    npm install\n    npm test" }],
+  },
+  {
+    name: "info string with attributes keeps only the language",
+    text: '```ts title="a.ts" {1}\nlet x = 1;\n```',
+    expected: [{ language: "ts", code: "let x = 1;", source: '```ts title="a.ts" {1}\nlet x = 1;\n```' }],
+  },
+  {
+    name: "tilde fence holding backticks",
+    text: "~~~markdown\n```js\nx\n```\n~~~",
+    expected: [{ language: "markdown", code: "```js\nx\n```", source: "~~~markdown\n```js\nx\n```\n~~~" }],
+  },
 ];
 
 for (const { name, text, expected } of cases) {

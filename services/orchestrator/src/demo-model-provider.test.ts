@@ -30,7 +30,7 @@ test("the demo model is labelled and answers deterministically in markdown with 
   expect(text).toBe(demoAnswer(question));
   const finish = parts.at(-1);
   expect(finish?.type).toBe("finish");
-  if (finish?.type === "finish") expect(finish.usage.outputTokens).toBe(parts.length - 1);
+  if (finish?.type === "finish") expect(finish.usage?.outputTokens).toBe(parts.length - 1);
 });
 
 test("aborting stops the demo stream", async () => {

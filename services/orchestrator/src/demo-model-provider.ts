@@ -1,12 +1,18 @@
 import type { ContextMessage } from "@chat/contracts";
-import type { GenerateRequest, ModelInfo, ModelProvider, StreamPart } from "./model-provider.ts";
+import type { ModelEntry } from "./model-entry.ts";
+import type { GenerateRequest, ModelProvider, StreamPart } from "./model-provider.ts";
 
-export const demoModel: ModelInfo = {
+/** The demo model as the model list shows it: free, always there. */
+export const demoModel: ModelEntry = {
   id: "demo",
-  displayName: "Demo (offline)",
   provider: "demo",
+  upstreamModel: "demo",
+  displayName: "Demo (offline)",
   contextWindow: 32_000,
   maxOutputTokens: 4_000,
+  inputPricePerMillion: 0,
+  outputPricePerMillion: 0,
+  fallbacks: [],
 };
 
 type Sample = { language: string; code: string; topic: string };

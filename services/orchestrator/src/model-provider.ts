@@ -1,33 +1,39 @@
-import type { ContextMessage, Usage } from "@chat/contracts";
+import type { ContextMessage } from "@chat/contracts";
 
-/** A model a provider can serve, as listed to users. */
-export type ModelInfo = {
-  id: string;
-  displayName: string;
-  provider: string;
-  contextWindow: number;
-  maxOutputTokens: number;
-};
+/** Tokens as a provider reported them for one request. */
+export type ProviderUsage = { inputTokens: number; outputTokens: number };
 
 export type GenerateRequest = {
   /** The provider's own name of the model. */
   model: string;
+  /** System messages first (at most one), then the conversation, oldest first. */
   messages: ContextMessage[];
   maxOutputTokens: number;
+  temperature?: number;
+  topP?: number;
   /** Aborting it stops the upstream request. */
   signal: AbortSignal;
 };
 
 export type StreamPart =
   | { type: "text-delta"; text: string }
-  | { type: "finish"; finishReason: "stop" | "length"; usage: Usage };
+  | {
+      type: "finish";
+      finishReason: "stop" | "length";
+      /** What the provider reported; null when it reported nothing. */
+      usage: ProviderUsage | null;
+    };
 
 /**
- * The ModelProvider port: streams one completion. Implementations: the offline demo model now;
- * Anthropic, OpenAI, OpenRouter and OpenAI-compatible servers behind the same port.
+ * The ModelProvider port: streams one completion. Adapters: the offline demo model, Anthropic,
+ * and the OpenAI Chat Completions protocol (OpenAI, OpenRouter, Ollama, vLLM, LM Studio).
+ *
+ * `stream` yields text deltas, then exactly one `finish`. It throws a `ProviderError` when the
+ * upstream fails, and rethrows `request.signal.reason` when the request was aborted. Adapters never
+ * retry on their own: the orchestrator decides about retries and fallbacks.
  */
 export interface ModelProvider {
+  /** The provider's name in logs, usage records and the model list: `anthropic`, `openai`, ... */
   readonly id: string;
-  /** Yields text deltas, then exactly one `finish`; throws when the upstream fails or is aborted. */
   stream(request: GenerateRequest): AsyncIterable<StreamPart>;
 }

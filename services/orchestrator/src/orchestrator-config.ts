@@ -1,6 +1,9 @@
 import { BaseConfigFields } from "@chat/runtime";
 import { type Static, Type } from "@sinclair/typebox";
 
+const HttpUrl = (description: string) => Type.Optional(Type.String({ pattern: "^https?://", description }));
+const Secret = (description: string) => Type.Optional(Type.String({ minLength: 1, description }));
+
 export const OrchestratorConfigFields = {
   DEMO_TOKENS_PER_SECOND: Type.Number({
     default: 40,
@@ -21,6 +24,71 @@ export const OrchestratorConfigFields = {
     default: 512,
     minimum: 1,
     description: "...or as soon as it holds this many bytes",
+  }),
+  MODELS_FILE: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        "JSON model file (see README, Models); unset = built-in models of the providers configured",
+    }),
+  ),
+  DEFAULT_MODEL: Type.Optional(
+    Type.String({ minLength: 1, description: "Model of new chats; default: the first usable model" }),
+  ),
+  TITLE_MODEL: Type.Optional(
+    Type.String({ minLength: 1, description: "Model that writes chat titles; default: the chat's model" }),
+  ),
+  SYSTEM_PROMPT: Type.Optional(
+    Type.String({ description: "The deployment's system prompt, before each chat's own" }),
+  ),
+  ANTHROPIC_API_KEY: Secret("Enables Anthropic models"),
+  ANTHROPIC_BASE_URL: HttpUrl(
+    "Anthropic API base URL (a proxy or a test server); setting it also enables Anthropic",
+  ),
+  OPENAI_API_KEY: Secret("Enables OpenAI models"),
+  OPENAI_BASE_URL: HttpUrl(
+    "OpenAI API base URL, e.g. https://api.openai.com/v1; setting it also enables OpenAI",
+  ),
+  OPENROUTER_API_KEY: Secret("Enables OpenRouter models"),
+  OPENROUTER_BASE_URL: Type.String({
+    default: "https://openrouter.ai/api/v1",
+    pattern: "^https?://",
+    description: "OpenRouter API base URL",
+  }),
+  OPENROUTER_APP_URL: HttpUrl("Sent to OpenRouter as HTTP-Referer (app attribution)"),
+  OPENROUTER_APP_TITLE: Type.String({ default: "Chat", description: "Sent to OpenRouter as X-Title" }),
+  OPENAI_COMPATIBLE_BASE_URL: HttpUrl(
+    "An OpenAI-compatible server (Ollama http://localhost:11434/v1, vLLM, LM Studio); enables it",
+  ),
+  OPENAI_COMPATIBLE_API_KEY: Secret("Key of the OpenAI-compatible server, when it needs one"),
+  OPENAI_COMPATIBLE_MODELS: Type.Optional(
+    Type.String({ description: "Its models, comma-separated upstream names (e.g. llama3.2,qwen2.5)" }),
+  ),
+  PROVIDER_MAX_RETRIES: Type.Integer({
+    default: 2,
+    minimum: 0,
+    maximum: 10,
+    description: "Retries of one model before the first token, before failing over",
+  }),
+  PROVIDER_RETRY_BASE_MS: Type.Integer({
+    default: 500,
+    minimum: 1,
+    description: "First retry delay; doubles each retry, with full jitter",
+  }),
+  PROVIDER_RETRY_MAX_DELAY_MS: Type.Integer({
+    default: 20_000,
+    minimum: 1,
+    description: "Longest wait before a retry; a longer retry-after fails over instead",
+  }),
+  PROVIDER_FIRST_TOKEN_TIMEOUT_MS: Type.Integer({
+    default: 60_000,
+    minimum: 1,
+    description: "A provider silent this long after the request is retried or failed over",
+  }),
+  PROVIDER_IDLE_TIMEOUT_MS: Type.Integer({
+    default: 30_000,
+    minimum: 1,
+    description: "A stream silent this long between tokens ends with finishReason error",
   }),
 };
 

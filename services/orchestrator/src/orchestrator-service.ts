@@ -1,32 +1,65 @@
 import type { Bus } from "@chat/bus";
 import { ChatEventPublisher } from "@chat/clients";
-import { GenerationCancelSignal, GenerationRequest, generationCancelKey } from "@chat/contracts";
+import {
+  GenerationCancelSignal,
+  GenerationWork,
+  generationCancelKey,
+  OrchestratorRequest,
+} from "@chat/contracts";
 import { type Logger, newId, type RunningService } from "@chat/runtime";
 import type { ActorState } from "@chat/state";
-import { DemoModelProvider, demoModel } from "./demo-model-provider.ts";
+import { ApiCompletionWorker } from "./api-completion-worker.ts";
+import type { FailoverClock } from "./failover-stream.ts";
 import { GenerationCancellations } from "./generation-cancellations.ts";
-import { GenerationWorker, type ModelRoute } from "./generation-worker.ts";
+import { GenerationWorker } from "./generation-worker.ts";
+import { ModelCaller } from "./model-caller.ts";
+import { ModelRegistry } from "./model-registry.ts";
 import type { OrchestratorConfig } from "./orchestrator-config.ts";
+import { TitleWriter } from "./title-writer.ts";
+import { TokenEstimator } from "./token-estimator.ts";
+import { UsageLedger } from "./usage-ledger.ts";
 
-type Settings = Pick<
-  OrchestratorConfig,
-  "DEMO_TOKENS_PER_SECOND" | "ORCHESTRATOR_CONCURRENCY" | "CHUNK_FLUSH_MS" | "CHUNK_FLUSH_BYTES"
->;
+type Settings = Omit<OrchestratorConfig, "PORT" | "LOG_LEVEL" | "AMQP_URL" | "REDIS_URL"> &
+  Partial<Pick<OrchestratorConfig, "LOG_LEVEL">>;
 
-/** The models this instance can serve, by the id chats use. */
-export function modelRoutes(config: Settings): Map<string, ModelRoute> {
-  const demo = new DemoModelProvider({ tokensPerSecond: config.DEMO_TOKENS_PER_SECOND });
-  return new Map([[demoModel.id, { info: demoModel, provider: demo, upstreamModel: demoModel.id }]]);
-}
+const realClock: FailoverClock = {
+  random: Math.random,
+  sleep: (milliseconds, signal) =>
+    new Promise((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      const timer = setTimeout(() => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      }, milliseconds);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+    }),
+};
 
-/** Starts the AI orchestrator: competing consumer of `ai.generate`, streaming into chat events. */
+/**
+ * Starts the AI orchestrator: a competing consumer of `ai.generate` (chat answers, titles, API
+ * completions) and the answerer of the model list.
+ */
 export async function startOrchestrator(dependencies: {
   bus: Bus;
   actorState: ActorState;
   logger: Logger;
   config: Settings;
+  /** Where model-file providers find their keys; the process environment by default. */
+  environment?: Record<string, string | undefined>;
 }): Promise<RunningService> {
   const { bus, actorState, logger, config } = dependencies;
+  const registry = ModelRegistry.load(config, dependencies.environment ?? process.env);
+  if (registry.unusable.length > 0) {
+    logger.warn({ models: registry.unusable }, "models left out: their provider is not configured");
+  }
+  logger.info(
+    { models: registry.list().models.map((model) => model.id), defaultModel: registry.defaultModel },
+    "models",
+  );
   const now = () => new Date();
   const cancellations = new GenerationCancellations();
   // Every instance hears every cancel: the generation may run here, or start here later.
@@ -34,26 +67,66 @@ export async function startOrchestrator(dependencies: {
     cancellations.cancel(signal.assistantMessageId),
   );
   await cancels.bind(generationCancelKey("*"));
-  const worker = new GenerationWorker(
+
+  const caller = new ModelCaller({
+    registry,
+    estimator: new TokenEstimator(),
+    policy: {
+      maxRetries: config.PROVIDER_MAX_RETRIES,
+      retryBaseMs: config.PROVIDER_RETRY_BASE_MS,
+      retryMaxDelayMs: config.PROVIDER_RETRY_MAX_DELAY_MS,
+      firstTokenTimeoutMs: config.PROVIDER_FIRST_TOKEN_TIMEOUT_MS,
+      idleTimeoutMs: config.PROVIDER_IDLE_TIMEOUT_MS,
+    },
+    clock: realClock,
+    deploymentPrompt: config.SYSTEM_PROMPT,
+  });
+  const usage = new UsageLedger(bus, { newId, now });
+  const chunking = { flushMs: config.CHUNK_FLUSH_MS, flushBytes: config.CHUNK_FLUSH_BYTES };
+  const answers = new GenerationWorker(
     {
       bus,
       events: new ChatEventPublisher(bus, actorState.replayLog, { newId, now }),
-      models: modelRoutes(config),
+      caller,
+      usage,
       cancellations,
       logger,
     },
-    { flushMs: config.CHUNK_FLUSH_MS, flushBytes: config.CHUNK_FLUSH_BYTES, now, newId },
+    { ...chunking, now, newId },
   );
-  const subscription = await bus.consumeWork<GenerationRequest>(
+  const titles = new TitleWriter(
+    { bus, caller, registry, usage, logger, titleModel: config.TITLE_MODEL },
+    { newId, now },
+  );
+  const completions = new ApiCompletionWorker(
+    { bus, caller, usage, cancellations, logger },
+    { ...chunking, newId, now },
+  );
+
+  const work = await bus.consumeWork<GenerationWork>(
     "ai.generate",
-    { name: "orchestrator", schema: GenerationRequest, prefetch: config.ORCHESTRATOR_CONCURRENCY },
-    (request, delivery) => worker.handle(request, delivery),
+    { name: "orchestrator", schema: GenerationWork, prefetch: config.ORCHESTRATOR_CONCURRENCY },
+    (request, delivery) => {
+      switch (request.type) {
+        case "generation_requested":
+          return answers.handle(request, delivery);
+        case "title_requested":
+          return titles.handle(request);
+        case "completion_requested":
+          return completions.handle(request, delivery);
+      }
+    },
+  );
+  const requests = await bus.serve<OrchestratorRequest>(
+    { name: "orchestrator", schema: OrchestratorRequest },
+    async () => registry.list(),
   );
   return {
     name: "orchestrator",
     checks: { bus: () => bus.isReady(), actorState: () => actorState.isReady() },
     async stop() {
-      await subscription.close();
+      await work.close();
+      await requests.close();
       await cancels.close();
     },
   };

@@ -4,11 +4,14 @@ import {
   AppError,
   type ChatCommand,
   type ContextMessage,
+  DEFAULT_CHAT_TITLE,
   type GenerationCancelSignal,
   type GenerationRequest,
   generationCancelKey,
   type Message,
   newEnvelope,
+  type TitleRequest,
+  type UpdateChatCommand,
 } from "@chat/contracts";
 import type { ActorState, Snapshot } from "@chat/state";
 import type { Logger } from "pino";
@@ -45,8 +48,8 @@ export class ChatActorRunner {
 
   async handle(command: ChatCommand): Promise<unknown> {
     switch (command.type) {
-      case "rename_chat":
-        return this.rename(command.chatId, command.userId, command.title, command.traceparent);
+      case "update_chat":
+        return this.update(command);
       case "delete_chat":
         return this.delete(command.chatId, command.userId, command.traceparent);
       case "send_message":
@@ -86,11 +89,15 @@ export class ChatActorRunner {
     if (command.type !== "send_message") return null;
     const found = await this.dependencies.store.call(
       "store.get_chat",
-      { chatId: command.chatId, userId: command.userId, messageLimit: 0 },
+      { chatId: command.chatId, userId: command.userId, messageLimit: 1 },
       command.traceparent,
     );
     if (!found) return null;
-    const state = initialState({ chatId: command.chatId, userId: command.userId, model: found.chat.model });
+    const state = initialState({
+      chatId: command.chatId,
+      userId: command.userId,
+      needsTitle: found.chat.title === DEFAULT_CHAT_TITLE && found.messages.length === 0,
+    });
     return { state, version: 0 } satisfies Snapshot<ChatActorState>;
   }
 
@@ -120,7 +127,7 @@ export class ChatActorRunner {
         );
         return current;
       case "dispatch_generation": {
-        const messages = await this.buildContext(current.state, effect.userMessage, traceparent);
+        const { chat, messages } = await this.buildContext(current.state, effect.userMessage, traceparent);
         const request: GenerationRequest = {
           ...newEnvelope("generation_requested", chatId, {
             id: this.options.newId(),
@@ -129,12 +136,16 @@ export class ChatActorRunner {
           }),
           userId,
           assistantMessageId: effect.assistantMessageId,
-          model: current.state.model,
+          model: current.state.turn?.model ?? chat.model,
+          ...(chat.systemPrompt ? { systemPrompt: chat.systemPrompt } : {}),
           messages,
         };
         await bus.enqueueWork("ai.generate", request);
         return current;
       }
+      case "request_title":
+        await this.requestTitle(current.state, effect, traceparent);
+        return current;
       case "mark_dispatched":
         return this.save(chatId, markDispatched(current.state, effect.clientMessageId), current.version);
       case "signal_cancel": {
@@ -163,15 +174,43 @@ export class ChatActorRunner {
       { chatId: state.chatId, userId: state.userId, messageLimit: this.options.contextMessageLimit },
       traceparent,
     );
+    if (!found) throw new AppError("CHAT_NOT_FOUND", "Chat not found", { retryable: false });
     const history = (found?.messages ?? []).filter((message) => message.id !== userMessage.id);
     const lastAnswer = state.lastAnswer;
     if (lastAnswer && !history.some((message) => message.id === lastAnswer.id)) {
       history.push({ ...lastAnswer, chatId: state.chatId, role: "assistant" });
     }
-    const context: ContextMessage[] = [...history, userMessage]
+    const messages: ContextMessage[] = [...history, userMessage]
       .slice(-this.options.contextMessageLimit)
       .map((message) => ({ role: message.role, content: message.content }));
-    return context;
+    return { chat: found.chat, messages };
+  }
+
+  /** Asks the orchestrators for a title, unless the chat was named meanwhile. Never blocks the answer. */
+  private async requestTitle(
+    state: ChatActorState,
+    exchange: { question: string; answer: string },
+    traceparent: string,
+  ): Promise<void> {
+    const found = await this.dependencies.store.call(
+      "store.get_chat",
+      { chatId: state.chatId, userId: state.userId, messageLimit: 0 },
+      traceparent,
+    );
+    if (!found || found.chat.title !== DEFAULT_CHAT_TITLE) return;
+    const request: TitleRequest = {
+      ...newEnvelope("title_requested", state.chatId, {
+        id: this.options.newId(),
+        traceparent,
+        now: this.options.now(),
+      }),
+      userId: state.userId,
+      model: found.chat.model,
+      question: exchange.question,
+      answer: exchange.answer,
+      currentTitle: found.chat.title,
+    };
+    await this.dependencies.bus.enqueueWork("ai.generate", request);
   }
 
   /** A chat with no actor has nothing running: answer for it, or 404 when it is not the user's. */
@@ -188,18 +227,21 @@ export class ChatActorRunner {
     return { cancelled: false, messageId: null };
   }
 
-  private async rename(chatId: string, userId: string, title: string, traceparent: string) {
-    const chat = await this.dependencies.store.call(
-      "store.rename_chat",
-      { chatId, userId, title },
+  private async update(command: UpdateChatCommand) {
+    const { chatId, userId, traceparent, title, model, systemPrompt, onlyIfTitle } = command;
+    const result = await this.dependencies.store.call(
+      "store.update_chat",
+      { chatId, userId, title, model, systemPrompt, onlyIfTitle },
       traceparent,
     );
-    if (!chat) throw new AppError("CHAT_NOT_FOUND", "Chat not found");
-    await this.dependencies.events.publish(
-      { type: "chat_updated", data: { chatId, chat } },
-      { chatId, userId, traceparent },
-    );
-    return chat;
+    if (!result) throw new AppError("CHAT_NOT_FOUND", "Chat not found");
+    if (result.updated) {
+      await this.dependencies.events.publish(
+        { type: "chat_updated", data: { chatId, chat: result.chat } },
+        { chatId, userId, traceparent },
+      );
+    }
+    return result.chat;
   }
 
   private async delete(chatId: string, userId: string, traceparent: string) {

@@ -48,7 +48,7 @@ function contextAt(iso: string): DecisionContext {
   return { now: new Date(iso), newId: () => `id-${++counter}`, turnTimeoutMs: 60_000 };
 }
 
-const fresh: ChatActorState = initialState({ chatId: "chat-1", userId: "user-1", model: "demo" });
+const fresh: ChatActorState = initialState({ chatId: "chat-1", userId: "user-1", needsTitle: false });
 
 describe("ChatActor decide", () => {
   test("a message on an idle chat starts a turn: store, echo, dispatch, then mark dispatched", () => {
@@ -160,5 +160,46 @@ describe("ChatActor decide", () => {
     );
     expect(done.state.turn).toBeNull();
     expect(done.state.lastAnswer?.finishReason).toBe("cancelled");
+  });
+
+  test("a message may name its own model; the turn carries it to the dispatch", () => {
+    const decision = decide(fresh, { ...send("a"), model: "gpt-4.1" }, contextAt("2026-11-22T10:00:00.000Z"));
+    expect(decision.state.turn?.model).toBe("gpt-4.1");
+    expect(decide(fresh, send("b"), contextAt("2026-11-22T10:00:00.000Z")).state.turn?.model).toBeUndefined();
+  });
+
+  test("the first answer of an untitled chat asks for a title once; errors and empty answers do not", () => {
+    const untitled = initialState({ chatId: "chat-1", userId: "user-1", needsTitle: true });
+    const running = markDispatched(
+      decide(untitled, send("a", "How do I sort a list?"), contextAt("2026-11-22T10:00:00.000Z")).state,
+      "a",
+    );
+    const failed = decide(
+      running,
+      { ...finished("id-2"), finishReason: "error" },
+      contextAt("2026-11-22T10:00:01.000Z"),
+    );
+    expect(failed.effects).toEqual([]);
+    expect(failed.state.needsTitle).toBe(true);
+
+    const done = decide(running, finished("id-2"), contextAt("2026-11-22T10:00:01.000Z"));
+    expect(done.effects).toEqual([
+      { type: "request_title", question: "How do I sort a list?", answer: "the answer" },
+    ]);
+    expect(done.state.needsTitle).toBe(false);
+    const second = markDispatched(
+      decide(done.state, send("b"), contextAt("2026-11-22T10:00:02.000Z")).state,
+      "b",
+    );
+    const finishedAgain = decide(
+      second,
+      finished(second.turn?.assistantMessageId ?? ""),
+      contextAt("2026-11-22T10:00:03.000Z"),
+    );
+    expect(finishedAgain.state.turn).toBeNull();
+    expect(finishedAgain.effects).toEqual([]);
+
+    const titled = markDispatched(decide(fresh, send("a"), contextAt("2026-11-22T10:00:00.000Z")).state, "a");
+    expect(decide(titled, finished("id-2"), contextAt("2026-11-22T10:00:01.000Z")).effects).toEqual([]);
   });
 });

@@ -16,6 +16,8 @@ export type Turn = {
   /** `accepted`: saved, effects not yet all done (re-run on redelivery); `dispatched`: generating. */
   phase: "accepted" | "dispatched";
   startedAt: string;
+  /** The model asked for this message; the chat's model when absent. */
+  model?: string;
   /** Set once a cancel was asked for; the turn ends when the orchestrator reports it finished. */
   cancelRequested?: boolean;
 };
@@ -26,8 +28,9 @@ export type FinishedTurn = { clientMessageId: string; userMessage: Message; assi
 export type ChatActorState = {
   chatId: string;
   userId: string;
-  model: string;
   turn: Turn | null;
+  /** The chat has its default title and no exchange yet: its first answer asks for a title. */
+  needsTitle?: boolean;
   /** Recently finished turns, newest last: a repeated clientMessageId answers from here. */
   finishedTurns: FinishedTurn[];
   /** The last answer, kept until the store surely has it, so the next context never misses it. */
@@ -42,6 +45,7 @@ export type ChatActorEffect =
   | { type: "publish_message_created"; message: Message }
   | { type: "dispatch_generation"; userMessage: Message; assistantMessageId: string }
   | { type: "mark_dispatched"; clientMessageId: string }
+  | { type: "request_title"; question: string; answer: string }
   | { type: "signal_cancel"; assistantMessageId: string };
 
 export type Decision = {
@@ -135,6 +139,7 @@ function decideSendMessage(
     assistantMessageId: context.newId(),
     phase: "accepted",
     startedAt: context.now.toISOString(),
+    ...(command.model ? { model: command.model } : {}),
   };
   const previous = running ? remember(state.finishedTurns, running) : state.finishedTurns;
   return {
@@ -149,9 +154,11 @@ function decideGenerationFinished(state: ChatActorState, command: GenerationFini
   if (!turn || turn.assistantMessageId !== command.assistantMessageId) {
     return { state, effects: [], reply: null };
   }
+  const titled = state.needsTitle === true && command.finishReason !== "error" && command.fullContent !== "";
   return {
     state: {
       ...state,
+      needsTitle: state.needsTitle && !titled,
       turn: null,
       finishedTurns: remember(state.finishedTurns, turn),
       lastAnswer: {
@@ -161,7 +168,9 @@ function decideGenerationFinished(state: ChatActorState, command: GenerationFini
         finishReason: command.finishReason,
       },
     },
-    effects: [],
+    effects: titled
+      ? [{ type: "request_title", question: turn.userMessage.content, answer: command.fullContent }]
+      : [],
     reply: null,
   };
 }
@@ -190,6 +199,6 @@ function replyFor(turn: FinishedTurn): SendMessageReply {
 }
 
 /** A fresh actor for a chat the store knows. */
-export function initialState(chat: { chatId: string; userId: string; model: string }): ChatActorState {
+export function initialState(chat: { chatId: string; userId: string; needsTitle: boolean }): ChatActorState {
   return { ...chat, turn: null, finishedTurns: [], lastAnswer: null };
 }

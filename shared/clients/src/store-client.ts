@@ -1,11 +1,13 @@
 import type { Bus } from "@chat/bus";
 import {
+  type ApiKey,
   type Chat,
   type Message,
   newEnvelope,
   type StoredUser,
   type StoreRequest,
   type StoreRequestOf,
+  type UsageReport,
 } from "@chat/contracts";
 
 type Page<T> = { items: T[]; nextCursor: string | null };
@@ -20,8 +22,15 @@ export type StoreReplies = {
   "store.list_chats": Page<Chat>;
   "store.list_messages": Page<Message> | null;
   "store.append_message": { created: boolean };
-  "store.rename_chat": Chat | null;
+  /** null when the chat is not the user's; `updated` is false when `onlyIfTitle` did not match. */
+  "store.update_chat": { chat: Chat; updated: boolean } | null;
   "store.delete_chat": { deleted: boolean };
+  "store.create_api_key": ApiKey;
+  /** Newest first. */
+  "store.list_api_keys": ApiKey[];
+  "store.delete_api_key": { deleted: boolean };
+  "store.find_api_key": { apiKey: ApiKey; user: StoredUser } | null;
+  "store.usage_report": UsageReport;
 };
 
 /** A request's own fields; `chatId` is the envelope's, required by the requests about one chat. */

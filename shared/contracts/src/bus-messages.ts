@@ -1,6 +1,7 @@
 import { type Static, type TProperties, Type } from "@sinclair/typebox";
+import { SerializedError } from "./errors.ts";
 import { type ChatEventType, chatEventDataSchemas, chatEventTypes } from "./events.ts";
-import { FinishReason, Id, Message, MessageRole, Role } from "./http.ts";
+import { ApiKey, FinishReason, Id, Message, MessageRole, Role, Usage } from "./http.ts";
 
 /** Version of the bus message shapes; bumped when a shape changes incompatibly. */
 export const BUS_MESSAGE_VERSION = 1;
@@ -32,10 +33,19 @@ export const SendMessageCommand = busMessage("send_message", {
   userId: Id,
   content: Type.String({ minLength: 1 }),
   clientMessageId: Type.String({ minLength: 1 }),
+  model: Type.Optional(Type.String({ description: "Answer with this model instead of the chat's" })),
 });
-export const RenameChatCommand = busMessage("rename_chat", {
+const ChatSettings = {
+  title: Type.Optional(Type.String({ minLength: 1 })),
+  model: Type.Optional(Type.String({ minLength: 1 })),
+  systemPrompt: Type.Optional(Type.String()),
+};
+export const UpdateChatCommand = busMessage("update_chat", {
   userId: Id,
-  title: Type.String({ minLength: 1 }),
+  ...ChatSettings,
+  onlyIfTitle: Type.Optional(
+    Type.String({ description: "Change the title only while it still is this one (auto-titling)" }),
+  ),
 });
 export const DeleteChatCommand = busMessage("delete_chat", { userId: Id });
 export const GenerationFinishedCommand = busMessage("generation_finished", {
@@ -48,7 +58,7 @@ export const GenerationFinishedCommand = busMessage("generation_finished", {
 export const CancelGenerationCommand = busMessage("cancel_generation", { userId: Id });
 export const ChatCommand = Type.Union([
   SendMessageCommand,
-  RenameChatCommand,
+  UpdateChatCommand,
   DeleteChatCommand,
   GenerationFinishedCommand,
   CancelGenerationCommand,
@@ -69,7 +79,7 @@ export type CancelReply = Static<typeof CancelReply>;
 export const GenerationCancelSignal = busMessage("generation_cancel", { userId: Id, assistantMessageId: Id });
 export type GenerationCancelSignal = Static<typeof GenerationCancelSignal>;
 export type SendMessageCommand = Static<typeof SendMessageCommand>;
-export type RenameChatCommand = Static<typeof RenameChatCommand>;
+export type UpdateChatCommand = Static<typeof UpdateChatCommand>;
 export type DeleteChatCommand = Static<typeof DeleteChatCommand>;
 export type GenerationFinishedCommand = Static<typeof GenerationFinishedCommand>;
 export type ChatCommand = Static<typeof ChatCommand>;
@@ -82,13 +92,102 @@ export const ContextMessage = Type.Object({
 export type ContextMessage = Static<typeof ContextMessage>;
 
 // Work for the orchestrators (queue `ai.generate`).
+/** The answer to a user's message in a chat: streamed as chat events, stored when complete. */
 export const GenerationRequest = busMessage("generation_requested", {
   userId: Id,
   assistantMessageId: Id,
   model: Type.String(),
-  messages: Type.Array(ContextMessage, { minItems: 1 }),
+  systemPrompt: Type.Optional(Type.String({ description: "The chat's own; the deployment's comes first" })),
+  messages: Type.Array(ContextMessage, {
+    minItems: 1,
+    description: "History, oldest first, ending with the user's",
+  }),
 });
 export type GenerationRequest = Static<typeof GenerationRequest>;
+
+/** A short title for a chat after its first exchange; answered with an `update_chat` command. */
+export const TitleRequest = busMessage("title_requested", {
+  userId: Id,
+  model: Type.String(),
+  question: Type.String(),
+  answer: Type.String(),
+  currentTitle: Type.String(),
+});
+export type TitleRequest = Static<typeof TitleRequest>;
+
+/**
+ * A completion for the OpenAI-compatible API: no chat, streamed back on
+ * `completion.<completionId>.*` to the gateway that waits for it.
+ */
+export const CompletionRequest = busMessage("completion_requested", {
+  userId: Id,
+  completionId: Id,
+  model: Type.String(),
+  messages: Type.Array(ContextMessage, { minItems: 1 }),
+  maxOutputTokens: Type.Optional(Type.Integer({ minimum: 1 })),
+  temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
+  topP: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+});
+export type CompletionRequest = Static<typeof CompletionRequest>;
+
+export const GenerationWork = Type.Union([GenerationRequest, TitleRequest, CompletionRequest]);
+export type GenerationWork = Static<typeof GenerationWork>;
+
+/** What the orchestrator streams back for a `CompletionRequest`, in order. */
+export const CompletionStreamMessage = Type.Union([
+  busMessage("completion_chunk", {
+    userId: Id,
+    completionId: Id,
+    content: Type.String(),
+    seq: Type.Integer({ minimum: 0 }),
+  }),
+  busMessage("completion_finished", {
+    userId: Id,
+    completionId: Id,
+    content: Type.String(),
+    finishReason: FinishReason,
+    model: Type.String(),
+    usage: Usage,
+  }),
+  busMessage("completion_failed", { userId: Id, completionId: Id, error: SerializedError }),
+]);
+export type CompletionStreamMessage = Static<typeof CompletionStreamMessage>;
+
+/** Routing key of what the orchestrator streams back for one API completion. */
+export function completionEventKey(completionId: string, type: string): string {
+  return `completion.${completionId}.${type}`;
+}
+
+/** One generation's usage, for the ledger that `GET /api/usage` sums. */
+export const UsageRecord = Type.Object({
+  id: Type.String({ minLength: 1, description: "The generation request's id: recording twice keeps one" }),
+  userId: Id,
+  chatId: Type.Union([Id, Type.Null()]),
+  messageId: Type.Union([Id, Type.Null()]),
+  purpose: Type.Union([Type.Literal("answer"), Type.Literal("title"), Type.Literal("api")]),
+  model: Type.String(),
+  provider: Type.String(),
+  inputTokens: Type.Integer({ minimum: 0 }),
+  outputTokens: Type.Integer({ minimum: 0 }),
+  costUsd: Type.Number({ minimum: 0 }),
+  timeToFirstTokenMs: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+  durationMs: Type.Integer({ minimum: 0 }),
+  createdAt: Type.String({ format: "date-time" }),
+});
+export type UsageRecord = Static<typeof UsageRecord>;
+
+/** Published durably after every generation; the store's `store.usage` queue writes it once. */
+export const UsageRecorded = busMessage("usage_recorded", { userId: Id, record: UsageRecord });
+export type UsageRecorded = Static<typeof UsageRecorded>;
+
+/** Routing key of a usage record. */
+export function usageEventKey(userId: string): string {
+  return `usage.${userId}.recorded`;
+}
+
+// Requests to the orchestrators (request/reply).
+export const OrchestratorRequest = Type.Union([busMessage("orchestrator.list_models", {})]);
+export type OrchestratorRequest = Static<typeof OrchestratorRequest>;
 
 function chatEventMessage<T extends ChatEventType>(type: T) {
   return busMessage(type, {
@@ -135,6 +234,13 @@ export const StoredUser = Type.Object({
 });
 export type StoredUser = Static<typeof StoredUser>;
 
+/** An API key as the store keeps it: the SHA-256 of the secret, never the secret. */
+export const StoredApiKey = Type.Composite([
+  Type.Omit(ApiKey, ["lastUsedAt"]),
+  Type.Object({ hash: Type.String({ minLength: 1 }) }),
+]);
+export type StoredApiKey = Static<typeof StoredApiKey>;
+
 const ChatOwner = { chatId: Id, userId: Id };
 const Page = { cursor: Type.Optional(Type.String()), limit: Type.Integer({ minimum: 1, maximum: 500 }) };
 
@@ -144,14 +250,36 @@ export const StoreRequest = Type.Union([
   busMessage("store.find_user_by_id", { userId: Id }),
   busMessage("store.create_chat", {
     userId: Id,
-    chat: Type.Object({ id: Id, title: Type.String(), model: Type.String(), createdAt: Type.String() }),
+    chat: Type.Object({
+      id: Id,
+      title: Type.String(),
+      model: Type.String(),
+      systemPrompt: Type.Optional(Type.String()),
+      createdAt: Type.String(),
+    }),
   }),
   busMessage("store.get_chat", { ...ChatOwner, messageLimit: Type.Integer({ minimum: 0, maximum: 500 }) }),
   busMessage("store.list_chats", { userId: Id, ...Page }),
   busMessage("store.list_messages", { ...ChatOwner, ...Page }),
   busMessage("store.append_message", { userId: Id, message: Message }),
-  busMessage("store.rename_chat", { ...ChatOwner, title: Type.String() }),
+  busMessage("store.update_chat", {
+    ...ChatOwner,
+    ...ChatSettings,
+    onlyIfTitle: Type.Optional(Type.String()),
+  }),
   busMessage("store.delete_chat", ChatOwner),
+  busMessage("store.create_api_key", { userId: Id, apiKey: StoredApiKey }),
+  busMessage("store.list_api_keys", { userId: Id }),
+  busMessage("store.delete_api_key", { userId: Id, keyId: Id }),
+  busMessage("store.find_api_key", {
+    hash: Type.String({ minLength: 1 }),
+    usedAt: Type.String({ format: "date-time", description: "Recorded as the key's lastUsedAt" }),
+  }),
+  busMessage("store.usage_report", {
+    userId: Id,
+    from: Type.String({ format: "date-time" }),
+    to: Type.String({ format: "date-time" }),
+  }),
 ]);
 export type StoreRequest = Static<typeof StoreRequest>;
 export type StoreRequestOf<T extends StoreRequest["type"]> = Extract<StoreRequest, { type: T }>;

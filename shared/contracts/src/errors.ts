@@ -11,6 +11,12 @@ export const ErrorCode = Type.Union(
     Type.Literal("FORBIDDEN"),
     Type.Literal("EMAIL_TAKEN"),
     Type.Literal("CHAT_NOT_FOUND"),
+    Type.Literal("KEY_NOT_FOUND"),
+    Type.Literal("MODEL_NOT_AVAILABLE"),
+    Type.Literal("RATE_LIMITED"),
+    Type.Literal("PROVIDER_ERROR"),
+    Type.Literal("PROVIDER_OVERLOADED"),
+    Type.Literal("PROVIDER_TIMEOUT"),
     Type.Literal("ROUTE_NOT_FOUND"),
     Type.Literal("CHAT_BUSY"),
     Type.Literal("RESUME_EXPIRED"),
@@ -54,6 +60,12 @@ const httpStatusByCode: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   EMAIL_TAKEN: 409,
   CHAT_NOT_FOUND: 404,
+  KEY_NOT_FOUND: 404,
+  MODEL_NOT_AVAILABLE: 400,
+  RATE_LIMITED: 429,
+  PROVIDER_ERROR: 502,
+  PROVIDER_OVERLOADED: 503,
+  PROVIDER_TIMEOUT: 504,
   ROUTE_NOT_FOUND: 404,
   CHAT_BUSY: 409,
   RESUME_EXPIRED: 410,
@@ -68,7 +80,16 @@ export function httpStatusFor(code: ErrorCode): number {
   return httpStatusByCode[code];
 }
 
-const retryableCodes = new Set<ErrorCode>(["CHAT_BUSY", "UNAVAILABLE", "TIMEOUT", "GENERATION_FAILED"]);
+const retryableCodes = new Set<ErrorCode>([
+  "CHAT_BUSY",
+  "UNAVAILABLE",
+  "TIMEOUT",
+  "GENERATION_FAILED",
+  "RATE_LIMITED",
+  "PROVIDER_ERROR",
+  "PROVIDER_OVERLOADED",
+  "PROVIDER_TIMEOUT",
+]);
 
 const appErrorMarker = Symbol.for("chat.AppError");
 

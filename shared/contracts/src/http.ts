@@ -6,6 +6,10 @@ export const MAX_MESSAGE_CHARS = 32_000;
 export const MAX_TITLE_CHARS = 200;
 /** Largest page a list endpoint returns. */
 export const MAX_PAGE_SIZE = 100;
+/** Largest per-chat system prompt, in characters. */
+export const MAX_SYSTEM_PROMPT_CHARS = 8_000;
+/** Title of a chat nobody has named yet; auto-titling replaces only this one. */
+export const DEFAULT_CHAT_TITLE = "New chat";
 
 export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_-]+$" });
 export const Timestamp = Type.String({ format: "date-time", description: "ISO 8601 time in UTC" });
@@ -58,8 +62,25 @@ export const FinishReason = Type.Union([
 ]);
 export type FinishReason = Static<typeof FinishReason>;
 
+/**
+ * What one generation used. The timing, cost and provider fields are absent only on messages
+ * stored before they were recorded.
+ */
 export const Usage = Type.Object(
-  { inputTokens: Type.Integer({ minimum: 0 }), outputTokens: Type.Integer({ minimum: 0 }) },
+  {
+    inputTokens: Type.Integer({ minimum: 0 }),
+    outputTokens: Type.Integer({ minimum: 0 }),
+    costUsd: Type.Optional(Type.Number({ minimum: 0, description: "From the model file's prices" })),
+    timeToFirstTokenMs: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+        description: "From the request to the first text; null when no text came",
+      }),
+    ),
+    durationMs: Type.Optional(Type.Integer({ minimum: 0 })),
+    provider: Type.Optional(
+      Type.String({ description: "The provider that answered: anthropic, openai, ..." }),
+    ),
+  },
   { $id: "Usage" },
 );
 export type Usage = Static<typeof Usage>;
@@ -88,7 +109,10 @@ export const Chat = Type.Object(
   {
     id: Id,
     title: Type.String(),
-    model: Type.String(),
+    model: Type.String({ description: "Id of the chat's model in GET /api/models" }),
+    systemPrompt: Type.Optional(
+      Type.String({ description: "Instructions for the model in this chat, after the deployment's own" }),
+    ),
     createdAt: Timestamp,
     lastActivityAt: Timestamp,
   },
@@ -108,17 +132,28 @@ export const ChatWithMessages = Type.Composite(
 );
 export type ChatWithMessages = Static<typeof ChatWithMessages>;
 
+const ModelId = Type.String({ minLength: 1, maxLength: 128, description: "An id from GET /api/models" });
+const SystemPrompt = Type.String({ maxLength: MAX_SYSTEM_PROMPT_CHARS, description: "Empty clears it" });
+
 export const CreateChatBody = Type.Object(
-  { title: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_TITLE_CHARS })) },
+  {
+    title: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_TITLE_CHARS })),
+    model: Type.Optional(ModelId),
+    systemPrompt: Type.Optional(SystemPrompt),
+  },
   { additionalProperties: false },
 );
 export type CreateChatBody = Static<typeof CreateChatBody>;
 
-export const RenameChatBody = Type.Object(
-  { title: Type.String({ minLength: 1, maxLength: MAX_TITLE_CHARS }) },
-  { additionalProperties: false },
+export const UpdateChatBody = Type.Object(
+  {
+    title: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_TITLE_CHARS })),
+    model: Type.Optional(ModelId),
+    systemPrompt: Type.Optional(SystemPrompt),
+  },
+  { additionalProperties: false, minProperties: 1 },
 );
-export type RenameChatBody = Static<typeof RenameChatBody>;
+export type UpdateChatBody = Static<typeof UpdateChatBody>;
 
 export const ChatList = Type.Object(
   { chats: Type.Array(Chat), nextCursor: Type.Union([Type.String(), Type.Null()]) },
@@ -146,6 +181,9 @@ export const SendMessageBody = Type.Object(
         description: "Sending the same id twice makes one turn",
       }),
     ),
+    model: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 128, description: "Answer this message with another model" }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -158,6 +196,89 @@ export const SendMessageResponse = Type.Object(
 export type SendMessageResponse = Static<typeof SendMessageResponse>;
 
 export const ChatIdParams = Type.Object({ id: Id });
+export const IdParams = Type.Object({ id: Id });
+
+/** A model users can choose, from the deployment's model file. */
+export const ModelSummary = Type.Object(
+  {
+    id: Type.String(),
+    displayName: Type.String(),
+    provider: Type.String(),
+    contextWindow: Type.Integer({ minimum: 1 }),
+    maxOutputTokens: Type.Integer({ minimum: 1 }),
+    inputPricePerMillion: Type.Number({ minimum: 0, description: "USD per million input tokens" }),
+    outputPricePerMillion: Type.Number({ minimum: 0, description: "USD per million output tokens" }),
+  },
+  { $id: "ModelSummary" },
+);
+export type ModelSummary = Static<typeof ModelSummary>;
+
+export const ModelList = Type.Object(
+  { models: Type.Array(ModelSummary), defaultModel: Type.String() },
+  { $id: "ModelList" },
+);
+export type ModelList = Static<typeof ModelList>;
+
+export const UsageTotals = Type.Object(
+  {
+    inputTokens: Type.Integer({ minimum: 0 }),
+    outputTokens: Type.Integer({ minimum: 0 }),
+    costUsd: Type.Number({ minimum: 0 }),
+    generations: Type.Integer({ minimum: 0 }),
+  },
+  { $id: "UsageTotals" },
+);
+export type UsageTotals = Static<typeof UsageTotals>;
+
+export const UsageReport = Type.Object(
+  {
+    from: Timestamp,
+    to: Timestamp,
+    total: UsageTotals,
+    chats: Type.Array(
+      Type.Composite([
+        Type.Object({
+          chatId: Type.Union([Id, Type.Null()], { description: "null: the OpenAI-compatible API" }),
+        }),
+        UsageTotals,
+      ]),
+      { description: "Per chat, most expensive first" },
+    ),
+    models: Type.Array(
+      Type.Composite([Type.Object({ model: Type.String(), provider: Type.String() }), UsageTotals]),
+    ),
+  },
+  { $id: "UsageReport" },
+);
+export type UsageReport = Static<typeof UsageReport>;
+
+/** A user's API key for the OpenAI-compatible API, as listed: the secret itself is never shown again. */
+export const ApiKey = Type.Object(
+  {
+    id: Id,
+    name: Type.String(),
+    prefix: Type.String({ description: "The key's first characters, to tell keys apart" }),
+    createdAt: Timestamp,
+    lastUsedAt: Type.Union([Timestamp, Type.Null()]),
+  },
+  { $id: "ApiKey" },
+);
+export type ApiKey = Static<typeof ApiKey>;
+
+export const CreateApiKeyBody = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 100 }) },
+  { additionalProperties: false },
+);
+export type CreateApiKeyBody = Static<typeof CreateApiKeyBody>;
+
+export const CreatedApiKey = Type.Composite(
+  [ApiKey, Type.Object({ key: Type.String({ description: "Shown once: only a hash is stored" }) })],
+  { $id: "CreatedApiKey" },
+);
+export type CreatedApiKey = Static<typeof CreatedApiKey>;
+
+export const ApiKeyList = Type.Object({ keys: Type.Array(ApiKey) }, { $id: "ApiKeyList" });
+export type ApiKeyList = Static<typeof ApiKeyList>;
 
 export const HealthReport = Type.Object({
   status: Type.Union([Type.Literal("ok"), Type.Literal("unavailable")]),
