@@ -16,6 +16,9 @@ const redactedPaths = [
   "*.cookie",
   "headers.authorization",
   "headers.cookie",
+  'headers["x-api-key"]',
+  "apiKey",
+  "*.apiKey",
 ];
 
 /**
