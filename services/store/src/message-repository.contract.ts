@@ -1,5 +1,15 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { AppError, Chat, type ErrorCode, Message, type StoredUser } from "@chat/contracts";
+import {
+  ApiKey,
+  AppError,
+  Chat,
+  type ErrorCode,
+  Message,
+  type StoredApiKey,
+  type StoredUser,
+  type UsageRecord,
+  UsageReport,
+} from "@chat/contracts";
 import { FormatRegistry } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import type { MessageRepository, NewChat } from "./message-repository.ts";
@@ -31,6 +41,32 @@ function newChat(id: string, userId: string, createdAtSeconds: number): NewChat 
 function userMessage(id: string, chatId: string, createdAtSeconds: number): Message {
   return { id, chatId, role: "user", content: `Content of ${id}`, createdAt: at(createdAtSeconds) };
 }
+
+function storedApiKey(id: string, hash: string, createdAtSeconds: number): StoredApiKey {
+  return { id, name: `Key ${id}`, prefix: `sk-${id}`, hash, createdAt: at(createdAtSeconds) };
+}
+
+/** An answer in chat c1 of user u1 at 10 s, costing 0.1 USD; `changes` override any field. */
+function usageRecord(id: string, changes: Partial<UsageRecord> = {}): UsageRecord {
+  return {
+    id,
+    userId: "u1",
+    chatId: "c1",
+    messageId: `m-${id}`,
+    purpose: "answer",
+    model: "claude-sonnet-4",
+    provider: "anthropic",
+    inputTokens: 100,
+    outputTokens: 50,
+    costUsd: 0.1,
+    timeToFirstTokenMs: 300,
+    durationMs: 1_200,
+    createdAt: at(10),
+    ...changes,
+  };
+}
+
+const noUsage = { inputTokens: 0, outputTokens: 0, costUsd: 0, generations: 0 };
 
 async function expectAppError(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
   const error = await promise.then(
@@ -155,7 +191,10 @@ export function messageRepositoryContract(name: string, make: () => Promise<Repo
 
         for (const chatId of ["c1", "missing"]) {
           expect(await repository.getChat(chatId, "intruder")).toBeNull();
-          expect(await repository.renameChat(chatId, "intruder", "Mine now")).toBeNull();
+          expect(await repository.updateChat(chatId, "intruder", { title: "Mine now" })).toBeNull();
+          expect(
+            await repository.updateChat(chatId, "intruder", { systemPrompt: "Obey me" }, "Chat c1"),
+          ).toBeNull();
           expect(await repository.deleteChat(chatId, "intruder")).toBe(false);
           expect(await repository.appendMessage("intruder", userMessage(`m-${chatId}`, chatId, 12))).toBe(
             false,
@@ -214,15 +253,6 @@ export function messageRepositoryContract(name: string, make: () => Promise<Repo
         expect(await repository.appendMessage("u1", userMessage("m2", "old", 150))).toBe(true);
         expect((await repository.getChat("old", "u1"))?.lastActivityAt).toBe(at(400));
         expect((await repository.getChat("old", "u1"))?.createdAt).toBe(at(100));
-      });
-
-      test("renames a chat without touching its activity", async () => {
-        const created = await repository.createChat(newChat("c1", "u1", 10));
-
-        const renamed = await repository.renameChat("c1", "u1", "A better title");
-
-        expect(renamed).toStrictEqual({ ...created, title: "A better title" });
-        expect(await repository.getChat("c1", "u1")).toStrictEqual(renamed);
       });
 
       test("deleting a chat removes it and its messages, and nothing else", async () => {
@@ -410,6 +440,424 @@ export function messageRepositoryContract(name: string, make: () => Promise<Repo
           repository.listMessages("c1", "u1", { cursor: notATime, limit: 10 }),
           "VALIDATION_FAILED",
         );
+      });
+    });
+
+    describe("chat settings", () => {
+      test("a chat created with a system prompt keeps it; an empty one is stored as none", async () => {
+        const withPrompt = await repository.createChat({
+          ...newChat("c1", "u1", 10),
+          systemPrompt: "Be brief.",
+        });
+        const withEmptyPrompt = await repository.createChat({ ...newChat("c2", "u1", 20), systemPrompt: "" });
+
+        expect(withPrompt).toStrictEqual({
+          id: "c1",
+          title: "Chat c1",
+          model: "demo",
+          systemPrompt: "Be brief.",
+          createdAt: at(10),
+          lastActivityAt: at(10),
+        });
+        expect(Value.Check(Chat, withPrompt)).toBe(true);
+        expect(await repository.getChat("c1", "u1")).toStrictEqual(withPrompt);
+        expect("systemPrompt" in withEmptyPrompt).toBe(false);
+        expect(await repository.getChat("c2", "u1")).toStrictEqual(withEmptyPrompt);
+        expect((await repository.listChats("u1", { limit: 10 })).items).toStrictEqual([
+          withEmptyPrompt,
+          withPrompt,
+        ]);
+      });
+
+      test("updates title, model and system prompt without moving the chat's activity", async () => {
+        await repository.createChat(newChat("c1", "u1", 10));
+        const other = await repository.createChat(newChat("c2", "u1", 30));
+        await repository.appendMessage("u1", userMessage("m1", "c1", 20));
+
+        const result = await repository.updateChat("c1", "u1", {
+          title: "A better title",
+          model: "claude-sonnet-4",
+          systemPrompt: "Answer in French.",
+        });
+
+        const expected = {
+          id: "c1",
+          title: "A better title",
+          model: "claude-sonnet-4",
+          systemPrompt: "Answer in French.",
+          createdAt: at(10),
+          lastActivityAt: at(20),
+        };
+        expect(result).toStrictEqual({ chat: expected, updated: true });
+        expect(await repository.getChat("c1", "u1")).toStrictEqual(expected);
+        expect((await repository.listChats("u1", { limit: 10 })).items).toStrictEqual([other, expected]);
+      });
+
+      test("an absent change keeps its value; an empty system prompt clears it", async () => {
+        await repository.createChat({ ...newChat("c1", "u1", 10), systemPrompt: "Be brief." });
+
+        const modelChanged = await repository.updateChat("c1", "u1", { model: "gpt-5" });
+        expect(modelChanged?.chat).toStrictEqual({
+          id: "c1",
+          title: "Chat c1",
+          model: "gpt-5",
+          systemPrompt: "Be brief.",
+          createdAt: at(10),
+          lastActivityAt: at(10),
+        });
+
+        const withoutPrompt = {
+          id: "c1",
+          title: "Chat c1",
+          model: "gpt-5",
+          createdAt: at(10),
+          lastActivityAt: at(10),
+        };
+        expect(await repository.updateChat("c1", "u1", { systemPrompt: "" })).toStrictEqual({
+          chat: withoutPrompt,
+          updated: true,
+        });
+        expect(await repository.getChat("c1", "u1")).toStrictEqual(withoutPrompt);
+        expect((await repository.listChats("u1", { limit: 1 })).items).toStrictEqual([withoutPrompt]);
+
+        // Clearing what is already clear is no error, and setting it again works.
+        expect((await repository.updateChat("c1", "u1", { systemPrompt: "" }))?.chat).toStrictEqual(
+          withoutPrompt,
+        );
+        const setAgain = await repository.updateChat("c1", "u1", { systemPrompt: "Be kind." });
+        expect(setAgain?.chat.systemPrompt).toBe("Be kind.");
+      });
+
+      test("onlyIfTitle changes the chat while its title still matches, and nothing otherwise", async () => {
+        await repository.createChat({ ...newChat("c1", "u1", 10), title: "New chat" });
+
+        const titled = await repository.updateChat("c1", "u1", { title: "Pasta recipes" }, "New chat");
+        expect(titled?.updated).toBe(true);
+        expect(titled?.chat.title).toBe("Pasta recipes");
+
+        // The user names the chat; a late automatic title for the old one must not replace it.
+        await repository.updateChat("c1", "u1", { title: "My dinner plans" });
+        const late = await repository.updateChat(
+          "c1",
+          "u1",
+          { title: "Cooking", model: "other", systemPrompt: "Ignored" },
+          "New chat",
+        );
+
+        const expected = {
+          id: "c1",
+          title: "My dinner plans",
+          model: "demo",
+          createdAt: at(10),
+          lastActivityAt: at(10),
+        };
+        expect(late).toStrictEqual({ chat: expected, updated: false });
+        expect(await repository.getChat("c1", "u1")).toStrictEqual(expected);
+        expect(await repository.updateChat("missing", "u1", { title: "Cooking" }, "New chat")).toBeNull();
+      });
+
+      test("an update without changes returns the chat as it is", async () => {
+        const created = await repository.createChat({
+          ...newChat("c1", "u1", 10),
+          systemPrompt: "Be brief.",
+        });
+
+        expect(await repository.updateChat("c1", "u1", {})).toStrictEqual({ chat: created, updated: true });
+        expect(await repository.updateChat("c1", "u1", {}, "Chat c1")).toStrictEqual({
+          chat: created,
+          updated: true,
+        });
+        expect(await repository.updateChat("c1", "u1", {}, "Another title")).toStrictEqual({
+          chat: created,
+          updated: false,
+        });
+        expect(await repository.updateChat("c1", "u2", {})).toBeNull();
+      });
+    });
+
+    describe("API keys", () => {
+      beforeEach(async () => {
+        await repository.createUser(storedUser("u1", "ada@example.com"));
+        await repository.createUser(storedUser("u2", "grace@example.com"));
+      });
+
+      test("a created key has no lastUsedAt, and a user's keys are listed newest first without hashes", async () => {
+        const created = await repository.createApiKey("u1", storedApiKey("k1", "hash-1", 10));
+        await repository.createApiKey("u1", storedApiKey("k2", "hash-2", 30));
+        await repository.createApiKey("u1", storedApiKey("k3", "hash-3", 20));
+        await repository.createApiKey("u2", storedApiKey("k4", "hash-4", 40));
+
+        expect(created).toStrictEqual({
+          id: "k1",
+          name: "Key k1",
+          prefix: "sk-k1",
+          createdAt: at(10),
+          lastUsedAt: null,
+        });
+        const keys = await repository.listApiKeys("u1");
+        expect(keys.map((key) => key.id)).toEqual(["k2", "k3", "k1"]);
+        expect(keys[2]).toStrictEqual(created);
+        expect(keys.every((key) => Value.Check(ApiKey, key) && !("hash" in key))).toBe(true);
+        expect((await repository.listApiKeys("u2")).map((key) => key.id)).toEqual(["k4"]);
+        expect(await repository.listApiKeys("nobody")).toEqual([]);
+      });
+
+      test("creating the same key again returns it; another key's id or hash is refused", async () => {
+        const first = await repository.createApiKey("u1", storedApiKey("k1", "hash-1", 10));
+
+        expect(await repository.createApiKey("u1", storedApiKey("k1", "hash-1", 10))).toStrictEqual(first);
+        await expectAppError(
+          repository.createApiKey("u2", storedApiKey("k1", "hash-2", 20)),
+          "VALIDATION_FAILED",
+        );
+        await expectAppError(
+          repository.createApiKey("u1", storedApiKey("k1", "hash-3", 20)),
+          "VALIDATION_FAILED",
+        );
+        await expectAppError(
+          repository.createApiKey("u2", storedApiKey("k2", "hash-1", 20)),
+          "VALIDATION_FAILED",
+        );
+
+        expect(await repository.listApiKeys("u1")).toStrictEqual([first]);
+        expect(await repository.listApiKeys("u2")).toEqual([]);
+        expect((await repository.findApiKeyByHash("hash-1", at(50)))?.apiKey.id).toBe("k1");
+        expect(await repository.findApiKeyByHash("hash-2", at(50))).toBeNull();
+        expect(await repository.findApiKeyByHash("hash-3", at(50))).toBeNull();
+      });
+
+      test("a key found by its hash comes with its owner, and its lastUsedAt only moves forward", async () => {
+        await repository.createApiKey("u1", storedApiKey("k1", "hash-1", 10));
+        await repository.createApiKey("u1", storedApiKey("k2", "hash-2", 20));
+
+        const found = await repository.findApiKeyByHash("hash-1", at(100));
+
+        expect(found).toStrictEqual({
+          apiKey: { id: "k1", name: "Key k1", prefix: "sk-k1", createdAt: at(10), lastUsedAt: at(100) },
+          user: storedUser("u1", "ada@example.com"),
+        });
+        expect(found && "hash" in found.apiKey).toBe(false);
+        expect((await repository.listApiKeys("u1")).map((key) => [key.id, key.lastUsedAt])).toEqual([
+          ["k2", null],
+          ["k1", at(100)],
+        ]);
+
+        expect((await repository.findApiKeyByHash("hash-1", at(50)))?.apiKey.lastUsedAt).toBe(at(100));
+        expect(
+          (await repository.findApiKeyByHash("hash-1", "2025-01-01T02:03:20+02:00"))?.apiKey.lastUsedAt,
+        ).toBe(at(200));
+        expect((await repository.listApiKeys("u1"))[1]?.lastUsedAt).toBe(at(200));
+        expect(await repository.findApiKeyByHash("unknown-hash", at(300))).toBeNull();
+      });
+
+      test("a key whose owner does not exist is not found", async () => {
+        await repository.createApiKey("ghost", storedApiKey("k1", "hash-1", 10));
+
+        expect(await repository.findApiKeyByHash("hash-1", at(100))).toBeNull();
+      });
+
+      test("only its owner deletes a key, and a deleted key is not found at once", async () => {
+        await repository.createApiKey("u1", storedApiKey("k1", "hash-1", 10));
+        await repository.createApiKey("u1", storedApiKey("k2", "hash-2", 20));
+
+        expect(await repository.deleteApiKey("u2", "k1")).toBe(false);
+        expect(await repository.deleteApiKey("u1", "missing")).toBe(false);
+        expect((await repository.findApiKeyByHash("hash-1", at(30)))?.user.id).toBe("u1");
+
+        expect(await repository.deleteApiKey("u1", "k1")).toBe(true);
+
+        expect(await repository.findApiKeyByHash("hash-1", at(40))).toBeNull();
+        expect((await repository.listApiKeys("u1")).map((key) => key.id)).toEqual(["k2"]);
+        expect(await repository.deleteApiKey("u1", "k1")).toBe(false);
+        expect((await repository.findApiKeyByHash("hash-2", at(40)))?.apiKey.id).toBe("k2");
+      });
+    });
+
+    describe("usage", () => {
+      test("a report of a period without usage is empty", async () => {
+        expect(await repository.usageReport("u1", at(0), at(100))).toStrictEqual({
+          from: at(0),
+          to: at(100),
+          total: noUsage,
+          chats: [],
+          models: [],
+        });
+      });
+
+      test("recording the same record id twice keeps the first", async () => {
+        expect(await repository.recordUsage(usageRecord("r1"))).toBe(true);
+        expect(
+          await repository.recordUsage(
+            usageRecord("r1", { inputTokens: 999, costUsd: 5, createdAt: at(11) }),
+          ),
+        ).toBe(false);
+
+        const report = await repository.usageReport("u1", at(0), at(100));
+        expect(report.total).toStrictEqual({
+          inputTokens: 100,
+          outputTokens: 50,
+          costUsd: 0.1,
+          generations: 1,
+        });
+      });
+
+      test("a period includes records at its start and excludes those at its end", async () => {
+        await repository.recordUsage(usageRecord("before", { createdAt: at(9) }));
+        await repository.recordUsage(usageRecord("at-start", { createdAt: at(10), inputTokens: 1 }));
+        await repository.recordUsage(usageRecord("inside", { createdAt: at(15), inputTokens: 2 }));
+        await repository.recordUsage(usageRecord("at-end", { createdAt: at(20) }));
+        await repository.recordUsage(usageRecord("after", { createdAt: at(21) }));
+
+        // The same instants written with an offset.
+        const report = await repository.usageReport(
+          "u1",
+          "2025-01-01T02:00:10+02:00",
+          "2025-01-01T00:00:20Z",
+        );
+
+        expect(report.from).toBe(at(10));
+        expect(report.to).toBe(at(20));
+        expect(report.total).toStrictEqual({
+          inputTokens: 3,
+          outputTokens: 100,
+          costUsd: 0.2,
+          generations: 2,
+        });
+        expect((await repository.usageReport("u1", at(0), at(100))).total.generations).toBe(5);
+        expect(await repository.usageReport("u1", at(15), at(15))).toStrictEqual({
+          from: at(15),
+          to: at(15),
+          total: noUsage,
+          chats: [],
+          models: [],
+        });
+      });
+
+      test("sums per chat and per model, most expensive first, API usage under a null chat", async () => {
+        await repository.recordUsage(usageRecord("r1", { chatId: "c1", costUsd: 0.1 }));
+        await repository.recordUsage(
+          usageRecord("r2", {
+            chatId: "c1",
+            model: "gpt-5",
+            provider: "openai",
+            inputTokens: 10,
+            outputTokens: 5,
+            costUsd: 0.2,
+          }),
+        );
+        await repository.recordUsage(
+          usageRecord("r3", {
+            chatId: "c2",
+            purpose: "title",
+            inputTokens: 1,
+            outputTokens: 2,
+            costUsd: 0.4,
+          }),
+        );
+        await repository.recordUsage(
+          usageRecord("r4", {
+            chatId: null,
+            messageId: null,
+            purpose: "api",
+            model: "gpt-5",
+            provider: "openai",
+            inputTokens: 7,
+            outputTokens: 3,
+            costUsd: 0.3,
+            timeToFirstTokenMs: null,
+          }),
+        );
+        await repository.recordUsage(
+          usageRecord("r5", {
+            chatId: "c3",
+            provider: "openrouter",
+            inputTokens: 20,
+            outputTokens: 0,
+            costUsd: 0.3,
+          }),
+        );
+
+        const report = await repository.usageReport("u1", at(0), at(100));
+
+        expect(Value.Check(UsageReport, report)).toBe(true);
+        expect(report.total).toStrictEqual({
+          inputTokens: 138,
+          outputTokens: 60,
+          costUsd: 1.3,
+          generations: 5,
+        });
+        // c1 costs 0.1 + 0.2, which is 0.30000000000000004 in floating point: rounded, it ties with
+        // the API and c3, and the tie is ordered by chat id, the API (null) first.
+        expect(report.chats).toStrictEqual([
+          { chatId: "c2", inputTokens: 1, outputTokens: 2, costUsd: 0.4, generations: 1 },
+          { chatId: null, inputTokens: 7, outputTokens: 3, costUsd: 0.3, generations: 1 },
+          { chatId: "c1", inputTokens: 110, outputTokens: 55, costUsd: 0.3, generations: 2 },
+          { chatId: "c3", inputTokens: 20, outputTokens: 0, costUsd: 0.3, generations: 1 },
+        ]);
+        expect(report.models).toStrictEqual([
+          {
+            model: "claude-sonnet-4",
+            provider: "anthropic",
+            inputTokens: 101,
+            outputTokens: 52,
+            costUsd: 0.5,
+            generations: 2,
+          },
+          {
+            model: "gpt-5",
+            provider: "openai",
+            inputTokens: 17,
+            outputTokens: 8,
+            costUsd: 0.5,
+            generations: 2,
+          },
+          {
+            model: "claude-sonnet-4",
+            provider: "openrouter",
+            inputTokens: 20,
+            outputTokens: 0,
+            costUsd: 0.3,
+            generations: 1,
+          },
+        ]);
+      });
+
+      test("a user's report never counts another user's records", async () => {
+        await repository.recordUsage(usageRecord("mine", { costUsd: 0.25 }));
+        await repository.recordUsage(usageRecord("theirs", { userId: "u2", costUsd: 4, inputTokens: 7 }));
+
+        const mine = await repository.usageReport("u1", at(0), at(100));
+        const theirs = await repository.usageReport("u2", at(0), at(100));
+
+        expect(mine.total).toStrictEqual({
+          inputTokens: 100,
+          outputTokens: 50,
+          costUsd: 0.25,
+          generations: 1,
+        });
+        expect(mine.chats).toStrictEqual([{ chatId: "c1", ...mine.total }]);
+        expect(theirs.total).toStrictEqual({ inputTokens: 7, outputTokens: 50, costUsd: 4, generations: 1 });
+        expect(await repository.usageReport("nobody", at(0), at(100))).toStrictEqual({
+          from: at(0),
+          to: at(100),
+          total: noUsage,
+          chats: [],
+          models: [],
+        });
+      });
+
+      test("the usage of a deleted chat still counts", async () => {
+        await repository.createChat(newChat("c1", "u1", 0));
+        await repository.appendMessage("u1", userMessage("m1", "c1", 5));
+        await repository.recordUsage(usageRecord("r1", { chatId: "c1", messageId: "m1" }));
+
+        expect(await repository.deleteChat("c1", "u1")).toBe(true);
+
+        const report = await repository.usageReport("u1", at(0), at(100));
+        expect(report.chats).toStrictEqual([
+          { chatId: "c1", inputTokens: 100, outputTokens: 50, costUsd: 0.1, generations: 1 },
+        ]);
+        expect(await repository.recordUsage(usageRecord("r1"))).toBe(false);
       });
     });
   });

@@ -1,13 +1,33 @@
-import type { Chat, Message, StoredUser } from "@chat/contracts";
+import type {
+  ApiKey,
+  Chat,
+  Message,
+  StoredApiKey,
+  StoredUser,
+  UsageRecord,
+  UsageReport,
+} from "@chat/contracts";
 
 export type Page<T> = { items: T[]; nextCursor: string | null };
 export type PageRequest = { cursor?: string; limit: number };
 
-export type NewChat = { id: string; userId: string; title: string; model: string; createdAt: string };
+/** A chat to create; an empty `systemPrompt` is the same as none. */
+export type NewChat = {
+  id: string;
+  userId: string;
+  title: string;
+  model: string;
+  systemPrompt?: string;
+  createdAt: string;
+};
+
+/** The settings of a chat that `updateChat` changes; an absent field keeps its value, `systemPrompt: ""` clears it. */
+export type ChatChanges = { title?: string; model?: string; systemPrompt?: string };
 
 /**
- * The MessageRepository port: users, chats and messages. Every chat read or write names the owner,
- * and a chat of another user behaves exactly like one that does not exist.
+ * The MessageRepository port: users, chats and messages, API keys and the usage ledger. Every chat
+ * read or write names the owner, and a chat of another user behaves exactly like one that does not
+ * exist; the same holds for API keys and usage.
  * Adapters: SQLite (`SqliteMessageRepository`, embedded default) and MongoDB (`MongoMessageRepository`).
  */
 export interface MessageRepository {
@@ -17,12 +37,30 @@ export interface MessageRepository {
   findUserById(userId: string): Promise<StoredUser | null>;
   countUsers(): Promise<number>;
 
+  /**
+   * Creates the chat; creating the same id again for the same user returns the stored chat, and an id
+   * that another user's chat holds throws VALIDATION_FAILED.
+   */
   createChat(chat: NewChat): Promise<Chat>;
   getChat(chatId: string, userId: string): Promise<Chat | null>;
   /** Newest activity first; the cursor is opaque. An invalid cursor throws VALIDATION_FAILED. */
   listChats(userId: string, page: PageRequest): Promise<Page<Chat>>;
-  renameChat(chatId: string, userId: string, title: string): Promise<Chat | null>;
-  /** Deletes the chat and all its messages; false when there was no such chat of this user. */
+  /**
+   * Changes a chat's settings without moving its lastActivityAt; null when there is no such chat of
+   * this user. With `onlyIfTitle`, the changes apply only while the title still is that one (checked
+   * and set atomically), else nothing changes and `updated` is false: an automatic title never
+   * overwrites one the user chose meanwhile.
+   */
+  updateChat(
+    chatId: string,
+    userId: string,
+    changes: ChatChanges,
+    onlyIfTitle?: string,
+  ): Promise<{ chat: Chat; updated: boolean } | null>;
+  /**
+   * Deletes the chat and all its messages; false when there was no such chat of this user.
+   * Its usage records stay: they are billing history.
+   */
   deleteChat(chatId: string, userId: string): Promise<boolean>;
 
   /**
@@ -39,6 +77,29 @@ export interface MessageRepository {
     userId: string,
     limit: number,
   ): Promise<{ messages: Message[]; hasOlder: boolean }>;
+
+  /**
+   * Stores a user's API key (by its hash) with no lastUsedAt. Creating the same key again returns the
+   * stored one; a key id or hash that is already another key's throws VALIDATION_FAILED.
+   */
+  createApiKey(userId: string, key: StoredApiKey): Promise<ApiKey>;
+  /** The user's keys, newest first; never their hashes. */
+  listApiKeys(userId: string): Promise<ApiKey[]>;
+  /** False when the user has no key of that id; a deleted key is not found by its hash any more. */
+  deleteApiKey(userId: string, keyId: string): Promise<boolean>;
+  /**
+   * The key with this hash and its owner, or null. Records `usedAt` as the key's lastUsedAt when it
+   * is later than the one stored (lookups may arrive out of order).
+   */
+  findApiKeyByHash(hash: string, usedAt: string): Promise<{ apiKey: ApiKey; user: StoredUser } | null>;
+
+  /** Adds a generation to the usage ledger. Idempotent by record id: a second write returns false. */
+  recordUsage(record: UsageRecord): Promise<boolean>;
+  /**
+   * Sums the user's usage records with `from <= createdAt < to`, in total, per chat (null: the
+   * OpenAI-compatible API) and per model and provider, most expensive first.
+   */
+  usageReport(userId: string, from: string, to: string): Promise<UsageReport>;
 
   isReady(): Promise<boolean>;
   close(): Promise<void>;

@@ -1,13 +1,25 @@
 import {
+  type ApiKey,
   AppError,
   type Chat,
   type CodeBlock,
   type Message,
+  type StoredApiKey,
   type StoredUser,
   type Usage,
+  type UsageRecord,
+  type UsageReport,
+  type UsageTotals,
 } from "@chat/contracts";
-import { type Collection, type Db, type Filter, MongoClient, MongoServerError } from "mongodb";
-import type { MessageRepository, NewChat, Page, PageRequest } from "./message-repository.ts";
+import {
+  type Collection,
+  type Db,
+  type Filter,
+  MongoClient,
+  MongoServerError,
+  type UpdateFilter,
+} from "mongodb";
+import type { ChatChanges, MessageRepository, NewChat, Page, PageRequest } from "./message-repository.ts";
 import {
   chatSortKey,
   checkLimit,
@@ -16,6 +28,7 @@ import {
   toPage,
   toSortableTimestamp,
 } from "./page-cursor.ts";
+import { type ChatUsageSums, type ModelUsageSums, toUsageReport } from "./usage-report.ts";
 
 type UserDocument = {
   _id: string;
@@ -33,6 +46,8 @@ type ChatDocument = {
   userId: string;
   title: string;
   model: string;
+  /** Absent when the chat has none: an empty prompt is never stored. */
+  systemPrompt?: string;
   createdAt: Date;
   lastActivityAt: Date;
 };
@@ -48,6 +63,49 @@ type MessageDocument = {
   model?: string;
   usage?: Usage;
   clientMessageId?: string;
+};
+
+type ApiKeyDocument = {
+  _id: string;
+  userId: string;
+  name: string;
+  prefix: string;
+  /** SHA-256 of the secret; unique. */
+  hash: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+};
+
+/** A usage record; `_id` is the record's id, so recording it twice keeps one. */
+type UsageRecordDocument = {
+  _id: string;
+  userId: string;
+  chatId: string | null;
+  messageId: string | null;
+  purpose: UsageRecord["purpose"];
+  model: string;
+  provider: string;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  timeToFirstTokenMs: number | null;
+  durationMs: number;
+  createdAt: Date;
+};
+
+type UsageSumsDocument = UsageTotals & { _id: unknown };
+
+/** What the report's aggregation returns: one document with both groupings of the same records. */
+type UsageFacetsDocument = {
+  chats: (UsageSumsDocument & { _id: string | null })[];
+  models: (UsageSumsDocument & { _id: { model: string; provider: string } })[];
+};
+
+const usageSums = {
+  inputTokens: { $sum: "$inputTokens" },
+  outputTokens: { $sum: "$outputTokens" },
+  costUsd: { $sum: "$costUsd" },
+  generations: { $sum: 1 },
 };
 
 const duplicateKeyCode = 11000;
@@ -68,6 +126,8 @@ export class MongoMessageRepository implements MessageRepository {
   private readonly users: Collection<UserDocument>;
   private readonly chats: Collection<ChatDocument>;
   private readonly messages: Collection<MessageDocument>;
+  private readonly apiKeys: Collection<ApiKeyDocument>;
+  private readonly usageRecords: Collection<UsageRecordDocument>;
 
   constructor(options: { url: string; databaseName: string }) {
     this.client = new MongoClient(options.url);
@@ -75,6 +135,8 @@ export class MongoMessageRepository implements MessageRepository {
     this.users = this.database.collection<UserDocument>("users");
     this.chats = this.database.collection<ChatDocument>("chats");
     this.messages = this.database.collection<MessageDocument>("messages");
+    this.apiKeys = this.database.collection<ApiKeyDocument>("apiKeys");
+    this.usageRecords = this.database.collection<UsageRecordDocument>("usageRecords");
   }
 
   /** Connects and creates the indexes (creating an existing index is a no-op). Call once before use. */
@@ -86,6 +148,11 @@ export class MongoMessageRepository implements MessageRepository {
         { key: { userId: 1, lastActivityAt: -1, _id: -1 }, name: "by_owner_activity" },
       ]),
       this.messages.createIndexes([{ key: { chatId: 1, createdAt: 1, _id: 1 }, name: "by_chat_time" }]),
+      this.apiKeys.createIndexes([
+        { key: { hash: 1 }, name: "hash_unique", unique: true },
+        { key: { userId: 1, createdAt: -1, _id: -1 }, name: "by_owner_created" },
+      ]),
+      this.usageRecords.createIndexes([{ key: { userId: 1, createdAt: 1 }, name: "by_owner_time" }]),
     ]);
   }
 
@@ -135,6 +202,7 @@ export class MongoMessageRepository implements MessageRepository {
       userId: chat.userId,
       title: chat.title,
       model: chat.model,
+      ...(chat.systemPrompt && { systemPrompt: chat.systemPrompt }),
       createdAt,
       lastActivityAt: createdAt,
     };
@@ -171,13 +239,24 @@ export class MongoMessageRepository implements MessageRepository {
     return toPage(documents.map(toChat), page.limit, chatSortKey);
   }
 
-  async renameChat(chatId: string, userId: string, title: string): Promise<Chat | null> {
-    const document = await this.chats.findOneAndUpdate(
-      { _id: chatId, userId },
-      { $set: { title } },
-      { returnDocument: "after" },
-    );
-    return document ? toChat(document) : null;
+  async updateChat(
+    chatId: string,
+    userId: string,
+    changes: ChatChanges,
+    onlyIfTitle?: string,
+  ): Promise<{ chat: Chat; updated: boolean } | null> {
+    // The title condition sits in the filter of the one update, so no other write can come between
+    // the check and the change.
+    const filter: Filter<ChatDocument> = { _id: chatId, userId };
+    if (onlyIfTitle !== undefined) filter.title = onlyIfTitle;
+    const update = toChatUpdate(changes);
+    const document = update
+      ? await this.chats.findOneAndUpdate(filter, update, { returnDocument: "after" })
+      : await this.chats.findOne(filter);
+    if (document) return { chat: toChat(document), updated: true };
+    // Nothing matched: either the chat is not this user's, or its title is no longer `onlyIfTitle`.
+    const current = await this.chats.findOne({ _id: chatId, userId });
+    return current ? { chat: toChat(current), updated: false } : null;
   }
 
   async deleteChat(chatId: string, userId: string): Promise<boolean> {
@@ -247,6 +326,86 @@ export class MongoMessageRepository implements MessageRepository {
     };
   }
 
+  async createApiKey(userId: string, key: StoredApiKey): Promise<ApiKey> {
+    const document: ApiKeyDocument = {
+      _id: key.id,
+      userId,
+      name: key.name,
+      prefix: key.prefix,
+      hash: key.hash,
+      createdAt: new Date(toSortableTimestamp(key.createdAt)),
+      lastUsedAt: null,
+    };
+    try {
+      await this.apiKeys.insertOne(document);
+      return toApiKey(document);
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+    // A retried create of the same key returns it; an id or hash that another key holds is refused.
+    const existing = await this.apiKeys.findOne({ _id: key.id, userId, hash: key.hash });
+    if (!existing) throw new AppError("VALIDATION_FAILED", "This API key is already in use");
+    return toApiKey(existing);
+  }
+
+  async listApiKeys(userId: string): Promise<ApiKey[]> {
+    const documents = await this.apiKeys.find({ userId }).sort({ createdAt: -1, _id: -1 }).toArray();
+    return documents.map(toApiKey);
+  }
+
+  async deleteApiKey(userId: string, keyId: string): Promise<boolean> {
+    const { deletedCount } = await this.apiKeys.deleteOne({ _id: keyId, userId });
+    return deletedCount > 0;
+  }
+
+  async findApiKeyByHash(hash: string, usedAt: string): Promise<{ apiKey: ApiKey; user: StoredUser } | null> {
+    // `$max` sets a null or missing lastUsedAt, and never moves a later one back.
+    const key = await this.apiKeys.findOneAndUpdate(
+      { hash },
+      { $max: { lastUsedAt: new Date(toSortableTimestamp(usedAt)) } },
+      { returnDocument: "after" },
+    );
+    if (!key) return null;
+    const user = await this.users.findOne({ _id: key.userId });
+    return user ? { apiKey: toApiKey(key), user: toStoredUser(user) } : null;
+  }
+
+  async recordUsage(record: UsageRecord): Promise<boolean> {
+    try {
+      await this.usageRecords.insertOne(toUsageRecordDocument(record));
+      return true;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
+  }
+
+  async usageReport(userId: string, from: string, to: string): Promise<UsageReport> {
+    const period = { from: toSortableTimestamp(from), to: toSortableTimestamp(to) };
+    // One aggregation with both groupings, so they sum the same records.
+    const [facets] = await this.usageRecords
+      .aggregate<UsageFacetsDocument>([
+        { $match: { userId, createdAt: { $gte: new Date(period.from), $lt: new Date(period.to) } } },
+        {
+          $facet: {
+            chats: [{ $group: { _id: "$chatId", ...usageSums } }],
+            models: [{ $group: { _id: { model: "$model", provider: "$provider" }, ...usageSums } }],
+          },
+        },
+      ])
+      .toArray();
+    const chats: ChatUsageSums[] = (facets?.chats ?? []).map((group) => ({
+      chatId: group._id,
+      ...toUsageTotals(group),
+    }));
+    const models: ModelUsageSums[] = (facets?.models ?? []).map((group) => ({
+      model: group._id.model,
+      provider: group._id.provider,
+      ...toUsageTotals(group),
+    }));
+    return toUsageReport(period, { chats, models });
+  }
+
   async isReady(): Promise<boolean> {
     try {
       await this.database.command({ ping: 1 }, { signal: AbortSignal.timeout(readinessTimeoutMilliseconds) });
@@ -305,8 +464,60 @@ function toChat(document: ChatDocument): Chat {
     id: document._id,
     title: document.title,
     model: document.model,
+    ...(document.systemPrompt != null && { systemPrompt: document.systemPrompt }),
     createdAt: document.createdAt.toISOString(),
     lastActivityAt: document.lastActivityAt.toISOString(),
+  };
+}
+
+/** The update for `updateChat`, or null when there is nothing to change. */
+function toChatUpdate(changes: ChatChanges): UpdateFilter<ChatDocument> | null {
+  const set: Partial<Pick<ChatDocument, "title" | "model" | "systemPrompt">> = {};
+  if (changes.title !== undefined) set.title = changes.title;
+  if (changes.model !== undefined) set.model = changes.model;
+  if (changes.systemPrompt) set.systemPrompt = changes.systemPrompt;
+  const clearsSystemPrompt = changes.systemPrompt === "";
+  if (Object.keys(set).length === 0 && !clearsSystemPrompt) return null;
+  return {
+    ...(Object.keys(set).length > 0 && { $set: set }),
+    ...(clearsSystemPrompt && { $unset: { systemPrompt: "" as const } }),
+  };
+}
+
+function toApiKey(document: ApiKeyDocument): ApiKey {
+  return {
+    id: document._id,
+    name: document.name,
+    prefix: document.prefix,
+    createdAt: document.createdAt.toISOString(),
+    lastUsedAt: document.lastUsedAt?.toISOString() ?? null,
+  };
+}
+
+function toUsageRecordDocument(record: UsageRecord): UsageRecordDocument {
+  return {
+    _id: record.id,
+    userId: record.userId,
+    chatId: record.chatId,
+    messageId: record.messageId,
+    purpose: record.purpose,
+    model: record.model,
+    provider: record.provider,
+    inputTokens: record.inputTokens,
+    outputTokens: record.outputTokens,
+    costUsd: record.costUsd,
+    timeToFirstTokenMs: record.timeToFirstTokenMs,
+    durationMs: record.durationMs,
+    createdAt: new Date(toSortableTimestamp(record.createdAt)),
+  };
+}
+
+function toUsageTotals(sums: UsageTotals): UsageTotals {
+  return {
+    inputTokens: sums.inputTokens,
+    outputTokens: sums.outputTokens,
+    costUsd: sums.costUsd,
+    generations: sums.generations,
   };
 }
 

@@ -6,6 +6,39 @@ import { join } from "node:path";
 import { messageRepositoryContract } from "./message-repository.contract.ts";
 import { SqliteMessageRepository } from "./sqlite-message-repository.ts";
 
+/** The schema of the first release (migration 1), frozen here: files written by it must keep opening. */
+const firstReleaseSchema = `CREATE TABLE users (
+     id TEXT PRIMARY KEY,
+     email TEXT NOT NULL,
+     email_normalized TEXT NOT NULL UNIQUE,
+     name TEXT NOT NULL,
+     role TEXT NOT NULL,
+     password_hash TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   CREATE TABLE chats (
+     id TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL,
+     title TEXT NOT NULL,
+     model TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     last_activity_at TEXT NOT NULL
+   );
+   CREATE INDEX chats_by_user_activity ON chats (user_id, last_activity_at DESC, id DESC);
+   CREATE TABLE messages (
+     id TEXT PRIMARY KEY,
+     chat_id TEXT NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+     role TEXT NOT NULL,
+     content TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     code_blocks TEXT,
+     finish_reason TEXT,
+     model TEXT,
+     usage TEXT,
+     client_message_id TEXT
+   );
+   CREATE INDEX messages_by_chat_time ON messages (chat_id, created_at, id);`;
+
 const directory = mkdtempSync(join(tmpdir(), "sqlite-message-repository-"));
 let files = 0;
 
@@ -79,8 +112,74 @@ describe("SqliteMessageRepository on a file", () => {
       .query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
       .all()
       .map((table) => table.name);
-    expect(tables).toEqual(["chats", "messages", "users"]);
+    expect(tables).toEqual(["api_keys", "chats", "messages", "usage_records", "users"]);
     database.close();
+  });
+
+  test("migrates a file of the first release, keeping its data and gaining the new features", async () => {
+    const path = newDatabasePath();
+    const old = new Database(path, { create: true });
+    old.run("PRAGMA journal_mode = WAL");
+    old.run(firstReleaseSchema);
+    old.run("PRAGMA user_version = 1");
+    old.run(
+      `INSERT INTO users VALUES ('u1', 'Ada@example.com', 'ada@example.com', 'Ada', 'user', '$argon2id$hash',
+       '2025-01-01T00:00:00.000Z')`,
+    );
+    old.run(
+      `INSERT INTO chats VALUES ('c1', 'u1', 'Old chat', 'demo', '2025-01-01T00:00:00.000Z',
+       '2025-01-01T00:01:00.000Z')`,
+    );
+    old.run(
+      `INSERT INTO messages VALUES ('m1', 'c1', 'assistant', 'Still here', '2025-01-01T00:01:00.000Z', NULL,
+       'stop', 'demo', '{"inputTokens":1,"outputTokens":2}', NULL)`,
+    );
+    old.close();
+
+    const repository = new SqliteMessageRepository({ path });
+
+    expect(repository.schemaVersion).toBe(2);
+    const chat = {
+      id: "c1",
+      title: "Old chat",
+      model: "demo",
+      createdAt: "2025-01-01T00:00:00.000Z",
+      lastActivityAt: "2025-01-01T00:01:00.000Z",
+    };
+    expect(await repository.getChat("c1", "u1")).toStrictEqual(chat);
+    expect((await repository.listMessages("c1", "u1", { limit: 10 })).items).toStrictEqual([
+      {
+        id: "m1",
+        chatId: "c1",
+        role: "assistant",
+        content: "Still here",
+        createdAt: "2025-01-01T00:01:00.000Z",
+        finishReason: "stop",
+        model: "demo",
+        usage: { inputTokens: 1, outputTokens: 2 },
+      },
+    ]);
+    expect((await repository.findUserById("u1"))?.email).toBe("Ada@example.com");
+    expect(await repository.updateChat("c1", "u1", { systemPrompt: "Be brief." })).toStrictEqual({
+      chat: { ...chat, systemPrompt: "Be brief." },
+      updated: true,
+    });
+    await repository.createApiKey("u1", {
+      id: "k1",
+      name: "CLI",
+      prefix: "sk-abc",
+      hash: "hash-1",
+      createdAt: "2025-01-02T00:00:00.000Z",
+    });
+    expect((await repository.findApiKeyByHash("hash-1", "2025-01-03T00:00:00.000Z"))?.user.id).toBe("u1");
+    await repository.close();
+
+    // Opening the migrated file again applies nothing twice.
+    const reopened = new SqliteMessageRepository({ path });
+    expect(reopened.schemaVersion).toBe(2);
+    expect((await reopened.getChat("c1", "u1"))?.systemPrompt).toBe("Be brief.");
+    expect((await reopened.listApiKeys("u1")).map((key) => key.id)).toEqual(["k1"]);
+    await reopened.close();
   });
 
   test("works in memory", async () => {

@@ -1,13 +1,18 @@
 import { Database, SQLiteError, type Statement } from "bun:sqlite";
 import {
+  type ApiKey,
   AppError,
   type Chat,
   type CodeBlock,
   type Message,
+  type StoredApiKey,
   type StoredUser,
   type Usage,
+  type UsageRecord,
+  type UsageReport,
+  type UsageTotals,
 } from "@chat/contracts";
-import type { MessageRepository, NewChat, Page, PageRequest } from "./message-repository.ts";
+import type { ChatChanges, MessageRepository, NewChat, Page, PageRequest } from "./message-repository.ts";
 import {
   chatSortKey,
   checkLimit,
@@ -16,6 +21,7 @@ import {
   toPage,
   toSortableTimestamp,
 } from "./page-cursor.ts";
+import { type ChatUsageSums, type ModelUsageSums, toUsageReport } from "./usage-report.ts";
 
 /**
  * Schema migrations, applied in order; `PRAGMA user_version` counts how many a database file has.
@@ -53,6 +59,35 @@ const migrations: readonly string[] = [
      client_message_id TEXT
    );
    CREATE INDEX messages_by_chat_time ON messages (chat_id, created_at, id);`,
+  // Chat settings, API keys and the usage ledger. Usage records name their chat without a foreign
+  // key: they are billing history and outlive the chat.
+  `ALTER TABLE chats ADD COLUMN system_prompt TEXT;
+   CREATE TABLE api_keys (
+     id TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL,
+     name TEXT NOT NULL,
+     prefix TEXT NOT NULL,
+     hash TEXT NOT NULL UNIQUE,
+     created_at TEXT NOT NULL,
+     last_used_at TEXT
+   );
+   CREATE INDEX api_keys_by_user ON api_keys (user_id, created_at DESC, id DESC);
+   CREATE TABLE usage_records (
+     id TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL,
+     chat_id TEXT,
+     message_id TEXT,
+     purpose TEXT NOT NULL,
+     model TEXT NOT NULL,
+     provider TEXT NOT NULL,
+     input_tokens INTEGER NOT NULL,
+     output_tokens INTEGER NOT NULL,
+     cost_usd REAL NOT NULL,
+     time_to_first_token_ms INTEGER,
+     duration_ms INTEGER NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   CREATE INDEX usage_records_by_user_time ON usage_records (user_id, created_at);`,
 ];
 
 type UserRow = {
@@ -64,7 +99,14 @@ type UserRow = {
   created_at: string;
 };
 
-type ChatRow = { id: string; title: string; model: string; created_at: string; last_activity_at: string };
+type ChatRow = {
+  id: string;
+  title: string;
+  model: string;
+  system_prompt: string | null;
+  created_at: string;
+  last_activity_at: string;
+};
 
 type MessageRow = {
   id: string;
@@ -79,10 +121,26 @@ type MessageRow = {
   client_message_id: string | null;
 };
 
+type ApiKeyRow = {
+  id: string;
+  user_id: string;
+  name: string;
+  prefix: string;
+  hash: string;
+  created_at: string;
+  last_used_at: string | null;
+};
+
+type UsageSumsRow = { input_tokens: number; output_tokens: number; cost_usd: number; generations: number };
+
 type Bindings = Record<string, string | number | null>;
 
 const userColumns = "id, email, name, role, password_hash, created_at";
-const chatColumns = "id, title, model, created_at, last_activity_at";
+const chatColumns = "id, title, model, system_prompt, created_at, last_activity_at";
+const apiKeyColumns = "id, user_id, name, prefix, hash, created_at, last_used_at";
+const usageSums =
+  "sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(cost_usd) AS cost_usd, count(*) AS generations";
+const usageOfPeriod = "user_id = $userId AND created_at >= $from AND created_at < $to";
 const messageColumns =
   "id, chat_id, role, content, created_at, code_blocks, finish_reason, model, usage, client_message_id";
 const ownedChat = "SELECT 1 FROM chats WHERE id = $chatId AND user_id = $userId";
@@ -156,6 +214,7 @@ export class SqliteMessageRepository implements MessageRepository {
       userId: chat.userId,
       title: chat.title,
       model: chat.model,
+      systemPrompt: chat.systemPrompt ?? null,
       createdAt,
     });
     // A retried create of the same chat returns it; an id that another user's chat holds is refused.
@@ -178,9 +237,24 @@ export class SqliteMessageRepository implements MessageRepository {
     return toPage(rows.map(toChat), page.limit, chatSortKey);
   }
 
-  async renameChat(chatId: string, userId: string, title: string): Promise<Chat | null> {
-    const row = this.statements.renameChat.get({ chatId, userId, title });
-    return row ? toChat(row) : null;
+  async updateChat(
+    chatId: string,
+    userId: string,
+    changes: ChatChanges,
+    onlyIfTitle?: string,
+  ): Promise<{ chat: Chat; updated: boolean } | null> {
+    const updatedRow = this.statements.updateChat.get({
+      chatId,
+      userId,
+      title: changes.title ?? null,
+      model: changes.model ?? null,
+      systemPrompt: changes.systemPrompt ?? null,
+      onlyIfTitle: onlyIfTitle ?? null,
+    });
+    if (updatedRow) return { chat: toChat(updatedRow), updated: true };
+    // Nothing matched: either the chat is not this user's, or its title is no longer `onlyIfTitle`.
+    const row = this.statements.chatById.get({ chatId, userId });
+    return row ? { chat: toChat(row), updated: false } : null;
   }
 
   async deleteChat(chatId: string, userId: string): Promise<boolean> {
@@ -216,6 +290,61 @@ export class SqliteMessageRepository implements MessageRepository {
       messages: newestFirst.slice(0, limit).reverse().map(toMessage),
       hasOlder: newestFirst.length > limit,
     };
+  }
+
+  async createApiKey(userId: string, key: StoredApiKey): Promise<ApiKey> {
+    this.statements.insertApiKey.run({
+      id: key.id,
+      userId,
+      name: key.name,
+      prefix: key.prefix,
+      hash: key.hash,
+      createdAt: toSortableTimestamp(key.createdAt),
+    });
+    // A retried create of the same key returns it; an id or hash that another key holds is refused.
+    const row = this.statements.apiKeyById.get({ keyId: key.id, userId });
+    if (!row || row.hash !== key.hash)
+      throw new AppError("VALIDATION_FAILED", "This API key is already in use");
+    return toApiKey(row);
+  }
+
+  async listApiKeys(userId: string): Promise<ApiKey[]> {
+    return this.statements.apiKeysOfUser.all({ userId }).map(toApiKey);
+  }
+
+  async deleteApiKey(userId: string, keyId: string): Promise<boolean> {
+    return this.statements.deleteApiKey.run({ keyId, userId }).changes > 0;
+  }
+
+  async findApiKeyByHash(hash: string, usedAt: string): Promise<{ apiKey: ApiKey; user: StoredUser } | null> {
+    const keyRow = this.statements.useApiKey.get({ hash, usedAt: toSortableTimestamp(usedAt) });
+    if (!keyRow) return null;
+    const userRow = this.statements.userById.get({ userId: keyRow.user_id });
+    return userRow ? { apiKey: toApiKey(keyRow), user: toStoredUser(userRow) } : null;
+  }
+
+  async recordUsage(record: UsageRecord): Promise<boolean> {
+    const inserted = this.statements.insertUsageRecord.run({
+      id: record.id,
+      userId: record.userId,
+      chatId: record.chatId,
+      messageId: record.messageId,
+      purpose: record.purpose,
+      model: record.model,
+      provider: record.provider,
+      inputTokens: record.inputTokens,
+      outputTokens: record.outputTokens,
+      costUsd: record.costUsd,
+      timeToFirstTokenMs: record.timeToFirstTokenMs,
+      durationMs: record.durationMs,
+      createdAt: toSortableTimestamp(record.createdAt),
+    });
+    return inserted.changes > 0;
+  }
+
+  async usageReport(userId: string, from: string, to: string): Promise<UsageReport> {
+    const period = { from: toSortableTimestamp(from), to: toSortableTimestamp(to) };
+    return this.transactions.usageReport(userId, period);
   }
 
   async isReady(): Promise<boolean> {
@@ -265,8 +394,8 @@ function prepareStatements(database: Database) {
     userById: prepare<UserRow>(`SELECT ${userColumns} FROM users WHERE id = $userId`),
     countUsers: prepare<{ count: number }>("SELECT count(*) AS count FROM users"),
     insertChat: prepare(
-      `INSERT INTO chats (id, user_id, title, model, created_at, last_activity_at)
-       VALUES ($chatId, $userId, $title, $model, $createdAt, $createdAt)
+      `INSERT INTO chats (id, user_id, title, model, system_prompt, created_at, last_activity_at)
+       VALUES ($chatId, $userId, $title, $model, nullif($systemPrompt, ''), $createdAt, $createdAt)
        ON CONFLICT (id) DO NOTHING`,
     ),
     chatById: prepare<ChatRow>(`SELECT ${chatColumns} FROM chats WHERE id = $chatId AND user_id = $userId`),
@@ -279,8 +408,15 @@ function prepareStatements(database: Database) {
        WHERE user_id = $userId AND (last_activity_at, id) < ($afterAt, $afterId)
        ORDER BY last_activity_at DESC, id DESC LIMIT $limit`,
     ),
-    renameChat: prepare<ChatRow>(
-      `UPDATE chats SET title = $title WHERE id = $chatId AND user_id = $userId RETURNING ${chatColumns}`,
+    // A null binding keeps the column; an empty system prompt clears it. The title condition sits in
+    // the same statement, so no other write can come between the check and the change.
+    updateChat: prepare<ChatRow>(
+      `UPDATE chats SET
+         title = coalesce($title, title),
+         model = coalesce($model, model),
+         system_prompt = CASE WHEN $systemPrompt IS NULL THEN system_prompt ELSE nullif($systemPrompt, '') END
+       WHERE id = $chatId AND user_id = $userId AND ($onlyIfTitle IS NULL OR title = $onlyIfTitle)
+       RETURNING ${chatColumns}`,
     ),
     deleteMessagesOfChat: prepare(`DELETE FROM messages WHERE chat_id = $chatId AND EXISTS (${ownedChat})`),
     deleteChat: prepare("DELETE FROM chats WHERE id = $chatId AND user_id = $userId"),
@@ -308,6 +444,37 @@ function prepareStatements(database: Database) {
       `SELECT ${messageColumns} FROM messages
        WHERE chat_id = $chatId AND EXISTS (${ownedChat})
        ORDER BY created_at DESC, id DESC LIMIT $limit`,
+    ),
+    insertApiKey: prepare(
+      `INSERT INTO api_keys (id, user_id, name, prefix, hash, created_at, last_used_at)
+       VALUES ($id, $userId, $name, $prefix, $hash, $createdAt, NULL)
+       ON CONFLICT DO NOTHING`,
+    ),
+    apiKeyById: prepare<ApiKeyRow>(
+      `SELECT ${apiKeyColumns} FROM api_keys WHERE id = $keyId AND user_id = $userId`,
+    ),
+    apiKeysOfUser: prepare<ApiKeyRow>(
+      `SELECT ${apiKeyColumns} FROM api_keys WHERE user_id = $userId ORDER BY created_at DESC, id DESC`,
+    ),
+    deleteApiKey: prepare("DELETE FROM api_keys WHERE id = $keyId AND user_id = $userId"),
+    useApiKey: prepare<ApiKeyRow>(
+      `UPDATE api_keys
+       SET last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < $usedAt THEN $usedAt ELSE last_used_at END
+       WHERE hash = $hash
+       RETURNING ${apiKeyColumns}`,
+    ),
+    insertUsageRecord: prepare(
+      `INSERT INTO usage_records (id, user_id, chat_id, message_id, purpose, model, provider, input_tokens,
+         output_tokens, cost_usd, time_to_first_token_ms, duration_ms, created_at)
+       VALUES ($id, $userId, $chatId, $messageId, $purpose, $model, $provider, $inputTokens,
+         $outputTokens, $costUsd, $timeToFirstTokenMs, $durationMs, $createdAt)
+       ON CONFLICT (id) DO NOTHING`,
+    ),
+    usageByChat: prepare<UsageSumsRow & { chat_id: string | null }>(
+      `SELECT chat_id, ${usageSums} FROM usage_records WHERE ${usageOfPeriod} GROUP BY chat_id`,
+    ),
+    usageByModel: prepare<UsageSumsRow & { model: string; provider: string }>(
+      `SELECT model, provider, ${usageSums} FROM usage_records WHERE ${usageOfPeriod} GROUP BY model, provider`,
     ),
   };
 }
@@ -337,6 +504,17 @@ function prepareTransactions(database: Database, statements: ReturnType<typeof p
       statements.moveChatActivity.run({ chatId: message.chatId, userId, createdAt });
       return true;
     }),
+    // One read transaction, so both groupings sum the same records.
+    usageReport: database.transaction((userId: string, period: { from: string; to: string }): UsageReport => {
+      const bindings = { userId, from: period.from, to: period.to };
+      const chats: ChatUsageSums[] = statements.usageByChat
+        .all(bindings)
+        .map((row) => ({ chatId: row.chat_id, ...toUsageTotals(row) }));
+      const models: ModelUsageSums[] = statements.usageByModel
+        .all(bindings)
+        .map((row) => ({ model: row.model, provider: row.provider, ...toUsageTotals(row) }));
+      return toUsageReport(period, { chats, models });
+    }),
   };
 }
 
@@ -365,8 +543,28 @@ function toChat(row: ChatRow): Chat {
     id: row.id,
     title: row.title,
     model: row.model,
+    ...(row.system_prompt !== null && { systemPrompt: row.system_prompt }),
     createdAt: row.created_at,
     lastActivityAt: row.last_activity_at,
+  };
+}
+
+function toApiKey(row: ApiKeyRow): ApiKey {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+  };
+}
+
+function toUsageTotals(row: UsageSumsRow): UsageTotals {
+  return {
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    costUsd: row.cost_usd,
+    generations: row.generations,
   };
 }
 

@@ -1,49 +1,86 @@
-import { AppError, type StoreRequest } from "@chat/contracts";
+import type { StoreReplies } from "@chat/clients";
+import { AppError, type StoreRequest, type StoreRequestOf } from "@chat/contracts";
 import type { MessageRepository } from "./message-repository.ts";
+
+type StoreRequestType = StoreRequest["type"];
+
+/** One handler per request type, each typed to answer exactly the reply that `StoreReplies` promises. */
+type StoreRequestHandlers = {
+  [T in StoreRequestType]: (
+    repository: MessageRepository,
+    request: StoreRequestOf<T>,
+  ) => Promise<StoreReplies[T]>;
+};
 
 function chatNotFound(): never {
   throw new AppError("CHAT_NOT_FOUND", "Chat not found", { retryable: false });
 }
 
-/** Answers one store request from the repository; the reply shapes are `StoreReplies` in @chat/clients. */
+const handlers: StoreRequestHandlers = {
+  "store.create_user": async (repository, request) => {
+    await repository.createUser(request.user);
+    return null;
+  },
+  "store.find_user_by_email": (repository, request) => repository.findUserByEmail(request.email),
+  "store.find_user_by_id": (repository, request) => repository.findUserById(request.userId),
+  "store.create_chat": (repository, request) =>
+    repository.createChat({ ...request.chat, userId: request.userId }),
+  "store.get_chat": async (repository, request) => {
+    const chat = await repository.getChat(request.chatId, request.userId);
+    if (!chat) return null;
+    if (request.messageLimit === 0) return { chat, messages: [], hasOlderMessages: false };
+    const recent = await repository.recentMessages(request.chatId, request.userId, request.messageLimit);
+    return { chat, messages: recent.messages, hasOlderMessages: recent.hasOlder };
+  },
+  "store.list_chats": (repository, request) =>
+    repository.listChats(request.userId, { cursor: request.cursor, limit: request.limit }),
+  "store.list_messages": async (repository, request) => {
+    if (!(await repository.getChat(request.chatId, request.userId))) return null;
+    return repository.listMessages(request.chatId, request.userId, {
+      cursor: request.cursor,
+      limit: request.limit,
+    });
+  },
+  "store.append_message": async (repository, request) => {
+    const created = await repository.appendMessage(request.userId, request.message);
+    if (!created && !(await repository.getChat(request.message.chatId, request.userId))) chatNotFound();
+    return { created };
+  },
+  "store.update_chat": (repository, request) =>
+    repository.updateChat(
+      request.chatId,
+      request.userId,
+      { title: request.title, model: request.model, systemPrompt: request.systemPrompt },
+      request.onlyIfTitle,
+    ),
+  "store.delete_chat": async (repository, request) => ({
+    deleted: await repository.deleteChat(request.chatId, request.userId),
+  }),
+  "store.create_api_key": (repository, request) => repository.createApiKey(request.userId, request.apiKey),
+  "store.list_api_keys": (repository, request) => repository.listApiKeys(request.userId),
+  "store.delete_api_key": async (repository, request) => ({
+    deleted: await repository.deleteApiKey(request.userId, request.keyId),
+  }),
+  "store.find_api_key": (repository, request) => repository.findApiKeyByHash(request.hash, request.usedAt),
+  "store.usage_report": (repository, request) =>
+    repository.usageReport(request.userId, request.from, request.to),
+};
+
+/**
+ * Answers one store request from the repository, with the reply shape of its type in `StoreReplies`
+ * (@chat/clients).
+ *
+ * @example
+ * const reply = await handleStoreRequest(repository, request); // request.type "store.list_api_keys": ApiKey[]
+ */
 export async function handleStoreRequest(
   repository: MessageRepository,
   request: StoreRequest,
 ): Promise<unknown> {
-  switch (request.type) {
-    case "store.create_user":
-      await repository.createUser(request.user);
-      return null;
-    case "store.find_user_by_email":
-      return repository.findUserByEmail(request.email);
-    case "store.find_user_by_id":
-      return repository.findUserById(request.userId);
-    case "store.create_chat":
-      return repository.createChat({ ...request.chat, userId: request.userId });
-    case "store.get_chat": {
-      const chat = await repository.getChat(request.chatId, request.userId);
-      if (!chat) return null;
-      if (request.messageLimit === 0) return { chat, messages: [], hasOlderMessages: false };
-      const recent = await repository.recentMessages(request.chatId, request.userId, request.messageLimit);
-      return { chat, messages: recent.messages, hasOlderMessages: recent.hasOlder };
-    }
-    case "store.list_chats":
-      return repository.listChats(request.userId, { cursor: request.cursor, limit: request.limit });
-    case "store.list_messages": {
-      if (!(await repository.getChat(request.chatId, request.userId))) return null;
-      return repository.listMessages(request.chatId, request.userId, {
-        cursor: request.cursor,
-        limit: request.limit,
-      });
-    }
-    case "store.append_message": {
-      const created = await repository.appendMessage(request.userId, request.message);
-      if (!created && !(await repository.getChat(request.message.chatId, request.userId))) chatNotFound();
-      return { created };
-    }
-    case "store.rename_chat":
-      return repository.renameChat(request.chatId, request.userId, request.title);
-    case "store.delete_chat":
-      return { deleted: await repository.deleteChat(request.chatId, request.userId) };
-  }
+  // TypeScript cannot tie the handler picked by `request.type` to that same request's type.
+  const handler = handlers[request.type] as (
+    repository: MessageRepository,
+    request: StoreRequest,
+  ) => Promise<unknown>;
+  return handler(repository, request);
 }

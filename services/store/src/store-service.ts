@@ -1,5 +1,5 @@
 import type { Bus } from "@chat/bus";
-import { ChatEventMessage, chatEventKey, StoreRequest } from "@chat/contracts";
+import { ChatEventMessage, chatEventKey, StoreRequest, UsageRecorded, usageEventKey } from "@chat/contracts";
 import type { Logger, RunningService } from "@chat/runtime";
 import type { MessageRepository } from "./message-repository.ts";
 import { handleStoreRequest } from "./store-request-handler.ts";
@@ -7,8 +7,10 @@ import { handleStoreRequest } from "./store-request-handler.ts";
 type CompletedMessage = Extract<ChatEventMessage, { type: "message_complete" }>;
 
 /**
- * Starts the message store: answers store requests, and writes each assistant message once, when
- * its `message_complete` arrives on the store's durable queue (idempotent by message id).
+ * Starts the message store: answers store requests; writes each assistant message once, when its
+ * `message_complete` arrives on the store's durable queue (idempotent by message id); and writes
+ * each usage record once, when its `usage_recorded` arrives on the `store.usage` queue (idempotent
+ * by record id).
  */
 export async function startStoreService(dependencies: {
   bus: Bus;
@@ -39,12 +41,22 @@ export async function startStoreService(dependencies: {
       logger.debug({ chatId: data.chatId, messageId: data.messageId, created }, "assistant message stored");
     },
   );
+  const usage = await bus.consumeEvents<UsageRecorded>(
+    [usageEventKey("*")],
+    { name: "store.usage", schema: UsageRecorded },
+    async (event) => {
+      const { record } = event;
+      const created = await repository.recordUsage(record);
+      logger.debug({ chatId: record.chatId, usageRecordId: record.id, created }, "usage recorded");
+    },
+  );
   return {
     name: "store",
     checks: { bus: () => bus.isReady(), repository: () => repository.isReady() },
     async stop() {
       await requests.close();
       await completions.close();
+      await usage.close();
     },
   };
 }

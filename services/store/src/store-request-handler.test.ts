@@ -1,0 +1,171 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { newEnvelope, StoreRequest } from "@chat/contracts";
+import { Value } from "@sinclair/typebox/value";
+import type { MessageRepository } from "./message-repository.ts";
+import { SqliteMessageRepository } from "./sqlite-message-repository.ts";
+import { handleStoreRequest } from "./store-request-handler.ts";
+
+type Fields<T extends StoreRequest["type"]> = Omit<
+  Extract<StoreRequest, { type: T }>,
+  "id" | "type" | "v" | "chatId" | "occurredAt" | "traceparent"
+> & { chatId?: string };
+
+let requests = 0;
+
+/** A store request as the StoreClient sends it, checked against the schema as the bus checks it. */
+function request<T extends StoreRequest["type"]>(type: T, fields: Fields<T>): StoreRequest {
+  requests += 1;
+  const envelope = newEnvelope(type, fields.chatId ?? "", {
+    id: `request-${requests}`,
+    traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    now: new Date("2025-01-01T00:00:00.000Z"),
+  });
+  const message: unknown = { ...envelope, ...fields };
+  if (!Value.Check(StoreRequest, message)) throw new Error(`Not a valid ${type} request`);
+  return message;
+}
+
+const user = {
+  id: "u1",
+  email: "ada@example.com",
+  name: "Ada",
+  role: "user" as const,
+  passwordHash: "$argon2id$hash",
+  createdAt: "2025-01-01T00:00:00.000Z",
+};
+
+describe("handleStoreRequest", () => {
+  let repository: MessageRepository;
+
+  beforeEach(async () => {
+    repository = new SqliteMessageRepository({ path: ":memory:" });
+    await repository.createUser(user);
+  });
+
+  afterEach(async () => {
+    await repository.close();
+  });
+
+  test("store.create_chat keeps the system prompt; store.update_chat answers the chat and whether it changed", async () => {
+    const created = await handleStoreRequest(
+      repository,
+      request("store.create_chat", {
+        userId: "u1",
+        chat: {
+          id: "c1",
+          title: "New chat",
+          model: "demo",
+          systemPrompt: "Be brief.",
+          createdAt: "2025-01-01T00:00:00.000Z",
+        },
+      }),
+    );
+    expect(created).toMatchObject({ id: "c1", systemPrompt: "Be brief." });
+
+    const titled = await handleStoreRequest(
+      repository,
+      request("store.update_chat", { chatId: "c1", userId: "u1", title: "Pasta", onlyIfTitle: "New chat" }),
+    );
+    expect(titled).toMatchObject({ chat: { title: "Pasta", systemPrompt: "Be brief." }, updated: true });
+
+    const late = await handleStoreRequest(
+      repository,
+      request("store.update_chat", { chatId: "c1", userId: "u1", title: "Late", onlyIfTitle: "New chat" }),
+    );
+    expect(late).toMatchObject({ chat: { title: "Pasta" }, updated: false });
+
+    const cleared = await handleStoreRequest(
+      repository,
+      request("store.update_chat", { chatId: "c1", userId: "u1", model: "gpt-5", systemPrompt: "" }),
+    );
+    expect(cleared).toStrictEqual({
+      chat: {
+        id: "c1",
+        title: "Pasta",
+        model: "gpt-5",
+        createdAt: "2025-01-01T00:00:00.000Z",
+        lastActivityAt: "2025-01-01T00:00:00.000Z",
+      },
+      updated: true,
+    });
+
+    expect(
+      await handleStoreRequest(
+        repository,
+        request("store.update_chat", { chatId: "c1", userId: "u2", title: "Mine" }),
+      ),
+    ).toBeNull();
+  });
+
+  test("answers the API key requests", async () => {
+    const apiKey = {
+      id: "k1",
+      name: "CLI",
+      prefix: "sk-abc",
+      hash: "hash-1",
+      createdAt: "2025-01-02T00:00:00.000Z",
+    };
+    const listed = { id: "k1", name: "CLI", prefix: "sk-abc", createdAt: apiKey.createdAt, lastUsedAt: null };
+
+    expect(
+      await handleStoreRequest(repository, request("store.create_api_key", { userId: "u1", apiKey })),
+    ).toStrictEqual(listed);
+    expect(
+      await handleStoreRequest(repository, request("store.list_api_keys", { userId: "u1" })),
+    ).toStrictEqual([listed]);
+    expect(
+      await handleStoreRequest(
+        repository,
+        request("store.find_api_key", { hash: "hash-1", usedAt: "2025-01-03T00:00:00.000Z" }),
+      ),
+    ).toStrictEqual({ apiKey: { ...listed, lastUsedAt: "2025-01-03T00:00:00.000Z" }, user });
+    expect(
+      await handleStoreRequest(repository, request("store.delete_api_key", { userId: "u2", keyId: "k1" })),
+    ).toStrictEqual({ deleted: false });
+    expect(
+      await handleStoreRequest(repository, request("store.delete_api_key", { userId: "u1", keyId: "k1" })),
+    ).toStrictEqual({ deleted: true });
+    expect(
+      await handleStoreRequest(
+        repository,
+        request("store.find_api_key", { hash: "hash-1", usedAt: "2025-01-04T00:00:00.000Z" }),
+      ),
+    ).toBeNull();
+  });
+
+  test("store.usage_report answers the user's report", async () => {
+    await repository.recordUsage({
+      id: "r1",
+      userId: "u1",
+      chatId: null,
+      messageId: null,
+      purpose: "api",
+      model: "gpt-5",
+      provider: "openai",
+      inputTokens: 3,
+      outputTokens: 4,
+      costUsd: 0.5,
+      timeToFirstTokenMs: null,
+      durationMs: 10,
+      createdAt: "2025-01-15T00:00:00.000Z",
+    });
+
+    const report = await handleStoreRequest(
+      repository,
+      request("store.usage_report", {
+        userId: "u1",
+        from: "2025-01-01T00:00:00.000Z",
+        to: "2025-02-01T00:00:00.000Z",
+      }),
+    );
+
+    const totals = { inputTokens: 3, outputTokens: 4, costUsd: 0.5, generations: 1 };
+    expect(report).toStrictEqual({
+      from: "2025-01-01T00:00:00.000Z",
+      to: "2025-02-01T00:00:00.000Z",
+      total: totals,
+      chats: [{ chatId: null, ...totals }],
+      models: [{ model: "gpt-5", provider: "openai", ...totals }],
+    });
+  });
+});

@@ -1,0 +1,87 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { InProcessBus } from "@chat/bus";
+import { newEnvelope, type UsageRecord, type UsageRecorded, usageEventKey } from "@chat/contracts";
+import type { RunningService } from "@chat/runtime";
+import pino from "pino";
+import { SqliteMessageRepository } from "./sqlite-message-repository.ts";
+import { startStoreService } from "./store-service.ts";
+
+const logger = pino({ level: "silent" });
+const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
+function usageRecorded(eventId: string, record: UsageRecord): UsageRecorded {
+  return {
+    ...newEnvelope("usage_recorded", record.chatId ?? "", { id: eventId, traceparent, now: new Date() }),
+    userId: record.userId,
+    record,
+  };
+}
+
+const record: UsageRecord = {
+  id: "generation-1",
+  userId: "u1",
+  chatId: "c1",
+  messageId: "m1",
+  purpose: "answer",
+  model: "demo",
+  provider: "demo",
+  inputTokens: 12,
+  outputTokens: 34,
+  costUsd: 0,
+  timeToFirstTokenMs: 5,
+  durationMs: 20,
+  createdAt: "2025-01-01T00:00:10.000Z",
+};
+
+async function waitFor(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await Bun.sleep(5);
+  }
+}
+
+describe("startStoreService: the usage ledger", () => {
+  let bus: InProcessBus;
+  let repository: SqliteMessageRepository;
+  let service: RunningService;
+  let recorded: boolean[];
+
+  beforeEach(async () => {
+    bus = new InProcessBus({ partitions: 2, deliveryLimit: 3, logger });
+    repository = new SqliteMessageRepository({ path: ":memory:" });
+    recorded = [];
+    const recordUsage = repository.recordUsage.bind(repository);
+    repository.recordUsage = async (usage) => {
+      const created = await recordUsage(usage);
+      recorded.push(created);
+      return created;
+    };
+    service = await startStoreService({ bus, repository, logger });
+  });
+
+  afterEach(async () => {
+    await bus.close();
+    await repository.close();
+  });
+
+  test("writes each usage record once, however often it is delivered", async () => {
+    await bus.publishEvent(usageEventKey("u1"), usageRecorded("event-1", record), { durable: true });
+    await bus.publishEvent(usageEventKey("u1"), usageRecorded("event-2", record), { durable: true });
+    await waitFor(() => recorded.length === 2, "both usage events");
+
+    expect(recorded).toEqual([true, false]);
+    const report = await repository.usageReport("u1", "2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z");
+    expect(report.total).toStrictEqual({ inputTokens: 12, outputTokens: 34, costUsd: 0, generations: 1 });
+    await service.stop();
+  });
+
+  test("stops consuming usage when stopped", async () => {
+    await service.stop();
+
+    await bus.publishEvent(usageEventKey("u1"), usageRecorded("event-1", record), { durable: true });
+    await Bun.sleep(50);
+
+    expect(recorded).toEqual([]);
+  });
+});
