@@ -1,0 +1,335 @@
+/** One HTTP request as a wire server received it. */
+export type ReceivedRequest = {
+  method: string;
+  path: string;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  /** The parsed JSON body, or the raw text when it was not JSON. */
+  body: unknown;
+};
+
+/** Token counts the server reports; unset ones are derived from the request and the text. */
+export type AnthropicWireUsage = {
+  inputTokens?: number;
+  outputTokens?: number;
+  cacheCreationInputTokens?: number;
+  cacheReadInputTokens?: number;
+};
+
+/** How the server answers one request. Streamed text goes out in realistic pieces of a few characters. */
+export type AnthropicWireScenario =
+  | {
+      kind: "stream";
+      /** Defaults to {@link anthropicWireDefaultText}. */
+      text?: string;
+      chunkDelayMs?: number;
+      /** A pause after `message_start`, before the first text delta. */
+      firstTokenDelayMs?: number;
+      usage?: AnthropicWireUsage;
+      stopReason?: "end_turn" | "max_tokens" | "stop_sequence";
+    }
+  | {
+      kind: "http_error";
+      status: number;
+      /** The `retry-after` header: seconds or an HTTP date. */
+      retryAfter?: string;
+      /** The `retry-after-ms` header. */
+      retryAfterMs?: string;
+      /** Defaults to Anthropic's error body for the status. */
+      body?: unknown;
+    }
+  | {
+      kind: "stream_error_event";
+      afterText: string;
+      /** Defaults to `overloaded_error`. */
+      errorType?: string;
+      chunkDelayMs?: number;
+    }
+  /** Resets the connection mid-stream, without a final event. */
+  | { kind: "drop"; afterText: string; chunkDelayMs?: number }
+  /** Ends the response cleanly but early: no `message_delta`, no `message_stop`. */
+  | { kind: "truncate"; afterText: string; chunkDelayMs?: number }
+  /** Sends one broken `content_block_delta`, then finishes the message normally. */
+  | { kind: "malformed"; afterText: string; payload?: "not-json" | "wrong-shape"; chunkDelayMs?: number };
+
+/** A local stand-in for `api.anthropic.com` that speaks the Messages API's streaming wire format. */
+export type AnthropicWireServer = {
+  /** The base URL to give the SDK (it appends `/v1/messages`). */
+  readonly url: string;
+  /** Queues answers for the next requests, in order; an empty queue answers with a normal stream. */
+  enqueue(...scenarios: AnthropicWireScenario[]): void;
+  /** Every request received, oldest first. */
+  readonly requests: ReceivedRequest[];
+  /** How many streams the client closed before the server finished them. */
+  readonly abortedRequests: number;
+  /** Resolves once `abortedRequests` has reached `count`. */
+  waitForAborts(count: number): Promise<void>;
+  stop(): Promise<void>;
+};
+
+/** What the server streams when a scenario names no text. */
+export const anthropicWireDefaultText =
+  "Hello! I am a local stand-in for Claude, streaming this answer in small pieces, as the real API does.";
+
+const anthropicErrorTypes: Record<number, string> = {
+  400: "invalid_request_error",
+  401: "authentication_error",
+  402: "billing_error",
+  403: "permission_error",
+  404: "not_found_error",
+  413: "request_too_large",
+  429: "rate_limit_error",
+  500: "api_error",
+  504: "timeout_error",
+  529: "overloaded_error",
+};
+
+const anthropicErrorMessages: Record<string, string> = {
+  invalid_request_error: "messages: at least one message is required",
+  authentication_error: "invalid x-api-key",
+  billing_error: "Your credit balance is too low to access the Anthropic API.",
+  permission_error: "Your API key does not have permission to use the specified resource.",
+  not_found_error: "The requested resource could not be found.",
+  request_too_large: "Request exceeds the maximum allowed number of bytes.",
+  rate_limit_error: "Number of request tokens has exceeded your per-minute rate limit",
+  api_error: "Internal server error",
+  timeout_error: "Request timed out",
+  overloaded_error: "Overloaded",
+};
+
+/** Splits text the way model tokens fall: a few characters each, spaces leading the next word. */
+export function textPieces(text: string): string[] {
+  return text.match(/\s*\S{1,4}|\s+/gu) ?? [];
+}
+
+const dropConnection = Symbol("drop connection");
+type Frame = string | typeof dropConnection;
+
+function sseEvent(name: string, data: unknown): string {
+  return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+function estimatedInputTokens(body: unknown): number {
+  const prompt = typeof body === "object" && body !== null ? body : {};
+  const { system, messages } = prompt as { system?: unknown; messages?: unknown };
+  return Math.max(1, Math.ceil(JSON.stringify({ system, messages }).length / 4));
+}
+
+async function* messageFrames(
+  scenario: Exclude<AnthropicWireScenario, { kind: "http_error" }>,
+  body: unknown,
+  requestNumber: number,
+): AsyncGenerator<Frame> {
+  const text = scenario.kind === "stream" ? (scenario.text ?? anthropicWireDefaultText) : scenario.afterText;
+  const pieces = textPieces(text);
+  const chunkDelayMs = scenario.chunkDelayMs ?? 0;
+  const firstTokenDelayMs =
+    scenario.kind === "stream" ? (scenario.firstTokenDelayMs ?? chunkDelayMs) : chunkDelayMs;
+  const usage = scenario.kind === "stream" ? (scenario.usage ?? {}) : {};
+  const model = (body as { model?: unknown } | null)?.model;
+
+  yield sseEvent("message_start", {
+    type: "message_start",
+    message: {
+      id: `msg_wire${String(requestNumber).padStart(6, "0")}`,
+      type: "message",
+      role: "assistant",
+      model: typeof model === "string" ? model : "claude-wire-test",
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: {
+        input_tokens: usage.inputTokens ?? estimatedInputTokens(body),
+        cache_creation_input_tokens: usage.cacheCreationInputTokens ?? 0,
+        cache_read_input_tokens: usage.cacheReadInputTokens ?? 0,
+        output_tokens: 1,
+        service_tier: "standard",
+      },
+    },
+  });
+  yield sseEvent("content_block_start", {
+    type: "content_block_start",
+    index: 0,
+    content_block: { type: "text", text: "" },
+  });
+  yield sseEvent("ping", { type: "ping" });
+  for (const [index, piece] of pieces.entries()) {
+    const delay = index === 0 ? firstTokenDelayMs : chunkDelayMs;
+    if (delay > 0) await Bun.sleep(delay);
+    yield sseEvent("content_block_delta", {
+      type: "content_block_delta",
+      index: 0,
+      delta: { type: "text_delta", text: piece },
+    });
+  }
+
+  switch (scenario.kind) {
+    case "stream_error_event": {
+      const errorType = scenario.errorType ?? "overloaded_error";
+      yield sseEvent("error", {
+        type: "error",
+        error: { type: errorType, message: anthropicErrorMessages[errorType] ?? "Error" },
+      });
+      return;
+    }
+    case "drop":
+      // A reset discards whatever the client has received but not yet read; give it time to read.
+      await Bun.sleep(50);
+      yield dropConnection;
+      return;
+    case "truncate":
+      return;
+    case "malformed":
+      yield scenario.payload === "wrong-shape"
+        ? sseEvent("content_block_delta", {
+            type: "content_block_delta",
+            index: 0,
+            delta: { type: "text_delta", text: 42 },
+          })
+        : 'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_de\n\n';
+      break;
+  }
+
+  yield sseEvent("content_block_stop", { type: "content_block_stop", index: 0 });
+  yield sseEvent("message_delta", {
+    type: "message_delta",
+    delta: {
+      stop_reason: scenario.kind === "stream" ? (scenario.stopReason ?? "end_turn") : "end_turn",
+      stop_sequence: null,
+    },
+    usage: { output_tokens: usage.outputTokens ?? pieces.length },
+  });
+  yield sseEvent("message_stop", { type: "message_stop" });
+}
+
+function errorResponse(
+  scenario: { status: number; retryAfter?: string; retryAfterMs?: string; body?: unknown },
+  requestId: string,
+): Response {
+  const errorType =
+    anthropicErrorTypes[scenario.status] ?? (scenario.status >= 500 ? "api_error" : "invalid_request_error");
+  const body = scenario.body ?? {
+    type: "error",
+    error: { type: errorType, message: anthropicErrorMessages[errorType] },
+    request_id: requestId,
+  };
+  const headers = new Headers({
+    "content-type": "application/json",
+    "request-id": requestId,
+    "x-should-retry": String(scenario.status === 408 || scenario.status === 429 || scenario.status >= 500),
+  });
+  if (scenario.retryAfter !== undefined) headers.set("retry-after", scenario.retryAfter);
+  if (scenario.retryAfterMs !== undefined) headers.set("retry-after-ms", scenario.retryAfterMs);
+  return new Response(JSON.stringify(body), { status: scenario.status, headers });
+}
+
+/**
+ * Starts a local HTTP server that answers `POST /v1/messages` the way the Anthropic API streams,
+ * one queued scenario per request.
+ *
+ * @example
+ * const server = startAnthropicWireServer();
+ * server.enqueue({ kind: "http_error", status: 529 });
+ * const provider = new AnthropicProvider({ apiKey: "sk-ant-test", baseURL: server.url });
+ * // ... the first request fails with 529, the next one streams anthropicWireDefaultText
+ * await server.stop();
+ */
+export function startAnthropicWireServer(): AnthropicWireServer {
+  const queue: AnthropicWireScenario[] = [];
+  const requests: ReceivedRequest[] = [];
+  const abortWaiters = new Set<{ count: number; resolve: () => void }>();
+  let abortedRequests = 0;
+
+  const recordAbort = () => {
+    abortedRequests++;
+    for (const waiter of abortWaiters) {
+      if (abortedRequests >= waiter.count) {
+        abortWaiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
+  };
+
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    // Development mode prints a stack trace for every `drop`, which is a deliberate stream error.
+    development: false,
+    // A slow first token must not be cut by Bun's 10-second idle timeout.
+    idleTimeout: 0,
+    async fetch(request) {
+      const url = new URL(request.url);
+      const text = await request.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {}
+      requests.push({
+        method: request.method,
+        path: url.pathname,
+        headers: Object.fromEntries(request.headers.entries()),
+        body,
+      });
+      const requestNumber = requests.length;
+      const requestId = `req_wire${String(requestNumber).padStart(6, "0")}`;
+
+      if (request.method !== "POST" || !url.pathname.endsWith("/v1/messages")) {
+        return errorResponse({ status: 404 }, requestId);
+      }
+      const scenario = queue.shift() ?? { kind: "stream" };
+      if (scenario.kind === "http_error") return errorResponse(scenario, requestId);
+
+      const frames = messageFrames(scenario, body, requestNumber);
+      const encoder = new TextEncoder();
+      let settled = false;
+      const onClientGone = () => {
+        if (settled) return;
+        settled = true;
+        recordAbort();
+        void frames.return(undefined);
+      };
+      request.signal.addEventListener("abort", onClientGone, { once: true });
+      const stream = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          const next = await frames.next();
+          if (settled) return;
+          if (next.done) {
+            settled = true;
+            controller.close();
+          } else if (next.value === dropConnection) {
+            settled = true;
+            controller.error(new Error("connection dropped by the wire server"));
+          } else {
+            controller.enqueue(encoder.encode(next.value));
+          }
+        },
+        cancel: onClientGone,
+      });
+      return new Response(stream, {
+        headers: {
+          "content-type": "text/event-stream; charset=utf-8",
+          "cache-control": "no-cache",
+          "request-id": requestId,
+        },
+      });
+    },
+  });
+
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    enqueue: (...scenarios) => {
+      queue.push(...scenarios);
+    },
+    requests,
+    get abortedRequests() {
+      return abortedRequests;
+    },
+    waitForAborts: (count) =>
+      abortedRequests >= count
+        ? Promise.resolve()
+        : new Promise((resolve) => {
+            abortWaiters.add({ count, resolve });
+          }),
+    stop: () => server.stop(true),
+  };
+}

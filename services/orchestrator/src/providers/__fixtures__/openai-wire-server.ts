@@ -1,0 +1,333 @@
+import { type ReceivedRequest, textPieces } from "./anthropic-wire-server.ts";
+
+export type { ReceivedRequest } from "./anthropic-wire-server.ts";
+
+/** Token counts the server reports; unset ones are derived from the request and the text. */
+export type OpenAIWireUsage = { promptTokens?: number; completionTokens?: number };
+
+type StreamTiming = {
+  chunkDelayMs?: number;
+  /** Interleave OpenRouter's `: OPENROUTER PROCESSING` comment lines; defaults to the server's setting. */
+  keepAlive?: boolean;
+};
+
+/** How the server answers one request. Streamed text goes out in realistic pieces of a few characters. */
+export type OpenAIWireScenario =
+  | (StreamTiming & {
+      kind: "stream";
+      /** Defaults to {@link openAIWireDefaultText}. */
+      text?: string;
+      /** A pause after the role chunk, before the first text chunk. */
+      firstTokenDelayMs?: number;
+      usage?: OpenAIWireUsage;
+      finishReason?: "stop" | "length" | "content_filter";
+      /** Set false to act like a server that ignores `stream_options.include_usage`. */
+      sendUsage?: boolean;
+    })
+  | {
+      kind: "http_error";
+      status: number;
+      /** The `retry-after` header: seconds or an HTTP date. */
+      retryAfter?: string;
+      /** The `retry-after-ms` header. */
+      retryAfterMs?: string;
+      /** Defaults to OpenAI's error body for the status. */
+      body?: unknown;
+    }
+  /** OpenRouter's mid-stream error: a chunk with a top-level `error` and `finish_reason: "error"`. */
+  | (StreamTiming & { kind: "stream_error_event"; afterText: string; code?: number | string })
+  /** Resets the connection mid-stream, without a finish chunk or `[DONE]`. */
+  | (StreamTiming & { kind: "drop"; afterText: string })
+  /** Ends the response cleanly with `[DONE]`, but no chunk ever carried a `finish_reason`. */
+  | (StreamTiming & { kind: "truncate"; afterText: string })
+  /** Sends one broken chunk, then finishes the completion normally. */
+  | (StreamTiming & { kind: "malformed"; afterText: string; payload?: "not-json" | "wrong-shape" });
+
+/** A local stand-in for an OpenAI Chat Completions server (OpenAI, OpenRouter, Ollama, vLLM). */
+export type OpenAIWireServer = {
+  /** The base URL to give the SDK, ending in `/v1` (it appends `/chat/completions`). */
+  readonly url: string;
+  /** Queues answers for the next requests, in order; an empty queue answers with a normal stream. */
+  enqueue(...scenarios: OpenAIWireScenario[]): void;
+  /** Every request received, oldest first. */
+  readonly requests: ReceivedRequest[];
+  /** How many streams the client closed before the server finished them. */
+  readonly abortedRequests: number;
+  /** Resolves once `abortedRequests` has reached `count`. */
+  waitForAborts(count: number): Promise<void>;
+  stop(): Promise<void>;
+};
+
+/** What the server streams when a scenario names no text. */
+export const openAIWireDefaultText =
+  "Hello! I am a local stand-in for a chat completions model, streaming this answer in small pieces.";
+
+const keepAliveComment = ": OPENROUTER PROCESSING\n\n";
+
+const dropConnection = Symbol("drop connection");
+type Frame = string | typeof dropConnection;
+
+function dataLine(data: unknown): string {
+  return `data: ${JSON.stringify(data)}\n\n`;
+}
+
+function maskedKey(authorization: string | null): string {
+  const key = authorization?.replace(/^Bearer\s+/i, "") ?? "";
+  return key.length > 12 ? `${key.slice(0, 8)}${"*".repeat(key.length - 12)}${key.slice(-4)}` : "***";
+}
+
+function openAIErrorBody(status: number, request: Request): unknown {
+  const error = (message: string, type: string, code: string | null) => ({
+    error: { message, type, param: null, code },
+  });
+  switch (status) {
+    case 400:
+      return error("Invalid value for 'messages'.", "invalid_request_error", null);
+    case 401:
+      // Like OpenAI, this echoes part of the key the request carried.
+      return error(
+        `Incorrect API key provided: ${maskedKey(request.headers.get("authorization"))}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+        "invalid_request_error",
+        "invalid_api_key",
+      );
+    case 404:
+      return error(
+        "The model does not exist or you do not have access to it.",
+        "invalid_request_error",
+        "model_not_found",
+      );
+    case 429:
+      return error("Rate limit reached for requests per min (RPM).", "requests", "rate_limit_exceeded");
+    case 503:
+      return error("The engine is currently overloaded, please try again later.", "server_error", null);
+    default:
+      return status >= 500
+        ? error(
+            "The server had an error while processing your request. Sorry about that!",
+            "server_error",
+            null,
+          )
+        : error("The request could not be processed.", "invalid_request_error", null);
+  }
+}
+
+function errorResponse(
+  scenario: { status: number; retryAfter?: string; retryAfterMs?: string; body?: unknown },
+  request: Request,
+  requestId: string,
+): Response {
+  const headers = new Headers({ "content-type": "application/json", "x-request-id": requestId });
+  if (scenario.retryAfter !== undefined) headers.set("retry-after", scenario.retryAfter);
+  if (scenario.retryAfterMs !== undefined) headers.set("retry-after-ms", scenario.retryAfterMs);
+  return new Response(JSON.stringify(scenario.body ?? openAIErrorBody(scenario.status, request)), {
+    status: scenario.status,
+    headers,
+  });
+}
+
+async function* completionFrames(
+  scenario: Exclude<OpenAIWireScenario, { kind: "http_error" }>,
+  body: unknown,
+  requestNumber: number,
+  keepAliveByDefault: boolean,
+): AsyncGenerator<Frame> {
+  const text = scenario.kind === "stream" ? (scenario.text ?? openAIWireDefaultText) : scenario.afterText;
+  const pieces = textPieces(text);
+  const chunkDelayMs = scenario.chunkDelayMs ?? 0;
+  const firstTokenDelayMs =
+    scenario.kind === "stream" ? (scenario.firstTokenDelayMs ?? chunkDelayMs) : chunkDelayMs;
+  const keepAlive = scenario.keepAlive ?? keepAliveByDefault;
+  const request = (typeof body === "object" && body !== null ? body : {}) as {
+    model?: unknown;
+    messages?: unknown;
+    stream_options?: { include_usage?: unknown };
+  };
+  const includeUsage = request.stream_options?.include_usage === true;
+  const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => ({
+    id: `chatcmpl-wire${String(requestNumber).padStart(6, "0")}`,
+    object: "chat.completion.chunk",
+    created: Math.floor(Date.now() / 1000),
+    model: typeof request.model === "string" ? request.model : "gpt-wire-test",
+    system_fingerprint: "fp_wire",
+    choices,
+    ...(includeUsage && { usage: null }),
+    ...extra,
+  });
+  const choice = (delta: Record<string, unknown>, finishReason: string | null = null) => ({
+    index: 0,
+    delta,
+    logprobs: null,
+    finish_reason: finishReason,
+  });
+
+  if (keepAlive) yield keepAliveComment;
+  yield dataLine(chunk([choice({ role: "assistant", content: "", refusal: null })]));
+  for (const [index, piece] of pieces.entries()) {
+    const delay = index === 0 ? firstTokenDelayMs : chunkDelayMs;
+    if (delay > 0) await Bun.sleep(delay);
+    yield dataLine(chunk([choice({ content: piece })]));
+    if (keepAlive) yield keepAliveComment;
+  }
+
+  switch (scenario.kind) {
+    case "stream_error_event":
+      yield dataLine(
+        chunk([choice({ content: "" }, "error")], {
+          error: { code: scenario.code ?? "server_error", message: "Provider disconnected unexpectedly" },
+        }),
+      );
+      return;
+    case "drop":
+      // A reset discards whatever the client has received but not yet read; give it time to read.
+      await Bun.sleep(50);
+      yield dropConnection;
+      return;
+    case "truncate":
+      yield "data: [DONE]\n\n";
+      return;
+    case "malformed":
+      yield scenario.payload === "wrong-shape"
+        ? dataLine(chunk([choice({ content: 42 })]))
+        : `data: {"id":"chatcmpl-wire","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"ha\n\n`;
+      break;
+  }
+
+  const finishReason = scenario.kind === "stream" ? (scenario.finishReason ?? "stop") : "stop";
+  yield dataLine(chunk([choice({}, finishReason)]));
+  const usage = scenario.kind === "stream" ? (scenario.usage ?? {}) : {};
+  const sendUsage = scenario.kind === "stream" ? (scenario.sendUsage ?? true) : true;
+  if (includeUsage && sendUsage) {
+    const promptTokens =
+      usage.promptTokens ?? Math.max(1, Math.ceil(JSON.stringify(request.messages ?? []).length / 4));
+    const completionTokens = usage.completionTokens ?? pieces.length;
+    yield dataLine(
+      chunk([], {
+        usage: {
+          prompt_tokens: promptTokens,
+          completion_tokens: completionTokens,
+          total_tokens: promptTokens + completionTokens,
+          prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+          completion_tokens_details: {
+            reasoning_tokens: 0,
+            audio_tokens: 0,
+            accepted_prediction_tokens: 0,
+            rejected_prediction_tokens: 0,
+          },
+        },
+      }),
+    );
+  }
+  yield "data: [DONE]\n\n";
+}
+
+/**
+ * Starts a local HTTP server that answers `POST .../chat/completions` the way OpenAI-compatible
+ * servers stream, one queued scenario per request. With `keepAlive`, it interleaves OpenRouter's
+ * `: OPENROUTER PROCESSING` comment lines.
+ *
+ * @example
+ * const server = startOpenAIWireServer({ keepAlive: true });
+ * server.enqueue({ kind: "http_error", status: 429, retryAfter: "2" });
+ * const provider = new OpenAIChatProvider({ id: "openrouter", apiKey: "sk-or-test", baseURL: server.url });
+ * // ... the first request fails with 429, the next one streams openAIWireDefaultText
+ * await server.stop();
+ */
+export function startOpenAIWireServer(options: { keepAlive?: boolean } = {}): OpenAIWireServer {
+  const queue: OpenAIWireScenario[] = [];
+  const requests: ReceivedRequest[] = [];
+  const abortWaiters = new Set<{ count: number; resolve: () => void }>();
+  let abortedRequests = 0;
+
+  const recordAbort = () => {
+    abortedRequests++;
+    for (const waiter of abortWaiters) {
+      if (abortedRequests >= waiter.count) {
+        abortWaiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
+  };
+
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    // Development mode prints a stack trace for every `drop`, which is a deliberate stream error.
+    development: false,
+    // A slow first token must not be cut by Bun's 10-second idle timeout.
+    idleTimeout: 0,
+    async fetch(request) {
+      const url = new URL(request.url);
+      const text = await request.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {}
+      requests.push({
+        method: request.method,
+        path: url.pathname,
+        headers: Object.fromEntries(request.headers.entries()),
+        body,
+      });
+      const requestNumber = requests.length;
+      const requestId = `req_wire${String(requestNumber).padStart(6, "0")}`;
+
+      if (request.method !== "POST" || !url.pathname.endsWith("/chat/completions")) {
+        return errorResponse({ status: 404 }, request, requestId);
+      }
+      const scenario = queue.shift() ?? { kind: "stream" };
+      if (scenario.kind === "http_error") return errorResponse(scenario, request, requestId);
+
+      const frames = completionFrames(scenario, body, requestNumber, options.keepAlive ?? false);
+      const encoder = new TextEncoder();
+      let settled = false;
+      const onClientGone = () => {
+        if (settled) return;
+        settled = true;
+        recordAbort();
+        void frames.return(undefined);
+      };
+      request.signal.addEventListener("abort", onClientGone, { once: true });
+      const stream = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          const next = await frames.next();
+          if (settled) return;
+          if (next.done) {
+            settled = true;
+            controller.close();
+          } else if (next.value === dropConnection) {
+            settled = true;
+            controller.error(new Error("connection dropped by the wire server"));
+          } else {
+            controller.enqueue(encoder.encode(next.value));
+          }
+        },
+        cancel: onClientGone,
+      });
+      return new Response(stream, {
+        headers: {
+          "content-type": "text/event-stream; charset=utf-8",
+          "cache-control": "no-cache",
+          "x-request-id": requestId,
+        },
+      });
+    },
+  });
+
+  return {
+    url: `http://127.0.0.1:${server.port}/v1`,
+    enqueue: (...scenarios) => {
+      queue.push(...scenarios);
+    },
+    requests,
+    get abortedRequests() {
+      return abortedRequests;
+    },
+    waitForAborts: (count) =>
+      abortedRequests >= count
+        ? Promise.resolve()
+        : new Promise((resolve) => {
+            abortWaiters.add({ count, resolve });
+          }),
+    stop: () => server.stop(true),
+  };
+}

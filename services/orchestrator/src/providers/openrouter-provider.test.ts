@@ -1,0 +1,75 @@
+import { afterAll, expect, test } from "bun:test";
+import type { StreamPart } from "../model-provider.ts";
+import { startOpenAIWireServer } from "./__fixtures__/openai-wire-server.ts";
+import { openRouterProvider } from "./openrouter-provider.ts";
+import { ProviderError } from "./provider-error.ts";
+
+const server = startOpenAIWireServer({ keepAlive: true });
+afterAll(() => server.stop());
+
+const apiKey = "sk-or-v1-test";
+
+async function run(provider: ReturnType<typeof openRouterProvider>) {
+  const parts: StreamPart[] = [];
+  let error: unknown;
+  try {
+    for await (const part of provider.stream({
+      model: "anthropic/claude-sonnet-4.5",
+      messages: [{ role: "user", content: "Say hello." }],
+      maxOutputTokens: 128,
+      signal: new AbortController().signal,
+    })) {
+      parts.push(part);
+    }
+  } catch (caught) {
+    error = caught;
+  }
+  const text = parts.flatMap((part) => (part.type === "text-delta" ? [part.text] : [])).join("");
+  return { parts, text, error };
+}
+
+test("ignores the keep-alive comments and sends the key and the attribution headers", async () => {
+  const provider = openRouterProvider({
+    apiKey,
+    baseURL: server.url,
+    appUrl: "https://chat.example.com",
+    appTitle: "Example Chat",
+  });
+  server.enqueue({
+    kind: "stream",
+    text: "Routed through OpenRouter.",
+    chunkDelayMs: 2,
+    usage: { promptTokens: 12, completionTokens: 6 },
+  });
+  const { parts, text, error } = await run(provider);
+  expect(provider.id).toBe("openrouter");
+  expect(error).toBeUndefined();
+  expect(text).toBe("Routed through OpenRouter.");
+  expect(parts.at(-1)).toEqual({
+    type: "finish",
+    finishReason: "stop",
+    usage: { inputTokens: 12, outputTokens: 6 },
+  });
+  const headers = server.requests.at(-1)?.headers ?? {};
+  expect(headers.authorization).toBe(`Bearer ${apiKey}`);
+  expect(headers["http-referer"]).toBe("https://chat.example.com");
+  expect(headers["x-title"]).toBe("Example Chat");
+  expect(headers["x-openrouter-title"]).toBe("Example Chat");
+});
+
+test("sends no attribution headers when the app is not named", async () => {
+  await run(openRouterProvider({ apiKey, baseURL: server.url }));
+  const headers = server.requests.at(-1)?.headers ?? {};
+  expect(headers["http-referer"]).toBeUndefined();
+  expect(headers["x-title"]).toBeUndefined();
+});
+
+test("an error chunk after some text, between keep-alives, is mapped by its HTTP code", async () => {
+  server.enqueue({ kind: "stream_error_event", afterText: "The upstream model", code: 502 });
+  const { text, error } = await run(openRouterProvider({ apiKey, baseURL: server.url }));
+  expect(text).toBe("The upstream model");
+  if (!ProviderError.isInstance(error)) throw new Error(`expected a ProviderError, got ${String(error)}`);
+  expect(error.kind).toBe("server");
+  expect(error.provider).toBe("openrouter");
+  expect(error.message).toBe("openrouter sent an error in the stream (502)");
+});
