@@ -6,16 +6,23 @@ import type { ReplayLog } from "@chat/state";
 import { swagger } from "@elysiajs/swagger";
 import { Elysia } from "elysia";
 import { AccessTokens } from "./access-tokens.ts";
+import { ApiKeyAuthenticator } from "./api-key-authenticator.ts";
+import { apiKeyRoutes } from "./api-key-routes.ts";
 import { authRoutes } from "./auth-routes.ts";
 import { Authenticator } from "./authenticator.ts";
 import { chatRoutes } from "./chat-routes.ts";
+import { CompletionRelay } from "./completion-relay.ts";
 import { errorResponse } from "./error-responses.ts";
 import { eventRoutes } from "./event-routes.ts";
 import { frontendFiles } from "./frontend-files.ts";
 import type { GatewaySettings } from "./gateway-config.ts";
 import type { LiveEventHub } from "./live-event-hub.ts";
+import { ModelCatalog } from "./model-catalog.ts";
+import { modelRoutes } from "./model-routes.ts";
+import { completionIdleTimeoutMs, openAiCompatibleRoutes } from "./openai-compatible-routes.ts";
 import { requestContext } from "./request-context.ts";
 import type { SseConnection } from "./sse-connection.ts";
+import { usageRoutes } from "./usage-routes.ts";
 import { webSocketServerOptions, websocketRoutes } from "./websocket-routes.ts";
 import type { WebSocketSession, WebSocketSessionSettings } from "./websocket-session.ts";
 
@@ -30,6 +37,8 @@ export type GatewayDependencies = {
   connections: Set<SseConnection>;
   /** Open WebSocket connections, so the service can close them on stop. */
   webSocketSessions: Set<WebSocketSession>;
+  /** Relays the OpenAI-compatible API's completions; the service passes its own to close it on stop. */
+  completions?: CompletionRelay;
 };
 
 const openApiDocumentation = {
@@ -39,19 +48,25 @@ const openApiDocumentation = {
     description:
       "REST and SSE API of the chat system. Authenticate with `Authorization: Bearer <accessToken>` " +
       "(from register or login) or the httpOnly session cookie those set. Every error answers " +
-      '`{"error":{"code":"...","message":"..."}}`.',
+      '`{"error":{"code":"...","message":"..."}}`. The OpenAI-compatible API under /v1 takes API keys ' +
+      "(`POST /api/keys`) and answers OpenAI's error body, with the same code in `error.code`.",
   },
   tags: [
     { name: "auth", description: "Accounts and sessions" },
     { name: "chats", description: "The user's chats" },
     { name: "messages", description: "Messages of a chat" },
     { name: "events", description: "Live streams (SSE)" },
+    { name: "models", description: "The models this deployment can use" },
+    { name: "usage", description: "Tokens and cost" },
+    { name: "keys", description: "API keys for the OpenAI-compatible API" },
+    { name: "openai-compatible", description: "OpenAI's Chat Completions API, for OpenAI SDKs and tools" },
     { name: "health", description: "Liveness and readiness" },
   ],
   components: {
     securitySchemes: {
       bearer: { type: "http" as const, scheme: "bearer", bearerFormat: "JWT" },
       cookie: { type: "apiKey" as const, in: "cookie" as const, name: "chat_session" },
+      apiKey: { type: "http" as const, scheme: "bearer", bearerFormat: "sk-chat-..." },
     },
   },
   security: [{ bearer: [] }, { cookie: [] }] as Array<Record<string, string[]>>,
@@ -63,6 +78,8 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
   const tokens = new AccessTokens(settings.JWT_SECRET, settings.ACCESS_TOKEN_TTL_SECONDS);
   const authenticator = new Authenticator(tokens);
   const store = new StoreClient(bus, { timeoutMs: settings.BUS_REQUEST_TIMEOUT_MS, newId });
+  const models = new ModelCatalog(bus, { timeoutMs: settings.BUS_REQUEST_TIMEOUT_MS, cacheMs: 5_000, newId });
+  const completions = dependencies.completions ?? new CompletionRelay(bus, logger, { newId });
   const context = requestContext(logger);
   const webSocket: WebSocketSessionSettings = {
     pingIntervalMs: settings.WS_PING_INTERVAL_MS,
@@ -125,7 +142,20 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
         bus,
         store,
         authenticator,
+        models,
         commandTimeoutMs: settings.BUS_REQUEST_TIMEOUT_MS,
+      }),
+    )
+    .use(modelRoutes({ requestContext: context, authenticator, models }))
+    .use(usageRoutes({ requestContext: context, authenticator, store }))
+    .use(apiKeyRoutes({ requestContext: context, store, authenticator }))
+    .use(
+      openAiCompatibleRoutes({
+        requestContext: context,
+        apiKeys: new ApiKeyAuthenticator(store),
+        models,
+        completions,
+        timeouts: { firstEventMs: settings.BUS_REQUEST_TIMEOUT_MS, idleMs: completionIdleTimeoutMs },
       }),
     )
     .use(
