@@ -175,6 +175,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
         authenticator,
         bus,
         store,
+        models,
         hub,
         replayLog,
         logger,

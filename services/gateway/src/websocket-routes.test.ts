@@ -294,6 +294,11 @@ describe("GET /ws: the WebSocket transport", () => {
         "r-long",
       ],
       [{ type: "ping", extra: true, requestId: "r-extra" }, "VALIDATION_FAILED", "r-extra"],
+      [
+        { type: "chat_message", chatId, content: "hi", model: "no-such-model", requestId: "r-model" },
+        "MODEL_NOT_AVAILABLE",
+        "r-model",
+      ],
       [{ type: "ping", padding: "y".repeat(maxBodyBytes), requestId: "r-big" }, "PAYLOAD_TOO_LARGE", "r-big"],
     ];
     for (const [frame, code, requestId] of cases) {

@@ -6,6 +6,7 @@ import type { ReplayLog } from "@chat/state";
 import { Elysia } from "elysia";
 import type { Authenticator } from "./authenticator.ts";
 import type { LiveEventHub } from "./live-event-hub.ts";
+import type { ModelCatalog } from "./model-catalog.ts";
 import type { RequestContext } from "./request-context.ts";
 import { type WebSocketPeer, WebSocketSession, type WebSocketSessionSettings } from "./websocket-session.ts";
 
@@ -73,6 +74,7 @@ export function websocketRoutes(dependencies: {
   authenticator: Authenticator;
   bus: Bus;
   store: StoreClient;
+  models: ModelCatalog;
   hub: LiveEventHub;
   replayLog: ReplayLog;
   logger: Logger;

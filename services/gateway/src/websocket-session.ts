@@ -17,6 +17,7 @@ import type { ReplayLog } from "@chat/state";
 import type { ServerWebSocket } from "bun";
 import { feedChatEvents, toLoggedEvent } from "./chat-event-feed.ts";
 import type { LiveEventHub } from "./live-event-hub.ts";
+import type { ModelCatalog } from "./model-catalog.ts";
 import { readClientFrame } from "./read-client-frame.ts";
 import { WebSocketChatSubscription } from "./websocket-chat-subscription.ts";
 
@@ -41,6 +42,7 @@ export type WebSocketSessionSettings = {
 export type WebSocketSessionDependencies = {
   bus: Bus;
   store: StoreClient;
+  models: ModelCatalog;
   hub: LiveEventHub;
   replayLog: ReplayLog;
   logger: Logger;
@@ -175,10 +177,12 @@ export class WebSocketSession {
         return;
       case "chat_message": {
         // Subscribed before the command goes out, so no event of this turn can be missed.
+        const model = frame.model && (await this.dependencies.models.resolve(frame.model, traceparent)).id;
         await this.follow(frame.chatId, null, frame.requestId, traceparent);
         const reply = await this.command<SendMessageResponse>("send_message", frame.chatId, traceparent, {
           content: frame.content,
           clientMessageId: frame.clientMessageId ?? newId(),
+          ...(model ? { model } : {}),
         });
         this.reply({ type: "message_accepted", eventId: null, chatId: frame.chatId, ...requestId, ...reply });
         return;
