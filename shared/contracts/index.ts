@@ -11,5 +11,6 @@ export {
 export { compareEventIds, type EventIdParts, formatEventId, parseEventId } from "./src/event-id.ts";
 export * from "./src/events.ts";
 export * from "./src/http.ts";
+export * from "./src/openai-compatible.ts";
 export { partitionOf } from "./src/partition.ts";
 export * from "./src/websocket-frames.ts";

@@ -2,8 +2,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Bus } from "@chat/bus";
 import { WebSocketCloseCode } from "@chat/contracts";
-import type { Logger, ReadinessChecks, RunningService } from "@chat/runtime";
+import { type Logger, newId, type ReadinessChecks, type RunningService } from "@chat/runtime";
 import type { ReplayLog } from "@chat/state";
+import { CompletionRelay } from "./completion-relay.ts";
 import { createGatewayApp } from "./gateway-app.ts";
 import type { GatewaySettings } from "./gateway-config.ts";
 import { LiveEventHub } from "./live-event-hub.ts";
@@ -27,7 +28,8 @@ export type RunningGateway = RunningService & { port: number };
 /**
  * Starts the edge gateway on `port` (0 = any free port). On stop it refuses new requests, asks
  * every SSE client to reconnect elsewhere (a `retry` hint), closes every WebSocket with 1012
- * (service restart), and closes its event queue.
+ * (service restart), ends the API completions still running with a retryable 503 (cancelling them
+ * upstream), and closes its event queues.
  */
 export async function startGateway(dependencies: {
   bus: Bus;
@@ -41,6 +43,7 @@ export async function startGateway(dependencies: {
   const hub = await LiveEventHub.open(bus, logger);
   const connections = new Set<SseConnection>();
   const webSocketSessions = new Set<WebSocketSession>();
+  const completions = new CompletionRelay(bus, logger, { newId });
   const app = createGatewayApp({
     bus,
     replayLog: dependencies.replayLog,
@@ -51,6 +54,7 @@ export async function startGateway(dependencies: {
     readiness: dependencies.readiness,
     connections,
     webSocketSessions,
+    completions,
   });
   app.listen({ port: dependencies.port, idleTimeout: 0, maxRequestBodySize: settings.MAX_BODY_BYTES * 4 });
   const port = app.server?.port ?? dependencies.port;
@@ -66,6 +70,7 @@ export async function startGateway(dependencies: {
       for (const session of [...webSocketSessions]) {
         session.close(WebSocketCloseCode.serviceRestart, "The gateway is restarting: reconnect and resume");
       }
+      await completions.close();
       await stopping;
       await hub.close();
     },
