@@ -3,8 +3,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InProcessBus } from "@chat/bus";
-import { createGatewayApp, LiveEventHub } from "@chat/gateway";
-import { createLogger } from "@chat/runtime";
+import { CompletionRelay, createGatewayApp, LiveEventHub } from "@chat/gateway";
+import { createLogger, newId } from "@chat/runtime";
 import { MemoryActorState } from "@chat/state";
 
 const logger = createLogger("openapi", "silent");
@@ -28,11 +28,13 @@ const app = createGatewayApp({
     WS_PING_INTERVAL_MS: 20_000,
     WS_PONG_TIMEOUT_MS: 10_000,
     WS_MAX_BUFFERED_BYTES: 1024 * 1024,
+    COMPLETION_FIRST_TEXT_TIMEOUT_MS: 180_000,
   },
   frontendDirectory: "frontend/dist",
   readiness: {},
   connections: new Set(),
   webSocketSessions: new Set(),
+  completions: new CompletionRelay(bus, logger, { newId }),
 });
 const response = await app.handle(new Request("http://localhost/swagger/json"));
 const document = `${JSON.stringify(await response.json(), null, 2)}\n`;

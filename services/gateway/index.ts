@@ -1,3 +1,4 @@
+export { CompletionRelay } from "./src/completion-relay.ts";
 export { createGatewayApp } from "./src/gateway-app.ts";
 export { GatewayConfig, GatewayConfigFields, type GatewaySettings } from "./src/gateway-config.ts";
 export {

@@ -11,7 +11,7 @@ import { apiKeyRoutes } from "./api-key-routes.ts";
 import { authRoutes } from "./auth-routes.ts";
 import { Authenticator } from "./authenticator.ts";
 import { chatRoutes } from "./chat-routes.ts";
-import { CompletionRelay } from "./completion-relay.ts";
+import type { CompletionRelay } from "./completion-relay.ts";
 import { errorResponse } from "./error-responses.ts";
 import { eventRoutes } from "./event-routes.ts";
 import { frontendFiles } from "./frontend-files.ts";
@@ -38,7 +38,7 @@ export type GatewayDependencies = {
   /** Open WebSocket connections, so the service can close them on stop. */
   webSocketSessions: Set<WebSocketSession>;
   /** Relays the OpenAI-compatible API's completions; the service passes its own to close it on stop. */
-  completions?: CompletionRelay;
+  completions: CompletionRelay;
 };
 
 const openApiDocumentation = {
@@ -79,7 +79,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
   const authenticator = new Authenticator(tokens);
   const store = new StoreClient(bus, { timeoutMs: settings.BUS_REQUEST_TIMEOUT_MS, newId });
   const models = new ModelCatalog(bus, { timeoutMs: settings.BUS_REQUEST_TIMEOUT_MS, cacheMs: 5_000, newId });
-  const completions = dependencies.completions ?? new CompletionRelay(bus, logger, { newId });
+  const { completions } = dependencies;
   const context = requestContext(logger);
   const webSocket: WebSocketSessionSettings = {
     pingIntervalMs: settings.WS_PING_INTERVAL_MS,
@@ -155,7 +155,10 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
         apiKeys: new ApiKeyAuthenticator(store),
         models,
         completions,
-        timeouts: { firstEventMs: settings.BUS_REQUEST_TIMEOUT_MS, idleMs: completionIdleTimeoutMs },
+        timeouts: {
+          firstEventMs: settings.COMPLETION_FIRST_TEXT_TIMEOUT_MS,
+          idleMs: completionIdleTimeoutMs,
+        },
       }),
     )
     .use(

@@ -48,6 +48,12 @@ export const GatewayConfigFields = {
     minimum: 1024,
     description: "Unsent bytes a WebSocket may hold before it is closed with 1013 (the client resumes)",
   }),
+  COMPLETION_FIRST_TEXT_TIMEOUT_MS: Type.Integer({
+    default: 180_000,
+    minimum: 1_000,
+    description:
+      "Longest wait for the first text of a /v1 completion, the orchestrator's retries and fallbacks included (then 504)",
+  }),
 };
 
 export const GatewayConfig = Type.Object({
@@ -68,4 +74,5 @@ export type GatewaySettings = Pick<
   | "WS_PING_INTERVAL_MS"
   | "WS_PONG_TIMEOUT_MS"
   | "WS_MAX_BUFFERED_BYTES"
+  | "COMPLETION_FIRST_TEXT_TIMEOUT_MS"
 > & { JWT_SECRET: string };
