@@ -3,8 +3,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InProcessBus } from "@chat/bus";
-import { CompletionRelay, createGatewayApp, LiveEventHub } from "@chat/gateway";
-import { createLogger, newId } from "@chat/runtime";
+import { CompletionRelay, createGatewayApp, GatewayConfig, LiveEventHub } from "@chat/gateway";
+import { createLogger, loadConfig, newId } from "@chat/runtime";
 import { MemoryActorState } from "@chat/state";
 
 const logger = createLogger("openapi", "silent");
@@ -16,20 +16,7 @@ const app = createGatewayApp({
   replayLog: state.replayLog,
   hub,
   logger,
-  settings: {
-    JWT_SECRET: "x".repeat(32),
-    ACCESS_TOKEN_TTL_SECONDS: 3600,
-    COOKIE_SECURE: false,
-    MAX_BODY_BYTES: 1024,
-    SSE_HEARTBEAT_MS: 15_000,
-    FRONTEND_DIR: undefined,
-    BUS_REQUEST_TIMEOUT_MS: 1000,
-    CORS_ORIGINS: undefined,
-    WS_PING_INTERVAL_MS: 20_000,
-    WS_PONG_TIMEOUT_MS: 10_000,
-    WS_MAX_BUFFERED_BYTES: 1024 * 1024,
-    COMPLETION_FIRST_TEXT_TIMEOUT_MS: 180_000,
-  },
+  settings: { ...loadConfig(GatewayConfig, { JWT_SECRET: "x".repeat(32) }), JWT_SECRET: "x".repeat(32) },
   frontendDirectory: "frontend/dist",
   readiness: {},
   connections: new Set(),

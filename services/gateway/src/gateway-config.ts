@@ -10,13 +10,97 @@ export const GatewayConfigFields = {
     }),
   ),
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({
-    default: 24 * 3600,
+    default: 15 * 60,
     minimum: 60,
-    description: "Access token lifetime",
+    description: "Access token lifetime; clients renew with POST /api/auth/refresh",
+  }),
+  REFRESH_TOKEN_TTL_SECONDS: Type.Integer({
+    default: 30 * 24 * 3600,
+    minimum: 300,
+    description: "Refresh token lifetime (the httpOnly refresh cookie); each use rotates it",
   }),
   COOKIE_SECURE: Type.Boolean({
     default: false,
-    description: "Mark the session cookie Secure (set behind TLS)",
+    description:
+      "Mark the cookies Secure (set behind TLS; also implied by TRUST_PROXY and X-Forwarded-Proto https)",
+  }),
+  AUTH_MODE: Type.Union([Type.Literal("local"), Type.Literal("jwks")], {
+    default: "local",
+    description:
+      "local: accounts here; jwks: accept JWTs of an identity provider (JWKS_URL, JWT_ISSUER, JWT_AUDIENCE)",
+  }),
+  JWKS_URL: Type.Optional(
+    Type.String({ pattern: "^https?://", description: "The identity provider's JWKS (AUTH_MODE=jwks)" }),
+  ),
+  JWT_ISSUER: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: "Required `iss` of the identity provider's tokens (AUTH_MODE=jwks)",
+    }),
+  ),
+  JWT_AUDIENCE: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: "Required `aud` of the identity provider's tokens (AUTH_MODE=jwks)",
+    }),
+  ),
+  ADMIN_EMAILS: Type.Optional(
+    Type.String({
+      description: "Comma-separated emails that get the admin role; the first account is admin too",
+    }),
+  ),
+  PASSWORD_MIN_LENGTH: Type.Integer({
+    default: 10,
+    minimum: 8,
+    maximum: 256,
+    description: "Shortest password accepted at registration",
+  }),
+  STREAM_TICKET_TTL_SECONDS: Type.Integer({
+    default: 60,
+    minimum: 5,
+    maximum: 3600,
+    description: "Lifetime of a single-use stream ticket (POST /api/stream-tickets)",
+  }),
+  TRUST_PROXY: Type.Boolean({
+    default: false,
+    description:
+      "Trust X-Forwarded-For / X-Forwarded-Proto from the reverse proxy (client IP for rate limits, HSTS over TLS)",
+  }),
+  RATE_LIMIT_IP_PER_MINUTE: Type.Integer({
+    default: 600,
+    minimum: 1,
+    description: "HTTP requests per client IP per minute",
+  }),
+  RATE_LIMIT_USER_PER_MINUTE: Type.Integer({
+    default: 300,
+    minimum: 1,
+    description: "HTTP requests per signed-in user per minute",
+  }),
+  RATE_LIMIT_AUTH_PER_MINUTE: Type.Integer({
+    default: 20,
+    minimum: 1,
+    description: "Sign-in, registration and refresh attempts per client IP per minute",
+  }),
+  RATE_LIMIT_WS_FRAMES_PER_MINUTE: Type.Integer({
+    default: 600,
+    minimum: 1,
+    description: "Client frames per WebSocket per minute",
+  }),
+  GENERATIONS_PER_USER_PER_MINUTE: Type.Integer({
+    default: 20,
+    minimum: 1,
+    description: "Messages sent and /v1 completions per user per minute",
+  }),
+  MAX_STREAMS_PER_USER: Type.Integer({
+    default: 20,
+    minimum: 1,
+    description: "Open SSE streams and WebSockets per user at once",
+  }),
+  MAX_MESSAGE_CHARS: Type.Integer({
+    default: 32_000,
+    minimum: 1,
+    maximum: 32_000,
+    description: "Longest message a user may send (the API's hard limit is 32 000)",
   }),
   MAX_BODY_BYTES: Type.Integer({ default: 256 * 1024, minimum: 1024, description: "Largest request body" }),
   SSE_HEARTBEAT_MS: Type.Integer({
@@ -62,17 +146,4 @@ export const GatewayConfig = Type.Object({
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
 });
 export type GatewayConfig = Static<typeof GatewayConfig>;
-export type GatewaySettings = Pick<
-  GatewayConfig,
-  | "ACCESS_TOKEN_TTL_SECONDS"
-  | "COOKIE_SECURE"
-  | "MAX_BODY_BYTES"
-  | "SSE_HEARTBEAT_MS"
-  | "FRONTEND_DIR"
-  | "BUS_REQUEST_TIMEOUT_MS"
-  | "CORS_ORIGINS"
-  | "WS_PING_INTERVAL_MS"
-  | "WS_PONG_TIMEOUT_MS"
-  | "WS_MAX_BUFFERED_BYTES"
-  | "COMPLETION_FIRST_TEXT_TIMEOUT_MS"
-> & { JWT_SECRET: string };
+export type GatewaySettings = Omit<GatewayConfig, "JWT_SECRET" | "PORT"> & { JWT_SECRET: string };
