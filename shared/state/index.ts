@@ -1,3 +1,13 @@
-export type { ActorState, ActorStateOptions, ReplayLog, ReplayRead, Snapshot } from "./src/actor-state.ts";
+export type {
+  ActorState,
+  ActorStateOptions,
+  BucketLimit,
+  BucketVerdict,
+  OneTimeTickets,
+  RateLimiter,
+  ReplayLog,
+  ReplayRead,
+  Snapshot,
+} from "./src/actor-state.ts";
 export { MemoryActorState, type MemoryActorStateOptions } from "./src/memory-actor-state.ts";
 export { RedisActorState, type RedisActorStateOptions } from "./src/redis-actor-state.ts";

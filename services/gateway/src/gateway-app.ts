@@ -80,7 +80,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
   const store = new StoreClient(bus, { timeoutMs: settings.BUS_REQUEST_TIMEOUT_MS, newId });
   const models = new ModelCatalog(bus, { timeoutMs: settings.BUS_REQUEST_TIMEOUT_MS, cacheMs: 5_000, newId });
   const { completions } = dependencies;
-  const context = requestContext(logger);
+  const context = requestContext(logger, { trustProxy: settings.TRUST_PROXY });
   const webSocket: WebSocketSessionSettings = {
     pingIntervalMs: settings.WS_PING_INTERVAL_MS,
     pongTimeoutMs: settings.WS_PONG_TIMEOUT_MS,

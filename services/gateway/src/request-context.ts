@@ -3,19 +3,39 @@ import { Elysia } from "elysia";
 import type { Logger } from "pino";
 
 /**
- * Gives every request a `requestId` (the caller's `x-request-id` or a new one, echoed back) and a
- * `traceparent` (continued from the caller's when valid), and writes one access-log line per
- * response with both, so a request can be followed across services.
+ * Where a request came from. Behind a trusted reverse proxy (`trustProxy`), the address the proxy
+ * appended last to `X-Forwarded-For` and its `X-Forwarded-Proto`; otherwise the socket's.
  */
-export function requestContext(logger: Logger) {
+export function requestOrigin(
+  request: Request,
+  socketAddress: string | undefined,
+  trustProxy: boolean,
+): { clientAddress: string; overTls: boolean } {
+  const forwardedFor = trustProxy ? request.headers.get("x-forwarded-for") : null;
+  const proxied = forwardedFor?.split(",").at(-1)?.trim();
+  const forwardedProto = trustProxy ? request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim() : undefined;
+  return {
+    clientAddress: proxied || socketAddress || "unknown",
+    overTls: forwardedProto ? forwardedProto === "https" : new URL(request.url).protocol === "https:",
+  };
+}
+
+/**
+ * Gives every request a `requestId` (the caller's `x-request-id` or a new one, echoed back), a
+ * `traceparent` (continued from the caller's when valid), the client's address and whether it came
+ * over TLS (see `requestOrigin`), and writes one access-log line per response, so a request can be
+ * followed across services.
+ */
+export function requestContext(logger: Logger, options: { trustProxy: boolean }) {
   return new Elysia({ name: "request-context" })
-    .derive({ as: "global" }, ({ request, set }) => {
+    .derive({ as: "global" }, ({ request, set, server }) => {
       const requestId = request.headers.get("x-request-id")?.slice(0, 100) || newId();
       set.headers["x-request-id"] = requestId;
       return {
         requestId,
         traceparent: traceparentFrom(request.headers.get("traceparent")),
         startedAt: performance.now(),
+        ...requestOrigin(request, server?.requestIP(request)?.address, options.trustProxy),
       };
     })
     .onAfterResponse({ as: "global" }, (context) => {

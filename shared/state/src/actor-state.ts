@@ -22,6 +22,41 @@ export interface ReplayLog {
   delete(chatId: string): Promise<void>;
 }
 
+/** A token bucket: `capacity` tokens, refilled evenly at `capacity` per `perSeconds`. */
+export type BucketLimit = { capacity: number; perSeconds: number };
+
+export type BucketVerdict = {
+  allowed: boolean;
+  /** Tokens left after this take. */
+  remaining: number;
+  /** When refused: how long until `cost` tokens are there again. 0 when allowed. */
+  retryAfterMs: number;
+};
+
+/**
+ * Rate limits shared by every gateway: token buckets, and leases that cap how many things (open
+ * streams) a key holds at once. A lease of a crashed holder frees itself after `leaseMs`.
+ */
+export interface RateLimiter {
+  /** Takes `cost` tokens from the bucket `key`, atomically; refused takes leave the bucket as it was. */
+  take(key: string, limit: BucketLimit, cost?: number): Promise<BucketVerdict>;
+  /** A lease id when fewer than `limit` live leases exist for `key`, else null. */
+  acquireLease(key: string, limit: number, leaseMs: number): Promise<string | null>;
+  /** Keeps a lease alive for another `leaseMs`; false when it had already expired or been released. */
+  renewLease(key: string, leaseId: string, leaseMs: number): Promise<boolean>;
+  releaseLease(key: string, leaseId: string): Promise<void>;
+}
+
+/**
+ * Short-lived single-use tickets (e.g. for EventSource, which cannot send headers): a random
+ * ticket stands for `payload` until it is redeemed once or expires.
+ */
+export interface OneTimeTickets {
+  issue(payload: string, ttlSeconds: number): Promise<string>;
+  /** The payload, exactly once per ticket; null when unknown, expired or already redeemed. */
+  redeem(ticket: string): Promise<string | null>;
+}
+
 /**
  * The ActorState port: per-chat actor snapshots and replay logs, with TTLs.
  * Adapters: Redis (`RedisActorState`) and in-memory (`MemoryActorState`), one contract suite.
@@ -36,6 +71,8 @@ export interface ActorState {
   save<S>(chatId: string, state: S, expectedVersion: number): Promise<number | null>;
   delete(chatId: string): Promise<void>;
   readonly replayLog: ReplayLog;
+  readonly rateLimiter: RateLimiter;
+  readonly tickets: OneTimeTickets;
   /** True when the backing store answers. */
   isReady(): Promise<boolean>;
   close(): Promise<void>;
