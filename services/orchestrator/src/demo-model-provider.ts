@@ -1,4 +1,5 @@
 import type { ContextMessage } from "@chat/contracts";
+import { abortableSleep } from "./abortable-sleep.ts";
 import type { ModelEntry } from "./model-entry.ts";
 import type { GenerateRequest, ModelProvider, StreamPart } from "./model-provider.ts";
 
@@ -74,21 +75,6 @@ export function demoTokens(text: string): string[] {
   return text.match(/\s*\S+\s*/g) ?? [];
 }
 
-function pause(milliseconds: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, milliseconds);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 /**
  * The offline demo model, labelled "Demo (offline)": answers every question in markdown with a
  * fenced code block, streaming `tokensPerSecond` tokens a second (0 = as fast as possible).
@@ -104,8 +90,8 @@ export class DemoModelProvider implements ModelProvider {
     const started = performance.now();
     for (const [index, token] of tokens.entries()) {
       const due = started + index * interval - performance.now();
-      if (due > 0) await pause(due, request.signal);
-      else if (index % 64 === 0) await pause(0, request.signal);
+      if (due > 0) await abortableSleep(due, request.signal);
+      else if (index % 64 === 0) await abortableSleep(0, request.signal);
       yield { type: "text-delta", text: token };
     }
     const inputCharacters = request.messages.reduce((sum, message) => sum + message.content.length, 0);

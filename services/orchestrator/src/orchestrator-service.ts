@@ -8,6 +8,7 @@ import {
 } from "@chat/contracts";
 import { type Logger, newId, type RunningService } from "@chat/runtime";
 import type { ActorState } from "@chat/state";
+import { abortableSleep } from "./abortable-sleep.ts";
 import { ApiCompletionWorker } from "./api-completion-worker.ts";
 import type { FailoverClock } from "./failover-stream.ts";
 import { GenerationCancellations } from "./generation-cancellations.ts";
@@ -22,22 +23,7 @@ import { UsageLedger } from "./usage-ledger.ts";
 type Settings = Omit<OrchestratorConfig, "PORT" | "LOG_LEVEL" | "AMQP_URL" | "REDIS_URL"> &
   Partial<Pick<OrchestratorConfig, "LOG_LEVEL">>;
 
-const realClock: FailoverClock = {
-  random: Math.random,
-  sleep: (milliseconds, signal) =>
-    new Promise((resolve, reject) => {
-      if (signal.aborted) return reject(signal.reason);
-      const timer = setTimeout(() => {
-        signal.removeEventListener("abort", onAbort);
-        resolve();
-      }, milliseconds);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      };
-      signal.addEventListener("abort", onAbort, { once: true });
-    }),
-};
+const realClock: FailoverClock = { random: Math.random, sleep: abortableSleep };
 
 /**
  * Starts the AI orchestrator: a competing consumer of `ai.generate` (chat answers, titles, API
