@@ -11,3 +11,4 @@ export type {
 } from "./src/actor-state.ts";
 export { MemoryActorState, type MemoryActorStateOptions } from "./src/memory-actor-state.ts";
 export { RedisActorState, type RedisActorStateOptions } from "./src/redis-actor-state.ts";
+export { TokenBucket } from "./src/token-bucket.ts";

@@ -337,6 +337,198 @@ export function actorStateContract(
       });
     });
 
+    describe("rate limiter: token buckets", () => {
+      test("a bucket allows its capacity, then refuses until the next token, then allows again", async () => {
+        const { state, elapse } = await open();
+        // A token every 500 ms.
+        const limit = { capacity: 3, perSeconds: 1.5 };
+        const taken = [];
+        for (let take = 0; take < 3; take++) taken.push(await state.rateLimiter.take("ip:1", limit));
+        expect(taken.map((verdict) => verdict.allowed)).toEqual([true, true, true]);
+        expect(taken.map((verdict) => verdict.remaining)).toEqual([2, 1, 0]);
+        expect(taken.map((verdict) => verdict.retryAfterMs)).toEqual([0, 0, 0]);
+
+        const refused = await state.rateLimiter.take("ip:1", limit);
+        expect(refused.allowed).toBe(false);
+        expect(refused.remaining).toBe(0);
+        expect(refused.retryAfterMs).toBeGreaterThan(0);
+        expect(refused.retryAfterMs).toBeLessThanOrEqual(500);
+
+        await elapse(refused.retryAfterMs);
+        expect((await state.rateLimiter.take("ip:1", limit)).allowed).toBe(true);
+      });
+
+      test("a bucket refills to its capacity and no further", async () => {
+        const { state, elapse } = await open();
+        const limit = { capacity: 2, perSeconds: 0.5 };
+        await state.rateLimiter.take("ip:1", limit, 2);
+        await elapse(1_000);
+        expect(await state.rateLimiter.take("ip:1", limit)).toEqual({
+          allowed: true,
+          remaining: 1,
+          retryAfterMs: 0,
+        });
+      });
+
+      test("a refused take consumes nothing", async () => {
+        const { state, elapse } = await open();
+        const slow = { capacity: 3, perSeconds: 60 };
+        expect((await state.rateLimiter.take("user:1", slow, 2)).remaining).toBe(1);
+        expect((await state.rateLimiter.take("user:1", slow, 2)).allowed).toBe(false);
+        expect(await state.rateLimiter.take("user:1", slow, 1)).toEqual({
+          allowed: true,
+          remaining: 0,
+          retryAfterMs: 0,
+        });
+
+        // A token every 500 ms: refusals while waiting must not push the next token further away.
+        const fast = { capacity: 2, perSeconds: 1 };
+        await state.rateLimiter.take("user:2", fast, 2);
+        const first = await state.rateLimiter.take("user:2", fast);
+        expect(first.allowed).toBe(false);
+        for (let attempt = 0; attempt < 5; attempt++) {
+          expect((await state.rateLimiter.take("user:2", fast)).allowed).toBe(false);
+        }
+        await elapse(first.retryAfterMs);
+        expect((await state.rateLimiter.take("user:2", fast)).allowed).toBe(true);
+      });
+
+      test("a take can cost more than one token, and the wait is for all of them", async () => {
+        const { state } = await open();
+        // A token every 12 s.
+        const limit = { capacity: 5, perSeconds: 60 };
+        expect(await state.rateLimiter.take("user:1", limit, 3)).toEqual({
+          allowed: true,
+          remaining: 2,
+          retryAfterMs: 0,
+        });
+        const refused = await state.rateLimiter.take("user:1", limit, 4);
+        expect(refused.allowed).toBe(false);
+        expect(refused.remaining).toBe(2);
+        expect(refused.retryAfterMs).toBeGreaterThan(12_000);
+        expect(refused.retryAfterMs).toBeLessThanOrEqual(24_000);
+        expect((await state.rateLimiter.take("user:1", limit, 2)).remaining).toBe(0);
+      });
+
+      test("a cost outside 1..capacity, or a limit that cannot work, is refused", async () => {
+        const { state } = await open();
+        const limit = { capacity: 3, perSeconds: 60 };
+        await expect(state.rateLimiter.take("user:1", limit, 4)).rejects.toThrow(RangeError);
+        await expect(state.rateLimiter.take("user:1", limit, 0)).rejects.toThrow(RangeError);
+        await expect(state.rateLimiter.take("user:1", { capacity: 0, perSeconds: 60 })).rejects.toThrow(
+          RangeError,
+        );
+        await expect(state.rateLimiter.take("user:1", { capacity: 3, perSeconds: 0 })).rejects.toThrow(
+          RangeError,
+        );
+        expect((await state.rateLimiter.take("user:1", limit, 3)).allowed).toBe(true);
+      });
+
+      test("buckets of different keys are independent", async () => {
+        const { state } = await open();
+        const limit = { capacity: 1, perSeconds: 60 };
+        expect((await state.rateLimiter.take("ip:1", limit)).allowed).toBe(true);
+        expect((await state.rateLimiter.take("ip:1", limit)).allowed).toBe(false);
+        expect((await state.rateLimiter.take("ip:2", limit)).allowed).toBe(true);
+        expect((await state.rateLimiter.take("user:ip:1", limit)).allowed).toBe(true);
+      });
+
+      test("concurrent takes never hand out more than the capacity", async () => {
+        const { state } = await open();
+        const limit = { capacity: 10, perSeconds: 600 };
+        const verdicts = await Promise.all(
+          Array.from({ length: 30 }, () => state.rateLimiter.take("ip:1", limit)),
+        );
+        expect(verdicts.filter((verdict) => verdict.allowed)).toHaveLength(10);
+      });
+    });
+
+    describe("rate limiter: leases", () => {
+      test("leases cap at the limit; releasing one frees a slot", async () => {
+        const { state } = await open();
+        const first = await state.rateLimiter.acquireLease("streams:1", 2, 60_000);
+        const second = await state.rateLimiter.acquireLease("streams:1", 2, 60_000);
+        expect(first).toEqual(expect.any(String));
+        expect(second).toEqual(expect.any(String));
+        expect(second).not.toBe(first);
+        expect(await state.rateLimiter.acquireLease("streams:1", 2, 60_000)).toBeNull();
+        expect(await state.rateLimiter.acquireLease("streams:2", 2, 60_000)).toEqual(expect.any(String));
+
+        await state.rateLimiter.releaseLease("streams:1", first as string);
+        await state.rateLimiter.releaseLease("streams:1", "no-such-lease");
+        const third = await state.rateLimiter.acquireLease("streams:1", 2, 60_000);
+        expect(third).toEqual(expect.any(String));
+        expect(await state.rateLimiter.acquireLease("streams:1", 2, 60_000)).toBeNull();
+        expect(await state.rateLimiter.renewLease("streams:1", first as string, 60_000)).toBe(false);
+      });
+
+      test("an unrenewed lease expires after leaseMs; a renewed one is kept", async () => {
+        const { state, elapse } = await open();
+        const idle = await state.rateLimiter.acquireLease("streams:1", 2, 600);
+        const kept = await state.rateLimiter.acquireLease("streams:1", 2, 600);
+        await elapse(350);
+        expect(await state.rateLimiter.renewLease("streams:1", kept as string, 600)).toBe(true);
+        await elapse(350);
+
+        expect(await state.rateLimiter.renewLease("streams:1", idle as string, 600)).toBe(false);
+        expect(await state.rateLimiter.acquireLease("streams:1", 2, 600)).toEqual(expect.any(String));
+        expect(await state.rateLimiter.acquireLease("streams:1", 2, 600)).toBeNull();
+        expect(await state.rateLimiter.renewLease("streams:1", kept as string, 600)).toBe(true);
+      });
+
+      test("concurrent acquires never hand out more than the limit", async () => {
+        const { state } = await open();
+        const leases = await Promise.all(
+          Array.from({ length: 12 }, () => state.rateLimiter.acquireLease("streams:1", 5, 60_000)),
+        );
+        expect(leases.filter((lease) => lease !== null)).toHaveLength(5);
+        expect(new Set(leases.filter((lease) => lease !== null)).size).toBe(5);
+      });
+    });
+
+    describe("one-time tickets", () => {
+      test("a ticket redeems its payload exactly once", async () => {
+        const { state } = await open();
+        const ticket = await state.tickets.issue('{"userId":"user-1"}', 60);
+        const other = await state.tickets.issue("user-2", 60);
+        expect(ticket).toMatch(/^[A-Za-z0-9_-]{43}$/);
+        expect(other).not.toBe(ticket);
+        expect(await state.tickets.redeem(ticket)).toBe('{"userId":"user-1"}');
+        expect(await state.tickets.redeem(ticket)).toBeNull();
+        expect(await state.tickets.redeem(other)).toBe("user-2");
+      });
+
+      test("of many concurrent redeems of one ticket, exactly one gets the payload", async () => {
+        const { state } = await open();
+        const ticket = await state.tickets.issue("user-1", 60);
+        const redeemed = await Promise.all(Array.from({ length: 20 }, () => state.tickets.redeem(ticket)));
+        expect(redeemed.filter((payload) => payload !== null)).toEqual(["user-1"]);
+      });
+
+      test("a ticket expires after its TTL", async () => {
+        const { state, elapse } = await open();
+        const shortLived = await state.tickets.issue("user-1", 1);
+        const longLived = await state.tickets.issue("user-2", 60);
+        await elapse(1_100);
+        expect(await state.tickets.redeem(shortLived)).toBeNull();
+        expect(await state.tickets.redeem(longLived)).toBe("user-2");
+      });
+
+      test("an unknown or malformed ticket redeems to null", async () => {
+        const { state } = await open();
+        await state.tickets.issue("user-1", 60);
+        for (const ticket of ["", "A".repeat(43), "*", "../ticket", "A".repeat(44)]) {
+          expect(await state.tickets.redeem(ticket)).toBeNull();
+        }
+      });
+
+      test("a TTL that is not a positive whole number of seconds is refused", async () => {
+        const { state } = await open();
+        await expect(state.tickets.issue("user-1", 0)).rejects.toThrow(RangeError);
+        await expect(state.tickets.issue("user-1", 1.5)).rejects.toThrow(RangeError);
+      });
+    });
+
     test("isReady is true while open and false once closed", async () => {
       const { state } = await open();
       expect(await state.isReady()).toBe(true);

@@ -6,8 +6,21 @@ import {
   type LoggedChatEvent,
   parseEventId,
 } from "@chat/contracts";
-import type { ActorState, ActorStateOptions, ReplayLog, ReplayRead, Snapshot } from "./actor-state.ts";
+import type {
+  ActorState,
+  ActorStateOptions,
+  BucketLimit,
+  BucketVerdict,
+  OneTimeTickets,
+  RateLimiter,
+  ReplayLog,
+  ReplayRead,
+  Snapshot,
+} from "./actor-state.ts";
 import { createLogEpoch } from "./create-log-epoch.ts";
+import { checkLease, checkLeaseMs, newLeaseId } from "./leases.ts";
+import { checkTicketTtl, isTicketShaped, newTicket } from "./tickets.ts";
+import { type BucketState, checkBucketTake, isBucketFull, takeFromBucket } from "./token-bucket.ts";
 
 export type MemoryActorStateOptions = Omit<ActorStateOptions, "keyPrefix"> & {
   /** The clock TTLs and event ids are measured by, in epoch milliseconds; tests pass their own. */
@@ -27,10 +40,17 @@ type StoredLog = {
   expiresAt: number;
 };
 
+/** How often forgotten buckets, leases and tickets are swept; they come and go far faster than chats. */
+const rateSweepIntervalMs = 60_000;
+
+type StoredBucket = BucketState & { limit: BucketLimit };
+
+type StoredTicket = { payload: string; expiresAt: number };
+
 /**
  * The in-memory ActorState for the single-process default and tests: the same semantics as
  * `RedisActorState` (JSON round trips, compare-and-set versions, TTLs, epochs, Redis-like ids,
- * bounded logs), scoped to one process.
+ * bounded logs, token buckets, leases, single-use tickets), scoped to one process.
  *
  * @example
  * const state = new MemoryActorState({ ttlSeconds: 86_400, replayLogMaxLength: 1_000 });
@@ -38,12 +58,19 @@ type StoredLog = {
  */
 export class MemoryActorState implements ActorState {
   readonly replayLog: ReplayLog;
+  readonly rateLimiter: RateLimiter;
+  readonly tickets: OneTimeTickets;
   private readonly snapshots = new Map<string, StoredSnapshot>();
   private readonly logs = new Map<string, StoredLog>();
+  private readonly buckets = new Map<string, StoredBucket>();
+  /** Per key: lease id → when it expires. */
+  private readonly leases = new Map<string, Map<string, number>>();
+  private readonly issuedTickets = new Map<string, StoredTicket>();
   private readonly ttlMs: number;
   private readonly maxLength: number;
   private readonly now: () => number;
   private nextSweepAt: number;
+  private nextRateSweepAt: number;
   private closed = false;
 
   constructor(options: MemoryActorStateOptions) {
@@ -57,11 +84,35 @@ export class MemoryActorState implements ActorState {
     this.maxLength = options.replayLogMaxLength;
     this.now = options.now ?? Date.now;
     this.nextSweepAt = this.now() + this.ttlMs;
+    this.nextRateSweepAt = this.now() + rateSweepIntervalMs;
     this.replayLog = {
       append: (chatId, event) => this.append(chatId, event),
       readAfter: (chatId, afterEventId) => this.readAfter(chatId, afterEventId),
       delete: async (chatId) => {
         this.logs.delete(chatId);
+      },
+    };
+    this.rateLimiter = {
+      take: async (key, limit, cost = 1) => this.take(key, limit, cost),
+      acquireLease: async (key, limit, leaseMs) => this.acquireLease(key, limit, leaseMs),
+      renewLease: async (key, leaseId, leaseMs) => this.renewLease(key, leaseId, leaseMs),
+      releaseLease: async (key, leaseId) => {
+        this.leases.get(key)?.delete(leaseId);
+      },
+    };
+    this.tickets = {
+      issue: async (payload, ttlSeconds) => {
+        checkTicketTtl(ttlSeconds);
+        const ticket = newTicket();
+        this.issuedTickets.set(ticket, { payload, expiresAt: this.now() + ttlSeconds * 1_000 });
+        this.sweepExpired();
+        return ticket;
+      },
+      redeem: async (ticket) => {
+        if (!isTicketShaped(ticket)) return null;
+        const stored = this.live(this.issuedTickets, ticket);
+        this.issuedTickets.delete(ticket);
+        return stored?.payload ?? null;
       },
     };
   }
@@ -134,18 +185,67 @@ export class MemoryActorState implements ActorState {
     return { status: "ok", events: start === -1 ? [] : log.events.slice(start).map(toLoggedEvent) };
   }
 
-  private live<T extends { expiresAt: number }>(entries: Map<string, T>, chatId: string): T | undefined {
-    const entry = entries.get(chatId);
+  private take(key: string, limit: BucketLimit, cost: number): BucketVerdict {
+    checkBucketTake(limit, cost);
+    const { verdict, state } = takeFromBucket(this.buckets.get(key), limit, cost, this.now());
+    if (state) this.buckets.set(key, { ...state, limit });
+    this.sweepExpired();
+    return verdict;
+  }
+
+  private acquireLease(key: string, limit: number, leaseMs: number): string | null {
+    checkLease(limit, leaseMs);
+    const now = this.now();
+    const held = this.liveLeases(key, now);
+    if (held.size >= limit) return null;
+    const leaseId = newLeaseId();
+    held.set(leaseId, now + leaseMs);
+    this.leases.set(key, held);
+    this.sweepExpired();
+    return leaseId;
+  }
+
+  private renewLease(key: string, leaseId: string, leaseMs: number): boolean {
+    checkLeaseMs(leaseMs);
+    const now = this.now();
+    const held = this.liveLeases(key, now);
+    if (!held.has(leaseId)) return false;
+    held.set(leaseId, now + leaseMs);
+    return true;
+  }
+
+  /** The key's leases that have not expired by `now`; the expired ones are dropped. */
+  private liveLeases(key: string, now: number): Map<string, number> {
+    const held = this.leases.get(key) ?? new Map<string, number>();
+    for (const [leaseId, expiresAt] of held) if (expiresAt <= now) held.delete(leaseId);
+    return held;
+  }
+
+  private live<T extends { expiresAt: number }>(entries: Map<string, T>, id: string): T | undefined {
+    const entry = entries.get(id);
     if (entry && entry.expiresAt <= this.now()) {
-      entries.delete(chatId);
+      entries.delete(id);
       return undefined;
     }
     return entry;
   }
 
-  /** Forgets idle chats once per TTL, so a long-running process does not keep every chat it saw. */
+  /**
+   * Forgets idle chats once per TTL, and full buckets, expired leases and tickets once a minute,
+   * so a long-running process does not keep every chat, client and ticket it saw.
+   */
   private sweepExpired(): void {
     const now = this.now();
+    if (now >= this.nextRateSweepAt) {
+      this.nextRateSweepAt = now + rateSweepIntervalMs;
+      for (const [ticket, stored] of this.issuedTickets) {
+        if (stored.expiresAt <= now) this.issuedTickets.delete(ticket);
+      }
+      for (const [key, bucket] of this.buckets) {
+        if (isBucketFull(bucket, bucket.limit, now)) this.buckets.delete(key);
+      }
+      for (const key of this.leases.keys()) if (this.liveLeases(key, now).size === 0) this.leases.delete(key);
+    }
     if (now < this.nextSweepAt) return;
     this.nextSweepAt = now + this.ttlMs;
     for (const entries of [this.snapshots, this.logs]) {

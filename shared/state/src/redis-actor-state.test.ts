@@ -93,6 +93,72 @@ describe.skipIf(!redisAvailable)("RedisActorState", () => {
     }
   });
 
+  test("rate limits and tickets live under the prefix and expire when they no longer matter", async () => {
+    const keyPrefix = testNamespace("state");
+    const state = open({ keyPrefix, ttlSeconds: 60, replayLogMaxLength: 100 });
+    const redis = new Redis(redisUrl);
+    try {
+      await state.rateLimiter.take("ip:10.0.0.1", { capacity: 10, perSeconds: 60 }, 4);
+      await state.rateLimiter.acquireLease("streams:user-1", 3, 30_000);
+      await state.rateLimiter.acquireLease("streams:user-1", 3, 45_000);
+      const ticket = await state.tickets.issue("user-1", 20);
+
+      expect((await redis.keys(`${keyPrefix}:*`)).sort()).toEqual([
+        `${keyPrefix}:bucket:ip:10.0.0.1`,
+        `${keyPrefix}:leases:streams:user-1`,
+        `${keyPrefix}:ticket:${ticket}`,
+      ]);
+      expect(await redis.hgetall(`${keyPrefix}:bucket:ip:10.0.0.1`)).toEqual({
+        tokens: "6",
+        updatedAt: expect.stringMatching(/^\d{13}$/),
+      });
+      // Full again after 4 tokens at one per 6 s.
+      const bucketTtl = await redis.pttl(`${keyPrefix}:bucket:ip:10.0.0.1`);
+      expect(bucketTtl).toBeGreaterThan(23_000);
+      expect(bucketTtl).toBeLessThanOrEqual(24_001);
+      expect(await redis.zcard(`${keyPrefix}:leases:streams:user-1`)).toBe(2);
+      // The longest lease decides.
+      const leasesTtl = await redis.pttl(`${keyPrefix}:leases:streams:user-1`);
+      expect(leasesTtl).toBeGreaterThan(44_000);
+      expect(leasesTtl).toBeLessThanOrEqual(45_000);
+      const ticketTtl = await redis.ttl(`${keyPrefix}:ticket:${ticket}`);
+      expect(ticketTtl).toBeGreaterThan(0);
+      expect(ticketTtl).toBeLessThanOrEqual(20);
+    } finally {
+      redis.disconnect();
+      await state.close();
+      await removeKeys(keyPrefix);
+    }
+  });
+
+  test("gateways on separate connections share buckets, leases and tickets; a ticket is redeemed once", async () => {
+    const keyPrefix = testNamespace("state");
+    const gateways = [0, 1, 2, 3].map(() => open({ keyPrefix, ttlSeconds: 60, replayLogMaxLength: 100 }));
+    const at = (index: number) => gateways[index % gateways.length] as RedisActorState;
+    try {
+      const ticket = await at(0).tickets.issue("user-1", 60);
+      const redeemed = await Promise.all(
+        Array.from({ length: 16 }, (_, index) => at(index).tickets.redeem(ticket)),
+      );
+      expect(redeemed.filter((payload) => payload !== null)).toEqual(["user-1"]);
+
+      const verdicts = await Promise.all(
+        Array.from({ length: 20 }, (_, index) =>
+          at(index).rateLimiter.take("user:1", { capacity: 7, perSeconds: 600 }),
+        ),
+      );
+      expect(verdicts.filter((verdict) => verdict.allowed)).toHaveLength(7);
+
+      const leases = await Promise.all(
+        Array.from({ length: 10 }, (_, index) => at(index).rateLimiter.acquireLease("streams:1", 3, 60_000)),
+      );
+      expect(leases.filter((lease) => lease !== null)).toHaveLength(3);
+    } finally {
+      await Promise.all(gateways.map((gateway) => gateway.close()));
+      await removeKeys(keyPrefix);
+    }
+  });
+
   test("a log that lost its epoch key starts over under a new epoch, and old ids are expired", async () => {
     const keyPrefix = testNamespace("state");
     const state = open({ keyPrefix, ttlSeconds: 60, replayLogMaxLength: 100 });

@@ -2,8 +2,21 @@ import { createHash } from "node:crypto";
 import { type ChatEvent, formatEventId, type LoggedChatEvent, parseEventId } from "@chat/contracts";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
-import type { ActorState, ActorStateOptions, ReplayLog, ReplayRead, Snapshot } from "./actor-state.ts";
+import type {
+  ActorState,
+  ActorStateOptions,
+  BucketLimit,
+  BucketVerdict,
+  OneTimeTickets,
+  RateLimiter,
+  ReplayLog,
+  ReplayRead,
+  Snapshot,
+} from "./actor-state.ts";
 import { createLogEpoch } from "./create-log-epoch.ts";
+import { checkLease, checkLeaseMs, newLeaseId } from "./leases.ts";
+import { checkTicketTtl, isTicketShaped, newTicket } from "./tickets.ts";
+import { checkBucketTake, tokenEpsilon } from "./token-bucket.ts";
 
 export type RedisActorStateOptions = ActorStateOptions & {
   /** `redis://` or `rediss://` URL of the Redis server. */
@@ -103,6 +116,74 @@ end
 return { 'ok', epoch, redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+') }
 `);
 
+/** The server's clock in milliseconds, so every gateway's takes are measured by one clock. */
+const serverMilliseconds = `
+local function now_ms()
+  local time = redis.call('TIME')
+  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+`;
+
+/**
+ * KEYS: bucket. ARGV: capacity, period ms, cost. Returns { 1 allowed / 0 refused, remaining,
+ * retry-after ms }. The hash holds the tokens (fractional while refilling) and when they were
+ * counted; a refused take writes nothing. The key expires when the bucket would be full again,
+ * which is the same as a bucket never seen. Mirrors `takeFromBucket`.
+ */
+const takeTokens = new LuaScript(`${serverMilliseconds}
+local now = now_ms()
+local capacity = tonumber(ARGV[1])
+local period = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
+local stored = redis.call('HMGET', KEYS[1], 'tokens', 'updatedAt')
+local tokens = tonumber(stored[1]) or capacity
+local updated = tonumber(stored[2]) or now
+local elapsed = math.max(0, now - updated)
+tokens = math.min(capacity, tokens + elapsed * capacity / period)
+if tokens + ${tokenEpsilon} < cost then
+  return { 0, math.floor(tokens + ${tokenEpsilon}), math.ceil((cost - tokens) * period / capacity) }
+end
+tokens = math.max(0, tokens - cost)
+redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'updatedAt', now)
+redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) * period / capacity) + 1)
+return { 1, math.floor(tokens + ${tokenEpsilon}), 0 }
+`);
+
+/** Lua: the key lives exactly as long as its longest lease. */
+const expireWithLastLease = `
+local function expire_with_last_lease(key)
+  local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+  if last[2] then redis.call('PEXPIREAT', key, math.ceil(tonumber(last[2]))) end
+end
+`;
+
+/**
+ * KEYS: leases. ARGV: limit, lease ms, new lease id. Returns 1 when the lease was taken. The sorted
+ * set scores each lease id by when it expires; expired ones are pruned first.
+ */
+const acquireLease = new LuaScript(`${serverMilliseconds}${expireWithLastLease}
+local now = now_ms()
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
+expire_with_last_lease(KEYS[1])
+return 1
+`);
+
+/** KEYS: leases. ARGV: lease id, lease ms. Returns 1 when the lease was live and now runs on. */
+const renewLease = new LuaScript(`${serverMilliseconds}${expireWithLastLease}
+local now = now_ms()
+local expires = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]))
+if not expires then return 0 end
+if expires <= now then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  return 0
+end
+redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])
+expire_with_last_lease(KEYS[1])
+return 1
+`);
+
 type StreamEntry = [id: string, fields: string[]];
 type ReadReply = ["expired"] | ["ok", string, StreamEntry[]];
 
@@ -110,6 +191,9 @@ type ReadReply = ["expired"] | ["ok", string, StreamEntry[]];
  * The Redis ActorState. Per chat: a hash `…:state` (version + state JSON) saved by compare-and-set,
  * a stream `…:events` (the replay log, `MAXLEN ~`) and a string `…:epoch`, all under
  * `<keyPrefix>:chat:{<chatId>}:` so one chat's keys share a cluster slot, and all with the TTL.
+ * Rate limits: a hash `<keyPrefix>:bucket:<key>` per token bucket and a sorted set
+ * `<keyPrefix>:leases:<key>` per lease key, each changed by one script and expiring when it no
+ * longer matters; tickets are strings `<keyPrefix>:ticket:<ticket>` with their TTL.
  *
  * @example
  * const state = new RedisActorState({ url: "redis://127.0.0.1:6379", keyPrefix: "chat", ttlSeconds: 86_400, replayLogMaxLength: 1_000, logger });
@@ -117,6 +201,8 @@ type ReadReply = ["expired"] | ["ok", string, StreamEntry[]];
  */
 export class RedisActorState implements ActorState {
   readonly replayLog: ReplayLog;
+  readonly rateLimiter: RateLimiter;
+  readonly tickets: OneTimeTickets;
   private readonly client: Redis;
   private readonly keyPrefix: string;
   private readonly ttlSeconds: number;
@@ -145,6 +231,36 @@ export class RedisActorState implements ActorState {
       readAfter: (chatId, afterEventId) => this.readAfter(chatId, afterEventId),
       delete: async (chatId) => {
         await this.client.unlink(this.key(chatId, "events"), this.key(chatId, "epoch"));
+      },
+    };
+    this.rateLimiter = {
+      take: (key, limit, cost = 1) => this.take(key, limit, cost),
+      acquireLease: async (key, limit, leaseMs) => {
+        checkLease(limit, leaseMs);
+        const leaseId = newLeaseId();
+        const taken = await acquireLease.run(this.client, [this.leasesKey(key)], [limit, leaseMs, leaseId]);
+        return taken === 1 ? leaseId : null;
+      },
+      renewLease: async (key, leaseId, leaseMs) => {
+        checkLeaseMs(leaseMs);
+        return (await renewLease.run(this.client, [this.leasesKey(key)], [leaseId, leaseMs])) === 1;
+      },
+      releaseLease: async (key, leaseId) => {
+        await this.client.zrem(this.leasesKey(key), leaseId);
+      },
+    };
+    this.tickets = {
+      issue: async (payload, ttlSeconds) => {
+        checkTicketTtl(ttlSeconds);
+        // NX: a ticket is never overwritten, even in the (astronomically unlikely) event of a repeat.
+        for (;;) {
+          const ticket = newTicket();
+          if (await this.client.set(this.ticketKey(ticket), payload, "EX", ttlSeconds, "NX")) return ticket;
+        }
+      },
+      redeem: async (ticket) => {
+        if (!isTicketShaped(ticket)) return null;
+        return this.client.getdel(this.ticketKey(ticket));
       },
     };
   }
@@ -243,6 +359,24 @@ export class RedisActorState implements ActorState {
         eventId: formatEventId(epoch, streamId),
       })),
     };
+  }
+
+  private async take(key: string, limit: BucketLimit, cost: number): Promise<BucketVerdict> {
+    checkBucketTake(limit, cost);
+    const [allowed, remaining, retryAfterMs] = (await takeTokens.run(
+      this.client,
+      [`${this.keyPrefix}:bucket:${key}`],
+      [limit.capacity, limit.perSeconds * 1_000, cost],
+    )) as [number, number, number];
+    return { allowed: allowed === 1, remaining, retryAfterMs };
+  }
+
+  private leasesKey(key: string): string {
+    return `${this.keyPrefix}:leases:${key}`;
+  }
+
+  private ticketKey(ticket: string): string {
+    return `${this.keyPrefix}:ticket:${ticket}`;
   }
 
   private key(chatId: string, part: "state" | "events" | "epoch"): string {
