@@ -161,6 +161,109 @@ export function messageRepositoryContract(name: string, make: () => Promise<Repo
 
         expect(await repository.countUsers()).toBe(2);
       });
+
+      test("createUser returns the user as stored", async () => {
+        const user = storedUser("u1", "ada@example.com");
+        expect(await repository.createUser(user)).toStrictEqual(user);
+        const admin = { ...storedUser("u2", "grace@example.com"), role: "admin" as const };
+        expect(await repository.createUser(admin, { adminIfFirst: true })).toStrictEqual(admin);
+      });
+
+      test("with adminIfFirst, only the very first account becomes admin", async () => {
+        const first = await repository.createUser(storedUser("u1", "ada@example.com"), {
+          adminIfFirst: true,
+        });
+        const second = await repository.createUser(storedUser("u2", "grace@example.com"), {
+          adminIfFirst: true,
+        });
+
+        expect(first.role).toBe("admin");
+        expect(second.role).toBe("user");
+        expect((await repository.findUserById("u1"))?.role).toBe("admin");
+        expect((await repository.findUserById("u2"))?.role).toBe("user");
+      });
+
+      test("of many first registrations at once, exactly one becomes admin", async () => {
+        const created = await Promise.all(
+          Array.from({ length: 8 }, (_, index) =>
+            repository.createUser(storedUser(`u${index}`, `user${index}@example.com`), {
+              adminIfFirst: true,
+            }),
+          ),
+        );
+
+        expect(created.filter((user) => user.role === "admin")).toHaveLength(1);
+      });
+
+      test("without adminIfFirst the first account keeps the role it was given", async () => {
+        expect((await repository.createUser(storedUser("u1", "ada@example.com"))).role).toBe("user");
+      });
+    });
+
+    describe("external users", () => {
+      const identity = { issuer: "https://idp.example.com/", subject: "auth0|123" };
+      const newUser = (id: string, email: string) => ({
+        id,
+        email,
+        name: `User ${id}`,
+        role: "user" as const,
+        createdAt: at(0),
+      });
+
+      test("the first sight creates the user, later sights find the same one", async () => {
+        const created = await repository.findOrCreateExternalUser(identity, newUser("x1", "ada@example.com"));
+        expect(created).toStrictEqual({ ...newUser("x1", "ada@example.com"), passwordHash: "" });
+
+        const again = await repository.findOrCreateExternalUser(
+          identity,
+          newUser("x2", "changed@example.com"),
+        );
+        expect(again).toStrictEqual(created);
+        expect(await repository.findUserById("x1")).toStrictEqual(created);
+        expect(await repository.findUserById("x2")).toBeNull();
+      });
+
+      test("concurrent first sights create one user", async () => {
+        const users = await Promise.all(
+          ["x1", "x2", "x3", "x4"].map((id) =>
+            repository.findOrCreateExternalUser(identity, newUser(id, "ada@example.com")),
+          ),
+        );
+
+        expect(new Set(users.map((user) => user.id)).size).toBe(1);
+        expect(await repository.countUsers()).toBe(1);
+      });
+
+      test("the same subject at another issuer, or another subject, is another user", async () => {
+        const ada = await repository.findOrCreateExternalUser(identity, newUser("x1", "ada@example.com"));
+        const otherIssuer = await repository.findOrCreateExternalUser(
+          { ...identity, issuer: "https://other.example.com/" },
+          newUser("x2", "ada@example.com"),
+        );
+        const otherSubject = await repository.findOrCreateExternalUser(
+          { ...identity, subject: "auth0|456" },
+          newUser("x3", ""),
+        );
+
+        expect([ada.id, otherIssuer.id, otherSubject.id]).toEqual(["x1", "x2", "x3"]);
+      });
+
+      test("an external user takes no email from local accounts and cannot sign in with a password", async () => {
+        await repository.createUser(storedUser("u1", "ada@example.com"));
+        const external = await repository.findOrCreateExternalUser(
+          identity,
+          newUser("x1", "Ada@Example.com"),
+        );
+
+        expect(external.email).toBe("Ada@Example.com");
+        expect((await repository.findUserByEmail("ada@example.com"))?.id).toBe("u1");
+        await repository.createUser(storedUser("u2", "grace@example.com"));
+        await repository.findOrCreateExternalUser(
+          { ...identity, subject: "grace" },
+          newUser("x2", "grace@example.com"),
+        );
+        expect((await repository.findUserByEmail("grace@example.com"))?.id).toBe("u2");
+      });
     });
 
     describe("chats", () => {
@@ -858,6 +961,147 @@ export function messageRepositoryContract(name: string, make: () => Promise<Repo
           { chatId: "c1", inputTokens: 100, outputTokens: 50, costUsd: 0.1, generations: 1 },
         ]);
         expect(await repository.recordUsage(usageRecord("r1"))).toBe(false);
+      });
+    });
+
+    describe("refresh tokens", () => {
+      const day = 24 * 3600;
+
+      /** The first token of family `familyId` of `userId`, made at `createdAtSeconds`, valid for a day. */
+      function firstToken(hash: string, familyId: string, userId: string, createdAtSeconds = 0) {
+        return {
+          hash,
+          familyId,
+          userId,
+          createdAt: at(createdAtSeconds),
+          expiresAt: at(createdAtSeconds + day),
+        };
+      }
+
+      /** A successor made at `seconds`, valid for a day. */
+      function successor(hash: string, seconds: number) {
+        return { hash, createdAt: at(seconds), expiresAt: at(seconds + day) };
+      }
+
+      beforeEach(async () => {
+        await repository.createUser(storedUser("u1", "ada@example.com"));
+        await repository.createUser(storedUser("u2", "grace@example.com"));
+      });
+
+      test("rotation uses the token up and the successor works in its place, in the same family", async () => {
+        await repository.startRefreshFamily(firstToken("h1", "f1", "u1"));
+
+        const first = await repository.rotateRefreshToken("h1", successor("h2", 10));
+        expect(first).toStrictEqual({
+          outcome: "rotated",
+          user: storedUser("u1", "ada@example.com"),
+          familyId: "f1",
+        });
+        const second = await repository.rotateRefreshToken("h2", successor("h3", 20));
+        expect(second).toMatchObject({ outcome: "rotated", familyId: "f1", user: { id: "u1" } });
+      });
+
+      test("reusing a used token revokes the whole family: every token of it stops working", async () => {
+        await repository.startRefreshFamily(firstToken("h1", "f1", "u1"));
+        await repository.rotateRefreshToken("h1", successor("h2", 10));
+        await repository.rotateRefreshToken("h2", successor("h3", 20));
+
+        expect(await repository.rotateRefreshToken("h1", successor("h4", 30))).toStrictEqual({
+          outcome: "reused",
+        });
+        expect(await repository.rotateRefreshToken("h3", successor("h5", 40))).toStrictEqual({
+          outcome: "revoked",
+        });
+        expect(await repository.rotateRefreshToken("h4", successor("h6", 50))).toStrictEqual({
+          outcome: "unknown",
+        });
+        expect(await repository.rotateRefreshToken("h2", successor("h7", 60))).toStrictEqual({
+          outcome: "revoked",
+        });
+      });
+
+      test("of two rotations of one token at once, one rotates and the other is a reuse", async () => {
+        await repository.startRefreshFamily(firstToken("h1", "f1", "u1"));
+
+        const outcomes = await Promise.all([
+          repository.rotateRefreshToken("h1", successor("h2", 10)),
+          repository.rotateRefreshToken("h1", successor("h3", 10)),
+        ]);
+        expect(outcomes.map((rotation) => rotation.outcome).sort()).toEqual(["reused", "rotated"]);
+        const winner = outcomes[0]?.outcome === "rotated" ? "h2" : "h3";
+        expect((await repository.rotateRefreshToken(winner, successor("h4", 20))).outcome).toBe("revoked");
+      });
+
+      test("an expired token is refused and rotates nothing; its family is not revoked", async () => {
+        await repository.startRefreshFamily(firstToken("h1", "f1", "u1"));
+        await repository.startRefreshFamily(firstToken("k1", "f2", "u1", 100));
+
+        const late = await repository.rotateRefreshToken("h1", successor("h2", day));
+        expect(["expired", "unknown"]).toContain(late.outcome);
+        expect((await repository.rotateRefreshToken("h2", successor("h3", day + 1))).outcome).toBe("unknown");
+        expect((await repository.rotateRefreshToken("k1", successor("k2", day))).outcome).toBe("rotated");
+      });
+
+      test("a successor lives from its own creation (a sliding expiry)", async () => {
+        await repository.startRefreshFamily(firstToken("h1", "f1", "u1"));
+        await repository.rotateRefreshToken("h1", successor("h2", day - 10));
+
+        expect((await repository.rotateRefreshToken("h2", successor("h3", day + 10))).outcome).toBe(
+          "rotated",
+        );
+      });
+
+      test("revoking (sign-out) stops the family's current token, and only that family", async () => {
+        await repository.startRefreshFamily(firstToken("h1", "f1", "u1"));
+        await repository.rotateRefreshToken("h1", successor("h2", 10));
+        await repository.startRefreshFamily(firstToken("k1", "f2", "u1"));
+
+        expect(await repository.revokeRefreshFamily("h2", at(20))).toBe(true);
+        expect(await repository.revokeRefreshFamily("h2", at(30))).toBe(true);
+        expect(await repository.revokeRefreshFamily("nope", at(30))).toBe(false);
+        expect(await repository.rotateRefreshToken("h2", successor("h3", 40))).toStrictEqual({
+          outcome: "revoked",
+        });
+        expect((await repository.rotateRefreshToken("k1", successor("k2", 40))).outcome).toBe("rotated");
+      });
+
+      test("revoking by an old, used token of the family revokes it too", async () => {
+        await repository.startRefreshFamily(firstToken("h1", "f1", "u1"));
+        await repository.rotateRefreshToken("h1", successor("h2", 10));
+
+        expect(await repository.revokeRefreshFamily("h1", at(20))).toBe(true);
+        expect((await repository.rotateRefreshToken("h2", successor("h3", 30))).outcome).toBe("revoked");
+      });
+
+      test("another user's token is theirs: it rotates to them, and their reuse leaves others alone", async () => {
+        await repository.startRefreshFamily(firstToken("a1", "fa", "u1"));
+        await repository.startRefreshFamily(firstToken("b1", "fb", "u2"));
+
+        const grace = await repository.rotateRefreshToken("b1", successor("b2", 10));
+        expect(grace).toMatchObject({ outcome: "rotated", familyId: "fb", user: { id: "u2" } });
+        expect((await repository.rotateRefreshToken("b1", successor("b3", 20))).outcome).toBe("reused");
+
+        const ada = await repository.rotateRefreshToken("a1", successor("a2", 30));
+        expect(ada).toMatchObject({ outcome: "rotated", familyId: "fa", user: { id: "u1" } });
+      });
+
+      test("a family id cannot be started twice, not even for another user", async () => {
+        await repository.startRefreshFamily(firstToken("a1", "f1", "u1"));
+
+        await expectAppError(
+          repository.startRefreshFamily(firstToken("b1", "f1", "u2")),
+          "VALIDATION_FAILED",
+        );
+        expect((await repository.rotateRefreshToken("b1", successor("b2", 10))).outcome).toBe("unknown");
+        expect(await repository.rotateRefreshToken("a1", successor("a2", 10))).toMatchObject({
+          user: { id: "u1" },
+        });
+      });
+
+      test("an unknown token is unknown", async () => {
+        expect(await repository.rotateRefreshToken("nope", successor("h2", 10))).toStrictEqual({
+          outcome: "unknown",
+        });
       });
     });
   });

@@ -1,8 +1,13 @@
 import type {
   ApiKey,
   Chat,
+  ExternalIdentity,
   Message,
+  NewExternalUser,
+  RefreshRotation,
+  RefreshTokenSuccessor,
   StoredApiKey,
+  StoredRefreshToken,
   StoredUser,
   UsageRecord,
   UsageReport,
@@ -31,8 +36,18 @@ export type ChatChanges = { title?: string; model?: string; systemPrompt?: strin
  * Adapters: SQLite (`SqliteMessageRepository`, embedded default) and MongoDB (`MongoMessageRepository`).
  */
 export interface MessageRepository {
-  /** Throws AppError EMAIL_TAKEN when the (case-insensitive) email is in use. */
-  createUser(user: StoredUser): Promise<void>;
+  /**
+   * Stores the user and returns it as stored. With `adminIfFirst`, the role is `admin` when no user
+   * exists yet, decided by the write itself: of two first registrations at once, one is admin.
+   * Throws AppError EMAIL_TAKEN when the (case-insensitive) email is in use.
+   */
+  createUser(user: StoredUser, options?: { adminIfFirst?: boolean }): Promise<StoredUser>;
+  /**
+   * The user of an external identity (issuer, subject): created from `user` on first sight, the
+   * stored one afterwards (`user` is then ignored). Concurrent first sights create one user. Such a
+   * user has no password, and its email does not count as taken: the identity, not the email, is it.
+   */
+  findOrCreateExternalUser(identity: ExternalIdentity, user: NewExternalUser): Promise<StoredUser>;
   findUserByEmail(email: string): Promise<StoredUser | null>;
   findUserById(userId: string): Promise<StoredUser | null>;
   countUsers(): Promise<number>;
@@ -100,6 +115,21 @@ export interface MessageRepository {
    * OpenAI-compatible API) and per model and provider, most expensive first.
    */
   usageReport(userId: string, from: string, to: string): Promise<UsageReport>;
+
+  /**
+   * Stores the first token of a new refresh-token family (a sign-in). A family id that exists
+   * already throws VALIDATION_FAILED.
+   */
+  startRefreshFamily(token: StoredRefreshToken): Promise<void>;
+  /**
+   * Uses up the token with this hash and stores `successor` in its family, atomically: of two
+   * rotations of the same token, one succeeds and the other finds it `reused`. A token used before
+   * revokes its whole family (`reused`); so does nothing else. Expiry is checked against
+   * `successor.createdAt`. Expired tokens may be deleted, and then are `unknown`.
+   */
+  rotateRefreshToken(hash: string, successor: RefreshTokenSuccessor): Promise<RefreshRotation>;
+  /** Revokes the family of the token with this hash (sign-out); false when no token has it. */
+  revokeRefreshFamily(hash: string, revokedAt: string): Promise<boolean>;
 
   isReady(): Promise<boolean>;
   close(): Promise<void>;

@@ -3,8 +3,13 @@ import {
   AppError,
   type Chat,
   type CodeBlock,
+  type ExternalIdentity,
   type Message,
+  type NewExternalUser,
+  type RefreshRotation,
+  type RefreshTokenSuccessor,
   type StoredApiKey,
+  type StoredRefreshToken,
   type StoredUser,
   type Usage,
   type UsageRecord,
@@ -39,6 +44,32 @@ type UserDocument = {
   role: StoredUser["role"];
   passwordHash: string;
   createdAt: string;
+  /** An external identity provider's `iss` and the user's `sub` there; absent for local accounts. */
+  externalIssuer?: string;
+  externalSubject?: string;
+};
+
+/** A marker that only one write can create: `first-account` names the user who became admin by it. */
+type ClaimDocument = { _id: string; userId: string; claimedAt: Date };
+
+/** A refresh-token family; its tokens are valid only while it is not revoked. */
+type RefreshFamilyDocument = {
+  _id: string;
+  userId: string;
+  createdAt: Date;
+  /** The latest expiry of its tokens; the TTL index deletes the family after it. */
+  expiresAt: Date;
+  revokedAt: Date | null;
+};
+
+/** A refresh token by the SHA-256 of its secret (`_id`). */
+type RefreshTokenDocument = {
+  _id: string;
+  familyId: string;
+  userId: string;
+  createdAt: Date;
+  expiresAt: Date;
+  usedAt: Date | null;
 };
 
 type ChatDocument = {
@@ -109,6 +140,7 @@ const usageSums = {
 };
 
 const duplicateKeyCode = 11000;
+const firstAccountClaim = "first-account";
 const readinessTimeoutMilliseconds = 2_000;
 
 /**
@@ -128,6 +160,9 @@ export class MongoMessageRepository implements MessageRepository {
   private readonly messages: Collection<MessageDocument>;
   private readonly apiKeys: Collection<ApiKeyDocument>;
   private readonly usageRecords: Collection<UsageRecordDocument>;
+  private readonly claims: Collection<ClaimDocument>;
+  private readonly refreshFamilies: Collection<RefreshFamilyDocument>;
+  private readonly refreshTokens: Collection<RefreshTokenDocument>;
 
   constructor(options: { url: string; databaseName: string }) {
     this.client = new MongoClient(options.url);
@@ -137,13 +172,24 @@ export class MongoMessageRepository implements MessageRepository {
     this.messages = this.database.collection<MessageDocument>("messages");
     this.apiKeys = this.database.collection<ApiKeyDocument>("apiKeys");
     this.usageRecords = this.database.collection<UsageRecordDocument>("usageRecords");
+    this.claims = this.database.collection<ClaimDocument>("claims");
+    this.refreshFamilies = this.database.collection<RefreshFamilyDocument>("refreshTokenFamilies");
+    this.refreshTokens = this.database.collection<RefreshTokenDocument>("refreshTokens");
   }
 
   /** Connects and creates the indexes (creating an existing index is a no-op). Call once before use. */
   async init(): Promise<void> {
     await this.client.connect();
     await Promise.all([
-      this.users.createIndexes([{ key: { emailNormalized: 1 }, name: "email_unique", unique: true }]),
+      this.users.createIndexes([
+        { key: { emailNormalized: 1 }, name: "email_unique", unique: true },
+        {
+          key: { externalIssuer: 1, externalSubject: 1 },
+          name: "external_identity_unique",
+          unique: true,
+          partialFilterExpression: { externalIssuer: { $type: "string" } },
+        },
+      ]),
       this.chats.createIndexes([
         { key: { userId: 1, lastActivityAt: -1, _id: -1 }, name: "by_owner_activity" },
       ]),
@@ -153,6 +199,15 @@ export class MongoMessageRepository implements MessageRepository {
         { key: { userId: 1, createdAt: -1, _id: -1 }, name: "by_owner_created" },
       ]),
       this.usageRecords.createIndexes([{ key: { userId: 1, createdAt: 1 }, name: "by_owner_time" }]),
+      // TTL indexes: MongoDB deletes expired families and tokens itself (within about a minute).
+      this.refreshFamilies.createIndexes([
+        { key: { userId: 1 }, name: "by_owner" },
+        { key: { expiresAt: 1 }, name: "expiry", expireAfterSeconds: 0 },
+      ]),
+      this.refreshTokens.createIndexes([
+        { key: { familyId: 1 }, name: "by_family" },
+        { key: { expiresAt: 1 }, name: "expiry", expireAfterSeconds: 0 },
+      ]),
     ]);
   }
 
@@ -161,24 +216,62 @@ export class MongoMessageRepository implements MessageRepository {
     await this.database.dropDatabase();
   }
 
-  async createUser(user: StoredUser): Promise<void> {
+  async createUser(user: StoredUser, options: { adminIfFirst?: boolean } = {}): Promise<StoredUser> {
     const emailNormalized = normalizeEmail(user.email);
+    // Without transactions, "first" is whoever creates the one `first-account` claim; only tried
+    // while no user exists, so a database that has users never makes a new admin this way.
+    const claimed =
+      options.adminIfFirst === true &&
+      (await this.users.countDocuments({}, { limit: 1 })) === 0 &&
+      (await this.claimFirstAccount(user.id));
+    const document: UserDocument = {
+      _id: user.id,
+      email: user.email,
+      emailNormalized,
+      name: user.name,
+      role: claimed ? "admin" : user.role,
+      passwordHash: user.passwordHash,
+      createdAt: user.createdAt,
+    };
     try {
-      await this.users.insertOne({
-        _id: user.id,
-        email: user.email,
-        emailNormalized,
-        name: user.name,
-        role: user.role,
-        passwordHash: user.passwordHash,
-        createdAt: user.createdAt,
-      });
+      await this.users.insertOne(document);
+      return toStoredUser(document);
     } catch (error) {
+      // The claim goes back, so that the account that does get created first can take it.
+      if (claimed) await this.claims.deleteOne({ _id: firstAccountClaim, userId: user.id });
       if (isDuplicateKey(error) && (await this.users.countDocuments({ emailNormalized }, { limit: 1 })) > 0) {
         throw new AppError("EMAIL_TAKEN", "This email is already registered", { cause: error });
       }
       throw error;
     }
+  }
+
+  async findOrCreateExternalUser(identity: ExternalIdentity, user: NewExternalUser): Promise<StoredUser> {
+    const filter = { externalIssuer: identity.issuer, externalSubject: identity.subject };
+    try {
+      const document = await this.users.findOneAndUpdate(
+        filter,
+        {
+          $setOnInsert: {
+            _id: user.id,
+            email: user.email,
+            emailNormalized: externalEmailKey(identity),
+            name: user.name,
+            role: user.role,
+            passwordHash: "",
+            createdAt: user.createdAt,
+          },
+        },
+        { upsert: true, returnDocument: "after" },
+      );
+      if (document) return toStoredUser(document);
+    } catch (error) {
+      // Two first sights at once: the other one's insert won the unique index.
+      if (!isDuplicateKey(error)) throw error;
+    }
+    const existing = await this.users.findOne(filter);
+    if (!existing) throw new Error("The external user was not stored");
+    return toStoredUser(existing);
   }
 
   async findUserByEmail(email: string): Promise<StoredUser | null> {
@@ -406,6 +499,71 @@ export class MongoMessageRepository implements MessageRepository {
     return toUsageReport(period, { chats, models });
   }
 
+  async startRefreshFamily(token: StoredRefreshToken): Promise<void> {
+    const createdAt = new Date(toSortableTimestamp(token.createdAt));
+    const expiresAt = new Date(toSortableTimestamp(token.expiresAt));
+    try {
+      await this.refreshFamilies.insertOne({
+        _id: token.familyId,
+        userId: token.userId,
+        createdAt,
+        expiresAt,
+        revokedAt: null,
+      });
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      throw new AppError("VALIDATION_FAILED", "This refresh-token family exists", { cause: error });
+    }
+    await this.refreshTokens.insertOne({
+      _id: token.hash,
+      familyId: token.familyId,
+      userId: token.userId,
+      createdAt,
+      expiresAt,
+      usedAt: null,
+    });
+  }
+
+  async rotateRefreshToken(hash: string, successor: RefreshTokenSuccessor): Promise<RefreshRotation> {
+    const now = new Date(toSortableTimestamp(successor.createdAt));
+    // Using the token up is one conditional write: of two rotations, only one finds it unused.
+    const token = await this.refreshTokens.findOneAndUpdate(
+      { _id: hash, usedAt: null, expiresAt: { $gt: now } },
+      { $set: { usedAt: now } },
+    );
+    if (!token) return this.refusedRotation(hash, now);
+    const family = await this.refreshFamilies.findOne({ _id: token.familyId });
+    if (!family) return { outcome: "unknown" };
+    if (family.revokedAt !== null) return { outcome: "revoked" };
+    const user = await this.users.findOne({ _id: token.userId });
+    if (!user) return { outcome: "unknown" };
+    const expiresAt = new Date(toSortableTimestamp(successor.expiresAt));
+    await this.refreshTokens.insertOne({
+      _id: successor.hash,
+      familyId: token.familyId,
+      userId: token.userId,
+      createdAt: now,
+      expiresAt,
+      usedAt: null,
+    });
+    await this.refreshFamilies.updateOne({ _id: token.familyId }, { $max: { expiresAt } });
+    // A reuse elsewhere may have revoked the family meanwhile. The successor is then useless
+    // anyway (every rotation checks the family), but this caller must not get it either.
+    const after = await this.refreshFamilies.findOne(
+      { _id: token.familyId },
+      { projection: { revokedAt: 1 } },
+    );
+    if (!after || after.revokedAt !== null) return { outcome: "revoked" };
+    return { outcome: "rotated", user: toStoredUser(user), familyId: token.familyId };
+  }
+
+  async revokeRefreshFamily(hash: string, revokedAt: string): Promise<boolean> {
+    const token = await this.refreshTokens.findOne({ _id: hash }, { projection: { familyId: 1 } });
+    if (!token) return false;
+    await this.revokeFamily(token.familyId, new Date(toSortableTimestamp(revokedAt)));
+    return true;
+  }
+
   async isReady(): Promise<boolean> {
     try {
       await this.database.command({ ping: 1 }, { signal: AbortSignal.timeout(readinessTimeoutMilliseconds) });
@@ -417,6 +575,35 @@ export class MongoMessageRepository implements MessageRepository {
 
   async close(): Promise<void> {
     await this.client.close();
+  }
+
+  /** Creates the `first-account` claim for this user; false when someone holds it already. */
+  private async claimFirstAccount(userId: string): Promise<boolean> {
+    try {
+      await this.claims.insertOne({ _id: firstAccountClaim, userId, claimedAt: new Date() });
+      return true;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Why a token that could not be used up was refused; a used one revokes its family. */
+  private async refusedRotation(hash: string, now: Date): Promise<RefreshRotation> {
+    const token = await this.refreshTokens.findOne({ _id: hash });
+    if (!token) return { outcome: "unknown" };
+    const family = await this.refreshFamilies.findOne({ _id: token.familyId });
+    if (!family) return { outcome: "unknown" };
+    if (family.revokedAt !== null) return { outcome: "revoked" };
+    if (token.usedAt !== null) {
+      await this.revokeFamily(token.familyId, now);
+      return { outcome: "reused" };
+    }
+    return { outcome: "expired" };
+  }
+
+  private async revokeFamily(familyId: string, revokedAt: Date): Promise<void> {
+    await this.refreshFamilies.updateOne({ _id: familyId, revokedAt: null }, { $set: { revokedAt } });
   }
 
   private async ownsChat(chatId: string, userId: string): Promise<boolean> {
@@ -446,6 +633,14 @@ function isDuplicateKey(error: unknown): boolean {
 
 function normalizeEmail(email: string): string {
   return email.toLowerCase();
+}
+
+/**
+ * What an external user holds in the unique email field: never a valid email (it has spaces), so it
+ * neither takes an email from local accounts nor collides with another identity's.
+ */
+function externalEmailKey(identity: ExternalIdentity): string {
+  return `external ${identity.issuer} ${identity.subject}`;
 }
 
 function toStoredUser(document: UserDocument): StoredUser {

@@ -112,7 +112,15 @@ describe("SqliteMessageRepository on a file", () => {
       .query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
       .all()
       .map((table) => table.name);
-    expect(tables).toEqual(["api_keys", "chats", "messages", "usage_records", "users"]);
+    expect(tables).toEqual([
+      "api_keys",
+      "chats",
+      "messages",
+      "refresh_token_families",
+      "refresh_tokens",
+      "usage_records",
+      "users",
+    ]);
     database.close();
   });
 
@@ -138,7 +146,7 @@ describe("SqliteMessageRepository on a file", () => {
 
     const repository = new SqliteMessageRepository({ path });
 
-    expect(repository.schemaVersion).toBe(2);
+    expect(repository.schemaVersion).toBe(3);
     const chat = {
       id: "c1",
       title: "Old chat",
@@ -172,13 +180,38 @@ describe("SqliteMessageRepository on a file", () => {
       createdAt: "2025-01-02T00:00:00.000Z",
     });
     expect((await repository.findApiKeyByHash("hash-1", "2025-01-03T00:00:00.000Z"))?.user.id).toBe("u1");
+    await repository.startRefreshFamily({
+      hash: "refresh-1",
+      familyId: "f1",
+      userId: "u1",
+      createdAt: "2025-01-02T00:00:00.000Z",
+      expiresAt: "2025-02-01T00:00:00.000Z",
+    });
+    const rotated = await repository.rotateRefreshToken("refresh-1", {
+      hash: "refresh-2",
+      createdAt: "2025-01-03T00:00:00.000Z",
+      expiresAt: "2025-02-02T00:00:00.000Z",
+    });
+    expect(rotated).toMatchObject({ outcome: "rotated", user: { id: "u1", email: "Ada@example.com" } });
+    const external = await repository.findOrCreateExternalUser(
+      { issuer: "https://idp.example.com/", subject: "ada" },
+      {
+        id: "x1",
+        email: "Ada@example.com",
+        name: "Ada",
+        role: "user",
+        createdAt: "2025-01-03T00:00:00.000Z",
+      },
+    );
+    expect(external.id).toBe("x1");
     await repository.close();
 
     // Opening the migrated file again applies nothing twice.
     const reopened = new SqliteMessageRepository({ path });
-    expect(reopened.schemaVersion).toBe(2);
+    expect(reopened.schemaVersion).toBe(3);
     expect((await reopened.getChat("c1", "u1"))?.systemPrompt).toBe("Be brief.");
     expect((await reopened.listApiKeys("u1")).map((key) => key.id)).toEqual(["k1"]);
+    expect(await reopened.revokeRefreshFamily("refresh-2", "2025-01-04T00:00:00.000Z")).toBe(true);
     await reopened.close();
   });
 

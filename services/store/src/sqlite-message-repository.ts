@@ -4,8 +4,13 @@ import {
   AppError,
   type Chat,
   type CodeBlock,
+  type ExternalIdentity,
   type Message,
+  type NewExternalUser,
+  type RefreshRotation,
+  type RefreshTokenSuccessor,
   type StoredApiKey,
+  type StoredRefreshToken,
   type StoredUser,
   type Usage,
   type UsageRecord,
@@ -88,6 +93,28 @@ const migrations: readonly string[] = [
      created_at TEXT NOT NULL
    );
    CREATE INDEX usage_records_by_user_time ON usage_records (user_id, created_at);`,
+  // Users of an external identity provider, and refresh-token families. A family is revoked as a
+  // whole; its tokens go with it when it expires and is deleted.
+  `ALTER TABLE users ADD COLUMN external_issuer TEXT;
+   ALTER TABLE users ADD COLUMN external_subject TEXT;
+   CREATE UNIQUE INDEX users_by_external_identity ON users (external_issuer, external_subject);
+   CREATE TABLE refresh_token_families (
+     id TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     expires_at TEXT NOT NULL,
+     revoked_at TEXT
+   );
+   CREATE INDEX refresh_token_families_by_user ON refresh_token_families (user_id, expires_at);
+   CREATE TABLE refresh_tokens (
+     hash TEXT PRIMARY KEY,
+     family_id TEXT NOT NULL REFERENCES refresh_token_families (id) ON DELETE CASCADE,
+     user_id TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     expires_at TEXT NOT NULL,
+     used_at TEXT
+   );
+   CREATE INDEX refresh_tokens_by_family ON refresh_tokens (family_id);`,
 ];
 
 type UserRow = {
@@ -129,6 +156,14 @@ type ApiKeyRow = {
   hash: string;
   created_at: string;
   last_used_at: string | null;
+};
+
+type RefreshTokenRow = {
+  family_id: string;
+  user_id: string;
+  expires_at: string;
+  used_at: string | null;
+  revoked_at: string | null;
 };
 
 type UsageSumsRow = { input_tokens: number; output_tokens: number; cost_usd: number; generations: number };
@@ -174,23 +209,43 @@ export class SqliteMessageRepository implements MessageRepository {
     return this.readSchemaVersion();
   }
 
-  async createUser(user: StoredUser): Promise<void> {
+  async createUser(user: StoredUser, options: { adminIfFirst?: boolean } = {}): Promise<StoredUser> {
     try {
-      this.statements.insertUser.run({
+      // One statement: the check for other users and the insert cannot be separated by another write.
+      const row = this.statements.insertUser.get({
         id: user.id,
         email: user.email,
         emailNormalized: normalizeEmail(user.email),
         name: user.name,
         role: user.role,
+        adminIfFirst: options.adminIfFirst ? 1 : 0,
         passwordHash: user.passwordHash,
         createdAt: user.createdAt,
       });
+      if (!row) throw new Error("The user was not stored");
+      return toStoredUser(row);
     } catch (error) {
       if (error instanceof SQLiteError && error.message.includes("users.email_normalized")) {
         throw new AppError("EMAIL_TAKEN", "This email is already registered", { cause: error });
       }
       throw error;
     }
+  }
+
+  async findOrCreateExternalUser(identity: ExternalIdentity, user: NewExternalUser): Promise<StoredUser> {
+    const bindings = { issuer: identity.issuer, subject: identity.subject };
+    this.statements.insertExternalUser.run({
+      ...bindings,
+      id: user.id,
+      email: user.email,
+      emailNormalized: externalEmailKey(identity),
+      name: user.name,
+      role: user.role,
+      createdAt: user.createdAt,
+    });
+    const row = this.statements.userByExternalIdentity.get(bindings);
+    if (!row) throw new Error("The external user was not stored");
+    return toStoredUser(row);
   }
 
   async findUserByEmail(email: string): Promise<StoredUser | null> {
@@ -347,6 +402,29 @@ export class SqliteMessageRepository implements MessageRepository {
     return this.transactions.usageReport(userId, period);
   }
 
+  async startRefreshFamily(token: StoredRefreshToken): Promise<void> {
+    this.transactions.startRefreshFamily.immediate({
+      ...token,
+      createdAt: toSortableTimestamp(token.createdAt),
+      expiresAt: toSortableTimestamp(token.expiresAt),
+    });
+  }
+
+  async rotateRefreshToken(hash: string, successor: RefreshTokenSuccessor): Promise<RefreshRotation> {
+    return this.transactions.rotateRefreshToken.immediate(hash, {
+      hash: successor.hash,
+      createdAt: toSortableTimestamp(successor.createdAt),
+      expiresAt: toSortableTimestamp(successor.expiresAt),
+    });
+  }
+
+  async revokeRefreshFamily(hash: string, revokedAt: string): Promise<boolean> {
+    return (
+      this.statements.revokeRefreshFamilyOfToken.run({ hash, revokedAt: toSortableTimestamp(revokedAt) })
+        .changes > 0
+    );
+  }
+
   async isReady(): Promise<boolean> {
     try {
       this.statements.ping.get();
@@ -384,9 +462,21 @@ function prepareStatements(database: Database) {
     database.prepare<Row, [Bindings] | []>(sql);
   return {
     ping: prepare<{ ok: number }>("SELECT 1 AS ok"),
-    insertUser: prepare(
+    insertUser: prepare<UserRow>(
       `INSERT INTO users (id, email, email_normalized, name, role, password_hash, created_at)
-       VALUES ($id, $email, $emailNormalized, $name, $role, $passwordHash, $createdAt)`,
+       SELECT $id, $email, $emailNormalized, $name,
+         CASE WHEN $adminIfFirst = 1 AND NOT EXISTS (SELECT 1 FROM users) THEN 'admin' ELSE $role END,
+         $passwordHash, $createdAt
+       RETURNING ${userColumns}`,
+    ),
+    insertExternalUser: prepare(
+      `INSERT INTO users (id, email, email_normalized, name, role, password_hash, created_at,
+         external_issuer, external_subject)
+       VALUES ($id, $email, $emailNormalized, $name, $role, '', $createdAt, $issuer, $subject)
+       ON CONFLICT (external_issuer, external_subject) DO NOTHING`,
+    ),
+    userByExternalIdentity: prepare<UserRow>(
+      `SELECT ${userColumns} FROM users WHERE external_issuer = $issuer AND external_subject = $subject`,
     ),
     userByEmail: prepare<UserRow>(
       `SELECT ${userColumns} FROM users WHERE email_normalized = $emailNormalized`,
@@ -470,6 +560,36 @@ function prepareStatements(database: Database) {
          $outputTokens, $costUsd, $timeToFirstTokenMs, $durationMs, $createdAt)
        ON CONFLICT (id) DO NOTHING`,
     ),
+    insertRefreshFamily: prepare(
+      `INSERT INTO refresh_token_families (id, user_id, created_at, expires_at, revoked_at)
+       VALUES ($familyId, $userId, $createdAt, $expiresAt, NULL)`,
+    ),
+    deleteExpiredRefreshFamilies: prepare(
+      "DELETE FROM refresh_token_families WHERE user_id = $userId AND expires_at <= $now",
+    ),
+    insertRefreshToken: prepare(
+      `INSERT INTO refresh_tokens (hash, family_id, user_id, created_at, expires_at, used_at)
+       VALUES ($hash, $familyId, $userId, $createdAt, $expiresAt, NULL)`,
+    ),
+    refreshTokenByHash: prepare<RefreshTokenRow>(
+      `SELECT token.family_id, token.user_id, token.expires_at, token.used_at, family.revoked_at
+       FROM refresh_tokens AS token JOIN refresh_token_families AS family ON family.id = token.family_id
+       WHERE token.hash = $hash`,
+    ),
+    useRefreshToken: prepare("UPDATE refresh_tokens SET used_at = $usedAt WHERE hash = $hash"),
+    extendRefreshFamily: prepare(
+      "UPDATE refresh_token_families SET expires_at = max(expires_at, $expiresAt) WHERE id = $familyId",
+    ),
+    deleteExpiredRefreshTokensOfFamily: prepare(
+      "DELETE FROM refresh_tokens WHERE family_id = $familyId AND expires_at <= $now",
+    ),
+    revokeRefreshFamily: prepare(
+      "UPDATE refresh_token_families SET revoked_at = coalesce(revoked_at, $revokedAt) WHERE id = $familyId",
+    ),
+    revokeRefreshFamilyOfToken: prepare(
+      `UPDATE refresh_token_families SET revoked_at = coalesce(revoked_at, $revokedAt)
+       WHERE id = (SELECT family_id FROM refresh_tokens WHERE hash = $hash)`,
+    ),
     usageByChat: prepare<UsageSumsRow & { chat_id: string | null }>(
       `SELECT chat_id, ${usageSums} FROM usage_records WHERE ${usageOfPeriod} GROUP BY chat_id`,
     ),
@@ -504,6 +624,58 @@ function prepareTransactions(database: Database, statements: ReturnType<typeof p
       statements.moveChatActivity.run({ chatId: message.chatId, userId, createdAt });
       return true;
     }),
+    startRefreshFamily: database.transaction((token: StoredRefreshToken): void => {
+      // Each sign-in sweeps the user's expired families (and, by cascade, their tokens).
+      statements.deleteExpiredRefreshFamilies.run({ userId: token.userId, now: token.createdAt });
+      try {
+        statements.insertRefreshFamily.run({
+          familyId: token.familyId,
+          userId: token.userId,
+          createdAt: token.createdAt,
+          expiresAt: token.expiresAt,
+        });
+      } catch (error) {
+        if (error instanceof SQLiteError && error.message.includes("refresh_token_families.id")) {
+          throw new AppError("VALIDATION_FAILED", "This refresh-token family exists", { cause: error });
+        }
+        throw error;
+      }
+      statements.insertRefreshToken.run({
+        hash: token.hash,
+        familyId: token.familyId,
+        userId: token.userId,
+        createdAt: token.createdAt,
+        expiresAt: token.expiresAt,
+      });
+    }),
+    // Check, use up and replace in one IMMEDIATE transaction: two rotations of one token cannot
+    // both find it unused.
+    rotateRefreshToken: database.transaction(
+      (hash: string, successor: RefreshTokenSuccessor): RefreshRotation => {
+        const now = successor.createdAt;
+        const token = statements.refreshTokenByHash.get({ hash });
+        if (!token) return { outcome: "unknown" };
+        if (token.revoked_at !== null) return { outcome: "revoked" };
+        if (token.used_at !== null) {
+          statements.revokeRefreshFamily.run({ familyId: token.family_id, revokedAt: now });
+          return { outcome: "reused" };
+        }
+        if (token.expires_at <= now) return { outcome: "expired" };
+        const user = statements.userById.get({ userId: token.user_id });
+        if (!user) return { outcome: "unknown" };
+        statements.useRefreshToken.run({ hash, usedAt: now });
+        statements.insertRefreshToken.run({
+          hash: successor.hash,
+          familyId: token.family_id,
+          userId: token.user_id,
+          createdAt: now,
+          expiresAt: successor.expiresAt,
+        });
+        statements.extendRefreshFamily.run({ familyId: token.family_id, expiresAt: successor.expiresAt });
+        statements.deleteExpiredRefreshTokensOfFamily.run({ familyId: token.family_id, now });
+        return { outcome: "rotated", user: toStoredUser(user), familyId: token.family_id };
+      },
+    ),
     // One read transaction, so both groupings sum the same records.
     usageReport: database.transaction((userId: string, period: { from: string; to: string }): UsageReport => {
       const bindings = { userId, from: period.from, to: period.to };
@@ -520,6 +692,14 @@ function prepareTransactions(database: Database, statements: ReturnType<typeof p
 
 function normalizeEmail(email: string): string {
   return email.toLowerCase();
+}
+
+/**
+ * What an external user holds in the unique email column: never a valid email (it has spaces), so it
+ * neither takes an email from local accounts nor collides with another identity's.
+ */
+function externalEmailKey(identity: ExternalIdentity): string {
+  return `external ${identity.issuer} ${identity.subject}`;
 }
 
 function afterBindings(cursor: string): { afterAt: string; afterId: string } {

@@ -133,6 +133,81 @@ describe("handleStoreRequest", () => {
     ).toBeNull();
   });
 
+  test("store.create_user answers the stored user; adminIfFirst makes only the first one admin", async () => {
+    const grace = { ...user, id: "u2", email: "grace@example.com", name: "Grace" };
+    expect(
+      await handleStoreRequest(repository, request("store.create_user", { user: grace, adminIfFirst: true })),
+    ).toStrictEqual(grace);
+
+    const empty = new SqliteMessageRepository({ path: ":memory:" });
+    expect(
+      await handleStoreRequest(empty, request("store.create_user", { user: grace, adminIfFirst: true })),
+    ).toStrictEqual({ ...grace, role: "admin" });
+    await empty.close();
+  });
+
+  test("store.find_or_create_external_user creates once, then finds", async () => {
+    const identity = { issuer: "https://idp.example.com/", subject: "ada" };
+    const external = {
+      id: "x1",
+      email: "ada@idp.example.com",
+      name: "Ada",
+      role: "user" as const,
+      createdAt: user.createdAt,
+    };
+    const created = await handleStoreRequest(
+      repository,
+      request("store.find_or_create_external_user", { identity, user: external }),
+    );
+    expect(created).toStrictEqual({ ...external, passwordHash: "" });
+    expect(
+      await handleStoreRequest(
+        repository,
+        request("store.find_or_create_external_user", { identity, user: { ...external, id: "x2" } }),
+      ),
+    ).toStrictEqual(created);
+  });
+
+  test("answers the refresh-token requests: start, rotate, reuse, revoke", async () => {
+    const token = {
+      hash: "h1",
+      familyId: "f1",
+      userId: "u1",
+      createdAt: "2025-01-01T00:00:00.000Z",
+      expiresAt: "2025-01-31T00:00:00.000Z",
+    };
+    const successor = (hash: string) => ({
+      hash,
+      createdAt: "2025-01-02T00:00:00.000Z",
+      expiresAt: "2025-02-01T00:00:00.000Z",
+    });
+    expect(await handleStoreRequest(repository, request("store.start_refresh_family", { token }))).toBeNull();
+    expect(
+      await handleStoreRequest(
+        repository,
+        request("store.rotate_refresh_token", { hash: "h1", successor: successor("h2") }),
+      ),
+    ).toStrictEqual({ outcome: "rotated", user, familyId: "f1" });
+    expect(
+      await handleStoreRequest(
+        repository,
+        request("store.rotate_refresh_token", { hash: "h1", successor: successor("h3") }),
+      ),
+    ).toStrictEqual({ outcome: "reused" });
+    expect(
+      await handleStoreRequest(
+        repository,
+        request("store.revoke_refresh_family", { hash: "h2", revokedAt: "2025-01-03T00:00:00.000Z" }),
+      ),
+    ).toStrictEqual({ revoked: true });
+    expect(
+      await handleStoreRequest(
+        repository,
+        request("store.revoke_refresh_family", { hash: "nope", revokedAt: "2025-01-03T00:00:00.000Z" }),
+      ),
+    ).toStrictEqual({ revoked: false });
+  });
+
   test("store.usage_report answers the user's report", async () => {
     await repository.recordUsage({
       id: "r1",

@@ -17,10 +17,10 @@ function chatNotFound(): never {
 }
 
 const handlers: StoreRequestHandlers = {
-  "store.create_user": async (repository, request) => {
-    await repository.createUser(request.user);
-    return null;
-  },
+  "store.create_user": (repository, request) =>
+    repository.createUser(request.user, { adminIfFirst: request.adminIfFirst }),
+  "store.find_or_create_external_user": (repository, request) =>
+    repository.findOrCreateExternalUser(request.identity, request.user),
   "store.find_user_by_email": (repository, request) => repository.findUserByEmail(request.email),
   "store.find_user_by_id": (repository, request) => repository.findUserById(request.userId),
   "store.create_chat": (repository, request) =>
@@ -64,6 +64,15 @@ const handlers: StoreRequestHandlers = {
   "store.find_api_key": (repository, request) => repository.findApiKeyByHash(request.hash, request.usedAt),
   "store.usage_report": (repository, request) =>
     repository.usageReport(request.userId, request.from, request.to),
+  "store.start_refresh_family": async (repository, request) => {
+    await repository.startRefreshFamily(request.token);
+    return null;
+  },
+  "store.rotate_refresh_token": (repository, request) =>
+    repository.rotateRefreshToken(request.hash, request.successor),
+  "store.revoke_refresh_family": async (repository, request) => ({
+    revoked: await repository.revokeRefreshFamily(request.hash, request.revokedAt),
+  }),
 };
 
 /**

@@ -4,6 +4,7 @@ import {
   type Chat,
   type Message,
   newEnvelope,
+  type RefreshRotation,
   type StoredUser,
   type StoreRequest,
   type StoreRequestOf,
@@ -14,7 +15,10 @@ type Page<T> = { items: T[]; nextCursor: string | null };
 
 /** What the store answers to each request type. */
 export type StoreReplies = {
-  "store.create_user": null;
+  /** The user as stored, with the role the write decided (`adminIfFirst`). */
+  "store.create_user": StoredUser;
+  /** The user of this identity: the one created now, or the one created on an earlier sight. */
+  "store.find_or_create_external_user": StoredUser;
   "store.find_user_by_email": StoredUser | null;
   "store.find_user_by_id": StoredUser | null;
   "store.create_chat": Chat;
@@ -31,6 +35,10 @@ export type StoreReplies = {
   "store.delete_api_key": { deleted: boolean };
   "store.find_api_key": { apiKey: ApiKey; user: StoredUser } | null;
   "store.usage_report": UsageReport;
+  "store.start_refresh_family": null;
+  "store.rotate_refresh_token": RefreshRotation;
+  /** false when no token has this hash. */
+  "store.revoke_refresh_family": { revoked: boolean };
 };
 
 /** A request's own fields; `chatId` is the envelope's, required by the requests about one chat. */

@@ -241,11 +241,68 @@ export const StoredApiKey = Type.Composite([
 ]);
 export type StoredApiKey = Static<typeof StoredApiKey>;
 
+/**
+ * Who an external identity provider says a user is (AUTH_MODE=jwks): its `iss` and the user's `sub`
+ * there. The pair is unique; the store keeps it with the user it created on first sight.
+ */
+export const ExternalIdentity = Type.Object({
+  issuer: Type.String({ minLength: 1, maxLength: 2048, description: "The provider's `iss`" }),
+  subject: Type.String({ minLength: 1, maxLength: 1024, description: "The user's `sub` at that provider" }),
+});
+export type ExternalIdentity = Static<typeof ExternalIdentity>;
+
+/** A user to create for an external identity: no password, it signs in at the provider. */
+export const NewExternalUser = Type.Omit(StoredUser, ["passwordHash"]);
+export type NewExternalUser = Static<typeof NewExternalUser>;
+
+/**
+ * A refresh token as the store keeps it: the SHA-256 of the secret, never the secret. Every sign-in
+ * starts a family; each refresh uses its token up and adds the successor to the same family.
+ */
+export const StoredRefreshToken = Type.Object({
+  hash: Type.String({ minLength: 1, description: "SHA-256 of the token, hex" }),
+  familyId: Id,
+  userId: Id,
+  createdAt: Type.String({ format: "date-time" }),
+  expiresAt: Type.String({ format: "date-time" }),
+});
+export type StoredRefreshToken = Static<typeof StoredRefreshToken>;
+
+/** The token that replaces a used one; it joins the used one's family and user. */
+export const RefreshTokenSuccessor = Type.Pick(StoredRefreshToken, ["hash", "createdAt", "expiresAt"]);
+export type RefreshTokenSuccessor = Static<typeof RefreshTokenSuccessor>;
+
+/**
+ * What rotating a refresh token found: `rotated` (the token is used up, its successor stored), or why
+ * not — `unknown`, `expired`, `revoked` (its family was revoked), `reused` (it had been used before,
+ * so its whole family is now revoked).
+ */
+export const RefreshRotation = Type.Union([
+  Type.Object({ outcome: Type.Literal("rotated"), user: StoredUser, familyId: Id }),
+  Type.Object({
+    outcome: Type.Union([
+      Type.Literal("unknown"),
+      Type.Literal("expired"),
+      Type.Literal("revoked"),
+      Type.Literal("reused"),
+    ]),
+  }),
+]);
+export type RefreshRotation = Static<typeof RefreshRotation>;
+
 const ChatOwner = { chatId: Id, userId: Id };
 const Page = { cursor: Type.Optional(Type.String()), limit: Type.Integer({ minimum: 1, maximum: 500 }) };
 
 export const StoreRequest = Type.Union([
-  busMessage("store.create_user", { user: StoredUser }),
+  busMessage("store.create_user", {
+    user: StoredUser,
+    adminIfFirst: Type.Optional(
+      Type.Boolean({
+        description: "The first account of all gets the admin role, decided by the same write",
+      }),
+    ),
+  }),
+  busMessage("store.find_or_create_external_user", { identity: ExternalIdentity, user: NewExternalUser }),
   busMessage("store.find_user_by_email", { email: Type.String() }),
   busMessage("store.find_user_by_id", { userId: Id }),
   busMessage("store.create_chat", {
@@ -279,6 +336,15 @@ export const StoreRequest = Type.Union([
     userId: Id,
     from: Type.String({ format: "date-time" }),
     to: Type.String({ format: "date-time" }),
+  }),
+  busMessage("store.start_refresh_family", { token: StoredRefreshToken }),
+  busMessage("store.rotate_refresh_token", {
+    hash: Type.String({ minLength: 1 }),
+    successor: RefreshTokenSuccessor,
+  }),
+  busMessage("store.revoke_refresh_family", {
+    hash: Type.String({ minLength: 1, description: "Any token of the family" }),
+    revokedAt: Type.String({ format: "date-time" }),
   }),
 ]);
 export type StoreRequest = Static<typeof StoreRequest>;
