@@ -4,6 +4,8 @@ import {
   AuthResponse,
   ErrorBody,
   LoginBody,
+  RefreshBody,
+  type RefreshRotation,
   RegisterBody,
   type StoredUser,
   User,
@@ -11,87 +13,275 @@ import {
 import { newId } from "@chat/runtime";
 import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
+import type { Logger } from "pino";
 import type { AccessTokens } from "./access-tokens.ts";
+import type { AdminEmails } from "./admin-emails.ts";
 import type { Authenticator } from "./authenticator.ts";
+import { checkPasswordPolicy } from "./password-policy.ts";
+import { hashRefreshToken, type RefreshTokens } from "./refresh-tokens.ts";
 import type { RequestContext } from "./request-context.ts";
-import { clearedSessionCookie, sessionCookie } from "./session-cookie.ts";
+import {
+  clearedRefreshCookie,
+  clearedSessionCookie,
+  refreshCookie,
+  refreshTokenFrom,
+  sessionCookie,
+} from "./session-cookie.ts";
 
 /** A hash to verify against when the email is unknown, so both paths take the same time. */
 const unknownUserHash = await Bun.password.hash("unknown user", { algorithm: "argon2id" });
 
-function publicUser(user: StoredUser): User {
-  return { id: user.id, email: user.email, name: user.name, role: user.role };
+/** What the auth routes are configured by. */
+export type AuthRoutesSettings = {
+  /** local: accounts here (register, login, refresh); jwks: only /api/me and logout. */
+  mode: "local" | "jwks";
+  /** Mark cookies Secure even when the request did not arrive over TLS (COOKIE_SECURE). */
+  cookieSecure: boolean;
+  /** PASSWORD_MIN_LENGTH. */
+  passwordMinLength: number;
+};
+
+/** Why a refresh was refused, per outcome of the rotation. */
+const refusedRefresh: Record<Exclude<RefreshRotation["outcome"], "rotated">, string> = {
+  unknown: "The refresh token is unknown: sign in again",
+  expired: "The refresh token has expired: sign in again",
+  revoked: "The refresh token was revoked: sign in again",
+  reused: "The refresh token was used before, so every session of that sign-in is revoked: sign in again",
+};
+
+function unauthorizedBody(message: string): ErrorBody {
+  return { error: { code: "UNAUTHORIZED", message } };
 }
 
-/** Accounts: register, sign in, sign out, who am I. */
+/**
+ * Accounts and sessions: register, sign in, refresh, sign out, who am I.
+ *
+ * Signing in sets two httpOnly cookies: `chat_session` (the access token, for every route) and
+ * `chat_refresh` (a rotating refresh token, `Path=/api/auth`, `SameSite=Strict`); both are `Secure`
+ * when COOKIE_SECURE is set or the request came over TLS. `POST /api/auth/refresh` uses the refresh
+ * token up and answers a new pair; presenting a used one again revokes its whole family. In
+ * AUTH_MODE=jwks the identity provider signs users in: register, login and refresh do not exist
+ * (404 ROUTE_NOT_FOUND).
+ */
 export function authRoutes(dependencies: {
   requestContext: RequestContext;
   store: StoreClient;
   tokens: AccessTokens;
+  refreshTokens: RefreshTokens;
   authenticator: Authenticator;
-  cookieSecure: boolean;
+  adminEmails: AdminEmails;
+  logger: Logger;
+  settings: AuthRoutesSettings;
 }) {
-  const { store, tokens, authenticator, cookieSecure } = dependencies;
-  const cookieFor = (token: string) =>
-    sessionCookie(token, { maxAgeSeconds: tokens.lifetimeSeconds, secure: cookieSecure });
+  const { store, tokens, refreshTokens, authenticator, adminEmails, logger, settings } = dependencies;
+  const secureFor = (overTls: boolean) => settings.cookieSecure || overTls;
+  const clearedCookies = (secure: boolean) => [clearedSessionCookie(secure), clearedRefreshCookie(secure)];
 
-  return new Elysia({ name: "auth-routes", prefix: "/api" })
+  const publicUser = (user: StoredUser): User => ({
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    role: adminEmails.roleOf(user),
+  });
+
+  /** A new access token and refresh family for `user`, and the cookies that carry them. */
+  async function startSession(user: StoredUser, secure: boolean, traceparent: string) {
+    const refresh = refreshTokens.next();
+    await store.call(
+      "store.start_refresh_family",
+      {
+        token: {
+          hash: refresh.hash,
+          familyId: newId(),
+          userId: user.id,
+          createdAt: refresh.createdAt,
+          expiresAt: refresh.expiresAt,
+        },
+      },
+      traceparent,
+    );
+    return sessionResponse(publicUser(user), refresh.token, secure);
+  }
+
+  async function sessionResponse(user: User, refreshToken: string, secure: boolean) {
+    const accessToken = await tokens.issue(user);
+    const cookies = [
+      sessionCookie(accessToken, { maxAgeSeconds: tokens.lifetimeSeconds, secure }),
+      refreshCookie(refreshToken, { maxAgeSeconds: refreshTokens.lifetimeSeconds, secure }),
+    ];
+    return { user, accessToken, refreshToken, cookies };
+  }
+
+  const localAccounts = new Elysia({ name: "local-account-routes" })
     .use(dependencies.requestContext)
     .post(
       "/auth/register",
-      async ({ body, set, status, traceparent }) => {
+      async ({ body, set, status, traceparent, overTls }) => {
         const email = body.email.trim().toLowerCase();
+        const name = body.name.trim();
+        checkPasswordPolicy(body.password, { email, name }, { minLength: settings.passwordMinLength });
         if (await store.call("store.find_user_by_email", { email }, traceparent)) {
           throw new AppError("EMAIL_TAKEN", "An account with this email exists", { retryable: false });
         }
-        const user: StoredUser = {
-          id: newId(),
-          email,
-          name: body.name.trim(),
-          role: "user",
-          passwordHash: await Bun.password.hash(body.password, { algorithm: "argon2id" }),
-          createdAt: new Date().toISOString(),
-        };
-        await store.call("store.create_user", { user }, traceparent);
-        const accessToken = await tokens.issue(publicUser(user));
-        set.headers["set-cookie"] = cookieFor(accessToken);
-        return status(201, { user: publicUser(user), accessToken });
+        const user = await store.call(
+          "store.create_user",
+          {
+            user: {
+              id: newId(),
+              email,
+              name,
+              role: "user",
+              passwordHash: await Bun.password.hash(body.password, { algorithm: "argon2id" }),
+              createdAt: new Date().toISOString(),
+            },
+            adminIfFirst: true,
+          },
+          traceparent,
+        );
+        const session = await startSession(user, secureFor(overTls), traceparent);
+        set.headers["set-cookie"] = session.cookies;
+        return status(201, {
+          user: session.user,
+          accessToken: session.accessToken,
+          ...(body.refreshTokenInBody === true && { refreshToken: session.refreshToken }),
+        });
       },
       {
         body: RegisterBody,
         response: { 201: AuthResponse, 400: ErrorBody, 409: ErrorBody },
-        detail: { tags: ["auth"], summary: "Create an account", security: [] },
+        detail: {
+          tags: ["auth"],
+          summary: "Create an account; also sets the httpOnly session and refresh cookies",
+          description:
+            "The first account is admin, and so is every email in ADMIN_EMAILS. A password the policy " +
+            "refuses answers 400 VALIDATION_FAILED with a detail at /password.",
+          security: [],
+        },
       },
     )
     .post(
       "/auth/login",
-      async ({ body, set, traceparent }) => {
+      async ({ body, set, traceparent, overTls }) => {
         const email = body.email.trim().toLowerCase();
         const user = await store.call("store.find_user_by_email", { email }, traceparent);
-        const valid = await Bun.password.verify(body.password, user?.passwordHash ?? unknownUserHash);
-        if (!user || !valid) {
+        // A user of an identity provider has no password (an empty hash): it never signs in here.
+        const valid = await Bun.password.verify(body.password, user?.passwordHash || unknownUserHash);
+        if (!user?.passwordHash || !valid) {
           throw new AppError("INVALID_CREDENTIALS", "Wrong email or password", { retryable: false });
         }
-        const accessToken = await tokens.issue(publicUser(user));
-        set.headers["set-cookie"] = cookieFor(accessToken);
-        return { user: publicUser(user), accessToken };
+        const session = await startSession(user, secureFor(overTls), traceparent);
+        set.headers["set-cookie"] = session.cookies;
+        return {
+          user: session.user,
+          accessToken: session.accessToken,
+          ...(body.refreshTokenInBody === true && { refreshToken: session.refreshToken }),
+        };
       },
       {
         body: LoginBody,
         response: { 200: AuthResponse, 400: ErrorBody, 401: ErrorBody },
-        detail: { tags: ["auth"], summary: "Sign in; also sets the httpOnly session cookie", security: [] },
+        detail: {
+          tags: ["auth"],
+          summary: "Sign in; also sets the httpOnly session and refresh cookies",
+          security: [],
+        },
       },
     )
     .post(
+      "/auth/refresh",
+      async ({ body, headers, set, status, traceparent, overTls, requestId, clientAddress }) => {
+        const secure = secureFor(overTls);
+        const fromBody = body?.refreshToken;
+        const presented = fromBody ?? refreshTokenFrom(headers.cookie);
+        if (!presented) {
+          return status(401, unauthorizedBody("Send the refresh cookie, or the refresh token in the body"));
+        }
+        // A refused token is cleared, so the browser stops presenting it.
+        if (!refreshTokens.isWellFormed(presented)) {
+          set.headers["set-cookie"] = clearedCookies(secure);
+          return status(401, unauthorizedBody(refusedRefresh.unknown));
+        }
+        const successor = refreshTokens.next();
+        const rotation = await store.call(
+          "store.rotate_refresh_token",
+          {
+            hash: hashRefreshToken(presented),
+            successor: {
+              hash: successor.hash,
+              createdAt: successor.createdAt,
+              expiresAt: successor.expiresAt,
+            },
+          },
+          traceparent,
+        );
+        if (rotation.outcome !== "rotated") {
+          if (rotation.outcome === "reused") {
+            logger.warn(
+              { requestId, clientAddress },
+              "a used refresh token was presented again: its family is revoked",
+            );
+          }
+          set.headers["set-cookie"] = clearedCookies(secure);
+          return status(401, unauthorizedBody(refusedRefresh[rotation.outcome]));
+        }
+        const session = await sessionResponse(publicUser(rotation.user), successor.token, secure);
+        set.headers["set-cookie"] = session.cookies;
+        return status(200, {
+          user: session.user,
+          accessToken: session.accessToken,
+          ...(fromBody !== undefined && { refreshToken: session.refreshToken }),
+        });
+      },
+      {
+        body: Type.Optional(RefreshBody),
+        response: { 200: AuthResponse, 400: ErrorBody, 401: ErrorBody },
+        detail: {
+          tags: ["auth"],
+          summary: "A new access token for the refresh token (cookie or body); the refresh token rotates",
+          description:
+            "Browsers send the httpOnly chat_refresh cookie and get both cookies anew. Other clients send " +
+            "`{refreshToken}` and get the new one in the body. Each refresh token works once: presenting " +
+            "a used one again revokes every token of its sign-in (401). The body is optional.",
+          security: [],
+        },
+      },
+    );
+
+  return new Elysia({ name: "auth-routes", prefix: "/api" })
+    .use(dependencies.requestContext)
+    .use(settings.mode === "local" ? localAccounts : new Elysia({ name: "local-account-routes-off" }))
+    .post(
       "/auth/logout",
-      ({ set, status }) => {
-        set.headers["set-cookie"] = clearedSessionCookie(cookieSecure);
+      async ({ body, headers, set, status, traceparent, overTls }) => {
+        const presented = body?.refreshToken ?? refreshTokenFrom(headers.cookie);
+        if (presented && refreshTokens.isWellFormed(presented)) {
+          await store.call(
+            "store.revoke_refresh_family",
+            { hash: hashRefreshToken(presented), revokedAt: new Date().toISOString() },
+            traceparent,
+          );
+        }
+        set.headers["set-cookie"] = clearedCookies(secureFor(overTls));
         return status(204, undefined);
       },
-      { detail: { tags: ["auth"], summary: "Sign out: clears the session cookie", security: [] } },
+      {
+        body: Type.Optional(RefreshBody),
+        detail: {
+          tags: ["auth"],
+          summary: "Sign out: revokes the refresh token's family and clears both cookies",
+          description:
+            "The refresh token comes from the chat_refresh cookie, or `{refreshToken}` for clients without " +
+            "cookies; the body is optional. Other sign-ins of the user keep working.",
+          security: [],
+        },
+      },
     )
-    .get("/me", async ({ headers }) => ({ user: await authenticator.authenticate(headers) }), {
-      response: { 200: Type.Object({ user: User }), 401: ErrorBody },
-      detail: { tags: ["auth"], summary: "The signed-in user" },
-    });
+    .get(
+      "/me",
+      async ({ headers, traceparent }) => ({ user: await authenticator.authenticate(headers, traceparent) }),
+      {
+        response: { 200: Type.Object({ user: User }), 401: ErrorBody },
+        detail: { tags: ["auth"], summary: "The signed-in user" },
+      },
+    );
 }

@@ -1,0 +1,192 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AppError } from "@chat/contracts";
+import { exportJWK, exportSPKI, generateKeyPair, type JWTPayload, SignJWT } from "jose";
+import { ServiceProcess } from "../../../test/support/service-process.ts";
+import { AccessTokens } from "./access-tokens.ts";
+
+const secret = `access-token-test-${crypto.randomUUID()}`;
+const user = { id: "u1", email: "ada@example.com", name: "Ada", role: "user" as const };
+
+function base64url(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString("base64url");
+}
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** The claims of a good access token of `sub`; `changes` replace or (undefined) remove some. */
+function claims(sub: string, changes: Record<string, unknown> = {}): JWTPayload {
+  const all: Record<string, unknown> = {
+    sub,
+    email: user.email,
+    name: user.name,
+    role: "user",
+    iss: "chat-gateway",
+    aud: "chat-api",
+    iat: nowSeconds(),
+    exp: nowSeconds() + 600,
+    jti: crypto.randomUUID(),
+    ...changes,
+  };
+  return Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined));
+}
+
+/** Signs `payload` with HS256 and `key` (the gateway's secret unless another is given). */
+function hs256(payload: JWTPayload, header: Record<string, unknown> = {}, key: string | Uint8Array = secret) {
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg: "HS256", typ: "at+jwt", ...header })
+    .sign(typeof key === "string" ? new TextEncoder().encode(key) : key);
+}
+
+describe("AccessTokens", () => {
+  const tokens = new AccessTokens(secret, 900);
+
+  test("verifies what it issued", async () => {
+    expect(await tokens.verify(await tokens.issue(user))).toEqual(user);
+  });
+
+  test("refuses with AppError UNAUTHORIZED, keeping the reason as the cause", async () => {
+    const error = await tokens.verify("not a token").catch((rejection: unknown) => rejection);
+    expect(AppError.isInstance(error)).toBe(true);
+    expect((error as AppError).code).toBe("UNAUTHORIZED");
+    expect((error as AppError).cause).toBeDefined();
+  });
+
+  test("refuses a token without typ at+jwt, jti or exp, even when signed with the key", async () => {
+    for (const token of [
+      await new SignJWT(claims(user.id))
+        .setProtectedHeader({ alg: "HS256" })
+        .sign(new TextEncoder().encode(secret)),
+      await hs256(claims(user.id), { typ: "JWT" }),
+      await hs256(claims(user.id, { jti: undefined })),
+      await hs256(claims(user.id, { exp: undefined })),
+    ]) {
+      await expect(tokens.verify(token)).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+    }
+  });
+});
+
+describe("token hygiene: every bad access token answers 401 UNAUTHORIZED, by header and by cookie", () => {
+  const dataDirectory = mkdtempSync(join(tmpdir(), "chat-token-hygiene-"));
+  let server: ServiceProcess;
+  let userId: string;
+  /** A server that would hand out an attacker's key, if the gateway ever fetched `jku` or `x5u`. */
+  let attacker: ReturnType<typeof Bun.serve>;
+  let attackerRequests = 0;
+  const cells = new Map<string, string>();
+
+  beforeAll(async () => {
+    server = await ServiceProcess.start("all-in-one", "services/all-in-one/main.ts", {
+      DATA_DIR: dataDirectory,
+      AMQP_URL: "",
+      REDIS_URL: "",
+      JWT_SECRET: secret,
+      RATE_LIMIT_IP_PER_MINUTE: "1000000",
+      RATE_LIMIT_USER_PER_MINUTE: "1000000",
+      RATE_LIMIT_AUTH_PER_MINUTE: "1000000",
+    });
+    const registered = await fetch(`${server.baseUrl}/api/auth/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: user.email, password: "correct horse battery", name: user.name }),
+    });
+    userId = ((await registered.json()) as { user: { id: string } }).user.id;
+
+    const attackerKeys = await generateKeyPair("RS256", { extractable: true });
+    const attackerJwk = { ...(await exportJWK(attackerKeys.publicKey)), kid: "attacker", alg: "RS256" };
+    attacker = Bun.serve({
+      port: 0,
+      fetch: () => {
+        attackerRequests += 1;
+        return Response.json({ keys: [attackerJwk] });
+      },
+    });
+    const attackerUrl = `http://127.0.0.1:${attacker.port}`;
+    const rs256 = (payload: JWTPayload, header: Record<string, unknown> = {}) =>
+      new SignJWT(payload)
+        .setProtectedHeader({ alg: "RS256", typ: "at+jwt", ...header })
+        .sign(attackerKeys.privateKey);
+    const good = claims(userId);
+    const attackerSecret = crypto.getRandomValues(new Uint8Array(32));
+
+    cells.set("expired", await hs256(claims(userId, { iat: nowSeconds() - 1000, exp: nowSeconds() - 100 })));
+    cells.set("not yet valid (nbf in the future)", await hs256(claims(userId, { nbf: nowSeconds() + 300 })));
+    cells.set("signed with another key", await hs256(good, {}, `another-${secret}`));
+    cells.set("alg: none", `${base64url({ alg: "none", typ: "at+jwt" })}.${base64url(good)}.`);
+    cells.set(
+      "alg: none, signature kept",
+      `${base64url({ alg: "none", typ: "at+jwt" })}.${base64url(good)}.c2ln`,
+    );
+    cells.set("RS256 (an asymmetric key instead of the HMAC secret)", await rs256(good));
+    cells.set(
+      "HS/RS confusion: HS256 with an RSA public key (PEM) as the secret",
+      await hs256(good, {}, new TextEncoder().encode(await exportSPKI(attackerKeys.publicKey))),
+    );
+    cells.set("wrong aud", await hs256(claims(userId, { aud: "another-api" })));
+    cells.set("wrong iss", await hs256(claims(userId, { iss: "https://evil.example.com" })));
+    cells.set(
+      "jku header at the attacker's JWKS",
+      await rs256(good, { jku: `${attackerUrl}/jwks`, kid: "attacker" }),
+    );
+    cells.set(
+      "x5u header at the attacker's certificate",
+      await rs256(good, { x5u: `${attackerUrl}/cert.pem` }),
+    );
+    cells.set("jwk header with the attacker's public key", await rs256(good, { jwk: attackerJwk }));
+    cells.set(
+      "jwk header with the attacker's HMAC key",
+      await hs256(
+        good,
+        { jwk: { kty: "oct", k: Buffer.from(attackerSecret).toString("base64url") } },
+        attackerSecret,
+      ),
+    );
+    cells.set("kid pointing at a file", await hs256(good, { kid: "../../../../dev/null" }, "\n"));
+    cells.set("a JWT of another type", await hs256(good, { typ: "JWT" }));
+    cells.set("not a JWT at all", "garbage");
+    cells.set("three empty parts", "..");
+    cells.set("a payload that is not JSON", `${base64url({ alg: "HS256", typ: "at+jwt" })}.bm90IGpzb24.c2ln`);
+  });
+
+  afterAll(async () => {
+    attacker?.stop(true);
+    await server?.stop();
+    rmSync(dataDirectory, { recursive: true, force: true });
+  });
+
+  async function me(headers: Record<string, string>): Promise<{ status: number; code?: string }> {
+    const response = await fetch(`${server.baseUrl}/api/me`, { headers });
+    const body = (await response.json()) as { error?: { code: string } };
+    return { status: response.status, code: body.error?.code };
+  }
+
+  test("a good token made the same way is accepted (so each refusal below is for its one fault)", async () => {
+    const token = await hs256(claims(userId));
+    expect(await me({ authorization: `Bearer ${token}` })).toEqual({ status: 200, code: undefined });
+    expect(await me({ cookie: `chat_session=${token}` })).toEqual({ status: 200, code: undefined });
+  });
+
+  test("each bad token is refused with 401 UNAUTHORIZED, never 500, and no attacker URL is fetched", async () => {
+    const results: Record<string, unknown> = {};
+    for (const [cell, token] of cells) {
+      results[`${cell} (bearer)`] = await me({ authorization: `Bearer ${token}` });
+      results[`${cell} (cookie)`] = await me({ cookie: `chat_session=${token}` });
+    }
+    const expected = Object.fromEntries(
+      Object.keys(results).map((cell) => [cell, { status: 401, code: "UNAUTHORIZED" }]),
+    );
+    expect(results).toEqual(expected);
+    expect(attackerRequests).toBe(0);
+  });
+
+  test("a bad token is refused on other routes too", async () => {
+    for (const token of cells.values()) {
+      const response = await fetch(`${server.baseUrl}/api/chats`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(response.status).toBe(401);
+    }
+  });
+});

@@ -1,0 +1,23 @@
+import { describe, expect, test } from "bun:test";
+import { AdminEmails } from "./admin-emails.ts";
+
+describe("AdminEmails", () => {
+  const admins = new AdminEmails(" Ada@Example.com, ,grace@example.com ");
+
+  test("lists the comma-separated emails, trimmed, in any case", () => {
+    expect(admins.includes("ada@example.com")).toBe(true);
+    expect(admins.includes("GRACE@EXAMPLE.COM")).toBe(true);
+    expect(admins.includes("linus@example.com")).toBe(false);
+    expect(admins.includes("")).toBe(false);
+  });
+
+  test("roleOf: admin when stored as admin or listed; user otherwise", () => {
+    expect(admins.roleOf({ email: "ada@example.com", role: "user" })).toBe("admin");
+    expect(admins.roleOf({ email: "first@example.com", role: "admin" })).toBe("admin");
+    expect(admins.roleOf({ email: "linus@example.com", role: "user" })).toBe("user");
+  });
+
+  test("unset lists nobody", () => {
+    expect(new AdminEmails(undefined).roleOf({ email: "ada@example.com", role: "user" })).toBe("user");
+  });
+});
