@@ -14,6 +14,8 @@ const hub = await LiveEventHub.open(bus, logger);
 const app = createGatewayApp({
   bus,
   replayLog: state.replayLog,
+  rateLimiter: state.rateLimiter,
+  tickets: state.tickets,
   hub,
   logger,
   settings: { ...loadConfig(GatewayConfig, { JWT_SECRET: "x".repeat(32) }), JWT_SECRET: "x".repeat(32) },

@@ -43,18 +43,60 @@ function isErrorBody(value: unknown): value is ErrorBody {
   return typeof error === "object" && error !== null && "code" in error && "message" in error;
 }
 
+/** Paths whose 401 is an answer about the credentials sent, not an expired session. */
+const sessionPaths = new Set([
+  "/api/auth/login",
+  "/api/auth/register",
+  "/api/auth/logout",
+  "/api/auth/refresh",
+]);
+
 /**
- * Calls the chat API on the same origin. Authentication rides the httpOnly cookie that
+ * Calls the chat API on the same origin. Authentication rides the httpOnly cookies that
  * register and login set, so every call sends same-origin credentials.
  *
- * Dispatches `unauthorized` when an authenticated call answers 401, so the app can sign out.
+ * The session cookie is short-lived: when a call answers 401, the client renews the session once
+ * with `POST /api/auth/refresh` (the httpOnly refresh cookie) and repeats the call. Only when that
+ * fails too does it dispatch `unauthorized`, so the app can sign out.
  *
  * @example
  * const { chats } = await apiClient.listChats();
  */
 export class ApiClient extends EventTarget {
+  /** The refresh under way, shared by every call that got a 401 meanwhile. */
+  private refreshing: Promise<boolean> | null = null;
+
   constructor(private readonly baseUrl = "") {
     super();
+  }
+
+  /**
+   * Renews the session cookies with the refresh cookie; false when that is not possible (signed
+   * out). Concurrent callers share one request, and tabs take turns (Web Locks): each refresh
+   * token works once, and presenting it twice would sign every tab out.
+   */
+  refreshSession(): Promise<boolean> {
+    this.refreshing ??= this.requestRefresh().finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  private async requestRefresh(): Promise<boolean> {
+    const refresh = async () => {
+      try {
+        const response = await fetch(`${this.baseUrl}/api/auth/refresh`, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { accept: "application/json" },
+        });
+        return response.ok;
+      } catch {
+        return false;
+      }
+    };
+    const locks = typeof navigator === "undefined" ? undefined : navigator.locks;
+    return locks ? locks.request("chat-session-refresh", refresh) : refresh();
   }
 
   me(): Promise<{ user: User }> {
@@ -115,21 +157,27 @@ export class ApiClient extends EventTarget {
     body?: unknown,
     options: { reportUnauthorized?: boolean } = {},
   ): Promise<Result> {
-    let response: Response;
-    try {
-      response = await fetch(`${this.baseUrl}${path}`, {
-        method,
-        credentials: "same-origin",
-        headers: {
-          accept: "application/json",
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch (cause) {
-      const error = new ApiError("NETWORK_FAILED", "Cannot reach the server. Check your connection.", 0);
-      error.cause = cause;
-      throw error;
+    const send = async (): Promise<Response> => {
+      try {
+        return await fetch(`${this.baseUrl}${path}`, {
+          method,
+          credentials: "same-origin",
+          headers: {
+            accept: "application/json",
+            ...(body === undefined ? {} : { "content-type": "application/json" }),
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      } catch (cause) {
+        const error = new ApiError("NETWORK_FAILED", "Cannot reach the server. Check your connection.", 0);
+        error.cause = cause;
+        throw error;
+      }
+    };
+
+    let response = await send();
+    if (response.status === 401 && !sessionPaths.has(path) && (await this.refreshSession())) {
+      response = await send();
     }
 
     if (response.status === 204) return undefined as Result;

@@ -18,7 +18,7 @@ await runServiceMain({
     lifecycle.onStop("actor state", () => actorState.close());
     return startGateway({
       bus,
-      replayLog: actorState.replayLog,
+      actorState,
       logger,
       settings: { ...config, JWT_SECRET: jwtSecret },
       port: config.PORT,

@@ -38,7 +38,7 @@ export async function startAllInOne(
   );
   return startGateway({
     bus,
-    replayLog: actorState.replayLog,
+    actorState,
     logger: serviceLogger("gateway"),
     settings: { ...config, JWT_SECRET: config.JWT_SECRET ?? embeddedJwtSecret(config.DATA_DIR) },
     port: config.PORT,

@@ -19,8 +19,10 @@ import {
 import { newId } from "@chat/runtime";
 import { Elysia } from "elysia";
 import type { Authenticator } from "./authenticator.ts";
+import { checkMessageLength } from "./message-length.ts";
 import type { ModelCatalog } from "./model-catalog.ts";
 import { PageQuery } from "./query-schemas.ts";
+import type { RateLimits } from "./rate-limits.ts";
 import type { RequestContext } from "./request-context.ts";
 
 /** How many of the newest messages `GET /api/chats/:id` includes. */
@@ -38,8 +40,11 @@ export function chatRoutes(dependencies: {
   authenticator: Authenticator;
   models: ModelCatalog;
   commandTimeoutMs: number;
+  rateLimits: Pick<RateLimits, "takeGeneration">;
+  /** MAX_MESSAGE_CHARS: the longest message, at most the schema's limit. */
+  maxMessageChars: number;
 }) {
-  const { bus, store, authenticator, models, commandTimeoutMs } = dependencies;
+  const { bus, store, authenticator, models, commandTimeoutMs, rateLimits, maxMessageChars } = dependencies;
   const command = <R>(type: string, chatId: string, traceparent: string, fields: Record<string, unknown>) =>
     bus.requestCommand<R>(
       { ...newEnvelope(type, chatId, { id: newId(), traceparent, now: new Date() }), ...fields },
@@ -183,6 +188,8 @@ export function chatRoutes(dependencies: {
     .post(
       "/:id/messages",
       async ({ params, body, user, traceparent, status }) => {
+        checkMessageLength(body.content, maxMessageChars);
+        await rateLimits.takeGeneration(user.id);
         const model = await checkedModel(body.model, traceparent);
         const reply = await command<SendMessageResponse>("send_message", params.id, traceparent, {
           userId: user.id,
@@ -195,12 +202,13 @@ export function chatRoutes(dependencies: {
       {
         params: ChatIdParams,
         body: SendMessageBody,
-        response: { 202: SendMessageResponse, 409: ErrorBody, ...notFound },
+        response: { 202: SendMessageResponse, 409: ErrorBody, 429: ErrorBody, ...notFound },
         detail: {
           tags: ["messages"],
           summary: "Send a message; the answer streams on the chat's events",
           description:
-            "Answers 409 CHAT_BUSY while the previous answer is streaming. The same clientMessageId twice makes one turn. `model` answers this message with another model than the chat's (400 MODEL_NOT_AVAILABLE when unknown).",
+            "Answers 409 CHAT_BUSY while the previous answer is streaming. The same clientMessageId twice makes one turn. `model` answers this message with another model than the chat's (400 MODEL_NOT_AVAILABLE when unknown). " +
+            "`content` is at most MAX_MESSAGE_CHARS characters (400 VALIDATION_FAILED); messages sent here, over the WebSocket and to /v1/chat/completions count against GENERATIONS_PER_USER_PER_MINUTE (429 RATE_LIMITED with Retry-After).",
         },
       },
     );

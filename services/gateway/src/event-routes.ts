@@ -1,42 +1,58 @@
 import type { StoreClient } from "@chat/clients";
 import { AppError, ChatIdParams } from "@chat/contracts";
 import type { ReplayLog } from "@chat/state";
-import { Elysia } from "elysia";
-import type { Authenticator } from "./authenticator.ts";
+import { Elysia, t } from "elysia";
 import { feedChatEvents, toLoggedEvent } from "./chat-event-feed.ts";
 import type { LiveEventHub } from "./live-event-hub.ts";
 import { EventsQuery } from "./query-schemas.ts";
+import type { RateLimits } from "./rate-limits.ts";
 import type { RequestContext } from "./request-context.ts";
 import { SseConnection } from "./sse-connection.ts";
+import { type StreamAuthenticator, StreamTicketQuery } from "./stream-authenticator.ts";
 
 export type SseSettings = { heartbeatMs: number; maxBufferedBytes: number; retryMs: number };
 
 const sseDescription =
   "Server-sent events: `event:` is the type, `data:` the JSON payload (see the *Data schemas), `id:` the replay-log id. " +
   "Reconnect with `Last-Event-ID` (or `?lastEventId=`) to get what was missed; an id the log no longer keeps answers an `error` event RESUME_EXPIRED. " +
-  "A heartbeat comment comes every 15 s.";
+  "A heartbeat comment comes every 15 s. " +
+  "Authenticate with the session cookie, a Bearer token, or `?ticket=` from POST /api/stream-tickets (used once: " +
+  "EventSource reconnects to the same URL, so a ticket-holding client opens a new stream with a new ticket). " +
+  "A user has at most MAX_STREAMS_PER_USER streams open at once (SSE and WebSocket together); one more answers 429 RATE_LIMITED before it starts.";
+
+const ChatEventsQuery = t.Object({ ...EventsQuery.properties, ...StreamTicketQuery.properties });
 
 /** The SSE streams: one chat's events, and the user's own stream of notifications. */
 export function eventRoutes(dependencies: {
   requestContext: RequestContext;
   store: StoreClient;
-  authenticator: Authenticator;
+  /** Cookie, Bearer or a single-use `?ticket=`. */
+  authenticator: Pick<StreamAuthenticator, "authenticate">;
   hub: LiveEventHub;
   replayLog: ReplayLog;
   sse: SseSettings;
   connections: Set<SseConnection>;
+  rateLimits: Pick<RateLimits, "openStream">;
 }) {
-  const { store, authenticator, hub, replayLog, sse, connections } = dependencies;
-  const open = () => {
+  const { store, authenticator, hub, replayLog, sse, connections, rateLimits } = dependencies;
+  /** A stream of the user's, counted under MAX_STREAMS_PER_USER until it closes: 429 before it starts when over. */
+  const open = async (userId: string) => {
+    const lease = await rateLimits.openStream(userId);
     const connection = new SseConnection(sse);
     connections.add(connection);
-    connection.onClose(() => connections.delete(connection));
+    lease.keepAlive();
+    connection.onClose(() => {
+      connections.delete(connection);
+      void lease.release();
+    });
     return connection;
   };
 
   return new Elysia({ name: "event-routes", prefix: "/api" })
     .use(dependencies.requestContext)
-    .resolve(async ({ headers }) => ({ user: await authenticator.authenticate(headers) }))
+    .resolve(async ({ headers, query }) => ({
+      user: await authenticator.authenticate(headers, query.ticket),
+    }))
     .get(
       "/chats/:id/events",
       async ({ params, query, headers, user, traceparent, request }) => {
@@ -46,38 +62,52 @@ export function eventRoutes(dependencies: {
           traceparent,
         );
         if (!found) throw new AppError("CHAT_NOT_FOUND", "Chat not found", { retryable: false });
-        const connection = open();
+        const connection = await open(user.id);
         request.signal.addEventListener("abort", () => connection.close());
-        await feedChatEvents({
-          sink: connection,
-          hub,
-          replayLog,
-          chatId: params.id,
-          lastEventId: headers["last-event-id"] ?? query.lastEventId ?? null,
-        });
+        try {
+          await feedChatEvents({
+            sink: connection,
+            hub,
+            replayLog,
+            chatId: params.id,
+            lastEventId: headers["last-event-id"] ?? query.lastEventId ?? null,
+          });
+        } catch (error) {
+          connection.close();
+          throw error;
+        }
         return connection.response;
       },
       {
         params: ChatIdParams,
-        query: EventsQuery,
+        query: ChatEventsQuery,
         detail: { tags: ["events"], summary: "Stream a chat's events (SSE)", description: sseDescription },
       },
     )
     .get(
       "/events",
       async ({ user, request }) => {
-        const connection = open();
+        const connection = await open(user.id);
         request.signal.addEventListener("abort", () => connection.close());
-        const unsubscribe = await hub.subscribe(`user.${user.id}.`, (message) =>
-          connection.send(toLoggedEvent(message)),
-        );
+        let unsubscribe: () => Promise<void>;
+        try {
+          unsubscribe = await hub.subscribe(`user.${user.id}.`, (message) =>
+            connection.send(toLoggedEvent(message)),
+          );
+        } catch (error) {
+          connection.close();
+          throw error;
+        }
         connection.onClose(() => void unsubscribe());
         return connection.response;
       },
       {
+        query: StreamTicketQuery,
         detail: {
           tags: ["events"],
           summary: "Stream the user's notifications and chat updates from every device (SSE)",
+          description:
+            "Authenticate as for a chat's events: the session cookie, a Bearer token or `?ticket=`.",
         },
       },
     );

@@ -1,27 +1,36 @@
 import type { Bus } from "@chat/bus";
 import { StoreClient } from "@chat/clients";
-import { type ErrorBody, HealthReport } from "@chat/contracts";
+import { HealthReport } from "@chat/contracts";
 import { checkReadiness, type Logger, newId, type ReadinessChecks } from "@chat/runtime";
-import type { ReplayLog } from "@chat/state";
-import { swagger } from "@elysiajs/swagger";
+import type { OneTimeTickets, RateLimiter, ReplayLog } from "@chat/state";
 import { Elysia } from "elysia";
 import { AccessTokens } from "./access-tokens.ts";
+import { AdminEmails } from "./admin-emails.ts";
 import { ApiKeyAuthenticator } from "./api-key-authenticator.ts";
 import { apiKeyRoutes } from "./api-key-routes.ts";
 import { authRoutes } from "./auth-routes.ts";
 import { Authenticator } from "./authenticator.ts";
 import { chatRoutes } from "./chat-routes.ts";
 import type { CompletionRelay } from "./completion-relay.ts";
+import { allowedOriginsFrom, cors } from "./cors.ts";
 import { errorResponse } from "./error-responses.ts";
 import { eventRoutes } from "./event-routes.ts";
 import { frontendFiles } from "./frontend-files.ts";
 import type { GatewaySettings } from "./gateway-config.ts";
+import { IdentityProviderTokens, identityProviderSettings } from "./identity-provider-tokens.ts";
 import type { LiveEventHub } from "./live-event-hub.ts";
 import { ModelCatalog } from "./model-catalog.ts";
 import { modelRoutes } from "./model-routes.ts";
 import { completionIdleTimeoutMs, openAiCompatibleRoutes } from "./openai-compatible-routes.ts";
+import { RateLimitedError, RateLimits, requestRateLimits } from "./rate-limits.ts";
+import { RefreshTokens } from "./refresh-tokens.ts";
+import { requestBodyLimit } from "./request-body-limit.ts";
 import { requestContext } from "./request-context.ts";
+import { securityHeaders } from "./security-headers.ts";
 import type { SseConnection } from "./sse-connection.ts";
+import { StreamAuthenticator } from "./stream-authenticator.ts";
+import { streamTicketRoutes } from "./stream-ticket-routes.ts";
+import { swaggerUiPage } from "./swagger-ui-page.ts";
 import { usageRoutes } from "./usage-routes.ts";
 import { webSocketServerOptions, websocketRoutes } from "./websocket-routes.ts";
 import type { WebSocketSession, WebSocketSessionSettings } from "./websocket-session.ts";
@@ -29,6 +38,12 @@ import type { WebSocketSession, WebSocketSessionSettings } from "./websocket-ses
 export type GatewayDependencies = {
   bus: Bus;
   replayLog: ReplayLog;
+  /** Rate buckets and stream leases shared by every gateway (the ActorState's). */
+  rateLimiter: RateLimiter;
+  /** Single-use tickets shared by every gateway (the ActorState's). */
+  tickets: OneTimeTickets;
+  /** Seconds the per-minute rate limits refill over: 60 unless a test shortens the wait. */
+  rateLimitPeriodSeconds?: number;
   hub: LiveEventHub;
   logger: Logger;
   settings: GatewaySettings;
@@ -49,7 +64,9 @@ const openApiDocumentation = {
       "REST and SSE API of the chat system. Authenticate with `Authorization: Bearer <accessToken>` " +
       "(from register or login) or the httpOnly session cookie those set. Every error answers " +
       '`{"error":{"code":"...","message":"..."}}`. The OpenAI-compatible API under /v1 takes API keys ' +
-      "(`POST /api/keys`) and answers OpenAI's error body, with the same code in `error.code`.",
+      "(`POST /api/keys`) and answers OpenAI's error body, with the same code in `error.code`. " +
+      "Requests are rate limited per client address, per user, and for sign-in, messages and open streams: " +
+      "past a limit the answer is 429 RATE_LIMITED with `Retry-After` in seconds; a body over the size limit is 413 PAYLOAD_TOO_LARGE.",
   },
   tags: [
     { name: "auth", description: "Accounts and sessions" },
@@ -76,8 +93,30 @@ const openApiDocumentation = {
 export function createGatewayApp(dependencies: GatewayDependencies) {
   const { bus, replayLog, hub, logger, settings, readiness, connections } = dependencies;
   const tokens = new AccessTokens(settings.JWT_SECRET, settings.ACCESS_TOKEN_TTL_SECONDS);
-  const authenticator = new Authenticator(tokens);
+  const rateLimits = new RateLimits(dependencies.rateLimiter, settings, {
+    logger,
+    periodSeconds: dependencies.rateLimitPeriodSeconds,
+  });
   const store = new StoreClient(bus, { timeoutMs: settings.BUS_REQUEST_TIMEOUT_MS, newId });
+  const adminEmails = new AdminEmails(settings.ADMIN_EMAILS);
+  // AUTH_MODE=jwks without its settings throws a ConfigError naming the missing variable.
+  const identityProvider =
+    settings.AUTH_MODE === "jwks"
+      ? new IdentityProviderTokens({
+          ...identityProviderSettings(settings),
+          store,
+          adminEmails,
+          logger,
+          newId,
+        })
+      : null;
+  const authenticator = rateLimits.countPerUser(
+    identityProvider
+      ? new Authenticator(identityProvider, { sessionCookie: false })
+      : new Authenticator(tokens),
+  );
+  // Streams also take a single-use `?ticket=`; the request that got the ticket was counted.
+  const streams = new StreamAuthenticator(authenticator, dependencies.tickets);
   const models = new ModelCatalog(bus, { timeoutMs: settings.BUS_REQUEST_TIMEOUT_MS, cacheMs: 5_000, newId });
   const { completions } = dependencies;
   const context = requestContext(logger, { trustProxy: settings.TRUST_PROXY });
@@ -87,31 +126,30 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
     maxBufferedBytes: settings.WS_MAX_BUFFERED_BYTES,
     maxFrameBytes: settings.MAX_BODY_BYTES,
     commandTimeoutMs: settings.BUS_REQUEST_TIMEOUT_MS,
+    maxMessageChars: settings.MAX_MESSAGE_CHARS,
   };
 
   // normalize off: a body with unknown fields is refused (400), not silently trimmed.
+  // Security headers first, so that every response has them, early refusals included; the
+  // Swagger UI page then replaces the content security policy with its own.
   return new Elysia({ name: "gateway", normalize: false, websocket: webSocketServerOptions(webSocket) })
+    .use(securityHeaders({ trustProxy: settings.TRUST_PROXY }))
+    .use(cors({ allowedOrigins: allowedOriginsFrom(settings.CORS_ORIGINS ?? "") }))
     .use(
-      swagger({
+      swaggerUiPage({
         path: "/swagger",
         provider: "swagger-ui",
         documentation: openApiDocumentation,
         exclude: ["/", "/assets/*"],
       }),
     )
-    .onRequest(({ request, set }) => {
-      const length = Number(request.headers.get("content-length") ?? 0);
-      if (length > settings.MAX_BODY_BYTES) {
-        set.status = 413;
-        return {
-          error: { code: "PAYLOAD_TOO_LARGE", message: `The body is over ${settings.MAX_BODY_BYTES} bytes` },
-        } satisfies ErrorBody;
-      }
-    })
+    .use(requestBodyLimit(settings.MAX_BODY_BYTES))
+    .use(requestRateLimits(rateLimits, { trustProxy: settings.TRUST_PROXY }))
     .use(context)
     .onError(({ code, error, set }) => {
       const { status, body } = errorResponse(code, error, logger);
       set.status = status;
+      if (error instanceof RateLimitedError) set.headers["retry-after"] = String(error.retryAfterSeconds);
       return body;
     })
     .get("/healthz", () => ({ status: "ok" as const, service: "gateway", checks: {} }), {
@@ -132,8 +170,15 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
         requestContext: context,
         store,
         tokens,
+        refreshTokens: new RefreshTokens(settings.REFRESH_TOKEN_TTL_SECONDS),
         authenticator,
-        cookieSecure: settings.COOKIE_SECURE,
+        adminEmails,
+        logger,
+        settings: {
+          mode: settings.AUTH_MODE,
+          cookieSecure: settings.COOKIE_SECURE,
+          passwordMinLength: settings.PASSWORD_MIN_LENGTH,
+        },
       }),
     )
     .use(
@@ -144,6 +189,8 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
         authenticator,
         models,
         commandTimeoutMs: settings.BUS_REQUEST_TIMEOUT_MS,
+        rateLimits,
+        maxMessageChars: settings.MAX_MESSAGE_CHARS,
       }),
     )
     .use(modelRoutes({ requestContext: context, authenticator, models }))
@@ -152,9 +199,11 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
     .use(
       openAiCompatibleRoutes({
         requestContext: context,
-        apiKeys: new ApiKeyAuthenticator(store),
+        apiKeys: rateLimits.countPerUser(new ApiKeyAuthenticator(store)),
         models,
         completions,
+        rateLimits,
+        maxMessageChars: settings.MAX_MESSAGE_CHARS,
         timeouts: {
           firstEventMs: settings.COMPLETION_FIRST_TEXT_TIMEOUT_MS,
           idleMs: completionIdleTimeoutMs,
@@ -162,26 +211,36 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
       }),
     )
     .use(
+      streamTicketRoutes({
+        requestContext: context,
+        authenticator,
+        streams,
+        ttlSeconds: settings.STREAM_TICKET_TTL_SECONDS,
+      }),
+    )
+    .use(
       eventRoutes({
         requestContext: context,
         store,
-        authenticator,
+        authenticator: streams,
         hub,
         replayLog,
         connections,
+        rateLimits,
         sse: { heartbeatMs: settings.SSE_HEARTBEAT_MS, maxBufferedBytes: 1024 * 1024, retryMs: 2_000 },
       }),
     )
     .use(
       websocketRoutes({
         requestContext: context,
-        authenticator,
+        authenticator: streams,
         bus,
         store,
         models,
         hub,
         replayLog,
         logger,
+        rateLimits,
         settings: { ...webSocket, corsOrigins: settings.CORS_ORIGINS ?? "" },
         sessions: dependencies.webSocketSessions,
       }),

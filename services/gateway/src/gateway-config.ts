@@ -114,7 +114,7 @@ export const GatewayConfigFields = {
   CORS_ORIGINS: Type.Optional(
     Type.String({
       description:
-        "Other origins allowed to open the WebSocket, comma-separated (e.g. https://app.example.com); the gateway's own always is",
+        "Other origins allowed to call the API with credentials (CORS) and to open the WebSocket, comma-separated (e.g. https://app.example.com); the gateway's own always is",
     }),
   ),
   WS_PING_INTERVAL_MS: Type.Integer({

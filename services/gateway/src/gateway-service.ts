@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import type { Bus } from "@chat/bus";
 import { WebSocketCloseCode } from "@chat/contracts";
 import { type Logger, newId, type ReadinessChecks, type RunningService } from "@chat/runtime";
-import type { ReplayLog } from "@chat/state";
+import type { ActorState } from "@chat/state";
 import { CompletionRelay } from "./completion-relay.ts";
 import { createGatewayApp } from "./gateway-app.ts";
 import type { GatewaySettings } from "./gateway-config.ts";
@@ -33,7 +33,8 @@ export type RunningGateway = RunningService & { port: number };
  */
 export async function startGateway(dependencies: {
   bus: Bus;
-  replayLog: ReplayLog;
+  /** The replay logs, rate limits and tickets, shared by every gateway. */
+  actorState: Pick<ActorState, "replayLog" | "rateLimiter" | "tickets">;
   logger: Logger;
   settings: GatewaySettings;
   port: number;
@@ -46,7 +47,9 @@ export async function startGateway(dependencies: {
   const completions = new CompletionRelay(bus, logger, { newId });
   const app = createGatewayApp({
     bus,
-    replayLog: dependencies.replayLog,
+    replayLog: dependencies.actorState.replayLog,
+    rateLimiter: dependencies.actorState.rateLimiter,
+    tickets: dependencies.actorState.tickets,
     hub,
     logger,
     settings,
@@ -56,7 +59,9 @@ export async function startGateway(dependencies: {
     webSocketSessions,
     completions,
   });
-  app.listen({ port: dependencies.port, idleTimeout: 0, maxRequestBodySize: settings.MAX_BODY_BYTES * 4 });
+  // No server-side body limit: the app's own (MAX_BODY_BYTES) reads no further and answers a typed
+  // 413, where the server's would answer a bare one.
+  app.listen({ port: dependencies.port, idleTimeout: 0, maxRequestBodySize: Number.MAX_SAFE_INTEGER });
   const port = app.server?.port ?? dependencies.port;
   return {
     name: "gateway",

@@ -20,7 +20,9 @@ import { Value } from "@sinclair/typebox/value";
 import { Elysia } from "elysia";
 import type { ApiKeyAuthenticator } from "./api-key-authenticator.ts";
 import type { CompletionRelay, CompletionRun } from "./completion-relay.ts";
+import { checkConversationLength } from "./message-length.ts";
 import type { ModelCatalog } from "./model-catalog.ts";
+import type { RateLimits } from "./rate-limits.ts";
 import type { RequestContext } from "./request-context.ts";
 
 type CompletionFinished = Extract<CompletionStreamMessage, { type: "completion_finished" }>;
@@ -240,8 +242,11 @@ export function openAiCompatibleRoutes(dependencies: {
   models: ModelCatalog;
   completions: CompletionRelay;
   timeouts: CompletionTimeouts;
+  rateLimits: Pick<RateLimits, "takeGeneration">;
+  /** MAX_MESSAGE_CHARS: what the request's messages may hold together. */
+  maxMessageChars: number;
 }) {
-  const { apiKeys, models, completions, timeouts } = dependencies;
+  const { apiKeys, models, completions, timeouts, rateLimits, maxMessageChars } = dependencies;
   const errors = {
     400: OpenAiErrorBody,
     401: OpenAiErrorBody,
@@ -258,6 +263,12 @@ export function openAiCompatibleRoutes(dependencies: {
     traceparent: string,
     clientGone: AbortSignal,
   ) => {
+    const messages = toContextMessages(body.messages);
+    checkConversationLength(
+      messages.map((message) => message.content),
+      maxMessageChars,
+    );
+    await rateLimits.takeGeneration(userId);
     const model = await models.resolve(body.model, traceparent).catch((error: unknown) => {
       if (!AppError.isInstance(error) || error.code !== "MODEL_NOT_AVAILABLE") throw error;
       const message = `Model "${body.model}" is not available; see GET /v1/models`;
@@ -270,7 +281,7 @@ export function openAiCompatibleRoutes(dependencies: {
       userId,
       completionId,
       model: model.id,
-      messages: toContextMessages(body.messages),
+      messages,
       ...(maxOutputTokens === undefined ? {} : { maxOutputTokens }),
       ...(body.temperature == null ? {} : { temperature: body.temperature }),
       ...(body.top_p == null ? {} : { topP: body.top_p }),
@@ -342,7 +353,9 @@ export function openAiCompatibleRoutes(dependencies: {
               "`data: <chat.completion.chunk>` events ending with `data: [DONE]`; with " +
               "`stream_options.include_usage` a last chunk with no choices carries the usage. An error before " +
               'the first chunk answers its HTTP status; after it, a `data: {"error":...}` event ends the stream. ' +
-              "Errors carry this API's code in `error.code` (e.g. MODEL_NOT_AVAILABLE, RATE_LIMITED, TIMEOUT).",
+              "Errors carry this API's code in `error.code` (e.g. MODEL_NOT_AVAILABLE, RATE_LIMITED, TIMEOUT). " +
+              "The messages together hold at most MAX_MESSAGE_CHARS characters (400 VALIDATION_FAILED); each completion " +
+              "counts against GENERATIONS_PER_USER_PER_MINUTE, shared with messages sent in chats (429 RATE_LIMITED with Retry-After).",
             security,
           },
         },

@@ -4,26 +4,13 @@ import { AppError } from "@chat/contracts";
 import type { Logger } from "@chat/runtime";
 import type { ReplayLog } from "@chat/state";
 import { Elysia } from "elysia";
-import type { Authenticator } from "./authenticator.ts";
+import { allowedOriginsFrom } from "./cors.ts";
 import type { LiveEventHub } from "./live-event-hub.ts";
 import type { ModelCatalog } from "./model-catalog.ts";
+import type { RateLimits } from "./rate-limits.ts";
 import type { RequestContext } from "./request-context.ts";
+import type { StreamAuthenticator } from "./stream-authenticator.ts";
 import { type WebSocketPeer, WebSocketSession, type WebSocketSessionSettings } from "./websocket-session.ts";
-
-/** Origins allowed besides the gateway's own: `CORS_ORIGINS`, comma-separated. */
-export function allowedOriginsFrom(list: string): Set<string> {
-  const origins = new Set<string>();
-  for (const entry of list.split(",")) {
-    const trimmed = entry.trim();
-    if (!trimmed) continue;
-    try {
-      origins.add(new URL(trimmed).origin);
-    } catch {
-      throw new Error(`CORS_ORIGINS: "${trimmed}" is not an origin such as https://app.example.com`);
-    }
-  }
-  return origins;
-}
 
 /**
  * A page may open the socket when its `Origin` is the gateway's own (the same host the request
@@ -66,22 +53,24 @@ export function webSocketServerOptions(settings: WebSocketSessionSettings) {
 }
 
 /**
- * `GET /ws`: the WebSocket transport. The upgrade is authenticated (cookie or Bearer) and, for
- * browsers, checked for its Origin; each connection becomes a `WebSocketSession`.
+ * `GET /ws`: the WebSocket transport. The upgrade is checked for its Origin (browsers), then
+ * authenticated (cookie, Bearer or a single-use `?ticket=`: the Origin check comes first, so a
+ * refused page does not spend a ticket); each connection becomes a `WebSocketSession`.
  */
 export function websocketRoutes(dependencies: {
   requestContext: RequestContext;
-  authenticator: Authenticator;
+  authenticator: Pick<StreamAuthenticator, "authenticate">;
   bus: Bus;
   store: StoreClient;
   models: ModelCatalog;
   hub: LiveEventHub;
   replayLog: ReplayLog;
   logger: Logger;
+  rateLimits: Pick<RateLimits, "openStream" | "takeGeneration" | "webSocketFrames" | "takeFrame">;
   settings: WebSocketSessionSettings & { corsOrigins: string };
   sessions: Set<WebSocketSession>;
 }) {
-  const { authenticator, settings, sessions } = dependencies;
+  const { authenticator, settings, sessions, rateLimits } = dependencies;
   const allowedOrigins = allowedOriginsFrom(settings.corsOrigins);
   // Keyed by the connection's data object: Elysia hands `pong` the raw socket and the other
   // handlers a wrapper, and both share it.
@@ -89,17 +78,21 @@ export function websocketRoutes(dependencies: {
 
   return new Elysia({ name: "websocket-routes" })
     .use(dependencies.requestContext)
-    .resolve(async ({ headers }) => {
+    .resolve(async ({ headers, query }) => {
       if (!isAllowedOrigin(headers.origin, headers.host, allowedOrigins)) {
         throw new AppError("FORBIDDEN", "This origin may not open the WebSocket", { retryable: false });
       }
-      return { user: await authenticator.authenticate(headers) };
+      const user = await authenticator.authenticate(headers, query.ticket);
+      // Counted under MAX_STREAMS_PER_USER from here: over it, the upgrade answers 429. A lease
+      // whose upgrade never completes is not kept alive, and expires.
+      return { user, streamLease: await rateLimits.openStream(user.id) };
     })
     .ws("/ws", {
       detail: { hide: true },
       open(ws) {
         // Elysia types the socket with an older copy of Bun's declarations; it is Bun's own.
         const socket = ws.raw as unknown as WebSocketPeer;
+        ws.data.streamLease.keepAlive();
         const session = new WebSocketSession(socket, ws.data.user, ws.data.traceparent, dependencies);
         sessionOf.set(ws.data, session);
         sessions.add(session);
@@ -115,6 +108,7 @@ export function websocketRoutes(dependencies: {
         sessionOf.get(ws.data)?.heardPong();
       },
       close(ws) {
+        void ws.data.streamLease.release();
         const session = sessionOf.get(ws.data);
         if (!session) return;
         session.closed();

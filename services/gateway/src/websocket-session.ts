@@ -13,11 +13,13 @@ import {
   WebSocketCloseCode,
 } from "@chat/contracts";
 import { type Logger, newId, traceparentFrom } from "@chat/runtime";
-import type { ReplayLog } from "@chat/state";
+import type { ReplayLog, TokenBucket } from "@chat/state";
 import type { ServerWebSocket } from "bun";
 import { feedChatEvents, toLoggedEvent } from "./chat-event-feed.ts";
 import type { LiveEventHub } from "./live-event-hub.ts";
+import { checkMessageLength } from "./message-length.ts";
 import type { ModelCatalog } from "./model-catalog.ts";
+import { RateLimitedError, type RateLimits } from "./rate-limits.ts";
 import { readClientFrame } from "./read-client-frame.ts";
 import { WebSocketChatSubscription } from "./websocket-chat-subscription.ts";
 
@@ -37,6 +39,8 @@ export type WebSocketSessionSettings = {
   /** Largest inbound frame answered with anything but PAYLOAD_TOO_LARGE. */
   maxFrameBytes: number;
   commandTimeoutMs: number;
+  /** MAX_MESSAGE_CHARS: the longest `chat_message` content. */
+  maxMessageChars: number;
 };
 
 export type WebSocketSessionDependencies = {
@@ -46,6 +50,7 @@ export type WebSocketSessionDependencies = {
   hub: LiveEventHub;
   replayLog: ReplayLog;
   logger: Logger;
+  rateLimits: Pick<RateLimits, "takeGeneration" | "webSocketFrames" | "takeFrame">;
   settings: WebSocketSessionSettings;
 };
 
@@ -67,6 +72,8 @@ export class WebSocketSession {
   private pongDeadline: ReturnType<typeof setTimeout> | null = null;
   private terminateTimer: ReturnType<typeof setTimeout> | null = null;
   private released = false;
+  /** This socket's client frames, under RATE_LIMIT_WS_FRAMES_PER_MINUTE. */
+  private readonly frames: TokenBucket;
 
   constructor(
     private readonly socket: WebSocketPeer,
@@ -74,7 +81,9 @@ export class WebSocketSession {
     /** The upgrade request's trace context; each frame continues its trace. */
     private readonly traceparent: string,
     private readonly dependencies: WebSocketSessionDependencies,
-  ) {}
+  ) {
+    this.frames = dependencies.rateLimits.webSocketFrames();
+  }
 
   /** Joins the user's own stream and starts the keep-alive. */
   async start(): Promise<void> {
@@ -91,6 +100,14 @@ export class WebSocketSession {
   async receive(message: unknown): Promise<void> {
     if (this.released) return;
     const reading = readClientFrame(message, this.dependencies.settings.maxFrameBytes);
+    try {
+      // Every frame counts, malformed ones too; one over the limit is answered, not run.
+      this.dependencies.rateLimits.takeFrame(this.frames);
+    } catch (error) {
+      if (reading.ok) this.sendError(error, reading.frame);
+      else this.sendError(error, { requestId: reading.error.requestId });
+      return;
+    }
     if (!reading.ok) {
       this.reply(reading.error);
       return;
@@ -176,6 +193,8 @@ export class WebSocketSession {
         this.reply({ type: "unsubscribed", eventId: null, chatId: frame.chatId, ...requestId });
         return;
       case "chat_message": {
+        checkMessageLength(frame.content, this.dependencies.settings.maxMessageChars);
+        await this.dependencies.rateLimits.takeGeneration(this.user.id);
         // Subscribed before the command goes out, so no event of this turn can be missed.
         const model = frame.model && (await this.dependencies.models.resolve(frame.model, traceparent)).id;
         await this.follow(frame.chatId, null, frame.requestId, traceparent);
@@ -273,7 +292,8 @@ export class WebSocketSession {
     );
   }
 
-  private sendError(error: unknown, frame: ClientFrame): void {
+  /** Answers a frame that failed with an `error` frame; `frame` is what could be read of it. */
+  private sendError(error: unknown, frame: { type?: string; requestId?: string; chatId?: string }): void {
     const failure = AppError.from(error);
     if (failure.code === "INTERNAL") {
       this.dependencies.logger.error(
@@ -287,9 +307,10 @@ export class WebSocketSession {
       code: failure.code,
       error: failure.message,
       retryable: failure.retryable,
-      ...("chatId" in frame ? { chatId: frame.chatId } : {}),
+      ...(frame.chatId === undefined ? {} : { chatId: frame.chatId }),
       ...(frame.requestId === undefined ? {} : { requestId: frame.requestId }),
       ...(failure.details ? { details: failure.details } : {}),
+      ...(failure instanceof RateLimitedError ? { retryAfterMs: failure.retryAfterMs } : {}),
     });
   }
 

@@ -23,23 +23,60 @@ export const User = Type.Object(
 );
 export type User = Static<typeof User>;
 
+/** Asks for the refresh token in the response body too; for clients that keep no cookies. */
+const RefreshTokenInBody = Type.Optional(
+  Type.Boolean({
+    description:
+      "Also return the refresh token in the body (clients without cookies); browsers leave it out, so no script sees it",
+  }),
+);
+
 export const RegisterBody = Type.Object(
   {
     email: Type.String({ format: "email", maxLength: 254 }),
-    password: Type.String({ minLength: 8, maxLength: 256 }),
+    password: Type.String({
+      minLength: 8,
+      maxLength: 256,
+      description:
+        "At least PASSWORD_MIN_LENGTH characters; not the email or the name, not one character repeated",
+    }),
     name: Type.String({ minLength: 1, maxLength: 100 }),
+    refreshTokenInBody: RefreshTokenInBody,
   },
   { additionalProperties: false },
 );
 export type RegisterBody = Static<typeof RegisterBody>;
 
 export const LoginBody = Type.Object(
-  { email: Type.String({ maxLength: 254 }), password: Type.String({ maxLength: 256 }) },
+  {
+    email: Type.String({ maxLength: 254 }),
+    password: Type.String({ maxLength: 256 }),
+    refreshTokenInBody: RefreshTokenInBody,
+  },
   { additionalProperties: false },
 );
 export type LoginBody = Static<typeof LoginBody>;
 
-export const AuthResponse = Type.Object({ user: User, accessToken: Type.String() }, { $id: "AuthResponse" });
+/** For clients without cookies: the refresh token in the body instead of the `chat_refresh` cookie. */
+export const RefreshBody = Type.Object(
+  { refreshToken: Type.Optional(Type.String({ maxLength: 256 })) },
+  { additionalProperties: false },
+);
+export type RefreshBody = Static<typeof RefreshBody>;
+
+export const AuthResponse = Type.Object(
+  {
+    user: User,
+    accessToken: Type.String({ description: "Bearer token; also set as the httpOnly chat_session cookie" }),
+    refreshToken: Type.Optional(
+      Type.String({
+        description:
+          "Only when asked for (refreshTokenInBody, or a refresh by body); browsers get the httpOnly chat_refresh cookie",
+      }),
+    ),
+  },
+  { $id: "AuthResponse" },
+);
 export type AuthResponse = Static<typeof AuthResponse>;
 
 /** A fenced code block found in an assistant message; indices are into the message content. */
@@ -279,6 +316,21 @@ export type CreatedApiKey = Static<typeof CreatedApiKey>;
 
 export const ApiKeyList = Type.Object({ keys: Type.Array(ApiKey) }, { $id: "ApiKeyList" });
 export type ApiKeyList = Static<typeof ApiKeyList>;
+
+/**
+ * A single-use ticket for one stream: `?ticket=` on an SSE URL or on the WebSocket upgrade, for
+ * clients that cannot send a header there (EventSource, browsers' WebSocket).
+ */
+export const StreamTicket = Type.Object(
+  {
+    ticket: Type.String({
+      description: "Opens one SSE stream or one WebSocket as the user who asked for it, once",
+    }),
+    expiresAt: Type.String({ format: "date-time", description: "Unused after this, it is refused" }),
+  },
+  { $id: "StreamTicket" },
+);
+export type StreamTicket = Static<typeof StreamTicket>;
 
 export const HealthReport = Type.Object({
   status: Type.Union([Type.Literal("ok"), Type.Literal("unavailable")]),
