@@ -9,6 +9,7 @@ import { RedisActorState } from "@chat/state";
 import amqp from "amqplib";
 import Redis from "ioredis";
 import { ChatApiClient } from "../support/chat-api-client.ts";
+import { generousLimits } from "../support/embedded-server.ts";
 import {
   rabbitAvailable,
   rabbitUrl,
@@ -46,6 +47,7 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
       SESSION_PARTITIONS: String(partitions),
       BUS_DELIVERY_LIMIT: String(deliveryLimit),
       JWT_SECRET: "faults-test-secret-that-is-long-enough-0123456789",
+      ...generousLimits,
       DATA_DIR: dataDirectory,
       DEMO_TOKENS_PER_SECOND: "15",
       ORCHESTRATOR_CONCURRENCY: "64",

@@ -8,6 +8,7 @@ import { RedisActorState } from "@chat/state";
 import amqp from "amqplib";
 import { ChatApiClient } from "../support/chat-api-client.ts";
 import { chatFlowSuite } from "../support/chat-flow-suite.ts";
+import { generousLimits } from "../support/embedded-server.ts";
 import {
   rabbitAvailable,
   rabbitUrl,
@@ -33,6 +34,7 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
       REDIS_KEY_PREFIX: namespace,
       SESSION_PARTITIONS: String(partitions),
       JWT_SECRET: "cluster-test-secret-that-is-long-enough-0123456789",
+      ...generousLimits,
       DATA_DIR: dataDirectory,
       MAX_BODY_BYTES: String(maxBodyBytes),
     };

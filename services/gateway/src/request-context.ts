@@ -13,7 +13,9 @@ export function requestOrigin(
 ): { clientAddress: string; overTls: boolean } {
   const forwardedFor = trustProxy ? request.headers.get("x-forwarded-for") : null;
   const proxied = forwardedFor?.split(",").at(-1)?.trim();
-  const forwardedProto = trustProxy ? request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim() : undefined;
+  const forwardedProto = trustProxy
+    ? request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim()
+    : undefined;
   return {
     clientAddress: proxied || socketAddress || "unknown",
     overTls: forwardedProto ? forwardedProto === "https" : new URL(request.url).protocol === "https:",
@@ -29,7 +31,9 @@ export function requestOrigin(
 export function requestContext(logger: Logger, options: { trustProxy: boolean }) {
   return new Elysia({ name: "request-context" })
     .derive({ as: "global" }, ({ request, set, server }) => {
-      const requestId = request.headers.get("x-request-id")?.slice(0, 100) || newId();
+      // Echoed in a header and logged: only a plain token is taken from the caller.
+      const offered = request.headers.get("x-request-id");
+      const requestId = offered && /^[\w.:-]{1,100}$/.test(offered) ? offered : newId();
       set.headers["x-request-id"] = requestId;
       return {
         requestId,

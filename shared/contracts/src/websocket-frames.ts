@@ -93,6 +93,9 @@ export const ErrorFrame = Type.Object(
     chatId: Type.Optional(Id),
     requestId: Type.Optional(RequestId),
     details: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+    retryAfterMs: Type.Optional(
+      Type.Integer({ minimum: 0, description: "With RATE_LIMITED: when the frame may be sent again" }),
+    ),
   },
   { $id: "ErrorFrame" },
 );
