@@ -1,10 +1,16 @@
+import { secretRegistry } from "./secret-registry.ts";
 import { SseReader } from "./sse-reader.ts";
 
 export type ApiResponse<T = any> = { status: number; body: T; headers: Headers };
 
+/** The password `register` uses. */
+export const defaultPassword = "correct horse battery";
+
 /** A small HTTP client for the chat API, as an API consumer would write one. */
 export class ChatApiClient {
   token: string | null = null;
+  /** Cookies the server set (name → value), e.g. the refresh cookie; never sent unless a test does. */
+  readonly cookies = new Map<string, string>();
 
   constructor(readonly baseUrl: string) {}
 
@@ -14,6 +20,7 @@ export class ChatApiClient {
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<ApiResponse<T>> {
+    secretRegistry.addFromBody(body, `sent to ${method} ${path}`);
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers: {
@@ -30,6 +37,14 @@ export class ChatApiClient {
     } catch {
       // Not JSON: keep the text.
     }
+    secretRegistry.addFromBody(parsed, `from ${method} ${path}`);
+    secretRegistry.addFromSetCookies(response.headers, `from ${method} ${path}`);
+    for (const cookie of response.headers.getSetCookie()) {
+      const [rawName = "", ...parts] = (cookie.split(";")[0] ?? "").split("=");
+      const [name, value] = [rawName.trim(), parts.join("=")];
+      if (value) this.cookies.set(name, value);
+      else this.cookies.delete(name);
+    }
     return { status: response.status, body: parsed as T, headers: response.headers };
   }
 
@@ -37,11 +52,23 @@ export class ChatApiClient {
     const email = `${name.toLowerCase()}-${crypto.randomUUID()}@example.test`;
     const response = await this.request("POST", "/api/auth/register", {
       email,
-      password: "correct horse battery",
+      password: defaultPassword,
       name,
     });
     if (response.status === 201) this.token = response.body.accessToken;
     return response;
+  }
+
+  /** Signs in; on success the client uses the new access token. */
+  async login(email: string, password = defaultPassword): Promise<ApiResponse> {
+    const response = await this.request("POST", "/api/auth/login", { email, password });
+    if (response.status === 200) this.token = response.body.accessToken;
+    return response;
+  }
+
+  /** The `Cookie` header that sends back every cookie the server set. */
+  cookieHeader(): string {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
   }
 
   events(path: string): Promise<SseReader> {

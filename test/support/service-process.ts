@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { type SecretLeak, SecretLeakError, secretRegistry } from "./secret-registry.ts";
 
 const repositoryRoot = join(import.meta.dir, "../..");
 const bunBinary = process.execPath;
@@ -12,9 +13,39 @@ export function freePort(): number {
   return port;
 }
 
-/** One service running as its own process, as in production. */
+/** Chunks of output kept for `output`; older ones are kept apart for the secret scan. */
+const keptOutputChunks = 2_000;
+/**
+ * Past this much dropped output (a long soak at debug level), it is scanned at once and let go:
+ * only secrets registered by then are caught in it.
+ */
+const droppedTextLimit = 32 * 1024 * 1024;
+
+/** Processes whose output has not been scanned yet: the exit hook scans what they wrote. */
+const unscanned = new Set<ServiceProcess>();
+process.once("exit", () => {
+  for (const service of unscanned) {
+    const leaks = service.leaks();
+    if (leaks.length === 0) continue;
+    console.error(new SecretLeakError(leaks).message);
+    process.exitCode = 1;
+  }
+});
+
+/**
+ * One service running as its own process, as in production. Every secret passed in its
+ * environment is registered, and its output is scanned for every registered secret when it stops
+ * or is killed (see `secret-registry.ts`): a leak makes `stop()` / `kill()` throw. One never
+ * stopped is scanned when the test run exits, which then fails.
+ */
 export class ServiceProcess {
   readonly output: string[] = [];
+  private readonly collecting: Promise<void>[] = [];
+  /** Text of chunks dropped from `output`, scanned when the process ends. */
+  private droppedText = "";
+  /** Leaks found in dropped text that had to be let go early. */
+  private readonly earlyLeaks: SecretLeak[] = [];
+  private scanned = false;
   private constructor(
     readonly name: string,
     readonly port: number,
@@ -27,6 +58,7 @@ export class ServiceProcess {
     entry: string,
     environment: Record<string, string>,
   ): Promise<ServiceProcess> {
+    secretRegistry.addEnvironment(environment, name);
     const port = Number(environment.PORT ?? freePort());
     const child = Bun.spawn([bunBinary, join(repositoryRoot, entry)], {
       cwd: repositoryRoot,
@@ -35,8 +67,11 @@ export class ServiceProcess {
       stderr: "pipe",
     });
     const service = new ServiceProcess(name, port, child);
-    service.collect(child.stdout as ReadableStream<Uint8Array>);
-    service.collect(child.stderr as ReadableStream<Uint8Array>);
+    unscanned.add(service);
+    service.collecting.push(
+      service.collect(child.stdout as ReadableStream<Uint8Array>),
+      service.collect(child.stderr as ReadableStream<Uint8Array>),
+    );
     await service.waitUntilReady();
     return service;
   }
@@ -66,23 +101,56 @@ export class ServiceProcess {
     throw new Error(`${this.name} was not ready within ${timeoutMs} ms:\n${this.output.join("")}`);
   }
 
-  /** Graceful stop (SIGTERM), waiting for the process to exit. */
+  /** Graceful stop (SIGTERM), waiting for the process to exit; throws if its output leaked a secret. */
   async stop(): Promise<number> {
     if (this.child.exitCode === null) this.child.kill("SIGTERM");
-    return this.child.exited;
+    const code = await this.child.exited;
+    await this.checkOutputForSecrets();
+    return code;
   }
 
-  /** kill -9: the process gets no chance to clean up. */
+  /** kill -9: the process gets no chance to clean up; what it wrote is still scanned for secrets. */
   async kill(): Promise<void> {
     this.child.kill("SIGKILL");
     await this.child.exited;
+    await this.checkOutputForSecrets();
+  }
+
+  /**
+   * Throws if a registered secret appears in anything the process wrote. Runs once, after exit,
+   * because a secret is usually registered after the process logged it (the token a response
+   * carried is registered when the response arrives).
+   */
+  async checkOutputForSecrets(): Promise<void> {
+    if (this.scanned) return;
+    this.scanned = true;
+    unscanned.delete(this);
+    // The pipes close at exit; a grandchild holding them open must not hang the stop.
+    await Promise.race([Promise.all(this.collecting), Bun.sleep(2_000)]);
+    const leaks = this.leaks();
+    if (leaks.length > 0) throw new SecretLeakError(leaks);
+  }
+
+  /** Every registered secret in what the process wrote so far. */
+  leaks(): SecretLeak[] {
+    const source = `the output of ${this.name}`;
+    return [
+      ...this.earlyLeaks,
+      ...secretRegistry.findIn(`${this.droppedText}${this.output.join("")}`, source),
+    ];
   }
 
   private async collect(stream: ReadableStream<Uint8Array>): Promise<void> {
     const decoder = new TextDecoder();
     for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
-      this.output.push(decoder.decode(chunk));
-      if (this.output.length > 2_000) this.output.splice(0, 1_000);
+      this.output.push(decoder.decode(chunk, { stream: true }));
+      if (this.output.length > keptOutputChunks) {
+        this.droppedText += this.output.splice(0, keptOutputChunks / 2).join("");
+        if (this.droppedText.length > droppedTextLimit) {
+          this.earlyLeaks.push(...secretRegistry.findIn(this.droppedText, `the output of ${this.name}`));
+          this.droppedText = this.droppedText.slice(-64 * 1024);
+        }
+      }
     }
   }
 }
