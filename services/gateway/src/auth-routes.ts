@@ -266,6 +266,7 @@ export function authRoutes(dependencies: {
       },
       {
         body: Type.Optional(RefreshBody),
+        response: { 204: Type.Void({ description: "Signed out; both cookies cleared" }), 400: ErrorBody },
         detail: {
           tags: ["auth"],
           summary: "Sign out: revokes the refresh token's family and clears both cookies",

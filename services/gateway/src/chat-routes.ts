@@ -17,6 +17,7 @@ import {
   UpdateChatBody,
 } from "@chat/contracts";
 import { newId } from "@chat/runtime";
+import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
 import type { Authenticator } from "./authenticator.ts";
 import { checkMessageLength } from "./message-length.ts";
@@ -149,6 +150,7 @@ export function chatRoutes(dependencies: {
       },
       {
         params: ChatIdParams,
+        response: { 204: Type.Void({ description: "Deleted" }), ...notFound },
         detail: { tags: ["chats"], summary: "Delete a chat and its messages" },
       },
     )

@@ -1,5 +1,5 @@
 import type { StoreClient } from "@chat/clients";
-import { AppError, ChatIdParams } from "@chat/contracts";
+import { AppError, ChatIdParams, ErrorBody } from "@chat/contracts";
 import type { ReplayLog } from "@chat/state";
 import { Elysia, t } from "elysia";
 import { feedChatEvents, toLoggedEvent } from "./chat-event-feed.ts";
@@ -81,7 +81,12 @@ export function eventRoutes(dependencies: {
       {
         params: ChatIdParams,
         query: ChatEventsQuery,
-        detail: { tags: ["events"], summary: "Stream a chat's events (SSE)", description: sseDescription },
+        detail: {
+          tags: ["events"],
+          summary: "Stream a chat's events (SSE)",
+          description: sseDescription,
+          responses: streamResponses({ withChat: true }),
+        },
       },
     )
     .get(
@@ -108,7 +113,26 @@ export function eventRoutes(dependencies: {
           summary: "Stream the user's notifications and chat updates from every device (SSE)",
           description:
             "Authenticate as for a chat's events: the session cookie, a Bearer token or `?ticket=`.",
+          responses: streamResponses({ withChat: false }),
         },
       },
     );
+}
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { "application/json": { schema: ErrorBody } },
+});
+
+/** OpenAPI answers of the SSE routes, which return a stream and so carry no response schema. */
+function streamResponses(options: { withChat: boolean }) {
+  return {
+    200: {
+      description: "The event stream",
+      content: { "text/event-stream": { schema: { type: "string" as const } } },
+    },
+    401: errorResponse("No valid session, token or ticket"),
+    ...(options.withChat ? { 404: errorResponse("No such chat of this user") } : {}),
+    429: errorResponse("Too many open streams of this user (MAX_STREAMS_PER_USER)"),
+  };
 }
