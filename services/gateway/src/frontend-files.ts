@@ -1,17 +1,7 @@
 import { existsSync } from "node:fs";
 import { join, normalize, resolve } from "node:path";
 import { Elysia } from "elysia";
-
-const contentSecurityPolicy = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join("; ");
+import { strictContentSecurityPolicy } from "./security-headers.ts";
 
 /** Serves the built frontend at `/`; index.html for `/` and for any path that is not a file. */
 export function frontendFiles(directory: string) {
@@ -22,9 +12,8 @@ export function frontendFiles(directory: string) {
       ? new Response(Bun.file(index), {
           headers: {
             "content-type": "text/html; charset=utf-8",
-            "content-security-policy": contentSecurityPolicy,
-            "x-content-type-options": "nosniff",
-            "referrer-policy": "no-referrer",
+            // Also set for every response by `securityHeaders`; kept here so the page never goes without.
+            "content-security-policy": strictContentSecurityPolicy,
           },
         })
       : new Response("The frontend is not built: run `npm run build:frontend`.", { status: 503 });
