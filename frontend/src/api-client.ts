@@ -1,10 +1,13 @@
 import type {
   AuthResponse,
+  CancelReply,
   Chat,
   ChatList,
   ChatWithMessages,
   ErrorBody,
   ErrorCode,
+  MessageList,
+  ModelList,
   SendMessageResponse,
   User,
 } from "@chat/contracts";
@@ -103,6 +106,11 @@ export class ApiClient extends EventTarget {
     return this.request("GET", "/api/me", undefined, { reportUnauthorized: false });
   }
 
+  /** As `me`, but a session that cannot be renewed dispatches `unauthorized` (the app signs out). */
+  verifySession(): Promise<{ user: User }> {
+    return this.request("GET", "/api/me");
+  }
+
   register(body: { email: string; password: string; name: string }): Promise<AuthResponse> {
     return this.request("POST", "/api/auth/register", body, { reportUnauthorized: false });
   }
@@ -123,12 +131,26 @@ export class ApiClient extends EventTarget {
     return this.request("GET", `/api/chats${search}`);
   }
 
-  createChat(body: { title?: string } = {}): Promise<Chat> {
+  createChat(body: { title?: string; model?: string } = {}): Promise<Chat> {
     return this.request("POST", "/api/chats", body);
   }
 
   renameChat(chatId: string, title: string): Promise<Chat> {
     return this.request("PATCH", `/api/chats/${encodeURIComponent(chatId)}`, { title });
+  }
+
+  /** Changes the model that answers the chat from its next message on. */
+  changeModel(chatId: string, model: string): Promise<Chat> {
+    return this.request("PATCH", `/api/chats/${encodeURIComponent(chatId)}`, { model });
+  }
+
+  listModels(): Promise<ModelList> {
+    return this.request("GET", "/api/models");
+  }
+
+  /** Stops the answer being written; its text so far is kept with `finishReason: "cancelled"`. */
+  cancelAnswer(chatId: string): Promise<CancelReply> {
+    return this.request("POST", `/api/chats/${encodeURIComponent(chatId)}/cancel`);
   }
 
   deleteChat(chatId: string): Promise<void> {
@@ -139,9 +161,18 @@ export class ApiClient extends EventTarget {
     return this.request("GET", `/api/chats/${encodeURIComponent(chatId)}`);
   }
 
+  /** A chat's messages, oldest first, page by page. */
+  listMessages(chatId: string, page: { cursor?: string; limit?: number } = {}): Promise<MessageList> {
+    const query = new URLSearchParams();
+    if (page.cursor) query.set("cursor", page.cursor);
+    if (page.limit) query.set("limit", String(page.limit));
+    const search = query.size > 0 ? `?${query}` : "";
+    return this.request("GET", `/api/chats/${encodeURIComponent(chatId)}/messages${search}`);
+  }
+
   sendMessage(
     chatId: string,
-    body: { content: string; clientMessageId: string },
+    body: { content: string; clientMessageId: string; model?: string },
   ): Promise<SendMessageResponse> {
     return this.request("POST", `/api/chats/${encodeURIComponent(chatId)}/messages`, body);
   }

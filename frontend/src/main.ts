@@ -1,1 +1,5 @@
+import { applyStoredTheme } from "./controllers/theme-controller.ts";
 import "./elements/chat-app.ts";
+
+// Runs before the first render (Lit renders in a microtask), so a chosen dark theme does not flash light.
+applyStoredTheme();

@@ -1,61 +1,177 @@
 import type { Chat } from "@chat/contracts";
 import type { ReactiveController, ReactiveControllerHost } from "lit";
 import { type ApiClient, ApiError, apiClient } from "../api-client.ts";
+import { TabChannel, type TabMessage } from "../tab-channel.ts";
 
 function newestFirst(left: Chat, right: Chat): number {
-  return right.lastActivityAt.localeCompare(left.lastActivityAt);
+  return right.lastActivityAt.localeCompare(left.lastActivityAt) || right.id.localeCompare(left.id);
 }
 
-/** The signed-in user's chats, newest activity first, loaded page by page. */
+export interface ChatListOptions {
+  api?: ApiClient;
+  /** A chat was deleted in another tab. */
+  onDeletedElsewhere?: (chatId: string) => void;
+  /** Another tab signed in or out. */
+  onSessionChanged?: (signedIn: boolean) => void;
+}
+
+/**
+ * The signed-in user's chats, newest activity first, loaded page by page; renames and deletes
+ * go to the server and to the other tabs. Coming back to the tab reloads the first page, so
+ * what changed on other devices (new chats, deletions) shows.
+ */
 export class ChatListController implements ReactiveController {
   chats: Chat[] = [];
   nextCursor: string | null = null;
   loading = false;
+  loaded = false;
   error: ApiError | undefined;
+  private enabled = false;
   private readonly api: ApiClient;
+  private readonly channel: TabChannel;
+  private readonly onVisible = () => {
+    if (document.visibilityState === "visible" && this.enabled) void this.reconcile();
+  };
 
   constructor(
     private readonly host: ReactiveControllerHost,
-    api: ApiClient = apiClient,
+    private readonly options: ChatListOptions = {},
   ) {
-    this.api = api;
+    this.api = options.api ?? apiClient;
+    this.channel = new TabChannel((message) => this.onTabMessage(message));
     host.addController(this);
   }
 
   hostConnected(): void {
-    // The list loads on sign-in, not on connect: the host may render before anyone has signed in.
+    document.addEventListener("visibilitychange", this.onVisible);
   }
 
-  /** Loads the first page again, forgetting what was shown. */
+  hostDisconnected(): void {
+    document.removeEventListener("visibilitychange", this.onVisible);
+  }
+
+  /** Tells the other tabs about a sign-in or sign-out here. */
+  announceSession(signedIn: boolean): void {
+    this.channel.post({ type: signedIn ? "signed_in" : "signed_out" });
+  }
+
+  /** Starts over with the first page (on sign-in). */
   async refresh(): Promise<void> {
+    this.enabled = true;
     this.chats = [];
     this.nextCursor = null;
+    this.loaded = false;
     await this.loadPage(undefined);
   }
 
   async loadMore(): Promise<void> {
-    if (this.nextCursor && !this.loading) await this.loadPage(this.nextCursor);
+    if (this.nextCursor && !this.loading && !this.error) await this.loadPage(this.nextCursor);
+  }
+
+  /** Retries after a failed page. */
+  async retry(): Promise<void> {
+    this.error = undefined;
+    if (!this.loaded) await this.loadPage(undefined);
+    else await this.loadPage(this.nextCursor ?? undefined);
+  }
+
+  /**
+   * Loads the first page again and merges it: new and changed chats show, and a chat missing
+   * from the range the page covers was deleted elsewhere.
+   */
+  async reconcile(): Promise<void> {
+    if (!this.loaded || this.loading) return;
+    try {
+      const page = await this.api.listChats();
+      const fresh = new Map(page.chats.map((chat) => [chat.id, chat]));
+      const oldest = page.chats.at(-1);
+      const covered = (chat: Chat) =>
+        page.nextCursor === null || (oldest !== undefined && newestFirst(chat, oldest) <= 0);
+      this.chats = [
+        ...this.chats.filter((chat) => !fresh.has(chat.id) && !covered(chat)),
+        ...fresh.values(),
+      ].sort(newestFirst);
+      this.host.requestUpdate();
+    } catch {
+      // The next visit tries again; the list shown is still right but for what changed elsewhere.
+    }
   }
 
   /** Creates a chat and puts it on top; throws the API's error. */
-  async create(): Promise<Chat> {
-    const chat = await this.api.createChat({});
+  async create(model?: string): Promise<Chat> {
+    const chat = await this.api.createChat(model ? { model } : {});
     this.upsert(chat);
+    this.channel.post({ type: "chat_saved", chat });
     return chat;
   }
 
-  /** Applies a chat that changed elsewhere: a new title, model or activity. */
+  /** A chat created here (by sending the first message of a new chat): shown, and told to the other tabs. */
+  added(chat: Chat): void {
+    this.upsert(chat);
+    this.channel.post({ type: "chat_saved", chat });
+  }
+
+  /** Applies a chat that changed: a new title, model or activity. */
   upsert(chat: Chat): void {
     const others = this.chats.filter((shown) => shown.id !== chat.id);
     this.chats = [...others, chat].sort(newestFirst);
     this.host.requestUpdate();
   }
 
+  /** Renames on the server; shown at once, put back if the server refuses. Throws its error. */
+  async rename(chatId: string, title: string): Promise<void> {
+    const before = this.chats.find((chat) => chat.id === chatId);
+    if (!before || before.title === title) return;
+    this.upsert({ ...before, title });
+    try {
+      this.upsert(await this.api.renameChat(chatId, title));
+    } catch (error) {
+      const now = this.chats.find((chat) => chat.id === chatId);
+      if (now?.title === title) this.upsert(before);
+      throw error;
+    }
+  }
+
+  /** Deletes on the server, then here and in the other tabs. Throws the API's error. */
+  async delete(chatId: string): Promise<void> {
+    try {
+      await this.api.deleteChat(chatId);
+    } catch (error) {
+      if (!(ApiError.isInstance(error) && error.code === "CHAT_NOT_FOUND")) throw error;
+    }
+    this.remove(chatId);
+    this.channel.post({ type: "chat_deleted", chatId });
+  }
+
+  remove(chatId: string): void {
+    if (!this.chats.some((chat) => chat.id === chatId)) return;
+    this.chats = this.chats.filter((chat) => chat.id !== chatId);
+    this.host.requestUpdate();
+  }
+
   clear(): void {
+    this.enabled = false;
     this.chats = [];
     this.nextCursor = null;
+    this.loaded = false;
     this.error = undefined;
     this.host.requestUpdate();
+  }
+
+  private onTabMessage(message: TabMessage): void {
+    switch (message.type) {
+      case "chat_saved":
+        if (this.enabled) this.upsert(message.chat);
+        return;
+      case "chat_deleted":
+        this.remove(message.chatId);
+        this.options.onDeletedElsewhere?.(message.chatId);
+        return;
+      case "signed_in":
+      case "signed_out":
+        this.options.onSessionChanged?.(message.type === "signed_in");
+        return;
+    }
   }
 
   private async loadPage(cursor: string | undefined): Promise<void> {
@@ -63,10 +179,11 @@ export class ChatListController implements ReactiveController {
     this.error = undefined;
     this.host.requestUpdate();
     try {
-      const page = await this.api.listChats({ cursor });
+      const page = await this.api.listChats({ cursor, limit: 30 });
       const known = new Set(page.chats.map((chat) => chat.id));
       this.chats = [...this.chats.filter((chat) => !known.has(chat.id)), ...page.chats].sort(newestFirst);
       this.nextCursor = page.nextCursor;
+      this.loaded = true;
     } catch (error) {
       this.error = ApiError.isInstance(error)
         ? error

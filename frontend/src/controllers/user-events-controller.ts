@@ -1,29 +1,30 @@
 import type { Chat, ChatUpdatedData, NotificationData } from "@chat/contracts";
 import type { ReactiveController, ReactiveControllerHost } from "lit";
-import { type ApiClient, apiClient } from "../api-client.ts";
+import { type ApiClient, ApiError, apiClient } from "../api-client.ts";
+import { ResumableEventStream, type StreamStatus } from "../live/resumable-event-stream.ts";
 
 export interface UserEventsOptions {
   api?: ApiClient;
   onChatUpdated: (chat: Chat) => void;
   onNotification: (notification: NotificationData) => void;
+  /** The stream came back after a gap: what changed meanwhile is to be fetched. */
+  onReconnected?: () => void;
 }
 
-const maximumReopenDelayMs = 30_000;
-
 /**
- * The signed-in user's own stream, `/api/events`: chats renamed or touched on any device and
- * in-app notifications. Runs while the host is connected and `enabled` is true.
+ * The signed-in user's own stream, `/api/events`: chats renamed or retitled on any device, and
+ * in-app notifications. Runs while the host is connected and `enabled` is true; reconnects
+ * with backoff and renews the session when the server refuses the stream.
  */
 export class UserEventsController implements ReactiveController {
-  private source: EventSource | undefined;
-  private reopenTimer: ReturnType<typeof setTimeout> | undefined;
-  private reopenAttempts = 0;
+  status: StreamStatus = "closed";
+  private stream: ResumableEventStream | undefined;
   private enabled = false;
   private connected = false;
   private readonly api: ApiClient;
 
   constructor(
-    host: ReactiveControllerHost,
+    private readonly host: ReactiveControllerHost,
     private readonly options: UserEventsOptions,
   ) {
     this.api = options.api ?? apiClient;
@@ -48,40 +49,35 @@ export class UserEventsController implements ReactiveController {
 
   private sync(): void {
     const wanted = this.enabled && this.connected;
-    if (wanted && !this.source && this.reopenTimer === undefined) this.start();
-    if (!wanted) this.stop();
-  }
-
-  private start(): void {
-    const source = new EventSource(this.api.eventStreamUrl("/api/events"));
-    this.source = source;
-    source.addEventListener("open", () => {
-      this.reopenAttempts = 0;
-    });
-    source.addEventListener("chat_updated", (event) => {
-      const data = JSON.parse((event as MessageEvent<string>).data) as ChatUpdatedData;
-      this.options.onChatUpdated(data.chat);
-    });
-    source.addEventListener("notification", (event) => {
-      this.options.onNotification(JSON.parse((event as MessageEvent<string>).data) as NotificationData);
-    });
-    source.addEventListener("error", () => {
-      if (source.readyState !== EventSource.CLOSED) return;
-      // The browser gave up on this stream (an HTTP error): try again later with a new one.
-      this.source = undefined;
-      const delay = Math.min(2_000 * 2 ** this.reopenAttempts, maximumReopenDelayMs);
-      this.reopenAttempts++;
-      this.reopenTimer = setTimeout(() => {
-        this.reopenTimer = undefined;
-        this.sync();
-      }, delay);
-    });
-  }
-
-  private stop(): void {
-    this.source?.close();
-    this.source = undefined;
-    clearTimeout(this.reopenTimer);
-    this.reopenTimer = undefined;
+    if (wanted && !this.stream) {
+      this.stream = new ResumableEventStream({
+        url: this.api.eventStreamUrl("/api/events"),
+        eventTypes: ["chat_updated", "notification"],
+        onEvent: (type, data) => {
+          if (type === "chat_updated") this.options.onChatUpdated((data as ChatUpdatedData).chat);
+          else this.options.onNotification(data as NotificationData);
+        },
+        onStatus: (status) => {
+          this.status = status;
+          this.host.requestUpdate();
+        },
+        onReconnected: () => this.options.onReconnected?.(),
+        beforeReopen: async () => {
+          try {
+            await this.api.verifySession();
+            return "reopen";
+          } catch (error) {
+            // 401 after a failed refresh: the api client has dispatched `unauthorized`.
+            if (ApiError.isInstance(error) && error.status === 401) return "stop";
+            throw error;
+          }
+        },
+      });
+      this.stream.start();
+    }
+    if (!wanted && this.stream) {
+      this.stream.stop();
+      this.stream = undefined;
+    }
   }
 }

@@ -1,27 +1,31 @@
 import type { Chat, NotificationData, User } from "@chat/contracts";
-import { css, html, LitElement } from "lit";
-import { customElement, state } from "lit/decorators.js";
+import { css, html, LitElement, type PropertyValues } from "lit";
+import { customElement, query, state } from "lit/decorators.js";
 import { repeat } from "lit/directives/repeat.js";
 import { ApiError, apiClient } from "../api-client.ts";
 import { ChatListController } from "../controllers/chat-list-controller.ts";
+import { ModelsController } from "../controllers/models-controller.ts";
+import { RouteController } from "../controllers/route-controller.ts";
 import { UserEventsController } from "../controllers/user-events-controller.ts";
 import { baseStyles } from "./base-styles.ts";
+import type { ChatThread } from "./chat-thread.ts";
+import type { ConfirmDialog } from "./confirm-dialog.ts";
+import { menuIcon, plusIcon, signOutIcon } from "./icons.ts";
 import "./auth-form.ts";
 import "./chat-list.ts";
 import "./chat-thread.ts";
+import "./confirm-dialog.ts";
+import "./theme-toggle.ts";
 
 type SessionState = { kind: "checking" } | { kind: "signed-out" } | { kind: "signed-in"; user: User };
+type Toast = { id: string; title: string; body: string };
 
-const chatRoute = /^#\/chats\/([A-Za-z0-9_-]{1,64})$/;
 const toastLifetimeMs = 6_000;
 
-function chatIdFromLocation(): string | undefined {
-  return chatRoute.exec(location.hash)?.[1];
-}
-
 /**
- * The application root: the sign-in form, or the chat list beside the open chat. The open
- * chat lives in the URL hash (`#/chats/:id`) so a reload keeps it.
+ * The application: the sign-in page, or the sidebar of chats beside the open chat. The route
+ * (`#/` for a new chat, `#/chats/:id`) lives in the URL, so reload, back and forward work. On
+ * narrow screens the sidebar is a drawer behind the menu button.
  */
 @customElement("chat-app")
 export class ChatApp extends LitElement {
@@ -38,9 +42,24 @@ export class ChatApp extends LitElement {
         height: 100%;
         color: var(--text-muted);
       }
+      .skip {
+        position: absolute;
+        top: -100px;
+        left: 12px;
+        z-index: 50;
+        padding: 8px 14px;
+        border-radius: 8px;
+        background: var(--accent);
+        color: var(--accent-text);
+        font-weight: 600;
+        text-decoration: none;
+      }
+      .skip:focus {
+        top: 12px;
+      }
       .layout {
         display: grid;
-        grid-template-columns: 280px minmax(0, 1fr);
+        grid-template-columns: 272px minmax(0, 1fr);
         height: 100%;
       }
       aside {
@@ -54,7 +73,7 @@ export class ChatApp extends LitElement {
         display: flex;
         align-items: center;
         gap: 10px;
-        padding: 14px 16px 2px;
+        padding: 14px 14px 10px 16px;
         font-weight: 650;
         font-size: 16px;
       }
@@ -69,26 +88,30 @@ export class ChatApp extends LitElement {
         font-size: 14px;
         font-weight: 700;
       }
+      .new-chat {
+        margin: 0 12px 12px;
+        justify-content: flex-start;
+      }
       chat-list {
         flex: 1;
-        min-height: 0;
       }
       .account {
         display: flex;
         align-items: center;
         gap: 8px;
-        padding: 10px 12px;
+        padding: 10px 8px 10px 12px;
         border-top: 1px solid var(--border);
       }
       .avatar {
         display: grid;
         place-items: center;
         flex: none;
-        width: 30px;
-        height: 30px;
+        width: 32px;
+        height: 32px;
         border-radius: 50%;
-        background: var(--surface-sunken);
-        font-weight: 600;
+        background: var(--accent-soft);
+        color: var(--accent-soft-text);
+        font-weight: 650;
         font-size: 13px;
       }
       .who {
@@ -108,29 +131,9 @@ export class ChatApp extends LitElement {
         font-size: 12px;
       }
       main {
-        position: relative;
         min-width: 0;
         min-height: 0;
         height: 100%;
-      }
-      .welcome {
-        display: grid;
-        place-content: center;
-        justify-items: center;
-        gap: 8px;
-        height: 100%;
-        padding: 24px;
-        text-align: center;
-        color: var(--text-muted);
-      }
-      .welcome h2 {
-        margin: 0;
-        color: var(--text);
-        font-size: 22px;
-        font-weight: 650;
-      }
-      .welcome p {
-        margin: 0 0 12px;
       }
       .menu,
       .scrim {
@@ -140,10 +143,10 @@ export class ChatApp extends LitElement {
         position: fixed;
         top: 12px;
         right: 16px;
+        z-index: 40;
         display: flex;
         flex-direction: column;
         gap: 8px;
-        z-index: 30;
         max-width: min(360px, calc(100vw - 32px));
       }
       .toast {
@@ -151,7 +154,7 @@ export class ChatApp extends LitElement {
         border: 1px solid var(--border);
         border-radius: 10px;
         background: var(--surface);
-        box-shadow: var(--shadow);
+        box-shadow: var(--shadow-raised);
         font-size: 14px;
       }
       .toast strong {
@@ -160,83 +163,111 @@ export class ChatApp extends LitElement {
       .toast span {
         color: var(--text-muted);
       }
-      @media (max-width: 720px) {
+      @media (max-width: 760px) {
         .layout {
           grid-template-columns: minmax(0, 1fr);
         }
         aside {
           position: fixed;
           inset: 0 auto 0 0;
-          width: min(300px, 85vw);
-          z-index: 20;
+          z-index: 30;
+          width: min(300px, 86vw);
           transform: translateX(-100%);
-          transition: transform 180ms ease;
-          box-shadow: var(--shadow);
+          visibility: hidden;
+          transition: transform 200ms ease, visibility 0s linear 200ms;
+          box-shadow: var(--shadow-raised);
         }
         .layout[data-drawer="open"] aside {
           transform: none;
+          visibility: visible;
+          transition: transform 200ms ease;
         }
         .layout[data-drawer="open"] .scrim {
           display: block;
           position: fixed;
           inset: 0;
-          z-index: 10;
-          background: rgb(0 0 0 / 35%);
+          z-index: 20;
+          background: var(--scrim);
         }
         .menu {
-          display: grid;
-          place-items: center;
-          position: absolute;
-          top: 10px;
-          left: 10px;
-          z-index: 5;
-          width: 38px;
-          height: 38px;
-          padding: 0;
-          font-size: 18px;
-        }
-      }
-      @media (prefers-reduced-motion: reduce) {
-        aside {
-          transition: none;
+          display: inline-flex;
+          margin-left: -6px;
         }
       }
     `,
   ];
 
   @state() private _session: SessionState = { kind: "checking" };
-  @state() private _chatId: string | undefined = chatIdFromLocation();
   @state() private _drawerOpen = false;
-  @state() private _creating = false;
-  @state() private _createError: string | undefined;
-  @state() private _toasts: NotificationData[] = [];
+  @state() private _toasts: Toast[] = [];
 
-  private readonly _chatList = new ChatListController(this);
+  @query("chat-thread") private _thread?: ChatThread;
+  @query("confirm-dialog") private _confirm?: ConfirmDialog;
+  @query(".menu") private _menuButton?: HTMLButtonElement;
 
+  private readonly _route = new RouteController(this);
+  private readonly _models = new ModelsController(this);
+  private readonly _chatList = new ChatListController(this, {
+    onDeletedElsewhere: (chatId) => {
+      if (this._openChatId === chatId) {
+        this._route.navigate({ kind: "new-chat" }, { replace: true });
+        this._toast("Chat deleted", "The chat you had open was deleted in another tab.");
+      }
+    },
+    onSessionChanged: (signedIn) => {
+      if (!signedIn && this._session.kind === "signed-in") this._signedOut();
+      if (signedIn && this._session.kind === "signed-out") void this._checkSession();
+    },
+  });
   private readonly _userEvents = new UserEventsController(this, {
     onChatUpdated: (chat) => this._chatList.upsert(chat),
-    onNotification: (notification) => this._showToast(notification),
+    onNotification: (notification) => this._showNotification(notification),
+    onReconnected: () => void this._chatList.reconcile(),
   });
 
-  private readonly _onHashChange = () => {
-    this._chatId = chatIdFromLocation();
+  private readonly _onUnauthorized = () => {
+    if (this._session.kind === "signed-in") this._signedOut();
   };
 
-  private readonly _onUnauthorized = () => {
-    this._signedOut();
+  private readonly _onKeyDown = (event: KeyboardEvent) => {
+    if (this._session.kind !== "signed-in") return;
+    if (event.key === "Escape" && this._drawerOpen) {
+      this._closeDrawer();
+      return;
+    }
+    // Ctrl+Shift+O (⌘⇧O): a new chat, as in ChatGPT.
+    if ((event.ctrlKey || event.metaKey) && event.shiftKey && event.key.toLowerCase() === "o") {
+      event.preventDefault();
+      this._startNewChat();
+    }
   };
+
+  private get _openChatId(): string | undefined {
+    const route = this._route.route;
+    return route.kind === "chat" ? route.chatId : undefined;
+  }
 
   override connectedCallback(): void {
     super.connectedCallback();
-    window.addEventListener("hashchange", this._onHashChange);
     apiClient.addEventListener("unauthorized", this._onUnauthorized);
+    window.addEventListener("keydown", this._onKeyDown);
     void this._checkSession();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    window.removeEventListener("hashchange", this._onHashChange);
     apiClient.removeEventListener("unauthorized", this._onUnauthorized);
+    window.removeEventListener("keydown", this._onKeyDown);
+  }
+
+  override updated(changed: PropertyValues<this>): void {
+    const chatId = this._openChatId;
+    const title = chatId ? this._chatList.chats.find((chat) => chat.id === chatId)?.title : undefined;
+    document.title =
+      this._session.kind !== "signed-in" ? "Sign in · Chat" : title ? `${title} · Chat` : "Chat";
+    if (changed.has("_drawerOpen" as keyof ChatApp) && this._drawerOpen) {
+      this.renderRoot.querySelector<HTMLElement>(".new-chat")?.focus();
+    }
   }
 
   override render() {
@@ -245,59 +276,66 @@ export class ChatApp extends LitElement {
     if (session.kind === "signed-out") return html`<auth-form @signed-in=${this._onSignedIn}></auth-form>`;
     const user = session.user;
     const list = this._chatList;
+    const chatId = this._openChatId;
     return html`
+      <a class="skip" href="#message" @click=${this._onSkipClick}>Skip to the message box</a>
       <div class="layout" data-drawer=${this._drawerOpen ? "open" : "closed"}>
-        <aside id="drawer" aria-label="Chats">
+        <aside id="sidebar" aria-label="Chats">
           <div class="brand"><span class="logo" aria-hidden="true">C</span> Chat</div>
+          <button class="primary new-chat" type="button" @click=${this._onNewChatClick}>${plusIcon} New chat</button>
           <chat-list
             .chats=${list.chats}
-            selected-id=${this._chatId ?? ""}
+            selected-id=${chatId ?? ""}
             ?loading=${list.loading}
             ?has-more=${list.nextCursor !== null}
-            ?creating=${this._creating}
-            .error=${this._createError ?? list.error?.message}
+            .error=${list.error?.message}
             @chat-select=${this._onChatSelect}
-            @chat-create=${this._onChatCreate}
+            @chat-rename=${this._onChatRename}
+            @chat-delete=${this._onChatDelete}
             @chats-more=${this._onChatsMore}
+            @chats-retry=${this._onChatsRetry}
           ></chat-list>
           <div class="account">
             <span class="avatar" aria-hidden="true">${(user.name || user.email).slice(0, 1).toUpperCase()}</span>
             <div class="who">
-              <span>${user.name}</span>
+              <span>${user.name || user.email}</span>
               <span class="email">${user.email}</span>
             </div>
-            <button class="quiet" type="button" @click=${this._onSignOutClick}>Sign out</button>
+            <theme-toggle></theme-toggle>
+            <button class="icon" type="button" aria-label="Sign out" title="Sign out" @click=${this._onSignOutClick}>
+              ${signOutIcon}
+            </button>
           </div>
         </aside>
         <div class="scrim" @click=${this._onScrimClick}></div>
         <main>
-          <button
-            class="ghost menu"
-            type="button"
-            aria-label="Show chats"
-            aria-controls="drawer"
-            aria-expanded=${this._drawerOpen}
-            @click=${this._onMenuClick}
+          <chat-thread
+            .chatId=${chatId}
+            .models=${this._models.models}
+            default-model=${this._models.defaultModel ?? ""}
+            user-connection=${this._userEvents.status}
+            @chat-updated=${this._onChatUpdated}
+            @chat-created=${this._onChatCreated}
           >
-            ☰
-          </button>
-          ${
-            this._chatId
-              ? html`<chat-thread chat-id=${this._chatId} @chat-updated=${this._onChatUpdated}></chat-thread>`
-              : html`<div class="welcome">
-                  <h2>What shall we talk about?</h2>
-                  <p>Open a chat from the list, or start a new one.</p>
-                  <button class="primary" type="button" ?disabled=${this._creating} @click=${this._onChatCreate}>
-                    New chat
-                  </button>
-                </div>`
-          }
+            <button
+              slot="header-start"
+              class="icon menu"
+              type="button"
+              aria-label="Show chats"
+              aria-controls="sidebar"
+              aria-expanded=${this._drawerOpen ? "true" : "false"}
+              @click=${this._onMenuClick}
+            >
+              ${menuIcon}
+            </button>
+          </chat-thread>
         </main>
       </div>
-      <div class="toasts" aria-live="polite">
+      <confirm-dialog></confirm-dialog>
+      <div class="toasts" role="region" aria-label="Notifications" aria-live="polite">
         ${repeat(
           this._toasts,
-          (toast) => toast.notificationId,
+          (toast) => toast.id,
           (toast) => html`<div class="toast"><strong>${toast.title}</strong><span>${toast.body}</span></div>`,
         )}
       </div>
@@ -313,7 +351,7 @@ export class ChatApp extends LitElement {
         this._session = { kind: "signed-out" };
         return;
       }
-      // The server could not say: try again shortly rather than showing a sign-in form by mistake.
+      // The server could not say: try again shortly rather than show the sign-in form by mistake.
       setTimeout(() => void this._checkSession(), 3_000);
     }
   }
@@ -321,6 +359,7 @@ export class ChatApp extends LitElement {
   private _signedInAs(user: User): void {
     this._session = { kind: "signed-in", user };
     this._userEvents.setEnabled(true);
+    void this._models.load();
     void this._chatList.refresh();
   }
 
@@ -328,37 +367,76 @@ export class ChatApp extends LitElement {
     this._session = { kind: "signed-out" };
     this._userEvents.setEnabled(false);
     this._chatList.clear();
+    this._models.clear();
     this._drawerOpen = false;
+    this._route.navigate({ kind: "new-chat" }, { replace: true });
   }
 
   private _onSignedIn(event: CustomEvent<{ user: User }>): void {
     this._signedInAs(event.detail.user);
+    this._chatList.announceSession(true);
   }
 
   private async _onSignOutClick(): Promise<void> {
     try {
       await apiClient.logout();
-    } finally {
-      this._signedOut();
-      if (location.hash) history.replaceState(null, "", location.pathname + location.search);
-      this._chatId = undefined;
+    } catch {
+      // Signed out here either way; the cookies expire on their own.
     }
+    this._signedOut();
+    this._chatList.announceSession(false);
+  }
+
+  private _onSkipClick(event: Event): void {
+    event.preventDefault();
+    this._thread?.focusComposer();
+  }
+
+  private _onNewChatClick(): void {
+    this._startNewChat();
+  }
+
+  private _startNewChat(): void {
+    this._route.navigate({ kind: "new-chat" });
+    this._closeDrawer({ restoreFocus: false });
+    void this._focusComposer();
   }
 
   private _onChatSelect(event: CustomEvent<{ chatId: string }>): void {
-    this._select(event.detail.chatId);
+    this._route.navigate({ kind: "chat", chatId: event.detail.chatId });
+    this._closeDrawer({ restoreFocus: false });
+    void this._focusComposer();
   }
 
-  private async _onChatCreate(): Promise<void> {
-    this._creating = true;
-    this._createError = undefined;
+  private async _onChatRename(event: CustomEvent<{ chatId: string; title: string }>): Promise<void> {
     try {
-      const chat = await this._chatList.create();
-      this._select(chat.id);
+      await this._chatList.rename(event.detail.chatId, event.detail.title);
     } catch (error) {
-      this._createError = ApiError.isInstance(error) ? error.message : "The chat could not be created.";
-    } finally {
-      this._creating = false;
+      this._toast(
+        "Not renamed",
+        ApiError.isInstance(error) ? error.message : "The chat could not be renamed.",
+      );
+    }
+  }
+
+  private async _onChatDelete(event: CustomEvent<{ chatId: string }>): Promise<void> {
+    const chatId = event.detail.chatId;
+    const chat = this._chatList.chats.find((candidate) => candidate.id === chatId);
+    const confirmed = await this._confirm?.ask({
+      title: "Delete this chat?",
+      body: `“${chat?.title || "Untitled chat"}” and all its messages will be deleted. This cannot be undone.`,
+      confirmLabel: "Delete",
+    });
+    if (!confirmed) return;
+    try {
+      await this._chatList.delete(chatId);
+      if (this._openChatId === chatId) this._route.navigate({ kind: "new-chat" }, { replace: true });
+      this.renderRoot.querySelector<HTMLElement>(".new-chat")?.focus();
+    } catch (error) {
+      this._toast(
+        "Not deleted",
+        ApiError.isInstance(error) ? error.message : "The chat could not be deleted.",
+      );
     }
   }
 
@@ -366,8 +444,17 @@ export class ChatApp extends LitElement {
     void this._chatList.loadMore();
   }
 
+  private _onChatsRetry(): void {
+    void this._chatList.retry();
+  }
+
   private _onChatUpdated(event: CustomEvent<{ chat: Chat }>): void {
     this._chatList.upsert(event.detail.chat);
+  }
+
+  private _onChatCreated(event: CustomEvent<{ chat: Chat }>): void {
+    this._chatList.added(event.detail.chat);
+    this._route.navigate({ kind: "chat", chatId: event.detail.chat.id });
   }
 
   private _onMenuClick(): void {
@@ -375,20 +462,34 @@ export class ChatApp extends LitElement {
   }
 
   private _onScrimClick(): void {
-    this._drawerOpen = false;
+    this._closeDrawer();
   }
 
-  private _select(chatId: string): void {
+  private _closeDrawer(options: { restoreFocus?: boolean } = {}): void {
+    if (!this._drawerOpen) return;
     this._drawerOpen = false;
-    this._chatId = chatId;
-    const hash = `#/chats/${chatId}`;
-    if (location.hash !== hash) location.hash = hash;
+    if (options.restoreFocus !== false) this._menuButton?.focus();
   }
 
-  private _showToast(notification: NotificationData): void {
-    this._toasts = [...this._toasts, notification];
+  /** Focus in the message box after picking a chat, except on touch screens (it would open the keyboard). */
+  private async _focusComposer(): Promise<void> {
+    if (matchMedia("(pointer: coarse)").matches) return;
+    await this.updateComplete;
+    await this._thread?.updateComplete;
+    this._thread?.focusComposer();
+  }
+
+  private _showNotification(notification: NotificationData): void {
+    // The sidebar already shows a new title as it happens.
+    if (notification.kind === "chat_renamed") return;
+    this._toast(notification.title, notification.body, notification.notificationId);
+  }
+
+  private _toast(title: string, body: string, id: string = crypto.randomUUID()): void {
+    if (this._toasts.some((toast) => toast.id === id)) return;
+    this._toasts = [...this._toasts, { id, title, body }];
     setTimeout(() => {
-      this._toasts = this._toasts.filter((toast) => toast.notificationId !== notification.notificationId);
+      this._toasts = this._toasts.filter((toast) => toast.id !== id);
     }, toastLifetimeMs);
   }
 }

@@ -1,27 +1,38 @@
 import type { Chat } from "@chat/contracts";
 import { css, html, LitElement, nothing } from "lit";
-import { customElement, property } from "lit/decorators.js";
+import { customElement, property, query, state } from "lit/decorators.js";
 import { repeat } from "lit/directives/repeat.js";
 import { baseStyles } from "./base-styles.ts";
+import { searchIcon } from "./icons.ts";
+import "./chat-list-item.ts";
 
-const relativeTime = new Intl.RelativeTimeFormat(undefined, { numeric: "auto", style: "short" });
-const calendarDate = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric" });
+const dayMs = 24 * 60 * 60 * 1000;
 
-function whenActive(timestamp: string, now: number): string {
-  const elapsedMinutes = Math.round((now - Date.parse(timestamp)) / 60_000);
-  if (Number.isNaN(elapsedMinutes)) return "";
-  if (elapsedMinutes < 1) return "now";
-  if (elapsedMinutes < 60) return relativeTime.format(-elapsedMinutes, "minute");
-  if (elapsedMinutes < 24 * 60) return relativeTime.format(-Math.round(elapsedMinutes / 60), "hour");
-  return calendarDate.format(new Date(timestamp));
+/** The group a chat's last activity falls in, as ChatGPT and Claude.ai group them. */
+function groupOf(timestamp: string, now: Date): string {
+  const startOfToday = new Date(now.getFullYear(), now.getMonth(), now.getDate()).getTime();
+  const at = Date.parse(timestamp);
+  if (at >= startOfToday) return "Today";
+  if (at >= startOfToday - dayMs) return "Yesterday";
+  if (at >= startOfToday - 7 * dayMs) return "Previous 7 days";
+  if (at >= startOfToday - 30 * dayMs) return "Previous 30 days";
+  return "Older";
+}
+
+/** Lower case without accents, so "Resume" finds "Résumé". */
+function folded(text: string): string {
+  return text
+    .normalize("NFD")
+    .replace(/\p{Diacritic}/gu, "")
+    .toLowerCase();
 }
 
 /**
- * The user's chats, newest first, with a button for a new one.
+ * The user's chats, newest activity first, grouped by day, with a filter box; the next page
+ * loads when the end of the list scrolls into view.
  *
- * @fires chat-select - A chat was picked; detail `{ chatId }`.
- * @fires chat-create - The user asked for a new chat.
- * @fires chats-more - The user asked for the next page of chats.
+ * @fires chats-more - The end of the list is in view and more chats exist.
+ * @fires chats-retry - The user asked to load the chats again after an error.
  */
 @customElement("chat-list")
 export class ChatList extends LitElement {
@@ -32,74 +43,66 @@ export class ChatList extends LitElement {
         display: flex;
         flex-direction: column;
         min-height: 0;
-        height: 100%;
       }
-      .top {
-        padding: 12px;
+      .filter {
+        position: relative;
+        margin: 0 12px 8px;
       }
-      .top button {
+      .filter svg {
+        position: absolute;
+        left: 10px;
+        top: 50%;
+        width: 15px;
+        height: 15px;
+        transform: translateY(-50%);
+        color: var(--text-muted);
+        pointer-events: none;
+      }
+      input {
         width: 100%;
+        padding: 7px 10px 7px 32px;
+        font: inherit;
+        font-size: 14px;
+        color: var(--text);
+        background: var(--surface);
+        border: 1px solid var(--border-strong);
+        border-radius: 8px;
+      }
+      input::placeholder {
+        color: var(--text-muted);
+      }
+      input:focus-visible {
+        outline-offset: 0;
       }
       nav {
         flex: 1;
+        min-height: 0;
         overflow-y: auto;
+        overscroll-behavior: contain;
         padding: 0 8px 12px;
+      }
+      h3 {
+        margin: 14px 10px 4px;
+        font-size: 12px;
+        font-weight: 600;
+        color: var(--text-muted);
       }
       ul {
         list-style: none;
         margin: 0;
         padding: 0;
-        display: flex;
-        flex-direction: column;
-        gap: 2px;
       }
-      a {
-        display: flex;
-        align-items: baseline;
-        gap: 8px;
-        padding: 9px 10px;
-        border-radius: 8px;
-        color: inherit;
-        text-decoration: none;
-        font-size: 14px;
-      }
-      a:hover {
-        background: var(--surface-sunken);
-      }
-      a:focus-visible {
-        outline: none;
-        box-shadow: var(--focus-ring);
-      }
-      a[aria-current="page"] {
-        background: var(--accent-soft);
-        color: var(--accent-strong);
-        font-weight: 550;
-      }
-      .title {
-        flex: 1;
-        min-width: 0;
-        overflow: hidden;
-        text-overflow: ellipsis;
-        white-space: nowrap;
-      }
-      time {
-        flex: none;
-        font-size: 12px;
-        color: var(--text-muted);
-        font-weight: 400;
-      }
-      .empty,
-      .error {
-        padding: 12px 10px;
-        font-size: 14px;
+      .note {
+        margin: 0;
+        padding: 10px;
+        font-size: 13px;
         color: var(--text-muted);
       }
       .error {
         color: var(--danger);
       }
-      .more {
-        width: 100%;
-        margin-top: 8px;
+      .sentinel {
+        height: 1px;
       }
     `,
   ];
@@ -108,64 +111,110 @@ export class ChatList extends LitElement {
   @property({ attribute: "selected-id" }) selectedId?: string;
   @property({ type: Boolean }) loading = false;
   @property({ type: Boolean, attribute: "has-more" }) hasMore = false;
-  @property({ type: Boolean }) creating = false;
   @property() error?: string;
 
+  @state() private _filter = "";
+  @query("nav") private _nav?: HTMLElement;
+  @query(".sentinel") private _sentinel?: HTMLElement;
+  private _observer: IntersectionObserver | undefined;
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this._observer?.disconnect();
+    this._observer = undefined;
+  }
+
+  override firstUpdated(): void {
+    this._observer = new IntersectionObserver(() => this._maybeLoadMore(), {
+      root: this._nav,
+      rootMargin: "200px",
+    });
+    if (this._sentinel) this._observer.observe(this._sentinel);
+  }
+
+  override updated(): void {
+    // The observer only reports changes: a page that did not fill the list asks for the next one
+    // here, once the items have rendered (they do after this element, so measure a frame later).
+    requestAnimationFrame(() => this._maybeLoadMore());
+  }
+
   override render() {
-    const now = Date.now();
+    const filter = folded(this._filter.trim());
+    const shown = filter ? this.chats.filter((chat) => folded(chat.title).includes(filter)) : this.chats;
+    const now = new Date();
+    const groups = new Map<string, Chat[]>();
+    for (const chat of shown) {
+      const group = groupOf(chat.lastActivityAt, now);
+      groups.set(group, [...(groups.get(group) ?? []), chat]);
+    }
     return html`
-      <div class="top">
-        <button class="primary" type="button" ?disabled=${this.creating} @click=${this._onCreateClick}>
-          ${this.creating ? "Creating…" : "+ New chat"}
-        </button>
+      <div class="filter" role="search">
+        ${searchIcon}
+        <input
+          type="search"
+          aria-label="Filter chats"
+          placeholder="Filter chats"
+          .value=${this._filter}
+          @input=${this._onFilterInput}
+          @keydown=${this._onFilterKeyDown}
+        />
       </div>
-      <nav aria-label="Chats">
-        ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+      <nav aria-label="Chat history">
+        ${repeat(
+          groups,
+          ([group]) => group,
+          ([group, chats]) => html`<section aria-label=${group}>
+            <h3 aria-hidden="true">${group}</h3>
+            <ul>
+              ${repeat(
+                chats,
+                (chat) => chat.id,
+                (chat) =>
+                  html`<li><chat-list-item .chat=${chat} ?selected=${chat.id === this.selectedId}></chat-list-item></li>`,
+              )}
+            </ul>
+          </section>`,
+        )}
         ${
-          !this.loading && this.chats.length === 0 && !this.error
-            ? html`<p class="empty">No chats yet.</p>`
+          this.error
+            ? html`<p class="note error" role="alert">
+                ${this.error} <button class="quiet" type="button" @click=${this._onRetryClick}>Try again</button>
+              </p>`
             : nothing
         }
-        <ul>
-          ${repeat(
-            this.chats,
-            (chat) => chat.id,
-            (chat) => html`<li>
-              <a
-                href="#/chats/${encodeURIComponent(chat.id)}"
-                data-chat-id=${chat.id}
-                aria-current=${chat.id === this.selectedId ? "page" : "false"}
-                @click=${this._onChatClick}
-              >
-                <span class="title" title=${chat.title}>${chat.title || "Untitled chat"}</span>
-                <time datetime=${chat.lastActivityAt}>${whenActive(chat.lastActivityAt, now)}</time>
-              </a>
-            </li>`,
-          )}
-        </ul>
-        ${this.loading ? html`<p class="empty">Loading…</p>` : nothing}
+        ${this.loading ? html`<p class="note" role="status">Loading chats…</p>` : nothing}
         ${
-          this.hasMore && !this.loading
-            ? html`<button class="quiet more" type="button" @click=${this._onMoreClick}>Show older chats</button>`
+          !this.loading && !this.error && shown.length === 0
+            ? html`<p class="note">${filter ? (this.hasMore ? "Searching older chats…" : "No chat matches.") : "No chats yet."}</p>`
             : nothing
         }
+        <div class="sentinel" aria-hidden="true"></div>
       </nav>
     `;
   }
 
-  private _onChatClick(event: MouseEvent): void {
-    if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
-    event.preventDefault();
-    const chatId = (event.currentTarget as HTMLElement).dataset.chatId;
-    this.dispatchEvent(new CustomEvent("chat-select", { detail: { chatId }, bubbles: true, composed: true }));
+  private _maybeLoadMore(): void {
+    if (!this.hasMore || this.loading || this.error || !this._nav || !this._sentinel) return;
+    const view = this._nav.getBoundingClientRect();
+    const end = this._sentinel.getBoundingClientRect();
+    if (view.height > 0 && end.top <= view.bottom + 200) {
+      this.dispatchEvent(new CustomEvent("chats-more", { bubbles: true, composed: true }));
+    }
   }
 
-  private _onCreateClick(): void {
-    this.dispatchEvent(new CustomEvent("chat-create", { bubbles: true, composed: true }));
+  private _onFilterInput(event: Event): void {
+    this._filter = (event.target as HTMLInputElement).value;
   }
 
-  private _onMoreClick(): void {
-    this.dispatchEvent(new CustomEvent("chats-more", { bubbles: true, composed: true }));
+  private _onFilterKeyDown(event: KeyboardEvent): void {
+    if (event.key === "Escape" && this._filter) {
+      event.stopPropagation();
+      this._filter = "";
+    }
+  }
+
+  private _onRetryClick(): void {
+    this.dispatchEvent(new CustomEvent("chats-retry", { bubbles: true, composed: true }));
   }
 }
 

@@ -1,94 +1,140 @@
-import { css, html, LitElement, nothing, type TemplateResult } from "lit";
+import { css, html, LitElement, nothing, type PropertyValues } from "lit";
 import { customElement, property, state } from "lit/decorators.js";
-import type { ThreadMessage } from "../controllers/chat-stream-controller.ts";
-import { type MessageSegment, splitCodeFences } from "../split-code-fences.ts";
+import { unsafeHTML } from "lit/directives/unsafe-html.js";
+import { renderMarkdown } from "../markdown/render-markdown.ts";
+import type { ThreadMessage } from "../thread/thread-reducer.ts";
 import { baseStyles } from "./base-styles.ts";
+import { retryIcon } from "./icons.ts";
+import { markdownStyles } from "./markdown-styles.ts";
+
+const timeOfDay = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
+const dayAndTime = new Intl.DateTimeFormat(undefined, {
+  month: "short",
+  day: "numeric",
+  hour: "numeric",
+  minute: "2-digit",
+});
+const fullDate = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "medium" });
+
+function shortTime(timestamp: string): string {
+  const date = new Date(timestamp);
+  if (Number.isNaN(date.getTime())) return "";
+  return date.toDateString() === new Date().toDateString() ? timeOfDay.format(date) : dayAndTime.format(date);
+}
 
 /**
- * One message of a thread. Content is model output and so untrusted: it is rendered as text
- * only, split into prose and fenced code blocks, never parsed as HTML.
+ * One message of a thread. The user's own text is shown as typed; the assistant's answer is
+ * model output, so untrusted: markdown rendered by `renderMarkdown` (marked, then DOMPurify).
+ * While an answer streams it shows a typing indicator until the first words, then a caret.
  *
- * @fires message-retry - The user asked to send a failed message again; detail `{ messageId }`.
+ * @fires message-retry - The user asked to send again after a failure; detail `{ messageId }`.
  */
 @customElement("chat-message")
 export class ChatMessage extends LitElement {
   static override styles = [
     baseStyles,
+    markdownStyles,
     css`
       :host {
+        display: block;
+      }
+      article {
         display: flex;
         flex-direction: column;
-        gap: 6px;
+        gap: 4px;
       }
-      :host([role-name="user"]) {
+      .user {
         align-items: flex-end;
       }
       .bubble {
-        max-width: min(100%, 46rem);
-        min-width: 0;
+        max-width: min(85%, 40rem);
+        padding: 10px 14px;
+        border-radius: 18px 18px 4px 18px;
+        background: var(--user-bubble);
+        white-space: pre-wrap;
         overflow-wrap: anywhere;
       }
-      :host([role-name="user"]) .bubble {
-        background: var(--user-bubble);
-        padding: 10px 14px;
-        border-radius: 16px 16px 4px 16px;
-        max-width: min(85%, 40rem);
+      .user.sending .bubble {
+        opacity: 0.75;
       }
-      :host([role-name="user"][status="sending"]) .bubble {
-        opacity: 0.7;
+      .assistant {
+        display: grid;
+        grid-template-columns: 30px minmax(0, 1fr);
+        column-gap: 12px;
       }
-      :host([role-name="assistant"]) .bubble {
-        width: 100%;
+      .avatar {
+        grid-row: span 3;
+        display: grid;
+        place-items: center;
+        width: 30px;
+        height: 30px;
+        border-radius: 50%;
+        background: var(--accent);
+        color: var(--accent-text);
+        font-size: 13px;
+        font-weight: 700;
       }
-      .text {
-        white-space: pre-wrap;
-        margin: 0;
+      .answer {
+        min-width: 0;
+        min-height: 30px;
+        padding-top: 3px;
       }
-      .text + .text,
-      .text + figure,
-      figure + .text,
-      figure + figure {
-        margin-top: 12px;
-      }
-      figure {
-        margin: 0;
-        border: 1px solid var(--border);
-        border-radius: 8px;
-        background: var(--code-surface);
-        overflow: hidden;
-      }
-      figcaption {
+      .meta {
         display: flex;
         align-items: center;
-        justify-content: space-between;
-        gap: 8px;
-        padding: 2px 4px 2px 12px;
-        border-bottom: 1px solid var(--border);
+        gap: 6px;
+        min-height: 18px;
         font-size: 12px;
         color: var(--text-muted);
-        font-family: var(--font-code);
       }
-      figcaption button {
-        font-size: 12px;
-        padding: 3px 8px;
+      .meta .stopped {
+        padding: 0 6px;
+        border-radius: 4px;
+        background: var(--surface-sunken);
+        color: var(--text);
       }
-      pre {
-        margin: 0;
-        padding: 12px;
-        overflow-x: auto;
-        font-family: var(--font-code);
-        font-size: 13px;
-        line-height: 1.55;
-        tab-size: 2;
+      .typing {
+        display: inline-flex;
+        align-items: center;
+        gap: 4px;
+        height: 1.65em;
       }
-      .cursor {
+      .typing i {
+        width: 7px;
+        height: 7px;
+        border-radius: 50%;
+        background: var(--text-muted);
+        animation: bounce 1.2s ease-in-out infinite;
+      }
+      .typing i:nth-child(3) {
+        animation-delay: 0.15s;
+      }
+      .typing i:nth-child(4) {
+        animation-delay: 0.3s;
+      }
+      @keyframes bounce {
+        0%,
+        60%,
+        100% {
+          transform: translateY(0);
+          opacity: 0.45;
+        }
+        30% {
+          transform: translateY(-4px);
+          opacity: 1;
+        }
+      }
+      .streaming > :is(p, h1, h2, h3, h4, h5, h6, blockquote):last-child::after,
+      .streaming > :is(ul, ol):last-child > li:last-child::after,
+      .streaming > .code-block:last-child code::after {
+        content: "";
         display: inline-block;
-        width: 0.55em;
+        width: 0.5em;
         height: 1.1em;
         margin-left: 2px;
         vertical-align: text-bottom;
-        background: var(--accent);
         border-radius: 1px;
+        background: var(--accent);
         animation: blink 1s steps(2, start) infinite;
       }
       @keyframes blink {
@@ -96,133 +142,138 @@ export class ChatMessage extends LitElement {
           visibility: hidden;
         }
       }
-      @media (prefers-reduced-motion: reduce) {
-        .cursor {
-          animation: none;
-          opacity: 0.6;
-        }
-      }
-      .meta {
-        display: flex;
-        align-items: center;
-        gap: 8px;
-        font-size: 12px;
-        color: var(--text-muted);
-      }
       .error {
         display: flex;
         flex-wrap: wrap;
         align-items: center;
-        gap: 8px;
-        max-width: min(100%, 46rem);
-        padding: 8px 12px;
-        border-radius: 8px;
+        gap: 4px 10px;
+        margin-top: 6px;
+        padding: 8px 10px 8px 12px;
+        border: 1px solid color-mix(in srgb, var(--danger) 35%, transparent);
+        border-radius: 10px;
         background: var(--danger-soft);
         color: var(--danger);
         font-size: 14px;
       }
+      .user .error {
+        max-width: min(85%, 40rem);
+      }
+      .error span {
+        flex: 1;
+        min-width: 12ch;
+      }
       .error button {
+        padding: 4px 10px;
         color: var(--danger);
-        padding: 2px 8px;
         border-color: currentColor;
+        background: transparent;
       }
     `,
   ];
 
   @property({ attribute: false }) message?: ThreadMessage;
+  /** The answering model's name as people read it. */
+  @property({ attribute: "model-label" }) modelLabel?: string;
 
-  @state() private _copiedIndex: number | undefined;
-
+  @state() private _copied = false;
+  private _html = "";
+  private _renderedContent: string | undefined;
   private _copiedTimer: ReturnType<typeof setTimeout> | undefined;
-
-  override willUpdate(): void {
-    this.setAttribute("role-name", this.message?.role ?? "assistant");
-    this.setAttribute("status", this.message?.status ?? "complete");
-  }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     clearTimeout(this._copiedTimer);
   }
 
+  override willUpdate(changed: PropertyValues<this>): void {
+    const message = this.message;
+    if (
+      changed.has("message") &&
+      message?.role === "assistant" &&
+      message.content !== this._renderedContent
+    ) {
+      this._renderedContent = message.content;
+      this._html = renderMarkdown(message.content);
+    }
+  }
+
   override render() {
     const message = this.message;
     if (!message) return nothing;
-    const streaming = message.status === "streaming";
-    const segments = splitCodeFences(message.content);
-    const showBubble = segments.length > 0 || streaming;
-    return html`
+    return message.role === "user" ? this._renderUser(message) : this._renderAssistant(message);
+  }
+
+  private _renderUser(message: ThreadMessage) {
+    return html`<article class="user ${message.status}" aria-label="You">
+      <div class="bubble">${message.content}</div>
       ${
-        showBubble
-          ? html`<div class="bubble" part="bubble">
-              ${segments.map((segment, index) =>
-                this._renderSegment(segment, index, streaming && index === segments.length - 1),
-              )}
-              ${streaming && segments.length === 0 ? html`<span class="cursor" aria-label="Writing"></span>` : nothing}
+        message.status === "failed"
+          ? this._renderError(message, `Not sent: ${message.error?.message ?? "something went wrong."}`)
+          : html`<div class="meta">
+              ${message.status === "sending" ? "Sending…" : this._renderTime(message.createdAt)}
             </div>`
+      }
+    </article>`;
+  }
+
+  private _renderAssistant(message: ThreadMessage) {
+    const streaming = message.status === "streaming";
+    const waiting = streaming && message.content.length === 0;
+    return html`<article class="assistant" aria-label="Assistant">
+      <div class="avatar" aria-hidden="true">AI</div>
+      <div class="answer" aria-busy=${streaming ? "true" : "false"}>
+        ${
+          waiting
+            ? html`<div class="typing" role="status">
+                <span class="visually-hidden">The assistant is writing</span><i></i><i></i><i></i>
+              </div>`
+            : html`<div class="markdown ${streaming ? "streaming" : ""}" @click=${this._onMarkdownClick}>
+                ${unsafeHTML(this._html)}
+              </div>`
+        }
+      </div>
+      ${message.status === "failed" ? this._renderError(message, message.error?.message ?? "The answer failed.") : nothing}
+      <div class="meta">
+        ${streaming ? "Writing…" : this._renderTime(message.createdAt)}
+        ${this.modelLabel ? html`<span aria-hidden="true">·</span><span>${this.modelLabel}</span>` : nothing}
+        ${message.finishReason === "cancelled" ? html`<span class="stopped">Stopped</span>` : nothing}
+        ${message.finishReason === "length" ? html`<span class="stopped">Cut off at the length limit</span>` : nothing}
+        ${this._copied ? html`<span role="status">Copied to the clipboard</span>` : nothing}
+      </div>
+    </article>`;
+  }
+
+  private _renderTime(timestamp: string) {
+    const date = new Date(timestamp);
+    return html`<time datetime=${timestamp} title=${Number.isNaN(date.getTime()) ? "" : fullDate.format(date)}
+      >${shortTime(timestamp)}</time
+    >`;
+  }
+
+  private _renderError(message: ThreadMessage, text: string) {
+    const canRetry = message.error?.retryable !== false;
+    return html`<div class="error" role="alert">
+      <span>${text}</span>
+      ${
+        canRetry
+          ? html`<button class="ghost" type="button" @click=${this._onRetryClick}>${retryIcon} Retry</button>`
           : nothing
       }
-      ${this._renderFooter(message)}
-    `;
+    </div>`;
   }
 
-  private _renderSegment(segment: MessageSegment, index: number, withCursor: boolean): TemplateResult {
-    const cursor = withCursor ? html`<span class="cursor" aria-hidden="true"></span>` : nothing;
-    if (segment.kind === "text") {
-      return html`<p class="text">${segment.text}${cursor}</p>`;
-    }
-    return html`<figure>
-      <figcaption>
-        <span>${segment.language || "code"}</span>
-        <button class="quiet" type="button" data-index=${index} @click=${this._onCopyClick}>
-          ${this._copiedIndex === index ? "Copied" : "Copy"}
-        </button>
-      </figcaption>
-      <pre><code>${segment.code}${cursor}</code></pre>
-    </figure>`;
-  }
-
-  private _renderFooter(message: ThreadMessage) {
-    if (message.status === "failed") {
-      const text =
-        message.error?.message ??
-        (message.role === "assistant" ? "The answer stopped because of an error." : "Not sent.");
-      const canRetry = message.role === "user" && message.error?.retryable !== false;
-      return html`<div class="error" role="alert">
-        <span>${text}</span>
-        ${canRetry ? html`<button class="ghost" type="button" @click=${this._onRetryClick}>Retry</button>` : nothing}
-      </div>`;
-    }
-    if (message.role === "user" && message.status === "sending") {
-      return html`<div class="meta">Sending…</div>`;
-    }
-    if (message.role === "assistant" && message.status === "complete" && message.finishReason === "length") {
-      return html`<div class="meta">The answer was cut off at the length limit.</div>`;
-    }
-    if (
-      message.role === "assistant" &&
-      message.status === "complete" &&
-      message.finishReason === "cancelled"
-    ) {
-      return html`<div class="meta">Stopped.</div>`;
-    }
-    return nothing;
-  }
-
-  private async _onCopyClick(event: Event): Promise<void> {
-    const index = Number((event.currentTarget as HTMLElement).dataset.index);
-    const segment = splitCodeFences(this.message?.content ?? "")[index];
-    if (segment?.kind !== "code") return;
-    try {
-      await navigator.clipboard.writeText(segment.code);
-      this._copiedIndex = index;
-      clearTimeout(this._copiedTimer);
-      this._copiedTimer = setTimeout(() => {
-        this._copiedIndex = undefined;
-      }, 1_500);
-    } catch {
-      // Clipboard access was refused; nothing useful to show.
-    }
+  private async _onMarkdownClick(event: Event): Promise<void> {
+    const button = (event.target as Element).closest?.("button[data-code-copy]");
+    if (!button) return;
+    const code = button.closest(".code-block")?.querySelector("pre code")?.textContent ?? "";
+    if (!(await copyText(code, this.renderRoot as ShadowRoot))) return;
+    button.textContent = "Copied";
+    this._copied = true;
+    clearTimeout(this._copiedTimer);
+    this._copiedTimer = setTimeout(() => {
+      button.textContent = "Copy";
+      this._copied = false;
+    }, 1_500);
   }
 
   private _onRetryClick(): void {
@@ -234,6 +285,34 @@ export class ChatMessage extends LitElement {
         composed: true,
       }),
     );
+  }
+}
+
+/**
+ * Copies text: the Clipboard API where the page is a secure context, else the old
+ * select-and-copy (a deployment on plain http on a LAN).
+ */
+async function copyText(text: string, root: ShadowRoot): Promise<boolean> {
+  try {
+    if (navigator.clipboard && window.isSecureContext) {
+      await navigator.clipboard.writeText(text);
+      return true;
+    }
+  } catch {
+    // Refused (no permission, no focus): try the fallback.
+  }
+  const field = document.createElement("textarea");
+  field.value = text;
+  field.setAttribute("readonly", "");
+  field.className = "visually-hidden";
+  root.append(field);
+  field.select();
+  try {
+    return document.execCommand("copy");
+  } catch {
+    return false;
+  } finally {
+    field.remove();
   }
 }
 

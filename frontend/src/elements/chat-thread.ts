@@ -1,20 +1,25 @@
-import type { Chat } from "@chat/contracts";
+import type { ModelSummary } from "@chat/contracts";
 import { css, html, LitElement, nothing, type PropertyValues } from "lit";
-import { customElement, property, query } from "lit/decorators.js";
+import { customElement, property, query, state } from "lit/decorators.js";
 import { repeat } from "lit/directives/repeat.js";
+import { ApiError, apiClient } from "../api-client.ts";
 import { ChatStreamController } from "../controllers/chat-stream-controller.ts";
-import { modelLabel } from "../model-label.ts";
+import { ScrollFollowController } from "../controllers/scroll-follow-controller.ts";
+import type { StreamStatus } from "../live/resumable-event-stream.ts";
 import { baseStyles } from "./base-styles.ts";
+import { arrowDownIcon } from "./icons.ts";
+import type { MessageComposer } from "./message-composer.ts";
 import "./chat-message.ts";
+import "./connection-pill.ts";
 import "./message-composer.ts";
 
-/** Pixels from the bottom within which the thread keeps following new text. */
-const followThresholdPx = 80;
-
 /**
- * The open chat: its history, the live answer and the composer.
+ * The open chat — its history, the live answer and the composer — or, without a chat id, a new
+ * chat that is created when its first message is sent.
  *
+ * @slot header-start - Put before the title (the app's menu button on small screens).
  * @fires chat-updated - The chat changed (title, model or activity); detail `{ chat }`.
+ * @fires chat-created - Sending the first message created a chat; detail `{ chat }`.
  */
 @customElement("chat-thread")
 export class ChatThread extends LitElement {
@@ -22,6 +27,7 @@ export class ChatThread extends LitElement {
     baseStyles,
     css`
       :host {
+        position: relative;
         display: flex;
         flex-direction: column;
         min-height: 0;
@@ -31,90 +37,93 @@ export class ChatThread extends LitElement {
         display: flex;
         align-items: center;
         gap: 10px;
-        padding: 12px 20px;
+        min-height: 56px;
+        padding: 10px 20px;
         border-bottom: 1px solid var(--border);
-        min-height: 57px;
       }
-      h2 {
+      h1 {
+        flex: 1;
+        min-width: 0;
         margin: 0;
         font-size: 16px;
         font-weight: 600;
         overflow: hidden;
         text-overflow: ellipsis;
         white-space: nowrap;
-        min-width: 0;
-      }
-      .badge {
-        flex: none;
-        font-size: 12px;
-        padding: 2px 8px;
-        border-radius: 999px;
-        background: var(--accent-soft);
-        color: var(--accent-strong);
-        white-space: nowrap;
-      }
-      .connection {
-        margin-left: auto;
-        flex: none;
-        font-size: 12px;
-        color: var(--text-muted);
-        display: flex;
-        align-items: center;
-        gap: 6px;
-      }
-      .connection::before {
-        content: "";
-        width: 7px;
-        height: 7px;
-        border-radius: 50%;
-        background: #d97706;
       }
       .scroller {
         flex: 1;
+        min-height: 0;
         overflow-y: auto;
         overscroll-behavior: contain;
+      }
+      .scroller:focus-visible {
+        outline-offset: -3px;
       }
       .messages {
         display: flex;
         flex-direction: column;
-        gap: 20px;
+        gap: 22px;
         max-width: 48rem;
         margin: 0 auto;
-        padding: 24px 20px 12px;
+        padding: 28px 20px 20px;
       }
       .notice {
-        margin: auto;
-        padding: 48px 20px;
+        display: grid;
+        place-content: center;
+        justify-items: center;
+        gap: 6px;
+        min-height: 100%;
+        padding: 40px 20px;
         text-align: center;
         color: var(--text-muted);
       }
-      .notice h3 {
-        margin: 0 0 6px;
+      .notice h2 {
+        margin: 0;
         color: var(--text);
-        font-size: 18px;
-        font-weight: 600;
+        font-size: 22px;
+        font-weight: 650;
       }
       .notice p {
-        margin: 0 0 16px;
+        margin: 0 0 10px;
+        max-width: 36rem;
       }
       .older {
+        margin: 0;
         text-align: center;
         font-size: 12px;
         color: var(--text-muted);
       }
+      .jump {
+        position: absolute;
+        left: 50%;
+        bottom: calc(100% + 12px);
+        transform: translateX(-50%);
+        padding: 6px 14px 6px 10px;
+        border: 1px solid var(--border);
+        border-radius: 999px;
+        background: var(--surface);
+        box-shadow: var(--shadow-raised);
+        font-size: 13px;
+        white-space: nowrap;
+      }
+      .jump:hover {
+        background: var(--surface-muted);
+      }
       .composer {
-        max-width: 48rem;
+        position: relative;
         width: 100%;
+        max-width: 48rem;
         margin: 0 auto;
-        padding: 8px 20px 16px;
+        padding: 4px 20px 14px;
       }
       .banner {
         display: flex;
         align-items: center;
         gap: 8px;
         margin-bottom: 8px;
-        padding: 8px 12px;
-        border-radius: 8px;
+        padding: 6px 6px 6px 12px;
+        border-radius: 10px;
         background: var(--danger-soft);
         color: var(--danger);
         font-size: 14px;
@@ -125,126 +134,207 @@ export class ChatThread extends LitElement {
       .banner button {
         color: var(--danger);
       }
-      @media (max-width: 720px) {
+      @media (max-width: 760px) {
         header {
-          padding: 10px 12px 10px 60px;
+          padding: 8px 12px;
         }
         .messages {
-          padding: 16px 12px 8px;
+          padding: 18px 14px 14px;
         }
         .composer {
-          padding: 6px 10px 10px;
+          padding: 4px 10px 10px;
         }
       }
     `,
   ];
 
-  /** The chat to show; the stream follows it. */
+  /** The chat to show; none means a new chat. */
   @property({ attribute: "chat-id" }) chatId?: string;
+  @property({ attribute: false }) models: ModelSummary[] = [];
+  @property({ attribute: "default-model" }) defaultModel?: string;
+  /** The user's own stream, shown in the pill while no chat is open. */
+  @property({ attribute: "user-connection" }) userConnection: StreamStatus = "connecting";
+
+  @state() private _draftModel: string | undefined;
+  @state() private _creating = false;
+  @state() private _createError: string | undefined;
 
   @query(".scroller") private _scroller?: HTMLElement;
+  @query(".messages") private _messages?: HTMLElement;
+  @query("message-composer") private _composer?: MessageComposer;
 
   private readonly _stream = new ChatStreamController(this, {
-    onChatUpdated: (chat) => this._onChatUpdated(chat),
+    onChatUpdated: (chat) => this._fire("chat-updated", { chat }),
   });
+  private readonly _scroll = new ScrollFollowController(this);
 
-  private _following = true;
+  /** Puts the focus in the message box. */
+  focusComposer(): void {
+    this._composer?.focus();
+  }
 
   override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has("chatId")) {
-      this._following = true;
       this._stream.open(this.chatId);
+      this._scroll.following = true;
+      this._createError = undefined;
     }
   }
 
   override updated(): void {
-    if (this._following && this._scroller) this._scroller.scrollTop = this._scroller.scrollHeight;
+    this._scroll.attach(this._scroller, this._messages);
   }
 
   override render() {
     const stream = this._stream;
-    if (!this.chatId) return nothing;
-    if (stream.history === "failed" && stream.historyError) {
-      const missing = stream.historyError.status === 404;
-      return html`<div class="notice" role="alert">
-        <h3>${missing ? "Chat not found" : "This chat could not be loaded"}</h3>
-        <p>${missing ? "It may have been deleted." : stream.historyError.message}</p>
-        ${missing ? nothing : html`<button class="ghost" type="button" @click=${this._onReloadClick}>Try again</button>`}
-      </div>`;
-    }
     const chat = stream.chat;
+    const title = this.chatId ? (chat?.title ?? "") : "New chat";
+    const model = chat?.model ?? this._draftModel ?? this.defaultModel;
     return html`
       <header>
-        <h2 title=${chat?.title ?? ""}>${chat?.title ?? "Loading…"}</h2>
-        ${chat ? html`<span class="badge" title=${chat.model}>${modelLabel(chat.model)}</span>` : nothing}
-        ${
-          stream.connection === "reconnecting"
-            ? html`<span class="connection" role="status">Reconnecting…</span>`
-            : nothing
-        }
+        <slot name="header-start"></slot>
+        <h1 title=${title}>${title || "Loading…"}</h1>
+        <connection-pill status=${this.chatId ? stream.connection : this.userConnection}></connection-pill>
       </header>
-      <div class="scroller" @scroll=${this._onScroll}>
-        <div class="messages" aria-live="polite">
-          ${stream.hasOlderMessages ? html`<p class="older">Older messages are not shown.</p>` : nothing}
-          ${
-            stream.history === "loaded" && stream.messages.length === 0
-              ? html`<div class="notice">
-                  <h3>Start the conversation</h3>
-                  <p>Ask anything. Answers stream in as they are written.</p>
-                </div>`
-              : nothing
-          }
-          ${repeat(
-            stream.messages,
-            (message) => message.clientMessageId ?? message.id,
-            (message) =>
-              html`<chat-message .message=${message} @message-retry=${this._onMessageRetry}></chat-message>`,
-          )}
-        </div>
-      </div>
+      <div class="scroller" tabindex="-1">${this._renderBody()}</div>
       <div class="composer">
         ${
-          stream.threadError
-            ? html`<div class="banner" role="alert">
-                <span>${stream.threadError.message}</span>
-                <button class="quiet" type="button" @click=${this._onDismissErrorClick}>Dismiss</button>
-              </div>`
+          !this._scroll.following && stream.messages.length > 0
+            ? html`<button class="jump" type="button" @click=${this._onJumpClick}>${arrowDownIcon} Jump to latest</button>`
             : nothing
         }
+        ${this._renderBanner()}
         <message-composer
-          ?disabled=${stream.turnRunning || stream.history !== "loaded"}
+          ?busy=${this._creating || (this.chatId !== undefined && (stream.busy || stream.history !== "loaded"))}
+          ?answering=${stream.answering}
+          ?stopping=${stream.stopping}
+          .models=${this.models}
+          model=${model ?? ""}
           @message-send=${this._onMessageSend}
+          @answer-stop=${this._onAnswerStop}
+          @model-change=${this._onModelChange}
         ></message-composer>
       </div>
     `;
   }
 
-  private _onScroll(): void {
-    const scroller = this._scroller;
-    if (!scroller) return;
-    this._following = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < followThresholdPx;
+  private _renderBody() {
+    const stream = this._stream;
+    if (this.chatId && stream.history === "failed" && stream.historyError) {
+      const missing = stream.historyError.status === 404;
+      return html`<div class="notice" role="alert">
+        <h2>${missing ? "Chat not found" : "This chat could not be loaded"}</h2>
+        <p>${missing ? "It may have been deleted." : stream.historyError.message}</p>
+        ${
+          missing
+            ? html`<a href="#/">Start a new chat</a>`
+            : html`<button class="ghost" type="button" @click=${this._onReloadClick}>Try again</button>`
+        }
+      </div>`;
+    }
+    if (!this.chatId || (stream.history === "loaded" && stream.messages.length === 0)) {
+      return html`<div class="notice">
+        <h2>What can I help with?</h2>
+        <p>Ask anything. Answers stream in as they are written; code comes highlighted, ready to copy.</p>
+      </div>`;
+    }
+    if (stream.history === "loading" && stream.messages.length === 0) {
+      return html`<div class="notice" role="status"><p>Loading messages…</p></div>`;
+    }
+    return html`<div class="messages" role="log" aria-live="polite" aria-label="Messages">
+      ${
+        stream.hasOlderMessages
+          ? html`<p class="older">
+              <button class="quiet" type="button" ?disabled=${stream.loadingOlder} @click=${this._onOlderClick}>
+                ${stream.loadingOlder ? "Loading earlier messages…" : "Show earlier messages"}
+              </button>
+            </p>`
+          : nothing
+      }
+      ${repeat(
+        stream.messages,
+        (message) => message.clientMessageId ?? message.id,
+        (message) =>
+          html`<chat-message
+            .message=${message}
+            model-label=${message.role === "assistant" && message.model ? this._modelLabel(message.model) : ""}
+            @message-retry=${this._onMessageRetry}
+          ></chat-message>`,
+      )}
+    </div>`;
   }
 
-  private _onMessageSend(event: CustomEvent<{ content: string }>): void {
-    this._following = true;
-    void this._stream.send(event.detail.content);
+  private _renderBanner() {
+    const text = this._createError ?? this._stream.thread.threadError?.message;
+    if (!text) return nothing;
+    return html`<div class="banner" role="alert">
+      <span>${text}</span>
+      <button class="quiet" type="button" @click=${this._onDismissClick}>Dismiss</button>
+    </div>`;
+  }
+
+  private _modelLabel(modelId: string): string {
+    return this.models.find((model) => model.id === modelId)?.displayName ?? modelId;
+  }
+
+  private async _onMessageSend(event: CustomEvent<{ content: string }>): Promise<void> {
+    this._scroll.jumpToLatest();
+    if (this.chatId) {
+      await this._stream.send(event.detail.content);
+      return;
+    }
+    // A new chat: created with the first message, so empty chats do not pile up.
+    this._creating = true;
+    this._createError = undefined;
+    try {
+      const model = this._draftModel ?? this.defaultModel;
+      const chat = await apiClient.createChat(model ? { model } : {});
+      this._stream.open(chat.id, chat);
+      this._fire("chat-created", { chat });
+      await this._stream.send(event.detail.content);
+    } catch (error) {
+      this._createError = ApiError.isInstance(error) ? error.message : "The chat could not be created.";
+    } finally {
+      this._creating = false;
+    }
+  }
+
+  private _onOlderClick(): void {
+    // Keep the view where it is while messages are added above it.
+    this._scroll.following = false;
+    void this._stream.loadOlder();
+  }
+
+  private _onAnswerStop(): void {
+    void this._stream.cancel();
+  }
+
+  private _onModelChange(event: CustomEvent<{ model: string }>): void {
+    if (this.chatId) void this._stream.changeModel(event.detail.model);
+    else this._draftModel = event.detail.model;
   }
 
   private _onMessageRetry(event: CustomEvent<{ messageId: string }>): void {
-    this._following = true;
+    this._scroll.jumpToLatest();
     void this._stream.retry(event.detail.messageId);
+  }
+
+  private _onJumpClick(): void {
+    this._scroll.jumpToLatest({ smooth: true });
+    this.focusComposer();
   }
 
   private _onReloadClick(): void {
     this._stream.reload();
   }
 
-  private _onDismissErrorClick(): void {
+  private _onDismissClick(): void {
+    this._createError = undefined;
     this._stream.dismissThreadError();
   }
 
-  private _onChatUpdated(chat: Chat): void {
-    this.dispatchEvent(new CustomEvent("chat-updated", { detail: { chat }, bubbles: true, composed: true }));
+  private _fire(type: string, detail: unknown): void {
+    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
 }
 

@@ -3,6 +3,11 @@ import { join, normalize, resolve } from "node:path";
 import { Elysia } from "elysia";
 import { strictContentSecurityPolicy } from "./security-headers.ts";
 
+/** Asset names carry a content hash, so a name never changes content: cache it for a year. */
+const assetCacheControl = "public, max-age=31536000, immutable";
+/** The page names the current hashed assets: revalidate it on every load so a deploy shows at once. */
+const pageCacheControl = "no-cache";
+
 /** Serves the built frontend at `/`; index.html for `/` and for any path that is not a file. */
 export function frontendFiles(directory: string) {
   const root = resolve(directory);
@@ -12,11 +17,15 @@ export function frontendFiles(directory: string) {
       ? new Response(Bun.file(index), {
           headers: {
             "content-type": "text/html; charset=utf-8",
+            "cache-control": pageCacheControl,
             // Also set for every response by `securityHeaders`; kept here so the page never goes without.
             "content-security-policy": strictContentSecurityPolicy,
           },
         })
-      : new Response("The frontend is not built: run `npm run build:frontend`.", { status: 503 });
+      : new Response("The frontend is not built: run `npm run build:frontend`.", {
+          status: 503,
+          headers: { "cache-control": "no-store" },
+        });
 
   return new Elysia({ name: "frontend-files" }).get("/", page, { detail: { hide: true } }).get(
     "/assets/*",
@@ -24,9 +33,10 @@ export function frontendFiles(directory: string) {
       const path = normalize(join(root, "assets", params["*"]));
       if (!path.startsWith(root)) return status(404, "Not found");
       const file = Bun.file(path);
+      // A 404 must not be cached for a year: an asset may be deployed after a client asked for it.
       if (!(await file.exists())) return status(404, "Not found");
       return new Response(file, {
-        headers: { "cache-control": "public, max-age=300", "x-content-type-options": "nosniff" },
+        headers: { "cache-control": assetCacheControl, "x-content-type-options": "nosniff" },
       });
     },
     { detail: { hide: true } },

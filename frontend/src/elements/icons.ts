@@ -1,0 +1,27 @@
+import { svg, type TemplateResult } from "lit";
+
+/** Line icons (24-unit grid, stroked with the text colour); decorative, so hidden from screen readers. */
+function icon(paths: TemplateResult): TemplateResult {
+  return svg`<svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">${paths}</svg>`;
+}
+
+export const plusIcon = icon(svg`<path d="M12 5v14M5 12h14" />`);
+export const menuIcon = icon(svg`<path d="M4 6h16M4 12h16M4 18h16" />`);
+export const sendIcon = icon(svg`<path d="M12 19V5M5 12l7-7 7 7" />`);
+export const stopIcon = svg`<svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><rect x="7" y="7" width="10" height="10" rx="1.5" fill="currentColor" stroke="none" /></svg>`;
+export const pencilIcon = icon(svg`<path d="M4 20h4L19 9l-4-4L4 16v4z" /><path d="M13.5 6.5l4 4" />`);
+export const trashIcon = icon(svg`<path d="M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3" />`);
+export const sunIcon = icon(
+  svg`<circle cx="12" cy="12" r="4" /><path d="M12 2v2M12 20v2M4.9 4.9l1.4 1.4M17.7 17.7l1.4 1.4M2 12h2M20 12h2M4.9 19.1l1.4-1.4M17.7 6.3l1.4-1.4" />`,
+);
+export const moonIcon = icon(svg`<path d="M20 14.5A8 8 0 0 1 9.5 4 8 8 0 1 0 20 14.5z" />`);
+export const systemIcon = icon(
+  svg`<rect x="3" y="4" width="18" height="12" rx="2" /><path d="M8 20h8M12 16v4" />`,
+);
+export const arrowDownIcon = icon(svg`<path d="M12 5v14M5 12l7 7 7-7" />`);
+export const searchIcon = icon(svg`<circle cx="11" cy="11" r="7" /><path d="M20 20l-4-4" />`);
+export const signOutIcon = icon(svg`<path d="M15 4h4v16h-4M10 8l-4 4 4 4M6 12h10" />`);
+export const retryIcon = icon(svg`<path d="M3 12a9 9 0 1 0 2.6-6.4L3 8" /><path d="M3 3v5h5" />`);
+export const copyIcon = icon(
+  svg`<rect x="9" y="9" width="11" height="11" rx="2" /><path d="M5 15V5a1 1 0 0 1 1-1h9" />`,
+);

@@ -1,0 +1,323 @@
+import type {
+  ChatUpdatedData,
+  ErrorEventData,
+  Message,
+  MessageChunkData,
+  MessageCompleteData,
+  MessageCreatedData,
+  MessageRestartData,
+  MessageStartData,
+} from "@chat/contracts";
+
+/** Where a message shown in the thread stands. */
+export type ThreadMessageStatus = "sending" | "streaming" | "complete" | "failed";
+
+/** A problem shown inline: from the API, or from the stream's `error` event. */
+export interface ThreadError {
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+/** A message as the thread shows it: the stored message plus what the live stream knows. */
+export type ThreadMessage = Message & {
+  status: ThreadMessageStatus;
+  error?: ThreadError;
+  /** Highest chunk `seq` applied since the last start or restart; -1 before the first. */
+  lastSeq: number;
+  /** Chunks that came ahead of a missing one, by `seq`, applied once the gap is filled. */
+  pendingChunks?: Readonly<Record<number, string>>;
+  /** The restart attempt the text belongs to; 0 for the first. */
+  attempt?: number;
+};
+
+/** Everything the thread shows that the stream changes. */
+export interface ThreadState {
+  messages: readonly ThreadMessage[];
+  /** A problem not tied to one message (shown above the composer). */
+  threadError?: ThreadError;
+}
+
+/** A chat event as it arrives on `/api/chats/:id/events`. */
+export type ChatStreamEvent =
+  | { type: "message_created"; data: MessageCreatedData }
+  | { type: "message_start"; data: MessageStartData }
+  | { type: "message_chunk"; data: MessageChunkData }
+  | { type: "message_restart"; data: MessageRestartData }
+  | { type: "message_complete"; data: MessageCompleteData }
+  | { type: "error"; data: ErrorEventData }
+  | { type: "chat_updated"; data: ChatUpdatedData };
+
+/** What the thread itself does, beside what the stream tells it. */
+export type ThreadAction =
+  | ChatStreamEvent
+  | { type: "history_loaded"; messages: readonly Message[] }
+  | { type: "older_loaded"; messages: readonly Message[] }
+  | { type: "send_started"; message: Message }
+  | { type: "send_accepted"; userMessage: Message; assistantMessageId: string; now: string }
+  | { type: "send_failed"; clientMessageId: string; error: ThreadError }
+  | { type: "send_retried"; clientMessageId: string }
+  | { type: "thread_error_dismissed" };
+
+export const emptyThread: ThreadState = { messages: [] };
+
+/**
+ * The thread after one action: a pure function, so the same events in the same order always give
+ * the same thread. Events that change nothing (a duplicate chunk, a start for a finished
+ * message) return `state` itself.
+ *
+ * - chunks apply in `seq` order: a repeated `seq` is ignored, one ahead of a gap waits for it;
+ * - `message_restart` drops the text received so far (a newer attempt streams it again);
+ * - `message_complete` replaces the text with `fullContent`, whatever was streamed;
+ * - a finished message is never reopened by a late start, chunk or restart.
+ *
+ * @example
+ * let thread = emptyThread;
+ * for (const event of events) thread = reduceThread(thread, event);
+ */
+export function reduceThread(state: ThreadState, action: ThreadAction): ThreadState {
+  switch (action.type) {
+    case "message_created":
+      return confirmUserMessage(state, action.data.message);
+    case "message_start":
+      return onStart(state, action.data);
+    case "message_chunk":
+      return onChunk(state, action.data);
+    case "message_restart":
+      return onRestart(state, action.data);
+    case "message_complete":
+      return onComplete(state, action.data);
+    case "error":
+      return onError(state, action.data);
+    case "chat_updated":
+      return state;
+    case "history_loaded":
+      return mergeHistory(state, action.messages);
+    case "older_loaded": {
+      const shown = new Set(state.messages.map((message) => message.id));
+      const older = action.messages.filter((message) => !shown.has(message.id));
+      if (older.length === 0) return state;
+      return { ...state, messages: [...older.map(storedMessage), ...state.messages] };
+    }
+    case "send_started":
+      return {
+        ...state,
+        threadError: undefined,
+        messages: [...state.messages, { ...action.message, status: "sending", lastSeq: -1 }],
+      };
+    case "send_accepted": {
+      const confirmed = confirmUserMessage(state, action.userMessage);
+      if (confirmed.messages.some((message) => message.id === action.assistantMessageId)) return confirmed;
+      return {
+        ...confirmed,
+        messages: [
+          ...confirmed.messages,
+          assistantPlaceholder(action.userMessage.chatId, action.assistantMessageId, action.now),
+        ],
+      };
+    }
+    case "send_failed":
+      return {
+        ...state,
+        messages: state.messages.map((message) =>
+          message.clientMessageId === action.clientMessageId && message.status === "sending"
+            ? { ...message, status: "failed", error: action.error }
+            : message,
+        ),
+      };
+    case "send_retried":
+      return {
+        ...state,
+        messages: state.messages.map((message) =>
+          message.clientMessageId === action.clientMessageId && message.status === "failed"
+            ? { ...message, status: "sending", error: undefined }
+            : message,
+        ),
+      };
+    case "thread_error_dismissed":
+      return state.threadError ? { ...state, threadError: undefined } : state;
+  }
+}
+
+/** True while an answer is on its way: the composer does not send meanwhile. */
+export function isTurnRunning(state: ThreadState): boolean {
+  return state.messages.some((message) => message.status === "sending" || message.status === "streaming");
+}
+
+/** The answer being written now, if any. */
+export function streamingMessage(state: ThreadState): ThreadMessage | undefined {
+  return state.messages.find((message) => message.role === "assistant" && message.status === "streaming");
+}
+
+function assistantPlaceholder(chatId: string, messageId: string, createdAt: string): ThreadMessage {
+  return {
+    id: messageId,
+    chatId,
+    role: "assistant",
+    content: "",
+    createdAt,
+    status: "streaming",
+    lastSeq: -1,
+  };
+}
+
+function update(state: ThreadState, messageId: string, change: Partial<ThreadMessage>): ThreadState {
+  return {
+    ...state,
+    messages: state.messages.map((message) =>
+      message.id === messageId ? { ...message, ...change } : message,
+    ),
+  };
+}
+
+/** The message with this id, adding an assistant placeholder when its start was missed. */
+function ensureAssistant(
+  state: ThreadState,
+  chatId: string,
+  messageId: string,
+): [ThreadState, ThreadMessage] {
+  const shown = state.messages.find((message) => message.id === messageId);
+  if (shown) return [state, shown];
+  const placeholder = assistantPlaceholder(chatId, messageId, new Date().toISOString());
+  return [{ ...state, messages: [...state.messages, placeholder] }, placeholder];
+}
+
+function isFinished(message: ThreadMessage): boolean {
+  return message.status === "complete" || (message.status === "failed" && message.finishReason !== undefined);
+}
+
+/** Swaps the optimistic copy of a user message for the stored one, or appends it (another tab sent it). */
+function confirmUserMessage(state: ThreadState, message: Message): ThreadState {
+  const index = state.messages.findIndex(
+    (shown) =>
+      shown.id === message.id ||
+      (message.clientMessageId !== undefined && shown.clientMessageId === message.clientMessageId),
+  );
+  if (index === -1) {
+    return { ...state, messages: [...state.messages, { ...message, status: "complete", lastSeq: -1 }] };
+  }
+  const shown = state.messages[index] as ThreadMessage;
+  if (shown.id === message.id && shown.status === "complete") return state;
+  const messages = [...state.messages];
+  messages[index] = { ...shown, ...message, status: "complete", error: undefined, lastSeq: -1 };
+  return { ...state, messages };
+}
+
+function onStart(state: ThreadState, data: MessageStartData): ThreadState {
+  const [next, message] = ensureAssistant(state, data.chatId, data.messageId);
+  if (isFinished(message)) return next;
+  if (message.status === "streaming" && message.model === data.model) return next;
+  return update(next, data.messageId, { status: "streaming", model: data.model });
+}
+
+function onChunk(state: ThreadState, data: MessageChunkData): ThreadState {
+  const [next, message] = ensureAssistant(state, data.chatId, data.messageId);
+  if (isFinished(message)) return next;
+  const pending = message.pendingChunks ?? {};
+  if (data.seq <= message.lastSeq || data.seq in pending) return next;
+  if (data.seq > message.lastSeq + 1) {
+    return update(next, data.messageId, { pendingChunks: { ...pending, [data.seq]: data.content } });
+  }
+  let content = message.content + data.content;
+  let lastSeq = data.seq;
+  const waiting: Record<number, string> = { ...pending };
+  while (waiting[lastSeq + 1] !== undefined) {
+    content += waiting[lastSeq + 1];
+    delete waiting[lastSeq + 1];
+    lastSeq += 1;
+  }
+  return update(next, data.messageId, {
+    content,
+    lastSeq,
+    pendingChunks: Object.keys(waiting).length > 0 ? waiting : undefined,
+    status: message.status === "failed" ? "failed" : "streaming",
+  });
+}
+
+function onRestart(state: ThreadState, data: MessageRestartData): ThreadState {
+  const [next, message] = ensureAssistant(state, data.chatId, data.messageId);
+  if (isFinished(message) || data.attempt <= (message.attempt ?? 0)) return next;
+  return update(next, data.messageId, {
+    content: "",
+    lastSeq: -1,
+    pendingChunks: undefined,
+    attempt: data.attempt,
+    status: "streaming",
+    error: undefined,
+  });
+}
+
+function onComplete(state: ThreadState, data: MessageCompleteData): ThreadState {
+  const [next, message] = ensureAssistant(state, data.chatId, data.messageId);
+  const status = data.finishReason === "error" ? "failed" : "complete";
+  if (
+    message.status === status &&
+    message.content === data.fullContent &&
+    message.finishReason === data.finishReason
+  ) {
+    return next;
+  }
+  return update(next, data.messageId, {
+    content: data.fullContent,
+    codeBlocks: data.codeBlocks,
+    usage: data.usage,
+    finishReason: data.finishReason,
+    model: data.model,
+    createdAt: data.createdAt,
+    status,
+    pendingChunks: undefined,
+    error: status === "failed" ? (message.error ?? genericFailure) : undefined,
+  });
+}
+
+const genericFailure: ThreadError = {
+  code: "GENERATION_FAILED",
+  message: "The answer stopped because of an error.",
+  retryable: true,
+};
+
+function onError(state: ThreadState, data: ErrorEventData): ThreadState {
+  const failure: ThreadError = { code: data.code, message: data.error, retryable: data.retryable };
+  // RESUME_EXPIRED is about the connection, not the thread: the stream reloads the chat.
+  if (data.code === "RESUME_EXPIRED") return state;
+  if (data.messageId) {
+    const [next, message] = ensureAssistant(state, data.chatId, data.messageId);
+    if (message.status === "complete") return next;
+    return update(next, data.messageId, { status: "failed", error: failure });
+  }
+  // An error for the whole chat ends any answer still waiting for its first words.
+  return {
+    ...state,
+    threadError: failure,
+    messages: state.messages.map((message) =>
+      message.status === "streaming" && message.content === ""
+        ? { ...message, status: "failed", error: failure }
+        : message,
+    ),
+  };
+}
+
+/**
+ * The stored history, then anything shown that it does not hold yet (a message being sent, an
+ * answer being written). Stored messages win: they are the final text.
+ */
+function mergeHistory(state: ThreadState, stored: readonly Message[]): ThreadState {
+  const storedIds = new Set(stored.map((message) => message.id));
+  const storedClientIds = new Set(stored.flatMap((message) => message.clientMessageId ?? []));
+  const pending = state.messages.filter(
+    (message) =>
+      !storedIds.has(message.id) &&
+      !(message.clientMessageId !== undefined && storedClientIds.has(message.clientMessageId)),
+  );
+  return { ...state, messages: [...stored.map(storedMessage), ...pending] };
+}
+
+function storedMessage(message: Message): ThreadMessage {
+  const failed = message.finishReason === "error";
+  return {
+    ...message,
+    status: failed ? "failed" : "complete",
+    error: failed ? genericFailure : undefined,
+    lastSeq: -1,
+  };
+}
