@@ -82,7 +82,7 @@ describe.skipIf(!chromiumAvailable)("the content security policies in a real bro
     await page.locator('input[name="email"]').fill(`csp-${crypto.randomUUID()}@example.test`);
     await page.locator('input[name="password"]').fill("correct horse battery");
     await page.getByRole("button", { name: "Create account" }).click();
-    await page.getByRole("button", { name: "+ New chat" }).click();
+    await page.getByRole("button", { name: "New chat" }).click();
     await page.locator("message-composer textarea").waitFor();
 
     // Lit's component styles apply without 'unsafe-inline': the composer is laid out, not bare.
