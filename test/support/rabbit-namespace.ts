@@ -5,7 +5,15 @@ import amqp from "amqplib";
  * partitions, the work, event and request queues of the services, and their dead-letter queues.
  */
 export async function removeRabbitNamespace(url: string, prefix: string, partitions: number): Promise<void> {
-  const sources = ["session", "ai.generate", "rpc.store", "store.completions", "notifier"];
+  const sources = [
+    "session",
+    "ai.generate",
+    "rpc.store",
+    "rpc.orchestrator",
+    "store.completions",
+    "store.usage",
+    "notifier",
+  ];
   const queues = [
     ...Array.from({ length: partitions }, (_, partition) => `${prefix}.session.p${partition}`),
     ...sources.filter((source) => source !== "session").map((source) => `${prefix}.${source}`),
