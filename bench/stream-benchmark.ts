@@ -161,6 +161,15 @@ function infrastructureProcesses(): MeteredProcess[] {
   return found;
 }
 
+/** The benchmark measures streaming, not the abuse limits: both systems run with them out of the way. */
+const unlimited: Record<string, string> = {
+  RATE_LIMIT_IP_PER_MINUTE: "100000000",
+  RATE_LIMIT_USER_PER_MINUTE: "100000000",
+  RATE_LIMIT_AUTH_PER_MINUTE: "100000000",
+  GENERATIONS_PER_USER_PER_MINUTE: "100000000",
+  MAX_STREAMS_PER_USER: "1000000",
+};
+
 async function runDistributed(settings: Settings, clock: WallClock): Promise<SystemRun> {
   const namespace = `bench-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const dataDirectory = mkdtempSync(join(tmpdir(), "chat-bench-"));
@@ -172,12 +181,7 @@ async function runDistributed(settings: Settings, clock: WallClock): Promise<Sys
     REDIS_KEY_PREFIX: namespace,
     SESSION_PARTITIONS: String(partitions),
     JWT_SECRET: `bench-secret-${crypto.randomUUID()}-${crypto.randomUUID()}`,
-    // The benchmark measures streaming, not the abuse limits: keep them out of its way.
-    RATE_LIMIT_IP_PER_MINUTE: "100000000",
-    RATE_LIMIT_USER_PER_MINUTE: "100000000",
-    RATE_LIMIT_AUTH_PER_MINUTE: "100000000",
-    GENERATIONS_PER_USER_PER_MINUTE: "100000000",
-    MAX_STREAMS_PER_USER: "1000000",
+    ...unlimited,
     DATA_DIR: dataDirectory,
     DEMO_TOKENS_PER_SECOND: String(settings.tokensPerSecond),
     ORCHESTRATOR_CONCURRENCY: String(maxStreams * 2),
@@ -282,6 +286,7 @@ async function runEmbedded(settings: Settings, clock: WallClock): Promise<System
       REDIS_URL: "",
       MONGODB_URL: "",
       DATA_DIR: dataDirectory,
+      ...unlimited,
       DEMO_TOKENS_PER_SECOND: String(settings.tokensPerSecond),
       ORCHESTRATOR_CONCURRENCY: String(streams * 2),
       CHUNK_FLUSH_MS: String(settings.flushMs),
