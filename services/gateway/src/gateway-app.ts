@@ -130,8 +130,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
   };
 
   // normalize off: a body with unknown fields is refused (400), not silently trimmed.
-  // Security headers first, so that every response has them, early refusals included; the
-  // Swagger UI page then replaces the content security policy with its own.
+  // Security headers first, so that every response has them, early refusals included.
   return new Elysia({ name: "gateway", normalize: false, websocket: webSocketServerOptions(webSocket) })
     .use(securityHeaders({ trustProxy: settings.TRUST_PROXY }))
     .use(cors({ allowedOrigins: allowedOriginsFrom(settings.CORS_ORIGINS ?? "") }))

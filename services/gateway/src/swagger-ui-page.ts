@@ -1,74 +1,74 @@
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { swagger } from "@elysiajs/swagger";
 import { Elysia } from "elysia";
-import { strictContentSecurityPolicy } from "./security-headers.ts";
 
 type SwaggerOptions = NonNullable<Parameters<typeof swagger>[0]> & { path: string };
 
-function sha256Source(text: string): string {
-  return `'sha256-${new Bun.CryptoHasher("sha256").update(text).digest("base64")}'`;
+/** The files of Swagger UI the page loads; nothing else of the package is served. */
+const servedFiles: Record<string, string> = {
+  "swagger-ui.css": "text/css; charset=utf-8",
+  "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+};
+
+function page(title: string, assets: string): string {
+  const escapedTitle = title.replace(/[<>&"]/g, (character) => `&#${character.charCodeAt(0)};`);
+  return `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>${escapedTitle}</title>
+    <link rel="stylesheet" href="${assets}/swagger-ui.css" />
+  </head>
+  <body>
+    <div id="swagger-ui"></div>
+    <script src="${assets}/swagger-ui-bundle.js"></script>
+    <script src="${assets}/start.js"></script>
+  </body>
+</html>
+`;
+}
+
+function startScript(specPath: string): string {
+  return `window.ui = SwaggerUIBundle(${JSON.stringify({ url: specPath, dom_id: "#swagger-ui", deepLinking: true })});\n`;
 }
 
 /**
- * The Content-Security-Policy of one HTML page that loads its scripts and styles from a CDN and
- * has inline ones: exactly those inline blocks (by hash) and exactly those URLs are allowed,
- * nothing else; the rest is as strict as the app's policy.
+ * Swagger UI at `options.path` and the OpenAPI document at `<path>/json` (the document comes from
+ * the `@elysiajs/swagger` plugin). The plugin's own page loads Swagger UI from a CDN and starts it
+ * with an inline script; this page serves Swagger UI's files from the `swagger-ui-dist` package
+ * instead and starts it from a file, so it works offline and under the app's strict policy.
  *
  * @example
- * pagePolicy('<script src="https://cdn.example/x.js"></script><script>go()</script>');
- * // "default-src 'self'; script-src https://cdn.example/x.js 'sha256-…'; …"
- */
-export function pagePolicy(html: string): string {
-  const scripts = new Set<string>();
-  const styles = new Set<string>(["'self'"]);
-  for (const [, attributes = "", body = ""] of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)) {
-    const source = attributes.match(/\bsrc="([^"]+)"/i)?.[1];
-    scripts.add(source ?? sha256Source(body));
-  }
-  for (const [, body = ""] of html.matchAll(/<style\b[^>]*>([\s\S]*?)<\/style>/gi))
-    styles.add(sha256Source(body));
-  for (const [tag] of html.matchAll(/<link\b[^>]*>/gi)) {
-    const href = tag.match(/\bhref="([^"]+)"/i)?.[1];
-    if (href && /\brel="stylesheet"/i.test(tag)) styles.add(href);
-  }
-  return [
-    "default-src 'self'",
-    `script-src ${[...scripts].join(" ") || "'none'"}`,
-    `style-src ${[...styles].join(" ")}`,
-    "img-src 'self' data:",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-    "form-action 'self'",
-  ].join("; ");
-}
-
-/**
- * Swagger UI at `options.path` and the OpenAPI document at `<path>/json` (the
- * `@elysiajs/swagger` plugin). The plugin's page loads Swagger UI's script and stylesheet from
- * unpkg, pinned to one version, and starts it with an inline script, which the app's strict
- * policy forbids; so this one page gets its own policy (`pagePolicy` of the page itself): those
- * two URLs and the hashes of its inline script and style, and nothing more (no `'unsafe-inline'`).
- * The page shows only the API's description and holds no user data; the app keeps the strict one.
- *
- * @example
- * app.use(securityHeaders({ trustProxy: false })).use(swaggerUiPage({ path: "/swagger", provider: "swagger-ui" }));
+ * app.use(swaggerUiPage({ path: "/swagger", provider: "swagger-ui", documentation }));
  */
 export function swaggerUiPage(options: SwaggerOptions) {
-  // The page depends only on the options, not on the routes: render it once, from a copy of the
-  // plugin, so the app's own instance is not compiled early.
-  const policy = swagger(options)
-    .handle(new Request(`http://localhost${options.path}`))
-    .then((response) => response.text())
-    .then(pagePolicy)
-    // Should the page not render, it keeps the strict policy: broken, never unprotected.
-    .catch(() => strictContentSecurityPolicy);
-  return new Elysia({ name: "swagger-ui-page" })
-    .onRequest(async ({ request, set }) => {
-      const path = new URL(request.url).pathname;
-      if (path === options.path || path === `${options.path}/`) {
-        set.headers["content-security-policy"] = await policy;
-      }
-    })
-    .use(swagger(options));
+  const assets = `${options.path}/assets`;
+  const specPath = `${options.path}/json`;
+  const html = page(options.documentation?.info?.title ?? "API", assets);
+  const directory = dirname(fileURLToPath(import.meta.resolve("swagger-ui-dist/package.json")));
+  const htmlHeaders = { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" };
+  const assetHeaders = (type: string) => ({ "content-type": type, "cache-control": "public, max-age=3600" });
+
+  return (
+    new Elysia({ name: "swagger-ui-page" })
+      // Answered before the plugin's routes, so its CDN page is never served.
+      .onRequest(({ request }) => {
+        if (request.method !== "GET") return;
+        const path = new URL(request.url).pathname;
+        if (path === options.path || path === `${options.path}/`)
+          return new Response(html, { headers: htmlHeaders });
+        if (path === `${assets}/start.js`) {
+          return new Response(startScript(specPath), {
+            headers: assetHeaders("text/javascript; charset=utf-8"),
+          });
+        }
+        const name = path.startsWith(`${assets}/`) ? path.slice(assets.length + 1) : null;
+        const type = name ? servedFiles[name] : undefined;
+        if (name && type)
+          return new Response(Bun.file(join(directory, name)), { headers: assetHeaders(type) });
+      })
+      .use(swagger({ ...options, specPath }))
+  );
 }
