@@ -73,7 +73,9 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
         `${namespace}.session.p0`,
         `${namespace}.ai.generate`,
         `${namespace}.rpc.store`,
+        `${namespace}.rpc.orchestrator`,
         `${namespace}.store.completions`,
+        `${namespace}.store.usage`,
         `${namespace}.notifier`,
       ];
       const connection = await amqp.connect(rabbitUrl);
@@ -100,7 +102,15 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
         logger,
       });
       await inspector.connect();
-      const sources = ["session", "ai.generate", "rpc.store", "store.completions", "notifier"];
+      const sources = [
+        "session",
+        "ai.generate",
+        "rpc.store",
+        "rpc.orchestrator",
+        "store.completions",
+        "store.usage",
+        "notifier",
+      ];
       const found: Record<string, number> = {};
       for (let attempt = 0; attempt < 50; attempt++) {
         for (const source of sources)
