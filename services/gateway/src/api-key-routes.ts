@@ -1,9 +1,10 @@
 import type { StoreClient } from "@chat/clients";
-import { ApiKeyList, AppError, CreateApiKeyBody, CreatedApiKey, ErrorBody, IdParams } from "@chat/contracts";
+import { ApiKeyList, AppError, CreateApiKeyBody, CreatedApiKey, IdParams } from "@chat/contracts";
 import { newId } from "@chat/runtime";
 import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
 import { apiKeyMarker, hashApiKey } from "./api-key-authenticator.ts";
+import { apiModels } from "./api-models.ts";
 import type { Authenticator } from "./authenticator.ts";
 import type { RequestContext } from "./request-context.ts";
 
@@ -27,6 +28,7 @@ export function apiKeyRoutes(dependencies: {
   const { store, authenticator } = dependencies;
 
   return new Elysia({ name: "api-key-routes", prefix: "/api/keys" })
+    .use(apiModels)
     .use(dependencies.requestContext)
     .resolve(async ({ headers }) => ({ user: await authenticator.authenticate(headers) }))
     .post(
@@ -51,7 +53,7 @@ export function apiKeyRoutes(dependencies: {
       },
       {
         body: CreateApiKeyBody,
-        response: { 201: CreatedApiKey, 400: ErrorBody, 401: ErrorBody },
+        response: { 201: CreatedApiKey, 400: "ErrorBody", 401: "ErrorBody" },
         detail: {
           tags: ["keys"],
           summary: "Create an API key for the OpenAI-compatible API",
@@ -67,7 +69,7 @@ export function apiKeyRoutes(dependencies: {
         keys: await store.call("store.list_api_keys", { userId: user.id }, traceparent),
       }),
       {
-        response: { 200: ApiKeyList, 401: ErrorBody },
+        response: { 200: ApiKeyList, 401: "ErrorBody" },
         detail: { tags: ["keys"], summary: "The user's API keys, newest first, without their secrets" },
       },
     )
@@ -84,7 +86,7 @@ export function apiKeyRoutes(dependencies: {
       },
       {
         params: IdParams,
-        response: { 204: Type.Void({ description: "Deleted" }), 401: ErrorBody, 404: ErrorBody },
+        response: { 204: Type.Void({ description: "Deleted" }), 401: "ErrorBody", 404: "ErrorBody" },
         detail: { tags: ["keys"], summary: "Delete an API key; requests with it fail at once" },
       },
     );

@@ -2,7 +2,7 @@ import type { StoreClient } from "@chat/clients";
 import {
   AppError,
   AuthResponse,
-  ErrorBody,
+  type ErrorBody,
   LoginBody,
   RefreshBody,
   type RefreshRotation,
@@ -16,6 +16,7 @@ import { Elysia } from "elysia";
 import type { Logger } from "pino";
 import type { AccessTokens } from "./access-tokens.ts";
 import type { AdminEmails } from "./admin-emails.ts";
+import { apiModels } from "./api-models.ts";
 import type { Authenticator } from "./authenticator.ts";
 import { checkPasswordPolicy } from "./password-policy.ts";
 import { hashRefreshToken, type RefreshTokens } from "./refresh-tokens.ts";
@@ -113,6 +114,7 @@ export function authRoutes(dependencies: {
   }
 
   const localAccounts = new Elysia({ name: "local-account-routes" })
+    .use(apiModels)
     .use(dependencies.requestContext)
     .post(
       "/auth/register",
@@ -148,7 +150,7 @@ export function authRoutes(dependencies: {
       },
       {
         body: RegisterBody,
-        response: { 201: AuthResponse, 400: ErrorBody, 409: ErrorBody },
+        response: { 201: AuthResponse, 400: "ErrorBody", 409: "ErrorBody" },
         detail: {
           tags: ["auth"],
           summary: "Create an account; also sets the httpOnly session and refresh cookies",
@@ -179,7 +181,7 @@ export function authRoutes(dependencies: {
       },
       {
         body: LoginBody,
-        response: { 200: AuthResponse, 400: ErrorBody, 401: ErrorBody },
+        response: { 200: AuthResponse, 400: "ErrorBody", 401: "ErrorBody" },
         detail: {
           tags: ["auth"],
           summary: "Sign in; also sets the httpOnly session and refresh cookies",
@@ -234,7 +236,7 @@ export function authRoutes(dependencies: {
       },
       {
         body: Type.Optional(RefreshBody),
-        response: { 200: AuthResponse, 400: ErrorBody, 401: ErrorBody },
+        response: { 200: AuthResponse, 400: "ErrorBody", 401: "ErrorBody" },
         detail: {
           tags: ["auth"],
           summary: "A new access token for the refresh token (cookie or body); the refresh token rotates",
@@ -248,6 +250,7 @@ export function authRoutes(dependencies: {
     );
 
   return new Elysia({ name: "auth-routes", prefix: "/api" })
+    .use(apiModels)
     .use(dependencies.requestContext)
     .use(settings.mode === "local" ? localAccounts : new Elysia({ name: "local-account-routes-off" }))
     .post(
@@ -266,7 +269,7 @@ export function authRoutes(dependencies: {
       },
       {
         body: Type.Optional(RefreshBody),
-        response: { 204: Type.Void({ description: "Signed out; both cookies cleared" }), 400: ErrorBody },
+        response: { 204: Type.Void({ description: "Signed out; both cookies cleared" }), 400: "ErrorBody" },
         detail: {
           tags: ["auth"],
           summary: "Sign out: revokes the refresh token's family and clears both cookies",
@@ -281,7 +284,7 @@ export function authRoutes(dependencies: {
       "/me",
       async ({ headers, traceparent }) => ({ user: await authenticator.authenticate(headers, traceparent) }),
       {
-        response: { 200: Type.Object({ user: User }), 401: ErrorBody },
+        response: { 200: Type.Object({ user: User }), 401: "ErrorBody" },
         detail: { tags: ["auth"], summary: "The signed-in user" },
       },
     );

@@ -9,7 +9,6 @@ import {
   ChatWithMessages,
   CreateChatBody,
   DEFAULT_CHAT_TITLE,
-  ErrorBody,
   MessageList,
   newEnvelope,
   SendMessageBody,
@@ -19,6 +18,7 @@ import {
 import { newId } from "@chat/runtime";
 import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
+import { apiModels } from "./api-models.ts";
 import type { Authenticator } from "./authenticator.ts";
 import { checkMessageLength } from "./message-length.ts";
 import type { ModelCatalog } from "./model-catalog.ts";
@@ -51,11 +51,12 @@ export function chatRoutes(dependencies: {
       { ...newEnvelope(type, chatId, { id: newId(), traceparent, now: new Date() }), ...fields },
       commandTimeoutMs,
     );
-  const notFound = { 404: ErrorBody, 401: ErrorBody, 400: ErrorBody };
+  const notFound = { 404: "ErrorBody", 401: "ErrorBody", 400: "ErrorBody" } as const;
   const checkedModel = async (model: string | undefined, traceparent: string) =>
     model === undefined ? undefined : (await models.resolve(model, traceparent)).id;
 
   return new Elysia({ name: "chat-routes", prefix: "/api/chats" })
+    .use(apiModels)
     .use(dependencies.requestContext)
     .resolve(async ({ headers }) => ({ user: await authenticator.authenticate(headers) }))
     .post(
@@ -80,7 +81,7 @@ export function chatRoutes(dependencies: {
       },
       {
         body: CreateChatBody,
-        response: { 201: Chat, 400: ErrorBody, 401: ErrorBody },
+        response: { 201: Chat, 400: "ErrorBody", 401: "ErrorBody" },
         detail: {
           tags: ["chats"],
           summary: "Create a chat",
@@ -101,7 +102,7 @@ export function chatRoutes(dependencies: {
       },
       {
         query: PageQuery,
-        response: { 200: ChatList, 400: ErrorBody, 401: ErrorBody },
+        response: { 200: ChatList, 400: "ErrorBody", 401: "ErrorBody" },
         detail: { tags: ["chats"], summary: "The user's chats, newest activity first" },
       },
     )
@@ -204,7 +205,7 @@ export function chatRoutes(dependencies: {
       {
         params: ChatIdParams,
         body: SendMessageBody,
-        response: { 202: SendMessageResponse, 409: ErrorBody, 429: ErrorBody, ...notFound },
+        response: { 202: SendMessageResponse, 409: "ErrorBody", 429: "ErrorBody", ...notFound },
         detail: {
           tags: ["messages"],
           summary: "Send a message; the answer streams on the chat's events",

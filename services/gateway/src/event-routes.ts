@@ -1,5 +1,5 @@
 import type { StoreClient } from "@chat/clients";
-import { AppError, ChatIdParams, ErrorBody } from "@chat/contracts";
+import { AppError, ChatIdParams } from "@chat/contracts";
 import type { ReplayLog } from "@chat/state";
 import { Elysia, t } from "elysia";
 import { feedChatEvents, toLoggedEvent } from "./chat-event-feed.ts";
@@ -121,7 +121,7 @@ export function eventRoutes(dependencies: {
 
 const errorResponse = (description: string) => ({
   description,
-  content: { "application/json": { schema: ErrorBody } },
+  content: { "application/json": { schema: { $ref: "#/components/schemas/ErrorBody" } } },
 });
 
 /** OpenAPI answers of the SSE routes, which return a stream and so carry no response schema. */

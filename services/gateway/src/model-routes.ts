@@ -1,5 +1,6 @@
-import { ErrorBody, ModelList } from "@chat/contracts";
+import { ModelList } from "@chat/contracts";
 import { Elysia } from "elysia";
+import { apiModels } from "./api-models.ts";
 import type { Authenticator } from "./authenticator.ts";
 import type { ModelCatalog } from "./model-catalog.ts";
 import type { RequestContext } from "./request-context.ts";
@@ -12,10 +13,11 @@ export function modelRoutes(dependencies: {
 }) {
   const { authenticator, models } = dependencies;
   return new Elysia({ name: "model-routes", prefix: "/api/models" })
+    .use(apiModels)
     .use(dependencies.requestContext)
     .resolve(async ({ headers }) => ({ user: await authenticator.authenticate(headers) }))
     .get("/", ({ traceparent }) => models.list(traceparent), {
-      response: { 200: ModelList, 401: ErrorBody, 503: ErrorBody },
+      response: { 200: ModelList, 401: "ErrorBody", 503: "ErrorBody" },
       detail: {
         tags: ["models"],
         summary: "The usable models",

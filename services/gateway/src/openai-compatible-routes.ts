@@ -10,7 +10,7 @@ import {
   type ContextMessage,
   ErrorBody,
   newEnvelope,
-  OpenAiErrorBody,
+  type OpenAiErrorBody,
   type OpenAiErrorType,
   OpenAiModelList,
   type Usage,
@@ -19,6 +19,7 @@ import { newId } from "@chat/runtime";
 import { Value } from "@sinclair/typebox/value";
 import { Elysia } from "elysia";
 import type { ApiKeyAuthenticator } from "./api-key-authenticator.ts";
+import { apiModels } from "./api-models.ts";
 import type { CompletionRelay, CompletionRun } from "./completion-relay.ts";
 import { checkConversationLength } from "./message-length.ts";
 import type { ModelCatalog } from "./model-catalog.ts";
@@ -248,13 +249,13 @@ export function openAiCompatibleRoutes(dependencies: {
 }) {
   const { apiKeys, models, completions, timeouts, rateLimits, maxMessageChars } = dependencies;
   const errors = {
-    400: OpenAiErrorBody,
-    401: OpenAiErrorBody,
-    429: OpenAiErrorBody,
-    502: OpenAiErrorBody,
-    503: OpenAiErrorBody,
-    504: OpenAiErrorBody,
-  };
+    400: "OpenAiErrorBody",
+    401: "OpenAiErrorBody",
+    429: "OpenAiErrorBody",
+    502: "OpenAiErrorBody",
+    503: "OpenAiErrorBody",
+    504: "OpenAiErrorBody",
+  } as const;
   const security = [{ apiKey: [] }];
 
   const startCompletion = async (
@@ -298,6 +299,7 @@ export function openAiCompatibleRoutes(dependencies: {
 
   return (
     new Elysia({ name: "openai-compatible-routes", prefix: "/v1" })
+      .use(apiModels)
       .use(dependencies.requestContext)
       // Errors are turned into bodies by the app's one error handler; this only reshapes them.
       .mapResponse(({ response, set }) => {
@@ -325,7 +327,7 @@ export function openAiCompatibleRoutes(dependencies: {
           };
         },
         {
-          response: { 200: OpenAiModelList, 401: OpenAiErrorBody, 503: OpenAiErrorBody },
+          response: { 200: OpenAiModelList, 401: "OpenAiErrorBody", 503: "OpenAiErrorBody" },
           detail: { tags: ["openai-compatible"], summary: "The models (OpenAI's list format)", security },
         },
       )

@@ -1,5 +1,6 @@
-import { ErrorBody, StreamTicket } from "@chat/contracts";
+import { StreamTicket } from "@chat/contracts";
 import { Elysia } from "elysia";
+import { apiModels } from "./api-models.ts";
 import type { Authenticator } from "./authenticator.ts";
 import type { RequestContext } from "./request-context.ts";
 import type { StreamAuthenticator } from "./stream-authenticator.ts";
@@ -21,6 +22,7 @@ export function streamTicketRoutes(dependencies: {
   const now = dependencies.now ?? Date.now;
 
   return new Elysia({ name: "stream-ticket-routes", prefix: "/api" })
+    .use(apiModels)
     .use(dependencies.requestContext)
     .resolve(async ({ headers }) => ({ user: await authenticator.authenticate(headers) }))
     .post(
@@ -31,7 +33,7 @@ export function streamTicketRoutes(dependencies: {
         return status(201, { ticket, expiresAt });
       },
       {
-        response: { 201: StreamTicket, 401: ErrorBody },
+        response: { 201: StreamTicket, 401: "ErrorBody" },
         detail: {
           tags: ["events"],
           summary: "A single-use ticket for one SSE stream or WebSocket",

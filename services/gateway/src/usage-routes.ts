@@ -1,6 +1,7 @@
 import type { StoreClient } from "@chat/clients";
-import { AppError, ErrorBody, UsageReport } from "@chat/contracts";
+import { AppError, UsageReport } from "@chat/contracts";
 import { Elysia } from "elysia";
+import { apiModels } from "./api-models.ts";
 import type { Authenticator } from "./authenticator.ts";
 import { UsageQuery } from "./query-schemas.ts";
 import type { RequestContext } from "./request-context.ts";
@@ -15,6 +16,7 @@ export function usageRoutes(dependencies: {
 }) {
   const { authenticator, store } = dependencies;
   return new Elysia({ name: "usage-routes", prefix: "/api/usage" })
+    .use(apiModels)
     .use(dependencies.requestContext)
     .resolve(async ({ headers }) => ({ user: await authenticator.authenticate(headers) }))
     .get(
@@ -36,7 +38,7 @@ export function usageRoutes(dependencies: {
       },
       {
         query: UsageQuery,
-        response: { 200: UsageReport, 400: ErrorBody, 401: ErrorBody },
+        response: { 200: UsageReport, 400: "ErrorBody", 401: "ErrorBody" },
         detail: {
           tags: ["usage"],
           summary: "Tokens and cost of the user's generations",
