@@ -13,7 +13,7 @@ import type { RateLimiter } from "@chat/state";
  * connection.onClose(() => void lease.release());
  */
 export class StreamLease {
-  private renewal: ReturnType<typeof setInterval> | null = null;
+  private kept = false;
   private released = false;
 
   private constructor(
@@ -47,17 +47,16 @@ export class StreamLease {
 
   /** Renews the lease every third of its length until `release`. */
   keepAlive(): void {
-    if (this.released || this.renewal) return;
-    this.renewal = setInterval(() => void this.renew(), Math.max(1, Math.floor(this.options.leaseMs / 3)));
-    this.renewal.unref?.();
+    if (this.released || this.kept) return;
+    this.kept = true;
+    renewalsOf(this.options.leaseMs).add(this);
   }
 
   /** Frees the slot; later calls do nothing. */
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    if (this.renewal) clearInterval(this.renewal);
-    this.renewal = null;
+    if (this.kept) renewalsOf(this.options.leaseMs).delete(this);
     const leaseId = this.leaseId;
     if (leaseId === null) return;
     try {
@@ -67,7 +66,8 @@ export class StreamLease {
     }
   }
 
-  private async renew(): Promise<void> {
+  /** Renews now; the shared renewal timer calls it. */
+  async renew(): Promise<void> {
     const { limit, leaseMs, logger } = this.options;
     try {
       if (this.leaseId !== null && (await this.limiter.renewLease(this.key, this.leaseId, leaseMs))) return;
@@ -83,4 +83,56 @@ export class StreamLease {
       logger.warn({ err: error, key: this.key }, "stream lease not renewed");
     }
   }
+}
+
+/**
+ * Renews every kept lease of one length from one timer: an open stream costs no timer of its own
+ * (10 000 idle streams would otherwise be 10 000 intervals). Each lease is renewed a third of its
+ * length after it was kept or last renewed, so renewals stay spread out as the streams opened.
+ */
+class LeaseRenewals {
+  private readonly due = new Map<StreamLease, number>();
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private readonly everyMs: number;
+
+  constructor(leaseMs: number) {
+    this.everyMs = Math.max(1, Math.floor(leaseMs / 3));
+  }
+
+  add(lease: StreamLease): void {
+    this.due.set(lease, Date.now() + this.everyMs);
+    if (this.timer) return;
+    this.timer = setInterval(
+      () => this.renewDue(),
+      Math.max(1, Math.min(1_000, Math.floor(this.everyMs / 10))),
+    );
+    this.timer.unref?.();
+  }
+
+  delete(lease: StreamLease): void {
+    this.due.delete(lease);
+    if (this.due.size > 0 || !this.timer) return;
+    clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private renewDue(): void {
+    const now = Date.now();
+    for (const [lease, dueAt] of this.due) {
+      if (dueAt > now) continue;
+      this.due.set(lease, now + this.everyMs);
+      void lease.renew();
+    }
+  }
+}
+
+const renewalsByLength = new Map<number, LeaseRenewals>();
+
+function renewalsOf(leaseMs: number): LeaseRenewals {
+  let renewals = renewalsByLength.get(leaseMs);
+  if (!renewals) {
+    renewals = new LeaseRenewals(leaseMs);
+    renewalsByLength.set(leaseMs, renewals);
+  }
+  return renewals;
 }
