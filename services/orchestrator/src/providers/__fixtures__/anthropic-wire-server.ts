@@ -1,12 +1,4 @@
-/** One HTTP request as a wire server received it. */
-export type ReceivedRequest = {
-  method: string;
-  path: string;
-  /** Header names in lower case. */
-  headers: Record<string, string>;
-  /** The parsed JSON body, or the raw text when it was not JSON. */
-  body: unknown;
-};
+import { dropConnection, startWireServer, type WireFrame, type WireServer } from "./wire-server.ts";
 
 /** Token counts the server reports; unset ones are derived from the request and the text. */
 export type AnthropicWireUsage = {
@@ -53,19 +45,8 @@ export type AnthropicWireScenario =
   | { kind: "malformed"; afterText: string; payload?: "not-json" | "wrong-shape"; chunkDelayMs?: number };
 
 /** A local stand-in for `api.anthropic.com` that speaks the Messages API's streaming wire format. */
-export type AnthropicWireServer = {
-  /** The base URL to give the SDK (it appends `/v1/messages`). */
-  readonly url: string;
-  /** Queues answers for the next requests, in order; an empty queue answers with a normal stream. */
-  enqueue(...scenarios: AnthropicWireScenario[]): void;
-  /** Every request received, oldest first. */
-  readonly requests: ReceivedRequest[];
-  /** How many streams the client closed before the server finished them. */
-  readonly abortedRequests: number;
-  /** Resolves once `abortedRequests` has reached `count`. */
-  waitForAborts(count: number): Promise<void>;
-  stop(): Promise<void>;
-};
+/** A local stand-in for `api.anthropic.com`; its `url` is the base URL to give the SDK (it appends `/v1/messages`). */
+export type AnthropicWireServer = WireServer<AnthropicWireScenario>;
 
 /** What the server streams when a scenario names no text. */
 export const anthropicWireDefaultText =
@@ -102,9 +83,6 @@ export function textPieces(text: string): string[] {
   return text.match(/\s*\S{1,4}|\s+/gu) ?? [];
 }
 
-const dropConnection = Symbol("drop connection");
-type Frame = string | typeof dropConnection;
-
 function sseEvent(name: string, data: unknown): string {
   return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
 }
@@ -119,7 +97,7 @@ async function* messageFrames(
   scenario: Exclude<AnthropicWireScenario, { kind: "http_error" }>,
   body: unknown,
   requestNumber: number,
-): AsyncGenerator<Frame> {
+): AsyncGenerator<WireFrame> {
   const text = scenario.kind === "stream" ? (scenario.text ?? anthropicWireDefaultText) : scenario.afterText;
   const pieces = textPieces(text);
   const chunkDelayMs = scenario.chunkDelayMs ?? 0;
@@ -235,101 +213,14 @@ function errorResponse(
  * await server.stop();
  */
 export function startAnthropicWireServer(): AnthropicWireServer {
-  const queue: AnthropicWireScenario[] = [];
-  const requests: ReceivedRequest[] = [];
-  const abortWaiters = new Set<{ count: number; resolve: () => void }>();
-  let abortedRequests = 0;
-
-  const recordAbort = () => {
-    abortedRequests++;
-    for (const waiter of abortWaiters) {
-      if (abortedRequests >= waiter.count) {
-        abortWaiters.delete(waiter);
-        waiter.resolve();
-      }
-    }
-  };
-
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    // Development mode prints a stack trace for every `drop`, which is a deliberate stream error.
-    development: false,
-    // A slow first token must not be cut by Bun's 10-second idle timeout.
-    idleTimeout: 0,
-    async fetch(request) {
-      const url = new URL(request.url);
-      const text = await request.text();
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {}
-      requests.push({
-        method: request.method,
-        path: url.pathname,
-        headers: Object.fromEntries(request.headers.entries()),
-        body,
-      });
-      const requestNumber = requests.length;
-      const requestId = `req_wire${String(requestNumber).padStart(6, "0")}`;
-
-      if (request.method !== "POST" || !url.pathname.endsWith("/v1/messages")) {
-        return errorResponse({ status: 404 }, requestId);
-      }
-      const scenario = queue.shift() ?? { kind: "stream" };
-      if (scenario.kind === "http_error") return errorResponse(scenario, requestId);
-
-      const frames = messageFrames(scenario, body, requestNumber);
-      const encoder = new TextEncoder();
-      let settled = false;
-      const onClientGone = () => {
-        if (settled) return;
-        settled = true;
-        recordAbort();
-        void frames.return(undefined);
-      };
-      request.signal.addEventListener("abort", onClientGone, { once: true });
-      const stream = new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          const next = await frames.next();
-          if (settled) return;
-          if (next.done) {
-            settled = true;
-            controller.close();
-          } else if (next.value === dropConnection) {
-            settled = true;
-            controller.error(new Error("connection dropped by the wire server"));
-          } else {
-            controller.enqueue(encoder.encode(next.value));
-          }
-        },
-        cancel: onClientGone,
-      });
-      return new Response(stream, {
-        headers: {
-          "content-type": "text/event-stream; charset=utf-8",
-          "cache-control": "no-cache",
-          "request-id": requestId,
-        },
-      });
-    },
+  return startWireServer<AnthropicWireScenario>({
+    endpoint: "/v1/messages",
+    basePath: "",
+    requestIdHeader: "request-id",
+    defaultScenario: { kind: "stream" },
+    refusal: (scenario, _request, requestId) =>
+      "status" in scenario ? errorResponse(scenario, requestId) : null,
+    frames: (scenario, body, requestNumber) =>
+      messageFrames(scenario as Exclude<AnthropicWireScenario, { kind: "http_error" }>, body, requestNumber),
   });
-
-  return {
-    url: `http://127.0.0.1:${server.port}`,
-    enqueue: (...scenarios) => {
-      queue.push(...scenarios);
-    },
-    requests,
-    get abortedRequests() {
-      return abortedRequests;
-    },
-    waitForAborts: (count) =>
-      abortedRequests >= count
-        ? Promise.resolve()
-        : new Promise((resolve) => {
-            abortWaiters.add({ count, resolve });
-          }),
-    stop: () => server.stop(true),
-  };
 }

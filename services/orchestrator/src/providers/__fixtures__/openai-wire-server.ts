@@ -1,6 +1,5 @@
-import { type ReceivedRequest, textPieces } from "./anthropic-wire-server.ts";
-
-export type { ReceivedRequest } from "./anthropic-wire-server.ts";
+import { textPieces } from "./anthropic-wire-server.ts";
+import { dropConnection, startWireServer, type WireFrame, type WireServer } from "./wire-server.ts";
 
 /** Token counts the server reports; unset ones are derived from the request and the text. */
 export type OpenAIWireUsage = { promptTokens?: number; completionTokens?: number };
@@ -43,29 +42,17 @@ export type OpenAIWireScenario =
   /** Sends one broken chunk, then finishes the completion normally. */
   | (StreamTiming & { kind: "malformed"; afterText: string; payload?: "not-json" | "wrong-shape" });
 
-/** A local stand-in for an OpenAI Chat Completions server (OpenAI, OpenRouter, Ollama, vLLM). */
-export type OpenAIWireServer = {
-  /** The base URL to give the SDK, ending in `/v1` (it appends `/chat/completions`). */
-  readonly url: string;
-  /** Queues answers for the next requests, in order; an empty queue answers with a normal stream. */
-  enqueue(...scenarios: OpenAIWireScenario[]): void;
-  /** Every request received, oldest first. */
-  readonly requests: ReceivedRequest[];
-  /** How many streams the client closed before the server finished them. */
-  readonly abortedRequests: number;
-  /** Resolves once `abortedRequests` has reached `count`. */
-  waitForAborts(count: number): Promise<void>;
-  stop(): Promise<void>;
-};
+/**
+ * A local stand-in for an OpenAI Chat Completions server (OpenAI, OpenRouter, Ollama, vLLM); its
+ * `url` is the base URL to give the SDK, ending in `/v1` (it appends `/chat/completions`).
+ */
+export type OpenAIWireServer = WireServer<OpenAIWireScenario>;
 
 /** What the server streams when a scenario names no text. */
 export const openAIWireDefaultText =
   "Hello! I am a local stand-in for a chat completions model, streaming this answer in small pieces.";
 
 const keepAliveComment = ": OPENROUTER PROCESSING\n\n";
-
-const dropConnection = Symbol("drop connection");
-type Frame = string | typeof dropConnection;
 
 function dataLine(data: unknown): string {
   return `data: ${JSON.stringify(data)}\n\n`;
@@ -130,7 +117,7 @@ async function* completionFrames(
   body: unknown,
   requestNumber: number,
   keepAliveByDefault: boolean,
-): AsyncGenerator<Frame> {
+): AsyncGenerator<WireFrame> {
   const text = scenario.kind === "stream" ? (scenario.text ?? openAIWireDefaultText) : scenario.afterText;
   const pieces = textPieces(text);
   const chunkDelayMs = scenario.chunkDelayMs ?? 0;
@@ -233,101 +220,19 @@ async function* completionFrames(
  * await server.stop();
  */
 export function startOpenAIWireServer(options: { keepAlive?: boolean } = {}): OpenAIWireServer {
-  const queue: OpenAIWireScenario[] = [];
-  const requests: ReceivedRequest[] = [];
-  const abortWaiters = new Set<{ count: number; resolve: () => void }>();
-  let abortedRequests = 0;
-
-  const recordAbort = () => {
-    abortedRequests++;
-    for (const waiter of abortWaiters) {
-      if (abortedRequests >= waiter.count) {
-        abortWaiters.delete(waiter);
-        waiter.resolve();
-      }
-    }
-  };
-
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    // Development mode prints a stack trace for every `drop`, which is a deliberate stream error.
-    development: false,
-    // A slow first token must not be cut by Bun's 10-second idle timeout.
-    idleTimeout: 0,
-    async fetch(request) {
-      const url = new URL(request.url);
-      const text = await request.text();
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {}
-      requests.push({
-        method: request.method,
-        path: url.pathname,
-        headers: Object.fromEntries(request.headers.entries()),
+  return startWireServer<OpenAIWireScenario>({
+    endpoint: "/chat/completions",
+    basePath: "/v1",
+    requestIdHeader: "x-request-id",
+    defaultScenario: { kind: "stream" },
+    refusal: (scenario, request, requestId) =>
+      "status" in scenario ? errorResponse(scenario, request, requestId) : null,
+    frames: (scenario, body, requestNumber) =>
+      completionFrames(
+        scenario as Exclude<OpenAIWireScenario, { kind: "http_error" }>,
         body,
-      });
-      const requestNumber = requests.length;
-      const requestId = `req_wire${String(requestNumber).padStart(6, "0")}`;
-
-      if (request.method !== "POST" || !url.pathname.endsWith("/chat/completions")) {
-        return errorResponse({ status: 404 }, request, requestId);
-      }
-      const scenario = queue.shift() ?? { kind: "stream" };
-      if (scenario.kind === "http_error") return errorResponse(scenario, request, requestId);
-
-      const frames = completionFrames(scenario, body, requestNumber, options.keepAlive ?? false);
-      const encoder = new TextEncoder();
-      let settled = false;
-      const onClientGone = () => {
-        if (settled) return;
-        settled = true;
-        recordAbort();
-        void frames.return(undefined);
-      };
-      request.signal.addEventListener("abort", onClientGone, { once: true });
-      const stream = new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          const next = await frames.next();
-          if (settled) return;
-          if (next.done) {
-            settled = true;
-            controller.close();
-          } else if (next.value === dropConnection) {
-            settled = true;
-            controller.error(new Error("connection dropped by the wire server"));
-          } else {
-            controller.enqueue(encoder.encode(next.value));
-          }
-        },
-        cancel: onClientGone,
-      });
-      return new Response(stream, {
-        headers: {
-          "content-type": "text/event-stream; charset=utf-8",
-          "cache-control": "no-cache",
-          "x-request-id": requestId,
-        },
-      });
-    },
+        requestNumber,
+        options.keepAlive ?? false,
+      ),
   });
-
-  return {
-    url: `http://127.0.0.1:${server.port}/v1`,
-    enqueue: (...scenarios) => {
-      queue.push(...scenarios);
-    },
-    requests,
-    get abortedRequests() {
-      return abortedRequests;
-    },
-    waitForAborts: (count) =>
-      abortedRequests >= count
-        ? Promise.resolve()
-        : new Promise((resolve) => {
-            abortWaiters.add({ count, resolve });
-          }),
-    stop: () => server.stop(true),
-  };
 }
