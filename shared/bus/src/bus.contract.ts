@@ -419,8 +419,12 @@ export function busContract(name: string, makeBus: (settings: BusSettings) => Pr
         .request("nobody-serves-this", sequenced("", 1), 30_000)
         .catch((thrown: unknown) => thrown);
       await sleep(20);
+      const justSent = bus
+        .request("nobody-serves-this-either", sequenced("", 2), 30_000)
+        .catch((thrown: unknown) => thrown);
       await bus.close();
       expect(await pending).toMatchObject({ code: "UNAVAILABLE" });
+      expect(await justSent).toMatchObject({ code: "UNAVAILABLE" });
       const error = await bus
         .sendCommand(sequenced(`chat-${randomUUID()}`, 0))
         .catch((thrown: unknown) => thrown);

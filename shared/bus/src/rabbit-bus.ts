@@ -380,9 +380,14 @@ export class RabbitBus implements Bus {
   private declareService(service: string): Promise<void> {
     let declared = this.declaredServices.get(service);
     if (!declared) {
-      declared = this.publisher.addSetup(async (channel: Channel) => {
-        await this.topology.declareServiceQueue(channel, service);
-      });
+      declared = this.publisher
+        .addSetup(async (channel: Channel) => {
+          await this.topology.declareServiceQueue(channel, service);
+        })
+        .catch((error: unknown) => {
+          this.declaredServices.delete(service);
+          throw new AppError("UNAVAILABLE", `Could not declare the ${service} queue`, { cause: error });
+        });
       this.declaredServices.set(service, declared);
     }
     return declared;
