@@ -16,6 +16,7 @@ const app = createGatewayApp({
   replayLog: state.replayLog,
   rateLimiter: state.rateLimiter,
   tickets: state.tickets,
+  revocations: state.revocations,
   hub,
   logger,
   settings: { ...loadConfig(GatewayConfig, { JWT_SECRET: "x".repeat(32) }), JWT_SECRET: "x".repeat(32) },

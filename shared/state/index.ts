@@ -7,6 +7,7 @@ export type {
   RateLimiter,
   ReplayLog,
   ReplayRead,
+  RevocationList,
   Snapshot,
 } from "./src/actor-state.ts";
 export { MemoryActorState, type MemoryActorStateOptions } from "./src/memory-actor-state.ts";

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AppError } from "@chat/contracts";
+import { MemoryActorState, type RevocationList } from "@chat/state";
 import { exportJWK, exportSPKI, generateKeyPair, type JWTPayload, SignJWT } from "jose";
 import { ServiceProcess } from "../../../test/support/service-process.ts";
 import { AccessTokens } from "./access-tokens.ts";
@@ -28,6 +29,7 @@ function claims(sub: string, changes: Record<string, unknown> = {}): JWTPayload 
     iat: nowSeconds(),
     exp: nowSeconds() + 600,
     jti: crypto.randomUUID(),
+    sid: "sign-in-1",
     ...changes,
   };
   return Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined));
@@ -41,10 +43,43 @@ function hs256(payload: JWTPayload, header: Record<string, unknown> = {}, key: s
 }
 
 describe("AccessTokens", () => {
-  const tokens = new AccessTokens(secret, 900);
+  const revocations = new MemoryActorState({ ttlSeconds: 60, replayLogMaxLength: 1 }).revocations;
+  const tokens = new AccessTokens(secret, 900, revocations);
 
   test("verifies what it issued", async () => {
-    expect(await tokens.verify(await tokens.issue(user))).toEqual(user);
+    expect(await tokens.verify(await tokens.issue(user, "sign-in-1"))).toEqual(user);
+  });
+
+  test("an ended sign-in stops its tokens at once, for one token lifetime; other sign-ins work on", async () => {
+    const ending = await tokens.issue(user, "sign-in-ending");
+    const other = await tokens.issue(user, "sign-in-other");
+    await tokens.endSignIn("sign-in-ending");
+    await expect(tokens.verify(ending)).rejects.toMatchObject({
+      code: "UNAUTHORIZED",
+      message: "This sign-in has ended: sign in again",
+    });
+    expect(await tokens.verify(other)).toEqual(user);
+    const recorded: Array<[string, number]> = [];
+    const recording = new AccessTokens(secret, 900, {
+      revoke: async (id, ttlSeconds) => {
+        recorded.push([id, ttlSeconds]);
+      },
+      isRevoked: async () => false,
+    });
+    await recording.endSignIn("sign-in-2");
+    expect(recorded).toEqual([["sign-in-2", 900]]);
+  });
+
+  test("when ended sign-ins cannot be read, a good token answers UNAVAILABLE, not UNAUTHORIZED", async () => {
+    const unreachable: RevocationList = {
+      revoke: () => Promise.reject(new Error("connection refused")),
+      isRevoked: () => Promise.reject(new Error("connection refused")),
+    };
+    const blind = new AccessTokens(secret, 900, unreachable);
+    await expect(blind.verify(await blind.issue(user, "sign-in-1"))).rejects.toMatchObject({
+      code: "UNAVAILABLE",
+    });
+    await expect(blind.verify("not a token")).rejects.toMatchObject({ code: "UNAUTHORIZED" });
   });
 
   test("refuses with AppError UNAUTHORIZED, keeping the reason as the cause", async () => {
@@ -54,7 +89,7 @@ describe("AccessTokens", () => {
     expect((error as AppError).cause).toBeDefined();
   });
 
-  test("refuses a token without typ at+jwt, jti or exp, even when signed with the key", async () => {
+  test("refuses a token without typ at+jwt, jti, exp or sid, even when signed with the key", async () => {
     for (const token of [
       await new SignJWT(claims(user.id))
         .setProtectedHeader({ alg: "HS256" })
@@ -62,6 +97,9 @@ describe("AccessTokens", () => {
       await hs256(claims(user.id), { typ: "JWT" }),
       await hs256(claims(user.id, { jti: undefined })),
       await hs256(claims(user.id, { exp: undefined })),
+      await hs256(claims(user.id, { sid: undefined })),
+      await hs256(claims(user.id, { sid: "" })),
+      await hs256(claims(user.id, { sid: 42 })),
     ]) {
       await expect(tokens.verify(token)).rejects.toMatchObject({ code: "UNAUTHORIZED" });
     }

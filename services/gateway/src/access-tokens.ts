@@ -1,5 +1,6 @@
 import type { User } from "@chat/contracts";
 import { AppError } from "@chat/contracts";
+import type { RevocationList } from "@chat/state";
 import { jwtVerify, SignJWT } from "jose";
 
 const issuer = "chat-gateway";
@@ -10,12 +11,15 @@ const tokenType = "at+jwt";
 /**
  * Signs and checks the short-lived access tokens of local accounts: HS256 with JWT_SECRET, the
  * algorithm pinned (so `alg: none` and RS/HS confusion fail), `typ`, `iss`, `aud`, `exp`, `nbf`
- * checked, `sub` the user id, a `jti` of its own. Only the configured key is ever used: `jku`,
- * `x5u`, `jwk` and `kid` headers are ignored.
+ * checked, `sub` the user id, a `jti` of its own, `sid` the sign-in (the refresh-token family).
+ * Only the configured key is ever used: `jku`, `x5u`, `jwk` and `kid` headers are ignored.
+ * A sign-in that ended (sign-out, refresh-token reuse) is revoked for one token lifetime, so its
+ * access tokens stop at once instead of at expiry.
  *
  * @example
- * const tokens = new AccessTokens(settings.JWT_SECRET, settings.ACCESS_TOKEN_TTL_SECONDS);
- * const user = await tokens.verify(await tokens.issue(user)); // throws UNAUTHORIZED
+ * const tokens = new AccessTokens(settings.JWT_SECRET, settings.ACCESS_TOKEN_TTL_SECONDS, actorState.revocations);
+ * const user = await tokens.verify(await tokens.issue(user, familyId)); // throws UNAUTHORIZED
+ * await tokens.endSignIn(familyId);
  */
 export class AccessTokens {
   private readonly key: Uint8Array;
@@ -23,6 +27,7 @@ export class AccessTokens {
   constructor(
     secret: string,
     private readonly ttlSeconds: number,
+    private readonly revocations: RevocationList,
   ) {
     this.key = new TextEncoder().encode(secret);
   }
@@ -31,8 +36,8 @@ export class AccessTokens {
     return this.ttlSeconds;
   }
 
-  issue(user: User): Promise<string> {
-    return new SignJWT({ email: user.email, name: user.name, role: user.role })
+  issue(user: User, signInId: string): Promise<string> {
+    return new SignJWT({ email: user.email, name: user.name, role: user.role, sid: signInId })
       .setProtectedHeader({ alg: "HS256", typ: tokenType })
       .setSubject(user.id)
       .setIssuer(issuer)
@@ -44,23 +49,45 @@ export class AccessTokens {
   }
 
   async verify(token: string): Promise<User> {
+    const { user, signInId } = await this.read(token);
+    if (await this.hasEnded(signInId)) {
+      throw new AppError("UNAUTHORIZED", "This sign-in has ended: sign in again", { retryable: false });
+    }
+    return user;
+  }
+
+  /** Stops every access token of the sign-in `signInId` (the refresh-token family), now. */
+  async endSignIn(signInId: string): Promise<void> {
+    await this.revocations.revoke(signInId, this.ttlSeconds);
+  }
+
+  private async read(token: string): Promise<{ user: User; signInId: string }> {
     try {
       const { payload } = await jwtVerify(token, this.key, {
         issuer,
         audience,
         algorithms: ["HS256"],
         typ: tokenType,
-        requiredClaims: ["exp", "iat", "sub", "jti"],
+        requiredClaims: ["exp", "iat", "sub", "jti", "sid"],
       });
-      const { sub, email, name, role } = payload;
+      const { sub, email, name, role, sid } = payload;
       if (typeof sub !== "string" || typeof email !== "string" || typeof name !== "string")
         throw new Error("The token lacks the user's claims");
-      return { id: sub, email, name, role: role === "admin" ? "admin" : "user" };
+      if (typeof sid !== "string" || sid === "") throw new Error("The token names no sign-in");
+      return { user: { id: sub, email, name, role: role === "admin" ? "admin" : "user" }, signInId: sid };
     } catch (error) {
       throw new AppError("UNAUTHORIZED", "The access token is invalid or expired", {
         cause: error,
         retryable: false,
       });
+    }
+  }
+
+  private async hasEnded(signInId: string): Promise<boolean> {
+    try {
+      return await this.revocations.isRevoked(signInId);
+    } catch (error) {
+      throw new AppError("UNAVAILABLE", "Cannot tell whether this sign-in has ended", { cause: error });
     }
   }
 }

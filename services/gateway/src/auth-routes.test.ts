@@ -90,6 +90,12 @@ async function register(baseUrl: string, name: string, email = uniqueEmail(name)
   };
 }
 
+/** The status of GET /api/me with `accessToken` as a Bearer token. */
+async function meStatus(baseUrl: string, accessToken: string): Promise<number> {
+  return (await call(baseUrl, "GET", "/api/me", { headers: { authorization: `Bearer ${accessToken}` } }))
+    .status;
+}
+
 function refreshWithCookie(baseUrl: string, refreshToken: string): Promise<Answer> {
   return call(baseUrl, "POST", "/api/auth/refresh", { headers: { cookie: `chat_refresh=${refreshToken}` } });
 }
@@ -138,11 +144,14 @@ describe("accounts, sessions and refresh tokens (AUTH_MODE=local)", () => {
     expect(cookies.get("chat_refresh")?.attributes).toEndWith("; Secure");
   });
 
-  test("the access token: HS256, typ at+jwt, sub the user id, iss, aud, iat, exp 15 minutes on, a jti", async () => {
-    const { accessToken, user } = await register(server.baseUrl, "Claims");
+  test("the access token: HS256, typ at+jwt, sub the user id, iss, aud, iat, exp 15 minutes on, a jti, a sid", async () => {
+    const { accessToken, user, refreshToken } = await register(server.baseUrl, "Claims");
     expect(decodeProtectedHeader(accessToken)).toEqual({ alg: "HS256", typ: "at+jwt" });
     const claims = decodeJwt(accessToken);
     expect(claims).toMatchObject({ sub: user.id, iss: "chat-gateway", aud: "chat-api" });
+    expect(claims.sid).toEqual(expect.any(String));
+    const refreshed = await refreshWithCookie(server.baseUrl, refreshToken);
+    expect(decodeJwt(refreshed.body.accessToken).sid).toBe(claims.sid as string);
     expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(900);
     expect(claims.jti).toMatch(/^[0-9a-f-]{36}$/);
     const another = await register(server.baseUrl, "Claims");
@@ -188,6 +197,28 @@ describe("accounts, sessions and refresh tokens (AUTH_MODE=local)", () => {
     const newest = await refreshWithCookie(server.baseUrl, third);
     expect(newest.status).toBe(401);
     expect(newest.body.error.message).toContain("revoked");
+  });
+
+  test("a reuse also stops the family's access tokens at once; another sign-in's keep working", async () => {
+    const session = await register(server.baseUrl, "Stolen");
+    const login = await call(server.baseUrl, "POST", "/api/auth/login", {
+      body: { email: session.email, password },
+    });
+    const rotated = await refreshWithCookie(server.baseUrl, session.refreshToken);
+    expect(await meStatus(server.baseUrl, rotated.body.accessToken)).toBe(200);
+
+    expect((await refreshWithCookie(server.baseUrl, session.refreshToken)).status).toBe(401);
+    for (const accessToken of [session.accessToken, rotated.body.accessToken]) {
+      const me = await call(server.baseUrl, "GET", "/api/me", {
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+      expect(me.status).toBe(401);
+      expect(me.body.error).toEqual({
+        code: "UNAUTHORIZED",
+        message: "This sign-in has ended: sign in again",
+      });
+    }
+    expect(await meStatus(server.baseUrl, login.body.accessToken)).toBe(200);
   });
 
   test("another sign-in of the same user is another family: a reuse in one leaves the other alone", async () => {
@@ -243,6 +274,31 @@ describe("accounts, sessions and refresh tokens (AUTH_MODE=local)", () => {
     expect((await refreshWithCookie(server.baseUrl, session.refreshToken)).status).toBe(401);
   });
 
+  test("after logout the access token of that sign-in is refused, by header and by cookie, on every route", async () => {
+    const session = await register(server.baseUrl, "Gone");
+    const otherDevice = await call(server.baseUrl, "POST", "/api/auth/login", {
+      body: { email: session.email, password },
+    });
+    const chat = await call(server.baseUrl, "POST", "/api/chats", {
+      body: {},
+      headers: { authorization: `Bearer ${session.accessToken}` },
+    });
+    expect(chat.status).toBe(201);
+    await call(server.baseUrl, "POST", "/api/auth/logout", {
+      headers: { cookie: `chat_session=${session.accessToken}; chat_refresh=${session.refreshToken}` },
+    });
+
+    expect(await meStatus(server.baseUrl, session.accessToken)).toBe(401);
+    for (const headers of [
+      { authorization: `Bearer ${session.accessToken}` },
+      { cookie: `chat_session=${session.accessToken}` },
+    ]) {
+      expect((await call(server.baseUrl, "GET", `/api/chats/${chat.body.id}`, { headers })).status).toBe(401);
+      expect((await call(server.baseUrl, "POST", "/api/stream-tickets", { headers })).status).toBe(401);
+    }
+    expect(await meStatus(server.baseUrl, otherDevice.body.accessToken)).toBe(200);
+  });
+
   test("logout by body revokes that family; logout without any token just clears the cookies", async () => {
     const registered = await call(server.baseUrl, "POST", "/api/auth/register", {
       body: { email: uniqueEmail("Out"), password, name: "Out", refreshTokenInBody: true },
@@ -250,6 +306,7 @@ describe("accounts, sessions and refresh tokens (AUTH_MODE=local)", () => {
     const { refreshToken } = registered.body;
     const logout = await call(server.baseUrl, "POST", "/api/auth/logout", { body: { refreshToken } });
     expect(logout.status).toBe(204);
+    expect(await meStatus(server.baseUrl, registered.body.accessToken)).toBe(401);
     expect((await call(server.baseUrl, "POST", "/api/auth/refresh", { body: { refreshToken } })).status).toBe(
       401,
     );

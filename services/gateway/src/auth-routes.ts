@@ -88,12 +88,13 @@ export function authRoutes(dependencies: {
   /** A new access token and refresh family for `user`, and the cookies that carry them. */
   async function startSession(user: StoredUser, secure: boolean, traceparent: string) {
     const refresh = refreshTokens.next();
+    const familyId = newId();
     await store.call(
       "store.start_refresh_family",
       {
         token: {
           hash: refresh.hash,
-          familyId: newId(),
+          familyId,
           userId: user.id,
           createdAt: refresh.createdAt,
           expiresAt: refresh.expiresAt,
@@ -101,16 +102,17 @@ export function authRoutes(dependencies: {
       },
       traceparent,
     );
-    return sessionResponse(publicUser(user), refresh.token, secure);
+    return sessionResponse(publicUser(user), { familyId, token: refresh.token }, secure);
   }
 
-  async function sessionResponse(user: User, refreshToken: string, secure: boolean) {
-    const accessToken = await tokens.issue(user);
+  /** The access token of the sign-in (refresh family) `refresh.familyId`, and both cookies. */
+  async function sessionResponse(user: User, refresh: { familyId: string; token: string }, secure: boolean) {
+    const accessToken = await tokens.issue(user, refresh.familyId);
     const cookies = [
       sessionCookie(accessToken, { maxAgeSeconds: tokens.lifetimeSeconds, secure }),
-      refreshCookie(refreshToken, { maxAgeSeconds: refreshTokens.lifetimeSeconds, secure }),
+      refreshCookie(refresh.token, { maxAgeSeconds: refreshTokens.lifetimeSeconds, secure }),
     ];
-    return { user, accessToken, refreshToken, cookies };
+    return { user, accessToken, refreshToken: refresh.token, cookies };
   }
 
   const localAccounts = new Elysia({ name: "local-account-routes" })
@@ -222,11 +224,16 @@ export function authRoutes(dependencies: {
               { requestId, clientAddress },
               "a used refresh token was presented again: its family is revoked",
             );
+            await tokens.endSignIn(rotation.familyId);
           }
           set.headers["set-cookie"] = clearedCookies(secure);
           return status(401, unauthorizedBody(refusedRefresh[rotation.outcome]));
         }
-        const session = await sessionResponse(publicUser(rotation.user), successor.token, secure);
+        const session = await sessionResponse(
+          publicUser(rotation.user),
+          { familyId: rotation.familyId, token: successor.token },
+          secure,
+        );
         set.headers["set-cookie"] = session.cookies;
         return status(200, {
           user: session.user,
@@ -258,11 +265,12 @@ export function authRoutes(dependencies: {
       async ({ body, headers, set, status, traceparent, overTls }) => {
         const presented = body?.refreshToken ?? refreshTokenFrom(headers.cookie);
         if (presented && refreshTokens.isWellFormed(presented)) {
-          await store.call(
+          const { familyId } = await store.call(
             "store.revoke_refresh_family",
             { hash: hashRefreshToken(presented), revokedAt: new Date().toISOString() },
             traceparent,
           );
+          if (familyId) await tokens.endSignIn(familyId);
         }
         set.headers["set-cookie"] = clearedCookies(secureFor(overTls));
         return status(204, undefined);
@@ -272,7 +280,8 @@ export function authRoutes(dependencies: {
         response: { 204: Type.Void({ description: "Signed out; both cookies cleared" }), 400: "ErrorBody" },
         detail: {
           tags: ["auth"],
-          summary: "Sign out: revokes the refresh token's family and clears both cookies",
+          summary:
+            "Sign out: ends the sign-in (its refresh and access tokens stop working) and clears both cookies",
           description:
             "The refresh token comes from the chat_refresh cookie, or `{refreshToken}` for clients without " +
             "cookies; the body is optional. Other sign-ins of the user keep working.",

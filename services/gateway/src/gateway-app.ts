@@ -2,7 +2,7 @@ import type { Bus } from "@chat/bus";
 import { StoreClient } from "@chat/clients";
 import { HealthReport } from "@chat/contracts";
 import { checkReadiness, type Logger, newId, type ReadinessChecks } from "@chat/runtime";
-import type { OneTimeTickets, RateLimiter, ReplayLog } from "@chat/state";
+import type { OneTimeTickets, RateLimiter, ReplayLog, RevocationList } from "@chat/state";
 import { Elysia } from "elysia";
 import { AccessTokens } from "./access-tokens.ts";
 import { AdminEmails } from "./admin-emails.ts";
@@ -42,6 +42,8 @@ export type GatewayDependencies = {
   rateLimiter: RateLimiter;
   /** Single-use tickets shared by every gateway (the ActorState's). */
   tickets: OneTimeTickets;
+  /** Ended sign-ins, shared by every gateway (the ActorState's). */
+  revocations: RevocationList;
   /** Seconds the per-minute rate limits refill over: 60 unless a test shortens the wait. */
   rateLimitPeriodSeconds?: number;
   hub: LiveEventHub;
@@ -92,7 +94,11 @@ const openApiDocumentation = {
 /** The gateway's HTTP application: API, SSE, Swagger UI at /swagger, health, the frontend at /. */
 export function createGatewayApp(dependencies: GatewayDependencies) {
   const { bus, replayLog, hub, logger, settings, readiness, connections } = dependencies;
-  const tokens = new AccessTokens(settings.JWT_SECRET, settings.ACCESS_TOKEN_TTL_SECONDS);
+  const tokens = new AccessTokens(
+    settings.JWT_SECRET,
+    settings.ACCESS_TOKEN_TTL_SECONDS,
+    dependencies.revocations,
+  );
   const rateLimits = new RateLimits(dependencies.rateLimiter, settings, {
     logger,
     periodSeconds: dependencies.rateLimitPeriodSeconds,

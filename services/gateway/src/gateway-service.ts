@@ -33,8 +33,8 @@ export type RunningGateway = RunningService & { port: number };
  */
 export async function startGateway(dependencies: {
   bus: Bus;
-  /** The replay logs, rate limits and tickets, shared by every gateway. */
-  actorState: Pick<ActorState, "replayLog" | "rateLimiter" | "tickets">;
+  /** The replay logs, rate limits, tickets and ended sign-ins, shared by every gateway. */
+  actorState: Pick<ActorState, "replayLog" | "rateLimiter" | "tickets" | "revocations">;
   logger: Logger;
   settings: GatewaySettings;
   port: number;
@@ -50,6 +50,7 @@ export async function startGateway(dependencies: {
     replayLog: dependencies.actorState.replayLog,
     rateLimiter: dependencies.actorState.rateLimiter,
     tickets: dependencies.actorState.tickets,
+    revocations: dependencies.actorState.revocations,
     hub,
     logger,
     settings,

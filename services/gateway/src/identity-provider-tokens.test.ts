@@ -6,6 +6,7 @@ import { InProcessBus } from "@chat/bus";
 import { StoreClient } from "@chat/clients";
 import { AppError, type StoredUser, StoreRequest, type StoreRequestOf } from "@chat/contracts";
 import { ConfigError, createLogger, newId } from "@chat/runtime";
+import { MemoryActorState } from "@chat/state";
 import {
   type CryptoKey,
   exportJWK,
@@ -360,12 +361,11 @@ describe("AUTH_MODE=jwks, end to end", () => {
   test("hostile tokens, a local access token and the session cookie answer 401 UNAUTHORIZED, never 500", async () => {
     const attacker = await signingKey("attacker");
     const tokens = await hostileTokens(key, attacker, "http://127.0.0.1:9/jwks");
-    const localToken = await new AccessTokens(jwtSecret, 900).issue({
-      id: "u1",
-      email: "ada@example.com",
-      name: "Ada",
-      role: "admin",
-    });
+    const revocations = new MemoryActorState({ ttlSeconds: 60, replayLogMaxLength: 1 }).revocations;
+    const localToken = await new AccessTokens(jwtSecret, 900, revocations).issue(
+      { id: "u1", email: "ada@example.com", name: "Ada", role: "admin" },
+      "sign-in-1",
+    );
     tokens.set("a local access token, signed with JWT_SECRET", localToken);
     const results: Record<string, unknown> = {};
     for (const [name, token] of tokens) {

@@ -242,6 +242,7 @@ class GatewayUnderTest {
       replayLog: state.replayLog,
       rateLimiter: state.rateLimiter,
       tickets: state.tickets,
+      revocations: state.revocations,
       rateLimitPeriodSeconds: periodSeconds,
       hub,
       logger,
@@ -255,7 +256,7 @@ class GatewayUnderTest {
     app.listen({ port: 0, idleTimeout: 0 });
     const gateway = new GatewayUnderTest(
       `http://127.0.0.1:${app.server?.port}`,
-      new AccessTokens(jwtSecret, 900),
+      new AccessTokens(jwtSecret, 900, state.revocations),
       async () => {
         await app.server?.stop(true);
         await completions.close();
@@ -277,7 +278,11 @@ class GatewayUnderTest {
   async signIn(name: string): Promise<{ user: User; authorization: string; apiKey: string }> {
     const user = userNamed(name);
     this.users.set(user.id, user);
-    return { user, authorization: `Bearer ${await this.tokens.issue(user)}`, apiKey: apiKeyFor(user) };
+    return {
+      user,
+      authorization: `Bearer ${await this.tokens.issue(user, `sign-in-${user.id}`)}`,
+      apiKey: apiKeyFor(user),
+    };
   }
 
   async request(

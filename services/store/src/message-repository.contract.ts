@@ -1008,6 +1008,7 @@ export function messageRepositoryContract(name: string, make: () => Promise<Repo
 
         expect(await repository.rotateRefreshToken("h1", successor("h4", 30))).toStrictEqual({
           outcome: "reused",
+          familyId: "f1",
         });
         expect(await repository.rotateRefreshToken("h3", successor("h5", 40))).toStrictEqual({
           outcome: "revoked",
@@ -1056,9 +1057,9 @@ export function messageRepositoryContract(name: string, make: () => Promise<Repo
         await repository.rotateRefreshToken("h1", successor("h2", 10));
         await repository.startRefreshFamily(firstToken("k1", "f2", "u1"));
 
-        expect(await repository.revokeRefreshFamily("h2", at(20))).toBe(true);
-        expect(await repository.revokeRefreshFamily("h2", at(30))).toBe(true);
-        expect(await repository.revokeRefreshFamily("nope", at(30))).toBe(false);
+        expect(await repository.revokeRefreshFamily("h2", at(20))).toBe("f1");
+        expect(await repository.revokeRefreshFamily("h2", at(30))).toBe("f1");
+        expect(await repository.revokeRefreshFamily("nope", at(30))).toBeNull();
         expect(await repository.rotateRefreshToken("h2", successor("h3", 40))).toStrictEqual({
           outcome: "revoked",
         });
@@ -1069,7 +1070,7 @@ export function messageRepositoryContract(name: string, make: () => Promise<Repo
         await repository.startRefreshFamily(firstToken("h1", "f1", "u1"));
         await repository.rotateRefreshToken("h1", successor("h2", 10));
 
-        expect(await repository.revokeRefreshFamily("h1", at(20))).toBe(true);
+        expect(await repository.revokeRefreshFamily("h1", at(20))).toBe("f1");
         expect((await repository.rotateRefreshToken("h2", successor("h3", 30))).outcome).toBe("revoked");
       });
 

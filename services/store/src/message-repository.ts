@@ -128,8 +128,8 @@ export interface MessageRepository {
    * `successor.createdAt`. Expired tokens may be deleted, and then are `unknown`.
    */
   rotateRefreshToken(hash: string, successor: RefreshTokenSuccessor): Promise<RefreshRotation>;
-  /** Revokes the family of the token with this hash (sign-out); false when no token has it. */
-  revokeRefreshFamily(hash: string, revokedAt: string): Promise<boolean>;
+  /** Revokes the family of the token with this hash (sign-out): its id, or null when no token has it. */
+  revokeRefreshFamily(hash: string, revokedAt: string): Promise<string | null>;
 
   isReady(): Promise<boolean>;
   close(): Promise<void>;

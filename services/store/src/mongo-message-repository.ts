@@ -557,11 +557,11 @@ export class MongoMessageRepository implements MessageRepository {
     return { outcome: "rotated", user: toStoredUser(user), familyId: token.familyId };
   }
 
-  async revokeRefreshFamily(hash: string, revokedAt: string): Promise<boolean> {
+  async revokeRefreshFamily(hash: string, revokedAt: string): Promise<string | null> {
     const token = await this.refreshTokens.findOne({ _id: hash }, { projection: { familyId: 1 } });
-    if (!token) return false;
+    if (!token) return null;
     await this.revokeFamily(token.familyId, new Date(toSortableTimestamp(revokedAt)));
-    return true;
+    return token.familyId;
   }
 
   async isReady(): Promise<boolean> {
@@ -597,7 +597,7 @@ export class MongoMessageRepository implements MessageRepository {
     if (family.revokedAt !== null) return { outcome: "revoked" };
     if (token.usedAt !== null) {
       await this.revokeFamily(token.familyId, now);
-      return { outcome: "reused" };
+      return { outcome: "reused", familyId: token.familyId };
     }
     return { outcome: "expired" };
   }

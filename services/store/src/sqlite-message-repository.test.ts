@@ -211,7 +211,7 @@ describe("SqliteMessageRepository on a file", () => {
     expect(reopened.schemaVersion).toBe(3);
     expect((await reopened.getChat("c1", "u1"))?.systemPrompt).toBe("Be brief.");
     expect((await reopened.listApiKeys("u1")).map((key) => key.id)).toEqual(["k1"]);
-    expect(await reopened.revokeRefreshFamily("refresh-2", "2025-01-04T00:00:00.000Z")).toBe(true);
+    expect(await reopened.revokeRefreshFamily("refresh-2", "2025-01-04T00:00:00.000Z")).toBe("f1");
     await reopened.close();
   });
 

@@ -418,11 +418,14 @@ export class SqliteMessageRepository implements MessageRepository {
     });
   }
 
-  async revokeRefreshFamily(hash: string, revokedAt: string): Promise<boolean> {
-    return (
-      this.statements.revokeRefreshFamilyOfToken.run({ hash, revokedAt: toSortableTimestamp(revokedAt) })
-        .changes > 0
-    );
+  async revokeRefreshFamily(hash: string, revokedAt: string): Promise<string | null> {
+    const token = this.statements.refreshTokenByHash.get({ hash });
+    if (!token) return null;
+    this.statements.revokeRefreshFamily.run({
+      familyId: token.family_id,
+      revokedAt: toSortableTimestamp(revokedAt),
+    });
+    return token.family_id;
   }
 
   async isReady(): Promise<boolean> {
@@ -586,10 +589,6 @@ function prepareStatements(database: Database) {
     revokeRefreshFamily: prepare(
       "UPDATE refresh_token_families SET revoked_at = coalesce(revoked_at, $revokedAt) WHERE id = $familyId",
     ),
-    revokeRefreshFamilyOfToken: prepare(
-      `UPDATE refresh_token_families SET revoked_at = coalesce(revoked_at, $revokedAt)
-       WHERE id = (SELECT family_id FROM refresh_tokens WHERE hash = $hash)`,
-    ),
     usageByChat: prepare<UsageSumsRow & { chat_id: string | null }>(
       `SELECT chat_id, ${usageSums} FROM usage_records WHERE ${usageOfPeriod} GROUP BY chat_id`,
     ),
@@ -658,7 +657,7 @@ function prepareTransactions(database: Database, statements: ReturnType<typeof p
         if (token.revoked_at !== null) return { outcome: "revoked" };
         if (token.used_at !== null) {
           statements.revokeRefreshFamily.run({ familyId: token.family_id, revokedAt: now });
-          return { outcome: "reused" };
+          return { outcome: "reused", familyId: token.family_id };
         }
         if (token.expires_at <= now) return { outcome: "expired" };
         const user = statements.userById.get({ userId: token.user_id });

@@ -193,19 +193,19 @@ describe("handleStoreRequest", () => {
         repository,
         request("store.rotate_refresh_token", { hash: "h1", successor: successor("h3") }),
       ),
-    ).toStrictEqual({ outcome: "reused" });
+    ).toStrictEqual({ outcome: "reused", familyId: "f1" });
     expect(
       await handleStoreRequest(
         repository,
         request("store.revoke_refresh_family", { hash: "h2", revokedAt: "2025-01-03T00:00:00.000Z" }),
       ),
-    ).toStrictEqual({ revoked: true });
+    ).toStrictEqual({ familyId: "f1" });
     expect(
       await handleStoreRequest(
         repository,
         request("store.revoke_refresh_family", { hash: "nope", revokedAt: "2025-01-03T00:00:00.000Z" }),
       ),
-    ).toStrictEqual({ revoked: false });
+    ).toStrictEqual({ familyId: null });
   });
 
   test("store.usage_report answers the user's report", async () => {

@@ -71,7 +71,7 @@ const handlers: StoreRequestHandlers = {
   "store.rotate_refresh_token": (repository, request) =>
     repository.rotateRefreshToken(request.hash, request.successor),
   "store.revoke_refresh_family": async (repository, request) => ({
-    revoked: await repository.revokeRefreshFamily(request.hash, request.revokedAt),
+    familyId: await repository.revokeRefreshFamily(request.hash, request.revokedAt),
   }),
 };
 

@@ -38,7 +38,7 @@ export type StoreReplies = {
   "store.start_refresh_family": null;
   "store.rotate_refresh_token": RefreshRotation;
   /** false when no token has this hash. */
-  "store.revoke_refresh_family": { revoked: boolean };
+  "store.revoke_refresh_family": { familyId: string | null };
 };
 
 /** A request's own fields; `chatId` is the envelope's, required by the requests about one chat. */

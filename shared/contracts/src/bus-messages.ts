@@ -279,13 +279,9 @@ export type RefreshTokenSuccessor = Static<typeof RefreshTokenSuccessor>;
  */
 export const RefreshRotation = Type.Union([
   Type.Object({ outcome: Type.Literal("rotated"), user: StoredUser, familyId: Id }),
+  Type.Object({ outcome: Type.Literal("reused"), familyId: Id }),
   Type.Object({
-    outcome: Type.Union([
-      Type.Literal("unknown"),
-      Type.Literal("expired"),
-      Type.Literal("revoked"),
-      Type.Literal("reused"),
-    ]),
+    outcome: Type.Union([Type.Literal("unknown"), Type.Literal("expired"), Type.Literal("revoked")]),
   }),
 ]);
 export type RefreshRotation = Static<typeof RefreshRotation>;

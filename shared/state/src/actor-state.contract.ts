@@ -529,6 +529,35 @@ export function actorStateContract(
       });
     });
 
+    describe("revocations", () => {
+      test("a revoked id is revoked until its TTL passes; others never were", async () => {
+        const { state, elapse } = await open();
+        expect(await state.revocations.isRevoked("session-1")).toBe(false);
+        await state.revocations.revoke("session-1", 1);
+        await state.revocations.revoke("session-2", 60);
+        expect(await state.revocations.isRevoked("session-1")).toBe(true);
+        expect(await state.revocations.isRevoked("session-3")).toBe(false);
+        await elapse(1_100);
+        expect(await state.revocations.isRevoked("session-1")).toBe(false);
+        expect(await state.revocations.isRevoked("session-2")).toBe(true);
+      });
+
+      test("revoking again counts the TTL from the latest revoke", async () => {
+        const { state, elapse } = await open();
+        await state.revocations.revoke("session-1", 1);
+        await state.revocations.revoke("session-1", 60);
+        await elapse(1_100);
+        expect(await state.revocations.isRevoked("session-1")).toBe(true);
+      });
+
+      test("a TTL that is not a positive whole number of seconds is refused", async () => {
+        const { state } = await open();
+        await expect(state.revocations.revoke("session-1", 0)).rejects.toThrow(RangeError);
+        await expect(state.revocations.revoke("session-1", 2.5)).rejects.toThrow(RangeError);
+        expect(await state.revocations.isRevoked("session-1")).toBe(false);
+      });
+    });
+
     test("isReady is true while open and false once closed", async () => {
       const { state } = await open();
       expect(await state.isReady()).toBe(true);

@@ -58,6 +58,15 @@ export interface OneTimeTickets {
 }
 
 /**
+ * Ids refused for a while: sign-in sessions signed out or revoked, whose access tokens must stop
+ * working before they expire. An id stays revoked `ttlSeconds` from its latest `revoke`.
+ */
+export interface RevocationList {
+  revoke(id: string, ttlSeconds: number): Promise<void>;
+  isRevoked(id: string): Promise<boolean>;
+}
+
+/**
  * The ActorState port: per-chat actor snapshots and replay logs, with TTLs.
  * Adapters: Redis (`RedisActorState`) and in-memory (`MemoryActorState`), one contract suite.
  */
@@ -73,6 +82,7 @@ export interface ActorState {
   readonly replayLog: ReplayLog;
   readonly rateLimiter: RateLimiter;
   readonly tickets: OneTimeTickets;
+  readonly revocations: RevocationList;
   /** True when the backing store answers. */
   isReady(): Promise<boolean>;
   close(): Promise<void>;

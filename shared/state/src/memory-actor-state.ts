@@ -15,12 +15,14 @@ import type {
   RateLimiter,
   ReplayLog,
   ReplayRead,
+  RevocationList,
   Snapshot,
 } from "./actor-state.ts";
 import { createLogEpoch } from "./create-log-epoch.ts";
 import { checkLease, checkLeaseMs, newLeaseId } from "./leases.ts";
-import { checkTicketTtl, isTicketShaped, newTicket } from "./tickets.ts";
+import { isTicketShaped, newTicket } from "./tickets.ts";
 import { type BucketState, checkBucketTake, isBucketFull, takeFromBucket } from "./token-bucket.ts";
+import { checkTtlSeconds } from "./ttl-seconds.ts";
 
 export type MemoryActorStateOptions = Omit<ActorStateOptions, "keyPrefix"> & {
   /** The clock TTLs and event ids are measured by, in epoch milliseconds; tests pass their own. */
@@ -40,7 +42,7 @@ type StoredLog = {
   expiresAt: number;
 };
 
-/** How often forgotten buckets, leases and tickets are swept; they come and go far faster than chats. */
+/** How often forgotten buckets, leases, tickets and revocations are swept; they come and go far faster than chats. */
 const rateSweepIntervalMs = 60_000;
 
 type StoredBucket = BucketState & { limit: BucketLimit };
@@ -50,7 +52,7 @@ type StoredTicket = { payload: string; expiresAt: number };
 /**
  * The in-memory ActorState for the single-process default and tests: the same semantics as
  * `RedisActorState` (JSON round trips, compare-and-set versions, TTLs, epochs, Redis-like ids,
- * bounded logs, token buckets, leases, single-use tickets), scoped to one process.
+ * bounded logs, token buckets, leases, single-use tickets, revocations), scoped to one process.
  *
  * @example
  * const state = new MemoryActorState({ ttlSeconds: 86_400, replayLogMaxLength: 1_000 });
@@ -60,12 +62,14 @@ export class MemoryActorState implements ActorState {
   readonly replayLog: ReplayLog;
   readonly rateLimiter: RateLimiter;
   readonly tickets: OneTimeTickets;
+  readonly revocations: RevocationList;
   private readonly snapshots = new Map<string, StoredSnapshot>();
   private readonly logs = new Map<string, StoredLog>();
   private readonly buckets = new Map<string, StoredBucket>();
   /** Per key: lease id → when it expires. */
   private readonly leases = new Map<string, Map<string, number>>();
   private readonly issuedTickets = new Map<string, StoredTicket>();
+  private readonly revoked = new Map<string, { expiresAt: number }>();
   private readonly ttlMs: number;
   private readonly maxLength: number;
   private readonly now: () => number;
@@ -102,7 +106,7 @@ export class MemoryActorState implements ActorState {
     };
     this.tickets = {
       issue: async (payload, ttlSeconds) => {
-        checkTicketTtl(ttlSeconds);
+        checkTtlSeconds(ttlSeconds);
         const ticket = newTicket();
         this.issuedTickets.set(ticket, { payload, expiresAt: this.now() + ttlSeconds * 1_000 });
         this.sweepExpired();
@@ -114,6 +118,14 @@ export class MemoryActorState implements ActorState {
         this.issuedTickets.delete(ticket);
         return stored?.payload ?? null;
       },
+    };
+    this.revocations = {
+      revoke: async (id, ttlSeconds) => {
+        checkTtlSeconds(ttlSeconds);
+        this.revoked.set(id, { expiresAt: this.now() + ttlSeconds * 1_000 });
+        this.sweepExpired();
+      },
+      isRevoked: async (id) => this.live(this.revoked, id) !== undefined,
     };
   }
 
@@ -238,8 +250,8 @@ export class MemoryActorState implements ActorState {
     const now = this.now();
     if (now >= this.nextRateSweepAt) {
       this.nextRateSweepAt = now + rateSweepIntervalMs;
-      for (const [ticket, stored] of this.issuedTickets) {
-        if (stored.expiresAt <= now) this.issuedTickets.delete(ticket);
+      for (const expiring of [this.issuedTickets, this.revoked]) {
+        for (const [id, stored] of expiring) if (stored.expiresAt <= now) expiring.delete(id);
       }
       for (const [key, bucket] of this.buckets) {
         if (isBucketFull(bucket, bucket.limit, now)) this.buckets.delete(key);

@@ -11,12 +11,14 @@ import type {
   RateLimiter,
   ReplayLog,
   ReplayRead,
+  RevocationList,
   Snapshot,
 } from "./actor-state.ts";
 import { createLogEpoch } from "./create-log-epoch.ts";
 import { checkLease, checkLeaseMs, newLeaseId } from "./leases.ts";
-import { checkTicketTtl, isTicketShaped, newTicket } from "./tickets.ts";
+import { isTicketShaped, newTicket } from "./tickets.ts";
 import { checkBucketTake, tokenEpsilon } from "./token-bucket.ts";
+import { checkTtlSeconds } from "./ttl-seconds.ts";
 
 export type RedisActorStateOptions = ActorStateOptions & {
   /** `redis://` or `rediss://` URL of the Redis server. */
@@ -193,7 +195,8 @@ type ReadReply = ["expired"] | ["ok", string, StreamEntry[]];
  * `<keyPrefix>:chat:{<chatId>}:` so one chat's keys share a cluster slot, and all with the TTL.
  * Rate limits: a hash `<keyPrefix>:bucket:<key>` per token bucket and a sorted set
  * `<keyPrefix>:leases:<key>` per lease key, each changed by one script and expiring when it no
- * longer matters; tickets are strings `<keyPrefix>:ticket:<ticket>` with their TTL.
+ * longer matters; tickets are strings `<keyPrefix>:ticket:<ticket>` with their TTL, revocations
+ * `<keyPrefix>:revoked:<id>` likewise.
  *
  * @example
  * const state = new RedisActorState({ url: "redis://127.0.0.1:6379", keyPrefix: "chat", ttlSeconds: 86_400, replayLogMaxLength: 1_000, logger });
@@ -203,6 +206,7 @@ export class RedisActorState implements ActorState {
   readonly replayLog: ReplayLog;
   readonly rateLimiter: RateLimiter;
   readonly tickets: OneTimeTickets;
+  readonly revocations: RevocationList;
   private readonly client: Redis;
   private readonly keyPrefix: string;
   private readonly ttlSeconds: number;
@@ -251,7 +255,7 @@ export class RedisActorState implements ActorState {
     };
     this.tickets = {
       issue: async (payload, ttlSeconds) => {
-        checkTicketTtl(ttlSeconds);
+        checkTtlSeconds(ttlSeconds);
         // NX: a ticket is never overwritten, even in the (astronomically unlikely) event of a repeat.
         for (;;) {
           const ticket = newTicket();
@@ -262,6 +266,13 @@ export class RedisActorState implements ActorState {
         if (!isTicketShaped(ticket)) return null;
         return this.client.getdel(this.ticketKey(ticket));
       },
+    };
+    this.revocations = {
+      revoke: async (id, ttlSeconds) => {
+        checkTtlSeconds(ttlSeconds);
+        await this.client.set(this.revokedKey(id), "1", "EX", ttlSeconds);
+      },
+      isRevoked: async (id) => (await this.client.exists(this.revokedKey(id))) === 1,
     };
   }
 
@@ -377,6 +388,10 @@ export class RedisActorState implements ActorState {
 
   private ticketKey(ticket: string): string {
     return `${this.keyPrefix}:ticket:${ticket}`;
+  }
+
+  private revokedKey(id: string): string {
+    return `${this.keyPrefix}:revoked:${id}`;
   }
 
   private key(chatId: string, part: "state" | "events" | "epoch"): string {

@@ -9,9 +9,3 @@ export function newTicket(): string {
 export function isTicketShaped(ticket: string): boolean {
   return /^[A-Za-z0-9_-]{43}$/.test(ticket);
 }
-
-export function checkTicketTtl(ttlSeconds: number): void {
-  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) {
-    throw new RangeError(`ttlSeconds must be a positive integer, got ${ttlSeconds}`);
-  }
-}
