@@ -289,10 +289,11 @@ describe("accounts, sessions and refresh tokens (AUTH_MODE=local)", () => {
     });
 
     expect(await meStatus(server.baseUrl, session.accessToken)).toBe(401);
-    for (const headers of [
+    const presentations: Array<Record<string, string>> = [
       { authorization: `Bearer ${session.accessToken}` },
       { cookie: `chat_session=${session.accessToken}` },
-    ]) {
+    ];
+    for (const headers of presentations) {
       expect((await call(server.baseUrl, "GET", `/api/chats/${chat.body.id}`, { headers })).status).toBe(401);
       expect((await call(server.baseUrl, "POST", "/api/stream-tickets", { headers })).status).toBe(401);
     }
