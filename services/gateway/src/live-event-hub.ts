@@ -4,6 +4,9 @@ import type { Logger } from "pino";
 
 export type LiveEventListener = (event: ChatEventMessage) => void;
 
+/** `chat.<id>.` or `user.<id>.`: a scope word, an id without dots, and the dot after it. */
+const scopePrefix = /^[a-z]+\.[^.*#]+\.$/;
+
 /**
  * Fans the gateway instance's one exclusive event queue out to its connections. A routing
  * pattern is bound while at least one connection listens to it; bind and unbind of one pattern
@@ -27,8 +30,12 @@ export class LiveEventHub {
     return hub;
   }
 
-  /** Listens to every event whose routing key starts with `prefix` (`chat.<id>.` or `user.<id>.`). */
+  /**
+   * Listens to every event whose routing key starts with `prefix`: `chat.<id>.` or `user.<id>.`,
+   * the key's first two words, which is what lets each event find its listeners in one lookup.
+   */
   async subscribe(prefix: string, listener: LiveEventListener): Promise<() => Promise<void>> {
+    if (!scopePrefix.test(prefix)) throw new RangeError(`Not a <scope>.<id>. prefix: ${prefix}`);
     let set = this.listeners.get(prefix);
     if (!set) {
       set = new Set();
@@ -71,9 +78,9 @@ export class LiveEventHub {
   }
 
   private dispatch(event: ChatEventMessage, routingKey: string): void {
-    for (const [prefix, listeners] of this.listeners) {
-      if (!routingKey.startsWith(prefix)) continue;
-      for (const listener of listeners) listener(event);
-    }
+    const idEnd = routingKey.indexOf(".", routingKey.indexOf(".") + 1);
+    if (idEnd < 0) return;
+    const listeners = this.listeners.get(routingKey.slice(0, idEnd + 1));
+    if (listeners) for (const listener of listeners) listener(event);
   }
 }
