@@ -56,6 +56,8 @@ type MatrixOperation = {
   openAiShaped: boolean;
   /** A stream (SSE or the WebSocket): takes a single-use `?ticket=` instead of a header. */
   takesTicket: boolean;
+  /** Query parameters a valid call must send (`q` of the search), each with a valid value. */
+  requiredQuery?: Record<string, string>;
 };
 
 type Cell = {
@@ -198,6 +200,11 @@ function matrixOperations(): MatrixOperation[] {
       openAiShaped: operation.openAiShaped,
       takesTicket: operation.parameters.some(
         (parameter) => parameter.in === "query" && parameter.name === "ticket",
+      ),
+      requiredQuery: Object.fromEntries(
+        operation.parameters
+          .filter((parameter) => parameter.in === "query" && parameter.required)
+          .map((parameter) => [parameter.name, String(exampleFor(parameter.schema, {}))]),
       ),
     }),
   );
@@ -458,7 +465,9 @@ function authorizationMatrix(mode: AuthMode) {
         variant,
         operation.security === "apiKey" ? "apiKey" : "session",
       );
-      const ticketQuery = credentials.ticket ? `?ticket=${encodeURIComponent(credentials.ticket)}` : "";
+      const query = new URLSearchParams(operation.requiredQuery);
+      if (credentials.ticket) query.set("ticket", credentials.ticket);
+      const queryString = query.size > 0 ? `?${query}` : "";
       const path =
         (variant === "unknown-id"
           ? fillPath(
@@ -467,7 +476,7 @@ function authorizationMatrix(mode: AuthMode) {
                 Object.keys(pathValues).map((name) => [name, `unknown${crypto.randomUUID().slice(0, 8)}`]),
               ),
             )
-          : fillPath(operation.path, pathValues)) + ticketQuery;
+          : fillPath(operation.path, pathValues)) + queryString;
       if (operation.kind === "websocket") return sendOverWebSocket(operation, credentials, variant);
 
       const body = bodyFor(operation);

@@ -318,6 +318,73 @@ export function chatFlowSuite(baseUrl: () => string, options: { maxBodyBytes: nu
     laptopEvents.close();
   });
 
+  test("search finds the user's chats by title and by the text of any message, and never another user's", async () => {
+    const client = alice();
+    await client.register("Searcher");
+    const titled = (await client.request("POST", "/api/chats", { title: "Quarterly budget review" })).body;
+    // Named, so that no automatic title (made from the question) matches too.
+    const asked = (await client.request("POST", "/api/chats", { title: "Where things are" })).body;
+    const events = await client.events(`/api/chats/${asked.id}/events`);
+    // Longer than the demo model quotes back (77 characters), so its last word is in the question only.
+    const question =
+      "Please tell me, in as much detail as you can manage today, where the old archive is: Zanzibar";
+    await client.request("POST", `/api/chats/${asked.id}/messages`, { content: question });
+    const complete = await events.waitFor((event) => event.event === "message_complete");
+    events.close();
+    const answer = (complete.data as MessageCompleteData).fullContent;
+    const answerWord = ["fibonacci", "greet", "xargs"].find((word) => answer.includes(word)) as string;
+    expect(answerWord).toBeDefined();
+    const mallory = alice();
+    await mallory.register("Mallory");
+    await mallory.request("POST", "/api/chats", { title: "Zanzibar budget notes" });
+
+    const search = (text: string) => client.request("GET", `/api/search?q=${encodeURIComponent(text)}`);
+    const byTitle = await search("  QUARTERLY budget ");
+    expect(byTitle.status).toBe(200);
+    expect(byTitle.body).toEqual({
+      results: [{ chat: expect.objectContaining({ id: titled.id }), match: { in: "title" } }],
+      nextCursor: null,
+    });
+
+    // The answer is written by the store when it hears message_complete: it may take a moment.
+    let byAnswer = await search(answerWord);
+    for (let attempt = 0; byAnswer.body.results?.length === 0 && attempt < 50; attempt++) {
+      await Bun.sleep(100);
+      byAnswer = await search(answerWord);
+    }
+    expect(byAnswer.body.results).toHaveLength(1);
+    expect(byAnswer.body.results[0].match).toMatchObject({ in: "message", role: "assistant" });
+    expect(byAnswer.body.results[0].match.snippet.toLowerCase()).toContain(answerWord);
+
+    const byQuestion = await search("zanzibar");
+    expect(byQuestion.body.results).toHaveLength(1);
+    expect(byQuestion.body.results[0]).toMatchObject({
+      chat: { id: asked.id },
+      match: { in: "message", role: "user", snippet: question },
+    });
+    // Text in both the question and the answer's quote of it: the newest message is the match.
+    const quoted = await search("as much detail");
+    expect(quoted.body.results[0].match).toMatchObject({ in: "message", role: "assistant" });
+
+    const budget = await search("budget");
+    expect(budget.body.results.map((result: { chat: { id: string } }) => result.chat.id)).toEqual([
+      titled.id,
+    ]);
+    const malloryOwn = await mallory.request("GET", "/api/search?q=zanzibar");
+    expect(malloryOwn.body.results).toHaveLength(1);
+    expect(malloryOwn.body.results[0].chat.title).toBe("Zanzibar budget notes");
+
+    expect((await search("nothing like this anywhere")).body).toEqual({ results: [], nextCursor: null });
+    expectError(await search("   "), 400, "VALIDATION_FAILED");
+    expectError(await search("x".repeat(201)), 400, "VALIDATION_FAILED");
+    expectError(await client.request("GET", "/api/search"), 400, "VALIDATION_FAILED");
+    expectError(
+      await new ChatApiClient(baseUrl()).request("GET", "/api/search?q=budget"),
+      401,
+      "UNAUTHORIZED",
+    );
+  });
+
   test("a client that reconnects with Last-Event-ID gets exactly what it missed; an unknown id answers RESUME_EXPIRED", async () => {
     const client = alice();
     await client.register("Resumer");

@@ -26,6 +26,7 @@ import { RateLimitedError, RateLimits, requestRateLimits } from "./rate-limits.t
 import { RefreshTokens } from "./refresh-tokens.ts";
 import { requestBodyLimit } from "./request-body-limit.ts";
 import { requestContext } from "./request-context.ts";
+import { searchRoutes } from "./search-routes.ts";
 import { securityHeaders } from "./security-headers.ts";
 import type { SseConnection } from "./sse-connection.ts";
 import { StreamAuthenticator } from "./stream-authenticator.ts";
@@ -198,6 +199,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
         maxMessageChars: settings.MAX_MESSAGE_CHARS,
       }),
     )
+    .use(searchRoutes({ requestContext: context, authenticator, store }))
     .use(modelRoutes({ requestContext: context, authenticator, models }))
     .use(usageRoutes({ requestContext: context, authenticator, store }))
     .use(apiKeyRoutes({ requestContext: context, store, authenticator }))

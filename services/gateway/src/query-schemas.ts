@@ -1,4 +1,4 @@
-import { MAX_PAGE_SIZE } from "@chat/contracts";
+import { MAX_PAGE_SIZE, MAX_SEARCH_QUERY_CHARS } from "@chat/contracts";
 import { t } from "elysia";
 
 // Query strings arrive as text: Elysia's `t` numbers coerce them, plain TypeBox ones would not.
@@ -6,6 +6,12 @@ import { t } from "elysia";
 export const PageQuery = t.Object({
   cursor: t.Optional(t.String({ maxLength: 200, description: "nextCursor of the previous page" })),
   limit: t.Optional(t.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 30 })),
+});
+
+export const SearchQuery = t.Object({
+  q: t.String({ minLength: 1, maxLength: MAX_SEARCH_QUERY_CHARS, description: "The text to find" }),
+  cursor: PageQuery.properties.cursor,
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 })),
 });
 
 export const EventsQuery = t.Object({

@@ -1,6 +1,7 @@
 import type {
   ApiKey,
   Chat,
+  ChatSearchHit,
   ExternalIdentity,
   Message,
   NewExternalUser,
@@ -60,6 +61,14 @@ export interface MessageRepository {
   getChat(chatId: string, userId: string): Promise<Chat | null>;
   /** Newest activity first; the cursor is opaque. An invalid cursor throws VALIDATION_FAILED. */
   listChats(userId: string, page: PageRequest): Promise<Page<Chat>>;
+  /**
+   * The user's chats whose title or any message contains `query`, ignoring case, in listChats'
+   * order and with its cursors: `match` is the title when it contains the query, else the newest
+   * message that does, with a snippet around the first occurrence. Case is ignored for ASCII
+   * letters by every adapter (SQLite's LIKE folds no other). An invalid cursor throws
+   * VALIDATION_FAILED.
+   */
+  searchChats(userId: string, query: string, page: PageRequest): Promise<Page<ChatSearchHit>>;
   /**
    * Changes a chat's settings without moving its lastActivityAt; null when there is no such chat of
    * this user. With `onlyIfTitle`, the changes apply only while the title still is that one (checked

@@ -2,6 +2,7 @@ import {
   type ApiKey,
   AppError,
   type Chat,
+  type ChatSearchHit,
   type CodeBlock,
   type ExternalIdentity,
   type Message,
@@ -33,6 +34,7 @@ import {
   toPage,
   toSortableTimestamp,
 } from "./page-cursor.ts";
+import { escapeRegExp, searchSnippet } from "./search-snippet.ts";
 import { type ChatUsageSums, type ModelUsageSums, toUsageReport } from "./usage-report.ts";
 
 type UserDocument = {
@@ -96,6 +98,12 @@ type MessageDocument = {
   clientMessageId?: string;
 };
 
+/** What the search's aggregation returns: a chat, whether its title matched, else its newest matching message. */
+type ChatSearchDocument = ChatDocument & {
+  titleMatches: boolean;
+  matchingMessages: Pick<MessageDocument, "_id" | "role" | "content" | "createdAt">[];
+};
+
 type ApiKeyDocument = {
   _id: string;
   userId: string;
@@ -138,6 +146,9 @@ const usageSums = {
   costUsd: { $sum: "$costUsd" },
   generations: { $sum: 1 },
 };
+
+/** listChats' order: newest activity first, ties by id. */
+const chatOrder = { lastActivityAt: -1, _id: -1 } as const;
 
 const duplicateKeyCode = 11000;
 const firstAccountClaim = "first-account";
@@ -318,18 +329,47 @@ export class MongoMessageRepository implements MessageRepository {
 
   async listChats(userId: string, page: PageRequest): Promise<Page<Chat>> {
     checkLimit(page.limit, 1);
-    const filter: Filter<ChatDocument> = { userId };
-    if (page.cursor !== undefined) {
-      const after = decodeCursor(page.cursor);
-      const at = new Date(after.at);
-      filter.$or = [{ lastActivityAt: { $lt: at } }, { lastActivityAt: at, _id: { $lt: after.id } }];
-    }
     const documents = await this.chats
-      .find(filter)
-      .sort({ lastActivityAt: -1, _id: -1 })
+      .find(chatsOfUserAfter(userId, page.cursor))
+      .sort(chatOrder)
       .limit(page.limit + 1)
       .toArray();
     return toPage(documents.map(toChat), page.limit, chatSortKey);
+  }
+
+  async searchChats(userId: string, query: string, page: PageRequest): Promise<Page<ChatSearchHit>> {
+    checkLimit(page.limit, 1);
+    const pattern = escapeRegExp(query);
+    // The pipeline streams the user's chats in list order and stops after `limit + 1` hits. The lookup
+    // runs for a chat whose title matches too, though its message is not needed.
+    const documents = await this.chats
+      .aggregate<ChatSearchDocument>([
+        { $match: chatsOfUserAfter(userId, page.cursor) },
+        { $sort: chatOrder },
+        {
+          $lookup: {
+            from: this.messages.collectionName,
+            localField: "_id",
+            foreignField: "chatId",
+            pipeline: [
+              { $match: { content: { $regex: pattern, $options: "i" } } },
+              { $sort: { createdAt: -1, _id: -1 } },
+              { $limit: 1 },
+              { $project: { role: 1, content: 1, createdAt: 1 } },
+            ],
+            as: "matchingMessages",
+          },
+        },
+        { $addFields: { titleMatches: { $regexMatch: { input: "$title", regex: pattern, options: "i" } } } },
+        { $match: { $or: [{ titleMatches: true }, { "matchingMessages.0": { $exists: true } }] } },
+        { $limit: page.limit + 1 },
+      ])
+      .toArray();
+    return toPage(
+      documents.map((document) => toChatSearchHit(document, query)),
+      page.limit,
+      (hit) => chatSortKey(hit.chat),
+    );
   }
 
   async updateChat(
@@ -627,6 +667,14 @@ export class MongoMessageRepository implements MessageRepository {
   }
 }
 
+/** The user's chats that come after the cursor in listChats' order; all of them without one. */
+function chatsOfUserAfter(userId: string, cursor: string | undefined): Filter<ChatDocument> {
+  if (cursor === undefined) return { userId };
+  const after = decodeCursor(cursor);
+  const at = new Date(after.at);
+  return { userId, $or: [{ lastActivityAt: { $lt: at } }, { lastActivityAt: at, _id: { $lt: after.id } }] };
+}
+
 function isDuplicateKey(error: unknown): boolean {
   return error instanceof MongoServerError && error.code === duplicateKeyCode;
 }
@@ -662,6 +710,22 @@ function toChat(document: ChatDocument): Chat {
     ...(document.systemPrompt != null && { systemPrompt: document.systemPrompt }),
     createdAt: document.createdAt.toISOString(),
     lastActivityAt: document.lastActivityAt.toISOString(),
+  };
+}
+
+function toChatSearchHit(document: ChatSearchDocument, query: string): ChatSearchHit {
+  const chat = toChat(document);
+  const [message] = document.matchingMessages;
+  if (document.titleMatches || !message) return { chat, match: { in: "title" } };
+  return {
+    chat,
+    match: {
+      in: "message",
+      messageId: message._id,
+      role: message.role,
+      createdAt: message.createdAt.toISOString(),
+      snippet: searchSnippet(message.content, query),
+    },
   };
 }
 

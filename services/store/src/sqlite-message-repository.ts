@@ -3,6 +3,7 @@ import {
   type ApiKey,
   AppError,
   type Chat,
+  type ChatSearchHit,
   type CodeBlock,
   type ExternalIdentity,
   type Message,
@@ -26,6 +27,7 @@ import {
   toPage,
   toSortableTimestamp,
 } from "./page-cursor.ts";
+import { searchSnippet } from "./search-snippet.ts";
 import { type ChatUsageSums, type ModelUsageSums, toUsageReport } from "./usage-report.ts";
 
 /**
@@ -135,6 +137,18 @@ type ChatRow = {
   last_activity_at: string;
 };
 
+/** A chat that a search found: its title matched, or else the newest message that did. */
+type ChatSearchRow = ChatRow &
+  (
+    | { message_id: null; message_role: null; message_content: null; message_created_at: null }
+    | {
+        message_id: string;
+        message_role: Message["role"];
+        message_content: string;
+        message_created_at: string;
+      }
+  );
+
 type MessageRow = {
   id: string;
   chat_id: string;
@@ -179,6 +193,19 @@ const usageOfPeriod = "user_id = $userId AND created_at >= $from AND created_at 
 const messageColumns =
   "id, chat_id, role, content, created_at, code_blocks, finish_reason, model, usage, client_message_id";
 const ownedChat = "SELECT 1 FROM chats WHERE id = $chatId AND user_id = $userId";
+// `$pattern` is made by `toLikePattern`; LIKE ignores the case of ASCII letters only. A search scans the
+// user's chats and their messages: there is no full-text index.
+const containsQuery = "LIKE $pattern ESCAPE '\\'";
+const chatSearchColumns = `chats.id, chats.title, chats.model, chats.system_prompt, chats.created_at,
+  chats.last_activity_at, message.id AS message_id, message.role AS message_role,
+  message.content AS message_content, message.created_at AS message_created_at`;
+// A chat whose title matches needs no message; of the others, the newest message that matches.
+const chatSearchMatches = `chats LEFT JOIN messages AS message
+  ON chats.title NOT ${containsQuery} AND message.id = (
+    SELECT id FROM messages WHERE chat_id = chats.id AND content ${containsQuery}
+    ORDER BY created_at DESC, id DESC LIMIT 1
+  )`;
+const chatSearchFound = `(chats.title ${containsQuery} OR message.id IS NOT NULL)`;
 
 /**
  * The embedded MessageRepository: one SQLite file (or `":memory:"`) through `bun:sqlite`, in WAL mode
@@ -290,6 +317,20 @@ export class SqliteMessageRepository implements MessageRepository {
         ? this.statements.firstChats.all({ userId, limit: page.limit + 1 })
         : this.statements.chatsAfter.all({ userId, limit: page.limit + 1, ...afterBindings(page.cursor) });
     return toPage(rows.map(toChat), page.limit, chatSortKey);
+  }
+
+  async searchChats(userId: string, query: string, page: PageRequest): Promise<Page<ChatSearchHit>> {
+    checkLimit(page.limit, 1);
+    const bindings = { userId, pattern: toLikePattern(query), limit: page.limit + 1 };
+    const rows =
+      page.cursor === undefined
+        ? this.statements.firstChatSearchHits.all(bindings)
+        : this.statements.chatSearchHitsAfter.all({ ...bindings, ...afterBindings(page.cursor) });
+    return toPage(
+      rows.map((row) => toChatSearchHit(row, query)),
+      page.limit,
+      (hit) => chatSortKey(hit.chat),
+    );
   }
 
   async updateChat(
@@ -501,6 +542,17 @@ function prepareStatements(database: Database) {
        WHERE user_id = $userId AND (last_activity_at, id) < ($afterAt, $afterId)
        ORDER BY last_activity_at DESC, id DESC LIMIT $limit`,
     ),
+    firstChatSearchHits: prepare<ChatSearchRow>(
+      `SELECT ${chatSearchColumns} FROM ${chatSearchMatches}
+       WHERE chats.user_id = $userId AND ${chatSearchFound}
+       ORDER BY chats.last_activity_at DESC, chats.id DESC LIMIT $limit`,
+    ),
+    chatSearchHitsAfter: prepare<ChatSearchRow>(
+      `SELECT ${chatSearchColumns} FROM ${chatSearchMatches}
+       WHERE chats.user_id = $userId AND ${chatSearchFound}
+         AND (chats.last_activity_at, chats.id) < ($afterAt, $afterId)
+       ORDER BY chats.last_activity_at DESC, chats.id DESC LIMIT $limit`,
+    ),
     // A null binding keeps the column; an empty system prompt clears it. The title condition sits in
     // the same statement, so no other write can come between the check and the change.
     updateChat: prepare<ChatRow>(
@@ -701,6 +753,11 @@ function externalEmailKey(identity: ExternalIdentity): string {
   return `external ${identity.issuer} ${identity.subject}`;
 }
 
+/** A LIKE pattern (with `ESCAPE '\'`) for text containing `query`, its `%`, `_` and `\` taken literally. */
+function toLikePattern(query: string): string {
+  return `%${query.replace(/[\\%_]/g, "\\$&")}%`;
+}
+
 function afterBindings(cursor: string): { afterAt: string; afterId: string } {
   const key = decodeCursor(cursor);
   return { afterAt: key.at, afterId: key.id };
@@ -725,6 +782,21 @@ function toChat(row: ChatRow): Chat {
     ...(row.system_prompt !== null && { systemPrompt: row.system_prompt }),
     createdAt: row.created_at,
     lastActivityAt: row.last_activity_at,
+  };
+}
+
+function toChatSearchHit(row: ChatSearchRow, query: string): ChatSearchHit {
+  const chat = toChat(row);
+  if (row.message_id === null) return { chat, match: { in: "title" } };
+  return {
+    chat,
+    match: {
+      in: "message",
+      messageId: row.message_id,
+      role: row.message_role,
+      createdAt: row.message_created_at,
+      snippet: searchSnippet(row.message_content, query),
+    },
   };
 }
 

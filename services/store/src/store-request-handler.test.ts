@@ -97,6 +97,49 @@ describe("handleStoreRequest", () => {
     ).toBeNull();
   });
 
+  test("store.search_chats answers the repository's page of the user's hits", async () => {
+    await repository.createChat({
+      id: "c1",
+      userId: "u1",
+      title: "Pasta recipes",
+      model: "demo",
+      createdAt: "2025-01-01T00:00:00.000Z",
+    });
+    await repository.createChat({
+      id: "c2",
+      userId: "u1",
+      title: "Dinner",
+      model: "demo",
+      createdAt: "2025-01-01T00:00:01.000Z",
+    });
+    await repository.appendMessage("u1", {
+      id: "m1",
+      chatId: "c2",
+      role: "user",
+      content: "Pasta tonight?",
+      createdAt: "2025-01-01T00:00:02.000Z",
+    });
+
+    const answer = await handleStoreRequest(
+      repository,
+      request("store.search_chats", { userId: "u1", query: "PASTA", limit: 1 }),
+    );
+
+    const page = await repository.searchChats("u1", "PASTA", { limit: 1 });
+    expect(answer).toStrictEqual(page);
+    expect(page.items).toMatchObject([{ chat: { id: "c2" }, match: { in: "message", messageId: "m1" } }]);
+    const rest = await handleStoreRequest(
+      repository,
+      request("store.search_chats", {
+        userId: "u1",
+        query: "PASTA",
+        cursor: page.nextCursor ?? "",
+        limit: 1,
+      }),
+    );
+    expect(rest).toMatchObject({ items: [{ chat: { id: "c1" }, match: { in: "title" } }], nextCursor: null });
+  });
+
   test("answers the API key requests", async () => {
     const apiKey = {
       id: "k1",

@@ -34,6 +34,8 @@ const handlers: StoreRequestHandlers = {
   },
   "store.list_chats": (repository, request) =>
     repository.listChats(request.userId, { cursor: request.cursor, limit: request.limit }),
+  "store.search_chats": (repository, request) =>
+    repository.searchChats(request.userId, request.query, { cursor: request.cursor, limit: request.limit }),
   "store.list_messages": async (repository, request) => {
     if (!(await repository.getChat(request.chatId, request.userId))) return null;
     return repository.listMessages(request.chatId, request.userId, {

@@ -2,6 +2,7 @@ import type { Bus } from "@chat/bus";
 import {
   type ApiKey,
   type Chat,
+  type ChatSearchHit,
   type Message,
   newEnvelope,
   type RefreshRotation,
@@ -24,6 +25,8 @@ export type StoreReplies = {
   "store.create_chat": Chat;
   "store.get_chat": { chat: Chat; messages: Message[]; hasOlderMessages: boolean } | null;
   "store.list_chats": Page<Chat>;
+  /** The user's chats whose title or messages contain the query (case-insensitive), newest activity first. */
+  "store.search_chats": Page<ChatSearchHit>;
   "store.list_messages": Page<Message> | null;
   "store.append_message": { created: boolean };
   /** null when the chat is not the user's; `updated` is false when `onlyIfTitle` did not match. */
@@ -37,7 +40,7 @@ export type StoreReplies = {
   "store.usage_report": UsageReport;
   "store.start_refresh_family": null;
   "store.rotate_refresh_token": RefreshRotation;
-  /** false when no token has this hash. */
+  /** The revoked family's id; null when no token has this hash. */
   "store.revoke_refresh_family": { familyId: string | null };
 };
 

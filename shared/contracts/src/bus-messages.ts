@@ -1,7 +1,16 @@
 import { type Static, type TProperties, Type } from "@sinclair/typebox";
 import { SerializedError } from "./errors.ts";
 import { type ChatEventType, chatEventDataSchemas, chatEventTypes } from "./events.ts";
-import { ApiKey, FinishReason, Id, Message, MessageRole, Role, Usage } from "./http.ts";
+import {
+  ApiKey,
+  FinishReason,
+  Id,
+  MAX_SEARCH_QUERY_CHARS,
+  Message,
+  MessageRole,
+  Role,
+  Usage,
+} from "./http.ts";
 
 /** Version of the bus message shapes; bumped when a shape changes incompatibly. */
 export const BUS_MESSAGE_VERSION = 1;
@@ -313,6 +322,11 @@ export const StoreRequest = Type.Union([
   }),
   busMessage("store.get_chat", { ...ChatOwner, messageLimit: Type.Integer({ minimum: 0, maximum: 500 }) }),
   busMessage("store.list_chats", { userId: Id, ...Page }),
+  busMessage("store.search_chats", {
+    userId: Id,
+    query: Type.String({ minLength: 1, maxLength: MAX_SEARCH_QUERY_CHARS }),
+    ...Page,
+  }),
   busMessage("store.list_messages", { ...ChatOwner, ...Page }),
   busMessage("store.append_message", { userId: Id, message: Message }),
   busMessage("store.update_chat", {

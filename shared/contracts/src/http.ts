@@ -8,6 +8,10 @@ export const MAX_TITLE_CHARS = 200;
 export const MAX_PAGE_SIZE = 100;
 /** Largest per-chat system prompt, in characters. */
 export const MAX_SYSTEM_PROMPT_CHARS = 8_000;
+/** Longest text a chat search looks for, in characters. */
+export const MAX_SEARCH_QUERY_CHARS = 200;
+/** Longest snippet of a matching message a search answers, in characters (ellipses included). */
+export const SEARCH_SNIPPET_CHARS = 160;
 /** Title of a chat nobody has named yet; auto-titling replaces only this one. */
 export const DEFAULT_CHAT_TITLE = "New chat";
 
@@ -197,6 +201,40 @@ export const ChatList = Type.Object(
   { $id: "ChatList" },
 );
 export type ChatList = Static<typeof ChatList>;
+
+/**
+ * Why a chat is in search results: its title contains the text, or else one of its messages does
+ * (the newest such message, with a snippet of it around the first occurrence).
+ */
+export const ChatSearchMatch = Type.Union(
+  [
+    Type.Object({ in: Type.Literal("title") }),
+    Type.Object({
+      in: Type.Literal("message"),
+      messageId: Id,
+      role: MessageRole,
+      createdAt: Timestamp,
+      snippet: Type.String({
+        maxLength: SEARCH_SNIPPET_CHARS,
+        description: "The message's text around the match, whitespace collapsed, … where cut",
+      }),
+    }),
+  ],
+  { $id: "ChatSearchMatch" },
+);
+export type ChatSearchMatch = Static<typeof ChatSearchMatch>;
+
+export const ChatSearchHit = Type.Object({ chat: Chat, match: ChatSearchMatch }, { $id: "ChatSearchHit" });
+export type ChatSearchHit = Static<typeof ChatSearchHit>;
+
+export const ChatSearchResults = Type.Object(
+  {
+    results: Type.Array(ChatSearchHit, { description: "Newest activity first, one per chat" }),
+    nextCursor: Type.Union([Type.String(), Type.Null()]),
+  },
+  { $id: "ChatSearchResults" },
+);
+export type ChatSearchResults = Static<typeof ChatSearchResults>;
 
 export const MessageList = Type.Object(
   {
