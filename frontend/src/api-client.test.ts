@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import type { ChatSearchResults } from "@chat/contracts";
 import { ApiClient, ApiError } from "./api-client.ts";
 
 type Call = { method: string; path: string };
@@ -82,5 +83,49 @@ describe("ApiClient renews the session on a 401", () => {
     await client.me().catch(() => undefined);
     expect(server.calls.map((call) => call.path).slice(1)).toEqual(["/api/me", "/api/auth/refresh"]);
     expect(unauthorized).toBe(0);
+  });
+});
+
+describe("ApiClient.searchChats", () => {
+  const originalFetch = globalThis.fetch;
+  afterEach(() => {
+    globalThis.fetch = originalFetch;
+  });
+
+  test("sends the text and the cursor encoded in the query string, and returns the answer", async () => {
+    const answer: ChatSearchResults = {
+      results: [
+        {
+          chat: {
+            id: "c1",
+            title: "Trip plans",
+            model: "demo",
+            createdAt: "2025-01-02T10:00:00.000Z",
+            lastActivityAt: "2025-01-02T10:00:00.000Z",
+          },
+          match: {
+            in: "message",
+            messageId: "m1",
+            role: "assistant",
+            createdAt: "2025-01-02T10:00:00.000Z",
+            snippet: "…pack for rain & sun…",
+          },
+        },
+      ],
+      nextCursor: "page-2",
+    };
+    const urls: string[] = [];
+    globalThis.fetch = (async (input: string | URL | Request) => {
+      urls.push(String(input));
+      return Response.json(answer);
+    }) as typeof fetch;
+    const client = new ApiClient("http://app.test");
+
+    expect(await client.searchChats("rain & sun?")).toEqual(answer);
+    await client.searchChats("50% off", "a/b+c=");
+    expect(urls).toEqual([
+      "http://app.test/api/search?q=rain+%26+sun%3F",
+      "http://app.test/api/search?q=50%25+off&cursor=a%2Fb%2Bc%3D",
+    ]);
   });
 });

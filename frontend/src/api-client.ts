@@ -3,6 +3,7 @@ import type {
   CancelReply,
   Chat,
   ChatList,
+  ChatSearchResults,
   ChatWithMessages,
   ErrorBody,
   ErrorCode,
@@ -129,6 +130,16 @@ export class ApiClient extends EventTarget {
     if (page.limit) query.set("limit", String(page.limit));
     const search = query.size > 0 ? `?${query}` : "";
     return this.request("GET", `/api/chats${search}`);
+  }
+
+  /**
+   * The chats whose title or any message contains `query`, ignoring case, newest activity
+   * first, page by page: each result says whether the title matched or which message did.
+   */
+  searchChats(query: string, cursor?: string): Promise<ChatSearchResults> {
+    const search = new URLSearchParams({ q: query });
+    if (cursor) search.set("cursor", cursor);
+    return this.request("GET", `/api/search?${search}`);
   }
 
   createChat(body: { title?: string; model?: string } = {}): Promise<Chat> {

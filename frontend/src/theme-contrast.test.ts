@@ -49,6 +49,7 @@ const pairs: Array<[string, string, number]> = [
   ["--accent", "--surface-muted", 4.5],
   ["--danger", "--danger-soft", 4.5],
   ["--danger", "--surface", 4.5],
+  ["--mark-text", "--mark", 4.5],
   ...[
     "--hl-keyword",
     "--hl-string",

@@ -559,12 +559,15 @@ describe.skipIf(!chromiumAvailable)("the chat app in Chromium", () => {
     expect(await overflow()).toBe(0);
   }, 60_000);
 
-  test("sidebar paging and filter; auto-scroll that pauses and jumps back; composer growth, limit and model; sign out and in", async () => {
+  test("sidebar paging and search; auto-scroll that pauses and jumps back; composer growth, limit and model; sign out and in", async () => {
     const context = await newContext({ viewport: { width: 1000, height: 440 } });
     const email = await registerAccount(context, baseUrl, "Scroll Tester");
+    const chatIds = new Map<string, string>();
     for (let number = 1; number <= 40; number++) {
       const title = `Chat ${String(number).padStart(2, "0")}`;
-      expect((await context.request.post(`${baseUrl}/api/chats`, { data: { title } })).status()).toBe(201);
+      const created = await context.request.post(`${baseUrl}/api/chats`, { data: { title } });
+      expect(created.status()).toBe(201);
+      chatIds.set(title, ((await created.json()) as { id: string }).id);
     }
     const page = await context.newPage();
     const cacheControl = new Map<string, string | undefined>();
@@ -591,18 +594,33 @@ describe.skipIf(!chromiumAvailable)("the chat app in Chromium", () => {
     expect(await items.count()).toBe(40);
     expect(await items.nth(39).getByRole("link").textContent()).toBe("Chat 01");
 
-    // The filter box narrows the list (ignoring case); Escape clears it.
-    const filter = page.getByRole("searchbox", { name: "Filter chats" });
-    await filter.fill("chat 05");
-    await page.waitForFunction(
-      () =>
-        document
-          .querySelector("chat-app")
-          ?.shadowRoot?.querySelector("chat-list")
-          ?.shadowRoot?.querySelectorAll("chat-list-item").length === 1,
-    );
-    expect(await items.first().getByRole("link").textContent()).toBe("Chat 05");
-    await filter.press("Escape");
+    // The search box asks the server: the chats found, by title here (ignoring case), replace the
+    // list, the next page as the end scrolls into view, the text marked; picking one opens it. Text
+    // found nowhere says so; Escape ends the search.
+    const search = page.getByRole("searchbox", { name: "Search chats" });
+    const results = page.getByRole("list", { name: "Search results" }).locator("chat-search-result");
+    await search.fill("CHAT");
+    await page.getByText("At least 20 chats found", { exact: true }).waitFor();
+    expect(await items.count()).toBe(0);
+    expect(await results.count()).toBe(20);
+    await page.locator("chat-list nav").evaluate((nav) => nav.scrollTo(0, nav.scrollHeight));
+    await page.getByText("40 chats found", { exact: true }).waitFor();
+    expect(await results.first().locator(".title").textContent()).toBe("Chat 40");
+    expect(await results.nth(39).locator("mark").textContent()).toBe("Chat");
+    await search.fill("chat 05");
+    await page.getByText("1 chat found").waitFor();
+    expect(await results.count()).toBe(1);
+    expect(await results.locator("mark").allTextContents()).toEqual(["Chat 05"]);
+    await results.getByRole("link").click();
+    await page.waitForURL(new RegExp(`#/chats/${chatIds.get("Chat 05")}$`));
+    await page.getByRole("heading", { name: "Chat 05" }).waitFor();
+    await page.locator("chat-search-result[selected]").waitFor();
+    await search.fill("no chat says this");
+    await page.getByText("No chat matches.").waitFor();
+    expect(await results.count()).toBe(0);
+    await search.press("Escape");
+    expect(await search.inputValue()).toBe("");
+    await items.nth(39).waitFor();
     expect(await items.count()).toBe(40);
 
     await items.first().getByRole("link").click();
@@ -672,6 +690,22 @@ describe.skipIf(!chromiumAvailable)("the chat app in Chromium", () => {
     const brief = await waitForAnswer(page, 2);
     expect(brief.content.split(" ").length).toBeLessThanOrEqual(31);
     await page.locator("chat-message").nth(3).getByText("Demo, brief").waitFor();
+
+    // A word only the assistant wrote finds the chat by its answer: a snippet with the word marked,
+    // said by the assistant. Keyboard only: Tab from the search box to the result, Enter opens it.
+    await page.getByRole("button", { name: "New chat" }).click();
+    await page.waitForURL(/#\/$/);
+    await search.fill("Demonstration");
+    await page.getByText("1 chat found").waitFor();
+    const snippet = results.locator(".snippet");
+    expect(await results.locator(".title").textContent()).toBe("Chat 40");
+    expect(await snippet.locator("mark").allTextContents()).toEqual(["demonstration"]);
+    expect(await snippet.textContent()).toMatch(/^Assistant: .*this answer is a demonstration\.$/);
+    await search.press("Tab");
+    await page.keyboard.press("Enter");
+    await page.waitForURL(new RegExp(`#/chats/${chatIds.get("Chat 40")}$`));
+    await search.press("Escape");
+    await items.nth(39).waitFor();
 
     // Every control has a name a screen reader can say.
     const unnamed = await page.evaluate(() => {

@@ -2,9 +2,12 @@ import type { Chat } from "@chat/contracts";
 import { css, html, LitElement, nothing } from "lit";
 import { customElement, property, query, state } from "lit/decorators.js";
 import { repeat } from "lit/directives/repeat.js";
+import { maximumSearchLength } from "../api-limits.ts";
+import { ChatSearchController } from "../controllers/chat-search-controller.ts";
 import { baseStyles } from "./base-styles.ts";
 import { searchIcon } from "./icons.ts";
 import "./chat-list-item.ts";
+import "./chat-search-result.ts";
 
 const dayMs = 24 * 60 * 60 * 1000;
 
@@ -19,20 +22,14 @@ function groupOf(timestamp: string, now: Date): string {
   return "Older";
 }
 
-/** Lower case without accents, so "Resume" finds "Résumé". */
-function folded(text: string): string {
-  return text
-    .normalize("NFD")
-    .replace(/\p{Diacritic}/gu, "")
-    .toLowerCase();
-}
-
 /**
- * The user's chats, newest activity first, grouped by day, with a filter box; the next page
- * loads when the end of the list scrolls into view.
+ * The user's chats, newest activity first, grouped by day, with a search box: text in it shows,
+ * in place of the list, the chats whose title or messages contain it (searched on the server).
+ * The next page of chats, or of results, loads when the end scrolls into view.
  *
  * @fires chats-more - The end of the list is in view and more chats exist.
  * @fires chats-retry - The user asked to load the chats again after an error.
+ * @fires chat-select - A search result was picked; detail `{ chatId }` (list items fire it too).
  */
 @customElement("chat-list")
 export class ChatList extends LitElement {
@@ -44,11 +41,11 @@ export class ChatList extends LitElement {
         flex-direction: column;
         min-height: 0;
       }
-      .filter {
+      .search-box {
         position: relative;
         margin: 0 12px 8px;
       }
-      .filter svg {
+      .search-box svg {
         position: absolute;
         left: 10px;
         top: 50%;
@@ -101,6 +98,18 @@ export class ChatList extends LitElement {
       .error {
         color: var(--danger);
       }
+      .search-status {
+        margin: 0;
+        font-size: 12px;
+        font-weight: 600;
+        color: var(--text-muted);
+      }
+      .search-status:not(:empty) {
+        margin: 2px 18px 6px;
+      }
+      .results[aria-busy="true"] {
+        opacity: 0.6;
+      }
       .sentinel {
         height: 1px;
       }
@@ -113,13 +122,15 @@ export class ChatList extends LitElement {
   @property({ type: Boolean, attribute: "has-more" }) hasMore = false;
   @property() error?: string;
 
-  @state() private _filter = "";
+  @state() private _searchText = "";
   @query("nav") private _nav?: HTMLElement;
   @query(".sentinel") private _sentinel?: HTMLElement;
+  private readonly _search = new ChatSearchController(this);
   private _observer: IntersectionObserver | undefined;
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    this._searchText = "";
     this._observer?.disconnect();
     this._observer = undefined;
   }
@@ -139,82 +150,141 @@ export class ChatList extends LitElement {
   }
 
   override render() {
-    const filter = folded(this._filter.trim());
-    const shown = filter ? this.chats.filter((chat) => folded(chat.title).includes(filter)) : this.chats;
-    const now = new Date();
-    const groups = new Map<string, Chat[]>();
-    for (const chat of shown) {
-      const group = groupOf(chat.lastActivityAt, now);
-      groups.set(group, [...(groups.get(group) ?? []), chat]);
-    }
     return html`
-      <div class="filter" role="search">
+      <div class="search-box" role="search">
         ${searchIcon}
         <input
           type="search"
-          aria-label="Filter chats"
-          placeholder="Filter chats"
-          .value=${this._filter}
-          @input=${this._onFilterInput}
-          @keydown=${this._onFilterKeyDown}
+          aria-label="Search chats"
+          placeholder="Search chats"
+          maxlength=${maximumSearchLength}
+          .value=${this._searchText}
+          @input=${this._onSearchInput}
+          @keydown=${this._onSearchKeyDown}
         />
       </div>
+      <p class="search-status" role="status" aria-live="polite">${this._searchStatus()}</p>
       <nav aria-label="Chat history">
-        ${repeat(
-          groups,
-          ([group]) => group,
-          ([group, chats]) => html`<section aria-label=${group}>
-            <h3 aria-hidden="true">${group}</h3>
-            <ul>
-              ${repeat(
-                chats,
-                (chat) => chat.id,
-                (chat) =>
-                  html`<li><chat-list-item .chat=${chat} ?selected=${chat.id === this.selectedId}></chat-list-item></li>`,
-              )}
-            </ul>
-          </section>`,
-        )}
-        ${
-          this.error
-            ? html`<p class="note error" role="alert">
-                ${this.error} <button class="quiet" type="button" @click=${this._onRetryClick}>Try again</button>
-              </p>`
-            : nothing
-        }
-        ${this.loading ? html`<p class="note" role="status">Loading chats…</p>` : nothing}
-        ${
-          !this.loading && !this.error && shown.length === 0
-            ? html`<p class="note">${filter ? (this.hasMore ? "Searching older chats…" : "No chat matches.") : "No chats yet."}</p>`
-            : nothing
-        }
+        ${this._search.query ? this._renderResults() : this._renderChats()}
         <div class="sentinel" aria-hidden="true"></div>
       </nav>
     `;
   }
 
+  private _renderChats() {
+    const now = new Date();
+    const groups = new Map<string, Chat[]>();
+    for (const chat of this.chats) {
+      const group = groupOf(chat.lastActivityAt, now);
+      groups.set(group, [...(groups.get(group) ?? []), chat]);
+    }
+    return html`
+      ${repeat(
+        groups,
+        ([group]) => group,
+        ([group, chats]) => html`<section aria-label=${group}>
+          <h3 aria-hidden="true">${group}</h3>
+          <ul>
+            ${repeat(
+              chats,
+              (chat) => chat.id,
+              (chat) =>
+                html`<li><chat-list-item .chat=${chat} ?selected=${chat.id === this.selectedId}></chat-list-item></li>`,
+            )}
+          </ul>
+        </section>`,
+      )}
+      ${
+        this.error
+          ? html`<p class="note error" role="alert">
+              ${this.error} <button class="quiet" type="button" @click=${this._onRetryClick}>Try again</button>
+            </p>`
+          : nothing
+      }
+      ${this.loading ? html`<p class="note" role="status">Loading chats…</p>` : nothing}
+      ${!this.loading && !this.error && this.chats.length === 0 ? html`<p class="note">No chats yet.</p>` : nothing}
+    `;
+  }
+
+  private _renderResults() {
+    const search = this._search;
+    const current = search.answer?.query === search.query;
+    // The results of the text before stay, dimmed, until those of the new one arrive.
+    const answer = current || search.loading ? search.answer : undefined;
+    return html`
+      ${
+        answer && answer.results.length > 0
+          ? html`<ul class="results" aria-label="Search results" aria-busy=${current ? "false" : "true"}>
+              ${repeat(
+                answer.results,
+                (hit) => hit.chat.id,
+                (hit) =>
+                  html`<li>
+                    <chat-search-result
+                      .hit=${hit}
+                      query=${answer.query}
+                      ?selected=${hit.chat.id === this.selectedId}
+                    ></chat-search-result>
+                  </li>`,
+              )}
+            </ul>`
+          : nothing
+      }
+      ${
+        search.error
+          ? html`<p class="note error" role="alert">
+              ${search.error.message}
+              <button class="quiet" type="button" @click=${this._onSearchRetryClick}>Try again</button>
+            </p>`
+          : nothing
+      }
+      ${current && search.loading ? html`<p class="note">Loading more results…</p>` : nothing}
+    `;
+  }
+
+  /** What the live status line says about the search: announced to screen readers as it changes. */
+  private _searchStatus(): string {
+    const search = this._search;
+    if (!search.query) return "";
+    const answer = search.answer?.query === search.query ? search.answer : undefined;
+    if (!answer) return search.loading ? "Searching…" : "";
+    const count = answer.results.length;
+    if (count === 0) return "No chat matches.";
+    const found = `${count} ${count === 1 ? "chat" : "chats"} found`;
+    return answer.nextCursor === null ? found : `At least ${found}`;
+  }
+
   private _maybeLoadMore(): void {
-    if (!this.hasMore || this.loading || this.error || !this._nav || !this._sentinel) return;
+    const searching = this._search.query !== "";
+    const more = searching ? this._search.canLoadMore : this.hasMore && !this.loading && !this.error;
+    if (!more || !this._nav || !this._sentinel) return;
     const view = this._nav.getBoundingClientRect();
     const end = this._sentinel.getBoundingClientRect();
-    if (view.height > 0 && end.top <= view.bottom + 200) {
-      this.dispatchEvent(new CustomEvent("chats-more", { bubbles: true, composed: true }));
-    }
+    if (view.height === 0 || end.top > view.bottom + 200) return;
+    if (searching) void this._search.loadMore();
+    else this.dispatchEvent(new CustomEvent("chats-more", { bubbles: true, composed: true }));
   }
 
-  private _onFilterInput(event: Event): void {
-    this._filter = (event.target as HTMLInputElement).value;
+  private _onSearchInput(event: Event): void {
+    this._searchText = (event.target as HTMLInputElement).value;
+    this._search.search(this._searchText);
+    this._nav?.scrollTo(0, 0);
   }
 
-  private _onFilterKeyDown(event: KeyboardEvent): void {
-    if (event.key === "Escape" && this._filter) {
+  private _onSearchKeyDown(event: KeyboardEvent): void {
+    if (event.key === "Escape" && this._searchText) {
       event.stopPropagation();
-      this._filter = "";
+      this._searchText = "";
+      this._search.search("");
     }
   }
 
   private _onRetryClick(): void {
     this.dispatchEvent(new CustomEvent("chats-retry", { bubbles: true, composed: true }));
+  }
+
+  private _onSearchRetryClick(): void {
+    void this._search.retry();
   }
 }
 

@@ -1,11 +1,10 @@
 import type { ModelSummary } from "@chat/contracts";
 import { css, html, LitElement, nothing, type PropertyValues } from "lit";
 import { customElement, property, query, state } from "lit/decorators.js";
+import { maximumMessageLength } from "../api-limits.ts";
 import { baseStyles } from "./base-styles.ts";
 import { sendIcon, stopIcon } from "./icons.ts";
 
-/** The API's limit on a message (`MAX_MESSAGE_CHARS`). */
-export const maximumMessageLength = 32_000;
 /** From here on the composer shows how much is left. */
 const lengthHintFrom = 0.8 * maximumMessageLength;
 const maximumHeightRatio = 0.4;
