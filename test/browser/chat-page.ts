@@ -63,9 +63,9 @@ export function messagesOf(page: Page): Promise<ShownMessage[]> {
   );
 }
 
-/** The open chat's id, from the URL. */
+/** The open chat's id, from the URL's path. */
 export function openChatId(page: Page): string {
-  const chatId = /#\/chats\/([\w-]+)/.exec(page.url())?.[1];
+  const chatId = /^\/chats\/([\w-]+)$/.exec(new URL(page.url()).pathname)?.[1];
   if (!chatId) throw new Error(`no chat is open at ${page.url()}`);
   return chatId;
 }

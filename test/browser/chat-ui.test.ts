@@ -109,7 +109,7 @@ describe.skipIf(!chromiumAvailable)("the chat app in Chromium", () => {
     rmSync(dataDirectory, { recursive: true, force: true });
   });
 
-  test("sign up, stream an answer (caret, then the final text), stop one, reload, go back and forward", async () => {
+  test("sign up, stream an answer (caret, then the final text), stop one, reload, go back and forward, follow links and an old bookmark", async () => {
     const context = await newContext();
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseUrl });
     const page = await context.newPage();
@@ -133,7 +133,6 @@ describe.skipIf(!chromiumAvailable)("the chat app in Chromium", () => {
     const recording = await stopRecording(page);
     expect(recording.sawCaret).toBe(true);
     expect(recording.texts.length).toBeGreaterThan(3);
-    expect(page.url()).toMatch(/#\/chats\/[\w-]+$/);
     const chatId = openChatId(page);
 
     // The final text is the stored one, and every text shown while it streamed led up to it.
@@ -175,7 +174,8 @@ describe.skipIf(!chromiumAvailable)("the chat app in Chromium", () => {
     expect(stopped.content.length).toBeLessThan(answer.content.length);
     await waitUntilIdle(page);
 
-    // A reload shows the same history, from the server.
+    // A reload of the chat's path shows the same history, from the server.
+    expect(page.url()).toBe(`${baseUrl}/chats/${chatId}`);
     const before = await messagesOf(page);
     await page.reload();
     await page.locator("chat-message").nth(3).getByText("Stopped").waitFor();
@@ -186,13 +186,50 @@ describe.skipIf(!chromiumAvailable)("the chat app in Chromium", () => {
 
     // Back and forward move between the new-chat page and the chat.
     await page.getByRole("button", { name: "New chat" }).click();
-    await page.waitForURL(/#\/$/);
+    await page.waitForURL(`${baseUrl}/`);
     await page.getByRole("heading", { name: "What can I help with?" }).waitFor();
     await page.goBack();
-    await page.waitForURL(new RegExp(`#/chats/${chatId}$`));
+    await page.waitForURL(`${baseUrl}/chats/${chatId}`);
     await page.locator("chat-message").nth(3).waitFor();
     await page.goForward();
     await page.getByRole("heading", { name: "What can I help with?" }).waitFor();
+
+    // The sidebar's link is a real one: Ctrl+click opens the chat in a new tab and leaves this one
+    // be; a plain click opens it here without loading the page again.
+    await page.evaluate(() => Object.assign(window, { loadedOnce: true }));
+    const [newTab] = await Promise.all([
+      context.waitForEvent("page"),
+      sidebarItem.getByRole("link").click({ modifiers: ["Control"] }),
+    ]);
+    await newTab.waitForURL(`${baseUrl}/chats/${chatId}`);
+    await newTab.locator("chat-message").nth(3).waitFor();
+    await newTab.close();
+    expect(page.url()).toBe(`${baseUrl}/`);
+    await sidebarItem.getByRole("link").click();
+    await page.waitForURL(`${baseUrl}/chats/${chatId}`);
+    await page.locator("chat-message").nth(3).waitFor();
+    expect(await page.evaluate(() => "loadedOnce" in window)).toBe(true);
+
+    // A bookmark from when the route was in the hash lands on the chat's path.
+    const bookmarked = await context.newPage();
+    await bookmarked.goto(`${baseUrl}/#/chats/${chatId}`);
+    await bookmarked.waitForURL(`${baseUrl}/chats/${chatId}`);
+    await bookmarked.locator("chat-message").nth(3).getByText("Stopped").waitFor();
+
+    // A chat that is not there offers a new one, again without loading the page.
+    await bookmarked.goto(`${baseUrl}/chats/no-such-chat`);
+    await bookmarked.getByRole("heading", { name: "Chat not found" }).waitFor();
+    await bookmarked.evaluate(() => Object.assign(window, { loadedOnce: true }));
+    await bookmarked.getByRole("link", { name: "Start a new chat" }).click();
+    await bookmarked.waitForURL(`${baseUrl}/`);
+    await bookmarked.getByRole("heading", { name: "What can I help with?" }).waitFor();
+    expect(await bookmarked.evaluate(() => "loadedOnce" in window)).toBe(true);
+
+    // An old link followed while the page is open changes only the hash, and lands there too.
+    await bookmarked.goto(`${baseUrl}/#/chats/${chatId}`);
+    await bookmarked.waitForURL(`${baseUrl}/chats/${chatId}`);
+    await bookmarked.locator("chat-message").nth(3).waitFor();
+    expect(await bookmarked.evaluate(() => "loadedOnce" in window)).toBe(true);
     await context.close();
   }, 60_000);
 
@@ -302,7 +339,7 @@ describe.skipIf(!chromiumAvailable)("the chat app in Chromium", () => {
     const chatId = openChatId(first);
 
     const second = await context.newPage();
-    await second.goto(`${baseUrl}/#/chats/${chatId}`);
+    await second.goto(`${baseUrl}/chats/${chatId}`);
     await second.locator("chat-message").nth(1).waitFor();
     await waitUntilIdle(second);
 
@@ -348,10 +385,10 @@ describe.skipIf(!chromiumAvailable)("the chat app in Chromium", () => {
     await first.locator("chat-list-item").first().hover();
     await first.getByRole("button", { name: "Delete Renamed across tabs" }).click();
     await dialog.getByRole("button", { name: "Delete" }).click();
-    await first.waitForURL(/#\/$/);
+    await first.waitForURL(`${baseUrl}/`);
     await first.getByText("No chats yet.").waitFor();
     await second.getByText("No chats yet.").waitFor();
-    await second.waitForURL(/#\/$/);
+    await second.waitForURL(`${baseUrl}/`);
     const response = await first.evaluate(async (id) => (await fetch(`/api/chats/${id}`)).status, chatId);
     expect(response).toBe(404);
     await context.close();
@@ -474,7 +511,7 @@ describe.skipIf(!chromiumAvailable)("the chat app in Chromium", () => {
       chatWithAnswers(light, ["Show me a greeting function in TypeScript", "Thanks! Can it take two names?"]),
     ]);
     const page = await light.newPage();
-    await page.goto(`${baseUrl}/#/chats/${chatId}`);
+    await page.goto(`${baseUrl}/chats/${chatId}`);
     await page.locator("chat-message").nth(3).locator(".code-block").waitFor();
     await page.locator("chat-list-item").nth(3).waitFor();
     await page.mouse.move(0, 0);
@@ -483,7 +520,7 @@ describe.skipIf(!chromiumAvailable)("the chat app in Chromium", () => {
     // Dark by default where the system is dark.
     const dark = await newContext({ colorScheme: "dark", storageState: await light.storageState() });
     const darkPage = await dark.newPage();
-    await darkPage.goto(`${baseUrl}/#/chats/${chatId}`);
+    await darkPage.goto(`${baseUrl}/chats/${chatId}`);
     await darkPage.locator("chat-message").nth(3).locator(".code-block").waitFor();
     await darkPage.locator("chat-list-item").nth(3).waitFor();
     expect(await darkPage.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe(
@@ -508,8 +545,7 @@ describe.skipIf(!chromiumAvailable)("the chat app in Chromium", () => {
     expect(await background()).toBe("rgb(255, 255, 255)");
 
     // Keyboard only: the skip link leads to the message box; Enter sends; focus is visible.
-    await page.goto(`${baseUrl}/#/`);
-    await page.reload();
+    await page.goto(`${baseUrl}/`);
     await page.getByRole("heading", { name: "What can I help with?" }).waitFor();
     await page.keyboard.press("Tab");
     const skip = page.getByRole("link", { name: "Skip to the message box" });
@@ -544,7 +580,7 @@ describe.skipIf(!chromiumAvailable)("the chat app in Chromium", () => {
       storageState: await light.storageState(),
     });
     const phonePage = await phone.newPage();
-    await phonePage.goto(`${baseUrl}/#/chats/${chatId}`);
+    await phonePage.goto(`${baseUrl}/chats/${chatId}`);
     await phonePage.locator("chat-message").nth(3).locator(".code-block").waitFor();
     expect(await phonePage.locator("aside").isVisible()).toBe(false);
     await phonePage.screenshot({ path: join(screenshots, "phone.png") });
@@ -612,7 +648,7 @@ describe.skipIf(!chromiumAvailable)("the chat app in Chromium", () => {
     expect(await results.count()).toBe(1);
     expect(await results.locator("mark").allTextContents()).toEqual(["Chat 05"]);
     await results.getByRole("link").click();
-    await page.waitForURL(new RegExp(`#/chats/${chatIds.get("Chat 05")}$`));
+    await page.waitForURL(`${baseUrl}/chats/${chatIds.get("Chat 05")}`);
     await page.getByRole("heading", { name: "Chat 05" }).waitFor();
     await page.locator("chat-search-result[selected]").waitFor();
     await search.fill("no chat says this");
@@ -694,7 +730,7 @@ describe.skipIf(!chromiumAvailable)("the chat app in Chromium", () => {
     // A word only the assistant wrote finds the chat by its answer: a snippet with the word marked,
     // said by the assistant. Keyboard only: Tab from the search box to the result, Enter opens it.
     await page.getByRole("button", { name: "New chat" }).click();
-    await page.waitForURL(/#\/$/);
+    await page.waitForURL(`${baseUrl}/`);
     await search.fill("Demonstration");
     await page.getByText("1 chat found").waitFor();
     const snippet = results.locator(".snippet");
@@ -703,7 +739,7 @@ describe.skipIf(!chromiumAvailable)("the chat app in Chromium", () => {
     expect(await snippet.textContent()).toMatch(/^Assistant: .*this answer is a demonstration\.$/);
     await search.press("Tab");
     await page.keyboard.press("Enter");
-    await page.waitForURL(new RegExp(`#/chats/${chatIds.get("Chat 40")}$`));
+    await page.waitForURL(`${baseUrl}/chats/${chatIds.get("Chat 40")}`);
     await search.press("Escape");
     await items.nth(39).waitFor();
 

@@ -24,7 +24,7 @@ const toastLifetimeMs = 6_000;
 
 /**
  * The application: the sign-in page, or the sidebar of chats beside the open chat. The route
- * (`#/` for a new chat, `#/chats/:id`) lives in the URL, so reload, back and forward work. On
+ * (`/` for a new chat, `/chats/:id`) is the URL's path, so reload, back and forward work. On
  * narrow screens the sidebar is a drawer behind the menu button.
  */
 @customElement("chat-app")
@@ -316,6 +316,7 @@ export class ChatApp extends LitElement {
             user-connection=${this._userEvents.status}
             @chat-updated=${this._onChatUpdated}
             @chat-created=${this._onChatCreated}
+            @new-chat-start=${this._onNewChatStart}
           >
             <button
               slot="header-start"
@@ -393,6 +394,10 @@ export class ChatApp extends LitElement {
   }
 
   private _onNewChatClick(): void {
+    this._startNewChat();
+  }
+
+  private _onNewChatStart(): void {
     this._startNewChat();
   }
 

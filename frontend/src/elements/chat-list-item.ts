@@ -1,6 +1,8 @@
 import type { Chat } from "@chat/contracts";
 import { css, html, LitElement, nothing, type PropertyValues } from "lit";
 import { customElement, property, query, state } from "lit/decorators.js";
+import { routePath } from "../app-route.ts";
+import { isPlainLeftClick } from "../plain-left-click.ts";
 import { baseStyles } from "./base-styles.ts";
 import { pencilIcon, trashIcon } from "./icons.ts";
 
@@ -132,7 +134,7 @@ export class ChatListItem extends LitElement {
               @blur=${this._onInputBlur}
             />`
           : html`<a
-              href="#/chats/${encodeURIComponent(chat.id)}"
+              href=${routePath({ kind: "chat", chatId: chat.id })}
               aria-current=${this.selected ? "page" : "false"}
               title=${title}
               @click=${this._onLinkClick}
@@ -153,7 +155,7 @@ export class ChatListItem extends LitElement {
   }
 
   private _onLinkClick(event: MouseEvent): void {
-    if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
+    if (!isPlainLeftClick(event)) return;
     event.preventDefault();
     this._fire("chat-select", { chatId: this.chat?.id });
   }

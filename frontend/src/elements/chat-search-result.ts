@@ -1,6 +1,8 @@
 import type { ChatSearchHit } from "@chat/contracts";
 import { css, html, LitElement, nothing } from "lit";
 import { customElement, property } from "lit/decorators.js";
+import { routePath } from "../app-route.ts";
+import { isPlainLeftClick } from "../plain-left-click.ts";
 import { splitAtMatches } from "../search/split-at-matches.ts";
 import { baseStyles } from "./base-styles.ts";
 
@@ -77,7 +79,7 @@ export class ChatSearchResult extends LitElement {
     const match = hit.match;
     const title = hit.chat.title || "Untitled chat";
     return html`<a
-      href="#/chats/${encodeURIComponent(hit.chat.id)}"
+      href=${routePath({ kind: "chat", chatId: hit.chat.id })}
       aria-current=${this.selected ? "page" : "false"}
       @click=${this._onLinkClick}
     >
@@ -99,7 +101,7 @@ export class ChatSearchResult extends LitElement {
   }
 
   private _onLinkClick(event: MouseEvent): void {
-    if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
+    if (!isPlainLeftClick(event)) return;
     event.preventDefault();
     this.dispatchEvent(
       new CustomEvent("chat-select", {

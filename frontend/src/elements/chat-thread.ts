@@ -3,9 +3,11 @@ import { css, html, LitElement, nothing, type PropertyValues } from "lit";
 import { customElement, property, query, state } from "lit/decorators.js";
 import { repeat } from "lit/directives/repeat.js";
 import { ApiError, apiClient } from "../api-client.ts";
+import { routePath } from "../app-route.ts";
 import { ChatStreamController } from "../controllers/chat-stream-controller.ts";
 import { ScrollFollowController } from "../controllers/scroll-follow-controller.ts";
 import type { StreamStatus } from "../live/resumable-event-stream.ts";
+import { isPlainLeftClick } from "../plain-left-click.ts";
 import { baseStyles } from "./base-styles.ts";
 import { arrowDownIcon } from "./icons.ts";
 import type { MessageComposer } from "./message-composer.ts";
@@ -20,6 +22,7 @@ import "./message-composer.ts";
  * @slot header-start - Put before the title (the app's menu button on small screens).
  * @fires chat-updated - The chat changed (title, model or activity); detail `{ chat }`.
  * @fires chat-created - Sending the first message created a chat; detail `{ chat }`.
+ * @fires new-chat-start - "Start a new chat" was picked on a chat that was not found.
  */
 @customElement("chat-thread")
 export class ChatThread extends LitElement {
@@ -227,7 +230,7 @@ export class ChatThread extends LitElement {
         <p>${missing ? "It may have been deleted." : stream.historyError.message}</p>
         ${
           missing
-            ? html`<a href="#/">Start a new chat</a>`
+            ? html`<a href=${routePath({ kind: "new-chat" })} @click=${this._onNewChatClick}>Start a new chat</a>`
             : html`<button class="ghost" type="button" @click=${this._onReloadClick}>Try again</button>`
         }
       </div>`;
@@ -322,6 +325,12 @@ export class ChatThread extends LitElement {
   private _onJumpClick(): void {
     this._scroll.jumpToLatest({ smooth: true });
     this.focusComposer();
+  }
+
+  private _onNewChatClick(event: MouseEvent): void {
+    if (!isPlainLeftClick(event)) return;
+    event.preventDefault();
+    this._fire("new-chat-start", undefined);
   }
 
   private _onReloadClick(): void {

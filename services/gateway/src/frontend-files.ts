@@ -1,14 +1,19 @@
 import { existsSync } from "node:fs";
 import { join, normalize, resolve } from "node:path";
-import { Elysia } from "elysia";
+import { Elysia, NotFoundError } from "elysia";
 import { strictContentSecurityPolicy } from "./security-headers.ts";
 
 /** Asset names carry a content hash, so a name never changes content: cache it for a year. */
 const assetCacheControl = "public, max-age=31536000, immutable";
 /** The page names the current hashed assets: revalidate it on every load so a deploy shows at once. */
 const pageCacheControl = "no-cache";
+/** The app's route of an open chat; its id as the API's `Id`. Checked on the raw path, before decoding. */
+const chatPagePath = /^\/chats\/[A-Za-z0-9_-]{1,64}$/;
 
-/** Serves the built frontend at `/`; index.html for `/` and for any path that is not a file. */
+/**
+ * Serves the built frontend: index.html at the app's routes, `/` and `/chats/<id>`, so a reload
+ * opens the same page; the hashed files under `/assets/`.
+ */
 export function frontendFiles(directory: string) {
   const root = resolve(directory);
   const index = join(root, "index.html");
@@ -27,18 +32,29 @@ export function frontendFiles(directory: string) {
           headers: { "cache-control": "no-store" },
         });
 
-  return new Elysia({ name: "frontend-files" }).get("/", page, { detail: { hide: true } }).get(
-    "/assets/*",
-    async ({ params, status }) => {
-      const path = normalize(join(root, "assets", params["*"]));
-      if (!path.startsWith(root)) return status(404, "Not found");
-      const file = Bun.file(path);
-      // A 404 must not be cached for a year: an asset may be deployed after a client asked for it.
-      if (!(await file.exists())) return status(404, "Not found");
-      return new Response(file, {
-        headers: { "cache-control": assetCacheControl, "x-content-type-options": "nosniff" },
-      });
-    },
-    { detail: { hide: true } },
-  );
+  return new Elysia({ name: "frontend-files" })
+    .get("/", page, { detail: { hide: true } })
+    .get(
+      "/chats/:id",
+      ({ request }) => {
+        // Any other path under /chats answers what an unknown path does.
+        if (!chatPagePath.test(new URL(request.url).pathname)) throw new NotFoundError();
+        return page();
+      },
+      { detail: { hide: true } },
+    )
+    .get(
+      "/assets/*",
+      async ({ params, status }) => {
+        const path = normalize(join(root, "assets", params["*"]));
+        if (!path.startsWith(root)) return status(404, "Not found");
+        const file = Bun.file(path);
+        // A 404 must not be cached for a year: an asset may be deployed after a client asked for it.
+        if (!(await file.exists())) return status(404, "Not found");
+        return new Response(file, {
+          headers: { "cache-control": assetCacheControl, "x-content-type-options": "nosniff" },
+        });
+      },
+      { detail: { hide: true } },
+    );
 }
