@@ -7,6 +7,7 @@ import { chatFlowSuite } from "./support/chat-flow-suite.ts";
 import { ServiceProcess } from "./support/service-process.ts";
 
 const maxBodyBytes = 64 * 1024;
+const metricsToken = `metrics-${crypto.randomUUID()}`;
 
 describe("embedded default: all five services in one process, in-process bus, SQLite", () => {
   const dataDirectory = mkdtempSync(join(tmpdir(), "chat-embedded-"));
@@ -15,6 +16,7 @@ describe("embedded default: all five services in one process, in-process bus, SQ
     MAX_BODY_BYTES: String(maxBodyBytes),
     AMQP_URL: "",
     REDIS_URL: "",
+    METRICS_TOKEN: metricsToken,
   };
   let server: ServiceProcess;
 
@@ -39,6 +41,52 @@ describe("embedded default: all five services in one process, in-process bus, SQ
       paths: Record<string, unknown>;
     };
     expect(Object.keys(document.paths)).toContain("/api/chats/{id}/messages");
+  });
+
+  test("GET /metrics: Prometheus metrics of every service in the process, for the METRICS_TOKEN only", async () => {
+    const scrape = (token?: string) =>
+      fetch(`${server.baseUrl}/metrics`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    for (const refused of [await scrape(), await scrape(`${metricsToken}x`), await scrape("short")]) {
+      expect(refused.status).toBe(401);
+      expect(await refused.json()).toMatchObject({ error: { code: "UNAUTHORIZED" } });
+    }
+
+    const client = new ChatApiClient(server.baseUrl);
+    await client.register("Measured");
+    const chatId = (await client.request("POST", "/api/chats", {})).body.id;
+    const events = await client.events(`/api/chats/${chatId}/events`);
+    await client.request("POST", `/api/chats/${chatId}/messages`, { content: "Count me" });
+    await events.waitFor((event) => event.event === "message_complete");
+    const value = async (series: string) => {
+      const scraped = await scrape(metricsToken);
+      expect(scraped.status).toBe(200);
+      expect(scraped.headers.get("content-type")).toStartWith("text/plain");
+      const line = (await scraped.text()).split("\n").find((candidate) => candidate.startsWith(`${series} `));
+      return line === undefined ? undefined : Number(line.slice(series.length + 1));
+    };
+    expect(await value('chat_open_streams{transport="sse"}')).toBeGreaterThanOrEqual(1);
+    expect(
+      await value('chat_http_requests_total{method="POST",route="/api/chats/:id/messages",status="202"}'),
+    ).toBeGreaterThanOrEqual(1);
+    expect(await value('chat_commands_total{type="send_message",outcome="ok"}')).toBeGreaterThanOrEqual(1);
+    expect(
+      await value('chat_model_calls_total{model="demo",provider="demo",finish_reason="stop"}'),
+    ).toBeGreaterThanOrEqual(1);
+    expect(await value('chat_model_tokens_total{provider="demo",direction="output"}')).toBeGreaterThan(0);
+    expect(
+      await value('chat_bus_messages_handled_total{consumer="store.completions",outcome="ack"}'),
+    ).toBeGreaterThanOrEqual(1);
+    expect(await value("chat_process_resident_memory_bytes")).toBeGreaterThan(0);
+    const before = (await value('chat_open_streams{transport="sse"}')) as number;
+    events.close();
+    for (
+      let attempt = 0;
+      (await value('chat_open_streams{transport="sse"}')) === before && attempt < 50;
+      attempt++
+    ) {
+      await Bun.sleep(50);
+    }
+    expect(await value('chat_open_streams{transport="sse"}')).toBeLessThanOrEqual(before - 1);
   });
 
   test("history survives a restart of the process", async () => {

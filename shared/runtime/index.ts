@@ -3,6 +3,15 @@ export { checkReadiness, type ReadinessChecks, startHealthServer } from "./src/h
 export { connectActorState, connectBus } from "./src/infrastructure.ts";
 export { Lifecycle } from "./src/lifecycle.ts";
 export { createLogger, type Logger } from "./src/logger.ts";
+export {
+  collectProcessMetrics,
+  counter,
+  gauge,
+  histogram,
+  latencyBuckets,
+  metrics,
+  renderMetrics,
+} from "./src/metrics.ts";
 export type { RunningService } from "./src/running-service.ts";
 export { runServiceMain } from "./src/service-main.ts";
 export { newId, traceparentFrom } from "./src/trace-context.ts";

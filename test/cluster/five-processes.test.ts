@@ -68,6 +68,41 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
 
     chatFlowSuite(() => gateway.baseUrl, { maxBodyBytes });
 
+    test("each service serves /metrics on its own port; the gateway's public port has none without METRICS_TOKEN", async () => {
+      const client = new ChatApiClient(gateway.baseUrl);
+      await client.register("Scraped");
+      const chatId = (await client.request("POST", "/api/chats", {})).body.id;
+      const events = await client.events(`/api/chats/${chatId}/events`);
+      await client.request("POST", `/api/chats/${chatId}/messages`, { content: "Measure me" });
+      await events.waitFor((event) => event.event === "message_complete");
+      events.close();
+      const expected: Record<string, string> = {
+        store: 'chat_bus_messages_handled_total{consumer="store",outcome="ack"}',
+        session: 'chat_commands_total{type="send_message",outcome="ok"}',
+        orchestrator: 'chat_model_calls_total{model="demo",provider="demo",finish_reason="stop"}',
+        notifier: "chat_process_resident_memory_bytes",
+      };
+      for (const service of services.filter((candidate) => candidate !== gateway)) {
+        const series = expected[service.name] as string;
+        let body = "";
+        // The store writes the answer when it hears message_complete: its count may lag a moment.
+        for (let attempt = 0; !body.includes(`${series} `) && attempt < 50; attempt++) {
+          if (attempt > 0) await Bun.sleep(100);
+          const response = await fetch(`${service.baseUrl}/metrics`);
+          expect(response.status).toBe(200);
+          body = await response.text();
+        }
+        expect({ service: service.name, has: body.includes(`${series} `) }).toEqual({
+          service: service.name,
+          has: true,
+        });
+        expect(body).toContain("chat_process_cpu_seconds_total");
+      }
+      const gatewayMetrics = await fetch(`${gateway.baseUrl}/metrics`);
+      expect(gatewayMetrics.status).toBe(404);
+      expect(await gatewayMetrics.json()).toMatchObject({ error: { code: "ROUTE_NOT_FOUND" } });
+    });
+
     test("every service dead-letters a malformed message on its queue and goes on serving", async () => {
       const queues = [
         `${namespace}.session.p0`,

@@ -4,6 +4,7 @@ import type { ReplayLog } from "@chat/state";
 import { Elysia, t } from "elysia";
 import { feedChatEvents, toLoggedEvent } from "./chat-event-feed.ts";
 import type { LiveEventHub } from "./live-event-hub.ts";
+import { openStreams } from "./open-streams.ts";
 import { EventsQuery } from "./query-schemas.ts";
 import type { RateLimits } from "./rate-limits.ts";
 import type { RequestContext } from "./request-context.ts";
@@ -40,9 +41,11 @@ export function eventRoutes(dependencies: {
     const lease = await rateLimits.openStream(userId);
     const connection = new SseConnection(sse);
     connections.add(connection);
+    openStreams.inc({ transport: "sse" });
     lease.keepAlive();
     connection.onClose(() => {
       connections.delete(connection);
+      openStreams.dec({ transport: "sse" });
       void lease.release();
     });
     return connection;

@@ -19,6 +19,7 @@ import { frontendFiles } from "./frontend-files.ts";
 import type { GatewaySettings } from "./gateway-config.ts";
 import { IdentityProviderTokens, identityProviderSettings } from "./identity-provider-tokens.ts";
 import type { LiveEventHub } from "./live-event-hub.ts";
+import { metricsRoute } from "./metrics-route.ts";
 import { ModelCatalog } from "./model-catalog.ts";
 import { modelRoutes } from "./model-routes.ts";
 import { completionIdleTimeoutMs, openAiCompatibleRoutes } from "./openai-compatible-routes.ts";
@@ -171,6 +172,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
       },
       { detail: { tags: ["health"], summary: "Every dependency answers", security: [] } },
     )
+    .use(metricsRoute(settings.METRICS_TOKEN))
     .use(
       authRoutes({
         requestContext: context,

@@ -108,6 +108,13 @@ export const GatewayConfigFields = {
     minimum: 100,
     description: "SSE heartbeat comment interval",
   }),
+  METRICS_TOKEN: Type.Optional(
+    Type.String({
+      minLength: 16,
+      description:
+        "Bearer token a scraper sends for the gateway's GET /metrics (Prometheus); unset = no /metrics on the public port",
+    }),
+  ),
   FRONTEND_DIR: Type.Optional(
     Type.String({ description: "Built frontend to serve at /; default frontend/dist" }),
   ),

@@ -1,4 +1,4 @@
-import { newId, traceparentFrom } from "@chat/runtime";
+import { counter, histogram, latencyBuckets, newId, traceparentFrom } from "@chat/runtime";
 import { Elysia } from "elysia";
 import type { Logger } from "pino";
 
@@ -22,11 +22,23 @@ export function requestOrigin(
   };
 }
 
+const requests = counter(
+  "chat_http_requests_total",
+  "HTTP requests the gateway answered, by method, route pattern and status",
+  ["method", "route", "status"],
+);
+const requestDurations = histogram(
+  "chat_http_request_duration_seconds",
+  "Time to the end of the gateway's answer (for a stream: to when it closed), by method and route pattern",
+  ["method", "route"],
+  latencyBuckets,
+);
+
 /**
  * Gives every request a `requestId` (the caller's `x-request-id` or a new one, echoed back), a
  * `traceparent` (continued from the caller's when valid), the client's address and whether it came
  * over TLS (see `requestOrigin`), and writes one access-log line per response, so a request can be
- * followed across services.
+ * followed across services; counts and times every response by route pattern for /metrics.
  */
 export function requestContext(logger: Logger, options: { trustProxy: boolean }) {
   return new Elysia({ name: "request-context" })
@@ -49,6 +61,13 @@ export function requestContext(logger: Logger, options: { trustProxy: boolean })
         traceparent?: string;
         startedAt?: number;
       };
+      const status = typeof set.status === "number" ? set.status : 200;
+      const durationMs = startedAt === undefined ? undefined : performance.now() - startedAt;
+      // The pattern (`/api/chats/:id`), not the path: one series per route, not per chat.
+      const route = (context as { route?: string }).route || "unmatched";
+      requests.inc({ method: request.method, route, status });
+      if (durationMs !== undefined)
+        requestDurations.observe({ method: request.method, route }, durationMs / 1_000);
       const path = new URL(request.url).pathname;
       if (path === "/healthz" || path === "/readyz") return;
       logger.info(
@@ -57,8 +76,8 @@ export function requestContext(logger: Logger, options: { trustProxy: boolean })
           traceparent,
           method: request.method,
           path,
-          status: typeof set.status === "number" ? set.status : 200,
-          durationMs: startedAt === undefined ? undefined : Math.round(performance.now() - startedAt),
+          status,
+          durationMs: durationMs === undefined ? undefined : Math.round(durationMs),
         },
         "request",
       );

@@ -7,6 +7,7 @@ import { Elysia } from "elysia";
 import { allowedOriginsFrom } from "./cors.ts";
 import type { LiveEventHub } from "./live-event-hub.ts";
 import type { ModelCatalog } from "./model-catalog.ts";
+import { openStreams } from "./open-streams.ts";
 import type { RateLimits } from "./rate-limits.ts";
 import type { RequestContext } from "./request-context.ts";
 import type { StreamAuthenticator } from "./stream-authenticator.ts";
@@ -96,6 +97,7 @@ export function websocketRoutes(dependencies: {
         const session = new WebSocketSession(socket, ws.data.user, ws.data.traceparent, dependencies);
         sessionOf.set(ws.data, session);
         sessions.add(session);
+        openStreams.inc({ transport: "websocket" });
         session.start().catch((error) => {
           dependencies.logger.error({ err: error }, "websocket session did not start");
           session.close(1011, "The gateway could not follow your events; reconnect");
@@ -113,6 +115,7 @@ export function websocketRoutes(dependencies: {
         if (!session) return;
         session.closed();
         sessions.delete(session);
+        openStreams.dec({ transport: "websocket" });
         sessionOf.delete(ws.data);
       },
     });

@@ -8,6 +8,7 @@ import {
 import type { Logger } from "pino";
 import { type FailoverClock, type FailoverPolicy, streamWithFailover } from "./failover-stream.ts";
 import { GenerationCancelled } from "./generation-cancellations.ts";
+import { recordModelCall, recordProviderFailure } from "./model-call-metrics.ts";
 import { buildModelContext } from "./model-context.ts";
 import type { ProviderUsage } from "./model-provider.ts";
 import type { ModelRegistry, ModelRoute } from "./model-registry.ts";
@@ -126,7 +127,8 @@ export class ModelCaller {
           temperature: request.temperature,
           topP: request.topP,
           signal: request.signal,
-          onStep: (step) =>
+          onStep: (step) => {
+            recordProviderFailure(step);
             request.logger.warn(
               {
                 action: step.action,
@@ -138,7 +140,8 @@ export class ModelCaller {
                 delayMs: step.delayMs,
               },
               step.action === "retry" ? "provider failed; retrying" : "provider failed; failing over",
-            ),
+            );
+          },
         },
         policy,
         clock,
@@ -187,7 +190,7 @@ export class ModelCaller {
       inputTokens = reported?.inputTokens ?? estimator.estimate(route.entry.id, context);
       outputTokens = reported?.outputTokens ?? Math.ceil(text.length / 4);
     }
-    return {
+    const outcome: ModelCallOutcome = {
       text,
       finishReason,
       modelId: route?.entry.id ?? request.modelId,
@@ -201,5 +204,7 @@ export class ModelCaller {
       },
       ...(error ? { error } : {}),
     };
+    recordModelCall(outcome);
+    return outcome;
   }
 }

@@ -13,6 +13,7 @@ import {
   type TitleRequest,
   type UpdateChatCommand,
 } from "@chat/contracts";
+import { counter } from "@chat/runtime";
 import type { ActorState, Snapshot } from "@chat/state";
 import type { Logger } from "pino";
 import {
@@ -22,6 +23,12 @@ import {
   initialState,
   markDispatched,
 } from "./chat-actor.ts";
+
+const commandsHandled = counter(
+  "chat_commands_total",
+  "Chat commands the session handled, by type and outcome (ok, or the error code: CHAT_BUSY, ...)",
+  ["type", "outcome"],
+);
 
 export type ChatActorRunnerOptions = {
   contextMessageLimit: number;
@@ -47,6 +54,17 @@ export class ChatActorRunner {
   ) {}
 
   async handle(command: ChatCommand): Promise<unknown> {
+    try {
+      const reply = await this.route(command);
+      commandsHandled.inc({ type: command.type, outcome: "ok" });
+      return reply;
+    } catch (error) {
+      commandsHandled.inc({ type: command.type, outcome: AppError.from(error).code });
+      throw error;
+    }
+  }
+
+  private route(command: ChatCommand): Promise<unknown> {
     switch (command.type) {
       case "update_chat":
         return this.update(command);

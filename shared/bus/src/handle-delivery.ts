@@ -1,8 +1,22 @@
 import { AppError } from "@chat/contracts";
+// The metrics module alone: @chat/runtime's index imports the bus adapters.
+import { counter, histogram, latencyBuckets } from "@chat/runtime/src/metrics.ts";
 import type { Logger } from "pino";
 import type { Handler } from "./bus.ts";
 import type { MessageDecoder } from "./message-decoder.ts";
 import type { Reply } from "./reply.ts";
+
+const handled = counter(
+  "chat_bus_messages_handled_total",
+  "Bus messages a consumer handled, by consumer and outcome (ack, requeue, dead-letter)",
+  ["consumer", "outcome"],
+);
+const handling = histogram(
+  "chat_bus_handler_duration_seconds",
+  "Time a consumer's handler took per message, failures included",
+  ["consumer"],
+  latencyBuckets,
+);
 
 /** Requests one `serve` subscription handles at the same time, in every adapter. */
 export const serveConcurrency = 16;
@@ -37,6 +51,17 @@ export type DeliveryOutcome = { settle: "ack" | "dead-letter" | "requeue"; reply
  * decode is dead-lettered (and, if someone waits, answered with VALIDATION_FAILED).
  */
 export async function handleDelivery<M>(
+  consumer: DeliveryConsumer<M>,
+  delivery: Delivery,
+): Promise<DeliveryOutcome> {
+  const startedAt = performance.now();
+  const outcome = await decideDelivery(consumer, delivery);
+  handling.observe({ consumer: consumer.name }, (performance.now() - startedAt) / 1_000);
+  handled.inc({ consumer: consumer.name, outcome: outcome.settle });
+  return outcome;
+}
+
+async function decideDelivery<M>(
   consumer: DeliveryConsumer<M>,
   delivery: Delivery,
 ): Promise<DeliveryOutcome> {

@@ -1,4 +1,5 @@
 import type { HealthReport } from "@chat/contracts";
+import { renderMetrics } from "./metrics.ts";
 
 export type ReadinessChecks = Record<string, () => Promise<boolean>>;
 
@@ -16,8 +17,8 @@ export async function checkReadiness(service: string, checks: ReadinessChecks): 
 }
 
 /**
- * The HTTP server of a service that has no API of its own: `/healthz` (alive) and `/readyz`
- * (every dependency answers).
+ * The HTTP server of a service that has no API of its own: `/healthz` (alive), `/readyz` (every
+ * dependency answers) and `/metrics` (Prometheus). It listens on the service's internal port.
  */
 export function startHealthServer(options: { port: number; service: string; checks: ReadinessChecks }) {
   return Bun.serve({
@@ -29,6 +30,10 @@ export function startHealthServer(options: { port: number; service: string; chec
       if (pathname === "/readyz") {
         const report = await checkReadiness(options.service, options.checks);
         return Response.json(report, { status: report.status === "ok" ? 200 : 503 });
+      }
+      if (pathname === "/metrics") {
+        const { body, contentType } = await renderMetrics();
+        return new Response(body, { headers: { "content-type": contentType } });
       }
       return Response.json({ error: { code: "ROUTE_NOT_FOUND", message: "Not found" } }, { status: 404 });
     },

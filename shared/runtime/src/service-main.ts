@@ -4,12 +4,13 @@ import { type BaseConfig, ConfigError, loadConfig } from "./config.ts";
 import { startHealthServer } from "./health-server.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import { createLogger } from "./logger.ts";
+import { collectProcessMetrics } from "./metrics.ts";
 import type { RunningService } from "./running-service.ts";
 
 /**
  * Runs one service as its own process: reads and checks its configuration (exiting with the
- * variable's name when it is wrong), starts it, serves `/healthz` and `/readyz` on PORT unless the
- * service serves HTTP itself, and stops it gracefully on SIGTERM/SIGINT.
+ * variable's name when it is wrong), starts it, serves `/healthz`, `/readyz` and `/metrics` on PORT
+ * unless the service serves HTTP itself, and stops it gracefully on SIGTERM/SIGINT.
  */
 export async function runServiceMain<S extends TObject>(options: {
   name: string;
@@ -30,6 +31,7 @@ export async function runServiceMain<S extends TObject>(options: {
     process.exit(1);
   }
   const logger = createLogger(options.name, config.LOG_LEVEL);
+  collectProcessMetrics();
   const lifecycle = new Lifecycle(logger);
   lifecycle.handleSignals();
   try {
