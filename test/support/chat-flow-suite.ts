@@ -318,6 +318,82 @@ export function chatFlowSuite(baseUrl: () => string, options: { maxBodyBytes: nu
     laptopEvents.close();
   });
 
+  test("regenerate answers the latest question again: the old answer leaves the history, the new one streams", async () => {
+    const client = alice();
+    await client.register("Regenerator");
+    const chatId = (await client.request("POST", "/api/chats", { title: "Again" })).body.id as string;
+    const events = await client.events(`/api/chats/${chatId}/events`);
+    const sent = await client.request("POST", `/api/chats/${chatId}/messages`, { content: "Show me a loop" });
+    const first = sent.body.assistantMessageId as string;
+    await events.waitFor((event) => event.event === "message_complete");
+    const storedIds = async (count: number) => {
+      let chat = await client.request("GET", `/api/chats/${chatId}`);
+      for (let attempt = 0; chat.body.messages.length !== count && attempt < 50; attempt++) {
+        await Bun.sleep(100);
+        chat = await client.request("GET", `/api/chats/${chatId}`);
+      }
+      return chat.body.messages.map(
+        (message: { id: string; role: string }) => `${message.role}:${message.id}`,
+      );
+    };
+    const question = sent.body.userMessage.id as string;
+    expect(await storedIds(2)).toEqual([`user:${question}`, `assistant:${first}`]);
+
+    const regenerated = await client.request("POST", `/api/chats/${chatId}/regenerate`, { messageId: first });
+    expect(regenerated.status).toBe(202);
+    expect(regenerated.body).toMatchObject({ userMessage: { id: question }, replacedMessageId: first });
+    const second = regenerated.body.assistantMessageId as string;
+    expect(second).not.toBe(first);
+    const deleted = await events.waitFor((event) => event.event === "message_deleted");
+    expect(deleted.data).toEqual({ chatId, messageId: first });
+    const complete = await events.waitFor(
+      (event) =>
+        event.event === "message_complete" && (event.data as MessageCompleteData).messageId === second,
+    );
+    expect((complete.data as MessageCompleteData).fullContent).toContain("Show me a loop");
+    // Wait for the new answer to be written: then the old one must be gone for good.
+    let ids = await storedIds(2);
+    for (let attempt = 0; !ids.includes(`assistant:${second}`) && attempt < 50; attempt++) {
+      await Bun.sleep(100);
+      ids = await storedIds(2);
+    }
+    expect(ids).toEqual([`user:${question}`, `assistant:${second}`]);
+
+    const stale = await client.request("POST", `/api/chats/${chatId}/regenerate`, { messageId: first });
+    expectError(stale, 409, "NOT_LATEST_ANSWER");
+    const next = await client.request("POST", `/api/chats/${chatId}/messages`, { content: "And another" });
+    expectError(
+      await client.request("POST", `/api/chats/${chatId}/regenerate`, { messageId: second }),
+      409,
+      "CHAT_BUSY",
+    );
+    await events.waitFor(
+      (event) =>
+        event.event === "message_complete" &&
+        (event.data as MessageCompleteData).messageId === next.body.assistantMessageId,
+    );
+    events.close();
+    expectError(
+      await client.request("POST", `/api/chats/${chatId}/regenerate`, { messageId: second }),
+      409,
+      "NOT_LATEST_ANSWER",
+    );
+    expectError(
+      await client.request("POST", `/api/chats/${chatId}/regenerate`, {}),
+      400,
+      "VALIDATION_FAILED",
+    );
+    const mallory = alice();
+    await mallory.register("Mallory");
+    expectError(
+      await mallory.request("POST", `/api/chats/${chatId}/regenerate`, {
+        messageId: next.body.assistantMessageId,
+      }),
+      404,
+      "CHAT_NOT_FOUND",
+    );
+  });
+
   test("search finds the user's chats by title and by the text of any message, and never another user's", async () => {
     const client = alice();
     await client.register("Searcher");

@@ -11,6 +11,8 @@ import {
   DEFAULT_CHAT_TITLE,
   MessageList,
   newEnvelope,
+  RegenerateBody,
+  RegenerateResponse,
   SendMessageBody,
   SendMessageResponse,
   UpdateChatBody,
@@ -212,6 +214,33 @@ export function chatRoutes(dependencies: {
           description:
             "Answers 409 CHAT_BUSY while the previous answer is streaming. The same clientMessageId twice makes one turn. `model` answers this message with another model than the chat's (400 MODEL_NOT_AVAILABLE when unknown). " +
             "`content` is at most MAX_MESSAGE_CHARS characters (400 VALIDATION_FAILED); messages sent here, over the WebSocket and to /v1/chat/completions count against GENERATIONS_PER_USER_PER_MINUTE (429 RATE_LIMITED with Retry-After).",
+        },
+      },
+    )
+    .post(
+      "/:id/regenerate",
+      async ({ params, body, user, traceparent, status }) => {
+        await rateLimits.takeGeneration(user.id);
+        const model = await checkedModel(body.model, traceparent);
+        const reply = await command<RegenerateResponse>("regenerate_answer", params.id, traceparent, {
+          userId: user.id,
+          messageId: body.messageId,
+          clientMessageId: body.clientMessageId ?? newId(),
+          ...(model ? { model } : {}),
+        });
+        return status(202, reply);
+      },
+      {
+        params: ChatIdParams,
+        body: RegenerateBody,
+        response: { 202: RegenerateResponse, 409: "ErrorBody", 429: "ErrorBody", ...notFound },
+        detail: {
+          tags: ["messages"],
+          summary: "Answer the latest question again, replacing the latest answer",
+          description:
+            "`messageId` must be the chat's latest message, an answer (else 409 NOT_LATEST_ANSWER); 409 CHAT_BUSY while an answer is streaming. " +
+            "The chat's events carry message_deleted for the replaced answer (it leaves the history), then the new answer as for a sent message. " +
+            "`model` answers with another model than the chat's; the same clientMessageId twice makes one turn; counts against GENERATIONS_PER_USER_PER_MINUTE.",
         },
       },
     );

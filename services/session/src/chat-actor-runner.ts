@@ -10,6 +10,7 @@ import {
   generationCancelKey,
   type Message,
   newEnvelope,
+  type RegenerateAnswerCommand,
   type TitleRequest,
   type UpdateChatCommand,
 } from "@chat/contracts";
@@ -20,6 +21,7 @@ import {
   type ChatActorEffect,
   type ChatActorState,
   decide,
+  type FinishedTurn,
   initialState,
   markDispatched,
 } from "./chat-actor.ts";
@@ -71,6 +73,7 @@ export class ChatActorRunner {
       case "delete_chat":
         return this.delete(command.chatId, command.userId, command.traceparent);
       case "send_message":
+      case "regenerate_answer":
       case "generation_finished":
       case "cancel_generation":
         return this.decideAndRun(command);
@@ -78,7 +81,10 @@ export class ChatActorRunner {
   }
 
   private async decideAndRun(
-    command: Extract<ChatCommand, { type: "send_message" | "generation_finished" | "cancel_generation" }>,
+    command: Extract<
+      ChatCommand,
+      { type: "send_message" | "regenerate_answer" | "generation_finished" | "cancel_generation" }
+    >,
   ) {
     const snapshot = await this.loadOrCreate(command);
     if (!snapshot) {
@@ -90,6 +96,9 @@ export class ChatActorRunner {
       now: this.options.now(),
       newId: this.options.newId,
       turnTimeoutMs: this.options.turnTimeoutMs,
+      ...(command.type === "regenerate_answer"
+        ? { latestExchange: await this.latestExchange(snapshot.state, command) }
+        : {}),
     });
     let current = { state: decision.state, version: snapshot.version };
     if (decision.state !== snapshot.state || snapshot.version === 0) {
@@ -104,7 +113,7 @@ export class ChatActorRunner {
   private async loadOrCreate(command: { chatId: string; userId: string; traceparent: string; type: string }) {
     const snapshot = await this.dependencies.actorState.load<ChatActorState>(command.chatId);
     if (snapshot) return snapshot.state.userId === command.userId ? snapshot : null;
-    if (command.type !== "send_message") return null;
+    if (command.type !== "send_message" && command.type !== "regenerate_answer") return null;
     const found = await this.dependencies.store.call(
       "store.get_chat",
       { chatId: command.chatId, userId: command.userId, messageLimit: 1 },
@@ -144,8 +153,14 @@ export class ChatActorRunner {
           { chatId, userId, traceparent },
         );
         return current;
+      case "publish_message_deleted":
+        await events.publish(
+          { type: "message_deleted", data: { chatId, messageId: effect.messageId } },
+          { chatId, userId, traceparent },
+        );
+        return current;
       case "dispatch_generation": {
-        const { chat, messages } = await this.buildContext(current.state, effect.userMessage, traceparent);
+        const { chat, messages } = await this.buildContext(current.state, effect, traceparent);
         const request: GenerationRequest = {
           ...newEnvelope("generation_requested", chatId, {
             id: this.options.newId(),
@@ -183,17 +198,49 @@ export class ChatActorRunner {
   }
 
   /**
-   * The newest messages of the chat, oldest first, ending with the user's new message. The last
-   * answer is taken from the actor's state when the store has not written it yet.
+   * The chat's latest question and answer, for a regenerate: the actor's last finished turn when it
+   * remembers one (nothing can have come after it), else the store's two newest messages.
    */
-  private async buildContext(state: ChatActorState, userMessage: Message, traceparent: string) {
+  private async latestExchange(
+    state: ChatActorState,
+    command: RegenerateAnswerCommand,
+  ): Promise<FinishedTurn | null> {
+    const remembered = state.finishedTurns.at(-1);
+    if (remembered && !state.turn) return remembered;
+    const found = await this.dependencies.store.call(
+      "store.get_chat",
+      { chatId: command.chatId, userId: command.userId, messageLimit: 2 },
+      command.traceparent,
+    );
+    const [question, answer] = found?.messages ?? [];
+    if (question?.role !== "user" || answer?.role !== "assistant") return null;
+    return {
+      clientMessageId: question.clientMessageId ?? question.id,
+      userMessage: question,
+      assistantMessageId: answer.id,
+    };
+  }
+
+  /**
+   * The newest messages of the chat, oldest first, ending with the user's message: the question
+   * of this turn. The last answer is taken from the actor's state when the store has not written
+   * it yet; an answer being replaced is left out, written or not.
+   */
+  private async buildContext(
+    state: ChatActorState,
+    turn: { userMessage: Message; replaces?: string },
+    traceparent: string,
+  ) {
+    const { userMessage } = turn;
     const found = await this.dependencies.store.call(
       "store.get_chat",
       { chatId: state.chatId, userId: state.userId, messageLimit: this.options.contextMessageLimit },
       traceparent,
     );
     if (!found) throw new AppError("CHAT_NOT_FOUND", "Chat not found", { retryable: false });
-    const history = (found?.messages ?? []).filter((message) => message.id !== userMessage.id);
+    const history = (found?.messages ?? []).filter(
+      (message) => message.id !== userMessage.id && message.id !== turn.replaces,
+    );
     const lastAnswer = state.lastAnswer;
     if (lastAnswer && !history.some((message) => message.id === lastAnswer.id)) {
       history.push({ ...lastAnswer, chatId: state.chatId, role: "assistant" });

@@ -3,12 +3,14 @@ import {
   AppError,
   type CancelGenerationCommand,
   type GenerationFinishedCommand,
+  type RegenerateAnswerCommand,
   type SendMessageCommand,
 } from "@chat/contracts";
 import {
   type ChatActorState,
   type DecisionContext,
   decide,
+  type FinishedTurn,
   initialState,
   markDispatched,
 } from "./chat-actor.ts";
@@ -40,6 +42,18 @@ function finished(assistantMessageId: string): GenerationFinishedCommand {
     assistantMessageId,
     finishReason: "stop",
     fullContent: "the answer",
+  };
+}
+
+function regenerate(clientMessageId: string, messageId: string, model?: string): RegenerateAnswerCommand {
+  return {
+    ...envelope,
+    id: `regenerate-${clientMessageId}`,
+    type: "regenerate_answer",
+    userId: "user-1",
+    messageId,
+    clientMessageId,
+    ...(model ? { model } : {}),
   };
 }
 
@@ -201,5 +215,99 @@ describe("ChatActor decide", () => {
 
     const titled = markDispatched(decide(fresh, send("a"), contextAt("2026-11-22T10:00:00.000Z")).state, "a");
     expect(decide(titled, finished("id-2"), contextAt("2026-11-22T10:00:01.000Z")).effects).toEqual([]);
+  });
+
+  describe("regenerate", () => {
+    /** A chat whose first turn ("a", answered by id-2) has finished. */
+    function answered(): { state: ChatActorState; latest: FinishedTurn } {
+      const sent = decide(fresh, send("a", "Which sort is stable?"), contextAt("2026-11-22T10:00:00.000Z"));
+      const done = decide(
+        markDispatched(sent.state, "a"),
+        finished("id-2"),
+        contextAt("2026-11-22T10:00:01.000Z"),
+      );
+      return { state: done.state, latest: done.state.finishedTurns.at(-1) as FinishedTurn };
+    }
+    const at = (iso: string, latestExchange: FinishedTurn | null) => ({ ...contextAt(iso), latestExchange });
+
+    test("answers the latest question again: the old answer is deleted, the question is neither stored nor echoed", () => {
+      const { state, latest } = answered();
+      expect(state.lastAnswer?.id).toBe("id-2");
+      const decision = decide(
+        state,
+        regenerate("r", "id-2", "other-model"),
+        at("2026-11-22T10:00:02.000Z", latest),
+      );
+      expect(decision.state.turn).toMatchObject({
+        clientMessageId: "r",
+        userMessage: latest.userMessage,
+        assistantMessageId: "id-1",
+        replaces: "id-2",
+        model: "other-model",
+        phase: "accepted",
+      });
+      expect(decision.effects).toEqual([
+        { type: "publish_message_deleted", messageId: "id-2" },
+        {
+          type: "dispatch_generation",
+          userMessage: latest.userMessage,
+          assistantMessageId: "id-1",
+          replaces: "id-2",
+        },
+        { type: "mark_dispatched", clientMessageId: "r" },
+      ]);
+      expect(decision.reply).toEqual({
+        userMessage: latest.userMessage,
+        assistantMessageId: "id-1",
+        replacedMessageId: "id-2",
+      });
+      // The actor no longer offers the replaced answer as context.
+      expect(decision.state.lastAnswer).toBeNull();
+    });
+
+    test("the same clientMessageId answers the same again, also once the turn has finished", () => {
+      const { state, latest } = answered();
+      const first = decide(state, regenerate("r", "id-2"), at("2026-11-22T10:00:02.000Z", latest));
+      const again = decide(first.state, regenerate("r", "id-2"), at("2026-11-22T10:00:02.500Z", latest));
+      expect(again.reply).toEqual(first.reply);
+      expect(again.effects).toEqual(first.effects);
+      const running = markDispatched(first.state, "r");
+      expect(
+        decide(running, regenerate("r", "id-2"), at("2026-11-22T10:00:03.000Z", latest)).effects,
+      ).toEqual([]);
+      const done = decide(running, finished("id-1"), contextAt("2026-11-22T10:00:04.000Z"));
+      expect(done.state.turn).toBeNull();
+      expect(done.state.lastAnswer?.id).toBe("id-1");
+      expect(decide(done.state, regenerate("r", "id-2"), at("2026-11-22T10:00:05.000Z", null)).reply).toEqual(
+        first.reply,
+      );
+      // And the new answer is now the one to regenerate.
+      const newest = done.state.finishedTurns.at(-1) as FinishedTurn;
+      expect(newest).toMatchObject({ assistantMessageId: "id-1", replaces: "id-2" });
+      const second = decide(done.state, regenerate("s", "id-1"), at("2026-11-22T10:00:06.000Z", newest));
+      expect(second.state.turn).toMatchObject({ replaces: "id-1", userMessage: latest.userMessage });
+    });
+
+    test("anything but the latest answer is NOT_LATEST_ANSWER; a running turn is CHAT_BUSY", () => {
+      const { state, latest } = answered();
+      for (const [messageId, latestExchange] of [
+        ["id-1", latest],
+        ["unknown", latest],
+        ["id-2", null],
+      ] as const) {
+        const error = (() => {
+          try {
+            decide(state, regenerate("r", messageId), at("2026-11-22T10:00:02.000Z", latestExchange));
+          } catch (thrown) {
+            return thrown;
+          }
+        })();
+        expect(AppError.isInstance(error) && error.code).toBe("NOT_LATEST_ANSWER");
+      }
+      const busy = decide(state, send("b"), contextAt("2026-11-22T10:00:02.000Z")).state;
+      expect(() => decide(busy, regenerate("r", "id-2"), at("2026-11-22T10:00:03.000Z", latest))).toThrow(
+        "still answering",
+      );
+    });
   });
 });

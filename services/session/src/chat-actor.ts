@@ -5,6 +5,7 @@ import {
   type FinishReason,
   type GenerationFinishedCommand,
   type Message,
+  type RegenerateAnswerCommand,
   type SendMessageCommand,
 } from "@chat/contracts";
 
@@ -20,9 +21,16 @@ export type Turn = {
   model?: string;
   /** Set once a cancel was asked for; the turn ends when the orchestrator reports it finished. */
   cancelRequested?: boolean;
+  /** A regenerated answer: the id of the answer it replaces (deleted when the turn starts). */
+  replaces?: string;
 };
 
-export type FinishedTurn = { clientMessageId: string; userMessage: Message; assistantMessageId: string };
+export type FinishedTurn = {
+  clientMessageId: string;
+  userMessage: Message;
+  assistantMessageId: string;
+  replaces?: string;
+};
 
 /** A chat actor's persisted snapshot. */
 export type ChatActorState = {
@@ -37,13 +45,18 @@ export type ChatActorState = {
   lastAnswer: { id: string; content: string; createdAt: string; finishReason: FinishReason } | null;
 };
 
-export type SendMessageReply = { userMessage: Message; assistantMessageId: string };
+export type SendMessageReply = {
+  userMessage: Message;
+  assistantMessageId: string;
+  replacedMessageId?: string;
+};
 
 /** Side effects the runner performs, in order, after saving the new state. */
 export type ChatActorEffect =
   | { type: "store_user_message"; message: Message }
   | { type: "publish_message_created"; message: Message }
-  | { type: "dispatch_generation"; userMessage: Message; assistantMessageId: string }
+  | { type: "publish_message_deleted"; messageId: string }
+  | { type: "dispatch_generation"; userMessage: Message; assistantMessageId: string; replaces?: string }
   | { type: "mark_dispatched"; clientMessageId: string }
   | { type: "request_title"; question: string; answer: string }
   | { type: "signal_cancel"; assistantMessageId: string };
@@ -59,6 +72,11 @@ export type DecisionContext = {
   newId: () => string;
   /** A turn older than this is taken as abandoned, so a lost generation never leaves a chat busy. */
   turnTimeoutMs: number;
+  /**
+   * For `regenerate_answer`: the chat's latest question and answer, from the actor's own finished
+   * turns or else from the store; null when the chat has no answer yet.
+   */
+  latestExchange?: FinishedTurn | null;
 };
 
 const finishedTurnsKept = 50;
@@ -69,12 +87,14 @@ const finishedTurnsKept = 50;
  */
 export function decide(
   state: ChatActorState,
-  command: SendMessageCommand | GenerationFinishedCommand | CancelGenerationCommand,
+  command: SendMessageCommand | RegenerateAnswerCommand | GenerationFinishedCommand | CancelGenerationCommand,
   context: DecisionContext,
 ): Decision {
   switch (command.type) {
     case "send_message":
       return decideSendMessage(state, command, context);
+    case "regenerate_answer":
+      return decideRegenerate(state, command, context);
     case "generation_finished":
       return decideGenerationFinished(state, command);
     case "cancel_generation":
@@ -94,30 +114,39 @@ function decideCancel(state: ChatActorState): Decision {
   };
 }
 
+/** The effects that start a turn: a new question is stored and shown; a regenerated answer's old one goes. */
 function turnEffects(turn: Turn): ChatActorEffect[] {
-  return [
-    { type: "store_user_message", message: turn.userMessage },
-    { type: "publish_message_created", message: turn.userMessage },
-    {
-      type: "dispatch_generation",
-      userMessage: turn.userMessage,
-      assistantMessageId: turn.assistantMessageId,
-    },
-    { type: "mark_dispatched", clientMessageId: turn.clientMessageId },
-  ];
+  const dispatch: ChatActorEffect = {
+    type: "dispatch_generation",
+    userMessage: turn.userMessage,
+    assistantMessageId: turn.assistantMessageId,
+    ...(turn.replaces ? { replaces: turn.replaces } : {}),
+  };
+  const start: ChatActorEffect[] = turn.replaces
+    ? [{ type: "publish_message_deleted", messageId: turn.replaces }]
+    : [
+        { type: "store_user_message", message: turn.userMessage },
+        { type: "publish_message_created", message: turn.userMessage },
+      ];
+  return [...start, dispatch, { type: "mark_dispatched", clientMessageId: turn.clientMessageId }];
 }
 
-function decideSendMessage(
+/**
+ * What a repeated or conflicting turn command decides before anything new starts: the same
+ * clientMessageId answers as the first time (its effects run again while the turn is only
+ * accepted); another turn still running answers CHAT_BUSY. Undefined when a new turn may start.
+ */
+function decideRepeatOrBusy(
   state: ChatActorState,
-  command: SendMessageCommand,
+  clientMessageId: string,
   context: DecisionContext,
-): Decision {
-  const finished = state.finishedTurns.find((turn) => turn.clientMessageId === command.clientMessageId);
+): Decision | undefined {
+  const finished = state.finishedTurns.find((turn) => turn.clientMessageId === clientMessageId);
   if (finished) {
     return { state, effects: [], reply: replyFor(finished) };
   }
   const running = state.turn;
-  if (running?.clientMessageId === command.clientMessageId) {
+  if (running?.clientMessageId === clientMessageId) {
     // A redelivered command whose effects may have been cut short: run them again (all idempotent).
     const effects = running.phase === "accepted" ? turnEffects(running) : [];
     return { state, effects, reply: replyFor(running) };
@@ -125,6 +154,49 @@ function decideSendMessage(
   if (running && !isAbandoned(running, context)) {
     throw new AppError("CHAT_BUSY", "The chat is still answering the previous message", { retryable: true });
   }
+  return undefined;
+}
+
+/** The state with `turn` running; an abandoned turn it replaces is remembered as finished. */
+function startTurn(state: ChatActorState, turn: Turn): Decision {
+  const finishedTurns = state.turn ? remember(state.finishedTurns, state.turn) : state.finishedTurns;
+  return { state: { ...state, turn, finishedTurns }, effects: turnEffects(turn), reply: replyFor(turn) };
+}
+
+function decideRegenerate(
+  state: ChatActorState,
+  command: RegenerateAnswerCommand,
+  context: DecisionContext,
+): Decision {
+  const repeated = decideRepeatOrBusy(state, command.clientMessageId, context);
+  if (repeated) return repeated;
+  const latest = context.latestExchange;
+  if (latest?.assistantMessageId !== command.messageId) {
+    throw new AppError("NOT_LATEST_ANSWER", "Only the chat's latest answer can be answered again", {
+      retryable: false,
+    });
+  }
+  const decision = startTurn(state, {
+    clientMessageId: command.clientMessageId,
+    userMessage: latest.userMessage,
+    assistantMessageId: context.newId(),
+    phase: "accepted",
+    startedAt: context.now.toISOString(),
+    replaces: command.messageId,
+    ...(command.model ? { model: command.model } : {}),
+  });
+  // The replaced answer must not come back into the context from the actor's memory.
+  const lastAnswer = state.lastAnswer?.id === command.messageId ? null : state.lastAnswer;
+  return { ...decision, state: { ...decision.state, lastAnswer } };
+}
+
+function decideSendMessage(
+  state: ChatActorState,
+  command: SendMessageCommand,
+  context: DecisionContext,
+): Decision {
+  const repeated = decideRepeatOrBusy(state, command.clientMessageId, context);
+  if (repeated) return repeated;
   const userMessage: Message = {
     id: context.newId(),
     chatId: state.chatId,
@@ -133,20 +205,14 @@ function decideSendMessage(
     createdAt: context.now.toISOString(),
     clientMessageId: command.clientMessageId,
   };
-  const turn: Turn = {
+  return startTurn(state, {
     clientMessageId: command.clientMessageId,
     userMessage,
     assistantMessageId: context.newId(),
     phase: "accepted",
     startedAt: context.now.toISOString(),
     ...(command.model ? { model: command.model } : {}),
-  };
-  const previous = running ? remember(state.finishedTurns, running) : state.finishedTurns;
-  return {
-    state: { ...state, turn, finishedTurns: previous },
-    effects: turnEffects(turn),
-    reply: replyFor(turn),
-  };
+  });
 }
 
 function decideGenerationFinished(state: ChatActorState, command: GenerationFinishedCommand): Decision {
@@ -186,16 +252,21 @@ function isAbandoned(turn: Turn, context: DecisionContext): boolean {
 }
 
 function remember(finishedTurns: FinishedTurn[], turn: FinishedTurn): FinishedTurn[] {
-  const entry = {
+  const entry: FinishedTurn = {
     clientMessageId: turn.clientMessageId,
     userMessage: turn.userMessage,
     assistantMessageId: turn.assistantMessageId,
+    ...(turn.replaces ? { replaces: turn.replaces } : {}),
   };
   return [...finishedTurns, entry].slice(-finishedTurnsKept);
 }
 
 function replyFor(turn: FinishedTurn): SendMessageReply {
-  return { userMessage: turn.userMessage, assistantMessageId: turn.assistantMessageId };
+  return {
+    userMessage: turn.userMessage,
+    assistantMessageId: turn.assistantMessageId,
+    ...(turn.replaces ? { replacedMessageId: turn.replaces } : {}),
+  };
 }
 
 /** A fresh actor for a chat the store knows. */

@@ -756,6 +756,114 @@ export function messageRepositoryContract(name: string, make: () => Promise<Repo
       });
     });
 
+    describe("deleting a message", () => {
+      beforeEach(async () => {
+        await repository.createChat(newChat("c1", "u1", 0));
+      });
+
+      async function messageIds(chatId: string, userId: string): Promise<string[]> {
+        return (await repository.listMessages(chatId, userId, { limit: 10 })).items.map(
+          (message) => message.id,
+        );
+      }
+
+      test("removes the message from listings and search, true once and false after", async () => {
+        await repository.appendMessage("u1", { ...userMessage("m1", "c1", 10), content: "Pasta tonight?" });
+        await repository.appendMessage("u1", {
+          ...userMessage("m2", "c1", 20),
+          role: "assistant",
+          content: "Pasta with pesto.",
+        });
+        expect((await repository.searchChats("u1", "pesto", { limit: 10 })).items).toHaveLength(1);
+
+        expect(await repository.deleteMessage("u1", "c1", "m2")).toBe(true);
+        expect(await repository.deleteMessage("u1", "c1", "m2")).toBe(false);
+
+        expect(await messageIds("c1", "u1")).toEqual(["m1"]);
+        expect(
+          (await repository.recentMessages("c1", "u1", 10)).messages.map((message) => message.id),
+        ).toEqual(["m1"]);
+        expect(await repository.searchChats("u1", "pesto", { limit: 10 })).toStrictEqual({
+          items: [],
+          nextCursor: null,
+        });
+        const [hit] = (await repository.searchChats("u1", "pasta", { limit: 10 })).items;
+        expect(hit?.match).toMatchObject({ in: "message", messageId: "m1" });
+        expect((await repository.getChat("c1", "u1"))?.lastActivityAt).toBe(at(20));
+      });
+
+      test("a deleted id is never written again, not even with other content", async () => {
+        await repository.appendMessage("u1", userMessage("m1", "c1", 10));
+        await repository.deleteMessage("u1", "c1", "m1");
+
+        expect(
+          await repository.appendMessage("u1", { ...userMessage("m1", "c1", 30), content: "Again" }),
+        ).toBe(false);
+        expect(await messageIds("c1", "u1")).toEqual([]);
+      });
+
+      test("a deletion before the write makes the write a no-op that returns false", async () => {
+        expect(await repository.deleteMessage("u1", "c1", "m1")).toBe(false);
+
+        expect(await repository.appendMessage("u1", userMessage("m1", "c1", 10))).toBe(false);
+        expect(await repository.appendMessage("u1", userMessage("m1", "c1", 10))).toBe(false);
+
+        expect(await messageIds("c1", "u1")).toEqual([]);
+        expect((await repository.getChat("c1", "u1"))?.lastActivityAt).toBe(at(0));
+        expect(await repository.appendMessage("u1", userMessage("m2", "c1", 20))).toBe(true);
+        expect(await messageIds("c1", "u1")).toEqual(["m2"]);
+      });
+
+      test("a deletion racing the write leaves no message, whichever runs first", async () => {
+        const ids = ["a", "b", "c", "d", "e", "f"];
+        await Promise.all(
+          ids.map((id, index) => {
+            const append = () => repository.appendMessage("u1", userMessage(id, "c1", 10 + index));
+            const remove = () => repository.deleteMessage("u1", "c1", id);
+            return index % 2 === 0 ? Promise.all([append(), remove()]) : Promise.all([remove(), append()]);
+          }),
+        );
+
+        expect(await messageIds("c1", "u1")).toEqual([]);
+        for (const id of ids) {
+          expect(await repository.appendMessage("u1", userMessage(id, "c1", 50))).toBe(false);
+        }
+      });
+
+      test("in another user's chat or a missing one, does nothing and leaves no tombstone", async () => {
+        await repository.appendMessage("u1", userMessage("m1", "c1", 10));
+
+        expect(await repository.deleteMessage("intruder", "c1", "m1")).toBe(false);
+        expect(await repository.deleteMessage("intruder", "c1", "m2")).toBe(false);
+        expect(await repository.deleteMessage("u1", "missing", "m3")).toBe(false);
+
+        expect(await messageIds("c1", "u1")).toEqual(["m1"]);
+        expect(await repository.appendMessage("u1", userMessage("m2", "c1", 20))).toBe(true);
+        await repository.createChat(newChat("missing", "u1", 30));
+        expect(await repository.appendMessage("u1", userMessage("m3", "missing", 31))).toBe(true);
+        expect(await messageIds("c1", "u1")).toEqual(["m1", "m2"]);
+      });
+
+      test("deleting the chat removes its tombstones with it", async () => {
+        await repository.createChat(newChat("c2", "u1", 5));
+        await repository.appendMessage("u1", userMessage("m1", "c1", 10));
+        await repository.deleteMessage("u1", "c1", "m1");
+        await repository.deleteMessage("u1", "c1", "m2");
+        await repository.deleteMessage("u1", "c2", "m3");
+
+        expect(await repository.deleteChat("c1", "u1")).toBe(true);
+
+        expect(await repository.getChat("c1", "u1")).toBeNull();
+        expect(await repository.deleteChat("c1", "u1")).toBe(false);
+        expect(await repository.appendMessage("u1", userMessage("m3", "c2", 20))).toBe(false);
+        // The same chat id made again accepts the old message ids.
+        await repository.createChat(newChat("c1", "u1", 30));
+        expect(await repository.appendMessage("u1", userMessage("m1", "c1", 31))).toBe(true);
+        expect(await repository.appendMessage("u1", userMessage("m2", "c1", 32))).toBe(true);
+        expect(await messageIds("c1", "u1")).toEqual(["m1", "m2"]);
+      });
+    });
+
     describe("chat settings", () => {
       test("a chat created with a system prompt keeps it; an empty one is stored as none", async () => {
         const withPrompt = await repository.createChat({

@@ -82,17 +82,27 @@ export interface MessageRepository {
     onlyIfTitle?: string,
   ): Promise<{ chat: Chat; updated: boolean } | null>;
   /**
-   * Deletes the chat and all its messages; false when there was no such chat of this user.
-   * Its usage records stay: they are billing history.
+   * Deletes the chat, all its messages and the tombstones of its deleted ones; false when there was
+   * no such chat of this user. Its usage records stay: they are billing history.
    */
   deleteChat(chatId: string, userId: string): Promise<boolean>;
 
   /**
    * Writes a finished message in one atomic write and moves the chat's lastActivityAt forward.
    * Idempotent by message id: a second write of the same id changes nothing and returns false.
-   * Returns false, writing nothing, when the chat does not exist or belongs to another user.
+   * Returns false, writing nothing, when the chat does not exist or belongs to another user, and
+   * when the id was deleted (see deleteMessage), even if that deletion came first.
    */
   appendMessage(userId: string, message: Message): Promise<boolean>;
+  /**
+   * Removes the message from the chat: true when a stored message was removed, false when there was
+   * none, so a repeated deletion is false. Leaves a tombstone, so that a later appendMessage of that
+   * id writes nothing and returns false: a deletion may be processed before the write it undoes.
+   * Message ids are unique across chats, so the tombstone refuses the id in any chat; it lasts until
+   * the chat is deleted. When the chat is not this user's, nothing happens (no tombstone either) and
+   * the result is false. The chat's lastActivityAt stays.
+   */
+  deleteMessage(userId: string, chatId: string, messageId: string): Promise<boolean>;
   /** Oldest first, paging forward. */
   listMessages(chatId: string, userId: string, page: PageRequest): Promise<Page<Message>>;
   /** The newest `limit` messages, oldest first, and whether older ones exist. */

@@ -98,6 +98,9 @@ type MessageDocument = {
   clientMessageId?: string;
 };
 
+/** A deleted message's tombstone, by the message id (`_id`): appendMessage refuses that id. */
+type DeletedMessageDocument = { _id: string; chatId: string };
+
 /** What the search's aggregation returns: a chat, whether its title matched, else its newest matching message. */
 type ChatSearchDocument = ChatDocument & {
   titleMatches: boolean;
@@ -169,6 +172,7 @@ export class MongoMessageRepository implements MessageRepository {
   private readonly users: Collection<UserDocument>;
   private readonly chats: Collection<ChatDocument>;
   private readonly messages: Collection<MessageDocument>;
+  private readonly deletedMessages: Collection<DeletedMessageDocument>;
   private readonly apiKeys: Collection<ApiKeyDocument>;
   private readonly usageRecords: Collection<UsageRecordDocument>;
   private readonly claims: Collection<ClaimDocument>;
@@ -181,6 +185,7 @@ export class MongoMessageRepository implements MessageRepository {
     this.users = this.database.collection<UserDocument>("users");
     this.chats = this.database.collection<ChatDocument>("chats");
     this.messages = this.database.collection<MessageDocument>("messages");
+    this.deletedMessages = this.database.collection<DeletedMessageDocument>("deletedMessages");
     this.apiKeys = this.database.collection<ApiKeyDocument>("apiKeys");
     this.usageRecords = this.database.collection<UsageRecordDocument>("usageRecords");
     this.claims = this.database.collection<ClaimDocument>("claims");
@@ -205,6 +210,7 @@ export class MongoMessageRepository implements MessageRepository {
         { key: { userId: 1, lastActivityAt: -1, _id: -1 }, name: "by_owner_activity" },
       ]),
       this.messages.createIndexes([{ key: { chatId: 1, createdAt: 1, _id: 1 }, name: "by_chat_time" }]),
+      this.deletedMessages.createIndexes([{ key: { chatId: 1 }, name: "by_chat" }]),
       this.apiKeys.createIndexes([
         { key: { hash: 1 }, name: "hash_unique", unique: true },
         { key: { userId: 1, createdAt: -1, _id: -1 }, name: "by_owner_created" },
@@ -394,16 +400,18 @@ export class MongoMessageRepository implements MessageRepository {
 
   async deleteChat(chatId: string, userId: string): Promise<boolean> {
     // The chat goes first: once it is gone no read reaches its messages, so a crash before they are
-    // deleted hides them at once, and a later delete of the same id sweeps them up.
+    // deleted hides them at once, and a later delete of the same id sweeps them (and their tombstones) up.
     const { deletedCount } = await this.chats.deleteOne({ _id: chatId, userId });
     if (deletedCount === 0 && (await this.chats.countDocuments({ _id: chatId }, { limit: 1 })) > 0)
       return false;
     await this.messages.deleteMany({ chatId });
+    await this.deletedMessages.deleteMany({ chatId });
     return deletedCount > 0;
   }
 
   async appendMessage(userId: string, message: Message): Promise<boolean> {
     if (!(await this.ownsChat(message.chatId, userId))) return false;
+    if (await this.takeBackIfDeleted(message.id)) return false;
     const document = toMessageDocument(message);
     try {
       await this.messages.insertOne(document);
@@ -412,6 +420,11 @@ export class MongoMessageRepository implements MessageRepository {
       await this.repairChatActivity(message.id, userId);
       return false;
     }
+    // No transaction spans the two collections: a deletion may write its tombstone after the check
+    // above and find nothing to delete before this insert. Each side writes before it reads the
+    // other's write, so one of them sees it: the tombstone is there by now and the message goes back
+    // out here, or it comes later, and so does the deletion's delete, which finds the message.
+    if (await this.takeBackIfDeleted(message.id)) return false;
     const moved = await this.chats.updateOne(
       { _id: message.chatId, userId },
       { $max: { lastActivityAt: document.createdAt } },
@@ -422,6 +435,22 @@ export class MongoMessageRepository implements MessageRepository {
       return false;
     }
     return true;
+  }
+
+  async deleteMessage(userId: string, chatId: string, messageId: string): Promise<boolean> {
+    if (!(await this.ownsChat(chatId, userId))) return false;
+    // The tombstone goes before the delete, so that no append slips in between them unseen (see appendMessage).
+    try {
+      await this.deletedMessages.insertOne({ _id: messageId, chatId });
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+    const { deletedCount } = await this.messages.deleteOne({ _id: messageId, chatId });
+    // A deleteChat may have swept the chat's tombstones between the ownership check and this one's
+    // insert; without its chat, the tombstone is taken back out.
+    if (!(await this.ownsChat(chatId, userId)))
+      await this.deletedMessages.deleteOne({ _id: messageId, chatId });
+    return deletedCount > 0;
   }
 
   async listMessages(chatId: string, userId: string, page: PageRequest): Promise<Page<Message>> {
@@ -648,6 +677,17 @@ export class MongoMessageRepository implements MessageRepository {
 
   private async ownsChat(chatId: string, userId: string): Promise<boolean> {
     return (await this.chats.countDocuments({ _id: chatId, userId }, { limit: 1 })) > 0;
+  }
+
+  /**
+   * Whether the message id has a tombstone; when it has, also removes the message from the
+   * tombstone's chat: a copy that an append stored while the deletion ran, or before it stopped.
+   */
+  private async takeBackIfDeleted(messageId: string): Promise<boolean> {
+    const tombstone = await this.deletedMessages.findOne({ _id: messageId });
+    if (!tombstone) return false;
+    await this.messages.deleteOne({ _id: messageId, chatId: tombstone.chatId });
+    return true;
   }
 
   /**

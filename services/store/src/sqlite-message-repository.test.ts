@@ -115,6 +115,7 @@ describe("SqliteMessageRepository on a file", () => {
     expect(tables).toEqual([
       "api_keys",
       "chats",
+      "deleted_messages",
       "messages",
       "refresh_token_families",
       "refresh_tokens",
@@ -146,7 +147,7 @@ describe("SqliteMessageRepository on a file", () => {
 
     const repository = new SqliteMessageRepository({ path });
 
-    expect(repository.schemaVersion).toBe(3);
+    expect(repository.schemaVersion).toBe(4);
     const chat = {
       id: "c1",
       title: "Old chat",
@@ -204,14 +205,24 @@ describe("SqliteMessageRepository on a file", () => {
       },
     );
     expect(external.id).toBe("x1");
+    expect(await repository.deleteMessage("u1", "c1", "m1")).toBe(true);
     await repository.close();
 
     // Opening the migrated file again applies nothing twice.
     const reopened = new SqliteMessageRepository({ path });
-    expect(reopened.schemaVersion).toBe(3);
+    expect(reopened.schemaVersion).toBe(4);
     expect((await reopened.getChat("c1", "u1"))?.systemPrompt).toBe("Be brief.");
     expect((await reopened.listApiKeys("u1")).map((key) => key.id)).toEqual(["k1"]);
     expect(await reopened.revokeRefreshFamily("refresh-2", "2025-01-04T00:00:00.000Z")).toBe("f1");
+    expect(
+      await reopened.appendMessage("u1", {
+        id: "m1",
+        chatId: "c1",
+        role: "assistant",
+        content: "Back again",
+        createdAt: "2025-01-05T00:00:00.000Z",
+      }),
+    ).toBe(false);
     await reopened.close();
   });
 

@@ -117,6 +117,13 @@ const migrations: readonly string[] = [
      used_at TEXT
    );
    CREATE INDEX refresh_tokens_by_family ON refresh_tokens (family_id);`,
+  // Tombstones of deleted messages: the deletion of an answer may be consumed before the answer's
+  // write, which must then write nothing. A chat's tombstones go with the chat.
+  `CREATE TABLE deleted_messages (
+     id TEXT PRIMARY KEY,
+     chat_id TEXT NOT NULL REFERENCES chats (id) ON DELETE CASCADE
+   );
+   CREATE INDEX deleted_messages_by_chat ON deleted_messages (chat_id);`,
 ];
 
 type UserRow = {
@@ -361,6 +368,10 @@ export class SqliteMessageRepository implements MessageRepository {
     return this.transactions.appendMessage.immediate(userId, message);
   }
 
+  async deleteMessage(userId: string, chatId: string, messageId: string): Promise<boolean> {
+    return this.transactions.deleteMessage.immediate(userId, chatId, messageId);
+  }
+
   async listMessages(chatId: string, userId: string, page: PageRequest): Promise<Page<Message>> {
     checkLimit(page.limit, 1);
     const rows =
@@ -568,9 +579,14 @@ function prepareStatements(database: Database) {
     insertMessage: prepare(
       `INSERT INTO messages (${messageColumns})
        SELECT $id, $chatId, $role, $content, $createdAt, $codeBlocks, $finishReason, $model, $usage, $clientMessageId
-       WHERE EXISTS (${ownedChat})
+       WHERE EXISTS (${ownedChat}) AND NOT EXISTS (SELECT 1 FROM deleted_messages WHERE id = $id)
        ON CONFLICT (id) DO NOTHING`,
     ),
+    insertTombstone: prepare(
+      `INSERT INTO deleted_messages (id, chat_id) VALUES ($messageId, $chatId)
+       ON CONFLICT (id) DO NOTHING`,
+    ),
+    deleteMessage: prepare("DELETE FROM messages WHERE id = $messageId AND chat_id = $chatId"),
     moveChatActivity: prepare(
       `UPDATE chats SET last_activity_at = max(last_activity_at, $createdAt)
        WHERE id = $chatId AND user_id = $userId`,
@@ -674,6 +690,11 @@ function prepareTransactions(database: Database, statements: ReturnType<typeof p
       if (inserted.changes === 0) return false;
       statements.moveChatActivity.run({ chatId: message.chatId, userId, createdAt });
       return true;
+    }),
+    deleteMessage: database.transaction((userId: string, chatId: string, messageId: string): boolean => {
+      if (!statements.chatById.get({ chatId, userId })) return false;
+      statements.insertTombstone.run({ messageId, chatId });
+      return statements.deleteMessage.run({ messageId, chatId }).changes > 0;
     }),
     startRefreshFamily: database.transaction((token: StoredRefreshToken): void => {
       // Each sign-in sweeps the user's expired families (and, by cascade, their tokens).

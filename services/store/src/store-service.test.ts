@@ -1,6 +1,14 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { InProcessBus } from "@chat/bus";
-import { newEnvelope, type UsageRecord, type UsageRecorded, usageEventKey } from "@chat/contracts";
+import {
+  type ChatEvent,
+  type ChatEventMessage,
+  chatEventKey,
+  newEnvelope,
+  type UsageRecord,
+  type UsageRecorded,
+  usageEventKey,
+} from "@chat/contracts";
 import type { RunningService } from "@chat/runtime";
 import pino from "pino";
 import { SqliteMessageRepository } from "./sqlite-message-repository.ts";
@@ -33,9 +41,9 @@ const record: UsageRecord = {
   createdAt: "2025-01-01T00:00:10.000Z",
 };
 
-async function waitFor(condition: () => boolean, what: string): Promise<void> {
+async function waitFor(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
   const deadline = Date.now() + 5_000;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await Bun.sleep(5);
   }
@@ -83,5 +91,79 @@ describe("startStoreService: the usage ledger", () => {
     await Bun.sleep(50);
 
     expect(recorded).toEqual([]);
+  });
+});
+
+describe("startStoreService: answers written and removed from chat events", () => {
+  let bus: InProcessBus;
+  let repository: SqliteMessageRepository;
+  let service: RunningService;
+
+  beforeEach(async () => {
+    bus = new InProcessBus({ partitions: 2, deliveryLimit: 3, logger });
+    repository = new SqliteMessageRepository({ path: ":memory:" });
+    await repository.createChat({
+      id: "c1",
+      userId: "u1",
+      title: "T",
+      model: "demo",
+      createdAt: "2025-01-01T00:00:00.000Z",
+    });
+    service = await startStoreService({ bus, repository, logger });
+  });
+
+  afterEach(async () => {
+    await service.stop();
+    await bus.close();
+    await repository.close();
+  });
+
+  function chatEvent(event: ChatEvent, eventId: string): ChatEventMessage {
+    return {
+      ...newEnvelope(event.type, "c1", { id: eventId, traceparent, now: new Date() }),
+      userId: "u1",
+      eventId: `epoch:${eventId}`,
+      data: event.data,
+    } as ChatEventMessage;
+  }
+
+  function complete(messageId: string): ChatEventMessage {
+    return chatEvent(
+      {
+        type: "message_complete",
+        data: {
+          chatId: "c1",
+          messageId,
+          fullContent: `answer ${messageId}`,
+          codeBlocks: [],
+          usage: { inputTokens: 1, outputTokens: 2 },
+          finishReason: "stop",
+          model: "demo",
+          createdAt: "2025-01-01T00:00:01.000Z",
+        },
+      },
+      `complete-${messageId}`,
+    );
+  }
+
+  async function storedIds(): Promise<string[]> {
+    return (await repository.listMessages("c1", "u1", { limit: 10 })).items.map((message) => message.id);
+  }
+
+  test("message_complete writes the answer; message_deleted removes it", async () => {
+    await bus.publishEvent(chatEventKey("c1", "message_complete"), complete("a1"), { durable: true });
+    await waitFor(async () => (await storedIds()).includes("a1"), "the answer written");
+    const deleted = chatEvent({ type: "message_deleted", data: { chatId: "c1", messageId: "a1" } }, "d1");
+    await bus.publishEvent(chatEventKey("c1", "message_deleted"), deleted, { durable: true });
+    await waitFor(async () => (await storedIds()).length === 0, "the answer removed");
+  });
+
+  test("a deletion handled before the answer's write keeps it out for good", async () => {
+    const deleted = chatEvent({ type: "message_deleted", data: { chatId: "c1", messageId: "a1" } }, "d1");
+    await bus.publishEvent(chatEventKey("c1", "message_deleted"), deleted, { durable: true });
+    await bus.publishEvent(chatEventKey("c1", "message_complete"), complete("a1"), { durable: true });
+    await bus.publishEvent(chatEventKey("c1", "message_complete"), complete("a2"), { durable: true });
+    await waitFor(async () => (await storedIds()).includes("a2"), "the later answer written");
+    expect(await storedIds()).toEqual(["a2"]);
   });
 });

@@ -4,11 +4,13 @@ import type { Logger, RunningService } from "@chat/runtime";
 import type { MessageRepository } from "./message-repository.ts";
 import { handleStoreRequest } from "./store-request-handler.ts";
 
-type CompletedMessage = Extract<ChatEventMessage, { type: "message_complete" }>;
+type MessageWrite = Extract<ChatEventMessage, { type: "message_complete" | "message_deleted" }>;
 
 /**
  * Starts the message store: answers store requests; writes each assistant message once, when its
- * `message_complete` arrives on the store's durable queue (idempotent by message id); and writes
+ * `message_complete` arrives on the store's durable queue (idempotent by message id), and removes
+ * a regenerated answer when its `message_deleted` arrives on the same queue (leaving a tombstone,
+ * since competing store instances may take the deletion before the write); and writes
  * each usage record once, when its `usage_recorded` arrives on the `store.usage` queue (idempotent
  * by record id).
  */
@@ -21,10 +23,16 @@ export async function startStoreService(dependencies: {
   const requests = await bus.serve<StoreRequest>({ name: "store", schema: StoreRequest }, (request) =>
     handleStoreRequest(repository, request),
   );
-  const completions = await bus.consumeEvents<CompletedMessage>(
-    [chatEventKey("*", "message_complete")],
+  const completions = await bus.consumeEvents<MessageWrite>(
+    [chatEventKey("*", "message_complete"), chatEventKey("*", "message_deleted")],
     { name: "store.completions", schema: ChatEventMessage },
     async (event) => {
+      if (event.type === "message_deleted") {
+        const { chatId, messageId } = event.data;
+        const deleted = await repository.deleteMessage(event.userId, chatId, messageId);
+        logger.debug({ chatId, messageId, deleted }, "message deleted");
+        return;
+      }
       if (event.type !== "message_complete") return;
       const { data } = event;
       const created = await repository.appendMessage(event.userId, {

@@ -9,7 +9,12 @@ import {
 import type { ReplayLog } from "@chat/state";
 
 /** Events that durable consumers (store, session, notifier) must not miss. */
-const durableTypes = new Set<ChatEvent["type"]>(["message_created", "message_complete", "chat_updated"]);
+const durableTypes = new Set<ChatEvent["type"]>([
+  "message_created",
+  "message_complete",
+  "message_deleted",
+  "chat_updated",
+]);
 
 /**
  * Gives a client-visible event its id in the chat's replay log, then publishes it on the bus.

@@ -44,6 +44,13 @@ export const SendMessageCommand = busMessage("send_message", {
   clientMessageId: Type.String({ minLength: 1 }),
   model: Type.Optional(Type.String({ description: "Answer with this model instead of the chat's" })),
 });
+/** Answers the chat's latest question again, replacing the answer `messageId` (its latest message). */
+export const RegenerateAnswerCommand = busMessage("regenerate_answer", {
+  userId: Id,
+  messageId: Id,
+  clientMessageId: Type.String({ minLength: 1 }),
+  model: Type.Optional(Type.String({ description: "Answer with this model instead of the chat's" })),
+});
 const ChatSettings = {
   title: Type.Optional(Type.String({ minLength: 1 })),
   model: Type.Optional(Type.String({ minLength: 1 })),
@@ -67,6 +74,7 @@ export const GenerationFinishedCommand = busMessage("generation_finished", {
 export const CancelGenerationCommand = busMessage("cancel_generation", { userId: Id });
 export const ChatCommand = Type.Union([
   SendMessageCommand,
+  RegenerateAnswerCommand,
   UpdateChatCommand,
   DeleteChatCommand,
   GenerationFinishedCommand,
@@ -88,6 +96,7 @@ export type CancelReply = Static<typeof CancelReply>;
 export const GenerationCancelSignal = busMessage("generation_cancel", { userId: Id, assistantMessageId: Id });
 export type GenerationCancelSignal = Static<typeof GenerationCancelSignal>;
 export type SendMessageCommand = Static<typeof SendMessageCommand>;
+export type RegenerateAnswerCommand = Static<typeof RegenerateAnswerCommand>;
 export type UpdateChatCommand = Static<typeof UpdateChatCommand>;
 export type DeleteChatCommand = Static<typeof DeleteChatCommand>;
 export type GenerationFinishedCommand = Static<typeof GenerationFinishedCommand>;

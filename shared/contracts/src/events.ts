@@ -54,6 +54,10 @@ export const ErrorEventData = Type.Object(
   },
   { $id: "ErrorEventData" },
 );
+export const MessageDeletedData = Type.Object(
+  { chatId: Id, messageId: Id },
+  { $id: "MessageDeletedData", description: "The message is gone from the chat (an answer regenerated)" },
+);
 export const ChatUpdatedData = Type.Object({ chatId: Id, chat: Chat }, { $id: "ChatUpdatedData" });
 export const NotificationData = Type.Object(
   {
@@ -72,6 +76,7 @@ export const chatEventDataSchemas = {
   message_chunk: MessageChunkData,
   message_restart: MessageRestartData,
   message_complete: MessageCompleteData,
+  message_deleted: MessageDeletedData,
   error: ErrorEventData,
   chat_updated: ChatUpdatedData,
   notification: NotificationData,
@@ -109,5 +114,6 @@ export type MessageChunkData = Static<typeof MessageChunkData>;
 export type MessageRestartData = Static<typeof MessageRestartData>;
 export type MessageCompleteData = Static<typeof MessageCompleteData>;
 export type ErrorEventData = Static<typeof ErrorEventData>;
+export type MessageDeletedData = Static<typeof MessageDeletedData>;
 export type ChatUpdatedData = Static<typeof ChatUpdatedData>;
 export type NotificationData = Static<typeof NotificationData>;

@@ -245,17 +245,17 @@ export const MessageList = Type.Object(
 );
 export type MessageList = Static<typeof MessageList>;
 
+const ClientMessageId = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: "^[A-Za-z0-9_-]+$",
+  description: "Sending the same id twice makes one turn",
+});
+
 export const SendMessageBody = Type.Object(
   {
     content: Type.String({ minLength: 1, maxLength: MAX_MESSAGE_CHARS }),
-    clientMessageId: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: 64,
-        pattern: "^[A-Za-z0-9_-]+$",
-        description: "Sending the same id twice makes one turn",
-      }),
-    ),
+    clientMessageId: Type.Optional(ClientMessageId),
     model: Type.Optional(
       Type.String({ minLength: 1, maxLength: 128, description: "Answer this message with another model" }),
     ),
@@ -269,6 +269,26 @@ export const SendMessageResponse = Type.Object(
   { $id: "SendMessageResponse" },
 );
 export type SendMessageResponse = Static<typeof SendMessageResponse>;
+
+/** Answers the chat's latest question again, in place of the answer `messageId`. */
+export const RegenerateBody = Type.Object(
+  {
+    messageId: Id,
+    clientMessageId: Type.Optional(ClientMessageId),
+    model: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 128, description: "Answer again with another model" }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type RegenerateBody = Static<typeof RegenerateBody>;
+
+/** The question answered again, the new answer's id and the id of the answer it replaces. */
+export const RegenerateResponse = Type.Object(
+  { userMessage: Message, assistantMessageId: Id, replacedMessageId: Id },
+  { $id: "RegenerateResponse" },
+);
+export type RegenerateResponse = Static<typeof RegenerateResponse>;
 
 export const ChatIdParams = Type.Object({ id: Id });
 export const IdParams = Type.Object({ id: Id });
