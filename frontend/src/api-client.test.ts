@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import type { ChatSearchResults } from "@chat/contracts";
+import type { ChatSearchResults, RegenerateResponse } from "@chat/contracts";
 import { ApiClient, ApiError } from "./api-client.ts";
 
 type Call = { method: string; path: string };
@@ -127,5 +127,54 @@ describe("ApiClient.searchChats", () => {
       "http://app.test/api/search?q=rain+%26+sun%3F",
       "http://app.test/api/search?q=50%25+off&cursor=a%2Fb%2Bc%3D",
     ]);
+  });
+});
+
+describe("ApiClient.regenerate", () => {
+  const originalFetch = globalThis.fetch;
+  afterEach(() => {
+    globalThis.fetch = originalFetch;
+  });
+
+  test("posts the answer's id to the chat's regenerate path and returns the accepted turn", async () => {
+    const answer: RegenerateResponse = {
+      userMessage: {
+        id: "m1",
+        chatId: "c/1",
+        role: "user",
+        content: "Hi",
+        createdAt: "2025-01-02T10:00:00.000Z",
+      },
+      assistantMessageId: "m3",
+      replacedMessageId: "m2",
+    };
+    const requests: Array<{ url: string; method?: string; body: unknown }> = [];
+    globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
+      requests.push({ url: String(input), method: init?.method, body: JSON.parse(String(init?.body)) });
+      return Response.json(answer, { status: 202 });
+    }) as typeof fetch;
+
+    expect(await new ApiClient("http://app.test").regenerate("c/1", { messageId: "m2" })).toEqual(answer);
+    expect(requests).toEqual([
+      { url: "http://app.test/api/chats/c%2F1/regenerate", method: "POST", body: { messageId: "m2" } },
+    ]);
+  });
+
+  test("a 409 NOT_LATEST_ANSWER becomes an ApiError with that code", async () => {
+    globalThis.fetch = (async () =>
+      Response.json(
+        {
+          error: {
+            code: "NOT_LATEST_ANSWER",
+            message: "Only the chat's latest answer can be answered again",
+          },
+        },
+        { status: 409 },
+      )) as unknown as typeof fetch;
+
+    const error = await new ApiClient("http://app.test")
+      .regenerate("c1", { messageId: "m2" })
+      .catch((rejection: unknown) => rejection);
+    expect(ApiError.isInstance(error) && [error.status, error.code]).toEqual([409, "NOT_LATEST_ANSWER"]);
   });
 });

@@ -9,6 +9,8 @@ import type {
   ErrorCode,
   MessageList,
   ModelList,
+  RegenerateBody,
+  RegenerateResponse,
   SendMessageResponse,
   User,
 } from "@chat/contracts";
@@ -186,6 +188,14 @@ export class ApiClient extends EventTarget {
     body: { content: string; clientMessageId: string; model?: string },
   ): Promise<SendMessageResponse> {
     return this.request("POST", `/api/chats/${encodeURIComponent(chatId)}/messages`, body);
+  }
+
+  /**
+   * Answers the chat's latest question again, in place of `body.messageId` (the chat's latest
+   * message, an answer): the stream then carries `message_deleted` for it and the new answer.
+   */
+  regenerate(chatId: string, body: RegenerateBody): Promise<RegenerateResponse> {
+    return this.request("POST", `/api/chats/${encodeURIComponent(chatId)}/regenerate`, body);
   }
 
   /** The URL of a server-sent event stream; EventSource sends the cookie on same-origin URLs. */

@@ -329,7 +329,7 @@ describe.skipIf(!chromiumAvailable)("the chat app in Chromium", () => {
     await context.close();
   }, 60_000);
 
-  test("two tabs stay in sync: a message sent in one streams in the other; rename and delete show in both", async () => {
+  test("two tabs stay in sync: a message sent in one streams in the other; a regenerated answer, rename and delete show in both", async () => {
     const context = await newContext();
     await registerAccount(context, baseUrl, "Tab User");
     const first = await context.newPage();
@@ -361,6 +361,48 @@ describe.skipIf(!chromiumAvailable)("the chat app in Chromium", () => {
       "user",
       "assistant",
     ]);
+
+    // Regenerate, offered on the latest answer only, from the keyboard in the first tab: the old
+    // answer leaves both tabs, a new one streams after the question (asked once) like any answer.
+    await first.bringToFront();
+    await waitUntilIdle(first);
+    const shownBefore = await messagesOf(first);
+    const replacedId = shownBefore[3]?.id as string;
+    const regenerate = first.getByRole("button", { name: "Regenerate" });
+    expect(await regenerate.count()).toBe(1);
+    expect(
+      await first
+        .locator(`chat-message[data-message-id="${replacedId}"]`)
+        .getByRole("button", { name: "Regenerate" })
+        .count(),
+    ).toBe(1);
+    await startRecording(first);
+    await regenerate.press("Enter");
+    await first.getByRole("button", { name: "Stop the answer" }).waitFor();
+    expect(await first.locator("message-composer[busy]").count()).toBe(1);
+    expect(await regenerate.count()).toBe(0);
+    for (const page of [first, second]) {
+      await page.locator(`chat-message[data-message-id="${replacedId}"]`).waitFor({ state: "detached" });
+    }
+    const regenerated = await waitForAnswer(first, 2);
+    const regeneratedRecording = await stopRecording(first);
+    expect(regeneratedRecording.sawCaret).toBe(true);
+    expect(regenerated.id).not.toBe(replacedId);
+    const expectedIds = [...shownBefore.slice(0, 3).map((message) => message.id), regenerated.id];
+    await waitForAnswer(second, 2);
+    for (const page of [first, second]) {
+      const shown = await messagesOf(page);
+      expect(shown.map((message) => message.id)).toEqual(expectedIds);
+      expect(shown.filter((message) => message.content === "Do you see this in the other tab?")).toHaveLength(
+        1,
+      );
+      await page
+        .locator(`chat-message[data-message-id="${regenerated.id}"]`)
+        .getByRole("button", { name: "Regenerate" })
+        .waitFor();
+      expect(await page.getByRole("button", { name: "Regenerate" }).count()).toBe(1);
+    }
+    expect((await storedChat(first, chatId)).messages.map((message) => message.id)).toEqual(expectedIds);
 
     // Rename in place in the first tab: both sidebars and the second tab's header follow.
     await first.bringToFront();
@@ -431,7 +473,8 @@ describe.skipIf(!chromiumAvailable)("the chat app in Chromium", () => {
     const inventory = await answers.evaluateAll((elements) =>
       elements.map((element) => {
         const root = element.shadowRoot as ShadowRoot;
-        const all = [...root.querySelectorAll("*")];
+        // The model's output; the element's own controls (Regenerate's icon is an <svg>) are not.
+        const all = [...root.querySelectorAll(".markdown *")];
         return {
           dangerous: all.filter((node) => /^(SCRIPT|IFRAME|OBJECT|EMBED|SVG|STYLE|FORM)$/i.test(node.tagName))
             .length,

@@ -22,6 +22,7 @@ const chatEventTypes = [
   "message_chunk",
   "message_restart",
   "message_complete",
+  "message_deleted",
   "error",
   "chat_updated",
 ] as const;
@@ -92,6 +93,13 @@ export class ChatStreamController implements ReactiveController {
     return streamingMessage(this.thread) !== undefined;
   }
 
+  /** The answer that can be regenerated now: the latest message, when it is a finished answer and nothing runs. */
+  get regenerableAnswerId(): string | undefined {
+    const latest = this.thread.messages.at(-1);
+    if (this.busy || this.history !== "loaded" || latest?.role !== "assistant") return undefined;
+    return latest.finishReason === undefined ? undefined : latest.id;
+  }
+
   hostConnected(): void {
     this.hostIsConnected = true;
     if (this.chatId && !this.stream) this.start(this.chatId);
@@ -153,7 +161,8 @@ export class ChatStreamController implements ReactiveController {
 
   /**
    * Tries again: a message that was not sent is sent with the same `clientMessageId` (the
-   * server makes one turn of it); a failed answer asks the question again.
+   * server makes one turn of it); a failed answer is regenerated when it is the latest message,
+   * else its question is asked again.
    */
   async retry(messageId: string): Promise<void> {
     const chatId = this.chatId;
@@ -165,10 +174,46 @@ export class ChatStreamController implements ReactiveController {
       await this.post(chatId, message.content, message.clientMessageId);
       return;
     }
+    if (messageId === this.regenerableAnswerId) {
+      await this.regenerate(messageId);
+      return;
+    }
     const question = this.thread.messages
       .slice(0, index)
       .findLast((candidate) => candidate.role === "user" && candidate.status === "complete");
     if (question) await this.send(question.content);
+  }
+
+  /**
+   * Answers the latest question again in place of `messageId`, which must be the
+   * `regenerableAnswerId`. When the server says that answer is no longer the latest (this view is
+   * stale), the messages are loaded again.
+   */
+  async regenerate(messageId: string): Promise<void> {
+    const chatId = this.chatId;
+    if (!chatId || messageId !== this.regenerableAnswerId) return;
+    this.dispatch({ type: "thread_error_dismissed" });
+    await this.startTurn(
+      async () => {
+        const answer = await this.api.regenerate(chatId, { messageId });
+        return {
+          type: "regenerate_accepted",
+          userMessage: answer.userMessage,
+          assistantMessageId: answer.assistantMessageId,
+          replacedMessageId: answer.replacedMessageId,
+          now: new Date().toISOString(),
+        };
+      },
+      (error) => {
+        this.dispatch({
+          type: "error",
+          data: { chatId, ...errorEventOf(error, "The answer could not be regenerated.") },
+        });
+        if (ApiError.isInstance(error) && error.code === "NOT_LATEST_ANSWER") {
+          void this.loadHistory(chatId, this.generation);
+        }
+      },
+    );
   }
 
   /**
@@ -254,23 +299,38 @@ export class ChatStreamController implements ReactiveController {
     this.host.requestUpdate();
   }
 
-  private async post(chatId: string, content: string, clientMessageId: string): Promise<void> {
+  private post(chatId: string, content: string, clientMessageId: string): Promise<void> {
+    return this.startTurn(
+      async () => {
+        const answer = await this.api.sendMessage(chatId, { content, clientMessageId });
+        return {
+          type: "send_accepted",
+          userMessage: answer.userMessage,
+          assistantMessageId: answer.assistantMessageId,
+          now: new Date().toISOString(),
+        };
+      },
+      (error) => this.dispatch({ type: "send_failed", clientMessageId, error: threadErrorOf(error) }),
+    );
+  }
+
+  /**
+   * Makes the request that starts a turn, busy meanwhile and once the stream is open (so none of
+   * the answer's events are missed); its outcome applies only if the same chat is still shown.
+   */
+  private async startTurn(
+    request: () => Promise<ThreadAction>,
+    onFailure: (error: unknown) => void,
+  ): Promise<void> {
     const generation = this.generation;
     this.posting = true;
     this.host.requestUpdate();
     await this.streamOpen();
     try {
-      const answer = await this.api.sendMessage(chatId, { content, clientMessageId });
-      if (generation !== this.generation) return;
-      this.dispatch({
-        type: "send_accepted",
-        userMessage: answer.userMessage,
-        assistantMessageId: answer.assistantMessageId,
-        now: new Date().toISOString(),
-      });
+      const accepted = await request();
+      if (generation === this.generation) this.dispatch(accepted);
     } catch (error) {
-      if (generation !== this.generation) return;
-      this.dispatch({ type: "send_failed", clientMessageId, error: threadErrorOf(error) });
+      if (generation === this.generation) onFailure(error);
     } finally {
       if (generation === this.generation) {
         this.posting = false;

@@ -28,6 +28,7 @@ function shortTime(timestamp: string): string {
  * While an answer streams it shows a typing indicator until the first words, then a caret.
  *
  * @fires message-retry - The user asked to send again after a failure; detail `{ messageId }`.
+ * @fires message-regenerate - The user asked for this answer to be written again; detail `{ messageId }`.
  */
 @customElement("chat-message")
 export class ChatMessage extends LitElement {
@@ -81,6 +82,7 @@ export class ChatMessage extends LitElement {
       }
       .meta {
         display: flex;
+        flex-wrap: wrap;
         align-items: center;
         gap: 6px;
         min-height: 18px;
@@ -92,6 +94,15 @@ export class ChatMessage extends LitElement {
         border-radius: 4px;
         background: var(--surface-sunken);
         color: var(--text);
+      }
+      .meta .regenerate {
+        margin-block: -4px;
+        padding: 4px 8px;
+        font-size: 12px;
+      }
+      .regenerate svg.icon {
+        width: 14px;
+        height: 14px;
       }
       .typing {
         display: inline-flex;
@@ -174,6 +185,8 @@ export class ChatMessage extends LitElement {
   @property({ attribute: false }) message?: ThreadMessage;
   /** The answering model's name as people read it. */
   @property({ attribute: "model-label" }) modelLabel?: string;
+  /** Offers Regenerate: this is the chat's latest answer, finished, and nothing runs. */
+  @property({ type: Boolean }) regenerable = false;
 
   @state() private _copied = false;
   private _html = "";
@@ -239,6 +252,13 @@ export class ChatMessage extends LitElement {
         ${message.finishReason === "cancelled" ? html`<span class="stopped">Stopped</span>` : nothing}
         ${message.finishReason === "length" ? html`<span class="stopped">Cut off at the length limit</span>` : nothing}
         ${this._copied ? html`<span role="status">Copied to the clipboard</span>` : nothing}
+        ${
+          this.regenerable
+            ? html`<button class="quiet regenerate" type="button" @click=${this._onRegenerateClick}>
+                ${retryIcon} Regenerate
+              </button>`
+            : nothing
+        }
       </div>
     </article>`;
   }
@@ -277,13 +297,17 @@ export class ChatMessage extends LitElement {
   }
 
   private _onRetryClick(): void {
+    this._fire("message-retry");
+  }
+
+  private _onRegenerateClick(): void {
+    this._fire("message-regenerate");
+  }
+
+  private _fire(type: "message-retry" | "message-regenerate"): void {
     if (!this.message) return;
     this.dispatchEvent(
-      new CustomEvent("message-retry", {
-        detail: { messageId: this.message.id },
-        bubbles: true,
-        composed: true,
-      }),
+      new CustomEvent(type, { detail: { messageId: this.message.id }, bubbles: true, composed: true }),
     );
   }
 }

@@ -244,6 +244,7 @@ export class ChatThread extends LitElement {
     if (stream.history === "loading" && stream.messages.length === 0) {
       return html`<div class="notice" role="status"><p>Loading messages…</p></div>`;
     }
+    const regenerableId = stream.regenerableAnswerId;
     return html`<div class="messages" role="log" aria-live="polite" aria-label="Messages">
       ${
         stream.hasOlderMessages
@@ -260,8 +261,11 @@ export class ChatThread extends LitElement {
         (message) =>
           html`<chat-message
             .message=${message}
+            data-message-id=${message.id}
             model-label=${message.role === "assistant" && message.model ? this._modelLabel(message.model) : ""}
+            ?regenerable=${message.id === regenerableId}
             @message-retry=${this._onMessageRetry}
+            @message-regenerate=${this._onMessageRegenerate}
           ></chat-message>`,
       )}
     </div>`;
@@ -320,6 +324,14 @@ export class ChatThread extends LitElement {
   private _onMessageRetry(event: CustomEvent<{ messageId: string }>): void {
     this._scroll.jumpToLatest();
     void this._stream.retry(event.detail.messageId);
+  }
+
+  private _onMessageRegenerate(event: CustomEvent<{ messageId: string }>): void {
+    this._scroll.jumpToLatest();
+    // The button goes away while the answer is written again: keyboard focus goes where typing continues.
+    const button = event.composedPath()[0];
+    if (button instanceof Element && button.matches(":focus-visible")) this.focusComposer();
+    void this._stream.regenerate(event.detail.messageId);
   }
 
   private _onJumpClick(): void {

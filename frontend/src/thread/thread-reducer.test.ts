@@ -268,3 +268,59 @@ describe("reduceThread: user messages and history", () => {
     expect(reduceThread(state, { type: "older_loaded", messages: older })).toBe(state);
   });
 });
+
+describe("reduceThread: regenerate", () => {
+  const question = userMessage("user-1", "Hi", "c1");
+  const oldAnswer: Message = {
+    id: "answer-0",
+    chatId,
+    role: "assistant",
+    content: "Hello.",
+    createdAt: "2025-01-01T10:00:02.000Z",
+    finishReason: "stop",
+  };
+  const shown = reduceThread(emptyThread, { type: "history_loaded", messages: [question, oldAnswer] });
+  const deleted: ChatStreamEvent = { type: "message_deleted", data: { chatId, messageId: "answer-0" } };
+  const accepted: ThreadAction = {
+    type: "regenerate_accepted",
+    userMessage: question,
+    assistantMessageId: answerId,
+    replacedMessageId: "answer-0",
+    now: "2025-01-01T10:01:00.000Z",
+  };
+
+  test("message_deleted takes the message out; one not shown changes nothing", () => {
+    expect(reduceThread(shown, deleted).messages.map((message) => message.id)).toEqual(["user-1"]);
+    expect(reduceThread(shown, { type: "message_deleted", data: { chatId, messageId: "other" } })).toBe(
+      shown,
+    );
+    expect(reduceThread(emptyThread, deleted)).toBe(emptyThread);
+  });
+
+  test("the accepted regenerate replaces the answer with a streaming one after the question, once", () => {
+    const state = reduceThread(shown, accepted);
+    expect(state.messages.map((message) => [message.id, message.status])).toEqual([
+      ["user-1", "complete"],
+      [answerId, "streaming"],
+    ]);
+    expect(isTurnRunning(state)).toBe(true);
+    const streamed = run([deleted, start, chunk(0, "Hello"), complete("Hello.")], state);
+    expect(streamed.messages.map((message) => [message.id, message.content, message.status])).toEqual([
+      ["user-1", "Hi", "complete"],
+      [answerId, "Hello.", "complete"],
+    ]);
+  });
+
+  test("the stream's events before the POST answer give the same thread (another tab sees only those)", () => {
+    const streamFirst = run([deleted, start, chunk(0, "Hel")], shown);
+    expect(streamFirst.messages.map((message) => message.id)).toEqual(["user-1", answerId]);
+    expect(reduceThread(streamFirst, accepted).messages).toEqual(streamFirst.messages);
+  });
+
+  test("a history reload leaves out a finished answer the server no longer holds, keeps earlier pages", () => {
+    const earlier = { ...userMessage("user-0", "Earlier"), createdAt: "2025-01-01T09:00:00.000Z" };
+    const withEarlier = reduceThread(shown, { type: "older_loaded", messages: [earlier] });
+    const reloaded = reduceThread(withEarlier, { type: "history_loaded", messages: [question] });
+    expect(reloaded.messages.map((message) => message.id)).toEqual(["user-0", "user-1"]);
+  });
+});

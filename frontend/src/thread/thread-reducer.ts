@@ -5,6 +5,7 @@ import type {
   MessageChunkData,
   MessageCompleteData,
   MessageCreatedData,
+  MessageDeletedData,
   MessageRestartData,
   MessageStartData,
 } from "@chat/contracts";
@@ -45,6 +46,7 @@ export type ChatStreamEvent =
   | { type: "message_chunk"; data: MessageChunkData }
   | { type: "message_restart"; data: MessageRestartData }
   | { type: "message_complete"; data: MessageCompleteData }
+  | { type: "message_deleted"; data: MessageDeletedData }
   | { type: "error"; data: ErrorEventData }
   | { type: "chat_updated"; data: ChatUpdatedData };
 
@@ -57,6 +59,13 @@ export type ThreadAction =
   | { type: "send_accepted"; userMessage: Message; assistantMessageId: string; now: string }
   | { type: "send_failed"; clientMessageId: string; error: ThreadError }
   | { type: "send_retried"; clientMessageId: string }
+  | {
+      type: "regenerate_accepted";
+      userMessage: Message;
+      assistantMessageId: string;
+      replacedMessageId: string;
+      now: string;
+    }
   | { type: "thread_error_dismissed" };
 
 export const emptyThread: ThreadState = { messages: [] };
@@ -69,7 +78,8 @@ export const emptyThread: ThreadState = { messages: [] };
  * - chunks apply in `seq` order: a repeated `seq` is ignored, one ahead of a gap waits for it;
  * - `message_restart` drops the text received so far (a newer attempt streams it again);
  * - `message_complete` replaces the text with `fullContent`, whatever was streamed;
- * - a finished message is never reopened by a late start, chunk or restart.
+ * - a finished message is never reopened by a late start, chunk or restart;
+ * - `message_deleted` takes the message out (a regenerated answer's predecessor).
  *
  * @example
  * let thread = emptyThread;
@@ -87,6 +97,8 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
       return onRestart(state, action.data);
     case "message_complete":
       return onComplete(state, action.data);
+    case "message_deleted":
+      return removeMessage(state, action.data.messageId);
     case "error":
       return onError(state, action.data);
     case "chat_updated":
@@ -134,6 +146,14 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
             : message,
         ),
       };
+    case "regenerate_accepted":
+      // The replaced answer was the latest message, so the new one takes its place after the question.
+      return reduceThread(removeMessage(state, action.replacedMessageId), {
+        type: "send_accepted",
+        userMessage: action.userMessage,
+        assistantMessageId: action.assistantMessageId,
+        now: action.now,
+      });
     case "thread_error_dismissed":
       return state.threadError ? { ...state, threadError: undefined } : state;
   }
@@ -180,6 +200,11 @@ function ensureAssistant(
   if (shown) return [state, shown];
   const placeholder = assistantPlaceholder(chatId, messageId, new Date().toISOString());
   return [{ ...state, messages: [...state.messages, placeholder] }, placeholder];
+}
+
+function removeMessage(state: ThreadState, messageId: string): ThreadState {
+  if (!state.messages.some((message) => message.id === messageId)) return state;
+  return { ...state, messages: state.messages.filter((message) => message.id !== messageId) };
 }
 
 function isFinished(message: ThreadMessage): boolean {
@@ -299,17 +324,24 @@ function onError(state: ThreadState, data: ErrorEventData): ThreadState {
 
 /**
  * The stored history, then anything shown that it does not hold yet (a message being sent, an
- * answer being written). Stored messages win: they are the final text.
+ * answer being written). Stored messages win: they are the final text. A finished message that
+ * it does not hold has left the chat (a regenerated answer), unless it is older than the history
+ * (a page shown by "Show earlier messages"): that one stays before it.
  */
 function mergeHistory(state: ThreadState, stored: readonly Message[]): ThreadState {
   const storedIds = new Set(stored.map((message) => message.id));
   const storedClientIds = new Set(stored.flatMap((message) => message.clientMessageId ?? []));
-  const pending = state.messages.filter(
+  const notStored = state.messages.filter(
     (message) =>
       !storedIds.has(message.id) &&
       !(message.clientMessageId !== undefined && storedClientIds.has(message.clientMessageId)),
   );
-  return { ...state, messages: [...stored.map(storedMessage), ...pending] };
+  const historyStart = stored[0]?.createdAt;
+  const earlier = notStored.filter(
+    (message) => isFinished(message) && historyStart !== undefined && message.createdAt < historyStart,
+  );
+  const pending = notStored.filter((message) => !isFinished(message));
+  return { ...state, messages: [...earlier, ...stored.map(storedMessage), ...pending] };
 }
 
 function storedMessage(message: Message): ThreadMessage {

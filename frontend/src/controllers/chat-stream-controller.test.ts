@@ -1,0 +1,235 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import type { ChatWithMessages, Message, RegenerateBody, RegenerateResponse } from "@chat/contracts";
+import type { ReactiveControllerHost } from "lit";
+import { type ApiClient, ApiError } from "../api-client.ts";
+import { ChatStreamController } from "./chat-stream-controller.ts";
+
+/** The chat's event stream, driven by the test. */
+class FakeEventSource extends EventTarget {
+  static readonly CLOSED = 2;
+  static opened: FakeEventSource[] = [];
+  readyState = 0;
+  private lastId = 0;
+
+  constructor(readonly url: string) {
+    super();
+    FakeEventSource.opened.push(this);
+  }
+
+  close(): void {
+    this.readyState = FakeEventSource.CLOSED;
+  }
+
+  accept(): void {
+    this.readyState = 1;
+    this.dispatchEvent(new Event("open"));
+  }
+
+  send(type: string, data: unknown): void {
+    this.lastId += 1;
+    this.dispatchEvent(
+      new MessageEvent(type, { data: JSON.stringify(data), lastEventId: String(this.lastId) }),
+    );
+  }
+}
+
+/** Lets the controller's continuations run before the test looks. */
+const settled = () => new Promise<void>((done) => setTimeout(done, 0));
+
+const chatId = "chat-1";
+const question: Message = {
+  id: "q1",
+  chatId,
+  role: "user",
+  content: "Hi",
+  createdAt: "2025-01-01T10:00:00.000Z",
+  clientMessageId: "c1",
+};
+function answer(id: string, finishReason: Message["finishReason"] = "stop"): Message {
+  return {
+    id,
+    chatId,
+    role: "assistant",
+    content: "Hello.",
+    createdAt: "2025-01-01T10:00:02.000Z",
+    finishReason,
+  };
+}
+function chatWith(messages: Message[]): ChatWithMessages {
+  const at = "2025-01-01T10:00:00.000Z";
+  return {
+    id: chatId,
+    title: "Hi",
+    model: "demo",
+    createdAt: at,
+    lastActivityAt: at,
+    messages,
+    hasOlderMessages: false,
+  };
+}
+
+describe("ChatStreamController: regenerate", () => {
+  const originalEventSource = globalThis.EventSource;
+  let history: Message[];
+  let regenerateCalls: Array<{ chatId: string; body: RegenerateBody }>;
+  let regenerateAnswer: (chatId: string, body: RegenerateBody) => Promise<RegenerateResponse>;
+  let sentMessages: string[];
+  let stream: ChatStreamController;
+
+  function source(): FakeEventSource {
+    const opened = FakeEventSource.opened.at(-1);
+    if (!opened) throw new Error("no stream was opened");
+    return opened;
+  }
+
+  function shown(): Array<[string, string]> {
+    return stream.messages.map((message) => [message.id, message.status]);
+  }
+
+  /** Opens the chat with `messages` as its history, the stream connected. */
+  async function openChat(messages: Message[]): Promise<void> {
+    history = messages;
+    stream.hostConnected();
+    stream.open(chatId);
+    source().accept();
+    await settled();
+  }
+
+  beforeEach(() => {
+    FakeEventSource.opened = [];
+    globalThis.EventSource = FakeEventSource as unknown as typeof EventSource;
+    regenerateCalls = [];
+    sentMessages = [];
+    regenerateAnswer = async () => ({
+      userMessage: question,
+      assistantMessageId: "a2",
+      replacedMessageId: "a1",
+    });
+    const api = {
+      eventStreamUrl: (path: string) => path,
+      getChat: async () => chatWith(history),
+      regenerate(chatId: string, body: RegenerateBody) {
+        regenerateCalls.push({ chatId, body });
+        return regenerateAnswer(chatId, body);
+      },
+      async sendMessage(_chatId: string, body: { content: string; clientMessageId: string }) {
+        sentMessages.push(body.content);
+        return {
+          userMessage: { ...question, id: "q2", clientMessageId: body.clientMessageId },
+          assistantMessageId: "a3",
+        };
+      },
+    } satisfies Partial<ApiClient>;
+    const host = {
+      addController() {},
+      removeController() {},
+      requestUpdate() {},
+      updateComplete: Promise.resolve(true),
+    } satisfies ReactiveControllerHost;
+    stream = new ChatStreamController(host, { api: api as unknown as ApiClient });
+  });
+
+  afterEach(() => {
+    stream.hostDisconnected();
+    globalThis.EventSource = originalEventSource;
+  });
+
+  test("replaces the latest answer: busy from the click, then the new answer streams after the question", async () => {
+    await openChat([question, answer("a1")]);
+    expect(stream.regenerableAnswerId).toBe("a1");
+
+    let accept = () => {};
+    regenerateAnswer = () =>
+      new Promise((resolve) => {
+        accept = () => resolve({ userMessage: question, assistantMessageId: "a2", replacedMessageId: "a1" });
+      });
+    const regenerating = stream.regenerate("a1");
+    expect(stream.busy).toBe(true);
+    expect(stream.regenerableAnswerId).toBeUndefined();
+    await settled();
+    expect(regenerateCalls).toEqual([{ chatId, body: { messageId: "a1" } }]);
+
+    accept();
+    await regenerating;
+    expect(shown()).toEqual([
+      ["q1", "complete"],
+      ["a2", "streaming"],
+    ]);
+    expect(stream.busy).toBe(true);
+    expect(stream.answering).toBe(true);
+
+    source().send("message_deleted", { chatId, messageId: "a1" });
+    source().send("message_start", { chatId, messageId: "a2", model: "demo" });
+    source().send("message_chunk", { chatId, messageId: "a2", content: "Hello.", seq: 0 });
+    source().send("message_complete", {
+      ...answer("a2"),
+      messageId: "a2",
+      fullContent: "Hello.",
+      codeBlocks: [],
+      usage: { inputTokens: 1, outputTokens: 2 },
+      model: "demo",
+    });
+    expect(shown()).toEqual([
+      ["q1", "complete"],
+      ["a2", "complete"],
+    ]);
+    expect(stream.busy).toBe(false);
+    expect(stream.regenerableAnswerId).toBe("a2");
+  });
+
+  test("only the latest message, when it is an answer", async () => {
+    await openChat([question, answer("a1"), { ...question, id: "q2", clientMessageId: "c2" }]);
+    expect(stream.regenerableAnswerId).toBeUndefined();
+    await stream.regenerate("a1");
+    expect(regenerateCalls).toEqual([]);
+  });
+
+  test("NOT_LATEST_ANSWER shows the error and loads the messages again (another tab regenerated)", async () => {
+    await openChat([question, answer("a1")]);
+    regenerateAnswer = async () => {
+      throw new ApiError("NOT_LATEST_ANSWER", "Only the chat's latest answer can be answered again", 409);
+    };
+    history = [question, answer("a9")];
+    await stream.regenerate("a1");
+    await settled();
+    expect(stream.thread.threadError?.message).toBe("Only the chat's latest answer can be answered again");
+    expect(shown()).toEqual([
+      ["q1", "complete"],
+      ["a9", "complete"],
+    ]);
+    expect(stream.busy).toBe(false);
+  });
+
+  test("another failure (CHAT_BUSY) shows the error and keeps the answer", async () => {
+    await openChat([question, answer("a1")]);
+    regenerateAnswer = async () => {
+      throw new ApiError("CHAT_BUSY", "The chat is still answering the previous message", 409);
+    };
+    await stream.regenerate("a1");
+    expect(stream.thread.threadError?.code).toBe("CHAT_BUSY");
+    expect(shown()).toEqual([
+      ["q1", "complete"],
+      ["a1", "complete"],
+    ]);
+    expect(stream.regenerableAnswerId).toBe("a1");
+  });
+
+  test("Retry on a failed latest answer regenerates it instead of asking the question twice", async () => {
+    await openChat([question, answer("a1", "error")]);
+    await stream.retry("a1");
+    expect(regenerateCalls).toEqual([{ chatId, body: { messageId: "a1" } }]);
+    expect(sentMessages).toEqual([]);
+    expect(shown()).toEqual([
+      ["q1", "complete"],
+      ["a2", "streaming"],
+    ]);
+  });
+
+  test("Retry on a failed older answer asks its question again", async () => {
+    const later: Message = { ...question, id: "q5", content: "And then?", clientMessageId: "c5" };
+    await openChat([question, answer("a1", "error"), later, answer("a5")]);
+    await stream.retry("a1");
+    expect(regenerateCalls).toEqual([]);
+    expect(sentMessages).toEqual(["Hi"]);
+  });
+});
