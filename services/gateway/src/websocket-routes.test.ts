@@ -415,6 +415,50 @@ describe("GET /ws: the WebSocket transport", () => {
     socket.close();
   });
 
+  test("a regenerate frame answers the latest question again: message_deleted, then the new answer", async () => {
+    const { chatId, bearer } = await signedIn(server.baseUrl, "Ren");
+    const socket = await WebSocketReader.open(url, bearer);
+    socket.send({ type: "chat_message", chatId, content: "Answer twice", requestId: "send" });
+    const sent = await socket.waitFor((frame) => frame.type === "message_accepted");
+    await socket.waitFor((frame) => frame.type === "message_complete");
+
+    socket.send({ type: "regenerate", chatId, messageId: sent.userMessage.id, requestId: "wrong" });
+    expect(await socket.waitFor((frame) => frame.requestId === "wrong")).toMatchObject({
+      type: "error",
+      code: "NOT_LATEST_ANSWER",
+      retryable: false,
+    });
+    socket.send({ type: "regenerate", chatId, messageId: sent.assistantMessageId, requestId: "again" });
+    const accepted = await socket.waitFor((frame) => frame.requestId === "again");
+    expect(accepted).toMatchObject({
+      type: "regenerate_accepted",
+      eventId: null,
+      chatId,
+      userMessage: { id: sent.userMessage.id },
+      replacedMessageId: sent.assistantMessageId,
+    });
+    const complete = await socket.waitFor(
+      (frame) => frame.type === "message_complete" && frame.messageId === accepted.assistantMessageId,
+    );
+    expect(complete.finishReason).toBe("stop");
+    const turn = socket.eventsOf(chatId).filter((frame) => frame.type !== "message_chunk");
+    expect(turn.map((frame) => frame.type)).toEqual([
+      "message_created",
+      "message_start",
+      "message_complete",
+      "message_deleted",
+      "message_start",
+      "message_complete",
+    ]);
+    expect(turn[3]).toMatchObject({ chatId, messageId: sent.assistantMessageId });
+    socket.send({ type: "regenerate", chatId, requestId: "bad" });
+    expect(await socket.waitFor((frame) => frame.requestId === "bad")).toMatchObject({
+      type: "error",
+      code: "VALIDATION_FAILED",
+    });
+    socket.close();
+  });
+
   test("the user's own stream: a rename on one device reaches every socket once", async () => {
     const { client, chatId, bearer } = await signedIn(server.baseUrl, "Ivy");
     const following = await WebSocketReader.open(url, bearer);

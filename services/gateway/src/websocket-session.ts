@@ -6,6 +6,7 @@ import {
   type ClientFrame,
   type LoggedChatEvent,
   newEnvelope,
+  type RegenerateResponse,
   type ReplyFrame,
   type SendMessageResponse,
   toWebSocketFrame,
@@ -204,6 +205,24 @@ export class WebSocketSession {
           ...(model ? { model } : {}),
         });
         this.reply({ type: "message_accepted", eventId: null, chatId: frame.chatId, ...requestId, ...reply });
+        return;
+      }
+      case "regenerate": {
+        await this.dependencies.rateLimits.takeGeneration(this.user.id);
+        const model = frame.model && (await this.dependencies.models.resolve(frame.model, traceparent)).id;
+        await this.follow(frame.chatId, null, frame.requestId, traceparent);
+        const reply = await this.command<RegenerateResponse>("regenerate_answer", frame.chatId, traceparent, {
+          messageId: frame.messageId,
+          clientMessageId: frame.clientMessageId ?? newId(),
+          ...(model ? { model } : {}),
+        });
+        this.reply({
+          type: "regenerate_accepted",
+          eventId: null,
+          chatId: frame.chatId,
+          ...requestId,
+          ...reply,
+        });
         return;
       }
       case "cancel": {

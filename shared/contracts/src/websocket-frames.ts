@@ -1,7 +1,7 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { CancelReply } from "./bus-messages.ts";
 import { ErrorCode } from "./errors.ts";
-import { Id, Message, SendMessageBody } from "./http.ts";
+import { Id, Message, RegenerateBody, SendMessageBody } from "./http.ts";
 
 /**
  * The WebSocket protocol of `GET /ws`. Every frame is one JSON text message with a `type`.
@@ -27,6 +27,20 @@ export const ChatMessageFrame = Type.Object(
     requestId: Type.Optional(RequestId),
   },
   { ...clientFrameOptions, $id: "ChatMessageFrame" },
+);
+
+/**
+ * Answers a chat's latest question again, replacing its latest answer `messageId` (as
+ * `POST /api/chats/:id/regenerate`); subscribes the socket to the chat first.
+ */
+export const RegenerateFrame = Type.Object(
+  {
+    type: Type.Literal("regenerate"),
+    chatId: Id,
+    ...RegenerateBody.properties,
+    requestId: Type.Optional(RequestId),
+  },
+  { ...clientFrameOptions, $id: "RegenerateFrame" },
 );
 
 /** Follows a chat's events; with `resumeFrom` (an `eventId`), from just after that event. */
@@ -63,6 +77,7 @@ export const PingFrame = Type.Object(
 /** Each client frame schema by its `type`. */
 export const clientFrameSchemas = {
   chat_message: ChatMessageFrame,
+  regenerate: RegenerateFrame,
   subscribe: SubscribeFrame,
   unsubscribe: UnsubscribeFrame,
   cancel: CancelFrame,
@@ -72,6 +87,7 @@ export const clientFrameSchemas = {
 export const ClientFrame = Type.Union(Object.values(clientFrameSchemas), { $id: "ClientFrame" });
 
 export type ChatMessageFrame = Static<typeof ChatMessageFrame>;
+export type RegenerateFrame = Static<typeof RegenerateFrame>;
 export type SubscribeFrame = Static<typeof SubscribeFrame>;
 export type UnsubscribeFrame = Static<typeof UnsubscribeFrame>;
 export type CancelFrame = Static<typeof CancelFrame>;
@@ -119,6 +135,20 @@ export const MessageAcceptedFrame = Type.Object(
   { $id: "MessageAcceptedFrame" },
 );
 
+/** A `regenerate` was taken: the question answered again, the new answer's id, the replaced one's. */
+export const RegenerateAcceptedFrame = Type.Object(
+  {
+    type: Type.Literal("regenerate_accepted"),
+    eventId: NoEventId,
+    chatId: Id,
+    requestId: Type.Optional(RequestId),
+    userMessage: Message,
+    assistantMessageId: Id,
+    replacedMessageId: Id,
+  },
+  { $id: "RegenerateAcceptedFrame" },
+);
+
 /** The socket now receives the chat's events (the replay, if any, came before this frame). */
 export const SubscribedFrame = Type.Object(
   { type: Type.Literal("subscribed"), eventId: NoEventId, chatId: Id, requestId: Type.Optional(RequestId) },
@@ -146,6 +176,7 @@ export const CancelAcceptedFrame = Type.Object(
 export type ErrorFrame = Static<typeof ErrorFrame>;
 export type PongFrame = Static<typeof PongFrame>;
 export type MessageAcceptedFrame = Static<typeof MessageAcceptedFrame>;
+export type RegenerateAcceptedFrame = Static<typeof RegenerateAcceptedFrame>;
 export type SubscribedFrame = Static<typeof SubscribedFrame>;
 export type UnsubscribedFrame = Static<typeof UnsubscribedFrame>;
 export type CancelAcceptedFrame = Static<typeof CancelAcceptedFrame>;
@@ -155,6 +186,7 @@ export type ReplyFrame =
   | ErrorFrame
   | PongFrame
   | MessageAcceptedFrame
+  | RegenerateAcceptedFrame
   | SubscribedFrame
   | UnsubscribedFrame
   | CancelAcceptedFrame;
