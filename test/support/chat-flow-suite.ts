@@ -338,8 +338,17 @@ export function chatFlowSuite(baseUrl: () => string, options: { maxBodyBytes: nu
     };
     const question = sent.body.userMessage.id as string;
     expect(await storedIds(2)).toEqual([`user:${question}`, `assistant:${first}`]);
+    // The actor ends a turn when the orchestrator reports it, a moment after message_complete.
+    const regenerateWhenIdle = async (messageId: string) => {
+      let answer = await client.request("POST", `/api/chats/${chatId}/regenerate`, { messageId });
+      for (let attempt = 0; answer.body?.error?.code === "CHAT_BUSY" && attempt < 50; attempt++) {
+        await Bun.sleep(100);
+        answer = await client.request("POST", `/api/chats/${chatId}/regenerate`, { messageId });
+      }
+      return answer;
+    };
 
-    const regenerated = await client.request("POST", `/api/chats/${chatId}/regenerate`, { messageId: first });
+    const regenerated = await regenerateWhenIdle(first);
     expect(regenerated.status).toBe(202);
     expect(regenerated.body).toMatchObject({ userMessage: { id: question }, replacedMessageId: first });
     const second = regenerated.body.assistantMessageId as string;
@@ -359,8 +368,7 @@ export function chatFlowSuite(baseUrl: () => string, options: { maxBodyBytes: nu
     }
     expect(ids).toEqual([`user:${question}`, `assistant:${second}`]);
 
-    const stale = await client.request("POST", `/api/chats/${chatId}/regenerate`, { messageId: first });
-    expectError(stale, 409, "NOT_LATEST_ANSWER");
+    expectError(await regenerateWhenIdle(first), 409, "NOT_LATEST_ANSWER");
     const next = await client.request("POST", `/api/chats/${chatId}/messages`, { content: "And another" });
     expectError(
       await client.request("POST", `/api/chats/${chatId}/regenerate`, { messageId: second }),
@@ -373,11 +381,7 @@ export function chatFlowSuite(baseUrl: () => string, options: { maxBodyBytes: nu
         (event.data as MessageCompleteData).messageId === next.body.assistantMessageId,
     );
     events.close();
-    expectError(
-      await client.request("POST", `/api/chats/${chatId}/regenerate`, { messageId: second }),
-      409,
-      "NOT_LATEST_ANSWER",
-    );
+    expectError(await regenerateWhenIdle(second), 409, "NOT_LATEST_ANSWER");
     expectError(
       await client.request("POST", `/api/chats/${chatId}/regenerate`, {}),
       400,

@@ -421,15 +421,22 @@ describe("GET /ws: the WebSocket transport", () => {
     socket.send({ type: "chat_message", chatId, content: "Answer twice", requestId: "send" });
     const sent = await socket.waitFor((frame) => frame.type === "message_accepted");
     await socket.waitFor((frame) => frame.type === "message_complete");
+    // The actor ends a turn when the orchestrator reports it, a moment after message_complete.
+    const regenerateWhenIdle = async (messageId: string, requestId: string) => {
+      for (let attempt = 0; ; attempt++) {
+        socket.send({ type: "regenerate", chatId, messageId, requestId: `${requestId}-${attempt}` });
+        const reply = await socket.waitFor((frame) => frame.requestId === `${requestId}-${attempt}`);
+        if (reply.code !== "CHAT_BUSY" || attempt === 50) return reply;
+        await Bun.sleep(100);
+      }
+    };
 
-    socket.send({ type: "regenerate", chatId, messageId: sent.userMessage.id, requestId: "wrong" });
-    expect(await socket.waitFor((frame) => frame.requestId === "wrong")).toMatchObject({
+    expect(await regenerateWhenIdle(sent.userMessage.id, "wrong")).toMatchObject({
       type: "error",
       code: "NOT_LATEST_ANSWER",
       retryable: false,
     });
-    socket.send({ type: "regenerate", chatId, messageId: sent.assistantMessageId, requestId: "again" });
-    const accepted = await socket.waitFor((frame) => frame.requestId === "again");
+    const accepted = await regenerateWhenIdle(sent.assistantMessageId, "again");
     expect(accepted).toMatchObject({
       type: "regenerate_accepted",
       eventId: null,
