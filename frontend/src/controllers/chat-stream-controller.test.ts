@@ -126,7 +126,7 @@ describe("ChatStreamController: regenerate", () => {
       requestUpdate() {},
       updateComplete: Promise.resolve(true),
     } satisfies ReactiveControllerHost;
-    stream = new ChatStreamController(host, { api: api as unknown as ApiClient });
+    stream = new ChatStreamController(host, { api: api as unknown as ApiClient, busyRetryMs: 1 });
   });
 
   afterEach(() => {
@@ -200,12 +200,33 @@ describe("ChatStreamController: regenerate", () => {
     expect(stream.busy).toBe(false);
   });
 
-  test("another failure (CHAT_BUSY) shows the error and keeps the answer", async () => {
+  test("CHAT_BUSY is tried again while the server finishes the previous turn", async () => {
     await openChat([question, answer("a1")]);
+    const regenerate = regenerateAnswer;
+    let refusals = 0;
+    regenerateAnswer = async (...args) => {
+      if (refusals++ < 3)
+        throw new ApiError("CHAT_BUSY", "The chat is still answering the previous message", 409);
+      return regenerate(...args);
+    };
+    await stream.regenerate("a1");
+    expect(refusals).toBe(4);
+    expect(stream.thread.threadError).toBeUndefined();
+    expect(shown()).toEqual([
+      ["q1", "complete"],
+      ["a2", "streaming"],
+    ]);
+  });
+
+  test("a chat still busy after the retries shows the error and keeps the answer", async () => {
+    await openChat([question, answer("a1")]);
+    let tries = 0;
     regenerateAnswer = async () => {
+      tries += 1;
       throw new ApiError("CHAT_BUSY", "The chat is still answering the previous message", 409);
     };
     await stream.regenerate("a1");
+    expect(tries).toBe(11);
     expect(stream.thread.threadError?.code).toBe("CHAT_BUSY");
     expect(shown()).toEqual([
       ["q1", "complete"],
