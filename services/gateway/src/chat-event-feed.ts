@@ -72,6 +72,10 @@ export async function feedChatEvents(options: {
       error: "The events after this id are no longer kept; reload the chat",
       retryable: false,
     });
+    // The log began anew (a restart, or Redis lost it): what it holds since, such as an answer
+    // ended as interrupted, follows the notice, so the client resumes from the new log's ids.
+    const since = await replayLog.readAfter(chatId, null);
+    if (since.status === "ok") for (const event of since.events) deliver(event);
   } else {
     for (const event of lastEventId ? read.events : unfinishedTurn(read.events)) deliver(event);
   }

@@ -1,7 +1,8 @@
 import type { Bus, DeliveryContext } from "@chat/bus";
-import type { ChatEventPublisher } from "@chat/clients";
+import type { ChatEventPublisher, StoreClient } from "@chat/clients";
 import { type GenerationFinishedCommand, type GenerationRequest, newEnvelope } from "@chat/contracts";
 import type { Logger } from "pino";
+import { AnswerCheckpoints } from "./answer-checkpoints.ts";
 import { ChunkCoalescer } from "./chunk-coalescer.ts";
 import { extractCodeBlocks } from "./code-block-extractor.ts";
 import type { GenerationCancellations } from "./generation-cancellations.ts";
@@ -11,22 +12,26 @@ import type { UsageLedger } from "./usage-ledger.ts";
 export type GenerationWorkerOptions = {
   flushMs: number;
   flushBytes: number;
+  /** How often the text so far is checkpointed to the store (ANSWER_CHECKPOINT_MS). */
+  checkpointMs: number;
   now: () => Date;
   newId: () => string;
 };
 
 /**
  * Answers a user's message in a chat: `message_restart` when this is a redelivery, `message_start`,
- * coalesced `message_chunk`s, then `message_complete` (durable, the store writes it), the usage
- * record and the `generation_finished` command that frees the chat. An error after text was sent
- * keeps the text (`finishReason: "error"`) and adds an `error` event. The request is acked only
- * after all that.
+ * coalesced `message_chunk`s while the text so far is checkpointed to the store about every
+ * second, then the usage record and the `generation_finished` command with the whole answer: the
+ * chat's actor frees the chat and publishes `message_complete` (durable, the store writes it). An
+ * error after text was sent keeps the text (`finishReason: "error"`) and adds an `error` event. The
+ * request is acked only after all that.
  */
 export class GenerationWorker {
   constructor(
     private readonly dependencies: {
       bus: Bus;
       events: ChatEventPublisher;
+      store: StoreClient;
       caller: ModelCaller;
       usage: UsageLedger;
       cancellations: GenerationCancellations;
@@ -47,8 +52,15 @@ export class GenerationWorker {
       );
     }
     await publish({ type: "message_start", data: { chatId, messageId, model: request.model } }, context);
+    const checkpoints = new AnswerCheckpoints(
+      this.dependencies.store,
+      { messageId, chatId, userId, model: request.model, createdAt: request.occurredAt },
+      { intervalMs: this.options.checkpointMs, now: this.options.now, logger, traceparent },
+    );
+    checkpoints.offer("");
 
     let seq = 0;
+    let textSoFar = "";
     const coalescer = new ChunkCoalescer(this.options, (content) =>
       publish({ type: "message_chunk", data: { chatId, messageId, content, seq: seq++ } }, context).then(
         () => {},
@@ -61,11 +73,16 @@ export class GenerationWorker {
         history: request.messages,
         chatPrompt: request.systemPrompt,
         signal,
-        onText: (text) => coalescer.push(text),
+        onText: (text) => {
+          textSoFar += text;
+          checkpoints.offer(textSoFar);
+          return coalescer.push(text);
+        },
         logger,
       })
       .finally(() => this.dependencies.cancellations.finish(messageId));
     await coalescer.close();
+    await checkpoints.close();
 
     if (outcome.error) {
       await publish(
@@ -82,22 +99,6 @@ export class GenerationWorker {
         context,
       );
     }
-    await publish(
-      {
-        type: "message_complete",
-        data: {
-          chatId,
-          messageId,
-          fullContent: outcome.text,
-          codeBlocks: extractCodeBlocks(outcome.text),
-          usage: outcome.usage,
-          finishReason: outcome.finishReason,
-          model: outcome.modelId,
-          createdAt: request.occurredAt,
-        },
-      },
-      context,
-    );
     await this.dependencies.usage.record(
       { id: request.id, userId, chatId, messageId, purpose: "answer" },
       outcome,
@@ -113,6 +114,10 @@ export class GenerationWorker {
       assistantMessageId: messageId,
       finishReason: outcome.finishReason,
       fullContent: outcome.text,
+      codeBlocks: extractCodeBlocks(outcome.text),
+      usage: outcome.usage,
+      model: outcome.modelId,
+      answerCreatedAt: request.occurredAt,
     };
     await this.dependencies.bus.sendCommand(finished);
     logger.info(

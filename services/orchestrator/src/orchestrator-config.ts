@@ -20,6 +20,11 @@ export const OrchestratorConfigFields = {
     minimum: 1,
     description: "A chunk leaves this long after its first token",
   }),
+  ANSWER_CHECKPOINT_MS: Type.Integer({
+    default: 1_000,
+    minimum: 50,
+    description: "An answer's text so far is saved to the store this often, so a crash loses no more",
+  }),
   CHUNK_FLUSH_BYTES: Type.Integer({
     default: 512,
     minimum: 1,

@@ -1,5 +1,5 @@
 import type { Bus } from "@chat/bus";
-import { ChatEventPublisher } from "@chat/clients";
+import { ChatEventPublisher, StoreClient } from "@chat/clients";
 import {
   GenerationCancelSignal,
   GenerationWork,
@@ -73,12 +73,13 @@ export async function startOrchestrator(dependencies: {
     {
       bus,
       events: new ChatEventPublisher(bus, actorState.replayLog, { newId, now }),
+      store: new StoreClient(bus, { timeoutMs: config.BUS_REQUEST_TIMEOUT_MS, newId, now }),
       caller,
       usage,
       cancellations,
       logger,
     },
-    { ...chunking, now, newId },
+    { ...chunking, checkpointMs: config.ANSWER_CHECKPOINT_MS, now, newId },
   );
   const titles = new TitleWriter(
     { bus, caller, registry, usage, logger, titleModel: config.TITLE_MODEL },

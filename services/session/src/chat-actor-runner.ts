@@ -76,6 +76,7 @@ export class ChatActorRunner {
       case "regenerate_answer":
       case "generation_finished":
       case "cancel_generation":
+      case "recover_answer":
         return this.decideAndRun(command);
     }
   }
@@ -83,12 +84,19 @@ export class ChatActorRunner {
   private async decideAndRun(
     command: Extract<
       ChatCommand,
-      { type: "send_message" | "regenerate_answer" | "generation_finished" | "cancel_generation" }
+      {
+        type:
+          | "send_message"
+          | "regenerate_answer"
+          | "generation_finished"
+          | "cancel_generation"
+          | "recover_answer";
+      }
     >,
   ) {
     const snapshot = await this.loadOrCreate(command);
     if (!snapshot) {
-      if (command.type === "generation_finished") return null;
+      if (command.type === "generation_finished" || command.type === "recover_answer") return null;
       if (command.type === "cancel_generation") return this.cancelWithoutActor(command);
       throw new AppError("CHAT_NOT_FOUND", "Chat not found");
     }
@@ -113,7 +121,9 @@ export class ChatActorRunner {
   private async loadOrCreate(command: { chatId: string; userId: string; traceparent: string; type: string }) {
     const snapshot = await this.dependencies.actorState.load<ChatActorState>(command.chatId);
     if (snapshot) return snapshot.state.userId === command.userId ? snapshot : null;
-    if (command.type !== "send_message" && command.type !== "regenerate_answer") return null;
+    // An answer to recover may be all that is left of a chat whose actor was lost with its memory.
+    const starts = ["send_message", "regenerate_answer", "recover_answer"];
+    if (!starts.includes(command.type)) return null;
     const found = await this.dependencies.store.call(
       "store.get_chat",
       { chatId: command.chatId, userId: command.userId, messageLimit: 1 },
@@ -150,6 +160,12 @@ export class ChatActorRunner {
       case "publish_message_created":
         await events.publish(
           { type: "message_created", data: { chatId, message: effect.message } },
+          { chatId, userId, traceparent },
+        );
+        return current;
+      case "publish_message_complete":
+        await events.publish(
+          { type: "message_complete", data: effect.data },
           { chatId, userId, traceparent },
         );
         return current;

@@ -3,10 +3,12 @@ import {
   AppError,
   type CancelGenerationCommand,
   type GenerationFinishedCommand,
+  type RecoverAnswerCommand,
   type RegenerateAnswerCommand,
   type SendMessageCommand,
 } from "@chat/contracts";
 import {
+  type ChatActorEffect,
   type ChatActorState,
   type DecisionContext,
   decide,
@@ -42,6 +44,40 @@ function finished(assistantMessageId: string): GenerationFinishedCommand {
     assistantMessageId,
     finishReason: "stop",
     fullContent: "the answer",
+    codeBlocks: [],
+    usage: { inputTokens: 3, outputTokens: 2 },
+    model: "demo",
+    answerCreatedAt: "2026-11-22T10:00:00.000Z",
+  };
+}
+
+/** The message_complete a finished("id") publishes, with its finish reason. */
+function completeOf(assistantMessageId: string, finishReason = "stop"): ChatActorEffect {
+  return {
+    type: "publish_message_complete",
+    data: {
+      chatId: "chat-1",
+      messageId: assistantMessageId,
+      fullContent: "the answer",
+      codeBlocks: [],
+      usage: { inputTokens: 3, outputTokens: 2 },
+      finishReason: finishReason as "stop",
+      model: "demo",
+      createdAt: "2026-11-22T10:00:00.000Z",
+    },
+  };
+}
+
+function recover(assistantMessageId: string, content = "the answer so"): RecoverAnswerCommand {
+  return {
+    ...envelope,
+    id: `recover-${assistantMessageId}`,
+    type: "recover_answer",
+    userId: "user-1",
+    assistantMessageId,
+    content,
+    model: "demo",
+    answerCreatedAt: "2026-11-22T10:00:00.000Z",
   };
 }
 
@@ -193,11 +229,12 @@ describe("ChatActor decide", () => {
       { ...finished("id-2"), finishReason: "error" },
       contextAt("2026-11-22T10:00:01.000Z"),
     );
-    expect(failed.effects).toEqual([]);
+    expect(failed.effects).toEqual([completeOf("id-2", "error")]);
     expect(failed.state.needsTitle).toBe(true);
 
     const done = decide(running, finished("id-2"), contextAt("2026-11-22T10:00:01.000Z"));
     expect(done.effects).toEqual([
+      completeOf("id-2"),
       { type: "request_title", question: "How do I sort a list?", answer: "the answer" },
     ]);
     expect(done.state.needsTitle).toBe(false);
@@ -211,10 +248,97 @@ describe("ChatActor decide", () => {
       contextAt("2026-11-22T10:00:03.000Z"),
     );
     expect(finishedAgain.state.turn).toBeNull();
-    expect(finishedAgain.effects).toEqual([]);
+    expect(finishedAgain.effects.map((effect) => effect.type)).toEqual(["publish_message_complete"]);
 
     const titled = markDispatched(decide(fresh, send("a"), contextAt("2026-11-22T10:00:00.000Z")).state, "a");
-    expect(decide(titled, finished("id-2"), contextAt("2026-11-22T10:00:01.000Z")).effects).toEqual([]);
+    expect(decide(titled, finished("id-2"), contextAt("2026-11-22T10:00:01.000Z")).effects).toEqual([
+      completeOf("id-2"),
+    ]);
+  });
+
+  test("generation_finished frees the chat in the state it saves before the answer is published complete", () => {
+    const running = markDispatched(
+      decide(fresh, send("a"), contextAt("2026-11-22T10:00:00.000Z")).state,
+      "a",
+    );
+    const done = decide(running, finished("id-2"), contextAt("2026-11-22T10:00:01.000Z"));
+    // The runner saves `state` first and then runs the effects: the next message is accepted from then on.
+    expect(done.state.turn).toBeNull();
+    expect(done.effects).toEqual([completeOf("id-2")]);
+    // A redelivered report publishes the answer again (its first publish may have been cut short); a
+    // stale report of another answer, or with another outcome, publishes nothing.
+    expect(decide(done.state, finished("id-2"), contextAt("2026-11-22T10:00:02.000Z")).effects).toEqual([
+      completeOf("id-2"),
+    ]);
+    expect(
+      decide(
+        done.state,
+        { ...finished("id-2"), finishReason: "error" },
+        contextAt("2026-11-22T10:00:02.000Z"),
+      ).effects,
+    ).toEqual([]);
+    expect(decide(done.state, finished("other"), contextAt("2026-11-22T10:00:02.000Z")).effects).toEqual([]);
+  });
+
+  describe("recovering an answer whose writer is gone", () => {
+    const interrupted = (messageId: string, content = "the answer so"): ChatActorEffect => ({
+      type: "publish_message_complete",
+      data: {
+        chatId: "chat-1",
+        messageId,
+        fullContent: content,
+        codeBlocks: [],
+        usage: { inputTokens: 0, outputTokens: 0 },
+        finishReason: "interrupted",
+        model: "demo",
+        createdAt: "2026-11-22T10:00:00.000Z",
+      },
+    });
+
+    test("an actor that lost its memory (a restart) publishes the draft as interrupted and stays free", () => {
+      const decision = decide(fresh, recover("id-9"), contextAt("2026-11-22T10:00:05.000Z"));
+      expect(decision.effects).toEqual([interrupted("id-9")]);
+      expect(decision.state.turn).toBeNull();
+      expect(decision.state.lastAnswer).toMatchObject({ id: "id-9", finishReason: "interrupted" });
+    });
+
+    test("a turn still within its timeout keeps writing; a timed-out one ends interrupted and frees the chat", () => {
+      const running = markDispatched(
+        decide(fresh, send("a"), contextAt("2026-11-22T10:00:00.000Z")).state,
+        "a",
+      );
+      const early = decide(running, recover("id-2"), contextAt("2026-11-22T10:00:30.000Z"));
+      expect(early.effects).toEqual([]);
+      expect(early.state).toBe(running);
+
+      const late = decide(running, recover("id-2"), contextAt("2026-11-22T10:01:00.001Z"));
+      expect(late.effects).toEqual([interrupted("id-2")]);
+      expect(late.state.turn).toBeNull();
+      expect(late.state.lastAnswer).toMatchObject({ id: "id-2", content: "the answer so" });
+      expect(
+        decide(late.state, send("b"), contextAt("2026-11-22T10:01:01.000Z")).state.turn?.clientMessageId,
+      ).toBe("b");
+    });
+
+    test("a finished answer is not touched; one abandoned for a newer turn is, without freeing that turn", () => {
+      const running = markDispatched(
+        decide(fresh, send("a"), contextAt("2026-11-22T10:00:00.000Z")).state,
+        "a",
+      );
+      const done = decide(running, finished("id-2"), contextAt("2026-11-22T10:00:01.000Z")).state;
+      expect(decide(done, recover("id-2"), contextAt("2026-11-22T10:00:02.000Z")).effects).toEqual([]);
+
+      const replaced = decide(running, send("b"), {
+        ...contextAt("2026-11-22T10:01:00.001Z"),
+        newId: (() => {
+          let counter = 10;
+          return () => `id-${++counter}`;
+        })(),
+      }).state;
+      const recovered = decide(replaced, recover("id-2"), contextAt("2026-11-22T10:01:01.000Z"));
+      expect(recovered.effects).toEqual([interrupted("id-2")]);
+      expect(recovered.state.turn?.clientMessageId).toBe("b");
+    });
   });
 
   describe("regenerate", () => {

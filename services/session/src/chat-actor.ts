@@ -5,6 +5,8 @@ import {
   type FinishReason,
   type GenerationFinishedCommand,
   type Message,
+  type MessageCompleteData,
+  type RecoverAnswerCommand,
   type RegenerateAnswerCommand,
   type SendMessageCommand,
 } from "@chat/contracts";
@@ -30,6 +32,8 @@ export type FinishedTurn = {
   userMessage: Message;
   assistantMessageId: string;
   replaces?: string;
+  /** The turn timed out with no report from its orchestrator (a newer turn took its place). */
+  abandoned?: boolean;
 };
 
 /** A chat actor's persisted snapshot. */
@@ -56,6 +60,7 @@ export type ChatActorEffect =
   | { type: "store_user_message"; message: Message }
   | { type: "publish_message_created"; message: Message }
   | { type: "publish_message_deleted"; messageId: string }
+  | { type: "publish_message_complete"; data: MessageCompleteData }
   | { type: "dispatch_generation"; userMessage: Message; assistantMessageId: string; replaces?: string }
   | { type: "mark_dispatched"; clientMessageId: string }
   | { type: "request_title"; question: string; answer: string }
@@ -87,10 +92,17 @@ const finishedTurnsKept = 50;
  */
 export function decide(
   state: ChatActorState,
-  command: SendMessageCommand | RegenerateAnswerCommand | GenerationFinishedCommand | CancelGenerationCommand,
+  command:
+    | SendMessageCommand
+    | RegenerateAnswerCommand
+    | GenerationFinishedCommand
+    | CancelGenerationCommand
+    | RecoverAnswerCommand,
   context: DecisionContext,
 ): Decision {
   switch (command.type) {
+    case "recover_answer":
+      return decideRecoverAnswer(state, command, context);
     case "send_message":
       return decideSendMessage(state, command, context);
     case "regenerate_answer":
@@ -159,7 +171,9 @@ function decideRepeatOrBusy(
 
 /** The state with `turn` running; an abandoned turn it replaces is remembered as finished. */
 function startTurn(state: ChatActorState, turn: Turn): Decision {
-  const finishedTurns = state.turn ? remember(state.finishedTurns, state.turn) : state.finishedTurns;
+  const finishedTurns = state.turn
+    ? remember(state.finishedTurns, { ...state.turn, abandoned: true })
+    : state.finishedTurns;
   return { state: { ...state, turn, finishedTurns }, effects: turnEffects(turn), reply: replyFor(turn) };
 }
 
@@ -216,28 +230,103 @@ function decideSendMessage(
 }
 
 function decideGenerationFinished(state: ChatActorState, command: GenerationFinishedCommand): Decision {
+  const complete: ChatActorEffect = { type: "publish_message_complete", data: completeData(command) };
   const turn = state.turn;
   if (!turn || turn.assistantMessageId !== command.assistantMessageId) {
-    return { state, effects: [], reply: null };
+    // A redelivered report whose turn already ended here: its answer may not have been published.
+    const republish =
+      state.lastAnswer?.id === command.assistantMessageId &&
+      state.lastAnswer.finishReason === command.finishReason;
+    return { state, effects: republish ? [complete] : [], reply: null };
   }
   const titled = state.needsTitle === true && command.finishReason !== "error" && command.fullContent !== "";
+  // The chat is free before the answer is published complete: whoever sees it complete can send.
   return {
-    state: {
-      ...state,
-      needsTitle: state.needsTitle && !titled,
-      turn: null,
-      finishedTurns: remember(state.finishedTurns, turn),
-      lastAnswer: {
+    state: endTurn(
+      state,
+      turn,
+      {
         id: command.assistantMessageId,
         content: command.fullContent,
         createdAt: command.occurredAt,
         finishReason: command.finishReason,
       },
-    },
+      titled,
+    ),
     effects: titled
-      ? [{ type: "request_title", question: turn.userMessage.content, answer: command.fullContent }]
-      : [],
+      ? [complete, { type: "request_title", question: turn.userMessage.content, answer: command.fullContent }]
+      : [complete],
     reply: null,
+  };
+}
+
+/**
+ * An answer left as a draft by a writer that is gone: published complete as "interrupted" with
+ * the draft's text, unless a turn that has not timed out is still writing it or it was finished.
+ */
+function decideRecoverAnswer(
+  state: ChatActorState,
+  command: RecoverAnswerCommand,
+  context: DecisionContext,
+): Decision {
+  const messageId = command.assistantMessageId;
+  const turn = state.turn;
+  const running = turn?.assistantMessageId === messageId && !isAbandoned(turn, context);
+  const finished =
+    state.lastAnswer?.id === messageId ||
+    state.finishedTurns.some((entry) => entry.assistantMessageId === messageId && !entry.abandoned);
+  if (running || finished) return { state, effects: [], reply: null };
+  const data: MessageCompleteData = {
+    chatId: state.chatId,
+    messageId,
+    fullContent: command.content,
+    codeBlocks: [],
+    usage: { inputTokens: 0, outputTokens: 0 },
+    finishReason: "interrupted",
+    model: command.model,
+    createdAt: command.answerCreatedAt,
+  };
+  const answer = {
+    id: messageId,
+    content: command.content,
+    createdAt: command.occurredAt,
+    finishReason: "interrupted" as const,
+  };
+  const next =
+    turn?.assistantMessageId === messageId
+      ? endTurn(state, { ...turn, abandoned: true }, answer, false)
+      : turn
+        ? state
+        : { ...state, lastAnswer: answer };
+  return { state: next, effects: [{ type: "publish_message_complete", data }], reply: null };
+}
+
+/** The state once `turn` ended with `answer`: the chat is free, the answer is the last one. */
+function endTurn(
+  state: ChatActorState,
+  turn: FinishedTurn,
+  answer: NonNullable<ChatActorState["lastAnswer"]>,
+  titled: boolean,
+): ChatActorState {
+  return {
+    ...state,
+    needsTitle: state.needsTitle && !titled,
+    turn: null,
+    finishedTurns: remember(state.finishedTurns, turn),
+    lastAnswer: answer,
+  };
+}
+
+function completeData(command: GenerationFinishedCommand): MessageCompleteData {
+  return {
+    chatId: command.chatId,
+    messageId: command.assistantMessageId,
+    fullContent: command.fullContent,
+    codeBlocks: command.codeBlocks,
+    usage: command.usage,
+    finishReason: command.finishReason,
+    model: command.model,
+    createdAt: command.answerCreatedAt,
   };
 }
 
@@ -257,6 +346,7 @@ function remember(finishedTurns: FinishedTurn[], turn: FinishedTurn): FinishedTu
     userMessage: turn.userMessage,
     assistantMessageId: turn.assistantMessageId,
     ...(turn.replaces ? { replaces: turn.replaces } : {}),
+    ...(turn.abandoned ? { abandoned: true } : {}),
   };
   return [...finishedTurns, entry].slice(-finishedTurnsKept);
 }

@@ -8,6 +8,12 @@ export const SessionConfigFields = {
     maximum: 500,
     description: "Messages sent to the model",
   }),
+  ANSWER_RECOVERY_INTERVAL_MS: Type.Integer({
+    default: 30_000,
+    minimum: 100,
+    description:
+      "How often the session looks for answers whose writer is gone (also once at start) and ends them as interrupted",
+  }),
   TURN_TIMEOUT_MS: Type.Integer({
     default: 10 * 60_000,
     minimum: 1_000,

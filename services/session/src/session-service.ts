@@ -3,24 +3,29 @@ import { ChatEventPublisher, StoreClient } from "@chat/clients";
 import { type ChatCommand, ChatCommand as ChatCommandSchema } from "@chat/contracts";
 import { type BaseConfig, type Logger, newId, type RunningService } from "@chat/runtime";
 import type { ActorState } from "@chat/state";
+import { AnswerRecovery } from "./answer-recovery.ts";
 import { ChatActorRunner } from "./chat-actor-runner.ts";
 import type { SessionConfig } from "./session-config.ts";
 
-/** Starts the chat-session service: one actor per chat, fed by the command partitions. */
+/**
+ * Starts the chat-session service: one actor per chat, fed by the command partitions, and the
+ * sweep that ends answers whose writer is gone (see AnswerRecovery).
+ */
 export async function startSessionService(dependencies: {
   bus: Bus;
   actorState: ActorState;
   logger: Logger;
-  config: Pick<SessionConfig, "CONTEXT_MESSAGE_LIMIT" | "TURN_TIMEOUT_MS"> &
+  config: Pick<SessionConfig, "CONTEXT_MESSAGE_LIMIT" | "TURN_TIMEOUT_MS" | "ANSWER_RECOVERY_INTERVAL_MS"> &
     Pick<BaseConfig, "BUS_REQUEST_TIMEOUT_MS">;
 }): Promise<RunningService> {
   const { bus, actorState, logger, config } = dependencies;
   const now = () => new Date();
+  const store = new StoreClient(bus, { timeoutMs: config.BUS_REQUEST_TIMEOUT_MS, newId, now });
   const runner = new ChatActorRunner(
     {
       bus,
       actorState,
-      store: new StoreClient(bus, { timeoutMs: config.BUS_REQUEST_TIMEOUT_MS, newId, now }),
+      store,
       events: new ChatEventPublisher(bus, actorState.replayLog, { newId, now }),
       logger,
     },
@@ -30,9 +35,17 @@ export async function startSessionService(dependencies: {
     { name: "session", schema: ChatCommandSchema },
     (command) => runner.handle(command),
   );
+  const recovery = new AnswerRecovery(
+    { bus, store, logger },
+    { intervalMs: config.ANSWER_RECOVERY_INTERVAL_MS, newId, now },
+  );
+  recovery.start();
   return {
     name: "session",
     checks: { bus: () => bus.isReady(), actorState: () => actorState.isReady() },
-    stop: () => subscription.close(),
+    async stop() {
+      await recovery.stop();
+      await subscription.close();
+    },
   };
 }

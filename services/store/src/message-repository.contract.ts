@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import {
+  type AnswerDraft,
   ApiKey,
   AppError,
   Chat,
@@ -753,6 +754,71 @@ export function messageRepositoryContract(name: string, make: () => Promise<Repo
           repository.listMessages("c1", "u1", { cursor: notATime, limit: 10 }),
           "VALIDATION_FAILED",
         );
+      });
+    });
+
+    describe("answer drafts", () => {
+      beforeEach(async () => {
+        await repository.createChat(newChat("c1", "u1", 0));
+        await repository.appendMessage("u1", userMessage("m1", "c1", 10));
+      });
+
+      function draft(messageId: string, content: string, updatedAtSeconds: number): AnswerDraft {
+        return {
+          messageId,
+          chatId: "c1",
+          userId: "u1",
+          content,
+          model: "demo",
+          createdAt: at(11),
+          updatedAt: at(updatedAtSeconds),
+        };
+      }
+
+      test("keeps the newest checkpoint of each answer, never as a message", async () => {
+        expect(await repository.saveAnswerDraft(draft("a1", "", 11))).toBe(true);
+        expect(await repository.saveAnswerDraft(draft("a1", "The answer so", 12))).toBe(true);
+        expect(await repository.listAnswerDrafts(10)).toStrictEqual([draft("a1", "The answer so", 12)]);
+        const messages = await repository.recentMessages("c1", "u1", 10);
+        expect(messages.messages.map((message) => message.id)).toEqual(["m1"]);
+      });
+
+      test("lists the least recently checkpointed first, up to the limit", async () => {
+        await repository.saveAnswerDraft(draft("a2", "Two", 30));
+        await repository.saveAnswerDraft(draft("a1", "One", 20));
+        await repository.saveAnswerDraft(draft("a3", "Three", 40));
+        const listed = await repository.listAnswerDrafts(2);
+        expect(listed.map((found) => found.messageId)).toEqual(["a1", "a2"]);
+      });
+
+      test("the written answer drops its draft, and a late checkpoint of it is refused", async () => {
+        await repository.saveAnswerDraft(draft("a1", "The answer so", 12));
+        await repository.appendMessage("u1", {
+          ...userMessage("a1", "c1", 11),
+          role: "assistant",
+          content: "The answer so far and more.",
+          finishReason: "stop",
+        });
+        expect(await repository.listAnswerDrafts(10)).toEqual([]);
+        expect(await repository.saveAnswerDraft(draft("a1", "The answer so far", 13))).toBe(false);
+        expect(await repository.listAnswerDrafts(10)).toEqual([]);
+      });
+
+      test("a deleted answer drops its draft and takes none after", async () => {
+        await repository.saveAnswerDraft(draft("a1", "Partly", 12));
+        await repository.deleteMessage("u1", "c1", "a1");
+        expect(await repository.listAnswerDrafts(10)).toEqual([]);
+        expect(await repository.saveAnswerDraft(draft("a1", "Partly more", 13))).toBe(false);
+        expect(await repository.listAnswerDrafts(10)).toEqual([]);
+      });
+
+      test("only the chat's own user saves a draft, and deleting the chat drops its drafts", async () => {
+        expect(await repository.saveAnswerDraft({ ...draft("a1", "Stolen", 12), userId: "u2" })).toBe(false);
+        expect(await repository.saveAnswerDraft({ ...draft("a1", "x", 12), chatId: "missing" })).toBe(false);
+        expect(await repository.listAnswerDrafts(10)).toEqual([]);
+        await repository.saveAnswerDraft(draft("a1", "Partly", 12));
+        await repository.deleteChat("c1", "u1");
+        expect(await repository.listAnswerDrafts(10)).toEqual([]);
       });
     });
 

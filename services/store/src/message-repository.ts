@@ -1,4 +1,5 @@
 import type {
+  AnswerDraft,
   ApiKey,
   Chat,
   ChatSearchHit,
@@ -103,6 +104,15 @@ export interface MessageRepository {
    * the result is false. The chat's lastActivityAt stays.
    */
   deleteMessage(userId: string, chatId: string, messageId: string): Promise<boolean>;
+  /**
+   * Keeps the checkpoint of an answer being written (replacing the earlier one of that message), so
+   * that a crash loses no more than the text since. Writes nothing and returns false when the chat is
+   * not the draft's user's, or the answer was already written or deleted. Drafts are never read as
+   * messages: appendMessage and deleteMessage of that id drop the draft, deleteChat drops the chat's.
+   */
+  saveAnswerDraft(draft: AnswerDraft): Promise<boolean>;
+  /** Up to `limit` drafts of answers never written, least recently checkpointed first. */
+  listAnswerDrafts(limit: number): Promise<AnswerDraft[]>;
   /** Oldest first, paging forward. */
   listMessages(chatId: string, userId: string, page: PageRequest): Promise<Page<Message>>;
   /** The newest `limit` messages, oldest first, and whether older ones exist. */

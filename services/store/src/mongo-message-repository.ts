@@ -1,4 +1,5 @@
 import {
+  type AnswerDraft,
   type ApiKey,
   AppError,
   type Chat,
@@ -101,6 +102,9 @@ type MessageDocument = {
 /** A deleted message's tombstone, by the message id (`_id`): appendMessage refuses that id. */
 type DeletedMessageDocument = { _id: string; chatId: string };
 
+/** The checkpoint of an answer being written, by the message id (`_id`). */
+type AnswerDraftDocument = Omit<AnswerDraft, "messageId"> & { _id: string };
+
 /** What the search's aggregation returns: a chat, whether its title matched, else its newest matching message. */
 type ChatSearchDocument = ChatDocument & {
   titleMatches: boolean;
@@ -173,6 +177,7 @@ export class MongoMessageRepository implements MessageRepository {
   private readonly chats: Collection<ChatDocument>;
   private readonly messages: Collection<MessageDocument>;
   private readonly deletedMessages: Collection<DeletedMessageDocument>;
+  private readonly answerDrafts: Collection<AnswerDraftDocument>;
   private readonly apiKeys: Collection<ApiKeyDocument>;
   private readonly usageRecords: Collection<UsageRecordDocument>;
   private readonly claims: Collection<ClaimDocument>;
@@ -186,6 +191,7 @@ export class MongoMessageRepository implements MessageRepository {
     this.chats = this.database.collection<ChatDocument>("chats");
     this.messages = this.database.collection<MessageDocument>("messages");
     this.deletedMessages = this.database.collection<DeletedMessageDocument>("deletedMessages");
+    this.answerDrafts = this.database.collection<AnswerDraftDocument>("answerDrafts");
     this.apiKeys = this.database.collection<ApiKeyDocument>("apiKeys");
     this.usageRecords = this.database.collection<UsageRecordDocument>("usageRecords");
     this.claims = this.database.collection<ClaimDocument>("claims");
@@ -211,6 +217,10 @@ export class MongoMessageRepository implements MessageRepository {
       ]),
       this.messages.createIndexes([{ key: { chatId: 1, createdAt: 1, _id: 1 }, name: "by_chat_time" }]),
       this.deletedMessages.createIndexes([{ key: { chatId: 1 }, name: "by_chat" }]),
+      this.answerDrafts.createIndexes([
+        { key: { chatId: 1 }, name: "by_chat" },
+        { key: { updatedAt: 1, _id: 1 }, name: "by_update" },
+      ]),
       this.apiKeys.createIndexes([
         { key: { hash: 1 }, name: "hash_unique", unique: true },
         { key: { userId: 1, createdAt: -1, _id: -1 }, name: "by_owner_created" },
@@ -405,6 +415,7 @@ export class MongoMessageRepository implements MessageRepository {
     if (deletedCount === 0 && (await this.chats.countDocuments({ _id: chatId }, { limit: 1 })) > 0)
       return false;
     await this.messages.deleteMany({ chatId });
+    await this.answerDrafts.deleteMany({ chatId });
     await this.deletedMessages.deleteMany({ chatId });
     return deletedCount > 0;
   }
@@ -417,9 +428,11 @@ export class MongoMessageRepository implements MessageRepository {
       await this.messages.insertOne(document);
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
+      await this.answerDrafts.deleteOne({ _id: message.id });
       await this.repairChatActivity(message.id, userId);
       return false;
     }
+    await this.answerDrafts.deleteOne({ _id: message.id });
     // No transaction spans the two collections: a deletion may write its tombstone after the check
     // above and find nothing to delete before this insert. Each side writes before it reads the
     // other's write, so one of them sees it: the tombstone is there by now and the message goes back
@@ -446,11 +459,32 @@ export class MongoMessageRepository implements MessageRepository {
       if (!isDuplicateKey(error)) throw error;
     }
     const { deletedCount } = await this.messages.deleteOne({ _id: messageId, chatId });
+    await this.answerDrafts.deleteOne({ _id: messageId, chatId });
     // A deleteChat may have swept the chat's tombstones between the ownership check and this one's
     // insert; without its chat, the tombstone is taken back out.
     if (!(await this.ownsChat(chatId, userId)))
       await this.deletedMessages.deleteOne({ _id: messageId, chatId });
     return deletedCount > 0;
+  }
+
+  async saveAnswerDraft(draft: AnswerDraft): Promise<boolean> {
+    if (!(await this.ownsChat(draft.chatId, draft.userId))) return false;
+    const { messageId, ...fields } = draft;
+    await this.answerDrafts.updateOne({ _id: messageId }, { $set: fields }, { upsert: true });
+    // Written before the answer's existence is read, as appendMessage deletes the draft after its
+    // insert: a checkpoint that lands after the answer's write sees the answer here and goes.
+    const written =
+      (await this.messages.countDocuments({ _id: messageId }, { limit: 1 })) > 0 ||
+      (await this.deletedMessages.countDocuments({ _id: messageId }, { limit: 1 })) > 0 ||
+      !(await this.ownsChat(draft.chatId, draft.userId));
+    if (written) await this.answerDrafts.deleteOne({ _id: messageId });
+    return !written;
+  }
+
+  async listAnswerDrafts(limit: number): Promise<AnswerDraft[]> {
+    checkLimit(limit, 1);
+    const documents = await this.answerDrafts.find({}).sort({ updatedAt: 1, _id: 1 }).limit(limit).toArray();
+    return documents.map(({ _id, ...fields }) => ({ messageId: _id, ...fields }));
   }
 
   async listMessages(chatId: string, userId: string, page: PageRequest): Promise<Page<Message>> {

@@ -113,6 +113,7 @@ describe("SqliteMessageRepository on a file", () => {
       .all()
       .map((table) => table.name);
     expect(tables).toEqual([
+      "answer_drafts",
       "api_keys",
       "chats",
       "deleted_messages",
@@ -147,7 +148,7 @@ describe("SqliteMessageRepository on a file", () => {
 
     const repository = new SqliteMessageRepository({ path });
 
-    expect(repository.schemaVersion).toBe(4);
+    expect(repository.schemaVersion).toBe(5);
     const chat = {
       id: "c1",
       title: "Old chat",
@@ -210,7 +211,7 @@ describe("SqliteMessageRepository on a file", () => {
 
     // Opening the migrated file again applies nothing twice.
     const reopened = new SqliteMessageRepository({ path });
-    expect(reopened.schemaVersion).toBe(4);
+    expect(reopened.schemaVersion).toBe(5);
     expect((await reopened.getChat("c1", "u1"))?.systemPrompt).toBe("Be brief.");
     expect((await reopened.listApiKeys("u1")).map((key) => key.id)).toEqual(["k1"]);
     expect(await reopened.revokeRefreshFamily("refresh-2", "2025-01-04T00:00:00.000Z")).toBe("f1");

@@ -1,5 +1,6 @@
 import { Database, SQLiteError, type Statement } from "bun:sqlite";
 import {
+  type AnswerDraft,
   type ApiKey,
   AppError,
   type Chat,
@@ -124,6 +125,17 @@ const migrations: readonly string[] = [
      chat_id TEXT NOT NULL REFERENCES chats (id) ON DELETE CASCADE
    );
    CREATE INDEX deleted_messages_by_chat ON deleted_messages (chat_id);`,
+  // Checkpoints of answers being written; a chat's go with the chat.
+  `CREATE TABLE answer_drafts (
+     message_id TEXT PRIMARY KEY,
+     chat_id TEXT NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+     user_id TEXT NOT NULL,
+     content TEXT NOT NULL,
+     model TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );
+   CREATE INDEX answer_drafts_by_update ON answer_drafts (updated_at);`,
 ];
 
 type UserRow = {
@@ -185,6 +197,16 @@ type RefreshTokenRow = {
   expires_at: string;
   used_at: string | null;
   revoked_at: string | null;
+};
+
+type AnswerDraftRow = {
+  message_id: string;
+  chat_id: string;
+  user_id: string;
+  content: string;
+  model: string;
+  created_at: string;
+  updated_at: string;
 };
 
 type UsageSumsRow = { input_tokens: number; output_tokens: number; cost_usd: number; generations: number };
@@ -370,6 +392,32 @@ export class SqliteMessageRepository implements MessageRepository {
 
   async deleteMessage(userId: string, chatId: string, messageId: string): Promise<boolean> {
     return this.transactions.deleteMessage.immediate(userId, chatId, messageId);
+  }
+
+  async saveAnswerDraft(draft: AnswerDraft): Promise<boolean> {
+    const saved = this.statements.saveAnswerDraft.run({
+      messageId: draft.messageId,
+      chatId: draft.chatId,
+      userId: draft.userId,
+      content: draft.content,
+      model: draft.model,
+      createdAt: draft.createdAt,
+      updatedAt: draft.updatedAt,
+    });
+    return saved.changes > 0;
+  }
+
+  async listAnswerDrafts(limit: number): Promise<AnswerDraft[]> {
+    checkLimit(limit, 1);
+    return this.statements.answerDrafts.all({ limit }).map((row) => ({
+      messageId: row.message_id,
+      chatId: row.chat_id,
+      userId: row.user_id,
+      content: row.content,
+      model: row.model,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    }));
   }
 
   async listMessages(chatId: string, userId: string, page: PageRequest): Promise<Page<Message>> {
@@ -587,6 +635,20 @@ function prepareStatements(database: Database) {
        ON CONFLICT (id) DO NOTHING`,
     ),
     deleteMessage: prepare("DELETE FROM messages WHERE id = $messageId AND chat_id = $chatId"),
+    // Only for the draft's own user's chat, and never for an answer already written or deleted.
+    saveAnswerDraft: prepare(
+      `INSERT INTO answer_drafts (message_id, chat_id, user_id, content, model, created_at, updated_at)
+       SELECT $messageId, $chatId, $userId, $content, $model, $createdAt, $updatedAt
+       WHERE EXISTS (${ownedChat})
+         AND NOT EXISTS (SELECT 1 FROM messages WHERE id = $messageId)
+         AND NOT EXISTS (SELECT 1 FROM deleted_messages WHERE id = $messageId)
+       ON CONFLICT (message_id) DO UPDATE SET content = excluded.content, updated_at = excluded.updated_at`,
+    ),
+    answerDrafts: prepare<AnswerDraftRow>(
+      `SELECT message_id, chat_id, user_id, content, model, created_at, updated_at FROM answer_drafts
+       ORDER BY updated_at, message_id LIMIT $limit`,
+    ),
+    deleteAnswerDraft: prepare("DELETE FROM answer_drafts WHERE message_id = $messageId"),
     moveChatActivity: prepare(
       `UPDATE chats SET last_activity_at = max(last_activity_at, $createdAt)
        WHERE id = $chatId AND user_id = $userId`,
@@ -687,6 +749,7 @@ function prepareTransactions(database: Database, statements: ReturnType<typeof p
         usage: message.usage === undefined ? null : JSON.stringify(message.usage),
         clientMessageId: message.clientMessageId ?? null,
       });
+      statements.deleteAnswerDraft.run({ messageId: message.id });
       if (inserted.changes === 0) return false;
       statements.moveChatActivity.run({ chatId: message.chatId, userId, createdAt });
       return true;
@@ -694,6 +757,7 @@ function prepareTransactions(database: Database, statements: ReturnType<typeof p
     deleteMessage: database.transaction((userId: string, chatId: string, messageId: string): boolean => {
       if (!statements.chatById.get({ chatId, userId })) return false;
       statements.insertTombstone.run({ messageId, chatId });
+      statements.deleteAnswerDraft.run({ messageId });
       return statements.deleteMessage.run({ messageId, chatId }).changes > 0;
     }),
     startRefreshFamily: database.transaction((token: StoredRefreshToken): void => {

@@ -48,6 +48,10 @@ const handlers: StoreRequestHandlers = {
     if (!created && !(await repository.getChat(request.message.chatId, request.userId))) chatNotFound();
     return { created };
   },
+  "store.save_answer_draft": async (repository, request) => ({
+    saved: await repository.saveAnswerDraft(request.draft),
+  }),
+  "store.list_answer_drafts": (repository, request) => repository.listAnswerDrafts(request.limit),
   "store.update_chat": (repository, request) =>
     repository.updateChat(
       request.chatId,

@@ -1,5 +1,6 @@
 import type { Bus } from "@chat/bus";
 import {
+  type AnswerDraft,
   type ApiKey,
   type Chat,
   type ChatSearchHit,
@@ -29,6 +30,9 @@ export type StoreReplies = {
   "store.search_chats": Page<ChatSearchHit>;
   "store.list_messages": Page<Message> | null;
   "store.append_message": { created: boolean };
+  /** `saved` is false when the answer was already written or deleted, or the chat is gone. */
+  "store.save_answer_draft": { saved: boolean };
+  "store.list_answer_drafts": AnswerDraft[];
   /** null when the chat is not the user's; `updated` is false when `onlyIfTitle` did not match. */
   "store.update_chat": { chat: Chat; updated: boolean } | null;
   "store.delete_chat": { deleted: boolean };

@@ -3,6 +3,7 @@ import { SerializedError } from "./errors.ts";
 import { type ChatEventType, chatEventDataSchemas, chatEventTypes } from "./events.ts";
 import {
   ApiKey,
+  CodeBlock,
   FinishReason,
   Id,
   MAX_SEARCH_QUERY_CHARS,
@@ -64,11 +65,31 @@ export const UpdateChatCommand = busMessage("update_chat", {
   ),
 });
 export const DeleteChatCommand = busMessage("delete_chat", { userId: Id });
+/**
+ * The orchestrator's report that an answer is written: the chat's actor frees the chat and then
+ * publishes `message_complete` from it, so a client that sees the answer complete can send at once.
+ */
 export const GenerationFinishedCommand = busMessage("generation_finished", {
   userId: Id,
   assistantMessageId: Id,
   finishReason: FinishReason,
   fullContent: Type.String(),
+  codeBlocks: Type.Array(CodeBlock),
+  usage: Usage,
+  model: Type.String(),
+  answerCreatedAt: Type.String({ format: "date-time", description: "The answer's createdAt" }),
+});
+/**
+ * Ends an answer whose writer is gone, from its last checkpoint (an `AnswerDraft`): the actor
+ * publishes it complete with finishReason "interrupted" unless the answer is still being written
+ * by a turn that has not timed out, or was finished meanwhile.
+ */
+export const RecoverAnswerCommand = busMessage("recover_answer", {
+  userId: Id,
+  assistantMessageId: Id,
+  content: Type.String(),
+  model: Type.String(),
+  answerCreatedAt: Type.String({ format: "date-time" }),
 });
 /** Stops the chat's running generation; the partial answer is kept with finishReason "cancelled". */
 export const CancelGenerationCommand = busMessage("cancel_generation", { userId: Id });
@@ -79,6 +100,7 @@ export const ChatCommand = Type.Union([
   DeleteChatCommand,
   GenerationFinishedCommand,
   CancelGenerationCommand,
+  RecoverAnswerCommand,
 ]);
 export type CancelGenerationCommand = Static<typeof CancelGenerationCommand>;
 
@@ -100,6 +122,7 @@ export type RegenerateAnswerCommand = Static<typeof RegenerateAnswerCommand>;
 export type UpdateChatCommand = Static<typeof UpdateChatCommand>;
 export type DeleteChatCommand = Static<typeof DeleteChatCommand>;
 export type GenerationFinishedCommand = Static<typeof GenerationFinishedCommand>;
+export type RecoverAnswerCommand = Static<typeof RecoverAnswerCommand>;
 export type ChatCommand = Static<typeof ChatCommand>;
 
 /** One turn of model context. */
@@ -304,6 +327,22 @@ export const RefreshRotation = Type.Union([
 ]);
 export type RefreshRotation = Static<typeof RefreshRotation>;
 
+/**
+ * The checkpoint of an answer still being written: its text so far. The orchestrator saves one when
+ * the answer starts and then about every second; the store drops it when the answer is written.
+ * After a crash, the session ends the answer from it (see `RecoverAnswerCommand`).
+ */
+export const AnswerDraft = Type.Object({
+  messageId: Id,
+  chatId: Id,
+  userId: Id,
+  content: Type.String(),
+  model: Type.String(),
+  createdAt: Type.String({ format: "date-time", description: "The answer's createdAt" }),
+  updatedAt: Type.String({ format: "date-time" }),
+});
+export type AnswerDraft = Static<typeof AnswerDraft>;
+
 const ChatOwner = { chatId: Id, userId: Id };
 const Page = { cursor: Type.Optional(Type.String()), limit: Type.Integer({ minimum: 1, maximum: 500 }) };
 
@@ -338,6 +377,8 @@ export const StoreRequest = Type.Union([
   }),
   busMessage("store.list_messages", { ...ChatOwner, ...Page }),
   busMessage("store.append_message", { userId: Id, message: Message }),
+  busMessage("store.save_answer_draft", { draft: AnswerDraft }),
+  busMessage("store.list_answer_drafts", { limit: Type.Integer({ minimum: 1, maximum: 500 }) }),
   busMessage("store.update_chat", {
     ...ChatOwner,
     ...ChatSettings,

@@ -95,11 +95,16 @@ export const CodeBlock = Type.Object(
 );
 export type CodeBlock = Static<typeof CodeBlock>;
 
+/**
+ * Why an answer ended. `interrupted`: the process writing it stopped (a crash or restart) and no
+ * other took over; the text is as far as the last checkpoint got, and the answer can be regenerated.
+ */
 export const FinishReason = Type.Union([
   Type.Literal("stop"),
   Type.Literal("length"),
   Type.Literal("cancelled"),
   Type.Literal("error"),
+  Type.Literal("interrupted"),
 ]);
 export type FinishReason = Static<typeof FinishReason>;
 

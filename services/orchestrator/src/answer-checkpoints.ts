@@ -1,0 +1,48 @@
+import type { StoreClient } from "@chat/clients";
+import type { AnswerDraft } from "@chat/contracts";
+import type { Logger } from "pino";
+
+/**
+ * Checkpoints one answer's text to the store while it is written: once when it starts, then at
+ * most every `intervalMs`, one save at a time (a save still under way lets the next tick pass). A
+ * failed save is logged and the answer goes on: the checkpoint is a safety net, not the answer.
+ *
+ * @example
+ * const checkpoints = new AnswerCheckpoints(store, draft, { intervalMs: 1_000, now, logger });
+ * checkpoints.offer(textSoFar); // after each piece of text
+ * await checkpoints.close(); // once the answer is reported finished
+ */
+export class AnswerCheckpoints {
+  private saving: Promise<void> | null = null;
+  private lastSavedAt = Number.NEGATIVE_INFINITY;
+  private closed = false;
+
+  constructor(
+    private readonly store: StoreClient,
+    private readonly draft: Omit<AnswerDraft, "content" | "updatedAt">,
+    private readonly options: { intervalMs: number; now: () => Date; logger: Logger; traceparent: string },
+  ) {}
+
+  /** The text so far; saved when the last save is old enough and none is under way. */
+  offer(content: string): void {
+    const now = this.options.now();
+    if (this.closed || this.saving || now.getTime() - this.lastSavedAt < this.options.intervalMs) return;
+    this.lastSavedAt = now.getTime();
+    const draft: AnswerDraft = { ...this.draft, content, updatedAt: now.toISOString() };
+    this.saving = this.store
+      .call("store.save_answer_draft", { draft, chatId: draft.chatId }, this.options.traceparent)
+      .then(
+        () => {},
+        (error: unknown) => this.options.logger.warn({ err: error }, "answer checkpoint not saved"),
+      )
+      .finally(() => {
+        this.saving = null;
+      });
+  }
+
+  /** Stops checkpointing and waits for a save under way, so none lands after what follows. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.saving;
+  }
+}

@@ -1,0 +1,81 @@
+import type { Bus } from "@chat/bus";
+import type { StoreClient } from "@chat/clients";
+import { newEnvelope, type RecoverAnswerCommand } from "@chat/contracts";
+import { traceparentFrom } from "@chat/runtime";
+import type { Logger } from "pino";
+
+/** Drafts looked at per sweep; the least recently checkpointed come first. */
+const draftsPerSweep = 100;
+
+/**
+ * Finds answers whose writer is gone: at start and then every `intervalMs`, it lists the store's
+ * answer drafts and sends each chat's actor a `recover_answer`. The actor decides (see
+ * `decideRecoverAnswer`): a draft of a turn still running within its timeout is left alone, any
+ * other is published complete as "interrupted". After an embedded restart, that is every draft.
+ *
+ * @example
+ * const recovery = new AnswerRecovery({ bus, store, logger }, { intervalMs: 30_000, newId, now });
+ * recovery.start();
+ * // ...
+ * await recovery.stop();
+ */
+export class AnswerRecovery {
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private sweeping: Promise<void> | null = null;
+
+  constructor(
+    private readonly dependencies: { bus: Bus; store: StoreClient; logger: Logger },
+    private readonly options: { intervalMs: number; newId: () => string; now: () => Date },
+  ) {}
+
+  start(): void {
+    this.runSweep();
+    this.timer = setInterval(() => this.runSweep(), this.options.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.sweeping;
+  }
+
+  /** One pass over the drafts; a failure is logged and the next pass tries again. */
+  async sweep(): Promise<number> {
+    const traceparent = traceparentFrom(null);
+    const drafts = await this.dependencies.store.call(
+      "store.list_answer_drafts",
+      { limit: draftsPerSweep },
+      traceparent,
+    );
+    for (const draft of drafts) {
+      const command: RecoverAnswerCommand = {
+        ...newEnvelope("recover_answer", draft.chatId, {
+          id: this.options.newId(),
+          traceparent,
+          now: this.options.now(),
+        }),
+        userId: draft.userId,
+        assistantMessageId: draft.messageId,
+        content: draft.content,
+        model: draft.model,
+        answerCreatedAt: draft.createdAt,
+      };
+      await this.dependencies.bus.sendCommand(command);
+    }
+    return drafts.length;
+  }
+
+  private runSweep(): void {
+    if (this.sweeping) return;
+    this.sweeping = this.sweep()
+      .then(
+        (count) => {
+          if (count > 0) this.dependencies.logger.info({ drafts: count }, "answer drafts sent for recovery");
+        },
+        (error: unknown) => this.dependencies.logger.warn({ err: error }, "answer recovery sweep failed"),
+      )
+      .finally(() => {
+        this.sweeping = null;
+      });
+  }
+}
