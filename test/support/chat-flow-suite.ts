@@ -3,6 +3,7 @@ import { ChatWithMessages, ErrorBody, type MessageCompleteData } from "@chat/con
 import { Value } from "@sinclair/typebox/value";
 import { ChatApiClient } from "./chat-api-client.ts";
 import { SseReader } from "./sse-reader.ts";
+import { WebSocketReader } from "./websocket-reader.ts";
 
 function expectError(response: { status: number; body: unknown }, status: number, code: string): void {
   expect({
@@ -318,6 +319,64 @@ export function chatFlowSuite(baseUrl: () => string, options: { maxBodyBytes: nu
     laptopEvents.close();
   });
 
+  test("a message sent the moment message_complete arrives is accepted, over HTTP and over WebSocket", async () => {
+    const client = alice();
+    await client.register("Quick");
+    const chatId = (await client.request("POST", "/api/chats", { title: "Quick" })).body.id as string;
+    const events = await client.events(`/api/chats/${chatId}/events`);
+    for (let round = 0; round < 3; round++) {
+      const sent = await client.request("POST", `/api/chats/${chatId}/messages`, {
+        content: `Round ${round}`,
+      });
+      expect(sent.status).toBe(202);
+      await events.waitFor(
+        (event) =>
+          event.event === "message_complete" &&
+          (event.data as MessageCompleteData).messageId === sent.body.assistantMessageId,
+      );
+    }
+    const last = await client.request("POST", `/api/chats/${chatId}/messages`, { content: "And now?" });
+    expect(last.status).toBe(202);
+    await events.waitFor(
+      (event) =>
+        event.event === "message_complete" &&
+        (event.data as MessageCompleteData).messageId === last.body.assistantMessageId,
+    );
+    events.close();
+
+    const socket = await WebSocketReader.open(`${baseUrl().replace("http", "ws")}/ws`, {
+      authorization: `Bearer ${client.token}`,
+    });
+    socket.send({ type: "subscribe", chatId, requestId: "s" });
+    await socket.waitFor((frame) => frame.type === "subscribed");
+    // The next message leaves in the very handler that receives the answer's message_complete.
+    const rounds = 4;
+    let round = 0;
+    let answering: string | null = null;
+    socket.socket.addEventListener("message", (event) => {
+      const frame = JSON.parse(String(event.data));
+      if (frame.type === "message_accepted") answering = frame.assistantMessageId;
+      if (frame.type === "message_complete" && frame.messageId === answering && ++round < rounds) {
+        socket.send({
+          type: "chat_message",
+          chatId,
+          content: `Socket round ${round}`,
+          requestId: `r${round}`,
+        });
+      }
+    });
+    socket.send({ type: "chat_message", chatId, content: "Socket round 0", requestId: "r0" });
+    for (let index = 0; index < rounds; index++) {
+      const answer = await socket.waitFor(
+        (frame) =>
+          (frame.type === "message_accepted" || frame.type === "error") && frame.requestId === `r${index}`,
+      );
+      expect(answer).toMatchObject({ type: "message_accepted", requestId: `r${index}` });
+    }
+    await socket.waitFor((frame) => frame.type === "message_complete" && frame.messageId === answering);
+    socket.socket.close();
+  });
+
   test("regenerate answers the latest question again: the old answer leaves the history, the new one streams", async () => {
     const client = alice();
     await client.register("Regenerator");
@@ -338,15 +397,8 @@ export function chatFlowSuite(baseUrl: () => string, options: { maxBodyBytes: nu
     };
     const question = sent.body.userMessage.id as string;
     expect(await storedIds(2)).toEqual([`user:${question}`, `assistant:${first}`]);
-    // The actor ends a turn when the orchestrator reports it, a moment after message_complete.
-    const regenerateWhenIdle = async (messageId: string) => {
-      let answer = await client.request("POST", `/api/chats/${chatId}/regenerate`, { messageId });
-      for (let attempt = 0; answer.body?.error?.code === "CHAT_BUSY" && attempt < 50; attempt++) {
-        await Bun.sleep(100);
-        answer = await client.request("POST", `/api/chats/${chatId}/regenerate`, { messageId });
-      }
-      return answer;
-    };
+    const regenerateWhenIdle = (messageId: string) =>
+      client.request("POST", `/api/chats/${chatId}/regenerate`, { messageId });
 
     const regenerated = await regenerateWhenIdle(first);
     expect(regenerated.status).toBe(202);

@@ -1,0 +1,248 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { MessageCompleteData } from "@chat/contracts";
+import { createLogger } from "@chat/runtime";
+import { RedisActorState } from "@chat/state";
+import { ChatApiClient } from "./support/chat-api-client.ts";
+import { generousLimits } from "./support/embedded-server.ts";
+import {
+  rabbitAvailable,
+  rabbitUrl,
+  redisAvailable,
+  redisUrl,
+  testNamespace,
+} from "./support/infrastructure.ts";
+import { removeRabbitNamespace } from "./support/rabbit-namespace.ts";
+import { ServiceProcess } from "./support/service-process.ts";
+import { type ServerSentEvent, SseReader } from "./support/sse-reader.ts";
+
+type StoredMessage = { id: string; role: string; content: string; finishReason?: string };
+
+/** The text a client has seen of `messageId`, from its chunks in order. */
+function streamedText(events: ServerSentEvent[], messageId: string): string {
+  return events
+    .filter((event) => event.event === "message_chunk")
+    .map((event) => event.data as { messageId: string; content: string })
+    .filter((chunk) => chunk.messageId === messageId)
+    .map((chunk) => chunk.content)
+    .join("");
+}
+
+/** One text starts with the other: a checkpoint runs ahead of or behind what a client was sent. */
+function onePrefixesTheOther(first: string, second: string): boolean {
+  return first.startsWith(second) || second.startsWith(first);
+}
+
+/** Waits until the answer has streamed for a while: more than one checkpoint interval of text. */
+async function waitForText(events: SseReader, messageId: string, minimumChars: number): Promise<void> {
+  for (let attempt = 0; streamedText(events.events, messageId).length < minimumChars; attempt++) {
+    if (attempt > 300) throw new Error(`no ${minimumChars} characters of ${messageId} streamed`);
+    await Bun.sleep(20);
+  }
+}
+
+async function storedMessages(client: ChatApiClient, chatId: string): Promise<StoredMessage[]> {
+  const chat = await client.request("GET", `/api/chats/${chatId}`);
+  expect(chat.status).toBe(200);
+  return chat.body.messages as StoredMessage[];
+}
+
+/** Polls the chat until `done` holds for its messages; returns them. */
+async function messagesWhen(
+  client: ChatApiClient,
+  chatId: string,
+  done: (messages: StoredMessage[]) => boolean,
+): Promise<StoredMessage[]> {
+  let messages = await storedMessages(client, chatId);
+  for (let attempt = 0; !done(messages) && attempt < 150; attempt++) {
+    await Bun.sleep(100);
+    messages = await storedMessages(client, chatId);
+  }
+  return messages;
+}
+
+/** Regenerates `messageId` and waits for the new answer to be complete: the chat works on. */
+async function regenerateAndFinish(client: ChatApiClient, chatId: string, messageId: string): Promise<void> {
+  const events = await client.events(`/api/chats/${chatId}/events`);
+  const regenerated = await client.request("POST", `/api/chats/${chatId}/regenerate`, { messageId });
+  expect(regenerated.status).toBe(202);
+  const next = regenerated.body.assistantMessageId as string;
+  const complete = await events.waitFor(
+    (event) => event.event === "message_complete" && (event.data as MessageCompleteData).messageId === next,
+    60_000,
+  );
+  expect((complete.data as MessageCompleteData).finishReason).toBe("stop");
+  events.close();
+  const messages = await messagesWhen(client, chatId, (found) => found.at(-1)?.id === next);
+  expect(messages.map((message) => message.role)).toEqual(["user", "assistant"]);
+  expect(messages.at(-1)).toMatchObject({ id: next, finishReason: "stop" });
+}
+
+describe("an answer whose writer dies is kept as far as it got, marked interrupted", () => {
+  describe("embedded: kill -9 the all-in-one process mid-answer and start it again", () => {
+    const dataDirectory = mkdtempSync(join(tmpdir(), "chat-interrupted-"));
+    const environment = {
+      DATA_DIR: dataDirectory,
+      AMQP_URL: "",
+      REDIS_URL: "",
+      ...generousLimits,
+      DEMO_TOKENS_PER_SECOND: "30",
+      ANSWER_CHECKPOINT_MS: "200",
+    };
+    let server: ServiceProcess | null = null;
+
+    afterAll(async () => {
+      await server?.stop();
+      rmSync(dataDirectory, { recursive: true, force: true });
+    });
+
+    test("the chat shows the checkpointed text as interrupted, a resuming stream gets it, and it can be regenerated", async () => {
+      server = await ServiceProcess.start("all-in-one", "services/all-in-one/main.ts", environment);
+      const client = new ChatApiClient(server.baseUrl);
+      expect((await client.register("Interrupted")).status).toBe(201);
+      const chatId = (await client.request("POST", "/api/chats", {})).body.id as string;
+      const events = await client.events(`/api/chats/${chatId}/events`);
+      const sent = await client.request("POST", `/api/chats/${chatId}/messages`, {
+        content: "Tell me a long story",
+      });
+      expect(sent.status).toBe(202);
+      const answerId = sent.body.assistantMessageId as string;
+      await waitForText(events, answerId, 60);
+      // Past a checkpoint interval after the text seen so far, so a checkpoint holds at least some of it.
+      await Bun.sleep(400);
+      const seen = streamedText(events.events, answerId);
+      const lastEventId = events.events.at(-1)?.id as string;
+      await server.kill();
+      events.close();
+
+      server = await ServiceProcess.start("all-in-one", "services/all-in-one/main.ts", {
+        ...environment,
+        PORT: String(server.port),
+      });
+      const messages = await messagesWhen(client, chatId, (found) => found.length === 2);
+      expect(messages.map((message) => message.role)).toEqual(["user", "assistant"]);
+      const answer = messages[1] as StoredMessage;
+      expect(answer.id).toBe(answerId);
+      expect(answer.finishReason).toBe("interrupted");
+      expect(answer.content.length).toBeGreaterThan(0);
+      // The checkpoint is the text as the orchestrator had it: what the client saw, give or take the
+      // chunks written after the last checkpoint or not yet flushed to the client.
+      expect(onePrefixesTheOther(answer.content, seen)).toBe(true);
+
+      // A client resuming from before the restart learns the log began anew and gets the ending.
+      const resumed = await SseReader.open(`${server.baseUrl}/api/chats/${chatId}/events`, {
+        authorization: `Bearer ${client.token}`,
+        "last-event-id": lastEventId,
+      });
+      const notice = await resumed.waitFor((event) => event.event === "error");
+      expect(notice.data).toMatchObject({ code: "RESUME_EXPIRED" });
+      const ending = await resumed.waitFor((event) => event.event === "message_complete");
+      expect(ending.data).toMatchObject({
+        messageId: answerId,
+        finishReason: "interrupted",
+        fullContent: answer.content,
+      });
+      resumed.close();
+
+      await regenerateAndFinish(client, chatId, answerId);
+    });
+  });
+
+  describe.skipIf(!rabbitAvailable || !redisAvailable)(
+    "five processes: kill -9 the only orchestrator mid-answer while the actor state lives on",
+    () => {
+      const namespace = testNamespace("interrupted");
+      const partitions = 2;
+      const dataDirectory = mkdtempSync(join(tmpdir(), "chat-interrupted-cluster-"));
+      const environment = {
+        AMQP_URL: rabbitUrl,
+        REDIS_URL: redisUrl,
+        BUS_PREFIX: namespace,
+        REDIS_KEY_PREFIX: namespace,
+        SESSION_PARTITIONS: String(partitions),
+        JWT_SECRET: "interrupted-test-secret-that-is-long-enough-0123456789",
+        ...generousLimits,
+        DATA_DIR: dataDirectory,
+        DEMO_TOKENS_PER_SECOND: "30",
+        ANSWER_CHECKPOINT_MS: "200",
+        TURN_TIMEOUT_MS: "3000",
+        ANSWER_RECOVERY_INTERVAL_MS: "500",
+        BUS_REQUEST_TIMEOUT_MS: "5000",
+      };
+      const processes: ServiceProcess[] = [];
+      const start = async (kind: string) => {
+        const service = await ServiceProcess.start(kind, `services/${kind}/main.ts`, environment);
+        processes.push(service);
+        return service;
+      };
+
+      afterAll(async () => {
+        await Promise.all(processes.map((service) => service.stop()));
+        await removeRabbitNamespace(rabbitUrl, namespace, partitions);
+        const state = new RedisActorState({
+          url: redisUrl,
+          keyPrefix: namespace,
+          ttlSeconds: 60,
+          replayLogMaxLength: 10,
+          logger: createLogger("interrupted-test", "silent"),
+        });
+        await state.removeKeys();
+        await state.close();
+        rmSync(dataDirectory, { recursive: true, force: true });
+      });
+
+      let gateway: ServiceProcess;
+      let orchestrator: ServiceProcess;
+      beforeAll(async () => {
+        await start("store");
+        await start("session");
+        orchestrator = await start("orchestrator");
+        gateway = await start("gateway");
+      });
+
+      test("once the turn times out the stream ends it as interrupted; a new orchestrator does not write it again", async () => {
+        const client = new ChatApiClient(gateway.baseUrl);
+        expect((await client.register("Orphaned")).status).toBe(201);
+        const chatId = (await client.request("POST", "/api/chats", {})).body.id as string;
+        const events = await client.events(`/api/chats/${chatId}/events`);
+        const sent = await client.request("POST", `/api/chats/${chatId}/messages`, {
+          content: "Tell me a long story",
+        });
+        const answerId = sent.body.assistantMessageId as string;
+        await waitForText(events, answerId, 60);
+        await Bun.sleep(400);
+        await orchestrator.kill();
+
+        const ending = await events.waitFor(
+          (event) =>
+            event.event === "message_complete" && (event.data as MessageCompleteData).messageId === answerId,
+          30_000,
+        );
+        const ended = ending.data as MessageCompleteData;
+        expect(ended.finishReason).toBe("interrupted");
+        expect(ended.fullContent.length).toBeGreaterThan(0);
+        expect(onePrefixesTheOther(streamedText(events.events, answerId), ended.fullContent)).toBe(true);
+        const messages = await messagesWhen(client, chatId, (found) => found.length === 2);
+        expect(messages[1]).toMatchObject({
+          id: answerId,
+          finishReason: "interrupted",
+          content: ended.fullContent,
+        });
+
+        // The dead orchestrator's request comes back to the new one, which leaves the ended answer be.
+        orchestrator = await start("orchestrator");
+        await regenerateAndFinish(client, chatId, answerId);
+        expect(
+          events.events.filter(
+            (event) =>
+              event.event === "message_restart" &&
+              (event.data as { messageId: string }).messageId === answerId,
+          ),
+        ).toEqual([]);
+        events.close();
+      });
+    },
+  );
+});
