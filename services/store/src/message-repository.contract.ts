@@ -1359,6 +1359,20 @@ export function messageRepositoryContract(name: string, make: () => Promise<Repo
         expect((await repository.rotateRefreshToken(winner, successor("h4", 20))).outcome).toBe("revoked");
       });
 
+      test("of several rotations of one token at once, one rotates, one is the reuse, the rest find it revoked", async () => {
+        await repository.startRefreshFamily(firstToken("h1", "f1", "u1"));
+
+        const outcomes = await Promise.all(
+          ["h2", "h3", "h4", "h5"].map((hash) => repository.rotateRefreshToken("h1", successor(hash, 10))),
+        );
+        expect(outcomes.map((rotation) => rotation.outcome).sort()).toEqual([
+          "reused",
+          "revoked",
+          "revoked",
+          "rotated",
+        ]);
+      });
+
       test("an expired token is refused and rotates nothing; its family is not revoked", async () => {
         await repository.startRefreshFamily(firstToken("h1", "f1", "u1"));
         await repository.startRefreshFamily(firstToken("k1", "f2", "u1", 100));
