@@ -3,7 +3,11 @@ import { messageRepositoryContract } from "./message-repository.contract.ts";
 import { MongoMessageRepository } from "./mongo-message-repository.ts";
 
 const mongoUrl = process.env.MONGODB_URL;
-if (!mongoUrl) console.warn("skipped: MongoDB contract suite — MONGODB_URL is not set");
+if (!mongoUrl) {
+  console.warn(
+    "skipped: MongoDB contract suite — MONGODB_URL is not set (`npm run test:mongo` runs it against mongo-wire; CI does)",
+  );
+}
 
 describe.skipIf(!mongoUrl)("MongoMessageRepository", () => {
   let databases = 0;

@@ -629,17 +629,22 @@ export class MongoMessageRepository implements MessageRepository {
 
   async rotateRefreshToken(hash: string, successor: RefreshTokenSuccessor): Promise<RefreshRotation> {
     const now = new Date(toSortableTimestamp(successor.createdAt));
+    const known = await this.refreshTokens.findOne({ _id: hash }, { projection: { familyId: 1, userId: 1 } });
+    if (!known) return { outcome: "unknown" };
+    // The family and user are checked before the token is used up, not after: a reuse of this token
+    // that revokes the family can only follow this rotation, which stays `rotated`, as when SQLite's
+    // transaction orders the two.
+    const family = await this.refreshFamilies.findOne({ _id: known.familyId });
+    if (!family) return { outcome: "unknown" };
+    if (family.revokedAt !== null) return { outcome: "revoked" };
+    const user = await this.users.findOne({ _id: known.userId });
+    if (!user) return { outcome: "unknown" };
     // Using the token up is one conditional write: of two rotations, only one finds it unused.
     const token = await this.refreshTokens.findOneAndUpdate(
       { _id: hash, usedAt: null, expiresAt: { $gt: now } },
       { $set: { usedAt: now } },
     );
     if (!token) return this.refusedRotation(hash, now);
-    const family = await this.refreshFamilies.findOne({ _id: token.familyId });
-    if (!family) return { outcome: "unknown" };
-    if (family.revokedAt !== null) return { outcome: "revoked" };
-    const user = await this.users.findOne({ _id: token.userId });
-    if (!user) return { outcome: "unknown" };
     const expiresAt = new Date(toSortableTimestamp(successor.expiresAt));
     await this.refreshTokens.insertOne({
       _id: successor.hash,
@@ -650,13 +655,6 @@ export class MongoMessageRepository implements MessageRepository {
       usedAt: null,
     });
     await this.refreshFamilies.updateOne({ _id: token.familyId }, { $max: { expiresAt } });
-    // A reuse elsewhere may have revoked the family meanwhile. The successor is then useless
-    // anyway (every rotation checks the family), but this caller must not get it either.
-    const after = await this.refreshFamilies.findOne(
-      { _id: token.familyId },
-      { projection: { revokedAt: 1 } },
-    );
-    if (!after || after.revokedAt !== null) return { outcome: "revoked" };
     return { outcome: "rotated", user: toStoredUser(user), familyId: token.familyId };
   }
 
@@ -698,15 +696,20 @@ export class MongoMessageRepository implements MessageRepository {
     const family = await this.refreshFamilies.findOne({ _id: token.familyId });
     if (!family) return { outcome: "unknown" };
     if (family.revokedAt !== null) return { outcome: "revoked" };
-    if (token.usedAt !== null) {
-      await this.revokeFamily(token.familyId, now);
-      return { outcome: "reused", familyId: token.familyId };
-    }
-    return { outcome: "expired" };
+    if (token.usedAt === null) return { outcome: "expired" };
+    // Of several reuses at once, the one whose write revokes the family reports it; the others
+    // come after it and find the family revoked.
+    if (await this.revokeFamily(token.familyId, now)) return { outcome: "reused", familyId: token.familyId };
+    return { outcome: "revoked" };
   }
 
-  private async revokeFamily(familyId: string, revokedAt: Date): Promise<void> {
-    await this.refreshFamilies.updateOne({ _id: familyId, revokedAt: null }, { $set: { revokedAt } });
+  /** Revokes the family unless it is revoked already; true when this call revoked it. */
+  private async revokeFamily(familyId: string, revokedAt: Date): Promise<boolean> {
+    const result = await this.refreshFamilies.updateOne(
+      { _id: familyId, revokedAt: null },
+      { $set: { revokedAt } },
+    );
+    return result.matchedCount === 1;
   }
 
   private async ownsChat(chatId: string, userId: string): Promise<boolean> {

@@ -186,13 +186,13 @@ describe("SqliteMessageRepository on a file", () => {
       hash: "refresh-1",
       familyId: "f1",
       userId: "u1",
-      createdAt: "2025-01-02T00:00:00.000Z",
-      expiresAt: "2025-02-01T00:00:00.000Z",
+      createdAt: "2100-01-02T00:00:00.000Z",
+      expiresAt: "2100-02-01T00:00:00.000Z",
     });
     const rotated = await repository.rotateRefreshToken("refresh-1", {
       hash: "refresh-2",
-      createdAt: "2025-01-03T00:00:00.000Z",
-      expiresAt: "2025-02-02T00:00:00.000Z",
+      createdAt: "2100-01-03T00:00:00.000Z",
+      expiresAt: "2100-02-02T00:00:00.000Z",
     });
     expect(rotated).toMatchObject({ outcome: "rotated", user: { id: "u1", email: "Ada@example.com" } });
     const external = await repository.findOrCreateExternalUser(
@@ -214,7 +214,7 @@ describe("SqliteMessageRepository on a file", () => {
     expect(reopened.schemaVersion).toBe(5);
     expect((await reopened.getChat("c1", "u1"))?.systemPrompt).toBe("Be brief.");
     expect((await reopened.listApiKeys("u1")).map((key) => key.id)).toEqual(["k1"]);
-    expect(await reopened.revokeRefreshFamily("refresh-2", "2025-01-04T00:00:00.000Z")).toBe("f1");
+    expect(await reopened.revokeRefreshFamily("refresh-2", "2100-01-04T00:00:00.000Z")).toBe("f1");
     expect(
       await reopened.appendMessage("u1", {
         id: "m1",

@@ -216,13 +216,13 @@ describe("handleStoreRequest", () => {
       hash: "h1",
       familyId: "f1",
       userId: "u1",
-      createdAt: "2025-01-01T00:00:00.000Z",
-      expiresAt: "2025-01-31T00:00:00.000Z",
+      createdAt: "2100-01-01T00:00:00.000Z",
+      expiresAt: "2100-01-31T00:00:00.000Z",
     };
     const successor = (hash: string) => ({
       hash,
-      createdAt: "2025-01-02T00:00:00.000Z",
-      expiresAt: "2025-02-01T00:00:00.000Z",
+      createdAt: "2100-01-02T00:00:00.000Z",
+      expiresAt: "2100-02-01T00:00:00.000Z",
     });
     expect(await handleStoreRequest(repository, request("store.start_refresh_family", { token }))).toBeNull();
     expect(
@@ -240,13 +240,13 @@ describe("handleStoreRequest", () => {
     expect(
       await handleStoreRequest(
         repository,
-        request("store.revoke_refresh_family", { hash: "h2", revokedAt: "2025-01-03T00:00:00.000Z" }),
+        request("store.revoke_refresh_family", { hash: "h2", revokedAt: "2100-01-03T00:00:00.000Z" }),
       ),
     ).toStrictEqual({ familyId: "f1" });
     expect(
       await handleStoreRequest(
         repository,
-        request("store.revoke_refresh_family", { hash: "nope", revokedAt: "2025-01-03T00:00:00.000Z" }),
+        request("store.revoke_refresh_family", { hash: "nope", revokedAt: "2100-01-03T00:00:00.000Z" }),
       ),
     ).toStrictEqual({ familyId: null });
   });
