@@ -74,6 +74,8 @@ describe("ChatStreamController: regenerate", () => {
   let regenerateCalls: Array<{ chatId: string; body: RegenerateBody }>;
   let regenerateAnswer: (chatId: string, body: RegenerateBody) => Promise<RegenerateResponse>;
   let sentMessages: string[];
+  /** When set, every send is refused with it. */
+  let refuseSend: ApiError | undefined;
   let stream: ChatStreamController;
 
   function source(): FakeEventSource {
@@ -100,6 +102,7 @@ describe("ChatStreamController: regenerate", () => {
     globalThis.EventSource = FakeEventSource as unknown as typeof EventSource;
     regenerateCalls = [];
     sentMessages = [];
+    refuseSend = undefined;
     regenerateAnswer = async () => ({
       userMessage: question,
       assistantMessageId: "a2",
@@ -114,6 +117,7 @@ describe("ChatStreamController: regenerate", () => {
       },
       async sendMessage(_chatId: string, body: { content: string; clientMessageId: string }) {
         sentMessages.push(body.content);
+        if (refuseSend) throw refuseSend;
         return {
           userMessage: { ...question, id: "q2", clientMessageId: body.clientMessageId },
           assistantMessageId: "a3",
@@ -126,7 +130,7 @@ describe("ChatStreamController: regenerate", () => {
       requestUpdate() {},
       updateComplete: Promise.resolve(true),
     } satisfies ReactiveControllerHost;
-    stream = new ChatStreamController(host, { api: api as unknown as ApiClient, busyRetryMs: 1 });
+    stream = new ChatStreamController(host, { api: api as unknown as ApiClient });
   });
 
   afterEach(() => {
@@ -200,25 +204,7 @@ describe("ChatStreamController: regenerate", () => {
     expect(stream.busy).toBe(false);
   });
 
-  test("CHAT_BUSY is tried again while the server finishes the previous turn", async () => {
-    await openChat([question, answer("a1")]);
-    const regenerate = regenerateAnswer;
-    let refusals = 0;
-    regenerateAnswer = async (...args) => {
-      if (refusals++ < 3)
-        throw new ApiError("CHAT_BUSY", "The chat is still answering the previous message", 409);
-      return regenerate(...args);
-    };
-    await stream.regenerate("a1");
-    expect(refusals).toBe(4);
-    expect(stream.thread.threadError).toBeUndefined();
-    expect(shown()).toEqual([
-      ["q1", "complete"],
-      ["a2", "streaming"],
-    ]);
-  });
-
-  test("a chat still busy after the retries shows the error and keeps the answer", async () => {
+  test("CHAT_BUSY shows the error at once and keeps the answer", async () => {
     await openChat([question, answer("a1")]);
     let tries = 0;
     regenerateAnswer = async () => {
@@ -226,13 +212,28 @@ describe("ChatStreamController: regenerate", () => {
       throw new ApiError("CHAT_BUSY", "The chat is still answering the previous message", 409);
     };
     await stream.regenerate("a1");
-    expect(tries).toBe(11);
+    expect(tries).toBe(1);
     expect(stream.thread.threadError?.code).toBe("CHAT_BUSY");
     expect(shown()).toEqual([
       ["q1", "complete"],
       ["a1", "complete"],
     ]);
     expect(stream.regenerableAnswerId).toBe("a1");
+  });
+
+  test("a send refused as CHAT_BUSY is not tried again: the message shows as not sent, with Retry", async () => {
+    await openChat([question, answer("a1")]);
+    refuseSend = new ApiError("CHAT_BUSY", "The chat is still answering the previous message", 409);
+    await stream.send("Again?");
+    expect(sentMessages).toEqual(["Again?"]);
+    const failed = stream.messages.at(-1);
+    expect([failed?.content, failed?.status, failed?.error?.code, failed?.error?.retryable]).toEqual([
+      "Again?",
+      "failed",
+      "CHAT_BUSY",
+      true,
+    ]);
+    expect(stream.busy).toBe(false);
   });
 
   test("Retry on a failed latest answer regenerates it instead of asking the question twice", async () => {

@@ -34,15 +34,7 @@ export interface ChatStreamOptions {
   api?: ApiClient;
   /** The chat changed: a new title or model, or new activity. */
   onChatUpdated?: (chat: Chat) => void;
-  /** Between tries of a turn the server refused as CHAT_BUSY; tests shorten it. */
-  busyRetryMs?: number;
 }
-
-/**
- * The server frees a chat when the orchestrator reports the answer finished, a moment after its
- * last event reaches the app: a turn refused as CHAT_BUSY is tried again this many times.
- */
-const busyRetries = 10;
 
 /**
  * Everything one open chat shows: its history and the live stream of `/api/chats/:id/events`,
@@ -71,7 +63,6 @@ export class ChatStreamController implements ReactiveController {
 
   private readonly api: ApiClient;
   private readonly onChatUpdated: (chat: Chat) => void;
-  private readonly busyRetryMs: number;
   private stream: ResumableEventStream | undefined;
   private heldEvents: ChatStreamEvent[] = [];
   private openWaiters: Array<() => void> = [];
@@ -85,7 +76,6 @@ export class ChatStreamController implements ReactiveController {
   ) {
     this.api = options.api ?? apiClient;
     this.onChatUpdated = options.onChatUpdated ?? (() => {});
-    this.busyRetryMs = options.busyRetryMs ?? 150;
     host.addController(this);
   }
 
@@ -337,7 +327,7 @@ export class ChatStreamController implements ReactiveController {
     this.host.requestUpdate();
     await this.streamOpen();
     try {
-      const accepted = await this.retriedWhileBusy(request, generation);
+      const accepted = await request();
       if (generation === this.generation) this.dispatch(accepted);
     } catch (error) {
       if (generation === this.generation) onFailure(error);
@@ -345,19 +335,6 @@ export class ChatStreamController implements ReactiveController {
       if (generation === this.generation) {
         this.posting = false;
         this.host.requestUpdate();
-      }
-    }
-  }
-
-  /** The request, tried again while the chat is busy (and the same chat is shown); a refused try changed nothing. */
-  private async retriedWhileBusy<T>(request: () => Promise<T>, generation: number): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await request();
-      } catch (error) {
-        const busy = ApiError.isInstance(error) && error.code === "CHAT_BUSY";
-        if (!busy || attempt >= busyRetries || generation !== this.generation) throw error;
-        await new Promise((resolve) => setTimeout(resolve, this.busyRetryMs));
       }
     }
   }
