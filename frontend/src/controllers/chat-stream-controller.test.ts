@@ -68,7 +68,7 @@ function chatWith(messages: Message[]): ChatWithMessages {
   };
 }
 
-describe("ChatStreamController: regenerate", () => {
+describe("ChatStreamController: sending and regenerating", () => {
   const originalEventSource = globalThis.EventSource;
   let history: Message[];
   let regenerateCalls: Array<{ chatId: string; body: RegenerateBody }>;
@@ -76,6 +76,8 @@ describe("ChatStreamController: regenerate", () => {
   let sentMessages: string[];
   /** When set, every send is refused with it. */
   let refuseSend: ApiError | undefined;
+  /** The server's answer to a send waits for this. */
+  let sendGate: Promise<void> | undefined;
   let stream: ChatStreamController;
 
   function source(): FakeEventSource {
@@ -103,6 +105,7 @@ describe("ChatStreamController: regenerate", () => {
     regenerateCalls = [];
     sentMessages = [];
     refuseSend = undefined;
+    sendGate = undefined;
     regenerateAnswer = async () => ({
       userMessage: question,
       assistantMessageId: "a2",
@@ -117,6 +120,7 @@ describe("ChatStreamController: regenerate", () => {
       },
       async sendMessage(_chatId: string, body: { content: string; clientMessageId: string }) {
         sentMessages.push(body.content);
+        await sendGate;
         if (refuseSend) throw refuseSend;
         return {
           userMessage: { ...question, id: "q2", clientMessageId: body.clientMessageId },
@@ -234,6 +238,41 @@ describe("ChatStreamController: regenerate", () => {
       true,
     ]);
     expect(stream.busy).toBe(false);
+  });
+
+  test("a refused first message leaves the thread and its refusal is thrown, so the chat can be deleted", async () => {
+    await openChat([]);
+    refuseSend = new ApiError("RATE_LIMITED", "Too many messages: at most 1 a minute; retry in 42 s", 429);
+    const sending = stream.sendFirst("Hello?");
+    expect(shown()).toEqual([[expect.stringMatching(/^pending-/), "sending"]]);
+    await expect(sending).rejects.toBe(refuseSend);
+    expect(sentMessages).toEqual(["Hello?"]);
+    expect(stream.messages).toEqual([]);
+    expect(stream.thread.threadError).toBeUndefined();
+    expect(stream.busy).toBe(false);
+  });
+
+  test("an accepted first message is shown and answered as any other", async () => {
+    await openChat([]);
+    await stream.sendFirst("Hello?");
+    expect(shown()).toEqual([
+      ["q2", "complete"],
+      ["a3", "streaming"],
+    ]);
+  });
+
+  test("a first message refused after the chat was left is still thrown", async () => {
+    await openChat([]);
+    let answer = () => {};
+    sendGate = new Promise((resolve) => {
+      answer = resolve;
+    });
+    refuseSend = new ApiError("UNAVAILABLE", "The service is busy; try again shortly", 503);
+    const sending = stream.sendFirst("Hello?");
+    await settled();
+    stream.open(undefined);
+    answer();
+    await expect(sending).rejects.toBe(refuseSend);
   });
 
   test("Retry on a failed latest answer regenerates it instead of asking the question twice", async () => {

@@ -16,6 +16,9 @@ import {
 
 export type HistoryState = "idle" | "loading" | "loaded" | "failed";
 
+/** Whether the server took the request that starts a turn, or its refusal. */
+type TurnOutcome = { accepted: true } | { accepted: false; error: unknown };
+
 const chatEventTypes = [
   "message_created",
   "message_start",
@@ -142,21 +145,22 @@ export class ChatStreamController implements ReactiveController {
   async send(content: string): Promise<void> {
     const chatId = this.chatId;
     if (!chatId || this.busy) return;
-    const clientMessageId = crypto.randomUUID();
-    const now = new Date().toISOString();
-    this.dispatch({
-      type: "send_started",
-      message: {
-        id: `pending-${clientMessageId}`,
-        chatId,
-        role: "user",
-        content,
-        createdAt: now,
-        clientMessageId,
-      },
-    });
-    if (this.chat) this.onChatUpdated({ ...this.chat, lastActivityAt: now });
-    await this.post(chatId, content, clientMessageId);
+    await this.post(chatId, content, this.showSending(chatId, content));
+  }
+
+  /**
+   * Sends the first message of a chat just created, as `send`; but a refused message is not kept
+   * to retry: it leaves the thread and the refusal is thrown, so that the caller can delete the
+   * chat (no empty chat is left behind) and give the text back to the composer.
+   */
+  async sendFirst(content: string): Promise<void> {
+    const chatId = this.chatId;
+    if (!chatId || this.busy) throw new Error("sendFirst needs an open chat with no turn running");
+    const clientMessageId = this.showSending(chatId, content);
+    const outcome = await this.post(chatId, content, clientMessageId, () =>
+      this.dispatch({ type: "send_withdrawn", clientMessageId }),
+    );
+    if (!outcome.accepted) throw outcome.error;
   }
 
   /**
@@ -299,29 +303,53 @@ export class ChatStreamController implements ReactiveController {
     this.host.requestUpdate();
   }
 
-  private post(chatId: string, content: string, clientMessageId: string): Promise<void> {
-    return this.startTurn(
-      async () => {
-        const answer = await this.api.sendMessage(chatId, { content, clientMessageId });
-        return {
-          type: "send_accepted",
-          userMessage: answer.userMessage,
-          assistantMessageId: answer.assistantMessageId,
-          now: new Date().toISOString(),
-        };
+  /** Shows a message being sent (the sidebar sees the activity); its `clientMessageId`. */
+  private showSending(chatId: string, content: string): string {
+    const clientMessageId = crypto.randomUUID();
+    const now = new Date().toISOString();
+    this.dispatch({
+      type: "send_started",
+      message: {
+        id: `pending-${clientMessageId}`,
+        chatId,
+        role: "user",
+        content,
+        createdAt: now,
+        clientMessageId,
       },
-      (error) => this.dispatch({ type: "send_failed", clientMessageId, error: threadErrorOf(error) }),
-    );
+    });
+    if (this.chat) this.onChatUpdated({ ...this.chat, lastActivityAt: now });
+    return clientMessageId;
+  }
+
+  /** Sends a message shown as being sent; by default a refused one stays, failed, with Retry. */
+  private post(
+    chatId: string,
+    content: string,
+    clientMessageId: string,
+    onRefused = (error: unknown) =>
+      this.dispatch({ type: "send_failed", clientMessageId, error: threadErrorOf(error) }),
+  ): Promise<TurnOutcome> {
+    return this.startTurn(async () => {
+      const answer = await this.api.sendMessage(chatId, { content, clientMessageId });
+      return {
+        type: "send_accepted",
+        userMessage: answer.userMessage,
+        assistantMessageId: answer.assistantMessageId,
+        now: new Date().toISOString(),
+      };
+    }, onRefused);
   }
 
   /**
    * Makes the request that starts a turn, busy meanwhile and once the stream is open (so none of
-   * the answer's events are missed); its outcome applies only if the same chat is still shown.
+   * the answer's events are missed); its outcome applies only if the same chat is still shown,
+   * and is returned either way.
    */
   private async startTurn(
     request: () => Promise<ThreadAction>,
     onFailure: (error: unknown) => void,
-  ): Promise<void> {
+  ): Promise<TurnOutcome> {
     const generation = this.generation;
     this.posting = true;
     this.host.requestUpdate();
@@ -329,8 +357,10 @@ export class ChatStreamController implements ReactiveController {
     try {
       const accepted = await request();
       if (generation === this.generation) this.dispatch(accepted);
+      return { accepted: true };
     } catch (error) {
       if (generation === this.generation) onFailure(error);
+      return { accepted: false, error };
     } finally {
       if (generation === this.generation) {
         this.posting = false;

@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
+import {
+  chromiumPath,
+  launchChromium,
+  messagesOf,
+  openChatId,
+  registerAccount,
+  sendMessage,
+  waitForAnswer,
+} from "./chat-page.ts";
+
+const chromiumAvailable = existsSync(chromiumPath);
+if (!chromiumAvailable && process.env.CI)
+  throw new Error(`${chromiumPath} is missing, and CI requires the browser tests`);
+
+/** Where to put the screenshot of the refused first message, when set. */
+const screenshots = process.env.SCREENSHOT_DIR;
+
+/** The chats in the sidebar, by id. */
+function sidebarChatIds(page: Page): Promise<string[]> {
+  return page
+    .locator("chat-list-item")
+    .evaluateAll((items) => items.map((item) => (item as unknown as { chat: { id: string } }).chat.id));
+}
+
+/** The chats the server holds for the signed-in user, by id. */
+function storedChatIds(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const response = await fetch("/api/chats");
+    const list = (await response.json()) as { chats: Array<{ id: string }> };
+    return list.chats.map((chat) => chat.id);
+  });
+}
+
+function composerText(page: Page): Promise<string> {
+  return page.getByRole("textbox", { name: "Message" }).inputValue();
+}
+
+describe.skipIf(!chromiumAvailable)("a refused message in Chromium", () => {
+  let server: EmbeddedServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    // One message a minute: the second one of the test is refused with 429.
+    server = await startEmbeddedServer({ GENERATIONS_PER_USER_PER_MINUTE: "1" });
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test("a new chat whose first message is refused is deleted again: back on a new chat, the text in the composer, the refusal shown; in an existing chat the message stays with Retry", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const scriptErrors: string[] = [];
+    try {
+      await registerAccount(context, server.baseUrl, "Grace Hopper");
+      const page = await context.newPage();
+      page.on("pageerror", (error) => scriptErrors.push(error.message));
+      await page.goto(server.baseUrl);
+      await page.getByRole("heading", { name: "What can I help with?" }).waitFor();
+
+      // The minute's one message: a chat with its answer.
+      await sendMessage(page, "What is a compiler?");
+      await waitForAnswer(page, 1);
+      const answeredChatId = openChatId(page);
+
+      await page.getByRole("button", { name: "New chat" }).click();
+      await page.waitForURL(`${server.baseUrl}/`);
+      const refusal = page.waitForResponse(
+        (response) => response.request().method() === "POST" && response.url().endsWith("/messages"),
+      );
+      const unsent = "And what does a linker do?";
+      await sendMessage(page, unsent);
+      const refused = await refusal;
+      expect(refused.status()).toBe(429);
+      const retryAfter = refused.headers()["retry-after"];
+
+      // The refusal shows, as a banner or (before this was handled) as a message not sent; the
+      // chat is deleted before it shows.
+      await page
+        .getByText(/retry in \d+ s/)
+        .first()
+        .waitFor();
+      expect(new URL(page.url()).pathname).toBe("/");
+      expect(await page.locator(".banner").textContent()).toContain(
+        `Too many messages: at most 1 a minute; retry in ${retryAfter} s`,
+      );
+      expect(await composerText(page)).toBe(unsent);
+      expect(await messagesOf(page)).toEqual([]);
+      await page.getByRole("heading", { name: "What can I help with?" }).waitFor();
+      expect(await sidebarChatIds(page)).toEqual([answeredChatId]);
+      expect(await storedChatIds(page)).toEqual([answeredChatId]);
+      if (screenshots) {
+        mkdirSync(screenshots, { recursive: true });
+        await page.screenshot({ path: join(screenshots, "first-message-refused.png") });
+      }
+
+      // In a chat that has messages, a refused one stays, failed, with its text and Retry.
+      await page.locator("chat-list-item").first().getByRole("link").click();
+      await page.waitForURL(`${server.baseUrl}/chats/${answeredChatId}`);
+      await waitForAnswer(page, 1);
+      await sendMessage(page, "One more?");
+      await page.getByText(/^Not sent: Too many messages/).waitFor();
+      const shown = await messagesOf(page);
+      expect(shown.map((message) => [message.role, message.status])).toEqual([
+        ["user", "complete"],
+        ["assistant", "complete"],
+        ["user", "failed"],
+      ]);
+      expect(shown[2]?.content).toBe("One more?");
+      expect(await page.getByRole("button", { name: "Retry" }).count()).toBe(1);
+      expect(scriptErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+});
