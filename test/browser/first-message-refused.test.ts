@@ -45,8 +45,9 @@ describe.skipIf(!chromiumAvailable)("a refused message in Chromium", () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    // One message a minute: the second one of the test is refused with 429.
-    server = await startEmbeddedServer({ GENERATIONS_PER_USER_PER_MINUTE: "1" });
+    // One message a minute: the second one of the test is refused with 429. Messages of at most
+    // 60 characters, where the app allows 32 000: a longer one is refused for good (400).
+    server = await startEmbeddedServer({ GENERATIONS_PER_USER_PER_MINUTE: "1", MAX_MESSAGE_CHARS: "60" });
     browser = await launchChromium();
   });
 
@@ -55,7 +56,7 @@ describe.skipIf(!chromiumAvailable)("a refused message in Chromium", () => {
     await server?.stop();
   });
 
-  test("a new chat whose first message is refused is deleted again: back on a new chat, the text in the composer, the refusal shown; in an existing chat the message stays with Retry", async () => {
+  test("a new chat whose first message is refused is deleted again: back on a new chat, the text in the composer, the refusal shown; in an existing chat it stays with Retry, unless it was refused for good", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const scriptErrors: string[] = [];
     try {
@@ -101,10 +102,24 @@ describe.skipIf(!chromiumAvailable)("a refused message in Chromium", () => {
         await page.screenshot({ path: join(screenshots, "first-message-refused.png") });
       }
 
-      // In a chat that has messages, a refused one stays, failed, with its text and Retry.
+      // In a chat that has messages:
       await page.locator("chat-list-item").first().getByRole("link").click();
       await page.waitForURL(`${server.baseUrl}/chats/${answeredChatId}`);
       await waitForAnswer(page, 1);
+
+      // A message the server refuses for good leaves the thread; its text goes back to the composer.
+      const tooLong = "Tell me everything about linkers, loaders and relocations, please.";
+      await sendMessage(page, tooLong);
+      await page
+        .getByText(/over 60 characters/)
+        .first()
+        .waitFor();
+      expect(await page.locator(".banner").textContent()).toContain("The message is over 60 characters");
+      expect(await composerText(page)).toBe(tooLong);
+      expect((await messagesOf(page)).map((message) => message.status)).toEqual(["complete", "complete"]);
+      if (screenshots) await page.screenshot({ path: join(screenshots, "message-refused-for-good.png") });
+
+      // One Retry can mend (the rate limit) stays, failed, with its text and Retry.
       await sendMessage(page, "One more?");
       await page.getByText(/^Not sent: Too many messages/).waitFor();
       const shown = await messagesOf(page);

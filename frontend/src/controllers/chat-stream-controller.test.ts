@@ -228,7 +228,7 @@ describe("ChatStreamController: sending and regenerating", () => {
   test("a send refused as CHAT_BUSY is not tried again: the message shows as not sent, with Retry", async () => {
     await openChat([question, answer("a1")]);
     refuseSend = new ApiError("CHAT_BUSY", "The chat is still answering the previous message", 409);
-    await stream.send("Again?");
+    expect(await stream.send("Again?")).toBe(true);
     expect(sentMessages).toEqual(["Again?"]);
     const failed = stream.messages.at(-1);
     expect([failed?.content, failed?.status, failed?.error?.code, failed?.error?.retryable]).toEqual([
@@ -238,6 +238,29 @@ describe("ChatStreamController: sending and regenerating", () => {
       true,
     ]);
     expect(stream.busy).toBe(false);
+  });
+
+  test("a message refused for good (too long for the server) leaves the thread: the caller gives its text back", async () => {
+    await openChat([question, answer("a1")]);
+    refuseSend = new ApiError("VALIDATION_FAILED", "content: at most 4000 characters", 400);
+    expect(await stream.send("A long text")).toBe(false);
+    expect(shown()).toEqual([
+      ["q1", "complete"],
+      ["a1", "complete"],
+    ]);
+    expect(stream.thread.threadError).toEqual({
+      code: "VALIDATION_FAILED",
+      message: "content: at most 4000 characters",
+      retryable: false,
+    });
+    expect(stream.busy).toBe(false);
+  });
+
+  test("a message sent while a turn runs is not sent, and the caller gives its text back", async () => {
+    await openChat([question]);
+    source().send("message_start", { chatId, messageId: "a1", model: "demo" });
+    expect(await stream.send("Meanwhile")).toBe(false);
+    expect(sentMessages).toEqual([]);
   });
 
   test("a refused first message leaves the thread and its refusal is thrown, so the chat can be deleted", async () => {

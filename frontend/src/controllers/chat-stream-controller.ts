@@ -141,11 +141,28 @@ export class ChatStreamController implements ReactiveController {
     this.dispatch({ type: "thread_error_dismissed" });
   }
 
-  /** Sends a user message: shown at once, then confirmed by the server's answer or the stream. */
-  async send(content: string): Promise<void> {
+  /**
+   * Sends a user message: shown at once, then confirmed by the server's answer or the stream. A
+   * refused message stays, failed, with Retry; but one that Retry cannot mend (too long for the
+   * server) leaves the thread, its refusal shown above the composer. Resolves false when the
+   * message is not in the thread, so that the caller gives its text back to the composer.
+   */
+  async send(content: string): Promise<boolean> {
     const chatId = this.chatId;
-    if (!chatId || this.busy) return;
-    await this.post(chatId, content, this.showSending(chatId, content));
+    if (!chatId || this.busy) return false;
+    const generation = this.generation;
+    const clientMessageId = this.showSending(chatId, content);
+    const outcome = await this.post(chatId, content, clientMessageId, (error) => {
+      const failure = threadErrorOf(error);
+      if (failure.retryable) {
+        this.dispatch({ type: "send_failed", clientMessageId, error: failure });
+        return;
+      }
+      this.dispatch({ type: "send_withdrawn", clientMessageId });
+      this.dispatch({ type: "error", data: { chatId, ...errorEventOf(error, failure.message) } });
+    });
+    if (outcome.accepted) return true;
+    return generation === this.generation && threadErrorOf(outcome.error).retryable;
   }
 
   /**

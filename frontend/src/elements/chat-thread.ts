@@ -289,8 +289,9 @@ export class ChatThread extends LitElement {
   private async _onMessageSend(event: CustomEvent<{ content: string }>): Promise<void> {
     this._scroll.jumpToLatest();
     this._createError = undefined;
-    if (this.chatId) await this._stream.send(event.detail.content);
-    else await this._startChat(event.detail.content);
+    const content = event.detail.content;
+    if (!this.chatId) await this._startChat(content);
+    else if (!(await this._stream.send(content))) this._composer?.restore(content);
   }
 
   /**
