@@ -56,7 +56,7 @@ describe.skipIf(!chromiumAvailable)("a refused message in Chromium", () => {
     await server?.stop();
   });
 
-  test("a new chat whose first message is refused is deleted again: back on a new chat, the text in the composer, the refusal shown; in an existing chat it stays with Retry, unless it was refused for good", async () => {
+  test("a new chat whose first message is refused is deleted again (in the other tab too): back on a new chat, the text in the composer, the refusal shown; in an existing chat it stays with Retry, unless it was refused for good", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const scriptErrors: string[] = [];
     try {
@@ -71,6 +71,17 @@ describe.skipIf(!chromiumAvailable)("a refused message in Chromium", () => {
       await waitForAnswer(page, 1);
       const answeredChatId = openChatId(page);
 
+      // Another tab hears what this one tells the others (BroadcastChannel).
+      const otherTab = await context.newPage();
+      otherTab.on("pageerror", (error) => scriptErrors.push(error.message));
+      await otherTab.addInitScript(() => {
+        const heard: unknown[] = [];
+        Object.assign(window, { heard });
+        new BroadcastChannel("chat-app").addEventListener("message", (event) => heard.push(event.data));
+      });
+      await otherTab.goto(server.baseUrl);
+      await otherTab.locator("chat-list-item").waitFor();
+
       await page.getByRole("button", { name: "New chat" }).click();
       await page.waitForURL(`${server.baseUrl}/`);
       const refusal = page.waitForResponse(
@@ -81,6 +92,7 @@ describe.skipIf(!chromiumAvailable)("a refused message in Chromium", () => {
       const refused = await refusal;
       expect(refused.status()).toBe(429);
       const retryAfter = refused.headers()["retry-after"];
+      const refusedChatId = /\/api\/chats\/([\w-]+)\/messages$/.exec(refused.url())?.[1];
 
       // The refusal shows, as a banner or (before this was handled) as a message not sent; the
       // chat is deleted before it shows.
@@ -97,6 +109,27 @@ describe.skipIf(!chromiumAvailable)("a refused message in Chromium", () => {
       await page.getByRole("heading", { name: "What can I help with?" }).waitFor();
       expect(await sidebarChatIds(page)).toEqual([answeredChatId]);
       expect(await storedChatIds(page)).toEqual([answeredChatId]);
+      // The other tab was told of the new chat, then of its deletion, and no longer shows it.
+      await otherTab.waitForFunction(
+        (chatId) =>
+          (window as unknown as { heard: Array<{ type: string; chatId?: string }> }).heard.some(
+            (message) => message.type === "chat_deleted" && message.chatId === chatId,
+          ),
+        refusedChatId,
+      );
+      await otherTab.waitForFunction(
+        (expected) =>
+          JSON.stringify(
+            [
+              ...(document
+                .querySelector("chat-app")
+                ?.shadowRoot?.querySelector("chat-list")
+                ?.shadowRoot?.querySelectorAll("chat-list-item") ?? []),
+            ].map((item) => (item as unknown as { chat: { id: string } }).chat.id),
+          ) === expected,
+        JSON.stringify([answeredChatId]),
+      );
+      await otherTab.close();
       if (screenshots) {
         mkdirSync(screenshots, { recursive: true });
         await page.screenshot({ path: join(screenshots, "first-message-refused.png") });
