@@ -139,6 +139,14 @@ export class ChatListController implements ReactiveController {
     } catch (error) {
       if (!(ApiError.isInstance(error) && error.code === "CHAT_NOT_FOUND")) throw error;
     }
+    this.discarded(chatId);
+  }
+
+  /**
+   * A chat deleted here other than by `delete` (a new chat whose first message was refused):
+   * taken off the list, here and in the other tabs.
+   */
+  discarded(chatId: string): void {
     this.remove(chatId);
     this.channel.post({ type: "chat_deleted", chatId });
   }

@@ -68,12 +68,16 @@ function chatWith(messages: Message[]): ChatWithMessages {
   };
 }
 
-describe("ChatStreamController: regenerate", () => {
+describe("ChatStreamController: sending and regenerating", () => {
   const originalEventSource = globalThis.EventSource;
   let history: Message[];
   let regenerateCalls: Array<{ chatId: string; body: RegenerateBody }>;
   let regenerateAnswer: (chatId: string, body: RegenerateBody) => Promise<RegenerateResponse>;
   let sentMessages: string[];
+  /** When set, every send is refused with it. */
+  let refuseSend: ApiError | undefined;
+  /** The server's answer to a send waits for this. */
+  let sendGate: Promise<void> | undefined;
   let stream: ChatStreamController;
 
   function source(): FakeEventSource {
@@ -100,6 +104,8 @@ describe("ChatStreamController: regenerate", () => {
     globalThis.EventSource = FakeEventSource as unknown as typeof EventSource;
     regenerateCalls = [];
     sentMessages = [];
+    refuseSend = undefined;
+    sendGate = undefined;
     regenerateAnswer = async () => ({
       userMessage: question,
       assistantMessageId: "a2",
@@ -114,6 +120,8 @@ describe("ChatStreamController: regenerate", () => {
       },
       async sendMessage(_chatId: string, body: { content: string; clientMessageId: string }) {
         sentMessages.push(body.content);
+        await sendGate;
+        if (refuseSend) throw refuseSend;
         return {
           userMessage: { ...question, id: "q2", clientMessageId: body.clientMessageId },
           assistantMessageId: "a3",
@@ -126,7 +134,7 @@ describe("ChatStreamController: regenerate", () => {
       requestUpdate() {},
       updateComplete: Promise.resolve(true),
     } satisfies ReactiveControllerHost;
-    stream = new ChatStreamController(host, { api: api as unknown as ApiClient, busyRetryMs: 1 });
+    stream = new ChatStreamController(host, { api: api as unknown as ApiClient });
   });
 
   afterEach(() => {
@@ -200,25 +208,7 @@ describe("ChatStreamController: regenerate", () => {
     expect(stream.busy).toBe(false);
   });
 
-  test("CHAT_BUSY is tried again while the server finishes the previous turn", async () => {
-    await openChat([question, answer("a1")]);
-    const regenerate = regenerateAnswer;
-    let refusals = 0;
-    regenerateAnswer = async (...args) => {
-      if (refusals++ < 3)
-        throw new ApiError("CHAT_BUSY", "The chat is still answering the previous message", 409);
-      return regenerate(...args);
-    };
-    await stream.regenerate("a1");
-    expect(refusals).toBe(4);
-    expect(stream.thread.threadError).toBeUndefined();
-    expect(shown()).toEqual([
-      ["q1", "complete"],
-      ["a2", "streaming"],
-    ]);
-  });
-
-  test("a chat still busy after the retries shows the error and keeps the answer", async () => {
+  test("CHAT_BUSY shows the error at once and keeps the answer", async () => {
     await openChat([question, answer("a1")]);
     let tries = 0;
     regenerateAnswer = async () => {
@@ -226,13 +216,86 @@ describe("ChatStreamController: regenerate", () => {
       throw new ApiError("CHAT_BUSY", "The chat is still answering the previous message", 409);
     };
     await stream.regenerate("a1");
-    expect(tries).toBe(11);
+    expect(tries).toBe(1);
     expect(stream.thread.threadError?.code).toBe("CHAT_BUSY");
     expect(shown()).toEqual([
       ["q1", "complete"],
       ["a1", "complete"],
     ]);
     expect(stream.regenerableAnswerId).toBe("a1");
+  });
+
+  test("a send refused as CHAT_BUSY is not tried again: the message shows as not sent, with Retry", async () => {
+    await openChat([question, answer("a1")]);
+    refuseSend = new ApiError("CHAT_BUSY", "The chat is still answering the previous message", 409);
+    expect(await stream.send("Again?")).toBe(true);
+    expect(sentMessages).toEqual(["Again?"]);
+    const failed = stream.messages.at(-1);
+    expect([failed?.content, failed?.status, failed?.error?.code, failed?.error?.retryable]).toEqual([
+      "Again?",
+      "failed",
+      "CHAT_BUSY",
+      true,
+    ]);
+    expect(stream.busy).toBe(false);
+  });
+
+  test("a message refused for good (too long for the server) leaves the thread: the caller gives its text back", async () => {
+    await openChat([question, answer("a1")]);
+    refuseSend = new ApiError("VALIDATION_FAILED", "content: at most 4000 characters", 400);
+    expect(await stream.send("A long text")).toBe(false);
+    expect(shown()).toEqual([
+      ["q1", "complete"],
+      ["a1", "complete"],
+    ]);
+    expect(stream.thread.threadError).toEqual({
+      code: "VALIDATION_FAILED",
+      message: "content: at most 4000 characters",
+      retryable: false,
+    });
+    expect(stream.busy).toBe(false);
+  });
+
+  test("a message sent while a turn runs is not sent, and the caller gives its text back", async () => {
+    await openChat([question]);
+    source().send("message_start", { chatId, messageId: "a1", model: "demo" });
+    expect(await stream.send("Meanwhile")).toBe(false);
+    expect(sentMessages).toEqual([]);
+  });
+
+  test("a refused first message leaves the thread and its refusal is thrown, so the chat can be deleted", async () => {
+    await openChat([]);
+    refuseSend = new ApiError("RATE_LIMITED", "Too many messages: at most 1 a minute; retry in 42 s", 429);
+    const sending = stream.sendFirst("Hello?");
+    expect(shown()).toEqual([[expect.stringMatching(/^pending-/), "sending"]]);
+    await expect(sending).rejects.toBe(refuseSend);
+    expect(sentMessages).toEqual(["Hello?"]);
+    expect(stream.messages).toEqual([]);
+    expect(stream.thread.threadError).toBeUndefined();
+    expect(stream.busy).toBe(false);
+  });
+
+  test("an accepted first message is shown and answered as any other", async () => {
+    await openChat([]);
+    await stream.sendFirst("Hello?");
+    expect(shown()).toEqual([
+      ["q2", "complete"],
+      ["a3", "streaming"],
+    ]);
+  });
+
+  test("a first message refused after the chat was left is still thrown", async () => {
+    await openChat([]);
+    let answer = () => {};
+    sendGate = new Promise((resolve) => {
+      answer = resolve;
+    });
+    refuseSend = new ApiError("UNAVAILABLE", "The service is busy; try again shortly", 503);
+    const sending = stream.sendFirst("Hello?");
+    await settled();
+    stream.open(undefined);
+    answer();
+    await expect(sending).rejects.toBe(refuseSend);
   });
 
   test("Retry on a failed latest answer regenerates it instead of asking the question twice", async () => {

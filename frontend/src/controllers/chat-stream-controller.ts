@@ -16,6 +16,9 @@ import {
 
 export type HistoryState = "idle" | "loading" | "loaded" | "failed";
 
+/** Whether the server took the request that starts a turn, or its refusal. */
+type TurnOutcome = { accepted: true } | { accepted: false; error: unknown };
+
 const chatEventTypes = [
   "message_created",
   "message_start",
@@ -34,15 +37,7 @@ export interface ChatStreamOptions {
   api?: ApiClient;
   /** The chat changed: a new title or model, or new activity. */
   onChatUpdated?: (chat: Chat) => void;
-  /** Between tries of a turn the server refused as CHAT_BUSY; tests shorten it. */
-  busyRetryMs?: number;
 }
-
-/**
- * The server frees a chat when the orchestrator reports the answer finished, a moment after its
- * last event reaches the app: a turn refused as CHAT_BUSY is tried again this many times.
- */
-const busyRetries = 10;
 
 /**
  * Everything one open chat shows: its history and the live stream of `/api/chats/:id/events`,
@@ -71,7 +66,6 @@ export class ChatStreamController implements ReactiveController {
 
   private readonly api: ApiClient;
   private readonly onChatUpdated: (chat: Chat) => void;
-  private readonly busyRetryMs: number;
   private stream: ResumableEventStream | undefined;
   private heldEvents: ChatStreamEvent[] = [];
   private openWaiters: Array<() => void> = [];
@@ -85,7 +79,6 @@ export class ChatStreamController implements ReactiveController {
   ) {
     this.api = options.api ?? apiClient;
     this.onChatUpdated = options.onChatUpdated ?? (() => {});
-    this.busyRetryMs = options.busyRetryMs ?? 150;
     host.addController(this);
   }
 
@@ -148,25 +141,43 @@ export class ChatStreamController implements ReactiveController {
     this.dispatch({ type: "thread_error_dismissed" });
   }
 
-  /** Sends a user message: shown at once, then confirmed by the server's answer or the stream. */
-  async send(content: string): Promise<void> {
+  /**
+   * Sends a user message: shown at once, then confirmed by the server's answer or the stream. A
+   * refused message stays, failed, with Retry; but one that Retry cannot mend (too long for the
+   * server) leaves the thread, its refusal shown above the composer. Resolves false when the
+   * message is not in the thread, so that the caller gives its text back to the composer.
+   */
+  async send(content: string): Promise<boolean> {
     const chatId = this.chatId;
-    if (!chatId || this.busy) return;
-    const clientMessageId = crypto.randomUUID();
-    const now = new Date().toISOString();
-    this.dispatch({
-      type: "send_started",
-      message: {
-        id: `pending-${clientMessageId}`,
-        chatId,
-        role: "user",
-        content,
-        createdAt: now,
-        clientMessageId,
-      },
+    if (!chatId || this.busy) return false;
+    const generation = this.generation;
+    const clientMessageId = this.showSending(chatId, content);
+    const outcome = await this.post(chatId, content, clientMessageId, (error) => {
+      const failure = threadErrorOf(error);
+      if (failure.retryable) {
+        this.dispatch({ type: "send_failed", clientMessageId, error: failure });
+        return;
+      }
+      this.dispatch({ type: "send_withdrawn", clientMessageId });
+      this.dispatch({ type: "error", data: { chatId, ...errorEventOf(error, failure.message) } });
     });
-    if (this.chat) this.onChatUpdated({ ...this.chat, lastActivityAt: now });
-    await this.post(chatId, content, clientMessageId);
+    if (outcome.accepted) return true;
+    return generation === this.generation && threadErrorOf(outcome.error).retryable;
+  }
+
+  /**
+   * Sends the first message of a chat just created, as `send`; but a refused message is not kept
+   * to retry: it leaves the thread and the refusal is thrown, so that the caller can delete the
+   * chat (no empty chat is left behind) and give the text back to the composer.
+   */
+  async sendFirst(content: string): Promise<void> {
+    const chatId = this.chatId;
+    if (!chatId || this.busy) throw new Error("sendFirst needs an open chat with no turn running");
+    const clientMessageId = this.showSending(chatId, content);
+    const outcome = await this.post(chatId, content, clientMessageId, () =>
+      this.dispatch({ type: "send_withdrawn", clientMessageId }),
+    );
+    if (!outcome.accepted) throw outcome.error;
   }
 
   /**
@@ -309,55 +320,68 @@ export class ChatStreamController implements ReactiveController {
     this.host.requestUpdate();
   }
 
-  private post(chatId: string, content: string, clientMessageId: string): Promise<void> {
-    return this.startTurn(
-      async () => {
-        const answer = await this.api.sendMessage(chatId, { content, clientMessageId });
-        return {
-          type: "send_accepted",
-          userMessage: answer.userMessage,
-          assistantMessageId: answer.assistantMessageId,
-          now: new Date().toISOString(),
-        };
+  /** Shows a message being sent (the sidebar sees the activity); its `clientMessageId`. */
+  private showSending(chatId: string, content: string): string {
+    const clientMessageId = crypto.randomUUID();
+    const now = new Date().toISOString();
+    this.dispatch({
+      type: "send_started",
+      message: {
+        id: `pending-${clientMessageId}`,
+        chatId,
+        role: "user",
+        content,
+        createdAt: now,
+        clientMessageId,
       },
-      (error) => this.dispatch({ type: "send_failed", clientMessageId, error: threadErrorOf(error) }),
-    );
+    });
+    if (this.chat) this.onChatUpdated({ ...this.chat, lastActivityAt: now });
+    return clientMessageId;
+  }
+
+  /** Sends a message shown as being sent; by default a refused one stays, failed, with Retry. */
+  private post(
+    chatId: string,
+    content: string,
+    clientMessageId: string,
+    onRefused = (error: unknown) =>
+      this.dispatch({ type: "send_failed", clientMessageId, error: threadErrorOf(error) }),
+  ): Promise<TurnOutcome> {
+    return this.startTurn(async () => {
+      const answer = await this.api.sendMessage(chatId, { content, clientMessageId });
+      return {
+        type: "send_accepted",
+        userMessage: answer.userMessage,
+        assistantMessageId: answer.assistantMessageId,
+        now: new Date().toISOString(),
+      };
+    }, onRefused);
   }
 
   /**
    * Makes the request that starts a turn, busy meanwhile and once the stream is open (so none of
-   * the answer's events are missed); its outcome applies only if the same chat is still shown.
+   * the answer's events are missed); its outcome applies only if the same chat is still shown,
+   * and is returned either way.
    */
   private async startTurn(
     request: () => Promise<ThreadAction>,
     onFailure: (error: unknown) => void,
-  ): Promise<void> {
+  ): Promise<TurnOutcome> {
     const generation = this.generation;
     this.posting = true;
     this.host.requestUpdate();
     await this.streamOpen();
     try {
-      const accepted = await this.retriedWhileBusy(request, generation);
+      const accepted = await request();
       if (generation === this.generation) this.dispatch(accepted);
+      return { accepted: true };
     } catch (error) {
       if (generation === this.generation) onFailure(error);
+      return { accepted: false, error };
     } finally {
       if (generation === this.generation) {
         this.posting = false;
         this.host.requestUpdate();
-      }
-    }
-  }
-
-  /** The request, tried again while the chat is busy (and the same chat is shown); a refused try changed nothing. */
-  private async retriedWhileBusy<T>(request: () => Promise<T>, generation: number): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await request();
-      } catch (error) {
-        const busy = ApiError.isInstance(error) && error.code === "CHAT_BUSY";
-        if (!busy || attempt >= busyRetries || generation !== this.generation) throw error;
-        await new Promise((resolve) => setTimeout(resolve, this.busyRetryMs));
       }
     }
   }

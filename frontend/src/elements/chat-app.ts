@@ -316,6 +316,7 @@ export class ChatApp extends LitElement {
             user-connection=${this._userEvents.status}
             @chat-updated=${this._onChatUpdated}
             @chat-created=${this._onChatCreated}
+            @chat-discarded=${this._onChatDiscarded}
             @new-chat-start=${this._onNewChatStart}
           >
             <button
@@ -460,6 +461,12 @@ export class ChatApp extends LitElement {
   private _onChatCreated(event: CustomEvent<{ chat: Chat }>): void {
     this._chatList.added(event.detail.chat);
     this._route.navigate({ kind: "chat", chatId: event.detail.chat.id });
+  }
+
+  private _onChatDiscarded(event: CustomEvent<{ chatId: string }>): void {
+    this._chatList.discarded(event.detail.chatId);
+    if (this._openChatId === event.detail.chatId)
+      this._route.navigate({ kind: "new-chat" }, { replace: true });
   }
 
   private _onMenuClick(): void {

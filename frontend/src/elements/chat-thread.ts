@@ -1,4 +1,4 @@
-import type { ModelSummary } from "@chat/contracts";
+import type { Chat, ModelSummary } from "@chat/contracts";
 import { css, html, LitElement, nothing, type PropertyValues } from "lit";
 import { customElement, property, query, state } from "lit/decorators.js";
 import { repeat } from "lit/directives/repeat.js";
@@ -22,6 +22,7 @@ import "./message-composer.ts";
  * @slot header-start - Put before the title (the app's menu button on small screens).
  * @fires chat-updated - The chat changed (title, model or activity); detail `{ chat }`.
  * @fires chat-created - Sending the first message created a chat; detail `{ chat }`.
+ * @fires chat-discarded - The chat just created was deleted: its first message was refused; detail `{ chatId }`.
  * @fires new-chat-start - "Start a new chat" was picked on a chat that was not found.
  */
 @customElement("chat-thread")
@@ -180,7 +181,8 @@ export class ChatThread extends LitElement {
     if (changed.has("chatId")) {
       this._stream.open(this.chatId);
       this._scroll.following = true;
-      this._createError = undefined;
+      // Kept when the view goes back to a new chat because its first message was refused.
+      if (this.chatId) this._createError = undefined;
     }
   }
 
@@ -286,23 +288,43 @@ export class ChatThread extends LitElement {
 
   private async _onMessageSend(event: CustomEvent<{ content: string }>): Promise<void> {
     this._scroll.jumpToLatest();
-    if (this.chatId) {
-      await this._stream.send(event.detail.content);
-      return;
-    }
-    // A new chat: created with the first message, so empty chats do not pile up.
-    this._creating = true;
     this._createError = undefined;
+    const content = event.detail.content;
+    if (!this.chatId) await this._startChat(content);
+    else if (!(await this._stream.send(content))) this._composer?.restore(content);
+  }
+
+  /**
+   * A new chat, created with its first message so that empty chats do not pile up. When the
+   * server refuses that message (a rate limit, an outage), the chat is deleted again: the view
+   * goes back to a new chat, with the text back in the composer and the refusal above it.
+   */
+  private async _startChat(content: string): Promise<void> {
+    this._creating = true;
+    let chat: Chat | undefined;
     try {
       const model = this._draftModel ?? this.defaultModel;
-      const chat = await apiClient.createChat(model ? { model } : {});
+      chat = await apiClient.createChat(model ? { model } : {});
       this._stream.open(chat.id, chat);
       this._fire("chat-created", { chat });
-      await this._stream.send(event.detail.content);
+      await this._stream.sendFirst(content);
     } catch (error) {
-      this._createError = ApiError.isInstance(error) ? error.message : "The chat could not be created.";
+      if (chat && (await this._deleteUnanswered(chat.id))) this._fire("chat-discarded", { chatId: chat.id });
+      const fallback = chat ? "The message could not be sent." : "The chat could not be created.";
+      this._createError = ApiError.isInstance(error) ? error.message : fallback;
+      this._composer?.restore(content);
     } finally {
       this._creating = false;
+    }
+  }
+
+  /** Deletes a chat whose first message was refused; false when it could not be (it then stays, empty). */
+  private async _deleteUnanswered(chatId: string): Promise<boolean> {
+    try {
+      await apiClient.deleteChat(chatId);
+      return true;
+    } catch (error) {
+      return ApiError.isInstance(error) && error.code === "CHAT_NOT_FOUND";
     }
   }
 

@@ -134,6 +134,11 @@ export class MessageComposer extends LitElement {
     this._textarea?.focus();
   }
 
+  /** Gives back text that was sent but not accepted, before anything written since, so neither is lost. */
+  restore(unsent: string): void {
+    this._value = this._value.trim().length === 0 ? unsent : `${unsent}\n\n${this._value}`;
+  }
+
   override updated(changed: PropertyValues<this>): void {
     if (changed.has("_value" as keyof MessageComposer)) this._fitHeight();
   }

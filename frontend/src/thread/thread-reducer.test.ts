@@ -239,6 +239,19 @@ describe("reduceThread: user messages and history", () => {
     expect(retried.messages[0]).toMatchObject({ content: "Hi", status: "sending", error: undefined });
   });
 
+  test("a withdrawn send leaves the thread as it was before it", () => {
+    const before = run([{ type: "message_created", data: { chatId, message: stored } }]);
+    const sending = reduceThread(before, {
+      type: "send_started",
+      message: { ...optimistic, id: "pending-c2", clientMessageId: "c2" },
+    });
+    const withdrawn = reduceThread(sending, { type: "send_withdrawn", clientMessageId: "c2" });
+    expect(withdrawn.messages).toEqual(before.messages);
+    expect(isTurnRunning(withdrawn)).toBe(false);
+    // Only a message still being sent: one the server confirmed stays.
+    expect(reduceThread(before, { type: "send_withdrawn", clientMessageId: "c1" })).toBe(before);
+  });
+
   test("history comes first; what it does not hold yet stays after it", () => {
     const live = run([
       { type: "message_created", data: { chatId, message: stored } },

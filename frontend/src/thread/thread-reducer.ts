@@ -59,6 +59,8 @@ export type ThreadAction =
   | { type: "send_accepted"; userMessage: Message; assistantMessageId: string; now: string }
   | { type: "send_failed"; clientMessageId: string; error: ThreadError }
   | { type: "send_retried"; clientMessageId: string }
+  /** A refused message taken back out of the thread (its text goes back to the composer). */
+  | { type: "send_withdrawn"; clientMessageId: string }
   | {
       type: "regenerate_accepted";
       userMessage: Message;
@@ -146,6 +148,12 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
             : message,
         ),
       };
+    case "send_withdrawn": {
+      const messages = state.messages.filter(
+        (message) => !(message.clientMessageId === action.clientMessageId && message.status === "sending"),
+      );
+      return messages.length === state.messages.length ? state : { ...state, messages };
+    }
     case "regenerate_accepted":
       // The replaced answer was the latest message, so the new one takes its place after the question.
       return reduceThread(removeMessage(state, action.replacedMessageId), {
