@@ -251,6 +251,11 @@ export class ChatMessage extends LitElement {
         ${this.modelLabel ? html`<span aria-hidden="true">·</span><span>${this.modelLabel}</span>` : nothing}
         ${message.finishReason === "cancelled" ? html`<span class="stopped">Stopped</span>` : nothing}
         ${message.finishReason === "length" ? html`<span class="stopped">Cut off at the length limit</span>` : nothing}
+        ${
+          message.finishReason === "interrupted"
+            ? html`<span class="stopped">Interrupted by a server restart: regenerate for a whole answer</span>`
+            : nothing
+        }
         ${this._copied ? html`<span role="status">Copied to the clipboard</span>` : nothing}
         ${
           this.regenerable
