@@ -64,7 +64,7 @@ export const GatewayConfigFields = {
   TRUST_PROXY: Type.Boolean({
     default: false,
     description:
-      "Trust X-Forwarded-For / X-Forwarded-Proto from the reverse proxy (client IP for rate limits, HSTS over TLS)",
+      "Trust X-Forwarded-For / X-Forwarded-Proto from the reverse proxy (client IP for rate limits, HSTS over TLS); the shipped docker-compose and infra/k8s set it",
   }),
   RATE_LIMIT_IP_PER_MINUTE: Type.Integer({
     default: 600,
