@@ -2,6 +2,11 @@ import "./src/formats.ts";
 
 export * from "./src/bus-messages.ts";
 export {
+  emailAddressProblem,
+  externalEmailKey,
+  normalizeEmail,
+} from "./src/email-address.ts";
+export {
   AppError,
   ErrorBody,
   ErrorCode,

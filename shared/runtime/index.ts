@@ -12,6 +12,7 @@ export {
   metrics,
   renderMetrics,
 } from "./src/metrics.ts";
+export { createPrivateDirectory } from "./src/private-directory.ts";
 export type { RunningService } from "./src/running-service.ts";
 export { runServiceMain } from "./src/service-main.ts";
 export { newId, traceparentFrom } from "./src/trace-context.ts";

@@ -15,6 +15,8 @@ export async function startAllInOne(
   logger: Logger,
   lifecycle: Lifecycle,
 ): Promise<RunningGateway> {
+  // Read first: a refused secret file stops the process before anything is opened.
+  const jwtSecret = config.JWT_SECRET ?? embeddedJwtSecret(config.DATA_DIR);
   const serviceLogger = (name: string) => createLogger(name, config.LOG_LEVEL);
   const bus = await connectBus(config, logger, { standalone: false });
   lifecycle.onStop("bus", () => bus.close());
@@ -40,7 +42,7 @@ export async function startAllInOne(
     bus,
     actorState,
     logger: serviceLogger("gateway"),
-    settings: { ...config, JWT_SECRET: config.JWT_SECRET ?? embeddedJwtSecret(config.DATA_DIR) },
+    settings: { ...config, JWT_SECRET: jwtSecret },
     port: config.PORT,
     readiness,
   });

@@ -11,6 +11,22 @@ describe("AdminEmails", () => {
     expect(admins.includes("")).toBe(false);
   });
 
+  test("compares normalized emails: a fullwidth or trailing-dot form is the same email", () => {
+    expect(admins.includes("ＡＤＡ@example.com")).toBe(true);
+    expect(admins.includes("ada@example.com.")).toBe(true);
+  });
+
+  test("an email with a control or invisible character never matches", () => {
+    for (const email of [
+      "ada@example.com\u200b",
+      "a\u00adda@example.com",
+      "ada@example.com\u0000",
+      "\u202eada@example.com",
+    ]) {
+      expect(admins.includes(email)).toBe(false);
+    }
+  });
+
   test("roleOf: admin when stored as admin or listed; user otherwise", () => {
     expect(admins.roleOf({ email: "ada@example.com", role: "user" })).toBe("admin");
     expect(admins.roleOf({ email: "first@example.com", role: "admin" })).toBe("admin");

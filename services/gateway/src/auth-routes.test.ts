@@ -1,11 +1,22 @@
 import { Database } from "bun:sqlite";
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, spyOn, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { StoreClient } from "@chat/clients";
+import { AppError, type StoredUser } from "@chat/contracts";
+import { createLogger } from "@chat/runtime";
+import { MemoryActorState } from "@chat/state";
+import { Elysia } from "elysia";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { ServiceProcess } from "../../../test/support/service-process.ts";
-import { hashRefreshToken } from "./refresh-tokens.ts";
+import { AccessTokens } from "./access-tokens.ts";
+import { AdminEmails } from "./admin-emails.ts";
+import { authRoutes } from "./auth-routes.ts";
+import { Authenticator } from "./authenticator.ts";
+import { errorResponse } from "./error-responses.ts";
+import { hashRefreshToken, RefreshTokens } from "./refresh-tokens.ts";
+import { requestContext } from "./request-context.ts";
 
 /** Limits far above what these tests send: the auth limit would otherwise answer 429 first. */
 const generousLimits = {
@@ -349,6 +360,49 @@ describe("accounts, sessions and refresh tokens (AUTH_MODE=local)", () => {
     expect(unknownField.status).toBe(400);
   });
 
+  describe("emails", () => {
+    test("an email is stored normalized, and its look-alikes (case, fullwidth, trailing dot) are taken", async () => {
+      const local = `kate-${crypto.randomUUID()}`;
+      const registered = await register(server.baseUrl, "Kate", `${local.toUpperCase()}@Example.COM.`);
+      expect(registered.user.email).toBe(`${local}@example.com`);
+
+      const fullwidth = [...local].map((character) =>
+        /[a-z]/.test(character)
+          ? String.fromCodePoint((character.codePointAt(0) as number) + 0xfee0)
+          : character,
+      );
+      for (const email of [
+        `${local}@example.com`,
+        `${fullwidth.join("")}@example.com`,
+        `${local}@EXAMPLE.com.`,
+      ]) {
+        const again = await call(server.baseUrl, "POST", "/api/auth/register", {
+          body: { email, password, name: "Kate again" },
+        });
+        expect(again.status).toBe(409);
+        expect(again.body.error.code).toBe("EMAIL_TAKEN");
+        const login = await call(server.baseUrl, "POST", "/api/auth/login", { body: { email, password } });
+        expect(login.body.user?.id).toBe(registered.user.id);
+      }
+    });
+
+    test("an email with a control or zero-width character is refused: 400 VALIDATION_FAILED at /email", async () => {
+      for (const invisible of ["\u200b", "\u200d", "\u00ad", "\u202e", "\u0000", "\u001b"]) {
+        const answer = await call(server.baseUrl, "POST", "/api/auth/register", {
+          body: { email: `ze${invisible}ro-${crypto.randomUUID()}@example.com`, password, name: "Zero" },
+        });
+        expect(answer.status).toBe(400);
+        expect(answer.body.error).toEqual({
+          code: "VALIDATION_FAILED",
+          message: "The email must not contain control or invisible characters",
+          details: [
+            { path: "/email", message: "The email must not contain control or invisible characters" },
+          ],
+        });
+      }
+    });
+  });
+
   describe("password policy", () => {
     async function refused(body: { email: string; password: string; name: string }) {
       const answer = await call(server.baseUrl, "POST", "/api/auth/register", { body });
@@ -414,5 +468,77 @@ describe("roles", () => {
     expect(login.body.user.role).toBe("admin");
     const refreshed = await refreshWithCookie(server.baseUrl, boss.refreshToken);
     expect(refreshed.body.user.role).toBe("admin");
+  });
+});
+
+describe("registering a taken email", () => {
+  /** A store that keeps users by email, and the requests it was sent. */
+  function recordingStore() {
+    const users = new Map<string, StoredUser>();
+    const requests: string[] = [];
+    const store = {
+      async call(type: string, payload: { user: StoredUser }) {
+        requests.push(type);
+        if (type === "store.start_refresh_family") return {};
+        if (type !== "store.create_user") throw new Error(`unexpected ${type}`);
+        if (users.has(payload.user.email))
+          throw new AppError("EMAIL_TAKEN", "This email is already registered");
+        users.set(payload.user.email, payload.user);
+        return payload.user;
+      },
+    };
+    return { store: store as unknown as StoreClient, requests };
+  }
+
+  test("does the work a free one does, the password hashed and the user's creation tried, then answers 409", async () => {
+    const logger = createLogger("auth-routes-test", "silent");
+    const { store, requests } = recordingStore();
+    const tokens = new AccessTokens(
+      "auth-routes-test-secret-that-is-long-enough",
+      900,
+      new MemoryActorState({ ttlSeconds: 60, replayLogMaxLength: 10 }).revocations,
+    );
+    const app = new Elysia()
+      .onError(({ code, error, set }) => {
+        const { status, body } = errorResponse(code, error, logger);
+        set.status = status;
+        return body;
+      })
+      .use(
+        authRoutes({
+          requestContext: requestContext(logger, { trustProxy: false }),
+          store,
+          tokens,
+          refreshTokens: new RefreshTokens(3_600),
+          authenticator: new Authenticator(tokens),
+          adminEmails: new AdminEmails(undefined),
+          rateLimits: { takeAccountSignIn: async () => {} },
+          logger,
+          settings: { mode: "local", cookieSecure: false, passwordMinLength: 10 },
+        }),
+      );
+    const registration = (email: string) =>
+      app.handle(
+        new Request("http://localhost/api/auth/register", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ email, password, name: "Ada" }),
+        }),
+      );
+    const hashes = spyOn(Bun.password, "hash");
+    try {
+      expect((await registration("ada@example.com")).status).toBe(201);
+      expect(hashes).toHaveBeenCalledTimes(1);
+      expect(requests).toEqual(["store.create_user", "store.start_refresh_family"]);
+
+      requests.length = 0;
+      const taken = await registration("ADA@example.com");
+      expect(taken.status).toBe(409);
+      expect(((await taken.json()) as any).error.code).toBe("EMAIL_TAKEN");
+      expect(hashes).toHaveBeenCalledTimes(2);
+      expect(requests).toEqual(["store.create_user"]);
+    } finally {
+      hashes.mockRestore();
+    }
   });
 });

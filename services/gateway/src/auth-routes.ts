@@ -3,7 +3,9 @@ import {
   AppError,
   AuthResponse,
   type ErrorBody,
+  emailAddressProblem,
   LoginBody,
+  normalizeEmail,
   RefreshBody,
   type RefreshRotation,
   RegisterBody,
@@ -19,6 +21,7 @@ import type { AdminEmails } from "./admin-emails.ts";
 import { apiModels } from "./api-models.ts";
 import type { Authenticator } from "./authenticator.ts";
 import { checkPasswordPolicy } from "./password-policy.ts";
+import type { RateLimits } from "./rate-limits.ts";
 import { hashRefreshToken, type RefreshTokens } from "./refresh-tokens.ts";
 import type { RequestContext } from "./request-context.ts";
 import {
@@ -55,6 +58,19 @@ function unauthorizedBody(message: string): ErrorBody {
 }
 
 /**
+ * Throws VALIDATION_FAILED (400) with a detail at `/email` for an email no account may have; one
+ * with an invisible character is refused rather than cleaned, so the user sees what they sent.
+ */
+function checkEmailAddress(email: string): void {
+  const problem = emailAddressProblem(email);
+  if (problem === null) return;
+  throw new AppError("VALIDATION_FAILED", problem, {
+    retryable: false,
+    details: [{ path: "/email", message: problem }],
+  });
+}
+
+/**
  * Accounts and sessions: register, sign in, refresh, sign out, who am I.
  *
  * Signing in sets two httpOnly cookies: `chat_session` (the access token, for every route) and
@@ -71,10 +87,12 @@ export function authRoutes(dependencies: {
   refreshTokens: RefreshTokens;
   authenticator: Authenticator;
   adminEmails: AdminEmails;
+  rateLimits: Pick<RateLimits, "takeAccountSignIn">;
   logger: Logger;
   settings: AuthRoutesSettings;
 }) {
-  const { store, tokens, refreshTokens, authenticator, adminEmails, logger, settings } = dependencies;
+  const { store, tokens, refreshTokens, authenticator, adminEmails, rateLimits, logger, settings } =
+    dependencies;
   const secureFor = (overTls: boolean) => settings.cookieSecure || overTls;
   const clearedCookies = (secure: boolean) => [clearedSessionCookie(secure), clearedRefreshCookie(secure)];
 
@@ -121,12 +139,12 @@ export function authRoutes(dependencies: {
     .post(
       "/auth/register",
       async ({ body, set, status, traceparent, overTls }) => {
-        const email = body.email.trim().toLowerCase();
+        checkEmailAddress(body.email);
+        const email = normalizeEmail(body.email);
         const name = body.name.trim();
         checkPasswordPolicy(body.password, { email, name }, { minLength: settings.passwordMinLength });
-        if (await store.call("store.find_user_by_email", { email }, traceparent)) {
-          throw new AppError("EMAIL_TAKEN", "An account with this email exists", { retryable: false });
-        }
+        // No lookup first: the store's unique key refuses a taken email (EMAIL_TAKEN) after the same
+        // work, the password hashed, as a free one takes, so the time does not tell them apart.
         const user = await store.call(
           "store.create_user",
           {
@@ -157,8 +175,11 @@ export function authRoutes(dependencies: {
           tags: ["auth"],
           summary: "Create an account; also sets the httpOnly session and refresh cookies",
           description:
-            "The first account is admin, and so is every email in ADMIN_EMAILS. A password the policy " +
-            "refuses answers 400 VALIDATION_FAILED with a detail at /password.",
+            "The first account is admin, and so is every email in ADMIN_EMAILS. The email is stored " +
+            "normalized (NFKC, case folded, no trailing dot), so a look-alike of a taken one answers 409 " +
+            "EMAIL_TAKEN; one with a control or invisible character answers 400 VALIDATION_FAILED with a " +
+            "detail at /email. A password the policy refuses answers 400 VALIDATION_FAILED with a detail " +
+            "at /password.",
           security: [],
         },
       },
@@ -166,7 +187,8 @@ export function authRoutes(dependencies: {
     .post(
       "/auth/login",
       async ({ body, set, traceparent, overTls }) => {
-        const email = body.email.trim().toLowerCase();
+        const email = normalizeEmail(body.email);
+        await rateLimits.takeAccountSignIn(email);
         const user = await store.call("store.find_user_by_email", { email }, traceparent);
         // A user of an identity provider has no password (an empty hash): it never signs in here.
         const valid = await Bun.password.verify(body.password, user?.passwordHash || unknownUserHash);
@@ -183,10 +205,13 @@ export function authRoutes(dependencies: {
       },
       {
         body: LoginBody,
-        response: { 200: AuthResponse, 400: "ErrorBody", 401: "ErrorBody" },
+        response: { 200: AuthResponse, 400: "ErrorBody", 401: "ErrorBody", 429: "ErrorBody" },
         detail: {
           tags: ["auth"],
           summary: "Sign in; also sets the httpOnly session and refresh cookies",
+          description:
+            "Attempts are limited per account (RATE_LIMIT_ACCOUNT_PER_MINUTE), from any address, as well " +
+            "as per address: past it 429 RATE_LIMITED with Retry-After.",
           security: [],
         },
       },

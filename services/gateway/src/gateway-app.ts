@@ -181,6 +181,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
         refreshTokens: new RefreshTokens(settings.REFRESH_TOKEN_TTL_SECONDS),
         authenticator,
         adminEmails,
+        rateLimits,
         logger,
         settings: {
           mode: settings.AUTH_MODE,

@@ -64,12 +64,12 @@ export const GatewayConfigFields = {
   TRUST_PROXY: Type.Boolean({
     default: false,
     description:
-      "Trust X-Forwarded-For / X-Forwarded-Proto from the reverse proxy (client IP for rate limits, HSTS over TLS)",
+      "Trust X-Forwarded-For / X-Forwarded-Proto from the reverse proxy (client IP for rate limits, HSTS over TLS); the shipped docker-compose and infra/k8s set it",
   }),
   RATE_LIMIT_IP_PER_MINUTE: Type.Integer({
     default: 600,
     minimum: 1,
-    description: "HTTP requests per client IP per minute",
+    description: "HTTP requests per client IP (an IPv6 client: per /64) per minute",
   }),
   RATE_LIMIT_USER_PER_MINUTE: Type.Integer({
     default: 300,
@@ -79,7 +79,12 @@ export const GatewayConfigFields = {
   RATE_LIMIT_AUTH_PER_MINUTE: Type.Integer({
     default: 20,
     minimum: 1,
-    description: "Sign-in, registration and refresh attempts per client IP per minute",
+    description: "Sign-in, registration and refresh attempts per client IP (IPv6: per /64) per minute",
+  }),
+  RATE_LIMIT_ACCOUNT_PER_MINUTE: Type.Integer({
+    default: 10,
+    minimum: 1,
+    description: "Password sign-in attempts per account (email), from any address, per minute",
   }),
   RATE_LIMIT_WS_FRAMES_PER_MINUTE: Type.Integer({
     default: 600,

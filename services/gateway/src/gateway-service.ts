@@ -1,8 +1,15 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Bus } from "@chat/bus";
 import { WebSocketCloseCode } from "@chat/contracts";
-import { type Logger, newId, type ReadinessChecks, type RunningService } from "@chat/runtime";
+import {
+  ConfigError,
+  createPrivateDirectory,
+  type Logger,
+  newId,
+  type ReadinessChecks,
+  type RunningService,
+} from "@chat/runtime";
 import type { ActorState } from "@chat/state";
 import { CompletionRelay } from "./completion-relay.ts";
 import { createGatewayApp } from "./gateway-app.ts";
@@ -13,13 +20,41 @@ import type { WebSocketSession } from "./websocket-session.ts";
 
 export const defaultFrontendDirectory = resolve(import.meta.dir, "../../../frontend/dist");
 
-/** The embedded default keeps a generated JWT secret under DATA_DIR, so sessions survive restarts. */
+/** The shortest JWT secret accepted from the `jwt-secret` file, as for JWT_SECRET. */
+const minimumJwtSecretBytes = 32;
+
+/**
+ * The embedded default keeps a generated JWT secret in `DATA_DIR/jwt-secret` (0600, in a directory
+ * created 0700), so sessions survive restarts. An existing file that group or others may access,
+ * or that holds fewer than 32 bytes, is refused with a ConfigError naming the file and the fix:
+ * whoever could read it could sign access tokens for any user.
+ */
 export function embeddedJwtSecret(dataDirectory: string): string {
   const path = join(dataDirectory, "jwt-secret");
-  if (existsSync(path)) return readFileSync(path, "utf8").trim();
-  mkdirSync(dataDirectory, { recursive: true });
+  if (existsSync(path)) return readJwtSecretFile(path);
+  createPrivateDirectory(dataDirectory);
   const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url");
   writeFileSync(path, secret, { mode: 0o600 });
+  return secret;
+}
+
+function readJwtSecretFile(path: string): string {
+  const mode = statSync(path).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    throw new ConfigError(
+      `Invalid configuration — ${path}: the JWT secret file is open to group or others (mode ` +
+        `${mode.toString(8).padStart(3, "0")}); make it the owner's only: chmod 600 ${path}`,
+    );
+  }
+  const secret = readFileSync(path, "utf8").trim();
+  const bytes = Buffer.byteLength(secret);
+  if (bytes < minimumJwtSecretBytes) {
+    throw new ConfigError(
+      `Invalid configuration — ${path}: the JWT secret has ${bytes} bytes, at least ` +
+        `${minimumJwtSecretBytes} are needed; write a longer one (openssl rand -base64 48 > ${path}), ` +
+        "or delete the file to have one generated (every signed-in user is signed out)",
+    );
+  }
   return secret;
 }
 

@@ -77,6 +77,7 @@ function providerToken(
     iat: nowSeconds(),
     exp: nowSeconds() + 300,
     email: `${sub}@example.com`,
+    email_verified: true,
     name: `User ${sub}`,
     ...claims,
   };
@@ -265,6 +266,36 @@ describe("IdentityProviderTokens", () => {
       traceparent,
     );
     expect(verified.role).toBe("admin");
+  });
+
+  test('ADMIN_EMAILS needs email_verified to be true: missing, the string "false" or "true" are not', async () => {
+    const claimsOfPretenders: Array<Record<string, unknown>> = [
+      { email_verified: undefined },
+      { email_verified: "false" },
+      { email_verified: "true" },
+      { email_verified: 1 },
+    ];
+    for (const [index, claims] of claimsOfPretenders.entries()) {
+      const user = await verifier.verify(
+        await providerToken(current, `pretender-${index}`, { email: "boss@example.com", ...claims }),
+        traceparent,
+      );
+      expect(user).toMatchObject({ role: "user", email: "" });
+    }
+  });
+
+  test("a verified email with an invisible character is not used, so it cannot pass for a listed one", async () => {
+    const user = await verifier.verify(
+      await providerToken(current, "lookalike", { email: "boss@example.com\u200b" }),
+      traceparent,
+    );
+    expect(user).toMatchObject({ role: "user", email: "" });
+  });
+
+  test("the role follows the token's verified email, not the one stored at first sight", async () => {
+    expect((await verifier.verify(await providerToken(current, "boss"), traceparent)).role).toBe("admin");
+    const unverifiedLater = await providerToken(current, "boss", { email_verified: false });
+    expect((await verifier.verify(unverifiedLater, traceparent)).role).toBe("user");
   });
 
   test("a JWKS that cannot be fetched answers UNAVAILABLE (503, retryable), not UNAUTHORIZED", async () => {

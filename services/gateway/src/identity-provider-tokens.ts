@@ -1,5 +1,5 @@
 import type { StoreClient } from "@chat/clients";
-import { AppError, type StoredUser, type User } from "@chat/contracts";
+import { AppError, emailAddressProblem, type StoredUser, type User } from "@chat/contracts";
 import { requireSetting } from "@chat/runtime";
 import {
   createRemoteJWKSet,
@@ -60,14 +60,17 @@ class KeySetUnavailable extends Error {
 }
 
 const maxSubjectLength = 1024;
-const maxEmailLength = 254;
 const maxNameLength = 100;
 
-/** The token's email, unless the provider says it is not verified (then anyone could claim one). */
+/**
+ * The token's email when the provider vouches for it (`email_verified` is the boolean true: not a
+ * string, not missing, since anyone may type any email into a provider's profile) and it is a
+ * well-formed email; otherwise "".
+ */
 function verifiedEmailOf(claims: JWTPayload): string {
   const { email } = claims;
-  if (typeof email !== "string" || claims.email_verified === false) return "";
-  return email.length <= maxEmailLength ? email.trim() : "";
+  if (typeof email !== "string" || claims.email_verified !== true) return "";
+  return emailAddressProblem(email) === null ? email.trim() : "";
 }
 
 /** How long a user found for an identity is remembered, so not every request asks the store. */
@@ -78,8 +81,8 @@ const userCacheSize = 10_000;
  * Checks the JWTs of an external identity provider (AUTH_MODE=jwks) against its JWKS, issuer and
  * audience, with asymmetric algorithms only; `exp` and `sub` are required. Only the configured JWKS
  * is used: `jku`, `x5u` and `jwk` headers are ignored. The user of (issuer, subject) is created on
- * first sight, with the token's `email` (unless `email_verified` is false) and `name`; ADMIN_EMAILS
- * makes it admin.
+ * first sight, with the token's `email` (only when `email_verified` is true) and `name`; ADMIN_EMAILS
+ * makes it admin when the token's verified email is listed.
  *
  * A new key of the provider (a `kid` not seen yet) makes it fetch the JWKS again, at most once per
  * `cooldownMs`. When the JWKS cannot be fetched the caller gets 503 UNAVAILABLE, not 401.
@@ -154,8 +157,8 @@ export class IdentityProviderTokens {
       { email, name: (name ?? subject).trim().slice(0, maxNameLength) },
       traceparent,
     );
-    // The email of this token, when it has one, decides: the provider may have changed it.
-    const role = this.options.adminEmails.roleOf({ email: email || stored.email, role: stored.role });
+    // Only this token's verified email counts: a stored one may be stale, or predate the rule.
+    const role = this.options.adminEmails.roleOf({ email, role: stored.role });
     return { id: stored.id, email: stored.email, name: stored.name, role };
   }
 

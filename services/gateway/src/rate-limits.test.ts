@@ -23,6 +23,7 @@ const generous: RateLimitSettings = {
   RATE_LIMIT_IP_PER_MINUTE: 1_000,
   RATE_LIMIT_USER_PER_MINUTE: 1_000,
   RATE_LIMIT_AUTH_PER_MINUTE: 1_000,
+  RATE_LIMIT_ACCOUNT_PER_MINUTE: 1_000,
   RATE_LIMIT_WS_FRAMES_PER_MINUTE: 1_000,
   GENERATIONS_PER_USER_PER_MINUTE: 1_000,
   MAX_STREAMS_PER_USER: 1_000,
@@ -83,6 +84,15 @@ describe("RateLimits", () => {
     await limits.takeGeneration("user-a");
     await refusal(limits.takeGeneration("user-a"));
     await limits.takeGeneration("user-b");
+  });
+
+  test("the per-account sign-in bucket is its own, keyed by the account's email", async () => {
+    const { limits } = limitsWith({ RATE_LIMIT_ACCOUNT_PER_MINUTE: 1, RATE_LIMIT_AUTH_PER_MINUTE: 1 });
+    await limits.takeAccountSignIn("ada@example.com");
+    const refused = await refusal(limits.takeAccountSignIn("ada@example.com"));
+    expect(refused.retryAfterSeconds).toBe(60);
+    await limits.takeAccountSignIn("grace@example.com");
+    await limits.takeAuthAttempt("10.0.0.1");
   });
 
   test("a refusal says how long to wait, and after that wait the bucket gives again", async () => {
@@ -377,11 +387,38 @@ describe("the gateway's HTTP rate limits", () => {
         RATE_LIMIT_IP_PER_MINUTE: "4",
         RATE_LIMIT_AUTH_PER_MINUTE: "2",
         RATE_LIMIT_USER_PER_MINUTE: "3",
+        RATE_LIMIT_ACCOUNT_PER_MINUTE: "2",
       },
       periodSeconds,
     );
   });
   afterAll(() => gateway?.stop());
+
+  test("IPv6 clients count per /64; an IPv4-mapped address counts as its IPv4 address", async () => {
+    for (let host = 1; host <= 4; host++) {
+      const address = `2001:db8:aa:bb::${host}`;
+      expect((await gateway.request("GET", "/api/chats", { address })).status).toBe(401);
+    }
+    expectRateLimited(await gateway.request("GET", "/api/chats", { address: "2001:db8:aa:bb:ffff::9" }));
+    expect((await gateway.request("GET", "/api/chats", { address: "2001:db8:aa:cc::1" })).status).toBe(401);
+
+    for (let sent = 0; sent < 4; sent++) {
+      expect((await gateway.request("GET", "/api/chats", { address: "203.0.113.60" })).status).toBe(401);
+    }
+    expectRateLimited(await gateway.request("GET", "/api/chats", { address: "::ffff:203.0.113.60" }));
+  });
+
+  test("sign-in attempts are limited per account too, from any address, look-alikes of the email included", async () => {
+    const login = (email: string, address: string) =>
+      gateway.request("POST", "/api/auth/login", { address, body: { email, password: "wrong password" } });
+    expect((await login("victim@example.com", "198.51.100.70")).status).toBe(401);
+    expect((await login("VICTIM@example.com.", "198.51.100.71")).status).toBe(401);
+    const refused = await login("ｖｉｃｔｉｍ@example.com", "2001:db8:70::1");
+    expectRateLimited(refused);
+    expect(refused.body.error.message).toContain("for this account");
+
+    expect((await login("bystander@example.com", "198.51.100.72")).status).toBe(401);
+  });
 
   test("per address: past the limit 429 with Retry-After and the typed body; other addresses go on; it recovers", async () => {
     const address = "203.0.113.10";
@@ -473,6 +510,42 @@ describe("the gateway's HTTP rate limits", () => {
       if (response.status === 429) expect(response.body.error.code).toBe("RATE_LIMITED");
     }
     expect(statuses).toEqual([400, 400, 400, 429]);
+  });
+});
+
+describe("client addresses behind a reverse proxy (X-Forwarded-For)", () => {
+  const gateways: GatewayUnderTest[] = [];
+  afterAll(async () => {
+    for (const gateway of gateways) await gateway.stop();
+  });
+
+  async function gatewayWith(trustProxy: string): Promise<GatewayUnderTest> {
+    const gateway = await GatewayUnderTest.start(
+      { TRUST_PROXY: trustProxy, RATE_LIMIT_AUTH_PER_MINUTE: "1" },
+      60,
+    );
+    gateways.push(gateway);
+    return gateway;
+  }
+
+  /** A sign-in as nginx forwards it: the client's own X-Forwarded-For, then the address nginx saw. */
+  const signInThroughProxy = (gateway: GatewayUnderTest, client: string, claimed?: string) =>
+    gateway.request("POST", "/api/auth/login", {
+      headers: { "x-forwarded-for": claimed ? `${claimed}, ${client}` : client },
+      body: {},
+    });
+
+  test("with TRUST_PROXY, two clients behind the proxy have buckets of their own; a claimed address changes nothing", async () => {
+    const gateway = await gatewayWith("true");
+    expect((await signInThroughProxy(gateway, "198.51.100.80")).status).toBe(400);
+    expect((await signInThroughProxy(gateway, "198.51.100.81")).status).toBe(400);
+    expectRateLimited(await signInThroughProxy(gateway, "198.51.100.80", "203.0.113.99"));
+  });
+
+  test("without TRUST_PROXY the header is ignored: every client counts as the proxy's address", async () => {
+    const gateway = await gatewayWith("false");
+    expect((await signInThroughProxy(gateway, "198.51.100.80")).status).toBe(400);
+    expectRateLimited(await signInThroughProxy(gateway, "198.51.100.81"));
   });
 });
 

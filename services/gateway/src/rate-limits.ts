@@ -2,6 +2,7 @@ import { AppError, type User } from "@chat/contracts";
 import type { Logger } from "@chat/runtime";
 import { type BucketLimit, type RateLimiter, TokenBucket } from "@chat/state";
 import { Elysia } from "elysia";
+import { clientNetworkOf } from "./client-network.ts";
 import type { GatewaySettings } from "./gateway-config.ts";
 import { toOpenAiErrorBody } from "./openai-compatible-routes.ts";
 import { requestOrigin } from "./request-context.ts";
@@ -12,6 +13,7 @@ export type RateLimitSettings = Pick<
   | "RATE_LIMIT_IP_PER_MINUTE"
   | "RATE_LIMIT_USER_PER_MINUTE"
   | "RATE_LIMIT_AUTH_PER_MINUTE"
+  | "RATE_LIMIT_ACCOUNT_PER_MINUTE"
   | "RATE_LIMIT_WS_FRAMES_PER_MINUTE"
   | "GENERATIONS_PER_USER_PER_MINUTE"
   | "MAX_STREAMS_PER_USER"
@@ -61,8 +63,8 @@ function wholeSeconds(milliseconds: number): number {
 
 /**
  * The one place that knows the gateway's abuse limits (ARCHITECTURE §7): token buckets shared by
- * every gateway through the `RateLimiter` (Redis, or memory when embedded) per client address,
- * per sign-in address, per user and per user's generations; leases for each user's open streams;
+ * every gateway through the `RateLimiter` (Redis, or memory when embedded) per client network,
+ * per sign-in network, per account signed in to, per user and per user's generations; leases for each user's open streams;
  * and a bucket in this process for each WebSocket's frames. A refusal throws `RateLimitedError`.
  * When the limiter cannot be reached a request is let through and a warning logged: limits guard
  * the service, and refusing everything while Redis is down would take it down instead.
@@ -88,21 +90,36 @@ export class RateLimits {
     this.logger = options.logger;
   }
 
-  /** Every `/api` and `/v1` request, per client address (RATE_LIMIT_IP_PER_MINUTE). */
+  /** Every `/api` and `/v1` request, per client network (RATE_LIMIT_IP_PER_MINUTE; see `clientNetworkOf`). */
   takeRequest(clientAddress: string): Promise<void> {
     return this.take(
-      `ip:${clientAddress}`,
+      `ip:${clientNetworkOf(clientAddress)}`,
       this.settings.RATE_LIMIT_IP_PER_MINUTE,
       (seconds) => `Too many requests from your address; retry in ${seconds} s`,
     );
   }
 
-  /** Sign-in, registration and refresh, per client address (RATE_LIMIT_AUTH_PER_MINUTE). */
+  /** Sign-in, registration and refresh, per client network (RATE_LIMIT_AUTH_PER_MINUTE). */
   takeAuthAttempt(clientAddress: string): Promise<void> {
     return this.take(
-      `auth:${clientAddress}`,
+      `auth:${clientNetworkOf(clientAddress)}`,
       this.settings.RATE_LIMIT_AUTH_PER_MINUTE,
       (seconds) => `Too many sign-in attempts from your address; retry in ${seconds} s`,
+    );
+  }
+
+  /**
+   * A password sign-in to the account of `email` (normalized), from any address
+   * (RATE_LIMIT_ACCOUNT_PER_MINUTE). Taken before the password is checked, so guesses sent in
+   * parallel cannot overshoot it; an unknown email has a bucket like any other, so a refusal tells
+   * nothing about whether the account exists. The key holds a hash, not the email.
+   */
+  takeAccountSignIn(email: string): Promise<void> {
+    const account = new Bun.CryptoHasher("sha256").update(email).digest("hex");
+    return this.take(
+      `account:${account}`,
+      this.settings.RATE_LIMIT_ACCOUNT_PER_MINUTE,
+      (seconds) => `Too many sign-in attempts for this account; retry in ${seconds} s`,
     );
   }
 

@@ -157,6 +157,22 @@ export function messageRepositoryContract(name: string, make: () => Promise<Repo
         expect(await repository.countUsers()).toBe(1);
       });
 
+      test("look-alikes of a taken email (fullwidth, Kelvin sign, trailing dot) are refused with EMAIL_TAKEN", async () => {
+        await repository.createUser(storedUser("u1", "kate@example.com"));
+
+        const lookAlikes = [
+          "ｋａｔｅ@example.com",
+          "\u212Aate@example.com",
+          "kate@example.com.",
+          "KATE＠EXAMPLE.COM",
+        ];
+        for (const [index, email] of lookAlikes.entries()) {
+          await expectAppError(repository.createUser(storedUser(`u${index + 2}`, email)), "EMAIL_TAKEN");
+          expect((await repository.findUserByEmail(email))?.id).toBe("u1");
+        }
+        expect(await repository.countUsers()).toBe(1);
+      });
+
       test("counts users", async () => {
         expect(await repository.countUsers()).toBe(0);
         await repository.createUser(storedUser("u1", "ada@example.com"));

@@ -1,4 +1,5 @@
-import { describe } from "bun:test";
+import { describe, expect, test } from "bun:test";
+import { MongoClient } from "mongodb";
 import { messageRepositoryContract } from "./message-repository.contract.ts";
 import { MongoMessageRepository } from "./mongo-message-repository.ts";
 
@@ -9,12 +10,16 @@ if (!mongoUrl) {
   );
 }
 
+let databases = 0;
+
+function newDatabaseName(): string {
+  databases += 1;
+  return `test-store-${process.pid}-${databases}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
 describe.skipIf(!mongoUrl)("MongoMessageRepository", () => {
-  let databases = 0;
   messageRepositoryContract("MongoMessageRepository", async () => {
-    databases += 1;
-    const databaseName = `test-store-${process.pid}-${databases}-${Math.random().toString(36).slice(2, 8)}`;
-    const repository = new MongoMessageRepository({ url: mongoUrl ?? "", databaseName });
+    const repository = new MongoMessageRepository({ url: mongoUrl ?? "", databaseName: newDatabaseName() });
     await repository.init();
     return {
       repository,
@@ -23,5 +28,48 @@ describe.skipIf(!mongoUrl)("MongoMessageRepository", () => {
         await repository.close();
       },
     };
+  });
+
+  test("init re-keys users stored with a lower-case-only email key, so look-alikes of them are taken", async () => {
+    const databaseName = newDatabaseName();
+    const client = new MongoClient(mongoUrl ?? "");
+    const oldUser = (id: string, email: string, createdAt: string) => ({
+      _id: id,
+      email,
+      emailNormalized: email,
+      name: "Old",
+      role: "user",
+      passwordHash: "$argon2id$hash",
+      createdAt,
+    });
+    await client
+      .db(databaseName)
+      .collection<{ _id: string }>("users")
+      .insertMany([
+        oldUser("u1", "ｋａｔｅ@example.com", "2025-01-01T00:00:00.000Z"),
+        oldUser("u2", "kate@example.com.", "2025-01-02T00:00:00.000Z"),
+        oldUser("u3", "josé@exemple.fr", "2025-01-03T00:00:00.000Z"),
+      ]);
+    await client.close();
+    const repository = new MongoMessageRepository({ url: mongoUrl ?? "", databaseName });
+    try {
+      await repository.init();
+
+      expect((await repository.findUserByEmail("kate@example.com"))?.id).toBe("u1");
+      expect((await repository.findUserByEmail("JOSÉ@exemple.fr"))?.id).toBe("u3");
+      await expect(
+        repository.createUser({
+          id: "u4",
+          email: "KATE@example.com",
+          name: "Look-alike",
+          role: "user",
+          passwordHash: "$argon2id$hash",
+          createdAt: "2025-01-04T00:00:00.000Z",
+        }),
+      ).rejects.toMatchObject({ code: "EMAIL_TAKEN" });
+    } finally {
+      await repository.dropDatabase();
+      await repository.close();
+    }
   });
 });

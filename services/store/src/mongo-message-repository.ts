@@ -6,8 +6,10 @@ import {
   type ChatSearchHit,
   type CodeBlock,
   type ExternalIdentity,
+  externalEmailKey,
   type Message,
   type NewExternalUser,
+  normalizeEmail,
   type RefreshRotation,
   type RefreshTokenSuccessor,
   type StoredApiKey,
@@ -41,7 +43,7 @@ import { type ChatUsageSums, type ModelUsageSums, toUsageReport } from "./usage-
 type UserDocument = {
   _id: string;
   email: string;
-  /** The email in lower case: the unique index makes emails unique regardless of case. */
+  /** `normalizeEmail` of the email: the unique index makes look-alike emails one email. */
   emailNormalized: string;
   name: string;
   role: StoredUser["role"];
@@ -236,6 +238,31 @@ export class MongoMessageRepository implements MessageRepository {
         { key: { expiresAt: 1 }, name: "expiry", expireAfterSeconds: 0 },
       ]),
     ]);
+    await this.normalizeLegacyEmailKeys();
+  }
+
+  /**
+   * Re-keys local users stored when the email key was only lower case, so that `normalizeEmail`
+   * finds them and their look-alikes count as taken. Only a key outside printable ASCII or ending
+   * in a dot can differ, so the rest is not read. When two old accounts meet under the new key, the
+   * older keeps it and the other keeps its old key.
+   */
+  private async normalizeLegacyEmailKeys(): Promise<void> {
+    const candidates = this.users
+      .find(
+        { externalIssuer: { $exists: false }, emailNormalized: { $regex: "[^\\x20-\\x7e]|\\.$" } },
+        { projection: { email: 1, emailNormalized: 1 } },
+      )
+      .sort({ createdAt: 1, _id: 1 });
+    for await (const user of candidates) {
+      const emailNormalized = normalizeEmail(user.email);
+      if (emailNormalized === user.emailNormalized) continue;
+      try {
+        await this.users.updateOne({ _id: user._id }, { $set: { emailNormalized } });
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+      }
+    }
   }
 
   /** Drops the whole database; for tests that made one of their own. */
@@ -754,18 +781,6 @@ function chatsOfUserAfter(userId: string, cursor: string | undefined): Filter<Ch
 
 function isDuplicateKey(error: unknown): boolean {
   return error instanceof MongoServerError && error.code === duplicateKeyCode;
-}
-
-function normalizeEmail(email: string): string {
-  return email.toLowerCase();
-}
-
-/**
- * What an external user holds in the unique email field: never a valid email (it has spaces), so it
- * neither takes an email from local accounts nor collides with another identity's.
- */
-function externalEmailKey(identity: ExternalIdentity): string {
-  return `external ${identity.issuer} ${identity.subject}`;
 }
 
 function toStoredUser(document: UserDocument): StoredUser {

@@ -98,6 +98,46 @@ describe("SqliteMessageRepository on a file", () => {
     await reopened.close();
   });
 
+  test("re-keys users stored with a lower-case-only email key, so look-alikes of them are taken", async () => {
+    const path = newDatabasePath();
+    await new SqliteMessageRepository({ path }).close();
+    const old = new Database(path);
+    const insertUser = old.query(
+      `INSERT INTO users (id, email, email_normalized, name, role, password_hash, created_at)
+       VALUES (?1, ?2, ?2, 'Old', 'user', '$argon2id$hash', ?3)`,
+    );
+    insertUser.run("u1", "ｋａｔｅ@example.com", "2025-01-01T00:00:00.000Z");
+    insertUser.run("u2", "kate@example.com.", "2025-01-02T00:00:00.000Z");
+    insertUser.run("u3", "josé@exemple.fr", "2025-01-03T00:00:00.000Z");
+    old.close();
+
+    const repository = new SqliteMessageRepository({ path });
+
+    expect((await repository.findUserByEmail("kate@example.com"))?.id).toBe("u1");
+    expect((await repository.findUserByEmail("ｋａｔｅ@example.com"))?.id).toBe("u1");
+    expect((await repository.findUserByEmail("JOSÉ@exemple.fr"))?.id).toBe("u3");
+    await expect(
+      repository.createUser({
+        id: "u4",
+        email: "KATE@example.com",
+        name: "Look-alike",
+        role: "user",
+        passwordHash: "$argon2id$hash",
+        createdAt: "2025-01-04T00:00:00.000Z",
+      }),
+    ).rejects.toMatchObject({ code: "EMAIL_TAKEN" });
+    // The younger of two old accounts that now share a key keeps its old one.
+    const keys = new Database(path, { readonly: true })
+      .query<{ id: string; key: string }, []>("SELECT id, email_normalized AS key FROM users ORDER BY id")
+      .all();
+    expect(keys).toEqual([
+      { id: "u1", key: "kate@example.com" },
+      { id: "u2", key: "kate@example.com." },
+      { id: "u3", key: "josé@exemple.fr" },
+    ]);
+    await repository.close();
+  });
+
   test("opens the file in WAL mode with the schema migrated", async () => {
     const path = newDatabasePath();
     const repository = new SqliteMessageRepository({ path });

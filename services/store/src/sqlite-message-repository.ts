@@ -7,8 +7,10 @@ import {
   type ChatSearchHit,
   type CodeBlock,
   type ExternalIdentity,
+  externalEmailKey,
   type Message,
   type NewExternalUser,
+  normalizeEmail,
   type RefreshRotation,
   type RefreshTokenSuccessor,
   type StoredApiKey,
@@ -256,8 +258,30 @@ export class SqliteMessageRepository implements MessageRepository {
     this.database.run("PRAGMA journal_mode = WAL");
     this.database.run("PRAGMA foreign_keys = ON");
     this.migrate();
+    this.normalizeLegacyEmailKeys();
     this.statements = prepareStatements(this.database);
     this.transactions = prepareTransactions(this.database, this.statements);
+  }
+
+  /**
+   * Re-keys local users stored when the email key was only lower case, so that `normalizeEmail`
+   * finds them and their look-alikes count as taken. Only a key outside printable ASCII or ending
+   * in a dot can differ, so the rest is not read. When two old accounts meet under the new key, the
+   * older keeps it and the other keeps its old key.
+   */
+  private normalizeLegacyEmailKeys(): void {
+    const candidates = this.database
+      .query<{ id: string; email: string; key: string }, []>(
+        `SELECT id, email, email_normalized AS key FROM users
+         WHERE external_issuer IS NULL AND (email_normalized GLOB '*[^ -~]*' OR email_normalized GLOB '*.')
+         ORDER BY created_at, id`,
+      )
+      .all();
+    const rekey = this.database.query("UPDATE OR IGNORE users SET email_normalized = $key WHERE id = $id");
+    for (const user of candidates) {
+      const key = normalizeEmail(user.email);
+      if (key !== user.key) rekey.run({ key, id: user.id });
+    }
   }
 
   /** The schema version of the open database: how many migrations it has. */
@@ -824,18 +848,6 @@ function prepareTransactions(database: Database, statements: ReturnType<typeof p
       return toUsageReport(period, { chats, models });
     }),
   };
-}
-
-function normalizeEmail(email: string): string {
-  return email.toLowerCase();
-}
-
-/**
- * What an external user holds in the unique email column: never a valid email (it has spaces), so it
- * neither takes an email from local accounts nor collides with another identity's.
- */
-function externalEmailKey(identity: ExternalIdentity): string {
-  return `external ${identity.issuer} ${identity.subject}`;
 }
 
 /** A LIKE pattern (with `ESCAPE '\'`) for text containing `query`, its `%`, `_` and `\` taken literally. */
