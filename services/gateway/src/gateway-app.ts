@@ -23,6 +23,7 @@ import { metricsRoute } from "./metrics-route.ts";
 import { ModelCatalog } from "./model-catalog.ts";
 import { modelRoutes } from "./model-routes.ts";
 import { completionIdleTimeoutMs, openAiCompatibleRoutes } from "./openai-compatible-routes.ts";
+import { type OriginPolicySettings, originPolicy } from "./origin-policy.ts";
 import { RateLimitedError, RateLimits, requestRateLimits } from "./rate-limits.ts";
 import { RefreshTokens } from "./refresh-tokens.ts";
 import { requestBodyLimit } from "./request-body-limit.ts";
@@ -120,14 +121,19 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
       : null;
   const authenticator = rateLimits.countPerUser(
     identityProvider
-      ? new Authenticator(identityProvider, { sessionCookie: false })
-      : new Authenticator(tokens),
+      ? new Authenticator(identityProvider, { sessionCookie: null })
+      : new Authenticator(tokens, { sessionCookie: { secureOnly: settings.COOKIE_SECURE } }),
   );
   // Streams also take a single-use `?ticket=`; the request that got the ticket was counted.
   const streams = new StreamAuthenticator(authenticator, dependencies.tickets);
   const models = new ModelCatalog(bus, { timeoutMs: settings.BUS_REQUEST_TIMEOUT_MS, cacheMs: 5_000, newId });
   const { completions } = dependencies;
   const context = requestContext(logger, { trustProxy: settings.TRUST_PROXY });
+  const origins: OriginPolicySettings = {
+    allowedOrigins: allowedOriginsFrom(settings.CORS_ORIGINS ?? ""),
+    trustProxy: settings.TRUST_PROXY,
+    cookieSecure: settings.COOKIE_SECURE,
+  };
   const webSocket: WebSocketSessionSettings = {
     pingIntervalMs: settings.WS_PING_INTERVAL_MS,
     pongTimeoutMs: settings.WS_PONG_TIMEOUT_MS,
@@ -141,7 +147,8 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
   // Security headers first, so that every response has them, early refusals included.
   return new Elysia({ name: "gateway", normalize: false, websocket: webSocketServerOptions(webSocket) })
     .use(securityHeaders({ trustProxy: settings.TRUST_PROXY }))
-    .use(cors({ allowedOrigins: allowedOriginsFrom(settings.CORS_ORIGINS ?? "") }))
+    .use(cors({ allowedOrigins: origins.allowedOrigins }))
+    .use(originPolicy(origins))
     .use(
       swaggerUiPage({
         path: "/swagger",
@@ -250,7 +257,8 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
         replayLog,
         logger,
         rateLimits,
-        settings: { ...webSocket, corsOrigins: settings.CORS_ORIGINS ?? "" },
+        settings: webSocket,
+        origins,
         sessions: dependencies.webSocketSessions,
       }),
     )
