@@ -180,11 +180,12 @@ describe("cross-site requests against a running gateway (crafted headers)", () =
 
   test("the WebSocket upgrade with the cookie takes the same policy: another origin or none is 403", async () => {
     const url = `${server.baseUrl.replace("http", "ws")}/ws`;
-    for (const headers of [
+    const refused: Array<Record<string, string>> = [
       { cookie, origin: sameSiteAttacker },
       { cookie, origin: crossSiteAttacker },
       { cookie },
-    ]) {
+    ];
+    for (const headers of refused) {
       const answer = await websocketHandshake(url, headers);
       expect({ status: answer.status, code: JSON.parse(answer.body).error.code }).toEqual({
         status: 403,

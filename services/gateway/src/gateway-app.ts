@@ -71,7 +71,9 @@ const openApiDocumentation = {
       '`{"error":{"code":"...","message":"..."}}`. The OpenAI-compatible API under /v1 takes API keys ' +
       "(`POST /api/keys`) and answers OpenAI's error body, with the same code in `error.code`. " +
       "Requests are rate limited per client address, per user, and for sign-in, messages and open streams: " +
-      "past a limit the answer is 429 RATE_LIMITED with `Retry-After` in seconds; a body over the size limit is 413 PAYLOAD_TOO_LARGE.",
+      "past a limit the answer is 429 RATE_LIMITED with `Retry-After` in seconds; a body over the size limit is 413 PAYLOAD_TOO_LARGE. " +
+      "Bodies are `application/json` only (else 415 UNSUPPORTED_MEDIA_TYPE). A POST, PATCH or DELETE with cookies, and any " +
+      "sign-in, from a browser page other than the gateway's own or CORS_ORIGINS answers 403 FORBIDDEN_ORIGIN.",
   },
   tags: [
     { name: "auth", description: "Accounts and sessions" },
@@ -87,7 +89,12 @@ const openApiDocumentation = {
   components: {
     securitySchemes: {
       bearer: { type: "http" as const, scheme: "bearer", bearerFormat: "JWT" },
-      cookie: { type: "apiKey" as const, in: "cookie" as const, name: "chat_session" },
+      cookie: {
+        type: "apiKey" as const,
+        in: "cookie" as const,
+        name: "chat_session",
+        description: "`__Host-chat_session` over TLS; `chat_session` on plain http",
+      },
       apiKey: { type: "http" as const, scheme: "bearer", bearerFormat: "sk-chat-..." },
     },
   },
