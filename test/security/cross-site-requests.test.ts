@@ -196,3 +196,69 @@ describe("cross-site requests against a running gateway (crafted headers)", () =
     expect((await websocketHandshake(url, { authorization: `Bearer ${victim.token}` })).status).toBe(101);
   });
 });
+
+describe("cookies behind TLS (COOKIE_SECURE=true): __Host- and __Secure- names", () => {
+  let server: EmbeddedServer;
+
+  beforeAll(async () => {
+    server = await startEmbeddedServer({ COOKIE_SECURE: "true" });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  /** The page the browser shows the app in: TLS ends in front of the gateway. */
+  const ownPage = () => server.baseUrl.replace("http:", "https:");
+
+  test("sign-in sets the prefixed cookies and clears plain ones; only the prefixed names sign in", async () => {
+    const client = new ChatApiClient(server.baseUrl);
+    const registered = await client.register("Secure");
+    expect(registered.status).toBe(201);
+    const names = registered.headers.getSetCookie().map((line) => line.split(";")[0]);
+    expect(names).toEqual([
+      `__Host-chat_session=${client.token}`,
+      expect.stringMatching(/^__Secure-chat_refresh=.+/),
+      "chat_session=",
+      "chat_refresh=",
+    ]);
+    const me = (cookie: string) =>
+      sendRawRequest(server.baseUrl, { method: "GET", path: "/api/me", headers: { cookie } });
+    expect((await me(`__Host-chat_session=${client.token}`)).status).toBe(200);
+    // A plain name could come from a sibling subdomain (Domain=parent): it signs in nobody.
+    const plain = await me(`chat_session=${client.token}`);
+    expect({ status: plain.status, code: plain.json.error.code }).toEqual({
+      status: 401,
+      code: "UNAUTHORIZED",
+    });
+    const both = await me(`chat_session=${client.token}; __Host-chat_session=${client.token}`);
+    expect({ status: both.status, code: both.json.error.code }).toEqual({
+      status: 400,
+      code: "DUPLICATE_COOKIE",
+    });
+  });
+
+  test("the https page of the gateway's host is its own origin; another port is not", async () => {
+    const client = new ChatApiClient(server.baseUrl);
+    await client.register("Pages");
+    const cookie = `__Host-chat_session=${client.token}`;
+    const create = (origin: string) =>
+      sendRawRequest(server.baseUrl, {
+        method: "POST",
+        path: "/api/chats",
+        headers: { cookie, origin, "content-type": "application/json" },
+        body: "{}",
+      });
+    expect((await create(ownPage())).status).toBe(201);
+    expect((await create(ownPage().replace(/:\d+$/, ":1"))).status).toBe(403);
+    const refresh = await sendRawRequest(server.baseUrl, {
+      method: "POST",
+      path: "/api/auth/refresh",
+      headers: {
+        cookie: `__Secure-chat_refresh=${client.cookies.get("__Secure-chat_refresh")}`,
+        origin: ownPage(),
+      },
+    });
+    expect(refresh.status).toBe(200);
+    expect(refresh.headers.getSetCookie()[0]).toStartWith("__Host-chat_session=");
+  });
+});
