@@ -523,13 +523,18 @@ describe.skipIf(!chromiumAvailable)("the chat app in Chromium", () => {
     await context.close();
   }, 60_000);
 
-  /** Creates a chat through the API and waits until each question has its answer. */
+  /**
+   * Creates a chat through the API and waits until each question has its answer. The calls carry
+   * the cookies, so they carry the app's Origin too, as its own page's do.
+   */
   async function chatWithAnswers(context: BrowserContext, questions: string[]): Promise<string> {
-    const created = await context.request.post(`${baseUrl}/api/chats`, { data: {} });
+    const headers = { origin: baseUrl };
+    const created = await context.request.post(`${baseUrl}/api/chats`, { data: {}, headers });
     const chatId = ((await created.json()) as { id: string }).id;
     for (const [index, content] of questions.entries()) {
       const sent = await context.request.post(`${baseUrl}/api/chats/${chatId}/messages`, {
         data: { content },
+        headers,
       });
       expect(sent.status()).toBe(202);
       for (let attempt = 0; ; attempt++) {
@@ -644,7 +649,10 @@ describe.skipIf(!chromiumAvailable)("the chat app in Chromium", () => {
     const chatIds = new Map<string, string>();
     for (let number = 1; number <= 40; number++) {
       const title = `Chat ${String(number).padStart(2, "0")}`;
-      const created = await context.request.post(`${baseUrl}/api/chats`, { data: { title } });
+      const created = await context.request.post(`${baseUrl}/api/chats`, {
+        data: { title },
+        headers: { origin: baseUrl },
+      });
       expect(created.status()).toBe(201);
       chatIds.set(title, ((await created.json()) as { id: string }).id);
     }

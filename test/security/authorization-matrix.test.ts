@@ -489,6 +489,8 @@ function authorizationMatrix(mode: AuthMode) {
           method: operation.method,
           path,
           headers: {
+            // As the app's own page sends it: cookies from any other page are refused as CSRF.
+            origin: server.baseUrl,
             ...(credentials.authorization ? { authorization: credentials.authorization } : {}),
             ...(cookie ? { cookie } : {}),
             ...(body !== undefined ? { "content-type": "application/json" } : {}),
@@ -522,6 +524,7 @@ function authorizationMatrix(mode: AuthMode) {
       variant: CredentialVariantName,
     ): Promise<Outcome> {
       const headers: Record<string, string> = {
+        origin: server.baseUrl,
         ...(credentials.authorization ? { authorization: credentials.authorization } : {}),
         ...(credentials.cookie ? { cookie: credentials.cookie } : {}),
       };

@@ -71,6 +71,7 @@ describe("log hygiene: no secret reaches a log line", () => {
     if (documented("POST /api/auth/refresh")) {
       const refreshed = await user.request("POST", "/api/auth/refresh", undefined, {
         cookie: user.cookieHeader(),
+        origin: server.baseUrl,
       });
       expect(refreshed.status).toBe(200);
       user.token = refreshed.body.accessToken ?? user.token;
@@ -132,7 +133,12 @@ describe("log hygiene: no secret reaches a log line", () => {
 
     expect((await user.request("DELETE", `/api/keys/${created.body.id}`)).status).toBe(204);
     expect(
-      (await user.request("POST", "/api/auth/logout", undefined, { cookie: user.cookieHeader() })).status,
+      (
+        await user.request("POST", "/api/auth/logout", undefined, {
+          cookie: user.cookieHeader(),
+          origin: server.baseUrl,
+        })
+      ).status,
     ).toBeLessThan(300);
 
     const output = server.process.output.join("");

@@ -74,6 +74,8 @@ async function call(
   const response = await fetch(`${baseUrl}${path}`, {
     method,
     headers: {
+      // As the app's own page sends it: other pages are refused (origin-policy.ts).
+      origin: baseUrl,
       ...(options.body !== undefined && { "content-type": "application/json" }),
       ...options.headers,
     },
@@ -145,14 +147,28 @@ describe("accounts, sessions and refresh tokens (AUTH_MODE=local)", () => {
     expect(asked.body.refreshToken).toBe(setCookies(asked.response).get("chat_refresh")?.value);
   });
 
-  test("cookies are Secure when the request came over TLS (X-Forwarded-Proto from a trusted proxy)", async () => {
+  test("over TLS (X-Forwarded-Proto from a trusted proxy) the cookies are Secure, __Host-/__Secure-, and plain ones are cleared", async () => {
     const answer = await call(server.baseUrl, "POST", "/api/auth/register", {
       body: { email: uniqueEmail("Tls"), password, name: "Tls" },
-      headers: { "x-forwarded-proto": "https" },
+      headers: { "x-forwarded-proto": "https", origin: server.baseUrl.replace("http:", "https:") },
     });
     const cookies = setCookies(answer.response);
-    expect(cookies.get("chat_session")?.attributes).toEndWith("; Secure");
-    expect(cookies.get("chat_refresh")?.attributes).toEndWith("; Secure");
+    expect(cookies.get("__Host-chat_session")?.value).toBe(answer.body.accessToken);
+    expect(cookies.get("__Host-chat_session")?.attributes).toBe(
+      "Path=/; HttpOnly; SameSite=Lax; Max-Age=900; Secure",
+    );
+    expect(cookies.get("__Secure-chat_refresh")?.attributes).toBe(
+      `Path=/api/auth; HttpOnly; SameSite=Strict; Max-Age=${30 * 24 * 3600}; Secure`,
+    );
+    // A browser that kept plain cookies from before would otherwise send two of each.
+    expect(cookies.get("chat_session")).toEqual({
+      value: "",
+      attributes: expect.stringContaining("Max-Age=0"),
+    });
+    expect(cookies.get("chat_refresh")).toEqual({
+      value: "",
+      attributes: expect.stringContaining("Max-Age=0"),
+    });
   });
 
   test("the access token: HS256, typ at+jwt, sub the user id, iss, aud, iat, exp 15 minutes on, a jti, a sid", async () => {

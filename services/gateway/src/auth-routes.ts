@@ -74,8 +74,9 @@ function checkEmailAddress(email: string): void {
  * Accounts and sessions: register, sign in, refresh, sign out, who am I.
  *
  * Signing in sets two httpOnly cookies: `chat_session` (the access token, for every route) and
- * `chat_refresh` (a rotating refresh token, `Path=/api/auth`, `SameSite=Strict`); both are `Secure`
- * when COOKIE_SECURE is set or the request came over TLS. `POST /api/auth/refresh` uses the refresh
+ * `chat_refresh` (a rotating refresh token, `Path=/api/auth`, `SameSite=Strict`); both are `Secure`,
+ * and named `__Host-chat_session` and `__Secure-chat_refresh`, when COOKIE_SECURE is set or the
+ * request came over TLS (see session-cookie.ts). `POST /api/auth/refresh` uses the refresh
  * token up and answers a new pair; presenting a used one again revokes its whole family. In
  * AUTH_MODE=jwks the identity provider signs users in: register, login and refresh do not exist
  * (404 ROUTE_NOT_FOUND).
@@ -94,7 +95,16 @@ export function authRoutes(dependencies: {
   const { store, tokens, refreshTokens, authenticator, adminEmails, rateLimits, logger, settings } =
     dependencies;
   const secureFor = (overTls: boolean) => settings.cookieSecure || overTls;
-  const clearedCookies = (secure: boolean) => [clearedSessionCookie(secure), clearedRefreshCookie(secure)];
+  const cookieReading = { secureOnly: settings.cookieSecure };
+  // Prefixed cookies replace plain ones: the plain ones a browser kept from before are cleared,
+  // or it would send both names, which is refused as DUPLICATE_COOKIE.
+  const clearedPlainCookies = (secure: boolean) =>
+    secure ? [clearedSessionCookie(false), clearedRefreshCookie(false)] : [];
+  const clearedCookies = (secure: boolean) => [
+    clearedSessionCookie(secure),
+    clearedRefreshCookie(secure),
+    ...clearedPlainCookies(secure),
+  ];
 
   const publicUser = (user: StoredUser): User => ({
     id: user.id,
@@ -129,6 +139,7 @@ export function authRoutes(dependencies: {
     const cookies = [
       sessionCookie(accessToken, { maxAgeSeconds: tokens.lifetimeSeconds, secure }),
       refreshCookie(refresh.token, { maxAgeSeconds: refreshTokens.lifetimeSeconds, secure }),
+      ...clearedPlainCookies(secure),
     ];
     return { user, accessToken, refreshToken: refresh.token, cookies };
   }
@@ -221,7 +232,7 @@ export function authRoutes(dependencies: {
       async ({ body, headers, set, status, traceparent, overTls, requestId, clientAddress }) => {
         const secure = secureFor(overTls);
         const fromBody = body?.refreshToken;
-        const presented = fromBody ?? refreshTokenFrom(headers.cookie);
+        const presented = fromBody ?? refreshTokenFrom(headers.cookie, cookieReading);
         if (!presented) {
           return status(401, unauthorizedBody("Send the refresh cookie, or the refresh token in the body"));
         }
@@ -288,7 +299,7 @@ export function authRoutes(dependencies: {
     .post(
       "/auth/logout",
       async ({ body, headers, set, status, traceparent, overTls }) => {
-        const presented = body?.refreshToken ?? refreshTokenFrom(headers.cookie);
+        const presented = body?.refreshToken ?? refreshTokenFrom(headers.cookie, cookieReading);
         if (presented && refreshTokens.isWellFormed(presented)) {
           const { familyId } = await store.call(
             "store.revoke_refresh_family",

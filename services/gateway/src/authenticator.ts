@@ -1,6 +1,6 @@
 import { AppError, type User } from "@chat/contracts";
 import { traceparentFrom } from "@chat/runtime";
-import { sessionTokenFrom } from "./session-cookie.ts";
+import { type CookieReading, sessionTokenFrom } from "./session-cookie.ts";
 
 /**
  * Checks a token and says whose it is; throws AppError UNAUTHORIZED (or UNAVAILABLE when it cannot
@@ -9,17 +9,17 @@ import { sessionTokenFrom } from "./session-cookie.ts";
 export type TokenVerifier = { verify(token: string, traceparent: string): Promise<User> };
 
 /**
- * Finds the caller: `Authorization: Bearer <token>`, or, when `sessionCookie` is on (local accounts),
- * the httpOnly session cookie.
+ * Finds the caller: `Authorization: Bearer <token>`, or, when `sessionCookie` is set (local
+ * accounts), the httpOnly session cookie read that way (two of them answer DUPLICATE_COOKIE).
  *
  * @example
- * const authenticator = new Authenticator(accessTokens, { sessionCookie: true });
+ * const authenticator = new Authenticator(accessTokens, { sessionCookie: { secureOnly: true } });
  * const user = await authenticator.authenticate(headers); // throws UNAUTHORIZED
  */
 export class Authenticator {
   constructor(
     private readonly verifier: TokenVerifier,
-    private readonly options: { sessionCookie: boolean } = { sessionCookie: true },
+    private readonly options: { sessionCookie: CookieReading | null },
   ) {}
 
   authenticate(
@@ -28,7 +28,13 @@ export class Authenticator {
   ): Promise<User> {
     const authorization = headers.authorization;
     const bearer = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
-    const token = bearer ?? (this.options.sessionCookie ? sessionTokenFrom(headers.cookie) : null);
+    const { sessionCookie } = this.options;
+    let token: string | null;
+    try {
+      token = bearer ?? (sessionCookie ? sessionTokenFrom(headers.cookie, sessionCookie) : null);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (!token) {
       const how = this.options.sessionCookie
         ? "send a Bearer token or the session cookie"

@@ -23,6 +23,7 @@ import { metricsRoute } from "./metrics-route.ts";
 import { ModelCatalog } from "./model-catalog.ts";
 import { modelRoutes } from "./model-routes.ts";
 import { completionIdleTimeoutMs, openAiCompatibleRoutes } from "./openai-compatible-routes.ts";
+import { type OriginPolicySettings, originPolicy } from "./origin-policy.ts";
 import { RateLimitedError, RateLimits, requestRateLimits } from "./rate-limits.ts";
 import { RefreshTokens } from "./refresh-tokens.ts";
 import { requestBodyLimit } from "./request-body-limit.ts";
@@ -70,7 +71,9 @@ const openApiDocumentation = {
       '`{"error":{"code":"...","message":"..."}}`. The OpenAI-compatible API under /v1 takes API keys ' +
       "(`POST /api/keys`) and answers OpenAI's error body, with the same code in `error.code`. " +
       "Requests are rate limited per client address, per user, and for sign-in, messages and open streams: " +
-      "past a limit the answer is 429 RATE_LIMITED with `Retry-After` in seconds; a body over the size limit is 413 PAYLOAD_TOO_LARGE.",
+      "past a limit the answer is 429 RATE_LIMITED with `Retry-After` in seconds; a body over the size limit is 413 PAYLOAD_TOO_LARGE. " +
+      "Bodies are `application/json` only (else 415 UNSUPPORTED_MEDIA_TYPE). A POST, PATCH or DELETE with cookies, and any " +
+      "sign-in, from a browser page other than the gateway's own or CORS_ORIGINS answers 403 FORBIDDEN_ORIGIN.",
   },
   tags: [
     { name: "auth", description: "Accounts and sessions" },
@@ -86,7 +89,12 @@ const openApiDocumentation = {
   components: {
     securitySchemes: {
       bearer: { type: "http" as const, scheme: "bearer", bearerFormat: "JWT" },
-      cookie: { type: "apiKey" as const, in: "cookie" as const, name: "chat_session" },
+      cookie: {
+        type: "apiKey" as const,
+        in: "cookie" as const,
+        name: "chat_session",
+        description: "`__Host-chat_session` over TLS; `chat_session` on plain http",
+      },
       apiKey: { type: "http" as const, scheme: "bearer", bearerFormat: "sk-chat-..." },
     },
   },
@@ -120,14 +128,19 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
       : null;
   const authenticator = rateLimits.countPerUser(
     identityProvider
-      ? new Authenticator(identityProvider, { sessionCookie: false })
-      : new Authenticator(tokens),
+      ? new Authenticator(identityProvider, { sessionCookie: null })
+      : new Authenticator(tokens, { sessionCookie: { secureOnly: settings.COOKIE_SECURE } }),
   );
   // Streams also take a single-use `?ticket=`; the request that got the ticket was counted.
   const streams = new StreamAuthenticator(authenticator, dependencies.tickets);
   const models = new ModelCatalog(bus, { timeoutMs: settings.BUS_REQUEST_TIMEOUT_MS, cacheMs: 5_000, newId });
   const { completions } = dependencies;
   const context = requestContext(logger, { trustProxy: settings.TRUST_PROXY });
+  const origins: OriginPolicySettings = {
+    allowedOrigins: allowedOriginsFrom(settings.CORS_ORIGINS ?? ""),
+    trustProxy: settings.TRUST_PROXY,
+    cookieSecure: settings.COOKIE_SECURE,
+  };
   const webSocket: WebSocketSessionSettings = {
     pingIntervalMs: settings.WS_PING_INTERVAL_MS,
     pongTimeoutMs: settings.WS_PONG_TIMEOUT_MS,
@@ -141,7 +154,8 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
   // Security headers first, so that every response has them, early refusals included.
   return new Elysia({ name: "gateway", normalize: false, websocket: webSocketServerOptions(webSocket) })
     .use(securityHeaders({ trustProxy: settings.TRUST_PROXY }))
-    .use(cors({ allowedOrigins: allowedOriginsFrom(settings.CORS_ORIGINS ?? "") }))
+    .use(cors({ allowedOrigins: origins.allowedOrigins }))
+    .use(originPolicy(origins))
     .use(
       swaggerUiPage({
         path: "/swagger",
@@ -251,7 +265,8 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
         replayLog,
         logger,
         rateLimits,
-        settings: { ...webSocket, corsOrigins: settings.CORS_ORIGINS ?? "" },
+        settings: webSocket,
+        origins,
         sessions: dependencies.webSocketSessions,
       }),
     )

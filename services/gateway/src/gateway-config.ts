@@ -22,7 +22,7 @@ export const GatewayConfigFields = {
   COOKIE_SECURE: Type.Boolean({
     default: false,
     description:
-      "Mark the cookies Secure (set behind TLS; also implied by TRUST_PROXY and X-Forwarded-Proto https)",
+      "Mark the cookies Secure and name them __Host-chat_session / __Secure-chat_refresh (set behind TLS; also implied by TRUST_PROXY and X-Forwarded-Proto https); plain cookie names are then not read",
   }),
   AUTH_MODE: Type.Union([Type.Literal("local"), Type.Literal("jwks")], {
     default: "local",

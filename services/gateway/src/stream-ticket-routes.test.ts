@@ -99,7 +99,7 @@ describe("stream tickets: POST /api/stream-tickets, then ?ticket= on SSE and the
 
       const byCookie = await fetch(`${server.baseUrl}/api/stream-tickets`, {
         method: "POST",
-        headers: { cookie },
+        headers: { cookie, origin: server.baseUrl },
       });
       expect(byCookie.status).toBe(201);
       await expectUnauthorized(await fetch(`${server.baseUrl}/api/stream-tickets`, { method: "POST" }));
@@ -155,7 +155,7 @@ describe("stream tickets: POST /api/stream-tickets, then ?ticket= on SSE and the
         await expectUnauthorized(
           await fetch(`${server.baseUrl}/api/events?ticket=${ticket}`, { headers: { cookie } }),
         );
-        await expectUnauthorized(await upgradeAttempt(ticket, { cookie }));
+        await expectUnauthorized(await upgradeAttempt(ticket, { cookie, origin: server.baseUrl }));
       }
       // Without a ticket, the cookie and Bearer still work.
       const byCookie = await SseReader.open(`${server.baseUrl}/api/chats/${chatId}/events`, { cookie });
@@ -247,7 +247,7 @@ describe("stream tickets: POST /api/stream-tickets, then ?ticket= on SSE and the
       const issued = await ticket();
       const withTicket = await upgradeAttempt(issued, { origin: "https://evil.example" });
       expect(withTicket.status).toBe(403);
-      expect(((await withTicket.json()) as ErrorReply).error.code).toBe("FORBIDDEN");
+      expect(((await withTicket.json()) as ErrorReply).error.code).toBe("FORBIDDEN_ORIGIN");
       const withCookie = await upgradeAttempt(undefined, { cookie, origin: "https://evil.example" });
       expect(withCookie.status).toBe(403);
       await expect(

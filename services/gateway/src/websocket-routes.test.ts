@@ -209,7 +209,7 @@ describe("GET /ws: the WebSocket transport", () => {
   test("a second device (cookie) and an SSE client see the same message and stream", async () => {
     const { client, chatId, bearer, cookie } = await signedIn(server.baseUrl, "Bea");
     const phone = await WebSocketReader.open(url, bearer);
-    const laptop = await WebSocketReader.open(url, { cookie });
+    const laptop = await WebSocketReader.open(url, { cookie, origin: server.baseUrl });
     laptop.send({ type: "subscribe", chatId });
     await laptop.waitFor((frame) => frame.type === "subscribed");
     const sse = await client.events(`/api/chats/${chatId}/events`);
@@ -367,7 +367,7 @@ describe("GET /ws: the WebSocket transport", () => {
     const { bearer, cookie } = await signedIn(server.baseUrl, "Gus");
     const foreign = await upgradeAttempt(server.baseUrl, { cookie, origin: "https://evil.example" });
     expect(foreign.status).toBe(403);
-    expect(((await foreign.json()) as { error: { code: string } }).error.code).toBe("FORBIDDEN");
+    expect(((await foreign.json()) as { error: { code: string } }).error.code).toBe("FORBIDDEN_ORIGIN");
     expect((await upgradeAttempt(server.baseUrl, { ...bearer, origin: "null" })).status).toBe(403);
     await expect(WebSocketReader.open(url, { cookie, origin: "https://evil.example" })).rejects.toThrow();
 

@@ -4,40 +4,14 @@ import { AppError } from "@chat/contracts";
 import type { Logger } from "@chat/runtime";
 import type { ReplayLog } from "@chat/state";
 import { Elysia } from "elysia";
-import { allowedOriginsFrom } from "./cors.ts";
 import type { LiveEventHub } from "./live-event-hub.ts";
 import type { ModelCatalog } from "./model-catalog.ts";
 import { openStreams } from "./open-streams.ts";
+import { isAllowedInitiator, type OriginPolicySettings } from "./origin-policy.ts";
 import type { RateLimits } from "./rate-limits.ts";
 import type { RequestContext } from "./request-context.ts";
 import type { StreamAuthenticator } from "./stream-authenticator.ts";
 import { type WebSocketPeer, WebSocketSession, type WebSocketSessionSettings } from "./websocket-session.ts";
-
-/**
- * A page may open the socket when its `Origin` is the gateway's own (the same host the request
- * was sent to, by http or https, so a TLS proxy in front does not matter) or a listed one.
- * Clients that send no Origin (not browsers) are let through: the check stops other sites'
- * pages from riding a browser's cookie, and those always send one.
- */
-function isAllowedOrigin(
-  origin: string | undefined,
-  host: string | undefined,
-  allowed: Set<string>,
-): boolean {
-  if (origin === undefined) return true;
-  let parsed: URL;
-  try {
-    parsed = new URL(origin);
-  } catch {
-    return false;
-  }
-  if (allowed.has(parsed.origin)) return true;
-  return (
-    (parsed.protocol === "http:" || parsed.protocol === "https:") &&
-    host !== undefined &&
-    parsed.host === host
-  );
-}
 
 /**
  * Server options of the WebSocket: the session does keep-alive itself (Bun's idle timeout and
@@ -68,20 +42,25 @@ export function websocketRoutes(dependencies: {
   replayLog: ReplayLog;
   logger: Logger;
   rateLimits: Pick<RateLimits, "openStream" | "takeGeneration" | "webSocketFrames" | "takeFrame">;
-  settings: WebSocketSessionSettings & { corsOrigins: string };
+  settings: WebSocketSessionSettings;
+  origins: OriginPolicySettings;
   sessions: Set<WebSocketSession>;
 }) {
-  const { authenticator, settings, sessions, rateLimits } = dependencies;
-  const allowedOrigins = allowedOriginsFrom(settings.corsOrigins);
+  const { authenticator, sessions, rateLimits } = dependencies;
   // Keyed by the connection's data object: Elysia hands `pong` the raw socket and the other
   // handlers a wrapper, and both share it.
   const sessionOf = new WeakMap<object, WebSocketSession>();
 
   return new Elysia({ name: "websocket-routes" })
     .use(dependencies.requestContext)
-    .resolve(async ({ headers, query }) => {
-      if (!isAllowedOrigin(headers.origin, headers.host, allowedOrigins)) {
-        throw new AppError("FORBIDDEN", "This origin may not open the WebSocket", { retryable: false });
+    .resolve(async ({ request, headers, query }) => {
+      // An Origin, when sent, must be allowed whatever the credentials; with a cookie it must be sent.
+      if (
+        !isAllowedInitiator(request, dependencies.origins, { originRequired: headers.cookie !== undefined })
+      ) {
+        throw new AppError("FORBIDDEN_ORIGIN", "This origin may not open the WebSocket", {
+          retryable: false,
+        });
       }
       const user = await authenticator.authenticate(headers, query.ticket);
       // Counted under MAX_STREAMS_PER_USER from here: over it, the upgrade answers 429. A lease
