@@ -86,7 +86,7 @@ describe("the shipped reverse proxies pass the client's address, and the gateway
         location,
         forwardedProto: "$scheme",
       });
-      expect(headers.get("host")).toBe("$host");
+      expect(headers.get("host")).toBe("$http_host");
     }
     expect(locations.get("location /ws")?.get("upgrade")).toBe("$http_upgrade");
   });

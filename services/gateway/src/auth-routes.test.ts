@@ -526,7 +526,7 @@ describe("registering a taken email", () => {
           store,
           tokens,
           refreshTokens: new RefreshTokens(3_600),
-          authenticator: new Authenticator(tokens),
+          authenticator: new Authenticator(tokens, { sessionCookie: { secureOnly: false } }),
           adminEmails: new AdminEmails(undefined),
           rateLimits: { takeAccountSignIn: async () => {} },
           logger,
