@@ -39,6 +39,18 @@ function isAllowedOrigin(
   );
 }
 
+/** Elysia's own handlers of one connection, kept in its data; Bun's `message` handler calls this one. */
+type ConnectionHandlers = { message?: (socket: unknown, message: string | Uint8Array) => unknown };
+
+/**
+ * Hands `receive` each frame as Bun received it: text, or bytes for a binary frame. Elysia's own
+ * dispatcher would JSON-parse a text frame before any hook sees it, so a frame could not be
+ * measured (size, nesting depth) before it is parsed and walked.
+ */
+function receiveRawFrames(data: object, receive: (message: string | Uint8Array) => void): void {
+  (data as ConnectionHandlers).message = (_socket, message) => receive(message);
+}
+
 /**
  * Server options of the WebSocket: the session does keep-alive itself (Bun's idle timeout and
  * automatic pings are off), and frames past four times the soft limit end the connection (1009).
@@ -98,13 +110,15 @@ export function websocketRoutes(dependencies: {
         sessionOf.set(ws.data, session);
         sessions.add(session);
         openStreams.inc({ transport: "websocket" });
+        receiveRawFrames(ws.data, (message) => {
+          session.receive(message).catch((error) => {
+            dependencies.logger.error({ err: error }, "websocket frame failed unanswered");
+          });
+        });
         session.start().catch((error) => {
           dependencies.logger.error({ err: error }, "websocket session did not start");
           session.close(1011, "The gateway could not follow your events; reconnect");
         });
-      },
-      message(ws, message) {
-        void sessionOf.get(ws.data)?.receive(message);
       },
       pong(ws) {
         sessionOf.get(ws.data)?.heardPong();

@@ -93,29 +93,24 @@ export class WebSocketSession {
     const leave = await hub.subscribe(`user.${this.user.id}.`, (message) =>
       this.sendEvent(toLoggedEvent(message)),
     );
-    if (this.released) void leave();
+    if (this.released) leaveQuietly(leave);
     else this.leaveUserStream = leave;
   }
 
-  /** Handles one inbound message as Elysia delivered it. */
-  async receive(message: unknown): Promise<void> {
+  /** Handles one inbound frame as Bun received it (text, or bytes); every failure is answered, never thrown. */
+  async receive(message: string | Uint8Array): Promise<void> {
     if (this.released) return;
-    const reading = readClientFrame(message, this.dependencies.settings.maxFrameBytes);
+    let frame: { type?: string; requestId?: string; chatId?: string } = {};
     try {
+      const reading = readClientFrame(message, this.dependencies.settings.maxFrameBytes);
+      frame = reading.ok ? reading.frame : { requestId: reading.error.requestId };
       // Every frame counts, malformed ones too; one over the limit is answered, not run.
       this.dependencies.rateLimits.takeFrame(this.frames);
-    } catch (error) {
-      if (reading.ok) this.sendError(error, reading.frame);
-      else this.sendError(error, { requestId: reading.error.requestId });
-      return;
-    }
-    if (!reading.ok) {
-      this.reply(reading.error);
-      return;
-    }
-    const frame = reading.frame;
-    try {
-      await this.handle(frame);
+      if (!reading.ok) {
+        this.reply(reading.error);
+        return;
+      }
+      await this.handle(reading.frame);
     } catch (error) {
       this.sendError(error, frame);
     }
@@ -357,6 +352,11 @@ export class WebSocketSession {
     this.subscriptions.clear();
     const leave = this.leaveUserStream;
     this.leaveUserStream = null;
-    if (leave) void leave();
+    if (leave) leaveQuietly(leave);
   }
+}
+
+/** Leaves a stream; a failed unbind is logged by the hub, and left unhandled it would end the process. */
+function leaveQuietly(leave: () => Promise<void>): void {
+  leave().catch(() => {});
 }
