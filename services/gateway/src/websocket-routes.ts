@@ -72,7 +72,7 @@ export function webSocketServerOptions(settings: WebSocketSessionSettings) {
  */
 export function websocketRoutes(dependencies: {
   requestContext: RequestContext;
-  authenticator: Pick<StreamAuthenticator, "authenticate">;
+  authenticator: Pick<StreamAuthenticator, "authenticate" | "checkSignIn">;
   bus: Bus;
   store: StoreClient;
   models: ModelCatalog;
@@ -95,10 +95,10 @@ export function websocketRoutes(dependencies: {
       if (!isAllowedOrigin(headers.origin, headers.host, allowedOrigins)) {
         throw new AppError("FORBIDDEN", "This origin may not open the WebSocket", { retryable: false });
       }
-      const user = await authenticator.authenticate(headers, query.ticket);
+      const { user, signIn } = await authenticator.authenticate(headers, query.ticket);
       // Counted under MAX_STREAMS_PER_USER from here: over it, the upgrade answers 429. A lease
       // whose upgrade never completes is not kept alive, and expires.
-      return { user, streamLease: await rateLimits.openStream(user.id) };
+      return { user, signIn, streamLease: await rateLimits.openStream(user.id) };
     })
     .ws("/ws", {
       detail: { hide: true },
@@ -106,7 +106,12 @@ export function websocketRoutes(dependencies: {
         // Elysia types the socket with an older copy of Bun's declarations; it is Bun's own.
         const socket = ws.raw as unknown as WebSocketPeer;
         ws.data.streamLease.keepAlive();
-        const session = new WebSocketSession(socket, ws.data.user, ws.data.traceparent, dependencies);
+        const session = new WebSocketSession(
+          socket,
+          { user: ws.data.user, signIn: ws.data.signIn },
+          ws.data.traceparent,
+          { ...dependencies, signIns: authenticator },
+        );
         sessionOf.set(ws.data, session);
         sessions.add(session);
         openStreams.inc({ transport: "websocket" });
