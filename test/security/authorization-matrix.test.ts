@@ -307,6 +307,7 @@ function authorizationMatrix(mode: AuthMode) {
     let alice: ChatApiClient;
     let bob: ChatApiClient;
     let aliceEmail: string;
+    let bobEmail = "";
     const ids: Record<ResourceKind, string> = { chat: "", key: "", message: "" };
     let lastEventId = "";
     const operations = matrixOperations();
@@ -340,7 +341,9 @@ function authorizationMatrix(mode: AuthMode) {
         expect(registered.status).toBe(201);
         aliceEmail = registered.body.user.email;
         refreshSessionCookies = alice.cookieHeader();
-        expect((await bob.register("Bob")).status).toBe(201);
+        const bobRegistered = await bob.register("Bob");
+        expect(bobRegistered.status).toBe(201);
+        bobEmail = bobRegistered.body.user.email;
         signingKey = new TextEncoder().encode(server.jwtSecret);
       }
 
@@ -439,6 +442,29 @@ function authorizationMatrix(mode: AuthMode) {
       return session.cookieHeader();
     }
 
+    /**
+     * Logout ends the sign-in of the access token it is sent, so a variant carrying A's or B's
+     * shared token gets one of a fresh sign-in of that user instead: the cell still signs out a
+     * real sign-in, and the other cells keep theirs.
+     */
+    async function freshSignInFor(
+      variant: CredentialVariantName,
+      credentials: Credentials,
+    ): Promise<Credentials> {
+      const userOf: Partial<Record<CredentialVariantName, string>> = {
+        control: aliceEmail,
+        "unknown-id": aliceEmail,
+        "resigned-control": aliceEmail,
+        "user-b": bobEmail,
+      };
+      const email = userOf[variant];
+      if (mode === "jwks" || !email) return credentials;
+      const session = new ChatApiClient(server.baseUrl);
+      const login = await session.login(email, defaultPassword);
+      if (login.status !== 200) throw new Error(`login for a fresh sign-in answered ${login.status}`);
+      return { ...credentials, authorization: `Bearer ${session.token}` };
+    }
+
     /** A body that a valid caller would send. */
     function bodyFor(operation: MatrixOperation): unknown {
       const known: Record<string, unknown> = {
@@ -464,10 +490,12 @@ function authorizationMatrix(mode: AuthMode) {
     }
 
     async function runCell({ operation, variant, pathValues }: Cell): Promise<Outcome> {
-      const credentials: Credentials = await variants.for(
+      const shared: Credentials = await variants.for(
         variant,
         operation.security === "apiKey" ? "apiKey" : "session",
       );
+      const credentials =
+        operation.name === "POST /api/auth/logout" ? await freshSignInFor(variant, shared) : shared;
       const query = new URLSearchParams(operation.requiredQuery);
       if (credentials.ticket) query.set("ticket", credentials.ticket);
       const queryString = query.size > 0 ? `?${query}` : "";

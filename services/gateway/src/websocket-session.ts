@@ -101,6 +101,7 @@ export class WebSocketSession {
     const { settings, hub } = this.dependencies;
     this.pingTimer = setInterval(() => {
       this.ping();
+      // A revocation list that does not answer is asked again at the next ping.
       this.stillSignedIn().catch(() => {});
     }, settings.pingIntervalMs);
     const leave = await hub.subscribe(`user.${this.user.id}.`, (message) =>
