@@ -13,3 +13,4 @@ export type {
 export { MemoryActorState, type MemoryActorStateOptions } from "./src/memory-actor-state.ts";
 export { RedisActorState, type RedisActorStateOptions } from "./src/redis-actor-state.ts";
 export { TokenBucket } from "./src/token-bucket.ts";
+export { checkTtlSeconds } from "./src/ttl-seconds.ts";

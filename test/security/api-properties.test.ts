@@ -46,6 +46,11 @@ type Actor = {
   name: "A" | "B";
   client: ChatApiClient;
   apiKey: string;
+  /**
+   * The access token of another sign-in of the same user, sent to logout: logout ends the sign-in
+   * of the token it is sent, and the other requests keep `client`'s.
+   */
+  signOutToken: string;
   /** Ids put in path parameters: mostly A's, whoever sends. */
   ids: (kind: ResourceKind, method: string) => fc.Arbitrary<string>;
 };
@@ -214,7 +219,12 @@ function pathValueArbitrary(
  */
 function requestArbitrary(operations: OpenApiOperation[], actor: Actor): fc.Arbitrary<GeneratedRequest> {
   return fc.tuple(fc.constantFrom(...operations), fc.boolean()).chain(([operation, hostile]) => {
-    const token = operation.security === "apiKey" ? actor.apiKey : (actor.client.token as string);
+    const token =
+      operation.security === "apiKey"
+        ? actor.apiKey
+        : operation.name === "POST /api/auth/logout"
+          ? actor.signOutToken
+          : (actor.client.token as string);
     const names = pathParameterNames(operation.path);
     const pathValues = fc.tuple(
       ...names.map((name) =>
@@ -539,6 +549,7 @@ describe("API properties: hostile requests generated from the OpenAPI schemas", 
   let alice: ChatApiClient;
   let bob: ChatApiClient;
   let aliceEmail: string;
+  let bobEmail: string;
   let aliceApiKey: { id: string; key: string };
   let bobApiKey: string;
   /** A's chats and keys that requests may use; DELETE requests get ones kept for deleting. */
@@ -553,6 +564,14 @@ describe("API properties: hostile requests generated from the OpenAPI schemas", 
     const login = await reader.login(aliceEmail, defaultPassword);
     if (login.status !== 200) throw new Error(`A could not sign in for the snapshot: ${login.status}`);
     return snapshotUserData(reader);
+  }
+
+  /** The access token of a new sign-in of the user of `email`. */
+  async function anotherSignIn(email: string): Promise<string> {
+    const session = new ChatApiClient(server.baseUrl);
+    const login = await session.login(email, defaultPassword);
+    if (login.status !== 200) throw new Error(`${email} could not sign in again: ${login.status}`);
+    return session.token as string;
   }
 
   /** Waits until every answer the requests started is stored, then snapshots A. */
@@ -575,7 +594,7 @@ describe("API properties: hostile requests generated from the OpenAPI schemas", 
     bob = new ChatApiClient(server.baseUrl);
     const registered = await alice.register("Alice");
     aliceEmail = registered.body.user.email;
-    await bob.register("Bob");
+    bobEmail = (await bob.register("Bob")).body.user.email;
 
     // A's history: two finished turns in one chat, and chats with explicit titles.
     for (const title of ["History", "Second", "Third", "Fourth"]) {
@@ -627,6 +646,7 @@ describe("API properties: hostile requests generated from the OpenAPI schemas", 
       name: "B",
       client: bob,
       apiKey: bobApiKey,
+      signOutToken: await anotherSignIn(bobEmail),
       ids: (kind, method) =>
         fc.oneof(
           { weight: 4, arbitrary: idsOfAlice(kind, method) },
@@ -673,6 +693,7 @@ describe("API properties: hostile requests generated from the OpenAPI schemas", 
       name: "A",
       client: alice,
       apiKey: aliceApiKey.key,
+      signOutToken: await anotherSignIn(aliceEmail),
       ids: (kind, method) => idsOfAlice(kind, method),
     };
     const result = await checkRequests(

@@ -307,6 +307,7 @@ function authorizationMatrix(mode: AuthMode) {
     let alice: ChatApiClient;
     let bob: ChatApiClient;
     let aliceEmail: string;
+    let bobEmail = "";
     const ids: Record<ResourceKind, string> = { chat: "", key: "", message: "" };
     let lastEventId = "";
     const operations = matrixOperations();
@@ -340,7 +341,9 @@ function authorizationMatrix(mode: AuthMode) {
         expect(registered.status).toBe(201);
         aliceEmail = registered.body.user.email;
         refreshSessionCookies = alice.cookieHeader();
-        expect((await bob.register("Bob")).status).toBe(201);
+        const bobRegistered = await bob.register("Bob");
+        expect(bobRegistered.status).toBe(201);
+        bobEmail = bobRegistered.body.user.email;
         signingKey = new TextEncoder().encode(server.jwtSecret);
       }
 
@@ -430,13 +433,42 @@ function authorizationMatrix(mode: AuthMode) {
       return turn;
     }
 
-    /** Cookies of a fresh sign-in of A (the refresh cookie among them), for logout. */
+    /**
+     * The refresh cookie of a fresh sign-in of A, for logout. Its session cookie stays out: the
+     * cell's own credentials decide that one, and two session cookies answer DUPLICATE_COOKIE.
+     */
     async function freshSessionCookies(): Promise<string> {
       if (mode === "jwks") return "";
       const session = new ChatApiClient(server.baseUrl);
       const login = await session.login(aliceEmail, defaultPassword);
       if (login.status !== 200) throw new Error(`login for a fresh session answered ${login.status}`);
-      return session.cookieHeader();
+      return [...session.cookies]
+        .filter(([name]) => !name.endsWith("chat_session"))
+        .map(([name, value]) => `${name}=${value}`)
+        .join("; ");
+    }
+
+    /**
+     * Logout ends the sign-in of the access token it is sent, so a variant carrying A's or B's
+     * shared token gets one of a fresh sign-in of that user instead: the cell still signs out a
+     * real sign-in, and the other cells keep theirs.
+     */
+    async function freshSignInFor(
+      variant: CredentialVariantName,
+      credentials: Credentials,
+    ): Promise<Credentials> {
+      const userOf: Partial<Record<CredentialVariantName, string>> = {
+        control: aliceEmail,
+        "unknown-id": aliceEmail,
+        "resigned-control": aliceEmail,
+        "user-b": bobEmail,
+      };
+      const email = userOf[variant];
+      if (mode === "jwks" || !email) return credentials;
+      const session = new ChatApiClient(server.baseUrl);
+      const login = await session.login(email, defaultPassword);
+      if (login.status !== 200) throw new Error(`login for a fresh sign-in answered ${login.status}`);
+      return { ...credentials, authorization: `Bearer ${session.token}` };
     }
 
     /** A body that a valid caller would send. */
@@ -464,10 +496,12 @@ function authorizationMatrix(mode: AuthMode) {
     }
 
     async function runCell({ operation, variant, pathValues }: Cell): Promise<Outcome> {
-      const credentials: Credentials = await variants.for(
+      const shared: Credentials = await variants.for(
         variant,
         operation.security === "apiKey" ? "apiKey" : "session",
       );
+      const credentials =
+        operation.name === "POST /api/auth/logout" ? await freshSignInFor(variant, shared) : shared;
       const query = new URLSearchParams(operation.requiredQuery);
       if (credentials.ticket) query.set("ticket", credentials.ticket);
       const queryString = query.size > 0 ? `?${query}` : "";

@@ -23,6 +23,8 @@ export type EmbeddedServer = {
   baseUrl: string;
   jwtSecret: string;
   environment: Record<string, string>;
+  /** Stops the process and starts it again on the same port, settings and data directory. */
+  restart(): Promise<void>;
   /** Stops the process (throwing if its output leaked a secret) and removes its data. */
   stop(): Promise<void>;
 };
@@ -51,12 +53,19 @@ export async function startEmbeddedServer(environment: Record<string, string> = 
     ...generousLimits,
     ...environment,
   };
-  const process = await ServiceProcess.start("all-in-one", "services/all-in-one/main.ts", settings);
+  const entry = "services/all-in-one/main.ts";
+  let process = await ServiceProcess.start("all-in-one", entry, settings);
   return {
-    process,
+    get process() {
+      return process;
+    },
     baseUrl: process.baseUrl,
     jwtSecret: settings.JWT_SECRET,
     environment: settings,
+    async restart() {
+      await process.stop();
+      process = await ServiceProcess.start("all-in-one", entry, { ...settings, PORT: String(process.port) });
+    },
     async stop() {
       try {
         await process.stop();

@@ -3,12 +3,13 @@ import { startNotifier } from "@chat/notifier";
 import { startOrchestrator } from "@chat/orchestrator";
 import { connectActorState, connectBus, createLogger, type Lifecycle, type Logger } from "@chat/runtime";
 import { startSessionService } from "@chat/session";
-import { openRepository, startStoreService } from "@chat/store";
+import { openRepository, RepositoryRevocationList, startStoreService } from "@chat/store";
 import type { AllInOneConfig } from "./all-in-one-config.ts";
 
 /**
  * Runs all five services in this process. With no AMQP_URL / REDIS_URL / MONGODB_URL that is the
- * embedded default (in-process bus, in-memory state, SQLite); with them, the real adapters.
+ * embedded default (in-process bus, in-memory state with ended sign-ins in SQLite, SQLite); with
+ * them, the real adapters.
  */
 export async function startAllInOne(
   config: AllInOneConfig,
@@ -20,10 +21,14 @@ export async function startAllInOne(
   const serviceLogger = (name: string) => createLogger(name, config.LOG_LEVEL);
   const bus = await connectBus(config, logger, { standalone: false });
   lifecycle.onStop("bus", () => bus.close());
-  const actorState = connectActorState(config, logger, { standalone: false });
-  lifecycle.onStop("actor state", () => actorState.close());
   const repository = await openRepository(config);
   lifecycle.onStop("repository", () => repository.close());
+  // Without Redis, ended sign-ins are kept in the store's database, so they outlive a restart.
+  const actorState = connectActorState(config, logger, {
+    standalone: false,
+    revocations: new RepositoryRevocationList(repository),
+  });
+  lifecycle.onStop("actor state", () => actorState.close());
 
   const services = [
     await startStoreService({ bus, repository, logger: serviceLogger("store") }),

@@ -50,6 +50,21 @@ describe("AccessTokens", () => {
     expect(await tokens.verify(await tokens.issue(user, "sign-in-1"))).toEqual(user);
   });
 
+  test("names the sign-in of a token, which a connection checks again while open", async () => {
+    const token = await hs256(claims("u1", { sid: "sign-in-open", exp: nowSeconds() + 60 }));
+    const { signIn } = await tokens.identify(token);
+    expect(signIn.id).toBe("sign-in-open");
+    await tokens.checkSignIn(signIn);
+    await expect(tokens.checkSignIn({ ...signIn, expiresAt: Date.now() - 1 })).rejects.toMatchObject({
+      code: "UNAUTHORIZED",
+    });
+    await tokens.endSignIn("sign-in-open");
+    await expect(tokens.checkSignIn(signIn)).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+    // Signing out with the token still finds its sign-in; another key's token has none.
+    expect(await tokens.signInOf(token)).toEqual({ signInId: "sign-in-open", userId: "u1" });
+    expect(await tokens.signInOf(await hs256(claims("u1"), {}, "another secret"))).toBeNull();
+  });
+
   test("an ended sign-in stops its tokens at once, for one token lifetime; other sign-ins work on", async () => {
     const ending = await tokens.issue(user, "sign-in-ending");
     const other = await tokens.issue(user, "sign-in-other");

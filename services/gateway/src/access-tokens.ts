@@ -2,6 +2,7 @@ import type { User } from "@chat/contracts";
 import { AppError } from "@chat/contracts";
 import type { RevocationList } from "@chat/state";
 import { jwtVerify, SignJWT } from "jose";
+import type { Caller, SignIn } from "./authenticator.ts";
 
 const issuer = "chat-gateway";
 const audience = "chat-api";
@@ -49,11 +50,40 @@ export class AccessTokens {
   }
 
   async verify(token: string): Promise<User> {
-    const { user, signInId } = await this.read(token);
-    if (await this.hasEnded(signInId)) {
+    return (await this.identify(token)).user;
+  }
+
+  /** The token's user and sign-in; throws UNAUTHORIZED as `verify` does. */
+  async identify(token: string): Promise<Caller> {
+    const caller = await this.read(token);
+    await this.checkSignIn(caller.signIn);
+    return caller;
+  }
+
+  /** Throws UNAUTHORIZED once the token of `signIn` has expired or its sign-in has ended. */
+  async checkSignIn(signIn: SignIn): Promise<void> {
+    if (Date.now() >= signIn.expiresAt) {
+      throw new AppError("UNAUTHORIZED", "The access token has expired: refresh it or sign in again", {
+        retryable: false,
+      });
+    }
+    if (signIn.id !== null && (await this.hasEnded(signIn.id))) {
       throw new AppError("UNAUTHORIZED", "This sign-in has ended: sign in again", { retryable: false });
     }
-    return user;
+  }
+
+  /**
+   * The sign-in and user of a token this gateway signed and that has not expired, whether its
+   * sign-in ended or not; null for anything else. Signing out with only an access token ends its
+   * sign-in this way.
+   */
+  async signInOf(token: string): Promise<{ signInId: string; userId: string } | null> {
+    try {
+      const { user, signIn } = await this.read(token);
+      return signIn.id === null ? null : { signInId: signIn.id, userId: user.id };
+    } catch {
+      return null;
+    }
   }
 
   /** Stops every access token of the sign-in `signInId` (the refresh-token family), now. */
@@ -61,7 +91,7 @@ export class AccessTokens {
     await this.revocations.revoke(signInId, this.ttlSeconds);
   }
 
-  private async read(token: string): Promise<{ user: User; signInId: string }> {
+  private async read(token: string): Promise<Caller> {
     try {
       const { payload } = await jwtVerify(token, this.key, {
         issuer,
@@ -70,11 +100,14 @@ export class AccessTokens {
         typ: tokenType,
         requiredClaims: ["exp", "iat", "sub", "jti", "sid"],
       });
-      const { sub, email, name, role, sid } = payload;
+      const { sub, email, name, role, sid, exp } = payload;
       if (typeof sub !== "string" || typeof email !== "string" || typeof name !== "string")
         throw new Error("The token lacks the user's claims");
       if (typeof sid !== "string" || sid === "") throw new Error("The token names no sign-in");
-      return { user: { id: sub, email, name, role: role === "admin" ? "admin" : "user" }, signInId: sid };
+      return {
+        user: { id: sub, email, name, role: role === "admin" ? "admin" : "user" },
+        signIn: { id: sid, expiresAt: (exp as number) * 1_000 },
+      };
     } catch (error) {
       throw new AppError("UNAUTHORIZED", "The access token is invalid or expired", {
         cause: error,

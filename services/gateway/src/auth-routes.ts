@@ -299,14 +299,27 @@ export function authRoutes(dependencies: {
     .post(
       "/auth/logout",
       async ({ body, headers, set, status, traceparent, overTls }) => {
+        const revokedAt = new Date().toISOString();
         const presented = body?.refreshToken ?? refreshTokenFrom(headers.cookie, cookieReading);
         if (presented && refreshTokens.isWellFormed(presented)) {
           const { familyId } = await store.call(
             "store.revoke_refresh_family",
-            { hash: hashRefreshToken(presented), revokedAt: new Date().toISOString() },
+            { hash: hashRefreshToken(presented), revokedAt },
             traceparent,
           );
           if (familyId) await tokens.endSignIn(familyId);
+        }
+        // A client that keeps only its access token (Bearer, or the session cookie) signs out with
+        // it: its `sid` names the sign-in, whose refresh family goes too.
+        const accessToken = authenticator.tokenOf(headers);
+        const signIn = accessToken ? await tokens.signInOf(accessToken) : null;
+        if (signIn) {
+          await store.call(
+            "store.revoke_refresh_family_by_id",
+            { familyId: signIn.signInId, userId: signIn.userId, revokedAt },
+            traceparent,
+          );
+          await tokens.endSignIn(signIn.signInId);
         }
         set.headers["set-cookie"] = clearedCookies(secureFor(overTls));
         return status(204, undefined);
@@ -320,7 +333,9 @@ export function authRoutes(dependencies: {
             "Sign out: ends the sign-in (its refresh and access tokens stop working) and clears both cookies",
           description:
             "The refresh token comes from the chat_refresh cookie, or `{refreshToken}` for clients without " +
-            "cookies; the body is optional. Other sign-ins of the user keep working.",
+            "cookies; the body is optional. The sign-in of the access token sent (Bearer or session cookie) " +
+            "ends too, so a client holding only its access token can sign out. Other sign-ins of the user " +
+            "keep working.",
           security: [],
         },
       },

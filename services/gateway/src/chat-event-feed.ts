@@ -61,7 +61,8 @@ export async function feedChatEvents(options: {
     if (pending) pending.push(event);
     else deliver(event);
   });
-  sink.onClose(() => void unsubscribe());
+  // A failed unbind is logged by the hub; left unhandled here, it would end the process.
+  sink.onClose(() => void unsubscribe().catch(() => {}));
 
   const read = await replayLog.readAfter(chatId, lastEventId);
   if (read.status === "expired") {

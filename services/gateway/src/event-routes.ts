@@ -54,7 +54,7 @@ export function eventRoutes(dependencies: {
   return new Elysia({ name: "event-routes", prefix: "/api" })
     .use(dependencies.requestContext)
     .resolve(async ({ headers, query }) => ({
-      user: await authenticator.authenticate(headers, query.ticket),
+      user: (await authenticator.authenticate(headers, query.ticket)).user,
     }))
     .get(
       "/chats/:id/events",

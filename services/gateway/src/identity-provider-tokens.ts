@@ -11,6 +11,7 @@ import {
 } from "jose";
 import type { Logger } from "pino";
 import type { AdminEmails } from "./admin-emails.ts";
+import type { Caller, SignIn } from "./authenticator.ts";
 
 /**
  * The only algorithms an identity provider's token may use: asymmetric ones, so its public keys can
@@ -141,6 +142,11 @@ export class IdentityProviderTokens {
   }
 
   async verify(token: string, traceparent: string): Promise<User> {
+    return (await this.identify(token, traceparent)).user;
+  }
+
+  /** The token's user, and its sign-in: the provider's tokens cannot be revoked here, only expire. */
+  async identify(token: string, traceparent: string): Promise<Caller> {
     const claims = await this.claimsOf(token);
     const subject = claims.sub;
     if (typeof subject !== "string" || subject.length === 0 || subject.length > maxSubjectLength) {
@@ -159,7 +165,19 @@ export class IdentityProviderTokens {
     );
     // Only this token's verified email counts: a stored one may be stale, or predate the rule.
     const role = this.options.adminEmails.roleOf({ email, role: stored.role });
-    return { id: stored.id, email: stored.email, name: stored.name, role };
+    return {
+      user: { id: stored.id, email: stored.email, name: stored.name, role },
+      signIn: { id: null, expiresAt: (claims.exp as number) * 1_000 },
+    };
+  }
+
+  /** Throws UNAUTHORIZED once the provider's token has expired. */
+  async checkSignIn(signIn: SignIn): Promise<void> {
+    if (this.now().getTime() >= signIn.expiresAt) {
+      throw new AppError("UNAUTHORIZED", "The token has expired: get a new one from the identity provider", {
+        retryable: false,
+      });
+    }
   }
 
   private async claimsOf(token: string): Promise<JWTPayload> {

@@ -181,15 +181,21 @@ export class RateLimits {
    * added later included.
    */
   countPerUser<A extends { authenticate(...args: never[]): Promise<User> }>(authenticator: A): A {
-    const authenticate = authenticator.authenticate as (...args: unknown[]) => Promise<User>;
     const counted = Object.create(authenticator) as A;
-    Object.defineProperty(counted, "authenticate", {
-      value: async (...args: unknown[]) => {
-        const user = await authenticate.apply(authenticator, args);
-        await this.takeUserRequest(user.id);
-        return user;
-      },
-    });
+    const countUserOf = <F>(method: string, userOf: (found: F) => User) => {
+      const find = (authenticator as unknown as Record<string, unknown>)[method];
+      if (typeof find !== "function") return;
+      Object.defineProperty(counted, method, {
+        value: async (...args: unknown[]) => {
+          const found = (await find.apply(authenticator, args)) as F;
+          await this.takeUserRequest(userOf(found).id);
+          return found;
+        },
+      });
+    };
+    countUserOf<User>("authenticate", (user) => user);
+    // Streams find the caller with its sign-in (`Authenticator.identify`), checked again while open.
+    countUserOf<{ user: User }>("identify", (caller) => caller.user);
     return counted;
   }
 

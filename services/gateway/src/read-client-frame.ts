@@ -1,5 +1,6 @@
 import { type ClientFrame, type ClientFrameType, clientFrameSchemas, type ErrorFrame } from "@chat/contracts";
 import { Value } from "@sinclair/typebox/value";
+import { maxJsonNestingDepth, nestsDeeperThan } from "./json-nesting.ts";
 
 export type ClientFrameReading = { ok: true; frame: ClientFrame } | { ok: false; error: ErrorFrame };
 
@@ -26,36 +27,40 @@ function requestIdOf(value: Record<string, unknown>): Pick<ErrorFrame, "requestI
 }
 
 /**
- * Checks one inbound WebSocket message against the client frame schemas. `message` is what
- * Elysia hands over: text that looked like JSON arrives parsed, anything else as the text itself
- * (or bytes for a binary frame). Refusals come back as `error` frames to send, never as throws:
- * a bad frame must not end the connection.
+ * Checks one inbound WebSocket frame, as Bun received it (text, or bytes for a binary frame),
+ * against the client frame schemas. Size and nesting depth are measured on the raw text before
+ * it is parsed, so a frame a thousand levels deep is never walked; then it is parsed once.
+ * Refusals come back as `error` frames to send, never as throws: a bad frame must not end the
+ * connection.
  *
  * @example
- * const reading = readClientFrame(message, 256 * 1024);
+ * const reading = readClientFrame(rawMessage, 256 * 1024);
  * if (!reading.ok) socket.send(JSON.stringify(reading.error));
  */
-export function readClientFrame(message: unknown, maxFrameBytes: number): ClientFrameReading {
-  if (typeof message === "string" || message instanceof Uint8Array || message instanceof ArrayBuffer) {
-    const size = typeof message === "string" ? Buffer.byteLength(message) : message.byteLength;
-    if (size > maxFrameBytes) {
-      return refused("PAYLOAD_TOO_LARGE", `A frame is at most ${maxFrameBytes} bytes`);
-    }
-    return refused("MALFORMED_JSON", "A frame is a JSON object in a text message");
-  }
-  if (typeof message !== "object" || message === null || Array.isArray(message)) {
-    return refused("VALIDATION_FAILED", "A frame is a JSON object with a type");
-  }
-  // Parsed already, so the size is measured again: anything that big fails the schema anyway,
-  // and this names the real problem.
-  if (Buffer.byteLength(JSON.stringify(message)) > maxFrameBytes) {
+export function readClientFrame(message: string | Uint8Array, maxFrameBytes: number): ClientFrameReading {
+  const size = typeof message === "string" ? Buffer.byteLength(message) : message.byteLength;
+  const tooLarge = (extra: Pick<ErrorFrame, "requestId"> = {}) =>
+    refused("PAYLOAD_TOO_LARGE", `A frame is at most ${maxFrameBytes} bytes`, extra);
+  const notJson = () => refused("MALFORMED_JSON", "A frame is a JSON object in a text message");
+  if (typeof message !== "string") return size > maxFrameBytes ? tooLarge() : notJson();
+  if (nestsDeeperThan(message, maxJsonNestingDepth)) {
     return refused(
-      "PAYLOAD_TOO_LARGE",
-      `A frame is at most ${maxFrameBytes} bytes`,
-      requestIdOf(message as Record<string, unknown>),
+      "VALIDATION_FAILED",
+      `A frame nests objects and arrays at most ${maxJsonNestingDepth} deep`,
     );
   }
-  const fields = message as Record<string, unknown>;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(message);
+  } catch {
+    return size > maxFrameBytes ? tooLarge() : notJson();
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    return refused("VALIDATION_FAILED", "A frame is a JSON object with a type");
+  }
+  // Parsed only to find its requestId: a client can match the refusal to what it sent.
+  if (size > maxFrameBytes) return tooLarge(requestIdOf(parsed as Record<string, unknown>));
+  const fields = parsed as Record<string, unknown>;
   if (!isClientFrameType(fields.type)) {
     return refused("VALIDATION_FAILED", `Unknown frame type; one of ${frameTypes.join(", ")}`, {
       ...requestIdOf(fields),

@@ -12,7 +12,7 @@ import type { StreamAuthenticator } from "./stream-authenticator.ts";
  */
 export function streamTicketRoutes(dependencies: {
   requestContext: RequestContext;
-  authenticator: Pick<Authenticator, "authenticate">;
+  authenticator: Pick<Authenticator, "identify">;
   streams: Pick<StreamAuthenticator, "issue">;
   ttlSeconds: number;
   /** The clock of `expiresAt`; tests pass their own. */
@@ -24,12 +24,12 @@ export function streamTicketRoutes(dependencies: {
   return new Elysia({ name: "stream-ticket-routes", prefix: "/api" })
     .use(apiModels)
     .use(dependencies.requestContext)
-    .resolve(async ({ headers }) => ({ user: await authenticator.authenticate(headers) }))
+    .resolve(async ({ headers }) => ({ caller: await authenticator.identify(headers) }))
     .post(
       "/stream-tickets",
-      async ({ user, status }) => {
+      async ({ caller, status }) => {
         const expiresAt = new Date(now() + ttlSeconds * 1_000).toISOString();
-        const ticket = await streams.issue(user, ttlSeconds);
+        const ticket = await streams.issue(caller, ttlSeconds);
         return status(201, { ticket, expiresAt });
       },
       {

@@ -13,6 +13,18 @@ import type { RequestContext } from "./request-context.ts";
 import type { StreamAuthenticator } from "./stream-authenticator.ts";
 import { type WebSocketPeer, WebSocketSession, type WebSocketSessionSettings } from "./websocket-session.ts";
 
+/** Elysia's own handlers of one connection, kept in its data; Bun's `message` handler calls this one. */
+type ConnectionHandlers = { message?: (socket: unknown, message: string | Uint8Array) => unknown };
+
+/**
+ * Hands `receive` each frame as Bun received it: text, or bytes for a binary frame. Elysia's own
+ * dispatcher would JSON-parse a text frame before any hook sees it, so a frame could not be
+ * measured (size, nesting depth) before it is parsed and walked.
+ */
+function receiveRawFrames(data: object, receive: (message: string | Uint8Array) => void): void {
+  (data as ConnectionHandlers).message = (_socket, message) => receive(message);
+}
+
 /**
  * Server options of the WebSocket: the session does keep-alive itself (Bun's idle timeout and
  * automatic pings are off), and frames past four times the soft limit end the connection (1009).
@@ -34,7 +46,7 @@ export function webSocketServerOptions(settings: WebSocketSessionSettings) {
  */
 export function websocketRoutes(dependencies: {
   requestContext: RequestContext;
-  authenticator: Pick<StreamAuthenticator, "authenticate">;
+  authenticator: Pick<StreamAuthenticator, "authenticate" | "checkSignIn">;
   bus: Bus;
   store: StoreClient;
   models: ModelCatalog;
@@ -62,10 +74,10 @@ export function websocketRoutes(dependencies: {
           retryable: false,
         });
       }
-      const user = await authenticator.authenticate(headers, query.ticket);
+      const { user, signIn } = await authenticator.authenticate(headers, query.ticket);
       // Counted under MAX_STREAMS_PER_USER from here: over it, the upgrade answers 429. A lease
       // whose upgrade never completes is not kept alive, and expires.
-      return { user, streamLease: await rateLimits.openStream(user.id) };
+      return { user, signIn, streamLease: await rateLimits.openStream(user.id) };
     })
     .ws("/ws", {
       detail: { hide: true },
@@ -73,17 +85,24 @@ export function websocketRoutes(dependencies: {
         // Elysia types the socket with an older copy of Bun's declarations; it is Bun's own.
         const socket = ws.raw as unknown as WebSocketPeer;
         ws.data.streamLease.keepAlive();
-        const session = new WebSocketSession(socket, ws.data.user, ws.data.traceparent, dependencies);
+        const session = new WebSocketSession(
+          socket,
+          { user: ws.data.user, signIn: ws.data.signIn },
+          ws.data.traceparent,
+          { ...dependencies, signIns: authenticator },
+        );
         sessionOf.set(ws.data, session);
         sessions.add(session);
         openStreams.inc({ transport: "websocket" });
+        receiveRawFrames(ws.data, (message) => {
+          session.receive(message).catch((error) => {
+            dependencies.logger.error({ err: error }, "websocket frame failed unanswered");
+          });
+        });
         session.start().catch((error) => {
           dependencies.logger.error({ err: error }, "websocket session did not start");
           session.close(1011, "The gateway could not follow your events; reconnect");
         });
-      },
-      message(ws, message) {
-        void sessionOf.get(ws.data)?.receive(message);
       },
       pong(ws) {
         sessionOf.get(ws.data)?.heardPong();

@@ -16,6 +16,7 @@ import {
 import { type Logger, newId, traceparentFrom } from "@chat/runtime";
 import type { ReplayLog, TokenBucket } from "@chat/state";
 import type { ServerWebSocket } from "bun";
+import type { Caller, SignIn } from "./authenticator.ts";
 import { feedChatEvents, toLoggedEvent } from "./chat-event-feed.ts";
 import type { LiveEventHub } from "./live-event-hub.ts";
 import { checkMessageLength } from "./message-length.ts";
@@ -52,6 +53,8 @@ export type WebSocketSessionDependencies = {
   replayLog: ReplayLog;
   logger: Logger;
   rateLimits: Pick<RateLimits, "takeGeneration" | "webSocketFrames" | "takeFrame">;
+  /** Tells whether the socket's sign-in still holds (`StreamAuthenticator.checkSignIn`). */
+  signIns: { checkSignIn(signIn: SignIn): Promise<void> };
   settings: WebSocketSessionSettings;
 };
 
@@ -64,6 +67,8 @@ const rememberedChatUpdates = 32;
  * One WebSocket connection of a signed-in user: its chat subscriptions, its share of the user's
  * own stream (`notification`, `chat_updated`), keep-alive pings and a bounded send buffer.
  * Frames are handled as they come; each failure answers an `error` frame and the socket stays.
+ * The sign-in that opened it is checked again before each frame and at each ping: once it has
+ * ended (signed out) or its token expired, the socket is closed with 4401.
  */
 export class WebSocketSession {
   private readonly subscriptions = new Map<string, WebSocketChatSubscription>();
@@ -76,48 +81,69 @@ export class WebSocketSession {
   /** This socket's client frames, under RATE_LIMIT_WS_FRAMES_PER_MINUTE. */
   private readonly frames: TokenBucket;
 
+  readonly user: User;
+  private readonly signIn: SignIn;
+
   constructor(
     private readonly socket: WebSocketPeer,
-    readonly user: User,
+    caller: Caller,
     /** The upgrade request's trace context; each frame continues its trace. */
     private readonly traceparent: string,
     private readonly dependencies: WebSocketSessionDependencies,
   ) {
+    this.user = caller.user;
+    this.signIn = caller.signIn;
     this.frames = dependencies.rateLimits.webSocketFrames();
   }
 
-  /** Joins the user's own stream and starts the keep-alive. */
+  /** Joins the user's own stream and starts the keep-alive and the sign-in checks. */
   async start(): Promise<void> {
     const { settings, hub } = this.dependencies;
-    this.pingTimer = setInterval(() => this.ping(), settings.pingIntervalMs);
+    this.pingTimer = setInterval(() => {
+      this.ping();
+      // A revocation list that does not answer is asked again at the next ping.
+      this.stillSignedIn().catch(() => {});
+    }, settings.pingIntervalMs);
     const leave = await hub.subscribe(`user.${this.user.id}.`, (message) =>
       this.sendEvent(toLoggedEvent(message)),
     );
-    if (this.released) void leave();
+    if (this.released) leaveQuietly(leave);
     else this.leaveUserStream = leave;
   }
 
-  /** Handles one inbound message as Elysia delivered it. */
-  async receive(message: unknown): Promise<void> {
+  /** Handles one inbound frame as Bun received it (text, or bytes); every failure is answered, never thrown. */
+  async receive(message: string | Uint8Array): Promise<void> {
     if (this.released) return;
-    const reading = readClientFrame(message, this.dependencies.settings.maxFrameBytes);
+    let frame: { type?: string; requestId?: string; chatId?: string } = {};
     try {
+      const reading = readClientFrame(message, this.dependencies.settings.maxFrameBytes);
+      frame = reading.ok ? reading.frame : { requestId: reading.error.requestId };
       // Every frame counts, malformed ones too; one over the limit is answered, not run.
       this.dependencies.rateLimits.takeFrame(this.frames);
-    } catch (error) {
-      if (reading.ok) this.sendError(error, reading.frame);
-      else this.sendError(error, { requestId: reading.error.requestId });
-      return;
-    }
-    if (!reading.ok) {
-      this.reply(reading.error);
-      return;
-    }
-    const frame = reading.frame;
-    try {
-      await this.handle(frame);
+      if (!(await this.stillSignedIn())) return;
+      if (!reading.ok) {
+        this.reply(reading.error);
+        return;
+      }
+      await this.handle(reading.frame);
     } catch (error) {
       this.sendError(error, frame);
+    }
+  }
+
+  /**
+   * False, having closed the socket with 4401, once its sign-in has ended or its token expired.
+   * Throws when that cannot be told (the revocation list does not answer): the frame is refused.
+   */
+  private async stillSignedIn(): Promise<boolean> {
+    if (this.released) return false;
+    try {
+      await this.dependencies.signIns.checkSignIn(this.signIn);
+      return true;
+    } catch (error) {
+      if (!AppError.isInstance(error) || error.code !== "UNAUTHORIZED") throw error;
+      this.close(WebSocketCloseCode.signedOut, error.message);
+      return false;
     }
   }
 
@@ -357,6 +383,11 @@ export class WebSocketSession {
     this.subscriptions.clear();
     const leave = this.leaveUserStream;
     this.leaveUserStream = null;
-    if (leave) void leave();
+    if (leave) leaveQuietly(leave);
   }
+}
+
+/** Leaves a stream; a failed unbind is logged by the hub, and left unhandled it would end the process. */
+function leaveQuietly(leave: () => Promise<void>): void {
+  leave().catch(() => {});
 }

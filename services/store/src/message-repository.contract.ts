@@ -1488,6 +1488,19 @@ export function messageRepositoryContract(name: string, make: () => Promise<Repo
         expect((await repository.rotateRefreshToken("k1", successor("k2", 40))).outcome).toBe("rotated");
       });
 
+      test("revoking by family id (sign-out with an access token) needs the family's own user", async () => {
+        await repository.startRefreshFamily(firstToken("h1", "f1", "u1"));
+        await repository.startRefreshFamily(firstToken("k1", "f2", "u1"));
+
+        expect(await repository.revokeRefreshFamilyById("f1", "u2", at(10))).toBe(false);
+        expect((await repository.rotateRefreshToken("h1", successor("h2", 20))).outcome).toBe("rotated");
+        expect(await repository.revokeRefreshFamilyById("f1", "u1", at(30))).toBe(true);
+        expect(await repository.revokeRefreshFamilyById("f1", "u1", at(40))).toBe(true);
+        expect(await repository.revokeRefreshFamilyById("nope", "u1", at(40))).toBe(false);
+        expect((await repository.rotateRefreshToken("h2", successor("h3", 50))).outcome).toBe("revoked");
+        expect((await repository.rotateRefreshToken("k1", successor("k2", 50))).outcome).toBe("rotated");
+      });
+
       test("revoking by an old, used token of the family revokes it too", async () => {
         await repository.startRefreshFamily(firstToken("h1", "f1", "u1"));
         await repository.rotateRefreshToken("h1", successor("h2", 10));
@@ -1525,6 +1538,40 @@ export function messageRepositoryContract(name: string, make: () => Promise<Repo
         expect(await repository.rotateRefreshToken("nope", successor("h2", 10))).toStrictEqual({
           outcome: "unknown",
         });
+      });
+    });
+
+    describe("ended sign-ins", () => {
+      // Far ahead of the clock, so no adapter's own expiry (MongoDB's TTL monitor) takes them early.
+      const later = Date.UTC(2100, 0, 1);
+      const after = (seconds: number) => new Date(later + seconds * 1_000).toISOString();
+
+      test("a revoked sign-in is revoked until its expiry, and only that one", async () => {
+        expect(await repository.isSignInRevoked("s1", after(0))).toBe(false);
+        await repository.revokeSignIn("s1", after(0), after(900));
+
+        expect(await repository.isSignInRevoked("s1", after(1))).toBe(true);
+        expect(await repository.isSignInRevoked("s1", after(899))).toBe(true);
+        expect(await repository.isSignInRevoked("s1", after(900))).toBe(false);
+        expect(await repository.isSignInRevoked("s2", after(1))).toBe(false);
+      });
+
+      test("revoking again sets the new expiry", async () => {
+        await repository.revokeSignIn("s1", after(0), after(900));
+        await repository.revokeSignIn("s1", after(600), after(1_500));
+
+        expect(await repository.isSignInRevoked("s1", after(1_000))).toBe(true);
+        expect(await repository.isSignInRevoked("s1", after(1_500))).toBe(false);
+      });
+
+      test("a later revocation, which may sweep expired ones, keeps the live ones", async () => {
+        await repository.revokeSignIn("old", after(0), after(10));
+        await repository.revokeSignIn("live", after(0), after(900));
+        await repository.revokeSignIn("new", after(20), after(900));
+
+        expect(await repository.isSignInRevoked("old", after(20))).toBe(false);
+        expect(await repository.isSignInRevoked("live", after(30))).toBe(true);
+        expect(await repository.isSignInRevoked("new", after(30))).toBe(true);
       });
     });
   });

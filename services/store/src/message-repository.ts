@@ -159,6 +159,21 @@ export interface MessageRepository {
   rotateRefreshToken(hash: string, successor: RefreshTokenSuccessor): Promise<RefreshRotation>;
   /** Revokes the family of the token with this hash (sign-out): its id, or null when no token has it. */
   revokeRefreshFamily(hash: string, revokedAt: string): Promise<string | null>;
+  /**
+   * Revokes the refresh family `familyId` of this user (sign-out with only an access token, whose
+   * `sid` names the family); false when the user has no family of that id.
+   */
+  revokeRefreshFamilyById(familyId: string, userId: string, revokedAt: string): Promise<boolean>;
+
+  /**
+   * Puts a sign-in (a refresh family's id) on the list of ended sign-ins until `expiresAt`; revoking it
+   * again sets a new expiry. Entries expired by `revokedAt` may be deleted. The embedded mode keeps
+   * the list here, so a restart does not bring signed-out access tokens back (with Redis, the list
+   * lives in Redis).
+   */
+  revokeSignIn(signInId: string, revokedAt: string, expiresAt: string): Promise<void>;
+  /** Whether the sign-in is on the list at `at`; entries past their expiry may be deleted. */
+  isSignInRevoked(signInId: string, at: string): Promise<boolean>;
 
   isReady(): Promise<boolean>;
   close(): Promise<void>;

@@ -58,6 +58,9 @@ type UserDocument = {
 type ClaimDocument = { _id: string; userId: string; claimedAt: Date };
 
 /** A refresh-token family; its tokens are valid only while it is not revoked. */
+/** An ended sign-in; the TTL index deletes it at `expiresAt`. */
+type RevokedSignInDocument = { _id: string; expiresAt: Date };
+
 type RefreshFamilyDocument = {
   _id: string;
   userId: string;
@@ -185,6 +188,7 @@ export class MongoMessageRepository implements MessageRepository {
   private readonly claims: Collection<ClaimDocument>;
   private readonly refreshFamilies: Collection<RefreshFamilyDocument>;
   private readonly refreshTokens: Collection<RefreshTokenDocument>;
+  private readonly revokedSignIns: Collection<RevokedSignInDocument>;
 
   constructor(options: { url: string; databaseName: string }) {
     this.client = new MongoClient(options.url);
@@ -199,6 +203,7 @@ export class MongoMessageRepository implements MessageRepository {
     this.claims = this.database.collection<ClaimDocument>("claims");
     this.refreshFamilies = this.database.collection<RefreshFamilyDocument>("refreshTokenFamilies");
     this.refreshTokens = this.database.collection<RefreshTokenDocument>("refreshTokens");
+    this.revokedSignIns = this.database.collection<RevokedSignInDocument>("revokedSignIns");
   }
 
   /** Connects and creates the indexes (creating an existing index is a no-op). Call once before use. */
@@ -237,6 +242,7 @@ export class MongoMessageRepository implements MessageRepository {
         { key: { familyId: 1 }, name: "by_family" },
         { key: { expiresAt: 1 }, name: "expiry", expireAfterSeconds: 0 },
       ]),
+      this.revokedSignIns.createIndexes([{ key: { expiresAt: 1 }, name: "expiry", expireAfterSeconds: 0 }]),
     ]);
     await this.normalizeLegacyEmailKeys();
   }
@@ -690,6 +696,27 @@ export class MongoMessageRepository implements MessageRepository {
     if (!token) return null;
     await this.revokeFamily(token.familyId, new Date(toSortableTimestamp(revokedAt)));
     return token.familyId;
+  }
+
+  async revokeRefreshFamilyById(familyId: string, userId: string, revokedAt: string): Promise<boolean> {
+    const family = await this.refreshFamilies.findOne({ _id: familyId, userId }, { projection: { _id: 1 } });
+    if (!family) return false;
+    await this.revokeFamily(familyId, new Date(toSortableTimestamp(revokedAt)));
+    return true;
+  }
+
+  /** MongoDB's TTL index deletes expired entries, so `revokedAt` is not needed. */
+  async revokeSignIn(signInId: string, _revokedAt: string, expiresAt: string): Promise<void> {
+    await this.revokedSignIns.updateOne(
+      { _id: signInId },
+      { $set: { expiresAt: new Date(toSortableTimestamp(expiresAt)) } },
+      { upsert: true },
+    );
+  }
+
+  async isSignInRevoked(signInId: string, at: string): Promise<boolean> {
+    const live = { _id: signInId, expiresAt: { $gt: new Date(toSortableTimestamp(at)) } };
+    return (await this.revokedSignIns.countDocuments(live, { limit: 1 })) > 0;
   }
 
   async isReady(): Promise<boolean> {

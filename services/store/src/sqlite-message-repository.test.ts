@@ -160,6 +160,7 @@ describe("SqliteMessageRepository on a file", () => {
       "messages",
       "refresh_token_families",
       "refresh_tokens",
+      "revoked_sign_ins",
       "usage_records",
       "users",
     ]);
@@ -188,7 +189,7 @@ describe("SqliteMessageRepository on a file", () => {
 
     const repository = new SqliteMessageRepository({ path });
 
-    expect(repository.schemaVersion).toBe(5);
+    expect(repository.schemaVersion).toBe(6);
     const chat = {
       id: "c1",
       title: "Old chat",
@@ -247,13 +248,16 @@ describe("SqliteMessageRepository on a file", () => {
     );
     expect(external.id).toBe("x1");
     expect(await repository.deleteMessage("u1", "c1", "m1")).toBe(true);
+    await repository.revokeSignIn("f1", "2025-01-03T00:00:00.000Z", "2025-01-03T00:15:00.000Z");
+    expect(await repository.isSignInRevoked("f1", "2025-01-03T00:01:00.000Z")).toBe(true);
     await repository.close();
 
     // Opening the migrated file again applies nothing twice.
     const reopened = new SqliteMessageRepository({ path });
-    expect(reopened.schemaVersion).toBe(5);
+    expect(reopened.schemaVersion).toBe(6);
     expect((await reopened.getChat("c1", "u1"))?.systemPrompt).toBe("Be brief.");
     expect((await reopened.listApiKeys("u1")).map((key) => key.id)).toEqual(["k1"]);
+    expect(await reopened.isSignInRevoked("f1", "2025-01-03T00:01:00.000Z")).toBe(true);
     expect(await reopened.revokeRefreshFamily("refresh-2", "2100-01-04T00:00:00.000Z")).toBe("f1");
     expect(
       await reopened.appendMessage("u1", {

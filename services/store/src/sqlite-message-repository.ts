@@ -138,6 +138,12 @@ const migrations: readonly string[] = [
      updated_at TEXT NOT NULL
    );
    CREATE INDEX answer_drafts_by_update ON answer_drafts (updated_at);`,
+  // Ended sign-ins, until their access tokens would have expired anyway.
+  `CREATE TABLE revoked_sign_ins (
+     id TEXT PRIMARY KEY,
+     expires_at TEXT NOT NULL
+   );
+   CREATE INDEX revoked_sign_ins_by_expiry ON revoked_sign_ins (expires_at);`,
 ];
 
 type UserRow = {
@@ -552,6 +558,24 @@ export class SqliteMessageRepository implements MessageRepository {
     return token.family_id;
   }
 
+  async revokeRefreshFamilyById(familyId: string, userId: string, revokedAt: string): Promise<boolean> {
+    const revoked = this.statements.revokeRefreshFamilyOfUser.run({
+      familyId,
+      userId,
+      revokedAt: toSortableTimestamp(revokedAt),
+    });
+    return revoked.changes > 0;
+  }
+
+  async revokeSignIn(signInId: string, revokedAt: string, expiresAt: string): Promise<void> {
+    this.statements.deleteExpiredSignInRevocations.run({ now: toSortableTimestamp(revokedAt) });
+    this.statements.revokeSignIn.run({ signInId, expiresAt: toSortableTimestamp(expiresAt) });
+  }
+
+  async isSignInRevoked(signInId: string, at: string): Promise<boolean> {
+    return this.statements.signInRevoked.get({ signInId, at: toSortableTimestamp(at) }) !== null;
+  }
+
   async isReady(): Promise<boolean> {
     try {
       this.statements.ping.get();
@@ -743,6 +767,18 @@ function prepareStatements(database: Database) {
     revokeRefreshFamily: prepare(
       "UPDATE refresh_token_families SET revoked_at = coalesce(revoked_at, $revokedAt) WHERE id = $familyId",
     ),
+    revokeRefreshFamilyOfUser: prepare(
+      `UPDATE refresh_token_families SET revoked_at = coalesce(revoked_at, $revokedAt)
+       WHERE id = $familyId AND user_id = $userId`,
+    ),
+    revokeSignIn: prepare(
+      `INSERT INTO revoked_sign_ins (id, expires_at) VALUES ($signInId, $expiresAt)
+       ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at`,
+    ),
+    signInRevoked: prepare<{ revoked: number }>(
+      "SELECT 1 AS revoked FROM revoked_sign_ins WHERE id = $signInId AND expires_at > $at",
+    ),
+    deleteExpiredSignInRevocations: prepare("DELETE FROM revoked_sign_ins WHERE expires_at <= $now"),
     usageByChat: prepare<UsageSumsRow & { chat_id: string | null }>(
       `SELECT chat_id, ${usageSums} FROM usage_records WHERE ${usageOfPeriod} GROUP BY chat_id`,
     ),

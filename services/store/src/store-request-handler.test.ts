@@ -249,6 +249,21 @@ describe("handleStoreRequest", () => {
         request("store.revoke_refresh_family", { hash: "nope", revokedAt: "2100-01-03T00:00:00.000Z" }),
       ),
     ).toStrictEqual({ familyId: null });
+    for (const [userId, revoked] of [
+      ["u2", false],
+      ["u1", true],
+    ] as const) {
+      expect(
+        await handleStoreRequest(
+          repository,
+          request("store.revoke_refresh_family_by_id", {
+            familyId: "f1",
+            userId,
+            revokedAt: "2025-01-03T00:00:00.000Z",
+          }),
+        ),
+      ).toStrictEqual({ revoked });
+    }
   });
 
   test("store.usage_report answers the user's report", async () => {

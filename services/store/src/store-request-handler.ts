@@ -79,6 +79,9 @@ const handlers: StoreRequestHandlers = {
   "store.revoke_refresh_family": async (repository, request) => ({
     familyId: await repository.revokeRefreshFamily(request.hash, request.revokedAt),
   }),
+  "store.revoke_refresh_family_by_id": async (repository, request) => ({
+    revoked: await repository.revokeRefreshFamilyById(request.familyId, request.userId, request.revokedAt),
+  }),
 };
 
 /**

@@ -46,6 +46,8 @@ export type StoreReplies = {
   "store.rotate_refresh_token": RefreshRotation;
   /** The revoked family's id; null when no token has this hash. */
   "store.revoke_refresh_family": { familyId: string | null };
+  /** false when the user has no family of that id. */
+  "store.revoke_refresh_family_by_id": { revoked: boolean };
 };
 
 /** A request's own fields; `chatId` is the envelope's, required by the requests about one chat. */

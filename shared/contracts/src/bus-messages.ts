@@ -406,6 +406,11 @@ export const StoreRequest = Type.Union([
     hash: Type.String({ minLength: 1, description: "Any token of the family" }),
     revokedAt: Type.String({ format: "date-time" }),
   }),
+  busMessage("store.revoke_refresh_family_by_id", {
+    familyId: Type.String({ minLength: 1, description: "The sign-in (`sid`) of an access token" }),
+    userId: Id,
+    revokedAt: Type.String({ format: "date-time" }),
+  }),
 ]);
 export type StoreRequest = Static<typeof StoreRequest>;
 export type StoreRequestOf<T extends StoreRequest["type"]> = Extract<StoreRequest, { type: T }>;

@@ -197,4 +197,10 @@ export const WebSocketCloseCode = {
   serviceRestart: 1012,
   /** The client read too slowly: reconnect and resume with `resumeFrom`. */
   tryAgainLater: 1013,
+  /**
+   * The socket's sign-in ended (signed out, or its refresh family revoked) or its access token
+   * expired: refresh or sign in again, then reconnect. Not sent for a socket opened with an
+   * identity provider's token until that token expires. (4401: the private range, after HTTP 401.)
+   */
+  signedOut: 4401,
 } as const;

@@ -1,5 +1,5 @@
 import { type Bus, InProcessBus, RabbitBus } from "@chat/bus";
-import { type ActorState, MemoryActorState, RedisActorState } from "@chat/state";
+import { type ActorState, MemoryActorState, RedisActorState, type RevocationList } from "@chat/state";
 import type { Logger } from "pino";
 import type { BaseConfig } from "./config.ts";
 import { requireSetting } from "./config.ts";
@@ -29,11 +29,14 @@ export async function connectBus(
   return bus;
 }
 
-/** The actor state named by the configuration: Redis when REDIS_URL is set, else in memory. */
+/**
+ * The actor state named by the configuration: Redis when REDIS_URL is set, else in memory, with
+ * ended sign-ins kept in `options.revocations` when given (the embedded mode's store).
+ */
 export function connectActorState(
   config: BaseConfig,
   logger: Logger,
-  options: { standalone: boolean },
+  options: { standalone: boolean; revocations?: RevocationList },
 ): ActorState {
   const common = {
     keyPrefix: config.REDIS_KEY_PREFIX,
@@ -46,7 +49,7 @@ export function connectActorState(
       "REDIS_URL",
       "a service started alone needs Redis",
     );
-    return new MemoryActorState(common);
+    return new MemoryActorState({ ...common, revocations: options.revocations });
   }
   return new RedisActorState({
     ...common,

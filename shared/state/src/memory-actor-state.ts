@@ -27,6 +27,11 @@ import { checkTtlSeconds } from "./ttl-seconds.ts";
 export type MemoryActorStateOptions = Omit<ActorStateOptions, "keyPrefix"> & {
   /** The clock TTLs and event ids are measured by, in epoch milliseconds; tests pass their own. */
   now?: () => number;
+  /**
+   * Where ended sign-ins are kept; by default this process's memory. The embedded mode passes the
+   * store's, so a restart does not bring signed-out access tokens back.
+   */
+  revocations?: RevocationList;
 };
 
 type StoredSnapshot = { json: string; version: number; expiresAt: number };
@@ -52,7 +57,8 @@ type StoredTicket = { payload: string; expiresAt: number };
 /**
  * The in-memory ActorState for the single-process default and tests: the same semantics as
  * `RedisActorState` (JSON round trips, compare-and-set versions, TTLs, epochs, Redis-like ids,
- * bounded logs, token buckets, leases, single-use tickets, revocations), scoped to one process.
+ * bounded logs, token buckets, leases, single-use tickets, revocations), scoped to one process
+ * (revocations may be kept elsewhere: see `revocations`).
  *
  * @example
  * const state = new MemoryActorState({ ttlSeconds: 86_400, replayLogMaxLength: 1_000 });
@@ -119,7 +125,7 @@ export class MemoryActorState implements ActorState {
         return stored?.payload ?? null;
       },
     };
-    this.revocations = {
+    this.revocations = options.revocations ?? {
       revoke: async (id, ttlSeconds) => {
         checkTtlSeconds(ttlSeconds);
         this.revoked.set(id, { expiresAt: this.now() + ttlSeconds * 1_000 });
