@@ -152,7 +152,11 @@ describe("deeply nested JSON", () => {
         );
 
   test("is refused with 400 VALIDATION_FAILED before it is parsed, however it is framed", async () => {
-    const bodies = ["[".repeat(40_000), `{"email":${"[".repeat(65)}1${"]".repeat(65)},"password":"x"}`];
+    const bodies = [
+      `${"[".repeat(20_000)}${"]".repeat(20_000)}`,
+      "[".repeat(40_000),
+      `{"email":${"[".repeat(65)}1${"]".repeat(65)},"password":"x"}`,
+    ];
     for (const path of ["/api/auth/login", "/api/auth/register", "/api/chats"]) {
       for (const body of bodies) {
         for (const framing of ["length", "chunked"] as const) {
@@ -172,10 +176,13 @@ describe("deeply nested JSON", () => {
     });
   });
 
-  test("does not stall the server: /healthz answers while a 200 000-level body is sent", async () => {
-    const sending = sendRaw(port, post("/api/auth/login", "[".repeat(200_000), "length"));
-    expect(await answersHealthCheck()).toBe(true);
-    expect((await sending)?.status).toBe(400);
+  test("does not stall the server: 20 000 levels are answered at once, and /healthz after them", async () => {
+    const arrays = `${"[".repeat(20_000)}${"]".repeat(20_000)}`;
+    const objects = `${'{"a":'.repeat(20_000)}1${"}".repeat(20_000)}`;
+    const answers = await Promise.all(
+      [arrays, objects].map((body) => sendRaw(port, post("/api/auth/login", body, "length"), 5_000)),
+    );
+    expect(answers.map((answer) => answer?.status)).toEqual([400, 400]);
     expect(await answersHealthCheck()).toBe(true);
   });
 });
