@@ -27,10 +27,13 @@ export function requestPath(request: Request): string {
   return (requestUrl(request) ?? URL.parse(request.url, "http://host.invalid"))?.pathname ?? "/";
 }
 
-/** Whether the request has one well-formed Host header from which its URL could be built. */
+/**
+ * Whether the request has a URL and at most one well-formed Host header. From a socket, a missing
+ * Host leaves no URL; a Request built in code (`app.handle`) has its URL and may have no Host.
+ */
 export function hasValidHost(request: Request): boolean {
   const host = request.headers.get("host");
-  return host !== null && hostAuthority.test(host) && requestUrl(request) !== null;
+  return requestUrl(request) !== null && (host === null || hostAuthority.test(host));
 }
 
 /** The typed error body of a refusal answered before routing: OpenAI's shape under `/v1`. */
