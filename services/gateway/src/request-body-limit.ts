@@ -121,6 +121,8 @@ export function requestBodyLimit(limits: RequestBodyLimits) {
         const cause = code === "PARSE" ? (error as Error).cause : undefined;
         if (!AppError.isInstance(cause)) return;
         set.status = cause.httpStatus;
+        // The rest of a body too slow to wait for may still come: end the connection, not just the request.
+        if (cause.code === "REQUEST_TIMEOUT") set.headers.connection = "close";
         return cause.toBody();
       })
   );
