@@ -31,6 +31,8 @@ beforeAll(async () => {
     HTTP_IDLE_TIMEOUT_SECONDS: String(idleTimeoutSeconds),
     HTTP_BODY_TIMEOUT_MS: String(bodyTimeoutMs),
     SSE_HEARTBEAT_MS: String(heartbeatMs),
+    // The demo answer (some 80 tokens) takes seconds: far longer than the idle timeout.
+    DEMO_TOKENS_PER_SECOND: "8",
     // Only the HTTP timeouts may close a connection in these tests: a raw socket answers no ping.
     WS_PING_INTERVAL_MS: "600000",
     WS_PONG_TIMEOUT_MS: "600000",
@@ -277,6 +279,40 @@ describe("connection timeouts", () => {
     streamOpenMs + 20_000,
   );
 });
+
+test("a /v1 completion that takes longer than the idle timeout is answered, streamed or not", async () => {
+  const client = new ChatApiClient(server.baseUrl);
+  expect((await client.register("Completions")).status).toBe(201);
+  const key = (await client.request("POST", "/api/keys", { name: "idle timeout" })).body.key as string;
+  const completion = (stream: boolean) => {
+    const body = JSON.stringify({ model: "demo", stream, messages: [{ role: "user", content: "Hello" }] });
+    return request(
+      [
+        "POST /v1/chat/completions HTTP/1.1",
+        "Host: 127.0.0.1",
+        `Authorization: Bearer ${key}`,
+        "Content-Type: application/json",
+        `Content-Length: ${body.length}`,
+      ],
+      body,
+    );
+  };
+  const [whole, streamed] = await Promise.all([
+    sendRaw(port, completion(false), 60_000),
+    sendRaw(port, completion(true), 60_000),
+  ]);
+  expect({
+    status: whole?.status,
+    answered: json(whole)?.choices?.[0]?.message?.content?.length > 100,
+  }).toEqual({
+    status: 200,
+    answered: true,
+  });
+  expect({ status: streamed?.status, ended: streamed?.body.includes("data: [DONE]") }).toEqual({
+    status: 200,
+    ended: true,
+  });
+}, 90_000);
 
 describe("paths that are nothing", () => {
   test("/swagger/assets/__proto__ and other prototype names are a plain 404, with the security headers", async () => {
