@@ -1,6 +1,7 @@
 import type { StoreClient } from "@chat/clients";
 import { AppError, ChatIdParams } from "@chat/contracts";
 import type { ReplayLog } from "@chat/state";
+import type { Server } from "bun";
 import { Elysia, t } from "elysia";
 import { feedChatEvents, toLoggedEvent } from "./chat-event-feed.ts";
 import type { LiveEventHub } from "./live-event-hub.ts";
@@ -51,6 +52,12 @@ export function eventRoutes(dependencies: {
     return connection;
   };
 
+  /**
+   * Lifts the server's idle timeout for a stream: it counts only bytes received, so it would cut
+   * a stream the client just listens to; the heartbeat finds a client that is gone instead.
+   */
+  const keepOpen = (server: Server<unknown> | null, request: Request) => server?.timeout(request, 0);
+
   return new Elysia({ name: "event-routes", prefix: "/api" })
     .use(dependencies.requestContext)
     .resolve(async ({ headers, query }) => ({
@@ -58,7 +65,7 @@ export function eventRoutes(dependencies: {
     }))
     .get(
       "/chats/:id/events",
-      async ({ params, query, headers, user, traceparent, request }) => {
+      async ({ params, query, headers, user, traceparent, request, server }) => {
         const found = await store.call(
           "store.get_chat",
           { chatId: params.id, userId: user.id, messageLimit: 0 },
@@ -66,6 +73,7 @@ export function eventRoutes(dependencies: {
         );
         if (!found) throw new AppError("CHAT_NOT_FOUND", "Chat not found", { retryable: false });
         const connection = await open(user.id);
+        keepOpen(server, request);
         request.signal.addEventListener("abort", () => connection.close());
         try {
           await feedChatEvents({
@@ -94,8 +102,9 @@ export function eventRoutes(dependencies: {
     )
     .get(
       "/events",
-      async ({ user, request }) => {
+      async ({ user, request, server }) => {
         const connection = await open(user.id);
+        keepOpen(server, request);
         request.signal.addEventListener("abort", () => connection.close());
         let unsubscribe: () => Promise<void>;
         try {

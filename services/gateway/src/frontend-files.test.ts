@@ -5,7 +5,9 @@ import { join } from "node:path";
 import { InProcessBus } from "@chat/bus";
 import { createLogger, loadConfig, newId } from "@chat/runtime";
 import { MemoryActorState } from "@chat/state";
+import { Elysia } from "elysia";
 import { CompletionRelay } from "./completion-relay.ts";
+import { frontendFiles } from "./frontend-files.ts";
 import { createGatewayApp } from "./gateway-app.ts";
 import { GatewayConfig } from "./gateway-config.ts";
 import { LiveEventHub } from "./live-event-hub.ts";
@@ -83,6 +85,23 @@ describe("the frontend's files on the gateway", () => {
     }
   });
 
+  test("a browser loading an unknown page gets the HTML 404 page, under the strict policy", async () => {
+    for (const path of [
+      "/anything",
+      "/chats/a/b",
+      "/swagger/assets/__proto__",
+      "/swagger/assets/constructor",
+    ]) {
+      const answer = await app.handle(
+        new Request(`http://gateway.test${path}`, { headers: { accept: "text/html,*/*;q=0.8" } }),
+      );
+      expect({ path, status: answer.status }).toEqual({ path, status: 404 });
+      expect(answer.headers.get("content-type")).toBe("text/html; charset=utf-8");
+      expect(answer.headers.get("content-security-policy")).toBe(strictContentSecurityPolicy);
+      expect(await answer.text()).toContain("<h1>Not found</h1>");
+    }
+  });
+
   test("assets are kept for a year; a missing one is a 404 that is not", async () => {
     const asset = await get("/assets/main-abc123.js");
     expect(asset.status).toBe(200);
@@ -90,5 +109,26 @@ describe("the frontend's files on the gateway", () => {
     const missing = await get("/assets/main-def456.js");
     expect(missing.status).toBe(404);
     expect(missing.headers.get("cache-control")).toBeNull();
+  });
+});
+
+describe("source maps", () => {
+  const directory = mkdtempSync(join(tmpdir(), "chat-frontend-maps-"));
+  mkdirSync(join(directory, "assets"));
+  writeFileSync(
+    join(directory, "assets", "main-abc123.js"),
+    "export {};\n//# sourceMappingURL=main-abc123.js.map",
+  );
+  writeFileSync(join(directory, "assets", "main-abc123.js.map"), '{"version":3,"sources":["src/secret.ts"]}');
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+  const get = (serveSourceMaps: boolean, path: string) =>
+    new Elysia()
+      .use(frontendFiles(directory, { serveSourceMaps }))
+      .handle(new Request(`http://gateway.test${path}`));
+
+  test("are served in development, not in production; the code itself is served in both", async () => {
+    expect((await get(true, "/assets/main-abc123.js.map")).status).toBe(200);
+    expect((await get(false, "/assets/main-abc123.js.map")).status).toBe(404);
+    expect((await get(false, "/assets/main-abc123.js")).status).toBe(200);
   });
 });

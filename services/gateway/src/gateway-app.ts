@@ -15,7 +15,7 @@ import type { CompletionRelay } from "./completion-relay.ts";
 import { allowedOriginsFrom, cors } from "./cors.ts";
 import { errorResponse } from "./error-responses.ts";
 import { eventRoutes } from "./event-routes.ts";
-import { frontendFiles } from "./frontend-files.ts";
+import { frontendFiles, notFoundPage, wantsNotFoundPage } from "./frontend-files.ts";
 import type { GatewaySettings } from "./gateway-config.ts";
 import { IdentityProviderTokens, identityProviderSettings } from "./identity-provider-tokens.ts";
 import type { LiveEventHub } from "./live-event-hub.ts";
@@ -28,6 +28,7 @@ import { RateLimitedError, RateLimits, requestRateLimits } from "./rate-limits.t
 import { RefreshTokens } from "./refresh-tokens.ts";
 import { requestBodyLimit } from "./request-body-limit.ts";
 import { requestContext } from "./request-context.ts";
+import { hostValidation } from "./request-url.ts";
 import { searchRoutes } from "./search-routes.ts";
 import { securityHeaders } from "./security-headers.ts";
 import type { SseConnection } from "./sse-connection.ts";
@@ -154,6 +155,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
   // Security headers first, so that every response has them, early refusals included.
   return new Elysia({ name: "gateway", normalize: false, websocket: webSocketServerOptions(webSocket) })
     .use(securityHeaders({ trustProxy: settings.TRUST_PROXY }))
+    .use(hostValidation())
     .use(cors({ allowedOrigins: origins.allowedOrigins }))
     .use(originPolicy(origins))
     .use(
@@ -164,10 +166,20 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
         exclude: ["/", "/assets/*"],
       }),
     )
-    .use(requestBodyLimit(settings.MAX_BODY_BYTES))
+    .use(
+      requestBodyLimit({
+        maxBodyBytes: settings.MAX_BODY_BYTES,
+        bodyTimeoutMs: settings.HTTP_BODY_TIMEOUT_MS,
+      }),
+    )
     .use(requestRateLimits(rateLimits, { trustProxy: settings.TRUST_PROXY }))
     .use(context)
-    .onError(({ code, error, set }) => {
+    .onError(({ code, error, set, request }) => {
+      if (code === "NOT_FOUND" && wantsNotFoundPage(request)) {
+        set.status = 404;
+        set.headers["content-type"] = "text/html; charset=utf-8";
+        return notFoundPage;
+      }
       const { status, body } = errorResponse(code, error, logger);
       set.status = status;
       if (error instanceof RateLimitedError) set.headers["retry-after"] = String(error.retryAfterSeconds);
@@ -270,5 +282,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
         sessions: dependencies.webSocketSessions,
       }),
     )
-    .use(frontendFiles(dependencies.frontendDirectory));
+    .use(
+      frontendFiles(dependencies.frontendDirectory, { serveSourceMaps: settings.NODE_ENV !== "production" }),
+    );
 }

@@ -113,6 +113,24 @@ export const GatewayConfigFields = {
     minimum: 100,
     description: "SSE heartbeat comment interval",
   }),
+  HTTP_IDLE_TIMEOUT_SECONDS: Type.Integer({
+    default: 30,
+    minimum: 1,
+    maximum: 255,
+    description:
+      "An HTTP connection that sends nothing for this long is closed: idle keep-alive, a stalled body, a request still unanswered (keep it above BUS_REQUEST_TIMEOUT_MS); SSE, WebSocket and /v1 completions keep their own timeouts",
+  }),
+  HTTP_BODY_TIMEOUT_MS: Type.Integer({
+    default: 30_000,
+    minimum: 100,
+    description: "A request body must have arrived whole within this (else 408 REQUEST_TIMEOUT)",
+  }),
+  NODE_ENV: Type.Optional(
+    Type.String({
+      description:
+        "production in every deployment (start script, image, compose, k8s): Elysia's terse errors, no frontend source maps",
+    }),
+  ),
   METRICS_TOKEN: Type.Optional(
     Type.String({
       minLength: 16,

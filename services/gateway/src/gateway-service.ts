@@ -15,6 +15,7 @@ import { CompletionRelay } from "./completion-relay.ts";
 import { createGatewayApp } from "./gateway-app.ts";
 import type { GatewaySettings } from "./gateway-config.ts";
 import { LiveEventHub } from "./live-event-hub.ts";
+import { strictContentSecurityPolicy } from "./security-headers.ts";
 import type { SseConnection } from "./sse-connection.ts";
 import type { WebSocketSession } from "./websocket-session.ts";
 
@@ -61,6 +62,27 @@ function readJwtSecretFile(path: string): string {
 export type RunningGateway = RunningService & { port: number };
 
 /**
+ * What the server answers when something escapes the app's own error handling: the typed 500,
+ * with the headers every answer has, and the error logged; the process goes on serving.
+ */
+function lastResortAnswer(error: Error, logger: Logger): Response {
+  logger.error({ err: error }, "request failed outside the app's error handling");
+  return Response.json(
+    { error: { code: "INTERNAL", message: "Internal error" } },
+    {
+      status: 500,
+      headers: {
+        "cache-control": "no-store",
+        "content-security-policy": strictContentSecurityPolicy,
+        "referrer-policy": "no-referrer",
+        "x-content-type-options": "nosniff",
+        "x-frame-options": "DENY",
+      },
+    },
+  );
+}
+
+/**
  * Starts the edge gateway on `port` (0 = any free port). On stop it refuses new requests, asks
  * every SSE client to reconnect elsewhere (a `retry` hint), closes every WebSocket with 1012
  * (service restart), ends the API completions still running with a retryable 503 (cancelling them
@@ -95,9 +117,18 @@ export async function startGateway(dependencies: {
     webSocketSessions,
     completions,
   });
-  // No server-side body limit: the app's own (MAX_BODY_BYTES) reads no further and answers a typed
-  // 413, where the server's would answer a bare one.
-  app.listen({ port: dependencies.port, idleTimeout: 0, maxRequestBodySize: Number.MAX_SAFE_INTEGER });
+  app.listen({
+    port: dependencies.port,
+    // A connection silent this long is closed: idle keep-alive, a stalled body. Streams (SSE, /v1
+    // completions) lift it for their own request; WebSockets have their own ping.
+    idleTimeout: settings.HTTP_IDLE_TIMEOUT_SECONDS,
+    // No server-side body limit: the app's own (MAX_BODY_BYTES) reads no further and answers a
+    // typed 413, where the server's would answer a bare one.
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    // Never Bun's development error page, whatever NODE_ENV: it shows source paths and code.
+    development: false,
+    error: (error) => lastResortAnswer(error, logger),
+  });
   const port = app.server?.port ?? dependencies.port;
   return {
     name: "gateway",

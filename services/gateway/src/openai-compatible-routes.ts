@@ -333,7 +333,10 @@ export function openAiCompatibleRoutes(dependencies: {
       )
       .post(
         "/chat/completions",
-        ({ body, user, traceparent, request }): Promise<ChatCompletion> | Promise<Response> => {
+        ({ body, user, traceparent, request, server }): Promise<ChatCompletion> | Promise<Response> => {
+          // The relay ends a silent completion itself (first text, then idle between chunks); the
+          // server's idle timeout, which counts only bytes received, would cut a long answer.
+          server?.timeout(request, 0);
           const started = startCompletion(body, user.id, traceparent, request.signal);
           return body.stream
             ? started.then<Response>(({ run, identity }) =>

@@ -6,6 +6,7 @@ import { clientNetworkOf } from "./client-network.ts";
 import type { GatewaySettings } from "./gateway-config.ts";
 import { toOpenAiErrorBody } from "./openai-compatible-routes.ts";
 import { requestOrigin } from "./request-context.ts";
+import { requestPath } from "./request-url.ts";
 import { StreamLease } from "./stream-leases.ts";
 
 export type RateLimitSettings = Pick<
@@ -232,7 +233,7 @@ export function requestRateLimits(rateLimits: RateLimits, options: { trustProxy:
   return new Elysia({ name: "request-rate-limits" }).onRequest(async ({ request, server, set }) => {
     // CORS preflights are answered without doing anything, and browsers send one per request.
     if (request.method === "OPTIONS") return;
-    const path = new URL(request.url).pathname.replace(/\/+$/, "");
+    const path = requestPath(request).replace(/\/+$/, "");
     const area = limitedArea(path);
     if (!area) return;
     const { clientAddress } = requestOrigin(request, server?.requestIP(request)?.address, options.trustProxy);

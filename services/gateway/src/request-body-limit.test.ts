@@ -3,12 +3,13 @@ import { Elysia, t } from "elysia";
 import { requestBodyLimit } from "./request-body-limit.ts";
 
 const maxBodyBytes = 1_024;
+const bodyTimeoutMs = 500;
 let baseUrl: string;
 let stop: () => void;
 
 beforeAll(() => {
   const app = new Elysia()
-    .use(requestBodyLimit(maxBodyBytes))
+    .use(requestBodyLimit({ maxBodyBytes, bodyTimeoutMs }))
     .post("/api/echo", ({ body }) => body, { body: t.Object({ text: t.String() }) })
     .post("/v1/echo", ({ body }) => body, { body: t.Object({ text: t.String() }) })
     .listen({ port: 0, maxRequestBodySize: Number.MAX_SAFE_INTEGER });
@@ -75,6 +76,41 @@ test("under /v1 the 413 is OpenAI's error body", async () => {
         param: null,
         code: "PAYLOAD_TOO_LARGE",
       },
+    },
+  });
+});
+
+test("JSON nested deeper than 64 levels answers 400 VALIDATION_FAILED, with or without Content-Length", async () => {
+  const refused = {
+    status: 400,
+    body: {
+      error: {
+        code: "VALIDATION_FAILED",
+        message: "The request is invalid",
+        details: [{ path: "/", message: "nests objects and arrays deeper than 64 levels" }],
+      },
+    },
+  };
+  for (const body of ["[".repeat(65), `{"text":${"[".repeat(100)}"x"${"]".repeat(100)}}`]) {
+    expect(await post("/api/echo", body)).toEqual(refused);
+    expect(await post("/api/echo", chunked(body))).toEqual(refused);
+  }
+  // 64 levels are still parsed.
+  const deepest = `{"text":"x","more":${"[".repeat(63)}${"]".repeat(63)}}`;
+  expect((await post("/api/echo", deepest)).status).toBe(200);
+});
+
+test("a body that has not arrived whole within the body timeout answers 408 REQUEST_TIMEOUT", async () => {
+  const trickle = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      await Bun.sleep(100);
+      controller.enqueue(new TextEncoder().encode(" "));
+    },
+  });
+  expect(await post("/api/echo", trickle)).toEqual({
+    status: 408,
+    body: {
+      error: { code: "REQUEST_TIMEOUT", message: `The body did not arrive within ${bodyTimeoutMs} ms` },
     },
   });
 });

@@ -1,6 +1,7 @@
 import { counter, histogram, latencyBuckets, newId, traceparentFrom } from "@chat/runtime";
 import { Elysia } from "elysia";
 import type { Logger } from "pino";
+import { requestPath, requestUrl } from "./request-url.ts";
 
 /**
  * Where a request came from. Behind a trusted reverse proxy (`trustProxy`), the address the proxy
@@ -18,7 +19,7 @@ export function requestOrigin(
     : undefined;
   return {
     clientAddress: proxied || socketAddress || "unknown",
-    overTls: forwardedProto ? forwardedProto === "https" : new URL(request.url).protocol === "https:",
+    overTls: forwardedProto ? forwardedProto === "https" : requestUrl(request)?.protocol === "https:",
   };
 }
 
@@ -68,7 +69,7 @@ export function requestContext(logger: Logger, options: { trustProxy: boolean })
       requests.inc({ method: request.method, route, status });
       if (durationMs !== undefined)
         requestDurations.observe({ method: request.method, route }, durationMs / 1_000);
-      const path = new URL(request.url).pathname;
+      const path = requestPath(request);
       if (path === "/healthz" || path === "/readyz") return;
       logger.info(
         {

@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import { requestOrigin } from "./request-context.ts";
+import { requestPath } from "./request-url.ts";
 
 /**
  * The policy of every response but the Swagger UI page. Scripts and styles only from the
@@ -23,7 +24,7 @@ export const strictContentSecurityPolicy = [
 export const strictTransportSecurity = "max-age=31536000; includeSubDomains";
 
 /** Paths whose responses are per-user data, never to be kept by a browser or a proxy. */
-function isApiPath(path: string): boolean {
+export function isApiPath(path: string): boolean {
   return path === "/api" || path.startsWith("/api/") || path === "/v1" || path.startsWith("/v1/");
 }
 
@@ -44,7 +45,7 @@ export function securityHeaders(options: { trustProxy: boolean }) {
     headers["referrer-policy"] = "no-referrer";
     headers["x-frame-options"] = "DENY";
     headers["content-security-policy"] = strictContentSecurityPolicy;
-    if (isApiPath(new URL(request.url).pathname)) headers["cache-control"] = "no-store";
+    if (isApiPath(requestPath(request))) headers["cache-control"] = "no-store";
     if (requestOrigin(request, undefined, options.trustProxy).overTls) {
       headers["strict-transport-security"] = strictTransportSecurity;
     }

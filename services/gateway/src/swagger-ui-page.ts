@@ -2,14 +2,18 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { swagger } from "@elysiajs/swagger";
 import { Elysia } from "elysia";
+import { requestPath } from "./request-url.ts";
 
 type SwaggerOptions = NonNullable<Parameters<typeof swagger>[0]> & { path: string };
 
-/** The files of Swagger UI the page loads; nothing else of the package is served. */
-const servedFiles: Record<string, string> = {
-  "swagger-ui.css": "text/css; charset=utf-8",
-  "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
-};
+/**
+ * The files of Swagger UI the page loads; nothing else of the package is served. A Map, not an
+ * object: a name from the URL must not find `__proto__` or `constructor` through the prototype.
+ */
+const servedFiles = new Map([
+  ["swagger-ui.css", "text/css; charset=utf-8"],
+  ["swagger-ui-bundle.js", "text/javascript; charset=utf-8"],
+]);
 
 function page(title: string, assets: string): string {
   const escapedTitle = title.replace(/[<>&"]/g, (character) => `&#${character.charCodeAt(0)};`);
@@ -56,7 +60,7 @@ export function swaggerUiPage(options: SwaggerOptions) {
       // Answered before the plugin's routes, so its CDN page is never served.
       .onRequest(({ request }) => {
         if (request.method !== "GET") return;
-        const path = new URL(request.url).pathname;
+        const path = requestPath(request);
         if (path === options.path || path === `${options.path}/`)
           return new Response(html, { headers: htmlHeaders });
         if (path === `${assets}/start.js`) {
@@ -65,7 +69,7 @@ export function swaggerUiPage(options: SwaggerOptions) {
           });
         }
         const name = path.startsWith(`${assets}/`) ? path.slice(assets.length + 1) : null;
-        const type = name ? servedFiles[name] : undefined;
+        const type = name ? servedFiles.get(name) : undefined;
         if (name && type)
           return new Response(Bun.file(join(directory, name)), { headers: assetHeaders(type) });
       })

@@ -27,6 +27,7 @@ export const ErrorCode = Type.Union(
     Type.Literal("GENERATION_FAILED"),
     Type.Literal("UNAVAILABLE"),
     Type.Literal("TIMEOUT"),
+    Type.Literal("REQUEST_TIMEOUT"),
     Type.Literal("INTERNAL"),
   ],
   { $id: "ErrorCode" },
@@ -80,6 +81,7 @@ const httpStatusByCode: Record<ErrorCode, number> = {
   GENERATION_FAILED: 502,
   UNAVAILABLE: 503,
   TIMEOUT: 504,
+  REQUEST_TIMEOUT: 408,
   INTERNAL: 500,
 };
 
@@ -92,6 +94,7 @@ const retryableCodes = new Set<ErrorCode>([
   "CHAT_BUSY",
   "UNAVAILABLE",
   "TIMEOUT",
+  "REQUEST_TIMEOUT",
   "GENERATION_FAILED",
   "RATE_LIMITED",
   "PROVIDER_ERROR",
