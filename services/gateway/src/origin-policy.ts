@@ -1,7 +1,7 @@
 import { AppError } from "@chat/contracts";
 import { Elysia } from "elysia";
-import { toOpenAiErrorBody } from "./openai-compatible-routes.ts";
 import { requestOrigin } from "./request-context.ts";
+import { earlyRefusalBody, requestPath } from "./request-url.ts";
 
 /** Which pages may make a browser send its cookies to the gateway. */
 export type OriginPolicySettings = {
@@ -82,7 +82,7 @@ function hasBody(request: Request): boolean {
 export function crossSiteRefusal(request: Request, settings: OriginPolicySettings): AppError | null {
   if (!stateChangingMethods.has(request.method)) return null;
   const withCookies = request.headers.has("cookie");
-  const signIn = new URL(request.url).pathname.startsWith("/api/auth/");
+  const signIn = requestPath(request).startsWith("/api/auth/");
   if ((withCookies || signIn) && !isAllowedInitiator(request, settings, { originRequired: withCookies })) {
     return new AppError(
       "FORBIDDEN_ORIGIN",
@@ -109,10 +109,7 @@ export function originPolicy(settings: OriginPolicySettings) {
     const refusal = crossSiteRefusal(request, settings);
     if (!refusal) return;
     set.status = refusal.httpStatus;
-    const body = refusal.toBody();
     // Answered before routing, so the OpenAI-compatible routes' own reshaping does not run.
-    return new URL(request.url).pathname.startsWith("/v1/")
-      ? toOpenAiErrorBody(refusal.httpStatus, body)
-      : body;
+    return earlyRefusalBody(request, refusal.httpStatus, refusal.toBody());
   });
 }

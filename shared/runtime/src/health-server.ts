@@ -24,7 +24,8 @@ export function startHealthServer(options: { port: number; service: string; chec
   return Bun.serve({
     port: options.port,
     async fetch(request) {
-      const { pathname } = new URL(request.url);
+      // With a malformed Host, Bun's request.url is the bare path, which `new URL` alone throws on.
+      const pathname = URL.parse(request.url, "http://host.invalid")?.pathname;
       if (pathname === "/healthz")
         return Response.json({ status: "ok", service: options.service, checks: {} });
       if (pathname === "/readyz") {
