@@ -63,7 +63,7 @@ function wholeSeconds(milliseconds: number): number {
 }
 
 /**
- * The one place that knows the gateway's abuse limits (ARCHITECTURE §7): token buckets shared by
+ * The one place that knows the gateway's abuse limits (architecture.md §6): token buckets shared by
  * every gateway through the `RateLimiter` (Redis, or memory when embedded) per client network,
  * per sign-in network, per account signed in to, per user and per user's generations; leases for each user's open streams;
  * and a bucket in this process for each WebSocket's frames. A refusal throws `RateLimitedError`.

@@ -45,7 +45,7 @@ const directReplyTo = "amq.rabbitmq.reply-to";
 type PendingReply = { answer: (body: string) => void; fail: (error: AppError) => void };
 
 /**
- * The bus over RabbitMQ (ARCHITECTURE §4): commands on partition queues with a single active
+ * The bus over RabbitMQ (architecture.md §3): commands on partition queues with a single active
  * consumer, a quorum work queue, a topic exchange for events, request/reply over direct reply-to.
  * Every publish waits for the broker's confirm; channels re-declare their topology on reconnect.
  *

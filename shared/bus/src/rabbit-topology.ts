@@ -13,7 +13,7 @@ export type RabbitTopologySettings = {
 export const commandSource = "session";
 
 /**
- * The exchanges and queues of ARCHITECTURE §4 under one prefix, declared idempotently on a
+ * The exchanges and queues of architecture.md §3 under one prefix, declared idempotently on a
  * channel. It remembers what it declared so that `removeAll` can leave the broker clean.
  */
 export class RabbitTopology {
