@@ -23,6 +23,23 @@ export class AnswerCheckpoints {
     private readonly options: { intervalMs: number; now: () => Date; logger: Logger; traceparent: string },
   ) {}
 
+  /**
+   * Saves the empty draft of an answer starting over and tells whether it may: false when the
+   * answer was already written or deleted meanwhile (ended as interrupted, regenerated, its chat
+   * deleted), so a redelivered request does not write it a second time.
+   */
+  async begin(): Promise<boolean> {
+    const now = this.options.now();
+    this.lastSavedAt = now.getTime();
+    const draft: AnswerDraft = { ...this.draft, content: "", updatedAt: now.toISOString() };
+    const { saved } = await this.store.call(
+      "store.save_answer_draft",
+      { draft, chatId: draft.chatId },
+      this.options.traceparent,
+    );
+    return saved;
+  }
+
   /** The text so far; saved when the last save is old enough and none is under way. */
   offer(content: string): void {
     const now = this.options.now();

@@ -45,19 +45,27 @@ export class GenerationWorker {
     const context = { chatId, userId, traceparent };
     const publish = this.dependencies.events.publish.bind(this.dependencies.events);
     const logger = this.dependencies.logger.child({ chatId, messageId, traceparent });
-    if (delivery.deliveryCount > 1) {
-      await publish(
-        { type: "message_restart", data: { chatId, messageId, attempt: delivery.deliveryCount } },
-        context,
-      );
-    }
-    await publish({ type: "message_start", data: { chatId, messageId, model: request.model } }, context);
     const checkpoints = new AnswerCheckpoints(
       this.dependencies.store,
       { messageId, chatId, userId, model: request.model, createdAt: request.occurredAt },
       { intervalMs: this.options.checkpointMs, now: this.options.now, logger, traceparent },
     );
-    checkpoints.offer("");
+    if (delivery.deliveryCount > 1) {
+      if (!(await checkpoints.begin())) {
+        logger.info(
+          { attempt: delivery.deliveryCount },
+          "redelivered answer already ended: not written again",
+        );
+        return;
+      }
+      await publish(
+        { type: "message_restart", data: { chatId, messageId, attempt: delivery.deliveryCount } },
+        context,
+      );
+    } else {
+      checkpoints.offer("");
+    }
+    await publish({ type: "message_start", data: { chatId, messageId, model: request.model } }, context);
 
     let seq = 0;
     let textSoFar = "";
