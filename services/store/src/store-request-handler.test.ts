@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { newEnvelope, StoreRequest } from "@chat/contracts";
 import { Value } from "@sinclair/typebox/value";
-import type { MessageRepository } from "./message-repository.ts";
-import { SqliteMessageRepository } from "./sqlite-message-repository.ts";
+import { SqliteStore } from "./sqlite/sqlite-store.ts";
+import type { StoreRepositories } from "./store-repositories.ts";
 import { handleStoreRequest } from "./store-request-handler.ts";
 
 type Fields<T extends StoreRequest["type"]> = Omit<
@@ -35,11 +35,11 @@ const user = {
 };
 
 describe("handleStoreRequest", () => {
-  let repository: MessageRepository;
+  let repository: StoreRepositories;
 
   beforeEach(async () => {
-    repository = new SqliteMessageRepository({ path: ":memory:" });
-    await repository.createUser(user);
+    repository = new SqliteStore({ path: ":memory:" });
+    await repository.users.createUser(user);
   });
 
   afterEach(async () => {
@@ -98,21 +98,21 @@ describe("handleStoreRequest", () => {
   });
 
   test("store.search_chats answers the repository's page of the user's hits", async () => {
-    await repository.createChat({
+    await repository.chats.createChat({
       id: "c1",
       userId: "u1",
       title: "Pasta recipes",
       model: "demo",
       createdAt: "2025-01-01T00:00:00.000Z",
     });
-    await repository.createChat({
+    await repository.chats.createChat({
       id: "c2",
       userId: "u1",
       title: "Dinner",
       model: "demo",
       createdAt: "2025-01-01T00:00:01.000Z",
     });
-    await repository.appendMessage("u1", {
+    await repository.chats.appendMessage("u1", {
       id: "m1",
       chatId: "c2",
       role: "user",
@@ -125,7 +125,7 @@ describe("handleStoreRequest", () => {
       request("store.search_chats", { userId: "u1", query: "PASTA", limit: 1 }),
     );
 
-    const page = await repository.searchChats("u1", "PASTA", { limit: 1 });
+    const page = await repository.chats.searchChats("u1", "PASTA", { limit: 1 });
     expect(answer).toStrictEqual(page);
     expect(page.items).toMatchObject([{ chat: { id: "c2" }, match: { in: "message", messageId: "m1" } }]);
     const rest = await handleStoreRequest(
@@ -182,7 +182,7 @@ describe("handleStoreRequest", () => {
       await handleStoreRequest(repository, request("store.create_user", { user: grace, adminIfFirst: true })),
     ).toStrictEqual(grace);
 
-    const empty = new SqliteMessageRepository({ path: ":memory:" });
+    const empty = new SqliteStore({ path: ":memory:" });
     expect(
       await handleStoreRequest(empty, request("store.create_user", { user: grace, adminIfFirst: true })),
     ).toStrictEqual({ ...grace, role: "admin" });
@@ -267,7 +267,7 @@ describe("handleStoreRequest", () => {
   });
 
   test("store.usage_report answers the user's report", async () => {
-    await repository.recordUsage({
+    await repository.usage.recordUsage({
       id: "r1",
       userId: "u1",
       chatId: null,
