@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const mongoWire = fileURLToPath(new URL("../../shared/tools/mongo-wire/mongo-wire.mjs", import.meta.url));
-const suite = "./services/store/src/mongo-message-repository.test.ts";
+const suite = "./services/store/src/mongo/mongo-store.test.ts";
 const startAttempts = 3;
 const startTimeoutMilliseconds = 10_000;
 

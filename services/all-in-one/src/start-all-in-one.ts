@@ -26,7 +26,7 @@ export async function startAllInOne(
   // Without Redis, ended sign-ins are kept in the store's database, so they outlive a restart.
   const actorState = connectActorState(config, logger, {
     standalone: false,
-    revocations: new RepositoryRevocationList(repository),
+    revocations: new RepositoryRevocationList(repository.credentials),
   });
   lifecycle.onStop("actor state", () => actorState.close());
 

@@ -1,10 +1,10 @@
 import { join } from "node:path";
 import { createPrivateDirectory } from "@chat/runtime";
-import type { MessageRepository } from "./message-repository.ts";
-import { MongoMessageRepository } from "./mongo-message-repository.ts";
+import { MongoStore } from "./mongo/mongo-store.ts";
 import { makeDatabaseFilesPrivate } from "./private-database-file.ts";
-import { SqliteMessageRepository } from "./sqlite-message-repository.ts";
+import { SqliteStore } from "./sqlite/sqlite-store.ts";
 import type { StoreConfig } from "./store-config.ts";
+import type { StoreRepositories } from "./store-repositories.ts";
 
 /**
  * MongoDB when MONGODB_URL is set, else the SQLite file `chat.sqlite` under DATA_DIR: the directory
@@ -12,17 +12,14 @@ import type { StoreConfig } from "./store-config.ts";
  */
 export async function openRepository(
   config: Pick<StoreConfig, "DATA_DIR" | "MONGODB_URL" | "MONGODB_DATABASE">,
-): Promise<MessageRepository> {
+): Promise<StoreRepositories> {
   if (config.MONGODB_URL) {
-    const repository = new MongoMessageRepository({
-      url: config.MONGODB_URL,
-      databaseName: config.MONGODB_DATABASE,
-    });
-    await repository.init();
-    return repository;
+    const store = new MongoStore({ url: config.MONGODB_URL, databaseName: config.MONGODB_DATABASE });
+    await store.init();
+    return store;
   }
   createPrivateDirectory(config.DATA_DIR);
   const path = join(config.DATA_DIR, "chat.sqlite");
   makeDatabaseFilesPrivate(path);
-  return new SqliteMessageRepository({ path });
+  return new SqliteStore({ path });
 }

@@ -1,5 +1,5 @@
 import { AppError, type Chat, type Message } from "@chat/contracts";
-import type { Page } from "./message-repository.ts";
+import type { Page } from "./chat-repository.ts";
 
 /**
  * Where an item sits in a keyset-paginated list: its timestamp, then its id to break ties.

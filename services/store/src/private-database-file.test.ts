@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeDatabaseFilesPrivate } from "./private-database-file.ts";
-import { SqliteMessageRepository } from "./sqlite-message-repository.ts";
+import { SqliteStore } from "./sqlite/sqlite-store.ts";
 
 const directory = mkdtempSync(join(tmpdir(), "private-database-file-"));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -15,8 +15,8 @@ test("a new database is created 0600, and SQLite makes its -wal and -shm files 0
   makeDatabaseFilesPrivate(path);
   expect(modeOf(path)).toBe("600");
 
-  const repository = new SqliteMessageRepository({ path });
-  await repository.createChat({
+  const repository = new SqliteStore({ path });
+  await repository.chats.createChat({
     id: "c1",
     userId: "u1",
     title: "t",

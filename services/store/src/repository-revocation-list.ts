@@ -1,6 +1,6 @@
 import type { RevocationList } from "@chat/state";
 import { checkTtlSeconds } from "@chat/state";
-import type { MessageRepository } from "./message-repository.ts";
+import type { CredentialRepository } from "./credential-repository.ts";
 
 /**
  * The RevocationList kept in the store's database: the embedded mode's list of ended sign-ins,
@@ -8,11 +8,11 @@ import type { MessageRepository } from "./message-repository.ts";
  * back. (With Redis, the actor state's own list is shared and kept there.)
  *
  * @example
- * const state = new MemoryActorState({ ...options, revocations: new RepositoryRevocationList(repository) });
+ * const state = new MemoryActorState({ ...options, revocations: new RepositoryRevocationList(repository.credentials) });
  */
 export class RepositoryRevocationList implements RevocationList {
   constructor(
-    private readonly repository: Pick<MessageRepository, "revokeSignIn" | "isSignInRevoked">,
+    private readonly repository: Pick<CredentialRepository, "revokeSignIn" | "isSignInRevoked">,
     /** The clock TTLs are counted by, in epoch milliseconds; tests pass their own. */
     private readonly now: () => number = Date.now,
   ) {}

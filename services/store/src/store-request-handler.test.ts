@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { newEnvelope, StoreRequest } from "@chat/contracts";
 import { Value } from "@sinclair/typebox/value";
-import type { MessageRepository } from "./message-repository.ts";
-import { SqliteMessageRepository } from "./sqlite-message-repository.ts";
+import { SqliteStore } from "./sqlite/sqlite-store.ts";
+import type { StoreRepositories } from "./store-repositories.ts";
 import { handleStoreRequest } from "./store-request-handler.ts";
 
 type Fields<T extends StoreRequest["type"]> = Omit<
@@ -35,20 +35,20 @@ const user = {
 };
 
 describe("handleStoreRequest", () => {
-  let repository: MessageRepository;
+  let store: StoreRepositories;
 
   beforeEach(async () => {
-    repository = new SqliteMessageRepository({ path: ":memory:" });
-    await repository.createUser(user);
+    store = new SqliteStore({ path: ":memory:" });
+    await store.users.createUser(user);
   });
 
   afterEach(async () => {
-    await repository.close();
+    await store.close();
   });
 
   test("store.create_chat keeps the system prompt; store.update_chat answers the chat and whether it changed", async () => {
     const created = await handleStoreRequest(
-      repository,
+      store,
       request("store.create_chat", {
         userId: "u1",
         chat: {
@@ -63,19 +63,19 @@ describe("handleStoreRequest", () => {
     expect(created).toMatchObject({ id: "c1", systemPrompt: "Be brief." });
 
     const titled = await handleStoreRequest(
-      repository,
+      store,
       request("store.update_chat", { chatId: "c1", userId: "u1", title: "Pasta", onlyIfTitle: "New chat" }),
     );
     expect(titled).toMatchObject({ chat: { title: "Pasta", systemPrompt: "Be brief." }, updated: true });
 
     const late = await handleStoreRequest(
-      repository,
+      store,
       request("store.update_chat", { chatId: "c1", userId: "u1", title: "Late", onlyIfTitle: "New chat" }),
     );
     expect(late).toMatchObject({ chat: { title: "Pasta" }, updated: false });
 
     const cleared = await handleStoreRequest(
-      repository,
+      store,
       request("store.update_chat", { chatId: "c1", userId: "u1", model: "gpt-5", systemPrompt: "" }),
     );
     expect(cleared).toStrictEqual({
@@ -91,28 +91,28 @@ describe("handleStoreRequest", () => {
 
     expect(
       await handleStoreRequest(
-        repository,
+        store,
         request("store.update_chat", { chatId: "c1", userId: "u2", title: "Mine" }),
       ),
     ).toBeNull();
   });
 
   test("store.search_chats answers the repository's page of the user's hits", async () => {
-    await repository.createChat({
+    await store.chats.createChat({
       id: "c1",
       userId: "u1",
       title: "Pasta recipes",
       model: "demo",
       createdAt: "2025-01-01T00:00:00.000Z",
     });
-    await repository.createChat({
+    await store.chats.createChat({
       id: "c2",
       userId: "u1",
       title: "Dinner",
       model: "demo",
       createdAt: "2025-01-01T00:00:01.000Z",
     });
-    await repository.appendMessage("u1", {
+    await store.chats.appendMessage("u1", {
       id: "m1",
       chatId: "c2",
       role: "user",
@@ -121,15 +121,15 @@ describe("handleStoreRequest", () => {
     });
 
     const answer = await handleStoreRequest(
-      repository,
+      store,
       request("store.search_chats", { userId: "u1", query: "PASTA", limit: 1 }),
     );
 
-    const page = await repository.searchChats("u1", "PASTA", { limit: 1 });
+    const page = await store.chats.searchChats("u1", "PASTA", { limit: 1 });
     expect(answer).toStrictEqual(page);
     expect(page.items).toMatchObject([{ chat: { id: "c2" }, match: { in: "message", messageId: "m1" } }]);
     const rest = await handleStoreRequest(
-      repository,
+      store,
       request("store.search_chats", {
         userId: "u1",
         query: "PASTA",
@@ -151,26 +151,26 @@ describe("handleStoreRequest", () => {
     const listed = { id: "k1", name: "CLI", prefix: "sk-abc", createdAt: apiKey.createdAt, lastUsedAt: null };
 
     expect(
-      await handleStoreRequest(repository, request("store.create_api_key", { userId: "u1", apiKey })),
+      await handleStoreRequest(store, request("store.create_api_key", { userId: "u1", apiKey })),
     ).toStrictEqual(listed);
-    expect(
-      await handleStoreRequest(repository, request("store.list_api_keys", { userId: "u1" })),
-    ).toStrictEqual([listed]);
+    expect(await handleStoreRequest(store, request("store.list_api_keys", { userId: "u1" }))).toStrictEqual([
+      listed,
+    ]);
     expect(
       await handleStoreRequest(
-        repository,
+        store,
         request("store.find_api_key", { hash: "hash-1", usedAt: "2025-01-03T00:00:00.000Z" }),
       ),
     ).toStrictEqual({ apiKey: { ...listed, lastUsedAt: "2025-01-03T00:00:00.000Z" }, user });
     expect(
-      await handleStoreRequest(repository, request("store.delete_api_key", { userId: "u2", keyId: "k1" })),
+      await handleStoreRequest(store, request("store.delete_api_key", { userId: "u2", keyId: "k1" })),
     ).toStrictEqual({ deleted: false });
     expect(
-      await handleStoreRequest(repository, request("store.delete_api_key", { userId: "u1", keyId: "k1" })),
+      await handleStoreRequest(store, request("store.delete_api_key", { userId: "u1", keyId: "k1" })),
     ).toStrictEqual({ deleted: true });
     expect(
       await handleStoreRequest(
-        repository,
+        store,
         request("store.find_api_key", { hash: "hash-1", usedAt: "2025-01-04T00:00:00.000Z" }),
       ),
     ).toBeNull();
@@ -179,10 +179,10 @@ describe("handleStoreRequest", () => {
   test("store.create_user answers the stored user; adminIfFirst makes only the first one admin", async () => {
     const grace = { ...user, id: "u2", email: "grace@example.com", name: "Grace" };
     expect(
-      await handleStoreRequest(repository, request("store.create_user", { user: grace, adminIfFirst: true })),
+      await handleStoreRequest(store, request("store.create_user", { user: grace, adminIfFirst: true })),
     ).toStrictEqual(grace);
 
-    const empty = new SqliteMessageRepository({ path: ":memory:" });
+    const empty = new SqliteStore({ path: ":memory:" });
     expect(
       await handleStoreRequest(empty, request("store.create_user", { user: grace, adminIfFirst: true })),
     ).toStrictEqual({ ...grace, role: "admin" });
@@ -199,13 +199,13 @@ describe("handleStoreRequest", () => {
       createdAt: user.createdAt,
     };
     const created = await handleStoreRequest(
-      repository,
+      store,
       request("store.find_or_create_external_user", { identity, user: external }),
     );
     expect(created).toStrictEqual({ ...external, passwordHash: "" });
     expect(
       await handleStoreRequest(
-        repository,
+        store,
         request("store.find_or_create_external_user", { identity, user: { ...external, id: "x2" } }),
       ),
     ).toStrictEqual(created);
@@ -224,28 +224,28 @@ describe("handleStoreRequest", () => {
       createdAt: "2100-01-02T00:00:00.000Z",
       expiresAt: "2100-02-01T00:00:00.000Z",
     });
-    expect(await handleStoreRequest(repository, request("store.start_refresh_family", { token }))).toBeNull();
+    expect(await handleStoreRequest(store, request("store.start_refresh_family", { token }))).toBeNull();
     expect(
       await handleStoreRequest(
-        repository,
+        store,
         request("store.rotate_refresh_token", { hash: "h1", successor: successor("h2") }),
       ),
     ).toStrictEqual({ outcome: "rotated", user, familyId: "f1" });
     expect(
       await handleStoreRequest(
-        repository,
+        store,
         request("store.rotate_refresh_token", { hash: "h1", successor: successor("h3") }),
       ),
     ).toStrictEqual({ outcome: "reused", familyId: "f1" });
     expect(
       await handleStoreRequest(
-        repository,
+        store,
         request("store.revoke_refresh_family", { hash: "h2", revokedAt: "2100-01-03T00:00:00.000Z" }),
       ),
     ).toStrictEqual({ familyId: "f1" });
     expect(
       await handleStoreRequest(
-        repository,
+        store,
         request("store.revoke_refresh_family", { hash: "nope", revokedAt: "2100-01-03T00:00:00.000Z" }),
       ),
     ).toStrictEqual({ familyId: null });
@@ -255,7 +255,7 @@ describe("handleStoreRequest", () => {
     ] as const) {
       expect(
         await handleStoreRequest(
-          repository,
+          store,
           request("store.revoke_refresh_family_by_id", {
             familyId: "f1",
             userId,
@@ -267,7 +267,7 @@ describe("handleStoreRequest", () => {
   });
 
   test("store.usage_report answers the user's report", async () => {
-    await repository.recordUsage({
+    await store.usage.recordUsage({
       id: "r1",
       userId: "u1",
       chatId: null,
@@ -284,7 +284,7 @@ describe("handleStoreRequest", () => {
     });
 
     const report = await handleStoreRequest(
-      repository,
+      store,
       request("store.usage_report", {
         userId: "u1",
         from: "2025-01-01T00:00:00.000Z",

@@ -1,15 +1,12 @@
 import type { StoreReplies } from "@chat/clients";
 import { AppError, type StoreRequest, type StoreRequestOf } from "@chat/contracts";
-import type { MessageRepository } from "./message-repository.ts";
+import type { StoreRepositories } from "./store-repositories.ts";
 
 type StoreRequestType = StoreRequest["type"];
 
 /** One handler per request type, each typed to answer exactly the reply that `StoreReplies` promises. */
 type StoreRequestHandlers = {
-  [T in StoreRequestType]: (
-    repository: MessageRepository,
-    request: StoreRequestOf<T>,
-  ) => Promise<StoreReplies[T]>;
+  [T in StoreRequestType]: (store: StoreRepositories, request: StoreRequestOf<T>) => Promise<StoreReplies[T]>;
 };
 
 function chatNotFound(): never {
@@ -17,88 +14,88 @@ function chatNotFound(): never {
 }
 
 const handlers: StoreRequestHandlers = {
-  "store.create_user": (repository, request) =>
-    repository.createUser(request.user, { adminIfFirst: request.adminIfFirst }),
-  "store.find_or_create_external_user": (repository, request) =>
-    repository.findOrCreateExternalUser(request.identity, request.user),
-  "store.find_user_by_email": (repository, request) => repository.findUserByEmail(request.email),
-  "store.find_user_by_id": (repository, request) => repository.findUserById(request.userId),
-  "store.create_chat": (repository, request) =>
-    repository.createChat({ ...request.chat, userId: request.userId }),
-  "store.get_chat": async (repository, request) => {
-    const chat = await repository.getChat(request.chatId, request.userId);
+  "store.create_user": (store, request) =>
+    store.users.createUser(request.user, { adminIfFirst: request.adminIfFirst }),
+  "store.find_or_create_external_user": (store, request) =>
+    store.users.findOrCreateExternalUser(request.identity, request.user),
+  "store.find_user_by_email": (store, request) => store.users.findUserByEmail(request.email),
+  "store.find_user_by_id": (store, request) => store.users.findUserById(request.userId),
+  "store.create_chat": (store, request) =>
+    store.chats.createChat({ ...request.chat, userId: request.userId }),
+  "store.get_chat": async (store, request) => {
+    const chat = await store.chats.getChat(request.chatId, request.userId);
     if (!chat) return null;
     if (request.messageLimit === 0) return { chat, messages: [], hasOlderMessages: false };
-    const recent = await repository.recentMessages(request.chatId, request.userId, request.messageLimit);
+    const recent = await store.chats.recentMessages(request.chatId, request.userId, request.messageLimit);
     return { chat, messages: recent.messages, hasOlderMessages: recent.hasOlder };
   },
-  "store.list_chats": (repository, request) =>
-    repository.listChats(request.userId, { cursor: request.cursor, limit: request.limit }),
-  "store.search_chats": (repository, request) =>
-    repository.searchChats(request.userId, request.query, { cursor: request.cursor, limit: request.limit }),
-  "store.list_messages": async (repository, request) => {
-    if (!(await repository.getChat(request.chatId, request.userId))) return null;
-    return repository.listMessages(request.chatId, request.userId, {
+  "store.list_chats": (store, request) =>
+    store.chats.listChats(request.userId, { cursor: request.cursor, limit: request.limit }),
+  "store.search_chats": (store, request) =>
+    store.chats.searchChats(request.userId, request.query, { cursor: request.cursor, limit: request.limit }),
+  "store.list_messages": async (store, request) => {
+    if (!(await store.chats.getChat(request.chatId, request.userId))) return null;
+    return store.chats.listMessages(request.chatId, request.userId, {
       cursor: request.cursor,
       limit: request.limit,
     });
   },
-  "store.append_message": async (repository, request) => {
-    const created = await repository.appendMessage(request.userId, request.message);
-    if (!created && !(await repository.getChat(request.message.chatId, request.userId))) chatNotFound();
+  "store.append_message": async (store, request) => {
+    const created = await store.chats.appendMessage(request.userId, request.message);
+    if (!created && !(await store.chats.getChat(request.message.chatId, request.userId))) chatNotFound();
     return { created };
   },
-  "store.save_answer_draft": async (repository, request) => ({
-    saved: await repository.saveAnswerDraft(request.draft),
+  "store.save_answer_draft": async (store, request) => ({
+    saved: await store.chats.saveAnswerDraft(request.draft),
   }),
-  "store.list_answer_drafts": (repository, request) => repository.listAnswerDrafts(request.limit),
-  "store.update_chat": (repository, request) =>
-    repository.updateChat(
+  "store.list_answer_drafts": (store, request) => store.chats.listAnswerDrafts(request.limit),
+  "store.update_chat": (store, request) =>
+    store.chats.updateChat(
       request.chatId,
       request.userId,
       { title: request.title, model: request.model, systemPrompt: request.systemPrompt },
       request.onlyIfTitle,
     ),
-  "store.delete_chat": async (repository, request) => ({
-    deleted: await repository.deleteChat(request.chatId, request.userId),
+  "store.delete_chat": async (store, request) => ({
+    deleted: await store.chats.deleteChat(request.chatId, request.userId),
   }),
-  "store.create_api_key": (repository, request) => repository.createApiKey(request.userId, request.apiKey),
-  "store.list_api_keys": (repository, request) => repository.listApiKeys(request.userId),
-  "store.delete_api_key": async (repository, request) => ({
-    deleted: await repository.deleteApiKey(request.userId, request.keyId),
+  "store.create_api_key": (store, request) => store.credentials.createApiKey(request.userId, request.apiKey),
+  "store.list_api_keys": (store, request) => store.credentials.listApiKeys(request.userId),
+  "store.delete_api_key": async (store, request) => ({
+    deleted: await store.credentials.deleteApiKey(request.userId, request.keyId),
   }),
-  "store.find_api_key": (repository, request) => repository.findApiKeyByHash(request.hash, request.usedAt),
-  "store.usage_report": (repository, request) =>
-    repository.usageReport(request.userId, request.from, request.to),
-  "store.start_refresh_family": async (repository, request) => {
-    await repository.startRefreshFamily(request.token);
+  "store.find_api_key": (store, request) => store.credentials.findApiKeyByHash(request.hash, request.usedAt),
+  "store.usage_report": (store, request) => store.usage.usageReport(request.userId, request.from, request.to),
+  "store.start_refresh_family": async (store, request) => {
+    await store.credentials.startRefreshFamily(request.token);
     return null;
   },
-  "store.rotate_refresh_token": (repository, request) =>
-    repository.rotateRefreshToken(request.hash, request.successor),
-  "store.revoke_refresh_family": async (repository, request) => ({
-    familyId: await repository.revokeRefreshFamily(request.hash, request.revokedAt),
+  "store.rotate_refresh_token": (store, request) =>
+    store.credentials.rotateRefreshToken(request.hash, request.successor),
+  "store.revoke_refresh_family": async (store, request) => ({
+    familyId: await store.credentials.revokeRefreshFamily(request.hash, request.revokedAt),
   }),
-  "store.revoke_refresh_family_by_id": async (repository, request) => ({
-    revoked: await repository.revokeRefreshFamilyById(request.familyId, request.userId, request.revokedAt),
+  "store.revoke_refresh_family_by_id": async (store, request) => ({
+    revoked: await store.credentials.revokeRefreshFamilyById(
+      request.familyId,
+      request.userId,
+      request.revokedAt,
+    ),
   }),
 };
 
 /**
- * Answers one store request from the repository, with the reply shape of its type in `StoreReplies`
+ * Answers one store request from the port of its aggregate, with the reply shape of its type in `StoreReplies`
  * (@chat/clients).
  *
  * @example
- * const reply = await handleStoreRequest(repository, request); // request.type "store.list_api_keys": ApiKey[]
+ * const reply = await handleStoreRequest(store, request); // request.type "store.list_api_keys": ApiKey[]
  */
-export async function handleStoreRequest(
-  repository: MessageRepository,
-  request: StoreRequest,
-): Promise<unknown> {
+export async function handleStoreRequest(store: StoreRepositories, request: StoreRequest): Promise<unknown> {
   // TypeScript cannot tie the handler picked by `request.type` to that same request's type.
   const handler = handlers[request.type] as (
-    repository: MessageRepository,
+    store: StoreRepositories,
     request: StoreRequest,
   ) => Promise<unknown>;
-  return handler(repository, request);
+  return handler(store, request);
 }

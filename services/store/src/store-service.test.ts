@@ -11,7 +11,7 @@ import {
 } from "@chat/contracts";
 import type { RunningService } from "@chat/runtime";
 import pino from "pino";
-import { SqliteMessageRepository } from "./sqlite-message-repository.ts";
+import { SqliteStore } from "./sqlite/sqlite-store.ts";
 import { startStoreService } from "./store-service.ts";
 
 const logger = pino({ level: "silent" });
@@ -51,16 +51,16 @@ async function waitFor(condition: () => boolean | Promise<boolean>, what: string
 
 describe("startStoreService: the usage ledger", () => {
   let bus: InProcessBus;
-  let repository: SqliteMessageRepository;
+  let repository: SqliteStore;
   let service: RunningService;
   let recorded: boolean[];
 
   beforeEach(async () => {
     bus = new InProcessBus({ partitions: 2, deliveryLimit: 3, logger });
-    repository = new SqliteMessageRepository({ path: ":memory:" });
+    repository = new SqliteStore({ path: ":memory:" });
     recorded = [];
-    const recordUsage = repository.recordUsage.bind(repository);
-    repository.recordUsage = async (usage) => {
+    const recordUsage = repository.usage.recordUsage.bind(repository.usage);
+    repository.usage.recordUsage = async (usage) => {
       const created = await recordUsage(usage);
       recorded.push(created);
       return created;
@@ -79,7 +79,7 @@ describe("startStoreService: the usage ledger", () => {
     await waitFor(() => recorded.length === 2, "both usage events");
 
     expect(recorded).toEqual([true, false]);
-    const report = await repository.usageReport("u1", "2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z");
+    const report = await repository.usage.usageReport("u1", "2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z");
     expect(report.total).toStrictEqual({ inputTokens: 12, outputTokens: 34, costUsd: 0, generations: 1 });
     await service.stop();
   });
@@ -96,13 +96,13 @@ describe("startStoreService: the usage ledger", () => {
 
 describe("startStoreService: answers written and removed from chat events", () => {
   let bus: InProcessBus;
-  let repository: SqliteMessageRepository;
+  let repository: SqliteStore;
   let service: RunningService;
 
   beforeEach(async () => {
     bus = new InProcessBus({ partitions: 2, deliveryLimit: 3, logger });
-    repository = new SqliteMessageRepository({ path: ":memory:" });
-    await repository.createChat({
+    repository = new SqliteStore({ path: ":memory:" });
+    await repository.chats.createChat({
       id: "c1",
       userId: "u1",
       title: "T",
@@ -147,7 +147,9 @@ describe("startStoreService: answers written and removed from chat events", () =
   }
 
   async function storedIds(): Promise<string[]> {
-    return (await repository.listMessages("c1", "u1", { limit: 10 })).items.map((message) => message.id);
+    return (await repository.chats.listMessages("c1", "u1", { limit: 10 })).items.map(
+      (message) => message.id,
+    );
   }
 
   test("message_complete writes the answer; message_deleted removes it", async () => {

@@ -1,7 +1,7 @@
 import type { Bus } from "@chat/bus";
 import { ChatEventMessage, chatEventKey, StoreRequest, UsageRecorded, usageEventKey } from "@chat/contracts";
 import type { Logger, RunningService } from "@chat/runtime";
-import type { MessageRepository } from "./message-repository.ts";
+import type { StoreRepositories } from "./store-repositories.ts";
 import { handleStoreRequest } from "./store-request-handler.ts";
 
 type MessageWrite = Extract<ChatEventMessage, { type: "message_complete" | "message_deleted" }>;
@@ -16,7 +16,7 @@ type MessageWrite = Extract<ChatEventMessage, { type: "message_complete" | "mess
  */
 export async function startStoreService(dependencies: {
   bus: Bus;
-  repository: MessageRepository;
+  repository: StoreRepositories;
   logger: Logger;
 }): Promise<RunningService> {
   const { bus, repository, logger } = dependencies;
@@ -29,13 +29,13 @@ export async function startStoreService(dependencies: {
     async (event) => {
       if (event.type === "message_deleted") {
         const { chatId, messageId } = event.data;
-        const deleted = await repository.deleteMessage(event.userId, chatId, messageId);
+        const deleted = await repository.chats.deleteMessage(event.userId, chatId, messageId);
         logger.debug({ chatId, messageId, deleted }, "message deleted");
         return;
       }
       if (event.type !== "message_complete") return;
       const { data } = event;
-      const created = await repository.appendMessage(event.userId, {
+      const created = await repository.chats.appendMessage(event.userId, {
         id: data.messageId,
         chatId: data.chatId,
         role: "assistant",
@@ -54,7 +54,7 @@ export async function startStoreService(dependencies: {
     { name: "store.usage", schema: UsageRecorded },
     async (event) => {
       const { record } = event;
-      const created = await repository.recordUsage(record);
+      const created = await repository.usage.recordUsage(record);
       logger.debug({ chatId: record.chatId, usageRecordId: record.id, created }, "usage recorded");
     },
   );

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { MongoClient } from "mongodb";
-import { messageRepositoryContract } from "./message-repository.contract.ts";
-import { MongoMessageRepository } from "./mongo-message-repository.ts";
+import { storeContract } from "../contract/store-contract.ts";
+import { MongoStore } from "./mongo-store.ts";
 
 const mongoUrl = process.env.MONGODB_URL;
 if (!mongoUrl) {
@@ -17,15 +17,15 @@ function newDatabaseName(): string {
   return `test-store-${process.pid}-${databases}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-describe.skipIf(!mongoUrl)("MongoMessageRepository", () => {
-  messageRepositoryContract("MongoMessageRepository", async () => {
-    const repository = new MongoMessageRepository({ url: mongoUrl ?? "", databaseName: newDatabaseName() });
-    await repository.init();
+describe.skipIf(!mongoUrl)("MongoStore", () => {
+  storeContract("MongoStore", async () => {
+    const store = new MongoStore({ url: mongoUrl ?? "", databaseName: newDatabaseName() });
+    await store.init();
     return {
-      repository,
+      store,
       cleanup: async () => {
-        await repository.dropDatabase();
-        await repository.close();
+        await store.dropDatabase();
+        await store.close();
       },
     };
   });
@@ -51,14 +51,14 @@ describe.skipIf(!mongoUrl)("MongoMessageRepository", () => {
         oldUser("u3", "josé@exemple.fr", "2025-01-03T00:00:00.000Z"),
       ]);
     await client.close();
-    const repository = new MongoMessageRepository({ url: mongoUrl ?? "", databaseName });
+    const repository = new MongoStore({ url: mongoUrl ?? "", databaseName });
     try {
       await repository.init();
 
-      expect((await repository.findUserByEmail("kate@example.com"))?.id).toBe("u1");
-      expect((await repository.findUserByEmail("JOSÉ@exemple.fr"))?.id).toBe("u3");
+      expect((await repository.users.findUserByEmail("kate@example.com"))?.id).toBe("u1");
+      expect((await repository.users.findUserByEmail("JOSÉ@exemple.fr"))?.id).toBe("u3");
       await expect(
-        repository.createUser({
+        repository.users.createUser({
           id: "u4",
           email: "KATE@example.com",
           name: "Look-alike",

@@ -3,8 +3,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { messageRepositoryContract } from "./message-repository.contract.ts";
-import { SqliteMessageRepository } from "./sqlite-message-repository.ts";
+import { storeContract } from "../contract/store-contract.ts";
+import { SqliteStore } from "./sqlite-store.ts";
 
 /** The schema of the first release (migration 1), frozen here: files written by it must keep opening. */
 const firstReleaseSchema = `CREATE TABLE users (
@@ -39,7 +39,7 @@ const firstReleaseSchema = `CREATE TABLE users (
    );
    CREATE INDEX messages_by_chat_time ON messages (chat_id, created_at, id);`;
 
-const directory = mkdtempSync(join(tmpdir(), "sqlite-message-repository-"));
+const directory = mkdtempSync(join(tmpdir(), "sqlite-store-"));
 let files = 0;
 
 function newDatabasePath(): string {
@@ -51,15 +51,15 @@ afterAll(() => {
   rmSync(directory, { recursive: true, force: true });
 });
 
-messageRepositoryContract("SqliteMessageRepository", async () => {
-  const repository = new SqliteMessageRepository({ path: newDatabasePath() });
-  return { repository, cleanup: () => repository.close() };
+storeContract("SqliteStore", async () => {
+  const store = new SqliteStore({ path: newDatabasePath() });
+  return { store, cleanup: () => store.close() };
 });
 
-describe("SqliteMessageRepository on a file", () => {
+describe("SqliteStore on a file", () => {
   test("keeps users, chats and messages after closing and reopening the file", async () => {
     const path = newDatabasePath();
-    const first = new SqliteMessageRepository({ path });
+    const first = new SqliteStore({ path });
     const user = {
       id: "u1",
       email: "Ada@example.com",
@@ -68,8 +68,8 @@ describe("SqliteMessageRepository on a file", () => {
       passwordHash: "$argon2id$hash",
       createdAt: "2025-01-01T00:00:00.000Z",
     };
-    await first.createUser(user);
-    const chat = await first.createChat({
+    await first.users.createUser(user);
+    const chat = await first.chats.createChat({
       id: "c1",
       userId: "u1",
       title: "Kept",
@@ -84,23 +84,26 @@ describe("SqliteMessageRepository on a file", () => {
       createdAt: "2025-01-01T00:01:00.000Z",
       usage: { inputTokens: 1, outputTokens: 2 },
     };
-    await first.appendMessage("u1", message);
+    await first.chats.appendMessage("u1", message);
     const schemaVersion = first.schemaVersion;
     await first.close();
     expect(await first.isReady()).toBe(false);
 
-    const reopened = new SqliteMessageRepository({ path });
+    const reopened = new SqliteStore({ path });
 
-    expect(await reopened.findUserByEmail("ada@example.com")).toStrictEqual(user);
-    expect(await reopened.getChat("c1", "u1")).toStrictEqual({ ...chat, lastActivityAt: message.createdAt });
-    expect((await reopened.listMessages("c1", "u1", { limit: 10 })).items).toStrictEqual([message]);
+    expect(await reopened.users.findUserByEmail("ada@example.com")).toStrictEqual(user);
+    expect(await reopened.chats.getChat("c1", "u1")).toStrictEqual({
+      ...chat,
+      lastActivityAt: message.createdAt,
+    });
+    expect((await reopened.chats.listMessages("c1", "u1", { limit: 10 })).items).toStrictEqual([message]);
     expect(reopened.schemaVersion).toBe(schemaVersion);
     await reopened.close();
   });
 
   test("re-keys users stored with a lower-case-only email key, so look-alikes of them are taken", async () => {
     const path = newDatabasePath();
-    await new SqliteMessageRepository({ path }).close();
+    await new SqliteStore({ path }).close();
     const old = new Database(path);
     const insertUser = old.query(
       `INSERT INTO users (id, email, email_normalized, name, role, password_hash, created_at)
@@ -111,13 +114,13 @@ describe("SqliteMessageRepository on a file", () => {
     insertUser.run("u3", "josé@exemple.fr", "2025-01-03T00:00:00.000Z");
     old.close();
 
-    const repository = new SqliteMessageRepository({ path });
+    const repository = new SqliteStore({ path });
 
-    expect((await repository.findUserByEmail("kate@example.com"))?.id).toBe("u1");
-    expect((await repository.findUserByEmail("ｋａｔｅ@example.com"))?.id).toBe("u1");
-    expect((await repository.findUserByEmail("JOSÉ@exemple.fr"))?.id).toBe("u3");
+    expect((await repository.users.findUserByEmail("kate@example.com"))?.id).toBe("u1");
+    expect((await repository.users.findUserByEmail("ｋａｔｅ@example.com"))?.id).toBe("u1");
+    expect((await repository.users.findUserByEmail("JOSÉ@exemple.fr"))?.id).toBe("u3");
     await expect(
-      repository.createUser({
+      repository.users.createUser({
         id: "u4",
         email: "KATE@example.com",
         name: "Look-alike",
@@ -140,7 +143,7 @@ describe("SqliteMessageRepository on a file", () => {
 
   test("opens the file in WAL mode with the schema migrated", async () => {
     const path = newDatabasePath();
-    const repository = new SqliteMessageRepository({ path });
+    const repository = new SqliteStore({ path });
     expect(repository.schemaVersion).toBeGreaterThan(0);
     await repository.close();
 
@@ -187,7 +190,7 @@ describe("SqliteMessageRepository on a file", () => {
     );
     old.close();
 
-    const repository = new SqliteMessageRepository({ path });
+    const repository = new SqliteStore({ path });
 
     expect(repository.schemaVersion).toBe(6);
     const chat = {
@@ -197,8 +200,8 @@ describe("SqliteMessageRepository on a file", () => {
       createdAt: "2025-01-01T00:00:00.000Z",
       lastActivityAt: "2025-01-01T00:01:00.000Z",
     };
-    expect(await repository.getChat("c1", "u1")).toStrictEqual(chat);
-    expect((await repository.listMessages("c1", "u1", { limit: 10 })).items).toStrictEqual([
+    expect(await repository.chats.getChat("c1", "u1")).toStrictEqual(chat);
+    expect((await repository.chats.listMessages("c1", "u1", { limit: 10 })).items).toStrictEqual([
       {
         id: "m1",
         chatId: "c1",
@@ -210,33 +213,35 @@ describe("SqliteMessageRepository on a file", () => {
         usage: { inputTokens: 1, outputTokens: 2 },
       },
     ]);
-    expect((await repository.findUserById("u1"))?.email).toBe("Ada@example.com");
-    expect(await repository.updateChat("c1", "u1", { systemPrompt: "Be brief." })).toStrictEqual({
+    expect((await repository.users.findUserById("u1"))?.email).toBe("Ada@example.com");
+    expect(await repository.chats.updateChat("c1", "u1", { systemPrompt: "Be brief." })).toStrictEqual({
       chat: { ...chat, systemPrompt: "Be brief." },
       updated: true,
     });
-    await repository.createApiKey("u1", {
+    await repository.credentials.createApiKey("u1", {
       id: "k1",
       name: "CLI",
       prefix: "sk-abc",
       hash: "hash-1",
       createdAt: "2025-01-02T00:00:00.000Z",
     });
-    expect((await repository.findApiKeyByHash("hash-1", "2025-01-03T00:00:00.000Z"))?.user.id).toBe("u1");
-    await repository.startRefreshFamily({
+    expect(
+      (await repository.credentials.findApiKeyByHash("hash-1", "2025-01-03T00:00:00.000Z"))?.user.id,
+    ).toBe("u1");
+    await repository.credentials.startRefreshFamily({
       hash: "refresh-1",
       familyId: "f1",
       userId: "u1",
       createdAt: "2100-01-02T00:00:00.000Z",
       expiresAt: "2100-02-01T00:00:00.000Z",
     });
-    const rotated = await repository.rotateRefreshToken("refresh-1", {
+    const rotated = await repository.credentials.rotateRefreshToken("refresh-1", {
       hash: "refresh-2",
       createdAt: "2100-01-03T00:00:00.000Z",
       expiresAt: "2100-02-02T00:00:00.000Z",
     });
     expect(rotated).toMatchObject({ outcome: "rotated", user: { id: "u1", email: "Ada@example.com" } });
-    const external = await repository.findOrCreateExternalUser(
+    const external = await repository.users.findOrCreateExternalUser(
       { issuer: "https://idp.example.com/", subject: "ada" },
       {
         id: "x1",
@@ -247,20 +252,22 @@ describe("SqliteMessageRepository on a file", () => {
       },
     );
     expect(external.id).toBe("x1");
-    expect(await repository.deleteMessage("u1", "c1", "m1")).toBe(true);
-    await repository.revokeSignIn("f1", "2025-01-03T00:00:00.000Z", "2025-01-03T00:15:00.000Z");
-    expect(await repository.isSignInRevoked("f1", "2025-01-03T00:01:00.000Z")).toBe(true);
+    expect(await repository.chats.deleteMessage("u1", "c1", "m1")).toBe(true);
+    await repository.credentials.revokeSignIn("f1", "2025-01-03T00:00:00.000Z", "2025-01-03T00:15:00.000Z");
+    expect(await repository.credentials.isSignInRevoked("f1", "2025-01-03T00:01:00.000Z")).toBe(true);
     await repository.close();
 
     // Opening the migrated file again applies nothing twice.
-    const reopened = new SqliteMessageRepository({ path });
+    const reopened = new SqliteStore({ path });
     expect(reopened.schemaVersion).toBe(6);
-    expect((await reopened.getChat("c1", "u1"))?.systemPrompt).toBe("Be brief.");
-    expect((await reopened.listApiKeys("u1")).map((key) => key.id)).toEqual(["k1"]);
-    expect(await reopened.isSignInRevoked("f1", "2025-01-03T00:01:00.000Z")).toBe(true);
-    expect(await reopened.revokeRefreshFamily("refresh-2", "2100-01-04T00:00:00.000Z")).toBe("f1");
+    expect((await reopened.chats.getChat("c1", "u1"))?.systemPrompt).toBe("Be brief.");
+    expect((await reopened.credentials.listApiKeys("u1")).map((key) => key.id)).toEqual(["k1"]);
+    expect(await reopened.credentials.isSignInRevoked("f1", "2025-01-03T00:01:00.000Z")).toBe(true);
+    expect(await reopened.credentials.revokeRefreshFamily("refresh-2", "2100-01-04T00:00:00.000Z")).toBe(
+      "f1",
+    );
     expect(
-      await reopened.appendMessage("u1", {
+      await reopened.chats.appendMessage("u1", {
         id: "m1",
         chatId: "c1",
         role: "assistant",
@@ -272,8 +279,8 @@ describe("SqliteMessageRepository on a file", () => {
   });
 
   test("works in memory", async () => {
-    const repository = new SqliteMessageRepository({ path: ":memory:" });
-    await repository.createChat({
+    const repository = new SqliteStore({ path: ":memory:" });
+    await repository.chats.createChat({
       id: "c1",
       userId: "u1",
       title: "T",
@@ -281,7 +288,7 @@ describe("SqliteMessageRepository on a file", () => {
       createdAt: "2025-01-01T00:00:00Z",
     });
     expect(await repository.isReady()).toBe(true);
-    expect((await repository.listChats("u1", { limit: 1 })).items).toHaveLength(1);
+    expect((await repository.chats.listChats("u1", { limit: 1 })).items).toHaveLength(1);
     await repository.close();
   });
 });

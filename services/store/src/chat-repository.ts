@@ -1,0 +1,93 @@
+import type { AnswerDraft, Chat, ChatSearchHit, Message } from "@chat/contracts";
+
+export type Page<T> = { items: T[]; nextCursor: string | null };
+export type PageRequest = { cursor?: string; limit: number };
+
+/** A chat to create; an empty `systemPrompt` is the same as none. */
+export type NewChat = {
+  id: string;
+  userId: string;
+  title: string;
+  model: string;
+  systemPrompt?: string;
+  createdAt: string;
+};
+
+/** The settings of a chat that `updateChat` changes; an absent field keeps its value, `systemPrompt: ""` clears it. */
+export type ChatChanges = { title?: string; model?: string; systemPrompt?: string };
+
+/**
+ * The port of the chats aggregate: chats and their messages, search, the tombstones of deleted
+ * messages and the drafts of answers being written. Every read or write names the owner, and a chat
+ * of another user behaves exactly like one that does not exist.
+ * Adapters: `SqliteChatRepository` and `MongoChatRepository`.
+ */
+export interface ChatRepository {
+  /**
+   * Creates the chat; creating the same id again for the same user returns the stored chat, and an id
+   * that another user's chat holds throws VALIDATION_FAILED.
+   */
+  createChat(chat: NewChat): Promise<Chat>;
+  getChat(chatId: string, userId: string): Promise<Chat | null>;
+  /** Newest activity first; the cursor is opaque. An invalid cursor throws VALIDATION_FAILED. */
+  listChats(userId: string, page: PageRequest): Promise<Page<Chat>>;
+  /**
+   * The user's chats whose title or any message contains `query`, ignoring case, in listChats'
+   * order and with its cursors: `match` is the title when it contains the query, else the newest
+   * message that does, with a snippet around the first occurrence. Case is ignored for ASCII
+   * letters by every adapter (SQLite's LIKE folds no other). An invalid cursor throws
+   * VALIDATION_FAILED.
+   */
+  searchChats(userId: string, query: string, page: PageRequest): Promise<Page<ChatSearchHit>>;
+  /**
+   * Changes a chat's settings without moving its lastActivityAt; null when there is no such chat of
+   * this user. With `onlyIfTitle`, the changes apply only while the title still is that one (checked
+   * and set atomically), else nothing changes and `updated` is false: an automatic title never
+   * overwrites one the user chose meanwhile.
+   */
+  updateChat(
+    chatId: string,
+    userId: string,
+    changes: ChatChanges,
+    onlyIfTitle?: string,
+  ): Promise<{ chat: Chat; updated: boolean } | null>;
+  /**
+   * Deletes the chat, all its messages and the tombstones of its deleted ones; false when there was
+   * no such chat of this user. Its usage records stay: they are billing history.
+   */
+  deleteChat(chatId: string, userId: string): Promise<boolean>;
+
+  /**
+   * Writes a finished message in one atomic write and moves the chat's lastActivityAt forward.
+   * Idempotent by message id: a second write of the same id changes nothing and returns false.
+   * Returns false, writing nothing, when the chat does not exist or belongs to another user, and
+   * when the id was deleted (see deleteMessage), even if that deletion came first.
+   */
+  appendMessage(userId: string, message: Message): Promise<boolean>;
+  /**
+   * Removes the message from the chat: true when a stored message was removed, false when there was
+   * none, so a repeated deletion is false. Leaves a tombstone, so that a later appendMessage of that
+   * id writes nothing and returns false: a deletion may be processed before the write it undoes.
+   * Message ids are unique across chats, so the tombstone refuses the id in any chat; it lasts until
+   * the chat is deleted. When the chat is not this user's, nothing happens (no tombstone either) and
+   * the result is false. The chat's lastActivityAt stays.
+   */
+  deleteMessage(userId: string, chatId: string, messageId: string): Promise<boolean>;
+  /**
+   * Keeps the checkpoint of an answer being written (replacing the earlier one of that message), so
+   * that a crash loses no more than the text since. Writes nothing and returns false when the chat is
+   * not the draft's user's, or the answer was already written or deleted. Drafts are never read as
+   * messages: appendMessage and deleteMessage of that id drop the draft, deleteChat drops the chat's.
+   */
+  saveAnswerDraft(draft: AnswerDraft): Promise<boolean>;
+  /** Up to `limit` drafts of answers never written, least recently checkpointed first. */
+  listAnswerDrafts(limit: number): Promise<AnswerDraft[]>;
+  /** Oldest first, paging forward. */
+  listMessages(chatId: string, userId: string, page: PageRequest): Promise<Page<Message>>;
+  /** The newest `limit` messages, oldest first, and whether older ones exist. */
+  recentMessages(
+    chatId: string,
+    userId: string,
+    limit: number,
+  ): Promise<{ messages: Message[]; hasOlder: boolean }>;
+}

@@ -1,0 +1,50 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import type { StoreRepositories } from "../store-repositories.ts";
+import { apiKeyContract } from "./api-key.contract.ts";
+import { chatRepositoryContract } from "./chat-repository.contract.ts";
+import { chatSearchContract } from "./chat-search.contract.ts";
+import { chatSettingsContract } from "./chat-settings.contract.ts";
+import { messageContract } from "./message.contract.ts";
+import { messageDeletionContract } from "./message-deletion.contract.ts";
+import { signInContract } from "./sign-in.contract.ts";
+import type { MakeStore } from "./store-fixtures.ts";
+import { usageRepositoryContract } from "./usage-repository.contract.ts";
+import { userRepositoryContract } from "./user-repository.contract.ts";
+
+/**
+ * The behaviour every store adapter must have, port by port. `make` is called before each test and
+ * must return an empty store of its own.
+ *
+ * @example
+ * storeContract("SqliteStore", async () => {
+ *   const store = new SqliteStore({ path: ":memory:" });
+ *   return { store, cleanup: () => store.close() };
+ * });
+ */
+export function storeContract(name: string, make: MakeStore): void {
+  describe(`${name} (StoreRepositories contract)`, () => {
+    let store: StoreRepositories;
+    let cleanup: () => Promise<void>;
+
+    beforeEach(async () => {
+      ({ store, cleanup } = await make());
+    });
+
+    afterEach(async () => {
+      await cleanup();
+    });
+
+    test("is ready while open", async () => {
+      expect(await store.isReady()).toBe(true);
+    });
+  });
+  userRepositoryContract(name, make);
+  chatRepositoryContract(name, make);
+  chatSearchContract(name, make);
+  messageContract(name, make);
+  messageDeletionContract(name, make);
+  chatSettingsContract(name, make);
+  apiKeyContract(name, make);
+  signInContract(name, make);
+  usageRepositoryContract(name, make);
+}

@@ -1,0 +1,85 @@
+import { expect } from "bun:test";
+import {
+  AppError,
+  type ErrorCode,
+  type Message,
+  type StoredApiKey,
+  type StoredUser,
+  type UsageRecord,
+} from "@chat/contracts";
+import { FormatRegistry } from "@sinclair/typebox";
+import type { NewChat } from "../chat-repository.ts";
+import type { StoreRepositories } from "../store-repositories.ts";
+
+/** A store for one test, and what removes everything it stored. */
+export type StoreUnderTest = { store: StoreRepositories; cleanup: () => Promise<void> };
+
+/** Opens an empty store of its own for each test. */
+export type MakeStore = () => Promise<StoreUnderTest>;
+
+// TypeBox fails every string format that nobody registered; Elysia registers its own only where it runs.
+const rfc3339DateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+if (!FormatRegistry.Has("date-time")) {
+  FormatRegistry.Set("date-time", (value) => rfc3339DateTime.test(value) && !Number.isNaN(Date.parse(value)));
+}
+
+/** The start of the test data. */
+export const start = Date.UTC(2025, 0, 1);
+
+/** The time `seconds` after the start of the test data, in the form the repository returns. */
+export function at(seconds: number): string {
+  return new Date(start + seconds * 1_000).toISOString();
+}
+
+/** A local user with this id and email, created at the start. */
+export function storedUser(id: string, email: string): StoredUser {
+  return { id, email, name: `User ${id}`, role: "user", passwordHash: "$argon2id$hash", createdAt: at(0) };
+}
+
+/** A chat of the user, created `createdAtSeconds` after the start. */
+export function newChat(id: string, userId: string, createdAtSeconds: number): NewChat {
+  return { id, userId, title: `Chat ${id}`, model: "demo", createdAt: at(createdAtSeconds) };
+}
+
+/** A user message in the chat, `createdAtSeconds` after the start. */
+export function userMessage(id: string, chatId: string, createdAtSeconds: number): Message {
+  return { id, chatId, role: "user", content: `Content of ${id}`, createdAt: at(createdAtSeconds) };
+}
+
+/** An API key with this id and hash, created `createdAtSeconds` after the start. */
+export function storedApiKey(id: string, hash: string, createdAtSeconds: number): StoredApiKey {
+  return { id, name: `Key ${id}`, prefix: `sk-${id}`, hash, createdAt: at(createdAtSeconds) };
+}
+
+/** An answer in chat c1 of user u1 at 10 s, costing 0.1 USD; `changes` override any field. */
+export function usageRecord(id: string, changes: Partial<UsageRecord> = {}): UsageRecord {
+  return {
+    id,
+    userId: "u1",
+    chatId: "c1",
+    messageId: `m-${id}`,
+    purpose: "answer",
+    model: "claude-sonnet-4",
+    provider: "anthropic",
+    inputTokens: 100,
+    outputTokens: 50,
+    costUsd: 0.1,
+    timeToFirstTokenMs: 300,
+    durationMs: 1_200,
+    createdAt: at(10),
+    ...changes,
+  };
+}
+
+/** The totals of no usage at all. */
+export const noUsage = { inputTokens: 0, outputTokens: 0, costUsd: 0, generations: 0 };
+
+/** Expects the promise to reject with an AppError of this code. */
+export async function expectAppError(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
+  const error = await promise.then(
+    () => null,
+    (rejection: unknown) => rejection,
+  );
+  expect(AppError.isInstance(error)).toBe(true);
+  expect((error as AppError).code).toBe(code);
+}

@@ -1,0 +1,165 @@
+import type { AnswerDraft, Chat, ChatSearchHit, CodeBlock, Message, Usage } from "@chat/contracts";
+import type { Document, Filter, UpdateFilter } from "mongodb";
+import type { ChatChanges, PageRequest } from "../chat-repository.ts";
+import { decodeCursor, toSortableTimestamp } from "../page-cursor.ts";
+import { escapeRegExp, searchSnippet } from "../search-snippet.ts";
+
+/** A document of `chats`. */
+export type ChatDocument = {
+  _id: string;
+  userId: string;
+  title: string;
+  model: string;
+  /** Absent when the chat has none: an empty prompt is never stored. */
+  systemPrompt?: string;
+  createdAt: Date;
+  lastActivityAt: Date;
+};
+
+/** A document of `messages`. */
+export type MessageDocument = {
+  _id: string;
+  chatId: string;
+  role: Message["role"];
+  content: string;
+  createdAt: Date;
+  codeBlocks?: CodeBlock[];
+  finishReason?: Message["finishReason"];
+  model?: string;
+  usage?: Usage;
+  clientMessageId?: string;
+};
+
+/** A deleted message's tombstone, by the message id (`_id`): appendMessage refuses that id. */
+export type DeletedMessageDocument = { _id: string; chatId: string };
+
+/** The checkpoint of an answer being written, by the message id (`_id`). */
+export type AnswerDraftDocument = Omit<AnswerDraft, "messageId"> & { _id: string };
+
+/** What the search's aggregation returns: a chat, whether its title matched, else its newest matching message. */
+export type ChatSearchDocument = ChatDocument & {
+  titleMatches: boolean;
+  matchingMessages: Pick<MessageDocument, "_id" | "role" | "content" | "createdAt">[];
+};
+
+/** listChats' order: newest activity first, ties by id. */
+export const chatOrder = { lastActivityAt: -1, _id: -1 } as const;
+
+/** The user's chats that come after the cursor in listChats' order; all of them without one. */
+export function chatsOfUserAfter(userId: string, cursor: string | undefined): Filter<ChatDocument> {
+  if (cursor === undefined) return { userId };
+  const after = decodeCursor(cursor);
+  const at = new Date(after.at);
+  return { userId, $or: [{ lastActivityAt: { $lt: at } }, { lastActivityAt: at, _id: { $lt: after.id } }] };
+}
+
+/** The chat of a `chats` document. */
+export function toChat(document: ChatDocument): Chat {
+  return {
+    id: document._id,
+    title: document.title,
+    model: document.model,
+    ...(document.systemPrompt != null && { systemPrompt: document.systemPrompt }),
+    createdAt: document.createdAt.toISOString(),
+    lastActivityAt: document.lastActivityAt.toISOString(),
+  };
+}
+
+/** The search hit of a chat that the search pipeline found. */
+export function toChatSearchHit(document: ChatSearchDocument, query: string): ChatSearchHit {
+  const chat = toChat(document);
+  const [message] = document.matchingMessages;
+  if (document.titleMatches || !message) return { chat, match: { in: "title" } };
+  return {
+    chat,
+    match: {
+      in: "message",
+      messageId: message._id,
+      role: message.role,
+      createdAt: message.createdAt.toISOString(),
+      snippet: searchSnippet(message.content, query),
+    },
+  };
+}
+
+/** The update for `updateChat`, or null when there is nothing to change. */
+export function toChatUpdate(changes: ChatChanges): UpdateFilter<ChatDocument> | null {
+  const set: Partial<Pick<ChatDocument, "title" | "model" | "systemPrompt">> = {};
+  if (changes.title !== undefined) set.title = changes.title;
+  if (changes.model !== undefined) set.model = changes.model;
+  if (changes.systemPrompt) set.systemPrompt = changes.systemPrompt;
+  const clearsSystemPrompt = changes.systemPrompt === "";
+  if (Object.keys(set).length === 0 && !clearsSystemPrompt) return null;
+  return {
+    ...(Object.keys(set).length > 0 && { $set: set }),
+    ...(clearsSystemPrompt && { $unset: { systemPrompt: "" as const } }),
+  };
+}
+
+/** The `messages` document of a message. */
+export function toMessageDocument(message: Message): MessageDocument {
+  return {
+    _id: message.id,
+    chatId: message.chatId,
+    role: message.role,
+    content: message.content,
+    createdAt: new Date(toSortableTimestamp(message.createdAt)),
+    ...(message.codeBlocks !== undefined && { codeBlocks: message.codeBlocks }),
+    ...(message.finishReason !== undefined && { finishReason: message.finishReason }),
+    ...(message.model !== undefined && { model: message.model }),
+    ...(message.usage !== undefined && { usage: message.usage }),
+    ...(message.clientMessageId !== undefined && { clientMessageId: message.clientMessageId }),
+  };
+}
+
+/** The message of a `messages` document. */
+export function toMessage(document: MessageDocument): Message {
+  return {
+    id: document._id,
+    chatId: document.chatId,
+    role: document.role,
+    content: document.content,
+    createdAt: document.createdAt.toISOString(),
+    ...(document.codeBlocks != null && { codeBlocks: document.codeBlocks }),
+    ...(document.finishReason != null && { finishReason: document.finishReason }),
+    ...(document.model != null && { model: document.model }),
+    ...(document.usage != null && { usage: document.usage }),
+    ...(document.clientMessageId != null && { clientMessageId: document.clientMessageId }),
+  };
+}
+
+/**
+ * The aggregation of `searchChats` over `chats`: the user's chats after the cursor in list order,
+ * each with whether its title matches and else its newest matching message from `messages`.
+ */
+export function chatSearchPipeline(
+  userId: string,
+  query: string,
+  page: PageRequest,
+  messages: string,
+): Document[] {
+  const pattern = escapeRegExp(query);
+  // The pipeline streams the user's chats in list order and stops after `limit + 1` hits. The lookup
+  // runs for a chat whose title matches too, though its message is not needed.
+  return [
+    { $match: chatsOfUserAfter(userId, page.cursor) },
+    { $sort: chatOrder },
+    {
+      $lookup: {
+        from: messages,
+        localField: "_id",
+        foreignField: "chatId",
+        pipeline: [
+          { $match: { content: { $regex: pattern, $options: "i" } } },
+          { $sort: { createdAt: -1, _id: -1 } },
+          { $limit: 1 },
+          { $project: { role: 1, content: 1, createdAt: 1 } },
+        ],
+        as: "matchingMessages",
+      },
+    },
+    { $addFields: { titleMatches: { $regexMatch: { input: "$title", regex: pattern, options: "i" } } } },
+    { $match: { $or: [{ titleMatches: true }, { "matchingMessages.0": { $exists: true } }] } },
+    { $limit: page.limit + 1 },
+  ];
+}

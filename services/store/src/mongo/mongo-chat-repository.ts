@@ -1,0 +1,279 @@
+import { type AnswerDraft, AppError, type Chat, type ChatSearchHit, type Message } from "@chat/contracts";
+import type { Collection, Db, Filter } from "mongodb";
+import type { ChatChanges, ChatRepository, NewChat, Page, PageRequest } from "../chat-repository.ts";
+import {
+  chatSortKey,
+  checkLimit,
+  decodeCursor,
+  messageSortKey,
+  toPage,
+  toSortableTimestamp,
+} from "../page-cursor.ts";
+import { isDuplicateKey } from "./is-duplicate-key.ts";
+import {
+  type AnswerDraftDocument,
+  type ChatDocument,
+  type ChatSearchDocument,
+  chatOrder,
+  chatSearchPipeline,
+  chatsOfUserAfter,
+  type DeletedMessageDocument,
+  type MessageDocument,
+  toChat,
+  toChatSearchHit,
+  toChatUpdate,
+  toMessage,
+  toMessageDocument,
+} from "./mongo-chat-documents.ts";
+
+/**
+ * The chats of the MongoDB store: chats, messages, search, tombstones and answer drafts. Without
+ * transactions, every write is one document write, ordered so that a crash between two of them is
+ * repaired by the retry that follows.
+ *
+ * @example
+ * const chats = new MongoChatRepository(database);
+ */
+export class MongoChatRepository implements ChatRepository {
+  private readonly chats: Collection<ChatDocument>;
+  private readonly messages: Collection<MessageDocument>;
+  private readonly deletedMessages: Collection<DeletedMessageDocument>;
+  private readonly answerDrafts: Collection<AnswerDraftDocument>;
+
+  constructor(database: Db) {
+    this.chats = database.collection<ChatDocument>("chats");
+    this.messages = database.collection<MessageDocument>("messages");
+    this.deletedMessages = database.collection<DeletedMessageDocument>("deletedMessages");
+    this.answerDrafts = database.collection<AnswerDraftDocument>("answerDrafts");
+  }
+
+  /** Creates the indexes (creating an existing index is a no-op). */
+  async init(): Promise<void> {
+    await Promise.all([
+      this.chats.createIndexes([
+        { key: { userId: 1, lastActivityAt: -1, _id: -1 }, name: "by_owner_activity" },
+      ]),
+      this.messages.createIndexes([{ key: { chatId: 1, createdAt: 1, _id: 1 }, name: "by_chat_time" }]),
+      this.deletedMessages.createIndexes([{ key: { chatId: 1 }, name: "by_chat" }]),
+      this.answerDrafts.createIndexes([
+        { key: { chatId: 1 }, name: "by_chat" },
+        { key: { updatedAt: 1, _id: 1 }, name: "by_update" },
+      ]),
+    ]);
+  }
+
+  async createChat(chat: NewChat): Promise<Chat> {
+    const createdAt = new Date(toSortableTimestamp(chat.createdAt));
+    const document: ChatDocument = {
+      _id: chat.id,
+      userId: chat.userId,
+      title: chat.title,
+      model: chat.model,
+      ...(chat.systemPrompt && { systemPrompt: chat.systemPrompt }),
+      createdAt,
+      lastActivityAt: createdAt,
+    };
+    try {
+      await this.chats.insertOne(document);
+      return toChat(document);
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+    // A retried create of the same chat returns it; an id that another user's chat holds is refused.
+    const existing = await this.chats.findOne({ _id: chat.id, userId: chat.userId });
+    if (!existing) throw new AppError("VALIDATION_FAILED", "This chat id is already in use");
+    return toChat(existing);
+  }
+
+  async getChat(chatId: string, userId: string): Promise<Chat | null> {
+    const document = await this.chats.findOne({ _id: chatId, userId });
+    return document ? toChat(document) : null;
+  }
+
+  async listChats(userId: string, page: PageRequest): Promise<Page<Chat>> {
+    checkLimit(page.limit, 1);
+    const documents = await this.chats
+      .find(chatsOfUserAfter(userId, page.cursor))
+      .sort(chatOrder)
+      .limit(page.limit + 1)
+      .toArray();
+    return toPage(documents.map(toChat), page.limit, chatSortKey);
+  }
+
+  async searchChats(userId: string, query: string, page: PageRequest): Promise<Page<ChatSearchHit>> {
+    checkLimit(page.limit, 1);
+    const documents = await this.chats
+      .aggregate<ChatSearchDocument>(chatSearchPipeline(userId, query, page, this.messages.collectionName))
+      .toArray();
+    return toPage(
+      documents.map((document) => toChatSearchHit(document, query)),
+      page.limit,
+      (hit) => chatSortKey(hit.chat),
+    );
+  }
+
+  async updateChat(
+    chatId: string,
+    userId: string,
+    changes: ChatChanges,
+    onlyIfTitle?: string,
+  ): Promise<{ chat: Chat; updated: boolean } | null> {
+    // The title condition sits in the filter of the one update, so no other write can come between
+    // the check and the change.
+    const filter: Filter<ChatDocument> = { _id: chatId, userId };
+    if (onlyIfTitle !== undefined) filter.title = onlyIfTitle;
+    const update = toChatUpdate(changes);
+    const document = update
+      ? await this.chats.findOneAndUpdate(filter, update, { returnDocument: "after" })
+      : await this.chats.findOne(filter);
+    if (document) return { chat: toChat(document), updated: true };
+    // Nothing matched: either the chat is not this user's, or its title is no longer `onlyIfTitle`.
+    const current = await this.chats.findOne({ _id: chatId, userId });
+    return current ? { chat: toChat(current), updated: false } : null;
+  }
+
+  async deleteChat(chatId: string, userId: string): Promise<boolean> {
+    // The chat goes first: once it is gone no read reaches its messages, so a crash before they are
+    // deleted hides them at once, and a later delete of the same id sweeps them (and their tombstones) up.
+    const { deletedCount } = await this.chats.deleteOne({ _id: chatId, userId });
+    if (deletedCount === 0 && (await this.chats.countDocuments({ _id: chatId }, { limit: 1 })) > 0)
+      return false;
+    await this.messages.deleteMany({ chatId });
+    await this.answerDrafts.deleteMany({ chatId });
+    await this.deletedMessages.deleteMany({ chatId });
+    return deletedCount > 0;
+  }
+
+  async appendMessage(userId: string, message: Message): Promise<boolean> {
+    if (!(await this.ownsChat(message.chatId, userId))) return false;
+    if (await this.takeBackIfDeleted(message.id)) return false;
+    const document = toMessageDocument(message);
+    try {
+      await this.messages.insertOne(document);
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      await this.answerDrafts.deleteOne({ _id: message.id });
+      await this.repairChatActivity(message.id, userId);
+      return false;
+    }
+    await this.answerDrafts.deleteOne({ _id: message.id });
+    // No transaction spans the two collections: a deletion may write its tombstone after the check
+    // above and find nothing to delete before this insert. Each side writes before it reads the
+    // other's write, so one of them sees it: the tombstone is there by now and the message goes back
+    // out here, or it comes later, and so does the deletion's delete, which finds the message.
+    if (await this.takeBackIfDeleted(message.id)) return false;
+    const moved = await this.chats.updateOne(
+      { _id: message.chatId, userId },
+      { $max: { lastActivityAt: document.createdAt } },
+    );
+    if (moved.matchedCount === 0) {
+      // The chat was deleted between the ownership check and the insert: take the message back out.
+      await this.messages.deleteOne({ _id: document._id });
+      return false;
+    }
+    return true;
+  }
+
+  async deleteMessage(userId: string, chatId: string, messageId: string): Promise<boolean> {
+    if (!(await this.ownsChat(chatId, userId))) return false;
+    // The tombstone goes before the delete, so that no append slips in between them unseen (see appendMessage).
+    try {
+      await this.deletedMessages.insertOne({ _id: messageId, chatId });
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+    const { deletedCount } = await this.messages.deleteOne({ _id: messageId, chatId });
+    await this.answerDrafts.deleteOne({ _id: messageId, chatId });
+    // A deleteChat may have swept the chat's tombstones between the ownership check and this one's
+    // insert; without its chat, the tombstone is taken back out.
+    if (!(await this.ownsChat(chatId, userId)))
+      await this.deletedMessages.deleteOne({ _id: messageId, chatId });
+    return deletedCount > 0;
+  }
+
+  async saveAnswerDraft(draft: AnswerDraft): Promise<boolean> {
+    if (!(await this.ownsChat(draft.chatId, draft.userId))) return false;
+    const { messageId, ...fields } = draft;
+    await this.answerDrafts.updateOne({ _id: messageId }, { $set: fields }, { upsert: true });
+    // Written before the answer's existence is read, as appendMessage deletes the draft after its
+    // insert: a checkpoint that lands after the answer's write sees the answer here and goes.
+    const written =
+      (await this.messages.countDocuments({ _id: messageId }, { limit: 1 })) > 0 ||
+      (await this.deletedMessages.countDocuments({ _id: messageId }, { limit: 1 })) > 0 ||
+      !(await this.ownsChat(draft.chatId, draft.userId));
+    if (written) await this.answerDrafts.deleteOne({ _id: messageId });
+    return !written;
+  }
+
+  async listAnswerDrafts(limit: number): Promise<AnswerDraft[]> {
+    checkLimit(limit, 1);
+    const documents = await this.answerDrafts.find({}).sort({ updatedAt: 1, _id: 1 }).limit(limit).toArray();
+    return documents.map(({ _id, ...fields }) => ({ messageId: _id, ...fields }));
+  }
+
+  async listMessages(chatId: string, userId: string, page: PageRequest): Promise<Page<Message>> {
+    checkLimit(page.limit, 1);
+    const after = page.cursor === undefined ? null : decodeCursor(page.cursor);
+    if (!(await this.ownsChat(chatId, userId))) return { items: [], nextCursor: null };
+    const filter: Filter<MessageDocument> = { chatId };
+    if (after) {
+      const at = new Date(after.at);
+      filter.$or = [{ createdAt: { $gt: at } }, { createdAt: at, _id: { $gt: after.id } }];
+    }
+    const documents = await this.messages
+      .find(filter)
+      .sort({ createdAt: 1, _id: 1 })
+      .limit(page.limit + 1)
+      .toArray();
+    return toPage(documents.map(toMessage), page.limit, messageSortKey);
+  }
+
+  async recentMessages(
+    chatId: string,
+    userId: string,
+    limit: number,
+  ): Promise<{ messages: Message[]; hasOlder: boolean }> {
+    checkLimit(limit, 0);
+    if (!(await this.ownsChat(chatId, userId))) return { messages: [], hasOlder: false };
+    const newestFirst = await this.messages
+      .find({ chatId })
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(limit + 1)
+      .toArray();
+    return {
+      messages: newestFirst.slice(0, limit).reverse().map(toMessage),
+      hasOlder: newestFirst.length > limit,
+    };
+  }
+
+  private async ownsChat(chatId: string, userId: string): Promise<boolean> {
+    return (await this.chats.countDocuments({ _id: chatId, userId }, { limit: 1 })) > 0;
+  }
+
+  /**
+   * Whether the message id has a tombstone; when it has, also removes the message from the
+   * tombstone's chat: a copy that an append stored while the deletion ran, or before it stopped.
+   */
+  private async takeBackIfDeleted(messageId: string): Promise<boolean> {
+    const tombstone = await this.deletedMessages.findOne({ _id: messageId });
+    if (!tombstone) return false;
+    await this.messages.deleteOne({ _id: messageId, chatId: tombstone.chatId });
+    return true;
+  }
+
+  /**
+   * The message was stored by an earlier attempt, which may have stopped before moving its chat's
+   * activity; redoing that `$max` with the stored time changes nothing when it did not stop.
+   */
+  private async repairChatActivity(messageId: string, userId: string): Promise<void> {
+    const stored = await this.messages.findOne(
+      { _id: messageId },
+      { projection: { chatId: 1, createdAt: 1 } },
+    );
+    if (!stored) return;
+    await this.chats.updateOne(
+      { _id: stored.chatId, userId },
+      { $max: { lastActivityAt: stored.createdAt } },
+    );
+  }
+}

@@ -1,0 +1,67 @@
+import { type Db, MongoClient } from "mongodb";
+import type { StoreRepositories } from "../store-repositories.ts";
+import { UserAccounts } from "../user-accounts.ts";
+import { MongoChatRepository } from "./mongo-chat-repository.ts";
+import { MongoCredentialRepository } from "./mongo-credential-repository.ts";
+import { MongoUsageRepository } from "./mongo-usage-repository.ts";
+import { MongoUserRecords } from "./mongo-user-records.ts";
+
+const readinessTimeoutMilliseconds = 2_000;
+
+/**
+ * The production store on MongoDB through the official driver. It works on a single node (no
+ * replica set, so no transactions): every write is one document write, ordered so that a crash
+ * between two of them is repaired by the retry that follows.
+ *
+ * @example
+ * const store = new MongoStore({ url: process.env.MONGODB_URL, databaseName: "chat" });
+ * await store.init();
+ */
+export class MongoStore implements StoreRepositories {
+  readonly users: UserAccounts;
+  readonly credentials: MongoCredentialRepository;
+  readonly chats: MongoChatRepository;
+  readonly usage: MongoUsageRepository;
+  private readonly client: MongoClient;
+  private readonly database: Db;
+  private readonly userRecords: MongoUserRecords;
+
+  constructor(options: { url: string; databaseName: string }) {
+    this.client = new MongoClient(options.url);
+    this.database = this.client.db(options.databaseName);
+    this.userRecords = new MongoUserRecords(this.database);
+    this.users = new UserAccounts(this.userRecords);
+    this.credentials = new MongoCredentialRepository(this.database);
+    this.chats = new MongoChatRepository(this.database);
+    this.usage = new MongoUsageRepository(this.database);
+  }
+
+  /** Connects and creates the indexes (creating an existing index is a no-op). Call once before use. */
+  async init(): Promise<void> {
+    await this.client.connect();
+    await Promise.all([
+      this.userRecords.init(),
+      this.credentials.init(),
+      this.chats.init(),
+      this.usage.init(),
+    ]);
+  }
+
+  /** Drops the whole database; for tests that made one of their own. */
+  async dropDatabase(): Promise<void> {
+    await this.database.dropDatabase();
+  }
+
+  async isReady(): Promise<boolean> {
+    try {
+      await this.database.command({ ping: 1 }, { signal: AbortSignal.timeout(readinessTimeoutMilliseconds) });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}

@@ -1,0 +1,156 @@
+import type { Database } from "bun:sqlite";
+import { type AnswerDraft, AppError, type Chat, type ChatSearchHit, type Message } from "@chat/contracts";
+import type { ChatChanges, ChatRepository, NewChat, Page, PageRequest } from "../chat-repository.ts";
+import { chatSortKey, checkLimit, messageSortKey, toPage, toSortableTimestamp } from "../page-cursor.ts";
+import { afterBindings, toChat, toChatSearchHit, toLikePattern, toMessage } from "./sqlite-chat-rows.ts";
+import {
+  type ChatStatements,
+  prepareChatStatements,
+  prepareChatTransactions,
+} from "./sqlite-chat-statements.ts";
+
+/**
+ * The chats of the SQLite store: chats, messages, search, tombstones and answer drafts.
+ *
+ * @example
+ * const chats = new SqliteChatRepository(database);
+ * await chats.createChat({ id: "c1", userId: "u1", title: "New chat", model: "demo", createdAt });
+ */
+export class SqliteChatRepository implements ChatRepository {
+  private readonly statements: ChatStatements;
+  private readonly transactions: ReturnType<typeof prepareChatTransactions>;
+
+  constructor(database: Database) {
+    this.statements = prepareChatStatements(database);
+    this.transactions = prepareChatTransactions(database, this.statements);
+  }
+
+  async createChat(chat: NewChat): Promise<Chat> {
+    const createdAt = toSortableTimestamp(chat.createdAt);
+    this.statements.insertChat.run({
+      chatId: chat.id,
+      userId: chat.userId,
+      title: chat.title,
+      model: chat.model,
+      systemPrompt: chat.systemPrompt ?? null,
+      createdAt,
+    });
+    // A retried create of the same chat returns it; an id that another user's chat holds is refused.
+    const row = this.statements.chatById.get({ chatId: chat.id, userId: chat.userId });
+    if (!row) throw new AppError("VALIDATION_FAILED", "This chat id is already in use");
+    return toChat(row);
+  }
+
+  async getChat(chatId: string, userId: string): Promise<Chat | null> {
+    const row = this.statements.chatById.get({ chatId, userId });
+    return row ? toChat(row) : null;
+  }
+
+  async listChats(userId: string, page: PageRequest): Promise<Page<Chat>> {
+    checkLimit(page.limit, 1);
+    const rows =
+      page.cursor === undefined
+        ? this.statements.firstChats.all({ userId, limit: page.limit + 1 })
+        : this.statements.chatsAfter.all({ userId, limit: page.limit + 1, ...afterBindings(page.cursor) });
+    return toPage(rows.map(toChat), page.limit, chatSortKey);
+  }
+
+  async searchChats(userId: string, query: string, page: PageRequest): Promise<Page<ChatSearchHit>> {
+    checkLimit(page.limit, 1);
+    const bindings = { userId, pattern: toLikePattern(query), limit: page.limit + 1 };
+    const rows =
+      page.cursor === undefined
+        ? this.statements.firstChatSearchHits.all(bindings)
+        : this.statements.chatSearchHitsAfter.all({ ...bindings, ...afterBindings(page.cursor) });
+    return toPage(
+      rows.map((row) => toChatSearchHit(row, query)),
+      page.limit,
+      (hit) => chatSortKey(hit.chat),
+    );
+  }
+
+  async updateChat(
+    chatId: string,
+    userId: string,
+    changes: ChatChanges,
+    onlyIfTitle?: string,
+  ): Promise<{ chat: Chat; updated: boolean } | null> {
+    const updatedRow = this.statements.updateChat.get({
+      chatId,
+      userId,
+      title: changes.title ?? null,
+      model: changes.model ?? null,
+      systemPrompt: changes.systemPrompt ?? null,
+      onlyIfTitle: onlyIfTitle ?? null,
+    });
+    if (updatedRow) return { chat: toChat(updatedRow), updated: true };
+    // Nothing matched: either the chat is not this user's, or its title is no longer `onlyIfTitle`.
+    const row = this.statements.chatById.get({ chatId, userId });
+    return row ? { chat: toChat(row), updated: false } : null;
+  }
+
+  async deleteChat(chatId: string, userId: string): Promise<boolean> {
+    return this.transactions.deleteChat.immediate(chatId, userId);
+  }
+
+  async appendMessage(userId: string, message: Message): Promise<boolean> {
+    return this.transactions.appendMessage.immediate(userId, message);
+  }
+
+  async deleteMessage(userId: string, chatId: string, messageId: string): Promise<boolean> {
+    return this.transactions.deleteMessage.immediate(userId, chatId, messageId);
+  }
+
+  async saveAnswerDraft(draft: AnswerDraft): Promise<boolean> {
+    const saved = this.statements.saveAnswerDraft.run({
+      messageId: draft.messageId,
+      chatId: draft.chatId,
+      userId: draft.userId,
+      content: draft.content,
+      model: draft.model,
+      createdAt: draft.createdAt,
+      updatedAt: draft.updatedAt,
+    });
+    return saved.changes > 0;
+  }
+
+  async listAnswerDrafts(limit: number): Promise<AnswerDraft[]> {
+    checkLimit(limit, 1);
+    return this.statements.answerDrafts.all({ limit }).map((row) => ({
+      messageId: row.message_id,
+      chatId: row.chat_id,
+      userId: row.user_id,
+      content: row.content,
+      model: row.model,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    }));
+  }
+
+  async listMessages(chatId: string, userId: string, page: PageRequest): Promise<Page<Message>> {
+    checkLimit(page.limit, 1);
+    const rows =
+      page.cursor === undefined
+        ? this.statements.firstMessages.all({ chatId, userId, limit: page.limit + 1 })
+        : this.statements.messagesAfter.all({
+            chatId,
+            userId,
+            limit: page.limit + 1,
+            ...afterBindings(page.cursor),
+          });
+    return toPage(rows.map(toMessage), page.limit, messageSortKey);
+  }
+
+  async recentMessages(
+    chatId: string,
+    userId: string,
+    limit: number,
+  ): Promise<{ messages: Message[]; hasOlder: boolean }> {
+    checkLimit(limit, 0);
+    const newestFirst = this.statements.newestMessages.all({ chatId, userId, limit: limit + 1 });
+    return {
+      messages: newestFirst.slice(0, limit).reverse().map(toMessage),
+      hasOlder: newestFirst.length > limit,
+    };
+  }
+}

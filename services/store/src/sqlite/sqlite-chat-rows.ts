@@ -1,0 +1,111 @@
+import type { Chat, ChatSearchHit, CodeBlock, Message, Usage } from "@chat/contracts";
+import { decodeCursor } from "../page-cursor.ts";
+import { searchSnippet } from "../search-snippet.ts";
+
+/** A row of `chats`. */
+export type ChatRow = {
+  id: string;
+  title: string;
+  model: string;
+  system_prompt: string | null;
+  created_at: string;
+  last_activity_at: string;
+};
+
+/** A chat that a search found: its title matched, or else the newest message that did. */
+export type ChatSearchRow = ChatRow &
+  (
+    | { message_id: null; message_role: null; message_content: null; message_created_at: null }
+    | {
+        message_id: string;
+        message_role: Message["role"];
+        message_content: string;
+        message_created_at: string;
+      }
+  );
+
+/** A row of `messages`. */
+export type MessageRow = {
+  id: string;
+  chat_id: string;
+  role: Message["role"];
+  content: string;
+  created_at: string;
+  code_blocks: string | null;
+  finish_reason: Message["finishReason"] | null;
+  model: string | null;
+  usage: string | null;
+  client_message_id: string | null;
+};
+
+/** A row of `answer_drafts`. */
+export type AnswerDraftRow = {
+  message_id: string;
+  chat_id: string;
+  user_id: string;
+  content: string;
+  model: string;
+  created_at: string;
+  updated_at: string;
+};
+
+/** The columns of a `ChatRow`. */
+export const chatColumns = "id, title, model, system_prompt, created_at, last_activity_at";
+/** The columns of a `MessageRow`. */
+export const messageColumns =
+  "id, chat_id, role, content, created_at, code_blocks, finish_reason, model, usage, client_message_id";
+
+/** A LIKE pattern (with `ESCAPE '\'`) for text containing `query`, its `%`, `_` and `\` taken literally. */
+export function toLikePattern(query: string): string {
+  return `%${query.replace(/[\\%_]/g, "\\$&")}%`;
+}
+
+/** The bindings of the position a page cursor names. */
+export function afterBindings(cursor: string): { afterAt: string; afterId: string } {
+  const key = decodeCursor(cursor);
+  return { afterAt: key.at, afterId: key.id };
+}
+
+/** The chat of a `chats` row. */
+export function toChat(row: ChatRow): Chat {
+  return {
+    id: row.id,
+    title: row.title,
+    model: row.model,
+    ...(row.system_prompt !== null && { systemPrompt: row.system_prompt }),
+    createdAt: row.created_at,
+    lastActivityAt: row.last_activity_at,
+  };
+}
+
+/** The search hit of a row that a search found. */
+export function toChatSearchHit(row: ChatSearchRow, query: string): ChatSearchHit {
+  const chat = toChat(row);
+  if (row.message_id === null) return { chat, match: { in: "title" } };
+  return {
+    chat,
+    match: {
+      in: "message",
+      messageId: row.message_id,
+      role: row.message_role,
+      createdAt: row.message_created_at,
+      snippet: searchSnippet(row.message_content, query),
+    },
+  };
+}
+
+/** The message of a `messages` row. */
+export function toMessage(row: MessageRow): Message {
+  return {
+    id: row.id,
+    chatId: row.chat_id,
+    role: row.role,
+    content: row.content,
+    createdAt: row.created_at,
+    ...(row.code_blocks !== null && { codeBlocks: JSON.parse(row.code_blocks) as CodeBlock[] }),
+    ...(row.finish_reason !== null && { finishReason: row.finish_reason }),
+    ...(row.model !== null && { model: row.model }),
+    ...(row.usage !== null && { usage: JSON.parse(row.usage) as Usage }),
+    ...(row.client_message_id !== null && { clientMessageId: row.client_message_id }),
+  };
+}

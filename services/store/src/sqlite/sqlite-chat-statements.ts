@@ -1,0 +1,155 @@
+import type { Database } from "bun:sqlite";
+import type { Message } from "@chat/contracts";
+import { toSortableTimestamp } from "../page-cursor.ts";
+import { prepareStatement } from "./prepare-statement.ts";
+import {
+  type AnswerDraftRow,
+  type ChatRow,
+  type ChatSearchRow,
+  chatColumns,
+  type MessageRow,
+  messageColumns,
+} from "./sqlite-chat-rows.ts";
+
+const ownedChat = "SELECT 1 FROM chats WHERE id = $chatId AND user_id = $userId";
+// `$pattern` is made by `toLikePattern`; LIKE ignores the case of ASCII letters only. A search scans the
+// user's chats and their messages: there is no full-text index.
+const containsQuery = "LIKE $pattern ESCAPE '\\'";
+const chatSearchColumns = `chats.id, chats.title, chats.model, chats.system_prompt, chats.created_at,
+  chats.last_activity_at, message.id AS message_id, message.role AS message_role,
+  message.content AS message_content, message.created_at AS message_created_at`;
+// A chat whose title matches needs no message; of the others, the newest message that matches.
+const chatSearchMatches = `chats LEFT JOIN messages AS message
+  ON chats.title NOT ${containsQuery} AND message.id = (
+    SELECT id FROM messages WHERE chat_id = chats.id AND content ${containsQuery}
+    ORDER BY created_at DESC, id DESC LIMIT 1
+  )`;
+const chatSearchFound = `(chats.title ${containsQuery} OR message.id IS NOT NULL)`;
+
+/** The prepared statements of the chats aggregate. */
+export type ChatStatements = ReturnType<typeof prepareChatStatements>;
+
+/** Prepares the statements of the chats aggregate on the open database. */
+export function prepareChatStatements(database: Database) {
+  const prepare = <Row>(sql: string) => prepareStatement<Row>(database, sql);
+  return {
+    insertChat: prepare(
+      `INSERT INTO chats (id, user_id, title, model, system_prompt, created_at, last_activity_at)
+       VALUES ($chatId, $userId, $title, $model, nullif($systemPrompt, ''), $createdAt, $createdAt)
+       ON CONFLICT (id) DO NOTHING`,
+    ),
+    chatById: prepare<ChatRow>(`SELECT ${chatColumns} FROM chats WHERE id = $chatId AND user_id = $userId`),
+    firstChats: prepare<ChatRow>(
+      `SELECT ${chatColumns} FROM chats WHERE user_id = $userId
+       ORDER BY last_activity_at DESC, id DESC LIMIT $limit`,
+    ),
+    chatsAfter: prepare<ChatRow>(
+      `SELECT ${chatColumns} FROM chats
+       WHERE user_id = $userId AND (last_activity_at, id) < ($afterAt, $afterId)
+       ORDER BY last_activity_at DESC, id DESC LIMIT $limit`,
+    ),
+    firstChatSearchHits: prepare<ChatSearchRow>(
+      `SELECT ${chatSearchColumns} FROM ${chatSearchMatches}
+       WHERE chats.user_id = $userId AND ${chatSearchFound}
+       ORDER BY chats.last_activity_at DESC, chats.id DESC LIMIT $limit`,
+    ),
+    chatSearchHitsAfter: prepare<ChatSearchRow>(
+      `SELECT ${chatSearchColumns} FROM ${chatSearchMatches}
+       WHERE chats.user_id = $userId AND ${chatSearchFound}
+         AND (chats.last_activity_at, chats.id) < ($afterAt, $afterId)
+       ORDER BY chats.last_activity_at DESC, chats.id DESC LIMIT $limit`,
+    ),
+    // A null binding keeps the column; an empty system prompt clears it. The title condition sits in
+    // the same statement, so no other write can come between the check and the change.
+    updateChat: prepare<ChatRow>(
+      `UPDATE chats SET
+         title = coalesce($title, title),
+         model = coalesce($model, model),
+         system_prompt = CASE WHEN $systemPrompt IS NULL THEN system_prompt ELSE nullif($systemPrompt, '') END
+       WHERE id = $chatId AND user_id = $userId AND ($onlyIfTitle IS NULL OR title = $onlyIfTitle)
+       RETURNING ${chatColumns}`,
+    ),
+    deleteMessagesOfChat: prepare(`DELETE FROM messages WHERE chat_id = $chatId AND EXISTS (${ownedChat})`),
+    deleteChat: prepare("DELETE FROM chats WHERE id = $chatId AND user_id = $userId"),
+    insertMessage: prepare(
+      `INSERT INTO messages (${messageColumns})
+       SELECT $id, $chatId, $role, $content, $createdAt, $codeBlocks, $finishReason, $model, $usage, $clientMessageId
+       WHERE EXISTS (${ownedChat}) AND NOT EXISTS (SELECT 1 FROM deleted_messages WHERE id = $id)
+       ON CONFLICT (id) DO NOTHING`,
+    ),
+    insertTombstone: prepare(
+      `INSERT INTO deleted_messages (id, chat_id) VALUES ($messageId, $chatId)
+       ON CONFLICT (id) DO NOTHING`,
+    ),
+    deleteMessage: prepare("DELETE FROM messages WHERE id = $messageId AND chat_id = $chatId"),
+    // Only for the draft's own user's chat, and never for an answer already written or deleted.
+    saveAnswerDraft: prepare(
+      `INSERT INTO answer_drafts (message_id, chat_id, user_id, content, model, created_at, updated_at)
+       SELECT $messageId, $chatId, $userId, $content, $model, $createdAt, $updatedAt
+       WHERE EXISTS (${ownedChat})
+         AND NOT EXISTS (SELECT 1 FROM messages WHERE id = $messageId)
+         AND NOT EXISTS (SELECT 1 FROM deleted_messages WHERE id = $messageId)
+       ON CONFLICT (message_id) DO UPDATE SET content = excluded.content, updated_at = excluded.updated_at`,
+    ),
+    answerDrafts: prepare<AnswerDraftRow>(
+      `SELECT message_id, chat_id, user_id, content, model, created_at, updated_at FROM answer_drafts
+       ORDER BY updated_at, message_id LIMIT $limit`,
+    ),
+    deleteAnswerDraft: prepare("DELETE FROM answer_drafts WHERE message_id = $messageId"),
+    moveChatActivity: prepare(
+      `UPDATE chats SET last_activity_at = max(last_activity_at, $createdAt)
+       WHERE id = $chatId AND user_id = $userId`,
+    ),
+    firstMessages: prepare<MessageRow>(
+      `SELECT ${messageColumns} FROM messages
+       WHERE chat_id = $chatId AND EXISTS (${ownedChat})
+       ORDER BY created_at, id LIMIT $limit`,
+    ),
+    messagesAfter: prepare<MessageRow>(
+      `SELECT ${messageColumns} FROM messages
+       WHERE chat_id = $chatId AND EXISTS (${ownedChat}) AND (created_at, id) > ($afterAt, $afterId)
+       ORDER BY created_at, id LIMIT $limit`,
+    ),
+    newestMessages: prepare<MessageRow>(
+      `SELECT ${messageColumns} FROM messages
+       WHERE chat_id = $chatId AND EXISTS (${ownedChat})
+       ORDER BY created_at DESC, id DESC LIMIT $limit`,
+    ),
+  };
+}
+
+/** The writes of the chats aggregate that take more than one statement, each one transaction. */
+export function prepareChatTransactions(database: Database, statements: ChatStatements) {
+  return {
+    deleteChat: database.transaction((chatId: string, userId: string): boolean => {
+      statements.deleteMessagesOfChat.run({ chatId, userId });
+      return statements.deleteChat.run({ chatId, userId }).changes > 0;
+    }),
+    appendMessage: database.transaction((userId: string, message: Message): boolean => {
+      const createdAt = toSortableTimestamp(message.createdAt);
+      const inserted = statements.insertMessage.run({
+        id: message.id,
+        chatId: message.chatId,
+        userId,
+        role: message.role,
+        content: message.content,
+        createdAt,
+        codeBlocks: message.codeBlocks === undefined ? null : JSON.stringify(message.codeBlocks),
+        finishReason: message.finishReason ?? null,
+        model: message.model ?? null,
+        usage: message.usage === undefined ? null : JSON.stringify(message.usage),
+        clientMessageId: message.clientMessageId ?? null,
+      });
+      statements.deleteAnswerDraft.run({ messageId: message.id });
+      if (inserted.changes === 0) return false;
+      statements.moveChatActivity.run({ chatId: message.chatId, userId, createdAt });
+      return true;
+    }),
+    deleteMessage: database.transaction((userId: string, chatId: string, messageId: string): boolean => {
+      if (!statements.chatById.get({ chatId, userId })) return false;
+      statements.insertTombstone.run({ messageId, chatId });
+      statements.deleteAnswerDraft.run({ messageId });
+      return statements.deleteMessage.run({ messageId, chatId }).changes > 0;
+    }),
+  };
+}

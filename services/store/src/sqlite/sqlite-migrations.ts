@@ -1,0 +1,133 @@
+import type { Database } from "bun:sqlite";
+
+/**
+ * Schema migrations, applied in order; `PRAGMA user_version` counts how many a database file has.
+ * Append new entries only: an applied migration never changes, so existing data is kept.
+ */
+const migrations: readonly string[] = [
+  `CREATE TABLE users (
+     id TEXT PRIMARY KEY,
+     email TEXT NOT NULL,
+     email_normalized TEXT NOT NULL UNIQUE,
+     name TEXT NOT NULL,
+     role TEXT NOT NULL,
+     password_hash TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   CREATE TABLE chats (
+     id TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL,
+     title TEXT NOT NULL,
+     model TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     last_activity_at TEXT NOT NULL
+   );
+   CREATE INDEX chats_by_user_activity ON chats (user_id, last_activity_at DESC, id DESC);
+   CREATE TABLE messages (
+     id TEXT PRIMARY KEY,
+     chat_id TEXT NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+     role TEXT NOT NULL,
+     content TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     code_blocks TEXT,
+     finish_reason TEXT,
+     model TEXT,
+     usage TEXT,
+     client_message_id TEXT
+   );
+   CREATE INDEX messages_by_chat_time ON messages (chat_id, created_at, id);`,
+  // Chat settings, API keys and the usage ledger. Usage records name their chat without a foreign
+  // key: they are billing history and outlive the chat.
+  `ALTER TABLE chats ADD COLUMN system_prompt TEXT;
+   CREATE TABLE api_keys (
+     id TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL,
+     name TEXT NOT NULL,
+     prefix TEXT NOT NULL,
+     hash TEXT NOT NULL UNIQUE,
+     created_at TEXT NOT NULL,
+     last_used_at TEXT
+   );
+   CREATE INDEX api_keys_by_user ON api_keys (user_id, created_at DESC, id DESC);
+   CREATE TABLE usage_records (
+     id TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL,
+     chat_id TEXT,
+     message_id TEXT,
+     purpose TEXT NOT NULL,
+     model TEXT NOT NULL,
+     provider TEXT NOT NULL,
+     input_tokens INTEGER NOT NULL,
+     output_tokens INTEGER NOT NULL,
+     cost_usd REAL NOT NULL,
+     time_to_first_token_ms INTEGER,
+     duration_ms INTEGER NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   CREATE INDEX usage_records_by_user_time ON usage_records (user_id, created_at);`,
+  // Users of an external identity provider, and refresh-token families. A family is revoked as a
+  // whole; its tokens go with it when it expires and is deleted.
+  `ALTER TABLE users ADD COLUMN external_issuer TEXT;
+   ALTER TABLE users ADD COLUMN external_subject TEXT;
+   CREATE UNIQUE INDEX users_by_external_identity ON users (external_issuer, external_subject);
+   CREATE TABLE refresh_token_families (
+     id TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     expires_at TEXT NOT NULL,
+     revoked_at TEXT
+   );
+   CREATE INDEX refresh_token_families_by_user ON refresh_token_families (user_id, expires_at);
+   CREATE TABLE refresh_tokens (
+     hash TEXT PRIMARY KEY,
+     family_id TEXT NOT NULL REFERENCES refresh_token_families (id) ON DELETE CASCADE,
+     user_id TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     expires_at TEXT NOT NULL,
+     used_at TEXT
+   );
+   CREATE INDEX refresh_tokens_by_family ON refresh_tokens (family_id);`,
+  // Tombstones of deleted messages: the deletion of an answer may be consumed before the answer's
+  // write, which must then write nothing. A chat's tombstones go with the chat.
+  `CREATE TABLE deleted_messages (
+     id TEXT PRIMARY KEY,
+     chat_id TEXT NOT NULL REFERENCES chats (id) ON DELETE CASCADE
+   );
+   CREATE INDEX deleted_messages_by_chat ON deleted_messages (chat_id);`,
+  // Checkpoints of answers being written; a chat's go with the chat.
+  `CREATE TABLE answer_drafts (
+     message_id TEXT PRIMARY KEY,
+     chat_id TEXT NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+     user_id TEXT NOT NULL,
+     content TEXT NOT NULL,
+     model TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );
+   CREATE INDEX answer_drafts_by_update ON answer_drafts (updated_at);`,
+  // Ended sign-ins, until their access tokens would have expired anyway.
+  `CREATE TABLE revoked_sign_ins (
+     id TEXT PRIMARY KEY,
+     expires_at TEXT NOT NULL
+   );
+   CREATE INDEX revoked_sign_ins_by_expiry ON revoked_sign_ins (expires_at);`,
+];
+
+/** The schema version of the database: how many migrations it has. */
+export function readSchemaVersion(database: Database): number {
+  return database.query<{ user_version: number }, []>("PRAGMA user_version").get()?.user_version ?? 0;
+}
+
+/** Applies the migrations the database does not have yet. */
+export function migrate(database: Database): void {
+  // IMMEDIATE takes the write lock before reading the version, so two processes opening the same
+  // file at once cannot both apply a migration.
+  database
+    .transaction(() => {
+      for (let version = readSchemaVersion(database); version < migrations.length; version += 1) {
+        database.run(migrations[version] ?? "");
+        database.run(`PRAGMA user_version = ${version + 1}`);
+      }
+    })
+    .immediate();
+}

@@ -1,0 +1,57 @@
+import { Database } from "bun:sqlite";
+import type { StoreRepositories } from "../store-repositories.ts";
+import { UserAccounts } from "../user-accounts.ts";
+import { SqliteChatRepository } from "./sqlite-chat-repository.ts";
+import { SqliteCredentialRepository } from "./sqlite-credential-repository.ts";
+import { migrate, readSchemaVersion } from "./sqlite-migrations.ts";
+import { SqliteUsageRepository } from "./sqlite-usage-repository.ts";
+import { normalizeLegacyEmailKeys, SqliteUserRecords } from "./sqlite-user-records.ts";
+
+/**
+ * The embedded store: one SQLite file (or `":memory:"`) through `bun:sqlite`, in WAL mode so readers
+ * never wait for the writer. Several processes may share the file; `busy_timeout` makes a writer
+ * wait for the lock instead of failing.
+ *
+ * @example
+ * const store = new SqliteStore({ path: "./data/chat.sqlite" });
+ * await store.chats.createChat({ id: "c1", userId: "u1", title: "New chat", model: "demo", createdAt });
+ */
+export class SqliteStore implements StoreRepositories {
+  readonly users: UserAccounts;
+  readonly credentials: SqliteCredentialRepository;
+  readonly chats: SqliteChatRepository;
+  readonly usage: SqliteUsageRepository;
+  private readonly database: Database;
+
+  constructor(options: { path: string }) {
+    this.database = new Database(options.path, { create: true, strict: true });
+    this.database.run("PRAGMA busy_timeout = 5000");
+    this.database.run("PRAGMA journal_mode = WAL");
+    this.database.run("PRAGMA foreign_keys = ON");
+    migrate(this.database);
+    normalizeLegacyEmailKeys(this.database);
+    this.users = new UserAccounts(new SqliteUserRecords(this.database));
+    this.credentials = new SqliteCredentialRepository(this.database);
+    this.chats = new SqliteChatRepository(this.database);
+    this.usage = new SqliteUsageRepository(this.database);
+  }
+
+  /** The schema version of the open database: how many migrations it has. */
+  get schemaVersion(): number {
+    return readSchemaVersion(this.database);
+  }
+
+  async isReady(): Promise<boolean> {
+    try {
+      this.database.query("SELECT 1").get();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    // Without `true` the prepared statements would keep the connection, and the file, open.
+    this.database.close(true);
+  }
+}

@@ -1,0 +1,96 @@
+import type { Database } from "bun:sqlite";
+import type { UsageRecord, UsageReport, UsageTotals } from "@chat/contracts";
+import { toSortableTimestamp } from "../page-cursor.ts";
+import { type ChatUsageSums, type ModelUsageSums, toUsageReport } from "../usage-report.ts";
+import type { UsageRepository } from "../usage-repository.ts";
+import { prepareStatement } from "./prepare-statement.ts";
+
+type UsageSumsRow = { input_tokens: number; output_tokens: number; cost_usd: number; generations: number };
+
+const usageSums =
+  "sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(cost_usd) AS cost_usd, count(*) AS generations";
+const usageOfPeriod = "user_id = $userId AND created_at >= $from AND created_at < $to";
+
+/**
+ * The usage ledger of the SQLite store.
+ *
+ * @example
+ * const usage = new SqliteUsageRepository(database);
+ */
+export class SqliteUsageRepository implements UsageRepository {
+  private readonly statements: ReturnType<typeof prepareUsageStatements>;
+  private readonly transactions: ReturnType<typeof prepareUsageTransactions>;
+
+  constructor(database: Database) {
+    this.statements = prepareUsageStatements(database);
+    this.transactions = prepareUsageTransactions(database, this.statements);
+  }
+
+  async recordUsage(record: UsageRecord): Promise<boolean> {
+    const inserted = this.statements.insertUsageRecord.run({
+      id: record.id,
+      userId: record.userId,
+      chatId: record.chatId,
+      messageId: record.messageId,
+      purpose: record.purpose,
+      model: record.model,
+      provider: record.provider,
+      inputTokens: record.inputTokens,
+      outputTokens: record.outputTokens,
+      costUsd: record.costUsd,
+      timeToFirstTokenMs: record.timeToFirstTokenMs,
+      durationMs: record.durationMs,
+      createdAt: toSortableTimestamp(record.createdAt),
+    });
+    return inserted.changes > 0;
+  }
+
+  async usageReport(userId: string, from: string, to: string): Promise<UsageReport> {
+    const period = { from: toSortableTimestamp(from), to: toSortableTimestamp(to) };
+    return this.transactions.usageReport(userId, period);
+  }
+}
+
+function prepareUsageStatements(database: Database) {
+  const prepare = <Row>(sql: string) => prepareStatement<Row>(database, sql);
+  return {
+    insertUsageRecord: prepare(
+      `INSERT INTO usage_records (id, user_id, chat_id, message_id, purpose, model, provider, input_tokens,
+         output_tokens, cost_usd, time_to_first_token_ms, duration_ms, created_at)
+       VALUES ($id, $userId, $chatId, $messageId, $purpose, $model, $provider, $inputTokens,
+         $outputTokens, $costUsd, $timeToFirstTokenMs, $durationMs, $createdAt)
+       ON CONFLICT (id) DO NOTHING`,
+    ),
+    usageByChat: prepare<UsageSumsRow & { chat_id: string | null }>(
+      `SELECT chat_id, ${usageSums} FROM usage_records WHERE ${usageOfPeriod} GROUP BY chat_id`,
+    ),
+    usageByModel: prepare<UsageSumsRow & { model: string; provider: string }>(
+      `SELECT model, provider, ${usageSums} FROM usage_records WHERE ${usageOfPeriod} GROUP BY model, provider`,
+    ),
+  };
+}
+
+function prepareUsageTransactions(database: Database, statements: ReturnType<typeof prepareUsageStatements>) {
+  return {
+    // One read transaction, so both groupings sum the same records.
+    usageReport: database.transaction((userId: string, period: { from: string; to: string }): UsageReport => {
+      const bindings = { userId, from: period.from, to: period.to };
+      const chats: ChatUsageSums[] = statements.usageByChat
+        .all(bindings)
+        .map((row) => ({ chatId: row.chat_id, ...toUsageTotals(row) }));
+      const models: ModelUsageSums[] = statements.usageByModel
+        .all(bindings)
+        .map((row) => ({ model: row.model, provider: row.provider, ...toUsageTotals(row) }));
+      return toUsageReport(period, { chats, models });
+    }),
+  };
+}
+
+function toUsageTotals(row: UsageSumsRow): UsageTotals {
+  return {
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    costUsd: row.cost_usd,
+    generations: row.generations,
+  };
+}

@@ -1,0 +1,155 @@
+import { type Database, SQLiteError } from "bun:sqlite";
+import {
+  type ExternalIdentity,
+  type NewExternalUser,
+  normalizeEmail,
+  type StoredUser,
+} from "@chat/contracts";
+import type { UserRecords } from "../user-records.ts";
+import { prepareStatement } from "./prepare-statement.ts";
+
+/** A row of `users`. */
+export type UserRow = {
+  id: string;
+  email: string;
+  name: string;
+  role: StoredUser["role"];
+  password_hash: string;
+  created_at: string;
+};
+
+/** The columns of a `UserRow`. */
+export const userColumns = "id, email, name, role, password_hash, created_at";
+
+/**
+ * The users table of the SQLite store, for `UserAccounts`.
+ *
+ * @example
+ * const users = new UserAccounts(new SqliteUserRecords(database));
+ */
+export class SqliteUserRecords implements UserRecords {
+  private readonly statements: ReturnType<typeof prepareUserStatements>;
+
+  constructor(database: Database) {
+    this.statements = prepareUserStatements(database);
+  }
+
+  async insertUser(
+    user: StoredUser,
+    emailKey: string,
+    roleIfFirst?: StoredUser["role"],
+  ): Promise<StoredUser | null> {
+    try {
+      // One statement: the check for other users and the insert cannot be separated by another write.
+      const row = this.statements.insertUser.get({
+        id: user.id,
+        email: user.email,
+        emailNormalized: emailKey,
+        name: user.name,
+        role: user.role,
+        roleIfFirst: roleIfFirst ?? null,
+        passwordHash: user.passwordHash,
+        createdAt: user.createdAt,
+      });
+      if (!row) throw new Error("The user was not stored");
+      return toStoredUser(row);
+    } catch (error) {
+      if (error instanceof SQLiteError && error.message.includes("users.email_normalized")) return null;
+      throw error;
+    }
+  }
+
+  async findOrInsertExternalUser(
+    identity: ExternalIdentity,
+    user: NewExternalUser,
+    emailKey: string,
+  ): Promise<StoredUser> {
+    const bindings = { issuer: identity.issuer, subject: identity.subject };
+    this.statements.insertExternalUser.run({
+      ...bindings,
+      id: user.id,
+      email: user.email,
+      emailNormalized: emailKey,
+      name: user.name,
+      role: user.role,
+      createdAt: user.createdAt,
+    });
+    const row = this.statements.userByExternalIdentity.get(bindings);
+    if (!row) throw new Error("The external user was not stored");
+    return toStoredUser(row);
+  }
+
+  async findUserByEmailKey(emailKey: string): Promise<StoredUser | null> {
+    const row = this.statements.userByEmail.get({ emailNormalized: emailKey });
+    return row ? toStoredUser(row) : null;
+  }
+
+  async findUserById(userId: string): Promise<StoredUser | null> {
+    const row = this.statements.userById.get({ userId });
+    return row ? toStoredUser(row) : null;
+  }
+
+  async countUsers(): Promise<number> {
+    return this.statements.countUsers.get()?.count ?? 0;
+  }
+}
+
+/**
+ * Re-keys local users stored when the email key was only lower case, so that `normalizeEmail`
+ * finds them and their look-alikes count as taken. Only a key outside printable ASCII or ending
+ * in a dot can differ, so the rest is not read. When two old accounts meet under the new key, the
+ * older keeps it and the other keeps its old key.
+ */
+export function normalizeLegacyEmailKeys(database: Database): void {
+  const candidates = database
+    .query<{ id: string; email: string; key: string }, []>(
+      `SELECT id, email, email_normalized AS key FROM users
+       WHERE external_issuer IS NULL AND (email_normalized GLOB '*[^ -~]*' OR email_normalized GLOB '*.')
+       ORDER BY created_at, id`,
+    )
+    .all();
+  const rekey = database.query("UPDATE OR IGNORE users SET email_normalized = $key WHERE id = $id");
+  for (const user of candidates) {
+    const key = normalizeEmail(user.email);
+    if (key !== user.key) rekey.run({ key, id: user.id });
+  }
+}
+
+/** The user of a `users` row. */
+export function toStoredUser(row: UserRow): StoredUser {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    passwordHash: row.password_hash,
+    createdAt: row.created_at,
+  };
+}
+
+function prepareUserStatements(database: Database) {
+  const prepare = <Row>(sql: string) => prepareStatement<Row>(database, sql);
+  return {
+    insertUser: prepare<UserRow>(
+      `INSERT INTO users (id, email, email_normalized, name, role, password_hash, created_at)
+       SELECT $id, $email, $emailNormalized, $name,
+         CASE WHEN $roleIfFirst IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users) THEN $roleIfFirst ELSE $role END,
+         $passwordHash, $createdAt
+       RETURNING ${userColumns}`,
+    ),
+    insertExternalUser: prepare(
+      `INSERT INTO users (id, email, email_normalized, name, role, password_hash, created_at,
+         external_issuer, external_subject)
+       VALUES ($id, $email, $emailNormalized, $name, $role, '', $createdAt, $issuer, $subject)
+       ON CONFLICT (external_issuer, external_subject) DO NOTHING`,
+    ),
+    userByExternalIdentity: prepare<UserRow>(
+      `SELECT ${userColumns} FROM users WHERE external_issuer = $issuer AND external_subject = $subject`,
+    ),
+    userByEmail: prepare<UserRow>(
+      `SELECT ${userColumns} FROM users WHERE email_normalized = $emailNormalized`,
+    ),
+    userById: prepare<UserRow>(`SELECT ${userColumns} FROM users WHERE id = $userId`),
+    countUsers: prepare<{ count: number }>("SELECT count(*) AS count FROM users"),
+  };
+}

@@ -1,0 +1,21 @@
+import type { ChatRepository } from "./chat-repository.ts";
+import type { CredentialRepository } from "./credential-repository.ts";
+import type { UsageRepository } from "./usage-repository.ts";
+import type { UserRepository } from "./user-repository.ts";
+
+/**
+ * The store's database: one port per aggregate, opened and closed together. Adapters: `SqliteStore`
+ * (embedded default) and `MongoStore`.
+ *
+ * @example
+ * const store = new SqliteStore({ path: ":memory:" });
+ * await store.chats.createChat({ id: "c1", userId: "u1", title: "New chat", model: "demo", createdAt });
+ */
+export interface StoreRepositories {
+  readonly users: UserRepository;
+  readonly credentials: CredentialRepository;
+  readonly chats: ChatRepository;
+  readonly usage: UsageRepository;
+  isReady(): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,31 @@
+import type { ExternalIdentity, NewExternalUser, StoredUser } from "@chat/contracts";
+
+/**
+ * What a database adapter does for `UserAccounts`: it stores and finds users by their email key (the
+ * key is made by `UserAccounts`, never by the adapter) and makes each decision in one write.
+ * Adapters: `SqliteUserRecords` and `MongoUserRecords`.
+ */
+export interface UserRecords {
+  /**
+   * Stores the user under `emailKey` and returns it as stored, or null when another user has that
+   * key. With `roleIfFirst`, that is the role when no user exists yet, decided by the write itself:
+   * of two first users at once, one gets it.
+   */
+  insertUser(
+    user: StoredUser,
+    emailKey: string,
+    roleIfFirst?: StoredUser["role"],
+  ): Promise<StoredUser | null>;
+  /**
+   * The user of the identity: stored from `user` under `emailKey` on first sight, the stored one
+   * afterwards. Concurrent first sights store one user.
+   */
+  findOrInsertExternalUser(
+    identity: ExternalIdentity,
+    user: NewExternalUser,
+    emailKey: string,
+  ): Promise<StoredUser>;
+  findUserByEmailKey(emailKey: string): Promise<StoredUser | null>;
+  findUserById(userId: string): Promise<StoredUser | null>;
+  countUsers(): Promise<number>;
+}

@@ -1,0 +1,24 @@
+import type { ExternalIdentity, NewExternalUser, StoredUser } from "@chat/contracts";
+
+/**
+ * The port of the users aggregate: local users and the users of external identities, found by id or
+ * by email under the email rules of `@chat/contracts` (`normalizeEmail`). Implemented once, by
+ * `UserAccounts`, over an adapter's `UserRecords`.
+ */
+export interface UserRepository {
+  /**
+   * Stores the user and returns it as stored. With `adminIfFirst`, the role is `admin` when no user
+   * exists yet, decided by the write itself: of two first registrations at once, one is admin.
+   * Throws AppError EMAIL_TAKEN when the (case-insensitive) email is in use.
+   */
+  createUser(user: StoredUser, options?: { adminIfFirst?: boolean }): Promise<StoredUser>;
+  /**
+   * The user of an external identity (issuer, subject): created from `user` on first sight, the
+   * stored one afterwards (`user` is then ignored). Concurrent first sights create one user. Such a
+   * user has no password, and its email does not count as taken: the identity, not the email, is it.
+   */
+  findOrCreateExternalUser(identity: ExternalIdentity, user: NewExternalUser): Promise<StoredUser>;
+  findUserByEmail(email: string): Promise<StoredUser | null>;
+  findUserById(userId: string): Promise<StoredUser | null>;
+  countUsers(): Promise<number>;
+}
