@@ -9,6 +9,7 @@ import {
   type RecoverAnswerCommand,
   type RegenerateAnswerCommand,
   type SendMessageCommand,
+  type SendMessageReply,
 } from "@chat/contracts";
 
 /** The turn a chat is running: accepted, then dispatched to an orchestrator. */
@@ -47,12 +48,6 @@ export type ChatActorState = {
   finishedTurns: FinishedTurn[];
   /** The last answer, kept until the store surely has it, so the next context never misses it. */
   lastAnswer: { id: string; content: string; createdAt: string; finishReason: FinishReason } | null;
-};
-
-export type SendMessageReply = {
-  userMessage: Message;
-  assistantMessageId: string;
-  replacedMessageId?: string;
 };
 
 /** Side effects the runner performs, in order, after saving the new state. */
