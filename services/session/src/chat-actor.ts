@@ -64,7 +64,7 @@ export type ChatActorEffect =
 export type Decision = {
   state: ChatActorState;
   effects: ChatActorEffect[];
-  reply: unknown;
+  reply: SendMessageReply | CancelReply | null;
 };
 
 export type DecisionContext = {

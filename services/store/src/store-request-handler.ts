@@ -1,5 +1,4 @@
-import type { StoreReplies } from "@chat/clients";
-import { AppError, type StoreRequest, type StoreRequestOf } from "@chat/contracts";
+import { AppError, type StoreReplies, type StoreRequest, type StoreRequestOf } from "@chat/contracts";
 import type { MessageRepository } from "./message-repository.ts";
 
 type StoreRequestType = StoreRequest["type"];
@@ -86,7 +85,7 @@ const handlers: StoreRequestHandlers = {
 
 /**
  * Answers one store request from the repository, with the reply shape of its type in `StoreReplies`
- * (@chat/clients).
+ * (@chat/contracts).
  *
  * @example
  * const reply = await handleStoreRequest(repository, request); // request.type "store.list_api_keys": ApiKey[]
@@ -94,11 +93,11 @@ const handlers: StoreRequestHandlers = {
 export async function handleStoreRequest(
   repository: MessageRepository,
   request: StoreRequest,
-): Promise<unknown> {
+): Promise<StoreReplies[StoreRequestType]> {
   // TypeScript cannot tie the handler picked by `request.type` to that same request's type.
   const handler = handlers[request.type] as (
     repository: MessageRepository,
     request: StoreRequest,
-  ) => Promise<unknown>;
+  ) => Promise<StoreReplies[StoreRequestType]>;
   return handler(repository, request);
 }
