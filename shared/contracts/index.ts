@@ -26,11 +26,7 @@ export {
   generationCancelKey,
   TitleRequest,
 } from "./src/bus/generation.ts";
-export {
-  type OrchestratorReplies,
-  OrchestratorRequest,
-  orchestratorReplySchemas,
-} from "./src/bus/orchestrator-requests.ts";
+export { OrchestratorRequest, orchestratorReplySchemas } from "./src/bus/orchestrator-requests.ts";
 export {
   AnswerDraft,
   ExternalIdentity,

@@ -11,8 +11,3 @@ export const orchestratorReplySchemas = {
   /** The models the deployment serves, from its model file. */
   "orchestrator.list_models": ModelList,
 } satisfies Record<OrchestratorRequest["type"], TSchema>;
-
-/** What the orchestrators answer to each request type. */
-export type OrchestratorReplies = {
-  [T in keyof typeof orchestratorReplySchemas]: Static<(typeof orchestratorReplySchemas)[T]>;
-};
