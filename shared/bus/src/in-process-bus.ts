@@ -156,7 +156,7 @@ export class InProcessBus implements Bus {
     this.assertOpen();
     return this.awaitReply(this.serviceQueue(service), message, options, `${service} did not answer`, {
       expires: true,
-    }) as Promise<Static<S>>;
+    });
   }
 
   async serve<M extends Envelope, S extends ReplySchemas = ReplySchemas>(
@@ -241,14 +241,14 @@ export class InProcessBus implements Bus {
   }
 
   /** Queues `message` and resolves with its reply; `waiting` opens the timeout's message. */
-  private awaitReply(
+  private awaitReply<S extends TSchema>(
     queue: InProcessQueue,
     message: Envelope,
-    { replySchema, timeoutMs }: RequestOptions<TSchema>,
+    { replySchema, timeoutMs }: RequestOptions<S>,
     waiting: string,
     { expires = false } = {},
-  ): Promise<unknown> {
-    return new Promise<unknown>((resolve, reject) => {
+  ): Promise<Static<S>> {
+    return new Promise<Static<S>>((resolve, reject) => {
       const settle = () => {
         clearTimeout(timer);
         this.pendingRequests.delete(fail);

@@ -212,7 +212,7 @@ export class RabbitBus implements Bus {
         // Nobody waits for the answer after the timeout: the broker dead-letters the stale request.
         expiration: String(timeoutMs),
       }),
-    ) as Promise<Static<S>>;
+    );
   }
 
   serve<M extends Envelope, S extends ReplySchemas = ReplySchemas>(
@@ -343,15 +343,15 @@ export class RabbitBus implements Bus {
   }
 
   /** Sends `message` with `send` and resolves with its reply; `waiting` opens the timeout's message. */
-  private awaitReply(
+  private awaitReply<S extends TSchema>(
     message: Envelope,
-    { replySchema, timeoutMs }: RequestOptions<TSchema>,
+    { replySchema, timeoutMs }: RequestOptions<S>,
     waiting: string,
     send: (correlationId: string) => Promise<void>,
-  ): Promise<unknown> {
+  ): Promise<Static<S>> {
     this.assertOpen();
     const correlationId = randomUUID();
-    return new Promise<unknown>((resolve, reject) => {
+    return new Promise<Static<S>>((resolve, reject) => {
       const settle = () => {
         clearTimeout(timer);
         this.pendingReplies.delete(correlationId);
