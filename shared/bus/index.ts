@@ -5,8 +5,15 @@ export type {
   EventStream,
   Handler,
   PublishOptions,
+  ReplySchemas,
+  ReplyTo,
+  RequestOptions,
+  ServeOptions,
   Subscription,
   WorkQueueName,
 } from "./src/bus.ts";
+export { ChatCommandClient } from "./src/clients/chat-command-client.ts";
+export { OrchestratorClient } from "./src/clients/orchestrator-client.ts";
+export { StoreClient } from "./src/clients/store-client.ts";
 export { InProcessBus, type InProcessBusOptions } from "./src/in-process-bus.ts";
 export { RabbitBus, type RabbitBusOptions } from "./src/rabbit-bus.ts";

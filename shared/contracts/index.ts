@@ -1,6 +1,45 @@
 import "./src/formats.ts";
 
-export * from "./src/bus-messages.ts";
+export {
+  CancelGenerationCommand,
+  CancelReply,
+  ChatCommand,
+  type ChatCommandReplies,
+  chatCommandReplySchemas,
+  DeleteChatCommand,
+  DeleteChatReply,
+  GenerationFinishedCommand,
+  RecoverAnswerCommand,
+  RegenerateAnswerCommand,
+  SendMessageCommand,
+  SendMessageReply,
+  UpdateChatCommand,
+} from "./src/bus/chat-commands.ts";
+export { ChatEventMessage, chatEventKey, userEventKey } from "./src/bus/chat-events.ts";
+export { CompletionRequest, CompletionStreamMessage, completionEventKey } from "./src/bus/completions.ts";
+export { ContextMessage } from "./src/bus/context-message.ts";
+export { BUS_MESSAGE_VERSION, type Envelope, EnvelopeFields, newEnvelope } from "./src/bus/envelope.ts";
+export {
+  GenerationCancelSignal,
+  GenerationRequest,
+  GenerationWork,
+  generationCancelKey,
+  TitleRequest,
+} from "./src/bus/generation.ts";
+export { OrchestratorRequest, orchestratorReplySchemas } from "./src/bus/orchestrator-requests.ts";
+export {
+  AnswerDraft,
+  ExternalIdentity,
+  NewExternalUser,
+  RefreshRotation,
+  RefreshTokenSuccessor,
+  StoredApiKey,
+  StoredRefreshToken,
+  StoredUser,
+} from "./src/bus/store-records.ts";
+export { type StoreReplies, storeReplySchemas } from "./src/bus/store-replies.ts";
+export { StoreRequest, type StoreRequestOf } from "./src/bus/store-requests.ts";
+export { UsageRecord, UsageRecorded, usageEventKey } from "./src/bus/usage.ts";
 export {
   emailAddressProblem,
   externalEmailKey,

@@ -1,5 +1,5 @@
-import type { Bus } from "@chat/bus";
-import { AppError, type ModelList, type ModelSummary, newEnvelope } from "@chat/contracts";
+import { type Bus, OrchestratorClient } from "@chat/bus";
+import { AppError, type ModelList, type ModelSummary } from "@chat/contracts";
 
 /**
  * The models the orchestrators can serve, asked over the bus and kept for `cacheMs`, so a chat
@@ -11,11 +11,14 @@ import { AppError, type ModelList, type ModelSummary, newEnvelope } from "@chat/
 export class ModelCatalog {
   private cached: { list: ModelList; until: number } | null = null;
   private pending: Promise<ModelList> | null = null;
+  private readonly orchestrator: OrchestratorClient;
 
   constructor(
-    private readonly bus: Bus,
+    bus: Bus,
     private readonly options: { timeoutMs: number; cacheMs: number; newId: () => string },
-  ) {}
+  ) {
+    this.orchestrator = new OrchestratorClient(bus, options);
+  }
 
   async list(traceparent: string): Promise<ModelList> {
     if (this.cached && this.cached.until > Date.now()) return this.cached.list;
@@ -39,12 +42,7 @@ export class ModelCatalog {
   }
 
   private async fetch(traceparent: string): Promise<ModelList> {
-    const request = newEnvelope("orchestrator.list_models", "", {
-      id: this.options.newId(),
-      traceparent,
-      now: new Date(),
-    });
-    const list = await this.bus.request<ModelList>("orchestrator", request, this.options.timeoutMs);
+    const list = await this.orchestrator.listModels(traceparent);
     this.cached = { list, until: Date.now() + this.options.cacheMs };
     return list;
   }

@@ -1,4 +1,4 @@
-import type { StoreClient } from "@chat/clients";
+import type { StoreClient } from "@chat/bus";
 import type { AnswerDraft } from "@chat/contracts";
 import type { Logger } from "pino";
 

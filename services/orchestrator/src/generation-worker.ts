@@ -1,6 +1,6 @@
-import type { Bus, DeliveryContext } from "@chat/bus";
-import type { ChatEventPublisher, StoreClient } from "@chat/clients";
+import type { Bus, DeliveryContext, StoreClient } from "@chat/bus";
 import { type GenerationFinishedCommand, type GenerationRequest, newEnvelope } from "@chat/contracts";
+import type { ChatEventPublisher } from "@chat/state";
 import type { Logger } from "pino";
 import { AnswerCheckpoints } from "./answer-checkpoints.ts";
 import { ChunkCoalescer } from "./chunk-coalescer.ts";

@@ -1,13 +1,13 @@
-import type { Bus } from "@chat/bus";
-import { ChatEventPublisher, StoreClient } from "@chat/clients";
+import { type Bus, StoreClient } from "@chat/bus";
 import {
   GenerationCancelSignal,
   GenerationWork,
   generationCancelKey,
   OrchestratorRequest,
+  orchestratorReplySchemas,
 } from "@chat/contracts";
 import { type Logger, newId, type RunningService } from "@chat/runtime";
-import type { ActorState } from "@chat/state";
+import { type ActorState, ChatEventPublisher } from "@chat/state";
 import { abortableSleep } from "./abortable-sleep.ts";
 import { ApiCompletionWorker } from "./api-completion-worker.ts";
 import type { FailoverClock } from "./failover-stream.ts";
@@ -104,8 +104,8 @@ export async function startOrchestrator(dependencies: {
       }
     },
   );
-  const requests = await bus.serve<OrchestratorRequest>(
-    { name: "orchestrator", schema: OrchestratorRequest },
+  const requests = await bus.serve(
+    { name: "orchestrator", schema: OrchestratorRequest, replySchemas: orchestratorReplySchemas },
     async () => registry.list(),
   );
   return {

@@ -1,5 +1,4 @@
-import type { Bus } from "@chat/bus";
-import type { StoreClient } from "@chat/clients";
+import type { Bus, StoreClient } from "@chat/bus";
 import { newEnvelope, type RecoverAnswerCommand } from "@chat/contracts";
 import { traceparentFrom } from "@chat/runtime";
 import type { Logger } from "pino";

@@ -1,10 +1,11 @@
-import type { Bus } from "@chat/bus";
-import type { ChatEventPublisher, StoreClient } from "@chat/clients";
+import type { Bus, StoreClient } from "@chat/bus";
 import {
   AppError,
   type ChatCommand,
+  type ChatCommandReplies,
   type ContextMessage,
   DEFAULT_CHAT_TITLE,
+  type DeleteChatReply,
   type GenerationCancelSignal,
   type GenerationRequest,
   generationCancelKey,
@@ -15,7 +16,7 @@ import {
   type UpdateChatCommand,
 } from "@chat/contracts";
 import { counter } from "@chat/runtime";
-import type { ActorState, Snapshot } from "@chat/state";
+import type { ActorState, ChatEventPublisher, Snapshot } from "@chat/state";
 import type { Logger } from "pino";
 import {
   type ChatActorEffect,
@@ -25,6 +26,9 @@ import {
   initialState,
   markDispatched,
 } from "./chat-actor.ts";
+
+/** What the actor answers to any command, by the reply schemas of the contracts. */
+type ChatCommandReply = ChatCommandReplies[ChatCommand["type"]];
 
 const commandsHandled = counter(
   "chat_commands_total",
@@ -55,7 +59,7 @@ export class ChatActorRunner {
     private readonly options: ChatActorRunnerOptions,
   ) {}
 
-  async handle(command: ChatCommand): Promise<unknown> {
+  async handle(command: ChatCommand): Promise<ChatCommandReply> {
     try {
       const reply = await this.route(command);
       commandsHandled.inc({ type: command.type, outcome: "ok" });
@@ -66,7 +70,7 @@ export class ChatActorRunner {
     }
   }
 
-  private route(command: ChatCommand): Promise<unknown> {
+  private route(command: ChatCommand): Promise<ChatCommandReply> {
     switch (command.type) {
       case "update_chat":
         return this.update(command);
@@ -325,7 +329,7 @@ export class ChatActorRunner {
     return result.chat;
   }
 
-  private async delete(chatId: string, userId: string, traceparent: string) {
+  private async delete(chatId: string, userId: string, traceparent: string): Promise<DeleteChatReply> {
     const { deleted } = await this.dependencies.store.call(
       "store.delete_chat",
       { chatId, userId },

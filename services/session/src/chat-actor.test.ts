@@ -114,7 +114,7 @@ describe("ChatActor decide", () => {
       "dispatch_generation",
       "mark_dispatched",
     ]);
-    expect(decision.reply).toEqual({
+    expect<unknown>(decision.reply).toEqual({
       userMessage: decision.state.turn?.userMessage,
       assistantMessageId: "id-2",
     });

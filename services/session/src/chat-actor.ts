@@ -9,6 +9,7 @@ import {
   type RecoverAnswerCommand,
   type RegenerateAnswerCommand,
   type SendMessageCommand,
+  type SendMessageReply,
 } from "@chat/contracts";
 
 /** The turn a chat is running: accepted, then dispatched to an orchestrator. */
@@ -49,12 +50,6 @@ export type ChatActorState = {
   lastAnswer: { id: string; content: string; createdAt: string; finishReason: FinishReason } | null;
 };
 
-export type SendMessageReply = {
-  userMessage: Message;
-  assistantMessageId: string;
-  replacedMessageId?: string;
-};
-
 /** Side effects the runner performs, in order, after saving the new state. */
 export type ChatActorEffect =
   | { type: "store_user_message"; message: Message }
@@ -69,7 +64,7 @@ export type ChatActorEffect =
 export type Decision = {
   state: ChatActorState;
   effects: ChatActorEffect[];
-  reply: unknown;
+  reply: SendMessageReply | CancelReply | null;
 };
 
 export type DecisionContext = {

@@ -1,8 +1,7 @@
-import type { Bus } from "@chat/bus";
-import { ChatEventPublisher, StoreClient } from "@chat/clients";
-import { type ChatCommand, ChatCommand as ChatCommandSchema } from "@chat/contracts";
+import { type Bus, StoreClient } from "@chat/bus";
+import { ChatCommand, chatCommandReplySchemas } from "@chat/contracts";
 import { type BaseConfig, type Logger, newId, type RunningService } from "@chat/runtime";
-import type { ActorState } from "@chat/state";
+import { type ActorState, ChatEventPublisher } from "@chat/state";
 import { AnswerRecovery } from "./answer-recovery.ts";
 import { ChatActorRunner } from "./chat-actor-runner.ts";
 import type { SessionConfig } from "./session-config.ts";
@@ -31,8 +30,8 @@ export async function startSessionService(dependencies: {
     },
     { contextMessageLimit: config.CONTEXT_MESSAGE_LIMIT, turnTimeoutMs: config.TURN_TIMEOUT_MS, now, newId },
   );
-  const subscription = await bus.consumeCommands<ChatCommand>(
-    { name: "session", schema: ChatCommandSchema },
+  const subscription = await bus.consumeCommands(
+    { name: "session", schema: ChatCommand, replySchemas: chatCommandReplySchemas },
     (command) => runner.handle(command),
   );
   const recovery = new AnswerRecovery(

@@ -1,5 +1,4 @@
-import type { StoreReplies } from "@chat/clients";
-import { AppError, type StoreRequest, type StoreRequestOf } from "@chat/contracts";
+import { AppError, type StoreReplies, type StoreRequest, type StoreRequestOf } from "@chat/contracts";
 import type { StoreRepositories } from "./store-repositories.ts";
 
 type StoreRequestType = StoreRequest["type"];
@@ -85,17 +84,20 @@ const handlers: StoreRequestHandlers = {
 };
 
 /**
- * Answers one store request from the port of its aggregate, with the reply shape of its type in `StoreReplies`
- * (@chat/clients).
+ * Answers one store request from the port of its aggregate, with the reply shape of its type in
+ * `StoreReplies` (@chat/contracts).
  *
  * @example
  * const reply = await handleStoreRequest(store, request); // request.type "store.list_api_keys": ApiKey[]
  */
-export async function handleStoreRequest(store: StoreRepositories, request: StoreRequest): Promise<unknown> {
+export async function handleStoreRequest(
+  store: StoreRepositories,
+  request: StoreRequest,
+): Promise<StoreReplies[StoreRequestType]> {
   // TypeScript cannot tie the handler picked by `request.type` to that same request's type.
   const handler = handlers[request.type] as (
     store: StoreRepositories,
     request: StoreRequest,
-  ) => Promise<unknown>;
+  ) => Promise<StoreReplies[StoreRequestType]>;
   return handler(store, request);
 }

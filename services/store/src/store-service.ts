@@ -1,5 +1,12 @@
 import type { Bus } from "@chat/bus";
-import { ChatEventMessage, chatEventKey, StoreRequest, UsageRecorded, usageEventKey } from "@chat/contracts";
+import {
+  ChatEventMessage,
+  chatEventKey,
+  StoreRequest,
+  storeReplySchemas,
+  UsageRecorded,
+  usageEventKey,
+} from "@chat/contracts";
 import type { Logger, RunningService } from "@chat/runtime";
 import type { StoreRepositories } from "./store-repositories.ts";
 import { handleStoreRequest } from "./store-request-handler.ts";
@@ -20,8 +27,9 @@ export async function startStoreService(dependencies: {
   logger: Logger;
 }): Promise<RunningService> {
   const { bus, repository, logger } = dependencies;
-  const requests = await bus.serve<StoreRequest>({ name: "store", schema: StoreRequest }, (request) =>
-    handleStoreRequest(repository, request),
+  const requests = await bus.serve(
+    { name: "store", schema: StoreRequest, replySchemas: storeReplySchemas },
+    (request) => handleStoreRequest(repository, request),
   );
   const completions = await bus.consumeEvents<MessageWrite>(
     [chatEventKey("*", "message_complete"), chatEventKey("*", "message_deleted")],

@@ -22,6 +22,9 @@ export const Sequenced = Type.Object({
 });
 export type Sequenced = Static<typeof Sequenced>;
 
+/** The reply of the test requests that echo their position. */
+const Echo = Type.Object({ echo: Type.Integer() });
+
 const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
 /** A valid `Sequenced` message about `chatId`. */
@@ -141,8 +144,24 @@ export function busContract(name: string, makeBus: (settings: BusSettings) => Pr
             deliveryCount: context.deliveryCount,
           }),
         );
-        const reply = await bus.requestCommand(sequenced(`chat-${randomUUID()}`, 21), 5_000);
+        const reply = await bus.requestCommand(sequenced(`chat-${randomUUID()}`, 21), {
+          replySchema: Type.Object({ doubled: Type.Integer(), deliveryCount: Type.Integer() }),
+          timeoutMs: 5_000,
+        });
         expect(reply).toEqual({ doubled: 42, deliveryCount: 1 });
+      });
+
+      test("requestCommand refuses a reply that fails its schema with UNAVAILABLE", async () => {
+        await bus.consumeCommands({ name: "session", schema: Sequenced }, async () => ({ doubled: "many" }));
+        const error = await bus
+          .requestCommand(sequenced(`chat-${randomUUID()}`, 1), {
+            replySchema: Type.Object({ doubled: Type.Integer() }),
+            timeoutMs: 5_000,
+          })
+          .catch((thrown: unknown) => thrown);
+        expect(AppError.isInstance(error)).toBe(true);
+        expect(error).toMatchObject({ code: "UNAVAILABLE", retryable: false });
+        expect(await bus.deadLetters("session")).toEqual([]);
       });
 
       test("requestCommand rejects with the handler's error rebuilt as an AppError, without redelivery", async () => {
@@ -156,7 +175,7 @@ export function busContract(name: string, makeBus: (settings: BusSettings) => Pr
         });
 
         const notFound = await bus
-          .requestCommand(sequenced(chatId, 0), 5_000)
+          .requestCommand(sequenced(chatId, 0), { replySchema: Type.String(), timeoutMs: 5_000 })
           .catch((error: unknown) => error);
         expect(AppError.isInstance(notFound)).toBe(true);
         expect(notFound).toMatchObject({
@@ -166,12 +185,14 @@ export function busContract(name: string, makeBus: (settings: BusSettings) => Pr
         });
 
         const internal = await bus
-          .requestCommand(sequenced(chatId, 1), 5_000)
+          .requestCommand(sequenced(chatId, 1), { replySchema: Type.String(), timeoutMs: 5_000 })
           .catch((error: unknown) => error);
         expect(internal).toMatchObject({ code: "INTERNAL", retryable: true });
 
         // The same chat's next command comes after any redelivery of the earlier ones.
-        expect(await bus.requestCommand(sequenced(chatId, 2), 5_000)).toBe("done");
+        expect(
+          await bus.requestCommand(sequenced(chatId, 2), { replySchema: Type.String(), timeoutMs: 5_000 }),
+        ).toBe("done");
         expect(calls).toEqual([0, 1, 2]);
         expect(await bus.deadLetters("session")).toEqual([]);
       });
@@ -218,33 +239,56 @@ export function busContract(name: string, makeBus: (settings: BusSettings) => Pr
         await bus.serve<Sequenced>({ name: "store", schema: Sequenced }, async (request) => ({
           echo: request.seq,
         }));
-        expect(await bus.request("store", sequenced("", 5), 5_000)).toEqual({ echo: 5 });
+        expect(await bus.request("store", sequenced("", 5), { replySchema: Echo, timeoutMs: 5_000 })).toEqual(
+          {
+            echo: 5,
+          },
+        );
       });
 
       test("a handler error reaches the requester as an AppError with its code", async () => {
         await bus.serve<Sequenced>({ name: "store", schema: Sequenced }, async () => {
           throw new AppError("EMAIL_TAKEN", "That address is registered");
         });
-        const error = await bus.request("store", sequenced("", 1), 5_000).catch((thrown: unknown) => thrown);
+        const error = await bus
+          .request("store", sequenced("", 1), { replySchema: Echo, timeoutMs: 5_000 })
+          .catch((thrown: unknown) => thrown);
         expect(AppError.isInstance(error)).toBe(true);
         expect(error).toMatchObject({ code: "EMAIL_TAKEN", message: "That address is registered" });
       });
 
       test("a request nobody answers fails with TIMEOUT", async () => {
         const error = await bus
-          .request("nobody-serves-this", sequenced("", 1), 150)
+          .request("nobody-serves-this", sequenced("", 1), { replySchema: Echo, timeoutMs: 150 })
           .catch((thrown: unknown) => thrown);
         expect(AppError.isInstance(error)).toBe(true);
         expect(error).toMatchObject({ code: "TIMEOUT", retryable: true });
       });
 
+      test("a reply that fails its schema is refused with UNAVAILABLE, not passed through", async () => {
+        await bus.serve({ name: "store", schema: Sequenced }, async (request) => ({
+          echo: `${request.seq}`,
+        }));
+        const error = await bus
+          .request("store", sequenced("", 3), { replySchema: Echo, timeoutMs: 5_000 })
+          .catch((thrown: unknown) => thrown);
+        expect(AppError.isInstance(error)).toBe(true);
+        expect(error).toMatchObject({ code: "UNAVAILABLE", retryable: false });
+        expect((error as AppError).message).toContain("test.sequenced");
+        expect((error as AppError).message).toContain("/echo");
+      });
+
       test("a request that fails the schema is answered VALIDATION_FAILED and dead-lettered", async () => {
         await bus.serve<Sequenced>({ name: "store", schema: Sequenced }, async () => "unreachable");
         const invalid = unsequenced("");
-        const error = await bus.request("store", invalid, 5_000).catch((thrown: unknown) => thrown);
+        const error = await bus
+          .request("store", invalid, { replySchema: Type.String(), timeoutMs: 5_000 })
+          .catch((thrown: unknown) => thrown);
         expect(error).toMatchObject({ code: "VALIDATION_FAILED" });
         expect(await collectDeadLetters(bus, "rpc.store", 1)).toEqual([invalid]);
-        expect(await bus.request("store", sequenced("", 2), 5_000)).toBe("unreachable");
+        expect(
+          await bus.request("store", sequenced("", 2), { replySchema: Type.String(), timeoutMs: 5_000 }),
+        ).toBe("unreachable");
       });
     });
 
@@ -416,11 +460,11 @@ export function busContract(name: string, makeBus: (settings: BusSettings) => Pr
 
     test("after close, publishing fails with UNAVAILABLE and pending requests are rejected", async () => {
       const pending = bus
-        .request("nobody-serves-this", sequenced("", 1), 30_000)
+        .request("nobody-serves-this", sequenced("", 1), { replySchema: Echo, timeoutMs: 30_000 })
         .catch((thrown: unknown) => thrown);
       await sleep(20);
       const justSent = bus
-        .request("nobody-serves-this-either", sequenced("", 2), 30_000)
+        .request("nobody-serves-this-either", sequenced("", 2), { replySchema: Echo, timeoutMs: 30_000 })
         .catch((thrown: unknown) => thrown);
       await bus.close();
       expect(await pending).toMatchObject({ code: "UNAVAILABLE" });

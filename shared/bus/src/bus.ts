@@ -1,5 +1,5 @@
 import type { Envelope } from "@chat/contracts";
-import type { TSchema } from "@sinclair/typebox";
+import type { Static, TSchema } from "@sinclair/typebox";
 
 /** What a handler learns about the delivery it is handling. */
 export type DeliveryContext = {
@@ -13,7 +13,34 @@ export type DeliveryContext = {
  * nobody waits for a reply, dead-letters the message); any other error redelivers the message
  * until the queue's delivery limit, then dead-letters it.
  */
-export type Handler<M> = (message: M, context: DeliveryContext) => Promise<unknown>;
+export type Handler<M, R = unknown> = (message: M, context: DeliveryContext) => Promise<R>;
+
+/** Reply schemas by message `type`, as the contracts declare them (`storeReplySchemas`, …). */
+export type ReplySchemas = Record<string, TSchema>;
+
+/** The reply a handler owes for message `M`: the reply schema of its `type`, or unknown without one. */
+export type ReplyTo<M, S extends ReplySchemas> = M extends { type: infer T }
+  ? T extends keyof S
+    ? Static<S[T]>
+    : unknown
+  : unknown;
+
+/** How to wait for a reply: the schema it must pass, and for how long. */
+export type RequestOptions<S extends TSchema> = {
+  /** A reply that fails it rejects with UNAVAILABLE (not retryable) instead of reaching the caller. */
+  replySchema: S;
+  timeoutMs: number;
+};
+
+/**
+ * A consumer that answers: the schema of its messages and, to type the handler's replies, the
+ * reply schema of each message type (requesters check replies against the same schemas).
+ */
+export type ServeOptions<M, S extends ReplySchemas> = {
+  name: string;
+  schema: TSchema & { static: M };
+  replySchemas?: S;
+};
 
 export type Subscription = { close(): Promise<void> };
 
@@ -44,19 +71,33 @@ export type PublishOptions = {
  * Adapters: RabbitMQ (`RabbitBus`) and in-process (`InProcessBus`), one contract suite.
  *
  * @example
- * await bus.consumeCommands({ name: "session", schema: ChatCommand }, async (command) => actor.handle(command));
- * const reply = await bus.requestCommand(command, 5_000);
+ * await bus.consumeCommands(
+ *   { name: "session", schema: ChatCommand, replySchemas: chatCommandReplySchemas },
+ *   (command) => actor.handle(command),
+ * );
+ * const reply = await bus.requestCommand(command, { replySchema: CancelReply, timeoutMs: 5_000 });
  */
 export interface Bus {
   /** Sends a command to the partition of its `chatId`; resolves when the broker has confirmed it. */
   sendCommand(command: Envelope): Promise<void>;
-  /** Sends a command and waits for the handler's reply; rejects with the handler's AppError or TIMEOUT. */
+  /**
+   * Sends a command and waits for the handler's reply, checked against `replySchema`; rejects with
+   * the handler's AppError, TIMEOUT, or UNAVAILABLE when the reply fails its schema.
+   */
+  requestCommand<S extends TSchema>(command: Envelope, options: RequestOptions<S>): Promise<Static<S>>;
+  /**
+   * @deprecated The reply is not checked: only the gateway's chat commands still use this form,
+   * until they go through `ChatCommandClient`.
+   */
   requestCommand<R>(command: Envelope, timeoutMs: number): Promise<R>;
   /**
    * Consumes every command partition. Per partition one consumer is active across all instances,
    * and a chat's commands are handled one at a time, in order.
    */
-  consumeCommands<M extends Envelope>(options: ConsumerOptions, handler: Handler<M>): Promise<Subscription>;
+  consumeCommands<M extends Envelope, S extends ReplySchemas = ReplySchemas>(
+    options: ServeOptions<M, S>,
+    handler: Handler<M, ReplyTo<M, S>>,
+  ): Promise<Subscription>;
 
   /** Puts a message on a work queue; resolves when confirmed. */
   enqueueWork(queue: WorkQueueName, message: Envelope): Promise<void>;
@@ -85,10 +126,20 @@ export interface Bus {
     onEvent: (event: M, routingKey: string) => void,
   ): Promise<EventStream>;
 
-  /** Sends a request to a service and waits for its reply. */
-  request<R>(service: string, message: Envelope, timeoutMs: number): Promise<R>;
+  /**
+   * Sends a request to a service and waits for its reply, checked against `replySchema`; rejects
+   * with the handler's AppError, TIMEOUT, or UNAVAILABLE when the reply fails its schema.
+   */
+  request<S extends TSchema>(
+    service: string,
+    message: Envelope,
+    options: RequestOptions<S>,
+  ): Promise<Static<S>>;
   /** Answers the requests addressed to `options.name`. */
-  serve<M extends Envelope>(options: ConsumerOptions, handler: Handler<M>): Promise<Subscription>;
+  serve<M extends Envelope, S extends ReplySchemas = ReplySchemas>(
+    options: ServeOptions<M, S>,
+    handler: Handler<M, ReplyTo<M, S>>,
+  ): Promise<Subscription>;
 
   /** True when the bus can carry messages now. */
   isReady(): Promise<boolean>;

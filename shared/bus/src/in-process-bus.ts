@@ -1,5 +1,5 @@
 import { AppError, type Envelope, partitionOf } from "@chat/contracts";
-import type { TSchema } from "@sinclair/typebox";
+import type { Static, TSchema } from "@sinclair/typebox";
 import type { Logger } from "pino";
 import type {
   Bus,
@@ -7,6 +7,10 @@ import type {
   EventStream,
   Handler,
   PublishOptions,
+  ReplySchemas,
+  ReplyTo,
+  RequestOptions,
+  ServeOptions,
   Subscription,
   WorkQueueName,
 } from "./bus.ts";
@@ -15,7 +19,7 @@ import { InProcessEventStream } from "./in-process-event-stream.ts";
 import { InProcessQueue, type QueuedMessage } from "./in-process-queue.ts";
 import { matchesTopicPattern } from "./matches-topic-pattern.ts";
 import { MessageDecoder } from "./message-decoder.ts";
-import { readReply } from "./reply.ts";
+import { readReply, requestOptionsOf } from "./reply.ts";
 
 export type InProcessBusOptions = {
   /** Command partitions; each is handled by one consumer at a time, in order. */
@@ -58,19 +62,16 @@ export class InProcessBus implements Bus {
     this.partitionQueueOf(command).enqueue({ body: JSON.stringify(command), deliveryCount: 1 });
   }
 
-  async requestCommand<R>(command: Envelope, timeoutMs: number): Promise<R> {
+  requestCommand<S extends TSchema>(command: Envelope, options: RequestOptions<S>): Promise<Static<S>>;
+  requestCommand<R>(command: Envelope, timeoutMs: number): Promise<R>;
+  async requestCommand(command: Envelope, options: RequestOptions<TSchema> | number): Promise<unknown> {
     this.assertOpen();
-    return this.awaitReply<R>(
-      this.partitionQueueOf(command),
-      command,
-      timeoutMs,
-      `No reply to ${command.type}`,
-    );
+    return this.awaitReply(this.partitionQueueOf(command), command, requestOptionsOf(options), `No reply to`);
   }
 
-  async consumeCommands<M extends Envelope>(
-    options: ConsumerOptions,
-    handler: Handler<M>,
+  async consumeCommands<M extends Envelope, S extends ReplySchemas = ReplySchemas>(
+    options: ServeOptions<M, S>,
+    handler: Handler<M, ReplyTo<M, S>>,
   ): Promise<Subscription> {
     this.assertOpen();
     const decoder = new MessageDecoder<M>(options.schema);
@@ -147,20 +148,21 @@ export class InProcessBus implements Bus {
     return stream;
   }
 
-  async request<R>(service: string, message: Envelope, timeoutMs: number): Promise<R> {
+  async request<S extends TSchema>(
+    service: string,
+    message: Envelope,
+    options: RequestOptions<S>,
+  ): Promise<Static<S>> {
     this.assertOpen();
-    return this.awaitReply<R>(
-      this.serviceQueue(service),
-      message,
-      timeoutMs,
-      `${service} did not answer ${message.type}`,
-      {
-        expires: true,
-      },
-    );
+    return this.awaitReply(this.serviceQueue(service), message, options, `${service} did not answer`, {
+      expires: true,
+    });
   }
 
-  async serve<M extends Envelope>(options: ConsumerOptions, handler: Handler<M>): Promise<Subscription> {
+  async serve<M extends Envelope, S extends ReplySchemas = ReplySchemas>(
+    options: ServeOptions<M, S>,
+    handler: Handler<M, ReplyTo<M, S>>,
+  ): Promise<Subscription> {
     this.assertOpen();
     const consumer = {
       name: options.name,
@@ -238,14 +240,15 @@ export class InProcessBus implements Bus {
     return queue;
   }
 
-  private awaitReply<R>(
+  /** Queues `message` and resolves with its reply; `waiting` opens the timeout's message. */
+  private awaitReply<S extends TSchema>(
     queue: InProcessQueue,
     message: Envelope,
-    timeoutMs: number,
-    timeoutMessage: string,
+    { replySchema, timeoutMs }: RequestOptions<S>,
+    waiting: string,
     { expires = false } = {},
-  ): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
+  ): Promise<Static<S>> {
+    return new Promise<Static<S>>((resolve, reject) => {
       const settle = () => {
         clearTimeout(timer);
         this.pendingRequests.delete(fail);
@@ -255,7 +258,7 @@ export class InProcessBus implements Bus {
         reject(error);
       };
       const timer = setTimeout(
-        () => fail(new AppError("TIMEOUT", `${timeoutMessage} within ${timeoutMs} ms`)),
+        () => fail(new AppError("TIMEOUT", `${waiting} ${message.type} within ${timeoutMs} ms`)),
         timeoutMs,
       );
       this.pendingRequests.add(fail);
@@ -266,7 +269,7 @@ export class InProcessBus implements Bus {
           if (!this.pendingRequests.has(fail)) return;
           settle();
           try {
-            resolve(readReply<R>(body));
+            resolve(readReply(body, replySchema, message.type));
           } catch (error) {
             reject(error);
           }

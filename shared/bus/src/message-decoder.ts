@@ -15,10 +15,10 @@ export type Decoded<M> = { ok: true; message: M } | { ok: false; reason: string 
  * if (!decoded.ok) logger.warn({ reason: decoded.reason }, "dead-lettered");
  */
 export class MessageDecoder<M> {
-  private readonly check: TypeCheck<TSchema>;
+  private readonly compiled: TypeCheck<TSchema>;
 
   constructor(schema: TSchema) {
-    this.check = TypeCompiler.Compile(schema);
+    this.compiled = TypeCompiler.Compile(schema);
   }
 
   decode(body: string): Decoded<M> {
@@ -28,9 +28,14 @@ export class MessageDecoder<M> {
     } catch (error) {
       return { ok: false, reason: `not JSON: ${error instanceof Error ? error.message : String(error)}` };
     }
-    if (this.check.Check(value)) return { ok: true, message: value as M };
+    return this.check(value);
+  }
+
+  /** Checks a value that is already parsed, such as the value inside a reply. */
+  check(value: unknown): Decoded<M> {
+    if (this.compiled.Check(value)) return { ok: true, message: value as M };
     const problems: string[] = [];
-    for (const problem of this.check.Errors(value)) {
+    for (const problem of this.compiled.Errors(value)) {
       problems.push(`${problem.path || "/"}: ${problem.message}`);
       if (problems.length === 3) break;
     }

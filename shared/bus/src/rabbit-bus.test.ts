@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
+import { Type } from "@sinclair/typebox";
 import * as amqplib from "amqplib";
 import pino from "pino";
 import { rabbitAvailable, rabbitUrl, testNamespace } from "../../../test/support/infrastructure.ts";
@@ -143,7 +144,9 @@ describe.skipIf(!rabbitAvailable)("RabbitBus", () => {
     // Delivery is at least once: an ack lost with the connection redelivers command 0, never after 1.
     expect([...new Set(received)]).toEqual([0, 1]);
     expect(received.lastIndexOf(0)).toBeLessThan(received.indexOf(1));
-    expect(await bus.requestCommand(sequenced(chatId, 2), 5_000)).toBe(2);
+    expect(
+      await bus.requestCommand(sequenced(chatId, 2), { replySchema: Type.Integer(), timeoutMs: 5_000 }),
+    ).toBe(2);
     // The stream's queue died with the connection; its bindings were declared again on a new one.
     await bus.publishEvent(`chat.${chatId}.message_chunk`, sequenced(chatId, 3));
     await eventually(() => streamed.includes(3), "a streamed event after the drop");

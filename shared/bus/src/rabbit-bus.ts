@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { AppError, type Envelope, partitionOf } from "@chat/contracts";
-import type { TSchema } from "@sinclair/typebox";
+import type { Static, TSchema } from "@sinclair/typebox";
 import amqpConnectionManager, {
   type AmqpConnectionManager,
   type ChannelWrapper,
@@ -14,6 +14,10 @@ import type {
   EventStream,
   Handler,
   PublishOptions,
+  ReplySchemas,
+  ReplyTo,
+  RequestOptions,
+  ServeOptions,
   Subscription,
   WorkQueueName,
 } from "./bus.ts";
@@ -22,7 +26,7 @@ import { MessageDecoder } from "./message-decoder.ts";
 import { RabbitConsumer } from "./rabbit-consumer.ts";
 import { RabbitEventStream } from "./rabbit-event-stream.ts";
 import { RabbitTopology } from "./rabbit-topology.ts";
-import { type Reply, readReply } from "./reply.ts";
+import { type Reply, readReply, requestOptionsOf } from "./reply.ts";
 
 export type RabbitBusOptions = {
   /** `amqp://user:password@host:5672/vhost`. */
@@ -110,9 +114,11 @@ export class RabbitBus implements Bus {
     );
   }
 
-  requestCommand<R>(command: Envelope, timeoutMs: number): Promise<R> {
+  requestCommand<S extends TSchema>(command: Envelope, options: RequestOptions<S>): Promise<Static<S>>;
+  requestCommand<R>(command: Envelope, timeoutMs: number): Promise<R>;
+  requestCommand(command: Envelope, options: RequestOptions<TSchema> | number): Promise<unknown> {
     const requester = this.requesterChannel();
-    return this.awaitReply<R>(timeoutMs, `No reply to ${command.type}`, (correlationId) =>
+    return this.awaitReply(command, requestOptionsOf(options), "No reply to", (correlationId) =>
       this.publish(requester, this.topology.commandsExchange, this.partitionQueueOf(command), command, {
         persistent: true,
         replyTo: directReplyTo,
@@ -121,7 +127,10 @@ export class RabbitBus implements Bus {
     );
   }
 
-  consumeCommands<M extends Envelope>(options: ConsumerOptions, handler: Handler<M>): Promise<Subscription> {
+  consumeCommands<M extends Envelope, S extends ReplySchemas = ReplySchemas>(
+    options: ServeOptions<M, S>,
+    handler: Handler<M, ReplyTo<M, S>>,
+  ): Promise<Subscription> {
     const partitions = Array.from({ length: this.options.partitions }, (_, partition) =>
       this.topology.partitionQueue(partition),
     );
@@ -186,11 +195,16 @@ export class RabbitBus implements Bus {
     };
   }
 
-  async request<R>(service: string, message: Envelope, timeoutMs: number): Promise<R> {
+  async request<S extends TSchema>(
+    service: string,
+    message: Envelope,
+    options: RequestOptions<S>,
+  ): Promise<Static<S>> {
     this.assertOpen();
     await this.declareService(service);
     const requester = this.requesterChannel();
-    return this.awaitReply<R>(timeoutMs, `${service} did not answer ${message.type}`, (correlationId) =>
+    const { timeoutMs } = options;
+    return this.awaitReply(message, options, `${service} did not answer`, (correlationId) =>
       this.publish(requester, "", this.topology.serviceQueue(service), message, {
         persistent: true,
         replyTo: directReplyTo,
@@ -201,7 +215,10 @@ export class RabbitBus implements Bus {
     );
   }
 
-  serve<M extends Envelope>(options: ConsumerOptions, handler: Handler<M>): Promise<Subscription> {
+  serve<M extends Envelope, S extends ReplySchemas = ReplySchemas>(
+    options: ServeOptions<M, S>,
+    handler: Handler<M, ReplyTo<M, S>>,
+  ): Promise<Subscription> {
     return this.consume(options, handler, serveConcurrency, async (channel) => [
       await this.topology.declareServiceQueue(channel, options.name),
     ]);
@@ -325,27 +342,29 @@ export class RabbitBus implements Bus {
     }
   }
 
-  private awaitReply<R>(
-    timeoutMs: number,
-    timeoutMessage: string,
+  /** Sends `message` with `send` and resolves with its reply; `waiting` opens the timeout's message. */
+  private awaitReply<S extends TSchema>(
+    message: Envelope,
+    { replySchema, timeoutMs }: RequestOptions<S>,
+    waiting: string,
     send: (correlationId: string) => Promise<void>,
-  ) {
+  ): Promise<Static<S>> {
     this.assertOpen();
     const correlationId = randomUUID();
-    return new Promise<R>((resolve, reject) => {
+    return new Promise<Static<S>>((resolve, reject) => {
       const settle = () => {
         clearTimeout(timer);
         this.pendingReplies.delete(correlationId);
       };
       const timer = setTimeout(() => {
         settle();
-        reject(new AppError("TIMEOUT", `${timeoutMessage} within ${timeoutMs} ms`));
+        reject(new AppError("TIMEOUT", `${waiting} ${message.type} within ${timeoutMs} ms`));
       }, timeoutMs);
       const pending: PendingReply = {
         answer: (body) => {
           settle();
           try {
-            resolve(readReply<R>(body));
+            resolve(readReply(body, replySchema, message.type));
           } catch (error) {
             reject(error);
           }

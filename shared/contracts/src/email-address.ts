@@ -1,4 +1,4 @@
-import type { ExternalIdentity } from "./bus-messages.ts";
+import type { ExternalIdentity } from "./bus/store-records.ts";
 
 /** Longest email address accepted (RFC 5321's path limit less the angle brackets). */
 const MAX_EMAIL_LENGTH = 254;

@@ -1,4 +1,4 @@
-import { type Static, type TSchema, Type } from "@sinclair/typebox";
+import { type Static, Type } from "@sinclair/typebox";
 import { ErrorCode } from "./errors.ts";
 import { Chat, CodeBlock, FinishReason, Id, Message, Usage } from "./http.ts";
 
@@ -88,12 +88,6 @@ export const chatEventTypes = Object.keys(chatEventDataSchemas) as ChatEventType
 
 /** One client-visible event with its payload, before it has an id. */
 export type ChatEvent = { [T in ChatEventType]: { type: T; data: ChatEventData<T> } }[ChatEventType];
-
-function eventVariant<T extends ChatEventType>(type: T): TSchema {
-  return Type.Object({ type: Type.Literal(type), data: chatEventDataSchemas[type] });
-}
-
-export const ChatEventSchema = Type.Union(chatEventTypes.map(eventVariant));
 
 /** An event as stored in the replay log and sent to clients: the event plus its log id. */
 export type LoggedChatEvent = ChatEvent & { eventId: string };

@@ -1,5 +1,5 @@
 import { type Static, Type } from "@sinclair/typebox";
-import { CancelReply } from "./bus-messages.ts";
+import { CancelReply } from "./bus/chat-commands.ts";
 import { ErrorCode } from "./errors.ts";
 import { Id, Message, RegenerateBody, SendMessageBody } from "./http.ts";
 

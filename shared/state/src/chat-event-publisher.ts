@@ -6,7 +6,7 @@ import {
   type LoggedChatEvent,
   newEnvelope,
 } from "@chat/contracts";
-import type { ReplayLog } from "@chat/state";
+import type { ReplayLog } from "./actor-state.ts";
 
 /** Events that durable consumers (store, session, notifier) must not miss. */
 const durableTypes = new Set<ChatEvent["type"]>([

@@ -1,0 +1,84 @@
+import {
+  type CancelReply,
+  type Chat,
+  type ChatCommand,
+  chatCommandReplySchemas,
+  type DeleteChatReply,
+  newEnvelope,
+  type SendMessageReply,
+} from "@chat/contracts";
+import type { Static } from "@sinclair/typebox";
+import type { Bus } from "../bus.ts";
+
+/** The command types a client waits on; the others are sent by services without waiting. */
+type RequestedCommand =
+  | "send_message"
+  | "regenerate_answer"
+  | "cancel_generation"
+  | "update_chat"
+  | "delete_chat";
+
+/** A command's own fields, with the `chatId` of its envelope (it routes the command to its partition). */
+type CommandFields<T extends RequestedCommand> = Omit<
+  Extract<ChatCommand, { type: T }>,
+  "id" | "type" | "v" | "occurredAt" | "traceparent"
+>;
+
+/**
+ * Typed commands to a chat's actor over the bus, each waiting for its reply: builds each envelope
+ * and checks each reply against its schema in `chatCommandReplySchemas`. One implementation for
+ * every transport (HTTP routes, WebSocket frames).
+ *
+ * @example
+ * const { userMessage, assistantMessageId } = await commands.send(
+ *   { chatId, userId, content: "Hello", clientMessageId },
+ *   traceparent,
+ * );
+ */
+export class ChatCommandClient {
+  constructor(
+    private readonly bus: Bus,
+    private readonly options: { timeoutMs: number; newId: () => string; now?: () => Date },
+  ) {}
+
+  /** Sends a user's message; the reply names the answer that is being written. */
+  send(fields: CommandFields<"send_message">, traceparent: string): Promise<SendMessageReply> {
+    return this.request("send_message", fields, traceparent);
+  }
+
+  /** Answers the chat's latest question again, replacing the answer `messageId`. */
+  regenerate(fields: CommandFields<"regenerate_answer">, traceparent: string): Promise<SendMessageReply> {
+    return this.request("regenerate_answer", fields, traceparent);
+  }
+
+  /** Stops the chat's running generation, if any. */
+  cancel(fields: CommandFields<"cancel_generation">, traceparent: string): Promise<CancelReply> {
+    return this.request("cancel_generation", fields, traceparent);
+  }
+
+  /** Changes the chat's settings; the reply is the chat as it is now. */
+  update(fields: CommandFields<"update_chat">, traceparent: string): Promise<Chat> {
+    return this.request("update_chat", fields, traceparent);
+  }
+
+  /** Deletes the chat with its messages and its actor. */
+  delete(fields: CommandFields<"delete_chat">, traceparent: string): Promise<DeleteChatReply> {
+    return this.request("delete_chat", fields, traceparent);
+  }
+
+  private request<T extends RequestedCommand>(
+    type: T,
+    fields: CommandFields<T>,
+    traceparent: string,
+  ): Promise<Static<(typeof chatCommandReplySchemas)[T]>> {
+    const envelope = newEnvelope(type, fields.chatId, {
+      id: this.options.newId(),
+      traceparent,
+      now: this.options.now?.() ?? new Date(),
+    });
+    return this.bus.requestCommand(
+      { ...envelope, ...fields },
+      { replySchema: chatCommandReplySchemas[type], timeoutMs: this.options.timeoutMs },
+    );
+  }
+}

@@ -1,0 +1,116 @@
+import { type Static, type TSchema, Type } from "@sinclair/typebox";
+import { Chat, CodeBlock, FinishReason, Id, Message, Usage } from "../http.ts";
+import { busMessage } from "./envelope.ts";
+
+// Commands to one chat's actor, routed to its partition.
+export const SendMessageCommand = busMessage("send_message", {
+  userId: Id,
+  content: Type.String({ minLength: 1 }),
+  clientMessageId: Type.String({ minLength: 1 }),
+  model: Type.Optional(Type.String({ description: "Answer with this model instead of the chat's" })),
+});
+/** Answers the chat's latest question again, replacing the answer `messageId` (its latest message). */
+export const RegenerateAnswerCommand = busMessage("regenerate_answer", {
+  userId: Id,
+  messageId: Id,
+  clientMessageId: Type.String({ minLength: 1 }),
+  model: Type.Optional(Type.String({ description: "Answer with this model instead of the chat's" })),
+});
+/** A chat's own settings, as `update_chat` and `store.update_chat` change them. */
+export const ChatSettings = {
+  title: Type.Optional(Type.String({ minLength: 1 })),
+  model: Type.Optional(Type.String({ minLength: 1 })),
+  systemPrompt: Type.Optional(Type.String()),
+};
+export const UpdateChatCommand = busMessage("update_chat", {
+  userId: Id,
+  ...ChatSettings,
+  onlyIfTitle: Type.Optional(
+    Type.String({ description: "Change the title only while it still is this one (auto-titling)" }),
+  ),
+});
+export const DeleteChatCommand = busMessage("delete_chat", { userId: Id });
+/**
+ * The orchestrator's report that an answer is written: the chat's actor frees the chat and then
+ * publishes `message_complete` from it, so a client that sees the answer complete can send at once.
+ */
+export const GenerationFinishedCommand = busMessage("generation_finished", {
+  userId: Id,
+  assistantMessageId: Id,
+  finishReason: FinishReason,
+  fullContent: Type.String(),
+  codeBlocks: Type.Array(CodeBlock),
+  usage: Usage,
+  model: Type.String(),
+  answerCreatedAt: Type.String({ format: "date-time", description: "The answer's createdAt" }),
+});
+/**
+ * Ends an answer whose writer is gone, from its last checkpoint (an `AnswerDraft`): the actor
+ * publishes it complete with finishReason "interrupted" unless the answer is still being written
+ * by a turn that has not timed out, or was finished meanwhile.
+ */
+export const RecoverAnswerCommand = busMessage("recover_answer", {
+  userId: Id,
+  assistantMessageId: Id,
+  content: Type.String(),
+  model: Type.String(),
+  answerCreatedAt: Type.String({ format: "date-time" }),
+});
+/** Stops the chat's running generation; the partial answer is kept with finishReason "cancelled". */
+export const CancelGenerationCommand = busMessage("cancel_generation", { userId: Id });
+export const ChatCommand = Type.Union([
+  SendMessageCommand,
+  RegenerateAnswerCommand,
+  UpdateChatCommand,
+  DeleteChatCommand,
+  GenerationFinishedCommand,
+  CancelGenerationCommand,
+  RecoverAnswerCommand,
+]);
+export type SendMessageCommand = Static<typeof SendMessageCommand>;
+export type RegenerateAnswerCommand = Static<typeof RegenerateAnswerCommand>;
+export type UpdateChatCommand = Static<typeof UpdateChatCommand>;
+export type DeleteChatCommand = Static<typeof DeleteChatCommand>;
+export type GenerationFinishedCommand = Static<typeof GenerationFinishedCommand>;
+export type RecoverAnswerCommand = Static<typeof RecoverAnswerCommand>;
+export type CancelGenerationCommand = Static<typeof CancelGenerationCommand>;
+export type ChatCommand = Static<typeof ChatCommand>;
+
+/**
+ * What `send_message` and `regenerate_answer` answer: the question, the id of the answer being
+ * written, and for a regeneration the id of the answer it replaces.
+ */
+export const SendMessageReply = Type.Object({
+  userMessage: Message,
+  assistantMessageId: Id,
+  replacedMessageId: Type.Optional(Id),
+});
+export type SendMessageReply = Static<typeof SendMessageReply>;
+
+/** What a cancel answers: whether a generation was running, and which message it was writing. */
+export const CancelReply = Type.Object(
+  { cancelled: Type.Boolean(), messageId: Type.Union([Id, Type.Null()]) },
+  { $id: "CancelReply" },
+);
+export type CancelReply = Static<typeof CancelReply>;
+
+/** What `delete_chat` answers once the chat is gone. */
+export const DeleteChatReply = Type.Object({ deleted: Type.Literal(true) });
+export type DeleteChatReply = Static<typeof DeleteChatReply>;
+
+/** The reply schema of each chat command, by its `type`. */
+export const chatCommandReplySchemas = {
+  send_message: SendMessageReply,
+  regenerate_answer: SendMessageReply,
+  cancel_generation: CancelReply,
+  /** The chat with its settings as they are now. */
+  update_chat: Chat,
+  delete_chat: DeleteChatReply,
+  generation_finished: Type.Null(),
+  recover_answer: Type.Null(),
+} satisfies Record<ChatCommand["type"], TSchema>;
+
+/** What the chat's actor answers to each command type. */
+export type ChatCommandReplies = {
+  [T in keyof typeof chatCommandReplySchemas]: Static<(typeof chatCommandReplySchemas)[T]>;
+};

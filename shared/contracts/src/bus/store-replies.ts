@@ -1,0 +1,52 @@
+import { type Static, type TSchema, Type } from "@sinclair/typebox";
+import { ApiKey, Chat, ChatSearchHit, Message, UsageReport } from "../http.ts";
+import { AnswerDraft, RefreshRotation, StoredUser } from "./store-records.ts";
+import type { StoreRequest } from "./store-requests.ts";
+
+const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/** One page of a list, and the cursor of the next (null on the last page). */
+const Page = <T extends TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), nextCursor: nullable(Type.String()) });
+
+/** The reply schema of each store request, by its `type`. */
+export const storeReplySchemas = {
+  /** The user as stored, with the role the write decided (`adminIfFirst`). */
+  "store.create_user": StoredUser,
+  /** The user of this identity: the one created now, or the one created on an earlier sight. */
+  "store.find_or_create_external_user": StoredUser,
+  "store.find_user_by_email": nullable(StoredUser),
+  "store.find_user_by_id": nullable(StoredUser),
+  "store.create_chat": Chat,
+  "store.get_chat": nullable(
+    Type.Object({ chat: Chat, messages: Type.Array(Message), hasOlderMessages: Type.Boolean() }),
+  ),
+  "store.list_chats": Page(Chat),
+  /** The user's chats whose title or messages contain the query (case-insensitive), newest activity first. */
+  "store.search_chats": Page(ChatSearchHit),
+  "store.list_messages": nullable(Page(Message)),
+  "store.append_message": Type.Object({ created: Type.Boolean() }),
+  /** `saved` is false when the answer was already written or deleted, or the chat is gone. */
+  "store.save_answer_draft": Type.Object({ saved: Type.Boolean() }),
+  "store.list_answer_drafts": Type.Array(AnswerDraft),
+  /** null when the chat is not the user's; `updated` is false when `onlyIfTitle` did not match. */
+  "store.update_chat": nullable(Type.Object({ chat: Chat, updated: Type.Boolean() })),
+  "store.delete_chat": Type.Object({ deleted: Type.Boolean() }),
+  "store.create_api_key": ApiKey,
+  /** Newest first. */
+  "store.list_api_keys": Type.Array(ApiKey),
+  "store.delete_api_key": Type.Object({ deleted: Type.Boolean() }),
+  "store.find_api_key": nullable(Type.Object({ apiKey: ApiKey, user: StoredUser })),
+  "store.usage_report": UsageReport,
+  "store.start_refresh_family": Type.Null(),
+  "store.rotate_refresh_token": RefreshRotation,
+  /** The revoked family's id; null when no token has this hash. */
+  "store.revoke_refresh_family": Type.Object({ familyId: nullable(Type.String()) }),
+  /** false when the user has no family of that id. */
+  "store.revoke_refresh_family_by_id": Type.Object({ revoked: Type.Boolean() }),
+} satisfies Record<StoreRequest["type"], TSchema>;
+
+/** What the store answers to each request type. */
+export type StoreReplies = {
+  [T in keyof typeof storeReplySchemas]: Static<(typeof storeReplySchemas)[T]>;
+};

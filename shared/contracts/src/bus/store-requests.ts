@@ -1,0 +1,86 @@
+import { type Static, Type } from "@sinclair/typebox";
+import { Id, MAX_SEARCH_QUERY_CHARS, Message } from "../http.ts";
+import { ChatSettings } from "./chat-commands.ts";
+import { busMessage } from "./envelope.ts";
+import {
+  AnswerDraft,
+  ExternalIdentity,
+  NewExternalUser,
+  RefreshTokenSuccessor,
+  StoredApiKey,
+  StoredRefreshToken,
+  StoredUser,
+} from "./store-records.ts";
+
+// Requests to the message store (request/reply); each one's reply is in `storeReplySchemas`.
+const ChatOwner = { chatId: Id, userId: Id };
+const Page = { cursor: Type.Optional(Type.String()), limit: Type.Integer({ minimum: 1, maximum: 500 }) };
+
+export const StoreRequest = Type.Union([
+  busMessage("store.create_user", {
+    user: StoredUser,
+    adminIfFirst: Type.Optional(
+      Type.Boolean({
+        description: "The first account of all gets the admin role, decided by the same write",
+      }),
+    ),
+  }),
+  busMessage("store.find_or_create_external_user", { identity: ExternalIdentity, user: NewExternalUser }),
+  busMessage("store.find_user_by_email", { email: Type.String() }),
+  busMessage("store.find_user_by_id", { userId: Id }),
+  busMessage("store.create_chat", {
+    userId: Id,
+    chat: Type.Object({
+      id: Id,
+      title: Type.String(),
+      model: Type.String(),
+      systemPrompt: Type.Optional(Type.String()),
+      createdAt: Type.String(),
+    }),
+  }),
+  busMessage("store.get_chat", { ...ChatOwner, messageLimit: Type.Integer({ minimum: 0, maximum: 500 }) }),
+  busMessage("store.list_chats", { userId: Id, ...Page }),
+  busMessage("store.search_chats", {
+    userId: Id,
+    query: Type.String({ minLength: 1, maxLength: MAX_SEARCH_QUERY_CHARS }),
+    ...Page,
+  }),
+  busMessage("store.list_messages", { ...ChatOwner, ...Page }),
+  busMessage("store.append_message", { userId: Id, message: Message }),
+  busMessage("store.save_answer_draft", { draft: AnswerDraft }),
+  busMessage("store.list_answer_drafts", { limit: Type.Integer({ minimum: 1, maximum: 500 }) }),
+  busMessage("store.update_chat", {
+    ...ChatOwner,
+    ...ChatSettings,
+    onlyIfTitle: Type.Optional(Type.String()),
+  }),
+  busMessage("store.delete_chat", ChatOwner),
+  busMessage("store.create_api_key", { userId: Id, apiKey: StoredApiKey }),
+  busMessage("store.list_api_keys", { userId: Id }),
+  busMessage("store.delete_api_key", { userId: Id, keyId: Id }),
+  busMessage("store.find_api_key", {
+    hash: Type.String({ minLength: 1 }),
+    usedAt: Type.String({ format: "date-time", description: "Recorded as the key's lastUsedAt" }),
+  }),
+  busMessage("store.usage_report", {
+    userId: Id,
+    from: Type.String({ format: "date-time" }),
+    to: Type.String({ format: "date-time" }),
+  }),
+  busMessage("store.start_refresh_family", { token: StoredRefreshToken }),
+  busMessage("store.rotate_refresh_token", {
+    hash: Type.String({ minLength: 1 }),
+    successor: RefreshTokenSuccessor,
+  }),
+  busMessage("store.revoke_refresh_family", {
+    hash: Type.String({ minLength: 1, description: "Any token of the family" }),
+    revokedAt: Type.String({ format: "date-time" }),
+  }),
+  busMessage("store.revoke_refresh_family_by_id", {
+    familyId: Type.String({ minLength: 1, description: "The sign-in (`sid`) of an access token" }),
+    userId: Id,
+    revokedAt: Type.String({ format: "date-time" }),
+  }),
+]);
+export type StoreRequest = Static<typeof StoreRequest>;
+export type StoreRequestOf<T extends StoreRequest["type"]> = Extract<StoreRequest, { type: T }>;
