@@ -1,4 +1,5 @@
-import { connectBus, runServiceMain } from "@chat/runtime";
+import { connectBus } from "@chat/bus";
+import { requireBrokerSettings, runServiceMain } from "@chat/runtime";
 import { openRepository } from "./src/open-repository.ts";
 import { StoreConfig } from "./src/store-config.ts";
 import { startStoreService } from "./src/store-service.ts";
@@ -7,7 +8,8 @@ await runServiceMain({
   name: "store",
   configSchema: StoreConfig,
   async start(config, logger, lifecycle) {
-    const bus = await connectBus(config, logger, { standalone: true });
+    requireBrokerSettings(config, ["AMQP_URL"]);
+    const bus = await connectBus(config, logger);
     lifecycle.onStop("bus", () => bus.close());
     const repository = await openRepository(config);
     lifecycle.onStop("repository", () => repository.close());

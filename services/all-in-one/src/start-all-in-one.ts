@@ -1,8 +1,10 @@
+import { connectBus } from "@chat/bus";
 import { embeddedJwtSecret, type RunningGateway, startGateway } from "@chat/gateway";
 import { startNotifier } from "@chat/notifier";
 import { startOrchestrator } from "@chat/orchestrator";
-import { connectActorState, connectBus, createLogger, type Lifecycle, type Logger } from "@chat/runtime";
+import { createLogger, type Lifecycle, type Logger } from "@chat/runtime";
 import { startSessionService } from "@chat/session";
+import { connectActorState } from "@chat/state";
 import { openRepository, RepositoryRevocationList, startStoreService } from "@chat/store";
 import type { AllInOneConfig } from "./all-in-one-config.ts";
 
@@ -19,15 +21,12 @@ export async function startAllInOne(
   // Read first: a refused secret file stops the process before anything is opened.
   const jwtSecret = config.JWT_SECRET ?? embeddedJwtSecret(config.DATA_DIR);
   const serviceLogger = (name: string) => createLogger(name, config.LOG_LEVEL);
-  const bus = await connectBus(config, logger, { standalone: false });
+  const bus = await connectBus(config, logger);
   lifecycle.onStop("bus", () => bus.close());
   const repository = await openRepository(config);
   lifecycle.onStop("repository", () => repository.close());
   // Without Redis, ended sign-ins are kept in the store's database, so they outlive a restart.
-  const actorState = connectActorState(config, logger, {
-    standalone: false,
-    revocations: new RepositoryRevocationList(repository),
-  });
+  const actorState = connectActorState(config, logger, new RepositoryRevocationList(repository));
   lifecycle.onStop("actor state", () => actorState.close());
 
   const services = [

@@ -1,4 +1,4 @@
-import { counter, histogram, latencyBuckets } from "@chat/runtime";
+import { counter, histogram, latencyBuckets } from "@chat/metrics";
 import type { FailoverStep } from "./failover-stream.ts";
 import type { ModelCallOutcome } from "./model-caller.ts";
 
