@@ -2,7 +2,7 @@ import { connectBus } from "@chat/bus";
 import { requireBrokerSettings, runServiceMain } from "@chat/runtime";
 import { connectActorState } from "@chat/state";
 import { SessionConfig } from "./src/session-config.ts";
-import { startSessionService } from "./src/session-service.ts";
+import { startSession } from "./src/session-service.ts";
 
 await runServiceMain({
   name: "session",
@@ -13,6 +13,6 @@ await runServiceMain({
     lifecycle.onStop("bus", () => bus.close());
     const actorState = connectActorState(config, logger);
     lifecycle.onStop("actor state", () => actorState.close());
-    return startSessionService({ bus, actorState, logger, config });
+    return startSession({ bus, actorState, logger, config });
   },
 });

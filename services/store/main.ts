@@ -2,7 +2,7 @@ import { connectBus } from "@chat/bus";
 import { requireBrokerSettings, runServiceMain } from "@chat/runtime";
 import { openRepository } from "./src/open-repository.ts";
 import { StoreConfig } from "./src/store-config.ts";
-import { startStoreService } from "./src/store-service.ts";
+import { startStore } from "./src/store-service.ts";
 
 await runServiceMain({
   name: "store",
@@ -13,6 +13,6 @@ await runServiceMain({
     lifecycle.onStop("bus", () => bus.close());
     const repository = await openRepository(config);
     lifecycle.onStop("repository", () => repository.close());
-    return startStoreService({ bus, repository, logger });
+    return startStore({ bus, repository, logger });
   },
 });

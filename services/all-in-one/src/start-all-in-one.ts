@@ -3,9 +3,9 @@ import { embeddedJwtSecret, type RunningGateway, startGateway } from "@chat/gate
 import { startNotifier } from "@chat/notifier";
 import { startOrchestrator } from "@chat/orchestrator";
 import { createLogger, type Lifecycle, type Logger } from "@chat/runtime";
-import { startSessionService } from "@chat/session";
+import { startSession } from "@chat/session";
 import { connectActorState } from "@chat/state";
-import { openRepository, RepositoryRevocationList, startStoreService } from "@chat/store";
+import { openRepository, RepositoryRevocationList, startStore } from "@chat/store";
 import type { AllInOneConfig } from "./all-in-one-config.ts";
 
 /**
@@ -30,8 +30,8 @@ export async function startAllInOne(
   lifecycle.onStop("actor state", () => actorState.close());
 
   const services = [
-    await startStoreService({ bus, repository, logger: serviceLogger("store") }),
-    await startSessionService({ bus, actorState, logger: serviceLogger("session"), config }),
+    await startStore({ bus, repository, logger: serviceLogger("store") }),
+    await startSession({ bus, actorState, logger: serviceLogger("session"), config }),
     await startOrchestrator({ bus, actorState, logger: serviceLogger("orchestrator"), config }),
     await startNotifier({ bus, logger: serviceLogger("notifier") }),
   ];
