@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { ActorState, RevocationList } from "./actor-state.ts";
 import { MemoryActorState } from "./memory-actor-state.ts";
-import { RedisActorState } from "./redis-actor-state.ts";
+import { RedisActorState } from "./redis/redis-actor-state.ts";
 
 /** The settings `connectActorState` reads (the services' environment variables of the same names). */
 export type ActorStateSettings = {
