@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { ActorState, RevocationList } from "./actor-state.ts";
-import { MemoryActorState } from "./memory-actor-state.ts";
+import { MemoryActorState } from "./memory/memory-actor-state.ts";
 import { RedisActorState } from "./redis/redis-actor-state.ts";
 
 /** The settings `connectActorState` reads (the services' environment variables of the same names). */
