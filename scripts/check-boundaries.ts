@@ -125,15 +125,12 @@ export function checkBoundaries(root: string): BoundaryViolation[] {
     moduleEdges.set(file, targets);
   }
 
-  for (const loop of loopsOf(packageEdges)) {
+  for (const loop of loopsOf([...packageEdges.keys()], (name) => packageEdges.get(name)?.keys() ?? [])) {
     const [first] = loop;
     const firstFile = first === undefined ? root : (packageEdges.get(first)?.get(loop[1] ?? first) ?? root);
     report("package-loop", firstFile, `packages import each other: ${[...loop, first].join(" → ")}`);
   }
-  const moduleGraph = new Map(
-    [...moduleEdges].map(([file, targets]) => [file, new Map([...targets].map((target) => [target, file]))]),
-  );
-  for (const loop of loopsOf(moduleGraph)) {
+  for (const loop of loopsOf([...moduleEdges.keys()], (file) => moduleEdges.get(file) ?? [])) {
     const [first] = loop;
     report(
       "module-loop",
@@ -264,7 +261,7 @@ function isInside(file: string, directory: string): boolean {
  * One loop per strongly connected component of more than one node (Tarjan), given as the path
  * that walks it from its first node in sorted order.
  */
-function loopsOf(graph: Map<string, Map<string, string>>): string[][] {
+function loopsOf(nodes: string[], next: (node: string) => Iterable<string>): string[][] {
   const index = new Map<string, number>();
   const lowLink = new Map<string, number>();
   const stack: string[] = [];
@@ -277,12 +274,12 @@ function loopsOf(graph: Map<string, Map<string, string>>): string[][] {
     counter++;
     stack.push(node);
     onStack.add(node);
-    for (const next of graph.get(node)?.keys() ?? []) {
-      if (!index.has(next)) {
-        connect(next);
-        lowLink.set(node, Math.min(lowLink.get(node) ?? 0, lowLink.get(next) ?? 0));
-      } else if (onStack.has(next)) {
-        lowLink.set(node, Math.min(lowLink.get(node) ?? 0, index.get(next) ?? 0));
+    for (const target of next(node)) {
+      if (!index.has(target)) {
+        connect(target);
+        lowLink.set(node, Math.min(lowLink.get(node) ?? 0, lowLink.get(target) ?? 0));
+      } else if (onStack.has(target)) {
+        lowLink.set(node, Math.min(lowLink.get(node) ?? 0, index.get(target) ?? 0));
       }
     }
     if (lowLink.get(node) !== index.get(node)) return;
@@ -296,28 +293,28 @@ function loopsOf(graph: Map<string, Map<string, string>>): string[][] {
     }
     if (component.length > 1) components.push(component);
   };
-  for (const node of [...graph.keys()].sort()) if (!index.has(node)) connect(node);
-  return components.map((component) => walkLoop(graph, new Set(component)));
+  for (const node of [...nodes].sort()) if (!index.has(node)) connect(node);
+  return components.map((component) => walkLoop(next, new Set(component)));
 }
 
 /** A path through the component that returns to its start: breadth-first from the first member. */
-function walkLoop(graph: Map<string, Map<string, string>>, members: Set<string>): string[] {
+function walkLoop(next: (node: string) => Iterable<string>, members: Set<string>): string[] {
   const [start] = [...members].sort();
   if (start === undefined) return [];
   const previous = new Map<string, string>();
   const queue = [start];
   while (queue.length > 0) {
     const node = queue.shift() as string;
-    for (const next of graph.get(node)?.keys() ?? []) {
-      if (!members.has(next)) continue;
-      if (next === start) {
+    for (const target of next(node)) {
+      if (!members.has(target)) continue;
+      if (target === start) {
         const path = [node];
         while (path[0] !== start) path.unshift(previous.get(path[0] as string) as string);
         return path;
       }
-      if (!previous.has(next)) {
-        previous.set(next, node);
-        queue.push(next);
+      if (!previous.has(target)) {
+        previous.set(target, node);
+        queue.push(target);
       }
     }
   }
