@@ -1,4 +1,6 @@
-import { connectActorState, connectBus, requireSetting, runServiceMain } from "@chat/runtime";
+import { connectBus } from "@chat/bus";
+import { requireBrokerSettings, requireSetting, runServiceMain } from "@chat/runtime";
+import { connectActorState } from "@chat/state";
 import { GatewayConfig } from "./src/gateway-config.ts";
 import { startGateway } from "./src/gateway-service.ts";
 
@@ -12,9 +14,10 @@ await runServiceMain({
       "JWT_SECRET",
       "every gateway instance needs the same secret",
     );
-    const bus = await connectBus(config, logger, { standalone: true });
+    requireBrokerSettings(config, ["AMQP_URL", "REDIS_URL"]);
+    const bus = await connectBus(config, logger);
     lifecycle.onStop("bus", () => bus.close());
-    const actorState = connectActorState(config, logger, { standalone: true });
+    const actorState = connectActorState(config, logger);
     lifecycle.onStop("actor state", () => actorState.close());
     return startGateway({
       bus,

@@ -1,4 +1,5 @@
-import { connectBus, runServiceMain } from "@chat/runtime";
+import { connectBus } from "@chat/bus";
+import { requireBrokerSettings, runServiceMain } from "@chat/runtime";
 import { NotifierConfig } from "./src/notifier-config.ts";
 import { startNotifier } from "./src/notifier-service.ts";
 
@@ -6,7 +7,8 @@ await runServiceMain({
   name: "notifier",
   configSchema: NotifierConfig,
   async start(config, logger, lifecycle) {
-    const bus = await connectBus(config, logger, { standalone: true });
+    requireBrokerSettings(config, ["AMQP_URL"]);
+    const bus = await connectBus(config, logger);
     lifecycle.onStop("bus", () => bus.close());
     return startNotifier({ bus, logger });
   },

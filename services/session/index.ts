@@ -1,2 +1,2 @@
 export { SessionConfig, SessionConfigFields } from "./src/session-config.ts";
-export { startSessionService } from "./src/session-service.ts";
+export { startSession } from "./src/session-service.ts";

@@ -1,15 +1,18 @@
-import { connectActorState, connectBus, runServiceMain } from "@chat/runtime";
+import { connectBus } from "@chat/bus";
+import { requireBrokerSettings, runServiceMain } from "@chat/runtime";
+import { connectActorState } from "@chat/state";
 import { SessionConfig } from "./src/session-config.ts";
-import { startSessionService } from "./src/session-service.ts";
+import { startSession } from "./src/session-service.ts";
 
 await runServiceMain({
   name: "session",
   configSchema: SessionConfig,
   async start(config, logger, lifecycle) {
-    const bus = await connectBus(config, logger, { standalone: true });
+    requireBrokerSettings(config, ["AMQP_URL", "REDIS_URL"]);
+    const bus = await connectBus(config, logger);
     lifecycle.onStop("bus", () => bus.close());
-    const actorState = connectActorState(config, logger, { standalone: true });
+    const actorState = connectActorState(config, logger);
     lifecycle.onStop("actor state", () => actorState.close());
-    return startSessionService({ bus, actorState, logger, config });
+    return startSession({ bus, actorState, logger, config });
   },
 });

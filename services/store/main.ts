@@ -1,16 +1,18 @@
-import { connectBus, runServiceMain } from "@chat/runtime";
+import { connectBus } from "@chat/bus";
+import { requireBrokerSettings, runServiceMain } from "@chat/runtime";
 import { openRepository } from "./src/open-repository.ts";
 import { StoreConfig } from "./src/store-config.ts";
-import { startStoreService } from "./src/store-service.ts";
+import { startStore } from "./src/store-service.ts";
 
 await runServiceMain({
   name: "store",
   configSchema: StoreConfig,
   async start(config, logger, lifecycle) {
-    const bus = await connectBus(config, logger, { standalone: true });
+    requireBrokerSettings(config, ["AMQP_URL"]);
+    const bus = await connectBus(config, logger);
     lifecycle.onStop("bus", () => bus.close());
     const repository = await openRepository(config);
     lifecycle.onStop("repository", () => repository.close());
-    return startStoreService({ bus, repository, logger });
+    return startStore({ bus, repository, logger });
   },
 });

@@ -15,5 +15,6 @@ export type {
 export { ChatCommandClient } from "./src/clients/chat-command-client.ts";
 export { OrchestratorClient } from "./src/clients/orchestrator-client.ts";
 export { StoreClient } from "./src/clients/store-client.ts";
+export { type BusSettings, connectBus } from "./src/connect-bus.ts";
 export { InProcessBus, type InProcessBusOptions } from "./src/in-process-bus.ts";
 export { RabbitBus, type RabbitBusOptions } from "./src/rabbit-bus.ts";

@@ -1,17 +1,14 @@
-export { BaseConfig, BaseConfigFields, ConfigError, loadConfig, requireSetting } from "./src/config.ts";
+export {
+  BaseConfig,
+  BaseConfigFields,
+  ConfigError,
+  loadConfig,
+  requireBrokerSettings,
+  requireSetting,
+} from "./src/config.ts";
 export { checkReadiness, type ReadinessChecks, startHealthServer } from "./src/health-server.ts";
-export { connectActorState, connectBus } from "./src/infrastructure.ts";
 export { Lifecycle } from "./src/lifecycle.ts";
 export { createLogger, type Logger } from "./src/logger.ts";
-export {
-  collectProcessMetrics,
-  counter,
-  gauge,
-  histogram,
-  latencyBuckets,
-  metrics,
-  renderMetrics,
-} from "./src/metrics.ts";
 export { createPrivateDirectory } from "./src/private-directory.ts";
 export type { RunningService } from "./src/running-service.ts";
 export { runServiceMain } from "./src/service-main.ts";

@@ -225,7 +225,12 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
     });
 
     test("a poison generation request is dead-lettered after the delivery limit while other chats stream on", async () => {
-      const poisonedChat = "poisoned-chat";
+      // A chat of its own, so the store takes the request's answer draft (a request for a chat that
+      // does not exist would be dropped as ended at its first redelivery, not dead-lettered).
+      const owner = (chats[0] as Chat).client;
+      const poisonedChat = (await owner.request("POST", "/api/chats", { title: "Poisoned" })).body
+        .id as string;
+      const ownerId = (await owner.request("GET", "/api/me")).body.user.id as string;
       const redis = new Redis(redisUrl);
       // A replay log key of the wrong type makes every attempt fail, as corrupted state would.
       await redis.set(`${namespace}:chat:{${poisonedChat}}:events`, "not a stream");
@@ -238,7 +243,7 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
         chatId: poisonedChat,
         occurredAt: new Date().toISOString(),
         traceparent: "00-00000000000000000000000000000001-0000000000000001-01",
-        userId: "poison-user",
+        userId: ownerId,
         assistantMessageId: "poison-message",
         model: "demo",
         messages: [{ role: "user", content: "poison" }],

@@ -1,9 +1,11 @@
+import { connectBus } from "@chat/bus";
 import { embeddedJwtSecret, type RunningGateway, startGateway } from "@chat/gateway";
 import { startNotifier } from "@chat/notifier";
 import { startOrchestrator } from "@chat/orchestrator";
-import { connectActorState, connectBus, createLogger, type Lifecycle, type Logger } from "@chat/runtime";
-import { startSessionService } from "@chat/session";
-import { openRepository, RepositoryRevocationList, startStoreService } from "@chat/store";
+import { createLogger, type Lifecycle, type Logger } from "@chat/runtime";
+import { startSession } from "@chat/session";
+import { connectActorState } from "@chat/state";
+import { openRepository, RepositoryRevocationList, startStore } from "@chat/store";
 import type { AllInOneConfig } from "./all-in-one-config.ts";
 
 /**
@@ -19,20 +21,17 @@ export async function startAllInOne(
   // Read first: a refused secret file stops the process before anything is opened.
   const jwtSecret = config.JWT_SECRET ?? embeddedJwtSecret(config.DATA_DIR);
   const serviceLogger = (name: string) => createLogger(name, config.LOG_LEVEL);
-  const bus = await connectBus(config, logger, { standalone: false });
+  const bus = await connectBus(config, logger);
   lifecycle.onStop("bus", () => bus.close());
   const repository = await openRepository(config);
   lifecycle.onStop("repository", () => repository.close());
   // Without Redis, ended sign-ins are kept in the store's database, so they outlive a restart.
-  const actorState = connectActorState(config, logger, {
-    standalone: false,
-    revocations: new RepositoryRevocationList(repository.credentials),
-  });
+  const actorState = connectActorState(config, logger, new RepositoryRevocationList(repository.credentials));
   lifecycle.onStop("actor state", () => actorState.close());
 
   const services = [
-    await startStoreService({ bus, repository, logger: serviceLogger("store") }),
-    await startSessionService({ bus, actorState, logger: serviceLogger("session"), config }),
+    await startStore({ bus, repository, logger: serviceLogger("store") }),
+    await startSession({ bus, actorState, logger: serviceLogger("session"), config }),
     await startOrchestrator({ bus, actorState, logger: serviceLogger("orchestrator"), config }),
     await startNotifier({ bus, logger: serviceLogger("notifier") }),
   ];

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import { AppError } from "@chat/contracts";
-import { renderMetrics } from "@chat/runtime";
+import { renderMetrics } from "@chat/metrics";
 import { Elysia } from "elysia";
 
 function sha256(text: string): Buffer {

@@ -1,4 +1,4 @@
-import { gauge } from "@chat/runtime";
+import { gauge } from "@chat/metrics";
 
 /** Streams this gateway holds open right now, by transport (`sse`, `websocket`), for /metrics. */
 export const openStreams = gauge(

@@ -1,4 +1,5 @@
-import { counter, histogram, latencyBuckets, newId, traceparentFrom } from "@chat/runtime";
+import { counter, histogram, latencyBuckets } from "@chat/metrics";
+import { newId, traceparentFrom } from "@chat/runtime";
 import { Elysia } from "elysia";
 import type { Logger } from "pino";
 import { requestPath, requestUrl } from "./request-url.ts";

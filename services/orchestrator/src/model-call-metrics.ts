@@ -1,6 +1,6 @@
-import { counter, histogram, latencyBuckets } from "@chat/runtime";
+import { counter, histogram, latencyBuckets } from "@chat/metrics";
 import type { FailoverStep } from "./failover-stream.ts";
-import type { ModelCallOutcome } from "./model-caller.ts";
+import type { ModelCallOutcome } from "./model-call-outcome.ts";
 
 const calls = counter(
   "chat_model_calls_total",

@@ -1,14 +1,9 @@
-import {
-  AppError,
-  type ContextMessage,
-  type ErrorCode,
-  type FinishReason,
-  type Usage,
-} from "@chat/contracts";
+import { AppError, type ContextMessage, type ErrorCode, type FinishReason } from "@chat/contracts";
 import type { Logger } from "pino";
 import { type FailoverClock, type FailoverPolicy, streamWithFailover } from "./failover-stream.ts";
 import { GenerationCancelled } from "./generation-cancellations.ts";
 import { recordModelCall, recordProviderFailure } from "./model-call-metrics.ts";
+import type { ModelCallOutcome } from "./model-call-outcome.ts";
 import { buildModelContext } from "./model-context.ts";
 import type { ProviderUsage } from "./model-provider.ts";
 import type { ModelRegistry, ModelRoute } from "./model-registry.ts";
@@ -27,16 +22,6 @@ export type ModelCall = {
   /** Each piece of text as it arrives; awaited, so a slow consumer slows the read. */
   onText(text: string): Promise<void>;
   logger: Logger;
-};
-
-export type ModelCallOutcome = {
-  text: string;
-  finishReason: FinishReason;
-  /** The model that answered, or the one asked for when none did. */
-  modelId: string;
-  usage: Usage & { costUsd: number; provider: string; durationMs: number; timeToFirstTokenMs: number | null };
-  /** Set when finishReason is "error". */
-  error?: AppError;
 };
 
 const codeByKind: Record<ProviderErrorKind, ErrorCode> = {

@@ -1,6 +1,6 @@
 import type { Bus } from "@chat/bus";
 import { newEnvelope, type UsageRecord, type UsageRecorded, usageEventKey } from "@chat/contracts";
-import type { ModelCallOutcome } from "./model-caller.ts";
+import type { ModelCallOutcome } from "./model-call-outcome.ts";
 
 /** Publishes each generation's usage (durably) for the store's ledger, which `GET /api/usage` sums. */
 export class UsageLedger {

@@ -15,7 +15,7 @@ import {
   type TitleRequest,
   type UpdateChatCommand,
 } from "@chat/contracts";
-import { counter } from "@chat/runtime";
+import { counter } from "@chat/metrics";
 import type { ActorState, ChatEventPublisher, Snapshot } from "@chat/state";
 import type { Logger } from "pino";
 import {

@@ -10,7 +10,7 @@ import type { SessionConfig } from "./session-config.ts";
  * Starts the chat-session service: one actor per chat, fed by the command partitions, and the
  * sweep that ends answers whose writer is gone (see AnswerRecovery).
  */
-export async function startSessionService(dependencies: {
+export async function startSession(dependencies: {
   bus: Bus;
   actorState: ActorState;
   logger: Logger;

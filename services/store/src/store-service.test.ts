@@ -12,7 +12,7 @@ import {
 import type { RunningService } from "@chat/runtime";
 import pino from "pino";
 import { SqliteStore } from "./sqlite/sqlite-store.ts";
-import { startStoreService } from "./store-service.ts";
+import { startStore } from "./store-service.ts";
 
 const logger = pino({ level: "silent" });
 const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
@@ -49,7 +49,7 @@ async function waitFor(condition: () => boolean | Promise<boolean>, what: string
   }
 }
 
-describe("startStoreService: the usage ledger", () => {
+describe("startStore: the usage ledger", () => {
   let bus: InProcessBus;
   let repository: SqliteStore;
   let service: RunningService;
@@ -65,7 +65,7 @@ describe("startStoreService: the usage ledger", () => {
       recorded.push(created);
       return created;
     };
-    service = await startStoreService({ bus, repository, logger });
+    service = await startStore({ bus, repository, logger });
   });
 
   afterEach(async () => {
@@ -94,7 +94,7 @@ describe("startStoreService: the usage ledger", () => {
   });
 });
 
-describe("startStoreService: answers written and removed from chat events", () => {
+describe("startStore: answers written and removed from chat events", () => {
   let bus: InProcessBus;
   let repository: SqliteStore;
   let service: RunningService;
@@ -109,7 +109,7 @@ describe("startStoreService: answers written and removed from chat events", () =
       model: "demo",
       createdAt: "2025-01-01T00:00:00.000Z",
     });
-    service = await startStoreService({ bus, repository, logger });
+    service = await startStore({ bus, repository, logger });
   });
 
   afterEach(async () => {

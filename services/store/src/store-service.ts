@@ -21,7 +21,7 @@ type MessageWrite = Extract<ChatEventMessage, { type: "message_complete" | "mess
  * each usage record once, when its `usage_recorded` arrives on the `store.usage` queue (idempotent
  * by record id).
  */
-export async function startStoreService(dependencies: {
+export async function startStore(dependencies: {
   bus: Bus;
   repository: StoreRepositories;
   logger: Logger;

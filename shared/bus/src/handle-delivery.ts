@@ -1,6 +1,5 @@
 import { AppError } from "@chat/contracts";
-// The metrics module alone: @chat/runtime's index imports the bus adapters.
-import { counter, histogram, latencyBuckets } from "@chat/runtime/src/metrics.ts";
+import { counter, histogram, latencyBuckets } from "@chat/metrics";
 import type { Logger } from "pino";
 import type { Handler } from "./bus.ts";
 import type { MessageDecoder } from "./message-decoder.ts";

@@ -39,6 +39,26 @@ export function requireSetting<T>(value: T | undefined, variable: string, why: s
   return value;
 }
 
+const brokerReasons = {
+  AMQP_URL: "a service started alone needs RabbitMQ",
+  REDIS_URL: "a service started alone needs Redis",
+};
+
+/**
+ * Throws a ConfigError naming the first of `variables` that is absent: a service started as its
+ * own process shares the bus and the actor state with the others, which the in-process bus and the
+ * in-memory state cannot do (they serve the all-in-one only).
+ *
+ * @example
+ * requireBrokerSettings(config, ["AMQP_URL", "REDIS_URL"]);
+ */
+export function requireBrokerSettings(
+  config: Pick<BaseConfig, "AMQP_URL" | "REDIS_URL">,
+  variables: readonly (keyof typeof brokerReasons)[],
+): void {
+  for (const variable of variables) requireSetting(config[variable], variable, brokerReasons[variable]);
+}
+
 const LogLevel = Type.Union(
   ["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((level) => Type.Literal(level)),
   { default: "info", description: "pino log level" },

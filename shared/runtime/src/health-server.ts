@@ -1,5 +1,5 @@
 import type { HealthReport } from "@chat/contracts";
-import { renderMetrics } from "./metrics.ts";
+import { renderMetrics } from "@chat/metrics";
 
 export type ReadinessChecks = Record<string, () => Promise<boolean>>;
 

@@ -1,10 +1,10 @@
+import { collectProcessMetrics } from "@chat/metrics";
 import type { Static, TObject } from "@sinclair/typebox";
 import type { Logger } from "pino";
 import { type BaseConfig, ConfigError, loadConfig } from "./config.ts";
 import { startHealthServer } from "./health-server.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import { createLogger } from "./logger.ts";
-import { collectProcessMetrics } from "./metrics.ts";
 import type { RunningService } from "./running-service.ts";
 
 /**

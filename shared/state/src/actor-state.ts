@@ -66,11 +66,8 @@ export interface RevocationList {
   isRevoked(id: string): Promise<boolean>;
 }
 
-/**
- * The ActorState port: per-chat actor snapshots and replay logs, with TTLs.
- * Adapters: Redis (`RedisActorState`) and in-memory (`MemoryActorState`), one contract suite.
- */
-export interface ActorState {
+/** Per-chat actor snapshots, saved by compare-and-set and kept for the TTL. */
+export interface SnapshotStore {
   /** The chat's saved snapshot, or null when there is none (or it expired). */
   load<S>(chatId: string): Promise<Snapshot<S> | null>;
   /**
@@ -78,7 +75,16 @@ export interface ActorState {
    * returns the new version, or null when another writer got there first.
    */
   save<S>(chatId: string, state: S, expectedVersion: number): Promise<number | null>;
+  /** Drops the chat's snapshot; its replay log stays until `replayLog.delete` or its TTL. */
   delete(chatId: string): Promise<void>;
+}
+
+/**
+ * The ActorState port: per-chat actor snapshots and replay logs, with TTLs, and the rate limits,
+ * tickets and revocations every gateway shares.
+ * Adapters: Redis (`RedisActorState`) and in-memory (`MemoryActorState`), one contract suite.
+ */
+export interface ActorState extends SnapshotStore {
   readonly replayLog: ReplayLog;
   readonly rateLimiter: RateLimiter;
   readonly tickets: OneTimeTickets;

@@ -22,6 +22,12 @@ export async function renderMetrics(): Promise<{ body: string; contentType: stri
   return { body: await metrics.metrics(), contentType: metrics.contentType };
 }
 
+/**
+ * The counter `name`, made on first use.
+ *
+ * @example
+ * counter("chat_things_total", "Things done", ["kind"]).inc({ kind: "a" });
+ */
 export function counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
   return (
     (metrics.getSingleMetric(name) as Counter<L> | undefined) ??
@@ -29,6 +35,7 @@ export function counter<L extends string>(name: string, help: string, labelNames
   );
 }
 
+/** The gauge `name`, made on first use: a value that goes up and down (open streams). */
 export function gauge<L extends string>(name: string, help: string, labelNames: readonly L[]): Gauge<L> {
   return (
     (metrics.getSingleMetric(name) as Gauge<L> | undefined) ??
@@ -36,6 +43,7 @@ export function gauge<L extends string>(name: string, help: string, labelNames: 
   );
 }
 
+/** The histogram `name` with `buckets`, made on first use: durations and sizes. */
 export function histogram<L extends string>(
   name: string,
   help: string,

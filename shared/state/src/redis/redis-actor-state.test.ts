@@ -2,8 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { parseEventId } from "@chat/contracts";
 import { Redis } from "ioredis";
 import pino from "pino";
-import { redisAvailable, redisUrl, testNamespace } from "../../../test/support/infrastructure.ts";
-import { type ActorStateContractOptions, actorStateContract } from "./actor-state.contract.ts";
+import { redisAvailable, redisUrl, testNamespace } from "../../../../test/support/infrastructure.ts";
+import { type ActorStateContractOptions, actorStateContract } from "../actor-state.contract.ts";
 import { RedisActorState } from "./redis-actor-state.ts";
 
 const logger = pino({ level: "silent" });

@@ -1,9 +1,5 @@
-import { afterAll, expect, test } from "bun:test";
-import { startHealthServer } from "./health-server.ts";
-import { collectProcessMetrics, counter, gauge, histogram, renderMetrics } from "./metrics.ts";
-
-const server = startHealthServer({ port: 0, service: "metrics-test", checks: {} });
-afterAll(() => server.stop(true));
+import { expect, test } from "bun:test";
+import { counter, gauge, histogram, renderMetrics } from "./metrics.ts";
 
 test("a metric made twice under one name is the same metric, counting into the same series", async () => {
   const first = counter("chat_test_things_total", "Things", ["kind"]);
@@ -29,17 +25,4 @@ test("gauges go up and down; histograms count into their buckets", async () => {
   expect(body).toContain('chat_test_duration_seconds_bucket{le="0.1",step="x"} 1');
   expect(body).toContain('chat_test_duration_seconds_bucket{le="1",step="x"} 2');
   expect(body).toContain('chat_test_duration_seconds_count{step="x"} 2');
-});
-
-test("the health server answers /metrics with the process's metrics in the Prometheus format", async () => {
-  collectProcessMetrics();
-  collectProcessMetrics();
-  counter("chat_test_served_total", "Served", []).inc();
-  const response = await fetch(`http://127.0.0.1:${server.port}/metrics`);
-  expect(response.status).toBe(200);
-  expect(response.headers.get("content-type")).toStartWith("text/plain");
-  const body = await response.text();
-  expect(body).toContain("chat_test_served_total 1");
-  expect(body).toMatch(/^chat_process_resident_memory_bytes \d+/m);
-  expect(body).toContain("# TYPE chat_nodejs_eventloop_lag_seconds gauge");
 });

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { actorStateContract } from "./actor-state.contract.ts";
+import { actorStateContract } from "../actor-state.contract.ts";
 import { MemoryActorState } from "./memory-actor-state.ts";
 
 actorStateContract("MemoryActorState", async (options) => {

@@ -1,0 +1,8 @@
+export {
+  collectProcessMetrics,
+  counter,
+  gauge,
+  histogram,
+  latencyBuckets,
+  renderMetrics,
+} from "./src/metrics.ts";
