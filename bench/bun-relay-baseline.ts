@@ -8,7 +8,7 @@
  * `POST /api/chat {prompt}` streams one answer; `GET /idle` holds an idle SSE stream (a heartbeat
  * comment every 15 s); `GET /healthz` answers 200. Run: `PORT=… DEMO_TOKENS_PER_SECOND=… bun bench/bun-relay-baseline.ts`.
  */
-import { DemoModelProvider } from "../services/orchestrator/src/demo-model-provider.ts";
+import { DemoModelProvider } from "../services/orchestrator/src/providers/demo-model-provider.ts";
 
 const encoder = new TextEncoder();
 const provider = new DemoModelProvider({ tokensPerSecond: Number(process.env.DEMO_TOKENS_PER_SECOND ?? 40) });

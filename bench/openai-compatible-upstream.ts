@@ -8,7 +8,7 @@
  * the benchmark can time each delta from the model's emit to the client; `GET /emits` hands the
  * records over and forgets them. Run: `PORT=… DEMO_TOKENS_PER_SECOND=… bun bench/openai-compatible-upstream.ts`.
  */
-import { DemoModelProvider } from "../services/orchestrator/src/demo-model-provider.ts";
+import { DemoModelProvider } from "../services/orchestrator/src/providers/demo-model-provider.ts";
 
 type ChatRequest = {
   model: string;

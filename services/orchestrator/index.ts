@@ -1,3 +1,3 @@
-export { demoModel } from "./src/demo-model-provider.ts";
 export { OrchestratorConfig, OrchestratorConfigFields } from "./src/orchestrator-config.ts";
 export { startOrchestrator } from "./src/orchestrator-service.ts";
+export { demoModel } from "./src/providers/demo-model-provider.ts";

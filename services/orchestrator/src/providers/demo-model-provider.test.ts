@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
-import { extractCodeBlocks } from "./code-block-extractor.ts";
+import { extractCodeBlocks } from "../code-block-extractor.ts";
+import type { StreamPart } from "../model-provider.ts";
 import { DemoModelProvider, demoAnswer, demoModel } from "./demo-model-provider.ts";
-import type { StreamPart } from "./model-provider.ts";
 
 const question = [{ role: "user" as const, content: "How do I read a file?" }];
 
