@@ -64,7 +64,7 @@ export function fakeClock(): FailoverClock & { waits: number[] } {
 }
 
 export const text = (value: string): StreamPart => ({ type: "text-delta", text: value });
-export const finish: StreamPart = {
+export const finish: Extract<StreamPart, { type: "finish" }> = {
   type: "finish",
   finishReason: "stop",
   usage: { inputTokens: 3, outputTokens: 2 },
