@@ -5,12 +5,14 @@ import {
   type CancelGenerationCommand,
   type Chat,
   DEFAULT_CHAT_TITLE,
+  type DeleteChatCommand,
   type GenerationFinishedCommand,
   type GenerationRequest,
   type Message,
   type RecoverAnswerCommand,
   type RegenerateAnswerCommand,
   type SendMessageCommand,
+  type UpdateChatCommand,
 } from "@chat/contracts";
 import { MemoryActorState } from "@chat/state";
 import pino from "pino";
@@ -70,9 +72,14 @@ class FakeStore {
         mine.messages.push(appended);
         return { created: true };
       }
-      case "store.update_chat":
+      case "store.update_chat": {
         if (!mine) return null;
-        return { chat: mine.chat, updated: false };
+        if (typeof message.onlyIfTitle === "string" && message.onlyIfTitle !== mine.chat.title) {
+          return { chat: mine.chat, updated: false };
+        }
+        if (typeof message.title === "string") mine.chat = { ...mine.chat, title: message.title };
+        return { chat: mine.chat, updated: true };
+      }
       case "store.delete_chat":
         return { deleted: this.chats.delete(String(message.chatId)) };
       default:
@@ -148,6 +155,28 @@ function recover(assistantMessageId: string, content: string): RecoverAnswerComm
     content,
     model: "demo",
     answerCreatedAt: "2026-11-22T10:00:00.000Z",
+  };
+}
+
+function rename(title: string, onlyIfTitle?: string): UpdateChatCommand {
+  return {
+    ...envelope,
+    id: `rename-${title}`,
+    type: "update_chat",
+    occurredAt: new Date(clock).toISOString(),
+    userId: "user-1",
+    title,
+    ...(onlyIfTitle ? { onlyIfTitle } : {}),
+  };
+}
+
+function deleteChat(): DeleteChatCommand {
+  return {
+    ...envelope,
+    id: `delete-${clock}`,
+    type: "delete_chat",
+    occurredAt: new Date(clock).toISOString(),
+    userId: "user-1",
   };
 }
 
@@ -401,5 +430,30 @@ describe("ChatActorRunner", () => {
     await expect(runner.handle(cancel())).rejects.toMatchObject({ code: "UNAVAILABLE", retryable: true });
     expect(steps()).toEqual([]);
     actorState.save = realSave;
+  });
+
+  test("a rename goes to the store and publishes chat_updated; one whose onlyIfTitle no longer matches publishes nothing", async () => {
+    const { runner, steps, journal } = setUp();
+
+    expect(await runner.handle(rename("Named"))).toMatchObject({ id: "chat-1", title: "Named" });
+    expect(steps()).toEqual(["store.update_chat", "event chat.chat-1.chat_updated"]);
+    journal.length = 0;
+
+    expect(await runner.handle(rename("Auto title", DEFAULT_CHAT_TITLE))).toMatchObject({ title: "Named" });
+    expect(steps()).toEqual(["store.update_chat"]);
+  });
+
+  test("a delete removes the chat, its actor and its replay log; a second one is CHAT_NOT_FOUND", async () => {
+    const { runner, actorState } = setUp();
+    await runner.handle(send("c1"));
+    expect(await actorState.load("chat-1")).not.toBeNull();
+    expect(await actorState.replayLog.readAfter("chat-1", null)).toMatchObject({
+      events: [{ type: "message_created" }],
+    });
+
+    expect(await runner.handle(deleteChat())).toEqual({ deleted: true });
+    expect(await actorState.load("chat-1")).toBeNull();
+    expect(await actorState.replayLog.readAfter("chat-1", null)).toEqual({ status: "ok", events: [] });
+    await expect(runner.handle(deleteChat())).rejects.toMatchObject({ code: "CHAT_NOT_FOUND" });
   });
 });
