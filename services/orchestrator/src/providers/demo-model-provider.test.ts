@@ -9,7 +9,8 @@ const question = [{ role: "user" as const, content: "How do I read a file?" }];
 modelProviderContract("DemoModelProvider", {
   provider: new DemoModelProvider({ tokensPerSecond: 0 }),
   model: "demo",
-  slowAnswer: () => new DemoModelProvider({ tokensPerSecond: 50 }),
+  // A token each 200 ms: the abort after the first always lands in a wait, however loaded the machine.
+  slowAnswer: () => new DemoModelProvider({ tokensPerSecond: 5 }),
 });
 
 async function collect(

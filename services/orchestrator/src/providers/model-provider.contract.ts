@@ -52,7 +52,7 @@ const question: ContextMessage[] = [
  * modelProviderContract("DemoModelProvider", {
  *   provider: new DemoModelProvider({ tokensPerSecond: 0 }),
  *   model: "demo",
- *   slowAnswer: () => new DemoModelProvider({ tokensPerSecond: 50 }),
+ *   slowAnswer: () => new DemoModelProvider({ tokensPerSecond: 5 }),
  * });
  */
 export function modelProviderContract(name: string, subject: ModelProviderSubject): void {
