@@ -1,31 +1,23 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { ChatApiClient } from "./support/chat-api-client.ts";
 import { chatFlowSuite } from "./support/chat-flow-suite.ts";
-import { ServiceProcess } from "./support/service-process.ts";
+import { type EmbeddedServer, startEmbeddedServer } from "./support/embedded-server.ts";
 
 const maxBodyBytes = 64 * 1024;
 const metricsToken = `metrics-${crypto.randomUUID()}`;
 
 describe("embedded default: all five services in one process, in-process bus, SQLite", () => {
-  const dataDirectory = mkdtempSync(join(tmpdir(), "chat-embedded-"));
-  const environment = {
-    DATA_DIR: dataDirectory,
-    MAX_BODY_BYTES: String(maxBodyBytes),
-    AMQP_URL: "",
-    REDIS_URL: "",
-    METRICS_TOKEN: metricsToken,
-  };
-  let server: ServiceProcess;
+  let server: EmbeddedServer;
 
   beforeAll(async () => {
-    server = await ServiceProcess.start("all-in-one", "services/all-in-one/main.ts", environment);
+    // The defaults as deployed: a generated JWT secret, the default limits.
+    server = await startEmbeddedServer(
+      { MAX_BODY_BYTES: String(maxBodyBytes), METRICS_TOKEN: metricsToken },
+      { settings: "plain" },
+    );
   });
   afterAll(async () => {
     await server?.stop();
-    rmSync(dataDirectory, { recursive: true, force: true });
   });
 
   chatFlowSuite(() => server.baseUrl, { maxBodyBytes });
@@ -103,11 +95,8 @@ describe("embedded default: all five services in one process, in-process bus, SQ
       before = await client.request("GET", `/api/chats/${chatId}`);
     }
 
-    expect(await server.stop()).toBe(0);
-    server = await ServiceProcess.start("all-in-one", "services/all-in-one/main.ts", {
-      ...environment,
-      PORT: String(server.port),
-    });
+    expect(await server.process.stop()).toBe(0);
+    await server.restart();
 
     const again = new ChatApiClient(server.baseUrl);
     const login = await again.request("POST", "/api/auth/login", {

@@ -6,7 +6,7 @@ import type { MessageCompleteData } from "@chat/contracts";
 import { createLogger } from "@chat/runtime";
 import { RedisActorState } from "@chat/state";
 import { ChatApiClient } from "./support/chat-api-client.ts";
-import { generousLimits } from "./support/embedded-server.ts";
+import { type EmbeddedServer, generousLimits, startEmbeddedServer } from "./support/embedded-server.ts";
 import {
   rabbitAvailable,
   rabbitUrl,
@@ -82,24 +82,17 @@ async function regenerateAndFinish(client: ChatApiClient, chatId: string, messag
 
 describe("an answer whose writer dies is kept as far as it got, marked interrupted", () => {
   describe("embedded: kill -9 the all-in-one process mid-answer and start it again", () => {
-    const dataDirectory = mkdtempSync(join(tmpdir(), "chat-interrupted-"));
-    const environment = {
-      DATA_DIR: dataDirectory,
-      AMQP_URL: "",
-      REDIS_URL: "",
-      ...generousLimits,
-      DEMO_TOKENS_PER_SECOND: "30",
-      ANSWER_CHECKPOINT_MS: "200",
-    };
-    let server: ServiceProcess | null = null;
+    let server: EmbeddedServer | null = null;
 
     afterAll(async () => {
       await server?.stop();
-      rmSync(dataDirectory, { recursive: true, force: true });
     });
 
     test("the chat shows the checkpointed text as interrupted, a resuming stream gets it, and it can be regenerated", async () => {
-      server = await ServiceProcess.start("all-in-one", "services/all-in-one/main.ts", environment);
+      server = await startEmbeddedServer(
+        { ...generousLimits, DEMO_TOKENS_PER_SECOND: "30", ANSWER_CHECKPOINT_MS: "200" },
+        { settings: "plain" },
+      );
       const client = new ChatApiClient(server.baseUrl);
       expect((await client.register("Interrupted")).status).toBe(201);
       const chatId = (await client.request("POST", "/api/chats", {})).body.id as string;
@@ -114,13 +107,10 @@ describe("an answer whose writer dies is kept as far as it got, marked interrupt
       await Bun.sleep(400);
       const seen = streamedText(events.events, answerId);
       const lastEventId = events.events.at(-1)?.id as string;
-      await server.kill();
+      await server.process.kill();
       events.close();
 
-      server = await ServiceProcess.start("all-in-one", "services/all-in-one/main.ts", {
-        ...environment,
-        PORT: String(server.port),
-      });
+      await server.restart();
       const messages = await messagesWhen(client, chatId, (found) => found.length === 2);
       expect(messages.map((message) => message.role)).toEqual(["user", "assistant"]);
       const answer = messages[1] as StoredMessage;

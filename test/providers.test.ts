@@ -1,7 +1,4 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import {
   type AnthropicWireServer,
   startAnthropicWireServer,
@@ -12,7 +9,7 @@ import {
   startOpenAIWireServer,
 } from "../services/orchestrator/src/providers/__fixtures__/openai-wire-server.ts";
 import { ChatApiClient } from "./support/chat-api-client.ts";
-import { ServiceProcess } from "./support/service-process.ts";
+import { type EmbeddedServer, startEmbeddedServer } from "./support/embedded-server.ts";
 import type { ServerSentEvent } from "./support/sse-reader.ts";
 
 const openAIKey = "sk-test-SECRETOPENAIKEY0123456789";
@@ -37,32 +34,31 @@ type Completed = {
  * pointed at local servers that speak each provider's streaming wire format.
  */
 describe("real providers through the whole system", () => {
-  const dataDirectory = mkdtempSync(join(tmpdir(), "chat-providers-"));
   let openai: OpenAIWireServer;
   let anthropic: AnthropicWireServer;
-  let server: ServiceProcess;
+  let server: EmbeddedServer;
   const client = () => new ChatApiClient(server.baseUrl);
   let user: ChatApiClient;
 
   beforeAll(async () => {
     openai = startOpenAIWireServer();
     anthropic = startAnthropicWireServer();
-    server = await ServiceProcess.start("all-in-one", "services/all-in-one/main.ts", {
-      DATA_DIR: dataDirectory,
-      AMQP_URL: "",
-      REDIS_URL: "",
-      LOG_LEVEL: "debug",
-      OPENAI_BASE_URL: openai.url,
-      OPENAI_API_KEY: openAIKey,
-      ANTHROPIC_BASE_URL: anthropic.url,
-      ANTHROPIC_API_KEY: anthropicKey,
-      SYSTEM_PROMPT: "You are the test assistant.",
-      CHUNK_FLUSH_MS: "5",
-      PROVIDER_RETRY_BASE_MS: "10",
-      PROVIDER_RETRY_MAX_DELAY_MS: "3000",
-      PROVIDER_FIRST_TOKEN_TIMEOUT_MS: "1500",
-      PROVIDER_IDLE_TIMEOUT_MS: "1500",
-    });
+    server = await startEmbeddedServer(
+      {
+        LOG_LEVEL: "debug",
+        OPENAI_BASE_URL: openai.url,
+        OPENAI_API_KEY: openAIKey,
+        ANTHROPIC_BASE_URL: anthropic.url,
+        ANTHROPIC_API_KEY: anthropicKey,
+        SYSTEM_PROMPT: "You are the test assistant.",
+        CHUNK_FLUSH_MS: "5",
+        PROVIDER_RETRY_BASE_MS: "10",
+        PROVIDER_RETRY_MAX_DELAY_MS: "3000",
+        PROVIDER_FIRST_TOKEN_TIMEOUT_MS: "1500",
+        PROVIDER_IDLE_TIMEOUT_MS: "1500",
+      },
+      { settings: "plain" },
+    );
     user = client();
     expect((await user.register("Provider")).status).toBe(201);
   });
@@ -70,7 +66,6 @@ describe("real providers through the whole system", () => {
     await server?.stop();
     await openai?.stop();
     await anthropic?.stop();
-    rmSync(dataDirectory, { recursive: true, force: true });
   });
 
   async function newChat(fields: Record<string, unknown>): Promise<string> {
@@ -329,7 +324,7 @@ describe("real providers through the whole system", () => {
     expect(JSON.stringify(error)).not.toContain("SECRET");
     expect(openai.requests.length - requestsBefore).toBe(1);
 
-    const logs = server.output.join("");
+    const logs = server.process.output.join("");
     expect(logs).toContain("generation failed");
     expect(logs).toContain("provider failed; retrying");
     for (const secret of [

@@ -1,10 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { generousLimits } from "../support/embedded-server.ts";
-import { ServiceProcess } from "../support/service-process.ts";
+import { type EmbeddedServer, generousLimits, startEmbeddedServer } from "../support/embedded-server.ts";
 import {
   chromiumPath,
   launchChromium,
@@ -53,8 +51,7 @@ const modelFile = {
 };
 
 describe.skipIf(!chromiumAvailable)("the chat app in Chromium", () => {
-  const dataDirectory = mkdtempSync(join(tmpdir(), "chat-browser-"));
-  let server: ServiceProcess;
+  let server: EmbeddedServer;
   let proxy: DroppableProxy;
   let browser: Browser;
   let baseUrl: string;
@@ -85,18 +82,22 @@ describe.skipIf(!chromiumAvailable)("the chat app in Chromium", () => {
 
   beforeAll(async () => {
     mkdirSync(screenshots, { recursive: true });
-    const models = join(dataDirectory, "models.json");
-    writeFileSync(models, JSON.stringify(modelFile));
-    server = await ServiceProcess.start("all-in-one", "services/all-in-one/main.ts", {
-      DATA_DIR: dataDirectory,
-      AMQP_URL: "",
-      REDIS_URL: "",
-      MODELS_FILE: models,
-      // Quick, but slow enough to stop an answer or cut its connection halfway.
-      DEMO_TOKENS_PER_SECOND: "60",
-      ...generousLimits,
-    });
-    proxy = await DroppableProxy.start(server.port);
+    server = await startEmbeddedServer(
+      {
+        // Quick, but slow enough to stop an answer or cut its connection halfway.
+        DEMO_TOKENS_PER_SECOND: "60",
+        ...generousLimits,
+      },
+      {
+        settings: "plain",
+        prepare: (dataDirectory) => {
+          const models = join(dataDirectory, "models.json");
+          writeFileSync(models, JSON.stringify(modelFile));
+          return { MODELS_FILE: models };
+        },
+      },
+    );
+    proxy = await DroppableProxy.start(server.process.port);
     baseUrl = proxy.baseUrl;
     browser = await launchChromium();
   });
@@ -106,7 +107,6 @@ describe.skipIf(!chromiumAvailable)("the chat app in Chromium", () => {
     await browser?.close();
     await proxy?.stop();
     await server?.stop();
-    rmSync(dataDirectory, { recursive: true, force: true });
   });
 
   test("sign up, stream an answer (caret, then the final text), stop one, reload, go back and forward, follow links and an old bookmark", async () => {

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { ServiceProcess } from "../support/service-process.ts";
+import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const chromiumAvailable = existsSync(chromiumPath);
@@ -28,16 +26,11 @@ function violationsOf(page: Page): Promise<Violation[]> {
 }
 
 describe.skipIf(!chromiumAvailable)("the content security policies in a real browser", () => {
-  const dataDirectory = mkdtempSync(join(tmpdir(), "chat-csp-"));
-  let server: ServiceProcess;
+  let server: EmbeddedServer;
   let browser: Browser;
 
   beforeAll(async () => {
-    server = await ServiceProcess.start("all-in-one", "services/all-in-one/main.ts", {
-      DATA_DIR: dataDirectory,
-      AMQP_URL: "",
-      REDIS_URL: "",
-    });
+    server = await startEmbeddedServer({}, { settings: "plain" });
     browser = await chromium.launch({
       executablePath: chromiumPath,
       args: [
@@ -53,7 +46,6 @@ describe.skipIf(!chromiumAvailable)("the content security policies in a real bro
   afterAll(async () => {
     await browser?.close();
     await server?.stop();
-    rmSync(dataDirectory, { recursive: true, force: true });
   });
 
   test("the app runs under the strict policy with no violation; a remote image is blocked", async () => {

@@ -305,12 +305,12 @@ function answerProblems(request: GeneratedRequest, response: RawResponse): Viola
       typeof error === "object" &&
       error !== null &&
       typeof error.message === "string" &&
-      (operation.openAiShaped
+      (operation.openAIShaped
         ? typeof error.type === "string" && "param" in error && "code" in error
         : typeof error.code === "string");
     if (!typed) {
       problems.push({
-        kind: `answered ${response.status} without the ${operation.openAiShaped ? "OpenAI" : "typed"} error body`,
+        kind: `answered ${response.status} without the ${operation.openAIShaped ? "OpenAI" : "typed"} error body`,
         detail: response.text.slice(0, 300),
       });
     }

@@ -25,7 +25,7 @@ import {
 } from "../support/openapi-routes.ts";
 import { sendRawRequest } from "../support/raw-request.ts";
 import { idsIn, snapshotUserData, type UserDataSnapshot } from "../support/user-data-snapshot.ts";
-import { websocketHandshake } from "../support/websocket-handshake.ts";
+import { webSocketHandshake } from "../support/websocket-handshake.ts";
 import { WebSocketReader } from "../support/websocket-reader.ts";
 
 /**
@@ -53,7 +53,7 @@ type MatrixOperation = {
   /** Extra headers every call of this row sends (the SSE resume's Last-Event-ID). */
   headers?: Record<string, string>;
   statuses: number[];
-  openAiShaped: boolean;
+  openAIShaped: boolean;
   /** A stream (SSE or the WebSocket): takes a single-use `?ticket=` instead of a header. */
   takesTicket: boolean;
   /** Query parameters a valid call must send (`q` of the search), each with a valid value. */
@@ -121,10 +121,10 @@ const acceptableControlStatuses: Record<string, number[]> = {
 
 const is2xx = (status: number) => status >= 200 && status < 300;
 
-function typedErrorBody(body: unknown, openAiShaped: boolean): boolean {
+function typedErrorBody(body: unknown, openAIShaped: boolean): boolean {
   const error = (body as { error?: Record<string, unknown> } | null)?.error;
   if (typeof error !== "object" || error === null) return false;
-  if (openAiShaped)
+  if (openAIShaped)
     return typeof error.message === "string" && typeof error.type === "string" && "code" in error;
   return typeof error.code === "string" && typeof error.message === "string";
 }
@@ -135,7 +135,7 @@ function expectUnauthorized(operation: MatrixOperation): Expectation {
   }
   return {
     label: "401 with a typed error body",
-    accepts: (outcome) => outcome.status === 401 && typedErrorBody(outcome.body, operation.openAiShaped),
+    accepts: (outcome) => outcome.status === 401 && typedErrorBody(outcome.body, operation.openAIShaped),
   };
 }
 
@@ -200,7 +200,7 @@ function matrixOperations(): MatrixOperation[] {
       kind: "http",
       bodySchema: operation.bodySchema,
       statuses: operation.statuses,
-      openAiShaped: operation.openAiShaped,
+      openAIShaped: operation.openAIShaped,
       takesTicket: operation.parameters.some(
         (parameter) => parameter.in === "query" && parameter.name === "ticket",
       ),
@@ -223,7 +223,7 @@ function matrixOperations(): MatrixOperation[] {
         security: "public",
         kind: "http",
         statuses: [200],
-        openAiShaped: false,
+        openAIShaped: false,
         takesTicket: false,
       }),
     ),
@@ -245,7 +245,7 @@ function matrixOperations(): MatrixOperation[] {
         kind: "websocket",
         frame,
         statuses: [101],
-        openAiShaped: false,
+        openAIShaped: false,
         takesTicket: documented.some((operation) => operation.name === "POST /api/stream-tickets"),
       }),
     ),
@@ -564,7 +564,7 @@ function authorizationMatrix(mode: AuthMode) {
       };
       const ticketQuery = credentials.ticket ? `?ticket=${encodeURIComponent(credentials.ticket)}` : "";
       const url = `${server.baseUrl.replace("http", "ws")}/ws${ticketQuery}`;
-      const handshake = await websocketHandshake(url, headers);
+      const handshake = await webSocketHandshake(url, headers);
       if (handshake.status !== 101) {
         let code: string | undefined;
         try {

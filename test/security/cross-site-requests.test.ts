@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ChatApiClient, defaultPassword } from "../support/chat-api-client.ts";
 import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
 import { sendRawRequest } from "../support/raw-request.ts";
-import { websocketHandshake } from "../support/websocket-handshake.ts";
+import { webSocketHandshake } from "../support/websocket-handshake.ts";
 
 const listedOrigin = "https://app.example.test";
 /** Same site as the gateway (127.0.0.1), another origin: SameSite=Lax cookies still go along. */
@@ -186,14 +186,14 @@ describe("cross-site requests against a running gateway (crafted headers)", () =
       { cookie },
     ];
     for (const headers of refused) {
-      const answer = await websocketHandshake(url, headers);
+      const answer = await webSocketHandshake(url, headers);
       expect({ status: answer.status, code: JSON.parse(answer.body).error.code }).toEqual({
         status: 403,
         code: "FORBIDDEN_ORIGIN",
       });
     }
-    expect((await websocketHandshake(url, { cookie, origin: server.baseUrl })).status).toBe(101);
-    expect((await websocketHandshake(url, { authorization: `Bearer ${victim.token}` })).status).toBe(101);
+    expect((await webSocketHandshake(url, { cookie, origin: server.baseUrl })).status).toBe(101);
+    expect((await webSocketHandshake(url, { authorization: `Bearer ${victim.token}` })).status).toBe(101);
   });
 });
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { WebSocketCloseCode } from "@chat/contracts";
 import { ChatApiClient } from "../support/chat-api-client.ts";
 import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
-import { websocketHandshake } from "../support/websocket-handshake.ts";
+import { webSocketHandshake } from "../support/websocket-handshake.ts";
 import { WebSocketReader } from "../support/websocket-reader.ts";
 
 /**
@@ -95,7 +95,7 @@ test("a stream ticket issued before logout no longer opens a WebSocket", async (
   const issued = await client.request("POST", "/api/stream-tickets");
   expect(issued.status).toBe(201);
   await logOutWithCookies(client);
-  const answer = await websocketHandshake(`${server.baseUrl}/ws?ticket=${issued.body.ticket}`, {});
+  const answer = await webSocketHandshake(`${server.baseUrl}/ws?ticket=${issued.body.ticket}`, {});
   expect(answer.status).toBe(401);
 });
 

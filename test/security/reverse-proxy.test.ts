@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ServiceProcess } from "../support/service-process.ts";
+import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
 
 const repositoryRoot = join(import.meta.dir, "../..");
 
@@ -104,21 +102,19 @@ describe("the shipped reverse proxies pass the client's address, and the gateway
   });
 
   describe("a gateway with the compose file's TRUST_PROXY, behind nginx", () => {
-    const dataDirectory = mkdtempSync(join(tmpdir(), "chat-reverse-proxy-"));
-    let server: ServiceProcess;
+    let server: EmbeddedServer;
 
     beforeAll(async () => {
-      server = await ServiceProcess.start("all-in-one", "services/all-in-one/main.ts", {
-        DATA_DIR: dataDirectory,
-        AMQP_URL: "",
-        REDIS_URL: "",
-        TRUST_PROXY: (await composeGatewayEnvironment()).TRUST_PROXY ?? "",
-        RATE_LIMIT_AUTH_PER_MINUTE: "1",
-      });
+      server = await startEmbeddedServer(
+        {
+          TRUST_PROXY: (await composeGatewayEnvironment()).TRUST_PROXY ?? "",
+          RATE_LIMIT_AUTH_PER_MINUTE: "1",
+        },
+        { settings: "plain" },
+      );
     });
     afterAll(async () => {
       await server?.stop();
-      rmSync(dataDirectory, { recursive: true, force: true });
     });
 
     /** A sign-in as nginx forwards it: whatever the client claimed, then the address nginx saw. */

@@ -53,7 +53,7 @@ export type OpenApiOperation = {
   statuses: number[];
   security: OperationSecurity;
   /** The OpenAI-compatible API answers OpenAI's error body. */
-  openAiShaped: boolean;
+  openAIShaped: boolean;
 };
 
 type OpenApiDocument = {
@@ -138,7 +138,7 @@ export function readOpenApiOperations(path = documentPath): OpenApiOperation[] {
           .map(Number)
           .filter((status) => Number.isInteger(status)),
         security: securityOf(raw.security ?? document.security),
-        openAiShaped: route.startsWith("/v1/"),
+        openAIShaped: route.startsWith("/v1/"),
       });
     }
   }

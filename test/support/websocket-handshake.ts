@@ -7,9 +7,9 @@ export type HandshakeAnswer = { status: number; body: string };
  * as soon as the answer is read; a 101 is never used.
  *
  * @example
- * const { status } = await websocketHandshake(`${baseUrl}/ws`, { authorization: "Bearer x" }); // 401
+ * const { status } = await webSocketHandshake(`${baseUrl}/ws`, { authorization: "Bearer x" }); // 401
  */
-export function websocketHandshake(
+export function webSocketHandshake(
   url: string,
   headers: Record<string, string>,
   timeoutMs = 10_000,

@@ -1,8 +1,8 @@
-import { DemoModelProvider } from "./demo-model-provider.ts";
 import type { ProviderEntry } from "./model-entry.ts";
 import type { ModelProvider } from "./model-provider.ts";
 import type { OrchestratorConfig } from "./orchestrator-config.ts";
 import { AnthropicProvider } from "./providers/anthropic-provider.ts";
+import { DemoModelProvider } from "./providers/demo-model-provider.ts";
 import { OpenAIChatProvider } from "./providers/openai-chat-provider.ts";
 import { openRouterProvider } from "./providers/openrouter-provider.ts";
 

@@ -5,56 +5,17 @@ import {
   type FailoverPolicy,
   streamWithFailover,
 } from "./failover-stream.ts";
-import type { ModelEntry } from "./model-entry.ts";
-import type { GenerateRequest, ModelProvider, StreamPart } from "./model-provider.ts";
 import type { ModelRoute } from "./model-registry.ts";
+import {
+  fakeClock,
+  finish,
+  overloaded,
+  rateLimited,
+  route,
+  ScriptedProvider,
+  text,
+} from "./providers/__fixtures__/scripted-provider.ts";
 import { ProviderError } from "./providers/provider-error.ts";
-
-type Script = Array<StreamPart | ProviderError | { wait: number }>;
-
-/** A provider that plays one script per request, in order, and records what it was asked. */
-class ScriptedProvider implements ModelProvider {
-  readonly requests: GenerateRequest[] = [];
-  constructor(
-    readonly id: string,
-    private readonly scripts: Script[],
-  ) {}
-
-  async *stream(request: GenerateRequest): AsyncIterable<StreamPart> {
-    this.requests.push(request);
-    const script = this.scripts.shift() ?? [];
-    for (const step of script) {
-      if (step instanceof ProviderError) throw step;
-      if ("wait" in step) {
-        await new Promise<void>((resolve, reject) => {
-          if (request.signal.aborted) return reject(request.signal.reason);
-          const timer = setTimeout(resolve, step.wait);
-          request.signal.addEventListener("abort", () => {
-            clearTimeout(timer);
-            reject(request.signal.reason);
-          });
-        });
-        continue;
-      }
-      yield step;
-    }
-  }
-}
-
-function route(id: string, provider: ModelProvider, fallbacks: string[] = []): ModelRoute {
-  const entry: ModelEntry = {
-    id,
-    provider: provider.id,
-    upstreamModel: `${id}-upstream`,
-    displayName: id,
-    contextWindow: 8_000,
-    maxOutputTokens: 1_000,
-    inputPricePerMillion: 1,
-    outputPricePerMillion: 2,
-    fallbacks,
-  };
-  return { entry, provider };
-}
 
 const policy: FailoverPolicy = {
   maxRetries: 2,
@@ -63,21 +24,6 @@ const policy: FailoverPolicy = {
   firstTokenTimeoutMs: 5_000,
   idleTimeoutMs: 5_000,
 };
-
-function fakeClock(): FailoverClock & { waits: number[] } {
-  const waits: number[] = [];
-  return { waits, random: () => 0.5, sleep: async (milliseconds) => void waits.push(milliseconds) };
-}
-
-const text = (value: string): StreamPart => ({ type: "text-delta", text: value });
-const finish: StreamPart = {
-  type: "finish",
-  finishReason: "stop",
-  usage: { inputTokens: 3, outputTokens: 2 },
-};
-const overloaded = () => new ProviderError("scripted", "overloaded", "overloaded", { status: 529 });
-const rateLimited = (retryAfterMs?: number) =>
-  new ProviderError("scripted", "rate_limited", "rate limited", { status: 429, retryAfterMs });
 
 async function run(
   chain: ModelRoute[],

@@ -62,10 +62,9 @@ export class GenerationWorker {
         { type: "message_restart", data: { chatId, messageId, attempt: delivery.deliveryCount } },
         context,
       );
-    } else {
-      checkpoints.offer("");
     }
     await publish({ type: "message_start", data: { chatId, messageId, model: request.model } }, context);
+    if (delivery.deliveryCount === 1) checkpoints.offer("");
 
     let seq = 0;
     let textSoFar = "";

@@ -65,7 +65,8 @@ function costOf(route: ModelRoute, inputTokens: number, outputTokens: number): n
 export class ModelCaller {
   constructor(
     private readonly dependencies: {
-      registry: ModelRegistry;
+      /** Only the failover chain is asked for, so tests can pass a scripted one. */
+      registry: Pick<ModelRegistry, "failoverChain">;
       estimator: TokenEstimator;
       policy: FailoverPolicy;
       clock: FailoverClock;

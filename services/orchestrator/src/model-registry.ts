@@ -4,9 +4,9 @@ import { ConfigError } from "@chat/runtime";
 import { Value } from "@sinclair/typebox/value";
 import { builtInModels } from "./built-in-models.ts";
 import { configuredProviders, type ProviderSettings } from "./configured-providers.ts";
-import { demoModel } from "./demo-model-provider.ts";
 import { type ModelEntry, ModelsFile } from "./model-entry.ts";
 import type { ModelProvider } from "./model-provider.ts";
+import { demoModel } from "./providers/demo-model-provider.ts";
 
 /** A usable model with the provider that serves it. */
 export type ModelRoute = { entry: ModelEntry; provider: ModelProvider };

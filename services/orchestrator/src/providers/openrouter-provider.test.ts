@@ -1,32 +1,48 @@
 import { afterAll, expect, test } from "bun:test";
-import type { StreamPart } from "../model-provider.ts";
-import { startOpenAIWireServer } from "./__fixtures__/openai-wire-server.ts";
+import type { ModelProvider } from "../model-provider.ts";
+import { collectStream, providerError } from "./__fixtures__/collect-stream.ts";
+import { openAIWireDefaultText, startOpenAIWireServer } from "./__fixtures__/openai-wire-server.ts";
+import { modelProviderContract } from "./model-provider.contract.ts";
 import { openRouterProvider } from "./openrouter-provider.ts";
-import { ProviderError } from "./provider-error.ts";
 
 const server = startOpenAIWireServer({ keepAlive: true });
 afterAll(() => server.stop());
 
 const apiKey = "sk-or-v1-test";
 
-async function run(provider: ReturnType<typeof openRouterProvider>) {
-  const parts: StreamPart[] = [];
-  let error: unknown;
-  try {
-    for await (const part of provider.stream({
-      model: "anthropic/claude-sonnet-4.5",
-      messages: [{ role: "user", content: "Say hello." }],
-      maxOutputTokens: 128,
-      signal: new AbortController().signal,
-    })) {
-      parts.push(part);
-    }
-  } catch (caught) {
-    error = caught;
-  }
-  const text = parts.flatMap((part) => (part.type === "text-delta" ? [part.text] : [])).join("");
-  return { parts, text, error };
-}
+const run = (provider: ModelProvider) =>
+  collectStream(provider, {
+    model: "anthropic/claude-sonnet-4.5",
+    messages: [{ role: "user", content: "Say hello." }],
+    maxOutputTokens: 128,
+    signal: new AbortController().signal,
+  });
+
+// Every case again with OpenRouter's keep-alive comments between the chunks.
+const provider = openRouterProvider({ apiKey, baseURL: server.url });
+modelProviderContract("openRouterProvider", {
+  provider,
+  model: "anthropic/claude-sonnet-4.5",
+  slowAnswer: () => {
+    server.enqueue({
+      kind: "stream",
+      text: "A long answer that keeps going for a while yet.",
+      chunkDelayMs: 20,
+    });
+    return provider;
+  },
+  upstream: {
+    server,
+    defaultText: openAIWireDefaultText,
+    providerAt: (baseURL) => openRouterProvider({ apiKey, baseURL }),
+    goneBaseURL: async () => {
+      const gone = startOpenAIWireServer();
+      await gone.stop();
+      return gone.url;
+    },
+    authErrorBody: (secret) => ({ error: { message: `No auth credentials found for ${secret}`, code: 401 } }),
+  },
+});
 
 test("ignores the keep-alive comments and sends the key and the attribution headers", async () => {
   const provider = openRouterProvider({
@@ -68,8 +84,7 @@ test("an error chunk after some text, between keep-alives, is mapped by its HTTP
   server.enqueue({ kind: "stream_error_event", afterText: "The upstream model", code: 502 });
   const { text, error } = await run(openRouterProvider({ apiKey, baseURL: server.url }));
   expect(text).toBe("The upstream model");
-  if (!ProviderError.isInstance(error)) throw new Error(`expected a ProviderError, got ${String(error)}`);
-  expect(error.kind).toBe("server");
-  expect(error.provider).toBe("openrouter");
-  expect(error.message).toBe("openrouter sent an error in the stream (502)");
+  expect(providerError(error).kind).toBe("server");
+  expect(providerError(error).provider).toBe("openrouter");
+  expect(providerError(error).message).toBe("openrouter sent an error in the stream (502)");
 });

@@ -1,7 +1,7 @@
 import type { ContextMessage } from "@chat/contracts";
-import { abortableSleep } from "./abortable-sleep.ts";
-import type { ModelEntry } from "./model-entry.ts";
-import type { GenerateRequest, ModelProvider, StreamPart } from "./model-provider.ts";
+import { abortableSleep } from "../abortable-sleep.ts";
+import type { ModelEntry } from "../model-entry.ts";
+import type { GenerateRequest, ModelProvider, StreamPart } from "../model-provider.ts";
 
 /** The demo model as the model list shows it: free, always there. */
 export const demoModel: ModelEntry = {

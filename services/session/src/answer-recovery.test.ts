@@ -1,0 +1,69 @@
+import { expect, test } from "bun:test";
+import { StoreClient } from "@chat/bus";
+import type { AnswerDraft } from "@chat/contracts";
+import pino from "pino";
+import { RecordingBus } from "../../../test/support/recording-bus.ts";
+import { AnswerRecovery } from "./answer-recovery.ts";
+
+const draft: AnswerDraft = {
+  messageId: "answer-1",
+  chatId: "chat-1",
+  userId: "user-1",
+  content: "half an ans",
+  model: "demo",
+  createdAt: "2026-11-22T10:00:00.000Z",
+  updatedAt: "2026-11-22T10:00:01.000Z",
+};
+
+function setUp(drafts: () => AnswerDraft[]) {
+  const bus = new RecordingBus({ services: { store: () => drafts() } });
+  let ids = 0;
+  const newId = () => `id-${++ids}`;
+  const now = () => new Date("2026-11-22T10:05:00.000Z");
+  const recovery = new AnswerRecovery(
+    { bus, store: new StoreClient(bus, { timeoutMs: 1_000, newId, now }), logger: pino({ level: "silent" }) },
+    { intervalMs: 60_000, newId, now },
+  );
+  return { bus, recovery };
+}
+
+test("a sweep asks the store for the oldest drafts and sends each chat's actor a recover_answer", async () => {
+  const other = { ...draft, messageId: "answer-2", chatId: "chat-2", content: "" };
+  const { bus, recovery } = setUp(() => [draft, other]);
+
+  expect(await recovery.sweep()).toBe(2);
+
+  expect(bus.recordsOf("request")[0]?.message).toMatchObject({
+    type: "store.list_answer_drafts",
+    limit: 100,
+  });
+  expect(bus.recordsOf("command").map((record) => record.message)).toEqual([
+    expect.objectContaining({
+      type: "recover_answer",
+      chatId: "chat-1",
+      userId: "user-1",
+      assistantMessageId: "answer-1",
+      content: "half an ans",
+      model: "demo",
+      answerCreatedAt: draft.createdAt,
+      occurredAt: "2026-11-22T10:05:00.000Z",
+    }),
+    expect.objectContaining({ chatId: "chat-2", assistantMessageId: "answer-2", content: "" }),
+  ]);
+});
+
+test("start sweeps at once; a failed sweep throws nowhere, and stop waits for the sweep under way", async () => {
+  let calls = 0;
+  const { bus, recovery } = setUp(() => {
+    calls++;
+    if (calls === 1) throw new Error("store down");
+    return [draft];
+  });
+
+  recovery.start();
+  await recovery.stop();
+
+  expect(calls).toBe(1);
+  expect(bus.recordsOf("command")).toEqual([]);
+  expect(await recovery.sweep()).toBe(1);
+});

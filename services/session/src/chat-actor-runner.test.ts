@@ -1,0 +1,459 @@
+import { describe, expect, test } from "bun:test";
+import { StoreClient } from "@chat/bus";
+import {
+  AppError,
+  type CancelGenerationCommand,
+  type Chat,
+  DEFAULT_CHAT_TITLE,
+  type DeleteChatCommand,
+  type GenerationFinishedCommand,
+  type GenerationRequest,
+  type Message,
+  type RecoverAnswerCommand,
+  type RegenerateAnswerCommand,
+  type SendMessageCommand,
+  type UpdateChatCommand,
+} from "@chat/contracts";
+import { ChatEventPublisher, MemoryActorState } from "@chat/state";
+import pino from "pino";
+import { type BusRecord, RecordingBus } from "../../../test/support/recording-bus.ts";
+import type { ChatActorState } from "./chat-actor.ts";
+import { ChatActorRunner } from "./chat-actor-runner.ts";
+
+type JournalEntry = BusRecord | { kind: "save"; version: number; turn: ChatActorState["turn"] };
+
+/** The actor state in memory, each successful save written to the journal. */
+class JournaledActorState extends MemoryActorState {
+  constructor(private readonly journal: JournalEntry[]) {
+    super({ ttlSeconds: 3_600, replayLogMaxLength: 100 });
+  }
+
+  override async save<S>(chatId: string, state: S, expectedVersion: number): Promise<number | null> {
+    const version = await super.save(chatId, state, expectedVersion);
+    if (version !== null) {
+      this.journal.push({ kind: "save", version, turn: (state as ChatActorState).turn });
+    }
+    return version;
+  }
+}
+
+/** The store's side of the requests the runner makes, over one chat's messages. */
+class FakeStore {
+  readonly chats = new Map<string, { chat: Chat; userId: string; messages: Message[] }>();
+
+  addChat(chatId: string, userId: string, title = DEFAULT_CHAT_TITLE): void {
+    const at = "2026-11-22T09:00:00.000Z";
+    this.chats.set(chatId, {
+      userId,
+      chat: { id: chatId, title, model: "demo", createdAt: at, lastActivityAt: at },
+      messages: [],
+    });
+  }
+
+  answer(message: Record<string, unknown>): unknown {
+    // append_message names its chat in the message, not in the envelope.
+    const chatId =
+      message.type === "store.append_message" ? (message.message as Message).chatId : message.chatId;
+    const found = this.chats.get(String(chatId));
+    const mine = found && found.userId === message.userId ? found : undefined;
+    switch (message.type) {
+      case "store.get_chat": {
+        if (!mine) return null;
+        const limit = Number(message.messageLimit);
+        return {
+          chat: mine.chat,
+          messages: limit === 0 ? [] : mine.messages.slice(-limit),
+          hasOlderMessages: mine.messages.length > limit,
+        };
+      }
+      case "store.append_message": {
+        const appended = message.message as Message;
+        if (!mine || mine.messages.some((each) => each.id === appended.id)) return { created: false };
+        mine.messages.push(appended);
+        return { created: true };
+      }
+      case "store.update_chat": {
+        if (!mine) return null;
+        if (typeof message.onlyIfTitle === "string" && message.onlyIfTitle !== mine.chat.title) {
+          return { chat: mine.chat, updated: false };
+        }
+        if (typeof message.title === "string") mine.chat = { ...mine.chat, title: message.title };
+        return { chat: mine.chat, updated: true };
+      }
+      case "store.delete_chat":
+        return { deleted: this.chats.delete(String(message.chatId)) };
+      default:
+        throw new Error(`FakeStore: ${String(message.type)} is not faked`);
+    }
+  }
+}
+
+const envelope = { v: 1 as const, chatId: "chat-1", traceparent: "00-trace" };
+const startedAt = Date.parse("2026-11-22T10:00:00.000Z");
+let clock = startedAt;
+
+function send(clientMessageId: string, content = "hello"): SendMessageCommand {
+  return {
+    ...envelope,
+    id: `send-${clientMessageId}`,
+    type: "send_message",
+    occurredAt: new Date(clock).toISOString(),
+    userId: "user-1",
+    content,
+    clientMessageId,
+  };
+}
+
+function finished(assistantMessageId: string, fullContent = "the answer"): GenerationFinishedCommand {
+  return {
+    ...envelope,
+    id: `finished-${assistantMessageId}`,
+    type: "generation_finished",
+    occurredAt: new Date(clock).toISOString(),
+    userId: "user-1",
+    assistantMessageId,
+    finishReason: "stop",
+    fullContent,
+    codeBlocks: [],
+    usage: { inputTokens: 3, outputTokens: 2 },
+    model: "demo",
+    answerCreatedAt: "2026-11-22T10:00:00.000Z",
+  };
+}
+
+function cancel(chatId = "chat-1"): CancelGenerationCommand {
+  return {
+    ...envelope,
+    chatId,
+    id: `cancel-${clock}`,
+    type: "cancel_generation",
+    occurredAt: new Date(clock).toISOString(),
+    userId: "user-1",
+  };
+}
+
+function regenerate(messageId: string, clientMessageId: string): RegenerateAnswerCommand {
+  return {
+    ...envelope,
+    id: `regenerate-${clientMessageId}`,
+    type: "regenerate_answer",
+    occurredAt: new Date(clock).toISOString(),
+    userId: "user-1",
+    messageId,
+    clientMessageId,
+  };
+}
+
+function recover(assistantMessageId: string, content: string): RecoverAnswerCommand {
+  return {
+    ...envelope,
+    id: `recover-${assistantMessageId}`,
+    type: "recover_answer",
+    occurredAt: new Date(clock).toISOString(),
+    userId: "user-1",
+    assistantMessageId,
+    content,
+    model: "demo",
+    answerCreatedAt: "2026-11-22T10:00:00.000Z",
+  };
+}
+
+function rename(title: string, onlyIfTitle?: string): UpdateChatCommand {
+  return {
+    ...envelope,
+    id: `rename-${title}`,
+    type: "update_chat",
+    occurredAt: new Date(clock).toISOString(),
+    userId: "user-1",
+    title,
+    ...(onlyIfTitle ? { onlyIfTitle } : {}),
+  };
+}
+
+function deleteChat(): DeleteChatCommand {
+  return {
+    ...envelope,
+    id: `delete-${clock}`,
+    type: "delete_chat",
+    occurredAt: new Date(clock).toISOString(),
+    userId: "user-1",
+  };
+}
+
+function setUp() {
+  clock = startedAt;
+  const journal: JournalEntry[] = [];
+  const store = new FakeStore();
+  store.addChat("chat-1", "user-1");
+  const bus = new RecordingBus({
+    services: { store: (message) => store.answer(message) },
+    records: journal,
+  });
+  const actorState = new JournaledActorState(journal);
+  let ids = 0;
+  const newId = () => `id-${++ids}`;
+  const now = () => new Date(clock);
+  const runner = new ChatActorRunner(
+    {
+      bus,
+      actorState,
+      store: new StoreClient(bus, { timeoutMs: 1_000, newId, now }),
+      events: new ChatEventPublisher(bus, actorState.replayLog, { newId, now }),
+      logger: pino({ level: "silent" }),
+    },
+    { contextMessageLimit: 10, turnTimeoutMs: 60_000, now, newId },
+  );
+  /** What the journal shows without the store reads: saves, writes and what went out. */
+  const steps = () =>
+    journal
+      .filter((entry) => !(entry.kind === "request" && entry.message.type === "store.get_chat"))
+      .map((entry) => {
+        if (entry.kind === "save") return `save ${entry.turn ? entry.turn.phase : "free"}`;
+        if (entry.kind === "request") return entry.message.type;
+        if (entry.kind === "work") return `work ${entry.message.type}`;
+        if (entry.kind === "command") return `command ${entry.message.type}`;
+        return `event ${entry.routingKey}`;
+      });
+  return { journal, store, bus, actorState, runner, steps };
+}
+
+type SendReply = { userMessage: Message; assistantMessageId: string; replacedMessageId?: string };
+
+describe("ChatActorRunner", () => {
+  test("a send saves the accepted turn before any effect, then stores, shows, dispatches and saves it dispatched", async () => {
+    const { runner, steps, bus, store, actorState } = setUp();
+
+    const reply = (await runner.handle(send("c1", "How are you?"))) as SendReply;
+
+    expect(reply.userMessage).toMatchObject({ chatId: "chat-1", role: "user", content: "How are you?" });
+    expect(steps()).toEqual([
+      "save accepted",
+      "store.append_message",
+      "event chat.chat-1.message_created",
+      "work generation_requested",
+      "save dispatched",
+    ]);
+    expect(store.chats.get("chat-1")?.messages.map((message) => message.content)).toEqual(["How are you?"]);
+    const [work] = bus.recordsOf("work");
+    const request = work?.message as GenerationRequest;
+    expect(request).toMatchObject({
+      chatId: "chat-1",
+      userId: "user-1",
+      assistantMessageId: reply.assistantMessageId,
+      model: "demo",
+      messages: [{ role: "user", content: "How are you?" }],
+    });
+    expect((await actorState.load<ChatActorState>("chat-1"))?.state.turn?.phase).toBe("dispatched");
+  });
+
+  test("the turn's end saves the free chat before message_complete is published, then asks for a title", async () => {
+    const { runner, steps, bus, journal } = setUp();
+    const { assistantMessageId } = (await runner.handle(send("c1", "Name this chat"))) as SendReply;
+    journal.length = 0;
+    bus.records.length = 0;
+
+    expect(await runner.handle(finished(assistantMessageId))).toBeNull();
+
+    expect(steps()).toEqual(["save free", "event chat.chat-1.message_complete", "work title_requested"]);
+    const [complete] = bus.recordsOf("event");
+    expect(complete?.durable).toBe(true);
+    expect(complete?.message).toMatchObject({
+      type: "message_complete",
+      data: { messageId: assistantMessageId, fullContent: "the answer", finishReason: "stop" },
+    });
+    expect(bus.recordsOf("work")[0]?.message).toMatchObject({
+      type: "title_requested",
+      question: "Name this chat",
+      answer: "the answer",
+    });
+  });
+
+  test("a redelivered generation_finished publishes the answer again and saves nothing", async () => {
+    const { runner, steps, journal } = setUp();
+    const { assistantMessageId } = (await runner.handle(send("c1"))) as SendReply;
+    await runner.handle(finished(assistantMessageId));
+    journal.length = 0;
+
+    await runner.handle(finished(assistantMessageId));
+
+    expect(steps()).toEqual(["event chat.chat-1.message_complete"]);
+  });
+
+  test("the next send's context carries the last answer before the store has written it", async () => {
+    const { runner, bus } = setUp();
+    const { assistantMessageId } = (await runner.handle(send("c1", "first"))) as SendReply;
+    await runner.handle(finished(assistantMessageId, "first answer"));
+    bus.records.length = 0;
+
+    await runner.handle(send("c2", "second"));
+
+    const request = bus.recordsOf("work")[0]?.message as GenerationRequest;
+    expect(request.messages).toEqual([
+      { role: "user", content: "first" },
+      { role: "assistant", content: "first answer" },
+      { role: "user", content: "second" },
+    ]);
+  });
+
+  test("a redelivered send whose effects were cut short runs them again; once dispatched, it only replies", async () => {
+    const { runner, steps, bus, journal } = setUp();
+    bus.beforeRecord = (record) => {
+      if (record.kind === "work") throw new AppError("UNAVAILABLE", "broker down", { retryable: true });
+    };
+    await expect(runner.handle(send("c1"))).rejects.toMatchObject({ code: "UNAVAILABLE" });
+    expect(steps()).toEqual(["save accepted", "store.append_message", "event chat.chat-1.message_created"]);
+    bus.beforeRecord = null;
+    journal.length = 0;
+
+    const first = (await runner.handle(send("c1"))) as SendReply;
+    expect(steps()).toEqual([
+      "store.append_message",
+      "event chat.chat-1.message_created",
+      "work generation_requested",
+      "save dispatched",
+    ]);
+    journal.length = 0;
+
+    const again = (await runner.handle(send("c1"))) as SendReply;
+    expect(again).toEqual(first);
+    expect(steps()).toEqual([]);
+  });
+
+  test("another message while a turn runs is CHAT_BUSY and changes nothing", async () => {
+    const { runner, steps, journal } = setUp();
+    await runner.handle(send("c1"));
+    journal.length = 0;
+
+    await expect(runner.handle(send("c2"))).rejects.toMatchObject({ code: "CHAT_BUSY" });
+    expect(steps()).toEqual([]);
+  });
+
+  test("cancel signals the orchestrators on the chat's control key and answers which message it was", async () => {
+    const { runner, bus, journal, steps } = setUp();
+    const { assistantMessageId } = (await runner.handle(send("c1"))) as SendReply;
+    journal.length = 0;
+
+    expect(await runner.handle(cancel())).toEqual({ cancelled: true, messageId: assistantMessageId });
+    expect(steps()).toEqual(["save dispatched", "event control.chat-1.generation_cancel"]);
+    expect(bus.recordsOf("event").at(-1)?.message).toMatchObject({
+      type: "generation_cancel",
+      assistantMessageId,
+    });
+  });
+
+  test("cancel with nothing running answers cancelled false; a chat that is not the user's is CHAT_NOT_FOUND", async () => {
+    const { runner, steps } = setUp();
+    expect(await runner.handle(cancel())).toEqual({ cancelled: false, messageId: null });
+    await expect(runner.handle(cancel("chat-unknown"))).rejects.toMatchObject({ code: "CHAT_NOT_FOUND" });
+    expect(steps()).toEqual([]);
+  });
+
+  test("regenerate deletes the latest answer, dispatches the question again without it and replies with it", async () => {
+    const { runner, steps, bus, journal } = setUp();
+    const sent = (await runner.handle(send("c1", "question"))) as SendReply;
+    await runner.handle(finished(sent.assistantMessageId, "old answer"));
+    journal.length = 0;
+    bus.records.length = 0;
+
+    const reply = (await runner.handle(regenerate(sent.assistantMessageId, "r1"))) as SendReply;
+
+    expect(reply.replacedMessageId).toBe(sent.assistantMessageId);
+    expect(reply.userMessage.id).toBe(sent.userMessage.id);
+    expect(reply.assistantMessageId).not.toBe(sent.assistantMessageId);
+    expect(steps()).toEqual([
+      "save accepted",
+      "event chat.chat-1.message_deleted",
+      "work generation_requested",
+      "save dispatched",
+    ]);
+    const request = bus.recordsOf("work")[0]?.message as GenerationRequest;
+    expect(request.messages).toEqual([{ role: "user", content: "question" }]);
+  });
+
+  test("regenerate of an answer that is not the latest is NOT_LATEST_ANSWER", async () => {
+    const { runner } = setUp();
+    const sent = (await runner.handle(send("c1"))) as SendReply;
+    await runner.handle(finished(sent.assistantMessageId));
+
+    await expect(runner.handle(regenerate("id-older", "r1"))).rejects.toMatchObject({
+      code: "NOT_LATEST_ANSWER",
+    });
+  });
+
+  test("recover_answer for a chat whose actor was lost creates it and publishes the draft as interrupted", async () => {
+    const { runner, steps, bus } = setUp();
+
+    expect(await runner.handle(recover("answer-1", "half an ans"))).toBeNull();
+
+    expect(steps()).toEqual(["save free", "event chat.chat-1.message_complete"]);
+    expect(bus.recordsOf("event")[0]?.message).toMatchObject({
+      data: { messageId: "answer-1", fullContent: "half an ans", finishReason: "interrupted" },
+    });
+  });
+
+  test("recover_answer leaves a turn still writing within its timeout alone, and ends one past it", async () => {
+    const { runner, steps, journal } = setUp();
+    const { assistantMessageId } = (await runner.handle(send("c1"))) as SendReply;
+    journal.length = 0;
+
+    await runner.handle(recover(assistantMessageId, "so far"));
+    expect(steps()).toEqual([]);
+
+    clock += 61_000;
+    await runner.handle(recover(assistantMessageId, "so far"));
+    expect(steps()).toEqual(["save free", "event chat.chat-1.message_complete"]);
+  });
+
+  test("recover_answer for a chat the store does not know does nothing", async () => {
+    const { runner, steps, store } = setUp();
+    store.chats.clear();
+
+    expect(await runner.handle(recover("answer-1", "text"))).toBeNull();
+    expect(steps()).toEqual([]);
+  });
+
+  test("a send to a chat that is not the user's is CHAT_NOT_FOUND", async () => {
+    const { runner, store } = setUp();
+    store.chats.clear();
+    store.addChat("chat-1", "user-2");
+
+    await expect(runner.handle(send("c1"))).rejects.toMatchObject({ code: "CHAT_NOT_FOUND" });
+  });
+
+  test("a save that lost a race is UNAVAILABLE and retryable, and no effect runs", async () => {
+    const { runner, actorState, steps, journal } = setUp();
+    await runner.handle(send("c1"));
+    journal.length = 0;
+    const realSave = actorState.save.bind(actorState);
+    actorState.save = async () => null;
+
+    await expect(runner.handle(cancel())).rejects.toMatchObject({ code: "UNAVAILABLE", retryable: true });
+    expect(steps()).toEqual([]);
+    actorState.save = realSave;
+  });
+
+  test("a rename goes to the store and publishes chat_updated; one whose onlyIfTitle no longer matches publishes nothing", async () => {
+    const { runner, steps, journal } = setUp();
+
+    expect(await runner.handle(rename("Named"))).toMatchObject({ id: "chat-1", title: "Named" });
+    expect(steps()).toEqual(["store.update_chat", "event chat.chat-1.chat_updated"]);
+    journal.length = 0;
+
+    expect(await runner.handle(rename("Auto title", DEFAULT_CHAT_TITLE))).toMatchObject({ title: "Named" });
+    expect(steps()).toEqual(["store.update_chat"]);
+  });
+
+  test("a delete removes the chat, its actor and its replay log; a second one is CHAT_NOT_FOUND", async () => {
+    const { runner, actorState } = setUp();
+    await runner.handle(send("c1"));
+    expect(await actorState.load("chat-1")).not.toBeNull();
+    expect(await actorState.replayLog.readAfter("chat-1", null)).toMatchObject({
+      events: [{ type: "message_created" }],
+    });
+
+    expect(await runner.handle(deleteChat())).toEqual({ deleted: true });
+    expect(await actorState.load("chat-1")).toBeNull();
+    expect(await actorState.replayLog.readAfter("chat-1", null)).toEqual({ status: "ok", events: [] });
+    await expect(runner.handle(deleteChat())).rejects.toMatchObject({ code: "CHAT_NOT_FOUND" });
+  });
+});
