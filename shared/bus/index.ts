@@ -13,6 +13,7 @@ export type {
   WorkQueueName,
 } from "./src/bus.ts";
 export { ChatCommandClient } from "./src/clients/chat-command-client.ts";
+export { GenerationClient } from "./src/clients/generation-client.ts";
 export { OrchestratorClient } from "./src/clients/orchestrator-client.ts";
 export { StoreClient } from "./src/clients/store-client.ts";
 export { type BusSettings, connectBus } from "./src/connect-bus.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { StoreClient } from "@chat/bus";
+import { ChatCommandClient, StoreClient } from "@chat/bus";
 import type { AnswerDraft, GenerationFinishedCommand, GenerationRequest } from "@chat/contracts";
 import { ChatEventPublisher, MemoryActorState } from "@chat/state";
 import pino from "pino";
@@ -57,7 +57,7 @@ function setUp(steps: Step[], options: { saveAnswerDraft?: () => unknown } = {})
   const cancellations = new GenerationCancellations();
   const worker = new GenerationWorker(
     {
-      bus,
+      commands: new ChatCommandClient(bus, { timeoutMs: 1_000, newId, now }),
       events: new ChatEventPublisher(bus, actorState.replayLog, { newId, now }),
       store: new StoreClient(bus, { timeoutMs: 1_000, newId, now }),
       caller: new ModelCaller({
@@ -77,7 +77,7 @@ function setUp(steps: Step[], options: { saveAnswerDraft?: () => unknown } = {})
       logger: pino({ level: "silent" }),
     },
     // One chunk per delta: the order of chunks and checkpoints is then the script's.
-    { flushMs: 1_000, flushBytes: 1, checkpointMs, now, newId },
+    { flushMs: 1_000, flushBytes: 1, checkpointMs, now },
   );
   /** What went on the bus, one line each. */
   const sent = () =>

@@ -1,5 +1,5 @@
-import type { Bus, DeliveryContext, StoreClient } from "@chat/bus";
-import { type GenerationFinishedCommand, type GenerationRequest, newEnvelope } from "@chat/contracts";
+import type { ChatCommandClient, DeliveryContext, StoreClient } from "@chat/bus";
+import type { GenerationRequest } from "@chat/contracts";
 import type { ChatEventPublisher } from "@chat/state";
 import type { Logger } from "pino";
 import { AnswerCheckpoints } from "./answer-checkpoints.ts";
@@ -15,7 +15,6 @@ export type GenerationWorkerOptions = {
   /** How often the text so far is checkpointed to the store (ANSWER_CHECKPOINT_MS). */
   checkpointMs: number;
   now: () => Date;
-  newId: () => string;
 };
 
 /**
@@ -29,7 +28,7 @@ export type GenerationWorkerOptions = {
 export class GenerationWorker {
   constructor(
     private readonly dependencies: {
-      bus: Bus;
+      commands: ChatCommandClient;
       events: ChatEventPublisher;
       store: StoreClient;
       caller: ModelCaller;
@@ -111,22 +110,21 @@ export class GenerationWorker {
       outcome,
       traceparent,
     );
-    const finished: GenerationFinishedCommand = {
-      ...newEnvelope("generation_finished", chatId, {
-        id: this.options.newId(),
-        traceparent,
-        now: this.options.now(),
-      }),
-      userId,
-      assistantMessageId: messageId,
-      finishReason: outcome.finishReason,
-      fullContent: outcome.text,
-      codeBlocks: extractCodeBlocks(outcome.text),
-      usage: outcome.usage,
-      model: outcome.modelId,
-      answerCreatedAt: request.occurredAt,
-    };
-    await this.dependencies.bus.sendCommand(finished);
+    await this.dependencies.commands.notify(
+      "generation_finished",
+      {
+        chatId,
+        userId,
+        assistantMessageId: messageId,
+        finishReason: outcome.finishReason,
+        fullContent: outcome.text,
+        codeBlocks: extractCodeBlocks(outcome.text),
+        usage: outcome.usage,
+        model: outcome.modelId,
+        answerCreatedAt: request.occurredAt,
+      },
+      traceparent,
+    );
     logger.info(
       { finishReason: outcome.finishReason, model: outcome.modelId, ...outcome.usage },
       "generation finished",

@@ -1,4 +1,4 @@
-import { type Bus, StoreClient } from "@chat/bus";
+import { type Bus, ChatCommandClient, StoreClient } from "@chat/bus";
 import {
   GenerationCancelSignal,
   GenerationWork,
@@ -69,9 +69,10 @@ export async function startOrchestrator(dependencies: {
   });
   const usage = new UsageLedger(bus, { newId, now });
   const chunking = { flushMs: config.CHUNK_FLUSH_MS, flushBytes: config.CHUNK_FLUSH_BYTES };
+  const commands = new ChatCommandClient(bus, { timeoutMs: config.BUS_REQUEST_TIMEOUT_MS, newId, now });
   const answers = new GenerationWorker(
     {
-      bus,
+      commands,
       events: new ChatEventPublisher(bus, actorState.replayLog, { newId, now }),
       store: new StoreClient(bus, { timeoutMs: config.BUS_REQUEST_TIMEOUT_MS, newId, now }),
       caller,
@@ -79,12 +80,16 @@ export async function startOrchestrator(dependencies: {
       cancellations,
       logger,
     },
-    { ...chunking, checkpointMs: config.ANSWER_CHECKPOINT_MS, now, newId },
+    { ...chunking, checkpointMs: config.ANSWER_CHECKPOINT_MS, now },
   );
-  const titles = new TitleWriter(
-    { bus, caller, registry, usage, logger, titleModel: config.TITLE_MODEL },
-    { newId, now },
-  );
+  const titles = new TitleWriter({
+    commands,
+    caller,
+    registry,
+    usage,
+    logger,
+    titleModel: config.TITLE_MODEL,
+  });
   const completions = new ApiCompletionWorker(
     { bus, caller, usage, cancellations, logger },
     { ...chunking, newId, now },

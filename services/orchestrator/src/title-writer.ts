@@ -1,5 +1,5 @@
-import type { Bus } from "@chat/bus";
-import { newEnvelope, type TitleRequest, type UpdateChatCommand } from "@chat/contracts";
+import type { ChatCommandClient } from "@chat/bus";
+import type { TitleRequest } from "@chat/contracts";
 import type { Logger } from "pino";
 import { cleanTitle, titleFromQuestion, titleInstruction } from "./chat-title.ts";
 import type { ModelCaller } from "./model-caller.ts";
@@ -18,14 +18,13 @@ const titleTimeoutMs = 30_000;
 export class TitleWriter {
   constructor(
     private readonly dependencies: {
-      bus: Bus;
+      commands: ChatCommandClient;
       caller: ModelCaller;
       registry: ModelRegistry;
       usage: UsageLedger;
       logger: Logger;
       titleModel?: string;
     },
-    private readonly options: { newId: () => string; now: () => Date },
   ) {}
 
   async handle(request: TitleRequest): Promise<void> {
@@ -57,17 +56,11 @@ export class TitleWriter {
       const written = cleanTitle(outcome.text);
       if (outcome.finishReason !== "error" && written) title = written;
     }
-    const command: UpdateChatCommand = {
-      ...newEnvelope("update_chat", chatId, {
-        id: this.options.newId(),
-        traceparent,
-        now: this.options.now(),
-      }),
-      userId,
-      title,
-      onlyIfTitle: request.currentTitle,
-    };
-    await this.dependencies.bus.sendCommand(command);
+    await this.dependencies.commands.notify(
+      "update_chat",
+      { chatId, userId, title, onlyIfTitle: request.currentTitle },
+      traceparent,
+    );
     logger.info({ model: modelId }, "chat titled");
   }
 }

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { StoreClient } from "@chat/bus";
+import { ChatCommandClient, StoreClient } from "@chat/bus";
 import type { AnswerDraft } from "@chat/contracts";
 import pino from "pino";
 import { RecordingBus } from "../../../test/support/recording-bus.ts";
@@ -21,8 +21,12 @@ function setUp(drafts: () => AnswerDraft[]) {
   const newId = () => `id-${++ids}`;
   const now = () => new Date("2026-11-22T10:05:00.000Z");
   const recovery = new AnswerRecovery(
-    { bus, store: new StoreClient(bus, { timeoutMs: 1_000, newId, now }), logger: pino({ level: "silent" }) },
-    { intervalMs: 60_000, newId, now },
+    {
+      commands: new ChatCommandClient(bus, { timeoutMs: 1_000, newId, now }),
+      store: new StoreClient(bus, { timeoutMs: 1_000, newId, now }),
+      logger: pino({ level: "silent" }),
+    },
+    { intervalMs: 60_000 },
   );
   return { bus, recovery };
 }

@@ -1,5 +1,4 @@
-import type { Bus, StoreClient } from "@chat/bus";
-import { newEnvelope, type RecoverAnswerCommand } from "@chat/contracts";
+import type { ChatCommandClient, StoreClient } from "@chat/bus";
 import { traceparentFrom } from "@chat/runtime";
 import type { Logger } from "pino";
 
@@ -13,7 +12,7 @@ const draftsPerSweep = 100;
  * other is published complete as "interrupted". After an embedded restart, that is every draft.
  *
  * @example
- * const recovery = new AnswerRecovery({ bus, store, logger }, { intervalMs: 30_000, newId, now });
+ * const recovery = new AnswerRecovery({ commands, store, logger }, { intervalMs: 30_000 });
  * recovery.start();
  * // ...
  * await recovery.stop();
@@ -23,8 +22,8 @@ export class AnswerRecovery {
   private sweeping: Promise<void> | null = null;
 
   constructor(
-    private readonly dependencies: { bus: Bus; store: StoreClient; logger: Logger },
-    private readonly options: { intervalMs: number; newId: () => string; now: () => Date },
+    private readonly dependencies: { commands: ChatCommandClient; store: StoreClient; logger: Logger },
+    private readonly options: { intervalMs: number },
   ) {}
 
   start(): void {
@@ -47,19 +46,18 @@ export class AnswerRecovery {
       traceparent,
     );
     for (const draft of drafts) {
-      const command: RecoverAnswerCommand = {
-        ...newEnvelope("recover_answer", draft.chatId, {
-          id: this.options.newId(),
-          traceparent,
-          now: this.options.now(),
-        }),
-        userId: draft.userId,
-        assistantMessageId: draft.messageId,
-        content: draft.content,
-        model: draft.model,
-        answerCreatedAt: draft.createdAt,
-      };
-      await this.dependencies.bus.sendCommand(command);
+      await this.dependencies.commands.notify(
+        "recover_answer",
+        {
+          chatId: draft.chatId,
+          userId: draft.userId,
+          assistantMessageId: draft.messageId,
+          content: draft.content,
+          model: draft.model,
+          answerCreatedAt: draft.createdAt,
+        },
+        traceparent,
+      );
     }
     return drafts.length;
   }

@@ -1,4 +1,4 @@
-import type { Bus, StoreClient } from "@chat/bus";
+import { type Bus, GenerationClient, type StoreClient } from "@chat/bus";
 import {
   AppError,
   type ChatCommand,
@@ -6,13 +6,8 @@ import {
   type ContextMessage,
   DEFAULT_CHAT_TITLE,
   type DeleteChatReply,
-  type GenerationCancelSignal,
-  type GenerationRequest,
-  generationCancelKey,
   type Message,
-  newEnvelope,
   type RegenerateAnswerCommand,
-  type TitleRequest,
   type UpdateChatCommand,
 } from "@chat/contracts";
 import { counter } from "@chat/metrics";
@@ -57,7 +52,11 @@ export class ChatActorRunner {
       logger: Logger;
     },
     private readonly options: ChatActorRunnerOptions,
-  ) {}
+  ) {
+    this.generations = new GenerationClient(dependencies.bus, options);
+  }
+
+  private readonly generations: GenerationClient;
 
   async handle(command: ChatCommand): Promise<ChatCommandReply> {
     try {
@@ -155,7 +154,7 @@ export class ChatActorRunner {
     current: Snapshot<ChatActorState>,
     traceparent: string,
   ): Promise<Snapshot<ChatActorState>> {
-    const { store, events, bus } = this.dependencies;
+    const { store, events } = this.dependencies;
     const { chatId, userId } = current.state;
     switch (effect.type) {
       case "store_user_message":
@@ -181,19 +180,18 @@ export class ChatActorRunner {
         return current;
       case "dispatch_generation": {
         const { chat, messages } = await this.buildContext(current.state, effect, traceparent);
-        const request: GenerationRequest = {
-          ...newEnvelope("generation_requested", chatId, {
-            id: this.options.newId(),
-            traceparent,
-            now: this.options.now(),
-          }),
-          userId,
-          assistantMessageId: effect.assistantMessageId,
-          model: current.state.turn?.model ?? chat.model,
-          ...(chat.systemPrompt ? { systemPrompt: chat.systemPrompt } : {}),
-          messages,
-        };
-        await bus.enqueueWork("ai.generate", request);
+        await this.generations.request(
+          "generation_requested",
+          {
+            chatId,
+            userId,
+            assistantMessageId: effect.assistantMessageId,
+            model: current.state.turn?.model ?? chat.model,
+            ...(chat.systemPrompt ? { systemPrompt: chat.systemPrompt } : {}),
+            messages,
+          },
+          traceparent,
+        );
         return current;
       }
       case "request_title":
@@ -202,16 +200,10 @@ export class ChatActorRunner {
       case "mark_dispatched":
         return this.save(chatId, markDispatched(current.state, effect.clientMessageId), current.version);
       case "signal_cancel": {
-        const signal: GenerationCancelSignal = {
-          ...newEnvelope("generation_cancel", chatId, {
-            id: this.options.newId(),
-            traceparent,
-            now: this.options.now(),
-          }),
-          userId,
-          assistantMessageId: effect.assistantMessageId,
-        };
-        await bus.publishEvent(generationCancelKey(chatId), signal);
+        await this.generations.cancel(
+          { chatId, userId, assistantMessageId: effect.assistantMessageId },
+          traceparent,
+        );
         return current;
       }
     }
@@ -283,19 +275,18 @@ export class ChatActorRunner {
       traceparent,
     );
     if (!found || found.chat.title !== DEFAULT_CHAT_TITLE) return;
-    const request: TitleRequest = {
-      ...newEnvelope("title_requested", state.chatId, {
-        id: this.options.newId(),
-        traceparent,
-        now: this.options.now(),
-      }),
-      userId: state.userId,
-      model: found.chat.model,
-      question: exchange.question,
-      answer: exchange.answer,
-      currentTitle: found.chat.title,
-    };
-    await this.dependencies.bus.enqueueWork("ai.generate", request);
+    await this.generations.request(
+      "title_requested",
+      {
+        chatId: state.chatId,
+        userId: state.userId,
+        model: found.chat.model,
+        question: exchange.question,
+        answer: exchange.answer,
+        currentTitle: found.chat.title,
+      },
+      traceparent,
+    );
   }
 
   /** A chat with no actor has nothing running: answer for it, or 404 when it is not the user's. */

@@ -1,4 +1,4 @@
-import { type Bus, StoreClient } from "@chat/bus";
+import { type Bus, ChatCommandClient, StoreClient } from "@chat/bus";
 import { ChatCommand, chatCommandReplySchemas } from "@chat/contracts";
 import { type BaseConfig, type Logger, newId, type RunningService } from "@chat/runtime";
 import { type ActorState, ChatEventPublisher } from "@chat/state";
@@ -35,8 +35,12 @@ export async function startSession(dependencies: {
     (command) => runner.handle(command),
   );
   const recovery = new AnswerRecovery(
-    { bus, store, logger },
-    { intervalMs: config.ANSWER_RECOVERY_INTERVAL_MS, newId, now },
+    {
+      commands: new ChatCommandClient(bus, { timeoutMs: config.BUS_REQUEST_TIMEOUT_MS, newId, now }),
+      store,
+      logger,
+    },
+    { intervalMs: config.ANSWER_RECOVERY_INTERVAL_MS },
   );
   recovery.start();
   return {

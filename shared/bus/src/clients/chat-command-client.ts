@@ -18,8 +18,11 @@ type RequestedCommand =
   | "update_chat"
   | "delete_chat";
 
+/** The command types services send without waiting for a reply. */
+type NotifiedCommand = "generation_finished" | "recover_answer" | "update_chat";
+
 /** A command's own fields, with the `chatId` of its envelope (it routes the command to its partition). */
-type CommandFields<T extends RequestedCommand> = Omit<
+type CommandFields<T extends ChatCommand["type"]> = Omit<
   Extract<ChatCommand, { type: T }>,
   "id" | "type" | "v" | "occurredAt" | "traceparent"
 >;
@@ -66,19 +69,30 @@ export class ChatCommandClient {
     return this.request("delete_chat", fields, traceparent);
   }
 
+  /**
+   * Sends a command that nobody waits on (an orchestrator's report, a recovery, a title), to the
+   * chat's partition like every other.
+   */
+  notify<T extends NotifiedCommand>(type: T, fields: CommandFields<T>, traceparent: string): Promise<void> {
+    return this.bus.sendCommand({ ...this.envelope(type, fields.chatId, traceparent), ...fields });
+  }
+
   private request<T extends RequestedCommand>(
     type: T,
     fields: CommandFields<T>,
     traceparent: string,
   ): Promise<Static<(typeof chatCommandReplySchemas)[T]>> {
-    const envelope = newEnvelope(type, fields.chatId, {
+    return this.bus.requestCommand(
+      { ...this.envelope(type, fields.chatId, traceparent), ...fields },
+      { replySchema: chatCommandReplySchemas[type], timeoutMs: this.options.timeoutMs },
+    );
+  }
+
+  private envelope<T extends string>(type: T, chatId: string, traceparent: string) {
+    return newEnvelope(type, chatId, {
       id: this.options.newId(),
       traceparent,
       now: this.options.now?.() ?? new Date(),
     });
-    return this.bus.requestCommand(
-      { ...envelope, ...fields },
-      { replySchema: chatCommandReplySchemas[type], timeoutMs: this.options.timeoutMs },
-    );
   }
 }
