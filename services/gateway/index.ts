@@ -1,4 +1,3 @@
-export { CompletionRelay } from "./src/completion-relay.ts";
 export { createGatewayApp } from "./src/gateway-app.ts";
 export { GatewayConfig, GatewayConfigFields, type GatewaySettings } from "./src/gateway-config.ts";
 export {
@@ -7,4 +6,5 @@ export {
   type RunningGateway,
   startGateway,
 } from "./src/gateway-service.ts";
-export { LiveEventHub } from "./src/live-event-hub.ts";
+export { LiveEventHub } from "./src/live/live-event-hub.ts";
+export { CompletionRelay } from "./src/openai/completion-relay.ts";
