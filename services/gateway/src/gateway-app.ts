@@ -8,19 +8,21 @@ import { AdminEmails } from "./auth/admin-emails.ts";
 import { ApiKeyAuthenticator } from "./auth/api-key-authenticator.ts";
 import { authRoutes } from "./auth/auth-routes.ts";
 import { Authenticator } from "./auth/authenticator.ts";
+import { signedIn } from "./auth/signed-in.ts";
 import { StreamAuthenticator } from "./auth/streams/stream-authenticator.ts";
 import { streamTicketRoutes } from "./auth/streams/stream-ticket-routes.ts";
 import { AccessTokens } from "./auth/tokens/access-tokens.ts";
 import { IdentityProviderTokens, identityProviderSettings } from "./auth/tokens/identity-provider-tokens.ts";
 import { RefreshTokens } from "./auth/tokens/refresh-tokens.ts";
 import { apiKeyRoutes } from "./chats/api-key-routes.ts";
+import { ChatCommands } from "./chats/chat-commands.ts";
 import { chatRoutes } from "./chats/chat-routes.ts";
 import { ModelCatalog } from "./chats/model-catalog.ts";
 import { modelRoutes } from "./chats/model-routes.ts";
 import { searchRoutes } from "./chats/search-routes.ts";
 import { usageRoutes } from "./chats/usage-routes.ts";
 import type { GatewaySettings } from "./gateway-config.ts";
-import { errorResponse } from "./http/error-responses.ts";
+import { renderError } from "./http/error-renderer.ts";
 import { allowedOriginsFrom, cors } from "./http/origins/cors.ts";
 import { type OriginPolicySettings, originPolicy } from "./http/origins/origin-policy.ts";
 import { frontendFiles, notFoundPage, wantsNotFoundPage } from "./http/pages/frontend-files.ts";
@@ -147,9 +149,16 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
     pongTimeoutMs: settings.WS_PONG_TIMEOUT_MS,
     maxBufferedBytes: settings.WS_MAX_BUFFERED_BYTES,
     maxFrameBytes: settings.MAX_BODY_BYTES,
+  };
+  const signedInCaller = signedIn({ requestContext: context, authenticator });
+  const commands = new ChatCommands({
+    bus,
+    models,
+    rateLimits,
     commandTimeoutMs: settings.BUS_REQUEST_TIMEOUT_MS,
     maxMessageChars: settings.MAX_MESSAGE_CHARS,
-  };
+    newId,
+  });
 
   // normalize off: a body with unknown fields is refused (400), not silently trimmed.
   // Security headers first, so that every response has them, early refusals included.
@@ -180,7 +189,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
         set.headers["content-type"] = "text/html; charset=utf-8";
         return notFoundPage;
       }
-      const { status, body } = errorResponse(code, error, logger);
+      const { status, body } = renderError(code, error, request, logger);
       set.status = status;
       if (error instanceof RateLimitedError) set.headers["retry-after"] = String(error.retryAfterSeconds);
       return body;
@@ -216,22 +225,11 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
         },
       }),
     )
-    .use(
-      chatRoutes({
-        requestContext: context,
-        bus,
-        store,
-        authenticator,
-        models,
-        commandTimeoutMs: settings.BUS_REQUEST_TIMEOUT_MS,
-        rateLimits,
-        maxMessageChars: settings.MAX_MESSAGE_CHARS,
-      }),
-    )
-    .use(searchRoutes({ requestContext: context, authenticator, store }))
-    .use(modelRoutes({ requestContext: context, authenticator, models }))
-    .use(usageRoutes({ requestContext: context, authenticator, store }))
-    .use(apiKeyRoutes({ requestContext: context, store, authenticator }))
+    .use(chatRoutes({ signedIn: signedInCaller, store, models, commands }))
+    .use(searchRoutes({ signedIn: signedInCaller, store }))
+    .use(modelRoutes({ signedIn: signedInCaller, models }))
+    .use(usageRoutes({ signedIn: signedInCaller, store }))
+    .use(apiKeyRoutes({ signedIn: signedInCaller, store }))
     .use(
       openAiCompatibleRoutes({
         requestContext: context,
@@ -248,8 +246,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
     )
     .use(
       streamTicketRoutes({
-        requestContext: context,
-        authenticator,
+        signedIn: signedInCaller,
         streams,
         ttlSeconds: settings.STREAM_TICKET_TTL_SECONDS,
       }),
@@ -270,9 +267,8 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
       websocketRoutes({
         requestContext: context,
         authenticator: streams,
-        bus,
+        commands,
         store,
-        models,
         hub,
         replayLog,
         logger,

@@ -10,7 +10,7 @@ import { MemoryActorState } from "@chat/state";
 import { Elysia } from "elysia";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { ServiceProcess } from "../../../../test/support/service-process.ts";
-import { errorResponse } from "../http/error-responses.ts";
+import { renderError } from "../http/error-renderer.ts";
 import { requestContext } from "../http/request-context.ts";
 import { AdminEmails } from "./admin-emails.ts";
 import { authRoutes } from "./auth-routes.ts";
@@ -515,8 +515,8 @@ describe("registering a taken email", () => {
       new MemoryActorState({ ttlSeconds: 60, replayLogMaxLength: 10 }).revocations,
     );
     const app = new Elysia()
-      .onError(({ code, error, set }) => {
-        const { status, body } = errorResponse(code, error, logger);
+      .onError(({ code, error, set, request }) => {
+        const { status, body } = renderError(code, error, request, logger);
         set.status = status;
         return body;
       })

@@ -4,8 +4,7 @@ import { newId } from "@chat/runtime";
 import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
 import { apiKeyMarker, hashApiKey } from "../auth/api-key-authenticator.ts";
-import type { Authenticator } from "../auth/authenticator.ts";
-import type { RequestContext } from "../http/request-context.ts";
+import type { SignedIn } from "../auth/signed-in.ts";
 import { apiModels } from "../openai/api-models.ts";
 
 /** Random bytes in a key: 256 bits, 43 url-safe characters. */
@@ -20,17 +19,12 @@ export function newApiKeySecret(): string {
 }
 
 /** The signed-in user's API keys for the OpenAI-compatible API: create, list, delete. */
-export function apiKeyRoutes(dependencies: {
-  requestContext: RequestContext;
-  store: StoreClient;
-  authenticator: Authenticator;
-}) {
-  const { store, authenticator } = dependencies;
+export function apiKeyRoutes(dependencies: { store: StoreClient; signedIn: SignedIn }) {
+  const { store } = dependencies;
 
   return new Elysia({ name: "api-key-routes", prefix: "/api/keys" })
     .use(apiModels)
-    .use(dependencies.requestContext)
-    .resolve(async ({ headers }) => ({ user: await authenticator.authenticate(headers) }))
+    .use(dependencies.signedIn)
     .post(
       "/",
       async ({ body, user, traceparent, status }) => {

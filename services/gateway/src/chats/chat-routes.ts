@@ -1,4 +1,3 @@
-import type { Bus } from "@chat/bus";
 import type { StoreClient } from "@chat/clients";
 import {
   AppError,
@@ -10,7 +9,6 @@ import {
   CreateChatBody,
   DEFAULT_CHAT_TITLE,
   MessageList,
-  newEnvelope,
   RegenerateBody,
   RegenerateResponse,
   SendMessageBody,
@@ -20,11 +18,9 @@ import {
 import { newId } from "@chat/runtime";
 import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
-import type { Authenticator } from "../auth/authenticator.ts";
-import type { RequestContext } from "../http/request-context.ts";
-import { checkMessageLength } from "../limits/message-length.ts";
-import type { RateLimits } from "../limits/rate-limits.ts";
+import type { SignedIn } from "../auth/signed-in.ts";
 import { apiModels } from "../openai/api-models.ts";
+import type { ChatCommands } from "./chat-commands.ts";
 import type { ModelCatalog } from "./model-catalog.ts";
 import { PageQuery } from "./query-schemas.ts";
 
@@ -37,30 +33,17 @@ function chatNotFound(): never {
 
 /** Chats and messages of the signed-in user; writes to a chat go through its actor. */
 export function chatRoutes(dependencies: {
-  requestContext: RequestContext;
-  bus: Bus;
-  store: StoreClient;
-  authenticator: Authenticator;
-  models: ModelCatalog;
-  commandTimeoutMs: number;
-  rateLimits: Pick<RateLimits, "takeGeneration">;
-  /** MAX_MESSAGE_CHARS: the longest message, at most the schema's limit. */
-  maxMessageChars: number;
+  signedIn: SignedIn;
+  store: Pick<StoreClient, "call">;
+  models: Pick<ModelCatalog, "resolve">;
+  commands: ChatCommands;
 }) {
-  const { bus, store, authenticator, models, commandTimeoutMs, rateLimits, maxMessageChars } = dependencies;
-  const command = <R>(type: string, chatId: string, traceparent: string, fields: Record<string, unknown>) =>
-    bus.requestCommand<R>(
-      { ...newEnvelope(type, chatId, { id: newId(), traceparent, now: new Date() }), ...fields },
-      commandTimeoutMs,
-    );
+  const { store, models, commands } = dependencies;
   const notFound = { 404: "ErrorBody", 401: "ErrorBody", 400: "ErrorBody" } as const;
-  const checkedModel = async (model: string | undefined, traceparent: string) =>
-    model === undefined ? undefined : (await models.resolve(model, traceparent)).id;
 
   return new Elysia({ name: "chat-routes", prefix: "/api/chats" })
     .use(apiModels)
-    .use(dependencies.requestContext)
-    .resolve(async ({ headers }) => ({ user: await authenticator.authenticate(headers) }))
+    .use(dependencies.signedIn)
     .post(
       "/",
       async ({ body, user, traceparent, status }) => {
@@ -127,13 +110,8 @@ export function chatRoutes(dependencies: {
     )
     .patch(
       "/:id",
-      async ({ params, body, user, traceparent }) =>
-        command<Chat>("update_chat", params.id, traceparent, {
-          userId: user.id,
-          ...(body.title !== undefined ? { title: body.title.trim() || DEFAULT_CHAT_TITLE } : {}),
-          ...(body.model !== undefined ? { model: await checkedModel(body.model, traceparent) } : {}),
-          ...(body.systemPrompt !== undefined ? { systemPrompt: body.systemPrompt.trim() } : {}),
-        }),
+      ({ params, body, user, traceparent }) =>
+        commands.update({ userId: user.id, chatId: params.id, traceparent }, body),
       {
         params: ChatIdParams,
         body: UpdateChatBody,
@@ -148,7 +126,7 @@ export function chatRoutes(dependencies: {
     .delete(
       "/:id",
       async ({ params, user, traceparent, status }) => {
-        await command("delete_chat", params.id, traceparent, { userId: user.id });
+        await commands.delete({ userId: user.id, chatId: params.id, traceparent });
         return status(204, undefined);
       },
       {
@@ -177,8 +155,7 @@ export function chatRoutes(dependencies: {
     )
     .post(
       "/:id/cancel",
-      ({ params, user, traceparent }) =>
-        command<CancelReply>("cancel_generation", params.id, traceparent, { userId: user.id }),
+      ({ params, user, traceparent }) => commands.cancel({ userId: user.id, chatId: params.id, traceparent }),
       {
         params: ChatIdParams,
         response: { 200: CancelReply, ...notFound },
@@ -193,15 +170,7 @@ export function chatRoutes(dependencies: {
     .post(
       "/:id/messages",
       async ({ params, body, user, traceparent, status }) => {
-        checkMessageLength(body.content, maxMessageChars);
-        await rateLimits.takeGeneration(user.id);
-        const model = await checkedModel(body.model, traceparent);
-        const reply = await command<SendMessageResponse>("send_message", params.id, traceparent, {
-          userId: user.id,
-          content: body.content,
-          clientMessageId: body.clientMessageId ?? newId(),
-          ...(model ? { model } : {}),
-        });
+        const reply = await commands.send({ userId: user.id, chatId: params.id, traceparent }, body);
         return status(202, reply);
       },
       {
@@ -220,14 +189,7 @@ export function chatRoutes(dependencies: {
     .post(
       "/:id/regenerate",
       async ({ params, body, user, traceparent, status }) => {
-        await rateLimits.takeGeneration(user.id);
-        const model = await checkedModel(body.model, traceparent);
-        const reply = await command<RegenerateResponse>("regenerate_answer", params.id, traceparent, {
-          userId: user.id,
-          messageId: body.messageId,
-          clientMessageId: body.clientMessageId ?? newId(),
-          ...(model ? { model } : {}),
-        });
+        const reply = await commands.regenerate({ userId: user.id, chatId: params.id, traceparent }, body);
         return status(202, reply);
       },
       {

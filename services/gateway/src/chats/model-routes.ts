@@ -1,21 +1,15 @@
 import { ModelList } from "@chat/contracts";
 import { Elysia } from "elysia";
-import type { Authenticator } from "../auth/authenticator.ts";
-import type { RequestContext } from "../http/request-context.ts";
+import type { SignedIn } from "../auth/signed-in.ts";
 import { apiModels } from "../openai/api-models.ts";
 import type { ModelCatalog } from "./model-catalog.ts";
 
 /** `GET /api/models`: the models this deployment can use now, and the default of new chats. */
-export function modelRoutes(dependencies: {
-  requestContext: RequestContext;
-  authenticator: Authenticator;
-  models: ModelCatalog;
-}) {
-  const { authenticator, models } = dependencies;
+export function modelRoutes(dependencies: { signedIn: SignedIn; models: ModelCatalog }) {
+  const { models } = dependencies;
   return new Elysia({ name: "model-routes", prefix: "/api/models" })
     .use(apiModels)
-    .use(dependencies.requestContext)
-    .resolve(async ({ headers }) => ({ user: await authenticator.authenticate(headers) }))
+    .use(dependencies.signedIn)
     .get("/", ({ traceparent }) => models.list(traceparent), {
       response: { 200: ModelList, 401: "ErrorBody", 503: "ErrorBody" },
       detail: {

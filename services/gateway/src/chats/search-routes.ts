@@ -1,22 +1,16 @@
 import type { StoreClient } from "@chat/clients";
 import { AppError, ChatSearchResults } from "@chat/contracts";
 import { Elysia } from "elysia";
-import type { Authenticator } from "../auth/authenticator.ts";
-import type { RequestContext } from "../http/request-context.ts";
+import type { SignedIn } from "../auth/signed-in.ts";
 import { apiModels } from "../openai/api-models.ts";
 import { SearchQuery } from "./query-schemas.ts";
 
 /** `GET /api/search`: the signed-in user's chats whose title or messages contain a text. */
-export function searchRoutes(dependencies: {
-  requestContext: RequestContext;
-  authenticator: Authenticator;
-  store: StoreClient;
-}) {
-  const { authenticator, store } = dependencies;
+export function searchRoutes(dependencies: { signedIn: SignedIn; store: StoreClient }) {
+  const { store } = dependencies;
   return new Elysia({ name: "search-routes", prefix: "/api/search" })
     .use(apiModels)
-    .use(dependencies.requestContext)
-    .resolve(async ({ headers }) => ({ user: await authenticator.authenticate(headers) }))
+    .use(dependencies.signedIn)
     .get(
       "/",
       async ({ query, user, traceparent }) => {

@@ -1,24 +1,18 @@
 import type { StoreClient } from "@chat/clients";
 import { AppError, UsageReport } from "@chat/contracts";
 import { Elysia } from "elysia";
-import type { Authenticator } from "../auth/authenticator.ts";
-import type { RequestContext } from "../http/request-context.ts";
+import type { SignedIn } from "../auth/signed-in.ts";
 import { apiModels } from "../openai/api-models.ts";
 import { UsageQuery } from "./query-schemas.ts";
 
 const defaultPeriodMs = 30 * 24 * 3600 * 1000;
 
 /** `GET /api/usage`: the signed-in user's tokens and cost over a period, per chat and per model. */
-export function usageRoutes(dependencies: {
-  requestContext: RequestContext;
-  authenticator: Authenticator;
-  store: StoreClient;
-}) {
-  const { authenticator, store } = dependencies;
+export function usageRoutes(dependencies: { signedIn: SignedIn; store: StoreClient }) {
+  const { store } = dependencies;
   return new Elysia({ name: "usage-routes", prefix: "/api/usage" })
     .use(apiModels)
-    .use(dependencies.requestContext)
-    .resolve(async ({ headers }) => ({ user: await authenticator.authenticate(headers) }))
+    .use(dependencies.signedIn)
     .get(
       "/",
       ({ query, user, traceparent }) => {

@@ -1,7 +1,7 @@
 import { AppError } from "@chat/contracts";
 import { Elysia } from "elysia";
+import { errorBodyFor } from "./error-renderer.ts";
 import { maxJsonNestingDepth, nestsDeeperThan } from "./json-nesting.ts";
-import { earlyRefusalBody } from "./request-url.ts";
 
 /** How far a request body may go: its size and how long it may take to arrive. */
 export type RequestBodyLimits = {
@@ -105,8 +105,7 @@ export function requestBodyLimit(limits: RequestBodyLimits) {
         const length = Number(request.headers.get("content-length") ?? 0);
         if (length > limits.maxBodyBytes) {
           set.status = 413;
-          // Answered before routing, so the OpenAI-compatible routes' own reshaping does not run.
-          return earlyRefusalBody(request, 413, bodyTooLarge(limits.maxBodyBytes).toBody());
+          return errorBodyFor(request, 413, bodyTooLarge(limits.maxBodyBytes).toBody());
         }
       })
       .onParse({ as: "global" }, async ({ request }, contentType) => {
@@ -117,13 +116,13 @@ export function requestBodyLimit(limits: RequestBodyLimits) {
       })
       // Elysia wraps whatever a parser throws in its ParseError (400): this parser's refusals keep
       // their own status and body.
-      .onError({ as: "global" }, ({ code, error, set }) => {
+      .onError({ as: "global" }, ({ code, error, set, request }) => {
         const cause = code === "PARSE" ? (error as Error).cause : undefined;
         if (!AppError.isInstance(cause)) return;
         set.status = cause.httpStatus;
         // The rest of a body too slow to wait for may still come: end the connection, not just the request.
         if (cause.code === "REQUEST_TIMEOUT") set.headers.connection = "close";
-        return cause.toBody();
+        return errorBodyFor(request, cause.httpStatus, cause.toBody());
       })
   );
 }

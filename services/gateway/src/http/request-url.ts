@@ -1,6 +1,6 @@
-import { AppError, type ErrorBody } from "@chat/contracts";
+import { AppError } from "@chat/contracts";
 import { Elysia } from "elysia";
-import { toOpenAiErrorBody } from "../openai/openai-compatible-routes.ts";
+import { errorBodyFor } from "./error-renderer.ts";
 
 /** One host name or address (IPv6 in brackets) and an optional port: what a Host header may hold. */
 const hostAuthority = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::\d{1,5})?$/;
@@ -36,11 +36,6 @@ export function hasValidHost(request: Request): boolean {
   return requestUrl(request) !== null && (host === null || hostAuthority.test(host));
 }
 
-/** The typed error body of a refusal answered before routing: OpenAI's shape under `/v1`. */
-export function earlyRefusalBody(request: Request, status: number, body: ErrorBody) {
-  return requestPath(request).startsWith("/v1/") ? toOpenAiErrorBody(status, body) : body;
-}
-
 /**
  * Refuses a request without one well-formed Host header (missing, empty, two of them, `a^b`, a
  * port past 65535) with 400 VALIDATION_FAILED before anything else reads it: its URL cannot be
@@ -58,6 +53,6 @@ export function hostValidation() {
         { path: "/headers/host", message: "must be one host name or address, with an optional port" },
       ],
     });
-    return earlyRefusalBody(request, 400, refusal.toBody());
+    return errorBodyFor(request, 400, refusal.toBody());
   });
 }

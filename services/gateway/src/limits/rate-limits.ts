@@ -3,10 +3,10 @@ import type { Logger } from "@chat/runtime";
 import { type BucketLimit, type RateLimiter, TokenBucket } from "@chat/state";
 import { Elysia } from "elysia";
 import type { GatewaySettings } from "../gateway-config.ts";
+import { errorBodyFor } from "../http/error-renderer.ts";
 import { requestOrigin } from "../http/request-context.ts";
 import { requestPath } from "../http/request-url.ts";
 import { StreamLease } from "../live/stream-leases.ts";
-import { toOpenAiErrorBody } from "../openai/openai-compatible-routes.ts";
 import { clientNetworkOf } from "./client-network.ts";
 
 export type RateLimitSettings = Pick<
@@ -246,7 +246,7 @@ export function requestRateLimits(rateLimits: RateLimits, options: { trustProxy:
       if (!(error instanceof RateLimitedError)) throw error;
       set.status = 429;
       set.headers["retry-after"] = String(error.retryAfterSeconds);
-      return area === "v1" ? toOpenAiErrorBody(429, error.toBody()) : error.toBody();
+      return errorBodyFor(request, 429, error.toBody());
     }
   });
 }

@@ -8,18 +8,16 @@ import {
   type ChatCompletionUsage,
   type CompletionStreamMessage,
   type ContextMessage,
-  ErrorBody,
   newEnvelope,
   type OpenAiErrorBody,
-  type OpenAiErrorType,
   OpenAiModelList,
   type Usage,
 } from "@chat/contracts";
 import { newId } from "@chat/runtime";
-import { Value } from "@sinclair/typebox/value";
 import { Elysia } from "elysia";
 import type { ApiKeyAuthenticator } from "../auth/api-key-authenticator.ts";
 import type { ModelCatalog } from "../chats/model-catalog.ts";
+import { toOpenAIErrorBody } from "../http/error-renderer.ts";
 import type { RequestContext } from "../http/request-context.ts";
 import { checkConversationLength } from "../limits/message-length.ts";
 import type { RateLimits } from "../limits/rate-limits.ts";
@@ -53,34 +51,8 @@ const sseHeaders = {
 };
 const encoder = new TextEncoder();
 
-function openAiErrorType(status: number): OpenAiErrorType {
-  if (status === 401) return "authentication_error";
-  if (status === 429) return "rate_limit_error";
-  if (status >= 500) return "api_error";
-  return "invalid_request_error";
-}
-
-/**
- * Our error body in OpenAI's shape, keeping our code in `code` so callers can still tell errors
- * apart; validation details go into the message, since OpenAI's body has no place for a list.
- */
-export function toOpenAiErrorBody(status: number, body: ErrorBody): OpenAiErrorBody {
-  const details = (body.error.details ?? [])
-    .slice(0, 5)
-    .map((detail) => `${detail.path}: ${detail.message}`)
-    .join("; ");
-  return {
-    error: {
-      message: details ? `${body.error.message}: ${details}` : body.error.message,
-      type: openAiErrorType(status),
-      param: null,
-      code: body.error.code,
-    },
-  };
-}
-
-function openAiErrorOf(error: AppError): OpenAiErrorBody {
-  return toOpenAiErrorBody(error.httpStatus, error.toBody());
+function openAIErrorOf(error: AppError): OpenAiErrorBody {
+  return toOpenAIErrorBody(error.httpStatus, error.toBody());
 }
 
 /** The request's messages as model context: `developer` counts as `system`, text parts are joined. */
@@ -178,7 +150,7 @@ async function streamCompletion(
   const end = (failure: AppError | null) => {
     if (ended) return;
     ended = true;
-    if (failure) send(openAiErrorOf(failure));
+    if (failure) send(openAIErrorOf(failure));
     else controller.enqueue(encoder.encode("data: [DONE]\n\n"));
     controller.close();
     void run.end({ cancel: failure !== null });
@@ -301,13 +273,7 @@ export function openAiCompatibleRoutes(dependencies: {
     new Elysia({ name: "openai-compatible-routes", prefix: "/v1" })
       .use(apiModels)
       .use(dependencies.requestContext)
-      // Errors are turned into bodies by the app's one error handler; this only reshapes them.
-      .mapResponse(({ response, set }) => {
-        const status = typeof set.status === "number" ? set.status : 200;
-        if (status < 400 || !Value.Check(ErrorBody, response)) return;
-        // Typed as a Response, but Elysia sends an object as JSON with the headers already set.
-        return toOpenAiErrorBody(status, response) as unknown as Response;
-      })
+      // Errors are rendered in OpenAI's shape by the app's one error renderer (`renderError`).
       // derive, not resolve: the key is checked before the body is validated, as OpenAI does.
       .derive(async ({ headers, traceparent }) => ({
         user: await apiKeys.authenticate(headers, traceparent),

@@ -1,11 +1,10 @@
-import type { Bus } from "@chat/bus";
 import type { StoreClient } from "@chat/clients";
 import { AppError } from "@chat/contracts";
 import type { Logger } from "@chat/runtime";
 import type { ReplayLog } from "@chat/state";
 import { Elysia } from "elysia";
 import type { StreamAuthenticator } from "../auth/streams/stream-authenticator.ts";
-import type { ModelCatalog } from "../chats/model-catalog.ts";
+import type { ChatCommands } from "../chats/chat-commands.ts";
 import { isAllowedInitiator, type OriginPolicySettings } from "../http/origins/origin-policy.ts";
 import type { RequestContext } from "../http/request-context.ts";
 import type { RateLimits } from "../limits/rate-limits.ts";
@@ -47,13 +46,12 @@ export function webSocketServerOptions(settings: WebSocketSessionSettings) {
 export function websocketRoutes(dependencies: {
   requestContext: RequestContext;
   authenticator: Pick<StreamAuthenticator, "authenticate" | "checkSignIn">;
-  bus: Bus;
+  commands: ChatCommands;
   store: StoreClient;
-  models: ModelCatalog;
   hub: LiveEventHub;
   replayLog: ReplayLog;
   logger: Logger;
-  rateLimits: Pick<RateLimits, "openStream" | "takeGeneration" | "webSocketFrames" | "takeFrame">;
+  rateLimits: Pick<RateLimits, "openStream" | "webSocketFrames" | "takeFrame">;
   settings: WebSocketSessionSettings;
   origins: OriginPolicySettings;
   sessions: Set<WebSocketSession>;

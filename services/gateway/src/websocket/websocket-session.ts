@@ -1,24 +1,18 @@
-import type { Bus } from "@chat/bus";
 import type { StoreClient } from "@chat/clients";
 import {
   AppError,
-  type CancelReply,
   type ClientFrame,
   type LoggedChatEvent,
-  newEnvelope,
-  type RegenerateResponse,
   type ReplyFrame,
-  type SendMessageResponse,
   toWebSocketFrame,
   type User,
   WebSocketCloseCode,
 } from "@chat/contracts";
-import { type Logger, newId, traceparentFrom } from "@chat/runtime";
+import { type Logger, traceparentFrom } from "@chat/runtime";
 import type { ReplayLog, TokenBucket } from "@chat/state";
 import type { ServerWebSocket } from "bun";
 import type { Caller, SignIn } from "../auth/authenticator.ts";
-import type { ModelCatalog } from "../chats/model-catalog.ts";
-import { checkMessageLength } from "../limits/message-length.ts";
+import type { ChatCommands } from "../chats/chat-commands.ts";
 import { RateLimitedError, type RateLimits } from "../limits/rate-limits.ts";
 import { feedChatEvents, toLoggedEvent } from "../live/chat-event-feed.ts";
 import type { LiveEventHub } from "../live/live-event-hub.ts";
@@ -40,19 +34,16 @@ export type WebSocketSessionSettings = {
   maxBufferedBytes: number;
   /** Largest inbound frame answered with anything but PAYLOAD_TOO_LARGE. */
   maxFrameBytes: number;
-  commandTimeoutMs: number;
-  /** MAX_MESSAGE_CHARS: the longest `chat_message` content. */
-  maxMessageChars: number;
 };
 
 export type WebSocketSessionDependencies = {
-  bus: Bus;
-  store: StoreClient;
-  models: ModelCatalog;
+  /** Sends `chat_message`, `regenerate` and `cancel`, as the HTTP routes do. */
+  commands: Pick<ChatCommands, "send" | "regenerate" | "cancel">;
+  store: Pick<StoreClient, "call">;
   hub: LiveEventHub;
   replayLog: ReplayLog;
   logger: Logger;
-  rateLimits: Pick<RateLimits, "takeGeneration" | "webSocketFrames" | "takeFrame">;
+  rateLimits: Pick<RateLimits, "webSocketFrames" | "takeFrame">;
   /** Tells whether the socket's sign-in still holds (`StreamAuthenticator.checkSignIn`). */
   signIns: { checkSignIn(signIn: SignIn): Promise<void> };
   settings: WebSocketSessionSettings;
@@ -199,6 +190,8 @@ export class WebSocketSession {
   private async handle(frame: ClientFrame): Promise<void> {
     const requestId = frame.requestId === undefined ? {} : { requestId: frame.requestId };
     const traceparent = traceparentFrom(this.traceparent);
+    const { commands } = this.dependencies;
+    const target = (chatId: string) => ({ userId: this.user.id, chatId, traceparent });
     switch (frame.type) {
       case "ping":
         this.reply({ type: "pong", eventId: null, ...requestId });
@@ -220,28 +213,17 @@ export class WebSocketSession {
         this.reply({ type: "unsubscribed", eventId: null, chatId: frame.chatId, ...requestId });
         return;
       case "chat_message": {
-        checkMessageLength(frame.content, this.dependencies.settings.maxMessageChars);
-        await this.dependencies.rateLimits.takeGeneration(this.user.id);
         // Subscribed before the command goes out, so no event of this turn can be missed.
-        const model = frame.model && (await this.dependencies.models.resolve(frame.model, traceparent)).id;
-        await this.follow(frame.chatId, null, frame.requestId, traceparent);
-        const reply = await this.command<SendMessageResponse>("send_message", frame.chatId, traceparent, {
-          content: frame.content,
-          clientMessageId: frame.clientMessageId ?? newId(),
-          ...(model ? { model } : {}),
-        });
+        const reply = await commands.send(target(frame.chatId), frame, () =>
+          this.follow(frame.chatId, null, frame.requestId, traceparent),
+        );
         this.reply({ type: "message_accepted", eventId: null, chatId: frame.chatId, ...requestId, ...reply });
         return;
       }
       case "regenerate": {
-        await this.dependencies.rateLimits.takeGeneration(this.user.id);
-        const model = frame.model && (await this.dependencies.models.resolve(frame.model, traceparent)).id;
-        await this.follow(frame.chatId, null, frame.requestId, traceparent);
-        const reply = await this.command<RegenerateResponse>("regenerate_answer", frame.chatId, traceparent, {
-          messageId: frame.messageId,
-          clientMessageId: frame.clientMessageId ?? newId(),
-          ...(model ? { model } : {}),
-        });
+        const reply = await commands.regenerate(target(frame.chatId), frame, () =>
+          this.follow(frame.chatId, null, frame.requestId, traceparent),
+        );
         this.reply({
           type: "regenerate_accepted",
           eventId: null,
@@ -252,7 +234,7 @@ export class WebSocketSession {
         return;
       }
       case "cancel": {
-        const reply = await this.command<CancelReply>("cancel_generation", frame.chatId, traceparent, {});
+        const reply = await commands.cancel(target(frame.chatId));
         this.reply({ type: "cancel_accepted", eventId: null, chatId: frame.chatId, ...requestId, ...reply });
         return;
       }
@@ -321,20 +303,6 @@ export class WebSocketSession {
       subscription.close();
       throw error;
     }
-  }
-
-  private command<R>(
-    type: string,
-    chatId: string,
-    traceparent: string,
-    fields: Record<string, unknown>,
-  ): Promise<R> {
-    const { bus, settings } = this.dependencies;
-    const body = { userId: this.user.id, ...fields };
-    return bus.requestCommand<R>(
-      { ...newEnvelope(type, chatId, { id: newId(), traceparent, now: new Date() }), ...body },
-      settings.commandTimeoutMs,
-    );
   }
 
   /** Answers a frame that failed with an `error` frame; `frame` is what could be read of it. */

@@ -1,8 +1,7 @@
 import { StreamTicket } from "@chat/contracts";
 import { Elysia } from "elysia";
-import type { RequestContext } from "../../http/request-context.ts";
 import { apiModels } from "../../openai/api-models.ts";
-import type { Authenticator } from "../authenticator.ts";
+import type { SignedIn } from "../signed-in.ts";
 import type { StreamAuthenticator } from "./stream-authenticator.ts";
 
 /**
@@ -11,20 +10,18 @@ import type { StreamAuthenticator } from "./stream-authenticator.ts";
  * WebSocket) and do not use the cookie.
  */
 export function streamTicketRoutes(dependencies: {
-  requestContext: RequestContext;
-  authenticator: Pick<Authenticator, "identify">;
+  signedIn: SignedIn;
   streams: Pick<StreamAuthenticator, "issue">;
   ttlSeconds: number;
   /** The clock of `expiresAt`; tests pass their own. */
   now?: () => number;
 }) {
-  const { authenticator, streams, ttlSeconds } = dependencies;
+  const { streams, ttlSeconds } = dependencies;
   const now = dependencies.now ?? Date.now;
 
   return new Elysia({ name: "stream-ticket-routes", prefix: "/api" })
     .use(apiModels)
-    .use(dependencies.requestContext)
-    .resolve(async ({ headers }) => ({ caller: await authenticator.identify(headers) }))
+    .use(dependencies.signedIn)
     .post(
       "/stream-tickets",
       async ({ caller, status }) => {

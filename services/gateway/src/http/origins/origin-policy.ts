@@ -1,6 +1,6 @@
 import { AppError } from "@chat/contracts";
 import { Elysia } from "elysia";
-import { toOpenAiErrorBody } from "../../openai/openai-compatible-routes.ts";
+import { errorBodyFor } from "../error-renderer.ts";
 import { requestOrigin } from "../request-context.ts";
 
 /** Which pages may make a browser send its cookies to the gateway. */
@@ -109,10 +109,6 @@ export function originPolicy(settings: OriginPolicySettings) {
     const refusal = crossSiteRefusal(request, settings);
     if (!refusal) return;
     set.status = refusal.httpStatus;
-    const body = refusal.toBody();
-    // Answered before routing, so the OpenAI-compatible routes' own reshaping does not run.
-    return new URL(request.url).pathname.startsWith("/v1/")
-      ? toOpenAiErrorBody(refusal.httpStatus, body)
-      : body;
+    return errorBodyFor(request, refusal.httpStatus, refusal.toBody());
   });
 }
