@@ -22,11 +22,27 @@ export type EmbeddedServer = {
   process: ServiceProcess;
   baseUrl: string;
   jwtSecret: string;
+  /** Where its SQLite database and other files are. */
+  dataDirectory: string;
   environment: Record<string, string>;
   /** Stops the process and starts it again on the same port, settings and data directory. */
   restart(): Promise<void>;
-  /** Stops the process (throwing if its output leaked a secret) and removes its data. */
-  stop(): Promise<void>;
+  /** Stops the process (throwing if its output leaked a secret), removes its data, and gives its exit code. */
+  stop(): Promise<number>;
+};
+
+/** How `startEmbeddedServer` sets the server up, besides its environment. */
+export type EmbeddedServerOptions = {
+  /**
+   * `generousLimits` (the default) so that abuse limits never answer in place of the behaviour
+   * under test; false keeps the configured defaults, for tests of the limits themselves.
+   */
+  generousLimits?: boolean;
+  /**
+   * The demo model at full speed (the default); false keeps its configured speed, for tests that
+   * need an answer still streaming when they act (cancel it, resume it).
+   */
+  fullSpeedDemo?: boolean;
 };
 
 /**
@@ -39,7 +55,10 @@ export type EmbeddedServer = {
  * // ...
  * await server.stop();
  */
-export async function startEmbeddedServer(environment: Record<string, string> = {}): Promise<EmbeddedServer> {
+export async function startEmbeddedServer(
+  environment: Record<string, string> = {},
+  options: EmbeddedServerOptions = {},
+): Promise<EmbeddedServer> {
   const dataDirectory = mkdtempSync(join(tmpdir(), "chat-security-"));
   const jwtSecret = `security-suite-${crypto.randomUUID()}`;
   const settings = {
@@ -47,10 +66,10 @@ export async function startEmbeddedServer(environment: Record<string, string> = 
     AMQP_URL: "",
     REDIS_URL: "",
     JWT_SECRET: jwtSecret,
-    DEMO_TOKENS_PER_SECOND: "0",
+    ...(options.fullSpeedDemo === false ? {} : { DEMO_TOKENS_PER_SECOND: "0" }),
     // Everything is logged, so the secret scan at stop sees every line the server can write.
     LOG_LEVEL: "debug",
-    ...generousLimits,
+    ...(options.generousLimits === false ? {} : generousLimits),
     ...environment,
   };
   const entry = "services/all-in-one/main.ts";
@@ -61,6 +80,7 @@ export async function startEmbeddedServer(environment: Record<string, string> = 
     },
     baseUrl: process.baseUrl,
     jwtSecret: settings.JWT_SECRET,
+    dataDirectory,
     environment: settings,
     async restart() {
       await process.stop();
@@ -68,7 +88,7 @@ export async function startEmbeddedServer(environment: Record<string, string> = 
     },
     async stop() {
       try {
-        await process.stop();
+        return await process.stop();
       } finally {
         rmSync(dataDirectory, { recursive: true, force: true });
       }

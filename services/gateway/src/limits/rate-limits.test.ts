@@ -1,13 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { InProcessBus } from "@chat/bus";
 import { StoreRequest, type User } from "@chat/contracts";
 import { createLogger, loadConfig, newId } from "@chat/runtime";
 import { MemoryActorState, type RateLimiter } from "@chat/state";
-import { ChatApiClient } from "../../../../test/support/chat-api-client.ts";
-import { ServiceProcess } from "../../../../test/support/service-process.ts";
 import { type ServerFrame, WebSocketReader } from "../../../../test/support/websocket-reader.ts";
 import { AccessTokens } from "../auth/tokens/access-tokens.ts";
 import { createGatewayApp } from "../gateway-app.ts";
@@ -703,87 +698,5 @@ describe("the gateway's stream, frame and message limits", () => {
         code: "VALIDATION_FAILED",
       },
     });
-  });
-});
-
-describe("generations per user: one bucket across HTTP, WebSocket and /v1 (every service in one process)", () => {
-  const dataDirectory = mkdtempSync(join(tmpdir(), "chat-generation-limit-"));
-  let server: ServiceProcess;
-
-  beforeAll(async () => {
-    server = await ServiceProcess.start("all-in-one", "services/all-in-one/main.ts", {
-      DATA_DIR: dataDirectory,
-      AMQP_URL: "",
-      REDIS_URL: "",
-      DEMO_TOKENS_PER_SECOND: "0",
-      GENERATIONS_PER_USER_PER_MINUTE: "3",
-    });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    rmSync(dataDirectory, { recursive: true, force: true });
-  });
-
-  async function signedIn(name: string) {
-    const client = new ChatApiClient(server.baseUrl);
-    expect((await client.register(name)).status).toBe(201);
-    const chatId = async () => (await client.request("POST", "/api/chats", {})).body.id as string;
-    const apiKey = (await client.request("POST", "/api/keys", { name: "tests" })).body.key as string;
-    return { client, chatId, apiKey, authorization: `Bearer ${client.token}` };
-  }
-
-  function completion(apiKey: string) {
-    return fetch(`${server.baseUrl}/v1/chat/completions`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-      body: JSON.stringify({ model: "demo", messages: [{ role: "user", content: "Hello" }] }),
-    });
-  }
-
-  test("three generations by any mix of transports, then each of them refuses the fourth", async () => {
-    const ada = await signedIn("Ada");
-    const socket = await WebSocketReader.open(`${server.baseUrl.replace(/^http/, "ws")}/ws`, {
-      authorization: ada.authorization,
-    });
-    try {
-      expect(
-        (await ada.client.request("POST", `/api/chats/${await ada.chatId()}/messages`, { content: "one" }))
-          .status,
-      ).toBe(202);
-      socket.send({ type: "chat_message", chatId: await ada.chatId(), content: "two", requestId: "two" });
-      expect((await socket.waitFor((frame) => frame.requestId === "two")).type).toBe("message_accepted");
-      expect((await completion(ada.apiKey)).status).toBe(200);
-
-      const refused = await ada.client.request("POST", `/api/chats/${await ada.chatId()}/messages`, {
-        content: "four",
-      });
-      expectRateLimited(refused);
-      expect(refused.body.error.message).toContain("at most 3 a minute");
-
-      socket.send({ type: "chat_message", chatId: await ada.chatId(), content: "four", requestId: "four" });
-      const refusedFrame = await socket.waitFor((frame) => frame.requestId === "four");
-      expect(refusedFrame).toMatchObject({ type: "error", code: "RATE_LIMITED", retryable: true });
-      expect(refusedFrame.retryAfterMs).toBeGreaterThan(0);
-      expect(refusedFrame.retryAfterMs).toBeLessThanOrEqual(20_000);
-
-      const refusedCompletion = await completion(ada.apiKey);
-      expect(refusedCompletion.status).toBe(429);
-      expect(Number(refusedCompletion.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-      expect(((await refusedCompletion.json()) as any).error).toMatchObject({
-        type: "rate_limit_error",
-        code: "RATE_LIMITED",
-      });
-
-      // Reading is not generating: the user may still use the rest of the API.
-      expect((await ada.client.request("GET", "/api/chats")).status).toBe(200);
-    } finally {
-      socket.close();
-    }
-
-    const grace = await signedIn("Grace");
-    expect(
-      (await grace.client.request("POST", `/api/chats/${await grace.chatId()}/messages`, { content: "one" }))
-        .status,
-    ).toBe(202);
   });
 });

@@ -1,137 +1,23 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { InProcessBus } from "@chat/bus";
 import { StoreClient } from "@chat/clients";
 import { AppError, type StoredUser, StoreRequest, type StoreRequestOf } from "@chat/contracts";
 import { ConfigError, createLogger, newId } from "@chat/runtime";
-import { MemoryActorState } from "@chat/state";
-import {
-  type CryptoKey,
-  exportJWK,
-  exportSPKI,
-  generateKeyPair,
-  type JWK,
-  type JWTPayload,
-  SignJWT,
-} from "jose";
-import { freePort, ServiceProcess } from "../../../../../test/support/service-process.ts";
+import { SignJWT } from "jose";
 import { AdminEmails } from "../admin-emails.ts";
-import { AccessTokens } from "./access-tokens.ts";
+import { nowSeconds } from "./__fixtures__/forged-access-tokens.ts";
+import {
+  audience,
+  hostileTokens,
+  issuer,
+  JwksServer,
+  providerToken,
+  type SigningKey,
+  signingKey,
+} from "./__fixtures__/identity-provider-keys.ts";
 import { IdentityProviderTokens, identityProviderSettings } from "./identity-provider-tokens.ts";
 
-const issuer = "https://idp.example.test/";
-const audience = "chat-api-test";
 const logger = createLogger("identity-provider-test", "silent");
-
-type SigningKey = { kid: string; alg: string; privateKey: CryptoKey; publicKey: CryptoKey; publicJwk: JWK };
-
-async function signingKey(kid: string, alg: "RS256" | "ES256" | "EdDSA" = "RS256"): Promise<SigningKey> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
-  return {
-    kid,
-    alg,
-    privateKey,
-    publicKey,
-    publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: "sig" },
-  };
-}
-
-/** The identity provider's key set, served like an IdP serves it; `keys` may change (rotation). */
-class JwksServer {
-  keys: SigningKey[] = [];
-  requests = 0;
-  available = true;
-  private readonly server = Bun.serve({
-    port: 0,
-    fetch: () => {
-      this.requests += 1;
-      if (!this.available) return new Response("down", { status: 503 });
-      return Response.json({ keys: this.keys.map((key) => key.publicJwk) });
-    },
-  });
-
-  get url(): string {
-    return `http://127.0.0.1:${this.server.port}/.well-known/jwks.json`;
-  }
-
-  stop(): void {
-    this.server.stop(true);
-  }
-}
-
-const nowSeconds = () => Math.floor(Date.now() / 1000);
-
-/** A token of the provider for `sub`, signed with `key`; `claims` replace (or, undefined, remove) some. */
-function providerToken(
-  key: SigningKey,
-  sub: string,
-  claims: Record<string, unknown> = {},
-  header: Record<string, unknown> = {},
-): Promise<string> {
-  const all: Record<string, unknown> = {
-    sub,
-    iss: issuer,
-    aud: audience,
-    iat: nowSeconds(),
-    exp: nowSeconds() + 300,
-    email: `${sub}@example.com`,
-    email_verified: true,
-    name: `User ${sub}`,
-    ...claims,
-  };
-  const payload = Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined));
-  return new SignJWT(payload as JWTPayload)
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "JWT", ...header })
-    .sign(key.privateKey);
-}
-
-function base64url(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString("base64url");
-}
-
-/** Tokens that must be refused whatever the key set holds, by name. */
-async function hostileTokens(good: SigningKey, attacker: SigningKey, attackerUrl: string) {
-  const hmac = (payload: JWTPayload, key: Uint8Array) =>
-    new SignJWT(payload).setProtectedHeader({ alg: "HS256", kid: good.kid }).sign(key);
-  const claims: JWTPayload = { sub: "mallory", iss: issuer, aud: audience, exp: nowSeconds() + 300 };
-  const encoder = new TextEncoder();
-  const publicPem = await exportSPKI(good.publicKey);
-  return new Map<string, string>([
-    ["expired", await providerToken(good, "mallory", { iat: nowSeconds() - 600, exp: nowSeconds() - 60 })],
-    ["not yet valid (nbf in the future)", await providerToken(good, "mallory", { nbf: nowSeconds() + 600 })],
-    ["without exp", await providerToken(good, "mallory", { exp: undefined })],
-    ["without sub", await providerToken(good, "", { sub: undefined })],
-    ["wrong iss", await providerToken(good, "mallory", { iss: "https://evil.example.com/" })],
-    ["wrong aud", await providerToken(good, "mallory", { aud: "another-api" })],
-    ["signed with a key not in the JWKS", await providerToken(attacker, "mallory")],
-    [
-      "a key not in the JWKS, claiming a kid that is",
-      await providerToken({ ...attacker, kid: good.kid }, "mallory"),
-    ],
-    ["alg: none", `${base64url({ alg: "none", kid: good.kid })}.${base64url(claims)}.`],
-    ["HS256 with the JWKS public key (PEM) as the secret", await hmac(claims, encoder.encode(publicPem))],
-    [
-      "HS256 with the JWK's modulus as the secret",
-      await hmac(claims, encoder.encode(good.publicJwk.n ?? "")),
-    ],
-    [
-      "HS256 with the JWK itself (JSON) as the secret",
-      await hmac(claims, encoder.encode(JSON.stringify(good.publicJwk))),
-    ],
-    ["jku header at the attacker's JWKS", await providerToken(attacker, "mallory", {}, { jku: attackerUrl })],
-    [
-      "x5u header at the attacker's certificate",
-      await providerToken(attacker, "mallory", {}, { x5u: attackerUrl }),
-    ],
-    [
-      "jwk header with the attacker's key",
-      await providerToken(attacker, "mallory", {}, { jwk: attacker.publicJwk }),
-    ],
-    ["garbage", "not.a.token"],
-  ]);
-}
 
 /** A store that answers find-or-create of external users from a map, as the real one would. */
 async function fakeStore(bus: InProcessBus) {
@@ -324,142 +210,6 @@ describe("identityProviderSettings", () => {
       const settings = { ...complete, [variable]: undefined };
       expect(() => identityProviderSettings(settings)).toThrow(ConfigError);
       expect(() => identityProviderSettings(settings)).toThrow(variable);
-    }
-  });
-});
-
-describe("AUTH_MODE=jwks, end to end", () => {
-  const dataDirectory = mkdtempSync(join(tmpdir(), "chat-jwks-"));
-  const jwtSecret = `jwks-mode-test-${crypto.randomUUID()}`;
-  let jwks: JwksServer;
-  let server: ServiceProcess;
-  let key: SigningKey;
-
-  beforeAll(async () => {
-    jwks = new JwksServer();
-    key = await signingKey("idp-key");
-    jwks.keys = [key];
-    server = await ServiceProcess.start("all-in-one", "services/all-in-one/main.ts", {
-      DATA_DIR: dataDirectory,
-      AMQP_URL: "",
-      REDIS_URL: "",
-      JWT_SECRET: jwtSecret,
-      AUTH_MODE: "jwks",
-      JWKS_URL: jwks.url,
-      JWT_ISSUER: issuer,
-      JWT_AUDIENCE: audience,
-      ADMIN_EMAILS: "boss@example.com",
-      RATE_LIMIT_IP_PER_MINUTE: "1000000",
-      RATE_LIMIT_USER_PER_MINUTE: "1000000",
-      RATE_LIMIT_AUTH_PER_MINUTE: "1000000",
-    });
-  });
-
-  afterAll(async () => {
-    jwks?.stop();
-    await server?.stop();
-    rmSync(dataDirectory, { recursive: true, force: true });
-  });
-
-  async function me(token: string, header = "authorization") {
-    const value = header === "authorization" ? `Bearer ${token}` : `chat_session=${token}`;
-    const response = await fetch(`${server.baseUrl}/api/me`, { headers: { [header]: value } });
-    return { status: response.status, body: (await response.json()) as any };
-  }
-
-  test("a valid token creates the user, reaches /api/me, and a second request finds the same user", async () => {
-    const first = await me(await providerToken(key, "ada"));
-    expect(first.status).toBe(200);
-    expect(first.body.user).toEqual({
-      id: expect.any(String),
-      email: "ada@example.com",
-      name: "User ada",
-      role: "user",
-    });
-    const second = await me(await providerToken(key, "ada"));
-    expect(second.body.user.id).toBe(first.body.user.id);
-
-    const chats = await fetch(`${server.baseUrl}/api/chats`, {
-      headers: { authorization: `Bearer ${await providerToken(key, "ada")}` },
-    });
-    expect(chats.status).toBe(200);
-  });
-
-  test("ADMIN_EMAILS decides the role", async () => {
-    expect((await me(await providerToken(key, "boss"))).body.user.role).toBe("admin");
-  });
-
-  test("hostile tokens, a local access token and the session cookie answer 401 UNAUTHORIZED, never 500", async () => {
-    const attacker = await signingKey("attacker");
-    const tokens = await hostileTokens(key, attacker, "http://127.0.0.1:9/jwks");
-    const revocations = new MemoryActorState({ ttlSeconds: 60, replayLogMaxLength: 1 }).revocations;
-    const localToken = await new AccessTokens(jwtSecret, 900, revocations).issue(
-      { id: "u1", email: "ada@example.com", name: "Ada", role: "admin" },
-      "sign-in-1",
-    );
-    tokens.set("a local access token, signed with JWT_SECRET", localToken);
-    const results: Record<string, unknown> = {};
-    for (const [name, token] of tokens) {
-      const { status, body } = await me(token);
-      results[name] = { status, code: body.error?.code };
-    }
-    const validCookie = await me(await providerToken(key, "ada"), "cookie");
-    results["a valid token in the session cookie"] = {
-      status: validCookie.status,
-      code: validCookie.body.error?.code,
-    };
-    expect(results).toEqual(
-      Object.fromEntries(Object.keys(results).map((name) => [name, { status: 401, code: "UNAUTHORIZED" }])),
-    );
-  });
-
-  test("register, login and refresh do not exist (404 ROUTE_NOT_FOUND); logout still clears the cookies", async () => {
-    const bodies: Record<string, unknown> = {
-      register: { email: "x@example.com", password: "correct horse battery", name: "X" },
-      login: { email: "x@example.com", password: "correct horse battery" },
-      refresh: {},
-    };
-    for (const [route, body] of Object.entries(bodies)) {
-      const response = await fetch(`${server.baseUrl}/api/auth/${route}`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
-      expect(response.status).toBe(404);
-      expect(((await response.json()) as any).error.code).toBe("ROUTE_NOT_FOUND");
-    }
-    const logout = await fetch(`${server.baseUrl}/api/auth/logout`, { method: "POST" });
-    expect(logout.status).toBe(204);
-  });
-});
-
-describe("AUTH_MODE=jwks start-up", () => {
-  test("refuses to start without JWKS_URL, JWT_ISSUER or JWT_AUDIENCE, naming the variable", async () => {
-    for (const missing of ["JWKS_URL", "JWT_ISSUER", "JWT_AUDIENCE"]) {
-      const dataDirectory = mkdtempSync(join(tmpdir(), "chat-jwks-config-"));
-      const environment: Record<string, string> = {
-        ...process.env,
-        DATA_DIR: dataDirectory,
-        AMQP_URL: "",
-        REDIS_URL: "",
-        PORT: String(freePort()),
-        LOG_LEVEL: "warn",
-        AUTH_MODE: "jwks",
-        JWKS_URL: "http://127.0.0.1:9/jwks",
-        JWT_ISSUER: issuer,
-        JWT_AUDIENCE: audience,
-      };
-      delete environment[missing];
-      const child = Bun.spawn([process.execPath, "services/all-in-one/main.ts"], {
-        cwd: join(import.meta.dir, "../../../../.."),
-        env: environment,
-        stdout: "pipe",
-        stderr: "pipe",
-      });
-      const [code, errorOutput] = await Promise.all([child.exited, new Response(child.stderr).text()]);
-      rmSync(dataDirectory, { recursive: true, force: true });
-      expect(code).toBe(1);
-      expect(errorOutput).toContain(`Invalid configuration — ${missing}`);
     }
   });
 });

@@ -39,7 +39,8 @@ const fakeAuthenticator: Pick<Authenticator, "identify"> = {
 /** `chatRoutes` alone, with the app's error renderer, over the fake backend. */
 export function chatRoutesApp(backend: FakeChatBackend) {
   const { logger } = backend;
-  return new Elysia()
+  // As the gateway app: a body with unknown fields is refused, not trimmed.
+  return new Elysia({ normalize: false })
     .onError(({ code, error, request, set }) => {
       const { status, body } = renderError(code, error, request, logger);
       set.status = status;

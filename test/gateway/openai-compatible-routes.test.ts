@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import OpenAI from "openai";
-import { ChatApiClient } from "../../../../test/support/chat-api-client.ts";
-import { ServiceProcess } from "../../../../test/support/service-process.ts";
+import { ChatApiClient } from "../support/chat-api-client.ts";
+import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
 
 const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
   { role: "developer", content: "Answer briefly." },
@@ -12,17 +9,13 @@ const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
 ];
 
 describe("/v1: the OpenAI-compatible API, called with the official openai client", () => {
-  const dataDirectory = mkdtempSync(join(tmpdir(), "chat-openai-compatible-"));
-  let server: ServiceProcess;
+  let server: EmbeddedServer;
   let session: ChatApiClient;
   let apiKey: string;
   let client: OpenAI;
 
   beforeAll(async () => {
-    server = await ServiceProcess.start("all-in-one", "services/all-in-one/main.ts", {
-      DATA_DIR: dataDirectory,
-      AMQP_URL: "",
-      REDIS_URL: "",
+    server = await startEmbeddedServer({
       DEMO_TOKENS_PER_SECOND: "0",
     });
     session = new ChatApiClient(server.baseUrl);
@@ -32,7 +25,6 @@ describe("/v1: the OpenAI-compatible API, called with the official openai client
   });
   afterAll(async () => {
     await server?.stop();
-    rmSync(dataDirectory, { recursive: true, force: true });
   });
 
   /** A raw request, for what the client cannot send: malformed bodies, other credentials. */
@@ -228,16 +220,12 @@ describe("/v1: the OpenAI-compatible API, called with the official openai client
 });
 
 describe("/v1 when the caller or the gateway goes away mid-answer", () => {
-  const dataDirectory = mkdtempSync(join(tmpdir(), "chat-openai-compatible-slow-"));
-  let server: ServiceProcess;
+  let server: EmbeddedServer;
   let apiKey: string;
   let client: OpenAI;
 
   beforeAll(async () => {
-    server = await ServiceProcess.start("all-in-one", "services/all-in-one/main.ts", {
-      DATA_DIR: dataDirectory,
-      AMQP_URL: "",
-      REDIS_URL: "",
+    server = await startEmbeddedServer({
       DEMO_TOKENS_PER_SECOND: "40",
       // The orchestrator logs how each completion finished: that is how these tests see a cancel.
       LOG_LEVEL: "info",
@@ -249,13 +237,12 @@ describe("/v1 when the caller or the gateway goes away mid-answer", () => {
   });
   afterAll(async () => {
     await server?.stop();
-    rmSync(dataDirectory, { recursive: true, force: true });
   });
 
   /** Waits for the orchestrator's log line of a completion that ended cancelled. */
   async function cancelledUpstream(marker: string): Promise<boolean> {
     for (let attempt = 0; attempt < 100; attempt++) {
-      const lines = server.output.join("").split("\n");
+      const lines = server.process.output.join("").split("\n");
       if (lines.some((line) => line.includes(marker) && line.includes('"finishReason":"cancelled"')))
         return true;
       await Bun.sleep(50);

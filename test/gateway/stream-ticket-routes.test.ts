@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { ChatApiClient } from "../../../../../test/support/chat-api-client.ts";
-import { ServiceProcess } from "../../../../../test/support/service-process.ts";
-import { SseReader } from "../../../../../test/support/sse-reader.ts";
-import { WebSocketReader } from "../../../../../test/support/websocket-reader.ts";
+import { ChatApiClient } from "../support/chat-api-client.ts";
+import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
+import { SseReader } from "../support/sse-reader.ts";
+import { WebSocketReader } from "../support/websocket-reader.ts";
 
 const allowedOrigin = "https://app.example.test";
 const ticketTtlSeconds = 5;
@@ -15,23 +12,21 @@ const testTimeoutMs = 20_000;
 type ErrorReply = { error: { code: string; message: string } };
 
 describe("stream tickets: POST /api/stream-tickets, then ?ticket= on SSE and the WebSocket", () => {
-  const dataDirectory = mkdtempSync(join(tmpdir(), "chat-stream-tickets-"));
-  let server: ServiceProcess;
+  let server: EmbeddedServer;
 
   beforeAll(async () => {
-    server = await ServiceProcess.start("all-in-one", "services/all-in-one/main.ts", {
-      DATA_DIR: dataDirectory,
-      AMQP_URL: "",
-      REDIS_URL: "",
-      CORS_ORIGINS: allowedOrigin,
-      STREAM_TICKET_TTL_SECONDS: String(ticketTtlSeconds),
-      // The access log is at info: the test reads it for tickets.
-      LOG_LEVEL: "info",
-    });
+    server = await startEmbeddedServer(
+      {
+        CORS_ORIGINS: allowedOrigin,
+        STREAM_TICKET_TTL_SECONDS: String(ticketTtlSeconds),
+        // The access log is at info: the test reads it for tickets.
+        LOG_LEVEL: "info",
+      },
+      { fullSpeedDemo: false },
+    );
   });
   afterAll(async () => {
     await server?.stop();
-    rmSync(dataDirectory, { recursive: true, force: true });
   });
 
   async function signedIn(name: string) {
@@ -272,14 +267,14 @@ describe("stream tickets: POST /api/stream-tickets, then ?ticket= on SSE and the
       await expectUnauthorized(await sse(`/api/chats/${chatId}/events`, issued));
       const deadline = Date.now() + 5_000;
       const logged = () =>
-        server.output
+        server.process.output
           .join("")
           .split("\n")
           .filter((line) => line.includes(`/api/chats/${chatId}/events`));
       while (logged().length < 2 && Date.now() < deadline) await Bun.sleep(50);
       expect(logged().length).toBeGreaterThanOrEqual(2);
       for (const line of logged()) expect(JSON.parse(line).path).toBe(`/api/chats/${chatId}/events`);
-      expect(server.output.join("")).not.toContain(issued);
+      expect(server.process.output.join("")).not.toContain(issued);
     },
     testTimeoutMs,
   );

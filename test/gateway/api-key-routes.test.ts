@@ -1,25 +1,17 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { ChatApiClient } from "../../../../test/support/chat-api-client.ts";
-import { ServiceProcess } from "../../../../test/support/service-process.ts";
+import { ChatApiClient } from "../support/chat-api-client.ts";
+import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
 
 describe("/api/keys: the user's API keys", () => {
-  const dataDirectory = mkdtempSync(join(tmpdir(), "chat-api-keys-"));
-  let server: ServiceProcess;
+  let server: EmbeddedServer;
 
   beforeAll(async () => {
-    server = await ServiceProcess.start("all-in-one", "services/all-in-one/main.ts", {
-      DATA_DIR: dataDirectory,
-      AMQP_URL: "",
-      REDIS_URL: "",
+    server = await startEmbeddedServer({
       DEMO_TOKENS_PER_SECOND: "0",
     });
   });
   afterAll(async () => {
     await server?.stop();
-    rmSync(dataDirectory, { recursive: true, force: true });
   });
 
   async function signedIn(name: string): Promise<ChatApiClient> {

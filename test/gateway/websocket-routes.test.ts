@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
 import { connect, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { ChatApiClient } from "../../../../test/support/chat-api-client.ts";
-import { ServiceProcess } from "../../../../test/support/service-process.ts";
-import { type ServerFrame, WebSocketReader } from "../../../../test/support/websocket-reader.ts";
+import { ChatApiClient } from "../support/chat-api-client.ts";
+import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
+import { type ServerFrame, WebSocketReader } from "../support/websocket-reader.ts";
 
 const allowedOrigin = "https://app.example.test";
 const maxBodyBytes = 64 * 1024;
@@ -139,25 +136,23 @@ class RawWebSocket {
 }
 
 describe("GET /ws: the WebSocket transport", () => {
-  const dataDirectory = mkdtempSync(join(tmpdir(), "chat-websocket-"));
-  let server: ServiceProcess;
+  let server: EmbeddedServer;
   let url: string;
 
   beforeAll(async () => {
-    server = await ServiceProcess.start("all-in-one", "services/all-in-one/main.ts", {
-      DATA_DIR: dataDirectory,
-      AMQP_URL: "",
-      REDIS_URL: "",
-      MAX_BODY_BYTES: String(maxBodyBytes),
-      CORS_ORIGINS: allowedOrigin,
-      WS_PING_INTERVAL_MS: "200",
-      WS_PONG_TIMEOUT_MS: "300",
-    });
+    server = await startEmbeddedServer(
+      {
+        MAX_BODY_BYTES: String(maxBodyBytes),
+        CORS_ORIGINS: allowedOrigin,
+        WS_PING_INTERVAL_MS: "200",
+        WS_PONG_TIMEOUT_MS: "300",
+      },
+      { fullSpeedDemo: false },
+    );
     url = socketUrl(server.baseUrl);
   });
   afterAll(async () => {
     await server?.stop();
-    rmSync(dataDirectory, { recursive: true, force: true });
   });
 
   test("round trip: subscribe, chat_message, the answer streams with event ids", async () => {
@@ -491,7 +486,7 @@ describe("GET /ws: the WebSocket transport", () => {
   test("keep-alive: a socket that answers pings stays; one that does not is closed", async () => {
     const { bearer } = await signedIn(server.baseUrl, "Jo");
     const healthy = await WebSocketReader.open(url, bearer);
-    const silent = await RawWebSocket.open(server.port, bearer);
+    const silent = await RawWebSocket.open(server.process.port, bearer);
 
     await silent.waitUntil(() => silent.opcodes.includes(0x9));
     await silent.waitUntil(() => silent.ended);
@@ -504,14 +499,10 @@ describe("GET /ws: the WebSocket transport", () => {
 });
 
 describe("GET /ws: slow clients and shutdown", () => {
-  const dataDirectory = mkdtempSync(join(tmpdir(), "chat-websocket-stop-"));
-  let server: ServiceProcess;
+  let server: EmbeddedServer;
 
   beforeAll(async () => {
-    server = await ServiceProcess.start("all-in-one", "services/all-in-one/main.ts", {
-      DATA_DIR: dataDirectory,
-      AMQP_URL: "",
-      REDIS_URL: "",
+    server = await startEmbeddedServer({
       DEMO_TOKENS_PER_SECOND: "0",
       WS_MAX_BUFFERED_BYTES: "1024",
       WS_PING_INTERVAL_MS: "60000",
@@ -520,7 +511,6 @@ describe("GET /ws: slow clients and shutdown", () => {
   });
   afterAll(async () => {
     await server?.stop();
-    rmSync(dataDirectory, { recursive: true, force: true });
   });
 
   test("a client that stops reading is closed with 1013 and told to resume", async () => {
@@ -539,7 +529,7 @@ describe("GET /ws: slow clients and shutdown", () => {
     const first = events.events.find((event) => event.event === "message_created") as { id: string };
     events.close();
 
-    const slow = await RawWebSocket.open(server.port, bearer);
+    const slow = await RawWebSocket.open(server.process.port, bearer);
     slow.socket.pause();
     for (let replay = 0; replay < 200 && !slow.ended; replay++) {
       slow.sendText(JSON.stringify({ type: "subscribe", chatId, resumeFrom: first.id }));
