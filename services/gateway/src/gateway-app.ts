@@ -35,10 +35,10 @@ import { securityHeaders } from "./http/security-headers.ts";
 import { RateLimitedError, RateLimits, requestRateLimits } from "./limits/rate-limits.ts";
 import type { LiveEventHub } from "./live/live-event-hub.ts";
 import type { CompletionRelay } from "./openai/completion-relay.ts";
-import { completionIdleTimeoutMs, openAiCompatibleRoutes } from "./openai/openai-compatible-routes.ts";
+import { completionIdleTimeoutMs, openAICompatibleRoutes } from "./openai/openai-compatible-routes.ts";
 import { eventRoutes } from "./sse/event-routes.ts";
 import type { SseConnection } from "./sse/sse-connection.ts";
-import { webSocketServerOptions, websocketRoutes } from "./websocket/websocket-routes.ts";
+import { webSocketRoutes, webSocketServerOptions } from "./websocket/websocket-routes.ts";
 import type { WebSocketSession, WebSocketSessionSettings } from "./websocket/websocket-session.ts";
 
 export type GatewayDependencies = {
@@ -231,7 +231,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
     .use(usageRoutes({ signedIn: signedInCaller, store }))
     .use(apiKeyRoutes({ signedIn: signedInCaller, store }))
     .use(
-      openAiCompatibleRoutes({
+      openAICompatibleRoutes({
         requestContext: context,
         apiKeys: rateLimits.countPerUser(new ApiKeyAuthenticator(store)),
         models,
@@ -264,7 +264,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
       }),
     )
     .use(
-      websocketRoutes({
+      webSocketRoutes({
         requestContext: context,
         authenticator: streams,
         commands,

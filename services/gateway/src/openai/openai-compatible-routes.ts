@@ -66,7 +66,7 @@ export function toContextMessages(messages: ChatCompletionRequestMessage[]): Con
   }));
 }
 
-function toOpenAiUsage(usage: Usage): ChatCompletionUsage {
+function toOpenAIUsage(usage: Usage): ChatCompletionUsage {
   return {
     prompt_tokens: usage.inputTokens,
     completion_tokens: usage.outputTokens,
@@ -105,7 +105,7 @@ async function collectCompletion(
           finish_reason: toFinishReason(event),
         },
       ],
-      usage: toOpenAiUsage(event.usage),
+      usage: toOpenAIUsage(event.usage),
     };
   } finally {
     // Not awaited: the answer need not wait for the unbinding. Cancelling a finished one is a no-op.
@@ -173,7 +173,7 @@ async function streamCompletion(
     const rest = event.content.startsWith(sent) ? event.content.slice(sent.length) : "";
     if (rest) send(chunk({ content: rest }));
     send(chunk({}, finishReason));
-    if (options.includeUsage) send({ ...base, choices: [], usage: toOpenAiUsage(event.usage) });
+    if (options.includeUsage) send({ ...base, choices: [], usage: toOpenAIUsage(event.usage) });
     end(null);
   };
 
@@ -209,7 +209,7 @@ async function streamCompletion(
  * @example
  * const client = new OpenAI({ apiKey: "sk-chat-...", baseURL: "https://chat.example.com/v1" });
  */
-export function openAiCompatibleRoutes(dependencies: {
+export function openAICompatibleRoutes(dependencies: {
   requestContext: RequestContext;
   apiKeys: ApiKeyAuthenticator;
   models: ModelCatalog;

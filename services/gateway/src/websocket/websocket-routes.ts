@@ -43,7 +43,7 @@ export function webSocketServerOptions(settings: WebSocketSessionSettings) {
  * authenticated (cookie, Bearer or a single-use `?ticket=`: the Origin check comes first, so a
  * refused page does not spend a ticket); each connection becomes a `WebSocketSession`.
  */
-export function websocketRoutes(dependencies: {
+export function webSocketRoutes(dependencies: {
   requestContext: RequestContext;
   authenticator: Pick<StreamAuthenticator, "authenticate" | "checkSignIn">;
   commands: ChatCommands;
