@@ -1,7 +1,3 @@
-import { AppError } from "@chat/contracts";
-import { Elysia } from "elysia";
-import { errorBodyFor } from "./error-renderer.ts";
-
 /** One host name or address (IPv6 in brackets) and an optional port: what a Host header may hold. */
 const hostAuthority = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::\d{1,5})?$/;
 
@@ -34,25 +30,4 @@ export function requestPath(request: Request): string {
 export function hasValidHost(request: Request): boolean {
   const host = request.headers.get("host");
   return requestUrl(request) !== null && (host === null || hostAuthority.test(host));
-}
-
-/**
- * Refuses a request without one well-formed Host header (missing, empty, two of them, `a^b`, a
- * port past 65535) with 400 VALIDATION_FAILED before anything else reads it: its URL cannot be
- * built, and nothing after this has to cope with that.
- *
- * @example
- * app.use(securityHeaders(options)).use(hostValidation());
- */
-export function hostValidation() {
-  return new Elysia({ name: "host-validation" }).onRequest(({ request, set }) => {
-    if (hasValidHost(request)) return;
-    set.status = 400;
-    const refusal = new AppError("VALIDATION_FAILED", "The request is invalid", {
-      details: [
-        { path: "/headers/host", message: "must be one host name or address, with an optional port" },
-      ],
-    });
-    return errorBodyFor(request, 400, refusal.toBody());
-  });
 }
