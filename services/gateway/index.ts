@@ -1,4 +1,5 @@
-export { CompletionRelay } from "./src/completion-relay.ts";
+export { AccessTokens } from "./src/auth/tokens/access-tokens.ts";
+export { hashRefreshToken } from "./src/auth/tokens/refresh-tokens.ts";
 export { createGatewayApp } from "./src/gateway-app.ts";
 export { GatewayConfig, GatewayConfigFields, type GatewaySettings } from "./src/gateway-config.ts";
 export {
@@ -7,4 +8,6 @@ export {
   type RunningGateway,
   startGateway,
 } from "./src/gateway-service.ts";
-export { LiveEventHub } from "./src/live-event-hub.ts";
+export { strictContentSecurityPolicy, strictTransportSecurity } from "./src/http/security-headers.ts";
+export { LiveEventHub } from "./src/live/live-event-hub.ts";
+export { CompletionRelay } from "./src/openai/completion-relay.ts";

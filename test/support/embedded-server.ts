@@ -32,8 +32,8 @@ export type EmbeddedServer = {
    * `process.kill()` (kill -9) it only starts it again: a crash and a restart.
    */
   restart(): Promise<void>;
-  /** Stops the process (throwing if its output leaked a secret) and removes its data. */
-  stop(): Promise<void>;
+  /** Stops the process (throwing if its output leaked a secret), removes its data, and gives its exit code. */
+  stop(): Promise<number>;
 };
 
 export type EmbeddedServerOptions = {
@@ -49,6 +49,16 @@ export type EmbeddedServerOptions = {
    * files that settings name (a model file in the data directory).
    */
   prepare?(dataDirectory: string): Record<string, string>;
+  /**
+   * With `settings: "test"`: generous limits (the default), so that abuse limits never answer in
+   * place of the behaviour under test; false keeps the configured defaults, for tests of the limits.
+   */
+  generousLimits?: boolean;
+  /**
+   * With `settings: "test"`: the demo model at full speed (the default); false keeps its configured
+   * speed, for tests that need an answer still streaming when they act (cancel it, resume it).
+   */
+  fullSpeedDemo?: boolean;
 };
 
 /**
@@ -68,10 +78,10 @@ export async function startEmbeddedServer(
   const dataDirectory = mkdtempSync(join(tmpdir(), "chat-embedded-"));
   const testSettings = {
     JWT_SECRET: `security-suite-${crypto.randomUUID()}`,
-    DEMO_TOKENS_PER_SECOND: "0",
+    ...(options.fullSpeedDemo === false ? {} : { DEMO_TOKENS_PER_SECOND: "0" }),
     // Everything is logged, so the secret scan at stop sees every line the server can write.
     LOG_LEVEL: "debug",
-    ...generousLimits,
+    ...(options.generousLimits === false ? {} : generousLimits),
   };
   const settings: Record<string, string> = {
     DATA_DIR: dataDirectory,
@@ -105,7 +115,7 @@ export async function startEmbeddedServer(
     },
     async stop() {
       try {
-        await process.stop();
+        return await process.stop();
       } finally {
         rmSync(dataDirectory, { recursive: true, force: true });
       }

@@ -80,7 +80,7 @@ export class RecordingBus implements Bus {
     return reply;
   }
 
-  async requestCommand(_command: Envelope, _options: RequestOptions<TSchema> | number): Promise<never> {
+  async requestCommand(_command: Envelope, _options: RequestOptions<TSchema>): Promise<never> {
     throw new Error("RecordingBus: requestCommand is not recorded");
   }
 

@@ -1,43 +1,44 @@
-import type { Bus } from "@chat/bus";
-import { StoreClient } from "@chat/clients";
+import { type Bus, ChatCommandClient, StoreClient } from "@chat/bus";
 import { HealthReport } from "@chat/contracts";
 import { checkReadiness, type Logger, newId, type ReadinessChecks } from "@chat/runtime";
 import type { OneTimeTickets, RateLimiter, ReplayLog, RevocationList } from "@chat/state";
 import { Elysia } from "elysia";
-import { AccessTokens } from "./access-tokens.ts";
-import { AdminEmails } from "./admin-emails.ts";
-import { ApiKeyAuthenticator } from "./api-key-authenticator.ts";
-import { apiKeyRoutes } from "./api-key-routes.ts";
-import { authRoutes } from "./auth-routes.ts";
-import { Authenticator } from "./authenticator.ts";
-import { chatRoutes } from "./chat-routes.ts";
-import type { CompletionRelay } from "./completion-relay.ts";
-import { allowedOriginsFrom, cors } from "./cors.ts";
-import { errorResponse } from "./error-responses.ts";
-import { eventRoutes } from "./event-routes.ts";
-import { frontendFiles, notFoundPage, wantsNotFoundPage } from "./frontend-files.ts";
+import { AdminEmails } from "./auth/admin-emails.ts";
+import { ApiKeyAuthenticator } from "./auth/api-key-authenticator.ts";
+import { authRoutes } from "./auth/auth-routes.ts";
+import { Authenticator } from "./auth/authenticator.ts";
+import { signedIn } from "./auth/signed-in.ts";
+import { StreamAuthenticator } from "./auth/streams/stream-authenticator.ts";
+import { streamTicketRoutes } from "./auth/streams/stream-ticket-routes.ts";
+import { AccessTokens } from "./auth/tokens/access-tokens.ts";
+import { IdentityProviderTokens, identityProviderSettings } from "./auth/tokens/identity-provider-tokens.ts";
+import { RefreshTokens } from "./auth/tokens/refresh-tokens.ts";
+import { apiKeyRoutes } from "./chats/api-key-routes.ts";
+import { ChatCommands } from "./chats/chat-commands.ts";
+import { chatRoutes } from "./chats/chat-routes.ts";
+import { ModelCatalog } from "./chats/model-catalog.ts";
+import { modelRoutes } from "./chats/model-routes.ts";
+import { searchRoutes } from "./chats/search-routes.ts";
+import { usageRoutes } from "./chats/usage-routes.ts";
 import type { GatewaySettings } from "./gateway-config.ts";
-import { IdentityProviderTokens, identityProviderSettings } from "./identity-provider-tokens.ts";
-import type { LiveEventHub } from "./live-event-hub.ts";
-import { metricsRoute } from "./metrics-route.ts";
-import { ModelCatalog } from "./model-catalog.ts";
-import { modelRoutes } from "./model-routes.ts";
-import { completionIdleTimeoutMs, openAiCompatibleRoutes } from "./openai-compatible-routes.ts";
-import { type OriginPolicySettings, originPolicy } from "./origin-policy.ts";
-import { RateLimitedError, RateLimits, requestRateLimits } from "./rate-limits.ts";
-import { RefreshTokens } from "./refresh-tokens.ts";
-import { requestBodyLimit } from "./request-body-limit.ts";
-import { requestContext } from "./request-context.ts";
-import { hostValidation } from "./request-url.ts";
-import { searchRoutes } from "./search-routes.ts";
-import { securityHeaders } from "./security-headers.ts";
-import type { SseConnection } from "./sse-connection.ts";
-import { StreamAuthenticator } from "./stream-authenticator.ts";
-import { streamTicketRoutes } from "./stream-ticket-routes.ts";
-import { swaggerUiPage } from "./swagger-ui-page.ts";
-import { usageRoutes } from "./usage-routes.ts";
-import { webSocketServerOptions, websocketRoutes } from "./websocket-routes.ts";
-import type { WebSocketSession, WebSocketSessionSettings } from "./websocket-session.ts";
+import { renderError } from "./http/error-renderer.ts";
+import { hostValidation } from "./http/host-validation.ts";
+import { allowedOriginsFrom, cors } from "./http/origins/cors.ts";
+import { type OriginPolicySettings, originPolicy } from "./http/origins/origin-policy.ts";
+import { frontendFiles, notFoundPage, wantsNotFoundPage } from "./http/pages/frontend-files.ts";
+import { metricsRoute } from "./http/pages/metrics-route.ts";
+import { swaggerUiPage } from "./http/pages/swagger-ui-page.ts";
+import { requestBodyLimit } from "./http/request-body-limit.ts";
+import { requestContext } from "./http/request-context.ts";
+import { securityHeaders } from "./http/security-headers.ts";
+import { RateLimitedError, RateLimits, requestRateLimits } from "./limits/rate-limits.ts";
+import type { LiveEventHub } from "./live/live-event-hub.ts";
+import type { CompletionRelay } from "./openai/completion-relay.ts";
+import { completionIdleTimeoutMs, openAICompatibleRoutes } from "./openai/openai-compatible-routes.ts";
+import { eventRoutes } from "./sse/event-routes.ts";
+import type { SseConnection } from "./sse/sse-connection.ts";
+import { webSocketRoutes, webSocketServerOptions } from "./websocket/websocket-routes.ts";
+import type { WebSocketSession, WebSocketSessionSettings } from "./websocket/websocket-session.ts";
 
 export type GatewayDependencies = {
   bus: Bus;
@@ -147,9 +148,15 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
     pongTimeoutMs: settings.WS_PONG_TIMEOUT_MS,
     maxBufferedBytes: settings.WS_MAX_BUFFERED_BYTES,
     maxFrameBytes: settings.MAX_BODY_BYTES,
-    commandTimeoutMs: settings.BUS_REQUEST_TIMEOUT_MS,
-    maxMessageChars: settings.MAX_MESSAGE_CHARS,
   };
+  const signedInCaller = signedIn({ requestContext: context, authenticator });
+  const commands = new ChatCommands({
+    client: new ChatCommandClient(bus, { timeoutMs: settings.BUS_REQUEST_TIMEOUT_MS, newId }),
+    models,
+    rateLimits,
+    maxMessageChars: settings.MAX_MESSAGE_CHARS,
+    newId,
+  });
 
   // normalize off: a body with unknown fields is refused (400), not silently trimmed.
   // Security headers first, so that every response has them, early refusals included.
@@ -180,7 +187,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
         set.headers["content-type"] = "text/html; charset=utf-8";
         return notFoundPage;
       }
-      const { status, body } = errorResponse(code, error, logger);
+      const { status, body } = renderError(code, error, request, logger);
       set.status = status;
       if (error instanceof RateLimitedError) set.headers["retry-after"] = String(error.retryAfterSeconds);
       return body;
@@ -216,24 +223,13 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
         },
       }),
     )
+    .use(chatRoutes({ signedIn: signedInCaller, store, models, commands }))
+    .use(searchRoutes({ signedIn: signedInCaller, store }))
+    .use(modelRoutes({ signedIn: signedInCaller, models }))
+    .use(usageRoutes({ signedIn: signedInCaller, store }))
+    .use(apiKeyRoutes({ signedIn: signedInCaller, store }))
     .use(
-      chatRoutes({
-        requestContext: context,
-        bus,
-        store,
-        authenticator,
-        models,
-        commandTimeoutMs: settings.BUS_REQUEST_TIMEOUT_MS,
-        rateLimits,
-        maxMessageChars: settings.MAX_MESSAGE_CHARS,
-      }),
-    )
-    .use(searchRoutes({ requestContext: context, authenticator, store }))
-    .use(modelRoutes({ requestContext: context, authenticator, models }))
-    .use(usageRoutes({ requestContext: context, authenticator, store }))
-    .use(apiKeyRoutes({ requestContext: context, store, authenticator }))
-    .use(
-      openAiCompatibleRoutes({
+      openAICompatibleRoutes({
         requestContext: context,
         apiKeys: rateLimits.countPerUser(new ApiKeyAuthenticator(store)),
         models,
@@ -248,8 +244,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
     )
     .use(
       streamTicketRoutes({
-        requestContext: context,
-        authenticator,
+        signedIn: signedInCaller,
         streams,
         ttlSeconds: settings.STREAM_TICKET_TTL_SECONDS,
       }),
@@ -267,12 +262,11 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
       }),
     )
     .use(
-      websocketRoutes({
+      webSocketRoutes({
         requestContext: context,
         authenticator: streams,
-        bus,
+        commands,
         store,
-        models,
         hub,
         replayLog,
         logger,

@@ -11,13 +11,13 @@ import {
   type RunningService,
 } from "@chat/runtime";
 import type { ActorState } from "@chat/state";
-import { CompletionRelay } from "./completion-relay.ts";
 import { createGatewayApp } from "./gateway-app.ts";
 import type { GatewaySettings } from "./gateway-config.ts";
-import { LiveEventHub } from "./live-event-hub.ts";
-import { strictContentSecurityPolicy } from "./security-headers.ts";
-import type { SseConnection } from "./sse-connection.ts";
-import type { WebSocketSession } from "./websocket-session.ts";
+import { strictContentSecurityPolicy } from "./http/security-headers.ts";
+import { LiveEventHub } from "./live/live-event-hub.ts";
+import { CompletionRelay } from "./openai/completion-relay.ts";
+import type { SseConnection } from "./sse/sse-connection.ts";
+import type { WebSocketSession } from "./websocket/websocket-session.ts";
 
 export const defaultFrontendDirectory = resolve(import.meta.dir, "../../../frontend/dist");
 

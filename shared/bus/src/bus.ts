@@ -86,11 +86,6 @@ export interface Bus {
    */
   requestCommand<S extends TSchema>(command: Envelope, options: RequestOptions<S>): Promise<Static<S>>;
   /**
-   * @deprecated The reply is not checked: only the gateway's chat commands still use this form,
-   * until they go through `ChatCommandClient`.
-   */
-  requestCommand<R>(command: Envelope, timeoutMs: number): Promise<R>;
-  /**
    * Consumes every command partition. Per partition one consumer is active across all instances,
    * and a chat's commands are handled one at a time, in order.
    */

@@ -19,7 +19,7 @@ import { InProcessEventStream } from "./in-process-event-stream.ts";
 import { InProcessQueue, type QueuedMessage } from "./in-process-queue.ts";
 import { matchesTopicPattern } from "./matches-topic-pattern.ts";
 import { MessageDecoder } from "./message-decoder.ts";
-import { readReply, requestOptionsOf } from "./reply.ts";
+import { readReply } from "./reply.ts";
 
 export type InProcessBusOptions = {
   /** Command partitions; each is handled by one consumer at a time, in order. */
@@ -62,11 +62,9 @@ export class InProcessBus implements Bus {
     this.partitionQueueOf(command).enqueue({ body: JSON.stringify(command), deliveryCount: 1 });
   }
 
-  requestCommand<S extends TSchema>(command: Envelope, options: RequestOptions<S>): Promise<Static<S>>;
-  requestCommand<R>(command: Envelope, timeoutMs: number): Promise<R>;
-  async requestCommand(command: Envelope, options: RequestOptions<TSchema> | number): Promise<unknown> {
+  async requestCommand<S extends TSchema>(command: Envelope, options: RequestOptions<S>): Promise<Static<S>> {
     this.assertOpen();
-    return this.awaitReply(this.partitionQueueOf(command), command, requestOptionsOf(options), `No reply to`);
+    return this.awaitReply(this.partitionQueueOf(command), command, options, `No reply to`);
   }
 
   async consumeCommands<M extends Envelope, S extends ReplySchemas = ReplySchemas>(

@@ -26,7 +26,7 @@ import { MessageDecoder } from "./message-decoder.ts";
 import { RabbitConsumer } from "./rabbit-consumer.ts";
 import { RabbitEventStream } from "./rabbit-event-stream.ts";
 import { RabbitTopology } from "./rabbit-topology.ts";
-import { type Reply, readReply, requestOptionsOf } from "./reply.ts";
+import { type Reply, readReply } from "./reply.ts";
 
 export type RabbitBusOptions = {
   /** `amqp://user:password@host:5672/vhost`. */
@@ -114,11 +114,9 @@ export class RabbitBus implements Bus {
     );
   }
 
-  requestCommand<S extends TSchema>(command: Envelope, options: RequestOptions<S>): Promise<Static<S>>;
-  requestCommand<R>(command: Envelope, timeoutMs: number): Promise<R>;
-  requestCommand(command: Envelope, options: RequestOptions<TSchema> | number): Promise<unknown> {
+  requestCommand<S extends TSchema>(command: Envelope, options: RequestOptions<S>): Promise<Static<S>> {
     const requester = this.requesterChannel();
-    return this.awaitReply(command, requestOptionsOf(options), "No reply to", (correlationId) =>
+    return this.awaitReply(command, options, "No reply to", (correlationId) =>
       this.publish(requester, this.topology.commandsExchange, this.partitionQueueOf(command), command, {
         persistent: true,
         replyTo: directReplyTo,

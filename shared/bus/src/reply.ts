@@ -41,12 +41,3 @@ export function readReply<S extends TSchema>(body: string, replySchema: S, answe
   }
   return checked.message as Static<S>;
 }
-
-const uncheckedReply = Type.Unknown();
-
-/** The options of a request in either form: with its reply schema, or (deprecated) a bare timeout. */
-export function requestOptionsOf<S extends TSchema>(
-  options: { replySchema: S; timeoutMs: number } | number,
-): { replySchema: TSchema; timeoutMs: number } {
-  return typeof options === "number" ? { replySchema: uncheckedReply, timeoutMs: options } : options;
-}

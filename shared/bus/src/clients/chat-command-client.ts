@@ -40,7 +40,7 @@ type CommandFields<T extends ChatCommand["type"]> = Omit<
  */
 export class ChatCommandClient {
   constructor(
-    private readonly bus: Bus,
+    private readonly bus: Pick<Bus, "requestCommand" | "sendCommand">,
     private readonly options: { timeoutMs: number; newId: () => string; now?: () => Date },
   ) {}
 

@@ -1,0 +1,123 @@
+import type { ChatCommandClient } from "@chat/bus";
+import {
+  type CancelReply,
+  type Chat,
+  DEFAULT_CHAT_TITLE,
+  type RegenerateBody,
+  type RegenerateResponse,
+  type SendMessageBody,
+  type SendMessageResponse,
+  type UpdateChatBody,
+} from "@chat/contracts";
+import { checkMessageLength } from "../limits/message-length.ts";
+import type { RateLimits } from "../limits/rate-limits.ts";
+import type { ModelCatalog } from "./model-catalog.ts";
+
+/** Who sends a command, to which chat, under which trace. */
+export type ChatCommandTarget = { userId: string; chatId: string; traceparent: string };
+
+/** Runs once every check has passed, just before the command goes out (the WebSocket subscribes there). */
+export type BeforeCommand = () => Promise<unknown>;
+
+export type ChatCommandsDependencies = {
+  /** Builds each command and checks each reply against its schema. */
+  client: Pick<ChatCommandClient, "send" | "regenerate" | "cancel" | "update" | "delete">;
+  models: Pick<ModelCatalog, "resolve">;
+  rateLimits: Pick<RateLimits, "takeGeneration">;
+  /** MAX_MESSAGE_CHARS: the longest message, at most the schema's limit. */
+  maxMessageChars: number;
+  newId: () => string;
+};
+
+/**
+ * The commands a user sends to one of their chats, whichever transport carried them (HTTP or
+ * WebSocket): the checks and limits, the model choice, the typed command and its typed reply.
+ *
+ * @example
+ * const reply = await commands.send({ userId, chatId, traceparent }, { content: "Hi" });
+ */
+export class ChatCommands {
+  constructor(private readonly dependencies: ChatCommandsDependencies) {}
+
+  /** Sends a message; its answer streams on the chat's events. */
+  async send(
+    target: ChatCommandTarget,
+    body: SendMessageBody,
+    beforeCommand?: BeforeCommand,
+  ): Promise<SendMessageResponse> {
+    checkMessageLength(body.content, this.dependencies.maxMessageChars);
+    await this.dependencies.rateLimits.takeGeneration(target.userId);
+    const model = await this.chosenModel(body.model, target.traceparent);
+    await beforeCommand?.();
+    const { userMessage, assistantMessageId } = await this.dependencies.client.send(
+      {
+        chatId: target.chatId,
+        userId: target.userId,
+        content: body.content,
+        clientMessageId: body.clientMessageId ?? this.dependencies.newId(),
+        ...(model ? { model } : {}),
+      },
+      target.traceparent,
+    );
+    return { userMessage, assistantMessageId };
+  }
+
+  /** Answers the latest question again, replacing the latest answer. */
+  async regenerate(
+    target: ChatCommandTarget,
+    body: RegenerateBody,
+    beforeCommand?: BeforeCommand,
+  ): Promise<RegenerateResponse> {
+    await this.dependencies.rateLimits.takeGeneration(target.userId);
+    const model = await this.chosenModel(body.model, target.traceparent);
+    await beforeCommand?.();
+    const reply = await this.dependencies.client.regenerate(
+      {
+        chatId: target.chatId,
+        userId: target.userId,
+        messageId: body.messageId,
+        clientMessageId: body.clientMessageId ?? this.dependencies.newId(),
+        ...(model ? { model } : {}),
+      },
+      target.traceparent,
+    );
+    // A regenerate always replaces the answer it names, also when repeated by clientMessageId.
+    return { ...reply, replacedMessageId: reply.replacedMessageId ?? body.messageId };
+  }
+
+  /** Stops the answer being generated, if one is. */
+  cancel(target: ChatCommandTarget): Promise<CancelReply> {
+    return this.dependencies.client.cancel(
+      { chatId: target.chatId, userId: target.userId },
+      target.traceparent,
+    );
+  }
+
+  /** Renames a chat (an empty title restores the default), changes its model or its system prompt. */
+  async update(target: ChatCommandTarget, body: UpdateChatBody): Promise<Chat> {
+    const model = await this.chosenModel(body.model, target.traceparent);
+    return this.dependencies.client.update(
+      {
+        chatId: target.chatId,
+        userId: target.userId,
+        ...(body.title !== undefined ? { title: body.title.trim() || DEFAULT_CHAT_TITLE } : {}),
+        ...(body.model !== undefined ? { model } : {}),
+        ...(body.systemPrompt !== undefined ? { systemPrompt: body.systemPrompt.trim() } : {}),
+      },
+      target.traceparent,
+    );
+  }
+
+  /** Deletes a chat and its messages. */
+  async delete(target: ChatCommandTarget): Promise<void> {
+    await this.dependencies.client.delete(
+      { chatId: target.chatId, userId: target.userId },
+      target.traceparent,
+    );
+  }
+
+  /** The id of the model asked for (MODEL_NOT_AVAILABLE when unknown), or none to keep the chat's. */
+  private async chosenModel(model: string | undefined, traceparent: string): Promise<string | undefined> {
+    return model === undefined ? undefined : (await this.dependencies.models.resolve(model, traceparent)).id;
+  }
+}

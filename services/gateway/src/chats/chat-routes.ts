@@ -1,0 +1,209 @@
+import type { StoreClient } from "@chat/bus";
+import {
+  AppError,
+  CancelReply,
+  Chat,
+  ChatIdParams,
+  ChatList,
+  ChatWithMessages,
+  CreateChatBody,
+  DEFAULT_CHAT_TITLE,
+  MessageList,
+  RegenerateBody,
+  RegenerateResponse,
+  SendMessageBody,
+  SendMessageResponse,
+  UpdateChatBody,
+} from "@chat/contracts";
+import { newId } from "@chat/runtime";
+import { Type } from "@sinclair/typebox";
+import { Elysia } from "elysia";
+import type { SignedIn } from "../auth/signed-in.ts";
+import { apiModels } from "../openai/api-models.ts";
+import type { ChatCommands } from "./chat-commands.ts";
+import type { ModelCatalog } from "./model-catalog.ts";
+import { PageQuery } from "./query-schemas.ts";
+
+/** How many of the newest messages `GET /api/chats/:id` includes. */
+const chatMessagesShown = 100;
+
+function chatNotFound(): never {
+  throw new AppError("CHAT_NOT_FOUND", "Chat not found", { retryable: false });
+}
+
+/** Chats and messages of the signed-in user; writes to a chat go through its actor. */
+export function chatRoutes(dependencies: {
+  signedIn: SignedIn;
+  store: Pick<StoreClient, "call">;
+  models: Pick<ModelCatalog, "resolve">;
+  commands: ChatCommands;
+}) {
+  const { store, models, commands } = dependencies;
+  const notFound = { 404: "ErrorBody", 401: "ErrorBody", 400: "ErrorBody" } as const;
+
+  return new Elysia({ name: "chat-routes", prefix: "/api/chats" })
+    .use(apiModels)
+    .use(dependencies.signedIn)
+    .post(
+      "/",
+      async ({ body, user, traceparent, status }) => {
+        const model = await models.resolve(body.model, traceparent);
+        const chat = await store.call(
+          "store.create_chat",
+          {
+            userId: user.id,
+            chat: {
+              id: newId(),
+              title: body.title?.trim() || DEFAULT_CHAT_TITLE,
+              model: model.id,
+              ...(body.systemPrompt?.trim() ? { systemPrompt: body.systemPrompt.trim() } : {}),
+              createdAt: new Date().toISOString(),
+            },
+          },
+          traceparent,
+        );
+        return status(201, chat);
+      },
+      {
+        body: CreateChatBody,
+        response: { 201: Chat, 400: "ErrorBody", 401: "ErrorBody" },
+        detail: {
+          tags: ["chats"],
+          summary: "Create a chat",
+          description:
+            "Without a model the deployment's default is used; an unknown one answers 400 MODEL_NOT_AVAILABLE. Without a title, the chat is titled automatically after its first answer.",
+        },
+      },
+    )
+    .get(
+      "/",
+      async ({ query, user, traceparent }) => {
+        const page = await store.call(
+          "store.list_chats",
+          { userId: user.id, cursor: query.cursor, limit: query.limit ?? 30 },
+          traceparent,
+        );
+        return { chats: page.items, nextCursor: page.nextCursor };
+      },
+      {
+        query: PageQuery,
+        response: { 200: ChatList, 400: "ErrorBody", 401: "ErrorBody" },
+        detail: { tags: ["chats"], summary: "The user's chats, newest activity first" },
+      },
+    )
+    .get(
+      "/:id",
+      async ({ params, user, traceparent }) => {
+        const found = await store.call(
+          "store.get_chat",
+          { chatId: params.id, userId: user.id, messageLimit: chatMessagesShown },
+          traceparent,
+        );
+        if (!found) chatNotFound();
+        return { ...found.chat, messages: found.messages, hasOlderMessages: found.hasOlderMessages };
+      },
+      {
+        params: ChatIdParams,
+        response: { 200: ChatWithMessages, ...notFound },
+        detail: { tags: ["chats"], summary: "A chat with its newest messages" },
+      },
+    )
+    .patch(
+      "/:id",
+      ({ params, body, user, traceparent }) =>
+        commands.update({ userId: user.id, chatId: params.id, traceparent }, body),
+      {
+        params: ChatIdParams,
+        body: UpdateChatBody,
+        response: { 200: Chat, ...notFound },
+        detail: {
+          tags: ["chats"],
+          summary: "Rename a chat, change its model or its system prompt",
+          description: "Every device of the user hears chat_updated. An empty systemPrompt clears it.",
+        },
+      },
+    )
+    .delete(
+      "/:id",
+      async ({ params, user, traceparent, status }) => {
+        await commands.delete({ userId: user.id, chatId: params.id, traceparent });
+        return status(204, undefined);
+      },
+      {
+        params: ChatIdParams,
+        response: { 204: Type.Void({ description: "Deleted" }), ...notFound },
+        detail: { tags: ["chats"], summary: "Delete a chat and its messages" },
+      },
+    )
+    .get(
+      "/:id/messages",
+      async ({ params, query, user, traceparent }) => {
+        const page = await store.call(
+          "store.list_messages",
+          { chatId: params.id, userId: user.id, cursor: query.cursor, limit: query.limit ?? 30 },
+          traceparent,
+        );
+        if (!page) chatNotFound();
+        return { messages: page.items, nextCursor: page.nextCursor };
+      },
+      {
+        params: ChatIdParams,
+        query: PageQuery,
+        response: { 200: MessageList, ...notFound },
+        detail: { tags: ["messages"], summary: "A chat's messages, oldest first, page by page" },
+      },
+    )
+    .post(
+      "/:id/cancel",
+      ({ params, user, traceparent }) => commands.cancel({ userId: user.id, chatId: params.id, traceparent }),
+      {
+        params: ChatIdParams,
+        response: { 200: CancelReply, ...notFound },
+        detail: {
+          tags: ["messages"],
+          summary: "Stop the answer being generated",
+          description:
+            'Aborts the model request; the partial answer is stored with finishReason "cancelled" and the chat accepts the next message once message_complete arrives. `cancelled` is false when nothing was running.',
+        },
+      },
+    )
+    .post(
+      "/:id/messages",
+      async ({ params, body, user, traceparent, status }) => {
+        const reply = await commands.send({ userId: user.id, chatId: params.id, traceparent }, body);
+        return status(202, reply);
+      },
+      {
+        params: ChatIdParams,
+        body: SendMessageBody,
+        response: { 202: SendMessageResponse, 409: "ErrorBody", 429: "ErrorBody", ...notFound },
+        detail: {
+          tags: ["messages"],
+          summary: "Send a message; the answer streams on the chat's events",
+          description:
+            "Answers 409 CHAT_BUSY while the previous answer is streaming. The same clientMessageId twice makes one turn. `model` answers this message with another model than the chat's (400 MODEL_NOT_AVAILABLE when unknown). " +
+            "`content` is at most MAX_MESSAGE_CHARS characters (400 VALIDATION_FAILED); messages sent here, over the WebSocket and to /v1/chat/completions count against GENERATIONS_PER_USER_PER_MINUTE (429 RATE_LIMITED with Retry-After).",
+        },
+      },
+    )
+    .post(
+      "/:id/regenerate",
+      async ({ params, body, user, traceparent, status }) => {
+        const reply = await commands.regenerate({ userId: user.id, chatId: params.id, traceparent }, body);
+        return status(202, reply);
+      },
+      {
+        params: ChatIdParams,
+        body: RegenerateBody,
+        response: { 202: RegenerateResponse, 409: "ErrorBody", 429: "ErrorBody", ...notFound },
+        detail: {
+          tags: ["messages"],
+          summary: "Answer the latest question again, replacing the latest answer",
+          description:
+            "`messageId` must be the chat's latest message, an answer (else 409 NOT_LATEST_ANSWER); 409 CHAT_BUSY while an answer is streaming. " +
+            "The chat's events carry message_deleted for the replaced answer (it leaves the history), then the new answer as for a sent message. " +
+            "`model` answers with another model than the chat's; the same clientMessageId twice makes one turn; counts against GENERATIONS_PER_USER_PER_MINUTE.",
+        },
+      },
+    );
+}
