@@ -1,0 +1,144 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { storeRequest as request, storeUser as user } from "./__fixtures__/store-request.ts";
+import { SqliteStore } from "./sqlite/sqlite-store.ts";
+import type { StoreRepositories } from "./store-repositories.ts";
+import { handleStoreRequest } from "./store-request-handler.ts";
+
+describe("handleStoreRequest: accounts and credentials", () => {
+  let store: StoreRepositories;
+
+  beforeEach(async () => {
+    store = new SqliteStore({ path: ":memory:" });
+    await store.users.createUser(user);
+  });
+
+  afterEach(async () => {
+    await store.close();
+  });
+
+  test("answers the API key requests", async () => {
+    const apiKey = {
+      id: "k1",
+      name: "CLI",
+      prefix: "sk-abc",
+      hash: "hash-1",
+      createdAt: "2025-01-02T00:00:00.000Z",
+    };
+    const listed = { id: "k1", name: "CLI", prefix: "sk-abc", createdAt: apiKey.createdAt, lastUsedAt: null };
+
+    expect(
+      await handleStoreRequest(store, request("store.create_api_key", { userId: "u1", apiKey })),
+    ).toStrictEqual(listed);
+    expect(await handleStoreRequest(store, request("store.list_api_keys", { userId: "u1" }))).toStrictEqual([
+      listed,
+    ]);
+    expect(
+      await handleStoreRequest(
+        store,
+        request("store.find_api_key", { hash: "hash-1", usedAt: "2025-01-03T00:00:00.000Z" }),
+      ),
+    ).toStrictEqual({ apiKey: { ...listed, lastUsedAt: "2025-01-03T00:00:00.000Z" }, user });
+    expect(
+      await handleStoreRequest(store, request("store.delete_api_key", { userId: "u2", keyId: "k1" })),
+    ).toStrictEqual({ deleted: false });
+    expect(
+      await handleStoreRequest(store, request("store.delete_api_key", { userId: "u1", keyId: "k1" })),
+    ).toStrictEqual({ deleted: true });
+    expect(
+      await handleStoreRequest(
+        store,
+        request("store.find_api_key", { hash: "hash-1", usedAt: "2025-01-04T00:00:00.000Z" }),
+      ),
+    ).toBeNull();
+  });
+
+  test("store.create_user answers the stored user; adminIfFirst makes only the first one admin", async () => {
+    const grace = { ...user, id: "u2", email: "grace@example.com", name: "Grace" };
+    expect(
+      await handleStoreRequest(store, request("store.create_user", { user: grace, adminIfFirst: true })),
+    ).toStrictEqual(grace);
+
+    const empty = new SqliteStore({ path: ":memory:" });
+    expect(
+      await handleStoreRequest(empty, request("store.create_user", { user: grace, adminIfFirst: true })),
+    ).toStrictEqual({ ...grace, role: "admin" });
+    await empty.close();
+  });
+
+  test("store.find_or_create_external_user creates once, then finds", async () => {
+    const identity = { issuer: "https://idp.example.com/", subject: "ada" };
+    const external = {
+      id: "x1",
+      email: "ada@idp.example.com",
+      name: "Ada",
+      role: "user" as const,
+      createdAt: user.createdAt,
+    };
+    const created = await handleStoreRequest(
+      store,
+      request("store.find_or_create_external_user", { identity, user: external }),
+    );
+    expect(created).toStrictEqual({ ...external, passwordHash: "" });
+    expect(
+      await handleStoreRequest(
+        store,
+        request("store.find_or_create_external_user", { identity, user: { ...external, id: "x2" } }),
+      ),
+    ).toStrictEqual(created);
+  });
+
+  test("answers the refresh-token requests: start, rotate, reuse, revoke", async () => {
+    const token = {
+      hash: "h1",
+      familyId: "f1",
+      userId: "u1",
+      createdAt: "2100-01-01T00:00:00.000Z",
+      expiresAt: "2100-01-31T00:00:00.000Z",
+    };
+    const successor = (hash: string) => ({
+      hash,
+      createdAt: "2100-01-02T00:00:00.000Z",
+      expiresAt: "2100-02-01T00:00:00.000Z",
+    });
+    expect(await handleStoreRequest(store, request("store.start_refresh_family", { token }))).toBeNull();
+    expect(
+      await handleStoreRequest(
+        store,
+        request("store.rotate_refresh_token", { hash: "h1", successor: successor("h2") }),
+      ),
+    ).toStrictEqual({ outcome: "rotated", user, familyId: "f1" });
+    expect(
+      await handleStoreRequest(
+        store,
+        request("store.rotate_refresh_token", { hash: "h1", successor: successor("h3") }),
+      ),
+    ).toStrictEqual({ outcome: "reused", familyId: "f1" });
+    expect(
+      await handleStoreRequest(
+        store,
+        request("store.revoke_refresh_family", { hash: "h2", revokedAt: "2100-01-03T00:00:00.000Z" }),
+      ),
+    ).toStrictEqual({ familyId: "f1" });
+    expect(
+      await handleStoreRequest(
+        store,
+        request("store.revoke_refresh_family", { hash: "nope", revokedAt: "2100-01-03T00:00:00.000Z" }),
+      ),
+    ).toStrictEqual({ familyId: null });
+    for (const [userId, revoked] of [
+      ["u2", false],
+      ["u1", true],
+    ] as const) {
+      expect(
+        await handleStoreRequest(
+          store,
+          request("store.revoke_refresh_family_by_id", {
+            familyId: "f1",
+            userId,
+            revokedAt: "2025-01-03T00:00:00.000Z",
+          }),
+        ),
+      ).toStrictEqual({ revoked });
+    }
+  });
+});
