@@ -3,6 +3,7 @@ export type {
   ConsumerOptions,
   DeliveryContext,
   EventStream,
+  EventStreamOptions,
   Handler,
   PublishOptions,
   ReplySchemas,

@@ -52,6 +52,14 @@ export interface EventStream {
   close(): Promise<void>;
 }
 
+export type EventStreamOptions = {
+  /**
+   * The stream was bound again on a new queue: events of the time between are missing. Runs
+   * before the first event of the new queue is delivered.
+   */
+  onResubscribed?: () => void;
+};
+
 export type ConsumerOptions = {
   /** Names the consumer in logs and its dead-letter queue; also the durable queue's name. */
   name: string;
@@ -114,11 +122,14 @@ export interface Bus {
   /**
    * An exclusive queue of this instance; messages that fail `schema` are dropped and logged.
    * `onEvent` also gets the routing key the event was published with (one event may match
-   * several bindings, e.g. `chat.<id>.*` and `user.<id>.*`).
+   * several bindings, e.g. `chat.<id>.*` and `user.<id>.*`). `onResubscribed` runs each time the
+   * stream is bound again after its queue was lost (a broker restart, a cut connection, a closed
+   * channel): events published meanwhile never reached it, so listeners must repair or resume.
    */
   openEventStream<M extends Envelope>(
     schema: TSchema,
     onEvent: (event: M, routingKey: string) => void,
+    options?: EventStreamOptions,
   ): Promise<EventStream>;
 
   /**

@@ -5,6 +5,7 @@ import type {
   Bus,
   ConsumerOptions,
   EventStream,
+  EventStreamOptions,
   Handler,
   PublishOptions,
   ReplySchemas,
@@ -131,9 +132,11 @@ export class InProcessBus implements Bus {
     return this.track(eventQueue.queue.addConsumer(consumer, 1));
   }
 
+  /** In process no event is ever lost between publisher and stream, so it is never resubscribed. */
   async openEventStream<M extends Envelope>(
     schema: TSchema,
     onEvent: (event: M, routingKey: string) => void,
+    _options?: EventStreamOptions,
   ): Promise<EventStream> {
     this.assertOpen();
     const stream: InProcessEventStream<M> = new InProcessEventStream<M>(

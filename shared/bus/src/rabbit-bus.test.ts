@@ -130,10 +130,14 @@ describe.skipIf(!rabbitAvailable)("RabbitBus", () => {
       return command.seq;
     });
     const streamed: number[] = [];
-    const stream = await bus.openEventStream<Sequenced>(Sequenced, (event) => void streamed.push(event.seq));
+    let resubscribed = 0;
+    const stream = await bus.openEventStream<Sequenced>(Sequenced, (event) => void streamed.push(event.seq), {
+      onResubscribed: () => resubscribed++,
+    });
     await stream.bind(`chat.${chatId}.*`);
     await bus.sendCommand(sequenced(chatId, 0));
     await eventually(() => received.length === 1, "the command before the drop");
+    expect(resubscribed).toBe(0);
 
     expect(relay.cutConnections()).toBeGreaterThan(0);
     await eventually(() => relay.accepted >= 2, "a new connection");
@@ -150,6 +154,8 @@ describe.skipIf(!rabbitAvailable)("RabbitBus", () => {
     // The stream's queue died with the connection; its bindings were declared again on a new one.
     await bus.publishEvent(`chat.${chatId}.message_chunk`, sequenced(chatId, 3));
     await eventually(() => streamed.includes(3), "a streamed event after the drop");
+    // The stream said so: whatever was published while it had no queue never reached it.
+    expect(resubscribed).toBe(1);
   });
 
   test("a consumer whose queue an operator deleted declares it again and keeps consuming", async () => {

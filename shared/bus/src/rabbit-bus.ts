@@ -12,6 +12,7 @@ import type {
   Bus,
   ConsumerOptions,
   EventStream,
+  EventStreamOptions,
   Handler,
   PublishOptions,
   ReplySchemas,
@@ -172,6 +173,7 @@ export class RabbitBus implements Bus {
   async openEventStream<M extends Envelope>(
     schema: TSchema,
     onEvent: (event: M, routingKey: string) => void,
+    options: EventStreamOptions = {},
   ): Promise<EventStream> {
     this.assertOpen();
     const stream = await RabbitEventStream.open<M>({
@@ -179,6 +181,7 @@ export class RabbitBus implements Bus {
       topology: this.topology,
       decoder: new MessageDecoder<M>(schema),
       onEvent,
+      onResubscribed: options.onResubscribed,
       logger: this.options.logger,
       onChannelError: this.onChannelError,
     });

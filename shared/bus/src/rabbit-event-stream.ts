@@ -11,6 +11,8 @@ export type RabbitEventStreamSettings<M> = {
   decoder: MessageDecoder<M>;
   onEvent: (event: M, routingKey: string) => void;
   logger: Logger;
+  /** Called after each setup but the first: the stream is bound again on a new queue. */
+  onResubscribed?: () => void;
   /** Called when the broker closes the channel over an error, which no reconnect would notice. */
   onChannelError: (error: Error, channelName: string) => void;
 };
@@ -24,6 +26,7 @@ export class RabbitEventStream<M> implements EventStream {
   private readonly patterns = new Set<string>();
   private readonly wrapper: ChannelWrapper;
   private current?: { channel: Channel; queue: string };
+  private setups = 0;
 
   /** Opens the stream; resolves once its queue exists. */
   static async open<M>(settings: RabbitEventStreamSettings<M>): Promise<RabbitEventStream<M>> {
@@ -71,13 +74,25 @@ export class RabbitEventStream<M> implements EventStream {
     channel.once("close", () => {
       if (this.current?.channel === channel) this.current = undefined;
     });
-    await channel.consume(queue, (message) => message && this.receive(message), { noAck: true });
     // A pattern bound while this loop runs is visited too: Set iteration includes later additions.
     for (const pattern of this.patterns) {
       await channel.bindQueue(queue, this.settings.topology.eventsExchange, pattern);
     }
     this.current = { channel, queue };
+    // The queue of the previous setup went with its channel, and what was published between the
+    // two never reached either. Listeners hear of it before the first event of the new queue, which
+    // waits in the queue until the consumer starts.
+    if (this.setups++ > 0) this.notifyResubscribed();
+    await channel.consume(queue, (message) => message && this.receive(message), { noAck: true });
   };
+
+  private notifyResubscribed(): void {
+    try {
+      this.settings.onResubscribed?.();
+    } catch (error) {
+      this.settings.logger.error({ err: error }, "An event stream's resubscription listener threw");
+    }
+  }
 
   /** Runs a binding change now, or, while reconnecting, leaves it to the next setup. */
   private async onCurrentQueue(change: (current: { channel: Channel; queue: string }) => Promise<unknown>) {

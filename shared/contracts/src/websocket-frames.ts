@@ -193,7 +193,10 @@ export type ReplyFrame =
 
 /** WebSocket close codes the gateway uses. */
 export const WebSocketCloseCode = {
-  /** The gateway is stopping: reconnect (to another instance) and resume with `resumeFrom`. */
+  /**
+   * The gateway is stopping, or its event feed was cut (a broker restart) and the user's own
+   * events may have been missed: reconnect and resume with `resumeFrom`.
+   */
   serviceRestart: 1012,
   /** The client read too slowly: reconnect and resume with `resumeFrom`. */
   tryAgainLater: 1013,

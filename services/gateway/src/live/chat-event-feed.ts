@@ -36,7 +36,10 @@ function unfinishedTurn(events: LoggedChatEvent[]): LoggedChatEvent[] {
 /**
  * Feeds one chat's events to a sink with no gap and no duplicate: subscribes to live events first,
  * replays from the log what came after `lastEventId` (or the unfinished turn), then goes live,
- * dropping live events it already sent. An id the log no longer holds answers RESUME_EXPIRED.
+ * dropping live events it already sent. An id the log no longer holds answers RESUME_EXPIRED,
+ * followed by what the new log holds. When the gateway's event queue was lost and bound again, the
+ * feed catches up from the log the same way (everything after the last id it reached), so a
+ * broker restart leaves no silent gap.
  */
 export async function feedChatEvents(options: {
   sink: EventSink;
@@ -47,40 +50,74 @@ export async function feedChatEvents(options: {
 }): Promise<void> {
   const { sink, hub, replayLog, chatId, lastEventId } = options;
   let lastSent: EventIdParts | null = lastEventId ? parseEventId(lastEventId) : null;
+  // The log id this feed has caught up to: the last it sent, or the log's end when it last read it.
+  let position: string | null = lastEventId;
+  // Live events wait here while the log is read, then follow what it held.
   let pending: LoggedChatEvent[] | null = [];
 
   const deliver = (event: LoggedChatEvent) => {
+    position = event.eventId;
     const id = parseEventId(event.eventId);
     if (id && lastSent && id.epoch === lastSent.epoch && compareEventIds(id, lastSent) <= 0) return;
     sink.send(event);
     if (id) lastSent = id;
   };
 
-  const unsubscribe = await hub.subscribe(`chat.${chatId}.`, (message) => {
-    const event = toLoggedEvent(message);
-    if (pending) pending.push(event);
-    else deliver(event);
-  });
+  const catchUp = async (from: string | null, firstRead: boolean) => {
+    pending ??= [];
+    const read = await replayLog.readAfter(chatId, from);
+    if (read.status === "expired") {
+      lastSent = null;
+      sink.sendUnlogged("error", {
+        chatId,
+        code: "RESUME_EXPIRED",
+        error: "The events after this id are no longer kept; reload the chat",
+        retryable: false,
+      });
+      // The log began anew (a restart, or Redis lost it): what it holds since, such as an answer
+      // ended as interrupted, follows the notice, so the client resumes from the new log's ids.
+      const since = await replayLog.readAfter(chatId, null);
+      if (since.status === "ok") for (const event of since.events) deliver(event);
+    } else {
+      const events = firstRead && !from ? unfinishedTurn(read.events) : read.events;
+      for (const event of events) deliver(event);
+      position = read.events.at(-1)?.eventId ?? position;
+    }
+    const buffered = pending;
+    pending = null;
+    for (const event of buffered) deliver(event);
+  };
+
+  let catchingUp: Promise<void> = Promise.resolve();
+  const repair = () => {
+    // Live events from the new queue wait from now on, until the log has filled the gap before them.
+    pending ??= [];
+    catchingUp = catchingUp
+      .then(() => (sink.isClosed ? undefined : catchUp(position, false)))
+      .catch(() => {
+        sink.sendUnlogged("error", {
+          chatId,
+          code: "UNAVAILABLE",
+          error: "Events may have been missed and the log cannot be read now; reconnect to resume",
+          retryable: true,
+        });
+        const buffered = pending ?? [];
+        pending = null;
+        for (const event of buffered) deliver(event);
+      });
+  };
+
+  const unsubscribe = await hub.subscribe(
+    `chat.${chatId}.`,
+    (message) => {
+      const event = toLoggedEvent(message);
+      if (pending) pending.push(event);
+      else deliver(event);
+    },
+    repair,
+  );
   // A failed unbind is logged by the hub; left unhandled here, it would end the process.
   sink.onClose(() => void unsubscribe().catch(() => {}));
-
-  const read = await replayLog.readAfter(chatId, lastEventId);
-  if (read.status === "expired") {
-    lastSent = null;
-    sink.sendUnlogged("error", {
-      chatId,
-      code: "RESUME_EXPIRED",
-      error: "The events after this id are no longer kept; reload the chat",
-      retryable: false,
-    });
-    // The log began anew (a restart, or Redis lost it): what it holds since, such as an answer
-    // ended as interrupted, follows the notice, so the client resumes from the new log's ids.
-    const since = await replayLog.readAfter(chatId, null);
-    if (since.status === "ok") for (const event of since.events) deliver(event);
-  } else {
-    for (const event of lastEventId ? read.events : unfinishedTurn(read.events)) deliver(event);
-  }
-  const buffered = pending;
-  pending = null;
-  for (const event of buffered) deliver(event);
+  catchingUp = catchUp(lastEventId, true);
+  await catchingUp;
 }

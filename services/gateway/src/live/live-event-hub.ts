@@ -8,12 +8,21 @@ export type LiveEventListener = (event: ChatEventMessage) => void;
 const scopePrefix = /^[a-z]+\.[^.*#]+\.$/;
 
 /**
+ * What a listener does when the instance's event queue was lost and bound again (a broker restart,
+ * a cut connection): the events published meanwhile never arrived, so it repairs its stream from
+ * the replay log or closes it for the client to resume.
+ */
+export type LiveEventGapHandler = () => void;
+
+/**
  * Fans the gateway instance's one exclusive event queue out to its connections. A routing
  * pattern is bound while at least one connection listens to it; bind and unbind of one pattern
- * run in order, so a quick leave-and-return never ends unbound.
+ * run in order, so a quick leave-and-return never ends unbound. When the queue was lost and bound
+ * again, every listener hears of the gap.
  */
 export class LiveEventHub {
   private readonly listeners = new Map<string, Set<LiveEventListener>>();
+  private readonly gapHandlers = new Map<LiveEventListener, LiveEventGapHandler>();
   private readonly bindingChanges = new Map<string, Promise<void>>();
 
   private constructor(
@@ -24,8 +33,10 @@ export class LiveEventHub {
   static async open(bus: Bus, logger: Logger): Promise<LiveEventHub> {
     const holder: { current: EventStream | null } = { current: null };
     const hub = new LiveEventHub(holder, logger);
-    holder.current = await bus.openEventStream<ChatEventMessage>(ChatEventMessage, (event, routingKey) =>
-      hub.dispatch(event, routingKey),
+    holder.current = await bus.openEventStream<ChatEventMessage>(
+      ChatEventMessage,
+      (event, routingKey) => hub.dispatch(event, routingKey),
+      { onResubscribed: () => hub.reportGap() },
     );
     return hub;
   }
@@ -33,9 +44,15 @@ export class LiveEventHub {
   /**
    * Listens to every event whose routing key starts with `prefix`: `chat.<id>.` or `user.<id>.`,
    * the key's first two words, which is what lets each event find its listeners in one lookup.
+   * `onGap` runs when events may have been missed (see `LiveEventGapHandler`).
    */
-  async subscribe(prefix: string, listener: LiveEventListener): Promise<() => Promise<void>> {
+  async subscribe(
+    prefix: string,
+    listener: LiveEventListener,
+    onGap: LiveEventGapHandler,
+  ): Promise<() => Promise<void>> {
     if (!scopePrefix.test(prefix)) throw new RangeError(`Not a <scope>.<id>. prefix: ${prefix}`);
+    this.gapHandlers.set(listener, onGap);
     let set = this.listeners.get(prefix);
     if (!set) {
       set = new Set();
@@ -45,6 +62,7 @@ export class LiveEventHub {
     if (set.size === 1) await this.changeBinding(prefix, "bind");
     else await this.bindingChanges.get(prefix);
     return async () => {
+      this.gapHandlers.delete(listener);
       const current = this.listeners.get(prefix);
       if (!current?.delete(listener) || current.size > 0) return;
       this.listeners.delete(prefix);
@@ -58,6 +76,7 @@ export class LiveEventHub {
 
   close(): Promise<void> {
     this.listeners.clear();
+    this.gapHandlers.clear();
     return this.stream.current?.close() ?? Promise.resolve();
   }
 
@@ -75,6 +94,17 @@ export class LiveEventHub {
       })
       .catch((error) => this.logger.error({ err: error, prefix, change }, "event binding change failed"));
     return next;
+  }
+
+  private reportGap(): void {
+    this.logger.warn({ listeners: this.gapHandlers.size }, "event queue bound again: repairing open streams");
+    for (const onGap of [...this.gapHandlers.values()]) {
+      try {
+        onGap();
+      } catch (error) {
+        this.logger.error({ err: error }, "a stream's gap repair threw");
+      }
+    }
   }
 
   private dispatch(event: ChatEventMessage, routingKey: string): void {

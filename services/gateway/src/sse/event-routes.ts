@@ -108,8 +108,11 @@ export function eventRoutes(dependencies: {
         request.signal.addEventListener("abort", () => connection.close());
         let unsubscribe: () => Promise<void>;
         try {
-          unsubscribe = await hub.subscribe(`user.${user.id}.`, (message) =>
-            connection.send(toLoggedEvent(message)),
+          // The user's events have no replay log: after a gap the client reconnects and reloads.
+          unsubscribe = await hub.subscribe(
+            `user.${user.id}.`,
+            (message) => connection.send(toLoggedEvent(message)),
+            () => connection.close(sse.retryMs),
           );
         } catch (error) {
           connection.close();

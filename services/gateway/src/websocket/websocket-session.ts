@@ -95,8 +95,12 @@ export class WebSocketSession {
       // A revocation list that does not answer is asked again at the next ping.
       this.stillSignedIn().catch(() => {});
     }, settings.pingIntervalMs);
-    const leave = await hub.subscribe(`user.${this.user.id}.`, (message) =>
-      this.sendEvent(toLoggedEvent(message)),
+    // The user's events have no replay log: after a gap the client reconnects, and resumes its chats.
+    const leave = await hub.subscribe(
+      `user.${this.user.id}.`,
+      (message) => this.sendEvent(toLoggedEvent(message)),
+      () =>
+        this.close(WebSocketCloseCode.serviceRestart, "Events may have been missed: reconnect and resume"),
     );
     if (this.released) leaveQuietly(leave);
     else this.leaveUserStream = leave;

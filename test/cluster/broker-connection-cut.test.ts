@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createLogger } from "@chat/runtime";
+import { RedisActorState } from "@chat/state";
+import { DroppableProxy } from "../browser/droppable-proxy.ts";
+import { ChatApiClient } from "../support/chat-api-client.ts";
+import { generousLimits } from "../support/embedded-server.ts";
+import {
+  rabbitAvailable,
+  rabbitUrl,
+  redisAvailable,
+  redisUrl,
+  testNamespace,
+} from "../support/infrastructure.ts";
+import { removeRabbitNamespace } from "../support/rabbit-namespace.ts";
+import { ResumingChatStream } from "../support/resuming-chat-stream.ts";
+import { ServiceProcess } from "../support/service-process.ts";
+
+const partitions = 4;
+const chatCount = 10;
+
+type Chat = { id: string; client: ChatApiClient; stream: ResumingChatStream };
+
+describe.skipIf(!rabbitAvailable || !redisAvailable)(
+  "the gateways' broker connections are cut mid-stream (a TCP proxy drops them), the broker stays up",
+  () => {
+    const namespace = testNamespace("broker-cut");
+    const dataDirectory = mkdtempSync(join(tmpdir(), "chat-broker-cut-"));
+    const environment = {
+      AMQP_URL: rabbitUrl,
+      REDIS_URL: redisUrl,
+      BUS_PREFIX: namespace,
+      REDIS_KEY_PREFIX: namespace,
+      SESSION_PARTITIONS: String(partitions),
+      JWT_SECRET: "broker-cut-test-secret-that-is-long-enough-0123456789",
+      ...generousLimits,
+      DATA_DIR: dataDirectory,
+      DEMO_TOKENS_PER_SECOND: "30",
+      BUS_REQUEST_TIMEOUT_MS: "5000",
+    };
+    const processes: ServiceProcess[] = [];
+    const gateways: ServiceProcess[] = [];
+    const chats: Chat[] = [];
+    let proxy: DroppableProxy;
+
+    const start = async (kind: string, override: Record<string, string> = {}) => {
+      const service = await ServiceProcess.start(kind, `services/${kind}/main.ts`, {
+        ...environment,
+        ...override,
+      });
+      processes.push(service);
+      return service;
+    };
+
+    beforeAll(async () => {
+      proxy = await DroppableProxy.start(Number(new URL(rabbitUrl).port || 5672));
+      const throughProxy = { AMQP_URL: `amqp://guest:guest@127.0.0.1:${new URL(proxy.baseUrl).port}` };
+      await start("store");
+      await Promise.all([start("session"), start("orchestrator")]);
+      gateways.push(await start("gateway", throughProxy), await start("gateway", throughProxy));
+      for (let index = 0; index < chatCount; index++) {
+        const gateway = gateways[index % gateways.length] as ServiceProcess;
+        const client = new ChatApiClient(gateway.baseUrl);
+        expect((await client.register(`Cut${index}`)).status).toBe(201);
+        const id = (await client.request("POST", "/api/chats", {})).body.id as string;
+        const stream = new ResumingChatStream(id, client.token as string, () => gateway.baseUrl);
+        await stream.open();
+        chats.push({ id, client, stream });
+      }
+    });
+
+    afterAll(async () => {
+      for (const chat of chats) chat.stream.close();
+      await Promise.all(processes.map((service) => service.stop()));
+      await proxy?.stop();
+      await removeRabbitNamespace(rabbitUrl, namespace, partitions);
+      const state = new RedisActorState({
+        url: redisUrl,
+        keyPrefix: namespace,
+        ttlSeconds: 60,
+        replayLogMaxLength: 10,
+        logger: createLogger("broker-cut-test", "silent"),
+      });
+      await state.removeKeys();
+      await state.close();
+      rmSync(dataDirectory, { recursive: true, force: true });
+    });
+
+    test("every open stream is repaired from the replay log: each client's text is the stored answer, word for word", async () => {
+      const answers = await Promise.all(
+        chats.map(async (chat) => {
+          const sent = await chat.client.request("POST", `/api/chats/${chat.id}/messages`, {
+            content: "Tell me a long story",
+          });
+          expect(sent.status).toBe(202);
+          return sent.body.assistantMessageId as string;
+        }),
+      );
+      const streaming = () =>
+        chats.filter((chat, index) => chat.stream.textOf(answers[index] as string).length > 0).length;
+      for (let attempt = 0; streaming() < chatCount && attempt < 200; attempt++) await Bun.sleep(20);
+      expect(proxy.dropAll()).toBeGreaterThan(0);
+      // Cut again while the gateways reconnect: a second gap inside the first.
+      await Bun.sleep(300);
+      proxy.dropAll();
+
+      const completes = await Promise.all(
+        chats.map((chat, index) => chat.stream.waitForComplete(answers[index] as string, 60_000)),
+      );
+      for (const [index, chat] of chats.entries()) {
+        const answerId = answers[index] as string;
+        const complete = completes[index] as { fullContent: string; finishReason: string };
+        expect(complete.finishReason).toBe("stop");
+        // The streams were never closed: the text came whole over the one connection.
+        expect({ chat: chat.id, text: chat.stream.textOf(answerId) }).toEqual({
+          chat: chat.id,
+          text: complete.fullContent,
+        });
+        expect(chat.stream.reconnects).toBe(0);
+        let stored = await chat.client.request("GET", `/api/chats/${chat.id}`);
+        for (let attempt = 0; stored.body.messages.length < 2 && attempt < 50; attempt++) {
+          await Bun.sleep(100);
+          stored = await chat.client.request("GET", `/api/chats/${chat.id}`);
+        }
+        expect(stored.body.messages.at(-1)).toMatchObject({ id: answerId, content: complete.fullContent });
+      }
+    });
+
+    test("every chat takes a new message afterwards", async () => {
+      for (const chat of chats) {
+        const sent = await chat.client.request("POST", `/api/chats/${chat.id}/messages`, {
+          content: "Again?",
+        });
+        expect(sent.status).toBe(202);
+        await chat.stream.waitForComplete(sent.body.assistantMessageId as string, 60_000);
+      }
+    });
+  },
+);
