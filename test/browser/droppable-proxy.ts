@@ -12,6 +12,8 @@ import { createConnection, createServer, type Server, type Socket } from "node:n
  */
 export class DroppableProxy {
   private readonly sockets = new Set<Socket>();
+  /** While set, every new connection is cut at once, as with a server that is down. */
+  private refusing = false;
   private readonly server: Server;
   private port = 0;
 
@@ -40,12 +42,27 @@ export class DroppableProxy {
     return count;
   }
 
+  /** Cuts every open connection and every new one until `accept`: the target is away. */
+  refuse(): void {
+    this.refusing = true;
+    this.dropAll();
+  }
+
+  /** Forwards new connections again. */
+  accept(): void {
+    this.refusing = false;
+  }
+
   async stop(): Promise<void> {
     this.dropAll();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
   private forward(client: Socket): void {
+    if (this.refusing) {
+      client.resetAndDestroy();
+      return;
+    }
     const upstream = createConnection({ host: "127.0.0.1", port: this.targetPort });
     const closeBoth = () => {
       client.destroy();

@@ -24,7 +24,7 @@ const chatCount = 10;
 type Chat = { id: string; client: ChatApiClient; stream: ResumingChatStream };
 
 describe.skipIf(!rabbitAvailable || !redisAvailable)(
-  "the gateways' broker connections are cut mid-stream (a TCP proxy drops them), the broker stays up",
+  "every service's broker connection is cut mid-stream (a TCP proxy drops them), the broker stays up",
   () => {
     const namespace = testNamespace("broker-cut");
     const dataDirectory = mkdtempSync(join(tmpdir(), "chat-broker-cut-"));
@@ -57,8 +57,10 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
     beforeAll(async () => {
       proxy = await DroppableProxy.start(Number(new URL(rabbitUrl).port || 5672));
       const throughProxy = { AMQP_URL: `amqp://guest:guest@127.0.0.1:${new URL(proxy.baseUrl).port}` };
-      await start("store");
-      await Promise.all([start("session"), start("orchestrator")]);
+      // Every service reaches the broker through the proxy: a cut hits the gateways' event queues,
+      // the sessions' command partitions, the orchestrators' work and the store's queues at once.
+      await start("store", throughProxy);
+      await Promise.all([start("session", throughProxy), start("orchestrator", throughProxy)]);
       gateways.push(await start("gateway", throughProxy), await start("gateway", throughProxy));
       for (let index = 0; index < chatCount; index++) {
         const gateway = gateways[index % gateways.length] as ServiceProcess;
@@ -113,7 +115,8 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
         const answerId = answers[index] as string;
         const complete = completes[index] as { fullContent: string; finishReason: string };
         expect(complete.finishReason).toBe("stop");
-        // The streams were never closed: the text came whole over the one connection.
+        // The streams were never closed: the text came whole over the one connection (after a
+        // message_restart, when the answer's orchestrator lost its work and wrote it again).
         expect({ chat: chat.id, text: chat.stream.textOf(answerId) }).toEqual({
           chat: chat.id,
           text: complete.fullContent,
@@ -128,14 +131,36 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
       }
     });
 
-    test("every chat takes a new message afterwards", async () => {
-      for (const chat of chats) {
-        const sent = await chat.client.request("POST", `/api/chats/${chat.id}/messages`, {
-          content: "Again?",
-        });
-        expect(sent.status).toBe(202);
-        await chat.stream.waitForComplete(sent.body.assistantMessageId as string, 60_000);
+    test("a broker away for longer than the bus timeout: 503 with Retry-After, and all is well once it is back", async () => {
+      const chat = chats[0] as Chat;
+      proxy.refuse();
+      const refused = await chat.client.request("POST", `/api/chats/${chat.id}/messages`, {
+        content: "Anyone?",
+      });
+      expect(refused.status).toBe(503);
+      expect(refused.body.error.code).toBe("UNAVAILABLE");
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+      proxy.accept();
+      let accepted = refused;
+      for (let attempt = 0; accepted.status !== 202 && attempt < 60; attempt++) {
+        await Bun.sleep(500);
+        accepted = await chat.client.request("POST", `/api/chats/${chat.id}/messages`, { content: "Back?" });
       }
+      expect(accepted.status).toBe(202);
+      const complete = await chat.stream.waitForComplete(accepted.body.assistantMessageId as string, 60_000);
+      expect(chat.stream.textOf(accepted.body.assistantMessageId as string)).toBe(complete.fullContent);
+    });
+
+    test("every chat takes a new message afterwards", async () => {
+      await Promise.all(
+        chats.map(async (chat) => {
+          const sent = await chat.client.request("POST", `/api/chats/${chat.id}/messages`, {
+            content: "Again?",
+          });
+          expect(sent.status).toBe(202);
+          await chat.stream.waitForComplete(sent.body.assistantMessageId as string, 60_000);
+        }),
+      );
     });
   },
 );

@@ -103,6 +103,9 @@ const openApiDocumentation = {
   security: [{ bearer: [] }, { cookie: [] }] as Array<Record<string, string[]>>,
 };
 
+/** How long a client waits before it tries again after a 503 or 504 (a dependency away, a bus timeout). */
+const unavailableRetryAfterSeconds = 2;
+
 /** The gateway's HTTP application: API, SSE, Swagger UI at /swagger, health, the frontend at /. */
 export function createGatewayApp(dependencies: GatewayDependencies) {
   const { bus, replayLog, hub, logger, settings, readiness, connections } = dependencies;
@@ -190,6 +193,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
       const { status, body } = renderError(code, error, request, logger);
       set.status = status;
       if (error instanceof RateLimitedError) set.headers["retry-after"] = String(error.retryAfterSeconds);
+      else if (status === 503 || status === 504) set.headers["retry-after"] = String(unavailableRetryAfterSeconds);
       return body;
     })
     .get("/healthz", () => ({ status: "ok" as const, service: "gateway", checks: {} }), {

@@ -17,7 +17,7 @@ const startedAt = Date.parse("2026-11-22T10:00:00.000Z");
 const checkpointMs = 1_000;
 
 /** A step of the answer: a part, a failure, or time passing on the worker's clock. */
-type Step = StreamPart | ProviderError | { advanceMs: number };
+type Step = StreamPart | ProviderError | { advanceMs: number } | { act: () => void };
 
 /** A provider that plays one answer and moves the test's clock where the script says. */
 class ClockedProvider implements ModelProvider {
@@ -31,6 +31,7 @@ class ClockedProvider implements ModelProvider {
     for (const step of this.steps) {
       if (step instanceof ProviderError) throw step;
       if ("advanceMs" in step) this.advance(step.advanceMs);
+      else if ("act" in step) step.act();
       else yield step;
     }
   }
@@ -216,6 +217,24 @@ describe("GenerationWorker", () => {
 
     expect(sent()).toEqual(['checkpoint ""']);
     expect(finishedOf(bus)).toBeUndefined();
+  });
+
+  test("a delivery whose channel closes mid-answer stops writing and reports nothing: the broker has it again", async () => {
+    const channelOpen = new AbortController();
+    const { bus, worker, sent } = setUp([
+      text("first "),
+      { act: () => channelOpen.abort(new Error("channel closed")) },
+      text("second "),
+      text("third"),
+      finish,
+    ]);
+
+    await worker.handle(request, { deliveryCount: 1, signal: channelOpen.signal });
+
+    const chunks = sent().filter((line) => line.startsWith("chunk"));
+    expect(chunks).toEqual(['chunk 0 "first "']);
+    expect(finishedOf(bus)).toBeUndefined();
+    expect(bus.recordsOf("event").some((record) => record.message.type === "usage_recorded")).toBe(false);
   });
 
   test("a redelivery that cannot ask the store fails, so the request comes back later", async () => {

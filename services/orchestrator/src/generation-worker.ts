@@ -65,23 +65,25 @@ export class GenerationWorker {
     await publish({ type: "message_start", data: { chatId, messageId, model: request.model } }, context);
     if (delivery.deliveryCount === 1) checkpoints.offer("");
 
+    // A delivery that can no longer be settled is the broker's again (it goes to an orchestrator
+    // anew, with message_restart): this attempt stops writing at once, so two never interleave.
+    const superseded = delivery.signal;
     let seq = 0;
     let textSoFar = "";
-    const coalescer = new ChunkCoalescer(this.options, (content) =>
-      publish({ type: "message_chunk", data: { chatId, messageId, content, seq: seq++ } }, context).then(
-        () => {},
-      ),
-    );
-    const signal = this.dependencies.cancellations.start(messageId);
+    const coalescer = new ChunkCoalescer(this.options, async (content) => {
+      if (superseded?.aborted) return;
+      await publish({ type: "message_chunk", data: { chatId, messageId, content, seq: seq++ } }, context);
+    });
+    const cancelled = this.dependencies.cancellations.start(messageId);
     const outcome = await this.dependencies.caller
       .call({
         modelId: request.model,
         history: request.messages,
         chatPrompt: request.systemPrompt,
-        signal,
+        signal: superseded ? AbortSignal.any([cancelled, superseded]) : cancelled,
         onText: (text) => {
           textSoFar += text;
-          checkpoints.offer(textSoFar);
+          if (!superseded?.aborted) checkpoints.offer(textSoFar);
           return coalescer.push(text);
         },
         logger,
@@ -89,6 +91,10 @@ export class GenerationWorker {
       .finally(() => this.dependencies.cancellations.finish(messageId));
     await coalescer.close();
     await checkpoints.close();
+    if (superseded?.aborted) {
+      logger.warn("the broker took this answer back (its channel closed): the next attempt writes it");
+      return;
+    }
 
     if (outcome.error) {
       await publish(

@@ -5,6 +5,12 @@ import type { Static, TSchema } from "@sinclair/typebox";
 export type DeliveryContext = {
   /** 1 on the first delivery, 2 on the first redelivery, and so on. */
   deliveryCount: number;
+  /**
+   * Aborted once this delivery can no longer be settled (the channel that carried it closed, as
+   * when the broker connection is cut): the broker hands the message to a consumer again, so the
+   * handler should stop and leave nothing more behind. Absent where that cannot happen.
+   */
+  signal?: AbortSignal;
 };
 
 /**

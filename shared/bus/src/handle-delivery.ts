@@ -35,6 +35,8 @@ export type Delivery = {
   deliveryCount: number;
   /** Whether someone waits for a reply (request, requestCommand). */
   expectsReply: boolean;
+  /** Aborted when the delivery can no longer be settled (see DeliveryContext). */
+  signal?: AbortSignal;
 };
 
 /**
@@ -75,7 +77,10 @@ async function decideDelivery<M>(
     return { settle: "dead-letter", reply: { ok: false, error: error.serialize() } };
   }
   try {
-    const value = await consumer.handler(decoded.message, { deliveryCount: delivery.deliveryCount });
+    const value = await consumer.handler(decoded.message, {
+      deliveryCount: delivery.deliveryCount,
+      ...(delivery.signal ? { signal: delivery.signal } : {}),
+    });
     return delivery.expectsReply ? { settle: "ack", reply: { ok: true, value } } : { settle: "ack" };
   } catch (thrown) {
     const error = AppError.from(thrown);

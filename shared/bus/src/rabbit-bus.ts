@@ -359,7 +359,14 @@ export class RabbitBus implements Bus {
       };
       const timer = setTimeout(() => {
         settle();
-        reject(new AppError("TIMEOUT", `${waiting} ${message.type} within ${timeoutMs} ms`));
+        // Without a broker the request never left: the service is unavailable, not slow.
+        reject(
+          this.connection.isConnected()
+            ? new AppError("TIMEOUT", `${waiting} ${message.type} within ${timeoutMs} ms`)
+            : new AppError("UNAVAILABLE", `The message broker is unreachable: ${message.type} was not answered`, {
+                retryable: true,
+              }),
+        );
       }, timeoutMs);
       const pending: PendingReply = {
         answer: (body) => {

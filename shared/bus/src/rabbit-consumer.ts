@@ -90,24 +90,29 @@ export class RabbitConsumer<M> implements Subscription {
     if (this.closing) return;
     const { consumer } = this.settings;
     channel.on("error", (error: Error) => this.settings.onChannelError(error, consumer.name));
+    // Deliveries of a closed channel cannot be settled any more: the broker delivers them again.
+    const channelOpen = new AbortController();
     channel.once("close", () => {
       if (this.active?.channel === channel) this.active = undefined;
+      channelOpen.abort(new Error("The channel that carried this delivery closed"));
     });
     const queues = await this.settings.declare(channel);
     await channel.prefetch(this.settings.prefetch);
     const consumerTags = new Map<string, string>();
-    for (const queue of queues) consumerTags.set(queue, await this.consumeQueue(channel, queue));
+    for (const queue of queues) {
+      consumerTags.set(queue, await this.consumeQueue(channel, queue, channelOpen.signal));
+    }
     this.active = { channel, consumerTags };
     consumer.logger.debug({ consumer: consumer.name, queues }, "Consuming");
   }
 
-  private async consumeQueue(channel: Channel, queue: string): Promise<string> {
+  private async consumeQueue(channel: Channel, queue: string, channelOpen: AbortSignal): Promise<string> {
     const { consumerTag } = await channel.consume(queue, (message) => {
       if (!message) {
-        void this.resume(channel, queue);
+        void this.resume(channel, queue, channelOpen);
         return;
       }
-      const handling = this.handle(channel, message);
+      const handling = this.handle(channel, message, channelOpen);
       this.inFlight.add(handling);
       void handling.finally(() => this.inFlight.delete(handling));
     });
@@ -115,7 +120,7 @@ export class RabbitConsumer<M> implements Subscription {
   }
 
   /** The broker cancelled a consumer (its queue was deleted, say): declare the queues again and go on. */
-  private async resume(channel: Channel, queue: string): Promise<void> {
+  private async resume(channel: Channel, queue: string, channelOpen: AbortSignal): Promise<void> {
     const { consumer } = this.settings;
     const active = this.active;
     if (this.closing || active?.channel !== channel) return;
@@ -125,13 +130,13 @@ export class RabbitConsumer<M> implements Subscription {
     );
     try {
       await this.settings.declare(channel);
-      active.consumerTags.set(queue, await this.consumeQueue(channel, queue));
+      active.consumerTags.set(queue, await this.consumeQueue(channel, queue, channelOpen));
     } catch (error) {
       consumer.logger.error({ err: error, consumer: consumer.name, queue }, "Could not consume again");
     }
   }
 
-  private async handle(channel: Channel, message: ConsumeMessage): Promise<void> {
+  private async handle(channel: Channel, message: ConsumeMessage, channelOpen: AbortSignal): Promise<void> {
     const { consumer } = this.settings;
     const { replyTo, correlationId, headers } = message.properties;
     // Quorum queues count earlier deliveries in this header; the first delivery has none.
@@ -140,6 +145,7 @@ export class RabbitConsumer<M> implements Subscription {
       body: message.content.toString("utf8"),
       deliveryCount: 1 + redeliveries,
       expectsReply: typeof replyTo === "string" && replyTo.length > 0,
+      signal: channelOpen,
     });
     try {
       if (outcome.reply && typeof replyTo === "string") {
