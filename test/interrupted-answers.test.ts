@@ -159,6 +159,7 @@ describe("an answer whose writer dies is kept as far as it got, marked interrupt
         ANSWER_CHECKPOINT_MS: "200",
         TURN_TIMEOUT_MS: "3000",
         ANSWER_RECOVERY_INTERVAL_MS: "500",
+        ANSWER_DRAFT_STALE_MS: "1000",
         BUS_REQUEST_TIMEOUT_MS: "5000",
       };
       const processes: ServiceProcess[] = [];

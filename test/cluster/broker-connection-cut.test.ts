@@ -151,6 +151,46 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
       expect(chat.stream.textOf(accepted.body.assistantMessageId as string)).toBe(complete.fullContent);
     });
 
+    test("Redis loses this deployment's data mid-stream (replay logs, actors): every answer still ends whole and stored", async () => {
+      const answers = await Promise.all(
+        chats.map(async (chat) => {
+          const sent = await chat.client.request("POST", `/api/chats/${chat.id}/messages`, {
+            content: "Tell me another story",
+          });
+          expect(sent.status).toBe(202);
+          return sent.body.assistantMessageId as string;
+        }),
+      );
+      const streaming = () =>
+        chats.filter((chat, index) => chat.stream.textOf(answers[index] as string).length > 0).length;
+      for (let attempt = 0; streaming() < chatCount && attempt < 200; attempt++) await Bun.sleep(20);
+      const state = new RedisActorState({
+        url: redisUrl,
+        keyPrefix: namespace,
+        ttlSeconds: 60,
+        replayLogMaxLength: 10,
+        logger: createLogger("broker-cut-test", "silent"),
+      });
+      await state.removeKeys();
+      await state.close();
+
+      for (const [index, chat] of chats.entries()) {
+        const answerId = answers[index] as string;
+        const complete = await chat.stream.waitForComplete(answerId, 60_000);
+        expect(complete.finishReason).toBe("stop");
+        expect({ chat: chat.id, text: chat.stream.textOf(answerId) }).toEqual({
+          chat: chat.id,
+          text: complete.fullContent,
+        });
+        let stored = await chat.client.request("GET", `/api/chats/${chat.id}`);
+        for (let attempt = 0; stored.body.messages.at(-1)?.id !== answerId && attempt < 50; attempt++) {
+          await Bun.sleep(100);
+          stored = await chat.client.request("GET", `/api/chats/${chat.id}`);
+        }
+        expect(stored.body.messages.at(-1)).toMatchObject({ id: answerId, content: complete.fullContent });
+      }
+    });
+
     test("every chat takes a new message afterwards", async () => {
       await Promise.all(
         chats.map(async (chat) => {

@@ -31,7 +31,14 @@ export async function startAllInOne(
 
   const services = [
     await startStore({ bus, repository, logger: serviceLogger("store") }),
-    await startSession({ bus, actorState, logger: serviceLogger("session"), config }),
+    await startSession({
+      bus,
+      actorState,
+      logger: serviceLogger("session"),
+      config,
+      // With the in-process bus, no orchestrator but this process's own can be writing an answer.
+      orphanedDraftsAtStart: !config.AMQP_URL,
+    }),
     await startOrchestrator({ bus, actorState, logger: serviceLogger("orchestrator"), config }),
     await startNotifier({ bus, logger: serviceLogger("notifier") }),
   ];

@@ -15,7 +15,7 @@ const draft: AnswerDraft = {
   updatedAt: "2026-11-22T10:00:01.000Z",
 };
 
-function setUp(drafts: () => AnswerDraft[]) {
+function setUp(drafts: () => AnswerDraft[], options: { orphanedAtStart?: boolean } = {}) {
   const bus = new RecordingBus({ services: { store: () => drafts() } });
   let ids = 0;
   const newId = () => `id-${++ids}`;
@@ -26,7 +26,7 @@ function setUp(drafts: () => AnswerDraft[]) {
       store: new StoreClient(bus, { timeoutMs: 1_000, newId, now }),
       logger: pino({ level: "silent" }),
     },
-    { intervalMs: 60_000 },
+    { intervalMs: 60_000, staleAfterMs: 15_000, now, ...options },
   );
   return { bus, recovery };
 }
@@ -70,4 +70,18 @@ test("start sweeps at once; a failed sweep throws nowhere, and stop waits for th
   expect(calls).toBe(1);
   expect(bus.recordsOf("command")).toEqual([]);
   expect(await recovery.sweep()).toBe(1);
+});
+
+test("a draft checkpointed within the staleness is left to its writer; at an embedded start every draft is orphaned", async () => {
+  const fresh = { ...draft, messageId: "answer-3", updatedAt: "2026-11-22T10:04:50.000Z" };
+  const stale = { ...draft, updatedAt: "2026-11-22T10:04:45.000Z" };
+  const later = setUp(() => [stale, fresh]);
+  expect(await later.recovery.sweep()).toBe(1);
+  expect(later.bus.recordsOf("command").map((record) => record.message)).toEqual([
+    expect.objectContaining({ assistantMessageId: "answer-1" }),
+  ]);
+
+  const embedded = setUp(() => [stale, fresh], { orphanedAtStart: true });
+  expect(await embedded.recovery.sweep()).toBe(2);
+  expect(await embedded.recovery.sweep()).toBe(1);
 });

@@ -7,12 +7,12 @@ const draftsPerSweep = 100;
 
 /**
  * Finds answers whose writer is gone: at start and then every `intervalMs`, it lists the store's
- * answer drafts and sends each chat's actor a `recover_answer`. The actor decides (see
+ * answer drafts and sends each chat's actor a `recover_answer` for those gone stale. The actor decides (see
  * `decideRecoverAnswer`): a draft of a turn still running within its timeout is left alone, any
  * other is published complete as "interrupted". After an embedded restart, that is every draft.
  *
  * @example
- * const recovery = new AnswerRecovery({ commands, store, logger }, { intervalMs: 30_000 });
+ * const recovery = new AnswerRecovery({ commands, store, logger }, { intervalMs: 30_000, staleAfterMs: 15_000 });
  * recovery.start();
  * // ...
  * await recovery.stop();
@@ -23,8 +23,21 @@ export class AnswerRecovery {
 
   constructor(
     private readonly dependencies: { commands: ChatCommandClient; store: StoreClient; logger: Logger },
-    private readonly options: { intervalMs: number },
+    private readonly options: {
+      intervalMs: number;
+      /**
+       * A draft not checkpointed for this long has lost its writer (writers checkpoint about every
+       * second while text comes); a fresher one may belong to an answer still being written whose
+       * actor lost its state, so it is left for a later sweep.
+       */
+      staleAfterMs: number;
+      /** Every draft is orphaned at start (the embedded process: nothing else can be writing). */
+      orphanedAtStart?: boolean;
+      now?: () => Date;
+    },
   ) {}
+
+  private sweeps = 0;
 
   start(): void {
     this.runSweep();
@@ -40,11 +53,14 @@ export class AnswerRecovery {
   /** One pass over the drafts; a failure is logged and the next pass tries again. */
   async sweep(): Promise<number> {
     const traceparent = traceparentFrom(null);
-    const drafts = await this.dependencies.store.call(
+    const listed = await this.dependencies.store.call(
       "store.list_answer_drafts",
       { limit: draftsPerSweep },
       traceparent,
     );
+    const everyDraft = this.sweeps++ === 0 && this.options.orphanedAtStart === true;
+    const staleBefore = (this.options.now?.() ?? new Date()).getTime() - this.options.staleAfterMs;
+    const drafts = everyDraft ? listed : listed.filter((draft) => Date.parse(draft.updatedAt) <= staleBefore);
     for (const draft of drafts) {
       await this.dependencies.commands.notify(
         "recover_answer",

@@ -124,8 +124,9 @@ export class ChatActorRunner {
   private async loadOrCreate(command: { chatId: string; userId: string; traceparent: string; type: string }) {
     const snapshot = await this.dependencies.actorState.load<ChatActorState>(command.chatId);
     if (snapshot) return snapshot.state.userId === command.userId ? snapshot : null;
-    // An answer to recover may be all that is left of a chat whose actor was lost with its memory.
-    const starts = ["send_message", "regenerate_answer", "recover_answer"];
+    // An answer finished or to recover may be all that is left of a chat whose actor was lost
+    // with its memory (Redis restarted empty, the embedded process restarted).
+    const starts = ["send_message", "regenerate_answer", "recover_answer", "generation_finished"];
     if (!starts.includes(command.type)) return null;
     const found = await this.dependencies.store.call(
       "store.get_chat",

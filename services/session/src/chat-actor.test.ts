@@ -277,7 +277,20 @@ describe("ChatActor decide", () => {
         contextAt("2026-11-22T10:00:02.000Z"),
       ).effects,
     ).toEqual([]);
-    expect(decide(done.state, finished("other"), contextAt("2026-11-22T10:00:02.000Z")).effects).toEqual([]);
+    // A running turn ignores another answer's report.
+    const next = markDispatched(
+      decide(done.state, send("b"), contextAt("2026-11-22T10:00:02.000Z")).state,
+      "b",
+    );
+    expect(decide(next, finished("other"), contextAt("2026-11-22T10:00:03.000Z")).effects).toEqual([]);
+  });
+
+  test("a report of an answer the actor never heard of, with no turn running, is published: its state was lost", () => {
+    // Redis restarted empty while the answer was written: the actor was rebuilt from the store.
+    const lost = decide(fresh, finished("id-9"), contextAt("2026-11-22T10:00:05.000Z"));
+    expect(lost.effects).toEqual([{ ...completeOf("id-9") }]);
+    expect(lost.state.lastAnswer).toMatchObject({ id: "id-9", content: "the answer", finishReason: "stop" });
+    expect(lost.state.turn).toBeNull();
   });
 
   describe("recovering an answer whose writer is gone", () => {

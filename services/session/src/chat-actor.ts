@@ -228,10 +228,24 @@ function decideGenerationFinished(state: ChatActorState, command: GenerationFini
   const complete: ChatActorEffect = { type: "publish_message_complete", data: completeData(command) };
   const turn = state.turn;
   if (!turn || turn.assistantMessageId !== command.assistantMessageId) {
+    const messageId = command.assistantMessageId;
     // A redelivered report whose turn already ended here: its answer may not have been published.
     const republish =
-      state.lastAnswer?.id === command.assistantMessageId &&
-      state.lastAnswer.finishReason === command.finishReason;
+      state.lastAnswer?.id === messageId && state.lastAnswer.finishReason === command.finishReason;
+    // An answer this actor never heard of, with no turn running: its state was lost while the
+    // answer was written (Redis restarted empty). The answer is whole; it is published all the same.
+    const known =
+      state.lastAnswer?.id === messageId ||
+      state.finishedTurns.some((entry) => entry.assistantMessageId === messageId);
+    if (!turn && !known) {
+      const answer = {
+        id: messageId,
+        content: command.fullContent,
+        createdAt: command.occurredAt,
+        finishReason: command.finishReason,
+      };
+      return { state: { ...state, lastAnswer: answer }, effects: [complete], reply: null };
+    }
     return { state, effects: republish ? [complete] : [], reply: null };
   }
   const titled = state.needsTitle === true && command.finishReason !== "error" && command.fullContent !== "";

@@ -14,6 +14,12 @@ export const SessionConfigFields = {
     description:
       "How often the session looks for answers whose writer is gone (also once at start) and ends them as interrupted",
   }),
+  ANSWER_DRAFT_STALE_MS: Type.Integer({
+    default: 15_000,
+    minimum: 100,
+    description:
+      "An answer's checkpoint this old has lost its writer; fresher ones are left alone by the recovery (unless everything restarted)",
+  }),
   TURN_TIMEOUT_MS: Type.Integer({
     default: 10 * 60_000,
     minimum: 1_000,

@@ -14,8 +14,16 @@ export async function startSession(dependencies: {
   bus: Bus;
   actorState: ActorState;
   logger: Logger;
-  config: Pick<SessionConfig, "CONTEXT_MESSAGE_LIMIT" | "TURN_TIMEOUT_MS" | "ANSWER_RECOVERY_INTERVAL_MS"> &
+  config: Pick<
+    SessionConfig,
+    "CONTEXT_MESSAGE_LIMIT" | "TURN_TIMEOUT_MS" | "ANSWER_RECOVERY_INTERVAL_MS" | "ANSWER_DRAFT_STALE_MS"
+  > &
     Pick<BaseConfig, "BUS_REQUEST_TIMEOUT_MS">;
+  /**
+   * Every answer draft found at start has lost its writer: true for the embedded process, whose
+   * orchestrator started with it. Five processes leave fresh drafts to their writers.
+   */
+  orphanedDraftsAtStart?: boolean;
 }): Promise<RunningService> {
   const { bus, actorState, logger, config } = dependencies;
   const now = () => new Date();
@@ -40,7 +48,11 @@ export async function startSession(dependencies: {
       store,
       logger,
     },
-    { intervalMs: config.ANSWER_RECOVERY_INTERVAL_MS },
+    {
+      intervalMs: config.ANSWER_RECOVERY_INTERVAL_MS,
+      staleAfterMs: config.ANSWER_DRAFT_STALE_MS,
+      orphanedAtStart: dependencies.orphanedDraftsAtStart === true,
+    },
   );
   recovery.start();
   return {
