@@ -101,7 +101,7 @@ function machine() {
     bun: Bun.version,
     node: version(["node", "--version"]),
     ai: packageVersion("ai"),
-    aiSdkOpenAiCompatible: packageVersion("@ai-sdk/openai-compatible"),
+    aiSdkOpenAICompatible: packageVersion("@ai-sdk/openai-compatible"),
     loadAverageAtStart: readFileSync("/proc/loadavg", "utf8").trim(),
   };
 }

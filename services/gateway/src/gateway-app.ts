@@ -193,7 +193,8 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
       const { status, body } = renderError(code, error, request, logger);
       set.status = status;
       if (error instanceof RateLimitedError) set.headers["retry-after"] = String(error.retryAfterSeconds);
-      else if (status === 503 || status === 504) set.headers["retry-after"] = String(unavailableRetryAfterSeconds);
+      else if (status === 503 || status === 504)
+        set.headers["retry-after"] = String(unavailableRetryAfterSeconds);
       return body;
     })
     .get("/healthz", () => ({ status: "ok" as const, service: "gateway", checks: {} }), {

@@ -363,9 +363,13 @@ export class RabbitBus implements Bus {
         reject(
           this.connection.isConnected()
             ? new AppError("TIMEOUT", `${waiting} ${message.type} within ${timeoutMs} ms`)
-            : new AppError("UNAVAILABLE", `The message broker is unreachable: ${message.type} was not answered`, {
-                retryable: true,
-              }),
+            : new AppError(
+                "UNAVAILABLE",
+                `The message broker is unreachable: ${message.type} was not answered`,
+                {
+                  retryable: true,
+                },
+              ),
         );
       }, timeoutMs);
       const pending: PendingReply = {

@@ -141,45 +141,45 @@ export const ChatCompletionChunk = Type.Object(
 export type ChatCompletionChunk = Static<typeof ChatCompletionChunk>;
 
 /** A model in `GET /v1/models`. */
-export const OpenAiModel = Type.Object(
+export const OpenAIModel = Type.Object(
   {
     id: Type.String(),
     object: Type.Literal("model"),
     created: Type.Integer({ description: "Unix time in seconds; 0 when not known" }),
     owned_by: Type.String({ description: "The provider that serves it" }),
   },
-  { $id: "OpenAiModel" },
+  { $id: "OpenAIModel" },
 );
-export type OpenAiModel = Static<typeof OpenAiModel>;
+export type OpenAIModel = Static<typeof OpenAIModel>;
 
-export const OpenAiModelList = Type.Object(
-  { object: Type.Literal("list"), data: Type.Array(OpenAiModel) },
-  { $id: "OpenAiModelList" },
+export const OpenAIModelList = Type.Object(
+  { object: Type.Literal("list"), data: Type.Array(OpenAIModel) },
+  { $id: "OpenAIModelList" },
 );
-export type OpenAiModelList = Static<typeof OpenAiModelList>;
+export type OpenAIModelList = Static<typeof OpenAIModelList>;
 
 /** invalid_request_error: any other 4xx; api_error: any 5xx. */
-export const OpenAiErrorType = Type.Union([
+export const OpenAIErrorType = Type.Union([
   Type.Literal("invalid_request_error"),
   Type.Literal("authentication_error"),
   Type.Literal("rate_limit_error"),
   Type.Literal("api_error"),
 ]);
-export type OpenAiErrorType = Static<typeof OpenAiErrorType>;
+export type OpenAIErrorType = Static<typeof OpenAIErrorType>;
 
 /**
  * Every error of `/v1`, as OpenAI answers them, with this system's code in `code`. Also sent as
  * a `data:` event when a stream fails after its first chunk.
  */
-export const OpenAiErrorBody = Type.Object(
+export const OpenAIErrorBody = Type.Object(
   {
     error: Type.Object({
       message: Type.String(),
-      type: OpenAiErrorType,
+      type: OpenAIErrorType,
       param: nullable(Type.String()),
       code: ErrorCode,
     }),
   },
-  { $id: "OpenAiErrorBody" },
+  { $id: "OpenAIErrorBody" },
 );
-export type OpenAiErrorBody = Static<typeof OpenAiErrorBody>;
+export type OpenAIErrorBody = Static<typeof OpenAIErrorBody>;

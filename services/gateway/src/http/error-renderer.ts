@@ -1,4 +1,4 @@
-import { AppError, type ErrorBody, type OpenAiErrorBody, type OpenAiErrorType } from "@chat/contracts";
+import { AppError, type ErrorBody, type OpenAIErrorBody, type OpenAIErrorType } from "@chat/contracts";
 import type { Logger } from "pino";
 import { requestPath } from "./request-url.ts";
 
@@ -15,7 +15,7 @@ export function errorDialectOf(path: string): ErrorDialect {
   return path === "/v1" || path.startsWith("/v1/") ? "openai" : "chat";
 }
 
-function openAIErrorType(status: number): OpenAiErrorType {
+function openAIErrorType(status: number): OpenAIErrorType {
   if (status === 401) return "authentication_error";
   if (status === 429) return "rate_limit_error";
   if (status >= 500) return "api_error";
@@ -26,7 +26,7 @@ function openAIErrorType(status: number): OpenAiErrorType {
  * Our error body in OpenAI's shape, keeping our code in `code` so callers can still tell errors
  * apart; validation details go into the message, since OpenAI's body has no place for a list.
  */
-export function toOpenAIErrorBody(status: number, body: ErrorBody): OpenAiErrorBody {
+export function toOpenAIErrorBody(status: number, body: ErrorBody): OpenAIErrorBody {
   const details = (body.error.details ?? [])
     .slice(0, 5)
     .map((detail) => `${detail.path}: ${detail.message}`)
@@ -49,7 +49,7 @@ export function toOpenAIErrorBody(status: number, body: ErrorBody): OpenAiErrorB
  * set.status = 413;
  * return errorBodyFor(request, 413, bodyTooLarge(limit).toBody());
  */
-export function errorBodyFor(request: Request, status: number, body: ErrorBody): ErrorBody | OpenAiErrorBody {
+export function errorBodyFor(request: Request, status: number, body: ErrorBody): ErrorBody | OpenAIErrorBody {
   return errorDialectOf(requestPath(request)) === "openai" ? toOpenAIErrorBody(status, body) : body;
 }
 
@@ -79,7 +79,7 @@ export function renderError(
   error: unknown,
   request: Request,
   logger: Logger,
-): { status: number; body: ErrorBody | OpenAiErrorBody } {
+): { status: number; body: ErrorBody | OpenAIErrorBody } {
   const { status, body } = chatErrorResponse(code, error, logger);
   return { status, body: errorBodyFor(request, status, body) };
 }

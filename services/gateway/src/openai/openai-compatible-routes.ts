@@ -9,8 +9,8 @@ import {
   type CompletionStreamMessage,
   type ContextMessage,
   newEnvelope,
-  type OpenAiErrorBody,
-  OpenAiModelList,
+  type OpenAIErrorBody,
+  OpenAIModelList,
   type Usage,
 } from "@chat/contracts";
 import { newId } from "@chat/runtime";
@@ -51,7 +51,7 @@ const sseHeaders = {
 };
 const encoder = new TextEncoder();
 
-function openAIErrorOf(error: AppError): OpenAiErrorBody {
+function openAIErrorOf(error: AppError): OpenAIErrorBody {
   return toOpenAIErrorBody(error.httpStatus, error.toBody());
 }
 
@@ -221,12 +221,12 @@ export function openAICompatibleRoutes(dependencies: {
 }) {
   const { apiKeys, models, completions, timeouts, rateLimits, maxMessageChars } = dependencies;
   const errors = {
-    400: "OpenAiErrorBody",
-    401: "OpenAiErrorBody",
-    429: "OpenAiErrorBody",
-    502: "OpenAiErrorBody",
-    503: "OpenAiErrorBody",
-    504: "OpenAiErrorBody",
+    400: "OpenAIErrorBody",
+    401: "OpenAIErrorBody",
+    429: "OpenAIErrorBody",
+    502: "OpenAIErrorBody",
+    503: "OpenAIErrorBody",
+    504: "OpenAIErrorBody",
   } as const;
   const security = [{ apiKey: [] }];
 
@@ -293,7 +293,7 @@ export function openAICompatibleRoutes(dependencies: {
           };
         },
         {
-          response: { 200: OpenAiModelList, 401: "OpenAiErrorBody", 503: "OpenAiErrorBody" },
+          response: { 200: OpenAIModelList, 401: "OpenAIErrorBody", 503: "OpenAIErrorBody" },
           detail: { tags: ["openai-compatible"], summary: "The models (OpenAI's list format)", security },
         },
       )
