@@ -1,22 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RabbitBus } from "@chat/bus";
-import { createLogger } from "@chat/runtime";
-import { RedisActorState } from "@chat/state";
 import amqp from "amqplib";
 import { ChatApiClient } from "../support/chat-api-client.ts";
 import { chatFlowSuite } from "../support/chat-flow-suite.ts";
-import { generousLimits } from "../support/embedded-server.ts";
-import {
-  rabbitAvailable,
-  rabbitUrl,
-  redisAvailable,
-  redisUrl,
-  testNamespace,
-} from "../support/infrastructure.ts";
-import { removeRabbitNamespace } from "../support/rabbit-namespace.ts";
+import { ClusterDeployment } from "../support/cluster-deployment.ts";
+import { busQueueSources } from "../support/cluster-namespace.ts";
+import { rabbitAvailable, rabbitUrl, redisAvailable } from "../support/infrastructure.ts";
 import { ServiceProcess } from "../support/service-process.ts";
 
 const maxBodyBytes = 64 * 1024;
@@ -25,46 +14,18 @@ const partitions = 4;
 describe.skipIf(!rabbitAvailable || !redisAvailable)(
   "five services as separate processes over RabbitMQ and Redis",
   () => {
-    const namespace = testNamespace("cluster");
-    const dataDirectory = mkdtempSync(join(tmpdir(), "chat-cluster-"));
-    const environment = {
-      AMQP_URL: rabbitUrl,
-      REDIS_URL: redisUrl,
-      BUS_PREFIX: namespace,
-      REDIS_KEY_PREFIX: namespace,
-      SESSION_PARTITIONS: String(partitions),
-      JWT_SECRET: "cluster-test-secret-that-is-long-enough-0123456789",
-      ...generousLimits,
-      DATA_DIR: dataDirectory,
-      MAX_BODY_BYTES: String(maxBodyBytes),
-    };
-    const services: ServiceProcess[] = [];
+    const cluster = new ClusterDeployment("cluster", partitions, { MAX_BODY_BYTES: String(maxBodyBytes) });
+    const namespace = cluster.namespace;
+    const services = cluster.processes;
     let gateway: ServiceProcess;
 
     beforeAll(async () => {
       // The store first: the others' first requests go to it.
-      for (const name of ["store", "session", "orchestrator", "notifier"]) {
-        services.push(await ServiceProcess.start(name, `services/${name}/main.ts`, environment));
-      }
-      gateway = await ServiceProcess.start("gateway", "services/gateway/main.ts", environment);
-      services.push(gateway);
+      for (const name of ["store", "session", "orchestrator", "notifier"]) await cluster.start(name);
+      gateway = await cluster.start("gateway");
     });
 
-    afterAll(async () => {
-      await Promise.all(services.map((service) => service.stop()));
-      await removeRabbitNamespace(rabbitUrl, namespace, partitions);
-      const logger = createLogger("cluster-test", "silent");
-      const state = new RedisActorState({
-        url: redisUrl,
-        keyPrefix: namespace,
-        ttlSeconds: 60,
-        replayLogMaxLength: 10,
-        logger,
-      });
-      await state.removeKeys();
-      await state.close();
-      rmSync(dataDirectory, { recursive: true, force: true });
-    });
+    afterAll(() => cluster.remove());
 
     chatFlowSuite(() => gateway.baseUrl, { maxBodyBytes });
 
@@ -128,24 +89,8 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
       await channel.waitForConfirms();
       await connection.close();
 
-      const logger = createLogger("cluster-test", "silent");
-      const inspector = new RabbitBus({
-        url: rabbitUrl,
-        prefix: namespace,
-        partitions,
-        deliveryLimit: 5,
-        logger,
-      });
-      await inspector.connect();
-      const sources = [
-        "session",
-        "ai.generate",
-        "rpc.store",
-        "rpc.orchestrator",
-        "store.completions",
-        "store.usage",
-        "notifier",
-      ];
+      const inspector = await cluster.connectBus(5);
+      const sources = busQueueSources;
       const found: Record<string, number> = {};
       for (let attempt = 0; attempt < 50; attempt++) {
         for (const source of sources)
@@ -179,7 +124,7 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
       expect(await new Response(child.stderr).text()).toContain("AMQP_URL");
       const badPort = Bun.spawn([process.execPath, "services/store/main.ts"], {
         cwd: join(import.meta.dir, "../.."),
-        env: { ...process.env, ...environment, PORT: "not-a-port" },
+        env: { ...process.env, ...cluster.environment, PORT: "not-a-port" },
         stderr: "pipe",
         stdout: "pipe",
       });
@@ -197,14 +142,7 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
       const lastSeen = live.events.at(-1)?.id as string;
       live.close();
 
-      const logger = createLogger("cluster-test", "silent");
-      const state = new RedisActorState({
-        url: redisUrl,
-        keyPrefix: namespace,
-        ttlSeconds: 60,
-        replayLogMaxLength: 10,
-        logger,
-      });
+      const state = cluster.actorState();
       await state.replayLog.delete(chatId);
       await state.close();
 
@@ -226,7 +164,7 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
     });
 
     test("SIGTERM on a gateway tells its SSE clients to reconnect, then the process exits cleanly", async () => {
-      const extra = await ServiceProcess.start("gateway", "services/gateway/main.ts", environment);
+      const extra = await ServiceProcess.start("gateway", "services/gateway/main.ts", cluster.environment);
       const client = new ChatApiClient(extra.baseUrl);
       await client.register("Drained");
       const chatId = (await client.request("POST", "/api/chats", {})).body.id;
