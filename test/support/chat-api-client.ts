@@ -1,5 +1,6 @@
 import { secretRegistry } from "./secret-registry.ts";
 import { SseReader } from "./sse-reader.ts";
+import { WebSocketReader } from "./websocket-reader.ts";
 
 export type ApiResponse<T = any> = { status: number; body: T; headers: Headers };
 
@@ -13,6 +14,15 @@ export class ChatApiClient {
   readonly cookies = new Map<string, string>();
 
   constructor(readonly baseUrl: string) {}
+
+  /** A client of `baseUrl` signed up as `name`; throws unless the server created the account. */
+  static async signUp(baseUrl: string, name: string): Promise<ChatApiClient> {
+    const client = new ChatApiClient(baseUrl);
+    const registered = await client.register(name);
+    if (registered.status !== 201)
+      throw new Error(`register answered ${registered.status}: ${JSON.stringify(registered.body)}`);
+    return client;
+  }
 
   async request<T = any>(
     method: string,
@@ -76,5 +86,12 @@ export class ChatApiClient {
       `${this.baseUrl}${path}`,
       this.token ? { authorization: `Bearer ${this.token}` } : {},
     );
+  }
+
+  /** Opens the WebSocket at /ws, signed in with the client's access token (or `token`). */
+  socket(token = this.token): Promise<WebSocketReader> {
+    return WebSocketReader.open(`${this.baseUrl.replace(/^http/, "ws")}/ws`, {
+      authorization: `Bearer ${token}`,
+    });
   }
 }
