@@ -32,10 +32,7 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
     test("each service serves /metrics on its own port; the gateway's public port has none without METRICS_TOKEN", async () => {
       const client = new ChatApiClient(gateway.baseUrl);
       await client.register("Scraped");
-      const chatId = (await client.request("POST", "/api/chats", {})).body.id;
-      const events = await client.events(`/api/chats/${chatId}/events`);
-      await client.request("POST", `/api/chats/${chatId}/messages`, { content: "Measure me" });
-      await events.waitFor((event) => event.event === "message_complete");
+      const { events } = await client.answeredChat("Measure me");
       events.close();
       const expected: Record<string, string> = {
         store: 'chat_bus_messages_handled_total{consumer="store",outcome="ack"}',
@@ -135,10 +132,7 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
     test("after the replay log is lost under a live client, its resume answers RESUME_EXPIRED instead of a wrong replay", async () => {
       const client = new ChatApiClient(gateway.baseUrl);
       await client.register("LostLog");
-      const chatId = (await client.request("POST", "/api/chats", {})).body.id;
-      const live = await client.events(`/api/chats/${chatId}/events`);
-      await client.request("POST", `/api/chats/${chatId}/messages`, { content: "first" });
-      await live.waitFor((event) => event.event === "message_complete");
+      const { chatId, events: live } = await client.answeredChat("first");
       const lastSeen = live.events.at(-1)?.id as string;
       live.close();
 

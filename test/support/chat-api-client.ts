@@ -88,6 +88,18 @@ export class ChatApiClient {
     );
   }
 
+  /**
+   * Creates a chat, opens its event stream and sends `content`; resolves once the answer is
+   * complete, with the stream still open.
+   */
+  async answeredChat(content: string): Promise<{ chatId: string; events: SseReader }> {
+    const chatId = (await this.request("POST", "/api/chats", {})).body.id as string;
+    const events = await this.events(`/api/chats/${chatId}/events`);
+    await this.request("POST", `/api/chats/${chatId}/messages`, { content });
+    await events.waitFor((event) => event.event === "message_complete");
+    return { chatId, events };
+  }
+
   /** Opens the WebSocket at /ws, signed in with the client's access token (or `token`). */
   socket(token = this.token): Promise<WebSocketReader> {
     return WebSocketReader.open(`${this.baseUrl.replace(/^http/, "ws")}/ws`, {
