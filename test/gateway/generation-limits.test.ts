@@ -1,15 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { expectRateLimited } from "../../services/gateway/src/limits/__fixtures__/expect-rate-limited.ts";
 import { ChatApiClient } from "../support/chat-api-client.ts";
 import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
-
-function expectRateLimited(response: { status: number; headers: Headers; body: any }): number {
-  expect(response.status).toBe(429);
-  const retryAfter = Number(response.headers.get("retry-after"));
-  expect(Number.isInteger(retryAfter)).toBe(true);
-  expect(retryAfter).toBeGreaterThanOrEqual(1);
-  expect(response.body).toEqual({ error: { code: "RATE_LIMITED", message: expect.any(String) } });
-  return retryAfter;
-}
 
 describe("generations per user: one bucket across HTTP, WebSocket and /v1 (every service in one process)", () => {
   let server: EmbeddedServer;
