@@ -245,10 +245,7 @@ class GatewayUnderTest {
     const completions = new CompletionRelay(bus, logger, { newId });
     const app = createGatewayApp({
       bus,
-      replayLog: state.replayLog,
-      rateLimiter: state.rateLimiter,
-      tickets: state.tickets,
-      revocations: state.revocations,
+      actorState: state,
       rateLimitPeriodSeconds: periodSeconds,
       hub,
       logger,
