@@ -1,4 +1,11 @@
-import { dropConnection, startWireServer, type WireFrame, type WireServer } from "./wire-server.ts";
+import {
+  droppedConnection,
+  pacedPieces,
+  setRetryHeaders,
+  startWireServer,
+  type WireFrame,
+  type WireServer,
+} from "./wire-server.ts";
 
 /** Token counts the server reports; unset ones are derived from the request and the text. */
 export type AnthropicWireUsage = {
@@ -131,9 +138,7 @@ async function* messageFrames(
     content_block: { type: "text", text: "" },
   });
   yield sseEvent("ping", { type: "ping" });
-  for (const [index, piece] of pieces.entries()) {
-    const delay = index === 0 ? firstTokenDelayMs : chunkDelayMs;
-    if (delay > 0) await Bun.sleep(delay);
+  for await (const piece of pacedPieces(pieces, chunkDelayMs, firstTokenDelayMs)) {
     yield sseEvent("content_block_delta", {
       type: "content_block_delta",
       index: 0,
@@ -151,9 +156,7 @@ async function* messageFrames(
       return;
     }
     case "drop":
-      // A reset discards whatever the client has received but not yet read; give it time to read.
-      await Bun.sleep(50);
-      yield dropConnection;
+      yield* droppedConnection();
       return;
     case "truncate":
       return;
@@ -196,8 +199,7 @@ function errorResponse(
     "request-id": requestId,
     "x-should-retry": String(scenario.status === 408 || scenario.status === 429 || scenario.status >= 500),
   });
-  if (scenario.retryAfter !== undefined) headers.set("retry-after", scenario.retryAfter);
-  if (scenario.retryAfterMs !== undefined) headers.set("retry-after-ms", scenario.retryAfterMs);
+  setRetryHeaders(headers, scenario);
   return new Response(JSON.stringify(body), { status: scenario.status, headers });
 }
 

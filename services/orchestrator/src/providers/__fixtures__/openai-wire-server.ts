@@ -1,5 +1,12 @@
 import { textPieces } from "./anthropic-wire-server.ts";
-import { dropConnection, startWireServer, type WireFrame, type WireServer } from "./wire-server.ts";
+import {
+  droppedConnection,
+  pacedPieces,
+  setRetryHeaders,
+  startWireServer,
+  type WireFrame,
+  type WireServer,
+} from "./wire-server.ts";
 
 /** Token counts the server reports; unset ones are derived from the request and the text. */
 export type OpenAIWireUsage = { promptTokens?: number; completionTokens?: number };
@@ -104,8 +111,7 @@ function errorResponse(
   requestId: string,
 ): Response {
   const headers = new Headers({ "content-type": "application/json", "x-request-id": requestId });
-  if (scenario.retryAfter !== undefined) headers.set("retry-after", scenario.retryAfter);
-  if (scenario.retryAfterMs !== undefined) headers.set("retry-after-ms", scenario.retryAfterMs);
+  setRetryHeaders(headers, scenario);
   return new Response(JSON.stringify(scenario.body ?? openAIErrorBody(scenario.status, request)), {
     status: scenario.status,
     headers,
@@ -149,9 +155,7 @@ async function* completionFrames(
 
   if (keepAlive) yield keepAliveComment;
   yield dataLine(chunk([choice({ role: "assistant", content: "", refusal: null })]));
-  for (const [index, piece] of pieces.entries()) {
-    const delay = index === 0 ? firstTokenDelayMs : chunkDelayMs;
-    if (delay > 0) await Bun.sleep(delay);
+  for await (const piece of pacedPieces(pieces, chunkDelayMs, firstTokenDelayMs)) {
     yield dataLine(chunk([choice({ content: piece })]));
     if (keepAlive) yield keepAliveComment;
   }
@@ -165,9 +169,7 @@ async function* completionFrames(
       );
       return;
     case "drop":
-      // A reset discards whatever the client has received but not yet read; give it time to read.
-      await Bun.sleep(50);
-      yield dropConnection;
+      yield* droppedConnection();
       return;
     case "truncate":
       yield "data: [DONE]\n\n";
