@@ -1,11 +1,5 @@
-import {
-  droppedConnection,
-  pacedPieces,
-  setRetryHeaders,
-  startWireServer,
-  type WireFrame,
-  type WireServer,
-} from "./wire-server.ts";
+import type { HttpErrorScenario, WireFrame, WireServer } from "./wire-server.ts";
+import { droppedConnection, pacedPieces, setRetryHeaders, startWireServer } from "./wire-server.ts";
 
 /** Token counts the server reports; unset ones are derived from the request and the text. */
 export type AnthropicWireUsage = {
@@ -27,16 +21,8 @@ export type AnthropicWireScenario =
       usage?: AnthropicWireUsage;
       stopReason?: "end_turn" | "max_tokens" | "stop_sequence";
     }
-  | {
-      kind: "http_error";
-      status: number;
-      /** The `retry-after` header: seconds or an HTTP date. */
-      retryAfter?: string;
-      /** The `retry-after-ms` header. */
-      retryAfterMs?: string;
-      /** Defaults to Anthropic's error body for the status. */
-      body?: unknown;
-    }
+  /** Refused with Anthropic's error body for the status, unless it names one. */
+  | HttpErrorScenario
   | {
       kind: "stream_error_event";
       afterText: string;
@@ -183,10 +169,7 @@ async function* messageFrames(
   yield sseEvent("message_stop", { type: "message_stop" });
 }
 
-function errorResponse(
-  scenario: { status: number; retryAfter?: string; retryAfterMs?: string; body?: unknown },
-  requestId: string,
-): Response {
+function errorResponse(scenario: Omit<HttpErrorScenario, "kind">, requestId: string): Response {
   const errorType =
     anthropicErrorTypes[scenario.status] ?? (scenario.status >= 500 ? "api_error" : "invalid_request_error");
   const body = scenario.body ?? {

@@ -1,12 +1,6 @@
 import { textPieces } from "./anthropic-wire-server.ts";
-import {
-  droppedConnection,
-  pacedPieces,
-  setRetryHeaders,
-  startWireServer,
-  type WireFrame,
-  type WireServer,
-} from "./wire-server.ts";
+import type { HttpErrorScenario, WireFrame, WireServer } from "./wire-server.ts";
+import { droppedConnection, pacedPieces, setRetryHeaders, startWireServer } from "./wire-server.ts";
 
 /** Token counts the server reports; unset ones are derived from the request and the text. */
 export type OpenAIWireUsage = { promptTokens?: number; completionTokens?: number };
@@ -30,16 +24,8 @@ export type OpenAIWireScenario =
       /** Set false to act like a server that ignores `stream_options.include_usage`. */
       sendUsage?: boolean;
     })
-  | {
-      kind: "http_error";
-      status: number;
-      /** The `retry-after` header: seconds or an HTTP date. */
-      retryAfter?: string;
-      /** The `retry-after-ms` header. */
-      retryAfterMs?: string;
-      /** Defaults to OpenAI's error body for the status. */
-      body?: unknown;
-    }
+  /** Refused with OpenAI's error body for the status, unless it names one. */
+  | HttpErrorScenario
   /** OpenRouter's mid-stream error: a chunk with a top-level `error` and `finish_reason: "error"`. */
   | (StreamTiming & { kind: "stream_error_event"; afterText: string; code?: number | string })
   /** Resets the connection mid-stream, without a finish chunk or `[DONE]`. */
@@ -106,7 +92,7 @@ function openAIErrorBody(status: number, request: Request): unknown {
 }
 
 function errorResponse(
-  scenario: { status: number; retryAfter?: string; retryAfterMs?: string; body?: unknown },
+  scenario: Omit<HttpErrorScenario, "kind">,
   request: Request,
   requestId: string,
 ): Response {

@@ -12,6 +12,18 @@ export type ReceivedRequest = {
 export const dropConnection = Symbol("drop connection");
 export type WireFrame = string | typeof dropConnection;
 
+/** A refusal: the status, its retry headers, and the body (by default the provider's error body for the status). */
+export type HttpErrorScenario = {
+  kind: "http_error";
+  status: number;
+  /** The `retry-after` header: seconds or an HTTP date. */
+  retryAfter?: string;
+  /** The `retry-after-ms` header. */
+  retryAfterMs?: string;
+  /** Defaults to the provider's error body for the status. */
+  body?: unknown;
+};
+
 /** Resets the connection after a pause: a reset discards what the client has received but not yet read. */
 export async function* droppedConnection(): AsyncGenerator<WireFrame> {
   await Bun.sleep(50);
