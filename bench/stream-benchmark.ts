@@ -20,9 +20,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
-import { createLogger } from "@chat/runtime";
-import { RedisActorState } from "@chat/state";
-import { removeRabbitNamespace } from "../test/support/rabbit-namespace.ts";
+import { removeClusterNamespace } from "../test/support/cluster-namespace.ts";
 import { type BenchChat, ChatSystemWorkload } from "./chat-system-workload.ts";
 import type { MeteredProcess } from "./cpu-meter.ts";
 import { findPid, MeasuredProcess } from "./measured-process.ts";
@@ -260,16 +258,7 @@ async function runDistributed(settings: Settings, clock: WallClock): Promise<Sys
     const gateway = services.get("gateway");
     await gateway?.stop();
     await Promise.all([...services.values()].filter((service) => service !== gateway).map((s) => s.stop()));
-    await removeRabbitNamespace(rabbitUrl, namespace, partitions);
-    const state = new RedisActorState({
-      url: redisUrl,
-      keyPrefix: namespace,
-      ttlSeconds: 60,
-      replayLogMaxLength: 10,
-      logger: createLogger("bench", "silent"),
-    });
-    await state.removeKeys();
-    await state.close();
+    await removeClusterNamespace({ rabbitUrl, redisUrl, namespace, partitions }, "bench");
     rmSync(dataDirectory, { recursive: true, force: true });
     log("distributed: stopped, queues and keys removed");
   }

@@ -13,10 +13,7 @@ const state = new MemoryActorState({ ttlSeconds: 60, replayLogMaxLength: 10 });
 const hub = await LiveEventHub.open(bus, logger);
 const app = createGatewayApp({
   bus,
-  replayLog: state.replayLog,
-  rateLimiter: state.rateLimiter,
-  tickets: state.tickets,
-  revocations: state.revocations,
+  actorState: state,
   hub,
   logger,
   settings: { ...loadConfig(GatewayConfig, { JWT_SECRET: "x".repeat(32) }), JWT_SECRET: "x".repeat(32) },

@@ -45,10 +45,7 @@ describe("embedded default: all five services in one process, in-process bus, SQ
 
     const client = new ChatApiClient(server.baseUrl);
     await client.register("Measured");
-    const chatId = (await client.request("POST", "/api/chats", {})).body.id;
-    const events = await client.events(`/api/chats/${chatId}/events`);
-    await client.request("POST", `/api/chats/${chatId}/messages`, { content: "Count me" });
-    await events.waitFor((event) => event.event === "message_complete");
+    const { events } = await client.answeredChat("Count me");
     const value = async (series: string) => {
       const scraped = await scrape(metricsToken);
       expect(scraped.status).toBe(200);

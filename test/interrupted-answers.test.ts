@@ -1,21 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { MessageCompleteData } from "@chat/contracts";
-import { createLogger } from "@chat/runtime";
-import { RedisActorState } from "@chat/state";
 import { ChatApiClient } from "./support/chat-api-client.ts";
+import { ClusterDeployment } from "./support/cluster-deployment.ts";
 import { type EmbeddedServer, generousLimits, startEmbeddedServer } from "./support/embedded-server.ts";
-import {
-  rabbitAvailable,
-  rabbitUrl,
-  redisAvailable,
-  redisUrl,
-  testNamespace,
-} from "./support/infrastructure.ts";
-import { removeRabbitNamespace } from "./support/rabbit-namespace.ts";
-import { ServiceProcess } from "./support/service-process.ts";
+import { rabbitAvailable, redisAvailable } from "./support/infrastructure.ts";
+import type { ServiceProcess } from "./support/service-process.ts";
 import { type ServerSentEvent, SseReader } from "./support/sse-reader.ts";
 
 type StoredMessage = { id: string; role: string; content: string; finishReason?: string };
@@ -143,54 +132,24 @@ describe("an answer whose writer dies is kept as far as it got, marked interrupt
   describe.skipIf(!rabbitAvailable || !redisAvailable)(
     "five processes: kill -9 the only orchestrator mid-answer while the actor state lives on",
     () => {
-      const namespace = testNamespace("interrupted");
-      const partitions = 2;
-      const dataDirectory = mkdtempSync(join(tmpdir(), "chat-interrupted-cluster-"));
-      const environment = {
-        AMQP_URL: rabbitUrl,
-        REDIS_URL: redisUrl,
-        BUS_PREFIX: namespace,
-        REDIS_KEY_PREFIX: namespace,
-        SESSION_PARTITIONS: String(partitions),
-        JWT_SECRET: "interrupted-test-secret-that-is-long-enough-0123456789",
-        ...generousLimits,
-        DATA_DIR: dataDirectory,
+      const cluster = new ClusterDeployment("interrupted", 2, {
         DEMO_TOKENS_PER_SECOND: "30",
         ANSWER_CHECKPOINT_MS: "200",
         TURN_TIMEOUT_MS: "3000",
         ANSWER_RECOVERY_INTERVAL_MS: "500",
         ANSWER_DRAFT_STALE_MS: "1000",
         BUS_REQUEST_TIMEOUT_MS: "5000",
-      };
-      const processes: ServiceProcess[] = [];
-      const start = async (kind: string) => {
-        const service = await ServiceProcess.start(kind, `services/${kind}/main.ts`, environment);
-        processes.push(service);
-        return service;
-      };
-
-      afterAll(async () => {
-        await Promise.all(processes.map((service) => service.stop()));
-        await removeRabbitNamespace(rabbitUrl, namespace, partitions);
-        const state = new RedisActorState({
-          url: redisUrl,
-          keyPrefix: namespace,
-          ttlSeconds: 60,
-          replayLogMaxLength: 10,
-          logger: createLogger("interrupted-test", "silent"),
-        });
-        await state.removeKeys();
-        await state.close();
-        rmSync(dataDirectory, { recursive: true, force: true });
       });
+
+      afterAll(() => cluster.remove());
 
       let gateway: ServiceProcess;
       let orchestrator: ServiceProcess;
       beforeAll(async () => {
-        await start("store");
-        await start("session");
-        orchestrator = await start("orchestrator");
-        gateway = await start("gateway");
+        await cluster.start("store");
+        await cluster.start("session");
+        orchestrator = await cluster.start("orchestrator");
+        gateway = await cluster.start("gateway");
       });
 
       test("once the turn times out the stream ends it as interrupted; a new orchestrator does not write it again", async () => {
@@ -223,7 +182,7 @@ describe("an answer whose writer dies is kept as far as it got, marked interrupt
         });
 
         // The dead orchestrator's request comes back to the new one, which leaves the ended answer be.
-        orchestrator = await start("orchestrator");
+        orchestrator = await cluster.start("orchestrator");
         await regenerateAndFinish(client, chatId, answerId);
         // Nothing of the ended answer streams again after its ending (a restart before it, of a
         // first attempt that failed under load, is the ordinary redelivery).

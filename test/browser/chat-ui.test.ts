@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { type EmbeddedServer, generousLimits, startEmbeddedServer } from "../support/embedded-server.ts";
 import {
-  chromiumPath,
+  chromiumAvailable,
   launchChromium,
   messagesOf,
   openChatId,
@@ -17,12 +17,6 @@ import {
   waitUntilIdle,
 } from "./chat-page.ts";
 import { DroppableProxy } from "./droppable-proxy.ts";
-
-const chromiumAvailable = existsSync(chromiumPath);
-if (!chromiumAvailable && process.env.CI)
-  throw new Error(`${chromiumPath} is missing, and CI requires the browser tests`);
-if (!chromiumAvailable)
-  console.warn(`skipped: browser tests — ${chromiumPath} is missing (apt-get install chromium)`);
 
 /** Where the run writes the README's screenshots (desktop light and dark, a 375 px phone). */
 const screenshots = process.env.SCREENSHOT_DIR ?? join(import.meta.dir, "../../docs/screenshots");

@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
-
-const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const chromiumAvailable = existsSync(chromiumPath);
-if (!chromiumAvailable && process.env.CI)
-  throw new Error(`${chromiumPath} is missing, and CI requires the browser tests`);
+import { chromiumAvailable, launchChromium } from "./chat-page.ts";
 
 type Violation = { directive: string; blocked: string };
 
@@ -31,17 +26,7 @@ describe.skipIf(!chromiumAvailable)("the content security policies in a real bro
 
   beforeAll(async () => {
     server = await startEmbeddedServer({}, { settings: "plain" });
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

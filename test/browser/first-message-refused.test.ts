@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
 import {
-  chromiumPath,
+  chromiumAvailable,
   launchChromium,
   messagesOf,
   openChatId,
@@ -12,10 +12,6 @@ import {
   sendMessage,
   waitForAnswer,
 } from "./chat-page.ts";
-
-const chromiumAvailable = existsSync(chromiumPath);
-if (!chromiumAvailable && process.env.CI)
-  throw new Error(`${chromiumPath} is missing, and CI requires the browser tests`);
 
 /** Where to put the screenshot of the refused first message, when set. */
 const screenshots = process.env.SCREENSHOT_DIR;

@@ -1,25 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { RabbitBus } from "@chat/bus";
 import { BUS_MESSAGE_VERSION, type GenerationRequest } from "@chat/contracts";
-import { createLogger } from "@chat/runtime";
-import { RedisActorState } from "@chat/state";
 import amqp from "amqplib";
 import Redis from "ioredis";
 import { ChatApiClient } from "../support/chat-api-client.ts";
-import { generousLimits } from "../support/embedded-server.ts";
-import {
-  rabbitAvailable,
-  rabbitUrl,
-  redisAvailable,
-  redisUrl,
-  testNamespace,
-} from "../support/infrastructure.ts";
-import { removeRabbitNamespace } from "../support/rabbit-namespace.ts";
+import { ClusterDeployment } from "../support/cluster-deployment.ts";
+import { rabbitAvailable, rabbitUrl, redisAvailable, redisUrl } from "../support/infrastructure.ts";
 import { ResumingChatStream } from "../support/resuming-chat-stream.ts";
-import { ServiceProcess } from "../support/service-process.ts";
+import type { ServiceProcess } from "../support/service-process.ts";
 
 const partitions = 8;
 const chatCount = 50;
@@ -37,31 +24,19 @@ type Chat = {
 describe.skipIf(!rabbitAvailable || !redisAvailable)(
   "faults: 2 gateways, 2 sessions, 2 orchestrators, a store and a notifier; kill -9 one of each mid-stream",
   () => {
-    const namespace = testNamespace("faults");
-    const dataDirectory = mkdtempSync(join(tmpdir(), "chat-faults-"));
-    const environment = {
-      AMQP_URL: rabbitUrl,
-      REDIS_URL: redisUrl,
-      BUS_PREFIX: namespace,
-      REDIS_KEY_PREFIX: namespace,
-      SESSION_PARTITIONS: String(partitions),
+    const cluster = new ClusterDeployment("faults", partitions, {
       BUS_DELIVERY_LIMIT: String(deliveryLimit),
-      JWT_SECRET: "faults-test-secret-that-is-long-enough-0123456789",
-      ...generousLimits,
-      DATA_DIR: dataDirectory,
       DEMO_TOKENS_PER_SECOND: "15",
       ORCHESTRATOR_CONCURRENCY: "64",
       BUS_REQUEST_TIMEOUT_MS: "5000",
-    };
+    });
+    const namespace = cluster.namespace;
     const processes: Record<string, ServiceProcess[]> = {};
     const gateways: Array<ServiceProcess | null> = [null, null];
     const chats: Chat[] = [];
 
-    const start = async (kind: string, environmentOverride: Record<string, string> = {}) => {
-      const service = await ServiceProcess.start(kind, `services/${kind}/main.ts`, {
-        ...environment,
-        ...environmentOverride,
-      });
+    const start = async (kind: string, override: Record<string, string> = {}) => {
+      const service = await cluster.start(kind, override);
       processes[kind] = [...(processes[kind] ?? []), service];
       return service;
     };
@@ -97,23 +72,7 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
 
     afterAll(async () => {
       for (const chat of chats) chat.stream.close();
-      await Promise.all(
-        Object.values(processes)
-          .flat()
-          .map((service) => service.stop()),
-      );
-      await removeRabbitNamespace(rabbitUrl, namespace, partitions);
-      const logger = createLogger("faults-test", "silent");
-      const state = new RedisActorState({
-        url: redisUrl,
-        keyPrefix: namespace,
-        ttlSeconds: 60,
-        replayLogMaxLength: 10,
-        logger,
-      });
-      await state.removeKeys();
-      await state.close();
-      rmSync(dataDirectory, { recursive: true, force: true });
+      await cluster.remove();
     });
 
     /** Starts a turn in every chat, runs `fault` once the answers are streaming, then checks every chat. */
@@ -258,15 +217,7 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
 
       await roundWith(async () => {});
 
-      const logger = createLogger("faults-test", "silent");
-      const inspector = new RabbitBus({
-        url: rabbitUrl,
-        prefix: namespace,
-        partitions,
-        deliveryLimit,
-        logger,
-      });
-      await inspector.connect();
+      const inspector = await cluster.connectBus(deliveryLimit);
       let letters: unknown[] = [];
       for (let attempt = 0; letters.length === 0 && attempt < 50; attempt++) {
         letters = await inspector.deadLetters("ai.generate");

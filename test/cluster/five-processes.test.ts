@@ -1,22 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RabbitBus } from "@chat/bus";
-import { createLogger } from "@chat/runtime";
-import { RedisActorState } from "@chat/state";
 import amqp from "amqplib";
 import { ChatApiClient } from "../support/chat-api-client.ts";
 import { chatFlowSuite } from "../support/chat-flow-suite.ts";
-import { generousLimits } from "../support/embedded-server.ts";
-import {
-  rabbitAvailable,
-  rabbitUrl,
-  redisAvailable,
-  redisUrl,
-  testNamespace,
-} from "../support/infrastructure.ts";
-import { removeRabbitNamespace } from "../support/rabbit-namespace.ts";
+import { ClusterDeployment } from "../support/cluster-deployment.ts";
+import { busQueueSources } from "../support/cluster-namespace.ts";
+import { rabbitAvailable, rabbitUrl, redisAvailable } from "../support/infrastructure.ts";
 import { ServiceProcess } from "../support/service-process.ts";
 
 const maxBodyBytes = 64 * 1024;
@@ -25,56 +14,25 @@ const partitions = 4;
 describe.skipIf(!rabbitAvailable || !redisAvailable)(
   "five services as separate processes over RabbitMQ and Redis",
   () => {
-    const namespace = testNamespace("cluster");
-    const dataDirectory = mkdtempSync(join(tmpdir(), "chat-cluster-"));
-    const environment = {
-      AMQP_URL: rabbitUrl,
-      REDIS_URL: redisUrl,
-      BUS_PREFIX: namespace,
-      REDIS_KEY_PREFIX: namespace,
-      SESSION_PARTITIONS: String(partitions),
-      JWT_SECRET: "cluster-test-secret-that-is-long-enough-0123456789",
-      ...generousLimits,
-      DATA_DIR: dataDirectory,
-      MAX_BODY_BYTES: String(maxBodyBytes),
-    };
-    const services: ServiceProcess[] = [];
+    const cluster = new ClusterDeployment("cluster", partitions, { MAX_BODY_BYTES: String(maxBodyBytes) });
+    const namespace = cluster.namespace;
+    const services = cluster.processes;
     let gateway: ServiceProcess;
 
     beforeAll(async () => {
       // The store first: the others' first requests go to it.
-      for (const name of ["store", "session", "orchestrator", "notifier"]) {
-        services.push(await ServiceProcess.start(name, `services/${name}/main.ts`, environment));
-      }
-      gateway = await ServiceProcess.start("gateway", "services/gateway/main.ts", environment);
-      services.push(gateway);
+      for (const name of ["store", "session", "orchestrator", "notifier"]) await cluster.start(name);
+      gateway = await cluster.start("gateway");
     });
 
-    afterAll(async () => {
-      await Promise.all(services.map((service) => service.stop()));
-      await removeRabbitNamespace(rabbitUrl, namespace, partitions);
-      const logger = createLogger("cluster-test", "silent");
-      const state = new RedisActorState({
-        url: redisUrl,
-        keyPrefix: namespace,
-        ttlSeconds: 60,
-        replayLogMaxLength: 10,
-        logger,
-      });
-      await state.removeKeys();
-      await state.close();
-      rmSync(dataDirectory, { recursive: true, force: true });
-    });
+    afterAll(() => cluster.remove());
 
     chatFlowSuite(() => gateway.baseUrl, { maxBodyBytes });
 
     test("each service serves /metrics on its own port; the gateway's public port has none without METRICS_TOKEN", async () => {
       const client = new ChatApiClient(gateway.baseUrl);
       await client.register("Scraped");
-      const chatId = (await client.request("POST", "/api/chats", {})).body.id;
-      const events = await client.events(`/api/chats/${chatId}/events`);
-      await client.request("POST", `/api/chats/${chatId}/messages`, { content: "Measure me" });
-      await events.waitFor((event) => event.event === "message_complete");
+      const { events } = await client.answeredChat("Measure me");
       events.close();
       const expected: Record<string, string> = {
         store: 'chat_bus_messages_handled_total{consumer="store",outcome="ack"}',
@@ -128,24 +86,8 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
       await channel.waitForConfirms();
       await connection.close();
 
-      const logger = createLogger("cluster-test", "silent");
-      const inspector = new RabbitBus({
-        url: rabbitUrl,
-        prefix: namespace,
-        partitions,
-        deliveryLimit: 5,
-        logger,
-      });
-      await inspector.connect();
-      const sources = [
-        "session",
-        "ai.generate",
-        "rpc.store",
-        "rpc.orchestrator",
-        "store.completions",
-        "store.usage",
-        "notifier",
-      ];
+      const inspector = await cluster.connectBus(5);
+      const sources = busQueueSources;
       const found: Record<string, number> = {};
       for (let attempt = 0; attempt < 50; attempt++) {
         for (const source of sources)
@@ -179,7 +121,7 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
       expect(await new Response(child.stderr).text()).toContain("AMQP_URL");
       const badPort = Bun.spawn([process.execPath, "services/store/main.ts"], {
         cwd: join(import.meta.dir, "../.."),
-        env: { ...process.env, ...environment, PORT: "not-a-port" },
+        env: { ...process.env, ...cluster.environment, PORT: "not-a-port" },
         stderr: "pipe",
         stdout: "pipe",
       });
@@ -190,21 +132,11 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
     test("after the replay log is lost under a live client, its resume answers RESUME_EXPIRED instead of a wrong replay", async () => {
       const client = new ChatApiClient(gateway.baseUrl);
       await client.register("LostLog");
-      const chatId = (await client.request("POST", "/api/chats", {})).body.id;
-      const live = await client.events(`/api/chats/${chatId}/events`);
-      await client.request("POST", `/api/chats/${chatId}/messages`, { content: "first" });
-      await live.waitFor((event) => event.event === "message_complete");
+      const { chatId, events: live } = await client.answeredChat("first");
       const lastSeen = live.events.at(-1)?.id as string;
       live.close();
 
-      const logger = createLogger("cluster-test", "silent");
-      const state = new RedisActorState({
-        url: redisUrl,
-        keyPrefix: namespace,
-        ttlSeconds: 60,
-        replayLogMaxLength: 10,
-        logger,
-      });
+      const state = cluster.actorState();
       await state.replayLog.delete(chatId);
       await state.close();
 
@@ -226,7 +158,7 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
     });
 
     test("SIGTERM on a gateway tells its SSE clients to reconnect, then the process exits cleanly", async () => {
-      const extra = await ServiceProcess.start("gateway", "services/gateway/main.ts", environment);
+      const extra = await ServiceProcess.start("gateway", "services/gateway/main.ts", cluster.environment);
       const client = new ChatApiClient(extra.baseUrl);
       await client.register("Drained");
       const chatId = (await client.request("POST", "/api/chats", {})).body.id;

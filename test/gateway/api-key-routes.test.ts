@@ -14,14 +14,8 @@ describe("/api/keys: the user's API keys", () => {
     await server?.stop();
   });
 
-  async function signedIn(name: string): Promise<ChatApiClient> {
-    const client = new ChatApiClient(server.baseUrl);
-    expect((await client.register(name)).status).toBe(201);
-    return client;
-  }
-
   test("create shows the secret once; the list never does", async () => {
-    const client = await signedIn("Ada");
+    const client = await ChatApiClient.signUp(server.baseUrl, "Ada");
     const created = await client.request("POST", "/api/keys", { name: "  laptop  " });
     expect(created.status).toBe(201);
     const { key, ...listed } = created.body;
@@ -41,7 +35,7 @@ describe("/api/keys: the user's API keys", () => {
   });
 
   test("a key records when it was last used", async () => {
-    const client = await signedIn("Grace");
+    const client = await ChatApiClient.signUp(server.baseUrl, "Grace");
     const { key, id } = (await client.request("POST", "/api/keys", { name: "ci" })).body;
     const models = await fetch(`${server.baseUrl}/v1/models`, {
       headers: { authorization: `Bearer ${key}` },
@@ -53,7 +47,7 @@ describe("/api/keys: the user's API keys", () => {
   });
 
   test("delete: 204, then the key is gone from the list and stops working", async () => {
-    const client = await signedIn("Linus");
+    const client = await ChatApiClient.signUp(server.baseUrl, "Linus");
     const { key, id } = (await client.request("POST", "/api/keys", { name: "old" })).body;
     const other = (await client.request("POST", "/api/keys", { name: "kept" })).body;
 
@@ -69,9 +63,9 @@ describe("/api/keys: the user's API keys", () => {
   });
 
   test("another user's key, or an unknown id, answers 404 KEY_NOT_FOUND and is left alone", async () => {
-    const owner = await signedIn("Owner");
+    const owner = await ChatApiClient.signUp(server.baseUrl, "Owner");
     const { id } = (await owner.request("POST", "/api/keys", { name: "mine" })).body;
-    const intruder = await signedIn("Intruder");
+    const intruder = await ChatApiClient.signUp(server.baseUrl, "Intruder");
 
     for (const keyId of [id, "no-such-key"]) {
       const response = await intruder.request("DELETE", `/api/keys/${keyId}`);
@@ -83,7 +77,7 @@ describe("/api/keys: the user's API keys", () => {
   });
 
   test("needs a session (bearer or cookie), not an API key", async () => {
-    const client = await signedIn("Barbara");
+    const client = await ChatApiClient.signUp(server.baseUrl, "Barbara");
     const me = await client.request("GET", "/api/me");
     expect(me.status).toBe(200);
     const { key } = (await client.request("POST", "/api/keys", { name: "k" })).body;
@@ -109,7 +103,7 @@ describe("/api/keys: the user's API keys", () => {
   });
 
   test("a name is required, 1 to 100 characters, and nothing else is accepted", async () => {
-    const client = await signedIn("Edsger");
+    const client = await ChatApiClient.signUp(server.baseUrl, "Edsger");
     for (const body of [{}, { name: "" }, { name: "x".repeat(101) }, { name: "ok", scope: "all" }]) {
       const response = await client.request("POST", "/api/keys", body);
       expect(response.status).toBe(400);

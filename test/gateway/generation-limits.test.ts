@@ -1,16 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { expectRateLimited } from "../../services/gateway/src/limits/__fixtures__/expect-rate-limited.ts";
 import { ChatApiClient } from "../support/chat-api-client.ts";
 import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
-import { WebSocketReader } from "../support/websocket-reader.ts";
-
-function expectRateLimited(response: { status: number; headers: Headers; body: any }): number {
-  expect(response.status).toBe(429);
-  const retryAfter = Number(response.headers.get("retry-after"));
-  expect(Number.isInteger(retryAfter)).toBe(true);
-  expect(retryAfter).toBeGreaterThanOrEqual(1);
-  expect(response.body).toEqual({ error: { code: "RATE_LIMITED", message: expect.any(String) } });
-  return retryAfter;
-}
 
 describe("generations per user: one bucket across HTTP, WebSocket and /v1 (every service in one process)", () => {
   let server: EmbeddedServer;
@@ -29,11 +20,10 @@ describe("generations per user: one bucket across HTTP, WebSocket and /v1 (every
   });
 
   async function signedIn(name: string) {
-    const client = new ChatApiClient(server.baseUrl);
-    expect((await client.register(name)).status).toBe(201);
+    const client = await ChatApiClient.signUp(server.baseUrl, name);
     const chatId = async () => (await client.request("POST", "/api/chats", {})).body.id as string;
     const apiKey = (await client.request("POST", "/api/keys", { name: "tests" })).body.key as string;
-    return { client, chatId, apiKey, authorization: `Bearer ${client.token}` };
+    return { client, chatId, apiKey };
   }
 
   function completion(apiKey: string) {
@@ -46,9 +36,7 @@ describe("generations per user: one bucket across HTTP, WebSocket and /v1 (every
 
   test("three generations by any mix of transports, then each of them refuses the fourth", async () => {
     const ada = await signedIn("Ada");
-    const socket = await WebSocketReader.open(`${server.baseUrl.replace(/^http/, "ws")}/ws`, {
-      authorization: ada.authorization,
-    });
+    const socket = await ada.client.socket();
     try {
       expect(
         (await ada.client.request("POST", `/api/chats/${await ada.chatId()}/messages`, { content: "one" }))

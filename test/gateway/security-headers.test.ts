@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { strictContentSecurityPolicy, strictTransportSecurity } from "@chat/gateway";
 import { ChatApiClient } from "../support/chat-api-client.ts";
 import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
+import { upgradeHeaders } from "../support/websocket-handshake.ts";
 
 const allowedOrigin = "https://app.example.test";
 const maxBodyBytes = 4 * 1024;
@@ -97,10 +98,7 @@ describe("security headers and CORS on the running gateway", () => {
     const upgrade = await get("/ws", {
       ...signedIn(),
       origin: "https://evil.example",
-      connection: "Upgrade",
-      upgrade: "websocket",
-      "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
-      "sec-websocket-version": "13",
+      ...upgradeHeaders,
     });
     expect(upgrade.status).toBe(403);
     expectBaseHeaders(upgrade, "ws 403");

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ChatApiClient } from "../support/chat-api-client.ts";
 import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
 import { SseReader } from "../support/sse-reader.ts";
+import { attemptUpgrade } from "../support/websocket-handshake.ts";
 import { WebSocketReader } from "../support/websocket-reader.ts";
 
 const allowedOrigin = "https://app.example.test";
@@ -62,15 +63,7 @@ describe("stream tickets: POST /api/stream-tickets, then ?ticket= on SSE and the
     headers: Record<string, string> = {},
   ): Promise<Response> {
     const query = ticket === undefined ? "" : `?ticket=${encodeURIComponent(ticket)}`;
-    return fetch(`${server.baseUrl}/ws${query}`, {
-      headers: {
-        connection: "Upgrade",
-        upgrade: "websocket",
-        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
-        "sec-websocket-version": "13",
-        ...headers,
-      },
-    });
+    return attemptUpgrade(`${server.baseUrl}/ws${query}`, headers);
   }
 
   async function expectUnauthorized(response: Response): Promise<void> {

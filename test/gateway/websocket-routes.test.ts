@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect, type Socket } from "node:net";
 import { ChatApiClient } from "../support/chat-api-client.ts";
 import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
+import { attemptUpgrade } from "../support/websocket-handshake.ts";
 import { type ServerFrame, WebSocketReader } from "../support/websocket-reader.ts";
 
 const allowedOrigin = "https://app.example.test";
@@ -17,19 +18,6 @@ async function signedIn(baseUrl: string, name: string) {
 
 function socketUrl(baseUrl: string): string {
   return `${baseUrl.replace(/^http/, "ws")}/ws`;
-}
-
-/** Tries the upgrade with fetch, to see the status and body of a refusal. */
-function upgradeAttempt(baseUrl: string, headers: Record<string, string>): Promise<Response> {
-  return fetch(`${baseUrl}/ws`, {
-    headers: {
-      connection: "Upgrade",
-      upgrade: "websocket",
-      "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
-      "sec-websocket-version": "13",
-      ...headers,
-    },
-  });
 }
 
 function eventIdsOf(frames: ServerFrame[]): string[] {
@@ -350,20 +338,20 @@ describe("GET /ws: the WebSocket transport", () => {
   });
 
   test("the upgrade needs a session: none answers 401", async () => {
-    const refused = await upgradeAttempt(server.baseUrl, {});
+    const refused = await attemptUpgrade(`${server.baseUrl}/ws`, {});
     expect(refused.status).toBe(401);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("UNAUTHORIZED");
-    const forged = await upgradeAttempt(server.baseUrl, { authorization: "Bearer not-a-token" });
+    const forged = await attemptUpgrade(`${server.baseUrl}/ws`, { authorization: "Bearer not-a-token" });
     expect(forged.status).toBe(401);
     await expect(WebSocketReader.open(url)).rejects.toThrow("closed before open");
   });
 
   test("a foreign Origin answers 403; the gateway's own and CORS_ORIGINS are let in", async () => {
     const { bearer, cookie } = await signedIn(server.baseUrl, "Gus");
-    const foreign = await upgradeAttempt(server.baseUrl, { cookie, origin: "https://evil.example" });
+    const foreign = await attemptUpgrade(`${server.baseUrl}/ws`, { cookie, origin: "https://evil.example" });
     expect(foreign.status).toBe(403);
     expect(((await foreign.json()) as { error: { code: string } }).error.code).toBe("FORBIDDEN_ORIGIN");
-    expect((await upgradeAttempt(server.baseUrl, { ...bearer, origin: "null" })).status).toBe(403);
+    expect((await attemptUpgrade(`${server.baseUrl}/ws`, { ...bearer, origin: "null" })).status).toBe(403);
     await expect(WebSocketReader.open(url, { cookie, origin: "https://evil.example" })).rejects.toThrow();
 
     for (const origin of [server.baseUrl, allowedOrigin]) {

@@ -3,7 +3,6 @@ import { WebSocketCloseCode } from "@chat/contracts";
 import { ChatApiClient } from "../support/chat-api-client.ts";
 import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
 import { webSocketHandshake } from "../support/websocket-handshake.ts";
-import { WebSocketReader } from "../support/websocket-reader.ts";
 
 /**
  * A sign-in that ended (logout) stops everywhere, against the real embedded server: HTTP with a
@@ -22,18 +21,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function signedIn(name: string): Promise<ChatApiClient> {
-  const client = new ChatApiClient(server.baseUrl);
-  expect((await client.register(name)).status).toBe(201);
-  return client;
-}
-
-function openSocket(client: ChatApiClient, token = client.token): Promise<WebSocketReader> {
-  return WebSocketReader.open(`${server.baseUrl.replace("http", "ws")}/ws`, {
-    authorization: `Bearer ${token}`,
-  });
-}
-
 /** Logout as a browser does: the refresh cookie (and the session cookie) only. */
 async function logOutWithCookies(client: ChatApiClient): Promise<void> {
   const response = await client.request("POST", "/api/auth/logout", undefined, {
@@ -45,10 +32,10 @@ async function logOutWithCookies(client: ChatApiClient): Promise<void> {
 }
 
 test("a WebSocket that keeps sending chat_message after logout is closed with 4401", async () => {
-  const client = await signedIn("Sender");
+  const client = await ChatApiClient.signUp(server.baseUrl, "Sender");
   const chat = await client.request("POST", "/api/chats", {});
   expect(chat.status).toBe(201);
-  const socket = await openSocket(client);
+  const socket = await client.socket();
   socket.send({ type: "ping", requestId: "before" });
   await socket.waitFor((frame) => frame.type === "pong");
 
@@ -63,12 +50,12 @@ test("a WebSocket that keeps sending chat_message after logout is closed with 44
 }, 30_000);
 
 test("an idle WebSocket is closed with 4401 once its sign-in ends; another sign-in's socket stays", async () => {
-  const client = await signedIn("Idle");
+  const client = await ChatApiClient.signUp(server.baseUrl, "Idle");
   const otherDevice = new ChatApiClient(server.baseUrl);
   const email = (await client.request("GET", "/api/me")).body.user.email;
   expect((await otherDevice.login(email)).status).toBe(200);
-  const idle = await openSocket(client);
-  const other = await openSocket(otherDevice);
+  const idle = await client.socket();
+  const other = await otherDevice.socket();
 
   await logOutWithCookies(client);
   expect((await idle.closed()).code).toBe(WebSocketCloseCode.signedOut);
@@ -78,7 +65,7 @@ test("an idle WebSocket is closed with 4401 once its sign-in ends; another sign-
 }, 30_000);
 
 test("logout with only a Bearer token ends that sign-in: the same Bearer then answers 401", async () => {
-  const client = await signedIn("Bearer");
+  const client = await ChatApiClient.signUp(server.baseUrl, "Bearer");
   expect((await client.request("GET", "/api/me")).status).toBe(200);
   const logout = await client.request("POST", "/api/auth/logout");
   expect(logout.status).toBe(204);
@@ -91,7 +78,7 @@ test("logout with only a Bearer token ends that sign-in: the same Bearer then an
 });
 
 test("a stream ticket issued before logout no longer opens a WebSocket", async () => {
-  const client = await signedIn("Ticket");
+  const client = await ChatApiClient.signUp(server.baseUrl, "Ticket");
   const issued = await client.request("POST", "/api/stream-tickets");
   expect(issued.status).toBe(201);
   await logOutWithCookies(client);
@@ -100,7 +87,7 @@ test("a stream ticket issued before logout no longer opens a WebSocket", async (
 });
 
 test("a revoked access token is still refused after the embedded process restarts", async () => {
-  const client = await signedIn("Restart");
+  const client = await ChatApiClient.signUp(server.baseUrl, "Restart");
   const token = client.token as string;
   await logOutWithCookies(client);
   expect((await client.request("GET", "/api/me")).status).toBe(401);
@@ -108,7 +95,7 @@ test("a revoked access token is still refused after the embedded process restart
   await server.restart();
 
   expect((await client.request("GET", "/api/me")).status).toBe(401);
-  await expect(openSocket(client, token)).rejects.toThrow();
-  const stillSignedIn = await signedIn("AfterRestart");
+  await expect(client.socket(token)).rejects.toThrow();
+  const stillSignedIn = await ChatApiClient.signUp(server.baseUrl, "AfterRestart");
   expect((await stillSignedIn.request("GET", "/api/me")).status).toBe(200);
 }, 60_000);

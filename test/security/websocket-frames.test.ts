@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { ChatApiClient } from "../support/chat-api-client.ts";
 import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
-import { WebSocketReader } from "../support/websocket-reader.ts";
+import type { WebSocketReader } from "../support/websocket-reader.ts";
 
 /**
  * Hostile WebSocket frames sent by a signed-in user to the real embedded server: each is answered
@@ -21,12 +21,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function openSocket(): Promise<WebSocketReader> {
-  return WebSocketReader.open(`${server.baseUrl.replace("http", "ws")}/ws`, {
-    authorization: `Bearer ${client.token}`,
-  });
-}
-
 /** `{"type":"ping", …, "a": [[[…]]]}` nested `depth` arrays deep. */
 function deepPing(depth: number, requestId: string): string {
   return `{"type":"ping","requestId":"${requestId}","a":${"[".repeat(depth)}${"]".repeat(depth)}}`;
@@ -39,7 +33,7 @@ async function expectAlive(socket: WebSocketReader, requestId: string): Promise<
 }
 
 test("a frame nested 40 000 deep is refused with an error frame; the socket and the process stay up", async () => {
-  const socket = await openSocket();
+  const socket = await client.socket();
   socket.send(deepPing(40_000, "deep"));
   const refusal = await socket.waitFor((frame) => frame.type === "error");
   expect(refusal).toMatchObject({ code: "VALIDATION_FAILED", retryable: false });
@@ -49,7 +43,7 @@ test("a frame nested 40 000 deep is refused with an error frame; the socket and 
 });
 
 test("nesting is bounded at 64 levels: 63 arrays inside the frame pass, 64 are refused", async () => {
-  const socket = await openSocket();
+  const socket = await client.socket();
   // The frame object itself is the first level.
   socket.send(deepPing(63, "at-limit"));
   const atLimit = await socket.waitFor((frame) => frame.requestId === "at-limit");
@@ -67,7 +61,7 @@ test("nesting is bounded at 64 levels: 63 arrays inside the frame pass, 64 are r
 });
 
 test("an oversized frame is measured on its raw text, and still answered with its requestId", async () => {
-  const socket = await openSocket();
+  const socket = await client.socket();
   const maxBodyBytes = 256 * 1024;
   socket.send(`{"type":"ping","requestId":"big","padding":"${"x".repeat(maxBodyBytes)}"}`);
   const refusal = await socket.waitFor((frame) => frame.requestId === "big");
@@ -77,7 +71,7 @@ test("an oversized frame is measured on its raw text, and still answered with it
 });
 
 test("text that Elysia would have turned into a number or a boolean is refused as not an object", async () => {
-  const socket = await openSocket();
+  const socket = await client.socket();
   for (const text of ["42", "true", "null", '"ping"']) {
     const before = socket.frames.length;
     socket.send(text);

@@ -6,7 +6,7 @@ import { ChatApiClient } from "../support/chat-api-client.ts";
 import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
 import { hostileString, valueFromSchema } from "../support/hostile-values.ts";
 import type { JsonSchema } from "../support/openapi-routes.ts";
-import { type ServerFrame, WebSocketReader } from "../support/websocket-reader.ts";
+import type { ServerFrame, WebSocketReader } from "../support/websocket-reader.ts";
 
 /**
  * The WebSocket half of the property tests: batches of random frames (random bytes as binary and
@@ -43,12 +43,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
 });
-
-function openSocket(): Promise<WebSocketReader> {
-  return WebSocketReader.open(`${server.baseUrl.replace("http", "ws")}/ws`, {
-    authorization: `Bearer ${client.token}`,
-  });
-}
 
 const text = (value: string): Outgoing => ({ kind: "text", text: value });
 
@@ -133,7 +127,7 @@ function problemsSince(socket: WebSocketReader, from: number): string[] {
 }
 
 test("random frames never take down the socket's ability to answer, nor the process", async () => {
-  let socket = await openSocket();
+  let socket = await client.socket();
   let probes = 0;
   try {
     await fc.assert(
@@ -155,7 +149,7 @@ test("random frames never take down the socket's ability to answer, nor the proc
           );
           if (!oversized || socket.closeEvent?.code !== 1009) throw error;
           expect(problemsSince(socket, seenBefore)).toEqual([]);
-          socket = await openSocket();
+          socket = await client.socket();
           socket.send({ type: "ping", requestId: probe });
           await socket.waitFor((frame) => frame.type === "pong" && frame.requestId === probe);
         }
@@ -179,7 +173,7 @@ test("random frames never take down the socket's ability to answer, nor the proc
     socket.close();
   }
   // A fresh socket is answered as well.
-  const fresh = await openSocket();
+  const fresh = await client.socket();
   fresh.send({ type: "ping", requestId: "fresh" });
   await fresh.waitFor((frame) => frame.type === "pong" && frame.requestId === "fresh");
   fresh.close();

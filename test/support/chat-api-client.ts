@@ -1,5 +1,6 @@
 import { secretRegistry } from "./secret-registry.ts";
 import { SseReader } from "./sse-reader.ts";
+import { WebSocketReader } from "./websocket-reader.ts";
 
 export type ApiResponse<T = any> = { status: number; body: T; headers: Headers };
 
@@ -13,6 +14,15 @@ export class ChatApiClient {
   readonly cookies = new Map<string, string>();
 
   constructor(readonly baseUrl: string) {}
+
+  /** A client of `baseUrl` signed up as `name`; throws unless the server created the account. */
+  static async signUp(baseUrl: string, name: string): Promise<ChatApiClient> {
+    const client = new ChatApiClient(baseUrl);
+    const registered = await client.register(name);
+    if (registered.status !== 201)
+      throw new Error(`register answered ${registered.status}: ${JSON.stringify(registered.body)}`);
+    return client;
+  }
 
   async request<T = any>(
     method: string,
@@ -76,5 +86,24 @@ export class ChatApiClient {
       `${this.baseUrl}${path}`,
       this.token ? { authorization: `Bearer ${this.token}` } : {},
     );
+  }
+
+  /**
+   * Creates a chat, opens its event stream and sends `content`; resolves once the answer is
+   * complete, with the stream still open.
+   */
+  async answeredChat(content: string): Promise<{ chatId: string; events: SseReader }> {
+    const chatId = (await this.request("POST", "/api/chats", {})).body.id as string;
+    const events = await this.events(`/api/chats/${chatId}/events`);
+    await this.request("POST", `/api/chats/${chatId}/messages`, { content });
+    await events.waitFor((event) => event.event === "message_complete");
+    return { chatId, events };
+  }
+
+  /** Opens the WebSocket at /ws, signed in with the client's access token (or `token`). */
+  socket(token = this.token): Promise<WebSocketReader> {
+    return WebSocketReader.open(`${this.baseUrl.replace(/^http/, "ws")}/ws`, {
+      authorization: `Bearer ${token}`,
+    });
   }
 }

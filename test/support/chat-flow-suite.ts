@@ -3,7 +3,6 @@ import { ChatWithMessages, ErrorBody, type MessageCompleteData } from "@chat/con
 import { Value } from "@sinclair/typebox/value";
 import { ChatApiClient } from "./chat-api-client.ts";
 import { SseReader } from "./sse-reader.ts";
-import { WebSocketReader } from "./websocket-reader.ts";
 
 function expectError(response: { status: number; body: unknown }, status: number, code: string): void {
   expect({
@@ -344,9 +343,7 @@ export function chatFlowSuite(baseUrl: () => string, options: { maxBodyBytes: nu
     );
     events.close();
 
-    const socket = await WebSocketReader.open(`${baseUrl().replace("http", "ws")}/ws`, {
-      authorization: `Bearer ${client.token}`,
-    });
+    const socket = await client.socket();
     socket.send({ type: "subscribe", chatId, requestId: "s" });
     await socket.waitFor((frame) => frame.type === "subscribed");
     // The next message leaves in the very handler that receives the answer's message_complete.

@@ -1,6 +1,19 @@
 /** The gateway's answer to a WebSocket upgrade request: 101, or an HTTP error with its body. */
 export type HandshakeAnswer = { status: number; body: string };
 
+/** The headers of a WebSocket upgrade request, with the sample key of RFC 6455. */
+export const upgradeHeaders: Record<string, string> = {
+  connection: "Upgrade",
+  upgrade: "websocket",
+  "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+  "sec-websocket-version": "13",
+};
+
+/** Tries the upgrade at `url` (http:) with fetch, to see the status and body of a refusal. */
+export function attemptUpgrade(url: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, { headers: { ...upgradeHeaders, ...headers } });
+}
+
 /**
  * Sends a WebSocket upgrade request on a raw TCP connection and reads the status line, which the
  * WebSocket API hides (a refused upgrade is only an `error` event there). The connection is closed

@@ -1,7 +1,7 @@
 import { type Bus, ChatCommandClient, StoreClient } from "@chat/bus";
 import { HealthReport } from "@chat/contracts";
 import { checkReadiness, type Logger, newId, type ReadinessChecks } from "@chat/runtime";
-import type { OneTimeTickets, RateLimiter, ReplayLog, RevocationList } from "@chat/state";
+import type { ActorState } from "@chat/state";
 import { Elysia } from "elysia";
 import { AdminEmails } from "./auth/admin-emails.ts";
 import { ApiKeyAuthenticator } from "./auth/api-key-authenticator.ts";
@@ -42,13 +42,11 @@ import type { WebSocketSession, WebSocketSessionSettings } from "./websocket/web
 
 export type GatewayDependencies = {
   bus: Bus;
-  replayLog: ReplayLog;
-  /** Rate buckets and stream leases shared by every gateway (the ActorState's). */
-  rateLimiter: RateLimiter;
-  /** Single-use tickets shared by every gateway (the ActorState's). */
-  tickets: OneTimeTickets;
-  /** Ended sign-ins, shared by every gateway (the ActorState's). */
-  revocations: RevocationList;
+  /**
+   * What every gateway shares through the ActorState: replay logs, rate buckets and stream leases,
+   * single-use tickets and ended sign-ins.
+   */
+  actorState: Pick<ActorState, "replayLog" | "rateLimiter" | "tickets" | "revocations">;
   /** Seconds the per-minute rate limits refill over: 60 unless a test shortens the wait. */
   rateLimitPeriodSeconds?: number;
   hub: LiveEventHub;
@@ -108,13 +106,10 @@ const unavailableRetryAfterSeconds = 2;
 
 /** The gateway's HTTP application: API, SSE, Swagger UI at /swagger, health, the frontend at /. */
 export function createGatewayApp(dependencies: GatewayDependencies) {
-  const { bus, replayLog, hub, logger, settings, readiness, connections } = dependencies;
-  const tokens = new AccessTokens(
-    settings.JWT_SECRET,
-    settings.ACCESS_TOKEN_TTL_SECONDS,
-    dependencies.revocations,
-  );
-  const rateLimits = new RateLimits(dependencies.rateLimiter, settings, {
+  const { bus, hub, logger, settings, readiness, connections } = dependencies;
+  const { replayLog, rateLimiter, tickets, revocations } = dependencies.actorState;
+  const tokens = new AccessTokens(settings.JWT_SECRET, settings.ACCESS_TOKEN_TTL_SECONDS, revocations);
+  const rateLimits = new RateLimits(rateLimiter, settings, {
     logger,
     periodSeconds: dependencies.rateLimitPeriodSeconds,
   });
@@ -137,7 +132,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
       : new Authenticator(tokens, { sessionCookie: { secureOnly: settings.COOKIE_SECURE } }),
   );
   // Streams also take a single-use `?ticket=`; the request that got the ticket was counted.
-  const streams = new StreamAuthenticator(authenticator, dependencies.tickets);
+  const streams = new StreamAuthenticator(authenticator, tickets);
   const models = new ModelCatalog(bus, { timeoutMs: settings.BUS_REQUEST_TIMEOUT_MS, cacheMs: 5_000, newId });
   const { completions } = dependencies;
   const context = requestContext(logger, { trustProxy: settings.TRUST_PROXY });

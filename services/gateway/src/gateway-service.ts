@@ -104,10 +104,7 @@ export async function startGateway(dependencies: {
   const completions = new CompletionRelay(bus, logger, { newId });
   const app = createGatewayApp({
     bus,
-    replayLog: dependencies.actorState.replayLog,
-    rateLimiter: dependencies.actorState.rateLimiter,
-    tickets: dependencies.actorState.tickets,
-    revocations: dependencies.actorState.revocations,
+    actorState: dependencies.actorState,
     hub,
     logger,
     settings,

@@ -8,6 +8,7 @@ import {
 import type { ModelRoute } from "./model-registry.ts";
 import {
   fakeClock,
+  fastFailoverPolicy,
   finish,
   overloaded,
   rateLimited,
@@ -16,14 +17,6 @@ import {
   text,
 } from "./providers/__fixtures__/scripted-provider.ts";
 import { ProviderError } from "./providers/provider-error.ts";
-
-const policy: FailoverPolicy = {
-  maxRetries: 2,
-  retryBaseMs: 100,
-  retryMaxDelayMs: 5_000,
-  firstTokenTimeoutMs: 5_000,
-  idleTimeoutMs: 5_000,
-};
 
 async function run(
   chain: ModelRoute[],
@@ -39,7 +32,7 @@ async function run(
         signal: options.signal ?? new AbortController().signal,
         onStep: (step) => steps.push(`${step.action}:${step.modelId}:${step.error.kind}:${step.delayMs}`),
       },
-      options.policy ?? policy,
+      options.policy ?? fastFailoverPolicy,
       options.clock ?? fakeClock(),
     )) {
       parts.push(part);
@@ -128,7 +121,7 @@ describe("streamWithFailover", () => {
   });
 
   test("a silent provider times out before its first token and is retried; between tokens it fails the stream", async () => {
-    const fast = { ...policy, firstTokenTimeoutMs: 30, idleTimeoutMs: 30 };
+    const fast = { ...fastFailoverPolicy, firstTokenTimeoutMs: 30, idleTimeoutMs: 30 };
     const slowStart = new ScriptedProvider("a", [
       [{ wait: 1_000 }, text("late")],
       [text("on time"), finish],
@@ -153,7 +146,7 @@ describe("streamWithFailover", () => {
       for await (const part of streamWithFailover(
         [route("one", provider)],
         { contextFor: () => [], signal: controller.signal },
-        policy,
+        fastFailoverPolicy,
         fakeClock(),
       )) {
         parts.push(part);

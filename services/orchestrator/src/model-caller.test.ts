@@ -6,6 +6,7 @@ import { type ModelCall, ModelCaller } from "./model-caller.ts";
 import type { ModelRoute } from "./model-registry.ts";
 import {
   fakeClock,
+  fastFailoverPolicy,
   finish,
   overloaded,
   rateLimited,
@@ -15,14 +16,6 @@ import {
 } from "./providers/__fixtures__/scripted-provider.ts";
 import { ProviderError } from "./providers/provider-error.ts";
 import { TokenEstimator } from "./token-estimator.ts";
-
-const policy: FailoverPolicy = {
-  maxRetries: 2,
-  retryBaseMs: 100,
-  retryMaxDelayMs: 5_000,
-  firstTokenTimeoutMs: 5_000,
-  idleTimeoutMs: 5_000,
-};
 
 /** A caller over fixed routes, with a clock that does not wait and a `now` the test moves. */
 function callerOf(
@@ -42,7 +35,7 @@ function callerOf(
       },
     },
     estimator,
-    policy: options.policy ?? policy,
+    policy: options.policy ?? fastFailoverPolicy,
     clock,
     deploymentPrompt: options.deploymentPrompt,
     now: () => milliseconds,
@@ -201,7 +194,7 @@ describe("ModelCaller", () => {
   test("a stall between tokens ends as a PROVIDER_TIMEOUT error with the text so far", async () => {
     const provider = new ScriptedProvider("scripted", [[text("first "), { wait: 1_000 }, text("never")]]);
     const { caller } = callerOf([route("one", provider)], {
-      policy: { ...policy, firstTokenTimeoutMs: 30, idleTimeoutMs: 30 },
+      policy: { ...fastFailoverPolicy, firstTokenTimeoutMs: 30, idleTimeoutMs: 30 },
     });
 
     const outcome = await caller.call(callFor("one").request);

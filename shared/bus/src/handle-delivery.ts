@@ -1,8 +1,9 @@
 import { AppError } from "@chat/contracts";
 import { counter, histogram, latencyBuckets } from "@chat/metrics";
+import type { TSchema } from "@sinclair/typebox";
 import type { Logger } from "pino";
 import type { Handler } from "./bus.ts";
-import type { MessageDecoder } from "./message-decoder.ts";
+import { MessageDecoder } from "./message-decoder.ts";
 import type { Reply } from "./reply.ts";
 
 const handled = counter(
@@ -27,6 +28,15 @@ export type DeliveryConsumer<M> = {
   handler: Handler<M>;
   logger: Logger;
 };
+
+/** The consumer named in `options`, decoding each message with its schema before `handler` sees it. */
+export function deliveryConsumer<M>(
+  options: { name: string; schema: TSchema },
+  handler: Handler<M>,
+  logger: Logger,
+): DeliveryConsumer<M> {
+  return { name: options.name, decoder: new MessageDecoder<M>(options.schema), handler, logger };
+}
 
 /** A delivery as it reaches a consumer, before it is decoded. */
 export type Delivery = {

@@ -15,7 +15,7 @@ import type {
   Subscription,
   WorkQueueName,
 } from "./bus.ts";
-import { serveConcurrency } from "./handle-delivery.ts";
+import { deliveryConsumer, serveConcurrency } from "./handle-delivery.ts";
 import { InProcessEventStream } from "./in-process-event-stream.ts";
 import { InProcessQueue, type QueuedMessage } from "./in-process-queue.ts";
 import { matchesTopicPattern } from "./matches-topic-pattern.ts";
@@ -73,8 +73,7 @@ export class InProcessBus implements Bus {
     handler: Handler<M, ReplyTo<M, S>>,
   ): Promise<Subscription> {
     this.assertOpen();
-    const decoder = new MessageDecoder<M>(options.schema);
-    const consumer = { name: options.name, decoder, handler, logger: this.options.logger };
+    const consumer = deliveryConsumer<M>(options, handler, this.options.logger);
     const partitions = this.partitionQueues.map((queue) => queue.addConsumer(consumer, 1));
     return this.track({
       close: async () => void (await Promise.all(partitions.map((each) => each.close()))),
@@ -92,12 +91,7 @@ export class InProcessBus implements Bus {
     handler: Handler<M>,
   ): Promise<Subscription> {
     this.assertOpen();
-    const consumer = {
-      name: options.name,
-      decoder: new MessageDecoder<M>(options.schema),
-      handler,
-      logger: this.options.logger,
-    };
+    const consumer = deliveryConsumer<M>(options, handler, this.options.logger);
     return this.track(this.workQueue(queue).addConsumer(consumer, options.prefetch));
   }
 
@@ -123,12 +117,7 @@ export class InProcessBus implements Bus {
       this.eventQueues.set(options.name, eventQueue);
     }
     for (const key of bindingKeys) eventQueue.bindingKeys.add(key);
-    const consumer = {
-      name: options.name,
-      decoder: new MessageDecoder<M>(options.schema),
-      handler,
-      logger: this.options.logger,
-    };
+    const consumer = deliveryConsumer<M>(options, handler, this.options.logger);
     return this.track(eventQueue.queue.addConsumer(consumer, 1));
   }
 
@@ -165,12 +154,7 @@ export class InProcessBus implements Bus {
     handler: Handler<M, ReplyTo<M, S>>,
   ): Promise<Subscription> {
     this.assertOpen();
-    const consumer = {
-      name: options.name,
-      decoder: new MessageDecoder<M>(options.schema),
-      handler,
-      logger: this.options.logger,
-    };
+    const consumer = deliveryConsumer<M>(options, handler, this.options.logger);
     return this.track(this.serviceQueue(options.name).addConsumer(consumer, serveConcurrency));
   }
 

@@ -22,7 +22,7 @@ import type {
   Subscription,
   WorkQueueName,
 } from "./bus.ts";
-import { type DeliveryConsumer, serveConcurrency } from "./handle-delivery.ts";
+import { deliveryConsumer, serveConcurrency } from "./handle-delivery.ts";
 import { MessageDecoder } from "./message-decoder.ts";
 import { RabbitConsumer } from "./rabbit-consumer.ts";
 import { RabbitEventStream } from "./rabbit-event-stream.ts";
@@ -291,12 +291,7 @@ export class RabbitBus implements Bus {
     declare: (channel: Channel) => Promise<string[]>,
   ): Promise<Subscription> {
     this.assertOpen();
-    const consumer: DeliveryConsumer<M> = {
-      name: options.name,
-      decoder: new MessageDecoder<M>(options.schema),
-      handler,
-      logger: this.options.logger,
-    };
+    const consumer = deliveryConsumer<M>(options, handler, this.options.logger);
     const subscription = await RabbitConsumer.start({
       connection: this.connection,
       consumer,

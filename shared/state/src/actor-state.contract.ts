@@ -15,6 +15,16 @@ export type ActorStateFixture = {
 
 const defaults: ActorStateContractOptions = { ttlSeconds: 60, replayLogMaxLength: 1_000 };
 
+/** Expects parsed event ids in strictly increasing order (by time, then sequence); null is unparsable. */
+export function expectIncreasingEventIds(ids: ReadonlyArray<ReturnType<typeof parseEventId>>): void {
+  for (let index = 1; index < ids.length; index++) {
+    const previous = ids[index - 1];
+    const current = ids[index];
+    if (!previous || !current) throw new Error("unparsable id");
+    expect(current.ms > previous.ms || (current.ms === previous.ms && current.seq > previous.seq)).toBe(true);
+  }
+}
+
 function chunk(chatId: string, seq: number): ChatEvent {
   return { type: "message_chunk", data: { chatId, messageId: "message-1", content: `part ${seq}`, seq } };
 }
@@ -139,14 +149,7 @@ export function actorStateContract(
         const ids = logged.map((event) => parseEventId(event.eventId));
         for (const id of ids) expect(id).not.toBeNull();
         expect(new Set(ids.map((id) => id?.epoch)).size).toBe(1);
-        for (let index = 1; index < ids.length; index++) {
-          const previous = ids[index - 1];
-          const current = ids[index];
-          if (!previous || !current) throw new Error("unparsable id");
-          expect(current.ms > previous.ms || (current.ms === previous.ms && current.seq > previous.seq)).toBe(
-            true,
-          );
-        }
+        expectIncreasingEventIds(ids);
       });
 
       test("append returns the event as given, with its id", async () => {

@@ -9,6 +9,7 @@ import { createGatewayApp } from "../gateway-app.ts";
 import { GatewayConfig } from "../gateway-config.ts";
 import { LiveEventHub } from "../live/live-event-hub.ts";
 import { CompletionRelay } from "../openai/completion-relay.ts";
+import { expectRateLimited } from "./__fixtures__/expect-rate-limited.ts";
 import { RateLimitedError, type RateLimitSettings, RateLimits } from "./rate-limits.ts";
 
 const logger = createLogger("rate-limits-test", "silent");
@@ -244,10 +245,7 @@ class GatewayUnderTest {
     const completions = new CompletionRelay(bus, logger, { newId });
     const app = createGatewayApp({
       bus,
-      replayLog: state.replayLog,
-      rateLimiter: state.rateLimiter,
-      tickets: state.tickets,
-      revocations: state.revocations,
+      actorState: state,
       rateLimitPeriodSeconds: periodSeconds,
       hub,
       logger,
@@ -360,15 +358,6 @@ async function eventually(condition: () => Promise<boolean>, timeoutMs = 5_000):
     if (Date.now() > deadline) throw new Error("condition not met in time");
     await Bun.sleep(25);
   }
-}
-
-function expectRateLimited(response: { status: number; headers: Headers; body: any }): number {
-  expect(response.status).toBe(429);
-  const retryAfter = Number(response.headers.get("retry-after"));
-  expect(Number.isInteger(retryAfter)).toBe(true);
-  expect(retryAfter).toBeGreaterThanOrEqual(1);
-  expect(response.body).toEqual({ error: { code: "RATE_LIMITED", message: expect.any(String) } });
-  return retryAfter;
 }
 
 describe("the gateway's HTTP rate limits", () => {

@@ -28,23 +28,11 @@ const run = (request: Partial<GenerateRequest> = {}) =>
 modelProviderContract("AnthropicProvider", {
   provider,
   model: "claude-test",
-  slowAnswer: () => {
-    server.enqueue({
-      kind: "stream",
-      text: "A long answer that keeps going for a while yet.",
-      chunkDelayMs: 20,
-    });
-    return provider;
-  },
   upstream: {
     server,
     defaultText: anthropicWireDefaultText,
     providerAt: (baseURL) => new AnthropicProvider({ apiKey, baseURL }),
-    goneBaseURL: async () => {
-      const gone = startAnthropicWireServer();
-      await gone.stop();
-      return gone.url;
-    },
+    startServer: () => startAnthropicWireServer(),
     authErrorBody: (secret) => ({
       type: "error",
       error: { type: "authentication_error", message: `invalid x-api-key: ${secret}` },

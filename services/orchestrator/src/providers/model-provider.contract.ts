@@ -20,8 +20,8 @@ export type UpstreamSubject = {
   defaultText: string;
   /** The same adapter, sending to `baseURL`. */
   providerAt(baseURL: string): ModelProvider;
-  /** A base URL where a server was and no longer listens. */
-  goneBaseURL(): Promise<string>;
+  /** Starts another server like `server`; the contract stops it again to have a base URL where nothing listens. */
+  startServer(): Pick<WireServer<ContractScenario>, "url" | "stop">;
   /** The provider's error body for a refused key, whose message repeats `secret`. */
   authErrorBody(secret: string): unknown;
 };
@@ -31,11 +31,25 @@ export type ModelProviderSubject = {
   provider: ModelProvider;
   /** A model name the adapter accepts. */
   model: string;
-  /** The adapter about to stream a long answer slowly, so that a test can abort it midway. */
-  slowAnswer(): ModelProvider;
+  /**
+   * The adapter about to stream a long answer slowly, so that a test can abort it midway. For an
+   * adapter with an upstream it defaults to `provider`, with a slow stream queued on the server.
+   */
+  slowAnswer?(): ModelProvider;
   /** Absent for an adapter with no upstream (the offline demo). */
   upstream?: UpstreamSubject;
 };
+
+/** The subject's provider, with a long answer queued on its upstream at 20 ms a piece. */
+function slowUpstreamAnswer(subject: ModelProviderSubject): ModelProvider {
+  if (!subject.upstream) throw new Error("a subject without an upstream names its slowAnswer");
+  subject.upstream.server.enqueue({
+    kind: "stream",
+    text: "A long answer that keeps going for a while yet.",
+    chunkDelayMs: 20,
+  });
+  return subject.provider;
+}
 
 const question: ContextMessage[] = [
   { role: "system", content: "You are terse." },
@@ -85,7 +99,7 @@ export function modelProviderContract(name: string, subject: ModelProviderSubjec
 
     test("aborting the signal throws its reason and yields nothing more", async () => {
       const abortsBefore = subject.upstream?.server.abortedRequests ?? 0;
-      const slow = subject.slowAnswer();
+      const slow = subject.slowAnswer?.() ?? slowUpstreamAnswer(subject);
       const controller = new AbortController();
       const reason = new Error("the user pressed stop");
       const parts: StreamPart[] = [];
@@ -227,7 +241,9 @@ export function modelProviderContract(name: string, subject: ModelProviderSubjec
     });
 
     test("a server that does not answer is a connection error", async () => {
-      const gone = upstream.providerAt(await upstream.goneBaseURL());
+      const goneServer = upstream.startServer();
+      await goneServer.stop();
+      const gone = upstream.providerAt(goneServer.url);
       const { error } = await run({}, gone);
       expect(providerError(error).kind).toBe("connection");
     });

@@ -28,23 +28,11 @@ const run = (request: Partial<GenerateRequest> = {}, target: ModelProvider = pro
 modelProviderContract("OpenAIChatProvider", {
   provider,
   model: "gpt-test",
-  slowAnswer: () => {
-    server.enqueue({
-      kind: "stream",
-      text: "A long answer that keeps going for a while yet.",
-      chunkDelayMs: 20,
-    });
-    return provider;
-  },
   upstream: {
     server,
     defaultText: openAIWireDefaultText,
     providerAt: (baseURL) => new OpenAIChatProvider({ id: "openai", apiKey, baseURL }),
-    goneBaseURL: async () => {
-      const gone = startOpenAIWireServer();
-      await gone.stop();
-      return gone.url;
-    },
+    startServer: () => startOpenAIWireServer(),
     authErrorBody: (secret) => ({
       error: {
         message: `Incorrect API key provided: ${secret}.`,

@@ -23,23 +23,11 @@ const provider = openRouterProvider({ apiKey, baseURL: server.url });
 modelProviderContract("openRouterProvider", {
   provider,
   model: "anthropic/claude-sonnet-4.5",
-  slowAnswer: () => {
-    server.enqueue({
-      kind: "stream",
-      text: "A long answer that keeps going for a while yet.",
-      chunkDelayMs: 20,
-    });
-    return provider;
-  },
   upstream: {
     server,
     defaultText: openAIWireDefaultText,
     providerAt: (baseURL) => openRouterProvider({ apiKey, baseURL }),
-    goneBaseURL: async () => {
-      const gone = startOpenAIWireServer();
-      await gone.stop();
-      return gone.url;
-    },
+    startServer: () => startOpenAIWireServer(),
     authErrorBody: (secret) => ({ error: { message: `No auth credentials found for ${secret}`, code: 401 } }),
   },
 });

@@ -1,22 +1,19 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { beforeEach, describe, expect, test } from "bun:test";
 import { ApiKey } from "@chat/contracts";
 import { Value } from "@sinclair/typebox/value";
-import type { StoreRepositories } from "../store-repositories.ts";
-import { at, expectAppError, type MakeStore, storedApiKey, storedUser } from "./store-fixtures.ts";
+import {
+  at,
+  expectAppError,
+  type MakeStore,
+  storedApiKey,
+  storedUser,
+  storePerTest,
+} from "./store-fixtures.ts";
 
 /** The CredentialRepository: API keys part of the store contract, run against the adapter that `make` opens. */
 export function apiKeyContract(name: string, make: MakeStore): void {
   describe(`${name} (CredentialRepository: API keys contract)`, () => {
-    let store: StoreRepositories;
-    let cleanup: () => Promise<void>;
-
-    beforeEach(async () => {
-      ({ store, cleanup } = await make());
-    });
-
-    afterEach(async () => {
-      await cleanup();
-    });
+    const store = storePerTest(make);
 
     describe("API keys", () => {
       beforeEach(async () => {

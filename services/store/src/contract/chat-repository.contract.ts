@@ -1,22 +1,12 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { Chat } from "@chat/contracts";
 import { Value } from "@sinclair/typebox/value";
-import type { StoreRepositories } from "../store-repositories.ts";
-import { at, expectAppError, type MakeStore, newChat, userMessage } from "./store-fixtures.ts";
+import { at, expectAppError, type MakeStore, newChat, storePerTest, userMessage } from "./store-fixtures.ts";
 
 /** The ChatRepository: chats part of the store contract, run against the adapter that `make` opens. */
 export function chatRepositoryContract(name: string, make: MakeStore): void {
   describe(`${name} (ChatRepository: chats contract)`, () => {
-    let store: StoreRepositories;
-    let cleanup: () => Promise<void>;
-
-    beforeEach(async () => {
-      ({ store, cleanup } = await make());
-    });
-
-    afterEach(async () => {
-      await cleanup();
-    });
+    const store = storePerTest(make);
 
     async function listAllChats(userId: string, limit: number): Promise<string[]> {
       const ids: string[] = [];

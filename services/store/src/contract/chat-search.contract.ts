@@ -1,22 +1,12 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { ChatSearchHit, SEARCH_SNIPPET_CHARS } from "@chat/contracts";
 import { Value } from "@sinclair/typebox/value";
-import type { StoreRepositories } from "../store-repositories.ts";
-import { at, expectAppError, type MakeStore, newChat, userMessage } from "./store-fixtures.ts";
+import { at, expectAppError, type MakeStore, newChat, storePerTest, userMessage } from "./store-fixtures.ts";
 
 /** The ChatRepository: search part of the store contract, run against the adapter that `make` opens. */
 export function chatSearchContract(name: string, make: MakeStore): void {
   describe(`${name} (ChatRepository: search contract)`, () => {
-    let store: StoreRepositories;
-    let cleanup: () => Promise<void>;
-
-    beforeEach(async () => {
-      ({ store, cleanup } = await make());
-    });
-
-    afterEach(async () => {
-      await cleanup();
-    });
+    const store = storePerTest(make);
 
     describe("search", () => {
       async function searchAll(userId: string, query: string, limit: number): Promise<ChatSearchHit[]> {

@@ -1,22 +1,12 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { Chat } from "@chat/contracts";
 import { Value } from "@sinclair/typebox/value";
-import type { StoreRepositories } from "../store-repositories.ts";
-import { at, type MakeStore, newChat, userMessage } from "./store-fixtures.ts";
+import { at, type MakeStore, newChat, storePerTest, userMessage } from "./store-fixtures.ts";
 
 /** The ChatRepository: chat settings part of the store contract, run against the adapter that `make` opens. */
 export function chatSettingsContract(name: string, make: MakeStore): void {
   describe(`${name} (ChatRepository: chat settings contract)`, () => {
-    let store: StoreRepositories;
-    let cleanup: () => Promise<void>;
-
-    beforeEach(async () => {
-      ({ store, cleanup } = await make());
-    });
-
-    afterEach(async () => {
-      await cleanup();
-    });
+    const store = storePerTest(make);
 
     describe("chat settings", () => {
       test("a chat created with a system prompt keeps it; an empty one is stored as none", async () => {

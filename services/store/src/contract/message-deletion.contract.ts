@@ -1,21 +1,11 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { beforeEach, describe, expect, test } from "bun:test";
 import type { AnswerDraft } from "@chat/contracts";
-import type { StoreRepositories } from "../store-repositories.ts";
-import { at, type MakeStore, newChat, userMessage } from "./store-fixtures.ts";
+import { at, type MakeStore, newChat, storePerTest, userMessage } from "./store-fixtures.ts";
 
 /** The ChatRepository: deleting messages, answer drafts part of the store contract, run against the adapter that `make` opens. */
 export function messageDeletionContract(name: string, make: MakeStore): void {
   describe(`${name} (ChatRepository: deleting messages, answer drafts contract)`, () => {
-    let store: StoreRepositories;
-    let cleanup: () => Promise<void>;
-
-    beforeEach(async () => {
-      ({ store, cleanup } = await make());
-    });
-
-    afterEach(async () => {
-      await cleanup();
-    });
+    const store = storePerTest(make);
 
     describe("answer drafts", () => {
       beforeEach(async () => {

@@ -1,20 +1,10 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import type { StoreRepositories } from "../store-repositories.ts";
-import { at, expectAppError, type MakeStore, storedUser } from "./store-fixtures.ts";
+import { beforeEach, describe, expect, test } from "bun:test";
+import { at, expectAppError, type MakeStore, storedUser, storePerTest } from "./store-fixtures.ts";
 
 /** The CredentialRepository: sign-ins part of the store contract, run against the adapter that `make` opens. */
 export function signInContract(name: string, make: MakeStore): void {
   describe(`${name} (CredentialRepository: sign-ins contract)`, () => {
-    let store: StoreRepositories;
-    let cleanup: () => Promise<void>;
-
-    beforeEach(async () => {
-      ({ store, cleanup } = await make());
-    });
-
-    afterEach(async () => {
-      await cleanup();
-    });
+    const store = storePerTest(make);
 
     describe("refresh tokens", () => {
       const day = 24 * 3600;

@@ -1,5 +1,4 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import type { StoreRepositories } from "../store-repositories.ts";
+import { describe, expect, test } from "bun:test";
 import { apiKeyContract } from "./api-key.contract.ts";
 import { chatRepositoryContract } from "./chat-repository.contract.ts";
 import { chatSearchContract } from "./chat-search.contract.ts";
@@ -7,7 +6,7 @@ import { chatSettingsContract } from "./chat-settings.contract.ts";
 import { messageContract } from "./message.contract.ts";
 import { messageDeletionContract } from "./message-deletion.contract.ts";
 import { signInContract } from "./sign-in.contract.ts";
-import type { MakeStore } from "./store-fixtures.ts";
+import { type MakeStore, storePerTest } from "./store-fixtures.ts";
 import { usageRepositoryContract } from "./usage-repository.contract.ts";
 import { userRepositoryContract } from "./user-repository.contract.ts";
 
@@ -23,16 +22,7 @@ import { userRepositoryContract } from "./user-repository.contract.ts";
  */
 export function storeContract(name: string, make: MakeStore): void {
   describe(`${name} (StoreRepositories contract)`, () => {
-    let store: StoreRepositories;
-    let cleanup: () => Promise<void>;
-
-    beforeEach(async () => {
-      ({ store, cleanup } = await make());
-    });
-
-    afterEach(async () => {
-      await cleanup();
-    });
+    const store = storePerTest(make);
 
     test("is ready while open", async () => {
       expect(await store.isReady()).toBe(true);

@@ -1,4 +1,4 @@
-import { expect } from "bun:test";
+import { afterEach, beforeEach, expect } from "bun:test";
 import {
   AppError,
   type ErrorCode,
@@ -16,6 +16,49 @@ export type StoreUnderTest = { store: StoreRepositories; cleanup: () => Promise<
 
 /** Opens an empty store of its own for each test. */
 export type MakeStore = () => Promise<StoreUnderTest>;
+
+/**
+ * Opens an empty store of its own before each test of the enclosing `describe` and cleans it up
+ * after. The store returned stands for the running test's store, so a contract can name it once.
+ *
+ * @example
+ * describe("users", () => {
+ *   const store = storePerTest(make);
+ *   test("a created user is found", async () => {
+ *     await store.users.createUser(storedUser("u1", "ada@example.com"));
+ *   });
+ * });
+ */
+export function storePerTest(make: MakeStore): StoreRepositories {
+  let running: StoreUnderTest | undefined;
+  beforeEach(async () => {
+    running = await make();
+  });
+  afterEach(async () => {
+    await running?.cleanup();
+    running = undefined;
+  });
+  const current = (): StoreRepositories => {
+    if (running === undefined) throw new Error("the store of a test is used outside a test");
+    return running.store;
+  };
+  return {
+    get users() {
+      return current().users;
+    },
+    get credentials() {
+      return current().credentials;
+    },
+    get chats() {
+      return current().chats;
+    },
+    get usage() {
+      return current().usage;
+    },
+    isReady: () => current().isReady(),
+    close: () => current().close(),
+  };
+}
 
 // TypeBox fails every string format that nobody registered; Elysia registers its own only where it runs.
 const rfc3339DateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;

@@ -1,22 +1,20 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { UsageReport } from "@chat/contracts";
 import { Value } from "@sinclair/typebox/value";
-import type { StoreRepositories } from "../store-repositories.ts";
-import { at, type MakeStore, newChat, noUsage, usageRecord, userMessage } from "./store-fixtures.ts";
+import {
+  at,
+  type MakeStore,
+  newChat,
+  noUsage,
+  storePerTest,
+  usageRecord,
+  userMessage,
+} from "./store-fixtures.ts";
 
 /** The UsageRepository part of the store contract, run against the adapter that `make` opens. */
 export function usageRepositoryContract(name: string, make: MakeStore): void {
   describe(`${name} (UsageRepository contract)`, () => {
-    let store: StoreRepositories;
-    let cleanup: () => Promise<void>;
-
-    beforeEach(async () => {
-      ({ store, cleanup } = await make());
-    });
-
-    afterEach(async () => {
-      await cleanup();
-    });
+    const store = storePerTest(make);
 
     describe("usage", () => {
       test("a report of a period without usage is empty", async () => {

@@ -1,20 +1,10 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import type { StoreRepositories } from "../store-repositories.ts";
-import { at, expectAppError, type MakeStore, storedUser } from "./store-fixtures.ts";
+import { describe, expect, test } from "bun:test";
+import { at, expectAppError, type MakeStore, storedUser, storePerTest } from "./store-fixtures.ts";
 
 /** The UserRepository part of the store contract, run against the adapter that `make` opens. */
 export function userRepositoryContract(name: string, make: MakeStore): void {
   describe(`${name} (UserRepository contract)`, () => {
-    let store: StoreRepositories;
-    let cleanup: () => Promise<void>;
-
-    beforeEach(async () => {
-      ({ store, cleanup } = await make());
-    });
-
-    afterEach(async () => {
-      await cleanup();
-    });
+    const store = storePerTest(make);
 
     describe("users", () => {
       test("a created user is found by id and by email in any case", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { MongoClient } from "mongodb";
 import { storeContract } from "../contract/store-contract.ts";
+import { storedUser } from "../contract/store-fixtures.ts";
 import { MongoStore } from "./mongo-store.ts";
 
 const mongoUrl = process.env.MONGODB_URL;
@@ -57,16 +58,8 @@ describe.skipIf(!mongoUrl)("MongoStore", () => {
 
       expect((await repository.users.findUserByEmail("kate@example.com"))?.id).toBe("u1");
       expect((await repository.users.findUserByEmail("JOSÉ@exemple.fr"))?.id).toBe("u3");
-      await expect(
-        repository.users.createUser({
-          id: "u4",
-          email: "KATE@example.com",
-          name: "Look-alike",
-          role: "user",
-          passwordHash: "$argon2id$hash",
-          createdAt: "2025-01-04T00:00:00.000Z",
-        }),
-      ).rejects.toMatchObject({ code: "EMAIL_TAKEN" });
+      const lookAlike = storedUser("u4", "KATE@example.com");
+      await expect(repository.users.createUser(lookAlike)).rejects.toMatchObject({ code: "EMAIL_TAKEN" });
     } finally {
       await repository.dropDatabase();
       await repository.close();

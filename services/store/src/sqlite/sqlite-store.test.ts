@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { storeContract } from "../contract/store-contract.ts";
+import { storedUser } from "../contract/store-fixtures.ts";
 import { SqliteStore } from "./sqlite-store.ts";
 
 /** The schema of the first release (migration 1), frozen here: files written by it must keep opening. */
@@ -119,16 +120,8 @@ describe("SqliteStore on a file", () => {
     expect((await repository.users.findUserByEmail("kate@example.com"))?.id).toBe("u1");
     expect((await repository.users.findUserByEmail("ｋａｔｅ@example.com"))?.id).toBe("u1");
     expect((await repository.users.findUserByEmail("JOSÉ@exemple.fr"))?.id).toBe("u3");
-    await expect(
-      repository.users.createUser({
-        id: "u4",
-        email: "KATE@example.com",
-        name: "Look-alike",
-        role: "user",
-        passwordHash: "$argon2id$hash",
-        createdAt: "2025-01-04T00:00:00.000Z",
-      }),
-    ).rejects.toMatchObject({ code: "EMAIL_TAKEN" });
+    const lookAlike = storedUser("u4", "KATE@example.com");
+    await expect(repository.users.createUser(lookAlike)).rejects.toMatchObject({ code: "EMAIL_TAKEN" });
     // The younger of two old accounts that now share a key keeps its old one.
     const keys = new Database(path, { readonly: true })
       .query<{ id: string; key: string }, []>("SELECT id, email_normalized AS key FROM users ORDER BY id")

@@ -1,4 +1,5 @@
-import type { ActorState, ActorStateOptions, RevocationList, Snapshot } from "../actor-state.ts";
+import type { ActorState, ActorStateOptions, RevocationList } from "../actor-state.ts";
+import { ActorStateAdapter } from "../actor-state-adapter.ts";
 import { MemoryOneTimeTickets } from "./memory-one-time-tickets.ts";
 import { MemoryRateLimiter } from "./memory-rate-limiter.ts";
 import { MemoryReplayLog } from "./memory-replay-log.ts";
@@ -25,21 +26,16 @@ export type MemoryActorStateOptions = Omit<ActorStateOptions, "keyPrefix"> & {
  * const state = new MemoryActorState({ ttlSeconds: 86_400, replayLogMaxLength: 1_000 });
  * const version = await state.save(chatId, snapshot, 0);
  */
-export class MemoryActorState implements ActorState {
+export class MemoryActorState extends ActorStateAdapter implements ActorState {
   readonly replayLog: MemoryReplayLog;
   readonly rateLimiter: MemoryRateLimiter;
   readonly tickets: MemoryOneTimeTickets;
   readonly revocations: RevocationList;
-  private readonly snapshots: MemorySnapshots;
+  protected readonly snapshots: MemorySnapshots;
   private closed = false;
 
   constructor(options: MemoryActorStateOptions) {
-    if (!Number.isInteger(options.ttlSeconds) || options.ttlSeconds < 1) {
-      throw new Error(`ttlSeconds must be a positive integer, got ${options.ttlSeconds}`);
-    }
-    if (!Number.isInteger(options.replayLogMaxLength) || options.replayLogMaxLength < 1) {
-      throw new Error(`replayLogMaxLength must be a positive integer, got ${options.replayLogMaxLength}`);
-    }
+    super(options);
     const now = options.now ?? Date.now;
     const ttlMs = options.ttlSeconds * 1_000;
     this.snapshots = new MemorySnapshots(now, ttlMs);
@@ -47,18 +43,6 @@ export class MemoryActorState implements ActorState {
     this.rateLimiter = new MemoryRateLimiter(now);
     this.tickets = new MemoryOneTimeTickets(now);
     this.revocations = options.revocations ?? new MemoryRevocationList(now);
-  }
-
-  load<S>(chatId: string): Promise<Snapshot<S> | null> {
-    return this.snapshots.load(chatId);
-  }
-
-  save<S>(chatId: string, state: S, expectedVersion: number): Promise<number | null> {
-    return this.snapshots.save(chatId, state, expectedVersion);
-  }
-
-  delete(chatId: string): Promise<void> {
-    return this.snapshots.delete(chatId);
   }
 
   async isReady(): Promise<boolean> {

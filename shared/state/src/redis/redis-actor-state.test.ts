@@ -3,7 +3,11 @@ import { parseEventId } from "@chat/contracts";
 import { Redis } from "ioredis";
 import pino from "pino";
 import { redisAvailable, redisUrl, testNamespace } from "../../../../test/support/infrastructure.ts";
-import { type ActorStateContractOptions, actorStateContract } from "../actor-state.contract.ts";
+import {
+  type ActorStateContractOptions,
+  actorStateContract,
+  expectIncreasingEventIds,
+} from "../actor-state.contract.ts";
 import { RedisActorState } from "./redis-actor-state.ts";
 
 const logger = pino({ level: "silent" });
@@ -56,14 +60,7 @@ describe.skipIf(!redisAvailable)("RedisActorState", () => {
       expect(new Set(read.events.map((logged) => logged.eventId))).toEqual(
         new Set(appended.map((logged) => logged.eventId)),
       );
-      for (let index = 1; index < ids.length; index++) {
-        const previous = ids[index - 1];
-        const current = ids[index];
-        if (!previous || !current) throw new Error("unparsable id");
-        expect(current.ms > previous.ms || (current.ms === previous.ms && current.seq > previous.seq)).toBe(
-          true,
-        );
-      }
+      expectIncreasingEventIds(ids);
     } finally {
       await Promise.all([first.close(), second.close()]);
       await removeKeys(keyPrefix);

@@ -1,6 +1,7 @@
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
-import type { ActorState, ActorStateOptions, Snapshot } from "../actor-state.ts";
+import type { ActorState, ActorStateOptions } from "../actor-state.ts";
+import { ActorStateAdapter } from "../actor-state-adapter.ts";
 import { RedisKeySpace } from "./redis-key-space.ts";
 import { RedisOneTimeTickets } from "./redis-one-time-tickets.ts";
 import { RedisRateLimiter } from "./redis-rate-limiter.ts";
@@ -24,24 +25,19 @@ export type RedisActorStateOptions = ActorStateOptions & {
  * const state = new RedisActorState({ url: "redis://127.0.0.1:6379", keyPrefix: "chat", ttlSeconds: 86_400, replayLogMaxLength: 1_000, logger });
  * const logged = await state.replayLog.append(chatId, { type: "message_chunk", data });
  */
-export class RedisActorState implements ActorState {
+export class RedisActorState extends ActorStateAdapter implements ActorState {
   readonly replayLog: RedisReplayLog;
   readonly rateLimiter: RedisRateLimiter;
   readonly tickets: RedisOneTimeTickets;
   readonly revocations: RedisRevocationList;
-  private readonly snapshots: RedisSnapshots;
+  protected readonly snapshots: RedisSnapshots;
   private readonly client: Redis;
   private readonly keys: RedisKeySpace;
   private readonly readyTimeoutMs: number;
 
   constructor(options: RedisActorStateOptions) {
+    super(options);
     this.keys = new RedisKeySpace(options.keyPrefix);
-    if (!Number.isInteger(options.ttlSeconds) || options.ttlSeconds < 1) {
-      throw new Error(`ttlSeconds must be a positive integer, got ${options.ttlSeconds}`);
-    }
-    if (!Number.isInteger(options.replayLogMaxLength) || options.replayLogMaxLength < 1) {
-      throw new Error(`replayLogMaxLength must be a positive integer, got ${options.replayLogMaxLength}`);
-    }
     this.readyTimeoutMs = options.readyTimeoutMs ?? 1_000;
     const logger = options.logger;
     this.client = new Redis(options.url, { connectionName: "chat-actor-state" });
@@ -56,18 +52,6 @@ export class RedisActorState implements ActorState {
     this.rateLimiter = new RedisRateLimiter(this.client, this.keys);
     this.tickets = new RedisOneTimeTickets(this.client, this.keys);
     this.revocations = new RedisRevocationList(this.client, this.keys);
-  }
-
-  load<S>(chatId: string): Promise<Snapshot<S> | null> {
-    return this.snapshots.load(chatId);
-  }
-
-  save<S>(chatId: string, state: S, expectedVersion: number): Promise<number | null> {
-    return this.snapshots.save(chatId, state, expectedVersion);
-  }
-
-  delete(chatId: string): Promise<void> {
-    return this.snapshots.delete(chatId);
   }
 
   async isReady(): Promise<boolean> {

@@ -32,10 +32,7 @@ describe("the frontend's files on the gateway", () => {
     hub = await LiveEventHub.open(bus, logger);
     app = createGatewayApp({
       bus,
-      replayLog: state.replayLog,
-      rateLimiter: state.rateLimiter,
-      tickets: state.tickets,
-      revocations: state.revocations,
+      actorState: state,
       hub,
       logger,
       settings: { ...loadConfig(GatewayConfig, { JWT_SECRET: jwtSecret }), JWT_SECRET: jwtSecret },

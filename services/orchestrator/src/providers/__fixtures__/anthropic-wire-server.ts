@@ -1,4 +1,5 @@
-import { dropConnection, startWireServer, type WireFrame, type WireServer } from "./wire-server.ts";
+import type { HttpErrorScenario, WireFrame, WireServer } from "./wire-server.ts";
+import { droppedConnection, pacedPieces, setRetryHeaders, startWireServer } from "./wire-server.ts";
 
 /** Token counts the server reports; unset ones are derived from the request and the text. */
 export type AnthropicWireUsage = {
@@ -20,16 +21,8 @@ export type AnthropicWireScenario =
       usage?: AnthropicWireUsage;
       stopReason?: "end_turn" | "max_tokens" | "stop_sequence";
     }
-  | {
-      kind: "http_error";
-      status: number;
-      /** The `retry-after` header: seconds or an HTTP date. */
-      retryAfter?: string;
-      /** The `retry-after-ms` header. */
-      retryAfterMs?: string;
-      /** Defaults to Anthropic's error body for the status. */
-      body?: unknown;
-    }
+  /** Refused with Anthropic's error body for the status, unless it names one. */
+  | HttpErrorScenario
   | {
       kind: "stream_error_event";
       afterText: string;
@@ -131,9 +124,7 @@ async function* messageFrames(
     content_block: { type: "text", text: "" },
   });
   yield sseEvent("ping", { type: "ping" });
-  for (const [index, piece] of pieces.entries()) {
-    const delay = index === 0 ? firstTokenDelayMs : chunkDelayMs;
-    if (delay > 0) await Bun.sleep(delay);
+  for await (const piece of pacedPieces(pieces, chunkDelayMs, firstTokenDelayMs)) {
     yield sseEvent("content_block_delta", {
       type: "content_block_delta",
       index: 0,
@@ -151,9 +142,7 @@ async function* messageFrames(
       return;
     }
     case "drop":
-      // A reset discards whatever the client has received but not yet read; give it time to read.
-      await Bun.sleep(50);
-      yield dropConnection;
+      yield* droppedConnection();
       return;
     case "truncate":
       return;
@@ -180,10 +169,7 @@ async function* messageFrames(
   yield sseEvent("message_stop", { type: "message_stop" });
 }
 
-function errorResponse(
-  scenario: { status: number; retryAfter?: string; retryAfterMs?: string; body?: unknown },
-  requestId: string,
-): Response {
+function errorResponse(scenario: Omit<HttpErrorScenario, "kind">, requestId: string): Response {
   const errorType =
     anthropicErrorTypes[scenario.status] ?? (scenario.status >= 500 ? "api_error" : "invalid_request_error");
   const body = scenario.body ?? {
@@ -196,8 +182,7 @@ function errorResponse(
     "request-id": requestId,
     "x-should-retry": String(scenario.status === 408 || scenario.status === 429 || scenario.status >= 500),
   });
-  if (scenario.retryAfter !== undefined) headers.set("retry-after", scenario.retryAfter);
-  if (scenario.retryAfterMs !== undefined) headers.set("retry-after-ms", scenario.retryAfterMs);
+  setRetryHeaders(headers, scenario);
   return new Response(JSON.stringify(body), { status: scenario.status, headers });
 }
 

@@ -1,5 +1,6 @@
 import { textPieces } from "./anthropic-wire-server.ts";
-import { dropConnection, startWireServer, type WireFrame, type WireServer } from "./wire-server.ts";
+import type { HttpErrorScenario, WireFrame, WireServer } from "./wire-server.ts";
+import { droppedConnection, pacedPieces, setRetryHeaders, startWireServer } from "./wire-server.ts";
 
 /** Token counts the server reports; unset ones are derived from the request and the text. */
 export type OpenAIWireUsage = { promptTokens?: number; completionTokens?: number };
@@ -23,16 +24,8 @@ export type OpenAIWireScenario =
       /** Set false to act like a server that ignores `stream_options.include_usage`. */
       sendUsage?: boolean;
     })
-  | {
-      kind: "http_error";
-      status: number;
-      /** The `retry-after` header: seconds or an HTTP date. */
-      retryAfter?: string;
-      /** The `retry-after-ms` header. */
-      retryAfterMs?: string;
-      /** Defaults to OpenAI's error body for the status. */
-      body?: unknown;
-    }
+  /** Refused with OpenAI's error body for the status, unless it names one. */
+  | HttpErrorScenario
   /** OpenRouter's mid-stream error: a chunk with a top-level `error` and `finish_reason: "error"`. */
   | (StreamTiming & { kind: "stream_error_event"; afterText: string; code?: number | string })
   /** Resets the connection mid-stream, without a finish chunk or `[DONE]`. */
@@ -99,13 +92,12 @@ function openAIErrorBody(status: number, request: Request): unknown {
 }
 
 function errorResponse(
-  scenario: { status: number; retryAfter?: string; retryAfterMs?: string; body?: unknown },
+  scenario: Omit<HttpErrorScenario, "kind">,
   request: Request,
   requestId: string,
 ): Response {
   const headers = new Headers({ "content-type": "application/json", "x-request-id": requestId });
-  if (scenario.retryAfter !== undefined) headers.set("retry-after", scenario.retryAfter);
-  if (scenario.retryAfterMs !== undefined) headers.set("retry-after-ms", scenario.retryAfterMs);
+  setRetryHeaders(headers, scenario);
   return new Response(JSON.stringify(scenario.body ?? openAIErrorBody(scenario.status, request)), {
     status: scenario.status,
     headers,
@@ -149,9 +141,7 @@ async function* completionFrames(
 
   if (keepAlive) yield keepAliveComment;
   yield dataLine(chunk([choice({ role: "assistant", content: "", refusal: null })]));
-  for (const [index, piece] of pieces.entries()) {
-    const delay = index === 0 ? firstTokenDelayMs : chunkDelayMs;
-    if (delay > 0) await Bun.sleep(delay);
+  for await (const piece of pacedPieces(pieces, chunkDelayMs, firstTokenDelayMs)) {
     yield dataLine(chunk([choice({ content: piece })]));
     if (keepAlive) yield keepAliveComment;
   }
@@ -165,9 +155,7 @@ async function* completionFrames(
       );
       return;
     case "drop":
-      // A reset discards whatever the client has received but not yet read; give it time to read.
-      await Bun.sleep(50);
-      yield dropConnection;
+      yield* droppedConnection();
       return;
     case "truncate":
       yield "data: [DONE]\n\n";

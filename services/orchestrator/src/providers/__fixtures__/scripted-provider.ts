@@ -1,4 +1,4 @@
-import type { FailoverClock } from "../../failover-stream.ts";
+import type { FailoverClock, FailoverPolicy } from "../../failover-stream.ts";
 import type { ModelEntry } from "../../model-entry.ts";
 import type { GenerateRequest, ModelProvider, StreamPart } from "../../model-provider.ts";
 import type { ModelRoute } from "../../model-registry.ts";
@@ -56,6 +56,15 @@ export function route(id: string, provider: ModelProvider, fallbacks: string[] =
   };
   return { entry, provider };
 }
+
+/** Two retries from a 100 ms backoff, and timeouts long enough that only a test's own pauses trip them. */
+export const fastFailoverPolicy: FailoverPolicy = {
+  maxRetries: 2,
+  retryBaseMs: 100,
+  retryMaxDelayMs: 5_000,
+  firstTokenTimeoutMs: 5_000,
+  idleTimeoutMs: 5_000,
+};
 
 /** A failover clock that does not wait: it records each backoff and jitters by half. */
 export function fakeClock(): FailoverClock & { waits: number[] } {

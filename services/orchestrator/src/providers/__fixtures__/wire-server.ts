@@ -12,6 +12,46 @@ export type ReceivedRequest = {
 export const dropConnection = Symbol("drop connection");
 export type WireFrame = string | typeof dropConnection;
 
+/** A refusal: the status, its retry headers, and the body (by default the provider's error body for the status). */
+export type HttpErrorScenario = {
+  kind: "http_error";
+  status: number;
+  /** The `retry-after` header: seconds or an HTTP date. */
+  retryAfter?: string;
+  /** The `retry-after-ms` header. */
+  retryAfterMs?: string;
+  /** Defaults to the provider's error body for the status. */
+  body?: unknown;
+};
+
+/** Resets the connection after a pause: a reset discards what the client has received but not yet read. */
+export async function* droppedConnection(): AsyncGenerator<WireFrame> {
+  await Bun.sleep(50);
+  yield dropConnection;
+}
+
+/** The pieces of a streamed text, each after its pause: `firstTokenDelayMs` before the first, `chunkDelayMs` before the rest. */
+export async function* pacedPieces(
+  pieces: string[],
+  chunkDelayMs: number,
+  firstTokenDelayMs: number,
+): AsyncGenerator<string> {
+  for (const [index, piece] of pieces.entries()) {
+    const delay = index === 0 ? firstTokenDelayMs : chunkDelayMs;
+    if (delay > 0) await Bun.sleep(delay);
+    yield piece;
+  }
+}
+
+/** Sets the `retry-after` and `retry-after-ms` headers a refusal names. */
+export function setRetryHeaders(
+  headers: Headers,
+  refusal: { retryAfter?: string; retryAfterMs?: string },
+): void {
+  if (refusal.retryAfter !== undefined) headers.set("retry-after", refusal.retryAfter);
+  if (refusal.retryAfterMs !== undefined) headers.set("retry-after-ms", refusal.retryAfterMs);
+}
+
 /** A local stand-in for a provider's streaming endpoint, answering one queued scenario per request. */
 export type WireServer<Scenario> = {
   /** The base URL to give the SDK. */
