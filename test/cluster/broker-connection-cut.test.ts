@@ -1,22 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createLogger } from "@chat/runtime";
-import { RedisActorState } from "@chat/state";
 import { DroppableProxy } from "../browser/droppable-proxy.ts";
 import { ChatApiClient } from "../support/chat-api-client.ts";
-import { generousLimits } from "../support/embedded-server.ts";
-import {
-  rabbitAvailable,
-  rabbitUrl,
-  redisAvailable,
-  redisUrl,
-  testNamespace,
-} from "../support/infrastructure.ts";
-import { removeRabbitNamespace } from "../support/rabbit-namespace.ts";
+import { ClusterDeployment } from "../support/cluster-deployment.ts";
+import { rabbitAvailable, rabbitUrl, redisAvailable } from "../support/infrastructure.ts";
 import { ResumingChatStream } from "../support/resuming-chat-stream.ts";
-import { ServiceProcess } from "../support/service-process.ts";
+import type { ServiceProcess } from "../support/service-process.ts";
 
 const partitions = 4;
 const chatCount = 10;
@@ -26,33 +14,14 @@ type Chat = { id: string; client: ChatApiClient; stream: ResumingChatStream };
 describe.skipIf(!rabbitAvailable || !redisAvailable)(
   "every service's broker connection is cut mid-stream (a TCP proxy drops them), the broker stays up",
   () => {
-    const namespace = testNamespace("broker-cut");
-    const dataDirectory = mkdtempSync(join(tmpdir(), "chat-broker-cut-"));
-    const environment = {
-      AMQP_URL: rabbitUrl,
-      REDIS_URL: redisUrl,
-      BUS_PREFIX: namespace,
-      REDIS_KEY_PREFIX: namespace,
-      SESSION_PARTITIONS: String(partitions),
-      JWT_SECRET: "broker-cut-test-secret-that-is-long-enough-0123456789",
-      ...generousLimits,
-      DATA_DIR: dataDirectory,
+    const cluster = new ClusterDeployment("broker-cut", partitions, {
       DEMO_TOKENS_PER_SECOND: "30",
       BUS_REQUEST_TIMEOUT_MS: "5000",
-    };
-    const processes: ServiceProcess[] = [];
+    });
     const gateways: ServiceProcess[] = [];
     const chats: Chat[] = [];
     let proxy: DroppableProxy;
-
-    const start = async (kind: string, override: Record<string, string> = {}) => {
-      const service = await ServiceProcess.start(kind, `services/${kind}/main.ts`, {
-        ...environment,
-        ...override,
-      });
-      processes.push(service);
-      return service;
-    };
+    const start = (kind: string, override: Record<string, string>) => cluster.start(kind, override);
 
     beforeAll(async () => {
       proxy = await DroppableProxy.start(Number(new URL(rabbitUrl).port || 5672));
@@ -75,19 +44,8 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
 
     afterAll(async () => {
       for (const chat of chats) chat.stream.close();
-      await Promise.all(processes.map((service) => service.stop()));
+      await cluster.remove();
       await proxy?.stop();
-      await removeRabbitNamespace(rabbitUrl, namespace, partitions);
-      const state = new RedisActorState({
-        url: redisUrl,
-        keyPrefix: namespace,
-        ttlSeconds: 60,
-        replayLogMaxLength: 10,
-        logger: createLogger("broker-cut-test", "silent"),
-      });
-      await state.removeKeys();
-      await state.close();
-      rmSync(dataDirectory, { recursive: true, force: true });
     });
 
     test("every open stream is repaired from the replay log: each client's text is the stored answer, word for word", async () => {
@@ -164,13 +122,7 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
       const streaming = () =>
         chats.filter((chat, index) => chat.stream.textOf(answers[index] as string).length > 0).length;
       for (let attempt = 0; streaming() < chatCount && attempt < 200; attempt++) await Bun.sleep(20);
-      const state = new RedisActorState({
-        url: redisUrl,
-        keyPrefix: namespace,
-        ttlSeconds: 60,
-        replayLogMaxLength: 10,
-        logger: createLogger("broker-cut-test", "silent"),
-      });
+      const state = cluster.actorState();
       await state.removeKeys();
       await state.close();
 
