@@ -12,7 +12,7 @@ const chatCount = 10;
 type Chat = { id: string; client: ChatApiClient; stream: ResumingChatStream };
 
 describe.skipIf(!rabbitAvailable || !redisAvailable)(
-  "every service's broker connection is cut mid-stream (a TCP proxy drops them), the broker stays up",
+  "broker connections cut mid-stream by TCP proxies (the gateways' and the other services' apart), the broker stays up",
   () => {
     const cluster = new ClusterDeployment("broker-cut", partitions, {
       DEMO_TOKENS_PER_SECOND: "30",
@@ -20,17 +20,26 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
     });
     const gateways: ServiceProcess[] = [];
     const chats: Chat[] = [];
-    let proxy: DroppableProxy;
+    let gatewayProxy: DroppableProxy;
+    let serviceProxy: DroppableProxy;
     const start = (kind: string, override: Record<string, string>) => cluster.start(kind, override);
 
     beforeAll(async () => {
-      proxy = await DroppableProxy.start(Number(new URL(rabbitUrl).port || 5672));
-      const throughProxy = { AMQP_URL: `amqp://guest:guest@127.0.0.1:${new URL(proxy.baseUrl).port}` };
-      // Every service reaches the broker through the proxy: a cut hits the gateways' event queues,
-      // the sessions' command partitions, the orchestrators' work and the store's queues at once.
-      await start("store", throughProxy);
-      await Promise.all([start("session", throughProxy), start("orchestrator", throughProxy)]);
-      gateways.push(await start("gateway", throughProxy), await start("gateway", throughProxy));
+      const brokerPort = Number(new URL(rabbitUrl).port || 5672);
+      gatewayProxy = await DroppableProxy.start(brokerPort);
+      serviceProxy = await DroppableProxy.start(brokerPort);
+      const through = (proxy: DroppableProxy) => ({
+        AMQP_URL: `amqp://guest:guest@127.0.0.1:${new URL(proxy.baseUrl).port}`,
+      });
+      await start("store", through(serviceProxy));
+      await Promise.all([
+        start("session", through(serviceProxy)),
+        start("orchestrator", through(serviceProxy)),
+      ]);
+      gateways.push(
+        await start("gateway", through(gatewayProxy)),
+        await start("gateway", through(gatewayProxy)),
+      );
       for (let index = 0; index < chatCount; index++) {
         const gateway = gateways[index % gateways.length] as ServiceProcess;
         const client = new ChatApiClient(gateway.baseUrl);
@@ -45,7 +54,8 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
     afterAll(async () => {
       for (const chat of chats) chat.stream.close();
       await cluster.remove();
-      await proxy?.stop();
+      await gatewayProxy?.stop();
+      await serviceProxy?.stop();
     });
 
     test("every open stream is repaired from the replay log: each client's text is the stored answer, word for word", async () => {
@@ -61,10 +71,11 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
       const streaming = () =>
         chats.filter((chat, index) => chat.stream.textOf(answers[index] as string).length > 0).length;
       for (let attempt = 0; streaming() < chatCount && attempt < 200; attempt++) await Bun.sleep(20);
-      expect(proxy.dropAll()).toBeGreaterThan(0);
+      // Only the gateways lose the broker: the orchestrators go on publishing into the gap.
+      expect(gatewayProxy.dropAll()).toBeGreaterThan(0);
       // Cut again while the gateways reconnect: a second gap inside the first.
       await Bun.sleep(300);
-      proxy.dropAll();
+      gatewayProxy.dropAll();
 
       const completes = await Promise.all(
         chats.map((chat, index) => chat.stream.waitForComplete(answers[index] as string, 60_000)),
@@ -73,8 +84,7 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
         const answerId = answers[index] as string;
         const complete = completes[index] as { fullContent: string; finishReason: string };
         expect(complete.finishReason).toBe("stop");
-        // The streams were never closed: the text came whole over the one connection (after a
-        // message_restart, when the answer's orchestrator lost its work and wrote it again).
+        // The streams were never closed: the text came whole over the one connection.
         expect({ chat: chat.id, text: chat.stream.textOf(answerId) }).toEqual({
           chat: chat.id,
           text: complete.fullContent,
@@ -89,16 +99,54 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
       }
     });
 
+    test("the sessions', orchestrators' and store's connections cut mid-answer: each answer is written once, whole", async () => {
+      const answers = await Promise.all(
+        chats.map(async (chat) => {
+          const sent = await chat.client.request("POST", `/api/chats/${chat.id}/messages`, {
+            content: "And one more story",
+          });
+          expect(sent.status).toBe(202);
+          return sent.body.assistantMessageId as string;
+        }),
+      );
+      const streaming = () =>
+        chats.filter((chat, index) => chat.stream.textOf(answers[index] as string).length > 0).length;
+      for (let attempt = 0; streaming() < chatCount && attempt < 200; attempt++) await Bun.sleep(20);
+      expect(serviceProxy.dropAll()).toBeGreaterThan(0);
+
+      for (const [index, chat] of chats.entries()) {
+        const answerId = answers[index] as string;
+        const complete = await chat.stream.waitForComplete(answerId, 60_000);
+        expect(complete.finishReason).toBe("stop");
+        // An orchestrator that lost its channel stopped writing; the redelivered attempt restarted
+        // the answer and wrote it alone, so the text after message_restart is the answer, once.
+        expect({ chat: chat.id, text: chat.stream.textOf(answerId) }).toEqual({
+          chat: chat.id,
+          text: complete.fullContent,
+        });
+        let stored = await chat.client.request("GET", `/api/chats/${chat.id}`);
+        for (let attempt = 0; stored.body.messages.at(-1)?.id !== answerId && attempt < 50; attempt++) {
+          await Bun.sleep(100);
+          stored = await chat.client.request("GET", `/api/chats/${chat.id}`);
+        }
+        const answersStored = stored.body.messages.filter(
+          (message: { id: string }) => message.id === answerId,
+        );
+        expect(answersStored).toHaveLength(1);
+        expect(answersStored[0]).toMatchObject({ content: complete.fullContent });
+      }
+    });
+
     test("a broker away for longer than the bus timeout: 503 with Retry-After, and all is well once it is back", async () => {
       const chat = chats[0] as Chat;
-      proxy.refuse();
+      gatewayProxy.refuse();
       const refused = await chat.client.request("POST", `/api/chats/${chat.id}/messages`, {
         content: "Anyone?",
       });
       expect(refused.status).toBe(503);
       expect(refused.body.error.code).toBe("UNAVAILABLE");
       expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
-      proxy.accept();
+      gatewayProxy.accept();
       let accepted = refused;
       for (let attempt = 0; accepted.status !== 202 && attempt < 60; attempt++) {
         await Bun.sleep(500);

@@ -1,0 +1,111 @@
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+
+const serverBinary = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+const systemCookie = "/var/lib/rabbitmq/.erlang.cookie";
+
+/** Whether this machine can start a RabbitMQ node of a test's own (Debian's rabbitmq-server). */
+export const rabbitNodeAvailable = existsSync(serverBinary) && existsSync(systemCookie);
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+function freePort(): number {
+  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = server.port;
+  server.stop(true);
+  return port;
+}
+
+/**
+ * A RabbitMQ node of one test's own, on free ports, with its data in a temporary directory: it can
+ * be stopped and started again like a restarted broker, and the shared broker is never touched.
+ *
+ * @example
+ * const node = await RabbitNode.start();
+ * // AMQP_URL: node.url
+ * await node.restart(3_000);
+ * await node.remove();
+ */
+export class RabbitNode {
+  private process: Subprocess | null = null;
+
+  private constructor(
+    private readonly directory: string,
+    readonly port: number,
+    private readonly distributionPort: number,
+    private readonly name: string,
+  ) {}
+
+  static async start(): Promise<RabbitNode> {
+    const directory = mkdtempSync(join(tmpdir(), "chat-rabbit-node-"));
+    mkdirSync(join(directory, "home"));
+    copyFileSync(systemCookie, join(directory, "home", ".erlang.cookie"));
+    writeFileSync(join(directory, "enabled_plugins"), "[].\n");
+    const port = freePort();
+    const node = new RabbitNode(directory, port, freePort(), `chattest${port}@localhost`);
+    await node.boot();
+    return node;
+  }
+
+  get url(): string {
+    return `amqp://guest:guest@127.0.0.1:${this.port}`;
+  }
+
+  /** Stops the node (its connections drop, its durable queues stay on disk). */
+  async stop(): Promise<void> {
+    const running = this.process;
+    this.process = null;
+    if (!running) return;
+    running.kill("SIGTERM");
+    await running.exited;
+  }
+
+  /** Stops the node, waits `downMs`, and starts it again on the same port and data. */
+  async restart(downMs: number): Promise<void> {
+    await this.stop();
+    await Bun.sleep(downMs);
+    await this.boot();
+  }
+
+  async remove(): Promise<void> {
+    await this.stop();
+    rmSync(this.directory, { recursive: true, force: true });
+  }
+
+  private async boot(): Promise<void> {
+    this.process = Bun.spawn([serverBinary], {
+      cwd: this.directory,
+      env: {
+        ...process.env,
+        HOME: join(this.directory, "home"),
+        RABBITMQ_NODENAME: this.name,
+        RABBITMQ_NODE_PORT: String(this.port),
+        RABBITMQ_DIST_PORT: String(this.distributionPort),
+        RABBITMQ_MNESIA_BASE: join(this.directory, "mnesia"),
+        RABBITMQ_LOG_BASE: join(this.directory, "log"),
+        RABBITMQ_ENABLED_PLUGINS_FILE: join(this.directory, "enabled_plugins"),
+        RABBITMQ_CONFIG_FILE: join(this.directory, "none"),
+      },
+      stdout: "ignore",
+      stderr: "ignore",
+    });
+    const deadline = Date.now() + 60_000;
+    while (!(await portOpen(this.port))) {
+      if (this.process.exitCode !== null) throw new Error(`RabbitMQ node ${this.name} exited on start`);
+      if (Date.now() > deadline) throw new Error(`RabbitMQ node ${this.name} did not listen within 60 s`);
+      await Bun.sleep(200);
+    }
+  }
+}
