@@ -1,32 +1,14 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { freePort, waitUntilListening } from "./local-ports.ts";
 
 const serverBinary = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 const systemCookie = "/var/lib/rabbitmq/.erlang.cookie";
 
 /** Whether this machine can start a RabbitMQ node of a test's own (Debian's rabbitmq-server). */
 export const rabbitNodeAvailable = existsSync(serverBinary) && existsSync(systemCookie);
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
-
-function freePort(): number {
-  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = server.port;
-  server.stop(true);
-  return port;
-}
 
 /**
  * A RabbitMQ node of one test's own, on free ports, with its data in a temporary directory: it can
@@ -101,11 +83,6 @@ export class RabbitNode {
       stdout: "ignore",
       stderr: "ignore",
     });
-    const deadline = Date.now() + 60_000;
-    while (!(await portOpen(this.port))) {
-      if (this.process.exitCode !== null) throw new Error(`RabbitMQ node ${this.name} exited on start`);
-      if (Date.now() > deadline) throw new Error(`RabbitMQ node ${this.name} did not listen within 60 s`);
-      await Bun.sleep(200);
-    }
+    await waitUntilListening(this.port, this.process, `RabbitMQ node ${this.name}`, 60_000);
   }
 }

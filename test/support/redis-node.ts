@@ -1,23 +1,5 @@
-import { connect } from "node:net";
 import type { Subprocess } from "bun";
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
-
-function freePort(): number {
-  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = server.port;
-  server.stop(true);
-  return port;
-}
+import { freePort, waitUntilListening } from "./local-ports.ts";
 
 /** Whether this machine has a redis-server to start one of a test's own. */
 export const redisNodeAvailable = Bun.which("redis-server") !== null;
@@ -77,11 +59,6 @@ export class RedisNode {
       ],
       { stdout: "ignore", stderr: "ignore" },
     );
-    const deadline = Date.now() + 20_000;
-    while (!(await portOpen(this.port))) {
-      if (this.process.exitCode !== null) throw new Error(`redis-server on ${this.port} exited on start`);
-      if (Date.now() > deadline) throw new Error(`redis-server on ${this.port} did not listen within 20 s`);
-      await Bun.sleep(100);
-    }
+    await waitUntilListening(this.port, this.process, `redis-server on ${this.port}`, 20_000);
   }
 }
