@@ -29,25 +29,15 @@ export class AnswerCheckpoints {
    * deleted), so a redelivered request does not write it a second time.
    */
   async begin(): Promise<boolean> {
-    const now = this.options.now();
-    this.lastSavedAt = now.getTime();
-    const draft: AnswerDraft = { ...this.draft, content: "", updatedAt: now.toISOString() };
-    const { saved } = await this.store.call(
-      "store.save_answer_draft",
-      { draft, chatId: draft.chatId },
-      this.options.traceparent,
-    );
+    const { saved } = await this.save("");
     return saved;
   }
 
   /** The text so far; saved when the last save is old enough and none is under way. */
   offer(content: string): void {
-    const now = this.options.now();
-    if (this.closed || this.saving || now.getTime() - this.lastSavedAt < this.options.intervalMs) return;
-    this.lastSavedAt = now.getTime();
-    const draft: AnswerDraft = { ...this.draft, content, updatedAt: now.toISOString() };
-    this.saving = this.store
-      .call("store.save_answer_draft", { draft, chatId: draft.chatId }, this.options.traceparent)
+    const now = this.options.now().getTime();
+    if (this.closed || this.saving || now - this.lastSavedAt < this.options.intervalMs) return;
+    this.saving = this.save(content)
       .then(
         () => {},
         (error: unknown) => this.options.logger.warn({ err: error }, "answer checkpoint not saved"),
@@ -55,6 +45,17 @@ export class AnswerCheckpoints {
       .finally(() => {
         this.saving = null;
       });
+  }
+
+  private save(content: string) {
+    const now = this.options.now();
+    this.lastSavedAt = now.getTime();
+    const draft: AnswerDraft = { ...this.draft, content, updatedAt: now.toISOString() };
+    return this.store.call(
+      "store.save_answer_draft",
+      { draft, chatId: draft.chatId },
+      this.options.traceparent,
+    );
   }
 
   /** Stops checkpointing and waits for a save under way, so none lands after what follows. */

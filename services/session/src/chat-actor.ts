@@ -226,9 +226,15 @@ function decideSendMessage(
 
 function decideGenerationFinished(state: ChatActorState, command: GenerationFinishedCommand): Decision {
   const complete: ChatActorEffect = { type: "publish_message_complete", data: completeData(command) };
+  const messageId = command.assistantMessageId;
+  const answer = {
+    id: messageId,
+    content: command.fullContent,
+    createdAt: command.occurredAt,
+    finishReason: command.finishReason,
+  };
   const turn = state.turn;
-  if (!turn || turn.assistantMessageId !== command.assistantMessageId) {
-    const messageId = command.assistantMessageId;
+  if (!turn || turn.assistantMessageId !== messageId) {
     // A redelivered report whose turn already ended here: its answer may not have been published.
     const republish =
       state.lastAnswer?.id === messageId && state.lastAnswer.finishReason === command.finishReason;
@@ -237,31 +243,13 @@ function decideGenerationFinished(state: ChatActorState, command: GenerationFini
     const known =
       state.lastAnswer?.id === messageId ||
       state.finishedTurns.some((entry) => entry.assistantMessageId === messageId);
-    if (!turn && !known) {
-      const answer = {
-        id: messageId,
-        content: command.fullContent,
-        createdAt: command.occurredAt,
-        finishReason: command.finishReason,
-      };
-      return { state: { ...state, lastAnswer: answer }, effects: [complete], reply: null };
-    }
+    if (!turn && !known) return { state: { ...state, lastAnswer: answer }, effects: [complete], reply: null };
     return { state, effects: republish ? [complete] : [], reply: null };
   }
   const titled = state.needsTitle === true && command.finishReason !== "error" && command.fullContent !== "";
   // The chat is free before the answer is published complete: whoever sees it complete can send.
   return {
-    state: endTurn(
-      state,
-      turn,
-      {
-        id: command.assistantMessageId,
-        content: command.fullContent,
-        createdAt: command.occurredAt,
-        finishReason: command.finishReason,
-      },
-      titled,
-    ),
+    state: endTurn(state, turn, answer, titled),
     effects: titled
       ? [complete, { type: "request_title", question: turn.userMessage.content, answer: command.fullContent }]
       : [complete],

@@ -63,6 +63,13 @@ export async function feedChatEvents(options: {
     if (id) lastSent = id;
   };
 
+  /** Ends a catch-up: the live events held meanwhile follow, and later ones go straight through. */
+  const releasePending = () => {
+    const buffered = pending ?? [];
+    pending = null;
+    for (const event of buffered) deliver(event);
+  };
+
   const catchUp = async (from: string | null, firstRead: boolean) => {
     pending ??= [];
     const read = await replayLog.readAfter(chatId, from);
@@ -76,6 +83,7 @@ export async function feedChatEvents(options: {
       });
       // The log began anew (a restart, or Redis lost it): what it holds since, such as an answer
       // ended as interrupted, follows the notice, so the client resumes from the new log's ids.
+      position = null;
       const since = await replayLog.readAfter(chatId, null);
       if (since.status === "ok") for (const event of since.events) deliver(event);
     } else {
@@ -83,9 +91,7 @@ export async function feedChatEvents(options: {
       for (const event of events) deliver(event);
       position = read.events.at(-1)?.eventId ?? position;
     }
-    const buffered = pending;
-    pending = null;
-    for (const event of buffered) deliver(event);
+    releasePending();
   };
 
   let catchingUp: Promise<void> = Promise.resolve();
@@ -101,9 +107,7 @@ export async function feedChatEvents(options: {
           error: "Events may have been missed and the log cannot be read now; reconnect to resume",
           retryable: true,
         });
-        const buffered = pending ?? [];
-        pending = null;
-        for (const event of buffered) deliver(event);
+        releasePending();
       });
   };
 
