@@ -28,15 +28,9 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
       const through = (proxy: DroppableProxy) => ({
         AMQP_URL: `amqp://guest:guest@127.0.0.1:${new URL(proxy.baseUrl).port}`,
       });
-      await cluster.start("store", through(serviceProxy));
-      await Promise.all([
-        cluster.start("session", through(serviceProxy)),
-        cluster.start("orchestrator", through(serviceProxy)),
-      ]);
-      const gateways = [
-        await cluster.start("gateway", through(gatewayProxy)),
-        await cluster.start("gateway", through(gatewayProxy)),
-      ];
+      const gateways = await cluster.startAll(2, (kind) =>
+        through(kind === "gateway" ? gatewayProxy : serviceProxy),
+      );
       chats = await openStreamingChats(gateways, 10, "Cut");
     });
 

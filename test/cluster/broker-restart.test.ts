@@ -24,9 +24,7 @@ describe.skipIf(!rabbitNodeAvailable || !redisAvailable)(
         DEMO_TOKENS_PER_SECOND: "30",
         BUS_REQUEST_TIMEOUT_MS: "5000",
       });
-      await cluster.start("store");
-      await Promise.all([cluster.start("session"), cluster.start("orchestrator")]);
-      const gateways = [await cluster.start("gateway"), await cluster.start("gateway")];
+      const gateways = await cluster.startAll(2);
       chats = await openStreamingChats(gateways, 8, "Restart");
     });
 

@@ -55,6 +55,22 @@ export class ClusterDeployment {
     return service;
   }
 
+  /**
+   * Starts a store, a session and an orchestrator, then `gateways` gateways; `overrideFor(kind)`
+   * adds settings for one kind of service. Answers the gateways.
+   */
+  async startAll(
+    gateways: number,
+    overrideFor: (kind: string) => Record<string, string> = () => ({}),
+  ): Promise<ServiceProcess[]> {
+    const start = (kind: string) => this.start(kind, overrideFor(kind));
+    await start("store");
+    await Promise.all([start("session"), start("orchestrator")]);
+    const started: ServiceProcess[] = [];
+    for (let index = 0; index < gateways; index++) started.push(await start("gateway"));
+    return started;
+  }
+
   /** The actor state in Redis, to look at or break; the caller closes it. */
   actorState(): RedisActorState {
     return openActorState(redisUrl, this.namespace, `${this.label}-test`);

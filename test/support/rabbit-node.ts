@@ -1,8 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Subprocess } from "bun";
-import { freePort, waitUntilListening } from "./local-ports.ts";
+import { freePort, LocalServer } from "./local-server.ts";
 
 const serverBinary = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 const systemCookie = "/var/lib/rabbitmq/.erlang.cookie";
@@ -20,15 +19,15 @@ export const rabbitNodeAvailable = existsSync(serverBinary) && existsSync(system
  * await node.restart(3_000);
  * await node.remove();
  */
-export class RabbitNode {
-  private process: Subprocess | null = null;
-
+export class RabbitNode extends LocalServer {
   private constructor(
     private readonly directory: string,
-    readonly port: number,
+    port: number,
     private readonly distributionPort: number,
     private readonly name: string,
-  ) {}
+  ) {
+    super(port, `RabbitMQ node ${name}`, 60_000);
+  }
 
   static async start(): Promise<RabbitNode> {
     const directory = mkdtempSync(join(tmpdir(), "chat-rabbit-node-"));
@@ -45,29 +44,13 @@ export class RabbitNode {
     return `amqp://guest:guest@127.0.0.1:${this.port}`;
   }
 
-  /** Stops the node (its connections drop, its durable queues stay on disk). */
-  async stop(): Promise<void> {
-    const running = this.process;
-    this.process = null;
-    if (!running) return;
-    running.kill("SIGTERM");
-    await running.exited;
-  }
-
-  /** Stops the node, waits `downMs`, and starts it again on the same port and data. */
-  async restart(downMs: number): Promise<void> {
-    await this.stop();
-    await Bun.sleep(downMs);
-    await this.boot();
-  }
-
   async remove(): Promise<void> {
     await this.stop();
     rmSync(this.directory, { recursive: true, force: true });
   }
 
-  private async boot(): Promise<void> {
-    this.process = Bun.spawn([serverBinary], {
+  protected spawn() {
+    return Bun.spawn([serverBinary], {
       cwd: this.directory,
       env: {
         ...process.env,
@@ -83,6 +66,5 @@ export class RabbitNode {
       stdout: "ignore",
       stderr: "ignore",
     });
-    await waitUntilListening(this.port, this.process, `RabbitMQ node ${this.name}`, 60_000);
   }
 }

@@ -1,5 +1,4 @@
-import type { Subprocess } from "bun";
-import { freePort, waitUntilListening } from "./local-ports.ts";
+import { freePort, LocalServer } from "./local-server.ts";
 
 /** Whether this machine has a redis-server to start one of a test's own. */
 export const redisNodeAvailable = Bun.which("redis-server") !== null;
@@ -14,10 +13,10 @@ export const redisNodeAvailable = Bun.which("redis-server") !== null;
  * await redis.restart(3_000);
  * await redis.stop();
  */
-export class RedisNode {
-  private process: Subprocess | null = null;
-
-  private constructor(readonly port: number) {}
+export class RedisNode extends LocalServer {
+  private constructor(port: number) {
+    super(port, `redis-server on ${port}`, 20_000);
+  }
 
   static async start(): Promise<RedisNode> {
     const node = new RedisNode(freePort());
@@ -29,23 +28,8 @@ export class RedisNode {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  async stop(): Promise<void> {
-    const running = this.process;
-    this.process = null;
-    if (!running) return;
-    running.kill("SIGTERM");
-    await running.exited;
-  }
-
-  /** Stops the server, waits `downMs`, and starts it again, empty, on the same port. */
-  async restart(downMs: number): Promise<void> {
-    await this.stop();
-    await Bun.sleep(downMs);
-    await this.boot();
-  }
-
-  private async boot(): Promise<void> {
-    this.process = Bun.spawn(
+  protected spawn() {
+    return Bun.spawn(
       [
         "redis-server",
         "--port",
@@ -59,6 +43,5 @@ export class RedisNode {
       ],
       { stdout: "ignore", stderr: "ignore" },
     );
-    await waitUntilListening(this.port, this.process, `redis-server on ${this.port}`, 20_000);
   }
 }
