@@ -1,13 +1,14 @@
 /**
- * Coalesces token deltas into chunks: a chunk leaves `flushMs` after its first delta, or at once
- * when it reaches `flushBytes`, so a fast model is not one broker message per token. Flushes run
- * one after another, in order.
+ * Coalesces token deltas into chunks: the answer's first delta leaves at once (the reader waits for
+ * it), later chunks `flushMs` after their first delta, or at once when they reach `flushBytes`, so
+ * a fast model is not one message per token. Flushes run one after another, in order.
  */
 export class ChunkCoalescer {
   private buffer = "";
   private timer: ReturnType<typeof setTimeout> | null = null;
   private chain: Promise<void> = Promise.resolve();
   private failure: unknown = null;
+  private started = false;
 
   constructor(
     private readonly options: { flushMs: number; flushBytes: number },
@@ -18,7 +19,7 @@ export class ChunkCoalescer {
   async push(text: string): Promise<void> {
     this.throwIfFailed();
     this.buffer += text;
-    if (Buffer.byteLength(this.buffer) >= this.options.flushBytes) {
+    if (!this.started || Buffer.byteLength(this.buffer) >= this.options.flushBytes) {
       await this.flush();
     } else if (!this.timer) {
       this.timer = setTimeout(() => void this.flush(), this.options.flushMs);
@@ -39,6 +40,7 @@ export class ChunkCoalescer {
     const content = this.buffer;
     this.buffer = "";
     if (content) {
+      this.started = true;
       this.chain = this.chain
         .then(() => this.onChunk(content))
         .catch((error) => {

@@ -11,9 +11,10 @@ export const OrchestratorConfigFields = {
     description: "Demo model speed; 0 = as fast as possible",
   }),
   ORCHESTRATOR_CONCURRENCY: Type.Integer({
-    default: 32,
+    default: 512,
     minimum: 1,
-    description: "Generations one instance runs at once",
+    description:
+      "Generations one instance runs at once (waiting on the model is I/O); more wait in the generation queue",
   }),
   CHUNK_FLUSH_MS: Type.Integer({
     default: 20,
