@@ -10,7 +10,7 @@ import { MemoryActorState } from "@chat/state";
 const logger = createLogger("openapi", "silent");
 const bus = new InProcessBus({ partitions: 1, deliveryLimit: 1, logger });
 const state = new MemoryActorState({ ttlSeconds: 60, replayLogMaxLength: 10 });
-const hub = await LiveEventHub.open(bus, logger);
+const hub = await LiveEventHub.open(bus, state.replayLog, logger);
 const app = createGatewayApp({
   bus,
   actorState: state,

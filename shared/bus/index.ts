@@ -19,4 +19,5 @@ export { OrchestratorClient } from "./src/clients/orchestrator-client.ts";
 export { StoreClient } from "./src/clients/store-client.ts";
 export { type BusSettings, connectBus } from "./src/connect-bus.ts";
 export { InProcessBus, type InProcessBusOptions } from "./src/in-process-bus.ts";
+export { type Decoded, MessageDecoder } from "./src/message-decoder.ts";
 export { RabbitBus, type RabbitBusOptions } from "./src/rabbit-bus.ts";

@@ -98,7 +98,7 @@ export async function startGateway(dependencies: {
   readiness: ReadinessChecks;
 }): Promise<RunningGateway> {
   const { bus, logger, settings } = dependencies;
-  const hub = await LiveEventHub.open(bus, logger);
+  const hub = await LiveEventHub.open(bus, dependencies.actorState.replayLog, logger);
   const connections = new Set<SseConnection>();
   const webSocketSessions = new Set<WebSocketSession>();
   const completions = new CompletionRelay(bus, logger, { newId });

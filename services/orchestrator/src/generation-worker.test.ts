@@ -1,9 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { ChatCommandClient, StoreClient } from "@chat/bus";
-import type { AnswerDraft, GenerationFinishedCommand, GenerationRequest } from "@chat/contracts";
-import { ChatEventPublisher, MemoryActorState } from "@chat/state";
+import type {
+  AnswerDraft,
+  ChatEvent,
+  GenerationFinishedCommand,
+  GenerationRequest,
+  LoggedChatEvent,
+} from "@chat/contracts";
+import { ChatEventPublisher, MemoryActorState, type ReplayLog } from "@chat/state";
 import pino from "pino";
-import { RecordingBus } from "../../../test/support/recording-bus.ts";
+import { type BusRecord, RecordingBus } from "../../../test/support/recording-bus.ts";
 import { GenerationCancellations } from "./generation-cancellations.ts";
 import { GenerationWorker } from "./generation-worker.ts";
 import { ModelCaller } from "./model-caller.ts";
@@ -37,8 +43,25 @@ class ClockedProvider implements ModelProvider {
   }
 }
 
-function setUp(steps: Step[], options: { saveAnswerDraft?: () => unknown } = {}) {
+/** One line per bus record: a checkpoint with its text, or the message's type. */
+function describeRecord(record: BusRecord): string {
+  if (record.kind !== "request") return record.message.type;
+  const { draft } = record.message as unknown as { draft: AnswerDraft };
+  return `checkpoint "${draft.content}"`;
+}
+
+/** One line per chat event: a chunk with its seq and text, or the event's type. */
+function describeEvent(event: LoggedChatEvent): string {
+  return event.type === "message_chunk" ? `chunk ${event.data.seq} "${event.data.content}"` : event.type;
+}
+
+async function setUp(
+  steps: Step[],
+  options: { saveAnswerDraft?: () => unknown; failAppend?: (event: ChatEvent) => boolean } = {},
+) {
   let clock = startedAt;
+  // What the worker did, in order: bus messages and appends to the chat's replay log.
+  const journal: string[] = [];
   const bus = new RecordingBus({
     services: {
       store: (message) => {
@@ -46,8 +69,28 @@ function setUp(steps: Step[], options: { saveAnswerDraft?: () => unknown } = {})
         return options.saveAnswerDraft ? options.saveAnswerDraft() : { saved: true };
       },
     },
+    records: { push: (record) => journal.push(describeRecord(record)) },
   });
   const actorState = new MemoryActorState({ ttlSeconds: 3_600, replayLogMaxLength: 100 });
+  const logged: LoggedChatEvent[] = [];
+  await actorState.replayLog
+    .openTail({
+      onEvent: ({ event }) => {
+        logged.push(event);
+        journal.push(describeEvent(event));
+      },
+      onGap: () => {},
+    })
+    .then((tail) => tail.watch("chat-1"));
+  const replayLog: ReplayLog = {
+    append: (chatId, event) =>
+      options.failAppend?.(event)
+        ? Promise.reject(new Error("replay log down"))
+        : actorState.replayLog.append(chatId, event),
+    openTail: (tailOptions) => actorState.replayLog.openTail(tailOptions),
+    readAfter: (chatId, after) => actorState.replayLog.readAfter(chatId, after),
+    delete: (chatId) => actorState.replayLog.delete(chatId),
+  };
   let ids = 0;
   const newId = () => `id-${++ids}`;
   const now = () => new Date(clock);
@@ -59,7 +102,7 @@ function setUp(steps: Step[], options: { saveAnswerDraft?: () => unknown } = {})
   const worker = new GenerationWorker(
     {
       commands: new ChatCommandClient(bus, { timeoutMs: 1_000, newId, now }),
-      events: new ChatEventPublisher(bus, actorState.replayLog, { newId, now }),
+      events: new ChatEventPublisher(bus, replayLog, { newId, now }),
       store: new StoreClient(bus, { timeoutMs: 1_000, newId, now }),
       caller: new ModelCaller({
         registry: { failoverChain: (modelId) => (modelId === "model-a" ? [model] : []) },
@@ -80,22 +123,8 @@ function setUp(steps: Step[], options: { saveAnswerDraft?: () => unknown } = {})
     // One chunk per delta: the order of chunks and checkpoints is then the script's.
     { flushMs: 1_000, flushBytes: 1, checkpointMs, now },
   );
-  /** What went on the bus, one line each. */
-  const sent = () =>
-    bus.records.map((record) => {
-      if (record.kind === "request") {
-        const { draft } = record.message as unknown as { draft: AnswerDraft };
-        return `checkpoint "${draft.content}"`;
-      }
-      if (record.kind === "event") {
-        const { data } = record.message as unknown as { data: Record<string, unknown> };
-        return record.message.type === "message_chunk"
-          ? `chunk ${String(data.seq)} "${String(data.content)}"`
-          : record.message.type;
-      }
-      return record.message.type;
-    });
-  return { bus, worker, cancellations, sent };
+  const sent = () => [...journal];
+  return { bus, worker, cancellations, sent, logged };
 }
 
 const request: GenerationRequest = {
@@ -118,7 +147,7 @@ function finishedOf(bus: RecordingBus): GenerationFinishedCommand | undefined {
 describe("GenerationWorker", () => {
   test("start, chunks with checkpoints about every interval, usage, then generation_finished with the whole answer", async () => {
     const answer = "Here:\n```ts\nconst a = 1;\n```";
-    const { bus, worker, sent } = setUp([
+    const { bus, worker, sent } = await setUp([
       text("Here:\n"),
       { advanceMs: checkpointMs },
       text("```ts\n"),
@@ -156,7 +185,7 @@ describe("GenerationWorker", () => {
   });
 
   test("a checkpoint names the answer, its model and its createdAt, and the time of the text", async () => {
-    const { bus, worker } = setUp([text("so far"), finish]);
+    const { bus, worker } = await setUp([text("so far"), finish]);
 
     await worker.handle(request, { deliveryCount: 1 });
 
@@ -178,13 +207,14 @@ describe("GenerationWorker", () => {
   });
 
   test("a redelivery announces message_restart with its attempt before starting again", async () => {
-    const { bus, worker, sent } = setUp([text("again"), finish]);
+    const { bus, worker, sent, logged } = await setUp([text("again"), finish]);
 
     await worker.handle(request, { deliveryCount: 3 });
 
     // The empty draft first: the store's answer says whether the answer may be written again.
     expect(sent().slice(0, 3)).toEqual(['checkpoint ""', "message_restart", "message_start"]);
-    expect(bus.recordsOf("event")[0]?.message).toMatchObject({
+    expect(logged[0]).toMatchObject({
+      type: "message_restart",
       data: { chatId: "chat-1", messageId: "answer-1", attempt: 3 },
     });
     expect(finishedOf(bus)?.fullContent).toBe("again");
@@ -197,9 +227,12 @@ describe("GenerationWorker", () => {
         throw new Error("store down");
       },
     ]) {
-      const { bus, worker } = setUp([text("still "), { advanceMs: checkpointMs }, text("answered"), finish], {
-        saveAnswerDraft,
-      });
+      const { bus, worker } = await setUp(
+        [text("still "), { advanceMs: checkpointMs }, text("answered"), finish],
+        {
+          saveAnswerDraft,
+        },
+      );
 
       await worker.handle(request, { deliveryCount: 1 });
 
@@ -209,7 +242,7 @@ describe("GenerationWorker", () => {
   });
 
   test("a redelivery whose answer the store already ended (refused draft) is acked without a word", async () => {
-    const { bus, worker, sent } = setUp([text("again"), finish], {
+    const { bus, worker, sent } = await setUp([text("again"), finish], {
       saveAnswerDraft: () => ({ saved: false }),
     });
 
@@ -221,7 +254,7 @@ describe("GenerationWorker", () => {
 
   test("a delivery whose channel closes mid-answer stops writing and reports nothing: the broker has it again", async () => {
     const channelOpen = new AbortController();
-    const { bus, worker, sent } = setUp([
+    const { bus, worker, sent } = await setUp([
       text("first "),
       { act: () => channelOpen.abort(new Error("channel closed")) },
       text("second "),
@@ -238,18 +271,19 @@ describe("GenerationWorker", () => {
   });
 
   test("a redelivery that cannot ask the store fails, so the request comes back later", async () => {
-    const { bus, worker } = setUp([text("again"), finish], {
+    const { bus, worker, logged } = await setUp([text("again"), finish], {
       saveAnswerDraft: () => {
         throw new Error("store down");
       },
     });
 
     await expect(worker.handle(request, { deliveryCount: 2 })).rejects.toThrow();
+    expect(logged).toEqual([]);
     expect(bus.recordsOf("event")).toEqual([]);
   });
 
   test("an error after text keeps the text: an error event, then usage and generation_finished with it", async () => {
-    const { bus, worker, sent } = setUp([
+    const { bus, worker, sent, logged } = await setUp([
       text("half an "),
       new ProviderError("scripted", "connection", "The model's connection dropped"),
     ]);
@@ -264,8 +298,8 @@ describe("GenerationWorker", () => {
       "usage_recorded",
       "generation_finished",
     ]);
-    const error = bus.recordsOf("event").find((record) => record.message.type === "error");
-    expect(error?.message).toMatchObject({
+    const error = logged.find((event) => event.type === "error");
+    expect(error).toMatchObject({
       data: {
         chatId: "chat-1",
         messageId: "answer-1",
@@ -278,7 +312,7 @@ describe("GenerationWorker", () => {
   });
 
   test("a generation cancelled before it started finishes as cancelled, with no text and no error", async () => {
-    const { bus, worker, cancellations, sent } = setUp([text("never"), finish]);
+    const { bus, worker, cancellations, sent } = await setUp([text("never"), finish]);
     cancellations.cancel("answer-1");
 
     await worker.handle(request, { deliveryCount: 1 });
@@ -288,12 +322,11 @@ describe("GenerationWorker", () => {
   });
 
   test("when a chunk cannot be published the request fails, to be redelivered, and nothing is reported finished", async () => {
-    const { bus, worker } = setUp([text("lost"), finish]);
-    bus.beforeRecord = (record) => {
-      if (record.message.type === "message_chunk") throw new Error("broker down");
-    };
+    const { bus, worker } = await setUp([text("lost"), finish], {
+      failAppend: (event) => event.type === "message_chunk",
+    });
 
-    await expect(worker.handle(request, { deliveryCount: 1 })).rejects.toThrow("broker down");
+    await expect(worker.handle(request, { deliveryCount: 1 })).rejects.toThrow("replay log down");
     expect(bus.recordsOf("command")).toEqual([]);
   });
 });

@@ -87,6 +87,9 @@ export type ChatEventData<T extends ChatEventType> = Static<(typeof chatEventDat
 export const chatEventTypes = Object.keys(chatEventDataSchemas) as ChatEventType[];
 
 /** One client-visible event with its payload, before it has an id. */
+export const ChatEvent = Type.Union(
+  chatEventTypes.map((type) => Type.Object({ type: Type.Literal(type), data: chatEventDataSchemas[type] })),
+);
 export type ChatEvent = { [T in ChatEventType]: { type: T; data: ChatEventData<T> } }[ChatEventType];
 
 /** An event as stored in the replay log and sent to clients: the event plus its log id. */

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { type ChatEvent, formatEventId, type LoggedChatEvent, parseEventId } from "@chat/contracts";
-import type { ActorState, ActorStateOptions, ReplayRead } from "./actor-state.ts";
+import type { ActorState, ActorStateOptions, FollowedChatEvent, ReplayRead } from "./actor-state.ts";
 
 export type ActorStateContractOptions = Omit<ActorStateOptions, "keyPrefix">;
 
@@ -294,6 +294,78 @@ export function actorStateContract(
           status: "expired",
         });
         expect(eventsOf(await state.replayLog.readAfter("chat-a", null))).toEqual(fresh);
+      });
+    });
+
+    describe("replay log tail", () => {
+      /** Collects what a tail hears; `until` waits for the count (Redis delivers after the append returns). */
+      async function openTail(state: ActorState) {
+        const heard: FollowedChatEvent[] = [];
+        let gaps = 0;
+        const tail = await state.replayLog.openTail({
+          onEvent: (followed) => heard.push(followed),
+          onGap: () => gaps++,
+        });
+        const until = async (count: number) => {
+          for (let waited = 0; heard.length < count && waited < 2_000; waited += 5) await Bun.sleep(5);
+          expect(heard.length).toBe(count);
+        };
+        return { tail, heard, until, gaps: () => gaps };
+      }
+
+      test("each append to a watched chat arrives once, in order, with the id before it; a new log's first has none", async () => {
+        const { state } = await open();
+        const { tail, heard, until, gaps } = await openTail(state);
+        await tail.watch("chat-a");
+        const logged = await appendMany(state, "chat-a", 5);
+        await until(5);
+        expect(heard.map((followed) => followed.chatId)).toEqual(Array(5).fill("chat-a"));
+        expect(heard.map((followed) => followed.event)).toEqual(logged);
+        expect(heard.map((followed) => followed.previousEventId)).toEqual([
+          null,
+          ...logged.slice(0, -1).map((event) => event.eventId),
+        ]);
+        expect(gaps()).toBe(0);
+        await tail.close();
+      });
+
+      test("only watched chats arrive; after unwatch nothing more; two tails both hear", async () => {
+        const { state } = await open();
+        const first = await openTail(state);
+        const second = await openTail(state);
+        await first.tail.watch("chat-a");
+        await second.tail.watch("chat-a");
+        await second.tail.watch("chat-b");
+        await state.replayLog.append("chat-b", chunk("chat-b", 0));
+        await state.replayLog.append("chat-c", chunk("chat-c", 0));
+        await state.replayLog.append("chat-a", chunk("chat-a", 0));
+        await second.until(2);
+        await first.until(1);
+        expect(first.heard.map((followed) => followed.chatId)).toEqual(["chat-a"]);
+        expect(second.heard.map((followed) => followed.chatId)).toEqual(["chat-b", "chat-a"]);
+
+        await first.tail.unwatch("chat-a");
+        await state.replayLog.append("chat-a", chunk("chat-a", 1));
+        await second.until(3);
+        await Bun.sleep(20);
+        expect(first.heard).toHaveLength(1);
+        await first.tail.close();
+        await second.tail.close();
+      });
+
+      test("a deleted log's next append begins a new log: it follows nothing", async () => {
+        const { state } = await open();
+        const { tail, heard, until } = await openTail(state);
+        await tail.watch("chat-a");
+        await appendMany(state, "chat-a", 2);
+        await state.replayLog.delete("chat-a");
+        await state.replayLog.append("chat-a", chunk("chat-a", 9));
+        await until(3);
+        expect(heard[2]?.previousEventId).toBeNull();
+        expect(parseEventId(heard[2]?.event.eventId ?? "")?.epoch).not.toBe(
+          parseEventId(heard[0]?.event.eventId ?? "")?.epoch,
+        );
+        await tail.close();
       });
     });
 

@@ -9,13 +9,43 @@ export type ReplayRead =
   | { status: "expired" };
 
 /**
- * Per-chat replay log: every client-visible event of a chat gets its id here, in order.
- * Ids carry the log's epoch (`<epoch>:<ms>-<seq>`), made when the log is created, so a log lost
- * with a Redis restart or eviction is detected instead of replayed from the wrong place.
+ * An appended event as the log's followers receive it, with the id of the entry before it in the
+ * same log (null for a new log's first entry): a follower whose last id differs missed something.
+ */
+export type FollowedChatEvent = { chatId: string; event: LoggedChatEvent; previousEventId: string | null };
+
+export type ReplayLogTailOptions = {
+  /** Runs inside the append (in memory) or the connection's reader (Redis): it must not throw. */
+  onEvent(followed: FollowedChatEvent): void;
+  /**
+   * Appends may have been missed (the tail's connection was lost and made again); runs once the
+   * watched chats are watched again, so a read of the log from here on leaves no gap.
+   */
+  onGap(): void;
+};
+
+/**
+ * The live end of the replay logs: each append to a watched chat reaches `onEvent` once, in the
+ * log's order, from the same write that stored it (no second message per event).
+ */
+export interface ReplayLogTail {
+  /** Resolves once appends to the chat are delivered. */
+  watch(chatId: string): Promise<void>;
+  unwatch(chatId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Per-chat replay log: every client-visible event of a chat gets its id here, in order, and goes
+ * to the tails watching the chat. Ids carry the log's epoch (`<epoch>:<ms>-<seq>`), made when the
+ * log is created, so a log lost with a Redis restart or eviction is detected instead of replayed
+ * from the wrong place.
  */
 export interface ReplayLog {
   /** Appends an event and returns it with its id; creates the log (and its epoch) if needed. */
   append(chatId: string, event: ChatEvent): Promise<LoggedChatEvent>;
+  /** Follows appends live; one tail serves every chat a process watches. */
+  openTail(options: ReplayLogTailOptions): Promise<ReplayLogTail>;
   /** The events after `afterEventId`, oldest first; `null` reads the whole log. */
   readAfter(chatId: string, afterEventId: string | null): Promise<ReplayRead>;
   /** Drops the chat's log. */

@@ -17,8 +17,9 @@ const durableTypes = new Set<ChatEvent["type"]>([
 ]);
 
 /**
- * Gives a client-visible event its id in the chat's replay log, then publishes it on the bus.
- * The log, not the broker, is what makes transient events recoverable.
+ * Appends a client-visible event to the chat's replay log, which gives it its id and delivers it to
+ * the gateways following the chat in the same call; the events durable consumers need also go on
+ * the bus, confirmed. The log, not the broker, is what makes the stream recoverable.
  */
 export class ChatEventPublisher {
   constructor(
@@ -32,6 +33,7 @@ export class ChatEventPublisher {
     context: { chatId: string; userId: string; traceparent: string },
   ): Promise<LoggedChatEvent> {
     const logged = await this.replayLog.append(context.chatId, event);
+    if (!durableTypes.has(event.type)) return logged;
     const message = {
       ...newEnvelope(event.type, context.chatId, {
         id: this.options.newId(),
@@ -42,9 +44,7 @@ export class ChatEventPublisher {
       eventId: logged.eventId,
       data: event.data,
     } as ChatEventMessage;
-    await this.bus.publishEvent(chatEventKey(context.chatId, event.type), message, {
-      durable: durableTypes.has(event.type),
-    });
+    await this.bus.publishEvent(chatEventKey(context.chatId, event.type), message, { durable: true });
     return logged;
   }
 }

@@ -212,7 +212,7 @@ class GatewayUnderTest {
   static async start(environment: Record<string, string>, periodSeconds: number): Promise<GatewayUnderTest> {
     const bus = new InProcessBus({ partitions: 1, deliveryLimit: 1, logger });
     const state = new MemoryActorState({ ttlSeconds: 60, replayLogMaxLength: 100 });
-    const hub = await LiveEventHub.open(bus, logger);
+    const hub = await LiveEventHub.open(bus, state.replayLog, logger);
     const users = new Map<string, User>();
     await bus.serve<StoreRequest>({ name: "store", schema: StoreRequest }, async (request) => {
       const now = new Date().toISOString();

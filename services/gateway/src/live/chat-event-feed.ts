@@ -1,10 +1,4 @@
-import {
-  type ChatEventMessage,
-  compareEventIds,
-  type EventIdParts,
-  type LoggedChatEvent,
-  parseEventId,
-} from "@chat/contracts";
+import { compareEventIds, type EventIdParts, type LoggedChatEvent, parseEventId } from "@chat/contracts";
 import type { ReplayLog } from "@chat/state";
 import type { LiveEventHub } from "./live-event-hub.ts";
 
@@ -15,10 +9,6 @@ export type EventSink = {
   onClose(callback: () => void): void;
   readonly isClosed: boolean;
 };
-
-export function toLoggedEvent(message: ChatEventMessage): LoggedChatEvent {
-  return { type: message.type, data: message.data, eventId: message.eventId } as LoggedChatEvent;
-}
 
 /** The events of the turn still being answered, so a client joining mid-answer sees all of it. */
 function unfinishedTurn(events: LoggedChatEvent[]): LoggedChatEvent[] {
@@ -37,9 +27,9 @@ function unfinishedTurn(events: LoggedChatEvent[]): LoggedChatEvent[] {
  * Feeds one chat's events to a sink with no gap and no duplicate: subscribes to live events first,
  * replays from the log what came after `lastEventId` (or the unfinished turn), then goes live,
  * dropping live events it already sent. An id the log no longer holds answers RESUME_EXPIRED,
- * followed by what the new log holds. When the gateway's event queue was lost and bound again, the
- * feed catches up from the log the same way (everything after the last id it reached), so a
- * broker restart leaves no silent gap.
+ * followed by what the new log holds. When live events may have been missed (the tail's connection
+ * was made again, or a live event does not follow the last id the feed reached), the feed catches
+ * up from the log the same way, so a lost message or a Redis restart leaves no silent gap.
  */
 export async function feedChatEvents(options: {
   sink: EventSink;
@@ -111,10 +101,11 @@ export async function feedChatEvents(options: {
       });
   };
 
-  const unsubscribe = await hub.subscribe(
-    `chat.${chatId}.`,
-    (message) => {
-      const event = toLoggedEvent(message);
+  const unsubscribe = await hub.followChat(
+    chatId,
+    (event, previousEventId) => {
+      // The first entry of a new log follows nothing; any other must follow what this feed reached.
+      if (!pending && previousEventId !== null && previousEventId !== position) repair();
       if (pending) pending.push(event);
       else deliver(event);
     },

@@ -1,116 +1,110 @@
 import type { Bus, EventStream } from "@chat/bus";
-import { ChatEventMessage } from "@chat/contracts";
+import { ChatEventMessage, type LoggedChatEvent } from "@chat/contracts";
+import type { FollowedChatEvent, ReplayLog, ReplayLogTail } from "@chat/state";
 import type { Logger } from "pino";
+import { ListenerRegistry } from "./listener-registry.ts";
 
-export type LiveEventListener = (event: ChatEventMessage) => void;
-
-/** `chat.<id>.` or `user.<id>.`: a scope word, an id without dots, and the dot after it. */
-const scopePrefix = /^[a-z]+\.[^.*#]+\.$/;
+/** A chat's live event, with the id of the log entry before it (null when it began a new log). */
+export type ChatEventListener = (event: LoggedChatEvent, previousEventId: string | null) => void;
+export type UserEventListener = (event: LoggedChatEvent) => void;
 
 /**
- * What a listener does when the instance's event queue was lost and bound again (a broker restart,
- * a cut connection): the events published meanwhile never arrived, so it repairs its stream from
- * the replay log or closes it for the client to resume.
+ * What a listener does when events may have been missed (the replay-log tail's connection or the
+ * instance's event queue was lost and made again): it repairs its stream from the replay log or
+ * closes it for the client to resume.
  */
 export type LiveEventGapHandler = () => void;
 
+/** No dots or wildcards: an id is one word of a routing key. */
+const routingWord = /^[^.*#]+$/;
+
 /**
- * Fans the gateway instance's one exclusive event queue out to its connections. A routing
- * pattern is bound while at least one connection listens to it; bind and unbind of one pattern
- * run in order, so a quick leave-and-return never ends unbound. When the queue was lost and bound
- * again, every listener hears of the gap.
+ * The gateway instance's live events, fanned out to its connections: a chat's from the replay
+ * log's tail (the same write that logs an event delivers it), watched while a connection follows
+ * the chat; a user's from the instance's exclusive event queue on the bus, bound while a
+ * connection listens.
  */
 export class LiveEventHub {
-  private readonly listeners = new Map<string, Set<LiveEventListener>>();
-  private readonly gapHandlers = new Map<LiveEventListener, LiveEventGapHandler>();
-  private readonly bindingChanges = new Map<string, Promise<void>>();
-
   private constructor(
-    private readonly stream: { current: EventStream | null },
+    private readonly chats: ListenerRegistry<[LoggedChatEvent, string | null]>,
+    private readonly users: ListenerRegistry<[LoggedChatEvent]>,
+    private readonly sources: { tail: ReplayLogTail | null; stream: EventStream | null },
     private readonly logger: Logger,
   ) {}
 
-  static async open(bus: Bus, logger: Logger): Promise<LiveEventHub> {
-    const holder: { current: EventStream | null } = { current: null };
-    const hub = new LiveEventHub(holder, logger);
-    holder.current = await bus.openEventStream<ChatEventMessage>(
+  static async open(bus: Bus, replayLog: ReplayLog, logger: Logger): Promise<LiveEventHub> {
+    const sources: { tail: ReplayLogTail | null; stream: EventStream | null } = { tail: null, stream: null };
+    const chats = new ListenerRegistry<[LoggedChatEvent, string | null]>(
+      {
+        attach: (chatId) => sources.tail?.watch(chatId) ?? Promise.resolve(),
+        detach: (chatId) => sources.tail?.unwatch(chatId) ?? Promise.resolve(),
+      },
+      logger,
+    );
+    const users = new ListenerRegistry<[LoggedChatEvent]>(
+      {
+        attach: (userId) => sources.stream?.bind(`user.${userId}.*`) ?? Promise.resolve(),
+        detach: (userId) => sources.stream?.unbind(`user.${userId}.*`) ?? Promise.resolve(),
+      },
+      logger,
+    );
+    const hub = new LiveEventHub(chats, users, sources, logger);
+    sources.tail = await replayLog.openTail({
+      onEvent: ({ chatId, event, previousEventId }: FollowedChatEvent) =>
+        chats.dispatch(chatId, event, previousEventId),
+      onGap: () => hub.reportGap(chats, "replay log tail"),
+    });
+    sources.stream = await bus.openEventStream<ChatEventMessage>(
       ChatEventMessage,
-      (event, routingKey) => hub.dispatch(event, routingKey),
-      { onResubscribed: () => hub.reportGap() },
+      (message, routingKey) => users.dispatch(routingKey.split(".", 2)[1] ?? "", toLoggedEvent(message)),
+      { onResubscribed: () => hub.reportGap(users, "event queue") },
     );
     return hub;
   }
 
-  /**
-   * Listens to every event whose routing key starts with `prefix`: `chat.<id>.` or `user.<id>.`,
-   * the key's first two words, which is what lets each event find its listeners in one lookup.
-   * `onGap` runs when events may have been missed (see `LiveEventGapHandler`).
-   */
-  async subscribe(
-    prefix: string,
-    listener: LiveEventListener,
+  /** Hears every event appended to the chat's replay log from now on, in the log's order. */
+  async followChat(
+    chatId: string,
+    listener: ChatEventListener,
     onGap: LiveEventGapHandler,
   ): Promise<() => Promise<void>> {
-    if (!scopePrefix.test(prefix)) throw new RangeError(`Not a <scope>.<id>. prefix: ${prefix}`);
-    this.gapHandlers.set(listener, onGap);
-    let set = this.listeners.get(prefix);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(prefix, set);
-    }
-    set.add(listener);
-    if (set.size === 1) await this.changeBinding(prefix, "bind");
-    else await this.bindingChanges.get(prefix);
-    return async () => {
-      this.gapHandlers.delete(listener);
-      const current = this.listeners.get(prefix);
-      if (!current?.delete(listener) || current.size > 0) return;
-      this.listeners.delete(prefix);
-      await this.changeBinding(prefix, "unbind");
-    };
+    return this.chats.add(checkedId(chatId), listener, onGap);
   }
 
-  get connectionPatterns(): number {
-    return this.listeners.size;
+  /** Hears the events published for every connection of the user (they have no replay log). */
+  async followUser(
+    userId: string,
+    listener: UserEventListener,
+    onGap: LiveEventGapHandler,
+  ): Promise<() => Promise<void>> {
+    return this.users.add(checkedId(userId), listener, onGap);
   }
 
-  close(): Promise<void> {
-    this.listeners.clear();
-    this.gapHandlers.clear();
-    return this.stream.current?.close() ?? Promise.resolve();
+  /** Chats and users followed by at least one connection. */
+  get followedKeys(): number {
+    return this.chats.size + this.users.size;
   }
 
-  private changeBinding(prefix: string, change: "bind" | "unbind"): Promise<void> {
-    const stream = this.stream.current;
-    if (!stream) return Promise.resolve();
-    const previous = this.bindingChanges.get(prefix) ?? Promise.resolve();
-    const next = previous
-      .catch(() => {})
-      .then(() => (change === "bind" ? stream.bind(`${prefix}*`) : stream.unbind(`${prefix}*`)));
-    this.bindingChanges.set(prefix, next);
-    void next
-      .finally(() => {
-        if (this.bindingChanges.get(prefix) === next) this.bindingChanges.delete(prefix);
-      })
-      .catch((error) => this.logger.error({ err: error, prefix, change }, "event binding change failed"));
-    return next;
+  async close(): Promise<void> {
+    this.chats.clear();
+    this.users.clear();
+    await Promise.all([this.sources.tail?.close(), this.sources.stream?.close()]);
   }
 
-  private reportGap(): void {
-    this.logger.warn({ listeners: this.gapHandlers.size }, "event queue bound again: repairing open streams");
-    for (const onGap of [...this.gapHandlers.values()]) {
-      try {
-        onGap();
-      } catch (error) {
-        this.logger.error({ err: error }, "a stream's gap repair threw");
-      }
-    }
+  private reportGap(registry: { reportGap(): void; listenerCount: number }, source: string): void {
+    this.logger.warn(
+      { source, listeners: registry.listenerCount },
+      "live events may have been missed: repairing open streams",
+    );
+    registry.reportGap();
   }
+}
 
-  private dispatch(event: ChatEventMessage, routingKey: string): void {
-    const idEnd = routingKey.indexOf(".", routingKey.indexOf(".") + 1);
-    if (idEnd < 0) return;
-    const listeners = this.listeners.get(routingKey.slice(0, idEnd + 1));
-    if (listeners) for (const listener of listeners) listener(event);
-  }
+function checkedId(id: string): string {
+  if (!routingWord.test(id)) throw new RangeError(`Not an id: ${id}`);
+  return id;
+}
+
+function toLoggedEvent(message: ChatEventMessage): LoggedChatEvent {
+  return { type: message.type, data: message.data, eventId: message.eventId } as LoggedChatEvent;
 }

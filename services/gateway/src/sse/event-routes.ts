@@ -7,7 +7,7 @@ import { type StreamAuthenticator, StreamTicketQuery } from "../auth/streams/str
 import { EventsQuery } from "../chats/query-schemas.ts";
 import type { RequestContext } from "../http/request-context.ts";
 import type { RateLimits } from "../limits/rate-limits.ts";
-import { feedChatEvents, toLoggedEvent } from "../live/chat-event-feed.ts";
+import { feedChatEvents } from "../live/chat-event-feed.ts";
 import type { LiveEventHub } from "../live/live-event-hub.ts";
 import { openStreams } from "../live/open-streams.ts";
 import { SseConnection } from "./sse-connection.ts";
@@ -109,9 +109,9 @@ export function eventRoutes(dependencies: {
         let unsubscribe: () => Promise<void>;
         try {
           // The user's events have no replay log: after a gap the client reconnects and reloads.
-          unsubscribe = await hub.subscribe(
-            `user.${user.id}.`,
-            (message) => connection.send(toLoggedEvent(message)),
+          unsubscribe = await hub.followUser(
+            user.id,
+            (event) => connection.send(event),
             () => connection.close(sse.retryMs),
           );
         } catch (error) {

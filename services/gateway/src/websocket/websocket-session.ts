@@ -14,7 +14,7 @@ import type { ServerWebSocket } from "bun";
 import type { Caller, SignIn } from "../auth/authenticator.ts";
 import type { ChatCommands } from "../chats/chat-commands.ts";
 import { RateLimitedError, type RateLimits } from "../limits/rate-limits.ts";
-import { feedChatEvents, toLoggedEvent } from "../live/chat-event-feed.ts";
+import { feedChatEvents } from "../live/chat-event-feed.ts";
 import type { LiveEventHub } from "../live/live-event-hub.ts";
 import { readClientFrame } from "./read-client-frame.ts";
 import { WebSocketChatSubscription } from "./websocket-chat-subscription.ts";
@@ -96,9 +96,9 @@ export class WebSocketSession {
       this.stillSignedIn().catch(() => {});
     }, settings.pingIntervalMs);
     // The user's events have no replay log: after a gap the client reconnects, and resumes its chats.
-    const leave = await hub.subscribe(
-      `user.${this.user.id}.`,
-      (message) => this.sendEvent(toLoggedEvent(message)),
+    const leave = await hub.followUser(
+      this.user.id,
+      (event) => this.sendEvent(event),
       () =>
         this.close(WebSocketCloseCode.serviceRestart, "Events may have been missed: reconnect and resume"),
     );

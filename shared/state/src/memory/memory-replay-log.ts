@@ -6,8 +6,9 @@ import {
   type LoggedChatEvent,
   parseEventId,
 } from "@chat/contracts";
-import type { ReplayLog, ReplayRead } from "../actor-state.ts";
+import type { ReplayLog, ReplayLogTail, ReplayLogTailOptions, ReplayRead } from "../actor-state.ts";
 import { createLogEpoch } from "../create-log-epoch.ts";
+import { MemoryReplayLogTail } from "./memory-replay-log-tail.ts";
 import { dropExpired, liveEntry, PeriodicSweep } from "./periodic-sweep.ts";
 
 type StoredEvent = { id: EventIdParts; eventId: string; json: string };
@@ -21,9 +22,13 @@ type StoredLog = {
   expiresAt: number;
 };
 
-/** The replay log in this process's memory: epochs, Redis-like ids and a bounded length, with the TTL. */
+/**
+ * The replay log in this process's memory: epochs, Redis-like ids and a bounded length, with the
+ * TTL; each append goes to the watching tails before `append` returns.
+ */
 export class MemoryReplayLog implements ReplayLog {
   private readonly logs = new Map<string, StoredLog>();
+  private readonly tails = new Set<MemoryReplayLogTail>();
   private readonly sweep: PeriodicSweep;
 
   constructor(
@@ -50,6 +55,7 @@ export class MemoryReplayLog implements ReplayLog {
     const ms = Math.max(now, log.lastId.ms);
     const id = { epoch: log.epoch, ms, seq: ms === log.lastId.ms ? log.lastId.seq + 1 : 0 };
     const eventId = formatEventId(log.epoch, `${id.ms}-${id.seq}`);
+    const previousEventId = log.events.at(-1)?.eventId ?? null;
     log.events.push({ id, eventId, json: JSON.stringify(event) });
     log.lastId = id;
     log.expiresAt = now + this.options.ttlMs;
@@ -59,7 +65,15 @@ export class MemoryReplayLog implements ReplayLog {
       log.maxDeletedId = (trimmed.at(-1) as StoredEvent).id;
     }
     this.sweep.due();
-    return { ...event, eventId };
+    const logged = { ...event, eventId };
+    for (const tail of this.tails) tail.offer({ chatId, event: logged, previousEventId });
+    return logged;
+  }
+
+  async openTail(options: ReplayLogTailOptions): Promise<ReplayLogTail> {
+    const tail = new MemoryReplayLogTail(options, (closed) => this.tails.delete(closed));
+    this.tails.add(tail);
+    return tail;
   }
 
   async readAfter(chatId: string, afterEventId: string | null): Promise<ReplayRead> {

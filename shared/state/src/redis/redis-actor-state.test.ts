@@ -8,6 +8,7 @@ import {
   actorStateContract,
   expectIncreasingEventIds,
 } from "../actor-state.contract.ts";
+import type { FollowedChatEvent } from "../actor-state.ts";
 import { RedisActorState } from "./redis-actor-state.ts";
 
 const logger = pino({ level: "silent" });
@@ -172,6 +173,78 @@ describe.skipIf(!redisAvailable)("RedisActorState", () => {
       await state.close();
       await removeKeys(keyPrefix);
     }
+  });
+
+  describe("replay log tail", () => {
+    async function tailOf(state: RedisActorState) {
+      const heard: FollowedChatEvent[] = [];
+      let gaps = 0;
+      const tail = await state.replayLog.openTail({
+        onEvent: (followed) => heard.push(followed),
+        onGap: () => gaps++,
+      });
+      const waitFor = async (condition: () => boolean) => {
+        for (let waited = 0; !condition() && waited < 5_000; waited += 10) await Bun.sleep(10);
+        expect(condition()).toBe(true);
+      };
+      return { tail, heard, waitFor, gaps: () => gaps };
+    }
+
+    test("a malformed message on a chat's channel is dropped; the chat's next events still arrive", async () => {
+      const keyPrefix = testNamespace("state");
+      const state = open({ keyPrefix, ttlSeconds: 60, replayLogMaxLength: 100 });
+      const redis = new Redis(redisUrl);
+      const { tail, heard, waitFor } = await tailOf(state);
+      try {
+        await tail.watch("chat-a");
+        const channel = `${keyPrefix}:chat:{chat-a}:live`;
+        for (const junk of [
+          "",
+          "no breaks",
+          "x\ny\n{}",
+          "e:1-0\n\nnot json",
+          'e:1-0\n\n{"type":"nope"}',
+          "\u0000\n\n\n",
+        ]) {
+          await redis.publish(channel, junk);
+        }
+        const logged = await state.replayLog.append("chat-a", event(0));
+        await waitFor(() => heard.length === 1);
+        expect(heard[0]?.event).toEqual(logged);
+      } finally {
+        redis.disconnect();
+        await tail.close();
+        await state.close();
+        await removeKeys(keyPrefix);
+      }
+    });
+
+    test("when its connection is cut, the tail watches again, then reports the gap; later appends arrive", async () => {
+      const keyPrefix = testNamespace("state");
+      const state = open({ keyPrefix, ttlSeconds: 60, replayLogMaxLength: 100 });
+      const redis = new Redis(redisUrl);
+      const { tail, heard, waitFor, gaps } = await tailOf(state);
+      try {
+        await tail.watch("chat-a");
+        await state.replayLog.append("chat-a", event(0));
+        await waitFor(() => heard.length === 1);
+        const clients = String(await redis.call("CLIENT", "LIST", "TYPE", "pubsub"));
+        const line = clients.split("\n").find((entry) => entry.includes(` name=${keyPrefix}:replay-tail `));
+        const id = line?.match(/^id=(\d+)/)?.[1];
+        expect(id).toBeDefined();
+        await redis.call("CLIENT", "KILL", "ID", id as string);
+        await waitFor(() => gaps() === 1);
+        // The gap is reported once the chat is watched again: what is appended now arrives.
+        const after = await state.replayLog.append("chat-a", event(1));
+        await waitFor(() => heard.length === 2);
+        expect(heard[1]?.event).toEqual(after);
+      } finally {
+        redis.disconnect();
+        await tail.close();
+        await state.close();
+        await removeKeys(keyPrefix);
+      }
+    });
   });
 
   test("removeKeys deletes every key under the prefix and nothing else", async () => {

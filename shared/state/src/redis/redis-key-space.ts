@@ -3,7 +3,8 @@
  * stream `…:events` (the replay log) and a string `…:epoch`, all under `<keyPrefix>:chat:{<chatId>}:`
  * so one chat's keys share a cluster slot. Rate limits: a hash `<keyPrefix>:bucket:<key>` per token
  * bucket and a sorted set `<keyPrefix>:leases:<key>` per lease key; tickets are strings
- * `<keyPrefix>:ticket:<ticket>`, revocations `<keyPrefix>:revoked:<id>`.
+ * `<keyPrefix>:ticket:<ticket>`, revocations `<keyPrefix>:revoked:<id>`. Each chat's appends are
+ * published on the channel `<keyPrefix>:chat:{<chatId>}:live`.
  */
 export class RedisKeySpace {
   constructor(readonly keyPrefix: string) {
@@ -12,6 +13,10 @@ export class RedisKeySpace {
 
   chat(chatId: string, part: "state" | "events" | "epoch"): string {
     return `${this.keyPrefix}:chat:{${chatId}}:${part}`;
+  }
+
+  chatChannel(chatId: string): string {
+    return `${this.keyPrefix}:chat:{${chatId}}:live`;
   }
 
   bucket(key: string): string {

@@ -1,17 +1,20 @@
 import { type ChatEvent, formatEventId, type LoggedChatEvent, parseEventId } from "@chat/contracts";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import type { ReplayLog, ReplayRead } from "../actor-state.ts";
+import type { ReplayLog, ReplayLogTail, ReplayLogTailOptions, ReplayRead } from "../actor-state.ts";
 import { createLogEpoch } from "../create-log-epoch.ts";
 import { LuaScript } from "./lua-script.ts";
 import type { RedisKeySpace } from "./redis-key-space.ts";
+import { RedisReplayLogTail } from "./redis-replay-log-tail.ts";
 
 /**
- * KEYS: events, epoch. ARGV: epoch for a new log, max length, TTL seconds, event JSON.
+ * KEYS: events, epoch, live channel. ARGV: epoch for a new log, max length, TTL seconds, event JSON.
  * Returns { epoch, stream id, 1 when the log was (re)created }. A stream without its epoch, or an
  * epoch without its stream, is a log partly lost (eviction): it starts over under a new epoch.
  * Each entry also records the id before it, so a read can tell whether trimming removed events
  * after a client's id (Redis reports no trimmed-up-to id: max-deleted-entry-id counts XDEL only).
+ * The same call publishes `<event id>\n<previous event id or ''>\n<event JSON>` to the chat's
+ * channel, so an event costs one round trip to be both kept and delivered.
  */
 const appendEvent = new LuaScript(`
 local epoch = redis.call('GET', KEYS[2])
@@ -27,6 +30,8 @@ local previous = last and last[1] or '0-0'
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'event', ARGV[4], 'previous', previous)
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('EXPIRE', KEYS[2], ARGV[3])
+local previous_event_id = last and (epoch .. ':' .. previous) or ''
+redis.call('PUBLISH', KEYS[3], epoch .. ':' .. id .. '\\n' .. previous_event_id .. '\\n' .. ARGV[4])
 return { epoch, id, created }
 `);
 
@@ -87,12 +92,16 @@ export class RedisReplayLog implements ReplayLog {
   async append(chatId: string, event: ChatEvent): Promise<LoggedChatEvent> {
     const reply = (await appendEvent.run(
       this.client,
-      [this.keys.chat(chatId, "events"), this.keys.chat(chatId, "epoch")],
+      [this.keys.chat(chatId, "events"), this.keys.chat(chatId, "epoch"), this.keys.chatChannel(chatId)],
       [createLogEpoch(), this.options.maxLength, this.options.ttlSeconds, JSON.stringify(event)],
     )) as [epoch: string, streamId: string, created: number];
     const [epoch, streamId, created] = reply;
     if (created === 1) this.options.logger.debug({ chatId, epoch }, "replay log created");
     return { ...event, eventId: formatEventId(epoch, streamId) };
+  }
+
+  async openTail(options: ReplayLogTailOptions): Promise<ReplayLogTail> {
+    return RedisReplayLogTail.open(this.client, this.keys, options, this.options.logger);
   }
 
   async readAfter(chatId: string, afterEventId: string | null): Promise<ReplayRead> {

@@ -108,7 +108,7 @@ export class RecordingPeer implements WebSocketPeer {
 export async function webSocketSessionOver(backend: FakeChatBackend) {
   const { logger } = backend;
   const bus = new InProcessBus({ partitions: 1, deliveryLimit: 3, logger });
-  const hub = await LiveEventHub.open(bus, logger);
+  const hub = await LiveEventHub.open(bus, backend.actorState.replayLog, logger);
   const peer = new RecordingPeer();
   const session = new WebSocketSession(
     peer,

@@ -29,7 +29,7 @@ describe("the frontend's files on the gateway", () => {
     mkdirSync(join(directory, "assets"));
     writeFileSync(join(directory, "assets", "main-abc123.js"), "export {};");
     const state = new MemoryActorState({ ttlSeconds: 60, replayLogMaxLength: 100 });
-    hub = await LiveEventHub.open(bus, logger);
+    hub = await LiveEventHub.open(bus, state.replayLog, logger);
     app = createGatewayApp({
       bus,
       actorState: state,
