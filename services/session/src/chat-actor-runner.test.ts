@@ -20,12 +20,21 @@ import { type BusRecord, RecordingBus } from "../../../test/support/recording-bu
 import type { ChatActorState } from "./chat-actor.ts";
 import { ChatActorRunner } from "./chat-actor-runner.ts";
 
-type JournalEntry = BusRecord | { kind: "save"; version: number; turn: ChatActorState["turn"] };
+type JournalEntry =
+  | BusRecord
+  | { kind: "save"; version: number; turn: ChatActorState["turn"] }
+  | { kind: "append"; chatId: string; type: string };
 
-/** The actor state in memory, each successful save written to the journal. */
+/** The actor state in memory, each successful save and each replay-log append written to the journal. */
 class JournaledActorState extends MemoryActorState {
   constructor(private readonly journal: JournalEntry[]) {
     super({ ttlSeconds: 3_600, replayLogMaxLength: 100 });
+    const append = this.replayLog.append.bind(this.replayLog);
+    this.replayLog.append = async (chatId, event) => {
+      const logged = await append(chatId, event);
+      journal.push({ kind: "append", chatId, type: event.type });
+      return logged;
+    };
   }
 
   override async save<S>(chatId: string, state: S, expectedVersion: number): Promise<number | null> {
@@ -209,6 +218,7 @@ function setUp() {
       .filter((entry) => !(entry.kind === "request" && entry.message.type === "store.get_chat"))
       .map((entry) => {
         if (entry.kind === "save") return `save ${entry.turn ? entry.turn.phase : "free"}`;
+        if (entry.kind === "append") return `show ${entry.type}`;
         if (entry.kind === "request") return entry.message.type;
         if (entry.kind === "work") return `work ${entry.message.type}`;
         if (entry.kind === "command") return `command ${entry.message.type}`;
@@ -221,15 +231,21 @@ type SendReply = { userMessage: Message; assistantMessageId: string; replacedMes
 
 describe("ChatActorRunner", () => {
   test("a send saves the accepted turn before any effect, then stores, shows, dispatches and saves it dispatched", async () => {
-    const { runner, steps, bus, store, actorState } = setUp();
+    const { runner, steps, bus, store, actorState, journal } = setUp();
 
     const reply = (await runner.handle(send("c1", "How are you?"))) as SendReply;
+
+    // A new actor looks its chat up; then the model's context is read while the question is stored.
+    const requests = journal.flatMap((entry) =>
+      entry.kind === "request" ? [`${entry.message.type} ${String(entry.message.messageLimit)}`] : [],
+    );
+    expect(requests).toEqual(["store.get_chat 1", "store.get_chat 10", "store.append_message undefined"]);
 
     expect(reply.userMessage).toMatchObject({ chatId: "chat-1", role: "user", content: "How are you?" });
     expect(steps()).toEqual([
       "save accepted",
       "store.append_message",
-      "event chat.chat-1.message_created",
+      "show message_created",
       "work generation_requested",
       "save dispatched",
     ]);
@@ -254,7 +270,12 @@ describe("ChatActorRunner", () => {
 
     expect(await runner.handle(finished(assistantMessageId))).toBeNull();
 
-    expect(steps()).toEqual(["save free", "event chat.chat-1.message_complete", "work title_requested"]);
+    expect(steps()).toEqual([
+      "save free",
+      "show message_complete",
+      "event chat.chat-1.message_complete",
+      "work title_requested",
+    ]);
     const [complete] = bus.recordsOf("event");
     expect(complete?.durable).toBe(true);
     expect(complete?.message).toMatchObject({
@@ -276,7 +297,7 @@ describe("ChatActorRunner", () => {
 
     await runner.handle(finished(assistantMessageId));
 
-    expect(steps()).toEqual(["event chat.chat-1.message_complete"]);
+    expect(steps()).toEqual(["show message_complete", "event chat.chat-1.message_complete"]);
   });
 
   test("the next send's context carries the last answer before the store has written it", async () => {
@@ -301,14 +322,14 @@ describe("ChatActorRunner", () => {
       if (record.kind === "work") throw new AppError("UNAVAILABLE", "broker down", { retryable: true });
     };
     await expect(runner.handle(send("c1"))).rejects.toMatchObject({ code: "UNAVAILABLE" });
-    expect(steps()).toEqual(["save accepted", "store.append_message", "event chat.chat-1.message_created"]);
+    expect(steps()).toEqual(["save accepted", "store.append_message", "show message_created"]);
     bus.beforeRecord = null;
     journal.length = 0;
 
     const first = (await runner.handle(send("c1"))) as SendReply;
     expect(steps()).toEqual([
       "store.append_message",
-      "event chat.chat-1.message_created",
+      "show message_created",
       "work generation_requested",
       "save dispatched",
     ]);
@@ -362,6 +383,7 @@ describe("ChatActorRunner", () => {
     expect(reply.assistantMessageId).not.toBe(sent.assistantMessageId);
     expect(steps()).toEqual([
       "save accepted",
+      "show message_deleted",
       "event chat.chat-1.message_deleted",
       "work generation_requested",
       "save dispatched",
@@ -385,7 +407,7 @@ describe("ChatActorRunner", () => {
 
     expect(await runner.handle(recover("answer-1", "half an ans"))).toBeNull();
 
-    expect(steps()).toEqual(["save free", "event chat.chat-1.message_complete"]);
+    expect(steps()).toEqual(["save free", "show message_complete", "event chat.chat-1.message_complete"]);
     expect(bus.recordsOf("event")[0]?.message).toMatchObject({
       data: { messageId: "answer-1", fullContent: "half an ans", finishReason: "interrupted" },
     });
@@ -401,7 +423,7 @@ describe("ChatActorRunner", () => {
 
     clock += 61_000;
     await runner.handle(recover(assistantMessageId, "so far"));
-    expect(steps()).toEqual(["save free", "event chat.chat-1.message_complete"]);
+    expect(steps()).toEqual(["save free", "show message_complete", "event chat.chat-1.message_complete"]);
   });
 
   test("recover_answer for a chat the store does not know does nothing", async () => {
@@ -436,7 +458,7 @@ describe("ChatActorRunner", () => {
     const { runner, steps, journal } = setUp();
 
     expect(await runner.handle(rename("Named"))).toMatchObject({ id: "chat-1", title: "Named" });
-    expect(steps()).toEqual(["store.update_chat", "event chat.chat-1.chat_updated"]);
+    expect(steps()).toEqual(["store.update_chat", "show chat_updated", "event chat.chat-1.chat_updated"]);
     journal.length = 0;
 
     expect(await runner.handle(rename("Auto title", DEFAULT_CHAT_TITLE))).toMatchObject({ title: "Named" });

@@ -1,6 +1,7 @@
 import { type Bus, GenerationClient, type StoreClient } from "@chat/bus";
 import {
   AppError,
+  type Chat,
   type ChatCommand,
   type ChatCommandReplies,
   type ContextMessage,
@@ -111,12 +112,17 @@ export class ChatActorRunner {
         ? { latestExchange: await this.latestExchange(snapshot.state, command) }
         : {}),
     });
+    // The model's context does not depend on the effects before the dispatch: it is read meanwhile.
+    const dispatch = decision.effects.find((effect) => effect.type === "dispatch_generation");
+    const context = dispatch && this.buildContext(decision.state, dispatch, command.traceparent);
+    // Awaited by the dispatch; should an earlier effect fail first, its failure is the one reported.
+    context?.catch(() => {});
     let current = { state: decision.state, version: snapshot.version };
     if (decision.state !== snapshot.state || snapshot.version === 0) {
       current = await this.save(command.chatId, decision.state, snapshot.version);
     }
     for (const effect of decision.effects) {
-      current = await this.perform(effect, current, command.traceparent);
+      current = await this.perform(effect, current, command.traceparent, context);
     }
     return decision.reply;
   }
@@ -154,6 +160,7 @@ export class ChatActorRunner {
     effect: ChatActorEffect,
     current: Snapshot<ChatActorState>,
     traceparent: string,
+    context: Promise<{ chat: Chat; messages: ContextMessage[] }> | undefined,
   ): Promise<Snapshot<ChatActorState>> {
     const { store, events } = this.dependencies;
     const { chatId, userId } = current.state;
@@ -180,7 +187,7 @@ export class ChatActorRunner {
         );
         return current;
       case "dispatch_generation": {
-        const { chat, messages } = await this.buildContext(current.state, effect, traceparent);
+        const { chat, messages } = await (context ?? this.buildContext(current.state, effect, traceparent));
         await this.generations.request(
           "generation_requested",
           {

@@ -8,13 +8,11 @@ import {
 } from "@chat/contracts";
 import type { ReplayLog } from "./actor-state.ts";
 
-/** Events that durable consumers (store, session, notifier) must not miss. */
-const durableTypes = new Set<ChatEvent["type"]>([
-  "message_created",
-  "message_complete",
-  "message_deleted",
-  "chat_updated",
-]);
+/**
+ * Events with durable consumers on the bus (the store, the notifier), which must not miss them;
+ * every other event reaches clients through the replay log alone.
+ */
+const durableTypes = new Set<ChatEvent["type"]>(["message_complete", "message_deleted", "chat_updated"]);
 
 /**
  * Appends a client-visible event to the chat's replay log, which gives it its id and delivers it to
