@@ -1,9 +1,8 @@
 import { type Bus, ChatCommandClient, StoreClient } from "@chat/bus";
-import { HealthReport } from "@chat/contracts";
+import { AdminEmails, HealthReport } from "@chat/contracts";
 import { checkReadiness, type Logger, newId, type ReadinessChecks } from "@chat/runtime";
 import type { ActorState } from "@chat/state";
 import { Elysia } from "elysia";
-import { AdminEmails } from "./auth/admin-emails.ts";
 import { ApiKeyAuthenticator } from "./auth/api-key-authenticator.ts";
 import { authRoutes } from "./auth/auth-routes.ts";
 import { Authenticator } from "./auth/authenticator.ts";
