@@ -3,6 +3,7 @@ import { AppError } from "@chat/contracts";
 import type { Logger } from "@chat/runtime";
 import type { ReplayLog } from "@chat/state";
 import { Elysia } from "elysia";
+import type { AdminCommands } from "../admin/admin-commands.ts";
 import type { StreamAuthenticator } from "../auth/streams/stream-authenticator.ts";
 import type { ChatCommands } from "../chats/chat-commands.ts";
 import { isAllowedInitiator, type OriginPolicySettings } from "../http/origins/origin-policy.ts";
@@ -47,6 +48,7 @@ export function webSocketRoutes(dependencies: {
   requestContext: RequestContext;
   authenticator: Pick<StreamAuthenticator, "authenticate" | "checkSignIn">;
   commands: ChatCommands;
+  admin: Pick<AdminCommands, "actorFor" | "setRole">;
   store: StoreClient;
   hub: LiveEventHub;
   replayLog: ReplayLog;
