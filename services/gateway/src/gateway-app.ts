@@ -152,12 +152,11 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
     maxFrameBytes: settings.MAX_BODY_BYTES,
   };
   const signedInCaller = signedIn({ requestContext: context, authenticator });
-  // Local accounts: the role is read from the store on each staff request, so a role taken away
-  // stops at once; an identity provider's user was read from the store by `identify` already.
+  // Staff routes read the caller's role from the store, so a role taken away stops at once.
   const staffAccess = new StaffAccess({
     store,
     adminEmails,
-    roleSource: settings.AUTH_MODE === "jwks" ? "caller" : "store",
+    storedEmailsOwned: settings.AUTH_MODE === "local",
   });
   const admin = new AdminCommands({ store, access: staffAccess, newId });
   const commands = new ChatCommands({

@@ -7,8 +7,8 @@ import type {
   RoleChange,
   StaffActor,
   StaffRole,
-  User,
 } from "@chat/contracts";
+import type { Caller } from "../auth/authenticator.ts";
 import type { StaffAccess } from "../auth/staff-access.ts";
 
 /** A page asked for: after `cursor` (the previous page's nextCursor), at most `limit` items. */
@@ -20,7 +20,7 @@ export type PageAsked = { cursor?: string; limit: number };
  * the store checks again before it writes and logs.
  *
  * @example
- * const actor = await admin.actorFor(user, "admin", traceparent);
+ * const actor = await admin.actorFor(caller, "admin", traceparent);
  * const change = await admin.setRole(actor, "u2", "agent", traceparent);
  */
 export class AdminCommands {
@@ -33,9 +33,13 @@ export class AdminCommands {
     },
   ) {}
 
-  /** The staff member `user` acts as; throws ROUTE_NOT_FOUND (not staff) or FORBIDDEN (too low). */
-  actorFor(user: User, needed: StaffRole, traceparent: string): Promise<StaffActor> {
-    return this.dependencies.access.check(user, needed, traceparent);
+  /** The staff member `caller` acts as; throws ROUTE_NOT_FOUND (not staff) or FORBIDDEN (too low). */
+  actorFor(
+    caller: Pick<Caller, "user" | "listedAdmin">,
+    needed: StaffRole,
+    traceparent: string,
+  ): Promise<StaffActor> {
+    return this.dependencies.access.check(caller, needed, traceparent);
   }
 
   /** Every user with their role, oldest account first. */

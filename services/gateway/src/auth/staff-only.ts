@@ -38,7 +38,7 @@ export function staffOnly(dependencies: {
     if (!check) {
       check = (async () => {
         const caller = await authenticator.identify(headers, traceparent);
-        return { caller, staff: await access.check(caller.user, needed, traceparent) };
+        return { caller, staff: await access.check(caller, needed, traceparent) };
       })();
       checked.set(request, check);
     }

@@ -74,10 +74,10 @@ export function webSocketRoutes(dependencies: {
           retryable: false,
         });
       }
-      const { user, signIn } = await authenticator.authenticate(headers, query.ticket);
+      const { user, signIn, listedAdmin } = await authenticator.authenticate(headers, query.ticket);
       // Counted under MAX_STREAMS_PER_USER from here: over it, the upgrade answers 429. A lease
       // whose upgrade never completes is not kept alive, and expires.
-      return { user, signIn, streamLease: await rateLimits.openStream(user.id) };
+      return { user, signIn, listedAdmin, streamLease: await rateLimits.openStream(user.id) };
     })
     .ws("/ws", {
       detail: { hide: true },
@@ -87,7 +87,7 @@ export function webSocketRoutes(dependencies: {
         ws.data.streamLease.keepAlive();
         const session = new WebSocketSession(
           socket,
-          { user: ws.data.user, signIn: ws.data.signIn },
+          { user: ws.data.user, signIn: ws.data.signIn, listedAdmin: ws.data.listedAdmin },
           ws.data.traceparent,
           { ...dependencies, signIns: authenticator },
         );

@@ -77,6 +77,8 @@ export class WebSocketSession {
 
   readonly user: User;
   private readonly signIn: SignIn;
+  /** Whether ADMIN_EMAILS lists the email an identity provider's token verified (see `Caller`). */
+  private readonly listedAdmin: boolean | undefined;
 
   constructor(
     private readonly socket: WebSocketPeer,
@@ -87,6 +89,7 @@ export class WebSocketSession {
   ) {
     this.user = caller.user;
     this.signIn = caller.signIn;
+    this.listedAdmin = caller.listedAdmin;
     this.frames = dependencies.rateLimits.webSocketFrames();
   }
 
@@ -247,7 +250,11 @@ export class WebSocketSession {
       }
       case "set_user_role": {
         const { admin } = this.dependencies;
-        const actor = await admin.actorFor(this.user, "admin", traceparent);
+        const actor = await admin.actorFor(
+          { user: this.user, listedAdmin: this.listedAdmin },
+          "admin",
+          traceparent,
+        );
         const change = await admin.setRole(actor, frame.userId, frame.role, traceparent);
         this.reply({ type: "user_role_set", eventId: null, ...requestId, ...change });
         return;

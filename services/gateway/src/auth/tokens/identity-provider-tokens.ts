@@ -168,6 +168,7 @@ export class IdentityProviderTokens {
     return {
       user: { id: stored.id, email: stored.email, name: stored.name, role },
       signIn: { id: null, expiresAt: (claims.exp as number) * 1_000 },
+      listedAdmin: this.options.adminEmails.includes(email),
     };
   }
 

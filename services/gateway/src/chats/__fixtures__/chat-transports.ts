@@ -123,7 +123,7 @@ export async function webSocketSessionOver(backend: FakeChatBackend) {
         access: new StaffAccess({
           store: backend.store,
           adminEmails: new AdminEmails(undefined),
-          roleSource: "caller",
+          storedEmailsOwned: true,
         }),
         newId: () => crypto.randomUUID(),
       }),
