@@ -1,4 +1,5 @@
 import { connectBus } from "@chat/bus";
+import { AdminEmails } from "@chat/contracts";
 import { requireBrokerSettings, runServiceMain } from "@chat/runtime";
 import { openRepository } from "./src/open-repository.ts";
 import { StoreConfig } from "./src/store-config.ts";
@@ -13,6 +14,6 @@ await runServiceMain({
     lifecycle.onStop("bus", () => bus.close());
     const repository = await openRepository(config);
     lifecycle.onStop("repository", () => repository.close());
-    return startStore({ bus, repository, logger });
+    return startStore({ bus, repository, logger, adminEmails: new AdminEmails(config.ADMIN_EMAILS) });
   },
 });

@@ -1,6 +1,20 @@
 import "./src/formats.ts";
 
 export {
+  AdminUser,
+  AdminUserList,
+  AuditAction,
+  AuditActor,
+  AuditEntry,
+  AuditLogFilter,
+  AuditLogPage,
+  RoleChange,
+  SetRoleBody,
+  StaffActor,
+  StaffRole,
+} from "./src/admin.ts";
+export { AdminEmails } from "./src/admin-emails.ts";
+export {
   CancelGenerationCommand,
   CancelReply,
   ChatCommand,

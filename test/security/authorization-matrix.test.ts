@@ -32,7 +32,9 @@ import { WebSocketReader } from "../support/websocket-reader.ts";
  * The authorization matrix of issue 5: every operation of openapi/openapi.json, plus the
  * WebSocket subscribe and the SSE resume, called with every credential variant, against the
  * real embedded server. The matrix is data (operation × variant → expected); every cell that
- * differs is reported at once.
+ * differs is reported at once. A is admin (the first account; ADMIN_EMAILS with an identity
+ * provider), B a plain user, and the `agent` variant a third user A made agent: staff routes
+ * answer B 404 (as a route that does not exist) and the agent 403 where they need admin.
  */
 
 /** What a cell saw: the HTTP status (for the WebSocket, 101 and the frame answering `subscribe`). */
@@ -120,6 +122,23 @@ const acceptableControlStatuses: Record<string, number[]> = {
 };
 
 const is2xx = (status: number) => status >= 200 && status < 300;
+
+/** Staff routes, by the role they need: every other /api/admin route needs admin. */
+const agentOperations = ["GET /api/admin/users"];
+
+function isStaffOperation(operation: MatrixOperation): boolean {
+  return operation.path.startsWith("/api/admin/") || operation.name.includes("set_user_role");
+}
+
+const expectNoSuchRoute: Expectation = {
+  label: "404 ROUTE_NOT_FOUND, as for a route that does not exist",
+  accepts: (outcome) => outcome.status === 404 && outcome.code === "ROUTE_NOT_FOUND",
+};
+
+const expectForbidden: Expectation = {
+  label: "403 FORBIDDEN: an agent on an admin-only route",
+  accepts: (outcome) => outcome.status === 403 && outcome.code === "FORBIDDEN",
+};
 
 function typedErrorBody(body: unknown, openAIShaped: boolean): boolean {
   const error = (body as { error?: Record<string, unknown> } | null)?.error;
@@ -233,6 +252,7 @@ function matrixOperations(): MatrixOperation[] {
       headers: {}, // Filled once the fixture has an event id.
     },
     ...[
+      { fields: { type: "set_user_role", role: "user" }, accepted: "user_role_set" },
       { fields: { type: "subscribe" }, accepted: "subscribed" },
       { fields: { type: "chat_message", content: "Hello over the socket" }, accepted: "message_accepted" },
       { fields: { type: "cancel" }, accepted: "cancel_accepted" },
@@ -306,9 +326,11 @@ function authorizationMatrix(mode: AuthMode) {
     let variants: CredentialVariants;
     let alice: ChatApiClient;
     let bob: ChatApiClient;
+    let agent: ChatApiClient;
     let aliceEmail: string;
     let bobEmail = "";
-    const ids: Record<ResourceKind, string> = { chat: "", key: "", message: "" };
+    const ids: Record<ResourceKind, string> = { chat: "", key: "", message: "", user: "" };
+    let agentEmail = "";
     let lastEventId = "";
     const operations = matrixOperations();
 
@@ -325,18 +347,23 @@ function authorizationMatrix(mode: AuthMode) {
           JWKS_URL: idp.jwksUrl,
           JWT_ISSUER: idp.issuer,
           JWT_AUDIENCE: idp.audience,
+          // Only ADMIN_EMAILS makes admins with an identity provider.
+          ADMIN_EMAILS: "alice@idp.test",
         });
         alice = new ChatApiClient(server.baseUrl);
         bob = new ChatApiClient(server.baseUrl);
+        agent = new ChatApiClient(server.baseUrl);
         aliceEmail = "alice@idp.test";
         alice.token = await idp.issue("idp|alice", { email: aliceEmail, name: "Alice" });
         bob.token = await idp.issue("idp|bob", { email: "bob@idp.test", name: "Bob" });
+        agent.token = await idp.issue("idp|agent", { email: "agent@idp.test", name: "Agent" });
         expect((await alice.request("GET", "/api/me")).status).toBe(200);
         signingKey = idp.privateKey;
       } else {
         server = await startEmbeddedServer({ MAX_BODY_BYTES: String(64 * 1024) });
         alice = new ChatApiClient(server.baseUrl);
         bob = new ChatApiClient(server.baseUrl);
+        agent = new ChatApiClient(server.baseUrl);
         const registered = await alice.register("Alice");
         expect(registered.status).toBe(201);
         aliceEmail = registered.body.user.email;
@@ -344,8 +371,17 @@ function authorizationMatrix(mode: AuthMode) {
         const bobRegistered = await bob.register("Bob");
         expect(bobRegistered.status).toBe(201);
         bobEmail = bobRegistered.body.user.email;
+        const agentRegistered = await agent.register("Agent");
+        expect(agentRegistered.status).toBe(201);
+        agentEmail = agentRegistered.body.user.email;
         signingKey = new TextEncoder().encode(server.jwtSecret);
       }
+      // A (admin) makes the third user an agent; role changes in the matrix set B to "user".
+      const agentId = (await agent.request("GET", "/api/me")).body.user.id;
+      expect((await alice.request("PUT", `/api/admin/users/${agentId}/role`, { role: "agent" })).status).toBe(
+        200,
+      );
+      ids.user = (await bob.request("GET", "/api/me")).body.user.id;
 
       const chat = await alice.request("POST", "/api/chats", { title: "Alice's matrix chat" });
       ids.chat = chat.body.id;
@@ -366,6 +402,7 @@ function authorizationMatrix(mode: AuthMode) {
       variants = await CredentialVariants.create({
         tokenOfA: alice.token as string,
         tokenOfB: bob.token as string,
+        tokenOfAgent: agent.token as string,
         apiKeyOfA: keyOfAlice.body.key,
         apiKeyOfB: keyOfBob.body.key,
         signingKey,
@@ -462,6 +499,7 @@ function authorizationMatrix(mode: AuthMode) {
         "unknown-id": aliceEmail,
         "resigned-control": aliceEmail,
         "user-b": bobEmail,
+        agent: agentEmail,
       };
       const email = userOf[variant];
       if (mode === "jwks" || !email) return credentials;
@@ -584,7 +622,11 @@ function authorizationMatrix(mode: AuthMode) {
       try {
         const chatId = variant === "unknown-id" ? `unknown${crypto.randomUUID().slice(0, 8)}` : ids.chat;
         const { fields, accepted } = operation.frame ?? { fields: {}, accepted: "" };
-        socket.send({ ...fields, chatId, requestId: "matrix" });
+        const target =
+          fields.type === "set_user_role"
+            ? { userId: variant === "unknown-id" ? `unknown${crypto.randomUUID().slice(0, 8)}` : ids.user }
+            : { chatId };
+        socket.send({ ...fields, ...target, requestId: "matrix" });
         const answer = await socket.waitFor(
           (frame) => frame.requestId === "matrix" && (frame.type === accepted || frame.type === "error"),
           10_000,
@@ -613,8 +655,15 @@ function authorizationMatrix(mode: AuthMode) {
           ? expectNoLocalAccounts
           : expectPublic(operation);
       }
+      // The third user has no API key: /v1 is B's to test.
+      if (variant === "agent" && operation.security === "apiKey") return null;
+      if (isStaffOperation(operation) && !(ticketVariants as readonly string[]).includes(variant)) {
+        if (variant === "user-b") return expectNoSuchRoute;
+        if (variant === "agent")
+          return agentOperations.includes(operation.name) ? expectSuccess(operation) : expectForbidden;
+      }
       if (variant === "unknown-id") return touchesIdsOfA(operation) ? expectNotFound : null;
-      if (variant === "user-b") {
+      if (variant === "user-b" || variant === "agent") {
         if (touchesIdsOfA(operation)) return expectNotFound;
         return {
           label: "2xx for B's own data, without any id of A",
@@ -682,6 +731,7 @@ function authorizationMatrix(mode: AuthMode) {
         ...variantsExpectedToFail,
         "unknown-id",
         "user-b",
+        "agent",
         ...foreignTickets,
       ]);
       const writingCells = await Promise.all(

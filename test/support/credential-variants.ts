@@ -44,6 +44,7 @@ export type CredentialVariantName =
   | "unknown-api-key"
   | "other-credential-type"
   | "user-b"
+  | "agent"
   | "unknown-id"
   | (typeof ticketVariants)[number]
   | "resigned-control"
@@ -85,6 +86,8 @@ export class CredentialVariants {
   static async create(options: {
     tokenOfA: string;
     tokenOfB: string;
+    /** A third user's, who has the agent role (staff, not admin). */
+    tokenOfAgent: string;
     apiKeyOfA: string;
     apiKeyOfB: string;
     /**
@@ -167,6 +170,7 @@ export class CredentialVariants {
       // Filled per operation: the API key on session routes, the session token on /v1.
       "other-credential-type": {},
       "user-b": bearer(options.tokenOfB),
+      agent: bearer(options.tokenOfAgent),
       // A's own token: the cell swaps A's ids for ids that do not exist.
       "unknown-id": bearer(tokenOfA),
       "resigned-control": bearer(await sign({ ...claims, ...fresh }, secret)),

@@ -1,4 +1,5 @@
 import { connectBus } from "@chat/bus";
+import { AdminEmails } from "@chat/contracts";
 import { embeddedJwtSecret, type RunningGateway, startGateway } from "@chat/gateway";
 import { startNotifier } from "@chat/notifier";
 import { startOrchestrator } from "@chat/orchestrator";
@@ -30,7 +31,12 @@ export async function startAllInOne(
   lifecycle.onStop("actor state", () => actorState.close());
 
   const services = [
-    await startStore({ bus, repository, logger: serviceLogger("store") }),
+    await startStore({
+      bus,
+      repository,
+      logger: serviceLogger("store"),
+      adminEmails: new AdminEmails(config.ADMIN_EMAILS),
+    }),
     await startSession({
       bus,
       actorState,

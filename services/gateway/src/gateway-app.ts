@@ -1,13 +1,16 @@
 import { type Bus, ChatCommandClient, StoreClient } from "@chat/bus";
-import { HealthReport } from "@chat/contracts";
+import { AdminEmails, HealthReport } from "@chat/contracts";
 import { checkReadiness, type Logger, newId, type ReadinessChecks } from "@chat/runtime";
 import type { ActorState } from "@chat/state";
 import { Elysia } from "elysia";
-import { AdminEmails } from "./auth/admin-emails.ts";
+import { AdminCommands } from "./admin/admin-commands.ts";
+import { adminRoutes } from "./admin/admin-routes.ts";
 import { ApiKeyAuthenticator } from "./auth/api-key-authenticator.ts";
 import { authRoutes } from "./auth/auth-routes.ts";
 import { Authenticator } from "./auth/authenticator.ts";
 import { signedIn } from "./auth/signed-in.ts";
+import { StaffAccess } from "./auth/staff-access.ts";
+import { staffOnly } from "./auth/staff-only.ts";
 import { StreamAuthenticator } from "./auth/streams/stream-authenticator.ts";
 import { streamTicketRoutes } from "./auth/streams/stream-ticket-routes.ts";
 import { AccessTokens } from "./auth/tokens/access-tokens.ts";
@@ -83,6 +86,7 @@ const openApiDocumentation = {
     { name: "models", description: "The models this deployment can use" },
     { name: "usage", description: "Tokens and cost" },
     { name: "keys", description: "API keys for the OpenAI-compatible API" },
+    { name: "admin", description: "Staff: users and roles, the audit log" },
     { name: "openai-compatible", description: "OpenAI's Chat Completions API, for OpenAI SDKs and tools" },
     { name: "health", description: "Liveness and readiness" },
   ],
@@ -148,6 +152,13 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
     maxFrameBytes: settings.MAX_BODY_BYTES,
   };
   const signedInCaller = signedIn({ requestContext: context, authenticator });
+  // Staff routes read the caller's role from the store, so a role taken away stops at once.
+  const staffAccess = new StaffAccess({
+    store,
+    adminEmails,
+    storedEmailsOwned: settings.AUTH_MODE === "local",
+  });
+  const admin = new AdminCommands({ store, access: staffAccess, newId });
   const commands = new ChatCommands({
     client: new ChatCommandClient(bus, { timeoutMs: settings.BUS_REQUEST_TIMEOUT_MS, newId }),
     models,
@@ -229,6 +240,12 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
     .use(usageRoutes({ signedIn: signedInCaller, store }))
     .use(apiKeyRoutes({ signedIn: signedInCaller, store }))
     .use(
+      adminRoutes({
+        staffOnly: staffOnly({ requestContext: context, authenticator, access: staffAccess }),
+        admin,
+      }),
+    )
+    .use(
       openAICompatibleRoutes({
         requestContext: context,
         apiKeys: rateLimits.countPerUser(new ApiKeyAuthenticator(store)),
@@ -266,6 +283,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
         requestContext: context,
         authenticator: streams,
         commands,
+        admin,
         store,
         hub,
         replayLog,

@@ -10,6 +10,11 @@ export const StoreConfigFields = {
     Type.String({ pattern: "^mongodb(\\+srv)?://", description: "MongoDB URL; unset = SQLite" }),
   ),
   MONGODB_DATABASE: Type.String({ default: "chat", description: "MongoDB database name" }),
+  ADMIN_EMAILS: Type.Optional(
+    Type.String({
+      description: "Comma-separated emails that get the admin role; the first account is admin too",
+    }),
+  ),
 };
 
 export const StoreConfig = Type.Object({

@@ -1,3 +1,4 @@
+import type { AuditLogRepository } from "./audit-log-repository.ts";
 import type { ChatRepository } from "./chat-repository.ts";
 import type { CredentialRepository } from "./credential-repository.ts";
 import type { UsageRepository } from "./usage-repository.ts";
@@ -16,6 +17,7 @@ export interface StoreRepositories {
   readonly credentials: CredentialRepository;
   readonly chats: ChatRepository;
   readonly usage: UsageRepository;
+  readonly auditLog: AuditLogRepository;
   isReady(): Promise<boolean>;
   close(): Promise<void>;
 }

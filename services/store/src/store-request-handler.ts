@@ -1,12 +1,47 @@
-import { AppError, type StoreReplies, type StoreRequest, type StoreRequestOf } from "@chat/contracts";
+import {
+  type AdminEmails,
+  type AdminUser,
+  AppError,
+  type StaffActor,
+  type StoredUser,
+  type StoreReplies,
+  type StoreRequest,
+  type StoreRequestOf,
+} from "@chat/contracts";
 import type { StoreRepositories } from "./store-repositories.ts";
 
 type StoreRequestType = StoreRequest["type"];
 
+/** What the handlers know besides the database. */
+export type StoreRequestContext = {
+  /** ADMIN_EMAILS, to check a staff action's actor again. */
+  adminEmails: Pick<AdminEmails, "roleOf">;
+};
+
 /** One handler per request type, each typed to answer exactly the reply that `StoreReplies` promises. */
 type StoreRequestHandlers = {
-  [T in StoreRequestType]: (store: StoreRepositories, request: StoreRequestOf<T>) => Promise<StoreReplies[T]>;
+  [T in StoreRequestType]: (
+    store: StoreRepositories,
+    request: StoreRequestOf<T>,
+    context: StoreRequestContext,
+  ) => Promise<StoreReplies[T]>;
 };
+
+function toAdminUser(user: StoredUser): AdminUser {
+  return { id: user.id, email: user.email, name: user.name, role: user.role, createdAt: user.createdAt };
+}
+
+/**
+ * Checks again that the actor of a staff action is an admin now, by the stored role and
+ * ADMIN_EMAILS, whatever the message says (defence in depth: the gateway checked it too). Throws
+ * FORBIDDEN otherwise.
+ */
+async function checkAdmin(store: StoreRepositories, actor: StaffActor, context: StoreRequestContext) {
+  const stored = await store.users.findUserById(actor.id);
+  if (actor.role !== "admin" || !stored || context.adminEmails.roleOf(stored) !== "admin") {
+    throw new AppError("FORBIDDEN", "Only an admin may do this", { retryable: false });
+  }
+}
 
 function chatNotFound(): never {
   throw new AppError("CHAT_NOT_FOUND", "Chat not found", { retryable: false });
@@ -19,6 +54,35 @@ const handlers: StoreRequestHandlers = {
     store.users.findOrCreateExternalUser(request.identity, request.user),
   "store.find_user_by_email": (store, request) => store.users.findUserByEmail(request.email),
   "store.find_user_by_id": (store, request) => store.users.findUserById(request.userId),
+  "store.list_users": async (store, request) => {
+    const page = await store.users.listUsers({ cursor: request.cursor, limit: request.limit });
+    return { items: page.items.map(toAdminUser), nextCursor: page.nextCursor };
+  },
+  "store.set_user_role": async (store, request, context) => {
+    await checkAdmin(store, request.actor, context);
+    const change = await store.users.changeRole(request.userId, request.role);
+    // Logged after the write, under an id the gateway chose: a retried request logs it once.
+    if (change.changed) {
+      await store.auditLog.append({
+        id: request.auditEntryId,
+        actor: { id: request.actor.id, email: request.actor.email },
+        action: "role_changed",
+        chatId: null,
+        details: { userId: request.userId, from: change.previousRole, to: change.user.role },
+        at: request.at,
+      });
+    }
+    return { user: toAdminUser(change.user), previousRole: change.previousRole, changed: change.changed };
+  },
+  "store.list_audit_log": (store, request) =>
+    store.auditLog.list(
+      {
+        ...(request.actorId !== undefined && { actorId: request.actorId }),
+        ...(request.chatId !== "" && { chatId: request.chatId }),
+        ...(request.action !== undefined && { action: request.action }),
+      },
+      { cursor: request.cursor, limit: request.limit },
+    ),
   "store.create_chat": (store, request) =>
     store.chats.createChat({ ...request.chat, userId: request.userId }),
   "store.get_chat": async (store, request) => {
@@ -93,11 +157,13 @@ const handlers: StoreRequestHandlers = {
 export async function handleStoreRequest(
   store: StoreRepositories,
   request: StoreRequest,
+  context: StoreRequestContext = { adminEmails: { roleOf: (user) => user.role } },
 ): Promise<StoreReplies[StoreRequestType]> {
   // TypeScript cannot tie the handler picked by `request.type` to that same request's type.
   const handler = handlers[request.type] as (
     store: StoreRepositories,
     request: StoreRequest,
+    context: StoreRequestContext,
   ) => Promise<StoreReplies[StoreRequestType]>;
-  return handler(store, request);
+  return handler(store, request, context);
 }

@@ -1,5 +1,6 @@
 import type { Bus } from "@chat/bus";
 import {
+  AdminEmails,
   ChatEventMessage,
   chatEventKey,
   StoreRequest,
@@ -25,11 +26,14 @@ export async function startStore(dependencies: {
   bus: Bus;
   repository: StoreRepositories;
   logger: Logger;
+  /** ADMIN_EMAILS: a staff action is checked again here against the stored role and this list. */
+  adminEmails?: AdminEmails;
 }): Promise<RunningService> {
   const { bus, repository, logger } = dependencies;
+  const context = { adminEmails: dependencies.adminEmails ?? new AdminEmails(undefined) };
   const requests = await bus.serve(
     { name: "store", schema: StoreRequest, replySchemas: storeReplySchemas },
-    (request) => handleStoreRequest(repository, request),
+    (request) => handleStoreRequest(repository, request, context),
   );
   const completions = await bus.consumeEvents<MessageWrite>(
     [chatEventKey("*", "message_complete"), chatEventKey("*", "message_deleted")],

@@ -6,7 +6,7 @@ import {
   type StoredUser,
 } from "@chat/contracts";
 import { UserAccounts } from "./user-accounts.ts";
-import type { UserRecords } from "./user-records.ts";
+import type { RoleUpdate, UserRecords } from "./user-records.ts";
 
 /** UserRecords in a map by email key, recording what UserAccounts asked of it. */
 class RecordedUserRecords implements UserRecords {
@@ -37,6 +37,14 @@ class RecordedUserRecords implements UserRecords {
 
   async countUsers() {
     return this.byKey.size;
+  }
+
+  async listUsers(): Promise<StoredUser[]> {
+    return [...this.byKey.values()];
+  }
+
+  async updateRole(): Promise<RoleUpdate> {
+    return { outcome: "last_admin" };
   }
 }
 
@@ -93,5 +101,11 @@ describe("UserAccounts", () => {
 
     expect([...records.byKey.keys()]).toEqual([externalEmailKey(identity)]);
     expect(await users.createUser(ada)).toStrictEqual(ada);
+  });
+
+  test("a refused demotion of the last admin is AppError LAST_ADMIN", async () => {
+    const users = new UserAccounts(new RecordedUserRecords());
+
+    await expect(users.changeRole("u1", "user")).rejects.toMatchObject({ code: "LAST_ADMIN" });
   });
 });

@@ -4,15 +4,24 @@ import {
   externalEmailKey,
   type NewExternalUser,
   normalizeEmail,
+  type Role,
   type StoredUser,
 } from "@chat/contracts";
+import type { Page, PageRequest } from "./chat-repository.ts";
+import { checkLimit, decodeCursor, type SortKey, toPage } from "./page-cursor.ts";
 import type { UserRecords } from "./user-records.ts";
-import type { UserRepository } from "./user-repository.ts";
+import type { RoleChangeResult, UserRepository } from "./user-repository.ts";
+
+/** Users page oldest account first. */
+function userSortKey(user: StoredUser): SortKey {
+  return { at: user.createdAt, id: user.id };
+}
 
 /**
  * The account rules, the same on every database: an email is its `normalizeEmail` key, so look-alike
  * emails are one email; an external user's key is made from its identity, so its email never counts
- * as taken; a taken email is AppError EMAIL_TAKEN; with `adminIfFirst`, the first user becomes admin.
+ * as taken; a taken email is AppError EMAIL_TAKEN; with `adminIfFirst`, the first user becomes admin;
+ * the last admin keeps the role (LAST_ADMIN).
  *
  * @example
  * const users = new UserAccounts(new SqliteUserRecords(database));
@@ -42,5 +51,28 @@ export class UserAccounts implements UserRepository {
 
   countUsers(): Promise<number> {
     return this.records.countUsers();
+  }
+
+  async listUsers(page: PageRequest): Promise<Page<StoredUser>> {
+    checkLimit(page.limit, 1);
+    const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
+    return toPage(await this.records.listUsers(after, page.limit + 1), page.limit, userSortKey);
+  }
+
+  async changeRole(userId: string, role: Role): Promise<RoleChangeResult> {
+    const update = await this.records.updateRole(userId, role);
+    if (update.outcome === "not_found") {
+      throw new AppError("USER_NOT_FOUND", "User not found", { retryable: false });
+    }
+    if (update.outcome === "last_admin") {
+      throw new AppError("LAST_ADMIN", "This is the last admin: make another user admin first", {
+        retryable: false,
+      });
+    }
+    return {
+      user: update.after,
+      previousRole: update.before.role,
+      changed: update.before.role !== update.after.role,
+    };
   }
 }

@@ -1,4 +1,11 @@
-import type { ExternalIdentity, NewExternalUser, StoredUser } from "@chat/contracts";
+import type { ExternalIdentity, NewExternalUser, Role, StoredUser } from "@chat/contracts";
+import type { SortKey } from "./page-cursor.ts";
+
+/** What `updateRole` found: the user before and after, or why nothing was written. */
+export type RoleUpdate =
+  | { outcome: "updated"; before: StoredUser; after: StoredUser }
+  | { outcome: "not_found" }
+  | { outcome: "last_admin" };
 
 /**
  * What a database adapter does for `UserAccounts`: it stores and finds users by their email key (the
@@ -28,4 +35,11 @@ export interface UserRecords {
   findUserByEmailKey(emailKey: string): Promise<StoredUser | null>;
   findUserById(userId: string): Promise<StoredUser | null>;
   countUsers(): Promise<number>;
+  /** Up to `limit` users after `after` in (createdAt, id) order; from the first without it. */
+  listUsers(after: SortKey | undefined, limit: number): Promise<StoredUser[]>;
+  /**
+   * Stores `role` for the user, unless that would leave no user stored as admin (`last_admin`):
+   * the check and the write are one decision, so concurrent demotions cannot both pass it.
+   */
+  updateRole(userId: string, role: Role): Promise<RoleUpdate>;
 }

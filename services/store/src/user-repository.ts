@@ -1,4 +1,8 @@
-import type { ExternalIdentity, NewExternalUser, StoredUser } from "@chat/contracts";
+import type { ExternalIdentity, NewExternalUser, Role, StoredUser } from "@chat/contracts";
+import type { Page, PageRequest } from "./chat-repository.ts";
+
+/** A role given: the user as stored now, the role before, and whether that changed anything. */
+export type RoleChangeResult = { user: StoredUser; previousRole: Role; changed: boolean };
 
 /**
  * The port of the users aggregate: local users and the users of external identities, found by id or
@@ -21,4 +25,12 @@ export interface UserRepository {
   findUserByEmail(email: string): Promise<StoredUser | null>;
   findUserById(userId: string): Promise<StoredUser | null>;
   countUsers(): Promise<number>;
+  /** Every user, oldest account first (then by id), a page at a time. */
+  listUsers(page: PageRequest): Promise<Page<StoredUser>>;
+  /**
+   * Gives the user `role`. Throws AppError USER_NOT_FOUND for an unknown user, and LAST_ADMIN when
+   * the user is the last one stored as admin and `role` is not admin, decided by the write itself:
+   * of two admins demoting each other at once, at most one succeeds.
+   */
+  changeRole(userId: string, role: Role): Promise<RoleChangeResult>;
 }

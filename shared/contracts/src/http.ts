@@ -18,7 +18,11 @@ export const DEFAULT_CHAT_TITLE = "New chat";
 export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_-]+$" });
 export const Timestamp = Type.String({ format: "date-time", description: "ISO 8601 time in UTC" });
 
-export const Role = Type.Union([Type.Literal("user"), Type.Literal("admin")]);
+/**
+ * What a user may do: `user` (their own chats), `agent` (also the support console, no settings),
+ * `admin` (everything: also roles and the audit log).
+ */
+export const Role = Type.Union([Type.Literal("user"), Type.Literal("agent"), Type.Literal("admin")]);
 export type Role = Static<typeof Role>;
 
 export const User = Type.Object(

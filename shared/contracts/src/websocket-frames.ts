@@ -1,7 +1,8 @@
 import { type Static, Type } from "@sinclair/typebox";
+import { RoleChange } from "./admin.ts";
 import { CancelReply } from "./bus/chat-commands.ts";
 import { ErrorCode } from "./errors.ts";
-import { Id, Message, RegenerateBody, SendMessageBody } from "./http.ts";
+import { Id, Message, RegenerateBody, Role, SendMessageBody } from "./http.ts";
 
 /**
  * The WebSocket protocol of `GET /ws`. Every frame is one JSON text message with a `type`.
@@ -74,6 +75,15 @@ export const PingFrame = Type.Object(
   { ...clientFrameOptions, $id: "PingFrame" },
 );
 
+/**
+ * Gives a user a role (as `PUT /api/admin/users/:id/role`; admins only). A caller without a staff
+ * role gets an `error` frame ROUTE_NOT_FOUND, an agent FORBIDDEN.
+ */
+export const SetUserRoleFrame = Type.Object(
+  { type: Type.Literal("set_user_role"), userId: Id, role: Role, requestId: Type.Optional(RequestId) },
+  { ...clientFrameOptions, $id: "SetUserRoleFrame" },
+);
+
 /** Each client frame schema by its `type`. */
 export const clientFrameSchemas = {
   chat_message: ChatMessageFrame,
@@ -82,6 +92,7 @@ export const clientFrameSchemas = {
   unsubscribe: UnsubscribeFrame,
   cancel: CancelFrame,
   ping: PingFrame,
+  set_user_role: SetUserRoleFrame,
 } as const;
 
 export const ClientFrame = Type.Union(Object.values(clientFrameSchemas), { $id: "ClientFrame" });
@@ -92,6 +103,7 @@ export type SubscribeFrame = Static<typeof SubscribeFrame>;
 export type UnsubscribeFrame = Static<typeof UnsubscribeFrame>;
 export type CancelFrame = Static<typeof CancelFrame>;
 export type PingFrame = Static<typeof PingFrame>;
+export type SetUserRoleFrame = Static<typeof SetUserRoleFrame>;
 export type ClientFrame = Static<typeof ClientFrame>;
 export type ClientFrameType = keyof typeof clientFrameSchemas;
 
@@ -173,6 +185,17 @@ export const CancelAcceptedFrame = Type.Object(
   { $id: "CancelAcceptedFrame" },
 );
 
+/** The answer to a `set_user_role` frame: the user as stored now, and the role before. */
+export const UserRoleSetFrame = Type.Object(
+  {
+    type: Type.Literal("user_role_set"),
+    eventId: NoEventId,
+    requestId: Type.Optional(RequestId),
+    ...RoleChange.properties,
+  },
+  { $id: "UserRoleSetFrame" },
+);
+
 export type ErrorFrame = Static<typeof ErrorFrame>;
 export type PongFrame = Static<typeof PongFrame>;
 export type MessageAcceptedFrame = Static<typeof MessageAcceptedFrame>;
@@ -180,6 +203,7 @@ export type RegenerateAcceptedFrame = Static<typeof RegenerateAcceptedFrame>;
 export type SubscribedFrame = Static<typeof SubscribedFrame>;
 export type UnsubscribedFrame = Static<typeof UnsubscribedFrame>;
 export type CancelAcceptedFrame = Static<typeof CancelAcceptedFrame>;
+export type UserRoleSetFrame = Static<typeof UserRoleSetFrame>;
 
 /** Server frames that answer a client frame; chat events are sent as `toWebSocketFrame(event)`. */
 export type ReplyFrame =
@@ -189,7 +213,8 @@ export type ReplyFrame =
   | RegenerateAcceptedFrame
   | SubscribedFrame
   | UnsubscribedFrame
-  | CancelAcceptedFrame;
+  | CancelAcceptedFrame
+  | UserRoleSetFrame;
 
 /** WebSocket close codes the gateway uses. */
 export const WebSocketCloseCode = {

@@ -1,12 +1,11 @@
 import { describe, expect, spyOn, test } from "bun:test";
 import type { StoreClient } from "@chat/bus";
-import { AppError, type StoredUser } from "@chat/contracts";
+import { AdminEmails, AppError, type StoredUser } from "@chat/contracts";
 import { createLogger } from "@chat/runtime";
 import { MemoryActorState } from "@chat/state";
 import { Elysia } from "elysia";
 import { renderError } from "../http/error-renderer.ts";
 import { requestContext } from "../http/request-context.ts";
-import { AdminEmails } from "./admin-emails.ts";
 import { authRoutes } from "./auth-routes.ts";
 import { Authenticator } from "./authenticator.ts";
 import { AccessTokens } from "./tokens/access-tokens.ts";

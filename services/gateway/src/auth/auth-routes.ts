@@ -1,4 +1,5 @@
 import type { StoreClient } from "@chat/bus";
+import type { AdminEmails } from "@chat/contracts";
 import {
   AppError,
   AuthResponse,
@@ -19,7 +20,6 @@ import type { Logger } from "pino";
 import type { RequestContext } from "../http/request-context.ts";
 import type { RateLimits } from "../limits/rate-limits.ts";
 import { apiModels } from "../openai/api-models.ts";
-import type { AdminEmails } from "./admin-emails.ts";
 import type { Authenticator } from "./authenticator.ts";
 import { checkPasswordPolicy } from "./password-policy.ts";
 import type { AccessTokens } from "./tokens/access-tokens.ts";

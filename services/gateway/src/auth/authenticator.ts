@@ -15,8 +15,13 @@ export const SignIn = Type.Object({
 });
 export type SignIn = Static<typeof SignIn>;
 
-/** A verified caller: the user, and the sign-in of the token that proved it. */
-export type Caller = { user: User; signIn: SignIn };
+/**
+ * A verified caller: the user, and the sign-in of the token that proved it. `listedAdmin`, set by
+ * an identity provider's token, says whether ADMIN_EMAILS lists the email that token verified
+ * (its user's stored email does not count); a local token leaves it out, since a local account
+ * owns its stored email.
+ */
+export type Caller = { user: User; signIn: SignIn; listedAdmin?: boolean };
 
 /**
  * Checks a token and says whose it is; throws AppError UNAUTHORIZED (or UNAVAILABLE when it cannot

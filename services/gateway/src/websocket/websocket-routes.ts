@@ -3,6 +3,7 @@ import { AppError } from "@chat/contracts";
 import type { Logger } from "@chat/runtime";
 import type { ReplayLog } from "@chat/state";
 import { Elysia } from "elysia";
+import type { AdminCommands } from "../admin/admin-commands.ts";
 import type { StreamAuthenticator } from "../auth/streams/stream-authenticator.ts";
 import type { ChatCommands } from "../chats/chat-commands.ts";
 import { isAllowedInitiator, type OriginPolicySettings } from "../http/origins/origin-policy.ts";
@@ -47,6 +48,7 @@ export function webSocketRoutes(dependencies: {
   requestContext: RequestContext;
   authenticator: Pick<StreamAuthenticator, "authenticate" | "checkSignIn">;
   commands: ChatCommands;
+  admin: Pick<AdminCommands, "actorFor" | "setRole">;
   store: StoreClient;
   hub: LiveEventHub;
   replayLog: ReplayLog;
@@ -72,10 +74,10 @@ export function webSocketRoutes(dependencies: {
           retryable: false,
         });
       }
-      const { user, signIn } = await authenticator.authenticate(headers, query.ticket);
+      const { user, signIn, listedAdmin } = await authenticator.authenticate(headers, query.ticket);
       // Counted under MAX_STREAMS_PER_USER from here: over it, the upgrade answers 429. A lease
       // whose upgrade never completes is not kept alive, and expires.
-      return { user, signIn, streamLease: await rateLimits.openStream(user.id) };
+      return { user, signIn, listedAdmin, streamLease: await rateLimits.openStream(user.id) };
     })
     .ws("/ws", {
       detail: { hide: true },
@@ -85,7 +87,7 @@ export function webSocketRoutes(dependencies: {
         ws.data.streamLease.keepAlive();
         const session = new WebSocketSession(
           socket,
-          { user: ws.data.user, signIn: ws.data.signIn },
+          { user: ws.data.user, signIn: ws.data.signIn, listedAdmin: ws.data.listedAdmin },
           ws.data.traceparent,
           { ...dependencies, signIns: authenticator },
         );

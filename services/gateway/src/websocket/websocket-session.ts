@@ -11,6 +11,7 @@ import {
 import { type Logger, traceparentFrom } from "@chat/runtime";
 import type { ReplayLog, TokenBucket } from "@chat/state";
 import type { ServerWebSocket } from "bun";
+import type { AdminCommands } from "../admin/admin-commands.ts";
 import type { Caller, SignIn } from "../auth/authenticator.ts";
 import type { ChatCommands } from "../chats/chat-commands.ts";
 import { RateLimitedError, type RateLimits } from "../limits/rate-limits.ts";
@@ -39,6 +40,8 @@ export type WebSocketSessionSettings = {
 export type WebSocketSessionDependencies = {
   /** Sends `chat_message`, `regenerate` and `cancel`, as the HTTP routes do. */
   commands: Pick<ChatCommands, "send" | "regenerate" | "cancel">;
+  /** Staff frames (`set_user_role`), checked by the role the user has now, as the HTTP routes are. */
+  admin: Pick<AdminCommands, "actorFor" | "setRole">;
   store: Pick<StoreClient, "call">;
   hub: LiveEventHub;
   replayLog: ReplayLog;
@@ -74,6 +77,8 @@ export class WebSocketSession {
 
   readonly user: User;
   private readonly signIn: SignIn;
+  /** Whether ADMIN_EMAILS lists the email an identity provider's token verified (see `Caller`). */
+  private readonly listedAdmin: boolean | undefined;
 
   constructor(
     private readonly socket: WebSocketPeer,
@@ -84,6 +89,7 @@ export class WebSocketSession {
   ) {
     this.user = caller.user;
     this.signIn = caller.signIn;
+    this.listedAdmin = caller.listedAdmin;
     this.frames = dependencies.rateLimits.webSocketFrames();
   }
 
@@ -240,6 +246,17 @@ export class WebSocketSession {
       case "cancel": {
         const reply = await commands.cancel(target(frame.chatId));
         this.reply({ type: "cancel_accepted", eventId: null, chatId: frame.chatId, ...requestId, ...reply });
+        return;
+      }
+      case "set_user_role": {
+        const { admin } = this.dependencies;
+        const actor = await admin.actorFor(
+          { user: this.user, listedAdmin: this.listedAdmin },
+          "admin",
+          traceparent,
+        );
+        const change = await admin.setRole(actor, frame.userId, frame.role, traceparent);
+        this.reply({ type: "user_role_set", eventId: null, ...requestId, ...change });
         return;
       }
     }

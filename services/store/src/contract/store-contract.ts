@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { apiKeyContract } from "./api-key.contract.ts";
+import { auditLogContract } from "./audit-log.contract.ts";
 import { chatRepositoryContract } from "./chat-repository.contract.ts";
 import { chatSearchContract } from "./chat-search.contract.ts";
 import { chatSettingsContract } from "./chat-settings.contract.ts";
@@ -37,4 +38,5 @@ export function storeContract(name: string, make: MakeStore): void {
   apiKeyContract(name, make);
   signInContract(name, make);
   usageRepositoryContract(name, make);
+  auditLogContract(name, make);
 }

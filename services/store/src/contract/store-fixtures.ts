@@ -55,6 +55,9 @@ export function storePerTest(make: MakeStore): StoreRepositories {
     get usage() {
       return current().usage;
     },
+    get auditLog() {
+      return current().auditLog;
+    },
     isReady: () => current().isReady(),
     close: () => current().close(),
   };

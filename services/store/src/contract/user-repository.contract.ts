@@ -92,6 +92,77 @@ export function userRepositoryContract(name: string, make: MakeStore): void {
         expect((await store.users.createUser(storedUser("u1", "ada@example.com"))).role).toBe("user");
       });
     });
+    describe("roles", () => {
+      const admin = (id: string, email: string) => ({ ...storedUser(id, email), role: "admin" as const });
+
+      test("changeRole stores the role and answers the role before", async () => {
+        await store.users.createUser(admin("a1", "root@example.com"));
+        await store.users.createUser(storedUser("u1", "ada@example.com"));
+
+        const granted = await store.users.changeRole("u1", "agent");
+        expect(granted).toStrictEqual({
+          user: { ...storedUser("u1", "ada@example.com"), role: "agent" },
+          previousRole: "user",
+          changed: true,
+        });
+        expect((await store.users.findUserById("u1"))?.role).toBe("agent");
+        expect((await store.users.findUserByEmail("ada@example.com"))?.role).toBe("agent");
+        expect((await store.users.changeRole("u1", "agent")).changed).toBe(false);
+        expect((await store.users.changeRole("u1", "user")).previousRole).toBe("agent");
+      });
+
+      test("an unknown user is USER_NOT_FOUND", async () => {
+        await expectAppError(store.users.changeRole("nobody", "admin"), "USER_NOT_FOUND");
+      });
+
+      test("the last admin cannot be demoted, by themselves or anyone; another admin can", async () => {
+        await store.users.createUser(admin("a1", "root@example.com"));
+
+        await expectAppError(store.users.changeRole("a1", "agent"), "LAST_ADMIN");
+        await expectAppError(store.users.changeRole("a1", "user"), "LAST_ADMIN");
+        expect((await store.users.findUserById("a1"))?.role).toBe("admin");
+        expect((await store.users.changeRole("a1", "admin")).changed).toBe(false);
+
+        await store.users.createUser(storedUser("u2", "grace@example.com"));
+        await store.users.changeRole("u2", "admin");
+        expect((await store.users.changeRole("a1", "user")).user.role).toBe("user");
+        await expectAppError(store.users.changeRole("u2", "user"), "LAST_ADMIN");
+      });
+
+      test("two admins demoting each other at once leave at least one admin", async () => {
+        await store.users.createUser(admin("a1", "root@example.com"));
+        await store.users.createUser(admin("a2", "other@example.com"));
+
+        const outcomes = await Promise.allSettled([
+          store.users.changeRole("a1", "user"),
+          store.users.changeRole("a2", "user"),
+        ]);
+
+        expect(outcomes.filter((outcome) => outcome.status === "fulfilled").length).toBeLessThanOrEqual(1);
+        const roles = [
+          (await store.users.findUserById("a1"))?.role,
+          (await store.users.findUserById("a2"))?.role,
+        ];
+        expect(roles).toContain("admin");
+      });
+
+      test("listUsers pages every user, oldest account first, ties by id", async () => {
+        const users = [
+          { ...storedUser("u3", "c@example.com"), createdAt: at(1) },
+          { ...storedUser("u1", "a@example.com"), createdAt: at(2) },
+          { ...storedUser("u2", "b@example.com"), createdAt: at(1) },
+          { ...storedUser("u4", "d@example.com"), createdAt: at(3) },
+        ];
+        for (const user of users) await store.users.createUser(user);
+
+        const first = await store.users.listUsers({ limit: 3 });
+        const second = await store.users.listUsers({ cursor: first.nextCursor ?? "", limit: 3 });
+
+        expect(first.items.map((user) => user.id)).toEqual(["u2", "u3", "u1"]);
+        expect(second).toStrictEqual({ items: users.slice(3), nextCursor: null });
+        expect(await store.users.listUsers({ limit: 4 })).toMatchObject({ nextCursor: null });
+      });
+    });
     describe("external users", () => {
       const identity = { issuer: "https://idp.example.com/", subject: "auth0|123" };
       const newUser = (id: string, email: string) => ({

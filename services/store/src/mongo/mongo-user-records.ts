@@ -2,10 +2,12 @@ import {
   type ExternalIdentity,
   type NewExternalUser,
   normalizeEmail,
+  type Role,
   type StoredUser,
 } from "@chat/contracts";
-import type { Collection, Db } from "mongodb";
-import type { UserRecords } from "../user-records.ts";
+import type { Collection, Db, Filter } from "mongodb";
+import type { SortKey } from "../page-cursor.ts";
+import type { RoleUpdate, UserRecords } from "../user-records.ts";
 import { isDuplicateKey } from "./is-duplicate-key.ts";
 
 /** A document of `users`. */
@@ -47,6 +49,8 @@ export class MongoUserRecords implements UserRecords {
   async init(): Promise<void> {
     await this.users.createIndexes([
       { key: { emailNormalized: 1 }, name: "email_unique", unique: true },
+      { key: { createdAt: 1, _id: 1 }, name: "by_creation" },
+      { key: { role: 1 }, name: "by_role" },
       {
         key: { externalIssuer: 1, externalSubject: 1 },
         name: "external_identity_unique",
@@ -136,6 +140,34 @@ export class MongoUserRecords implements UserRecords {
 
   async countUsers(): Promise<number> {
     return this.users.countDocuments();
+  }
+
+  async listUsers(after: SortKey | undefined, limit: number): Promise<StoredUser[]> {
+    const filter: Filter<UserDocument> =
+      after === undefined
+        ? {}
+        : { $or: [{ createdAt: { $gt: after.at } }, { createdAt: after.at, _id: { $gt: after.id } }] };
+    const documents = await this.users.find(filter).sort({ createdAt: 1, _id: 1 }).limit(limit).toArray();
+    return documents.map(toStoredUser);
+  }
+
+  async updateRole(userId: string, role: Role): Promise<RoleUpdate> {
+    const before = await this.users.findOneAndUpdate(
+      { _id: userId },
+      { $set: { role } },
+      { returnDocument: "before" },
+    );
+    if (!before) return { outcome: "not_found" };
+    // Without transactions the demotion is written first and then checked: when it left no admin,
+    // it is undone. Of two admins demoting each other at once, each sees the other's write, so at
+    // worst both are undone (and tried again), never both kept.
+    if (before.role === "admin" && role !== "admin") {
+      if ((await this.users.countDocuments({ role: "admin" }, { limit: 1 })) === 0) {
+        await this.users.updateOne({ _id: userId, role }, { $set: { role: "admin" } });
+        return { outcome: "last_admin" };
+      }
+    }
+    return { outcome: "updated", before: toStoredUser(before), after: toStoredUser({ ...before, role }) };
   }
 
   /**

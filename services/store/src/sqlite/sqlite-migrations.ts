@@ -111,6 +111,22 @@ const migrations: readonly string[] = [
      expires_at TEXT NOT NULL
    );
    CREATE INDEX revoked_sign_ins_by_expiry ON revoked_sign_ins (expires_at);`,
+  // The audit log of staff actions: entries are only added, and name users and chats without
+  // foreign keys, since they outlive them.
+  `CREATE TABLE audit_log (
+     id TEXT PRIMARY KEY,
+     actor_id TEXT NOT NULL,
+     actor_email TEXT NOT NULL,
+     action TEXT NOT NULL,
+     chat_id TEXT,
+     details TEXT NOT NULL,
+     at TEXT NOT NULL
+   );
+   CREATE INDEX audit_log_by_time ON audit_log (at DESC, id DESC);
+   CREATE INDEX audit_log_by_actor ON audit_log (actor_id, at DESC, id DESC);
+   CREATE INDEX audit_log_by_chat ON audit_log (chat_id, at DESC, id DESC);
+   CREATE INDEX users_by_role ON users (role);
+   CREATE INDEX users_by_creation ON users (created_at, id);`,
 ];
 
 /** The schema version of the database: how many migrations it has. */

@@ -151,6 +151,7 @@ describe("SqliteStore on a file", () => {
     expect(tables).toEqual([
       "answer_drafts",
       "api_keys",
+      "audit_log",
       "chats",
       "deleted_messages",
       "messages",
@@ -185,7 +186,7 @@ describe("SqliteStore on a file", () => {
 
     const repository = new SqliteStore({ path });
 
-    expect(repository.schemaVersion).toBe(6);
+    expect(repository.schemaVersion).toBe(7);
     const chat = {
       id: "c1",
       title: "Old chat",
@@ -247,12 +248,24 @@ describe("SqliteStore on a file", () => {
     expect(external.id).toBe("x1");
     expect(await repository.chats.deleteMessage("u1", "c1", "m1")).toBe(true);
     await repository.credentials.revokeSignIn("f1", "2025-01-03T00:00:00.000Z", "2025-01-03T00:15:00.000Z");
+    // A user of the first release can be made an agent; the change is logged.
+    expect((await repository.users.changeRole("u1", "agent")).user.role).toBe("agent");
+    expect(
+      await repository.auditLog.append({
+        id: "a1",
+        actor: { id: "x1", email: "Ada@example.com" },
+        action: "role_changed",
+        chatId: null,
+        details: { userId: "u1", from: "user", to: "agent" },
+        at: "2025-01-03T00:02:00.000Z",
+      }),
+    ).toBe(true);
     expect(await repository.credentials.isSignInRevoked("f1", "2025-01-03T00:01:00.000Z")).toBe(true);
     await repository.close();
 
     // Opening the migrated file again applies nothing twice.
     const reopened = new SqliteStore({ path });
-    expect(reopened.schemaVersion).toBe(6);
+    expect(reopened.schemaVersion).toBe(7);
     expect((await reopened.chats.getChat("c1", "u1"))?.systemPrompt).toBe("Be brief.");
     expect((await reopened.credentials.listApiKeys("u1")).map((key) => key.id)).toEqual(["k1"]);
     expect(await reopened.credentials.isSignInRevoked("f1", "2025-01-03T00:01:00.000Z")).toBe(true);

@@ -1,6 +1,7 @@
 import { Database } from "bun:sqlite";
 import type { StoreRepositories } from "../store-repositories.ts";
 import { UserAccounts } from "../user-accounts.ts";
+import { SqliteAuditLog } from "./sqlite-audit-log.ts";
 import { SqliteChatRepository } from "./sqlite-chat-repository.ts";
 import { SqliteCredentialRepository } from "./sqlite-credential-repository.ts";
 import { migrate, readSchemaVersion } from "./sqlite-migrations.ts";
@@ -21,6 +22,7 @@ export class SqliteStore implements StoreRepositories {
   readonly credentials: SqliteCredentialRepository;
   readonly chats: SqliteChatRepository;
   readonly usage: SqliteUsageRepository;
+  readonly auditLog: SqliteAuditLog;
   private readonly database: Database;
 
   constructor(options: { path: string }) {
@@ -34,6 +36,7 @@ export class SqliteStore implements StoreRepositories {
     this.credentials = new SqliteCredentialRepository(this.database);
     this.chats = new SqliteChatRepository(this.database);
     this.usage = new SqliteUsageRepository(this.database);
+    this.auditLog = new SqliteAuditLog(this.database);
   }
 
   /** The schema version of the open database: how many migrations it has. */

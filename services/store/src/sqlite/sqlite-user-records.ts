@@ -3,9 +3,11 @@ import {
   type ExternalIdentity,
   type NewExternalUser,
   normalizeEmail,
+  type Role,
   type StoredUser,
 } from "@chat/contracts";
-import type { UserRecords } from "../user-records.ts";
+import type { SortKey } from "../page-cursor.ts";
+import type { RoleUpdate, UserRecords } from "../user-records.ts";
 import { prepareStatement } from "./prepare-statement.ts";
 
 /** A row of `users`. */
@@ -29,9 +31,22 @@ export const userColumns = "id, email, name, role, password_hash, created_at";
  */
 export class SqliteUserRecords implements UserRecords {
   private readonly statements: ReturnType<typeof prepareUserStatements>;
+  private readonly updateRoleOnce: (userId: string, role: Role) => RoleUpdate;
 
   constructor(database: Database) {
-    this.statements = prepareUserStatements(database);
+    const statements = prepareUserStatements(database);
+    this.statements = statements;
+    // IMMEDIATE: the write lock is taken before the admins are counted, so two processes sharing
+    // the file cannot both demote one of the last two admins.
+    const updateRole = database.transaction((userId: string, role: Role): RoleUpdate => {
+      const before = statements.userById.get({ userId });
+      if (!before) return { outcome: "not_found" };
+      const admins = statements.countAdmins.get()?.count ?? 0;
+      if (before.role === "admin" && role !== "admin" && admins <= 1) return { outcome: "last_admin" };
+      statements.updateRole.run({ userId, role });
+      return { outcome: "updated", before: toStoredUser(before), after: toStoredUser({ ...before, role }) };
+    });
+    this.updateRoleOnce = (userId, role) => updateRole.immediate(userId, role);
   }
 
   async insertUser(
@@ -92,6 +107,18 @@ export class SqliteUserRecords implements UserRecords {
   async countUsers(): Promise<number> {
     return this.statements.countUsers.get()?.count ?? 0;
   }
+
+  async listUsers(after: SortKey | undefined, limit: number): Promise<StoredUser[]> {
+    const rows =
+      after === undefined
+        ? this.statements.firstUsers.all({ limit })
+        : this.statements.usersAfter.all({ limit, afterAt: after.at, afterId: after.id });
+    return rows.map(toStoredUser);
+  }
+
+  async updateRole(userId: string, role: Role): Promise<RoleUpdate> {
+    return this.updateRoleOnce(userId, role);
+  }
 }
 
 /**
@@ -151,5 +178,12 @@ function prepareUserStatements(database: Database) {
     ),
     userById: prepare<UserRow>(`SELECT ${userColumns} FROM users WHERE id = $userId`),
     countUsers: prepare<{ count: number }>("SELECT count(*) AS count FROM users"),
+    countAdmins: prepare<{ count: number }>("SELECT count(*) AS count FROM users WHERE role = 'admin'"),
+    updateRole: prepare("UPDATE users SET role = $role WHERE id = $userId"),
+    firstUsers: prepare<UserRow>(`SELECT ${userColumns} FROM users ORDER BY created_at, id LIMIT $limit`),
+    usersAfter: prepare<UserRow>(
+      `SELECT ${userColumns} FROM users WHERE (created_at, id) > ($afterAt, $afterId)
+       ORDER BY created_at, id LIMIT $limit`,
+    ),
   };
 }

@@ -1,4 +1,5 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
+import { AdminUser, AuditEntry, RoleChange } from "../admin.ts";
 import { ApiKey, Chat, ChatSearchHit, Message, UsageReport } from "../http.ts";
 import { AnswerDraft, RefreshRotation, StoredUser } from "./store-records.ts";
 import type { StoreRequest } from "./store-requests.ts";
@@ -17,6 +18,15 @@ export const storeReplySchemas = {
   "store.find_or_create_external_user": StoredUser,
   "store.find_user_by_email": nullable(StoredUser),
   "store.find_user_by_id": nullable(StoredUser),
+  /** Oldest account first. */
+  "store.list_users": Page(AdminUser),
+  /**
+   * The user with the role now stored. Refused: FORBIDDEN when the actor is not an admin in the
+   * store, USER_NOT_FOUND, LAST_ADMIN when it would leave no admin.
+   */
+  "store.set_user_role": RoleChange,
+  /** Newest first. */
+  "store.list_audit_log": Page(AuditEntry),
   "store.create_chat": Chat,
   "store.get_chat": nullable(
     Type.Object({ chat: Chat, messages: Type.Array(Message), hasOlderMessages: Type.Boolean() }),

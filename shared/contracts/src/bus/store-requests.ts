@@ -1,5 +1,6 @@
 import { type Static, Type } from "@sinclair/typebox";
-import { Id, MAX_SEARCH_QUERY_CHARS, Message } from "../http.ts";
+import { AuditLogFilter, StaffActor } from "../admin.ts";
+import { Id, MAX_SEARCH_QUERY_CHARS, Message, Role } from "../http.ts";
 import { ChatSettings } from "./chat-commands.ts";
 import { busMessage } from "./envelope.ts";
 import {
@@ -28,6 +29,20 @@ export const StoreRequest = Type.Union([
   busMessage("store.find_or_create_external_user", { identity: ExternalIdentity, user: NewExternalUser }),
   busMessage("store.find_user_by_email", { email: Type.String() }),
   busMessage("store.find_user_by_id", { userId: Id }),
+  busMessage("store.list_users", Page),
+  busMessage("store.set_user_role", {
+    actor: StaffActor,
+    userId: Id,
+    role: Role,
+    auditEntryId: Type.String({ ...Id, description: "The id of the audit entry the change is logged under" }),
+    at: Type.String({ format: "date-time" }),
+  }),
+  // The envelope's `chatId` filters by chat when it is not empty.
+  busMessage("store.list_audit_log", {
+    actorId: AuditLogFilter.properties.actorId,
+    action: AuditLogFilter.properties.action,
+    ...Page,
+  }),
   busMessage("store.create_chat", {
     userId: Id,
     chat: Type.Object({

@@ -8,7 +8,7 @@ import { type Authenticator, type Caller, SignIn } from "../authenticator.ts";
  * What a stream ticket stands for; `purpose` keeps tickets issued for anything else out. The
  * sign-in that got the ticket goes with it, so a stream it opens ends with that sign-in.
  */
-type StreamTicketPayload = { purpose: "stream"; user: User; signIn: SignIn };
+type StreamTicketPayload = { purpose: "stream"; user: User; signIn: SignIn; listedAdmin?: boolean };
 
 /** Longest ticket looked up; anything longer is unknown without asking the ticket store. */
 const maxTicketLength = 256;
@@ -77,10 +77,11 @@ function callerOf(payload: string): Caller | null {
   } catch {
     return null;
   }
-  const { purpose, user, signIn } = (parsed ?? {}) as Partial<StreamTicketPayload>;
+  const { purpose, user, signIn, listedAdmin } = (parsed ?? {}) as Partial<StreamTicketPayload>;
   if (purpose !== "stream" || !Value.Check(User, user) || !Value.Check(SignIn, signIn)) return null;
   return {
     user: { id: user.id, email: user.email, name: user.name, role: user.role },
     signIn: { id: signIn.id, expiresAt: signIn.expiresAt },
+    ...(typeof listedAdmin === "boolean" && { listedAdmin }),
   };
 }

@@ -105,7 +105,8 @@ export class AccessTokens {
         throw new Error("The token lacks the user's claims");
       if (typeof sid !== "string" || sid === "") throw new Error("The token names no sign-in");
       return {
-        user: { id: sub, email, name, role: role === "admin" ? "admin" : "user" },
+        // Informational: staff routes decide by the role stored now (`StaffAccess`).
+        user: { id: sub, email, name, role: role === "admin" || role === "agent" ? role : "user" },
         signIn: { id: sid, expiresAt: (exp as number) * 1_000 },
       };
     } catch (error) {

@@ -1,9 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { InProcessBus, StoreClient } from "@chat/bus";
-import { AppError, type StoredUser, StoreRequest, type StoreRequestOf } from "@chat/contracts";
+import { AdminEmails, AppError, type StoredUser, StoreRequest, type StoreRequestOf } from "@chat/contracts";
 import { ConfigError, createLogger, newId } from "@chat/runtime";
 import { SignJWT } from "jose";
-import { AdminEmails } from "../admin-emails.ts";
 import { nowSeconds } from "./__fixtures__/forged-access-tokens.ts";
 import {
   audience,

@@ -1,4 +1,5 @@
 import type { StoreClient } from "@chat/bus";
+import type { AdminEmails } from "@chat/contracts";
 import { AppError, emailAddressProblem, type StoredUser, type User } from "@chat/contracts";
 import { requireSetting } from "@chat/runtime";
 import {
@@ -10,7 +11,6 @@ import {
   jwtVerify,
 } from "jose";
 import type { Logger } from "pino";
-import type { AdminEmails } from "../admin-emails.ts";
 import type { Caller, SignIn } from "../authenticator.ts";
 
 /**
@@ -168,6 +168,7 @@ export class IdentityProviderTokens {
     return {
       user: { id: stored.id, email: stored.email, name: stored.name, role },
       signIn: { id: null, expiresAt: (claims.exp as number) * 1_000 },
+      listedAdmin: this.options.adminEmails.includes(email),
     };
   }
 

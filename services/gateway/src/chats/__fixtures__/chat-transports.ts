@@ -1,8 +1,10 @@
 import { InProcessBus } from "@chat/bus";
-import { AppError, type ErrorBody } from "@chat/contracts";
+import { AdminEmails, AppError, type ErrorBody } from "@chat/contracts";
 import { Elysia } from "elysia";
+import { AdminCommands } from "../../admin/admin-commands.ts";
 import type { Authenticator } from "../../auth/authenticator.ts";
 import { signedIn } from "../../auth/signed-in.ts";
+import { StaffAccess } from "../../auth/staff-access.ts";
 import { renderError } from "../../http/error-renderer.ts";
 import { requestContext } from "../../http/request-context.ts";
 import { LiveEventHub } from "../../live/live-event-hub.ts";
@@ -116,6 +118,15 @@ export async function webSocketSessionOver(backend: FakeChatBackend) {
     "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
     {
       commands: backend.commands,
+      admin: new AdminCommands({
+        store: backend.store,
+        access: new StaffAccess({
+          store: backend.store,
+          adminEmails: new AdminEmails(undefined),
+          storedEmailsOwned: true,
+        }),
+        newId: () => crypto.randomUUID(),
+      }),
       store: backend.store,
       hub,
       replayLog: backend.actorState.replayLog,

@@ -27,9 +27,11 @@ describe("AdminEmails", () => {
     }
   });
 
-  test("roleOf: admin when stored as admin or listed; user otherwise", () => {
+  test("roleOf: admin when listed; the stored role otherwise", () => {
     expect(admins.roleOf({ email: "ada@example.com", role: "user" })).toBe("admin");
+    expect(admins.roleOf({ email: "ada@example.com", role: "agent" })).toBe("admin");
     expect(admins.roleOf({ email: "first@example.com", role: "admin" })).toBe("admin");
+    expect(admins.roleOf({ email: "linus@example.com", role: "agent" })).toBe("agent");
     expect(admins.roleOf({ email: "linus@example.com", role: "user" })).toBe("user");
   });
 

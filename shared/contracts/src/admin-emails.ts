@@ -1,12 +1,13 @@
-import { emailAddressProblem, normalizeEmail, type Role } from "@chat/contracts";
+import { emailAddressProblem, normalizeEmail } from "./email-address.ts";
+import type { Role } from "./http.ts";
 
 /**
  * The emails of ADMIN_EMAILS, compared in `normalizeEmail`'s form, so case and look-alike forms do
  * not matter, while an email with a control or invisible character never matches. A listed email
- * makes its user admin whenever a token is issued, so removing it from the list takes the role
- * away again (once the user's access token expires); the admin role of the first account is stored
- * with it. Callers pass only an email the user is known to own: a local account's, or an identity
- * provider's verified one.
+ * makes its user admin whenever a role is decided (a token issued, a staff route called, a role
+ * change checked again by the store), so removing it from the list takes the role away again; any
+ * other role is the one stored. Callers pass only an email the user is known to own: a local
+ * account's, or an identity provider's verified one.
  *
  * @example
  * const admins = new AdminEmails("ada@example.com, Grace@Example.com");
@@ -28,8 +29,8 @@ export class AdminEmails {
     return emailAddressProblem(email) === null && this.emails.has(normalizeEmail(email));
   }
 
-  /** The user's role now: admin when stored as admin or when the email is listed. */
+  /** The user's role now: admin when the email is listed, else the stored one. */
   roleOf(user: { email: string; role: Role }): Role {
-    return user.role === "admin" || this.includes(user.email) ? "admin" : "user";
+    return this.includes(user.email) ? "admin" : user.role;
   }
 }
