@@ -236,10 +236,12 @@ describe("ChatActorRunner", () => {
     const reply = (await runner.handle(send("c1", "How are you?"))) as SendReply;
 
     // A new actor looks its chat up; then the model's context is read while the question is stored.
-    const requests = journal.flatMap((entry) =>
-      entry.kind === "request" ? [`${entry.message.type} ${String(entry.message.messageLimit)}`] : [],
-    );
-    expect(requests).toEqual(["store.get_chat 1", "store.get_chat 10", "store.append_message undefined"]);
+    const requests = journal.flatMap((entry) => {
+      if (entry.kind !== "request") return [];
+      const { type, messageLimit } = entry.message as { type: string; messageLimit?: number };
+      return [messageLimit === undefined ? type : `${type} ${messageLimit}`];
+    });
+    expect(requests).toEqual(["store.get_chat 1", "store.get_chat 10", "store.append_message"]);
 
     expect(reply.userMessage).toMatchObject({ chatId: "chat-1", role: "user", content: "How are you?" });
     expect(steps()).toEqual([
