@@ -25,6 +25,8 @@ const result = await Bun.build({
   target: "browser",
   format: "esm",
   minify: true,
+  // Temml (math) is imported when an answer first has a formula: a chunk of its own.
+  splitting: true,
   sourcemap: "linked",
   // Also makes Bun resolve packages without their `development` export condition (Lit's dev build).
   define: { "process.env.NODE_ENV": '"production"' },
@@ -55,7 +57,11 @@ if (!builtPage.includes(scriptName) || !builtPage.includes(stylesheetName)) {
 }
 await Bun.write(join(outputDirectory, "index.html"), builtPage);
 
-const scriptBytes = await Bun.file(script.path).bytes();
+const sizeOf = async (path: string) => {
+  const bytes = await Bun.file(path).bytes();
+  return `${basename(path)} ${bytes.length} bytes (${Bun.gzipSync(bytes).length} gzip)`;
+};
+const chunks = result.outputs.filter((output) => output.kind === "chunk");
 console.log(
-  `frontend/dist: ${scriptName} ${scriptBytes.length} bytes (${Bun.gzipSync(scriptBytes).length} gzip), ${stylesheetName}, index.html`,
+  `frontend/dist: ${await sizeOf(script.path)}, loaded later: ${(await Promise.all(chunks.map((chunk) => sizeOf(chunk.path)))).join(", ") || "nothing"}; ${stylesheetName}, index.html`,
 );

@@ -142,7 +142,7 @@ describe.skipIf(!chromiumAvailable)("the markdown renderer and <chat-message> in
     "script",
     "iframe",
     "svg",
-    "math",
+    "mglyph",
     "style",
     "form",
     "object",
@@ -236,6 +236,96 @@ describe.skipIf(!chromiumAvailable)("the markdown renderer and <chat-message> in
       copy: "button",
     });
     expect(code.highlighted).toBeGreaterThan(1);
+  });
+
+  test("formulas render as MathML inside <chat-message>, laid out under the app's strict CSP", async () => {
+    const strict = await browser.newPage();
+    try {
+      await strict.route("**/*", (route) => {
+        const url = route.request().url();
+        if (url === `${origin}/`) {
+          return route.fulfill({
+            contentType: "text/html",
+            headers: {
+              "content-security-policy":
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'",
+            },
+            body: '<!doctype html><script type="module" src="/harness.js"></script><main id="root"></main>',
+          });
+        }
+        if (url === `${origin}/harness.js`)
+          return route.fulfill({ contentType: "text/javascript", body: bundle });
+        return route.fulfill({ status: 404, body: "" });
+      });
+      await strict.addInitScript(() => {
+        const violations: string[] = [];
+        Object.assign(window, { violations });
+        document.addEventListener("securitypolicyviolation", (event) =>
+          violations.push(
+            `${event.effectiveDirective} ${event.blockedURI} ${event.sourceFile}:${event.lineNumber}:${event.columnNumber} ${event.sample}`,
+          ),
+        );
+      });
+      await strict.goto(`${origin}/`);
+      await strict.waitForFunction(() => customElements.get("chat-message") !== undefined);
+      const shown = await strict.evaluate(async () => {
+        const element = document.createElement("chat-message") as unknown as HTMLElement & {
+          message: unknown;
+          updateComplete: Promise<void>;
+        };
+        element.message = {
+          id: "a",
+          chatId: "c",
+          role: "assistant",
+          status: "complete",
+          createdAt: new Date().toISOString(),
+          lastSeq: -1,
+          content: "The area is $\\pi r^2$, and\n\n$$\n\\frac{a+b}{2} \\ge \\sqrt{ab}\n$$\n",
+        };
+        (document.getElementById("root") as HTMLElement).append(element);
+        await element.updateComplete;
+        const shadow = element.shadowRoot as ShadowRoot;
+        // The first formula shows its source while the math renderer loads, then the answer renders again.
+        const pendingAtFirst = shadow.querySelectorAll(".math-pending").length;
+        for (let waited = 0; shadow.querySelectorAll("math").length < 2 && waited < 5_000; waited += 20) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        const formulas = [...shadow.querySelectorAll("math")];
+        const line = shadow.querySelector("p")?.getBoundingClientRect().height ?? 0;
+        return {
+          formulas: formulas.map((formula) => ({
+            namespace: formula.namespaceURI,
+            display: formula.getAttribute("display"),
+            height: formula.getBoundingClientRect().height,
+            width: formula.getBoundingClientRect().width,
+          })),
+          pendingAtFirst,
+          pendingNow: shadow.querySelectorAll(".math-pending").length,
+          fractions: shadow.querySelectorAll("mfrac").length,
+          roots: shadow.querySelectorAll("msqrt").length,
+          text: shadow.querySelector(".markdown")?.textContent ?? "",
+          line,
+          violations: (window as unknown as { violations: string[] }).violations,
+        };
+      });
+      expect(shown.pendingAtFirst).toBe(2);
+      expect(shown.pendingNow).toBe(0);
+      expect(shown.formulas).toHaveLength(2);
+      for (const formula of shown.formulas) {
+        expect(formula.namespace).toBe("http://www.w3.org/1998/Math/MathML");
+        expect(formula.width).toBeGreaterThan(0);
+      }
+      expect(shown.formulas.map((formula) => formula.display)).toEqual([null, "block"]);
+      expect(shown.fractions).toBe(1);
+      expect(shown.roots).toBe(1);
+      // A stacked fraction is taller than a line of text.
+      expect(shown.formulas[1]?.height ?? 0).toBeGreaterThan(shown.line);
+      expect(shown.text).not.toContain("$");
+      expect(shown.violations).toEqual([]);
+      await strict.screenshot({ path: join(import.meta.dir, "../../docs/screenshots/math.png") });
+    } finally {
+      await strict.close();
+    }
   });
 
   /** Mounts a <chat-message> for `message` and answers what it shows. */

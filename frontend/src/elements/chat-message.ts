@@ -1,6 +1,7 @@
 import { css, html, LitElement, nothing, type PropertyValues } from "lit";
 import { customElement, property, state } from "lit/decorators.js";
 import { unsafeHTML } from "lit/directives/unsafe-html.js";
+import { pendingMathClass, whenMathRenderable } from "../markdown/math-extension.ts";
 import { renderMarkdown } from "../markdown/render-markdown.ts";
 import type { ThreadMessage } from "../thread/thread-reducer.ts";
 import { baseStyles } from "./base-styles.ts";
@@ -207,6 +208,12 @@ export class ChatMessage extends LitElement {
     ) {
       this._renderedContent = message.content;
       this._html = renderMarkdown(message.content);
+      if (this._html.includes(pendingMathClass)) {
+        whenMathRenderable(() => {
+          this._renderedContent = undefined;
+          this.requestUpdate("message");
+        });
+      }
     }
   }
 

@@ -228,4 +228,20 @@ export const markdownStyles = css`
     color: var(--hl-deletion);
     background: var(--hl-deletion-bg);
   }
+  /* Formulas are MathML (Temml); the browser lays them out with a math font. */
+  math {
+    font-family: "Cambria Math", "STIX Two Math", "Latin Modern Math", "DejaVu Math TeX Gyre", math;
+    font-size: 1.05em;
+  }
+  .math-display {
+    overflow-x: auto;
+    overflow-y: hidden;
+    margin: 0.75em 0;
+  }
+  math[display="block"] {
+    display: block math;
+  }
+  mtd {
+    padding: 0.2em 0.5em;
+  }
 `;

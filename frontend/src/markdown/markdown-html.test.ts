@@ -1,5 +1,6 @@
-import { describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { markdownToHtml } from "./markdown-html.ts";
+import { loadMathRenderer } from "./math-extension.ts";
 
 const origin = "https://chat.example";
 const render = (markdown: string) => markdownToHtml(markdown, origin);
@@ -169,5 +170,68 @@ describe("markdownToHtml keeps ordinary markdown", () => {
     const html = render("Here:\n\n```python\nprint(1)\nfor");
     expect(html).toContain('<code class="hljs language-python">');
     expect(html).toContain("for");
+  });
+});
+
+describe("markdownToHtml: math", () => {
+  beforeAll(() => loadMathRenderer());
+
+  const formulas = (html: string) => [...html.matchAll(/<math\b[^>]*>/g)].map((match) => match[0]);
+
+  test.each([
+    ["$…$ inline", "Euler: $e^{i\\pi}+1=0$.", false],
+    ["\\(…\\) inline", "so \\(x_i^2\\) grows", false],
+    ["$$…$$ on its own lines", "$$\n\\int_0^1 x\\,dx = \\frac{1}{2}\n$$", true],
+    ["\\[…\\] on its own line", "\\[ a_1 + b_2 \\]", true],
+  ])("%s becomes MathML", (_name, markdown, display) => {
+    const html = render(markdown);
+    expect(formulas(html)).toHaveLength(1);
+    expect(html.includes('display="block"')).toBe(display);
+    expect(html).not.toContain("$");
+  });
+
+  test("backslashes and underscores reach the formula as written, not as markdown escapes or emphasis", () => {
+    const matrix = render("$$\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}$$");
+    expect(matrix.match(/<mtr>/g)).toHaveLength(2);
+    expect(matrix.match(/<mtd\b/g)).toHaveLength(4);
+    const subscripts = render("$a_1 + b_2 + c_3$");
+    expect(subscripts).not.toContain("<em>");
+    expect(subscripts.match(/<msub>/g)).toHaveLength(3);
+    expect(render("$\\{x\\}$")).toContain("<mo");
+  });
+
+  test("money is not math: a $ before a digit or a space, or after a space, stays text", () => {
+    for (const text of ["It costs $5 and $10.", "from $5-$10", "a $ b $ c", "price: $ 3"]) {
+      expect(formulas(render(text))).toEqual([]);
+    }
+  });
+
+  test("code spans and code blocks keep their dollars and backslashes", () => {
+    const html = render("`$x$` and\n\n```latex\n$$\\frac{a}{b}$$\n```");
+    expect(formulas(html)).toEqual([]);
+    expect(html).toContain("<code>$x$</code>");
+    expect(html).toContain("\\frac{a}{b}");
+  });
+
+  test("a formula cannot link, load or run anything: \\href and \\includegraphics are not trusted", () => {
+    const html = render("$\\href{javascript:alert(1)}{x} \\includegraphics{https://attacker.example/a.png}$");
+    expect(html).not.toMatch(/\b(href|src)=/);
+    expect(html).not.toContain("<img");
+    expect(html).not.toContain("<a ");
+  });
+
+  test("formulas carry no inline style, which the CSP would refuse", () => {
+    const html = render(
+      "$\\color{red}{x}$ and $$\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}$$ and $\\notacommand$",
+    );
+    expect(formulas(html).length).toBeGreaterThan(0);
+    expect(html).not.toContain("style=");
+  });
+
+  test("an expression Temml cannot read shows its source instead of failing the answer", () => {
+    const html = render("before $\\notacommand{x}$ after");
+    expect(html).toContain("\\notacommand");
+    expect(html).toContain("before");
+    expect(html).toContain("after");
   });
 });

@@ -1,5 +1,6 @@
 import { Marked, type Tokens } from "marked";
 import { escapeHtml, highlightCode } from "./code-highlighter.ts";
+import { mathExtension } from "./math-extension.ts";
 import { loadableImageUrl, safeLinkUrl } from "./url-policy.ts";
 
 /**
@@ -7,10 +8,10 @@ import { loadableImageUrl, safeLinkUrl } from "./url-policy.ts";
  * raw HTML in the markdown is shown as text, never parsed; links keep only http(s) and mailto
  * URLs and open in a new tab without an opener or referrer; images load only from `origin` or a
  * raster data URL, and any other image becomes a link to it; fenced code is highlighted under a
- * header with its language and a copy button.
+ * header with its language and a copy button; LaTeX becomes MathML (`mathExtension`).
  */
 function createMarked(origin: string): Marked {
-  return new Marked({
+  const marked = new Marked({
     async: false,
     gfm: true,
     breaks: false,
@@ -47,6 +48,7 @@ function createMarked(origin: string): Marked {
       },
     },
   });
+  return marked.use(mathExtension);
 }
 
 const instances = new Map<string, Marked>();

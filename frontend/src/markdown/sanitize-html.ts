@@ -1,10 +1,79 @@
 import createDOMPurify, { type Config, type DOMPurify } from "dompurify";
 import { loadableImageUrl, safeLinkUrl } from "./url-policy.ts";
 
+const mathMlNamespace = "http://www.w3.org/1998/Math/MathML";
+
+/** The presentation MathML that formulas (`renderMath`) are made of. */
+const mathTags = [
+  "math",
+  "menclose",
+  "merror",
+  "mfrac",
+  "mi",
+  "mmultiscripts",
+  "mn",
+  "mo",
+  "mover",
+  "mpadded",
+  "mphantom",
+  "mprescripts",
+  "mroot",
+  "mrow",
+  "ms",
+  "mspace",
+  "msqrt",
+  "mstyle",
+  "msub",
+  "msubsup",
+  "msup",
+  "mtable",
+  "mtd",
+  "mtext",
+  "mtr",
+  "munder",
+  "munderover",
+  "none",
+  "semantics",
+];
+
+/** MathML layout attributes; no `href`, no `style` (the CSP forbids inline styles anyway). */
+const mathAttributes = [
+  "accent",
+  "accentunder",
+  "columnalign",
+  "columnlines",
+  "columnspacing",
+  "depth",
+  "display",
+  "displaystyle",
+  "fence",
+  "form",
+  "frame",
+  "height",
+  "largeop",
+  "linethickness",
+  "lspace",
+  "mathvariant",
+  "maxsize",
+  "minsize",
+  "movablelimits",
+  "notation",
+  "rowalign",
+  "rowlines",
+  "rowspacing",
+  "rspace",
+  "scriptlevel",
+  "separator",
+  "stretchy",
+  "symmetric",
+  "voffset",
+  "width",
+];
+
 /**
- * What markdown produces, and nothing more: no script, style, form, frame, object, SVG or
- * MathML, no event handler, `style`, `id` or `name` (no DOM clobbering), no data or ARIA
- * attributes beyond the copy button's marker.
+ * What markdown produces, and nothing more: no script, style, form, frame, object or SVG, MathML
+ * only for formulas, no event handler, `style`, `id` or `name` (no DOM clobbering), no data or
+ * ARIA attributes beyond the copy button's marker.
  */
 const config: Config = {
   ALLOWED_TAGS: [
@@ -43,6 +112,7 @@ const config: Config = {
     "thead",
     "tr",
     "ul",
+    ...mathTags,
   ],
   ALLOWED_ATTR: [
     "align",
@@ -61,11 +131,12 @@ const config: Config = {
     "target",
     "title",
     "type",
+    ...mathAttributes,
   ],
   ALLOW_DATA_ATTR: false,
   ALLOW_ARIA_ATTR: false,
   ALLOW_UNKNOWN_PROTOCOLS: false,
-  ALLOWED_NAMESPACES: ["http://www.w3.org/1999/xhtml"],
+  ALLOWED_NAMESPACES: ["http://www.w3.org/1999/xhtml", mathMlNamespace],
   SANITIZE_NAMED_PROPS: true,
   KEEP_CONTENT: true,
 };
@@ -79,6 +150,13 @@ function purifierFor(window: Window & typeof globalThis): DOMPurify {
   instance.addHook("afterSanitizeAttributes", (node) => {
     const element = node as Element;
     const origin = window.location.origin;
+    if (element.namespaceURI === mathMlNamespace) {
+      // MathML elements become links with `href` in some browsers: a formula never links anywhere.
+      element.removeAttribute("href");
+      return;
+    }
+    // MathML's attributes are for MathML: an HTML `form` or `width` is not a formula's.
+    for (const name of mathAttributes) element.removeAttribute(name);
     switch (element.tagName) {
       case "A": {
         const href = element.getAttribute("href");
