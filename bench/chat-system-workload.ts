@@ -25,7 +25,7 @@ export type ChatSystemTarget = {
 const password = "bench password 0123456789";
 
 /** The millisecond of a replay-log id `<epoch>:<ms>-<seq>`: when the chunk was appended (emitted). */
-function emitMillisecondOf(eventId: string | undefined): number {
+export function emitMillisecondOf(eventId: string | undefined): number {
   if (!eventId) return Number.NaN;
   const time = eventId.slice(eventId.lastIndexOf(":") + 1);
   return Number(time.slice(0, time.indexOf("-")));
