@@ -56,15 +56,10 @@ function ratio(a: number | null | undefined, b: number | null | undefined): numb
   return a === null || a === undefined || b === null || b === undefined || b === 0 ? null : round(a / b);
 }
 
-/** The step of `run` at `streams`: a ladder step, else an extra step at that N. */
+/** The step of `run` at `streams`: a ladder step, else the one run for the goals off the ladder. */
 export function stepAt(run: SystemRun | undefined, streams: number): StreamStepResult | undefined {
   if (!run) return undefined;
-  return (
-    run.steps.find((step) => step.streams === streams) ??
-    Object.values(run.extra ?? {}).find(
-      (step) => step.streams === streams && step !== run.extra?.chunkFlushMs1,
-    )
-  );
+  return [...run.steps, run.extra?.reference, run.extra?.ttft].find((step) => step?.streams === streams);
 }
 
 /** Idle memory per connection in KB (1 000 bytes). */
