@@ -374,21 +374,28 @@ export function markdown(
 
   const profiled = Object.entries(systems).filter(([, run]) => run.profile);
   if (profiled.length > 0) {
-    lines.push("", "### CPU profiles (hottest three functions, self time)", "");
+    lines.push(
+      "",
+      "### CPU profiles at the reference N: where each process's samples go (by origin, Bun's own frames charged to their caller) and its hottest functions",
+    );
     for (const [name, run] of profiled) {
       const profile = run.profile as ProfiledStep;
-      lines.push(`${systemLabels[name] ?? name}: \`${profile.directory}/summary.md\``);
-      for (const [process, summary] of Object.entries(profile.processes))
-        lines.push(
-          `- ${process}: ${
-            summary
-              ? summary.hotFunctions
-                  .slice(0, 3)
-                  .map((row) => `\`${row.name}\` ${row.selfPercent} %`)
-                  .join(", ")
-              : "no profile written"
-          }`,
-        );
+      lines.push("", `${systemLabels[name] ?? name}: \`${profile.directory}/summary.md\``, "");
+      for (const [process, summary] of Object.entries(profile.processes)) {
+        if (!summary) {
+          lines.push(`- ${process}: no profile written`);
+          continue;
+        }
+        const origins = summary.byOrigin
+          .slice(0, 4)
+          .map((share) => `${share.origin} ${share.selfPercent} %`)
+          .join(", ");
+        const hottest = summary.hotFunctions
+          .slice(0, 3)
+          .map((row) => `\`${row.name}\` ${row.selfPercent} %`)
+          .join(", ");
+        lines.push(`- ${process} (${summary.samples} samples): ${origins}; hottest ${hottest}`);
+      }
     }
   }
   lines.push("", `Reproduce: \`${command}\``);
