@@ -1,4 +1,5 @@
 import type { CpuProfileSummary } from "./cpu-profile.ts";
+import type { RedisCommandCost } from "./redis-command-stats.ts";
 import type { IdleConnectionsResult, StreamStepResult } from "./stream-step-result.ts";
 
 /** A step run with every process of ours under a CPU profiler, and what each profile shows. */
@@ -7,7 +8,23 @@ export type ProfiledStep = {
   directory: string;
   step: StreamStepResult;
   processes: Record<string, CpuProfileSummary | null>;
+  /** Five processes only: what Redis ran during the step, by command (`INFO commandstats`, the whole server's). */
+  redisCommands?: RedisCommandCost[];
 };
+
+/** Redis's commands over the profiled step: calls and Redis's own execution time per delivered chunk. */
+export function redisCommandsMarkdown(commands: RedisCommandCost[]): string {
+  return [
+    "### redis — by command (INFO commandstats: the whole server's, other users of it included; execution only, not socket I/O; a command a Lua script runs is counted on its own and again in its script's time)",
+    "",
+    "| command | calls | per chunk | µs inside Redis | µs per chunk |",
+    "| --- | ---: | ---: | ---: | ---: |",
+    ...commands.map(
+      (cost) =>
+        `| ${cost.command} | ${cost.calls} | ${cost.callsPerChunk} | ${cost.usec} | ${cost.usecPerChunk} |`,
+    ),
+  ].join("\n");
+}
 
 /** One system's run: its idle connections, its ladder and the steps measured beside it. */
 export type SystemRun = {
@@ -396,6 +413,13 @@ export function markdown(
           .join(", ");
         lines.push(`- ${process} (${summary.samples} samples): ${origins}; hottest ${hottest}`);
       }
+      if (profile.redisCommands && profile.redisCommands.length > 0)
+        lines.push(
+          `- redis, calls and µs inside Redis per delivered chunk: ${profile.redisCommands
+            .slice(0, 5)
+            .map((cost) => `${cost.command} ${cost.callsPerChunk} / ${cost.usecPerChunk} µs`)
+            .join(", ")}`,
+        );
     }
   }
   lines.push("", `Reproduce: \`${command}\``);

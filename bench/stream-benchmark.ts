@@ -30,10 +30,12 @@ import {
 import { type BenchChat, ChatSystemWorkload } from "./chat-system-workload.ts";
 import { cpuProfileBunOptions, cpuProfileMarkdown, readCpuProfile } from "./cpu-profile.ts";
 import { freePort, MeasuredProcess } from "./measured-process.ts";
+import { RedisCommandMeter } from "./redis-command-stats.ts";
 import { RelayWorkload } from "./relay-workload.ts";
 import {
   markdown,
   type ProfiledStep,
+  redisCommandsMarkdown,
   type SystemRun,
   type Systems,
   summarize,
@@ -227,11 +229,14 @@ async function profiledStep(
   const workload = new ChatSystemWorkload(deployment.target(), clock);
   await workload.streamingStep(chats.slice(0, 20), 2_000, "profile warm-up");
   const streams = settings.referenceStreams;
+  const redis = deployment.kind === "distributed" ? new RedisCommandMeter() : null;
+  await redis?.start();
   const step = await workload.streamingStep(
     chats.slice(0, streams),
     settings.stepSeconds * 1000,
     `profile ${streams}`,
   );
+  const redisCommands = (await redis?.stop(step.chunks))?.slice(0, 10);
   describeStep(`${name} (under the CPU profiler)`, step);
   await deployment.restart(() => ({}));
   const processes = Object.fromEntries(
@@ -259,9 +264,10 @@ async function profiledStep(
         )}${infrastructure ? `; not profiled: ${infrastructure}` : ""}; load client ${step.cpu.clientMs} ms; ${step.chunks} chunks delivered.`,
       "",
       ...sections.flatMap((section) => [section, ""]),
+      ...(redisCommands ? [redisCommandsMarkdown(redisCommands), ""] : []),
     ].join("\n"),
   );
-  return { directory: shown(directory), step, processes };
+  return { directory: shown(directory), step, processes, ...(redisCommands ? { redisCommands } : {}) };
 }
 
 /** Ours, in either mode: chats, idle connections, the ladder, and the optional profiled and low-flush steps. */
