@@ -25,7 +25,7 @@ export type ChatSystemTarget = {
 const password = "bench password 0123456789";
 
 /** The millisecond of a replay-log id `<epoch>:<ms>-<seq>`: when the chunk was appended (emitted). */
-function emitMillisecondOf(eventId: string | undefined): number {
+export function emitMillisecondOf(eventId: string | undefined): number {
   if (!eventId) return Number.NaN;
   const time = eventId.slice(eventId.lastIndexOf(":") + 1);
   return Number(time.slice(0, time.indexOf("-")));
@@ -77,7 +77,8 @@ export class ChatSystemWorkload {
     return chats;
   }
 
-  private openStream(chat: BenchChat, onFrame: (frame: ReceivedFrame) => void): Promise<RawSseStream> {
+  /** Opens the chat's authenticated SSE stream (`GET /api/chats/:id/events`). */
+  openStream(chat: BenchChat, onFrame: (frame: ReceivedFrame) => void): Promise<RawSseStream> {
     return RawSseStream.open(
       { host: this.target.host, port: this.target.port },
       {
@@ -88,6 +89,17 @@ export class ChatSystemWorkload {
       this.clock,
       onFrame,
     );
+  }
+
+  /** Sends a message to the chat (`POST /api/chats/:id/messages`) and returns the HTTP status (202: accepted). */
+  async sendMessage(chat: BenchChat, content: string): Promise<number> {
+    const response = await fetch(`${this.baseUrl}/api/chats/${chat.id}/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${chat.token}` },
+      body: JSON.stringify({ content }),
+    });
+    await response.arrayBuffer();
+    return response.status;
   }
 
   /**
@@ -202,14 +214,9 @@ export class ChatSystemWorkload {
           let accepted = false;
           for (let attempt = 0; attempt < 500 && !accepted; attempt++) {
             turn.postAt = this.clock.now();
-            const response = await fetch(`${this.baseUrl}/api/chats/${chat.id}/messages`, {
-              method: "POST",
-              headers: { "content-type": "application/json", authorization: `Bearer ${chat.token}` },
-              body: JSON.stringify({ content: `${label}: stream ${index}, message ${message}` }),
-            });
-            await response.arrayBuffer();
-            if (response.status === 202) accepted = true;
-            else if (response.status === 409) {
+            const status = await this.sendMessage(chat, `${label}: stream ${index}, message ${message}`);
+            if (status === 202) accepted = true;
+            else if (status === 409) {
               counts.busyRetries++;
               await Bun.sleep(5);
             } else break;

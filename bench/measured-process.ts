@@ -35,6 +35,14 @@ export function machineBusyMilliseconds(): number {
   return ((total - idle) * 1000) / clockTicksPerSecond;
 }
 
+/** A free TCP port on loopback. */
+export function freePort(): number {
+  const server = Bun.serve({ port: 0, fetch: () => new Response() });
+  const port = server.port as number;
+  server.stop(true);
+  return port;
+}
+
 /** The pid of the oldest process whose command line matches `pattern` (pgrep -o), or null. */
 export function findPid(pattern: string): number | null {
   const found = Bun.spawnSync(["pgrep", "-o", pattern]);
