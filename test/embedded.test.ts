@@ -63,6 +63,13 @@ describe("embedded default: all five services in one process, in-process bus, SQ
     ).toBeGreaterThanOrEqual(1);
     expect(await value('chat_model_tokens_total{provider="demo",direction="output"}')).toBeGreaterThan(0);
     expect(
+      await value('chat_generation_work_queue_wait_seconds_count{type="generation_requested"}'),
+    ).toBeGreaterThanOrEqual(1);
+    // The answer's work ends just after its client saw it complete: the gauge goes back to 0.
+    const inProgress = 'chat_generation_work_in_progress{type="generation_requested"}';
+    for (let attempt = 0; (await value(inProgress)) !== 0 && attempt < 50; attempt++) await Bun.sleep(20);
+    expect(await value(inProgress)).toBe(0);
+    expect(
       await value('chat_bus_messages_handled_total{consumer="store.completions",outcome="ack"}'),
     ).toBeGreaterThanOrEqual(1);
     expect(await value("chat_process_resident_memory_bytes")).toBeGreaterThan(0);

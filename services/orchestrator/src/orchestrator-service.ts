@@ -12,6 +12,7 @@ import { abortableSleep } from "./abortable-sleep.ts";
 import { ApiCompletionWorker } from "./api-completion-worker.ts";
 import type { FailoverClock } from "./failover-stream.ts";
 import { GenerationCancellations } from "./generation-cancellations.ts";
+import { measuredWork } from "./generation-work-metrics.ts";
 import { GenerationWorker } from "./generation-worker.ts";
 import { ModelCaller } from "./model-caller.ts";
 import { ModelRegistry } from "./model-registry.ts";
@@ -98,16 +99,17 @@ export async function startOrchestrator(dependencies: {
   const work = await bus.consumeWork<GenerationWork>(
     "ai.generate",
     { name: "orchestrator", schema: GenerationWork, prefetch: config.ORCHESTRATOR_CONCURRENCY },
-    (request, delivery) => {
-      switch (request.type) {
-        case "generation_requested":
-          return answers.handle(request, delivery);
-        case "title_requested":
-          return titles.handle(request);
-        case "completion_requested":
-          return completions.handle(request, delivery);
-      }
-    },
+    (request, delivery) =>
+      measuredWork(request, delivery, now(), () => {
+        switch (request.type) {
+          case "generation_requested":
+            return answers.handle(request, delivery);
+          case "title_requested":
+            return titles.handle(request);
+          case "completion_requested":
+            return completions.handle(request, delivery);
+        }
+      }),
   );
   const requests = await bus.serve(
     { name: "orchestrator", schema: OrchestratorRequest, replySchemas: orchestratorReplySchemas },
