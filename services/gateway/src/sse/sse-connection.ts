@@ -39,7 +39,7 @@ export type SseConnectionSettings = { heartbeatMs: number; maxBufferedBytes: num
  * return connection.toResponse();
  */
 export class SseConnection {
-  private controller!: ReadableStreamDefaultController<Uint8Array>;
+  private readonly source: SseSource;
   private body: ReadableStream<Uint8Array> | null;
   private closed = false;
   private readonly onCloseCallbacks: Array<() => void> = [];
@@ -48,15 +48,8 @@ export class SseConnection {
 
   constructor(settings: SseConnectionSettings) {
     this.maxBufferedBytes = settings.maxBufferedBytes;
-    this.body = new ReadableStream<Uint8Array>(
-      {
-        start: (controller) => {
-          this.controller = controller;
-        },
-        cancel: () => this.close(),
-      },
-      bytesQueued,
-    );
+    this.source = new SseSource(this);
+    this.body = new ReadableStream<Uint8Array>(this.source, bytesQueued);
     this.write(`retry: ${settings.retryMs}\n: connected\n\n`);
     this.heartbeat = SseHeartbeat.every(settings.heartbeatMs);
     this.heartbeat.add(this);
@@ -96,11 +89,11 @@ export class SseConnection {
   /** Ends the stream, asking the client to reconnect after `retryMs` when given. */
   close(retryMs?: number): void {
     if (this.closed) return;
-    if (retryMs !== undefined) this.controller.enqueue(encoder.encode(`retry: ${retryMs}\n\n`));
+    if (retryMs !== undefined) this.source.controller.enqueue(encoder.encode(`retry: ${retryMs}\n\n`));
     this.closed = true;
     this.heartbeat.delete(this);
     try {
-      this.controller.close();
+      this.source.controller.close();
     } catch {
       // Already cancelled by the client.
     }
@@ -110,12 +103,28 @@ export class SseConnection {
   private write(text: string): void {
     if (this.closed) return;
     // desiredSize = highWaterMark (1) − the bytes queued that the server has not taken yet.
-    const queued = 1 - (this.controller.desiredSize ?? 1);
+    const queued = 1 - (this.source.controller.desiredSize ?? 1);
     if (queued >= this.maxBufferedBytes) {
       this.close(1_000);
       return;
     }
-    this.controller.enqueue(encoder.encode(text));
+    this.source.controller.enqueue(encoder.encode(text));
+  }
+}
+
+/** The stream's source, with methods rather than closures: one small object per connection. */
+class SseSource implements UnderlyingDefaultSource<Uint8Array> {
+  controller!: ReadableStreamDefaultController<Uint8Array>;
+
+  constructor(private readonly connection: SseConnection) {}
+
+  start(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    this.controller = controller;
+  }
+
+  /** The client went away. */
+  cancel(): void {
+    this.connection.close();
   }
 }
 
