@@ -104,9 +104,14 @@ export class ChatSystemWorkload {
 
   /**
    * Opens one idle authenticated SSE stream on each chat and reports the gateway's RSS growth per
-   * connection (after `settleMs`), then closes them all.
+   * connection (after `settleMs`), then closes them all. `probe` runs just before the first RSS
+   * reading and just after the second (a heap breakdown of the gateway, say).
    */
-  async idleConnections(chats: BenchChat[], settleMs = 3_000): Promise<IdleConnectionsResult> {
+  async idleConnections(
+    chats: BenchChat[],
+    settleMs = 3_000,
+    probe?: { beforeOpening(): Promise<void>; whileOpen(): Promise<void> },
+  ): Promise<IdleConnectionsResult> {
     // Warm up the code paths first, so their one-time cost is not charged to the connections.
     const warm = await Promise.all(chats.slice(0, 200).map((chat) => this.openStream(chat, () => {})));
     for (const stream of warm) stream.close();
@@ -114,6 +119,7 @@ export class ChatSystemWorkload {
     const others = [...this.target.servers, ...this.target.infrastructure].filter(
       (server) => server.pid !== this.target.gatewayPid,
     );
+    await probe?.beforeOpening();
     const before = residentKibOf(this.target.gatewayPid);
     const othersBefore = others.map((other) => residentKibOf(other.pid));
     const started = performance.now();
@@ -129,6 +135,7 @@ export class ChatSystemWorkload {
       otherRssGrowthKib[other.name] =
         (otherRssGrowthKib[other.name] ?? 0) + residentKibOf(other.pid) - (othersBefore[index] as number);
     });
+    await probe?.whileOpen();
     const stillOpen = streams.filter((stream) => !stream.ended).length;
     for (const stream of streams) stream.close();
     return {

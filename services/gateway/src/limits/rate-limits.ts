@@ -76,7 +76,8 @@ function wholeSeconds(milliseconds: number): number {
  */
 export class RateLimits {
   private readonly periodSeconds: number;
-  private readonly streamLeaseMs: number;
+  /** One object for every stream lease this instance hands out. */
+  private readonly streamLeaseOptions: { leaseMs: number; logger: Logger };
   private readonly now: () => number;
   private readonly logger: Logger;
 
@@ -86,9 +87,9 @@ export class RateLimits {
     options: RateLimitOptions,
   ) {
     this.periodSeconds = options.periodSeconds ?? 60;
-    this.streamLeaseMs = options.streamLeaseMs ?? 30_000;
     this.now = options.now ?? Date.now;
     this.logger = options.logger;
+    this.streamLeaseOptions = { leaseMs: options.streamLeaseMs ?? 30_000, logger: options.logger };
   }
 
   /** Every `/api` and `/v1` request, per client network (RATE_LIMIT_IP_PER_MINUTE; see `clientNetworkOf`). */
@@ -149,10 +150,12 @@ export class RateLimits {
    */
   async openStream(userId: string): Promise<StreamLease> {
     const limit = this.settings.MAX_STREAMS_PER_USER;
-    const lease = await StreamLease.acquire(this.limiter, `streams:${userId}`, limit, {
-      leaseMs: this.streamLeaseMs,
-      logger: this.logger,
-    });
+    const lease = await StreamLease.acquire(
+      this.limiter,
+      `streams:${userId}`,
+      limit,
+      this.streamLeaseOptions,
+    );
     if (lease) return lease;
     throw new RateLimitedError(
       `Too many open streams: at most ${limit} at once; close one first`,

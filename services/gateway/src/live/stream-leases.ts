@@ -20,7 +20,9 @@ export class StreamLease {
     private readonly limiter: RateLimiter,
     private readonly key: string,
     private leaseId: string | null,
-    private readonly options: { limit: number; leaseMs: number; logger: Logger },
+    private readonly limit: number,
+    /** Shared by the leases of one caller: an open stream keeps no copy of its own. */
+    private readonly options: { leaseMs: number; logger: Logger },
   ) {}
 
   /**
@@ -42,7 +44,7 @@ export class StreamLease {
       options.logger.warn({ err: error, key }, "stream limit unavailable; stream let through");
       leaseId = null;
     }
-    return new StreamLease(limiter, key, leaseId, { ...options, limit });
+    return new StreamLease(limiter, key, leaseId, limit, options);
   }
 
   /** Renews the lease every third of its length until `release`. */
@@ -68,7 +70,8 @@ export class StreamLease {
 
   /** Renews now; the shared renewal timer calls it. */
   async renew(): Promise<void> {
-    const { limit, leaseMs, logger } = this.options;
+    const { limit } = this;
+    const { leaseMs, logger } = this.options;
     try {
       if (this.leaseId !== null && (await this.limiter.renewLease(this.key, this.leaseId, leaseMs))) return;
       // Lost (the process stalled past leaseMs, or Redis lost it): take a slot again if one is free,

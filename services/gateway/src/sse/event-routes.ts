@@ -10,9 +10,12 @@ import type { RateLimits } from "../limits/rate-limits.ts";
 import { feedChatEvents } from "../live/chat-event-feed.ts";
 import type { LiveEventHub } from "../live/live-event-hub.ts";
 import { openStreams } from "../live/open-streams.ts";
-import { SseConnection } from "./sse-connection.ts";
+import type { StreamLease } from "../live/stream-leases.ts";
+import { SseConnection, type SseConnectionSettings } from "./sse-connection.ts";
 
-export type SseSettings = { heartbeatMs: number; maxBufferedBytes: number; retryMs: number };
+export type SseSettings = SseConnectionSettings;
+
+const sseTransport = { transport: "sse" } as const;
 
 const sseDescription =
   "Server-sent events: `event:` is the type, `data:` the JSON payload (see the *Data schemas), `id:` the replay-log id. " +
@@ -37,19 +40,30 @@ export function eventRoutes(dependencies: {
   rateLimits: Pick<RateLimits, "openStream">;
 }) {
   const { store, authenticator, hub, replayLog, sse, connections, rateLimits } = dependencies;
-  /** A stream of the user's, counted under MAX_STREAMS_PER_USER until it closes: 429 before it starts when over. */
-  const open = async (userId: string) => {
-    const lease = await rateLimits.openStream(userId);
-    const connection = new SseConnection(sse);
+  /**
+   * Holds an open stream until it closes: in `connections` (closed on stop), in the metrics, and
+   * under its lease. Not inside a route's async handler: a closure made there would keep the
+   * handler's whole frame (the request's context, the chat read) for as long as the stream is open.
+   */
+  const hold = (connection: SseConnection, lease: StreamLease) => {
     connections.add(connection);
-    openStreams.inc({ transport: "sse" });
+    openStreams.inc(sseTransport);
     lease.keepAlive();
     connection.onClose(() => {
       connections.delete(connection);
-      openStreams.dec({ transport: "sse" });
+      openStreams.dec(sseTransport);
       void lease.release();
     });
     return connection;
+  };
+  /**
+   * A stream of the user's, counted under MAX_STREAMS_PER_USER until it closes: 429 before it
+   * starts when over. It closes when the client goes away (Bun cancels the response's stream, also
+   * one returned after the client left), so no listener on the request's signal is needed.
+   */
+  const open = async (userId: string) => {
+    const lease = await rateLimits.openStream(userId);
+    return hold(new SseConnection(sse), lease);
   };
 
   /**
@@ -57,6 +71,17 @@ export function eventRoutes(dependencies: {
    * a stream the client just listens to; the heartbeat finds a client that is gone instead.
    */
   const keepOpen = (server: Server<unknown> | null, request: Request) => server?.timeout(request, 0);
+
+  /** The user's events have no replay log: after a gap the client reconnects and reloads. */
+  const feedUserEvents = async (connection: SseConnection, userId: string) => {
+    // The user's events have no replay log: after a gap the client reconnects and reloads.
+    const unsubscribe = await hub.followUser(
+      userId,
+      (event) => connection.send(event),
+      () => connection.close(sse.retryMs),
+    );
+    connection.onClose(() => void unsubscribe());
+  };
 
   return new Elysia({ name: "event-routes", prefix: "/api" })
     .use(dependencies.requestContext)
@@ -74,7 +99,6 @@ export function eventRoutes(dependencies: {
         if (!found) throw new AppError("CHAT_NOT_FOUND", "Chat not found", { retryable: false });
         const connection = await open(user.id);
         keepOpen(server, request);
-        request.signal.addEventListener("abort", () => connection.close());
         try {
           await feedChatEvents({
             sink: connection,
@@ -87,7 +111,7 @@ export function eventRoutes(dependencies: {
           connection.close();
           throw error;
         }
-        return connection.response;
+        return connection.toResponse();
       },
       {
         params: ChatIdParams,
@@ -105,21 +129,13 @@ export function eventRoutes(dependencies: {
       async ({ user, request, server }) => {
         const connection = await open(user.id);
         keepOpen(server, request);
-        request.signal.addEventListener("abort", () => connection.close());
-        let unsubscribe: () => Promise<void>;
         try {
-          // The user's events have no replay log: after a gap the client reconnects and reloads.
-          unsubscribe = await hub.followUser(
-            user.id,
-            (event) => connection.send(event),
-            () => connection.close(sse.retryMs),
-          );
+          await feedUserEvents(connection, user.id);
         } catch (error) {
           connection.close();
           throw error;
         }
-        connection.onClose(() => void unsubscribe());
-        return connection.response;
+        return connection.toResponse();
       },
       {
         query: StreamTicketQuery,

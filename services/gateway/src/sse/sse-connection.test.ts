@@ -19,7 +19,7 @@ test("frames events in the SSE wire format with the retry hint first", async () 
   connection.send(chunk(0, "Hello"));
   connection.sendUnlogged("error", { code: "RESUME_EXPIRED" });
   connection.close();
-  const text = await readAll(connection.response);
+  const text = await readAll(connection.toResponse());
   expect(text).toBe(
     'retry: 2000\n: connected\n\nid: epoch:1-0\nevent: message_chunk\ndata: {"chatId":"c","messageId":"m","content":"Hello","seq":0}\n\n' +
       'event: error\ndata: {"code":"RESUME_EXPIRED"}\n\n',
@@ -36,7 +36,7 @@ test("a client that stops reading is cut off past the buffer bound, with a retry
   expect(connection.isClosed).toBe(true);
   expect(sent).toBeLessThan(20);
   expect(closedBy).toBe(1);
-  const text = await readAll(connection.response);
+  const text = await readAll(connection.toResponse());
   expect(text.endsWith("retry: 1000\n\n")).toBe(true);
   expect(text.length).toBeLessThan(4_096 + 2 * 600);
 });
@@ -45,6 +45,19 @@ test("heartbeat comments keep an idle stream alive", async () => {
   const connection = new SseConnection({ heartbeatMs: 20, maxBufferedBytes: 1 << 20, retryMs: 2_000 });
   await Bun.sleep(90);
   connection.close();
-  const heartbeats = (await readAll(connection.response)).split(": heartbeat\n\n").length - 1;
+  const heartbeats = (await readAll(connection.toResponse())).split(": heartbeat\n\n").length - 1;
   expect(heartbeats).toBeGreaterThanOrEqual(2);
+});
+
+test("a client that keeps reading is never cut off, however much it is sent in all", async () => {
+  const connection = new SseConnection({ heartbeatMs: 60_000, maxBufferedBytes: 4_096, retryMs: 2_000 });
+  const reader = (connection.toResponse().body as ReadableStream<Uint8Array>).getReader();
+  let received = 0;
+  for (let seq = 0; seq < 100; seq++) {
+    connection.send(chunk(seq, "x".repeat(512)));
+    received += ((await reader.read()).value as Uint8Array).byteLength;
+  }
+  expect(connection.isClosed).toBe(false);
+  expect(received).toBeGreaterThan(100 * 512);
+  connection.close();
 });
