@@ -1,5 +1,6 @@
 import type { ChatRepository } from "./chat-repository.ts";
 import type { CredentialRepository } from "./credential-repository.ts";
+import type { NotificationRepository } from "./notification-repository.ts";
 import type { UsageRepository } from "./usage-repository.ts";
 import type { UserRepository } from "./user-repository.ts";
 
@@ -16,6 +17,7 @@ export interface StoreRepositories {
   readonly credentials: CredentialRepository;
   readonly chats: ChatRepository;
   readonly usage: UsageRepository;
+  readonly notifications: NotificationRepository;
   isReady(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -5,6 +5,7 @@ import { chatSearchContract } from "./chat-search.contract.ts";
 import { chatSettingsContract } from "./chat-settings.contract.ts";
 import { messageContract } from "./message.contract.ts";
 import { messageDeletionContract } from "./message-deletion.contract.ts";
+import { notificationRepositoryContract } from "./notification-repository.contract.ts";
 import { signInContract } from "./sign-in.contract.ts";
 import { type MakeStore, storePerTest } from "./store-fixtures.ts";
 import { usageRepositoryContract } from "./usage-repository.contract.ts";
@@ -37,4 +38,5 @@ export function storeContract(name: string, make: MakeStore): void {
   apiKeyContract(name, make);
   signInContract(name, make);
   usageRepositoryContract(name, make);
+  notificationRepositoryContract(name, make);
 }

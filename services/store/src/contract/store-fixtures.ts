@@ -55,6 +55,9 @@ export function storePerTest(make: MakeStore): StoreRepositories {
     get usage() {
       return current().usage;
     },
+    get notifications() {
+      return current().notifications;
+    },
     isReady: () => current().isReady(),
     close: () => current().close(),
   };

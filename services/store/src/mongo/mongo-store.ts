@@ -3,6 +3,7 @@ import type { StoreRepositories } from "../store-repositories.ts";
 import { UserAccounts } from "../user-accounts.ts";
 import { MongoChatRepository } from "./mongo-chat-repository.ts";
 import { MongoCredentialRepository } from "./mongo-credential-repository.ts";
+import { MongoNotificationRepository } from "./mongo-notification-repository.ts";
 import { MongoUsageRepository } from "./mongo-usage-repository.ts";
 import { MongoUserRecords } from "./mongo-user-records.ts";
 
@@ -22,6 +23,7 @@ export class MongoStore implements StoreRepositories {
   readonly credentials: MongoCredentialRepository;
   readonly chats: MongoChatRepository;
   readonly usage: MongoUsageRepository;
+  readonly notifications: MongoNotificationRepository;
   private readonly client: MongoClient;
   private readonly database: Db;
   private readonly userRecords: MongoUserRecords;
@@ -34,6 +36,7 @@ export class MongoStore implements StoreRepositories {
     this.credentials = new MongoCredentialRepository(this.database);
     this.chats = new MongoChatRepository(this.database);
     this.usage = new MongoUsageRepository(this.database);
+    this.notifications = new MongoNotificationRepository(this.database);
   }
 
   /** Connects and creates the indexes (creating an existing index is a no-op). Call once before use. */
@@ -44,6 +47,7 @@ export class MongoStore implements StoreRepositories {
       this.credentials.init(),
       this.chats.init(),
       this.usage.init(),
+      this.notifications.init(),
     ]);
   }
 

@@ -4,6 +4,7 @@ import { UserAccounts } from "../user-accounts.ts";
 import { SqliteChatRepository } from "./sqlite-chat-repository.ts";
 import { SqliteCredentialRepository } from "./sqlite-credential-repository.ts";
 import { migrate, readSchemaVersion } from "./sqlite-migrations.ts";
+import { SqliteNotificationRepository } from "./sqlite-notification-repository.ts";
 import { SqliteUsageRepository } from "./sqlite-usage-repository.ts";
 import { normalizeLegacyEmailKeys, SqliteUserRecords } from "./sqlite-user-records.ts";
 
@@ -21,6 +22,7 @@ export class SqliteStore implements StoreRepositories {
   readonly credentials: SqliteCredentialRepository;
   readonly chats: SqliteChatRepository;
   readonly usage: SqliteUsageRepository;
+  readonly notifications: SqliteNotificationRepository;
   private readonly database: Database;
 
   constructor(options: { path: string }) {
@@ -34,6 +36,7 @@ export class SqliteStore implements StoreRepositories {
     this.credentials = new SqliteCredentialRepository(this.database);
     this.chats = new SqliteChatRepository(this.database);
     this.usage = new SqliteUsageRepository(this.database);
+    this.notifications = new SqliteNotificationRepository(this.database);
   }
 
   /** The schema version of the open database: how many migrations it has. */
