@@ -69,7 +69,7 @@ export const StaffRecipient = Type.Object(
     /** E.164, as the SMS API wants it: `+4915112345678`. */
     phone: Type.Optional(Type.String({ pattern: "^\\+[1-9][0-9]{6,14}$" })),
     /** Endpoints that receive every alert as a signed JSON POST (Standard Webhooks). */
-    webhookUrls: Type.Array(Type.String({ format: "uri", pattern: "^https?://", maxLength: 2_048 }), {
+    webhookUrls: Type.Array(Type.String({ pattern: "^https?://[^\\s]+$", maxLength: 2_048 }), {
       maxItems: 10,
     }),
     /** A staff user of this system who also gets the alert in the app. */
