@@ -11,6 +11,8 @@ export const busQueueSources = [
   "store.completions",
   "store.usage",
   "notifier",
+  "notifier.alerts",
+  "notifier.dead-letters",
 ];
 
 /**
