@@ -1,13 +1,15 @@
 import { AppError } from "@chat/contracts";
 
 /**
- * A failed send. Retryable when the failure may pass (a 5xx, 408, 429, a timeout, a refused or
+ * A failed send, as PROVIDER_ERROR: the mail server, SMS API or webhook receiver is an upstream
+ * like a model provider, and a code of its own would enter the public error enum for a failure
+ * no client ever sees. Retryable when the failure may pass (a 5xx, 408, 429, a timeout, a refused or
  * cut connection, SMTP's 4xx); not when the other side refused the notification itself (other
  * 4xx, SMTP's 5xx), where a retry would only be refused again.
  */
 export class DeliveryError extends AppError {
   constructor(message: string, options: { retryable: boolean; cause?: unknown }) {
-    super("DELIVERY_FAILED", message, options);
+    super("PROVIDER_ERROR", message, options);
   }
 }
 

@@ -78,7 +78,7 @@ export class DeliverySweeper {
   private async send(delivery: NotificationDelivery): Promise<void> {
     const channel = this.channels.get(delivery.channel);
     if (!channel) {
-      throw new AppError("DELIVERY_FAILED", `The ${delivery.channel} channel is not configured`, {
+      throw new AppError("PROVIDER_ERROR", `The ${delivery.channel} channel is not configured`, {
         retryable: false,
       });
     }

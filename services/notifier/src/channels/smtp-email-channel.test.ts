@@ -86,7 +86,7 @@ describe("SmtpEmailChannel against an SMTP server on loopback", () => {
     const unknown = (await email
       .send(notification, "unknown@example.com", AbortSignal.timeout(5_000))
       .catch((error) => error)) as DeliveryError;
-    expect([unknown.code, unknown.retryable]).toEqual(["DELIVERY_FAILED", false]);
+    expect([unknown.code, unknown.retryable]).toEqual(["PROVIDER_ERROR", false]);
     expect(unknown.message).toContain("SMTP 550");
 
     const busy = (await email

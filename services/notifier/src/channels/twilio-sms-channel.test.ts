@@ -93,7 +93,7 @@ describe("TwilioSmsChannel against a server speaking Twilio's Messages API", () 
     const failure = (await sms
       .send(notification, "+15005550001", AbortSignal.timeout(5_000))
       .catch((error) => error)) as DeliveryError;
-    expect(failure.code).toBe("DELIVERY_FAILED");
+    expect(failure.code).toBe("PROVIDER_ERROR");
     expect(failure.retryable).toBe(false);
     expect(failure.message).toContain("HTTP 400 (Twilio 21211): Invalid 'To' Phone Number");
   });
