@@ -12,8 +12,10 @@ export const busQueueSources = [
   "store.usage",
   "notifier",
   "notifier.alerts",
-  "notifier.dead-letters",
 ];
+
+/** Queues that read copies of dead letters (`Bus.watchDeadLetters`); each has a dead-letter queue too. */
+const deadLetterWatchQueues = ["notifier.dead-letters"];
 
 /**
  * Deletes every queue and exchange a cluster test created under `prefix`: the command
@@ -24,6 +26,7 @@ export async function removeRabbitNamespace(url: string, prefix: string, partiti
     ...Array.from({ length: partitions }, (_, partition) => `${prefix}.session.p${partition}`),
     ...busQueueSources.filter((source) => source !== "session").map((source) => `${prefix}.${source}`),
     ...busQueueSources.map((source) => `${prefix}.dlx.${source}`),
+    ...deadLetterWatchQueues.flatMap((watch) => [`${prefix}.${watch}`, `${prefix}.dlx.${watch}`]),
   ];
   const connection = await amqp.connect(url);
   try {
