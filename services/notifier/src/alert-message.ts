@@ -71,7 +71,9 @@ export function renderSummary(summary: {
   windowEndedAt: number;
 }): RenderedAlert {
   const minutes = Math.max(1, Math.round((summary.windowEndedAt - summary.windowStartedAt) / 60_000));
-  const headline = `${summary.count} more ${kindLabels[summary.kind].many} in the last ${minutes} minute${minutes === 1 ? "" : "s"}`;
+  const what =
+    summary.count === 1 ? kindLabels[summary.kind].one.toLowerCase() : kindLabels[summary.kind].many;
+  const headline = `${summary.count} more ${what} in the last ${minutes} minute${minutes === 1 ? "" : "s"}`;
   const more = summary.count > summary.samples.length ? ["…"] : [];
   const createdAt = new Date(summary.windowEndedAt).toISOString();
   const payload = {
