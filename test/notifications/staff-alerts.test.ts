@@ -30,7 +30,10 @@ const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 const twilio = { sid: "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", token: "twilio-token", from: "+15005550006" };
 
-type BusUnderTest = { bus: Bus; cleanup(): Promise<void> };
+type BusUnderTest = {
+  bus: Bus & { deadLetters(source: string): Promise<unknown[]> };
+  cleanup(): Promise<void>;
+};
 
 const buses: [string, () => Promise<BusUnderTest>][] = [
   [
@@ -101,7 +104,7 @@ async function eventually<T>(
 for (const [busName, makeBus] of buses) {
   describe(`staff alerts over the ${busName}`, () => {
     let underTest: BusUnderTest;
-    let bus: Bus;
+    let bus: BusUnderTest["bus"];
     let database: Awaited<ReturnType<typeof openRepository>>;
     let dataDir: string;
     let store: RunningService;
@@ -396,6 +399,31 @@ for (const [busName, makeBus] of buses) {
           }),
         }),
       );
+    });
+
+    test("with the store down, an alert is dead-lettered and alerted about once, without circling", async () => {
+      notifier = await startTheNotifier({ BUS_REQUEST_TIMEOUT_MS: "200" });
+      await store.stop();
+
+      const lost = alert({ kind: "system_alert", summary: "nobody can queue this" });
+      await publish(lost);
+
+      const letters: unknown[] = [];
+      await eventually(async () => {
+        letters.push(...(await bus.deadLetters("notifier.alerts")));
+        return letters.length >= 2 ? true : undefined;
+      }, "the alert and the alert about it dead-lettered");
+      await Bun.sleep(1_500);
+      letters.push(...(await bus.deadLetters("notifier.alerts")));
+      expect(letters).toEqual([
+        expect.objectContaining({ id: lost.id }),
+        expect.objectContaining({
+          kind: "critical_error",
+          source: "bus",
+          summary: expect.stringContaining("notifier.alerts"),
+        }),
+      ]);
+      store = await startStore({ bus, repository: database, logger });
     });
   });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { StaffAlert } from "@chat/contracts";
 import { Value } from "@sinclair/typebox/value";
-import { deadLetterAlert } from "./dead-letter-alerts.ts";
+import { deadLetterAlert, feedsItself, isDeadLetterAlert } from "./dead-letter-alerts.ts";
 
 const context = { newId: () => "alert1", now: () => new Date("2026-12-06T05:00:00.000Z") };
 
@@ -39,5 +39,22 @@ describe("deadLetterAlert", () => {
     );
     expect(Value.Check(StaffAlert, long)).toBe(true);
     expect(long.error?.details?.length).toBeLessThanOrEqual(1_001);
+  });
+
+  test("an alert about a dead letter is recognised, so its own dead letter raises no alert again", () => {
+    const alert = deadLetterAlert(
+      { source: "ai.generate", message: { type: "generation_requested" } },
+      context,
+    );
+    expect(isDeadLetterAlert({ source: "notifier.alerts", message: alert })).toBe(true);
+    expect(
+      isDeadLetterAlert({ source: "notifier.alerts", message: { ...alert, source: "orchestrator" } }),
+    ).toBe(false);
+    expect(isDeadLetterAlert({ source: "notifier.alerts", message: "{ not json" })).toBe(false);
+    expect(
+      feedsItself({ source: "rpc.store", message: { type: "store.claim_notification_deliveries" } }),
+    ).toBe(true);
+    expect(feedsItself({ source: "rpc.store", message: { type: "store.get_chat" } })).toBe(false);
+    expect(feedsItself({ source: "session", message: null })).toBe(false);
   });
 });

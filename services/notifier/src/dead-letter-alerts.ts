@@ -42,3 +42,33 @@ export function deadLetterAlert(
     },
   };
 }
+
+/** The store requests the notifier itself makes: while the store is down they expire and dead-letter. */
+const ownStoreRequests = new Set([
+  "store.list_staff_recipients",
+  "store.enqueue_notification_deliveries",
+  "store.claim_notification_deliveries",
+  "store.settle_notification_delivery",
+]);
+
+/**
+ * Whether alerting about this dead letter could feed itself: an alert about a dead letter, or a
+ * request the notifier makes to deliver alerts. Both are dead-lettered when the store is down;
+ * alerting about them would make more of them for as long as it stays down. They are only logged
+ * (their dead-letter queues keep them).
+ */
+export function feedsItself(letter: DeadLetter): boolean {
+  const type = (letter.message as { type?: unknown } | null)?.type;
+  return isDeadLetterAlert(letter) || (typeof type === "string" && ownStoreRequests.has(type));
+}
+
+/** Whether a dead letter is itself an alert about a dead letter. */
+export function isDeadLetterAlert(letter: DeadLetter): boolean {
+  const message = letter.message as { type?: unknown; source?: unknown } | null;
+  return (
+    typeof message === "object" &&
+    message !== null &&
+    message.type === "staff_alert" &&
+    message.source === "bus"
+  );
+}

@@ -71,10 +71,10 @@ export const NotifierConfigFields = {
       "Per recipient, channel and alert kind: after one alert, further ones in this window are summed up in one summary",
   }),
   NOTIFY_DEAD_LETTER_SOURCES: Type.String({
-    default:
-      "session,ai.generate,store.completions,store.usage,notifier,notifier.alerts,rpc.store,rpc.orchestrator",
+    default: "session,ai.generate,store.completions,store.usage,notifier,notifier.alerts",
     pattern: "^[A-Za-z0-9_.,-]*$",
-    description: "Dead-letter sources (comma-separated) whose dead letters raise a critical_error alert",
+    description:
+      "Dead-letter sources (comma-separated) whose dead letters raise a critical_error alert; `rpc.<service>` sources also dead-letter every request that timed out",
   }),
 };
 

@@ -10,7 +10,7 @@ import {
 import { type Logger, newId, type RunningService } from "@chat/runtime";
 import { AlertDispatcher } from "./alert-dispatcher.ts";
 import { configuredChannels } from "./configured-channels.ts";
-import { deadLetterAlert } from "./dead-letter-alerts.ts";
+import { deadLetterAlert, feedsItself } from "./dead-letter-alerts.ts";
 import { StoreDeliveryOutbox } from "./delivery-outbox.ts";
 import { DeliverySweeper } from "./delivery-sweeper.ts";
 import type { NotifierConfig } from "./notifier-config.ts";
@@ -93,6 +93,13 @@ export async function startNotifier(dependencies: {
     deadLetterSources,
     { name: "notifier.dead-letters" },
     async (letter) => {
+      if (feedsItself(letter)) {
+        logger.error(
+          { source: letter.source, message: letter.message },
+          "the notifier's own message was dead-lettered",
+        );
+        return;
+      }
       const alert = deadLetterAlert(letter, { newId, now: clock.now });
       await bus.publishEvent(staffAlertKey(alert.kind), alert, { durable: true });
     },
