@@ -361,10 +361,12 @@ for (const [busName, makeBus] of buses) {
         count: 19,
         samples: ["openai failing (1)", "openai failing (2)", "openai failing (3)"],
       });
-      const [sentSummary] = (await deliveries("sent")).filter(
-        (delivery) => delivery.alertId === summary.body.id,
+      // The receiver answered before the outcome is recorded: wait for the record.
+      const sentSummary = await eventually(
+        async () => (await deliveries("sent")).find((delivery) => delivery.alertId === summary.body.id),
+        "the summary recorded as sent",
       );
-      expect(sentSummary?.text).toStartWith(
+      expect(sentSummary.text).toStartWith(
         "19 more critical errors in the last 1 minute: openai failing (1);",
       );
       // The storm is over: a quiet window ends it and nothing more is sent.

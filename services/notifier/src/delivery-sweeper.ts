@@ -1,9 +1,17 @@
 import type { DeliverySettlement, NotificationChannelName, NotificationDelivery } from "@chat/contracts";
 import { AppError } from "@chat/contracts";
+import { counter } from "@chat/metrics";
 import type { Logger } from "@chat/runtime";
 import type { DeliveryOutbox } from "./delivery-outbox.ts";
 import type { NotificationChannel, OutgoingNotification } from "./notification-channel.ts";
 import { type RetryPolicy, retryDelayMs } from "./retry-backoff.ts";
+
+const attemptsMade = counter(
+  "chat_notification_attempts_total",
+  "Attempts to send a notification, by channel and outcome (sent, retry, dead_letter)",
+  ["channel", "outcome"],
+);
+const outcomeLabels = { sent: "sent", pending: "retry", dead: "dead_letter" } as const;
 
 export type DeliverySweeperSettings = RetryPolicy & {
   /** Longest wait for one send; the claim on a delivery lasts well beyond it. */
@@ -32,8 +40,6 @@ export class DeliverySweeper {
       outbox: DeliveryOutbox;
       channels: NotificationChannel[];
       logger: Logger;
-      /** Told of every delivery given up on. */
-      onDeadLetter?: (delivery: NotificationDelivery, reason: string) => void;
     },
     private readonly settings: DeliverySweeperSettings,
     private readonly clock: DeliveryClock,
@@ -65,8 +71,8 @@ export class DeliverySweeper {
       );
     else {
       this.dependencies.logger.error({ ...log, error: settlement.lastError }, "notification dead-lettered");
-      this.dependencies.onDeadLetter?.(delivery, settlement.lastError);
     }
+    attemptsMade.inc({ channel: delivery.channel, outcome: outcomeLabels[settlement.status] });
     try {
       await this.dependencies.outbox.settle(delivery.id, settlement);
     } catch (error) {
