@@ -1,2 +1,2 @@
-export { NotifierConfig } from "./src/notifier-config.ts";
+export { NotifierConfig, NotifierConfigFields } from "./src/notifier-config.ts";
 export { startNotifier } from "./src/notifier-service.ts";

@@ -10,6 +10,6 @@ await runServiceMain({
     requireBrokerSettings(config, ["AMQP_URL"]);
     const bus = await connectBus(config, logger);
     lifecycle.onStop("bus", () => bus.close());
-    return startNotifier({ bus, logger });
+    return startNotifier({ bus, logger, config });
   },
 });

@@ -1,6 +1,7 @@
 export type {
   Bus,
   ConsumerOptions,
+  DeadLetter,
   DeliveryContext,
   EventStream,
   EventStreamOptions,

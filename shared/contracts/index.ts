@@ -42,6 +42,17 @@ export {
 } from "./src/bus/generation.ts";
 export { OrchestratorRequest, orchestratorReplySchemas } from "./src/bus/orchestrator-requests.ts";
 export {
+  DeliverySettlement,
+  NotificationChannelName,
+  NotificationDelivery,
+  NotificationDeliveryStatus,
+  StaffAlert,
+  StaffAlertError,
+  StaffAlertKind,
+  StaffRecipient,
+  staffAlertKey,
+} from "./src/bus/staff-alerts.ts";
+export {
   AnswerDraft,
   ExternalIdentity,
   NewExternalUser,

@@ -70,6 +70,7 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
         `${namespace}.store.completions`,
         `${namespace}.store.usage`,
         `${namespace}.notifier`,
+        `${namespace}.notifier.alerts`,
       ];
       const connection = await amqp.connect(rabbitUrl);
       const channel = await connection.createConfirmChannel();

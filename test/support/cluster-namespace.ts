@@ -11,7 +11,11 @@ export const busQueueSources = [
   "store.completions",
   "store.usage",
   "notifier",
+  "notifier.alerts",
 ];
+
+/** Queues that read copies of dead letters (`Bus.watchDeadLetters`); each has a dead-letter queue too. */
+const deadLetterWatchQueues = ["notifier.dead-letters"];
 
 /**
  * Deletes every queue and exchange a cluster test created under `prefix`: the command
@@ -22,6 +26,7 @@ export async function removeRabbitNamespace(url: string, prefix: string, partiti
     ...Array.from({ length: partitions }, (_, partition) => `${prefix}.session.p${partition}`),
     ...busQueueSources.filter((source) => source !== "session").map((source) => `${prefix}.${source}`),
     ...busQueueSources.map((source) => `${prefix}.dlx.${source}`),
+    ...deadLetterWatchQueues.flatMap((watch) => [`${prefix}.${watch}`, `${prefix}.dlx.${watch}`]),
   ];
   const connection = await amqp.connect(url);
   try {

@@ -104,6 +104,10 @@ export class RecordingBus implements Bus {
     throw new Error("RecordingBus: pass a stub in `services`");
   }
 
+  async watchDeadLetters(): Promise<Subscription> {
+    throw new Error("RecordingBus: call the handler directly");
+  }
+
   async isReady(): Promise<boolean> {
     return true;
   }

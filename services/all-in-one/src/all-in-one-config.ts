@@ -1,4 +1,5 @@
 import { GatewayConfigFields } from "@chat/gateway";
+import { NotifierConfigFields } from "@chat/notifier";
 import { OrchestratorConfigFields } from "@chat/orchestrator";
 import { BaseConfigFields } from "@chat/runtime";
 import { SessionConfigFields } from "@chat/session";
@@ -12,6 +13,7 @@ export const AllInOneConfig = Type.Object({
   ...SessionConfigFields,
   ...StoreConfigFields,
   ...OrchestratorConfigFields,
+  ...NotifierConfigFields,
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
 });
 export type AllInOneConfig = Static<typeof AllInOneConfig>;

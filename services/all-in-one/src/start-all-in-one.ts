@@ -46,7 +46,7 @@ export async function startAllInOne(
       orphanedDraftsAtStart: !config.AMQP_URL,
     }),
     await startOrchestrator({ bus, actorState, logger: serviceLogger("orchestrator"), config }),
-    await startNotifier({ bus, logger: serviceLogger("notifier") }),
+    await startNotifier({ bus, logger: serviceLogger("notifier"), config }),
   ];
   for (const service of services) lifecycle.onStop(service.name, () => service.stop());
 

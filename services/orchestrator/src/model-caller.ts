@@ -1,6 +1,11 @@
 import { AppError, type ContextMessage, type ErrorCode, type FinishReason } from "@chat/contracts";
 import type { Logger } from "pino";
-import { type FailoverClock, type FailoverPolicy, streamWithFailover } from "./failover-stream.ts";
+import {
+  type FailoverClock,
+  type FailoverPolicy,
+  type FailoverStep,
+  streamWithFailover,
+} from "./failover-stream.ts";
 import { GenerationCancelled } from "./generation-cancellations.ts";
 import { recordModelCall, recordProviderFailure } from "./model-call-metrics.ts";
 import type { ModelCallOutcome } from "./model-call-outcome.ts";
@@ -72,6 +77,8 @@ export class ModelCaller {
       clock: FailoverClock;
       deploymentPrompt?: string;
       now?: () => number;
+      /** Told of each provider failure the failover handled (a retry or a move to the next model). */
+      onProviderFailure?: (step: FailoverStep) => void;
     },
   ) {}
 
@@ -115,6 +122,7 @@ export class ModelCaller {
           signal: request.signal,
           onStep: (step) => {
             recordProviderFailure(step);
+            this.dependencies.onProviderFailure?.(step);
             request.logger.warn(
               {
                 action: step.action,

@@ -96,6 +96,17 @@ export const OrchestratorConfigFields = {
     minimum: 1,
     description: "A stream silent this long between tokens ends with finishReason error",
   }),
+  PROVIDER_ALERT_FAILURES: Type.Integer({
+    default: 5,
+    minimum: 0,
+    description:
+      "Failures of one provider within PROVIDER_ALERT_WINDOW_MS that raise a critical_error staff alert; 0 = never",
+  }),
+  PROVIDER_ALERT_WINDOW_MS: Type.Integer({
+    default: 60_000,
+    minimum: 1_000,
+    description: "The window of PROVIDER_ALERT_FAILURES; at most one alert per provider per window",
+  }),
 };
 
 export const OrchestratorConfig = Type.Object({

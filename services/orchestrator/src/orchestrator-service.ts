@@ -17,6 +17,7 @@ import { GenerationWorker } from "./generation-worker.ts";
 import { ModelCaller } from "./model-caller.ts";
 import { ModelRegistry } from "./model-registry.ts";
 import type { OrchestratorConfig } from "./orchestrator-config.ts";
+import { ProviderFailureAlerts } from "./provider-failure-alerts.ts";
 import { TitleWriter } from "./title-writer.ts";
 import { TokenEstimator } from "./token-estimator.ts";
 import { UsageLedger } from "./usage-ledger.ts";
@@ -55,6 +56,12 @@ export async function startOrchestrator(dependencies: {
   );
   await cancels.bind(generationCancelKey("*"));
 
+  const providerAlerts = new ProviderFailureAlerts(
+    bus,
+    logger,
+    { threshold: config.PROVIDER_ALERT_FAILURES, windowMs: config.PROVIDER_ALERT_WINDOW_MS },
+    { now, newId },
+  );
   const caller = new ModelCaller({
     registry,
     estimator: new TokenEstimator(),
@@ -67,6 +74,7 @@ export async function startOrchestrator(dependencies: {
     },
     clock: realClock,
     deploymentPrompt: config.SYSTEM_PROMPT,
+    onProviderFailure: (step) => providerAlerts.observe(step),
   });
   const usage = new UsageLedger(bus, { newId, now });
   const chunking = { flushMs: config.CHUNK_FLUSH_MS, flushBytes: config.CHUNK_FLUSH_BYTES };

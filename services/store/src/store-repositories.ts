@@ -1,6 +1,7 @@
 import type { AuditLogRepository } from "./audit-log-repository.ts";
 import type { ChatRepository } from "./chat-repository.ts";
 import type { CredentialRepository } from "./credential-repository.ts";
+import type { NotificationRepository } from "./notification-repository.ts";
 import type { UsageRepository } from "./usage-repository.ts";
 import type { UserRepository } from "./user-repository.ts";
 
@@ -18,6 +19,7 @@ export interface StoreRepositories {
   readonly chats: ChatRepository;
   readonly usage: UsageRepository;
   readonly auditLog: AuditLogRepository;
+  readonly notifications: NotificationRepository;
   isReady(): Promise<boolean>;
   close(): Promise<void>;
 }

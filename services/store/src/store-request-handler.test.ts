@@ -145,4 +145,84 @@ describe("handleStoreRequest", () => {
       models: [{ model: "gpt-5", provider: "openai", ...totals }],
     });
   });
+
+  test("the notification requests keep recipients and move a delivery from the outbox to the dead letters", async () => {
+    const recipient = {
+      id: "oncall",
+      name: "On call",
+      enabled: true,
+      kinds: ["critical_error" as const],
+      webhookUrls: ["https://hooks.example.com/alerts"],
+      updatedAt: "2025-01-01T00:00:00.000Z",
+    };
+    expect(await handleStoreRequest(store, request("store.put_staff_recipient", { recipient }))).toEqual(
+      recipient,
+    );
+    expect(await handleStoreRequest(store, request("store.list_staff_recipients", {}))).toEqual([recipient]);
+
+    const delivery = {
+      id: "a1.oncall.webhook.0",
+      alertId: "a1",
+      kind: "critical_error" as const,
+      recipientId: "oncall",
+      channel: "webhook" as const,
+      address: "https://hooks.example.com/alerts",
+      subject: "Critical error",
+      text: "text",
+      payload: "{}",
+      status: "pending" as const,
+      attempts: 0,
+      nextAttemptAt: "2025-01-01T00:00:00.000Z",
+      createdAt: "2025-01-01T00:00:00.000Z",
+      updatedAt: "2025-01-01T00:00:00.000Z",
+    };
+    expect(
+      await handleStoreRequest(
+        store,
+        request("store.enqueue_notification_deliveries", { deliveries: [delivery, delivery] }),
+      ),
+    ).toEqual({ created: 1 });
+    const claimed = await handleStoreRequest(
+      store,
+      request("store.claim_notification_deliveries", {
+        now: "2025-01-01T00:00:01.000Z",
+        leaseUntil: "2025-01-01T00:01:00.000Z",
+        limit: 10,
+      }),
+    );
+    expect(claimed).toEqual([{ ...delivery, nextAttemptAt: "2025-01-01T00:01:00.000Z" }]);
+    const settlement = {
+      status: "dead" as const,
+      attempts: 1,
+      at: "2025-01-01T00:00:02.000Z",
+      lastError: "HTTP 410",
+    };
+    expect(
+      await handleStoreRequest(
+        store,
+        request("store.settle_notification_delivery", { deliveryId: delivery.id, settlement }),
+      ),
+    ).toEqual({ settled: true });
+    expect(
+      await handleStoreRequest(
+        store,
+        request("store.list_notification_deliveries", { status: "dead", limit: 10 }),
+      ),
+    ).toEqual({
+      items: [
+        {
+          ...delivery,
+          status: "dead",
+          attempts: 1,
+          lastError: "HTTP 410",
+          nextAttemptAt: settlement.at,
+          updatedAt: settlement.at,
+        },
+      ],
+      nextCursor: null,
+    });
+    expect(
+      await handleStoreRequest(store, request("store.delete_staff_recipient", { recipientId: "oncall" })),
+    ).toEqual({ deleted: true });
+  });
 });

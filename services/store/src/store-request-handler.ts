@@ -145,6 +145,21 @@ const handlers: StoreRequestHandlers = {
       request.revokedAt,
     ),
   }),
+  "store.list_staff_recipients": (store) => store.notifications.listRecipients(),
+  "store.put_staff_recipient": (store, request) => store.notifications.putRecipient(request.recipient),
+  "store.delete_staff_recipient": async (store, request) => ({
+    deleted: await store.notifications.deleteRecipient(request.recipientId),
+  }),
+  "store.enqueue_notification_deliveries": async (store, request) => ({
+    created: await store.notifications.enqueueDeliveries(request.deliveries),
+  }),
+  "store.claim_notification_deliveries": (store, request) =>
+    store.notifications.claimDueDeliveries(request.now, request.leaseUntil, request.limit),
+  "store.settle_notification_delivery": async (store, request) => ({
+    settled: await store.notifications.settleDelivery(request.deliveryId, request.settlement),
+  }),
+  "store.list_notification_deliveries": (store, request) =>
+    store.notifications.listDeliveries(request.status, { cursor: request.cursor, limit: request.limit }),
 };
 
 /**

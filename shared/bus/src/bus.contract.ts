@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { AppError, BUS_MESSAGE_VERSION, type Envelope, EnvelopeFields, partitionOf } from "@chat/contracts";
 import { type Static, Type } from "@sinclair/typebox";
 import pino, { type Logger } from "pino";
-import type { Bus } from "./bus.ts";
+import type { Bus, DeadLetter } from "./bus.ts";
 import { eventually } from "./eventually.ts";
 
 /** A bus whose dead letters a test can read; both adapters offer `deadLetters` outside the port. */
@@ -360,6 +360,40 @@ export function busContract(name: string, makeBus: (settings: BusSettings) => Pr
         expect(await collectDeadLetters(bus, "ai.generate", 1)).toEqual([work]);
         // The limit counts redeliveries, as RabbitMQ's x-delivery-limit does.
         expect(deliveryCounts).toEqual(Array.from({ length: deliveryLimit + 1 }, (_, index) => index + 1));
+      });
+    });
+
+    describe("dead-letter watch", () => {
+      test("a watcher gets a copy of each dead letter of its sources, which the dead-letter queue keeps", async () => {
+        const seen: DeadLetter[] = [];
+        await bus.watchDeadLetters(
+          ["ai.generate", "events-watched"],
+          { name: "dead-letter-watch" },
+          async (letter) => {
+            seen.push(letter);
+          },
+        );
+        await bus.consumeWork<Sequenced>(
+          "ai.generate",
+          { name: "orchestrator", schema: Sequenced, prefetch: 1 },
+          async () => {
+            throw new AppError("VALIDATION_FAILED", "refused for good", { retryable: false });
+          },
+        );
+        await bus.consumeEvents<Sequenced>(
+          ["watch.*"],
+          { name: "events-unwatched", schema: Sequenced },
+          async () => {},
+        );
+        await bus.publishEvent("watch.test", unsequenced("chat-unwatched"), { durable: true });
+        const work = sequenced(`chat-${randomUUID()}`, 5);
+        await bus.enqueueWork("ai.generate", work);
+
+        await eventually(() => seen.length > 0, "the watcher's copy");
+        expect(seen).toEqual([{ source: "ai.generate", message: work }]);
+        expect(await collectDeadLetters(bus, "ai.generate", 1)).toEqual([work]);
+        expect(await collectDeadLetters(bus, "events-unwatched", 1)).toHaveLength(1);
+        expect(seen).toHaveLength(1);
       });
     });
 

@@ -11,6 +11,16 @@ export type DeliveryContext = {
    * handler should stop and leave nothing more behind. Absent where that cannot happen.
    */
   signal?: AbortSignal;
+  /** The routing key the message came with (for a dead letter, its source), where the adapter knows it. */
+  routingKey?: string;
+};
+
+/** A copy of a message that a queue gave up on (delivery limit reached, or refused for good). */
+export type DeadLetter = {
+  /** The queue's dead-letter source: `session`, `ai.generate`, a consumer's name, `rpc.<service>`. */
+  source: string;
+  /** The message as it was, parsed when it was JSON. */
+  message: unknown;
 };
 
 /**
@@ -151,6 +161,17 @@ export interface Bus {
   serve<M extends Envelope, S extends ReplySchemas = ReplySchemas>(
     options: ServeOptions<M, S>,
     handler: Handler<M, ReplyTo<M, S>>,
+  ): Promise<Subscription>;
+
+  /**
+   * A durable queue named `options.name` that gets a copy of every message dead-lettered from
+   * `sources`; the dead-letter queues keep theirs. For alerting: what was given up on, and where.
+   * A source equal to `options.name` is left out, so a failing watcher cannot feed itself.
+   */
+  watchDeadLetters(
+    sources: string[],
+    options: { name: string },
+    handler: Handler<DeadLetter>,
   ): Promise<Subscription>;
 
   /** True when the bus can carry messages now. */

@@ -47,6 +47,8 @@ export type Delivery = {
   expectsReply: boolean;
   /** Aborted when the delivery can no longer be settled (see DeliveryContext). */
   signal?: AbortSignal;
+  /** The routing key the message came with, where the adapter knows it. */
+  routingKey?: string;
 };
 
 /**
@@ -90,6 +92,7 @@ async function decideDelivery<M>(
     const value = await consumer.handler(decoded.message, {
       deliveryCount: delivery.deliveryCount,
       ...(delivery.signal ? { signal: delivery.signal } : {}),
+      ...(delivery.routingKey !== undefined ? { routingKey: delivery.routingKey } : {}),
     });
     return delivery.expectsReply ? { settle: "ack", reply: { ok: true, value } } : { settle: "ack" };
   } catch (thrown) {

@@ -1,9 +1,10 @@
 import { AppError, type Envelope, partitionOf } from "@chat/contracts";
-import type { Static, TSchema } from "@sinclair/typebox";
+import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import type { Logger } from "pino";
 import type {
   Bus,
   ConsumerOptions,
+  DeadLetter,
   EventStream,
   EventStreamOptions,
   Handler,
@@ -50,6 +51,7 @@ export class InProcessBus implements Bus {
   private readonly subscriptions = new Set<Subscription>();
   private readonly pendingRequests = new Set<(error: AppError) => void>();
   private readonly deadLettered = new Map<string, string[]>();
+  private readonly deadLetterWatches: { sources: Set<string>; queue: InProcessQueue }[] = [];
   private closed = false;
 
   constructor(private readonly options: InProcessBusOptions) {
@@ -158,6 +160,25 @@ export class InProcessBus implements Bus {
     return this.track(this.serviceQueue(options.name).addConsumer(consumer, serveConcurrency));
   }
 
+  async watchDeadLetters(
+    sources: string[],
+    options: { name: string },
+    handler: Handler<DeadLetter>,
+  ): Promise<Subscription> {
+    this.assertOpen();
+    const queue = this.createQueue(options.name);
+    this.deadLetterWatches.push({
+      sources: new Set(sources.filter((source) => source !== options.name)),
+      queue,
+    });
+    const consumer = deliveryConsumer<DeadLetter>(
+      { name: options.name, schema: InProcessDeadLetter },
+      handler,
+      this.options.logger,
+    );
+    return this.track(queue.addConsumer(consumer, 1));
+  }
+
   async isReady(): Promise<boolean> {
     return !this.closed;
   }
@@ -179,13 +200,7 @@ export class InProcessBus implements Bus {
     this.assertOpen();
     const bodies = this.deadLettered.get(source) ?? [];
     this.deadLettered.delete(source);
-    return bodies.map((body) => {
-      try {
-        return JSON.parse(body);
-      } catch {
-        return body;
-      }
-    });
+    return bodies.map(parseLoosely);
   }
 
   private createQueue(source: string, { singleActiveConsumer = false } = {}): InProcessQueue {
@@ -197,6 +212,11 @@ export class InProcessBus implements Bus {
         const letters = this.deadLettered.get(from) ?? [];
         letters.push(body);
         this.deadLettered.set(from, letters);
+        for (const watch of this.deadLetterWatches) {
+          if (!watch.sources.has(from)) continue;
+          const letter: DeadLetter = { source: from, message: parseLoosely(body) };
+          watch.queue.enqueue({ body: JSON.stringify(letter), deliveryCount: 1 });
+        }
       },
     });
   }
@@ -277,5 +297,17 @@ export class InProcessBus implements Bus {
 
   private assertOpen(): void {
     if (this.closed) throw new AppError("UNAVAILABLE", "The bus is closed");
+  }
+}
+
+/** A dead letter as the in-process bus carries it to a watcher. */
+const InProcessDeadLetter = Type.Object({ source: Type.String(), message: Type.Unknown() });
+
+/** The parsed body, or the body itself when it is not JSON. */
+function parseLoosely(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return body;
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { AppError, type Envelope, partitionOf } from "@chat/contracts";
-import type { Static, TSchema } from "@sinclair/typebox";
+import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import amqpConnectionManager, {
   type AmqpConnectionManager,
   type ChannelWrapper,
@@ -11,6 +11,7 @@ import type { Logger } from "pino";
 import type {
   Bus,
   ConsumerOptions,
+  DeadLetter,
   EventStream,
   EventStreamOptions,
   Handler,
@@ -223,6 +224,22 @@ export class RabbitBus implements Bus {
     return this.consume(options, handler, serveConcurrency, async (channel) => [
       await this.topology.declareServiceQueue(channel, options.name),
     ]);
+  }
+
+  watchDeadLetters(
+    sources: string[],
+    options: { name: string },
+    handler: Handler<DeadLetter>,
+  ): Promise<Subscription> {
+    const watched = sources.filter((source) => source !== options.name);
+    // Any JSON passes: a dead letter is often a message that failed its own schema.
+    return this.consume<Envelope>(
+      { name: options.name, schema: Type.Unknown() },
+      (message, context) => handler({ source: context.routingKey ?? "", message }, context),
+      1,
+      (channel) =>
+        this.topology.declareDeadLetterWatch(channel, options.name, watched).then((queue) => [queue]),
+    );
   }
 
   async isReady(): Promise<boolean> {

@@ -146,6 +146,7 @@ export class RabbitConsumer<M> implements Subscription {
       deliveryCount: 1 + redeliveries,
       expectsReply: typeof replyTo === "string" && replyTo.length > 0,
       signal: channelOpen,
+      routingKey: message.fields.routingKey,
     });
     try {
       if (outcome.reply && typeof replyTo === "string") {

@@ -96,6 +96,14 @@ export class RabbitTopology {
     return queue;
   }
 
+  /** A durable queue of its own bound to the dead-letter exchange under each source: a copy of each dead letter. */
+  async declareDeadLetterWatch(channel: Channel, watcherName: string, sources: string[]): Promise<string> {
+    const queue = this.eventQueue(watcherName);
+    await this.declareSourceQueue(channel, queue, watcherName);
+    for (const source of sources) await channel.bindQueue(queue, this.deadLetterExchange, source);
+    return queue;
+  }
+
   /** Deletes every queue and exchange this topology declared. */
   async removeAll(channel: Channel): Promise<void> {
     for (const queue of this.declaredQueues) await channel.deleteQueue(queue);

@@ -6,6 +6,7 @@ import { chatSearchContract } from "./chat-search.contract.ts";
 import { chatSettingsContract } from "./chat-settings.contract.ts";
 import { messageContract } from "./message.contract.ts";
 import { messageDeletionContract } from "./message-deletion.contract.ts";
+import { notificationRepositoryContract } from "./notification-repository.contract.ts";
 import { signInContract } from "./sign-in.contract.ts";
 import { type MakeStore, storePerTest } from "./store-fixtures.ts";
 import { usageRepositoryContract } from "./usage-repository.contract.ts";
@@ -39,4 +40,5 @@ export function storeContract(name: string, make: MakeStore): void {
   signInContract(name, make);
   usageRepositoryContract(name, make);
   auditLogContract(name, make);
+  notificationRepositoryContract(name, make);
 }

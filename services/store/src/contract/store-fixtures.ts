@@ -58,6 +58,9 @@ export function storePerTest(make: MakeStore): StoreRepositories {
     get auditLog() {
       return current().auditLog;
     },
+    get notifications() {
+      return current().notifications;
+    },
     isReady: () => current().isReady(),
     close: () => current().close(),
   };

@@ -4,6 +4,7 @@ import { UserAccounts } from "../user-accounts.ts";
 import { MongoAuditLog } from "./mongo-audit-log.ts";
 import { MongoChatRepository } from "./mongo-chat-repository.ts";
 import { MongoCredentialRepository } from "./mongo-credential-repository.ts";
+import { MongoNotificationRepository } from "./mongo-notification-repository.ts";
 import { MongoUsageRepository } from "./mongo-usage-repository.ts";
 import { MongoUserRecords } from "./mongo-user-records.ts";
 
@@ -24,6 +25,7 @@ export class MongoStore implements StoreRepositories {
   readonly chats: MongoChatRepository;
   readonly usage: MongoUsageRepository;
   readonly auditLog: MongoAuditLog;
+  readonly notifications: MongoNotificationRepository;
   private readonly client: MongoClient;
   private readonly database: Db;
   private readonly userRecords: MongoUserRecords;
@@ -37,6 +39,7 @@ export class MongoStore implements StoreRepositories {
     this.chats = new MongoChatRepository(this.database);
     this.usage = new MongoUsageRepository(this.database);
     this.auditLog = new MongoAuditLog(this.database);
+    this.notifications = new MongoNotificationRepository(this.database);
   }
 
   /** Connects and creates the indexes (creating an existing index is a no-op). Call once before use. */
@@ -48,6 +51,7 @@ export class MongoStore implements StoreRepositories {
       this.chats.init(),
       this.usage.init(),
       this.auditLog.init(),
+      this.notifications.init(),
     ]);
   }
 

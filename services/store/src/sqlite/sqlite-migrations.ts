@@ -127,6 +127,32 @@ const migrations: readonly string[] = [
    CREATE INDEX audit_log_by_chat ON audit_log (chat_id, at DESC, id DESC);
    CREATE INDEX users_by_role ON users (role);
    CREATE INDEX users_by_creation ON users (created_at, id);`,
+  // Staff recipients of alerts (settings as JSON) and the notifier's deliveries: its outbox and
+  // dead-letter record.
+  `CREATE TABLE staff_recipients (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     settings TEXT NOT NULL
+   );
+   CREATE TABLE notification_deliveries (
+     id TEXT PRIMARY KEY,
+     alert_id TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     recipient_id TEXT NOT NULL,
+     channel TEXT NOT NULL,
+     address TEXT NOT NULL,
+     subject TEXT NOT NULL,
+     text TEXT NOT NULL,
+     payload TEXT NOT NULL,
+     status TEXT NOT NULL,
+     attempts INTEGER NOT NULL,
+     next_attempt_at TEXT NOT NULL,
+     last_error TEXT,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );
+   CREATE INDEX notification_deliveries_due ON notification_deliveries (status, next_attempt_at);
+   CREATE INDEX notification_deliveries_by_change ON notification_deliveries (status, updated_at DESC, id DESC);`,
 ];
 
 /** The schema version of the database: how many migrations it has. */

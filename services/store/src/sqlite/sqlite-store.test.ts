@@ -155,9 +155,11 @@ describe("SqliteStore on a file", () => {
       "chats",
       "deleted_messages",
       "messages",
+      "notification_deliveries",
       "refresh_token_families",
       "refresh_tokens",
       "revoked_sign_ins",
+      "staff_recipients",
       "usage_records",
       "users",
     ]);
@@ -186,7 +188,7 @@ describe("SqliteStore on a file", () => {
 
     const repository = new SqliteStore({ path });
 
-    expect(repository.schemaVersion).toBe(7);
+    expect(repository.schemaVersion).toBe(8);
     const chat = {
       id: "c1",
       title: "Old chat",
@@ -265,7 +267,7 @@ describe("SqliteStore on a file", () => {
 
     // Opening the migrated file again applies nothing twice.
     const reopened = new SqliteStore({ path });
-    expect(reopened.schemaVersion).toBe(7);
+    expect(reopened.schemaVersion).toBe(8);
     expect((await reopened.chats.getChat("c1", "u1"))?.systemPrompt).toBe("Be brief.");
     expect((await reopened.credentials.listApiKeys("u1")).map((key) => key.id)).toEqual(["k1"]);
     expect(await reopened.credentials.isSignInRevoked("f1", "2025-01-03T00:01:00.000Z")).toBe(true);

@@ -5,6 +5,7 @@ import { SqliteAuditLog } from "./sqlite-audit-log.ts";
 import { SqliteChatRepository } from "./sqlite-chat-repository.ts";
 import { SqliteCredentialRepository } from "./sqlite-credential-repository.ts";
 import { migrate, readSchemaVersion } from "./sqlite-migrations.ts";
+import { SqliteNotificationRepository } from "./sqlite-notification-repository.ts";
 import { SqliteUsageRepository } from "./sqlite-usage-repository.ts";
 import { normalizeLegacyEmailKeys, SqliteUserRecords } from "./sqlite-user-records.ts";
 
@@ -23,6 +24,7 @@ export class SqliteStore implements StoreRepositories {
   readonly chats: SqliteChatRepository;
   readonly usage: SqliteUsageRepository;
   readonly auditLog: SqliteAuditLog;
+  readonly notifications: SqliteNotificationRepository;
   private readonly database: Database;
 
   constructor(options: { path: string }) {
@@ -37,6 +39,7 @@ export class SqliteStore implements StoreRepositories {
     this.chats = new SqliteChatRepository(this.database);
     this.usage = new SqliteUsageRepository(this.database);
     this.auditLog = new SqliteAuditLog(this.database);
+    this.notifications = new SqliteNotificationRepository(this.database);
   }
 
   /** The schema version of the open database: how many migrations it has. */

@@ -1,6 +1,7 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { AdminUser, AuditEntry, RoleChange } from "../admin.ts";
 import { ApiKey, Chat, ChatSearchHit, Message, UsageReport } from "../http.ts";
+import { NotificationDelivery, StaffRecipient } from "./staff-alerts.ts";
 import { AnswerDraft, RefreshRotation, StoredUser } from "./store-records.ts";
 import type { StoreRequest } from "./store-requests.ts";
 
@@ -54,6 +55,18 @@ export const storeReplySchemas = {
   "store.revoke_refresh_family": Type.Object({ familyId: nullable(Type.String()) }),
   /** false when the user has no family of that id. */
   "store.revoke_refresh_family_by_id": Type.Object({ revoked: Type.Boolean() }),
+  /** Every staff recipient, by name. */
+  "store.list_staff_recipients": Type.Array(StaffRecipient),
+  "store.put_staff_recipient": StaffRecipient,
+  "store.delete_staff_recipient": Type.Object({ deleted: Type.Boolean() }),
+  /** How many were new: a delivery whose id is already stored is left as it is. */
+  "store.enqueue_notification_deliveries": Type.Object({ created: Type.Integer({ minimum: 0 }) }),
+  /** Pending deliveries due by `now`, earliest first, each now due again only at `leaseUntil`. */
+  "store.claim_notification_deliveries": Type.Array(NotificationDelivery),
+  /** false when the delivery is unknown or no longer pending. */
+  "store.settle_notification_delivery": Type.Object({ settled: Type.Boolean() }),
+  /** Newest change first; with `status: "dead"`, the dead-lettered deliveries the console lists. */
+  "store.list_notification_deliveries": Page(NotificationDelivery),
 } satisfies Record<StoreRequest["type"], TSchema>;
 
 /** What the store answers to each request type. */

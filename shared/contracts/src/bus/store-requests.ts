@@ -4,6 +4,12 @@ import { Id, MAX_SEARCH_QUERY_CHARS, Message, Role } from "../http.ts";
 import { ChatSettings } from "./chat-commands.ts";
 import { busMessage } from "./envelope.ts";
 import {
+  DeliverySettlement,
+  NotificationDelivery,
+  NotificationDeliveryStatus,
+  StaffRecipient,
+} from "./staff-alerts.ts";
+import {
   AnswerDraft,
   ExternalIdentity,
   NewExternalUser,
@@ -95,6 +101,28 @@ export const StoreRequest = Type.Union([
     familyId: Type.String({ minLength: 1, description: "The sign-in (`sid`) of an access token" }),
     userId: Id,
     revokedAt: Type.String({ format: "date-time" }),
+  }),
+  busMessage("store.list_staff_recipients", {}),
+  busMessage("store.put_staff_recipient", { recipient: StaffRecipient }),
+  busMessage("store.delete_staff_recipient", { recipientId: Id }),
+  busMessage("store.enqueue_notification_deliveries", {
+    deliveries: Type.Array(NotificationDelivery, { maxItems: 500 }),
+  }),
+  busMessage("store.claim_notification_deliveries", {
+    now: Type.String({ format: "date-time" }),
+    leaseUntil: Type.String({
+      format: "date-time",
+      description: "Claimed deliveries are due again then, should the claimer die before settling them",
+    }),
+    limit: Type.Integer({ minimum: 1, maximum: 500 }),
+  }),
+  busMessage("store.settle_notification_delivery", {
+    deliveryId: Type.String({ minLength: 1 }),
+    settlement: DeliverySettlement,
+  }),
+  busMessage("store.list_notification_deliveries", {
+    status: Type.Optional(NotificationDeliveryStatus),
+    ...Page,
   }),
 ]);
 export type StoreRequest = Static<typeof StoreRequest>;
