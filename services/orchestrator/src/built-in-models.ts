@@ -25,6 +25,7 @@ export function builtInModels(providers: {
   anthropic: boolean;
   openai: boolean;
   openrouter: boolean;
+  dify: boolean;
   compatibleModels: string[];
 }): ModelEntry[] {
   const models: ModelEntry[] = [];
@@ -86,6 +87,19 @@ export function builtInModels(providers: {
         "GPT-4.1 mini (OpenRouter)",
         gpt41Limits,
         { inputPricePerMillion: 0.4, outputPricePerMillion: 1.6 },
+      ),
+    );
+  }
+  if (providers.dify) {
+    // The app's own model and prompt answer; Dify bills its tokens, so no price here.
+    models.push(
+      model(
+        "dify",
+        "dify",
+        "dify-app",
+        "Dify app",
+        { contextWindow: 16_000, maxOutputTokens: 4_096 },
+        { inputPricePerMillion: 0, outputPricePerMillion: 0 },
       ),
     );
   }

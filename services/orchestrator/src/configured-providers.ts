@@ -3,6 +3,7 @@ import type { ModelProvider } from "./model-provider.ts";
 import type { OrchestratorConfig } from "./orchestrator-config.ts";
 import { AnthropicProvider } from "./providers/anthropic-provider.ts";
 import { DemoModelProvider } from "./providers/demo-model-provider.ts";
+import { DifyProvider } from "./providers/dify-provider.ts";
 import { OpenAIChatProvider } from "./providers/openai-chat-provider.ts";
 import { openRouterProvider } from "./providers/openrouter-provider.ts";
 
@@ -19,6 +20,9 @@ export type ProviderSettings = Pick<
   | "OPENROUTER_APP_TITLE"
   | "OPENAI_COMPATIBLE_BASE_URL"
   | "OPENAI_COMPATIBLE_API_KEY"
+  | "DIFY_API_KEY"
+  | "DIFY_BASE_URL"
+  | "DIFY_USER"
 >;
 
 // A key-less server (a local proxy, Ollama) still needs the SDKs' key argument to be a string.
@@ -43,6 +47,13 @@ function provider(
         appUrl: settings.OPENROUTER_APP_URL,
         appTitle: settings.OPENROUTER_APP_TITLE,
       });
+    case "dify":
+      return new DifyProvider({
+        id: name,
+        apiKey: apiKey ?? noKey,
+        baseURL: entry.baseURL ?? settings.DIFY_BASE_URL,
+        user: settings.DIFY_USER,
+      });
     case "demo":
       return new DemoModelProvider({ tokensPerSecond: settings.DEMO_TOKENS_PER_SECOND });
   }
@@ -50,7 +61,7 @@ function provider(
 
 /**
  * The providers this deployment can reach, by name: the built-in ones whose key or base URL is
- * set (`anthropic`, `openai`, `openrouter`, `openai-compatible`), `demo` always, and those the
+ * set (`anthropic`, `openai`, `openrouter`, `openai-compatible`, `dify`), `demo` always, and those the
  * model file declares (their keys read from the environment variable the file names).
  */
 export function configuredProviders(
@@ -78,6 +89,9 @@ export function configuredProviders(
       { type: "openai-compatible", baseURL: settings.OPENAI_COMPATIBLE_BASE_URL },
       settings.OPENAI_COMPATIBLE_API_KEY,
     ]);
+  }
+  if (settings.DIFY_API_KEY) {
+    entries.push(["dify", { type: "dify" }, settings.DIFY_API_KEY]);
   }
   for (const [name, entry] of Object.entries(declared)) {
     const apiKey = entry.apiKeyVariable ? environment[entry.apiKeyVariable] || undefined : undefined;

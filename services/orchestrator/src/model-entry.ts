@@ -6,6 +6,7 @@ export const ProviderKind = Type.Union([
   Type.Literal("openai"),
   Type.Literal("openrouter"),
   Type.Literal("openai-compatible"),
+  Type.Literal("dify"),
   Type.Literal("demo"),
 ]);
 export type ProviderKind = Static<typeof ProviderKind>;

@@ -6,6 +6,8 @@ const base: RegistrySettings = {
   DEMO_TOKENS_PER_SECOND: 0,
   OPENROUTER_BASE_URL: "https://openrouter.ai/api/v1",
   OPENROUTER_APP_TITLE: "Chat",
+  DIFY_BASE_URL: "https://api.dify.ai/v1",
+  DIFY_USER: "chat-system",
 };
 
 const fileReader = (files: Record<string, unknown>) => (path: string) => {
@@ -51,6 +53,37 @@ describe("ModelRegistry", () => {
       ["local/qwen2.5", "openai-compatible"],
       ["demo", "demo"],
     ]);
+  });
+
+  test("DIFY_API_KEY offers the Dify app as the model `dify`; a model file can name more Dify apps", () => {
+    const registry = ModelRegistry.load({ ...base, DIFY_API_KEY: "app-key" }, {});
+    expect(registry.list().models.map((model) => [model.id, model.provider])).toEqual([
+      ["dify", "dify"],
+      ["demo", "demo"],
+    ]);
+    expect(registry.route("dify")?.provider.id).toBe("dify");
+
+    const file = {
+      providers: {
+        support: { type: "dify", baseURL: "http://dify.internal/v1", apiKeyVariable: "SUPPORT_KEY" },
+      },
+      models: [
+        {
+          id: "support-bot",
+          provider: "support",
+          upstreamModel: "support-app",
+          displayName: "Support bot",
+          contextWindow: 8_000,
+          maxOutputTokens: 1_000,
+        },
+      ],
+    };
+    const declared = ModelRegistry.load(
+      { ...base, MODELS_FILE: "/models.json" },
+      { SUPPORT_KEY: "app-support" },
+      fileReader({ "/models.json": file }),
+    );
+    expect(declared.route("support-bot")?.provider.id).toBe("support");
   });
 
   test("a model file decides the list, prices and fallbacks; models of unconfigured providers are left out", () => {

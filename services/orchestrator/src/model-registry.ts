@@ -57,7 +57,7 @@ function checkReferences(models: ModelEntry[], knownProviders: Set<string>): voi
   }
 }
 
-const builtInProviderKinds = ["anthropic", "openai", "openrouter", "openai-compatible", "demo"];
+const builtInProviderKinds = ["anthropic", "openai", "openrouter", "openai-compatible", "dify", "demo"];
 
 /**
  * The models this deployment offers: the model file's, or built-in ones for the providers whose
@@ -89,6 +89,7 @@ export class ModelRegistry {
         anthropic: providers.has("anthropic"),
         openai: providers.has("openai"),
         openrouter: providers.has("openrouter"),
+        dify: providers.has("dify"),
         compatibleModels: providers.has("openai-compatible")
           ? (settings.OPENAI_COMPATIBLE_MODELS ?? "")
               .split(",")

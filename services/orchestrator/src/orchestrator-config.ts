@@ -70,6 +70,18 @@ export const OrchestratorConfigFields = {
   OPENAI_COMPATIBLE_MODELS: Type.Optional(
     Type.String({ description: "Its models, comma-separated upstream names (e.g. llama3.2,qwen2.5)" }),
   ),
+  DIFY_API_KEY: Secret("A Dify chat app's API key (app-…); enables the `dify` model"),
+  DIFY_BASE_URL: Type.String({
+    pattern: "^https?://",
+    default: "https://api.dify.ai/v1",
+    description: "Dify's API (a self-hosted one: http://<host>/v1)",
+  }),
+  DIFY_USER: Type.String({
+    minLength: 1,
+    maxLength: 128,
+    default: "chat-system",
+    description: "The end user Dify records for the app's conversations",
+  }),
   PROVIDER_MAX_RETRIES: Type.Integer({
     default: 2,
     minimum: 0,
