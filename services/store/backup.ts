@@ -15,5 +15,10 @@ if (config.MONGODB_URL) {
   console.error("MONGODB_URL is set: back MongoDB up with mongodump (see README's Backups)");
   process.exit(2);
 }
-const backup = backupSqliteDatabase(join(config.DATA_DIR, "chat.sqlite"), target);
-console.log(`backed up to ${backup.path}: ${backup.bytes} bytes, schema version ${backup.schemaVersion}`);
+try {
+  const backup = backupSqliteDatabase(join(config.DATA_DIR, "chat.sqlite"), target);
+  console.log(`backed up to ${backup.path}: ${backup.bytes} bytes, schema version ${backup.schemaVersion}`);
+} catch (error) {
+  console.error(`backup failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
