@@ -117,6 +117,12 @@ export const BaseConfigFields = {
     minimum: 10,
     description: "Events a chat's replay log keeps (approximate)",
   }),
+  REPLAY_LOG_WINDOW_SECONDS: Type.Integer({
+    default: 900,
+    minimum: 10,
+    description:
+      "Seconds of events a replay log keeps: resumes and joins within it replay, older ids answer RESUME_EXPIRED",
+  }),
 } satisfies TProperties;
 
 export const BaseConfig = Type.Object(BaseConfigFields);

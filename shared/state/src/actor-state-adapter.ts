@@ -13,12 +13,18 @@ import { checkTtlSeconds } from "./ttl-seconds.ts";
 export abstract class ActorStateAdapter implements SnapshotStore {
   protected abstract readonly snapshots: SnapshotStore;
 
-  constructor(options: Pick<ActorStateOptions, "ttlSeconds" | "replayLogMaxLength">) {
+  constructor(
+    options: Pick<ActorStateOptions, "ttlSeconds" | "replayLogMaxLength" | "replayLogWindowSeconds">,
+  ) {
     checkTtlSeconds(options.ttlSeconds);
     if (!Number.isInteger(options.replayLogMaxLength) || options.replayLogMaxLength < 1) {
       throw new RangeError(
         `replayLogMaxLength must be a positive integer, got ${options.replayLogMaxLength}`,
       );
+    }
+    const window = options.replayLogWindowSeconds;
+    if (window !== undefined && (!Number.isInteger(window) || window < 1)) {
+      throw new RangeError(`replayLogWindowSeconds must be a positive integer, got ${window}`);
     }
   }
 

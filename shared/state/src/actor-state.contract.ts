@@ -274,6 +274,24 @@ export function actorStateContract(
         });
       });
 
+      test("with a window, events older than it go at the next append; ids before the cut are expired", async () => {
+        const { state, elapse } = await open({ replayLogWindowSeconds: 1 });
+        const old = await appendMany(state, "chat-a", 3);
+        await elapse(1_500);
+        const fresh = await state.replayLog.append("chat-a", chunk("chat-a", 3));
+        expect(eventsOf(await state.replayLog.readAfter("chat-a", null))).toEqual([fresh]);
+        expect(await state.replayLog.readAfter("chat-a", (old[0] as LoggedChatEvent).eventId)).toEqual({
+          status: "expired",
+        });
+        // The last id before the cut is right before the oldest kept event: it resumes exactly.
+        expect(
+          eventsOf(await state.replayLog.readAfter("chat-a", (old[2] as LoggedChatEvent).eventId)),
+        ).toEqual([fresh]);
+        expect(parseEventId(fresh.eventId)?.epoch).toBe(
+          parseEventId((old[0] as LoggedChatEvent).eventId)?.epoch,
+        );
+      });
+
       test("a deleted log is gone: old ids are expired, and new appends start a new epoch", async () => {
         const { state } = await open();
         const old = await appendMany(state, "chat-a", 5);

@@ -131,4 +131,9 @@ export type ActorStateOptions = {
   ttlSeconds: number;
   /** Approximate number of events a replay log keeps. */
   replayLogMaxLength: number;
+  /**
+   * Seconds of events a replay log keeps: older ones go at the next append, so Redis holds what
+   * resumes and joins need (the recent turns), not every chat's history. Unset = by length only.
+   */
+  replayLogWindowSeconds?: number;
 };

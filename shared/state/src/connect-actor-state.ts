@@ -10,6 +10,7 @@ export type ActorStateSettings = {
   REDIS_KEY_PREFIX: string;
   ACTOR_STATE_TTL_SECONDS: number;
   REPLAY_LOG_MAX_LENGTH: number;
+  REPLAY_LOG_WINDOW_SECONDS: number;
 };
 
 /**
@@ -29,6 +30,7 @@ export function connectActorState(
     keyPrefix: settings.REDIS_KEY_PREFIX,
     ttlSeconds: settings.ACTOR_STATE_TTL_SECONDS,
     replayLogMaxLength: settings.REPLAY_LOG_MAX_LENGTH,
+    replayLogWindowSeconds: settings.REPLAY_LOG_WINDOW_SECONDS,
   };
   if (!settings.REDIS_URL) return new MemoryActorState({ ...common, revocations });
   return new RedisActorState({

@@ -39,7 +39,11 @@ export class MemoryActorState extends ActorStateAdapter implements ActorState {
     const now = options.now ?? Date.now;
     const ttlMs = options.ttlSeconds * 1_000;
     this.snapshots = new MemorySnapshots(now, ttlMs);
-    this.replayLog = new MemoryReplayLog(now, { ttlMs, maxLength: options.replayLogMaxLength });
+    this.replayLog = new MemoryReplayLog(now, {
+      ttlMs,
+      maxLength: options.replayLogMaxLength,
+      windowMs: (options.replayLogWindowSeconds ?? 0) * 1_000,
+    });
     this.rateLimiter = new MemoryRateLimiter(now);
     this.tickets = new MemoryOneTimeTickets(now);
     this.revocations = options.revocations ?? new MemoryRevocationList(now);

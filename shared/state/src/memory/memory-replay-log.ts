@@ -33,7 +33,7 @@ export class MemoryReplayLog implements ReplayLog {
 
   constructor(
     private readonly now: () => number,
-    private readonly options: { ttlMs: number; maxLength: number },
+    private readonly options: { ttlMs: number; maxLength: number; windowMs: number },
   ) {
     this.sweep = new PeriodicSweep(now, options.ttlMs, (at) => dropExpired(this.logs, at));
   }
@@ -59,9 +59,13 @@ export class MemoryReplayLog implements ReplayLog {
     log.events.push({ id, eventId, json: JSON.stringify(event) });
     log.lastId = id;
     log.expiresAt = now + this.options.ttlMs;
-    const excess = log.events.length - this.options.maxLength;
-    if (excess > 0) {
-      const trimmed = log.events.splice(0, excess);
+    let drop = Math.max(0, log.events.length - this.options.maxLength);
+    if (this.options.windowMs > 0) {
+      const oldest = now - this.options.windowMs;
+      while (drop < log.events.length - 1 && (log.events[drop] as StoredEvent).id.ms < oldest) drop++;
+    }
+    if (drop > 0) {
+      const trimmed = log.events.splice(0, drop);
       log.maxDeletedId = (trimmed.at(-1) as StoredEvent).id;
     }
     this.sweep.due();

@@ -47,6 +47,7 @@ export class RedisActorState extends ActorStateAdapter implements ActorState {
     this.replayLog = new RedisReplayLog(this.client, this.keys, {
       ttlSeconds: options.ttlSeconds,
       maxLength: options.replayLogMaxLength,
+      windowMs: (options.replayLogWindowSeconds ?? 0) * 1_000,
       logger,
     });
     this.rateLimiter = new RedisRateLimiter(this.client, this.keys);

@@ -8,7 +8,8 @@ import type { RedisKeySpace } from "./redis-key-space.ts";
 import { RedisReplayLogTail } from "./redis-replay-log-tail.ts";
 
 /**
- * KEYS: events, epoch, live channel. ARGV: epoch for a new log, max length, TTL seconds, event JSON.
+ * KEYS: events, epoch, live channel. ARGV: epoch for a new log, max length, TTL seconds, event JSON,
+ * window in milliseconds (0 = none: entries older than it are trimmed, by Redis's clock).
  * Returns { epoch, stream id, 1 when the log was (re)created }. A stream without its epoch, or an
  * epoch without its stream, is a log partly lost (eviction): it starts over under a new epoch.
  * Each entry also records the id before it, so a read can tell whether trimming removed events
@@ -28,6 +29,12 @@ end
 local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
 local previous = last and last[1] or '0-0'
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'event', ARGV[4], 'previous', previous)
+local window = tonumber(ARGV[5])
+if window > 0 then
+  local now = redis.call('TIME')
+  local oldest = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - window
+  redis.call('XTRIM', KEYS[1], 'MINID', string.format('%d', oldest))
+end
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('EXPIRE', KEYS[2], ARGV[3])
 local previous_event_id = last and (epoch .. ':' .. previous) or ''
@@ -86,14 +93,20 @@ export class RedisReplayLog implements ReplayLog {
   constructor(
     private readonly client: Redis,
     private readonly keys: RedisKeySpace,
-    private readonly options: { ttlSeconds: number; maxLength: number; logger: Logger },
+    private readonly options: { ttlSeconds: number; maxLength: number; windowMs: number; logger: Logger },
   ) {}
 
   async append(chatId: string, event: ChatEvent): Promise<LoggedChatEvent> {
     const reply = (await appendEvent.run(
       this.client,
       [this.keys.chat(chatId, "events"), this.keys.chat(chatId, "epoch"), this.keys.chatChannel(chatId)],
-      [createLogEpoch(), this.options.maxLength, this.options.ttlSeconds, JSON.stringify(event)],
+      [
+        createLogEpoch(),
+        this.options.maxLength,
+        this.options.ttlSeconds,
+        JSON.stringify(event),
+        this.options.windowMs,
+      ],
     )) as [epoch: string, streamId: string, created: number];
     const [epoch, streamId, created] = reply;
     if (created === 1) this.options.logger.debug({ chatId, epoch }, "replay log created");
