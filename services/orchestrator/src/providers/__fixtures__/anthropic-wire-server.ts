@@ -1,5 +1,5 @@
 import type { HttpErrorScenario, WireFrame, WireServer } from "./wire-server.ts";
-import { droppedConnection, pacedPieces, setRetryHeaders, startWireServer } from "./wire-server.ts";
+import { droppedConnection, jsonRefusal, pacedPieces, startWireServer } from "./wire-server.ts";
 
 /** Token counts the server reports; unset ones are derived from the request and the text. */
 export type AnthropicWireUsage = {
@@ -172,18 +172,15 @@ async function* messageFrames(
 function errorResponse(scenario: Omit<HttpErrorScenario, "kind">, requestId: string): Response {
   const errorType =
     anthropicErrorTypes[scenario.status] ?? (scenario.status >= 500 ? "api_error" : "invalid_request_error");
-  const body = scenario.body ?? {
+  const body = {
     type: "error",
     error: { type: errorType, message: anthropicErrorMessages[errorType] },
     request_id: requestId,
   };
-  const headers = new Headers({
-    "content-type": "application/json",
+  return jsonRefusal(scenario, body, {
     "request-id": requestId,
     "x-should-retry": String(scenario.status === 408 || scenario.status === 429 || scenario.status >= 500),
   });
-  setRetryHeaders(headers, scenario);
-  return new Response(JSON.stringify(body), { status: scenario.status, headers });
 }
 
 /**

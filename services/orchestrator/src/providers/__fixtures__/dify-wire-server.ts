@@ -1,6 +1,6 @@
 import { textPieces } from "./anthropic-wire-server.ts";
 import type { HttpErrorScenario, WireFrame, WireServer } from "./wire-server.ts";
-import { droppedConnection, pacedPieces, setRetryHeaders, startWireServer } from "./wire-server.ts";
+import { droppedConnection, jsonRefusal, pacedPieces, startWireServer } from "./wire-server.ts";
 
 /** How the server answers one request. Streamed text goes out in realistic pieces of a few characters. */
 export type DifyWireScenario =
@@ -107,10 +107,7 @@ async function* chatFrames(
 function errorResponse(scenario: Omit<HttpErrorScenario, "kind">): Response {
   const code =
     difyErrorCodes[scenario.status] ?? (scenario.status >= 500 ? "internal_server_error" : "invalid_param");
-  const body = scenario.body ?? { code, message: "The request was refused", status: scenario.status };
-  const headers = new Headers({ "content-type": "application/json" });
-  setRetryHeaders(headers, scenario);
-  return new Response(JSON.stringify(body), { status: scenario.status, headers });
+  return jsonRefusal(scenario, { code, message: "The request was refused", status: scenario.status });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { textPieces } from "./anthropic-wire-server.ts";
 import type { HttpErrorScenario, WireFrame, WireServer } from "./wire-server.ts";
-import { droppedConnection, pacedPieces, setRetryHeaders, startWireServer } from "./wire-server.ts";
+import { droppedConnection, jsonRefusal, pacedPieces, startWireServer } from "./wire-server.ts";
 
 /** Token counts the server reports; unset ones are derived from the request and the text. */
 export type OpenAIWireUsage = { promptTokens?: number; completionTokens?: number };
@@ -96,12 +96,7 @@ function errorResponse(
   request: Request,
   requestId: string,
 ): Response {
-  const headers = new Headers({ "content-type": "application/json", "x-request-id": requestId });
-  setRetryHeaders(headers, scenario);
-  return new Response(JSON.stringify(scenario.body ?? openAIErrorBody(scenario.status, request)), {
-    status: scenario.status,
-    headers,
-  });
+  return jsonRefusal(scenario, openAIErrorBody(scenario.status, request), { "x-request-id": requestId });
 }
 
 async function* completionFrames(

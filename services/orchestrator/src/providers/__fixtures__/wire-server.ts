@@ -44,12 +44,26 @@ export async function* pacedPieces(
 }
 
 /** Sets the `retry-after` and `retry-after-ms` headers a refusal names. */
-export function setRetryHeaders(
+function setRetryHeaders(
   headers: Headers,
   refusal: { retryAfter?: string; retryAfterMs?: string },
 ): void {
   if (refusal.retryAfter !== undefined) headers.set("retry-after", refusal.retryAfter);
   if (refusal.retryAfterMs !== undefined) headers.set("retry-after-ms", refusal.retryAfterMs);
+}
+
+/** A refusal as JSON: its status, `body` (the scenario's own when it names one), the retry headers. */
+export function jsonRefusal(
+  scenario: Omit<HttpErrorScenario, "kind">,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Response {
+  const responseHeaders = new Headers({ "content-type": "application/json", ...headers });
+  setRetryHeaders(responseHeaders, scenario);
+  return new Response(JSON.stringify(scenario.body ?? body), {
+    status: scenario.status,
+    headers: responseHeaders,
+  });
 }
 
 /** A local stand-in for a provider's streaming endpoint, answering one queued scenario per request. */
