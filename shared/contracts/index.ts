@@ -15,7 +15,9 @@ export {
 } from "./src/admin.ts";
 export { AdminEmails } from "./src/admin-emails.ts";
 export {
+  AgentMessageCommand,
   CancelGenerationCommand,
+  CancelHelpRequestCommand,
   CancelReply,
   ChatCommand,
   type ChatCommandReplies,
@@ -25,8 +27,11 @@ export {
   GenerationFinishedCommand,
   RecoverAnswerCommand,
   RegenerateAnswerCommand,
+  ReleaseChatCommand,
+  RequestHelpCommand,
   SendMessageCommand,
   SendMessageReply,
+  TakeOverCommand,
   UpdateChatCommand,
 } from "./src/bus/chat-commands.ts";
 export { ChatEventMessage, chatEventKey, userEventKey } from "./src/bus/chat-events.ts";
@@ -71,4 +76,5 @@ export * from "./src/events.ts";
 export * from "./src/http.ts";
 export * from "./src/openai-compatible.ts";
 export { partitionOf } from "./src/partition.ts";
+export * from "./src/takeover.ts";
 export * from "./src/websocket-frames.ts";

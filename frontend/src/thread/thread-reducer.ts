@@ -56,7 +56,8 @@ export type ThreadAction =
   | { type: "history_loaded"; messages: readonly Message[] }
   | { type: "older_loaded"; messages: readonly Message[] }
   | { type: "send_started"; message: Message }
-  | { type: "send_accepted"; userMessage: Message; assistantMessageId: string; now: string }
+  /** Without `assistantMessageId` an agent holds the chat: no answer is coming from the AI. */
+  | { type: "send_accepted"; userMessage: Message; assistantMessageId?: string; now: string }
   | { type: "send_failed"; clientMessageId: string; error: ThreadError }
   | { type: "send_retried"; clientMessageId: string }
   /** A refused message taken back out of the thread (its text goes back to the composer). */
@@ -121,6 +122,7 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
       };
     case "send_accepted": {
       const confirmed = confirmUserMessage(state, action.userMessage);
+      if (action.assistantMessageId === undefined) return confirmed;
       if (confirmed.messages.some((message) => message.id === action.assistantMessageId)) return confirmed;
       return {
         ...confirmed,

@@ -210,7 +210,7 @@ function setUp() {
       events: new ChatEventPublisher(bus, actorState.replayLog, { newId, now }),
       logger: pino({ level: "silent" }),
     },
-    { contextMessageLimit: 10, turnTimeoutMs: 60_000, now, newId },
+    { contextMessageLimit: 10, turnTimeoutMs: 60_000, holdTtlMs: 60_000, now, newId },
   );
   /** What the journal shows without the store reads: saves, writes and what went out. */
   const steps = () =>

@@ -95,7 +95,7 @@ function regenerate(clientMessageId: string, messageId: string, model?: string):
 
 function contextAt(iso: string): DecisionContext {
   let counter = 0;
-  return { now: new Date(iso), newId: () => `id-${++counter}`, turnTimeoutMs: 60_000 };
+  return { now: new Date(iso), newId: () => `id-${++counter}`, turnTimeoutMs: 60_000, holdTtlMs: 60_000 };
 }
 
 const fresh: ChatActorState = initialState({ chatId: "chat-1", userId: "user-1", needsTitle: false });

@@ -25,6 +25,12 @@ export const SessionConfigFields = {
     minimum: 1_000,
     description: "A turn still running after this is taken as lost, so the chat accepts messages again",
   }),
+  HOLD_TTL_MS: Type.Integer({
+    default: 120_000,
+    minimum: 1_000,
+    description:
+      "An agent's hold on a chat (human takeover) ends this long after its last takeover or message unless renewed; the AI answers again",
+  }),
 };
 
 export const SessionConfig = Type.Object({

@@ -127,6 +127,11 @@ const migrations: readonly string[] = [
    CREATE INDEX audit_log_by_chat ON audit_log (chat_id, at DESC, id DESC);
    CREATE INDEX users_by_role ON users (role);
    CREATE INDEX users_by_creation ON users (created_at, id);`,
+  // Help requests and human takeover: the chat's marks, and the agent who wrote a message.
+  `ALTER TABLE chats ADD COLUMN needs_help INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE chats ADD COLUMN assisted INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE chats ADD COLUMN held_by TEXT;
+   ALTER TABLE messages ADD COLUMN author TEXT;`,
 ];
 
 /** The schema version of the database: how many migrations it has. */

@@ -31,6 +31,17 @@ export const storeReplySchemas = {
   "store.get_chat": nullable(
     Type.Object({ chat: Chat, messages: Type.Array(Message), hasOlderMessages: Type.Boolean() }),
   ),
+  "store.get_any_chat": nullable(
+    Type.Object({
+      chat: Chat,
+      userId: Type.String(),
+      messages: Type.Array(Message),
+      hasOlderMessages: Type.Boolean(),
+    }),
+  ),
+  /** The chat as marked now; null when it is not the user's. */
+  "store.mark_chat": nullable(Chat),
+  "store.append_audit_entry": Type.Null(),
   "store.list_chats": Page(Chat),
   /** The user's chats whose title or messages contain the query (case-insensitive), newest activity first. */
   "store.search_chats": Page(ChatSearchHit),
