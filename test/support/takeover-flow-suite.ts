@@ -1,0 +1,187 @@
+import { beforeAll, expect, test } from "bun:test";
+import { ChatApiClient } from "./chat-api-client.ts";
+import type { SseReader } from "./sse-reader.ts";
+
+/** Where the suite's clients connect: users to one gateway, agents to another (or the same). */
+export type TakeoverGateways = { user: string; agent: string };
+
+const noSuchRoute = { error: { code: "ROUTE_NOT_FOUND", message: "No such route" } };
+
+/**
+ * Help requests and human takeover end to end, for any deployment whose first account is the
+ * admin and whose HOLD_TTL_MS is `holdTtlMs`: a user asks for a person, an agent takes the chat
+ * over and writes, the user writes back (the AI keeps quiet), the agent releases and the AI
+ * answers again; a second agent is refused; a hold nobody renews expires.
+ *
+ * @example
+ * takeoverFlowSuite(() => ({ user: first.baseUrl, agent: second.baseUrl }), { holdTtlMs: 4_000 });
+ */
+export function takeoverFlowSuite(gateways: () => TakeoverGateways, options: { holdTtlMs: number }) {
+  let admin: ChatApiClient;
+  let agent: ChatApiClient;
+  let otherAgent: ChatApiClient;
+  const streams: SseReader[] = [];
+
+  async function signUp(base: string, name: string) {
+    const client = await ChatApiClient.signUp(base, name);
+    return { client, id: (await client.request("GET", "/api/me")).body.user.id as string };
+  }
+
+  beforeAll(async () => {
+    const { user, agent: agentBase } = gateways();
+    admin = (await signUp(user, "Root")).client;
+    for (const name of ["Grace", "Alan"]) {
+      const made = await signUp(agentBase, name);
+      const role = await admin.request("PUT", `/api/admin/users/${made.id}/role`, { role: "agent" });
+      expect(role.status).toBe(200);
+      if (name === "Grace") agent = made.client;
+      else otherAgent = made.client;
+    }
+  });
+
+  async function answeredChat(user: ChatApiClient) {
+    const { chatId, events } = await user.answeredChat("Hello machine");
+    streams.push(events);
+    return { chatId, events };
+  }
+
+  const chatInList = async (user: ChatApiClient, chatId: string) =>
+    ((await user.request("GET", "/api/chats")).body.chats as Array<Record<string, unknown>>).find(
+      (chat) => chat.id === chatId,
+    );
+
+  test("help request, takeover, agent and user on two gateways, release, then the AI answers again", async () => {
+    const user = (await signUp(gateways().user, "Ada")).client;
+    const { chatId, events } = await answeredChat(user);
+
+    const asked = await user.request("POST", `/api/chats/${chatId}/help`, { note: "It keeps looping" });
+    expect(asked.status).toBe(200);
+    expect(asked.body).toMatchObject({ needsHelp: true, helpNote: "It keeps looping", heldBy: null });
+    await events.waitFor((event) => event.event === "help_requested");
+    expect(await chatInList(user, chatId)).toMatchObject({
+      needsHelp: true,
+      assisted: false,
+      messageCount: 2,
+    });
+
+    const seen = await agent.request("GET", `/api/admin/chats/${chatId}`);
+    expect(seen.status).toBe(200);
+    expect(seen.body).toMatchObject({ id: chatId, needsHelp: true });
+    expect(seen.body.messages).toHaveLength(2);
+    // Staff follow any chat's events, here on the other gateway.
+    const agentEvents = await agent.events(`/api/chats/${chatId}/events`);
+    streams.push(agentEvents);
+
+    const taken = await agent.request("POST", `/api/admin/chats/${chatId}/takeover`);
+    expect(taken.status).toBe(200);
+    expect(taken.body).toMatchObject({ needsHelp: false, assisted: true, heldBy: { name: "Grace" } });
+    const joined = await events.waitFor((event) => event.event === "agent_joined");
+    expect(joined.data).toMatchObject({ chatId, agent: { name: "Grace" } });
+
+    const refused = await otherAgent.request("POST", `/api/admin/chats/${chatId}/takeover`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe("CHAT_HELD");
+    expect(refused.body.error.message).toContain("Grace");
+    const notHolder = await otherAgent.request("POST", `/api/admin/chats/${chatId}/messages`, {
+      content: "Hi",
+    });
+    expect(notHolder.body.error.code).toBe("CHAT_HELD");
+
+    const written = await agent.request("POST", `/api/admin/chats/${chatId}/messages`, {
+      content: "Hello, Grace here. Let me look.",
+    });
+    expect(written.status).toBe(200);
+    const shown = await events.waitFor(
+      (event) => event.event === "message_created" && (event.data as any).message.author?.name === "Grace",
+    );
+    expect((shown.data as any).message).toMatchObject({
+      role: "assistant",
+      content: "Hello, Grace here. Let me look.",
+    });
+
+    const question = await user.request("POST", `/api/chats/${chatId}/messages`, {
+      content: "Thanks, Grace",
+    });
+    expect(question.status).toBe(202);
+    expect(question.body.heldBy).toMatchObject({ name: "Grace" });
+    expect(question.body.assistantMessageId).toBeUndefined();
+    await agentEvents.waitFor(
+      (event) => event.event === "message_created" && (event.data as any).message.content === "Thanks, Grace",
+    );
+
+    const released = await agent.request("DELETE", `/api/admin/chats/${chatId}/takeover`);
+    expect(released.status).toBe(200);
+    expect(released.body).toMatchObject({ heldBy: null, assisted: true });
+    const left = await events.waitFor((event) => event.event === "agent_left");
+    expect(left.data).toMatchObject({ reason: "released", agent: { name: "Grace" } });
+    // Nothing was generated while the agent held the chat.
+    expect(events.events.filter((event) => event.event === "message_start")).toHaveLength(1);
+
+    const after = await user.request("POST", `/api/chats/${chatId}/messages`, {
+      content: "And now, machine?",
+    });
+    expect(after.status).toBe(202);
+    expect(after.body.assistantMessageId).toBeString();
+    await events.waitFor(
+      (event) =>
+        event.event === "message_complete" && (event.data as any).messageId === after.body.assistantMessageId,
+    );
+
+    let listed: Record<string, unknown> | undefined;
+    for (let attempt = 0; attempt < 50; attempt++) {
+      listed = await chatInList(user, chatId);
+      if (listed?.messageCount === 6) break;
+      await Bun.sleep(100);
+    }
+    expect(listed).toMatchObject({ assisted: true, needsHelp: false, heldBy: null, messageCount: 6 });
+
+    const audit = await admin.request("GET", `/api/admin/audit-log?chatId=${chatId}`);
+    expect(audit.body.entries.map((entry: { action: string }) => entry.action)).toEqual([
+      "chat_released",
+      "agent_message",
+      "chat_taken_over",
+    ]);
+  });
+
+  test("cancelling a help request; a user gets 404 on the staff routes and cannot follow others' chats", async () => {
+    const user = (await signUp(gateways().user, "Bob")).client;
+    const { chatId, events } = await answeredChat(user);
+    await user.request("POST", `/api/chats/${chatId}/help`);
+    const cancelled = await user.request("DELETE", `/api/chats/${chatId}/help`);
+    expect(cancelled.body).toMatchObject({ needsHelp: false });
+    await events.waitFor((event) => event.event === "help_cancelled");
+
+    const stranger = (await signUp(gateways().user, "Eve")).client;
+    for (const [method, path, body] of [
+      ["GET", `/api/admin/chats/${chatId}`],
+      ["POST", `/api/admin/chats/${chatId}/takeover`],
+      ["POST", `/api/admin/chats/${chatId}/messages`, { content: "hi" }],
+      ["DELETE", `/api/admin/chats/${chatId}/takeover`],
+    ] as const) {
+      expect(await stranger.request(method, path, body)).toMatchObject({ status: 404, body: noSuchRoute });
+    }
+    expect((await stranger.request("POST", `/api/chats/${chatId}/help`)).status).toBe(404);
+    await expect(stranger.events(`/api/chats/${chatId}/events`)).rejects.toThrow("404");
+  });
+
+  test("an agent who stops renewing (killed) leaves no stuck chat: the hold expires and the AI answers", async () => {
+    const user = (await signUp(gateways().user, "Cy")).client;
+    const { chatId, events } = await answeredChat(user);
+    expect((await agent.request("POST", `/api/admin/chats/${chatId}/takeover`)).status).toBe(200);
+
+    await Bun.sleep(options.holdTtlMs + 500);
+    const after = await user.request("POST", `/api/chats/${chatId}/messages`, { content: "Anyone?" });
+
+    expect(after.status).toBe(202);
+    expect(after.body.assistantMessageId).toBeString();
+    const left = await events.waitFor((event) => event.event === "agent_left");
+    expect(left.data).toMatchObject({ reason: "expired" });
+    await events.waitFor(
+      (event) =>
+        event.event === "message_complete" && (event.data as any).messageId === after.body.assistantMessageId,
+    );
+    // Another agent may take it now.
+    expect((await otherAgent.request("POST", `/api/admin/chats/${chatId}/takeover`)).status).toBe(200);
+    for (const stream of streams.splice(0)) stream.close();
+  });
+}
