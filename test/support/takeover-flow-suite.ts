@@ -16,7 +16,14 @@ const noSuchRoute = { error: { code: "ROUTE_NOT_FOUND", message: "No such route"
  * @example
  * takeoverFlowSuite(() => ({ user: first.baseUrl, agent: second.baseUrl }), { holdTtlMs: 4_000 });
  */
-export function takeoverFlowSuite(gateways: () => TakeoverGateways, options: { holdTtlMs: number }) {
+export function takeoverFlowSuite(
+  gateways: () => TakeoverGateways,
+  options: {
+    holdTtlMs: number;
+    /** Kills the agents' gateway and starts another on its address, for the restart test. */
+    restartAgentGateway?: () => Promise<void>;
+  },
+) {
   let admin: ChatApiClient;
   let agent: ChatApiClient;
   let otherAgent: ChatApiClient;
@@ -163,6 +170,29 @@ export function takeoverFlowSuite(gateways: () => TakeoverGateways, options: { h
     expect((await stranger.request("POST", `/api/chats/${chatId}/help`)).status).toBe(404);
     await expect(stranger.events(`/api/chats/${chatId}/events`)).rejects.toThrow("404");
   });
+
+  test.skipIf(!options.restartAgentGateway)(
+    "the agents' gateway killed and restarted mid-takeover: the hold is still there, the agent writes on",
+    async () => {
+      const user = (await signUp(gateways().user, "Dora")).client;
+      const { chatId, events } = await answeredChat(user);
+      expect((await agent.request("POST", `/api/admin/chats/${chatId}/takeover`)).status).toBe(200);
+
+      await options.restartAgentGateway?.();
+
+      const refused = await otherAgent.request("POST", `/api/admin/chats/${chatId}/takeover`);
+      expect(refused.body.error?.code).toBe("CHAT_HELD");
+      const written = await agent.request("POST", `/api/admin/chats/${chatId}/messages`, {
+        content: "Still here",
+      });
+      expect(written.status).toBe(200);
+      await events.waitFor(
+        (event) => event.event === "message_created" && (event.data as any).message.content === "Still here",
+      );
+      expect((await agent.request("DELETE", `/api/admin/chats/${chatId}/takeover`)).status).toBe(200);
+      await events.waitFor((event) => event.event === "agent_left");
+    },
+  );
 
   test("an agent who stops renewing (killed) leaves no stuck chat: the hold expires and the AI answers", async () => {
     const user = (await signUp(gateways().user, "Cy")).client;
