@@ -150,6 +150,62 @@ export function takeoverFlowSuite(
     ]);
   });
 
+  test("the same over WebSocket frames: help_request, take_over, agent_message, a refused second agent, release_chat", async () => {
+    const user = (await signUp(gateways().user, "Ida")).client;
+    const { chatId } = await answeredChat(user);
+    const userSocket = await user.socket();
+    const agentSocket = await agent.socket();
+    const otherSocket = await otherAgent.socket();
+    try {
+      userSocket.send({ type: "help_request", chatId, note: "Over the socket", requestId: "h1" });
+      const asked = await userSocket.waitFor((frame) => frame.requestId === "h1");
+      expect(asked).toMatchObject({ type: "chat_assistance", needsHelp: true, helpNote: "Over the socket" });
+      userSocket.send({ type: "subscribe", chatId, requestId: "s1" });
+      await userSocket.waitFor((frame) => frame.requestId === "s1");
+
+      agentSocket.send({ type: "take_over", chatId, requestId: "t1" });
+      expect(await agentSocket.waitFor((frame) => frame.requestId === "t1")).toMatchObject({
+        type: "chat_assistance",
+        heldBy: { name: "Grace" },
+      });
+      await userSocket.waitFor((frame) => frame.type === "agent_joined");
+
+      otherSocket.send({ type: "take_over", chatId, requestId: "t2" });
+      const refused = await otherSocket.waitFor((frame) => frame.requestId === "t2");
+      expect(refused).toMatchObject({ type: "error", code: "CHAT_HELD" });
+      expect(String(refused.error)).toContain("Grace");
+
+      agentSocket.send({ type: "agent_message", chatId, content: "Typed over the socket", requestId: "m1" });
+      expect(await agentSocket.waitFor((frame) => frame.requestId === "m1")).toMatchObject({
+        type: "agent_message_accepted",
+        message: { author: { name: "Grace" } },
+      });
+      await userSocket.waitFor(
+        (frame) => frame.type === "message_created" && (frame.message as any).author?.name === "Grace",
+      );
+      // The agent's socket follows the chat since its take_over: it sees the user write.
+      userSocket.send({ type: "chat_message", chatId, content: "Got it", requestId: "u1" });
+      expect(await userSocket.waitFor((frame) => frame.requestId === "u1")).toMatchObject({
+        type: "message_accepted",
+        heldBy: { name: "Grace" },
+      });
+      await agentSocket.waitFor(
+        (frame) => frame.type === "message_created" && (frame.message as any).content === "Got it",
+      );
+
+      agentSocket.send({ type: "release_chat", chatId, requestId: "r1" });
+      expect(await agentSocket.waitFor((frame) => frame.requestId === "r1")).toMatchObject({
+        type: "chat_assistance",
+        heldBy: null,
+      });
+      await userSocket.waitFor((frame) => frame.type === "agent_left");
+    } finally {
+      userSocket.close();
+      agentSocket.close();
+      otherSocket.close();
+    }
+  });
+
   test("cancelling a help request; a user gets 404 on the staff routes and cannot follow others' chats", async () => {
     const user = (await signUp(gateways().user, "Bob")).client;
     const { chatId, events } = await answeredChat(user);
