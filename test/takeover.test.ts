@@ -8,7 +8,10 @@ describe("help requests and takeover in the embedded process", () => {
   let server: EmbeddedServer;
 
   beforeAll(async () => {
-    server = await startEmbeddedServer({ HOLD_TTL_MS: String(holdTtlMs) });
+    server = await startEmbeddedServer({
+      HOLD_TTL_MS: String(holdTtlMs),
+      ANSWER_RECOVERY_INTERVAL_MS: "500",
+    });
   });
   afterAll(async () => {
     await server?.stop();

@@ -24,6 +24,7 @@ export {
   chatCommandReplySchemas,
   DeleteChatCommand,
   DeleteChatReply,
+  ExpireHoldCommand,
   GenerationFinishedCommand,
   RecoverAnswerCommand,
   RegenerateAnswerCommand,

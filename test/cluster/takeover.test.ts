@@ -9,7 +9,10 @@ const holdTtlMs = 4_000;
 describe.skipIf(!rabbitAvailable || !redisAvailable)(
   "help requests and takeover in five processes with two gateways",
   () => {
-    const cluster = new ClusterDeployment("takeover", 2, { HOLD_TTL_MS: String(holdTtlMs) });
+    const cluster = new ClusterDeployment("takeover", 2, {
+      HOLD_TTL_MS: String(holdTtlMs),
+      ANSWER_RECOVERY_INTERVAL_MS: "500",
+    });
     let first: ServiceProcess;
     let second: ServiceProcess;
 

@@ -11,7 +11,8 @@ const noSuchRoute = { error: { code: "ROUTE_NOT_FOUND", message: "No such route"
  * Help requests and human takeover end to end, for any deployment whose first account is the
  * admin and whose HOLD_TTL_MS is `holdTtlMs`: a user asks for a person, an agent takes the chat
  * over and writes, the user writes back (the AI keeps quiet), the agent releases and the AI
- * answers again; a second agent is refused; a hold nobody renews expires.
+ * answers again; a second agent is refused; a hold nobody renews is ended by the session's
+ * sweep (ANSWER_RECOVERY_INTERVAL_MS) with nothing happening in the chat.
  *
  * @example
  * takeoverFlowSuite(() => ({ user: first.baseUrl, agent: second.baseUrl }), { holdTtlMs: 4_000 });
@@ -255,13 +256,14 @@ export function takeoverFlowSuite(
     const { chatId, events } = await answeredChat(user);
     expect((await agent.request("POST", `/api/admin/chats/${chatId}/takeover`)).status).toBe(200);
 
-    await Bun.sleep(options.holdTtlMs + 500);
+    // Nothing happens in the chat: the session's sweep ends the hold by itself.
+    const left = await events.waitFor((event) => event.event === "agent_left", options.holdTtlMs + 10_000);
+    expect(left.data).toMatchObject({ reason: "expired", agent: { name: "Grace" } });
+    expect(await chatInList(user, chatId)).toMatchObject({ heldBy: null, assisted: true });
     const after = await user.request("POST", `/api/chats/${chatId}/messages`, { content: "Anyone?" });
 
     expect(after.status).toBe(202);
     expect(after.body.assistantMessageId).toBeString();
-    const left = await events.waitFor((event) => event.event === "agent_left");
-    expect(left.data).toMatchObject({ reason: "expired" });
     await events.waitFor(
       (event) =>
         event.event === "message_complete" && (event.data as any).messageId === after.body.assistantMessageId,

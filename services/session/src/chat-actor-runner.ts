@@ -89,6 +89,7 @@ export class ChatActorRunner {
       case "take_over":
       case "agent_message":
       case "release_chat":
+      case "expire_hold":
         return this.decideAndRun(command);
     }
   }
@@ -96,7 +97,7 @@ export class ChatActorRunner {
   private async decideAndRun(command: Exclude<ChatCommand, UpdateChatCommand | DeleteChatCommand>) {
     const snapshot = await this.loadOrCreate(command);
     if (!snapshot) {
-      if (command.type === "generation_finished" || command.type === "recover_answer") return null;
+      if (["generation_finished", "recover_answer", "expire_hold"].includes(command.type)) return null;
       if (command.type === "cancel_generation") return this.cancelWithoutActor(command);
       throw new AppError("CHAT_NOT_FOUND", "Chat not found");
     }
@@ -139,6 +140,7 @@ export class ChatActorRunner {
       "take_over",
       "agent_message",
       "release_chat",
+      "expire_hold",
     ];
     if (!starts.includes(command.type)) return null;
     const found = await this.dependencies.store.call(

@@ -317,4 +317,18 @@ describe("ChatActor help requests and takeover", () => {
     expect(ended.state.turn).toBeNull();
     expect(ended.state.heldBy?.agentId).toBe("agent-1");
   });
+
+  test("expire_hold from the sweep ends an expired hold, leaves a renewed one, and clears a stale record", () => {
+    const { state } = run(fresh(), [[1, command("take_over", { agent: grace })]]);
+
+    expect(decide(state, command("expire_hold"), contextAt(30))).toEqual({ state, effects: [], reply: null });
+    const expired = decide(state, command("expire_hold"), contextAt(62));
+    expect(expired.state.heldBy).toBeNull();
+    expect(expired.effects.map((effect) => effect.type)).toEqual(["mark_chat", "publish_event", "audit"]);
+    expect(expired.reply).toBeNull();
+    // An actor without a hold (its state was lost) clears what the store still records.
+    expect(decide(fresh(), command("expire_hold"), contextAt(62)).effects).toEqual([
+      { type: "mark_chat", heldBy: null },
+    ]);
+  });
 });

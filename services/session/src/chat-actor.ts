@@ -9,6 +9,7 @@ import {
   type ChatAssistance,
   type ChatEvent,
   type ChatHold,
+  type ExpireHoldCommand,
   type FinishReason,
   type GenerationFinishedCommand,
   type Message,
@@ -135,11 +136,17 @@ export function decide(
     | CancelHelpRequestCommand
     | TakeOverCommand
     | AgentMessageCommand
-    | ReleaseChatCommand,
+    | ReleaseChatCommand
+    | ExpireHoldCommand,
   context: DecisionContext,
 ): Decision {
   // A hold the agent stopped renewing ends before anything else is decided: never a stuck chat.
   const expired = expireHold(state, context);
+  if (command.type === "expire_hold") {
+    if (expired.effects.length > 0 || state.heldBy) return { ...expired, reply: null };
+    // The store still records a hold this actor does not have (its state was lost): clear it.
+    return { state, effects: [{ type: "mark_chat", heldBy: null }], reply: null };
+  }
   const decision = decideCommand(expired.state, command, context);
   return expired.effects.length === 0
     ? decision
@@ -148,7 +155,7 @@ export function decide(
 
 function decideCommand(
   state: ChatActorState,
-  command: Parameters<typeof decide>[1],
+  command: Exclude<Parameters<typeof decide>[1], ExpireHoldCommand>,
   context: DecisionContext,
 ): Decision {
   switch (command.type) {

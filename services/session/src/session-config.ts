@@ -12,7 +12,7 @@ export const SessionConfigFields = {
     default: 30_000,
     minimum: 100,
     description:
-      "How often the session looks for answers whose writer is gone (also once at start) and ends them as interrupted",
+      "How often the session looks for answers whose writer is gone (also once at start) and ends them as interrupted, and ends agents' holds that expired",
   }),
   ANSWER_DRAFT_STALE_MS: Type.Integer({
     default: 15_000,

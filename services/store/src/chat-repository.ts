@@ -39,6 +39,8 @@ export interface ChatRepository {
    * set, stays. Null when there is no such chat of this user.
    */
   markChat(chatId: string, userId: string, marks: ChatMarks): Promise<Chat | null>;
+  /** Up to `limit` chats whose recorded hold expired before `before`, oldest expiry first. */
+  listExpiredHolds(before: string, limit: number): Promise<Array<{ chatId: string; userId: string }>>;
   /** Newest activity first; the cursor is opaque. An invalid cursor throws VALIDATION_FAILED. */
   listChats(userId: string, page: PageRequest): Promise<Page<Chat>>;
   /**

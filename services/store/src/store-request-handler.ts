@@ -105,6 +105,7 @@ const handlers: StoreRequestHandlers = {
       ...(request.assisted && { assisted: true }),
       ...(request.heldBy !== undefined && { heldBy: request.heldBy }),
     }),
+  "store.list_expired_holds": (store, request) => store.chats.listExpiredHolds(request.before, request.limit),
   "store.append_audit_entry": async (store, request) => {
     await store.auditLog.append(request.entry);
     return null;

@@ -43,6 +43,21 @@ export function chatAssistanceContract(name: string, make: MakeStore): void {
         expect((await store.chats.getChat("c1", "u1"))?.needsHelp).toBe(false);
       });
 
+      test("chats whose recorded hold expired are listed for the sweep, oldest expiry first", async () => {
+        for (const id of ["c1", "c2", "c3", "c4"]) await store.chats.createChat(newChat(id, "u1", 10));
+        await store.chats.markChat("c1", "u1", { heldBy: { ...hold, expiresAt: at(100) } });
+        await store.chats.markChat("c2", "u1", { heldBy: { ...hold, expiresAt: at(50) } });
+        await store.chats.markChat("c3", "u1", { heldBy: { ...hold, expiresAt: at(300) } });
+
+        expect(await store.chats.listExpiredHolds(at(200), 10)).toEqual([
+          { chatId: "c2", userId: "u1" },
+          { chatId: "c1", userId: "u1" },
+        ]);
+        expect(await store.chats.listExpiredHolds(at(200), 1)).toEqual([{ chatId: "c2", userId: "u1" }]);
+        await store.chats.markChat("c2", "u1", { heldBy: null });
+        expect(await store.chats.listExpiredHolds(at(200), 10)).toEqual([{ chatId: "c1", userId: "u1" }]);
+      });
+
       test("a chat's owner is found by its id alone, for staff", async () => {
         await store.chats.createChat(newChat("c1", "u1", 10));
 

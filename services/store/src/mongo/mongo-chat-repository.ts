@@ -117,6 +117,16 @@ export class MongoChatRepository implements ChatRepository {
     return document ? this.withCount(document) : null;
   }
 
+  async listExpiredHolds(before: string, limit: number): Promise<Array<{ chatId: string; userId: string }>> {
+    checkLimit(limit, 1);
+    const documents = await this.chats
+      .find({ "heldBy.expiresAt": { $lt: before } })
+      .sort({ "heldBy.expiresAt": 1 })
+      .limit(limit)
+      .toArray();
+    return documents.map((document) => ({ chatId: document._id, userId: document.userId }));
+  }
+
   async listChats(userId: string, page: PageRequest): Promise<Page<Chat>> {
     checkLimit(page.limit, 1);
     const documents = await this.chats

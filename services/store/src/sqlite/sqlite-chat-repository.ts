@@ -69,6 +69,13 @@ export class SqliteChatRepository implements ChatRepository {
     return row ? toChat(row) : null;
   }
 
+  async listExpiredHolds(before: string, limit: number): Promise<Array<{ chatId: string; userId: string }>> {
+    checkLimit(limit, 1);
+    return this.statements.expiredHolds
+      .all({ before, limit })
+      .map((row) => ({ chatId: row.id, userId: row.user_id }));
+  }
+
   async listChats(userId: string, page: PageRequest): Promise<Page<Chat>> {
     checkLimit(page.limit, 1);
     const rows =

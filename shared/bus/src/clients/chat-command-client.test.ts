@@ -36,6 +36,7 @@ function replyTo(command: ChatCommand) {
       return { deleted: true as const };
     case "generation_finished":
     case "recover_answer":
+    case "expire_hold":
       return null;
     case "request_help":
     case "cancel_help_request":

@@ -26,7 +26,7 @@ type RequestedCommand =
   | "release_chat";
 
 /** The command types services send without waiting for a reply. */
-type NotifiedCommand = "generation_finished" | "recover_answer" | "update_chat";
+type NotifiedCommand = "generation_finished" | "recover_answer" | "update_chat" | "expire_hold";
 
 /** A command's own fields, with the `chatId` of its envelope (it routes the command to its partition). */
 type CommandFields<T extends ChatCommand["type"]> = Omit<

@@ -80,6 +80,11 @@ export const AgentMessageCommand = busMessage("agent_message", {
 });
 /** The agent holding the chat gives it back to the AI. */
 export const ReleaseChatCommand = busMessage("release_chat", { userId: Id, agent: ChatAgent });
+/**
+ * Ends the chat's hold if it expired, from the session's recovery sweep (the store lists holds past
+ * their expiresAt); a hold renewed meanwhile stays.
+ */
+export const ExpireHoldCommand = busMessage("expire_hold", { userId: Id });
 export const ChatCommand = Type.Union([
   SendMessageCommand,
   RegenerateAnswerCommand,
@@ -93,6 +98,7 @@ export const ChatCommand = Type.Union([
   TakeOverCommand,
   AgentMessageCommand,
   ReleaseChatCommand,
+  ExpireHoldCommand,
 ]);
 export type SendMessageCommand = Static<typeof SendMessageCommand>;
 export type RegenerateAnswerCommand = Static<typeof RegenerateAnswerCommand>;
@@ -106,6 +112,7 @@ export type CancelHelpRequestCommand = Static<typeof CancelHelpRequestCommand>;
 export type TakeOverCommand = Static<typeof TakeOverCommand>;
 export type AgentMessageCommand = Static<typeof AgentMessageCommand>;
 export type ReleaseChatCommand = Static<typeof ReleaseChatCommand>;
+export type ExpireHoldCommand = Static<typeof ExpireHoldCommand>;
 export type ChatCommand = Static<typeof ChatCommand>;
 
 /**
@@ -147,6 +154,7 @@ export const chatCommandReplySchemas = {
   take_over: ChatAssistance,
   agent_message: Type.Object({ message: Message }),
   release_chat: ChatAssistance,
+  expire_hold: Type.Null(),
 } satisfies Record<ChatCommand["type"], TSchema>;
 
 /** What the chat's actor answers to each command type. */

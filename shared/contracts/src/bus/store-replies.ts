@@ -42,6 +42,8 @@ export const storeReplySchemas = {
   /** The chat as marked now; null when it is not the user's. */
   "store.mark_chat": nullable(Chat),
   "store.append_audit_entry": Type.Null(),
+  /** Oldest expiry first. */
+  "store.list_expired_holds": Type.Array(Type.Object({ chatId: Type.String(), userId: Type.String() })),
   "store.list_chats": Page(Chat),
   /** The user's chats whose title or messages contain the query (case-insensitive), newest activity first. */
   "store.search_chats": Page(ChatSearchHit),

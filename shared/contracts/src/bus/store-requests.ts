@@ -63,6 +63,11 @@ export const StoreRequest = Type.Union([
     assisted: Type.Optional(Type.Literal(true, { description: "Once assisted, always assisted" })),
     heldBy: Type.Optional(Type.Union([ChatHold, Type.Null()])),
   }),
+  // Chats whose recorded hold ended before `before`, for the session's sweep.
+  busMessage("store.list_expired_holds", {
+    before: Type.String({ format: "date-time" }),
+    limit: Type.Integer({ minimum: 1, maximum: 500 }),
+  }),
   // Staff actions logged by the service that did them; a repeated id is logged once.
   busMessage("store.append_audit_entry", { entry: AuditEntry }),
   busMessage("store.list_chats", { userId: Id, ...Page }),
