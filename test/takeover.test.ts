@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe } from "bun:test";
 import { type EmbeddedServer, startEmbeddedServer } from "./support/embedded-server.ts";
 import { takeoverFlowSuite } from "./support/takeover-flow-suite.ts";
 
-const holdTtlMs = 3_000;
+// Long enough to outlast a restart of the process.
+const holdTtlMs = 10_000;
 
 describe("help requests and takeover in the embedded process", () => {
   let server: EmbeddedServer;
@@ -17,5 +18,13 @@ describe("help requests and takeover in the embedded process", () => {
     await server?.stop();
   });
 
-  takeoverFlowSuite(() => ({ user: server.baseUrl, agent: server.baseUrl }), { holdTtlMs });
+  // The process is the gateway too: a restart loses the actor state in memory, and the hold is
+  // rebuilt from the store's record.
+  takeoverFlowSuite(() => ({ user: server.baseUrl, agent: server.baseUrl }), {
+    holdTtlMs,
+    async restartAgentGateway() {
+      await server.process.kill();
+      await server.restart();
+    },
+  });
 });

@@ -236,6 +236,10 @@ export function takeoverFlowSuite(
       expect((await agent.request("POST", `/api/admin/chats/${chatId}/takeover`)).status).toBe(200);
 
       await options.restartAgentGateway?.();
+      // In one process the restart also ended the user's stream: follow the chat again.
+      events.close();
+      const followed = await user.events(`/api/chats/${chatId}/events`);
+      streams.push(followed);
 
       const refused = await otherAgent.request("POST", `/api/admin/chats/${chatId}/takeover`);
       expect(refused.body.error?.code).toBe("CHAT_HELD");
@@ -243,11 +247,11 @@ export function takeoverFlowSuite(
         content: "Still here",
       });
       expect(written.status).toBe(200);
-      await events.waitFor(
+      await followed.waitFor(
         (event) => event.event === "message_created" && (event.data as any).message.content === "Still here",
       );
       expect((await agent.request("DELETE", `/api/admin/chats/${chatId}/takeover`)).status).toBe(200);
-      await events.waitFor((event) => event.event === "agent_left");
+      await followed.waitFor((event) => event.event === "agent_left");
     },
   );
 

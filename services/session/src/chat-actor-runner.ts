@@ -154,8 +154,18 @@ export class ChatActorRunner {
       userId: command.userId,
       needsTitle: found.chat.title === DEFAULT_CHAT_TITLE && found.messages.length === 0,
     });
-    // The marks the store keeps outlive a lost actor; a hold does not (its agent takes over again).
+    // The marks the store keeps outlive a lost actor (Redis emptied, the embedded process
+    // restarted), the hold too while it lasts: the audit log needs its agent's email again.
     if (found.chat.assisted) state.assisted = true;
+    const hold = found.chat.heldBy;
+    if (hold && Date.parse(hold.expiresAt) > this.options.now().getTime()) {
+      const agent = await this.dependencies.store.call(
+        "store.find_user_by_id",
+        { userId: hold.agentId },
+        command.traceparent,
+      );
+      state.heldBy = { ...hold, email: agent?.email ?? "" };
+    }
     return { state, version: 0 } satisfies Snapshot<ChatActorState>;
   }
 
