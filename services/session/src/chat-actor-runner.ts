@@ -186,7 +186,7 @@ export class ChatActorRunner {
     const { store, events } = this.dependencies;
     const { chatId, userId } = current.state;
     switch (effect.type) {
-      case "store_user_message":
+      case "store_message":
         await store.call("store.append_message", { userId, message: effect.message }, traceparent);
         return current;
       case "publish_message_created":

@@ -175,10 +175,7 @@ describe("ChatActor help requests and takeover", () => {
 
     const sent = decide(state, send("k1"), contextAt(2));
 
-    expect(sent.effects.map((effect) => effect.type)).toEqual([
-      "store_user_message",
-      "publish_message_created",
-    ]);
+    expect(sent.effects.map((effect) => effect.type)).toEqual(["store_message", "publish_message_created"]);
     expect(sent.reply).toMatchObject({ heldBy: { agentId: "agent-1", name: "Grace" } });
     expect(sent.reply).not.toHaveProperty("assistantMessageId");
     expect(sent.state.turn).toBeNull();
@@ -212,7 +209,7 @@ describe("ChatActor help requests and takeover", () => {
     };
     expect(written.reply).toEqual({ message });
     expect(written.effects).toEqual([
-      { type: "store_user_message", message },
+      { type: "store_message", message },
       { type: "publish_message_created", message },
       {
         type: "audit",
@@ -282,7 +279,7 @@ describe("ChatActor help requests and takeover", () => {
       "mark_chat",
       "publish_event",
       "audit",
-      "store_user_message",
+      "store_message",
       "publish_message_created",
       "dispatch_generation",
       "mark_dispatched",

@@ -109,7 +109,7 @@ describe("ChatActor decide", () => {
       phase: "accepted",
     });
     expect(decision.effects.map((effect) => effect.type)).toEqual([
-      "store_user_message",
+      "store_message",
       "publish_message_created",
       "dispatch_generation",
       "mark_dispatched",

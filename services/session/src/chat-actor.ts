@@ -76,7 +76,7 @@ export type ChatActorState = {
 
 /** Side effects the runner performs, in order, after saving the new state. */
 export type ChatActorEffect =
-  | { type: "store_user_message"; message: Message }
+  | { type: "store_message"; message: Message }
   | { type: "publish_message_created"; message: Message }
   | { type: "publish_message_deleted"; messageId: string }
   | { type: "publish_message_complete"; data: MessageCompleteData }
@@ -370,7 +370,7 @@ function decideAgentMessage(
   return {
     state: next,
     effects: [
-      { type: "store_user_message", message },
+      { type: "store_message", message },
       { type: "publish_message_created", message },
       {
         type: "audit",
@@ -414,7 +414,7 @@ function turnEffects(turn: Turn): ChatActorEffect[] {
   const start: ChatActorEffect[] = turn.replaces
     ? [{ type: "publish_message_deleted", messageId: turn.replaces }]
     : [
-        { type: "store_user_message", message: turn.userMessage },
+        { type: "store_message", message: turn.userMessage },
         { type: "publish_message_created", message: turn.userMessage },
       ];
   return [...start, dispatch, { type: "mark_dispatched", clientMessageId: turn.clientMessageId }];
@@ -503,7 +503,7 @@ function decideSendMessage(
     return {
       state: { ...state, finishedTurns: remember(state.finishedTurns, entry) },
       effects: [
-        { type: "store_user_message", message: userMessage },
+        { type: "store_message", message: userMessage },
         { type: "publish_message_created", message: userMessage },
       ],
       reply: replyFor(entry),
