@@ -2,6 +2,7 @@ import type {
   AuthResponse,
   CancelReply,
   Chat,
+  ChatAssistance,
   ChatList,
   ChatSearchResults,
   ChatWithMessages,
@@ -164,6 +165,16 @@ export class ApiClient extends EventTarget {
   /** Stops the answer being written; its text so far is kept with `finishReason: "cancelled"`. */
   cancelAnswer(chatId: string): Promise<CancelReply> {
     return this.request("POST", `/api/chats/${encodeURIComponent(chatId)}/cancel`);
+  }
+
+  /** Asks for a person in the chat: it is marked needs_help and staff are notified. */
+  requestHelp(chatId: string, note?: string): Promise<ChatAssistance> {
+    return this.request("POST", `/api/chats/${encodeURIComponent(chatId)}/help`, note ? { note } : {});
+  }
+
+  /** Withdraws the chat's help request. */
+  cancelHelpRequest(chatId: string): Promise<ChatAssistance> {
+    return this.request("DELETE", `/api/chats/${encodeURIComponent(chatId)}/help`);
   }
 
   deleteChat(chatId: string): Promise<void> {

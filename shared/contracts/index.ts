@@ -15,18 +15,24 @@ export {
 } from "./src/admin.ts";
 export { AdminEmails } from "./src/admin-emails.ts";
 export {
+  AgentMessageCommand,
   CancelGenerationCommand,
+  CancelHelpRequestCommand,
   CancelReply,
   ChatCommand,
   type ChatCommandReplies,
   chatCommandReplySchemas,
   DeleteChatCommand,
   DeleteChatReply,
+  ExpireHoldCommand,
   GenerationFinishedCommand,
   RecoverAnswerCommand,
   RegenerateAnswerCommand,
+  ReleaseChatCommand,
+  RequestHelpCommand,
   SendMessageCommand,
   SendMessageReply,
+  TakeOverCommand,
   UpdateChatCommand,
 } from "./src/bus/chat-commands.ts";
 export { ChatEventMessage, chatEventKey, userEventKey } from "./src/bus/chat-events.ts";
@@ -82,4 +88,5 @@ export * from "./src/events.ts";
 export * from "./src/http.ts";
 export * from "./src/openai-compatible.ts";
 export { partitionOf } from "./src/partition.ts";
+export * from "./src/takeover.ts";
 export * from "./src/websocket-frames.ts";

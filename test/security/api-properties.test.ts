@@ -434,8 +434,29 @@ function applyDocumentedEffects(before: UserDataSnapshot, exchanges: Exchange[])
         const chat = chats.get(id);
         usedChats.add(id);
         if (!chat || chat.messages.some((message) => message.id === body.userMessage.id)) break;
-        chat.messages.push(body.userMessage, { id: body.assistantMessageId, role: "assistant", content: "" });
+        chat.messages.push(body.userMessage);
+        // While an agent holds the chat no answer is written.
+        if (body.assistantMessageId === undefined) break;
+        chat.messages.push({ id: body.assistantMessageId, role: "assistant", content: "" });
         pendingAnswers.set(body.assistantMessageId, id);
+        break;
+      }
+      // Help requests and takeover answer the chat's marks as they are now.
+      case "POST /api/chats/{id}/help":
+      case "DELETE /api/chats/{id}/help":
+      case "POST /api/admin/chats/{id}/takeover":
+      case "DELETE /api/admin/chats/{id}/takeover": {
+        const chat = chats.get(id);
+        usedChats.add(id);
+        if (chat)
+          Object.assign(chat, { needsHelp: body.needsHelp, assisted: body.assisted, heldBy: body.heldBy });
+        break;
+      }
+      case "POST /api/admin/chats/{id}/messages": {
+        const chat = chats.get(id);
+        usedChats.add(id);
+        if (chat && !chat.messages.some((message) => message.id === body.message.id))
+          chat.messages.push(body.message);
         break;
       }
       case "POST /api/chats/{id}/cancel":
@@ -451,6 +472,7 @@ function applyDocumentedEffects(before: UserDataSnapshot, exchanges: Exchange[])
         break;
     }
   }
+  for (const chat of chats.values()) chat.messageCount = chat.messages.length;
   return { chats, keys, usedChats, pendingAnswers };
 }
 

@@ -33,8 +33,9 @@ import { WebSocketReader } from "../support/websocket-reader.ts";
  * WebSocket subscribe and the SSE resume, called with every credential variant, against the
  * real embedded server. The matrix is data (operation × variant → expected); every cell that
  * differs is reported at once. A is admin (the first account; ADMIN_EMAILS with an identity
- * provider), B a plain user, and the `agent` variant a third user A made agent: staff routes
- * answer B 404 (as a route that does not exist) and the agent 403 where they need admin.
+ * provider), B a plain user, and the `agent` variant a third user A made agent: staff routes and
+ * frames answer B 404 (as a route that does not exist) and the agent 403 where they need admin.
+ * The agent may read, follow and take over A's chat (the takeover routes and frames).
  */
 
 /** What a cell saw: the HTTP status (for the WebSocket, 101 and the frame answering `subscribe`). */
@@ -119,15 +120,49 @@ const acceptableControlStatuses: Record<string, number[]> = {
   // The matrix's messageId is not the chat's latest answer (NOT_LATEST_ANSWER), or a turn runs
   // (CHAT_BUSY); a regenerate that succeeds is tested in the chat flow suite.
   "POST /api/chats/{id}/regenerate": [409],
+  // Another staff variant may hold the chat (CHAT_HELD), or nobody does (CHAT_NOT_HELD).
+  "POST /api/admin/chats/{id}/takeover": [409],
+  "POST /api/admin/chats/{id}/messages": [409],
+  "DELETE /api/admin/chats/{id}/takeover": [409],
+  "WS GET /ws + take_over frame": [409],
+  "WS GET /ws + agent_message frame": [409],
+  "WS GET /ws + release_chat frame": [409],
 };
 
 const is2xx = (status: number) => status >= 200 && status < 300;
 
 /** Staff routes, by the role they need: every other /api/admin route needs admin. */
-const agentOperations = ["GET /api/admin/users"];
+const agentOperations = [
+  "GET /api/admin/users",
+  "GET /api/admin/chats/{id}",
+  "POST /api/admin/chats/{id}/takeover",
+  "POST /api/admin/chats/{id}/messages",
+  "DELETE /api/admin/chats/{id}/takeover",
+  "WS GET /ws + take_over frame",
+  "WS GET /ws + agent_message frame",
+  "WS GET /ws + release_chat frame",
+];
+
+/** Staff operations that change a user's chat (a takeover). */
+const staffWrites = agentOperations.filter(
+  (name) => name !== "GET /api/admin/users" && name !== "GET /api/admin/chats/{id}",
+);
+
+/** WebSocket frames for staff only. */
+const staffFrames = ["set_user_role", "take_over", "agent_message", "release_chat"];
+
+/** Streams of a chat that staff may follow whoever owns it (a takeover). */
+const staffFollowedStreams = [
+  "GET /api/chats/{id}/events",
+  "SSE resume GET /api/chats/{id}/events with Last-Event-ID",
+  "WS GET /ws + subscribe frame",
+];
 
 function isStaffOperation(operation: MatrixOperation): boolean {
-  return operation.path.startsWith("/api/admin/") || operation.name.includes("set_user_role");
+  return (
+    operation.path.startsWith("/api/admin/") ||
+    staffFrames.some((frame) => operation.name === `WS GET /ws + ${frame} frame`)
+  );
 }
 
 const expectNoSuchRoute: Expectation = {
@@ -256,6 +291,11 @@ function matrixOperations(): MatrixOperation[] {
       { fields: { type: "subscribe" }, accepted: "subscribed" },
       { fields: { type: "chat_message", content: "Hello over the socket" }, accepted: "message_accepted" },
       { fields: { type: "cancel" }, accepted: "cancel_accepted" },
+      { fields: { type: "help_request", note: "Matrix" }, accepted: "chat_assistance" },
+      { fields: { type: "cancel_help_request" }, accepted: "chat_assistance" },
+      { fields: { type: "take_over" }, accepted: "chat_assistance" },
+      { fields: { type: "agent_message", content: "From the matrix" }, accepted: "agent_message_accepted" },
+      { fields: { type: "release_chat" }, accepted: "chat_assistance" },
     ].map(
       (frame): MatrixOperation => ({
         name: `WS GET /ws + ${frame.fields.type} frame`,
@@ -663,6 +703,8 @@ function authorizationMatrix(mode: AuthMode) {
           return agentOperations.includes(operation.name) ? expectSuccess(operation) : expectForbidden;
       }
       if (variant === "unknown-id") return touchesIdsOfA(operation) ? expectNotFound : null;
+      if (variant === "agent" && staffFollowedStreams.includes(operation.name))
+        return expectSuccess(operation);
       if (variant === "user-b" || variant === "agent") {
         if (touchesIdsOfA(operation)) return expectNotFound;
         return {
@@ -727,16 +769,26 @@ function authorizationMatrix(mode: AuthMode) {
       };
       const available = new Set(variants.names);
       const foreignTickets = ticketVariants.filter((name) => name !== "ticket-of-a" && available.has(name));
-      const foreignCells = await cellsOf([
+      const allForeignCells = await cellsOf([
         ...variantsExpectedToFail,
         "unknown-id",
         "user-b",
         "agent",
         ...foreignTickets,
       ]);
-      const writingCells = await Promise.all(
-        variantsThatMayWrite.filter((variant) => available.has(variant)).map((variant) => cellsOf([variant])),
-      );
+      // An agent's takeover of A's chat is a staff action on A's data by design: it runs with the
+      // writes, after the check that no foreign credential changed anything of A's.
+      const isStaffWrite = (cell: Cell) =>
+        cell.variant === "agent" && staffWrites.includes(cell.operation.name);
+      const foreignCells = allForeignCells.filter((cell) => !isStaffWrite(cell));
+      const writingCells = [
+        allForeignCells.filter(isStaffWrite),
+        ...(await Promise.all(
+          variantsThatMayWrite
+            .filter((variant) => available.has(variant))
+            .map((variant) => cellsOf([variant])),
+        )),
+      ];
 
       const before: UserDataSnapshot = await snapshotUserData(alice);
       const foreign = await runCells(foreignCells, 4);

@@ -158,6 +158,7 @@ export function resourceOfPathParameter(path: string, parameter: string): Resour
   if (parameter === "keyId") return "key";
   if (parameter === "id" && path.startsWith("/api/keys")) return "key";
   if (parameter === "id" && path.startsWith("/api/chats")) return "chat";
+  if (parameter === "id" && path.startsWith("/api/admin/chats")) return "chat";
   if (parameter === "id" && path.startsWith("/api/admin/users")) return "user";
   return undefined;
 }

@@ -8,6 +8,10 @@ export type SnapshotChat = {
   systemPrompt?: string;
   createdAt: string;
   lastActivityAt: string;
+  messageCount?: number;
+  needsHelp?: boolean;
+  assisted?: boolean;
+  heldBy?: unknown;
   messages: SnapshotMessage[];
 };
 export type SnapshotKey = {

@@ -28,6 +28,10 @@ const chatEventTypes = [
   "message_deleted",
   "error",
   "chat_updated",
+  "help_requested",
+  "help_cancelled",
+  "agent_joined",
+  "agent_left",
 ] as const;
 
 /** How long a send waits for the stream to open, so the answer's first events are not missed. */
@@ -478,6 +482,68 @@ export class ChatStreamController implements ReactiveController {
     }
   }
 
+  /** The chat's help and takeover marks, as its events change them. */
+  private applyAssistance(event: ChatStreamEvent): void {
+    const chat = this.chat;
+    if (!chat) return;
+    switch (event.type) {
+      case "help_requested":
+        this.applyChat({ ...chat, needsHelp: true });
+        return;
+      case "help_cancelled":
+        this.applyChat({ ...chat, needsHelp: false });
+        return;
+      case "agent_joined": {
+        const { agent, expiresAt } = event.data;
+        const since = new Date().toISOString();
+        this.applyChat({
+          ...chat,
+          needsHelp: false,
+          assisted: true,
+          heldBy: { agentId: agent.id, name: agent.name, since, expiresAt },
+        });
+        return;
+      }
+      case "agent_left":
+        this.applyChat({ ...chat, heldBy: null });
+        return;
+      case "message_created":
+      case "message_complete":
+        this.applyChat({ ...chat, messageCount: (chat.messageCount ?? 0) + 1 });
+        return;
+      case "message_deleted":
+        this.applyChat({ ...chat, messageCount: Math.max(0, (chat.messageCount ?? 0) - 1) });
+        return;
+    }
+  }
+
+  /** Asks for a person: staff are notified, and the chat shows that a person was asked. */
+  async requestHelp(): Promise<void> {
+    const chatId = this.chatId;
+    if (!chatId) return;
+    try {
+      const status = await this.api.requestHelp(chatId);
+      if (this.chat && chatId === this.chatId) this.applyChat({ ...this.chat, needsHelp: status.needsHelp });
+    } catch (error) {
+      this.dispatch({ type: "error", data: { chatId, ...errorEventOf(error, "Nobody could be asked.") } });
+    }
+  }
+
+  /** Withdraws the help request. */
+  async cancelHelpRequest(): Promise<void> {
+    const chatId = this.chatId;
+    if (!chatId) return;
+    try {
+      const status = await this.api.cancelHelpRequest(chatId);
+      if (this.chat && chatId === this.chatId) this.applyChat({ ...this.chat, needsHelp: status.needsHelp });
+    } catch (error) {
+      this.dispatch({
+        type: "error",
+        data: { chatId, ...errorEventOf(error, "The request was not withdrawn.") },
+      });
+    }
+  }
+
   private stop(): void {
     this.generation++;
     this.stream?.stop();
@@ -510,6 +576,7 @@ export class ChatStreamController implements ReactiveController {
       return;
     }
     this.dispatch(event);
+    this.applyAssistance(event);
     if ((event.type === "message_complete" || event.type === "message_created") && this.chat) {
       const at = event.type === "message_complete" ? event.data.createdAt : event.data.message.createdAt;
       if (at > this.chat.lastActivityAt) this.applyChat({ ...this.chat, lastActivityAt: at });

@@ -58,6 +58,21 @@ export class ChatListItem extends LitElement {
       a:focus-visible {
         outline-offset: -2px;
       }
+      .title,
+      .marks {
+        display: block;
+        overflow: hidden;
+        text-overflow: ellipsis;
+      }
+      .marks {
+        color: var(--text-muted);
+        font-size: 12px;
+        font-weight: 400;
+      }
+      .assisted {
+        color: var(--accent);
+        font-weight: 600;
+      }
       .actions {
         display: none;
         flex: none;
@@ -140,7 +155,7 @@ export class ChatListItem extends LitElement {
               @click=${this._onLinkClick}
               @keydown=${this._onLinkKeyDown}
               @dblclick=${this._onRenameClick}
-              >${title}</a
+              ><span class="title">${title}</span>${this._renderMarks(chat)}</a
             >
             <div class="actions">
               <button class="icon" type="button" aria-label="Rename ${title}" title="Rename" @click=${this._onRenameClick}>
@@ -152,6 +167,19 @@ export class ChatListItem extends LitElement {
             </div>`
       }
     </div>`;
+  }
+
+  /** The chat's message count and whether a person helped in it. */
+  private _renderMarks(chat: Chat) {
+    if (chat.messageCount === undefined && !chat.assisted) return nothing;
+    const count = chat.messageCount ?? 0;
+    return html`<span class="marks"
+      >${count} ${count === 1 ? "message" : "messages"}${
+        chat.assisted
+          ? html` · <span class="assisted" title="A person helped in this chat">Assisted</span>`
+          : nothing
+      }</span
+    >`;
   }
 
   private _onLinkClick(event: MouseEvent): void {

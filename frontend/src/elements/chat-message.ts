@@ -40,6 +40,21 @@ export class ChatMessage extends LitElement {
       :host {
         display: block;
       }
+      .notice {
+        margin: 0;
+        text-align: center;
+        font-size: 13px;
+        color: var(--text-muted);
+      }
+      .agent .avatar {
+        background: var(--surface-muted);
+        color: var(--text);
+        border: 1px solid var(--border);
+      }
+      .author {
+        font-weight: 600;
+        color: var(--text);
+      }
       article {
         display: flex;
         flex-direction: column;
@@ -220,6 +235,7 @@ export class ChatMessage extends LitElement {
   override render() {
     const message = this.message;
     if (!message) return nothing;
+    if (message.notice) return html`<p class="notice" role="note">${message.content}</p>`;
     return message.role === "user" ? this._renderUser(message) : this._renderAssistant(message);
   }
 
@@ -239,8 +255,9 @@ export class ChatMessage extends LitElement {
   private _renderAssistant(message: ThreadMessage) {
     const streaming = message.status === "streaming";
     const waiting = streaming && message.content.length === 0;
-    return html`<article class="assistant" aria-label="Assistant">
-      <div class="avatar" aria-hidden="true">AI</div>
+    const agent = message.author?.name;
+    return html`<article class="assistant ${agent ? "agent" : ""}" aria-label=${agent ?? "Assistant"}>
+      <div class="avatar" aria-hidden="true">${agent ? agent.slice(0, 1).toUpperCase() : "AI"}</div>
       <div class="answer" aria-busy=${streaming ? "true" : "false"}>
         ${
           waiting
@@ -255,7 +272,8 @@ export class ChatMessage extends LitElement {
       ${message.status === "failed" ? this._renderError(message, message.error?.message ?? "The answer failed.") : nothing}
       <div class="meta">
         ${streaming ? "Writing…" : this._renderTime(message.createdAt)}
-        ${this.modelLabel ? html`<span aria-hidden="true">·</span><span>${this.modelLabel}</span>` : nothing}
+        ${agent ? html`<span aria-hidden="true">·</span><span class="author">${agent}</span>` : nothing}
+        ${this.modelLabel && !agent ? html`<span aria-hidden="true">·</span><span>${this.modelLabel}</span>` : nothing}
         ${message.finishReason === "cancelled" ? html`<span class="stopped">Stopped</span>` : nothing}
         ${message.finishReason === "length" ? html`<span class="stopped">Cut off at the length limit</span>` : nothing}
         ${

@@ -138,6 +138,26 @@ export class ChatThread extends LitElement {
       .banner button {
         color: var(--danger);
       }
+      .help {
+        padding: 4px 12px;
+        border: 1px solid var(--border);
+        border-radius: 999px;
+        font-size: 13px;
+        white-space: nowrap;
+      }
+      .assistance {
+        display: flex;
+        align-items: center;
+        gap: 8px;
+        margin-bottom: 8px;
+        padding: 6px 6px 6px 12px;
+        border-radius: 10px;
+        background: var(--surface-muted);
+        font-size: 14px;
+      }
+      .assistance span {
+        flex: 1;
+      }
       @media (max-width: 760px) {
         header {
           padding: 8px 12px;
@@ -199,6 +219,7 @@ export class ChatThread extends LitElement {
       <header>
         <slot name="header-start"></slot>
         <h1 title=${title}>${title || "Loading…"}</h1>
+        ${this._renderHelpButton()}
         <connection-pill status=${this.chatId ? stream.connection : this.userConnection}></connection-pill>
       </header>
       <div class="scroller" tabindex="-1">${this._renderBody()}</div>
@@ -208,7 +229,7 @@ export class ChatThread extends LitElement {
             ? html`<button class="jump" type="button" @click=${this._onJumpClick}>${arrowDownIcon} Jump to latest</button>`
             : nothing
         }
-        ${this._renderBanner()}
+        ${this._renderBanner()} ${this._renderAssistance()}
         <message-composer
           ?busy=${this._creating || (this.chatId !== undefined && (stream.busy || stream.history !== "loaded"))}
           ?answering=${stream.answering}
@@ -280,6 +301,45 @@ export class ChatThread extends LitElement {
       <span>${text}</span>
       <button class="quiet" type="button" @click=${this._onDismissClick}>Dismiss</button>
     </div>`;
+  }
+
+  /** "Ask a person" while nobody is asked or holds the chat. */
+  private _renderHelpButton() {
+    const chat = this._stream.chat;
+    if (!this.chatId || !chat || chat.needsHelp || this._heldBy()) return nothing;
+    return html`<button class="help quiet" type="button" @click=${this._onAskPersonClick}>Ask a person</button>`;
+  }
+
+  /** Who is in the chat, or that a person was asked (with a way to withdraw it). */
+  private _renderAssistance() {
+    const chat = this._stream.chat;
+    if (!this.chatId || !chat) return nothing;
+    const holder = this._heldBy();
+    if (holder) {
+      return html`<div class="assistance" role="status">
+        <span>${holder} is answering in this chat.</span>
+      </div>`;
+    }
+    if (!chat.needsHelp) return nothing;
+    return html`<div class="assistance" role="status">
+      <span>A person was asked. They will join this chat.</span>
+      <button class="quiet" type="button" @click=${this._onCancelHelpClick}>Cancel request</button>
+    </div>`;
+  }
+
+  /** The name of the agent holding the chat, while the hold lasts. */
+  private _heldBy(): string | undefined {
+    const hold = this._stream.chat?.heldBy;
+    if (!hold || Date.parse(hold.expiresAt) <= Date.now()) return undefined;
+    return hold.name;
+  }
+
+  private _onAskPersonClick(): void {
+    void this._stream.requestHelp();
+  }
+
+  private _onCancelHelpClick(): void {
+    void this._stream.cancelHelpRequest();
   }
 
   private _modelLabel(modelId: string): string {

@@ -337,3 +337,49 @@ describe("reduceThread: regenerate", () => {
     expect(reloaded.messages.map((message) => message.id)).toEqual(["user-0", "user-1"]);
   });
 });
+
+describe("reduceThread: an agent in the chat", () => {
+  const agent = { id: "agent-1", name: "Grace" };
+  const joined: ChatStreamEvent = {
+    type: "agent_joined",
+    data: { chatId, agent, expiresAt: "2025-01-01T10:02:00.000Z" },
+  };
+
+  test("joins and leaves show as notices, once each; help events change no message", () => {
+    let thread = reduceThread(emptyThread, {
+      type: "history_loaded",
+      messages: [userMessage("u1", "Help!")],
+    });
+    const asked = reduceThread(thread, {
+      type: "help_requested",
+      data: { chatId, requestedAt: "2025-01-01T10:00:01.000Z" },
+    });
+    expect(asked).toBe(thread);
+
+    thread = reduceThread(thread, joined);
+    expect(reduceThread(thread, joined)).toBe(thread);
+    thread = reduceThread(thread, { type: "agent_left", data: { chatId, agent, reason: "expired" } });
+
+    expect(thread.messages.map((message) => [message.notice ?? false, message.content])).toEqual([
+      [false, "Help!"],
+      [true, "Grace joined the chat"],
+      [true, "Grace left the chat (timed out): the assistant answers again"],
+    ]);
+    expect(isTurnRunning(thread)).toBe(false);
+  });
+
+  test("a message sent while an agent holds the chat is confirmed with no answer to wait for", () => {
+    const sending = reduceThread(emptyThread, {
+      type: "send_started",
+      message: { ...userMessage("pending-k1", "Thanks", "k1") },
+    });
+    const accepted = reduceThread(sending, {
+      type: "send_accepted",
+      userMessage: userMessage("u2", "Thanks", "k1"),
+      now: "2025-01-01T10:00:02.000Z",
+    });
+
+    expect(accepted.messages.map((message) => [message.id, message.status])).toEqual([["u2", "complete"]]);
+    expect(isTurnRunning(accepted)).toBe(false);
+  });
+});

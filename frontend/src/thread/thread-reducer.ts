@@ -1,6 +1,10 @@
 import type {
+  AgentJoinedData,
+  AgentLeftData,
   ChatUpdatedData,
   ErrorEventData,
+  HelpCancelledData,
+  HelpRequestedData,
   Message,
   MessageChunkData,
   MessageCompleteData,
@@ -30,6 +34,8 @@ export type ThreadMessage = Message & {
   pendingChunks?: Readonly<Record<number, string>>;
   /** The restart attempt the text belongs to; 0 for the first. */
   attempt?: number;
+  /** A line about the chat, not a message: "Grace joined the chat". Never stored. */
+  notice?: true;
 };
 
 /** Everything the thread shows that the stream changes. */
@@ -48,7 +54,11 @@ export type ChatStreamEvent =
   | { type: "message_complete"; data: MessageCompleteData }
   | { type: "message_deleted"; data: MessageDeletedData }
   | { type: "error"; data: ErrorEventData }
-  | { type: "chat_updated"; data: ChatUpdatedData };
+  | { type: "chat_updated"; data: ChatUpdatedData }
+  | { type: "help_requested"; data: HelpRequestedData }
+  | { type: "help_cancelled"; data: HelpCancelledData }
+  | { type: "agent_joined"; data: AgentJoinedData }
+  | { type: "agent_left"; data: AgentLeftData };
 
 /** What the thread itself does, beside what the stream tells it. */
 export type ThreadAction =
@@ -56,7 +66,8 @@ export type ThreadAction =
   | { type: "history_loaded"; messages: readonly Message[] }
   | { type: "older_loaded"; messages: readonly Message[] }
   | { type: "send_started"; message: Message }
-  | { type: "send_accepted"; userMessage: Message; assistantMessageId: string; now: string }
+  /** Without `assistantMessageId` an agent holds the chat: no answer is coming from the AI. */
+  | { type: "send_accepted"; userMessage: Message; assistantMessageId?: string; now: string }
   | { type: "send_failed"; clientMessageId: string; error: ThreadError }
   | { type: "send_retried"; clientMessageId: string }
   /** A refused message taken back out of the thread (its text goes back to the composer). */
@@ -104,7 +115,21 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
     case "error":
       return onError(state, action.data);
     case "chat_updated":
+    case "help_requested":
+    case "help_cancelled":
       return state;
+    case "agent_joined":
+      return withNotice(
+        state,
+        `agent-joined-${action.data.agent.id}-${action.data.expiresAt}`,
+        `${action.data.agent.name} joined the chat`,
+      );
+    case "agent_left":
+      return withNotice(
+        state,
+        `agent-left-${action.data.agent.id}-${state.messages.length}`,
+        `${action.data.agent.name} left the chat${action.data.reason === "expired" ? " (timed out)" : ""}: the assistant answers again`,
+      );
     case "history_loaded":
       return mergeHistory(state, action.messages);
     case "older_loaded": {
@@ -121,6 +146,7 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
       };
     case "send_accepted": {
       const confirmed = confirmUserMessage(state, action.userMessage);
+      if (action.assistantMessageId === undefined) return confirmed;
       if (confirmed.messages.some((message) => message.id === action.assistantMessageId)) return confirmed;
       return {
         ...confirmed,
@@ -350,6 +376,23 @@ function mergeHistory(state: ThreadState, stored: readonly Message[]): ThreadSta
   );
   const pending = notStored.filter((message) => !isFinished(message));
   return { ...state, messages: [...earlier, ...stored.map(storedMessage), ...pending] };
+}
+
+/** The thread with a notice line at its end, unless one with that id is shown already. */
+function withNotice(state: ThreadState, id: string, text: string): ThreadState {
+  if (state.messages.some((message) => message.id === id)) return state;
+  const last = state.messages.at(-1);
+  const notice: ThreadMessage = {
+    id,
+    chatId: last?.chatId ?? "",
+    role: "assistant",
+    content: text,
+    createdAt: last?.createdAt ?? "",
+    status: "complete",
+    lastSeq: -1,
+    notice: true,
+  };
+  return { ...state, messages: [...state.messages, notice] };
 }
 
 function storedMessage(message: Message): ThreadMessage {

@@ -17,6 +17,7 @@ import { AccessTokens } from "./auth/tokens/access-tokens.ts";
 import { IdentityProviderTokens, identityProviderSettings } from "./auth/tokens/identity-provider-tokens.ts";
 import { RefreshTokens } from "./auth/tokens/refresh-tokens.ts";
 import { apiKeyRoutes } from "./chats/api-key-routes.ts";
+import { ChatAssistanceCommands } from "./chats/chat-assistance.ts";
 import { ChatCommands } from "./chats/chat-commands.ts";
 import { chatRoutes } from "./chats/chat-routes.ts";
 import { ModelCatalog } from "./chats/model-catalog.ts";
@@ -159,8 +160,10 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
     storedEmailsOwned: settings.AUTH_MODE === "local",
   });
   const admin = new AdminCommands({ store, access: staffAccess, newId });
+  const commandClient = new ChatCommandClient(bus, { timeoutMs: settings.BUS_REQUEST_TIMEOUT_MS, newId });
+  const assistance = new ChatAssistanceCommands({ client: commandClient, store, access: staffAccess, newId });
   const commands = new ChatCommands({
-    client: new ChatCommandClient(bus, { timeoutMs: settings.BUS_REQUEST_TIMEOUT_MS, newId }),
+    client: commandClient,
     models,
     rateLimits,
     maxMessageChars: settings.MAX_MESSAGE_CHARS,
@@ -234,7 +237,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
         },
       }),
     )
-    .use(chatRoutes({ signedIn: signedInCaller, store, models, commands }))
+    .use(chatRoutes({ signedIn: signedInCaller, store, models, commands, assistance }))
     .use(searchRoutes({ signedIn: signedInCaller, store }))
     .use(modelRoutes({ signedIn: signedInCaller, models }))
     .use(usageRoutes({ signedIn: signedInCaller, store }))
@@ -243,6 +246,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
       adminRoutes({
         staffOnly: staffOnly({ requestContext: context, authenticator, access: staffAccess }),
         admin,
+        assistance,
       }),
     )
     .use(
@@ -271,6 +275,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
         requestContext: context,
         store,
         authenticator: streams,
+        assistance,
         hub,
         replayLog,
         connections,
@@ -284,6 +289,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
         authenticator: streams,
         commands,
         admin,
+        assistance,
         store,
         hub,
         replayLog,

@@ -15,8 +15,16 @@ const draft: AnswerDraft = {
   updatedAt: "2026-11-22T10:00:01.000Z",
 };
 
-function setUp(drafts: () => AnswerDraft[], options: { orphanedAtStart?: boolean } = {}) {
-  const bus = new RecordingBus({ services: { store: () => drafts() } });
+function setUp(
+  drafts: () => AnswerDraft[],
+  options: { orphanedAtStart?: boolean } = {},
+  holds: () => Array<{ chatId: string; userId: string }> = () => [],
+) {
+  const bus = new RecordingBus({
+    services: {
+      store: (message) => (message.type === "store.list_expired_holds" ? holds() : drafts()),
+    },
+  });
   let ids = 0;
   const newId = () => `id-${++ids}`;
   const now = () => new Date("2026-11-22T10:05:00.000Z");
@@ -84,4 +92,37 @@ test("a draft checkpointed within the staleness is left to its writer; at an emb
   const embedded = setUp(() => [stale, fresh], { orphanedAtStart: true });
   expect(await embedded.recovery.sweep()).toBe(2);
   expect(await embedded.recovery.sweep()).toBe(1);
+});
+
+test("the sweep sends expire_hold to the chats whose recorded hold expired; its failure keeps drafts going", async () => {
+  const { bus, recovery } = setUp(
+    () => [draft],
+    {},
+    () => [{ chatId: "chat-9", userId: "user-9" }],
+  );
+
+  expect(await recovery.sweep()).toBe(1);
+
+  expect(bus.recordsOf("request").map((record) => record.message)).toContainEqual(
+    expect.objectContaining({
+      type: "store.list_expired_holds",
+      before: "2026-11-22T10:05:00.000Z",
+      limit: 100,
+    }),
+  );
+  expect(bus.recordsOf("command").map((record) => record.message.type)).toEqual([
+    "expire_hold",
+    "recover_answer",
+  ]);
+  expect(bus.recordsOf("command")[0]?.message).toMatchObject({ chatId: "chat-9", userId: "user-9" });
+
+  const failing = setUp(
+    () => [draft],
+    {},
+    () => {
+      throw new Error("store down");
+    },
+  );
+  expect(await failing.recovery.sweep()).toBe(1);
+  expect(failing.bus.recordsOf("command").map((record) => record.message.type)).toEqual(["recover_answer"]);
 });

@@ -49,6 +49,8 @@ class JournaledActorState extends MemoryActorState {
 /** The store's side of the requests the runner makes, over one chat's messages. */
 class FakeStore {
   readonly chats = new Map<string, { chat: Chat; userId: string; messages: Message[] }>();
+  /** The actions of the audit entries appended, in order. */
+  readonly audit: string[] = [];
 
   addChat(chatId: string, userId: string, title = DEFAULT_CHAT_TITLE): void {
     const at = "2026-11-22T09:00:00.000Z";
@@ -91,6 +93,20 @@ class FakeStore {
       }
       case "store.delete_chat":
         return { deleted: this.chats.delete(String(message.chatId)) };
+      case "store.mark_chat": {
+        if (!mine) return null;
+        const { needsHelp, assisted, heldBy } = message as Partial<Chat>;
+        mine.chat = {
+          ...mine.chat,
+          ...(needsHelp === undefined ? {} : { needsHelp }),
+          ...(assisted ? { assisted } : {}),
+          ...(heldBy === undefined ? {} : { heldBy }),
+        };
+        return mine.chat;
+      }
+      case "store.append_audit_entry":
+        this.audit.push((message as { entry: { action: string } }).entry.action);
+        return null;
       default:
         throw new Error(`FakeStore: ${String(message.type)} is not faked`);
     }
@@ -210,7 +226,7 @@ function setUp() {
       events: new ChatEventPublisher(bus, actorState.replayLog, { newId, now }),
       logger: pino({ level: "silent" }),
     },
-    { contextMessageLimit: 10, turnTimeoutMs: 60_000, now, newId },
+    { contextMessageLimit: 10, turnTimeoutMs: 60_000, holdTtlMs: 60_000, now, newId },
   );
   /** What the journal shows without the store reads: saves, writes and what went out. */
   const steps = () =>
@@ -479,5 +495,71 @@ describe("ChatActorRunner", () => {
     expect(await actorState.load("chat-1")).toBeNull();
     expect(await actorState.replayLog.readAfter("chat-1", null)).toEqual({ status: "ok", events: [] });
     await expect(runner.handle(deleteChat())).rejects.toMatchObject({ code: "CHAT_NOT_FOUND" });
+  });
+
+  describe("help and takeover", () => {
+    const agent = { id: "agent-1", email: "grace@example.com", name: "Grace" };
+    const command = <T extends string>(type: T, fields: Record<string, unknown> = {}) =>
+      ({
+        ...envelope,
+        id: `${type}-${clock}-${Math.random()}`,
+        type,
+        occurredAt: new Date(clock).toISOString(),
+        userId: "user-1",
+        ...fields,
+      }) as unknown as Parameters<ChatActorRunner["handle"]>[0];
+
+    test("a takeover saves the hold, marks the chat, publishes agent_joined (durable) and logs it", async () => {
+      const { runner, steps, store } = setUp();
+      await runner.handle(command("request_help", { note: "Stuck" }));
+      await runner.handle(command("take_over", { agent }));
+
+      expect(steps()).toEqual([
+        "save free",
+        "store.mark_chat",
+        "show help_requested",
+        "event chat.chat-1.help_requested",
+        "save free",
+        "store.mark_chat",
+        "show help_cancelled",
+        "show agent_joined",
+        "event chat.chat-1.agent_joined",
+        "store.append_audit_entry",
+      ]);
+      expect(store.chats.get("chat-1")?.chat).toMatchObject({
+        needsHelp: false,
+        assisted: true,
+        heldBy: { agentId: "agent-1", name: "Grace" },
+      });
+      expect(store.audit).toEqual(["chat_taken_over"]);
+    });
+
+    test("while held a question is stored unanswered; after the release the model reads the agent as assistant", async () => {
+      const { runner, steps, bus, store } = setUp();
+      await runner.handle(command("take_over", { agent }));
+      await runner.handle(command("agent_message", { agent, content: "Grace here", clientMessageId: "g1" }));
+      const held = (await runner.handle(send("k1", "Thanks"))) as { assistantMessageId?: string };
+      await runner.handle(
+        command("agent_message", { agent, content: "You are welcome", clientMessageId: "g2" }),
+      );
+      await runner.handle(command("release_chat", { agent }));
+      const journalBefore = steps().length;
+      await runner.handle(send("k2", "And now?"));
+
+      expect(held.assistantMessageId).toBeUndefined();
+      expect(bus.recordsOf("work")).toHaveLength(1);
+      const request = bus.recordsOf("work")[0]?.message as GenerationRequest;
+      expect(request.messages).toEqual([
+        { role: "assistant", content: "Grace here" },
+        { role: "user", content: "Thanks" },
+        { role: "assistant", content: "You are welcome" },
+        { role: "user", content: "And now?" },
+      ]);
+      expect(
+        store.chats.get("chat-1")?.messages.map((message) => message.author?.name ?? message.role),
+      ).toEqual(["Grace", "user", "Grace", "user"]);
+      expect(steps().slice(journalBefore)).toContain("work generation_requested");
+      expect(store.audit).toEqual(["chat_taken_over", "agent_message", "agent_message", "chat_released"]);
+    });
   });
 });

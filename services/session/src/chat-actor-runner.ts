@@ -6,6 +6,7 @@ import {
   type ChatCommandReplies,
   type ContextMessage,
   DEFAULT_CHAT_TITLE,
+  type DeleteChatCommand,
   type DeleteChatReply,
   type Message,
   type RegenerateAnswerCommand,
@@ -35,6 +36,8 @@ const commandsHandled = counter(
 export type ChatActorRunnerOptions = {
   contextMessageLimit: number;
   turnTimeoutMs: number;
+  /** How long an agent's hold lasts from its last takeover or message (HOLD_TTL_MS). */
+  holdTtlMs: number;
   now: () => Date;
   newId: () => string;
 };
@@ -81,26 +84,20 @@ export class ChatActorRunner {
       case "generation_finished":
       case "cancel_generation":
       case "recover_answer":
+      case "request_help":
+      case "cancel_help_request":
+      case "take_over":
+      case "agent_message":
+      case "release_chat":
+      case "expire_hold":
         return this.decideAndRun(command);
     }
   }
 
-  private async decideAndRun(
-    command: Extract<
-      ChatCommand,
-      {
-        type:
-          | "send_message"
-          | "regenerate_answer"
-          | "generation_finished"
-          | "cancel_generation"
-          | "recover_answer";
-      }
-    >,
-  ) {
+  private async decideAndRun(command: Exclude<ChatCommand, UpdateChatCommand | DeleteChatCommand>) {
     const snapshot = await this.loadOrCreate(command);
     if (!snapshot) {
-      if (command.type === "generation_finished" || command.type === "recover_answer") return null;
+      if (["generation_finished", "recover_answer", "expire_hold"].includes(command.type)) return null;
       if (command.type === "cancel_generation") return this.cancelWithoutActor(command);
       throw new AppError("CHAT_NOT_FOUND", "Chat not found");
     }
@@ -108,6 +105,7 @@ export class ChatActorRunner {
       now: this.options.now(),
       newId: this.options.newId,
       turnTimeoutMs: this.options.turnTimeoutMs,
+      holdTtlMs: this.options.holdTtlMs,
       ...(command.type === "regenerate_answer"
         ? { latestExchange: await this.latestExchange(snapshot.state, command) }
         : {}),
@@ -132,7 +130,18 @@ export class ChatActorRunner {
     if (snapshot) return snapshot.state.userId === command.userId ? snapshot : null;
     // An answer finished or to recover may be all that is left of a chat whose actor was lost
     // with its memory (Redis restarted empty, the embedded process restarted).
-    const starts = ["send_message", "regenerate_answer", "recover_answer", "generation_finished"];
+    const starts = [
+      "send_message",
+      "regenerate_answer",
+      "recover_answer",
+      "generation_finished",
+      "request_help",
+      "cancel_help_request",
+      "take_over",
+      "agent_message",
+      "release_chat",
+      "expire_hold",
+    ];
     if (!starts.includes(command.type)) return null;
     const found = await this.dependencies.store.call(
       "store.get_chat",
@@ -145,6 +154,18 @@ export class ChatActorRunner {
       userId: command.userId,
       needsTitle: found.chat.title === DEFAULT_CHAT_TITLE && found.messages.length === 0,
     });
+    // The marks the store keeps outlive a lost actor (Redis emptied, the embedded process
+    // restarted), the hold too while it lasts: the audit log needs its agent's email again.
+    if (found.chat.assisted) state.assisted = true;
+    const hold = found.chat.heldBy;
+    if (hold && Date.parse(hold.expiresAt) > this.options.now().getTime()) {
+      const agent = await this.dependencies.store.call(
+        "store.find_user_by_id",
+        { userId: hold.agentId },
+        command.traceparent,
+      );
+      state.heldBy = { ...hold, email: agent?.email ?? "" };
+    }
     return { state, version: 0 } satisfies Snapshot<ChatActorState>;
   }
 
@@ -165,7 +186,7 @@ export class ChatActorRunner {
     const { store, events } = this.dependencies;
     const { chatId, userId } = current.state;
     switch (effect.type) {
-      case "store_user_message":
+      case "store_message":
         await store.call("store.append_message", { userId, message: effect.message }, traceparent);
         return current;
       case "publish_message_created":
@@ -207,6 +228,30 @@ export class ChatActorRunner {
         return current;
       case "mark_dispatched":
         return this.save(chatId, markDispatched(current.state, effect.clientMessageId), current.version);
+      case "mark_chat": {
+        const { type: _, ...marks } = effect;
+        await store.call("store.mark_chat", { chatId, userId, ...marks }, traceparent);
+        return current;
+      }
+      case "publish_event":
+        await events.publish(effect.event, { chatId, userId, traceparent });
+        return current;
+      case "audit":
+        await store.call(
+          "store.append_audit_entry",
+          {
+            entry: {
+              id: this.options.newId(),
+              actor: effect.agent,
+              action: effect.action,
+              chatId,
+              details: effect.details,
+              at: this.options.now().toISOString(),
+            },
+          },
+          traceparent,
+        );
+        return current;
       case "signal_cancel": {
         await this.generations.cancel(
           { chatId, userId, assistantMessageId: effect.assistantMessageId },
@@ -268,7 +313,15 @@ export class ChatActorRunner {
     const messages: ContextMessage[] = [...history, userMessage]
       .slice(-this.options.contextMessageLimit)
       .map((message) => ({ role: message.role, content: message.content }));
-    return { chat: found.chat, messages };
+    // The model needs turns that alternate: consecutive messages of one role (questions asked
+    // while an agent held the chat, an agent's several messages) are joined into one.
+    const alternating: ContextMessage[] = [];
+    for (const message of messages) {
+      const previous = alternating.at(-1);
+      if (previous?.role === message.role) previous.content = `${previous.content}\n\n${message.content}`;
+      else alternating.push({ ...message });
+    }
+    return { chat: found.chat, messages: alternating };
   }
 
   /** Asks the orchestrators for a title, unless the chat was named meanwhile. Never blocks the answer. */

@@ -95,7 +95,7 @@ function regenerate(clientMessageId: string, messageId: string, model?: string):
 
 function contextAt(iso: string): DecisionContext {
   let counter = 0;
-  return { now: new Date(iso), newId: () => `id-${++counter}`, turnTimeoutMs: 60_000 };
+  return { now: new Date(iso), newId: () => `id-${++counter}`, turnTimeoutMs: 60_000, holdTtlMs: 60_000 };
 }
 
 const fresh: ChatActorState = initialState({ chatId: "chat-1", userId: "user-1", needsTitle: false });
@@ -109,7 +109,7 @@ describe("ChatActor decide", () => {
       phase: "accepted",
     });
     expect(decision.effects.map((effect) => effect.type)).toEqual([
-      "store_user_message",
+      "store_message",
       "publish_message_created",
       "dispatch_generation",
       "mark_dispatched",

@@ -1,15 +1,26 @@
 import {
+  type AgentMessageCommand,
   AppError,
+  type AuditAction,
   type CancelGenerationCommand,
+  type CancelHelpRequestCommand,
   type CancelReply,
+  type ChatAgent,
+  type ChatAssistance,
+  type ChatEvent,
+  type ChatHold,
+  type ExpireHoldCommand,
   type FinishReason,
   type GenerationFinishedCommand,
   type Message,
   type MessageCompleteData,
   type RecoverAnswerCommand,
   type RegenerateAnswerCommand,
+  type ReleaseChatCommand,
+  type RequestHelpCommand,
   type SendMessageCommand,
   type SendMessageReply,
+  type TakeOverCommand,
 } from "@chat/contracts";
 
 /** The turn a chat is running: accepted, then dispatched to an orchestrator. */
@@ -35,7 +46,12 @@ export type FinishedTurn = {
   replaces?: string;
   /** The turn timed out with no report from its orchestrator (a newer turn took its place). */
   abandoned?: boolean;
+  /** A question asked while an agent held the chat: stored and shown, never answered by the AI. */
+  held?: { agentId: string; name: string };
 };
+
+/** The agent holding a chat, with the email the audit log records. */
+export type Hold = ChatHold & { email: string };
 
 /** A chat actor's persisted snapshot. */
 export type ChatActorState = {
@@ -48,23 +64,44 @@ export type ChatActorState = {
   finishedTurns: FinishedTurn[];
   /** The last answer, kept until the store surely has it, so the next context never misses it. */
   lastAnswer: { id: string; content: string; createdAt: string; finishReason: FinishReason } | null;
+  /** The user's open help request. */
+  help?: { note?: string; requestedAt: string } | null;
+  /** The agent holding the chat: the AI does not answer while the hold lasts. */
+  heldBy?: Hold | null;
+  /** An agent took the chat over at least once. */
+  assisted?: boolean;
+  /** The clientMessageIds of the agents' latest messages, so a repeated one is written once. */
+  agentMessages?: { clientMessageId: string; message: Message }[];
 };
 
 /** Side effects the runner performs, in order, after saving the new state. */
 export type ChatActorEffect =
-  | { type: "store_user_message"; message: Message }
+  | { type: "store_message"; message: Message }
   | { type: "publish_message_created"; message: Message }
   | { type: "publish_message_deleted"; messageId: string }
   | { type: "publish_message_complete"; data: MessageCompleteData }
   | { type: "dispatch_generation"; userMessage: Message; assistantMessageId: string; replaces?: string }
   | { type: "mark_dispatched"; clientMessageId: string }
   | { type: "request_title"; question: string; answer: string }
-  | { type: "signal_cancel"; assistantMessageId: string };
+  | { type: "signal_cancel"; assistantMessageId: string }
+  | {
+      type: "mark_chat";
+      needsHelp?: boolean;
+      assisted?: true;
+      heldBy?: ChatHold | null;
+    }
+  | { type: "publish_event"; event: ChatEvent }
+  | {
+      type: "audit";
+      action: AuditAction;
+      agent: { id: string; email: string };
+      details: Record<string, string>;
+    };
 
 export type Decision = {
   state: ChatActorState;
   effects: ChatActorEffect[];
-  reply: SendMessageReply | CancelReply | null;
+  reply: SendMessageReply | CancelReply | ChatAssistance | { message: Message } | null;
 };
 
 export type DecisionContext = {
@@ -77,6 +114,8 @@ export type DecisionContext = {
    * turns or else from the store; null when the chat has no answer yet.
    */
   latestExchange?: FinishedTurn | null;
+  /** How long a hold lasts from the agent's last takeover or message. */
+  holdTtlMs: number;
 };
 
 const finishedTurnsKept = 50;
@@ -92,10 +131,44 @@ export function decide(
     | RegenerateAnswerCommand
     | GenerationFinishedCommand
     | CancelGenerationCommand
-    | RecoverAnswerCommand,
+    | RecoverAnswerCommand
+    | RequestHelpCommand
+    | CancelHelpRequestCommand
+    | TakeOverCommand
+    | AgentMessageCommand
+    | ReleaseChatCommand
+    | ExpireHoldCommand,
+  context: DecisionContext,
+): Decision {
+  // A hold the agent stopped renewing ends before anything else is decided: never a stuck chat.
+  const expired = expireHold(state, context);
+  if (command.type === "expire_hold") {
+    if (expired.effects.length > 0 || state.heldBy) return { ...expired, reply: null };
+    // The store still records a hold this actor does not have (its state was lost): clear it.
+    return { state, effects: [{ type: "mark_chat", heldBy: null }], reply: null };
+  }
+  const decision = decideCommand(expired.state, command, context);
+  return expired.effects.length === 0
+    ? decision
+    : { ...decision, effects: [...expired.effects, ...decision.effects] };
+}
+
+function decideCommand(
+  state: ChatActorState,
+  command: Exclude<Parameters<typeof decide>[1], ExpireHoldCommand>,
   context: DecisionContext,
 ): Decision {
   switch (command.type) {
+    case "request_help":
+      return decideRequestHelp(state, command, context);
+    case "cancel_help_request":
+      return decideCancelHelp(state);
+    case "take_over":
+      return decideTakeOver(state, command, context);
+    case "agent_message":
+      return decideAgentMessage(state, command, context);
+    case "release_chat":
+      return decideRelease(state, command);
     case "recover_answer":
       return decideRecoverAnswer(state, command, context);
     case "send_message":
@@ -107,6 +180,215 @@ export function decide(
     case "cancel_generation":
       return decideCancel(state);
   }
+}
+
+/** The chat's help and takeover status, as commands about it answer. */
+export function assistanceOf(state: ChatActorState): ChatAssistance {
+  const hold = state.heldBy;
+  return {
+    chatId: state.chatId,
+    needsHelp: Boolean(state.help),
+    ...(state.help?.note !== undefined && { helpNote: state.help.note }),
+    assisted: state.assisted === true,
+    heldBy: hold
+      ? { agentId: hold.agentId, name: hold.name, since: hold.since, expiresAt: hold.expiresAt }
+      : null,
+  };
+}
+
+function publicHold(hold: Hold): ChatHold {
+  return { agentId: hold.agentId, name: hold.name, since: hold.since, expiresAt: hold.expiresAt };
+}
+
+function expireHold(state: ChatActorState, context: DecisionContext): Omit<Decision, "reply"> {
+  const hold = state.heldBy;
+  if (!hold || Date.parse(hold.expiresAt) > context.now.getTime()) return { state, effects: [] };
+  return {
+    state: { ...state, heldBy: null },
+    effects: leaveEffects(state, hold, "expired"),
+  };
+}
+
+function leaveEffects(state: ChatActorState, hold: Hold, reason: "released" | "expired"): ChatActorEffect[] {
+  const agent = { id: hold.agentId, name: hold.name };
+  return [
+    { type: "mark_chat", heldBy: null },
+    { type: "publish_event", event: { type: "agent_left", data: { chatId: state.chatId, agent, reason } } },
+    {
+      type: "audit",
+      action: "chat_released",
+      agent: { id: hold.agentId, email: hold.email },
+      details: { userId: state.userId, reason },
+    },
+  ];
+}
+
+function decideRequestHelp(
+  state: ChatActorState,
+  command: RequestHelpCommand,
+  context: DecisionContext,
+): Decision {
+  // Open already, or a person is in the chat now: nothing to ask.
+  if (state.help || state.heldBy) return { state, effects: [], reply: assistanceOf(state) };
+  const requestedAt = context.now.toISOString();
+  const help = { requestedAt, ...(command.note ? { note: command.note } : {}) };
+  const next = { ...state, help };
+  return {
+    state: next,
+    effects: [
+      { type: "mark_chat", needsHelp: true },
+      { type: "publish_event", event: { type: "help_requested", data: { chatId: state.chatId, ...help } } },
+    ],
+    reply: assistanceOf(next),
+  };
+}
+
+function decideCancelHelp(state: ChatActorState): Decision {
+  if (!state.help) return { state, effects: [], reply: assistanceOf(state) };
+  const next = { ...state, help: null };
+  return {
+    state: next,
+    effects: [
+      { type: "mark_chat", needsHelp: false },
+      {
+        type: "publish_event",
+        event: { type: "help_cancelled", data: { chatId: state.chatId, reason: "cancelled" } },
+      },
+    ],
+    reply: assistanceOf(next),
+  };
+}
+
+function heldError(hold: Hold): AppError {
+  return new AppError("CHAT_HELD", `${hold.name} is holding this chat until ${hold.expiresAt}`, {
+    retryable: false,
+  });
+}
+
+function notHeldError(): AppError {
+  return new AppError("CHAT_NOT_HELD", "You are not holding this chat; take it over first", {
+    retryable: false,
+  });
+}
+
+function renewed(hold: Hold, context: DecisionContext): Hold {
+  return { ...hold, expiresAt: new Date(context.now.getTime() + context.holdTtlMs).toISOString() };
+}
+
+/** The hold of `agent`, or throws: another agent's hold is CHAT_HELD, none is CHAT_NOT_HELD. */
+function ownHold(state: ChatActorState, agent: ChatAgent): Hold {
+  const hold = state.heldBy;
+  if (!hold) throw notHeldError();
+  if (hold.agentId !== agent.id) throw heldError(hold);
+  return hold;
+}
+
+function decideTakeOver(state: ChatActorState, command: TakeOverCommand, context: DecisionContext): Decision {
+  const { agent } = command;
+  const current = state.heldBy;
+  if (current && current.agentId !== agent.id) throw heldError(current);
+  if (current) {
+    // The same agent again: the hold is renewed, nothing is shown.
+    const next = { ...state, heldBy: renewed(current, context) };
+    return {
+      state: next,
+      effects: [{ type: "mark_chat", heldBy: publicHold(next.heldBy) }],
+      reply: assistanceOf(next),
+    };
+  }
+  const hold = renewed(
+    {
+      agentId: agent.id,
+      name: agent.name,
+      email: agent.email,
+      since: context.now.toISOString(),
+      expiresAt: "",
+    },
+    context,
+  );
+  const turn = state.turn;
+  // An answer that was streaming stops: the existing cancel path, the turn ends when reported.
+  const cancels = turn && !turn.cancelRequested;
+  const next: ChatActorState = {
+    ...state,
+    help: null,
+    heldBy: hold,
+    assisted: true,
+    ...(cancels && turn ? { turn: { ...turn, cancelRequested: true } } : {}),
+  };
+  const effects: ChatActorEffect[] = [];
+  if (turn && cancels) effects.push({ type: "signal_cancel", assistantMessageId: turn.assistantMessageId });
+  effects.push({ type: "mark_chat", needsHelp: false, assisted: true, heldBy: publicHold(hold) });
+  if (state.help) {
+    effects.push({
+      type: "publish_event",
+      event: { type: "help_cancelled", data: { chatId: state.chatId, reason: "taken_over" } },
+    });
+  }
+  effects.push(
+    {
+      type: "publish_event",
+      event: {
+        type: "agent_joined",
+        data: { chatId: state.chatId, agent: { id: agent.id, name: agent.name }, expiresAt: hold.expiresAt },
+      },
+    },
+    {
+      type: "audit",
+      action: "chat_taken_over",
+      agent: { id: agent.id, email: agent.email },
+      details: { userId: state.userId },
+    },
+  );
+  return { state: next, effects, reply: assistanceOf(next) };
+}
+
+const agentMessagesKept = 20;
+
+function decideAgentMessage(
+  state: ChatActorState,
+  command: AgentMessageCommand,
+  context: DecisionContext,
+): Decision {
+  const repeated = state.agentMessages?.find((entry) => entry.clientMessageId === command.clientMessageId);
+  if (repeated) return { state, effects: [], reply: { message: repeated.message } };
+  const hold = ownHold(state, command.agent);
+  const message: Message = {
+    id: context.newId(),
+    chatId: state.chatId,
+    role: "assistant",
+    content: command.content,
+    createdAt: context.now.toISOString(),
+    clientMessageId: command.clientMessageId,
+    author: { kind: "agent", id: hold.agentId, name: hold.name },
+  };
+  const agentMessages = [
+    ...(state.agentMessages ?? []),
+    { clientMessageId: command.clientMessageId, message },
+  ].slice(-agentMessagesKept);
+  const next: ChatActorState = { ...state, heldBy: renewed(hold, context), agentMessages };
+  return {
+    state: next,
+    effects: [
+      { type: "store_message", message },
+      { type: "publish_message_created", message },
+      {
+        type: "audit",
+        action: "agent_message",
+        agent: { id: hold.agentId, email: hold.email },
+        details: { userId: state.userId, messageId: message.id },
+      },
+    ],
+    reply: { message },
+  };
+}
+
+function decideRelease(state: ChatActorState, command: ReleaseChatCommand): Decision {
+  // Released already (or expired, which the effects in front of this decision announced).
+  if (!state.heldBy) return { state, effects: [], reply: assistanceOf(state) };
+  const hold = ownHold(state, command.agent);
+  const next = { ...state, heldBy: null };
+  return { state: next, effects: leaveEffects(state, hold, "released"), reply: assistanceOf(next) };
 }
 
 function decideCancel(state: ChatActorState): Decision {
@@ -132,7 +414,7 @@ function turnEffects(turn: Turn): ChatActorEffect[] {
   const start: ChatActorEffect[] = turn.replaces
     ? [{ type: "publish_message_deleted", messageId: turn.replaces }]
     : [
-        { type: "store_user_message", message: turn.userMessage },
+        { type: "store_message", message: turn.userMessage },
         { type: "publish_message_created", message: turn.userMessage },
       ];
   return [...start, dispatch, { type: "mark_dispatched", clientMessageId: turn.clientMessageId }];
@@ -179,6 +461,7 @@ function decideRegenerate(
 ): Decision {
   const repeated = decideRepeatOrBusy(state, command.clientMessageId, context);
   if (repeated) return repeated;
+  if (state.heldBy) throw heldError(state.heldBy);
   const latest = context.latestExchange;
   if (latest?.assistantMessageId !== command.messageId) {
     throw new AppError("NOT_LATEST_ANSWER", "Only the chat's latest answer can be answered again", {
@@ -204,16 +487,31 @@ function decideSendMessage(
   command: SendMessageCommand,
   context: DecisionContext,
 ): Decision {
+  const hold = state.heldBy;
+  if (hold) {
+    // The agent answers: the question is stored and shown, and no answer is generated.
+    const finished = state.finishedTurns.find((turn) => turn.clientMessageId === command.clientMessageId);
+    if (finished) return { state, effects: [], reply: replyFor(finished) };
+    const userMessage = newUserMessage(state, command, context);
+    const held = { agentId: hold.agentId, name: hold.name };
+    const entry: FinishedTurn = {
+      clientMessageId: command.clientMessageId,
+      userMessage,
+      assistantMessageId: "",
+      held,
+    };
+    return {
+      state: { ...state, finishedTurns: remember(state.finishedTurns, entry) },
+      effects: [
+        { type: "store_message", message: userMessage },
+        { type: "publish_message_created", message: userMessage },
+      ],
+      reply: replyFor(entry),
+    };
+  }
   const repeated = decideRepeatOrBusy(state, command.clientMessageId, context);
   if (repeated) return repeated;
-  const userMessage: Message = {
-    id: context.newId(),
-    chatId: state.chatId,
-    role: "user",
-    content: command.content,
-    createdAt: context.now.toISOString(),
-    clientMessageId: command.clientMessageId,
-  };
+  const userMessage = newUserMessage(state, command, context);
   return startTurn(state, {
     clientMessageId: command.clientMessageId,
     userMessage,
@@ -222,6 +520,21 @@ function decideSendMessage(
     startedAt: context.now.toISOString(),
     ...(command.model ? { model: command.model } : {}),
   });
+}
+
+function newUserMessage(
+  state: ChatActorState,
+  command: SendMessageCommand,
+  context: DecisionContext,
+): Message {
+  return {
+    id: context.newId(),
+    chatId: state.chatId,
+    role: "user",
+    content: command.content,
+    createdAt: context.now.toISOString(),
+    clientMessageId: command.clientMessageId,
+  };
 }
 
 function decideGenerationFinished(state: ChatActorState, command: GenerationFinishedCommand): Decision {
@@ -344,11 +657,13 @@ function remember(finishedTurns: FinishedTurn[], turn: FinishedTurn): FinishedTu
     assistantMessageId: turn.assistantMessageId,
     ...(turn.replaces ? { replaces: turn.replaces } : {}),
     ...(turn.abandoned ? { abandoned: true } : {}),
+    ...(turn.held ? { held: turn.held } : {}),
   };
   return [...finishedTurns, entry].slice(-finishedTurnsKept);
 }
 
 function replyFor(turn: FinishedTurn): SendMessageReply {
+  if (turn.held) return { userMessage: turn.userMessage, heldBy: turn.held };
   return {
     userMessage: turn.userMessage,
     assistantMessageId: turn.assistantMessageId,

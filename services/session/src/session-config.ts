@@ -12,7 +12,7 @@ export const SessionConfigFields = {
     default: 30_000,
     minimum: 100,
     description:
-      "How often the session looks for answers whose writer is gone (also once at start) and ends them as interrupted",
+      "How often the session looks for answers whose writer is gone (also once at start) and ends them as interrupted, and ends agents' holds that expired",
   }),
   ANSWER_DRAFT_STALE_MS: Type.Integer({
     default: 15_000,
@@ -24,6 +24,12 @@ export const SessionConfigFields = {
     default: 10 * 60_000,
     minimum: 1_000,
     description: "A turn still running after this is taken as lost, so the chat accepts messages again",
+  }),
+  HOLD_TTL_MS: Type.Integer({
+    default: 120_000,
+    minimum: 1_000,
+    description:
+      "An agent's hold on a chat (human takeover) ends this long after its last takeover or message unless renewed; the AI answers again",
   }),
 };
 

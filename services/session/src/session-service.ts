@@ -16,7 +16,11 @@ export async function startSession(dependencies: {
   logger: Logger;
   config: Pick<
     SessionConfig,
-    "CONTEXT_MESSAGE_LIMIT" | "TURN_TIMEOUT_MS" | "ANSWER_RECOVERY_INTERVAL_MS" | "ANSWER_DRAFT_STALE_MS"
+    | "CONTEXT_MESSAGE_LIMIT"
+    | "TURN_TIMEOUT_MS"
+    | "ANSWER_RECOVERY_INTERVAL_MS"
+    | "ANSWER_DRAFT_STALE_MS"
+    | "HOLD_TTL_MS"
   > &
     Pick<BaseConfig, "BUS_REQUEST_TIMEOUT_MS">;
   /**
@@ -36,7 +40,13 @@ export async function startSession(dependencies: {
       events: new ChatEventPublisher(bus, actorState.replayLog, { newId, now }),
       logger,
     },
-    { contextMessageLimit: config.CONTEXT_MESSAGE_LIMIT, turnTimeoutMs: config.TURN_TIMEOUT_MS, now, newId },
+    {
+      contextMessageLimit: config.CONTEXT_MESSAGE_LIMIT,
+      turnTimeoutMs: config.TURN_TIMEOUT_MS,
+      holdTtlMs: config.HOLD_TTL_MS,
+      now,
+      newId,
+    },
   );
   const subscription = await bus.consumeCommands(
     { name: "session", schema: ChatCommand, replySchemas: chatCommandReplySchemas },

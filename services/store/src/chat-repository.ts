@@ -1,4 +1,4 @@
-import type { AnswerDraft, Chat, ChatSearchHit, Message } from "@chat/contracts";
+import type { AnswerDraft, Chat, ChatHold, ChatSearchHit, Message } from "@chat/contracts";
 
 export type Page<T> = { items: T[]; nextCursor: string | null };
 export type PageRequest = { cursor?: string; limit: number };
@@ -16,6 +16,9 @@ export type NewChat = {
 /** The settings of a chat that `updateChat` changes; an absent field keeps its value, `systemPrompt: ""` clears it. */
 export type ChatChanges = { title?: string; model?: string; systemPrompt?: string };
 
+/** The help and takeover marks of a chat; an absent field keeps its value. */
+export type ChatMarks = { needsHelp?: boolean; assisted?: true; heldBy?: ChatHold | null };
+
 /**
  * The port of the chats aggregate: chats and their messages, search, the tombstones of deleted
  * messages and the drafts of answers being written. Every read or write names the owner, and a chat
@@ -29,6 +32,15 @@ export interface ChatRepository {
    */
   createChat(chat: NewChat): Promise<Chat>;
   getChat(chatId: string, userId: string): Promise<Chat | null>;
+  /** The owner of a chat, for staff reads (the caller checked the role); null when there is none. */
+  findChatOwner(chatId: string): Promise<string | null>;
+  /**
+   * Sets the chat's help and takeover marks without moving its lastActivityAt; `assisted`, once
+   * set, stays. Null when there is no such chat of this user.
+   */
+  markChat(chatId: string, userId: string, marks: ChatMarks): Promise<Chat | null>;
+  /** Up to `limit` chats whose recorded hold expired before `before`, oldest expiry first. */
+  listExpiredHolds(before: string, limit: number): Promise<Array<{ chatId: string; userId: string }>>;
   /** Newest activity first; the cursor is opaque. An invalid cursor throws VALIDATION_FAILED. */
   listChats(userId: string, page: PageRequest): Promise<Page<Chat>>;
   /**

@@ -55,6 +55,10 @@ describe("handleStoreRequest", () => {
         model: "gpt-5",
         createdAt: "2025-01-01T00:00:00.000Z",
         lastActivityAt: "2025-01-01T00:00:00.000Z",
+        messageCount: 0,
+        needsHelp: false,
+        assisted: false,
+        heldBy: null,
       },
       updated: true,
     });

@@ -92,6 +92,24 @@ const handlers: StoreRequestHandlers = {
     const recent = await store.chats.recentMessages(request.chatId, request.userId, request.messageLimit);
     return { chat, messages: recent.messages, hasOlderMessages: recent.hasOlder };
   },
+  "store.get_any_chat": async (store, request) => {
+    const userId = await store.chats.findChatOwner(request.chatId);
+    const chat = userId && (await store.chats.getChat(request.chatId, userId));
+    if (!userId || !chat) return null;
+    const recent = await store.chats.recentMessages(request.chatId, userId, request.messageLimit);
+    return { chat, userId, messages: recent.messages, hasOlderMessages: recent.hasOlder };
+  },
+  "store.mark_chat": (store, request) =>
+    store.chats.markChat(request.chatId, request.userId, {
+      ...(request.needsHelp !== undefined && { needsHelp: request.needsHelp }),
+      ...(request.assisted && { assisted: true }),
+      ...(request.heldBy !== undefined && { heldBy: request.heldBy }),
+    }),
+  "store.list_expired_holds": (store, request) => store.chats.listExpiredHolds(request.before, request.limit),
+  "store.append_audit_entry": async (store, request) => {
+    await store.auditLog.append(request.entry);
+    return null;
+  },
   "store.list_chats": (store, request) =>
     store.chats.listChats(request.userId, { cursor: request.cursor, limit: request.limit }),
   "store.search_chats": (store, request) =>

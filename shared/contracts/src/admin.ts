@@ -41,10 +41,17 @@ export const RoleChange = Type.Object(
 export type RoleChange = Static<typeof RoleChange>;
 
 /**
- * What an admin action did. `role_changed`: an admin gave a user another role (details `userId`,
- * `from`, `to`). Later staff actions add their own.
+ * What a staff action did. `role_changed`: an admin gave a user another role (details `userId`,
+ * `from`, `to`). `chat_taken_over`, `agent_message` (details `messageId`) and `chat_released`
+ * (details `reason`: `released` or `expired`): an agent's takeover of a chat (details `userId`, the
+ * chat's owner, on all three).
  */
-export const AuditAction = Type.Union([Type.Literal("role_changed")]);
+export const AuditAction = Type.Union([
+  Type.Literal("role_changed"),
+  Type.Literal("chat_taken_over"),
+  Type.Literal("agent_message"),
+  Type.Literal("chat_released"),
+]);
 export type AuditAction = Static<typeof AuditAction>;
 
 /** Who did a staff action: their id, and their email then (kept, so the log outlives a rename). */

@@ -1,6 +1,6 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { ErrorCode } from "./errors.ts";
-import { Chat, CodeBlock, FinishReason, Id, Message, Usage } from "./http.ts";
+import { Chat, CodeBlock, FinishReason, Id, Message, Timestamp, Usage } from "./http.ts";
 
 /**
  * Client-visible events: one vocabulary for SSE (`event:` = type, `data:` = the payload) and
@@ -59,6 +59,29 @@ export const MessageDeletedData = Type.Object(
   { $id: "MessageDeletedData", description: "The message is gone from the chat (an answer regenerated)" },
 );
 export const ChatUpdatedData = Type.Object({ chatId: Id, chat: Chat }, { $id: "ChatUpdatedData" });
+export const HelpRequestedData = Type.Object(
+  { chatId: Id, note: Type.Optional(Type.String()), requestedAt: Timestamp },
+  { $id: "HelpRequestedData", description: "The user asked for a person; staff are notified" },
+);
+export const HelpCancelledData = Type.Object(
+  { chatId: Id, reason: Type.Union([Type.Literal("cancelled"), Type.Literal("taken_over")]) },
+  { $id: "HelpCancelledData", description: "The help request is closed: withdrawn, or an agent took over" },
+);
+const EventAgent = Type.Object({ id: Id, name: Type.String({ description: "Shown to the user" }) });
+export const AgentJoinedData = Type.Object(
+  { chatId: Id, agent: EventAgent, expiresAt: Timestamp },
+  { $id: "AgentJoinedData", description: "An agent took the chat over: the AI does not answer meanwhile" },
+);
+export const AgentLeftData = Type.Object(
+  {
+    chatId: Id,
+    agent: EventAgent,
+    reason: Type.Union([Type.Literal("released"), Type.Literal("expired")], {
+      description: "`expired`: the agent stopped renewing the hold",
+    }),
+  },
+  { $id: "AgentLeftData", description: "The chat is back with the AI" },
+);
 export const NotificationData = Type.Object(
   {
     chatId: Type.Optional(Id),
@@ -79,6 +102,10 @@ export const chatEventDataSchemas = {
   message_deleted: MessageDeletedData,
   error: ErrorEventData,
   chat_updated: ChatUpdatedData,
+  help_requested: HelpRequestedData,
+  help_cancelled: HelpCancelledData,
+  agent_joined: AgentJoinedData,
+  agent_left: AgentLeftData,
   notification: NotificationData,
 } as const;
 
@@ -114,3 +141,7 @@ export type ErrorEventData = Static<typeof ErrorEventData>;
 export type MessageDeletedData = Static<typeof MessageDeletedData>;
 export type ChatUpdatedData = Static<typeof ChatUpdatedData>;
 export type NotificationData = Static<typeof NotificationData>;
+export type HelpRequestedData = Static<typeof HelpRequestedData>;
+export type HelpCancelledData = Static<typeof HelpCancelledData>;
+export type AgentJoinedData = Static<typeof AgentJoinedData>;
+export type AgentLeftData = Static<typeof AgentLeftData>;

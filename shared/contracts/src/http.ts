@@ -138,6 +138,31 @@ export type Usage = Static<typeof Usage>;
 export const MessageRole = Type.Union([Type.Literal("user"), Type.Literal("assistant")]);
 export type MessageRole = Static<typeof MessageRole>;
 
+/**
+ * Who wrote a message that is not the user's nor the model's: a staff agent who took the chat over.
+ * Such messages have the role `assistant`, so the model sees them as its own turns after a release.
+ */
+export const MessageAuthor = Type.Object(
+  { kind: Type.Literal("agent"), id: Id, name: Type.String({ description: "The agent's display name" }) },
+  { $id: "MessageAuthor" },
+);
+export type MessageAuthor = Static<typeof MessageAuthor>;
+
+/** The agent holding a chat (human takeover): the AI does not answer until it is released or expires. */
+export const ChatHold = Type.Object(
+  {
+    agentId: Id,
+    name: Type.String({ description: "The agent's display name, shown to the user" }),
+    since: Timestamp,
+    expiresAt: Type.String({
+      format: "date-time",
+      description: "The hold ends here unless the agent renews it (takes over again or writes)",
+    }),
+  },
+  { $id: "ChatHold" },
+);
+export type ChatHold = Static<typeof ChatHold>;
+
 export const Message = Type.Object(
   {
     id: Id,
@@ -150,6 +175,7 @@ export const Message = Type.Object(
     model: Type.Optional(Type.String()),
     usage: Type.Optional(Usage),
     clientMessageId: Type.Optional(Type.String()),
+    author: Type.Optional(MessageAuthor),
   },
   { $id: "Message" },
 );
@@ -165,6 +191,18 @@ export const Chat = Type.Object(
     ),
     createdAt: Timestamp,
     lastActivityAt: Timestamp,
+    messageCount: Type.Optional(Type.Integer({ minimum: 0, description: "How many messages the chat has" })),
+    needsHelp: Type.Optional(
+      Type.Boolean({ description: "The user asked for a person and no agent took the chat over yet" }),
+    ),
+    assisted: Type.Optional(
+      Type.Boolean({ description: "An agent took the chat over at least once; never cleared" }),
+    ),
+    heldBy: Type.Optional(
+      Type.Union([ChatHold, Type.Null()], {
+        description: "The agent holding the chat as last recorded; past its expiresAt it is no longer held",
+      }),
+    ),
   },
   { $id: "Chat" },
 );
@@ -274,7 +312,18 @@ export const SendMessageBody = Type.Object(
 export type SendMessageBody = Static<typeof SendMessageBody>;
 
 export const SendMessageResponse = Type.Object(
-  { userMessage: Message, assistantMessageId: Id },
+  {
+    userMessage: Message,
+    assistantMessageId: Type.Optional(
+      Type.String({ ...Id, description: "The answer being written; absent while an agent holds the chat" }),
+    ),
+    heldBy: Type.Optional(
+      Type.Object(
+        { agentId: Id, name: Type.String() },
+        { description: "The agent holding the chat, who answers instead of the AI" },
+      ),
+    ),
+  },
   { $id: "SendMessageResponse" },
 );
 export type SendMessageResponse = Static<typeof SendMessageResponse>;

@@ -3,6 +3,7 @@ import { RoleChange } from "./admin.ts";
 import { CancelReply } from "./bus/chat-commands.ts";
 import { ErrorCode } from "./errors.ts";
 import { Id, Message, RegenerateBody, Role, SendMessageBody } from "./http.ts";
+import { AgentMessageBody, ChatAssistance, HelpRequestBody } from "./takeover.ts";
 
 /**
  * The WebSocket protocol of `GET /ws`. Every frame is one JSON text message with a `type`.
@@ -84,6 +85,49 @@ export const SetUserRoleFrame = Type.Object(
   { ...clientFrameOptions, $id: "SetUserRoleFrame" },
 );
 
+/** The user asks for a person in one of their chats (as `POST /api/chats/:id/help`). */
+export const HelpRequestFrame = Type.Object(
+  {
+    type: Type.Literal("help_request"),
+    chatId: Id,
+    ...HelpRequestBody.properties,
+    requestId: Type.Optional(RequestId),
+  },
+  { ...clientFrameOptions, $id: "HelpRequestFrame" },
+);
+
+/** The user withdraws their help request (as `DELETE /api/chats/:id/help`). */
+export const CancelHelpRequestFrame = Type.Object(
+  { type: Type.Literal("cancel_help_request"), chatId: Id, requestId: Type.Optional(RequestId) },
+  { ...clientFrameOptions, $id: "CancelHelpRequestFrame" },
+);
+
+/**
+ * An agent takes over any user's chat, or renews their hold (as
+ * `POST /api/admin/chats/:id/takeover`; agents and admins). Also subscribes the socket to the chat.
+ */
+export const TakeOverFrame = Type.Object(
+  { type: Type.Literal("take_over"), chatId: Id, requestId: Type.Optional(RequestId) },
+  { ...clientFrameOptions, $id: "TakeOverFrame" },
+);
+
+/** The agent holding a chat writes to its user (as `POST /api/admin/chats/:id/messages`). */
+export const AgentMessageFrame = Type.Object(
+  {
+    type: Type.Literal("agent_message"),
+    chatId: Id,
+    ...AgentMessageBody.properties,
+    requestId: Type.Optional(RequestId),
+  },
+  { ...clientFrameOptions, $id: "AgentMessageFrame" },
+);
+
+/** The agent holding a chat gives it back to the AI (as `DELETE /api/admin/chats/:id/takeover`). */
+export const ReleaseChatFrame = Type.Object(
+  { type: Type.Literal("release_chat"), chatId: Id, requestId: Type.Optional(RequestId) },
+  { ...clientFrameOptions, $id: "ReleaseChatFrame" },
+);
+
 /** Each client frame schema by its `type`. */
 export const clientFrameSchemas = {
   chat_message: ChatMessageFrame,
@@ -93,6 +137,11 @@ export const clientFrameSchemas = {
   cancel: CancelFrame,
   ping: PingFrame,
   set_user_role: SetUserRoleFrame,
+  help_request: HelpRequestFrame,
+  cancel_help_request: CancelHelpRequestFrame,
+  take_over: TakeOverFrame,
+  agent_message: AgentMessageFrame,
+  release_chat: ReleaseChatFrame,
 } as const;
 
 export const ClientFrame = Type.Union(Object.values(clientFrameSchemas), { $id: "ClientFrame" });
@@ -104,6 +153,11 @@ export type UnsubscribeFrame = Static<typeof UnsubscribeFrame>;
 export type CancelFrame = Static<typeof CancelFrame>;
 export type PingFrame = Static<typeof PingFrame>;
 export type SetUserRoleFrame = Static<typeof SetUserRoleFrame>;
+export type HelpRequestFrame = Static<typeof HelpRequestFrame>;
+export type CancelHelpRequestFrame = Static<typeof CancelHelpRequestFrame>;
+export type TakeOverFrame = Static<typeof TakeOverFrame>;
+export type AgentMessageFrame = Static<typeof AgentMessageFrame>;
+export type ReleaseChatFrame = Static<typeof ReleaseChatFrame>;
 export type ClientFrame = Static<typeof ClientFrame>;
 export type ClientFrameType = keyof typeof clientFrameSchemas;
 
@@ -142,7 +196,10 @@ export const MessageAcceptedFrame = Type.Object(
     chatId: Id,
     requestId: Type.Optional(RequestId),
     userMessage: Message,
-    assistantMessageId: Id,
+    assistantMessageId: Type.Optional(
+      Type.String({ ...Id, description: "Absent while an agent holds the chat: no answer is written" }),
+    ),
+    heldBy: Type.Optional(Type.Object({ agentId: Id, name: Type.String() })),
   },
   { $id: "MessageAcceptedFrame" },
 );
@@ -196,7 +253,35 @@ export const UserRoleSetFrame = Type.Object(
   { $id: "UserRoleSetFrame" },
 );
 
+/**
+ * The answer to `help_request`, `cancel_help_request`, `take_over` and `release_chat`: the chat's
+ * help and takeover status now.
+ */
+export const ChatAssistanceFrame = Type.Object(
+  {
+    type: Type.Literal("chat_assistance"),
+    eventId: NoEventId,
+    requestId: Type.Optional(RequestId),
+    ...ChatAssistance.properties,
+  },
+  { $id: "ChatAssistanceFrame" },
+);
+
+/** The answer to an `agent_message` frame: the message as stored (it also streams as `message_created`). */
+export const AgentMessageAcceptedFrame = Type.Object(
+  {
+    type: Type.Literal("agent_message_accepted"),
+    eventId: NoEventId,
+    chatId: Id,
+    requestId: Type.Optional(RequestId),
+    message: Message,
+  },
+  { $id: "AgentMessageAcceptedFrame" },
+);
+
 export type ErrorFrame = Static<typeof ErrorFrame>;
+export type ChatAssistanceFrame = Static<typeof ChatAssistanceFrame>;
+export type AgentMessageAcceptedFrame = Static<typeof AgentMessageAcceptedFrame>;
 export type PongFrame = Static<typeof PongFrame>;
 export type MessageAcceptedFrame = Static<typeof MessageAcceptedFrame>;
 export type RegenerateAcceptedFrame = Static<typeof RegenerateAcceptedFrame>;
@@ -214,7 +299,9 @@ export type ReplyFrame =
   | SubscribedFrame
   | UnsubscribedFrame
   | CancelAcceptedFrame
-  | UserRoleSetFrame;
+  | UserRoleSetFrame
+  | ChatAssistanceFrame
+  | AgentMessageAcceptedFrame;
 
 /** WebSocket close codes the gateway uses. */
 export const WebSocketCloseCode = {

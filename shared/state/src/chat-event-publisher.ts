@@ -10,9 +10,16 @@ import type { ReplayLog } from "./actor-state.ts";
 
 /**
  * Events with durable consumers on the bus (the store, the notifier), which must not miss them;
- * every other event reaches clients through the replay log alone.
+ * every other event reaches clients through the replay log alone. Help requests and takeovers are
+ * for the notifier's staff alerts.
  */
-const durableTypes = new Set<ChatEvent["type"]>(["message_complete", "message_deleted", "chat_updated"]);
+const durableTypes = new Set<ChatEvent["type"]>([
+  "message_complete",
+  "message_deleted",
+  "chat_updated",
+  "help_requested",
+  "agent_joined",
+]);
 
 /**
  * Appends a client-visible event to the chat's replay log, which gives it its id and delivers it to

@@ -1,5 +1,6 @@
 import type { ChatCommandClient } from "@chat/bus";
 import {
+  AppError,
   type CancelReply,
   type Chat,
   DEFAULT_CHAT_TITLE,
@@ -49,7 +50,7 @@ export class ChatCommands {
     await this.dependencies.rateLimits.takeGeneration(target.userId);
     const model = await this.chosenModel(body.model, target.traceparent);
     await beforeCommand?.();
-    const { userMessage, assistantMessageId } = await this.dependencies.client.send(
+    const { userMessage, assistantMessageId, heldBy } = await this.dependencies.client.send(
       {
         chatId: target.chatId,
         userId: target.userId,
@@ -59,7 +60,11 @@ export class ChatCommands {
       },
       target.traceparent,
     );
-    return { userMessage, assistantMessageId };
+    return {
+      userMessage,
+      ...(assistantMessageId ? { assistantMessageId } : {}),
+      ...(heldBy ? { heldBy } : {}),
+    };
   }
 
   /** Answers the latest question again, replacing the latest answer. */
@@ -81,8 +86,14 @@ export class ChatCommands {
       },
       target.traceparent,
     );
+    // The actor refuses a regenerate while the chat is held, so an answer is always being written.
+    if (!reply.assistantMessageId) throw new AppError("CHAT_HELD", "An agent is holding this chat");
     // A regenerate always replaces the answer it names, also when repeated by clientMessageId.
-    return { ...reply, replacedMessageId: reply.replacedMessageId ?? body.messageId };
+    return {
+      userMessage: reply.userMessage,
+      assistantMessageId: reply.assistantMessageId,
+      replacedMessageId: reply.replacedMessageId ?? body.messageId,
+    };
   }
 
   /** Stops the answer being generated, if one is. */

@@ -3,11 +3,13 @@ import {
   AppError,
   CancelReply,
   Chat,
+  ChatAssistance,
   ChatIdParams,
   ChatList,
   ChatWithMessages,
   CreateChatBody,
   DEFAULT_CHAT_TITLE,
+  HelpRequestBody,
   MessageList,
   RegenerateBody,
   RegenerateResponse,
@@ -20,6 +22,7 @@ import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
 import type { SignedIn } from "../auth/signed-in.ts";
 import { apiModels } from "../openai/api-models.ts";
+import type { ChatAssistanceCommands } from "./chat-assistance.ts";
 import type { ChatCommands } from "./chat-commands.ts";
 import type { ModelCatalog } from "./model-catalog.ts";
 import { PageQuery } from "./query-schemas.ts";
@@ -37,8 +40,9 @@ export function chatRoutes(dependencies: {
   store: Pick<StoreClient, "call">;
   models: Pick<ModelCatalog, "resolve">;
   commands: ChatCommands;
+  assistance: ChatAssistanceCommands;
 }) {
-  const { store, models, commands } = dependencies;
+  const { store, models, commands, assistance } = dependencies;
   const notFound = { 404: "ErrorBody", 401: "ErrorBody", 400: "ErrorBody" } as const;
 
   return new Elysia({ name: "chat-routes", prefix: "/api/chats" })
@@ -203,6 +207,37 @@ export function chatRoutes(dependencies: {
             "`messageId` must be the chat's latest message, an answer (else 409 NOT_LATEST_ANSWER); 409 CHAT_BUSY while an answer is streaming. " +
             "The chat's events carry message_deleted for the replaced answer (it leaves the history), then the new answer as for a sent message. " +
             "`model` answers with another model than the chat's; the same clientMessageId twice makes one turn; counts against GENERATIONS_PER_USER_PER_MINUTE.",
+        },
+      },
+    )
+    .post(
+      "/:id/help",
+      ({ params, body, user, traceparent }) =>
+        assistance.requestHelp({ userId: user.id, chatId: params.id, traceparent }, body ?? {}),
+      {
+        params: ChatIdParams,
+        body: Type.Optional(HelpRequestBody),
+        response: { 200: ChatAssistance, ...notFound },
+        detail: {
+          tags: ["help"],
+          summary: "Ask a person: the chat is marked needs_help and staff are notified",
+          description:
+            "The chat's events carry `help_requested` (to every device of the user; staff are notified from it). " +
+            "Asking again while the request is open, or while an agent holds the chat, changes nothing. The optional `note` says why (at most 1000 characters).",
+        },
+      },
+    )
+    .delete(
+      "/:id/help",
+      ({ params, user, traceparent }) =>
+        assistance.cancelHelpRequest({ userId: user.id, chatId: params.id, traceparent }),
+      {
+        params: ChatIdParams,
+        response: { 200: ChatAssistance, ...notFound },
+        detail: {
+          tags: ["help"],
+          summary: "Withdraw the help request",
+          description: "The chat's events carry `help_cancelled`; with no open request nothing changes.",
         },
       },
     );

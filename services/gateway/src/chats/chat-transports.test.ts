@@ -4,6 +4,7 @@ import {
   httpChatTransport,
   type TransportAnswer,
   webSocketChatTransport,
+  webSocketSessionOver,
 } from "./__fixtures__/chat-transports.ts";
 import { fakeChat, fakeChatBackend } from "./__fixtures__/fake-chat-backend.ts";
 
@@ -85,5 +86,59 @@ describe("HTTP and the WebSocket share one implementation of each chat command",
       { error: { code: "CHAT_NOT_FOUND", message: "Chat not found" } },
       { error: { code: "CHAT_NOT_FOUND", message: "Chat not found" } },
     ]);
+  });
+
+  test("a help request and its cancel answer the same and send the same commands over both", async () => {
+    const { answers, sent } = await overBothTransports([
+      (transport) => transport.requestHelp(fakeChat.id, { note: "  It loops  " }),
+      (transport) => transport.requestHelp(fakeChat.id, {}),
+      (transport) => transport.cancelHelpRequest(fakeChat.id),
+      (transport) => transport.requestHelp("chat-2", {}),
+      (transport) => transport.requestHelp(fakeChat.id, { note: "x".repeat(1_001) }),
+    ]);
+    // The WebSocket's answer frames carry the chatId beside the reply; a bad frame says which frame.
+    const comparable = (answer: TransportAnswer) => {
+      if ("error" in answer) return { error: answer.error.code };
+      const { chatId: _chatId, ...reply } = answer.reply as Record<string, unknown>;
+      return { reply };
+    };
+    expect(answers.webSocket.map(comparable)).toEqual(answers.http.map(comparable));
+    expect(answers.http.slice(0, 3).map(comparable)).toEqual([
+      { reply: { needsHelp: true, helpNote: "It loops", assisted: false, heldBy: null } },
+      { reply: { needsHelp: true, assisted: false, heldBy: null } },
+      { reply: { needsHelp: false, assisted: false, heldBy: null } },
+    ]);
+    expect(answers.http.slice(3).map((answer) => ("error" in answer ? answer.error.code : "ok"))).toEqual([
+      "CHAT_NOT_FOUND",
+      "VALIDATION_FAILED",
+    ]);
+    const withoutTrace = (commands: typeof sent.http) =>
+      commands.map(({ traceparent: _traceparent, id: _id, occurredAt: _at, ...command }) => command);
+    expect(withoutTrace(sent.webSocket)).toEqual(withoutTrace(sent.http));
+    expect(sent.http.map((command) => command.type)).toEqual([
+      "request_help",
+      "request_help",
+      "cancel_help_request",
+      "request_help",
+    ]);
+  });
+
+  test("a user's takeover frames get ROUTE_NOT_FOUND, as staff routes answer users", async () => {
+    const backend = fakeChatBackend();
+    const { session, peer, stop } = await webSocketSessionOver(backend);
+    stops.push(stop);
+    for (const [index, frame] of [
+      { type: "take_over", chatId: fakeChat.id },
+      { type: "agent_message", chatId: fakeChat.id, content: "Hi" },
+      { type: "release_chat", chatId: fakeChat.id },
+    ].entries()) {
+      await session.receive(JSON.stringify({ ...frame, requestId: `r${index}` }));
+    }
+    expect(peer.frames.map((frame) => [frame.requestId, frame.type, frame.code])).toEqual([
+      ["r0", "error", "ROUTE_NOT_FOUND"],
+      ["r1", "error", "ROUTE_NOT_FOUND"],
+      ["r2", "error", "ROUTE_NOT_FOUND"],
+    ]);
+    expect(backend.sent).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import type { ReplayLog } from "@chat/state";
 import type { Server } from "bun";
 import { Elysia, t } from "elysia";
 import { type StreamAuthenticator, StreamTicketQuery } from "../auth/streams/stream-authenticator.ts";
+import type { ChatAssistanceCommands } from "../chats/chat-assistance.ts";
 import { EventsQuery } from "../chats/query-schemas.ts";
 import type { RequestContext } from "../http/request-context.ts";
 import type { RateLimits } from "../limits/rate-limits.ts";
@@ -33,13 +34,15 @@ export function eventRoutes(dependencies: {
   store: StoreClient;
   /** Cookie, Bearer or a single-use `?ticket=`. */
   authenticator: Pick<StreamAuthenticator, "authenticate">;
+  /** Staff may follow any user's chat (a takeover). */
+  assistance: Pick<ChatAssistanceCommands, "staffMayFollow">;
   hub: LiveEventHub;
   replayLog: ReplayLog;
   sse: SseSettings;
   connections: Set<SseConnection>;
   rateLimits: Pick<RateLimits, "openStream">;
 }) {
-  const { store, authenticator, hub, replayLog, sse, connections, rateLimits } = dependencies;
+  const { store, authenticator, assistance, hub, replayLog, sse, connections, rateLimits } = dependencies;
   /**
    * Holds an open stream until it closes: in `connections` (closed on stop), in the metrics, and
    * under its lease. Not inside a route's async handler: a closure made there would keep the
@@ -74,7 +77,6 @@ export function eventRoutes(dependencies: {
 
   /** The user's events have no replay log: after a gap the client reconnects and reloads. */
   const feedUserEvents = async (connection: SseConnection, userId: string) => {
-    // The user's events have no replay log: after a gap the client reconnects and reloads.
     const unsubscribe = await hub.followUser(
       userId,
       (event) => connection.send(event),
@@ -85,17 +87,19 @@ export function eventRoutes(dependencies: {
 
   return new Elysia({ name: "event-routes", prefix: "/api" })
     .use(dependencies.requestContext)
-    .resolve(async ({ headers, query }) => ({
-      user: (await authenticator.authenticate(headers, query.ticket)).user,
-    }))
+    .resolve(async ({ headers, query }) => {
+      const caller = await authenticator.authenticate(headers, query.ticket);
+      return { caller, user: caller.user };
+    })
     .get(
       "/chats/:id/events",
-      async ({ params, query, headers, user, traceparent, request, server }) => {
-        const found = await store.call(
-          "store.get_chat",
-          { chatId: params.id, userId: user.id, messageLimit: 0 },
-          traceparent,
-        );
+      async ({ params, query, headers, caller, user, traceparent, request, server }) => {
+        const found =
+          (await store.call(
+            "store.get_chat",
+            { chatId: params.id, userId: user.id, messageLimit: 0 },
+            traceparent,
+          )) !== null || (await assistance.staffMayFollow(caller, params.id, traceparent));
         if (!found) throw new AppError("CHAT_NOT_FOUND", "Chat not found", { retryable: false });
         const connection = await open(user.id);
         keepOpen(server, request);

@@ -11,7 +11,12 @@ import type { RequestContext } from "../http/request-context.ts";
 import type { RateLimits } from "../limits/rate-limits.ts";
 import type { LiveEventHub } from "../live/live-event-hub.ts";
 import { openStreams } from "../live/open-streams.ts";
-import { type WebSocketPeer, WebSocketSession, type WebSocketSessionSettings } from "./websocket-session.ts";
+import {
+  type WebSocketPeer,
+  WebSocketSession,
+  type WebSocketSessionDependencies,
+  type WebSocketSessionSettings,
+} from "./websocket-session.ts";
 
 /** Elysia's own handlers of one connection, kept in its data; Bun's `message` handler calls this one. */
 type ConnectionHandlers = { message?: (socket: unknown, message: string | Uint8Array) => unknown };
@@ -49,6 +54,7 @@ export function webSocketRoutes(dependencies: {
   authenticator: Pick<StreamAuthenticator, "authenticate" | "checkSignIn">;
   commands: ChatCommands;
   admin: Pick<AdminCommands, "actorFor" | "setRole">;
+  assistance: WebSocketSessionDependencies["assistance"];
   store: StoreClient;
   hub: LiveEventHub;
   replayLog: ReplayLog;

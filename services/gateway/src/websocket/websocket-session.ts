@@ -13,6 +13,7 @@ import type { ReplayLog, TokenBucket } from "@chat/state";
 import type { ServerWebSocket } from "bun";
 import type { AdminCommands } from "../admin/admin-commands.ts";
 import type { Caller, SignIn } from "../auth/authenticator.ts";
+import type { ChatAssistanceCommands } from "../chats/chat-assistance.ts";
 import type { ChatCommands } from "../chats/chat-commands.ts";
 import { RateLimitedError, type RateLimits } from "../limits/rate-limits.ts";
 import { feedChatEvents } from "../live/chat-event-feed.ts";
@@ -42,6 +43,17 @@ export type WebSocketSessionDependencies = {
   commands: Pick<ChatCommands, "send" | "regenerate" | "cancel">;
   /** Staff frames (`set_user_role`), checked by the role the user has now, as the HTTP routes are. */
   admin: Pick<AdminCommands, "actorFor" | "setRole">;
+  /** Help requests (users) and takeover frames (staff, checked by the role they have now). */
+  assistance: Pick<
+    ChatAssistanceCommands,
+    | "requestHelp"
+    | "cancelHelpRequest"
+    | "agentFor"
+    | "takeOver"
+    | "agentMessage"
+    | "release"
+    | "staffMayFollow"
+  >;
   store: Pick<StoreClient, "call">;
   hub: LiveEventHub;
   replayLog: ReplayLog;
@@ -200,7 +212,7 @@ export class WebSocketSession {
   private async handle(frame: ClientFrame): Promise<void> {
     const requestId = frame.requestId === undefined ? {} : { requestId: frame.requestId };
     const traceparent = traceparentFrom(this.traceparent);
-    const { commands } = this.dependencies;
+    const { commands, assistance } = this.dependencies;
     const target = (chatId: string) => ({ userId: this.user.id, chatId, traceparent });
     switch (frame.type) {
       case "ping":
@@ -259,7 +271,43 @@ export class WebSocketSession {
         this.reply({ type: "user_role_set", eventId: null, ...requestId, ...change });
         return;
       }
+      case "help_request": {
+        const { type: _, requestId: __, chatId, ...body } = frame;
+        const status = await assistance.requestHelp(target(chatId), body);
+        this.reply({ type: "chat_assistance", eventId: null, ...requestId, ...status });
+        return;
+      }
+      case "cancel_help_request": {
+        const status = await assistance.cancelHelpRequest(target(frame.chatId));
+        this.reply({ type: "chat_assistance", eventId: null, ...requestId, ...status });
+        return;
+      }
+      case "take_over": {
+        const agent = await assistance.agentFor(this.caller, traceparent);
+        // Followed before the takeover, so the agent sees everything from `agent_joined` on.
+        await this.follow(frame.chatId, null, frame.requestId, traceparent);
+        const status = await assistance.takeOver(agent, frame.chatId, traceparent);
+        this.reply({ type: "chat_assistance", eventId: null, ...requestId, ...status });
+        return;
+      }
+      case "agent_message": {
+        const agent = await assistance.agentFor(this.caller, traceparent);
+        const { type: _, requestId: __, chatId, ...body } = frame;
+        const { message } = await assistance.agentMessage(agent, chatId, body, traceparent);
+        this.reply({ type: "agent_message_accepted", eventId: null, chatId, ...requestId, message });
+        return;
+      }
+      case "release_chat": {
+        const agent = await assistance.agentFor(this.caller, traceparent);
+        const status = await assistance.release(agent, frame.chatId, traceparent);
+        this.reply({ type: "chat_assistance", eventId: null, ...requestId, ...status });
+        return;
+      }
     }
+  }
+
+  private get caller(): Pick<Caller, "user" | "listedAdmin"> {
+    return { user: this.user, listedAdmin: this.listedAdmin };
   }
 
   /**
@@ -311,7 +359,10 @@ export class WebSocketSession {
         { chatId: subscription.chatId, userId: this.user.id, messageLimit: 0 },
         traceparent,
       );
-      if (!found) throw new AppError("CHAT_NOT_FOUND", "Chat not found", { retryable: false });
+      const followed =
+        found !== null ||
+        (await this.dependencies.assistance.staffMayFollow(this.caller, subscription.chatId, traceparent));
+      if (!followed) throw new AppError("CHAT_NOT_FOUND", "Chat not found", { retryable: false });
       if (subscription.isClosed) return;
       await feedChatEvents({
         sink: subscription,

@@ -1,7 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { Chat } from "@chat/contracts";
 import { Value } from "@sinclair/typebox/value";
-import { at, expectAppError, type MakeStore, newChat, storePerTest, userMessage } from "./store-fixtures.ts";
+import {
+  at,
+  expectAppError,
+  type MakeStore,
+  newChat,
+  storePerTest,
+  unmarkedChat,
+  userMessage,
+} from "./store-fixtures.ts";
 
 /** The ChatRepository: chats part of the store contract, run against the adapter that `make` opens. */
 export function chatRepositoryContract(name: string, make: MakeStore): void {
@@ -31,6 +39,7 @@ export function chatRepositoryContract(name: string, make: MakeStore): void {
           model: "demo",
           createdAt: at(10),
           lastActivityAt: at(10),
+          ...unmarkedChat,
         });
         expect(Value.Check(Chat, chat)).toBe(true);
         expect(await store.chats.getChat("c1", "u1")).toStrictEqual(chat);

@@ -54,7 +54,7 @@ export function chatSearchContract(name: string, make: MakeStore): void {
         expect(page).toStrictEqual({
           items: [
             {
-              chat: { ...byMessage, lastActivityAt: at(31) },
+              chat: { ...byMessage, lastActivityAt: at(31), messageCount: 1 },
               match: {
                 in: "message",
                 messageId: "m3",
@@ -63,8 +63,8 @@ export function chatSearchContract(name: string, make: MakeStore): void {
                 snippet: "Try pasta with pesto.",
               },
             },
-            { chat: { ...both, lastActivityAt: at(21) }, match: { in: "title" } },
-            { chat: { ...byTitle, lastActivityAt: at(11) }, match: { in: "title" } },
+            { chat: { ...both, lastActivityAt: at(21), messageCount: 1 }, match: { in: "title" } },
+            { chat: { ...byTitle, lastActivityAt: at(11), messageCount: 1 }, match: { in: "title" } },
           ],
           nextCursor: null,
         });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { Chat } from "@chat/contracts";
 import { Value } from "@sinclair/typebox/value";
-import { at, type MakeStore, newChat, storePerTest, userMessage } from "./store-fixtures.ts";
+import { at, type MakeStore, newChat, storePerTest, unmarkedChat, userMessage } from "./store-fixtures.ts";
 
 /** The ChatRepository: chat settings part of the store contract, run against the adapter that `make` opens. */
 export function chatSettingsContract(name: string, make: MakeStore): void {
@@ -26,6 +26,7 @@ export function chatSettingsContract(name: string, make: MakeStore): void {
           systemPrompt: "Be brief.",
           createdAt: at(10),
           lastActivityAt: at(10),
+          ...unmarkedChat,
         });
         expect(Value.Check(Chat, withPrompt)).toBe(true);
         expect(await store.chats.getChat("c1", "u1")).toStrictEqual(withPrompt);
@@ -55,6 +56,8 @@ export function chatSettingsContract(name: string, make: MakeStore): void {
           systemPrompt: "Answer in French.",
           createdAt: at(10),
           lastActivityAt: at(20),
+          ...unmarkedChat,
+          messageCount: 1,
         };
         expect(result).toStrictEqual({ chat: expected, updated: true });
         expect(await store.chats.getChat("c1", "u1")).toStrictEqual(expected);
@@ -72,6 +75,7 @@ export function chatSettingsContract(name: string, make: MakeStore): void {
           systemPrompt: "Be brief.",
           createdAt: at(10),
           lastActivityAt: at(10),
+          ...unmarkedChat,
         });
 
         const withoutPrompt = {
@@ -80,6 +84,7 @@ export function chatSettingsContract(name: string, make: MakeStore): void {
           model: "gpt-5",
           createdAt: at(10),
           lastActivityAt: at(10),
+          ...unmarkedChat,
         };
         expect(await store.chats.updateChat("c1", "u1", { systemPrompt: "" })).toStrictEqual({
           chat: withoutPrompt,
@@ -118,6 +123,7 @@ export function chatSettingsContract(name: string, make: MakeStore): void {
           model: "demo",
           createdAt: at(10),
           lastActivityAt: at(10),
+          ...unmarkedChat,
         };
         expect(late).toStrictEqual({ chat: expected, updated: false });
         expect(await store.chats.getChat("c1", "u1")).toStrictEqual(expected);

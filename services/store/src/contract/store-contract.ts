@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { apiKeyContract } from "./api-key.contract.ts";
 import { auditLogContract } from "./audit-log.contract.ts";
+import { chatAssistanceContract } from "./chat-assistance.contract.ts";
 import { chatRepositoryContract } from "./chat-repository.contract.ts";
 import { chatSearchContract } from "./chat-search.contract.ts";
 import { chatSettingsContract } from "./chat-settings.contract.ts";
@@ -36,6 +37,7 @@ export function storeContract(name: string, make: MakeStore): void {
   messageContract(name, make);
   messageDeletionContract(name, make);
   chatSettingsContract(name, make);
+  chatAssistanceContract(name, make);
   apiKeyContract(name, make);
   signInContract(name, make);
   usageRepositoryContract(name, make);

@@ -132,3 +132,6 @@ export async function expectAppError(promise: Promise<unknown>, code: ErrorCode)
   expect(AppError.isInstance(error)).toBe(true);
   expect((error as AppError).code).toBe(code);
 }
+
+/** The help and takeover marks and count of a chat nobody asked for help in, with no messages. */
+export const unmarkedChat = { messageCount: 0, needsHelp: false, assisted: false, heldBy: null } as const;

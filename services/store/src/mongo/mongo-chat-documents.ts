@@ -1,4 +1,13 @@
-import type { AnswerDraft, Chat, ChatSearchHit, CodeBlock, Message, Usage } from "@chat/contracts";
+import type {
+  AnswerDraft,
+  Chat,
+  ChatHold,
+  ChatSearchHit,
+  CodeBlock,
+  Message,
+  MessageAuthor,
+  Usage,
+} from "@chat/contracts";
 import type { Document, Filter, UpdateFilter } from "mongodb";
 import type { ChatChanges, PageRequest } from "../chat-repository.ts";
 import { decodeCursor, toSortableTimestamp } from "../page-cursor.ts";
@@ -14,6 +23,10 @@ export type ChatDocument = {
   systemPrompt?: string;
   createdAt: Date;
   lastActivityAt: Date;
+  /** Absent on chats written before help requests existed: false. */
+  needsHelp?: boolean;
+  assisted?: boolean;
+  heldBy?: ChatHold | null;
 };
 
 /** A document of `messages`. */
@@ -28,6 +41,7 @@ export type MessageDocument = {
   model?: string;
   usage?: Usage;
   clientMessageId?: string;
+  author?: MessageAuthor;
 };
 
 /** A deleted message's tombstone, by the message id (`_id`): appendMessage refuses that id. */
@@ -62,6 +76,9 @@ export function toChat(document: ChatDocument): Chat {
     ...(document.systemPrompt != null && { systemPrompt: document.systemPrompt }),
     createdAt: document.createdAt.toISOString(),
     lastActivityAt: document.lastActivityAt.toISOString(),
+    needsHelp: document.needsHelp === true,
+    assisted: document.assisted === true,
+    heldBy: document.heldBy ?? null,
   };
 }
 
@@ -109,6 +126,7 @@ export function toMessageDocument(message: Message): MessageDocument {
     ...(message.model !== undefined && { model: message.model }),
     ...(message.usage !== undefined && { usage: message.usage }),
     ...(message.clientMessageId !== undefined && { clientMessageId: message.clientMessageId }),
+    ...(message.author !== undefined && { author: message.author }),
   };
 }
 
@@ -125,6 +143,7 @@ export function toMessage(document: MessageDocument): Message {
     ...(document.model != null && { model: document.model }),
     ...(document.usage != null && { usage: document.usage }),
     ...(document.clientMessageId != null && { clientMessageId: document.clientMessageId }),
+    ...(document.author != null && { author: document.author }),
   };
 }
 

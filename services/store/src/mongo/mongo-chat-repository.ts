@@ -1,6 +1,13 @@
 import { type AnswerDraft, AppError, type Chat, type ChatSearchHit, type Message } from "@chat/contracts";
 import type { Collection, Db, Filter } from "mongodb";
-import type { ChatChanges, ChatRepository, NewChat, Page, PageRequest } from "../chat-repository.ts";
+import type {
+  ChatChanges,
+  ChatMarks,
+  ChatRepository,
+  NewChat,
+  Page,
+  PageRequest,
+} from "../chat-repository.ts";
 import {
   chatSortKey,
   checkLimit,
@@ -75,19 +82,49 @@ export class MongoChatRepository implements ChatRepository {
     };
     try {
       await this.chats.insertOne(document);
-      return toChat(document);
+      return { ...toChat(document), messageCount: 0 };
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
     }
     // A retried create of the same chat returns it; an id that another user's chat holds is refused.
     const existing = await this.chats.findOne({ _id: chat.id, userId: chat.userId });
     if (!existing) throw new AppError("VALIDATION_FAILED", "This chat id is already in use");
-    return toChat(existing);
+    return this.withCount(existing);
   }
 
   async getChat(chatId: string, userId: string): Promise<Chat | null> {
     const document = await this.chats.findOne({ _id: chatId, userId });
-    return document ? toChat(document) : null;
+    return document ? this.withCount(document) : null;
+  }
+
+  async findChatOwner(chatId: string): Promise<string | null> {
+    return (await this.chats.findOne({ _id: chatId }))?.userId ?? null;
+  }
+
+  async markChat(chatId: string, userId: string, marks: ChatMarks): Promise<Chat | null> {
+    const set: Partial<Pick<ChatDocument, "needsHelp" | "assisted" | "heldBy">> = {};
+    if (marks.needsHelp !== undefined) set.needsHelp = marks.needsHelp;
+    if (marks.assisted) set.assisted = true;
+    if (marks.heldBy !== undefined) set.heldBy = marks.heldBy;
+    const document =
+      Object.keys(set).length === 0
+        ? await this.chats.findOne({ _id: chatId, userId })
+        : await this.chats.findOneAndUpdate(
+            { _id: chatId, userId },
+            { $set: set },
+            { returnDocument: "after" },
+          );
+    return document ? this.withCount(document) : null;
+  }
+
+  async listExpiredHolds(before: string, limit: number): Promise<Array<{ chatId: string; userId: string }>> {
+    checkLimit(limit, 1);
+    const documents = await this.chats
+      .find({ "heldBy.expiresAt": { $lt: before } })
+      .sort({ "heldBy.expiresAt": 1 })
+      .limit(limit)
+      .toArray();
+    return documents.map((document) => ({ chatId: document._id, userId: document.userId }));
   }
 
   async listChats(userId: string, page: PageRequest): Promise<Page<Chat>> {
@@ -97,7 +134,14 @@ export class MongoChatRepository implements ChatRepository {
       .sort(chatOrder)
       .limit(page.limit + 1)
       .toArray();
-    return toPage(documents.map(toChat), page.limit, chatSortKey);
+    const chats = await Promise.all(documents.map((document) => this.withCount(document)));
+    return toPage(chats, page.limit, chatSortKey);
+  }
+
+  /** The chat with its message count, counted on the messages' chat index (no counter to drift). */
+  private async withCount(document: ChatDocument): Promise<Chat> {
+    const messageCount = await this.messages.countDocuments({ chatId: document._id });
+    return { ...toChat(document), messageCount };
   }
 
   async searchChats(userId: string, query: string, page: PageRequest): Promise<Page<ChatSearchHit>> {
@@ -105,11 +149,13 @@ export class MongoChatRepository implements ChatRepository {
     const documents = await this.chats
       .aggregate<ChatSearchDocument>(chatSearchPipeline(userId, query, page, this.messages.collectionName))
       .toArray();
-    return toPage(
-      documents.map((document) => toChatSearchHit(document, query)),
-      page.limit,
-      (hit) => chatSortKey(hit.chat),
+    const hits = await Promise.all(
+      documents.map(async (document) => {
+        const hit = toChatSearchHit(document, query);
+        return { ...hit, chat: await this.withCount(document) };
+      }),
     );
+    return toPage(hits, page.limit, (hit) => chatSortKey(hit.chat));
   }
 
   async updateChat(
@@ -126,10 +172,10 @@ export class MongoChatRepository implements ChatRepository {
     const document = update
       ? await this.chats.findOneAndUpdate(filter, update, { returnDocument: "after" })
       : await this.chats.findOne(filter);
-    if (document) return { chat: toChat(document), updated: true };
+    if (document) return { chat: await this.withCount(document), updated: true };
     // Nothing matched: either the chat is not this user's, or its title is no longer `onlyIfTitle`.
     const current = await this.chats.findOne({ _id: chatId, userId });
-    return current ? { chat: toChat(current), updated: false } : null;
+    return current ? { chat: await this.withCount(current), updated: false } : null;
   }
 
   async deleteChat(chatId: string, userId: string): Promise<boolean> {

@@ -1,6 +1,13 @@
 import type { Database } from "bun:sqlite";
 import { type AnswerDraft, AppError, type Chat, type ChatSearchHit, type Message } from "@chat/contracts";
-import type { ChatChanges, ChatRepository, NewChat, Page, PageRequest } from "../chat-repository.ts";
+import type {
+  ChatChanges,
+  ChatMarks,
+  ChatRepository,
+  NewChat,
+  Page,
+  PageRequest,
+} from "../chat-repository.ts";
 import { chatSortKey, checkLimit, messageSortKey, toPage, toSortableTimestamp } from "../page-cursor.ts";
 import { afterBindings, toChat, toChatSearchHit, toLikePattern, toMessage } from "./sqlite-chat-rows.ts";
 import {
@@ -44,6 +51,29 @@ export class SqliteChatRepository implements ChatRepository {
   async getChat(chatId: string, userId: string): Promise<Chat | null> {
     const row = this.statements.chatById.get({ chatId, userId });
     return row ? toChat(row) : null;
+  }
+
+  async findChatOwner(chatId: string): Promise<string | null> {
+    return this.statements.chatOwner.get({ chatId })?.user_id ?? null;
+  }
+
+  async markChat(chatId: string, userId: string, marks: ChatMarks): Promise<Chat | null> {
+    const row = this.statements.markChat.get({
+      chatId,
+      userId,
+      needsHelp: marks.needsHelp === undefined ? null : Number(marks.needsHelp),
+      assisted: marks.assisted ? 1 : null,
+      keepHeldBy: marks.heldBy === undefined ? 1 : 0,
+      heldBy: marks.heldBy ? JSON.stringify(marks.heldBy) : null,
+    });
+    return row ? toChat(row) : null;
+  }
+
+  async listExpiredHolds(before: string, limit: number): Promise<Array<{ chatId: string; userId: string }>> {
+    checkLimit(limit, 1);
+    return this.statements.expiredHolds
+      .all({ before, limit })
+      .map((row) => ({ chatId: row.id, userId: row.user_id }));
   }
 
   async listChats(userId: string, page: PageRequest): Promise<Page<Chat>> {

@@ -1,4 +1,12 @@
-import type { Chat, ChatSearchHit, CodeBlock, Message, Usage } from "@chat/contracts";
+import type {
+  Chat,
+  ChatHold,
+  ChatSearchHit,
+  CodeBlock,
+  Message,
+  MessageAuthor,
+  Usage,
+} from "@chat/contracts";
 import { decodeCursor } from "../page-cursor.ts";
 import { searchSnippet } from "../search-snippet.ts";
 
@@ -10,6 +18,11 @@ export type ChatRow = {
   system_prompt: string | null;
   created_at: string;
   last_activity_at: string;
+  needs_help: number;
+  assisted: number;
+  /** JSON of a `ChatHold`. */
+  held_by: string | null;
+  message_count: number;
 };
 
 /** A chat that a search found: its title matched, or else the newest message that did. */
@@ -36,6 +49,8 @@ export type MessageRow = {
   model: string | null;
   usage: string | null;
   client_message_id: string | null;
+  /** JSON of a `MessageAuthor`. */
+  author: string | null;
 };
 
 /** A row of `answer_drafts`. */
@@ -50,10 +65,11 @@ export type AnswerDraftRow = {
 };
 
 /** The columns of a `ChatRow`. */
-export const chatColumns = "id, title, model, system_prompt, created_at, last_activity_at";
+export const chatColumns = `id, title, model, system_prompt, created_at, last_activity_at, needs_help, assisted,
+  held_by, (SELECT count(*) FROM messages WHERE messages.chat_id = chats.id) AS message_count`;
 /** The columns of a `MessageRow`. */
 export const messageColumns =
-  "id, chat_id, role, content, created_at, code_blocks, finish_reason, model, usage, client_message_id";
+  "id, chat_id, role, content, created_at, code_blocks, finish_reason, model, usage, client_message_id, author";
 
 /** A LIKE pattern (with `ESCAPE '\'`) for text containing `query`, its `%`, `_` and `\` taken literally. */
 export function toLikePattern(query: string): string {
@@ -75,6 +91,10 @@ export function toChat(row: ChatRow): Chat {
     ...(row.system_prompt !== null && { systemPrompt: row.system_prompt }),
     createdAt: row.created_at,
     lastActivityAt: row.last_activity_at,
+    messageCount: row.message_count,
+    needsHelp: row.needs_help === 1,
+    assisted: row.assisted === 1,
+    heldBy: row.held_by === null ? null : (JSON.parse(row.held_by) as ChatHold),
   };
 }
 
@@ -107,5 +127,6 @@ export function toMessage(row: MessageRow): Message {
     ...(row.model !== null && { model: row.model }),
     ...(row.usage !== null && { usage: JSON.parse(row.usage) as Usage }),
     ...(row.client_message_id !== null && { clientMessageId: row.client_message_id }),
+    ...(row.author !== null && { author: JSON.parse(row.author) as MessageAuthor }),
   };
 }

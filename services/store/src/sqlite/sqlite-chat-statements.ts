@@ -16,7 +16,8 @@ const ownedChat = "SELECT 1 FROM chats WHERE id = $chatId AND user_id = $userId"
 // user's chats and their messages: there is no full-text index.
 const containsQuery = "LIKE $pattern ESCAPE '\\'";
 const chatSearchColumns = `chats.id, chats.title, chats.model, chats.system_prompt, chats.created_at,
-  chats.last_activity_at, message.id AS message_id, message.role AS message_role,
+  chats.last_activity_at, chats.needs_help, chats.assisted, chats.held_by,
+  (SELECT count(*) FROM messages WHERE messages.chat_id = chats.id) AS message_count, message.id AS message_id, message.role AS message_role,
   message.content AS message_content, message.created_at AS message_created_at`;
 // A chat whose title matches needs no message; of the others, the newest message that matches.
 const chatSearchMatches = `chats LEFT JOIN messages AS message
@@ -39,6 +40,22 @@ export function prepareChatStatements(database: Database) {
        ON CONFLICT (id) DO NOTHING`,
     ),
     chatById: prepare<ChatRow>(`SELECT ${chatColumns} FROM chats WHERE id = $chatId AND user_id = $userId`),
+    chatOwner: prepare<{ user_id: string }>("SELECT user_id FROM chats WHERE id = $chatId"),
+    // Holds are few: a scan of the chats with one is cheap enough without an index.
+    expiredHolds: prepare<{ id: string; user_id: string }>(
+      `SELECT id, user_id FROM chats
+       WHERE held_by IS NOT NULL AND json_extract(held_by, '$.expiresAt') < $before
+       ORDER BY json_extract(held_by, '$.expiresAt') LIMIT $limit`,
+    ),
+    // A null binding keeps the mark; `assisted` is only ever set.
+    markChat: prepare<ChatRow>(
+      `UPDATE chats SET
+         needs_help = coalesce($needsHelp, needs_help),
+         assisted = max(assisted, coalesce($assisted, 0)),
+         held_by = CASE WHEN $keepHeldBy THEN held_by ELSE $heldBy END
+       WHERE id = $chatId AND user_id = $userId
+       RETURNING ${chatColumns}`,
+    ),
     firstChats: prepare<ChatRow>(
       `SELECT ${chatColumns} FROM chats WHERE user_id = $userId
        ORDER BY last_activity_at DESC, id DESC LIMIT $limit`,
@@ -73,7 +90,8 @@ export function prepareChatStatements(database: Database) {
     deleteChat: prepare("DELETE FROM chats WHERE id = $chatId AND user_id = $userId"),
     insertMessage: prepare(
       `INSERT INTO messages (${messageColumns})
-       SELECT $id, $chatId, $role, $content, $createdAt, $codeBlocks, $finishReason, $model, $usage, $clientMessageId
+       SELECT $id, $chatId, $role, $content, $createdAt, $codeBlocks, $finishReason, $model, $usage, $clientMessageId,
+         $author
        WHERE EXISTS (${ownedChat}) AND NOT EXISTS (SELECT 1 FROM deleted_messages WHERE id = $id)
        ON CONFLICT (id) DO NOTHING`,
     ),
@@ -139,6 +157,7 @@ export function prepareChatTransactions(database: Database, statements: ChatStat
         model: message.model ?? null,
         usage: message.usage === undefined ? null : JSON.stringify(message.usage),
         clientMessageId: message.clientMessageId ?? null,
+        author: message.author === undefined ? null : JSON.stringify(message.author),
       });
       statements.deleteAnswerDraft.run({ messageId: message.id });
       if (inserted.changes === 0) return false;

@@ -153,6 +153,11 @@ const migrations: readonly string[] = [
    );
    CREATE INDEX notification_deliveries_due ON notification_deliveries (status, next_attempt_at);
    CREATE INDEX notification_deliveries_by_change ON notification_deliveries (status, updated_at DESC, id DESC);`,
+  // Help requests and human takeover: the chat's marks, and the agent who wrote a message.
+  `ALTER TABLE chats ADD COLUMN needs_help INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE chats ADD COLUMN assisted INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE chats ADD COLUMN held_by TEXT;
+   ALTER TABLE messages ADD COLUMN author TEXT;`,
 ];
 
 /** The schema version of the database: how many migrations it has. */

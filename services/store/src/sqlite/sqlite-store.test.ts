@@ -96,6 +96,10 @@ describe("SqliteStore on a file", () => {
     expect(await reopened.chats.getChat("c1", "u1")).toStrictEqual({
       ...chat,
       lastActivityAt: message.createdAt,
+      messageCount: 1,
+      needsHelp: false,
+      assisted: false,
+      heldBy: null,
     });
     expect((await reopened.chats.listMessages("c1", "u1", { limit: 10 })).items).toStrictEqual([message]);
     expect(reopened.schemaVersion).toBe(schemaVersion);
@@ -188,13 +192,17 @@ describe("SqliteStore on a file", () => {
 
     const repository = new SqliteStore({ path });
 
-    expect(repository.schemaVersion).toBe(8);
+    expect(repository.schemaVersion).toBe(9);
     const chat = {
       id: "c1",
       title: "Old chat",
       model: "demo",
       createdAt: "2025-01-01T00:00:00.000Z",
       lastActivityAt: "2025-01-01T00:01:00.000Z",
+      messageCount: 1,
+      needsHelp: false,
+      assisted: false,
+      heldBy: null,
     };
     expect(await repository.chats.getChat("c1", "u1")).toStrictEqual(chat);
     expect((await repository.chats.listMessages("c1", "u1", { limit: 10 })).items).toStrictEqual([
@@ -267,7 +275,7 @@ describe("SqliteStore on a file", () => {
 
     // Opening the migrated file again applies nothing twice.
     const reopened = new SqliteStore({ path });
-    expect(reopened.schemaVersion).toBe(8);
+    expect(reopened.schemaVersion).toBe(9);
     expect((await reopened.chats.getChat("c1", "u1"))?.systemPrompt).toBe("Be brief.");
     expect((await reopened.credentials.listApiKeys("u1")).map((key) => key.id)).toEqual(["k1"]);
     expect(await reopened.credentials.isSignInRevoked("f1", "2025-01-03T00:01:00.000Z")).toBe(true);

@@ -36,7 +36,15 @@ function replyTo(command: ChatCommand) {
       return { deleted: true as const };
     case "generation_finished":
     case "recover_answer":
+    case "expire_hold":
       return null;
+    case "request_help":
+    case "cancel_help_request":
+    case "take_over":
+    case "release_chat":
+      return { chatId: command.chatId, needsHelp: false, assisted: true, heldBy: null };
+    case "agent_message":
+      return { message: { ...userMessage, role: "assistant" as const } };
   }
 }
 

@@ -1,9 +1,11 @@
 import {
   type CancelReply,
   type Chat,
+  type ChatAssistance,
   type ChatCommand,
   chatCommandReplySchemas,
   type DeleteChatReply,
+  type Message,
   newEnvelope,
   type SendMessageReply,
 } from "@chat/contracts";
@@ -16,10 +18,15 @@ type RequestedCommand =
   | "regenerate_answer"
   | "cancel_generation"
   | "update_chat"
-  | "delete_chat";
+  | "delete_chat"
+  | "request_help"
+  | "cancel_help_request"
+  | "take_over"
+  | "agent_message"
+  | "release_chat";
 
 /** The command types services send without waiting for a reply. */
-type NotifiedCommand = "generation_finished" | "recover_answer" | "update_chat";
+type NotifiedCommand = "generation_finished" | "recover_answer" | "update_chat" | "expire_hold";
 
 /** A command's own fields, with the `chatId` of its envelope (it routes the command to its partition). */
 type CommandFields<T extends ChatCommand["type"]> = Omit<
@@ -67,6 +74,34 @@ export class ChatCommandClient {
   /** Deletes the chat with its messages and its actor. */
   delete(fields: CommandFields<"delete_chat">, traceparent: string): Promise<DeleteChatReply> {
     return this.request("delete_chat", fields, traceparent);
+  }
+
+  /** The chat's user asks for a person. */
+  requestHelp(fields: CommandFields<"request_help">, traceparent: string): Promise<ChatAssistance> {
+    return this.request("request_help", fields, traceparent);
+  }
+
+  /** The chat's user withdraws the help request. */
+  cancelHelpRequest(
+    fields: CommandFields<"cancel_help_request">,
+    traceparent: string,
+  ): Promise<ChatAssistance> {
+    return this.request("cancel_help_request", fields, traceparent);
+  }
+
+  /** An agent takes the chat over, or renews the hold they have. */
+  takeOver(fields: CommandFields<"take_over">, traceparent: string): Promise<ChatAssistance> {
+    return this.request("take_over", fields, traceparent);
+  }
+
+  /** The agent holding the chat writes to its user. */
+  agentMessage(fields: CommandFields<"agent_message">, traceparent: string): Promise<{ message: Message }> {
+    return this.request("agent_message", fields, traceparent);
+  }
+
+  /** The agent holding the chat gives it back to the AI. */
+  release(fields: CommandFields<"release_chat">, traceparent: string): Promise<ChatAssistance> {
+    return this.request("release_chat", fields, traceparent);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { Chat, CodeBlock, FinishReason, Id, Message, Usage } from "../http.ts";
+import { ChatAgent, ChatAssistance, MAX_HELP_NOTE_CHARS } from "../takeover.ts";
 import { busMessage } from "./envelope.ts";
 
 // Commands to one chat's actor, routed to its partition.
@@ -58,6 +59,32 @@ export const RecoverAnswerCommand = busMessage("recover_answer", {
 });
 /** Stops the chat's running generation; the partial answer is kept with finishReason "cancelled". */
 export const CancelGenerationCommand = busMessage("cancel_generation", { userId: Id });
+/** The chat's user asks for a person; repeated while open, it changes nothing. */
+export const RequestHelpCommand = busMessage("request_help", {
+  userId: Id,
+  note: Type.Optional(Type.String({ maxLength: MAX_HELP_NOTE_CHARS })),
+});
+/** The chat's user withdraws the open help request. */
+export const CancelHelpRequestCommand = busMessage("cancel_help_request", { userId: Id });
+/**
+ * An agent takes the chat over (`userId` is the chat's owner, found by the gateway). Sent again by
+ * the same agent it renews the hold; another agent's hold is refused with CHAT_HELD.
+ */
+export const TakeOverCommand = busMessage("take_over", { userId: Id, agent: ChatAgent });
+/** The agent holding the chat writes to its user; it renews the hold. */
+export const AgentMessageCommand = busMessage("agent_message", {
+  userId: Id,
+  agent: ChatAgent,
+  content: Type.String({ minLength: 1 }),
+  clientMessageId: Type.String({ minLength: 1 }),
+});
+/** The agent holding the chat gives it back to the AI. */
+export const ReleaseChatCommand = busMessage("release_chat", { userId: Id, agent: ChatAgent });
+/**
+ * Ends the chat's hold if it expired, from the session's recovery sweep (the store lists holds past
+ * their expiresAt); a hold renewed meanwhile stays.
+ */
+export const ExpireHoldCommand = busMessage("expire_hold", { userId: Id });
 export const ChatCommand = Type.Union([
   SendMessageCommand,
   RegenerateAnswerCommand,
@@ -66,6 +93,12 @@ export const ChatCommand = Type.Union([
   GenerationFinishedCommand,
   CancelGenerationCommand,
   RecoverAnswerCommand,
+  RequestHelpCommand,
+  CancelHelpRequestCommand,
+  TakeOverCommand,
+  AgentMessageCommand,
+  ReleaseChatCommand,
+  ExpireHoldCommand,
 ]);
 export type SendMessageCommand = Static<typeof SendMessageCommand>;
 export type RegenerateAnswerCommand = Static<typeof RegenerateAnswerCommand>;
@@ -74,15 +107,23 @@ export type DeleteChatCommand = Static<typeof DeleteChatCommand>;
 export type GenerationFinishedCommand = Static<typeof GenerationFinishedCommand>;
 export type RecoverAnswerCommand = Static<typeof RecoverAnswerCommand>;
 export type CancelGenerationCommand = Static<typeof CancelGenerationCommand>;
+export type RequestHelpCommand = Static<typeof RequestHelpCommand>;
+export type CancelHelpRequestCommand = Static<typeof CancelHelpRequestCommand>;
+export type TakeOverCommand = Static<typeof TakeOverCommand>;
+export type AgentMessageCommand = Static<typeof AgentMessageCommand>;
+export type ReleaseChatCommand = Static<typeof ReleaseChatCommand>;
+export type ExpireHoldCommand = Static<typeof ExpireHoldCommand>;
 export type ChatCommand = Static<typeof ChatCommand>;
 
 /**
  * What `send_message` and `regenerate_answer` answer: the question, the id of the answer being
- * written, and for a regeneration the id of the answer it replaces.
+ * written, and for a regeneration the id of the answer it replaces. While an agent holds the chat
+ * no answer is written: `assistantMessageId` is absent and `heldBy` names the agent.
  */
 export const SendMessageReply = Type.Object({
   userMessage: Message,
-  assistantMessageId: Id,
+  assistantMessageId: Type.Optional(Id),
+  heldBy: Type.Optional(Type.Object({ agentId: Id, name: Type.String() })),
   replacedMessageId: Type.Optional(Id),
 });
 export type SendMessageReply = Static<typeof SendMessageReply>;
@@ -108,6 +149,12 @@ export const chatCommandReplySchemas = {
   delete_chat: DeleteChatReply,
   generation_finished: Type.Null(),
   recover_answer: Type.Null(),
+  request_help: ChatAssistance,
+  cancel_help_request: ChatAssistance,
+  take_over: ChatAssistance,
+  agent_message: Type.Object({ message: Message }),
+  release_chat: ChatAssistance,
+  expire_hold: Type.Null(),
 } satisfies Record<ChatCommand["type"], TSchema>;
 
 /** What the chat's actor answers to each command type. */

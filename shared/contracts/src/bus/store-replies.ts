@@ -32,6 +32,19 @@ export const storeReplySchemas = {
   "store.get_chat": nullable(
     Type.Object({ chat: Chat, messages: Type.Array(Message), hasOlderMessages: Type.Boolean() }),
   ),
+  "store.get_any_chat": nullable(
+    Type.Object({
+      chat: Chat,
+      userId: Type.String(),
+      messages: Type.Array(Message),
+      hasOlderMessages: Type.Boolean(),
+    }),
+  ),
+  /** The chat as marked now; null when it is not the user's. */
+  "store.mark_chat": nullable(Chat),
+  "store.append_audit_entry": Type.Null(),
+  /** Oldest expiry first. */
+  "store.list_expired_holds": Type.Array(Type.Object({ chatId: Type.String(), userId: Type.String() })),
   "store.list_chats": Page(Chat),
   /** The user's chats whose title or messages contain the query (case-insensitive), newest activity first. */
   "store.search_chats": Page(ChatSearchHit),

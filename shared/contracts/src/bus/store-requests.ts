@@ -1,6 +1,6 @@
 import { type Static, Type } from "@sinclair/typebox";
-import { AuditLogFilter, StaffActor } from "../admin.ts";
-import { Id, MAX_SEARCH_QUERY_CHARS, Message, Role } from "../http.ts";
+import { AuditEntry, AuditLogFilter, StaffActor } from "../admin.ts";
+import { ChatHold, Id, MAX_SEARCH_QUERY_CHARS, Message, Role } from "../http.ts";
 import { ChatSettings } from "./chat-commands.ts";
 import { busMessage } from "./envelope.ts";
 import {
@@ -60,6 +60,22 @@ export const StoreRequest = Type.Union([
     }),
   }),
   busMessage("store.get_chat", { ...ChatOwner, messageLimit: Type.Integer({ minimum: 0, maximum: 500 }) }),
+  // A staff read: any user's chat, with its owner. The gateway checks the caller's role first.
+  busMessage("store.get_any_chat", { chatId: Id, messageLimit: Type.Integer({ minimum: 0, maximum: 500 }) }),
+  // The help and takeover marks the chat's actor records; an absent field keeps its value.
+  busMessage("store.mark_chat", {
+    ...ChatOwner,
+    needsHelp: Type.Optional(Type.Boolean()),
+    assisted: Type.Optional(Type.Literal(true, { description: "Once assisted, always assisted" })),
+    heldBy: Type.Optional(Type.Union([ChatHold, Type.Null()])),
+  }),
+  // Chats whose recorded hold ended before `before`, for the session's sweep.
+  busMessage("store.list_expired_holds", {
+    before: Type.String({ format: "date-time" }),
+    limit: Type.Integer({ minimum: 1, maximum: 500 }),
+  }),
+  // Staff actions logged by the service that did them; a repeated id is logged once.
+  busMessage("store.append_audit_entry", { entry: AuditEntry }),
   busMessage("store.list_chats", { userId: Id, ...Page }),
   busMessage("store.search_chats", {
     userId: Id,

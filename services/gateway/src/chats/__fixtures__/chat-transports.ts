@@ -27,6 +27,8 @@ export type ChatTransport = {
   send(chatId: string, body: Record<string, unknown>): Promise<TransportAnswer>;
   regenerate(chatId: string, body: Record<string, unknown>): Promise<TransportAnswer>;
   cancel(chatId: string): Promise<TransportAnswer>;
+  requestHelp(chatId: string, body: Record<string, unknown>): Promise<TransportAnswer>;
+  cancelHelpRequest(chatId: string): Promise<TransportAnswer>;
 };
 
 const fakeAuthenticator: Pick<Authenticator, "identify"> = {
@@ -57,6 +59,7 @@ export function chatRoutesApp(backend: FakeChatBackend) {
         store: backend.store,
         models: backend.models,
         commands: backend.commands,
+        assistance: backend.assistance,
       }),
     );
 }
@@ -64,10 +67,14 @@ export function chatRoutesApp(backend: FakeChatBackend) {
 /** The HTTP transport: `POST /api/chats/:id/{messages,regenerate,cancel}` on `chatRoutesApp`. */
 export function httpChatTransport(backend: FakeChatBackend): ChatTransport {
   const app = chatRoutesApp(backend);
-  const post = async (path: string, body?: Record<string, unknown>): Promise<TransportAnswer> => {
+  const post = async (
+    path: string,
+    body?: Record<string, unknown>,
+    method = "POST",
+  ): Promise<TransportAnswer> => {
     const response = await app.handle(
       new Request(`http://gateway.test/api/chats/${path}`, {
-        method: "POST",
+        method,
         headers: {
           authorization: `Bearer ${goodToken}`,
           ...(body === undefined ? {} : { "content-type": "application/json" }),
@@ -82,6 +89,8 @@ export function httpChatTransport(backend: FakeChatBackend): ChatTransport {
     send: (chatId, body) => post(`${chatId}/messages`, body),
     regenerate: (chatId, body) => post(`${chatId}/regenerate`, body),
     cancel: (chatId) => post(`${chatId}/cancel`),
+    requestHelp: (chatId, body) => post(`${chatId}/help`, body),
+    cancelHelpRequest: (chatId) => post(`${chatId}/help`, undefined, "DELETE"),
   };
 }
 
@@ -127,6 +136,7 @@ export async function webSocketSessionOver(backend: FakeChatBackend) {
         }),
         newId: () => crypto.randomUUID(),
       }),
+      assistance: backend.assistance,
       store: backend.store,
       hub,
       replayLog: backend.actorState.replayLog,
@@ -176,6 +186,8 @@ export async function webSocketChatTransport(backend: FakeChatBackend) {
     send: (chatId, body) => frame({ type: "chat_message", chatId, ...body }),
     regenerate: (chatId, body) => frame({ type: "regenerate", chatId, ...body }),
     cancel: (chatId) => frame({ type: "cancel", chatId }),
+    requestHelp: (chatId, body) => frame({ type: "help_request", chatId, ...body }),
+    cancelHelpRequest: (chatId) => frame({ type: "cancel_help_request", chatId }),
   };
   return { transport, peer, stop };
 }

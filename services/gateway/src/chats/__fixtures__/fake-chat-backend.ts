@@ -13,6 +13,7 @@ import { MemoryActorState } from "@chat/state";
 import type { Static, TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { RateLimits } from "../../limits/rate-limits.ts";
+import { ChatAssistanceCommands } from "../chat-assistance.ts";
 import { ChatCommands } from "../chat-commands.ts";
 import type { ModelCatalog } from "../model-catalog.ts";
 
@@ -76,6 +77,16 @@ function actorReply(command: ChatCommand): unknown {
       };
     case "delete_chat":
       return { deleted: true };
+    case "request_help":
+      return {
+        chatId: command.chatId,
+        needsHelp: true,
+        assisted: false,
+        heldBy: null,
+        ...(command.note ? { helpNote: command.note } : {}),
+      };
+    case "cancel_help_request":
+      return { chatId: command.chatId, needsHelp: false, assisted: false, heldBy: null };
     default:
       throw new Error(`unexpected command ${command.type}`);
   }
@@ -152,5 +163,15 @@ export function fakeChatBackend(options: { generationsPerMinute?: number; maxMes
     maxMessageChars: options.maxMessageChars ?? 100,
     newId,
   });
-  return { sent, bus, models, store, logger, actorState, rateLimits, commands };
+  const assistance = new ChatAssistanceCommands({
+    client: new ChatCommandClient(bus, { timeoutMs: 1_000, newId }),
+    store,
+    access: {
+      check: async () => {
+        throw new AppError("ROUTE_NOT_FOUND", "No such route", { retryable: false });
+      },
+    },
+    newId,
+  });
+  return { sent, bus, models, store, logger, actorState, rateLimits, commands, assistance };
 }

@@ -44,10 +44,7 @@ export async function* pacedPieces(
 }
 
 /** Sets the `retry-after` and `retry-after-ms` headers a refusal names. */
-function setRetryHeaders(
-  headers: Headers,
-  refusal: { retryAfter?: string; retryAfterMs?: string },
-): void {
+function setRetryHeaders(headers: Headers, refusal: { retryAfter?: string; retryAfterMs?: string }): void {
   if (refusal.retryAfter !== undefined) headers.set("retry-after", refusal.retryAfter);
   if (refusal.retryAfterMs !== undefined) headers.set("retry-after-ms", refusal.retryAfterMs);
 }
