@@ -119,6 +119,15 @@ const handlers: StoreRequestHandlers = {
       { title: request.title, model: request.model, systemPrompt: request.systemPrompt },
       request.onlyIfTitle,
     ),
+  "store.create_attachment": (store, request) =>
+    store.attachments.createAttachment(request.attachment, request.quotaBytes),
+  "store.find_attachment": async (store, request) =>
+    (await store.attachments.findAttachment(request.userId, request.attachmentId)) ?? null,
+  "store.delete_attachment": async (store, request) =>
+    (await store.attachments.deleteAttachment(request.userId, request.attachmentId)) ?? null,
+  "store.attachment_usage": async (store, request) => ({
+    usedBytes: await store.attachments.usedBytes(request.userId),
+  }),
   "store.delete_chat": async (store, request) => ({
     deleted: await store.chats.deleteChat(request.chatId, request.userId),
   }),

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { apiKeyContract } from "./api-key.contract.ts";
+import { attachmentRepositoryContract } from "./attachment-repository.contract.ts";
 import { auditLogContract } from "./audit-log.contract.ts";
 import { chatRepositoryContract } from "./chat-repository.contract.ts";
 import { chatSearchContract } from "./chat-search.contract.ts";
@@ -39,4 +40,5 @@ export function storeContract(name: string, make: MakeStore): void {
   signInContract(name, make);
   usageRepositoryContract(name, make);
   auditLogContract(name, make);
+  attachmentRepositoryContract(name, make);
 }

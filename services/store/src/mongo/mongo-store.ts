@@ -1,6 +1,7 @@
 import { type Db, MongoClient } from "mongodb";
 import type { StoreRepositories } from "../store-repositories.ts";
 import { UserAccounts } from "../user-accounts.ts";
+import { MongoAttachmentRepository } from "./mongo-attachment-repository.ts";
 import { MongoAuditLog } from "./mongo-audit-log.ts";
 import { MongoChatRepository } from "./mongo-chat-repository.ts";
 import { MongoCredentialRepository } from "./mongo-credential-repository.ts";
@@ -23,6 +24,7 @@ export class MongoStore implements StoreRepositories {
   readonly credentials: MongoCredentialRepository;
   readonly chats: MongoChatRepository;
   readonly usage: MongoUsageRepository;
+  readonly attachments: MongoAttachmentRepository;
   readonly auditLog: MongoAuditLog;
   private readonly client: MongoClient;
   private readonly database: Db;
@@ -36,6 +38,7 @@ export class MongoStore implements StoreRepositories {
     this.credentials = new MongoCredentialRepository(this.database);
     this.chats = new MongoChatRepository(this.database);
     this.usage = new MongoUsageRepository(this.database);
+    this.attachments = new MongoAttachmentRepository(this.database);
     this.auditLog = new MongoAuditLog(this.database);
   }
 
@@ -47,6 +50,7 @@ export class MongoStore implements StoreRepositories {
       this.credentials.init(),
       this.chats.init(),
       this.usage.init(),
+      this.attachments.init(),
       this.auditLog.init(),
     ]);
   }

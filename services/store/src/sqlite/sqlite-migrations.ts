@@ -127,6 +127,21 @@ const migrations: readonly string[] = [
    CREATE INDEX audit_log_by_chat ON audit_log (chat_id, at DESC, id DESC);
    CREATE INDEX users_by_role ON users (role);
    CREATE INDEX users_by_creation ON users (created_at, id);`,
+  // Uploaded files' metadata; the bytes are in the object storage. No foreign key to chats: a
+  // chat's deletion deletes its attachments' objects first, then their rows (see the chat repository).
+  `CREATE TABLE attachments (
+     id TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL,
+     chat_id TEXT,
+     name TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     media_type TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     storage_key TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   CREATE INDEX attachments_by_owner ON attachments (user_id);
+   CREATE INDEX attachments_by_chat ON attachments (chat_id);`,
 ];
 
 /** The schema version of the database: how many migrations it has. */
