@@ -9,3 +9,4 @@ export {
   type StoredObject,
 } from "./src/object-storage.ts";
 export { S3Storage, type S3StorageOptions } from "./src/s3-storage.ts";
+export { openObjectStorage, type StorageConfig, StorageConfigFields } from "./src/storage-config.ts";

@@ -17,7 +17,7 @@ export type LocalDiskStorageOptions = {
   directory: string;
   /** Signs the gateway's own download URLs. */
   signer: DownloadUrlSigner;
-  /** The gateway path that serves `key`, e.g. `/api/attachments/<id>/content`. */
+  /** The gateway path that serves `key` to a signed URL, e.g. `/api/attachments/<id>/download?owner=<userId>`. */
   pathForKey: (key: string) => string;
 };
 
@@ -88,7 +88,8 @@ export class LocalDiskStorage implements ObjectStorage {
     assertValidKey(key);
     const { expires, signature } = this.options.signer.sign(key, options.expiresInSeconds);
     const query = new URLSearchParams({ expires: String(expires), signature });
-    return `${this.options.pathForKey(key)}?${query}`;
+    const path = this.options.pathForKey(key);
+    return `${path}${path.includes("?") ? "&" : "?"}${query}`;
   }
 
   private pathOf(key: string): string {
