@@ -333,4 +333,78 @@ describe("uploads on the embedded server", () => {
     expect(third.body.error.code).toBe("QUOTA_EXCEEDED");
     expect(filesOnDisk(server)).toEqual(before);
   });
+
+  describe("attachments on messages", () => {
+    async function eventually(check: () => Promise<boolean>): Promise<void> {
+      const deadline = Date.now() + 10_000;
+      while (!(await check())) {
+        if (Date.now() > deadline) throw new Error("the condition never held");
+        await Bun.sleep(50);
+      }
+    }
+
+    test("a message carries its sender's uploads, and they go with the chat", async () => {
+      const chat = (await alice.request("POST", "/api/chats", { title: "With files" })).body;
+      const notes = await upload(alice, "notes.md", "# notes");
+      const photo = await upload(alice, "photo.png", await pngWithMetadata());
+      const sent = await alice.request("POST", `/api/chats/${chat.id}/messages`, {
+        content: "Look at these",
+        attachmentIds: [notes.body.id, photo.body.id],
+      });
+      expect(sent.status).toBe(202);
+      const listed = [notes.body, photo.body].map(({ id, name, mediaType, size }) => ({
+        id,
+        name,
+        mediaType,
+        size,
+      }));
+      expect(sent.body.userMessage.attachments).toEqual(listed);
+      await eventually(async () => {
+        const found = await alice.request("GET", `/api/attachments/${notes.body.id}`);
+        return found.body.chatId === chat.id;
+      });
+      const read = await alice.request("GET", `/api/chats/${chat.id}`);
+      const question = read.body.messages.find((message: { role: string }) => message.role === "user");
+      expect(question.attachments).toEqual(listed);
+
+      // Sent once, an attachment stays in its chat.
+      const other = (await alice.request("POST", "/api/chats", { title: "Elsewhere" })).body;
+      const again = await alice.request("POST", `/api/chats/${other.id}/messages`, {
+        content: "Same file",
+        attachmentIds: [notes.body.id],
+      });
+      expect(again.status).toBe(400);
+      expect(again.body.error.details[0].path).toBe("/attachmentIds/0");
+
+      // Deleting the chat deletes the files and their rows.
+      const before = filesOnDisk(server).length;
+      await eventually(async () => (await alice.request("DELETE", `/api/chats/${chat.id}`)).status === 204);
+      expect((await alice.request("GET", `/api/attachments/${notes.body.id}`)).status).toBe(404);
+      expect((await alice.request("GET", `/api/attachments/${photo.body.id}`)).status).toBe(404);
+      expect(filesOnDisk(server).length).toBe(before - 2);
+    });
+
+    test("another user's attachment id in a message is 404, and nothing is sent", async () => {
+      const mine = await upload(alice, "mine.txt", "alice only");
+      const chat = (await bob.request("POST", "/api/chats", { title: "Bob's" })).body;
+      const sent = await bob.request("POST", `/api/chats/${chat.id}/messages`, {
+        content: "Steal",
+        attachmentIds: [mine.body.id],
+      });
+      expect(sent.status).toBe(404);
+      expect(sent.body.error.code).toBe("ATTACHMENT_NOT_FOUND");
+      expect((await bob.request("GET", `/api/chats/${chat.id}`)).body.messages).toEqual([]);
+      expect((await alice.request("GET", `/api/attachments/${mine.body.id}`)).body.chatId).toBeNull();
+    });
+
+    test("more attachments than a message may carry are refused", async () => {
+      const chat = (await alice.request("POST", "/api/chats", { title: "Too many" })).body;
+      const ids = Array.from({ length: 9 }, (_, index) => `id${index}`);
+      const sent = await alice.request("POST", `/api/chats/${chat.id}/messages`, {
+        content: "Many",
+        attachmentIds: ids,
+      });
+      expect(sent.status).toBe(400);
+    });
+  });
 });

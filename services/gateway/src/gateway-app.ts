@@ -185,6 +185,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
     rateLimits,
     maxMessageChars: settings.MAX_MESSAGE_CHARS,
     newId,
+    attachments,
   });
 
   // normalize off: a body with unknown fields is refused (400), not silently trimmed.

@@ -213,6 +213,7 @@ function decideSendMessage(
     content: command.content,
     createdAt: context.now.toISOString(),
     clientMessageId: command.clientMessageId,
+    ...(command.attachments?.length ? { attachments: command.attachments } : {}),
   };
   return startTurn(state, {
     clientMessageId: command.clientMessageId,

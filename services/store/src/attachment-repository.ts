@@ -22,4 +22,13 @@ export interface AttachmentRepository {
   deleteAttachment(userId: string, attachmentId: string): Promise<StoredAttachment | undefined>;
   /** The bytes the user's attachments hold together. */
   usedBytes(userId: string): Promise<number>;
+  /**
+   * Marks the user's attachments `ids` as sent in `chatId`, unless they were sent in another chat
+   * already (a row never moves between chats); returns how many are now the chat's.
+   */
+  attachToChat(userId: string, chatId: string, ids: string[]): Promise<number>;
+  /** The attachments sent in the chat, so their objects can be deleted before their rows. */
+  chatAttachments(chatId: string): Promise<StoredAttachment[]>;
+  /** Deletes the rows of the chat's attachments; returns how many. */
+  deleteChatAttachments(chatId: string): Promise<number>;
 }

@@ -1,11 +1,5 @@
 import { type Static, Type } from "@sinclair/typebox";
-import { Id, Timestamp } from "./http.ts";
-
-/** The most attachments one message may carry. */
-export const MAX_ATTACHMENTS_PER_MESSAGE = 8;
-
-/** The longest attachment name kept, in characters, after sanitising. */
-export const MAX_ATTACHMENT_NAME_CHARS = 200;
+import { Id, MAX_ATTACHMENT_NAME_CHARS, Timestamp } from "./http.ts";
 
 /** What kind of file an attachment is, decided from its bytes. */
 export const AttachmentKind = Type.Union(
@@ -34,10 +28,6 @@ export const Attachment = Type.Object(
   { $id: "Attachment" },
 );
 export type Attachment = Static<typeof Attachment>;
-
-/** An attachment as a message lists it. */
-export const MessageAttachment = Type.Pick(Attachment, ["id", "name", "mediaType", "size"]);
-export type MessageAttachment = Static<typeof MessageAttachment>;
 
 /** An attachment and a download URL of its bytes that works without credentials until it expires. */
 export const AttachmentWithUrl = Type.Composite(

@@ -16,6 +16,12 @@ export const SEARCH_SNIPPET_CHARS = 160;
 export const DEFAULT_CHAT_TITLE = "New chat";
 
 export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_-]+$" });
+
+/** The most attachments one message may carry. */
+export const MAX_ATTACHMENTS_PER_MESSAGE = 8;
+
+/** The longest attachment name kept, in characters, after sanitising. */
+export const MAX_ATTACHMENT_NAME_CHARS = 200;
 export const Timestamp = Type.String({ format: "date-time", description: "ISO 8601 time in UTC" });
 
 /**
@@ -138,6 +144,15 @@ export type Usage = Static<typeof Usage>;
 export const MessageRole = Type.Union([Type.Literal("user"), Type.Literal("assistant")]);
 export type MessageRole = Static<typeof MessageRole>;
 
+/** An uploaded file as a message lists it (`GET /api/attachments/{id}` has the rest). */
+export const MessageAttachment = Type.Object({
+  id: Id,
+  name: Type.String({ minLength: 1, maxLength: MAX_ATTACHMENT_NAME_CHARS }),
+  mediaType: Type.String(),
+  size: Type.Integer({ minimum: 0 }),
+});
+export type MessageAttachment = Static<typeof MessageAttachment>;
+
 export const Message = Type.Object(
   {
     id: Id,
@@ -150,6 +165,8 @@ export const Message = Type.Object(
     model: Type.Optional(Type.String()),
     usage: Type.Optional(Usage),
     clientMessageId: Type.Optional(Type.String()),
+    /** Files the user sent with a question. */
+    attachments: Type.Optional(Type.Array(MessageAttachment)),
   },
   { $id: "Message" },
 );
@@ -267,6 +284,13 @@ export const SendMessageBody = Type.Object(
     clientMessageId: Type.Optional(ClientMessageId),
     model: Type.Optional(
       Type.String({ minLength: 1, maxLength: 128, description: "Answer this message with another model" }),
+    ),
+    attachmentIds: Type.Optional(
+      Type.Array(Id, {
+        maxItems: MAX_ATTACHMENTS_PER_MESSAGE,
+        uniqueItems: true,
+        description: "Uploads (POST /api/uploads) of the sender not yet sent in another chat",
+      }),
     ),
   },
   { additionalProperties: false },

@@ -15,10 +15,10 @@ import {
 export type LocalDiskStorageOptions = {
   /** The directory that holds the objects (`DATA_DIR/uploads`); made owner-only if missing. */
   directory: string;
-  /** Signs the gateway's own download URLs. */
-  signer: DownloadUrlSigner;
+  /** Signs the gateway's own download URLs; without it (and `pathForKey`) `signedUrl` throws. */
+  signer?: DownloadUrlSigner;
   /** The gateway path that serves `key` to a signed URL, e.g. `/api/attachments/<id>/download?owner=<userId>`. */
-  pathForKey: (key: string) => string;
+  pathForKey?: (key: string) => string;
 };
 
 /**
@@ -86,9 +86,12 @@ export class LocalDiskStorage implements ObjectStorage {
 
   async signedUrl(key: string, options: SignedUrlOptions): Promise<string> {
     assertValidKey(key);
-    const { expires, signature } = this.options.signer.sign(key, options.expiresInSeconds);
+    const { signer, pathForKey } = this.options;
+    if (!signer || !pathForKey)
+      throw new TypeError("This LocalDiskStorage signs no URLs: give it a signer and pathForKey");
+    const { expires, signature } = signer.sign(key, options.expiresInSeconds);
     const query = new URLSearchParams({ expires: String(expires), signature });
-    const path = this.options.pathForKey(key);
+    const path = pathForKey(key);
     return `${path}${path.includes("?") ? "&" : "?"}${query}`;
   }
 

@@ -34,14 +34,14 @@ export type StorageConfig = Static<typeof StorageConfig>;
 
 /**
  * S3Storage when S3_BUCKET is set (its keys required, failing with the variable's name), else
- * LocalDiskStorage under `DATA_DIR/uploads`.
+ * LocalDiskStorage under `DATA_DIR/uploads` (signing URLs with `local`'s signer, for the gateway).
  *
  * @example
  * const storage = await openObjectStorage(config, { signer, pathForKey });
  */
 export async function openObjectStorage(
   config: StorageConfig & { DATA_DIR: string },
-  local: { signer: DownloadUrlSigner; pathForKey: (key: string) => string },
+  local: { signer?: DownloadUrlSigner; pathForKey?: (key: string) => string } = {},
 ): Promise<ObjectStorage> {
   if (config.S3_BUCKET) {
     const why = "S3_BUCKET is set";

@@ -1,5 +1,11 @@
 import type { StoreClient } from "@chat/bus";
-import { AppError, type Attachment, type AttachmentWithUrl, type StoredAttachment } from "@chat/contracts";
+import {
+  AppError,
+  type Attachment,
+  type AttachmentWithUrl,
+  type MessageAttachment,
+  type StoredAttachment,
+} from "@chat/contracts";
 import { ByteLimit, type DownloadUrlSigner, type ObjectStorage } from "@chat/storage";
 import { contentDisposition, sanitizeAttachmentName } from "./attachment-name.ts";
 import { type FileKind, fileKindOf, sniffedBytes } from "./file-kind.ts";
@@ -188,6 +194,31 @@ export class AttachmentService {
       attachmentNotFound();
     const stored = await this.owned(owner, attachmentId, traceparent);
     return { attachment: stored, body: await this.bytesOf(stored) };
+  }
+
+  /**
+   * The attachments a message of `userId` in `chatId` carries, in the order given: each must be
+   * the user's (else ATTACHMENT_NOT_FOUND, 404) and not sent in another chat yet (else
+   * VALIDATION_FAILED naming it). The store attaches them to the chat with the message.
+   */
+  async forMessage(
+    userId: string,
+    chatId: string,
+    ids: string[],
+    traceparent: string,
+  ): Promise<MessageAttachment[]> {
+    const found = await Promise.all(ids.map((id) => this.owned(userId, id, traceparent)));
+    return found.map((stored, index) => {
+      if (stored.chatId !== null && stored.chatId !== chatId) {
+        throw new AppError("VALIDATION_FAILED", "An attachment was sent in another chat already", {
+          retryable: false,
+          details: [
+            { path: `/attachmentIds/${index}`, message: "was sent in another chat; upload it again" },
+          ],
+        });
+      }
+      return { id: stored.id, name: stored.name, mediaType: stored.mediaType, size: stored.size };
+    });
   }
 
   /** Deletes the user's attachment: the object first, then the row, so a retry finishes a cut delete. */

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { StoredAttachment } from "@chat/contracts";
-import { at, type MakeStore, storePerTest } from "./store-fixtures.ts";
+import { at, type MakeStore, newChat, storePerTest, userMessage } from "./store-fixtures.ts";
 
 function attachment(id: string, userId: string, size: number): StoredAttachment {
   return {
@@ -54,6 +54,34 @@ export function attachmentRepositoryContract(name: string, make: MakeStore): voi
       expect(await store.attachments.deleteAttachment("u1", "a1")).toEqual(attachment("a1", "u1", 10));
       expect(await store.attachments.deleteAttachment("u1", "a1")).toBeUndefined();
       expect(await store.attachments.usedBytes("u1")).toBe(0);
+    });
+
+    test("attachments go to one chat only, and go with it", async () => {
+      await store.attachments.createAttachment(attachment("a1", "u1", 10), 100);
+      await store.attachments.createAttachment(attachment("a2", "u1", 10), 100);
+      await store.attachments.createAttachment(attachment("b1", "u2", 10), 100);
+      expect(await store.attachments.attachToChat("u1", "c1", ["a1", "a2", "b1", "missing"])).toBe(2);
+      // Again in the same chat is fine; another chat does not take them.
+      expect(await store.attachments.attachToChat("u1", "c1", ["a1"])).toBe(1);
+      expect(await store.attachments.attachToChat("u1", "c2", ["a1"])).toBe(0);
+      expect((await store.attachments.findAttachment("u1", "a1"))?.chatId).toBe("c1");
+      expect((await store.attachments.findAttachment("u2", "b1"))?.chatId).toBeNull();
+      const ofChat = await store.attachments.chatAttachments("c1");
+      expect(ofChat.map((row) => row.id).sort()).toEqual(["a1", "a2"]);
+      expect(await store.attachments.deleteChatAttachments("c1")).toBe(2);
+      expect(await store.attachments.chatAttachments("c1")).toEqual([]);
+      expect(await store.attachments.findAttachment("u2", "b1")).toBeDefined();
+    });
+
+    test("a message keeps the attachments it lists", async () => {
+      await store.chats.createChat(newChat("c1", "u1", 0));
+      const listed = [{ id: "a1", name: "a1.png", mediaType: "image/png", size: 10 }];
+      expect(
+        await store.chats.appendMessage("u1", { ...userMessage("m1", "c1", 1), attachments: listed }),
+      ).toBe(true);
+      expect(await store.chats.appendMessage("u1", userMessage("m2", "c1", 2))).toBe(true);
+      const page = await store.chats.listMessages("c1", "u1", { limit: 10 });
+      expect(page.items.map((message) => message.attachments)).toEqual([listed, undefined]);
     });
   });
 }

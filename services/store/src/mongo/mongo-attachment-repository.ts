@@ -63,6 +63,19 @@ export class MongoAttachmentRepository implements AttachmentRepository {
       .toArray();
     return sum?.used ?? 0;
   }
+
+  async attachToChat(userId: string, chatId: string, ids: string[]): Promise<number> {
+    await this.attachments.updateMany({ _id: { $in: ids }, userId, chatId: null }, { $set: { chatId } });
+    return this.attachments.countDocuments({ _id: { $in: ids }, userId, chatId });
+  }
+
+  async chatAttachments(chatId: string): Promise<StoredAttachment[]> {
+    return (await this.attachments.find({ chatId }).toArray()).map(fromDocument);
+  }
+
+  async deleteChatAttachments(chatId: string): Promise<number> {
+    return (await this.attachments.deleteMany({ chatId })).deletedCount;
+  }
 }
 
 function toDocument(attachment: StoredAttachment): AttachmentDocument {

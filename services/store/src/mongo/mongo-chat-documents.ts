@@ -1,4 +1,12 @@
-import type { AnswerDraft, Chat, ChatSearchHit, CodeBlock, Message, Usage } from "@chat/contracts";
+import type {
+  AnswerDraft,
+  Chat,
+  ChatSearchHit,
+  CodeBlock,
+  Message,
+  MessageAttachment,
+  Usage,
+} from "@chat/contracts";
 import type { Document, Filter, UpdateFilter } from "mongodb";
 import type { ChatChanges, PageRequest } from "../chat-repository.ts";
 import { decodeCursor, toSortableTimestamp } from "../page-cursor.ts";
@@ -28,6 +36,7 @@ export type MessageDocument = {
   model?: string;
   usage?: Usage;
   clientMessageId?: string;
+  attachments?: MessageAttachment[];
 };
 
 /** A deleted message's tombstone, by the message id (`_id`): appendMessage refuses that id. */
@@ -109,6 +118,7 @@ export function toMessageDocument(message: Message): MessageDocument {
     ...(message.model !== undefined && { model: message.model }),
     ...(message.usage !== undefined && { usage: message.usage }),
     ...(message.clientMessageId !== undefined && { clientMessageId: message.clientMessageId }),
+    ...(message.attachments?.length ? { attachments: message.attachments } : {}),
   };
 }
 
@@ -125,6 +135,7 @@ export function toMessage(document: MessageDocument): Message {
     ...(document.model != null && { model: document.model }),
     ...(document.usage != null && { usage: document.usage }),
     ...(document.clientMessageId != null && { clientMessageId: document.clientMessageId }),
+    ...(document.attachments != null && { attachments: document.attachments }),
   };
 }
 

@@ -47,6 +47,20 @@ export class SqliteAttachmentRepository implements AttachmentRepository {
   async usedBytes(userId: string): Promise<number> {
     return this.statements.usedBytes.get({ userId })?.used ?? 0;
   }
+
+  async attachToChat(userId: string, chatId: string, ids: string[]): Promise<number> {
+    let attached = 0;
+    for (const id of ids) attached += this.statements.attach.run({ id, userId, chatId }).changes;
+    return attached;
+  }
+
+  async chatAttachments(chatId: string): Promise<StoredAttachment[]> {
+    return this.statements.ofChat.all({ chatId }).map(fromRow);
+  }
+
+  async deleteChatAttachments(chatId: string): Promise<number> {
+    return this.statements.deleteOfChat.run({ chatId }).changes;
+  }
 }
 
 function prepareAttachmentStatements(database: Database) {
@@ -60,6 +74,12 @@ function prepareAttachmentStatements(database: Database) {
     delete: prepare<AttachmentRow>(
       "DELETE FROM attachments WHERE id = $id AND user_id = $userId RETURNING *",
     ),
+    attach: prepare(
+      `UPDATE attachments SET chat_id = $chatId
+       WHERE id = $id AND user_id = $userId AND (chat_id IS NULL OR chat_id = $chatId)`,
+    ),
+    ofChat: prepare<AttachmentRow>("SELECT * FROM attachments WHERE chat_id = $chatId"),
+    deleteOfChat: prepare("DELETE FROM attachments WHERE chat_id = $chatId"),
     usedBytes: prepare<{ used: number }>(
       "SELECT coalesce(sum(size), 0) AS used FROM attachments WHERE user_id = $userId",
     ),

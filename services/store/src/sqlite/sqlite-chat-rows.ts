@@ -1,4 +1,4 @@
-import type { Chat, ChatSearchHit, CodeBlock, Message, Usage } from "@chat/contracts";
+import type { Chat, ChatSearchHit, CodeBlock, Message, MessageAttachment, Usage } from "@chat/contracts";
 import { decodeCursor } from "../page-cursor.ts";
 import { searchSnippet } from "../search-snippet.ts";
 
@@ -36,6 +36,7 @@ export type MessageRow = {
   model: string | null;
   usage: string | null;
   client_message_id: string | null;
+  attachments: string | null;
 };
 
 /** A row of `answer_drafts`. */
@@ -53,7 +54,7 @@ export type AnswerDraftRow = {
 export const chatColumns = "id, title, model, system_prompt, created_at, last_activity_at";
 /** The columns of a `MessageRow`. */
 export const messageColumns =
-  "id, chat_id, role, content, created_at, code_blocks, finish_reason, model, usage, client_message_id";
+  "id, chat_id, role, content, created_at, code_blocks, finish_reason, model, usage, client_message_id, attachments";
 
 /** A LIKE pattern (with `ESCAPE '\'`) for text containing `query`, its `%`, `_` and `\` taken literally. */
 export function toLikePattern(query: string): string {
@@ -107,5 +108,6 @@ export function toMessage(row: MessageRow): Message {
     ...(row.model !== null && { model: row.model }),
     ...(row.usage !== null && { usage: JSON.parse(row.usage) as Usage }),
     ...(row.client_message_id !== null && { clientMessageId: row.client_message_id }),
+    ...(row.attachments !== null && { attachments: JSON.parse(row.attachments) as MessageAttachment[] }),
   };
 }

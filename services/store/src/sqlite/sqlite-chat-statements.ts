@@ -73,7 +73,7 @@ export function prepareChatStatements(database: Database) {
     deleteChat: prepare("DELETE FROM chats WHERE id = $chatId AND user_id = $userId"),
     insertMessage: prepare(
       `INSERT INTO messages (${messageColumns})
-       SELECT $id, $chatId, $role, $content, $createdAt, $codeBlocks, $finishReason, $model, $usage, $clientMessageId
+       SELECT $id, $chatId, $role, $content, $createdAt, $codeBlocks, $finishReason, $model, $usage, $clientMessageId, $attachments
        WHERE EXISTS (${ownedChat}) AND NOT EXISTS (SELECT 1 FROM deleted_messages WHERE id = $id)
        ON CONFLICT (id) DO NOTHING`,
     ),
@@ -139,6 +139,7 @@ export function prepareChatTransactions(database: Database, statements: ChatStat
         model: message.model ?? null,
         usage: message.usage === undefined ? null : JSON.stringify(message.usage),
         clientMessageId: message.clientMessageId ?? null,
+        attachments: message.attachments?.length ? JSON.stringify(message.attachments) : null,
       });
       statements.deleteAnswerDraft.run({ messageId: message.id });
       if (inserted.changes === 0) return false;

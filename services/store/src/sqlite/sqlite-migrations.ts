@@ -142,6 +142,8 @@ const migrations: readonly string[] = [
    );
    CREATE INDEX attachments_by_owner ON attachments (user_id);
    CREATE INDEX attachments_by_chat ON attachments (chat_id);`,
+  // The files a question carries, as the message lists them (JSON).
+  "ALTER TABLE messages ADD COLUMN attachments TEXT;",
 ];
 
 /** The schema version of the database: how many migrations it has. */
