@@ -5,6 +5,7 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { ChatApiClient } from "../support/chat-api-client.ts";
 import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
+import { WebSocketReader } from "../support/websocket-reader.ts";
 
 /**
  * Uploads against the real embedded server (local disk storage): the allow-list from the bytes,
@@ -382,6 +383,58 @@ describe("uploads on the embedded server", () => {
       expect((await alice.request("GET", `/api/attachments/${notes.body.id}`)).status).toBe(404);
       expect((await alice.request("GET", `/api/attachments/${photo.body.id}`)).status).toBe(404);
       expect(filesOnDisk(server).length).toBe(before - 2);
+    });
+
+    test("the WebSocket chat_message frame carries attachments too, and refuses another user's", async () => {
+      const chat = (await alice.request("POST", "/api/chats", { title: "Over a socket" })).body;
+      const file = await upload(alice, "socket.txt", "sent over a socket");
+      const url = `${server.baseUrl.replace("http", "ws")}/ws`;
+      const socket = await WebSocketReader.open(url, {
+        authorization: `Bearer ${alice.token}`,
+        origin: server.baseUrl,
+      });
+      try {
+        socket.send({
+          type: "chat_message",
+          chatId: chat.id,
+          content: "See file",
+          attachmentIds: [file.body.id],
+          requestId: "m-1",
+        });
+        const accepted = await socket.waitFor((frame) => frame.requestId === "m-1");
+        expect(accepted.type).toBe("message_accepted");
+        expect(accepted.userMessage.attachments).toEqual([
+          {
+            id: file.body.id,
+            name: "socket.txt",
+            mediaType: "text/plain; charset=utf-8",
+            size: file.body.size,
+          },
+        ]);
+      } finally {
+        socket.close();
+      }
+      const bobs = (await bob.request("POST", "/api/chats", { title: "Bob's socket" })).body;
+      const bobSocket = await WebSocketReader.open(url, {
+        authorization: `Bearer ${bob.token}`,
+        origin: server.baseUrl,
+      });
+      try {
+        bobSocket.send({
+          type: "chat_message",
+          chatId: bobs.id,
+          content: "Steal",
+          attachmentIds: [file.body.id],
+          requestId: "m-2",
+        });
+        const refused = await bobSocket.waitFor((frame) => frame.requestId === "m-2");
+        expect({ type: refused.type, code: refused.code }).toEqual({
+          type: "error",
+          code: "ATTACHMENT_NOT_FOUND",
+        });
+      } finally {
+        bobSocket.close();
+      }
     });
 
     test("another user's attachment id in a message is 404, and nothing is sent", async () => {
