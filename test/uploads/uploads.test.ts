@@ -79,6 +79,7 @@ describe("uploads on the embedded server", () => {
       UPLOAD_IMAGE_MAX_BYTES: String(2 * megabyte),
       UPLOAD_MAX_BYTES: String(4 * megabyte),
       UPLOAD_QUOTA_BYTES: String(6 * megabyte),
+      UPLOAD_TIMEOUT_MS: "2000",
     });
     alice = await ChatApiClient.signUp(server.baseUrl, "Alice");
     bob = await ChatApiClient.signUp(server.baseUrl, "Bob");
@@ -302,6 +303,37 @@ describe("uploads on the embedded server", () => {
     expect(filesOnDisk(server)).toEqual(before);
     expect((await fetch(`${server.baseUrl}/healthz`)).status).toBe(200);
     expect((await alice.request("GET", "/api/chats")).status).toBe(200);
+  });
+
+  test("an upload that trickles past UPLOAD_TIMEOUT_MS is 408 and leaves nothing", async () => {
+    const before = filesOnDisk(server);
+    const boundary = "----trickle";
+    const parts = [
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="slow.txt"\r\n\r\n`,
+      ...Array.from({ length: 30 }, () => "a".repeat(1_000)),
+      `\r\n--${boundary}--\r\n`,
+    ];
+    let index = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const part = parts[index++];
+        if (part === undefined) return controller.close();
+        await Bun.sleep(100);
+        controller.enqueue(new TextEncoder().encode(part));
+      },
+    });
+    const response = await fetch(`${server.baseUrl}/api/uploads`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${alice.token}`,
+        "content-type": `multipart/form-data; boundary=${boundary}`,
+      },
+      body,
+    });
+    expect(response.status).toBe(408);
+    expect((await response.json()).error.code).toBe("REQUEST_TIMEOUT");
+    await Bun.sleep(200);
+    expect(filesOnDisk(server)).toEqual(before);
   });
 
   test("a declared 2 GB Content-Length is refused before the body is read", async () => {

@@ -168,6 +168,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
       textMaxBytes: settings.UPLOAD_TEXT_MAX_BYTES,
       quotaBytes: settings.UPLOAD_QUOTA_BYTES,
       urlTtlSeconds: settings.UPLOAD_URL_TTL_SECONDS,
+      timeoutMs: settings.UPLOAD_TIMEOUT_MS,
     },
     redirectToStorage: Boolean(settings.S3_BUCKET),
     newId,

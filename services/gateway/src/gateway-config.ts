@@ -195,6 +195,12 @@ export const GatewayConfigFields = {
     minimum: 0,
     description: "What one user's uploaded files may hold together (then 413 QUOTA_EXCEEDED)",
   }),
+  UPLOAD_TIMEOUT_MS: Type.Integer({
+    default: 10 * 60_000,
+    minimum: 1_000,
+    description:
+      "The whole upload must arrive within this, however slowly it trickles (then 408 REQUEST_TIMEOUT)",
+  }),
   UPLOAD_URL_TTL_SECONDS: Type.Integer({
     default: 300,
     minimum: 10,

@@ -26,6 +26,8 @@ export type UploadLimits = {
   quotaBytes: number;
   /** UPLOAD_URL_TTL_SECONDS: how long a signed download URL works. */
   urlTtlSeconds: number;
+  /** UPLOAD_TIMEOUT_MS: the whole upload must have arrived within this (else 408), however it trickles. */
+  timeoutMs: number;
 };
 
 /** The bytes of an attachment, or where to get them. */
@@ -98,6 +100,13 @@ export class AttachmentService {
     const { usedBytes } = await store.call("store.attachment_usage", { userId }, traceparent);
     if (usedBytes >= limits.quotaBytes) throw quotaExceeded(limits);
     const file = await readMultipartFile(body, contentType);
+    const timeout = new AppError(
+      "REQUEST_TIMEOUT",
+      `The upload did not arrive within ${limits.timeoutMs} ms`,
+      { retryable: true },
+    );
+    // Erroring the body makes the storage drop what it wrote, as for a cut connection.
+    const timer = setTimeout(() => file.close(timeout), limits.timeoutMs);
     try {
       const name = sanitizeAttachmentName(file.filename);
       const received = file.body.pipeThrough(new ByteLimit(limits.maxBytes));
@@ -149,7 +158,10 @@ export class AttachmentService {
       }
       if (!created) throw quotaExceeded(limits);
       return toAttachment(attachment);
+    } catch (error) {
+      throw timeout === error || (error instanceof Error && error.cause === timeout) ? timeout : error;
     } finally {
+      clearTimeout(timer);
       file.close();
     }
   }

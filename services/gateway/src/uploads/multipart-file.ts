@@ -8,8 +8,8 @@ export type MultipartFile = {
   filename: string;
   /** The bytes; errors when the body is cut off or malformed. */
   body: ReadableStream<Uint8Array>;
-  /** Ends the read of the request body: call it once the file is stored or refused. */
-  close(): void;
+  /** Ends the read of the request body (erroring the file's stream with `error`, if given). */
+  close(error?: Error): void;
 };
 
 function invalid(message: string): AppError {
@@ -45,9 +45,9 @@ export function readMultipartFile(
     });
   }
   const source = toNodeReadable(body);
-  const close = () => {
+  const close = (error?: Error) => {
     source.unpipe(parser);
-    source.destroy();
+    source.destroy(error);
   };
   return new Promise<MultipartFile>((resolve, reject) => {
     let found = false;
