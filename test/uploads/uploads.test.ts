@@ -217,6 +217,18 @@ describe("uploads on the embedded server", () => {
     });
   });
 
+  test("a decompression bomb (a small PNG of 36 megapixels) is 413 and leaves nothing", async () => {
+    const bomb = await sharp({ create: { width: 6000, height: 6000, channels: 3, background: "#000000" } })
+      .png({ compressionLevel: 9 })
+      .toBuffer();
+    expect(bomb.byteLength).toBeLessThan(2 * megabyte);
+    const before = filesOnDisk(server);
+    const uploaded = await upload(bob, "bomb.png", bomb);
+    expect(uploaded.status).toBe(413);
+    expect(uploaded.body.error.code).toBe("PAYLOAD_TOO_LARGE");
+    expect(filesOnDisk(server)).toEqual(before);
+  });
+
   test("a file over its type's limit is 413 and leaves nothing", async () => {
     const before = filesOnDisk(server);
     const uploaded = await upload(bob, "big.txt", "a".repeat(64 * 1024 + 1));

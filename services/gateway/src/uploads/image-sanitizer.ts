@@ -3,8 +3,8 @@ import { AppError } from "@chat/contracts";
 import sharp from "sharp";
 import { toNodeReadable, toWebStream } from "./node-streams.ts";
 
-/** The most pixels an uploaded image may decode to (all frames of a GIF together): about 50 megapixels. */
-export const maxImagePixels = 50_000_000;
+/** The most pixels an uploaded image may decode to (all frames of a GIF together): about 25 megapixels (5000 × 5000): decoding one holds up to 100 MB. */
+export const maxImagePixels = 25_000_000;
 
 const encoders: Record<string, (image: sharp.Sharp) => sharp.Sharp> = {
   "image/png": (image) => image.png(),
