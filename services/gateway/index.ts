@@ -11,3 +11,9 @@ export {
 export { strictContentSecurityPolicy, strictTransportSecurity } from "./src/http/security-headers.ts";
 export { LiveEventHub } from "./src/live/live-event-hub.ts";
 export { CompletionRelay } from "./src/openai/completion-relay.ts";
+export {
+  type AttachmentStorage,
+  attachmentDownloadPath,
+  downloadUrlSignerFor,
+  openAttachmentStorage,
+} from "./src/uploads/attachment-storage.ts";

@@ -1,6 +1,7 @@
 import { connectBus } from "@chat/bus";
 import { AdminEmails } from "@chat/contracts";
 import { requireBrokerSettings, runServiceMain } from "@chat/runtime";
+import { openObjectStorage } from "@chat/storage";
 import { openRepository } from "./src/open-repository.ts";
 import { StoreConfig } from "./src/store-config.ts";
 import { startStore } from "./src/store-service.ts";
@@ -14,6 +15,14 @@ await runServiceMain({
     lifecycle.onStop("bus", () => bus.close());
     const repository = await openRepository(config);
     lifecycle.onStop("repository", () => repository.close());
-    return startStore({ bus, repository, logger, adminEmails: new AdminEmails(config.ADMIN_EMAILS) });
+    // The gateway's storage, to delete a chat's files with it (S3; local disk on one node only).
+    const storage = await openObjectStorage(config);
+    return startStore({
+      bus,
+      repository,
+      logger,
+      adminEmails: new AdminEmails(config.ADMIN_EMAILS),
+      storage,
+    });
   },
 });

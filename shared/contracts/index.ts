@@ -14,6 +14,7 @@ export {
   StaffRole,
 } from "./src/admin.ts";
 export { AdminEmails } from "./src/admin-emails.ts";
+export * from "./src/attachments.ts";
 export {
   AgentMessageCommand,
   CancelGenerationCommand,
@@ -65,6 +66,7 @@ export {
   RefreshRotation,
   RefreshTokenSuccessor,
   StoredApiKey,
+  StoredAttachment,
   StoredRefreshToken,
   StoredUser,
 } from "./src/bus/store-records.ts";

@@ -235,6 +235,9 @@ function expectPublic(operation: MatrixOperation): Expectation {
     "POST /api/auth/register": [201],
     "POST /api/auth/login": [200],
     "POST /api/auth/refresh": [200],
+    // The signature is the credential: the matrix's made-up one finds nothing, whoever calls (a
+    // valid one is tested in test/uploads).
+    "GET /api/attachments/{id}/download": [404],
   };
   const statuses = known[operation.name];
   if (statuses) return { label: statuses.join("/"), accepts: (outcome) => statuses.includes(outcome.status) };
@@ -242,6 +245,36 @@ function expectPublic(operation: MatrixOperation): Expectation {
     label: "a 2xx status",
     accepts: (outcome) => is2xx(outcome.status),
   };
+}
+
+/** A `multipart/form-data` body with one small text file, as `POST /api/uploads` takes. */
+function multipartUpload(): { contentType: string; body: string } {
+  const boundary = `matrix-${crypto.randomUUID()}`;
+  return {
+    contentType: `multipart/form-data; boundary=${boundary}`,
+    body: [
+      `--${boundary}`,
+      'Content-Disposition: form-data; name="file"; filename="matrix.txt"',
+      "Content-Type: text/plain",
+      "",
+      "uploaded by the matrix",
+      `--${boundary}--`,
+      "",
+    ].join("\r\n"),
+  };
+}
+
+/** Uploads a small text file as `client`; throws unless it was stored. */
+async function uploadAs(client: ChatApiClient): Promise<{ id: string }> {
+  const { contentType, body } = multipartUpload();
+  const response = await fetch(`${client.baseUrl}/api/uploads`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${client.token}`, "content-type": contentType },
+    body,
+  });
+  if (response.status !== 201)
+    throw new Error(`upload answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as { id: string };
 }
 
 function matrixOperations(): MatrixOperation[] {
@@ -369,7 +402,7 @@ function authorizationMatrix(mode: AuthMode) {
     let agent: ChatApiClient;
     let aliceEmail: string;
     let bobEmail = "";
-    const ids: Record<ResourceKind, string> = { chat: "", key: "", message: "", user: "" };
+    const ids: Record<ResourceKind, string> = { attachment: "", chat: "", key: "", message: "", user: "" };
     let agentEmail = "";
     let lastEventId = "";
     const operations = matrixOperations();
@@ -436,6 +469,7 @@ function authorizationMatrix(mode: AuthMode) {
       lastEventId = complete.id ?? "";
       const keyOfAlice = await alice.request("POST", "/api/keys", { name: "Alice's key" });
       ids.key = keyOfAlice.body.id;
+      ids.attachment = (await uploadAs(alice)).id;
       const keyOfBob = await bob.request("POST", "/api/keys", { name: "Bob's key" });
       await bob.request("POST", "/api/chats", { title: "Bob's own chat" });
 
@@ -478,6 +512,8 @@ function authorizationMatrix(mode: AuthMode) {
         if (!kind) throw new Error(`the matrix does not know what {${parameter}} of ${operation.path} names`);
         if (operation.method === "DELETE" && kind === "chat") {
           values[parameter] = (await alice.request("POST", "/api/chats", { title: "To be deleted" })).body.id;
+        } else if (operation.method === "DELETE" && kind === "attachment") {
+          values[parameter] = (await uploadAs(alice)).id;
         } else if (operation.method === "DELETE" && kind === "key") {
           values[parameter] = (await alice.request("POST", "/api/keys", { name: "To be deleted" })).body.id;
         } else {
@@ -594,7 +630,8 @@ function authorizationMatrix(mode: AuthMode) {
           : fillPath(operation.path, pathValues)) + queryString;
       if (operation.kind === "websocket") return sendOverWebSocket(operation, credentials, variant);
 
-      const body = bodyFor(operation);
+      const body = operation.name === "POST /api/uploads" ? undefined : bodyFor(operation);
+      const upload = operation.name === "POST /api/uploads" ? multipartUpload() : undefined;
       const send = (sessionCookies?: string) => {
         const cookie = mergeCookies(sessionCookies, credentials.cookie);
         return sendRawRequest(server.baseUrl, {
@@ -606,9 +643,10 @@ function authorizationMatrix(mode: AuthMode) {
             ...(credentials.authorization ? { authorization: credentials.authorization } : {}),
             ...(cookie ? { cookie } : {}),
             ...(body !== undefined ? { "content-type": "application/json" } : {}),
+            ...(upload ? { "content-type": upload.contentType } : {}),
             ...operation.headers,
           },
-          body: body === undefined ? undefined : JSON.stringify(body),
+          body: upload?.body ?? (body === undefined ? undefined : JSON.stringify(body)),
         });
       };
       const answer =

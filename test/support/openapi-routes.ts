@@ -146,17 +146,19 @@ export function readOpenApiOperations(path = documentPath): OpenApiOperation[] {
 }
 
 /** What a path parameter names, so tests can put real ids of a user there. */
-export type ResourceKind = "chat" | "key" | "message" | "user";
+export type ResourceKind = "attachment" | "chat" | "key" | "message" | "user";
 
 /**
  * The kind of resource `{parameter}` of `path` names: `{chatId}`, `{messageId}`, `{keyId}`, or
- * `{id}` under /api/chats, /api/keys or /api/admin/users; undefined for one the tests do not know yet.
+ * `{id}` under /api/attachments, /api/chats, /api/keys or /api/admin/users; undefined for one the
+ * tests do not know yet.
  */
 export function resourceOfPathParameter(path: string, parameter: string): ResourceKind | undefined {
   if (parameter === "chatId") return "chat";
   if (parameter === "messageId") return "message";
   if (parameter === "keyId") return "key";
   if (parameter === "id" && path.startsWith("/api/keys")) return "key";
+  if (parameter === "id" && path.startsWith("/api/attachments")) return "attachment";
   if (parameter === "id" && path.startsWith("/api/chats")) return "chat";
   if (parameter === "id" && path.startsWith("/api/admin/chats")) return "chat";
   if (parameter === "id" && path.startsWith("/api/admin/users")) return "user";

@@ -1,6 +1,6 @@
 import { connectBus } from "@chat/bus";
 import { AdminEmails } from "@chat/contracts";
-import { embeddedJwtSecret, type RunningGateway, startGateway } from "@chat/gateway";
+import { embeddedJwtSecret, openAttachmentStorage, type RunningGateway, startGateway } from "@chat/gateway";
 import { startNotifier } from "@chat/notifier";
 import { startOrchestrator } from "@chat/orchestrator";
 import { createLogger, type Lifecycle, type Logger } from "@chat/runtime";
@@ -30,8 +30,11 @@ export async function startAllInOne(
   const actorState = connectActorState(config, logger, new RepositoryRevocationList(repository.credentials));
   lifecycle.onStop("actor state", () => actorState.close());
 
+  // One storage for the gateway (uploads) and the store (a chat's files go with it).
+  const attachmentStorage = await openAttachmentStorage({ ...config, JWT_SECRET: jwtSecret });
   const services = [
     await startStore({
+      storage: attachmentStorage.storage,
       bus,
       repository,
       logger: serviceLogger("store"),
@@ -62,5 +65,6 @@ export async function startAllInOne(
     settings: { ...config, JWT_SECRET: jwtSecret },
     port: config.PORT,
     readiness,
+    attachmentStorage,
   });
 }

@@ -41,6 +41,9 @@ import type { CompletionRelay } from "./openai/completion-relay.ts";
 import { completionIdleTimeoutMs, openAICompatibleRoutes } from "./openai/openai-compatible-routes.ts";
 import { eventRoutes } from "./sse/event-routes.ts";
 import type { SseConnection } from "./sse/sse-connection.ts";
+import { attachmentRoutes, uploadPath } from "./uploads/attachment-routes.ts";
+import { AttachmentService } from "./uploads/attachment-service.ts";
+import type { AttachmentStorage } from "./uploads/attachment-storage.ts";
 import { webSocketRoutes, webSocketServerOptions } from "./websocket/websocket-routes.ts";
 import type { WebSocketSession, WebSocketSessionSettings } from "./websocket/websocket-session.ts";
 
@@ -63,6 +66,8 @@ export type GatewayDependencies = {
   webSocketSessions: Set<WebSocketSession>;
   /** Relays the OpenAI-compatible API's completions; the service passes its own to close it on stop. */
   completions: CompletionRelay;
+  /** Where uploaded files go (`openAttachmentStorage`). */
+  attachmentStorage: AttachmentStorage;
 };
 
 const openApiDocumentation = {
@@ -76,7 +81,7 @@ const openApiDocumentation = {
       "(`POST /api/keys`) and answers OpenAI's error body, with the same code in `error.code`. " +
       "Requests are rate limited per client address, per user, and for sign-in, messages and open streams: " +
       "past a limit the answer is 429 RATE_LIMITED with `Retry-After` in seconds; a body over the size limit is 413 PAYLOAD_TOO_LARGE. " +
-      "Bodies are `application/json` only (else 415 UNSUPPORTED_MEDIA_TYPE). A POST, PATCH or DELETE with cookies, and any " +
+      "Bodies are `application/json` only, uploads `multipart/form-data` (else 415 UNSUPPORTED_MEDIA_TYPE). A POST, PATCH or DELETE with cookies, and any " +
       "sign-in, from a browser page other than the gateway's own or CORS_ORIGINS answers 403 FORBIDDEN_ORIGIN.",
   },
   tags: [
@@ -86,6 +91,7 @@ const openApiDocumentation = {
     { name: "events", description: "Live streams (SSE)" },
     { name: "models", description: "The models this deployment can use" },
     { name: "usage", description: "Tokens and cost" },
+    { name: "attachments", description: "Uploaded files" },
     { name: "keys", description: "API keys for the OpenAI-compatible API" },
     { name: "admin", description: "Staff: users and roles, the audit log" },
     { name: "openai-compatible", description: "OpenAI's Chat Completions API, for OpenAI SDKs and tools" },
@@ -145,6 +151,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
     allowedOrigins: allowedOriginsFrom(settings.CORS_ORIGINS ?? ""),
     trustProxy: settings.TRUST_PROXY,
     cookieSecure: settings.COOKIE_SECURE,
+    multipartPaths: new Set([uploadPath]),
   };
   const webSocket: WebSocketSessionSettings = {
     pingIntervalMs: settings.WS_PING_INTERVAL_MS,
@@ -153,6 +160,20 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
     maxFrameBytes: settings.MAX_BODY_BYTES,
   };
   const signedInCaller = signedIn({ requestContext: context, authenticator });
+  const attachments = new AttachmentService({
+    store,
+    ...dependencies.attachmentStorage,
+    limits: {
+      maxBytes: settings.UPLOAD_MAX_BYTES,
+      imageMaxBytes: settings.UPLOAD_IMAGE_MAX_BYTES,
+      textMaxBytes: settings.UPLOAD_TEXT_MAX_BYTES,
+      quotaBytes: settings.UPLOAD_QUOTA_BYTES,
+      urlTtlSeconds: settings.UPLOAD_URL_TTL_SECONDS,
+      timeoutMs: settings.UPLOAD_TIMEOUT_MS,
+    },
+    redirectToStorage: Boolean(settings.S3_BUCKET),
+    newId,
+  });
   // Staff routes read the caller's role from the store, so a role taken away stops at once.
   const staffAccess = new StaffAccess({
     store,
@@ -168,6 +189,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
     rateLimits,
     maxMessageChars: settings.MAX_MESSAGE_CHARS,
     newId,
+    attachments,
   });
 
   // normalize off: a body with unknown fields is refused (400), not silently trimmed.
@@ -189,6 +211,8 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
       requestBodyLimit({
         maxBodyBytes: settings.MAX_BODY_BYTES,
         bodyTimeoutMs: settings.HTTP_BODY_TIMEOUT_MS,
+        // The multipart framing around the file: boundaries and part headers.
+        streamedBodies: { [uploadPath]: settings.UPLOAD_MAX_BYTES + 64 * 1024 },
       }),
     )
     .use(requestRateLimits(rateLimits, { trustProxy: settings.TRUST_PROXY }))
@@ -242,6 +266,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
     .use(modelRoutes({ signedIn: signedInCaller, models }))
     .use(usageRoutes({ signedIn: signedInCaller, store }))
     .use(apiKeyRoutes({ signedIn: signedInCaller, store }))
+    .use(attachmentRoutes({ signedIn: signedInCaller, requestContext: context, attachments }))
     .use(
       adminRoutes({
         staffOnly: staffOnly({ requestContext: context, authenticator, access: staffAccess }),

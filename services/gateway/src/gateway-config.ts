@@ -1,4 +1,5 @@
 import { BaseConfigFields } from "@chat/runtime";
+import { StorageConfigFields } from "@chat/storage";
 import { type Static, Type } from "@sinclair/typebox";
 
 export const GatewayConfigFields = {
@@ -168,6 +169,45 @@ export const GatewayConfigFields = {
     description:
       "Longest wait for the first text of a /v1 completion, the orchestrator's retries and fallbacks included (then 504)",
   }),
+  DATA_DIR: Type.String({
+    default: "./data",
+    description:
+      "Folder of the embedded data: the SQLite database (when MONGODB_URL is unset), uploads (`uploads/`, when S3_BUCKET is unset), the embedded JWT secret",
+  }),
+  UPLOAD_MAX_BYTES: Type.Integer({
+    default: 25 * 1024 * 1024,
+    minimum: 1024,
+    description:
+      "Largest upload (POST /api/uploads): a PDF or audio file; images and text have their own lower limits",
+  }),
+  UPLOAD_IMAGE_MAX_BYTES: Type.Integer({
+    default: 10 * 1024 * 1024,
+    minimum: 1024,
+    description: "Largest image upload (PNG, JPEG, WebP, GIF), before and after it is re-encoded",
+  }),
+  UPLOAD_TEXT_MAX_BYTES: Type.Integer({
+    default: 1024 * 1024,
+    minimum: 1024,
+    description: "Largest text or code file upload",
+  }),
+  UPLOAD_QUOTA_BYTES: Type.Integer({
+    default: 500 * 1024 * 1024,
+    minimum: 0,
+    description: "What one user's uploaded files may hold together (then 413 QUOTA_EXCEEDED)",
+  }),
+  UPLOAD_TIMEOUT_MS: Type.Integer({
+    default: 10 * 60_000,
+    minimum: 1_000,
+    description:
+      "The whole upload must arrive within this, however slowly it trickles (then 408 REQUEST_TIMEOUT)",
+  }),
+  UPLOAD_URL_TTL_SECONDS: Type.Integer({
+    default: 300,
+    minimum: 10,
+    maximum: 7 * 24 * 3600,
+    description: "Lifetime of an attachment's signed download URL",
+  }),
+  ...StorageConfigFields,
 };
 
 export const GatewayConfig = Type.Object({

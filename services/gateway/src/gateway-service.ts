@@ -17,6 +17,7 @@ import { strictContentSecurityPolicy } from "./http/security-headers.ts";
 import { LiveEventHub } from "./live/live-event-hub.ts";
 import { CompletionRelay } from "./openai/completion-relay.ts";
 import type { SseConnection } from "./sse/sse-connection.ts";
+import { type AttachmentStorage, openAttachmentStorage } from "./uploads/attachment-storage.ts";
 import type { WebSocketSession } from "./websocket/websocket-session.ts";
 
 export const defaultFrontendDirectory = resolve(import.meta.dir, "../../../frontend/dist");
@@ -96,6 +97,8 @@ export async function startGateway(dependencies: {
   settings: GatewaySettings;
   port: number;
   readiness: ReadinessChecks;
+  /** Where uploaded files go; by default what the settings say (`openAttachmentStorage`). */
+  attachmentStorage?: AttachmentStorage;
 }): Promise<RunningGateway> {
   const { bus, logger, settings } = dependencies;
   const hub = await LiveEventHub.open(bus, dependencies.actorState.replayLog, logger);
@@ -113,6 +116,7 @@ export async function startGateway(dependencies: {
     connections,
     webSocketSessions,
     completions,
+    attachmentStorage: dependencies.attachmentStorage ?? (await openAttachmentStorage(settings)),
   });
   app.listen({
     port: dependencies.port,

@@ -534,6 +534,7 @@ function newUserMessage(
     content: command.content,
     createdAt: context.now.toISOString(),
     clientMessageId: command.clientMessageId,
+    ...(command.attachments?.length ? { attachments: command.attachments } : {}),
   };
 }
 

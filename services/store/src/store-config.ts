@@ -1,4 +1,5 @@
 import { BaseConfigFields } from "@chat/runtime";
+import { StorageConfigFields } from "@chat/storage";
 import { type Static, Type } from "@sinclair/typebox";
 
 export const StoreConfigFields = {
@@ -10,6 +11,7 @@ export const StoreConfigFields = {
     Type.String({ pattern: "^mongodb(\\+srv)?://", description: "MongoDB URL; unset = SQLite" }),
   ),
   MONGODB_DATABASE: Type.String({ default: "chat", description: "MongoDB database name" }),
+  ...StorageConfigFields,
   ADMIN_EMAILS: Type.Optional(
     Type.String({
       description: "Comma-separated emails that get the admin role; the first account is admin too",

@@ -1,3 +1,4 @@
+import type { AttachmentRepository } from "./attachment-repository.ts";
 import type { AuditLogRepository } from "./audit-log-repository.ts";
 import type { ChatRepository } from "./chat-repository.ts";
 import type { CredentialRepository } from "./credential-repository.ts";
@@ -18,6 +19,7 @@ export interface StoreRepositories {
   readonly credentials: CredentialRepository;
   readonly chats: ChatRepository;
   readonly usage: UsageRepository;
+  readonly attachments: AttachmentRepository;
   readonly auditLog: AuditLogRepository;
   readonly notifications: NotificationRepository;
   isReady(): Promise<boolean>;

@@ -8,6 +8,7 @@ import {
   type StoreRequest,
   type StoreRequestOf,
 } from "@chat/contracts";
+import type { ObjectStorage } from "@chat/storage";
 import type { StoreRepositories } from "./store-repositories.ts";
 
 type StoreRequestType = StoreRequest["type"];
@@ -16,6 +17,11 @@ type StoreRequestType = StoreRequest["type"];
 export type StoreRequestContext = {
   /** ADMIN_EMAILS, to check a staff action's actor again. */
   adminEmails: Pick<AdminEmails, "roleOf">;
+  /**
+   * Where uploaded files are, so a chat's go with it. Every service that runs the store passes
+   * it; only unit tests of requests that touch no attachment leave it out.
+   */
+  storage?: Pick<ObjectStorage, "delete">;
 };
 
 /** One handler per request type, each typed to answer exactly the reply that `StoreReplies` promises. */
@@ -45,6 +51,27 @@ async function checkAdmin(store: StoreRepositories, actor: StaffActor, context: 
 
 function chatNotFound(): never {
   throw new AppError("CHAT_NOT_FOUND", "Chat not found", { retryable: false });
+}
+
+/**
+ * Deletes a chat of the user with its attachments: their objects first, then their rows, then the
+ * chat, so a crash at any point leaves a delete that a retry finishes and no file without a row.
+ */
+async function deleteChatWithFiles(
+  store: StoreRepositories,
+  chatId: string,
+  userId: string,
+  context: StoreRequestContext,
+): Promise<boolean> {
+  if (!(await store.chats.getChat(chatId, userId))) return false;
+  const attachments = await store.attachments.chatAttachments(chatId);
+  if (attachments.length > 0) {
+    if (!context.storage)
+      throw new AppError("INTERNAL", "The store has no file storage to delete a chat's files");
+    for (const attachment of attachments) await context.storage.delete(attachment.storageKey);
+    await store.attachments.deleteChatAttachments(chatId);
+  }
+  return store.chats.deleteChat(chatId, userId);
 }
 
 const handlers: StoreRequestHandlers = {
@@ -122,8 +149,14 @@ const handlers: StoreRequestHandlers = {
     });
   },
   "store.append_message": async (store, request) => {
-    const created = await store.chats.appendMessage(request.userId, request.message);
-    if (!created && !(await store.chats.getChat(request.message.chatId, request.userId))) chatNotFound();
+    const { message, userId } = request;
+    const created = await store.chats.appendMessage(userId, message);
+    if (!created && !(await store.chats.getChat(message.chatId, userId))) chatNotFound();
+    // After the message, so a retried append attaches them too; a row never moves to another chat.
+    if (message.attachments?.length) {
+      const ids = message.attachments.map((attachment) => attachment.id);
+      await store.attachments.attachToChat(userId, message.chatId, ids);
+    }
     return { created };
   },
   "store.save_answer_draft": async (store, request) => ({
@@ -137,8 +170,17 @@ const handlers: StoreRequestHandlers = {
       { title: request.title, model: request.model, systemPrompt: request.systemPrompt },
       request.onlyIfTitle,
     ),
-  "store.delete_chat": async (store, request) => ({
-    deleted: await store.chats.deleteChat(request.chatId, request.userId),
+  "store.create_attachment": (store, request) =>
+    store.attachments.createAttachment(request.attachment, request.quotaBytes),
+  "store.find_attachment": async (store, request) =>
+    (await store.attachments.findAttachment(request.userId, request.attachmentId)) ?? null,
+  "store.delete_attachment": async (store, request) =>
+    (await store.attachments.deleteAttachment(request.userId, request.attachmentId)) ?? null,
+  "store.attachment_usage": async (store, request) => ({
+    usedBytes: await store.attachments.usedBytes(request.userId),
+  }),
+  "store.delete_chat": async (store, request, context) => ({
+    deleted: await deleteChatWithFiles(store, request.chatId, request.userId, context),
   }),
   "store.create_api_key": (store, request) => store.credentials.createApiKey(request.userId, request.apiKey),
   "store.list_api_keys": (store, request) => store.credentials.listApiKeys(request.userId),

@@ -9,6 +9,7 @@ import {
   usageEventKey,
 } from "@chat/contracts";
 import type { Logger, RunningService } from "@chat/runtime";
+import type { ObjectStorage } from "@chat/storage";
 import type { StoreRepositories } from "./store-repositories.ts";
 import { handleStoreRequest } from "./store-request-handler.ts";
 
@@ -28,9 +29,14 @@ export async function startStore(dependencies: {
   logger: Logger;
   /** ADMIN_EMAILS: a staff action is checked again here against the stored role and this list. */
   adminEmails?: AdminEmails;
+  /** Where uploaded files are: a chat's are deleted with it. */
+  storage?: Pick<ObjectStorage, "delete">;
 }): Promise<RunningService> {
   const { bus, repository, logger } = dependencies;
-  const context = { adminEmails: dependencies.adminEmails ?? new AdminEmails(undefined) };
+  const context = {
+    adminEmails: dependencies.adminEmails ?? new AdminEmails(undefined),
+    storage: dependencies.storage,
+  };
   const requests = await bus.serve(
     { name: "store", schema: StoreRequest, replySchemas: storeReplySchemas },
     (request) => handleStoreRequest(repository, request, context),

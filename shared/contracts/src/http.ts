@@ -16,6 +16,12 @@ export const SEARCH_SNIPPET_CHARS = 160;
 export const DEFAULT_CHAT_TITLE = "New chat";
 
 export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_-]+$" });
+
+/** The most attachments one message may carry. */
+export const MAX_ATTACHMENTS_PER_MESSAGE = 8;
+
+/** The longest attachment name kept, in characters, after sanitising. */
+export const MAX_ATTACHMENT_NAME_CHARS = 200;
 export const Timestamp = Type.String({ format: "date-time", description: "ISO 8601 time in UTC" });
 
 /**
@@ -162,6 +168,14 @@ export const ChatHold = Type.Object(
   { $id: "ChatHold" },
 );
 export type ChatHold = Static<typeof ChatHold>;
+/** An uploaded file as a message lists it (`GET /api/attachments/{id}` has the rest). */
+export const MessageAttachment = Type.Object({
+  id: Id,
+  name: Type.String({ minLength: 1, maxLength: MAX_ATTACHMENT_NAME_CHARS }),
+  mediaType: Type.String(),
+  size: Type.Integer({ minimum: 0 }),
+});
+export type MessageAttachment = Static<typeof MessageAttachment>;
 
 export const Message = Type.Object(
   {
@@ -176,6 +190,8 @@ export const Message = Type.Object(
     usage: Type.Optional(Usage),
     clientMessageId: Type.Optional(Type.String()),
     author: Type.Optional(MessageAuthor),
+    /** Files the user sent with a question. */
+    attachments: Type.Optional(Type.Array(MessageAttachment)),
   },
   { $id: "Message" },
 );
@@ -305,6 +321,13 @@ export const SendMessageBody = Type.Object(
     clientMessageId: Type.Optional(ClientMessageId),
     model: Type.Optional(
       Type.String({ minLength: 1, maxLength: 128, description: "Answer this message with another model" }),
+    ),
+    attachmentIds: Type.Optional(
+      Type.Array(Id, {
+        maxItems: MAX_ATTACHMENTS_PER_MESSAGE,
+        uniqueItems: true,
+        description: "Uploads (POST /api/uploads) of the sender not yet sent in another chat",
+      }),
     ),
   },
   { additionalProperties: false },

@@ -4,6 +4,7 @@ import {
   type CancelReply,
   type Chat,
   DEFAULT_CHAT_TITLE,
+  type MessageAttachment,
   type RegenerateBody,
   type RegenerateResponse,
   type SendMessageBody,
@@ -28,6 +29,18 @@ export type ChatCommandsDependencies = {
   /** MAX_MESSAGE_CHARS: the longest message, at most the schema's limit. */
   maxMessageChars: number;
   newId: () => string;
+  /**
+   * Resolves a message's `attachmentIds` to the sender's attachments (ATTACHMENT_NOT_FOUND for
+   * another user's); absent, a message with attachments is refused.
+   */
+  attachments?: {
+    forMessage(
+      userId: string,
+      chatId: string,
+      ids: string[],
+      traceparent: string,
+    ): Promise<MessageAttachment[]>;
+  };
 };
 
 /**
@@ -47,6 +60,7 @@ export class ChatCommands {
     beforeCommand?: BeforeCommand,
   ): Promise<SendMessageResponse> {
     checkMessageLength(body.content, this.dependencies.maxMessageChars);
+    const attachments = await this.attachmentsOf(target, body.attachmentIds ?? []);
     await this.dependencies.rateLimits.takeGeneration(target.userId);
     const model = await this.chosenModel(body.model, target.traceparent);
     await beforeCommand?.();
@@ -57,6 +71,7 @@ export class ChatCommands {
         content: body.content,
         clientMessageId: body.clientMessageId ?? this.dependencies.newId(),
         ...(model ? { model } : {}),
+        ...(attachments.length > 0 ? { attachments } : {}),
       },
       target.traceparent,
     );
@@ -125,6 +140,15 @@ export class ChatCommands {
       { chatId: target.chatId, userId: target.userId },
       target.traceparent,
     );
+  }
+
+  private async attachmentsOf(target: ChatCommandTarget, ids: string[]): Promise<MessageAttachment[]> {
+    if (ids.length === 0) return [];
+    const resolver = this.dependencies.attachments;
+    if (!resolver) {
+      throw new AppError("VALIDATION_FAILED", "This transport takes no attachments", { retryable: false });
+    }
+    return resolver.forMessage(target.userId, target.chatId, ids, target.traceparent);
   }
 
   /** The id of the model asked for (MODEL_NOT_AVAILABLE when unknown), or none to keep the chat's. */

@@ -2,6 +2,7 @@ import { AppError } from "@chat/contracts";
 import { Elysia } from "elysia";
 import { errorBodyFor } from "./error-renderer.ts";
 import { maxJsonNestingDepth, nestsDeeperThan } from "./json-nesting.ts";
+import { requestPath } from "./request-url.ts";
 
 /** How far a request body may go: its size and how long it may take to arrive. */
 export type RequestBodyLimits = {
@@ -9,7 +10,16 @@ export type RequestBodyLimits = {
   maxBodyBytes: number;
   /** HTTP_BODY_TIMEOUT_MS: the whole body must have arrived within this; past it 408 REQUEST_TIMEOUT. */
   bodyTimeoutMs: number;
+  /**
+   * Paths whose route reads the body itself as a stream (uploads), with the largest
+   * `Content-Length` each accepts: their body is neither read nor parsed here, and the route
+   * bounds what it reads.
+   */
+  streamedBodies?: Record<string, number>;
 };
+
+/** The parsed body of a streamed path: the route reads `request.body` itself. */
+export const streamedBody: Readonly<Record<string, never>> = Object.freeze({});
 
 function bodyTooLarge(maxBodyBytes: number): AppError {
   return new AppError("PAYLOAD_TOO_LARGE", `The body is over ${maxBodyBytes} bytes`, { retryable: false });
@@ -99,16 +109,21 @@ async function parseBody(bytes: Buffer, contentType: string): Promise<unknown> {
  * new Elysia().use(requestBodyLimit({ maxBodyBytes: 256 * 1024, bodyTimeoutMs: 30_000 }));
  */
 export function requestBodyLimit(limits: RequestBodyLimits) {
+  const streamed = new Map(Object.entries(limits.streamedBodies ?? {}));
+  const streamedLimitOf = (request: Request): number | undefined =>
+    streamed.size === 0 || request.method !== "POST" ? undefined : streamed.get(requestPath(request));
   return (
     new Elysia({ name: "request-body-limit" })
       .onRequest(({ request, set }) => {
         const length = Number(request.headers.get("content-length") ?? 0);
-        if (length > limits.maxBodyBytes) {
+        const maxBytes = streamedLimitOf(request) ?? limits.maxBodyBytes;
+        if (length > maxBytes) {
           set.status = 413;
-          return errorBodyFor(request, 413, bodyTooLarge(limits.maxBodyBytes).toBody());
+          return errorBodyFor(request, 413, bodyTooLarge(maxBytes).toBody());
         }
       })
       .onParse({ as: "global" }, async ({ request }, contentType) => {
+        if (streamedLimitOf(request) !== undefined) return streamedBody;
         // Nothing to read: Elysia's own parsers answer an empty or untyped body as before.
         if (!request.body || !contentType || request.headers.get("content-length") === "0") return;
         // The whole header, not Elysia's `contentType`: multipart needs its boundary parameter.

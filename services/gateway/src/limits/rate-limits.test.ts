@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { InProcessBus } from "@chat/bus";
 import { StoreRequest, type User } from "@chat/contracts";
 import { createLogger, loadConfig, newId } from "@chat/runtime";
@@ -9,6 +12,7 @@ import { createGatewayApp } from "../gateway-app.ts";
 import { GatewayConfig } from "../gateway-config.ts";
 import { LiveEventHub } from "../live/live-event-hub.ts";
 import { CompletionRelay } from "../openai/completion-relay.ts";
+import { openAttachmentStorage } from "../uploads/attachment-storage.ts";
 import { expectRateLimited } from "./__fixtures__/expect-rate-limited.ts";
 import { RateLimitedError, type RateLimitSettings, RateLimits } from "./rate-limits.ts";
 
@@ -243,6 +247,7 @@ class GatewayUnderTest {
       JWT_SECRET: jwtSecret,
     };
     const completions = new CompletionRelay(bus, logger, { newId });
+    const uploadsDirectory = mkdtempSync(join(tmpdir(), "rate-limits-uploads-"));
     const app = createGatewayApp({
       bus,
       actorState: state,
@@ -255,6 +260,7 @@ class GatewayUnderTest {
       connections: new Set(),
       webSocketSessions: new Set(),
       completions,
+      attachmentStorage: await openAttachmentStorage({ ...settings, DATA_DIR: uploadsDirectory }),
     });
     app.listen({ port: 0, idleTimeout: 0 });
     const gateway = new GatewayUnderTest(
@@ -265,6 +271,7 @@ class GatewayUnderTest {
         await completions.close();
         await hub.close();
         await bus.close();
+        rmSync(uploadsDirectory, { recursive: true, force: true });
       },
     );
     gateway.users = users;

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { apiKeyContract } from "./api-key.contract.ts";
+import { attachmentRepositoryContract } from "./attachment-repository.contract.ts";
 import { auditLogContract } from "./audit-log.contract.ts";
 import { chatAssistanceContract } from "./chat-assistance.contract.ts";
 import { chatRepositoryContract } from "./chat-repository.contract.ts";
@@ -43,4 +44,5 @@ export function storeContract(name: string, make: MakeStore): void {
   usageRepositoryContract(name, make);
   auditLogContract(name, make);
   notificationRepositoryContract(name, make);
+  attachmentRepositoryContract(name, make);
 }

@@ -55,6 +55,9 @@ export function storePerTest(make: MakeStore): StoreRepositories {
     get usage() {
       return current().usage;
     },
+    get attachments() {
+      return current().attachments;
+    },
     get auditLog() {
       return current().auditLog;
     },

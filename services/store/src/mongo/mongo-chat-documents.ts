@@ -5,6 +5,7 @@ import type {
   ChatSearchHit,
   CodeBlock,
   Message,
+  MessageAttachment,
   MessageAuthor,
   Usage,
 } from "@chat/contracts";
@@ -42,6 +43,7 @@ export type MessageDocument = {
   usage?: Usage;
   clientMessageId?: string;
   author?: MessageAuthor;
+  attachments?: MessageAttachment[];
 };
 
 /** A deleted message's tombstone, by the message id (`_id`): appendMessage refuses that id. */
@@ -127,6 +129,7 @@ export function toMessageDocument(message: Message): MessageDocument {
     ...(message.usage !== undefined && { usage: message.usage }),
     ...(message.clientMessageId !== undefined && { clientMessageId: message.clientMessageId }),
     ...(message.author !== undefined && { author: message.author }),
+    ...(message.attachments?.length ? { attachments: message.attachments } : {}),
   };
 }
 
@@ -144,6 +147,7 @@ export function toMessage(document: MessageDocument): Message {
     ...(document.usage != null && { usage: document.usage }),
     ...(document.clientMessageId != null && { clientMessageId: document.clientMessageId }),
     ...(document.author != null && { author: document.author }),
+    ...(document.attachments != null && { attachments: document.attachments }),
   };
 }
 

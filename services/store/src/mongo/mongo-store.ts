@@ -1,6 +1,7 @@
 import { type Db, MongoClient } from "mongodb";
 import type { StoreRepositories } from "../store-repositories.ts";
 import { UserAccounts } from "../user-accounts.ts";
+import { MongoAttachmentRepository } from "./mongo-attachment-repository.ts";
 import { MongoAuditLog } from "./mongo-audit-log.ts";
 import { MongoChatRepository } from "./mongo-chat-repository.ts";
 import { MongoCredentialRepository } from "./mongo-credential-repository.ts";
@@ -24,6 +25,7 @@ export class MongoStore implements StoreRepositories {
   readonly credentials: MongoCredentialRepository;
   readonly chats: MongoChatRepository;
   readonly usage: MongoUsageRepository;
+  readonly attachments: MongoAttachmentRepository;
   readonly auditLog: MongoAuditLog;
   readonly notifications: MongoNotificationRepository;
   private readonly client: MongoClient;
@@ -38,6 +40,7 @@ export class MongoStore implements StoreRepositories {
     this.credentials = new MongoCredentialRepository(this.database);
     this.chats = new MongoChatRepository(this.database);
     this.usage = new MongoUsageRepository(this.database);
+    this.attachments = new MongoAttachmentRepository(this.database);
     this.auditLog = new MongoAuditLog(this.database);
     this.notifications = new MongoNotificationRepository(this.database);
   }
@@ -50,6 +53,7 @@ export class MongoStore implements StoreRepositories {
       this.credentials.init(),
       this.chats.init(),
       this.usage.init(),
+      this.attachments.init(),
       this.auditLog.init(),
       this.notifications.init(),
     ]);

@@ -4,6 +4,7 @@ import type {
   ChatSearchHit,
   CodeBlock,
   Message,
+  MessageAttachment,
   MessageAuthor,
   Usage,
 } from "@chat/contracts";
@@ -51,6 +52,7 @@ export type MessageRow = {
   client_message_id: string | null;
   /** JSON of a `MessageAuthor`. */
   author: string | null;
+  attachments: string | null;
 };
 
 /** A row of `answer_drafts`. */
@@ -69,7 +71,7 @@ export const chatColumns = `id, title, model, system_prompt, created_at, last_ac
   held_by, (SELECT count(*) FROM messages WHERE messages.chat_id = chats.id) AS message_count`;
 /** The columns of a `MessageRow`. */
 export const messageColumns =
-  "id, chat_id, role, content, created_at, code_blocks, finish_reason, model, usage, client_message_id, author";
+  "id, chat_id, role, content, created_at, code_blocks, finish_reason, model, usage, client_message_id, author, attachments";
 
 /** A LIKE pattern (with `ESCAPE '\'`) for text containing `query`, its `%`, `_` and `\` taken literally. */
 export function toLikePattern(query: string): string {
@@ -128,5 +130,6 @@ export function toMessage(row: MessageRow): Message {
     ...(row.usage !== null && { usage: JSON.parse(row.usage) as Usage }),
     ...(row.client_message_id !== null && { clientMessageId: row.client_message_id }),
     ...(row.author !== null && { author: JSON.parse(row.author) as MessageAuthor }),
+    ...(row.attachments !== null && { attachments: JSON.parse(row.attachments) as MessageAttachment[] }),
   };
 }

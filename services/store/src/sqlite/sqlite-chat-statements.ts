@@ -91,7 +91,7 @@ export function prepareChatStatements(database: Database) {
     insertMessage: prepare(
       `INSERT INTO messages (${messageColumns})
        SELECT $id, $chatId, $role, $content, $createdAt, $codeBlocks, $finishReason, $model, $usage, $clientMessageId,
-         $author
+         $author, $attachments
        WHERE EXISTS (${ownedChat}) AND NOT EXISTS (SELECT 1 FROM deleted_messages WHERE id = $id)
        ON CONFLICT (id) DO NOTHING`,
     ),
@@ -158,6 +158,7 @@ export function prepareChatTransactions(database: Database, statements: ChatStat
         usage: message.usage === undefined ? null : JSON.stringify(message.usage),
         clientMessageId: message.clientMessageId ?? null,
         author: message.author === undefined ? null : JSON.stringify(message.author),
+        attachments: message.attachments?.length ? JSON.stringify(message.attachments) : null,
       });
       statements.deleteAnswerDraft.run({ messageId: message.id });
       if (inserted.changes === 0) return false;

@@ -158,6 +158,23 @@ const migrations: readonly string[] = [
    ALTER TABLE chats ADD COLUMN assisted INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE chats ADD COLUMN held_by TEXT;
    ALTER TABLE messages ADD COLUMN author TEXT;`,
+  // Uploaded files' metadata; the bytes are in the object storage. No foreign key to chats: a
+  // chat's deletion deletes its attachments' objects first, then their rows (see the chat repository).
+  `CREATE TABLE attachments (
+     id TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL,
+     chat_id TEXT,
+     name TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     media_type TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     storage_key TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   CREATE INDEX attachments_by_owner ON attachments (user_id);
+   CREATE INDEX attachments_by_chat ON attachments (chat_id);`,
+  // The files a question carries, as the message lists them (JSON).
+  "ALTER TABLE messages ADD COLUMN attachments TEXT;",
 ];
 
 /** The schema version of the database: how many migrations it has. */

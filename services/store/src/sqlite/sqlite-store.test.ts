@@ -155,6 +155,7 @@ describe("SqliteStore on a file", () => {
     expect(tables).toEqual([
       "answer_drafts",
       "api_keys",
+      "attachments",
       "audit_log",
       "chats",
       "deleted_messages",
@@ -192,7 +193,7 @@ describe("SqliteStore on a file", () => {
 
     const repository = new SqliteStore({ path });
 
-    expect(repository.schemaVersion).toBe(9);
+    expect(repository.schemaVersion).toBe(11);
     const chat = {
       id: "c1",
       title: "Old chat",
@@ -275,7 +276,7 @@ describe("SqliteStore on a file", () => {
 
     // Opening the migrated file again applies nothing twice.
     const reopened = new SqliteStore({ path });
-    expect(reopened.schemaVersion).toBe(9);
+    expect(reopened.schemaVersion).toBe(11);
     expect((await reopened.chats.getChat("c1", "u1"))?.systemPrompt).toBe("Be brief.");
     expect((await reopened.credentials.listApiKeys("u1")).map((key) => key.id)).toEqual(["k1"]);
     expect(await reopened.credentials.isSignInRevoked("f1", "2025-01-03T00:01:00.000Z")).toBe(true);

@@ -1,6 +1,7 @@
 import { Database } from "bun:sqlite";
 import type { StoreRepositories } from "../store-repositories.ts";
 import { UserAccounts } from "../user-accounts.ts";
+import { SqliteAttachmentRepository } from "./sqlite-attachment-repository.ts";
 import { SqliteAuditLog } from "./sqlite-audit-log.ts";
 import { SqliteChatRepository } from "./sqlite-chat-repository.ts";
 import { SqliteCredentialRepository } from "./sqlite-credential-repository.ts";
@@ -23,6 +24,7 @@ export class SqliteStore implements StoreRepositories {
   readonly credentials: SqliteCredentialRepository;
   readonly chats: SqliteChatRepository;
   readonly usage: SqliteUsageRepository;
+  readonly attachments: SqliteAttachmentRepository;
   readonly auditLog: SqliteAuditLog;
   readonly notifications: SqliteNotificationRepository;
   private readonly database: Database;
@@ -38,6 +40,7 @@ export class SqliteStore implements StoreRepositories {
     this.credentials = new SqliteCredentialRepository(this.database);
     this.chats = new SqliteChatRepository(this.database);
     this.usage = new SqliteUsageRepository(this.database);
+    this.attachments = new SqliteAttachmentRepository(this.database);
     this.auditLog = new SqliteAuditLog(this.database);
     this.notifications = new SqliteNotificationRepository(this.database);
   }

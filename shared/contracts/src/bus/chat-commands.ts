@@ -1,5 +1,5 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
-import { Chat, CodeBlock, FinishReason, Id, Message, Usage } from "../http.ts";
+import { Chat, CodeBlock, FinishReason, Id, Message, MessageAttachment, Usage } from "../http.ts";
 import { ChatAgent, ChatAssistance, MAX_HELP_NOTE_CHARS } from "../takeover.ts";
 import { busMessage } from "./envelope.ts";
 
@@ -9,6 +9,8 @@ export const SendMessageCommand = busMessage("send_message", {
   content: Type.String({ minLength: 1 }),
   clientMessageId: Type.String({ minLength: 1 }),
   model: Type.Optional(Type.String({ description: "Answer with this model instead of the chat's" })),
+  /** The sender's uploads the question carries, checked by the gateway. */
+  attachments: Type.Optional(Type.Array(MessageAttachment)),
 });
 /** Answers the chat's latest question again, replacing the answer `messageId` (its latest message). */
 export const RegenerateAnswerCommand = busMessage("regenerate_answer", {

@@ -1,4 +1,5 @@
 import { type Static, Type } from "@sinclair/typebox";
+import { Attachment } from "../attachments.ts";
 import { ApiKey, Id, Role } from "../http.ts";
 
 /** A user as the store keeps it, password hash included. */
@@ -79,3 +80,14 @@ export const AnswerDraft = Type.Object({
   updatedAt: Type.String({ format: "date-time" }),
 });
 export type AnswerDraft = Static<typeof AnswerDraft>;
+
+/** An attachment as the store keeps it: its owner and where its bytes are. */
+export const StoredAttachment = Type.Composite([
+  Attachment,
+  Type.Object({
+    userId: Id,
+    /** The object's key in the storage (`<userId>/<attachmentId>`). */
+    storageKey: Type.String({ minLength: 1 }),
+  }),
+]);
+export type StoredAttachment = Static<typeof StoredAttachment>;

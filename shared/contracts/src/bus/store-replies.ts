@@ -2,7 +2,7 @@ import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { AdminUser, AuditEntry, RoleChange } from "../admin.ts";
 import { ApiKey, Chat, ChatSearchHit, Message, UsageReport } from "../http.ts";
 import { NotificationDelivery, StaffRecipient } from "./staff-alerts.ts";
-import { AnswerDraft, RefreshRotation, StoredUser } from "./store-records.ts";
+import { AnswerDraft, RefreshRotation, StoredAttachment, StoredUser } from "./store-records.ts";
 import type { StoreRequest } from "./store-requests.ts";
 
 const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -56,6 +56,17 @@ export const storeReplySchemas = {
   /** null when the chat is not the user's; `updated` is false when `onlyIfTitle` did not match. */
   "store.update_chat": nullable(Type.Object({ chat: Chat, updated: Type.Boolean() })),
   "store.delete_chat": Type.Object({ deleted: Type.Boolean() }),
+  /** `created` is false, and nothing written, when the attachment would take the user past the quota. */
+  "store.create_attachment": Type.Object({
+    created: Type.Boolean(),
+    usedBytes: Type.Integer({ minimum: 0 }),
+  }),
+  /** null when the user has no attachment of that id. */
+  "store.find_attachment": nullable(StoredAttachment),
+  /** The deleted row, whose object the caller deletes; null when the user has no attachment of that id. */
+  "store.delete_attachment": nullable(StoredAttachment),
+  /** The bytes the user's attachments hold together. */
+  "store.attachment_usage": Type.Object({ usedBytes: Type.Integer({ minimum: 0 }) }),
   "store.create_api_key": ApiKey,
   /** Newest first. */
   "store.list_api_keys": Type.Array(ApiKey),

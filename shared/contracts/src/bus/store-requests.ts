@@ -15,12 +15,14 @@ import {
   NewExternalUser,
   RefreshTokenSuccessor,
   StoredApiKey,
+  StoredAttachment,
   StoredRefreshToken,
   StoredUser,
 } from "./store-records.ts";
 
 // Requests to the message store (request/reply); each one's reply is in `storeReplySchemas`.
 const ChatOwner = { chatId: Id, userId: Id };
+const AttachmentOwner = { attachmentId: Id, userId: Id };
 const Page = { cursor: Type.Optional(Type.String()), limit: Type.Integer({ minimum: 1, maximum: 500 }) };
 
 export const StoreRequest = Type.Union([
@@ -92,6 +94,16 @@ export const StoreRequest = Type.Union([
     onlyIfTitle: Type.Optional(Type.String()),
   }),
   busMessage("store.delete_chat", ChatOwner),
+  busMessage("store.create_attachment", {
+    attachment: StoredAttachment,
+    quotaBytes: Type.Integer({
+      minimum: 0,
+      description: "The most bytes the user's attachments may hold together",
+    }),
+  }),
+  busMessage("store.find_attachment", AttachmentOwner),
+  busMessage("store.delete_attachment", AttachmentOwner),
+  busMessage("store.attachment_usage", { userId: Id }),
   busMessage("store.create_api_key", { userId: Id, apiKey: StoredApiKey }),
   busMessage("store.list_api_keys", { userId: Id }),
   busMessage("store.delete_api_key", { userId: Id, keyId: Id }),

@@ -12,6 +12,12 @@ export type OriginPolicySettings = {
   trustProxy: boolean;
   /** COOKIE_SECURE: the gateway is served over https even when the request reached it over http. */
   cookieSecure: boolean;
+  /**
+   * POST paths that take `multipart/form-data` (uploads). A form can be sent from another site
+   * without a preflight, but one with cookies still needs an allowed page and one without has no
+   * credentials, so the rule above still holds for them.
+   */
+  multipartPaths?: ReadonlySet<string>;
 };
 
 const stateChangingMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -67,6 +73,10 @@ function isJsonMediaType(contentType: string): boolean {
   return contentType.split(";")[0]?.trim().toLowerCase() === "application/json";
 }
 
+function isMultipartMediaType(contentType: string): boolean {
+  return contentType.split(";")[0]?.trim().toLowerCase() === "multipart/form-data";
+}
+
 function hasBody(request: Request): boolean {
   return Number(request.headers.get("content-length") ?? 0) > 0 || request.headers.has("transfer-encoding");
 }
@@ -92,7 +102,11 @@ export function crossSiteRefusal(request: Request, settings: OriginPolicySetting
     );
   }
   const contentType = request.headers.get("content-type");
-  if (contentType === null ? hasBody(request) : !isJsonMediaType(contentType)) {
+  const multipartAllowed =
+    request.method === "POST" && (settings.multipartPaths?.has(requestPath(request)) ?? false);
+  const accepted = (type: string) =>
+    isJsonMediaType(type) || (multipartAllowed && isMultipartMediaType(type));
+  if (contentType === null ? hasBody(request) : !accepted(contentType)) {
     return new AppError("UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json", { retryable: false });
   }
   return null;

@@ -10,6 +10,7 @@ import { createGatewayApp } from "../../gateway-app.ts";
 import { GatewayConfig } from "../../gateway-config.ts";
 import { LiveEventHub } from "../../live/live-event-hub.ts";
 import { CompletionRelay } from "../../openai/completion-relay.ts";
+import { openAttachmentStorage } from "../../uploads/attachment-storage.ts";
 import { strictContentSecurityPolicy } from "../security-headers.ts";
 import { frontendFiles } from "./frontend-files.ts";
 
@@ -30,17 +31,19 @@ describe("the frontend's files on the gateway", () => {
     writeFileSync(join(directory, "assets", "main-abc123.js"), "export {};");
     const state = new MemoryActorState({ ttlSeconds: 60, replayLogMaxLength: 100 });
     hub = await LiveEventHub.open(bus, state.replayLog, logger);
+    const settings = { ...loadConfig(GatewayConfig, { JWT_SECRET: jwtSecret }), JWT_SECRET: jwtSecret };
     app = createGatewayApp({
       bus,
       actorState: state,
       hub,
       logger,
-      settings: { ...loadConfig(GatewayConfig, { JWT_SECRET: jwtSecret }), JWT_SECRET: jwtSecret },
+      settings,
       frontendDirectory: directory,
       readiness: {},
       connections: new Set(),
       webSocketSessions: new Set(),
       completions,
+      attachmentStorage: await openAttachmentStorage({ ...settings, DATA_DIR: join(directory, "data") }),
     });
   });
   afterAll(async () => {
