@@ -252,6 +252,63 @@ for (const [busName, makeBus] of buses) {
       expect(webhook.received).toHaveLength(1);
     });
 
+    test("a user's help request and an agent's takeover (durable chat events) alert the staff who want them", async () => {
+      notifier = await startTheNotifier();
+      await storeClient.call(
+        "store.put_staff_recipient",
+        { recipient: recipient({ webhookUrls: [webhook.url], kinds: ["help_request", "takeover"] }) },
+        traceparent,
+      );
+      const chatEvent = (event: Pick<ChatEventMessage, "type" | "data">) =>
+        ({
+          ...newEnvelope(event.type, "chat9", { id: newId(), traceparent, now: new Date() }),
+          userId: "user9",
+          eventId: "epoch:1-0",
+          ...event,
+        }) as ChatEventMessage;
+      await bus.publishEvent(
+        "chat.chat9.help_requested",
+        chatEvent({
+          type: "help_requested",
+          data: { chatId: "chat9", note: "The answer is wrong", requestedAt: new Date().toISOString() },
+        }),
+        { durable: true },
+      );
+      await bus.publishEvent(
+        "chat.chat9.agent_joined",
+        chatEvent({
+          type: "agent_joined",
+          data: {
+            chatId: "chat9",
+            agent: { id: "agent1", name: "Grace" },
+            expiresAt: new Date().toISOString(),
+          },
+        }),
+        { durable: true },
+      );
+      const hooks = await eventually(
+        () => (webhook.received.length >= 2 ? webhook.received : undefined),
+        "two webhooks",
+      );
+      expect(hooks.every((hook) => hook.signatureValid)).toBe(true);
+      expect(
+        hooks.map((hook) => hook.body).sort((a, b) => String(a.kind).localeCompare(String(b.kind))),
+      ).toEqual([
+        expect.objectContaining({
+          kind: "help_request",
+          userId: "user9",
+          chatId: "chat9",
+          summary: 'A user asks for a person in chat chat9: "The answer is wrong"',
+        }),
+        expect.objectContaining({
+          kind: "takeover",
+          userId: "user9",
+          chatId: "chat9",
+          summary: "Grace took over chat chat9",
+        }),
+      ]);
+    });
+
     test("a webhook failing its first deliveries gets retries with the same id, each signed anew, then succeeds", async () => {
       notifier = await startTheNotifier();
       await storeClient.call(

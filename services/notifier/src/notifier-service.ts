@@ -9,6 +9,7 @@ import {
 } from "@chat/contracts";
 import { type Logger, newId, type RunningService } from "@chat/runtime";
 import { AlertDispatcher } from "./alert-dispatcher.ts";
+import { alertForChatEvent } from "./chat-event-alerts.ts";
 import { configuredChannels } from "./configured-channels.ts";
 import { deadLetterAlert, feedsItself } from "./dead-letter-alerts.ts";
 import { StoreDeliveryOutbox } from "./delivery-outbox.ts";
@@ -26,7 +27,7 @@ const sweepBatchSize = 50;
 
 /**
  * Starts the notifier: turns chat events that concern a user into in-app notifications on the
- * user's routing keys; delivers staff alerts (`staff.alert.*`) to the staff recipients set in the
+ * user's routing keys, and a help request or a takeover into a staff alert; delivers staff alerts (`staff.alert.*`) to the staff recipients set in the
  * store, by e-mail, SMS, webhook and in the app, through the store's outbox with retries,
  * dead-letters and storm suppression; and raises a critical_error alert for each dead letter of
  * the watched queues.
@@ -69,10 +70,19 @@ export async function startNotifier(dependencies: {
     { intervalMs: config.NOTIFY_SWEEP_MS, logger },
   );
 
-  const chatUpdates = await bus.consumeEvents<ChatUpdated>(
-    [chatEventKey("*", "chat_updated")],
+  const chatUpdates = await bus.consumeEvents<ChatEventMessage>(
+    [
+      chatEventKey("*", "chat_updated"),
+      chatEventKey("*", "help_requested"),
+      chatEventKey("*", "agent_joined"),
+    ],
     { name: "notifier", schema: ChatEventMessage },
     async (event) => {
+      const alert = alertForChatEvent(event, { newId, now: clock.now });
+      if (alert) {
+        if ((await dispatcher.dispatch(alert)) > 0) loop.wake();
+        return;
+      }
       if (event.type !== "chat_updated") return;
       await pushChatUpdate(bus, event);
       logger.debug(
