@@ -11,7 +11,8 @@ import type { StoreRepositories } from "./store-repositories.ts";
  * created owner-only (0700), the database and its `-wal` / `-shm` files 0600.
  */
 export async function openRepository(
-  config: Pick<StoreConfig, "DATA_DIR" | "MONGODB_URL" | "MONGODB_DATABASE">,
+  config: Pick<StoreConfig, "DATA_DIR" | "MONGODB_URL" | "MONGODB_DATABASE"> &
+    Partial<Pick<StoreConfig, "SQLITE_SYNCHRONOUS">>,
 ): Promise<StoreRepositories> {
   if (config.MONGODB_URL) {
     const store = new MongoStore({ url: config.MONGODB_URL, databaseName: config.MONGODB_DATABASE });
@@ -21,5 +22,5 @@ export async function openRepository(
   createPrivateDirectory(config.DATA_DIR);
   const path = join(config.DATA_DIR, "chat.sqlite");
   makeDatabaseFilesPrivate(path);
-  return new SqliteStore({ path });
+  return new SqliteStore({ path, synchronous: config.SQLITE_SYNCHRONOUS });
 }

@@ -7,6 +7,11 @@ export const StoreConfigFields = {
     default: "./data",
     description: "Folder of the SQLite database (when MONGODB_URL is unset)",
   }),
+  SQLITE_SYNCHRONOUS: Type.Union([Type.Literal("NORMAL"), Type.Literal("FULL")], {
+    default: "NORMAL",
+    description:
+      "NORMAL: a commit survives any process crash, a power loss may lose the last moments; FULL: waits for the disk at every commit",
+  }),
   MONGODB_URL: Type.Optional(
     Type.String({ pattern: "^mongodb(\\+srv)?://", description: "MongoDB URL; unset = SQLite" }),
   ),

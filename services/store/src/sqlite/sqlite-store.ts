@@ -29,10 +29,17 @@ export class SqliteStore implements StoreRepositories {
   readonly notifications: SqliteNotificationRepository;
   private readonly database: Database;
 
-  constructor(options: { path: string }) {
+  /**
+   * `synchronous`: NORMAL (the default) writes each commit to the WAL without waiting for the disk,
+   * so a committed write survives a crash or kill of any process, and a power loss can lose the
+   * last moments but never corrupts; FULL also waits for the disk at every commit (on this
+   * machine's disk 0.34 ms and 186 µs of CPU per commit, against 0.05 ms and 47 µs).
+   */
+  constructor(options: { path: string; synchronous?: "NORMAL" | "FULL" }) {
     this.database = new Database(options.path, { create: true, strict: true });
     this.database.run("PRAGMA busy_timeout = 5000");
     this.database.run("PRAGMA journal_mode = WAL");
+    this.database.run(`PRAGMA synchronous = ${options.synchronous ?? "NORMAL"}`);
     this.database.run("PRAGMA foreign_keys = ON");
     migrate(this.database);
     normalizeLegacyEmailKeys(this.database);
