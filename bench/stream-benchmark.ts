@@ -486,7 +486,7 @@ async function main(): Promise<void> {
       largestStreamsWithinLimit:
         "the largest ladder step with chunk p99 < p99LimitMs and no errors; reachedLadderTop = every step stayed within, so the figure is a lower bound.",
       brokerMessagesPerToken:
-        "counted from what clients receive: each delivered chat event (message_created, message_start, message_chunk, message_complete) is one publish to chat.events; per-turn commands, generation requests and store requests are extra and not counted.",
+        "counted from what clients receive: each delivered chat event (message_created, message_start, message_chunk, message_complete) is one publish to the clients' side, a Redis PUBLISH inside the replay-log append since ADR 0012; the per-turn RabbitMQ messages (commands, generation requests, store requests) are not counted.",
       machineShared:
         "load client and servers share the machine's cores; cpu.machineBusyMs shows everything that ran.",
     },
