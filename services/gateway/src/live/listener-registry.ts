@@ -38,15 +38,22 @@ export class ListenerRegistry<Args extends unknown[]> {
       this.listeners.set(key, set);
     }
     set.add(listener);
-    if (set.size === 1) await this.change(key, "attach");
-    else await this.changes.get(key);
-    return async () => {
+    const remove = async () => {
       this.gapHandlers.delete(listener);
       const current = this.listeners.get(key);
       if (!current?.delete(listener) || current.size > 0) return;
       this.listeners.delete(key);
       await this.change(key, "detach");
     };
+    try {
+      if (set.size === 1) await this.change(key, "attach");
+      else await this.changes.get(key);
+    } catch (error) {
+      // Not attached: a listener left behind would make the next one think the key is attached.
+      await remove().catch(() => {});
+      throw error;
+    }
+    return remove;
   }
 
   dispatch(key: string, ...args: Args): void {
