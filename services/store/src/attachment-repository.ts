@@ -29,6 +29,8 @@ export interface AttachmentRepository {
   attachToChat(userId: string, chatId: string, ids: string[]): Promise<number>;
   /** The attachments sent in the chat, so their objects can be deleted before their rows. */
   chatAttachments(chatId: string): Promise<StoredAttachment[]>;
+  /** Every attachment the user owns, sent or not, so an account's objects can go before its rows. */
+  ownedAttachments(userId: string): Promise<StoredAttachment[]>;
   /** Deletes the rows of the chat's attachments; returns how many. */
   deleteChatAttachments(chatId: string): Promise<number>;
 }

@@ -41,6 +41,11 @@ export interface ChatRepository {
   markChat(chatId: string, userId: string, marks: ChatMarks): Promise<Chat | null>;
   /** Up to `limit` chats whose recorded hold expired before `before`, oldest expiry first. */
   listExpiredHolds(before: string, limit: number): Promise<Array<{ chatId: string; userId: string }>>;
+  /**
+   * Up to `limit` chats, of any user, whose last activity is before `before`, the longest idle first
+   * (the chat retention sweep).
+   */
+  listInactiveChats(before: string, limit: number): Promise<Array<{ chatId: string; userId: string }>>;
   /** Newest activity first; the cursor is opaque. An invalid cursor throws VALIDATION_FAILED. */
   listChats(userId: string, page: PageRequest): Promise<Page<Chat>>;
   /**

@@ -47,6 +47,13 @@ export interface CredentialRepository {
    * `sid` names the family); false when the user has no family of that id.
    */
   revokeRefreshFamilyById(familyId: string, userId: string, revokedAt: string): Promise<boolean>;
+  /**
+   * Revokes every refresh family of the user not revoked yet, but `exceptFamilyId` (sign out
+   * everywhere else), and answers their ids, so their access tokens can be ended as well.
+   */
+  revokeUserRefreshFamilies(userId: string, revokedAt: string, exceptFamilyId?: string): Promise<string[]>;
+  /** Deletes the user's API keys and refresh-token families with their tokens (account deletion). */
+  eraseUserCredentials(userId: string): Promise<void>;
 
   /**
    * Puts a sign-in (a refresh family's id) on the list of ended sign-ins until `expiresAt`; revoking it

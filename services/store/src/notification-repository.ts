@@ -27,6 +27,11 @@ export interface NotificationRepository {
   claimDueDeliveries(now: string, leaseUntil: string, limit: number): Promise<NotificationDelivery[]>;
   /** Records an attempt's end; false when the delivery is unknown or no longer pending. */
   settleDelivery(deliveryId: string, settlement: DeliverySettlement): Promise<boolean>;
+  /**
+   * Deletes the deliveries of alerts about the user (their payload's `userId`), whatever their
+   * status (account deletion); returns how many.
+   */
+  eraseUserDeliveries(userId: string): Promise<number>;
   /** Deliveries (of one status, or all), the most recently changed first. */
   listDeliveries(
     status: NotificationDeliveryStatus | undefined,

@@ -13,4 +13,6 @@ export interface UsageRepository {
    * OpenAI-compatible API) and per model and provider, most expensive first.
    */
   usageReport(userId: string, from: string, to: string): Promise<UsageReport>;
+  /** Deletes the user's usage records (account deletion); returns how many. */
+  eraseUserUsage(userId: string): Promise<number>;
 }

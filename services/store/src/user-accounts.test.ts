@@ -46,6 +46,18 @@ class RecordedUserRecords implements UserRecords {
   async updateRole(): Promise<RoleUpdate> {
     return { outcome: "last_admin" };
   }
+
+  async updateName(): Promise<StoredUser | null> {
+    return null;
+  }
+
+  async updatePasswordHash(): Promise<boolean> {
+    return false;
+  }
+
+  async deleteUser(): Promise<boolean> {
+    return false;
+  }
 }
 
 const ada: StoredUser = {

@@ -59,6 +59,24 @@ export class UserAccounts implements UserRepository {
     return toPage(await this.records.listUsers(after, page.limit + 1), page.limit, userSortKey);
   }
 
+  renameUser(userId: string, name: string): Promise<StoredUser | null> {
+    return this.records.updateName(userId, name);
+  }
+
+  changePasswordHash(userId: string, passwordHash: string): Promise<boolean> {
+    return this.records.updatePasswordHash(userId, passwordHash);
+  }
+
+  async prepareDeletion(userId: string): Promise<void> {
+    const user = await this.records.findUserById(userId);
+    if (!user) throw new AppError("USER_NOT_FOUND", "User not found", { retryable: false });
+    if (user.role === "admin") await this.changeRole(userId, "user");
+  }
+
+  deleteUser(userId: string): Promise<boolean> {
+    return this.records.deleteUser(userId);
+  }
+
   async changeRole(userId: string, role: Role): Promise<RoleChangeResult> {
     const update = await this.records.updateRole(userId, role);
     if (update.outcome === "not_found") {

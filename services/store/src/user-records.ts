@@ -42,4 +42,10 @@ export interface UserRecords {
    * the check and the write are one decision, so concurrent demotions cannot both pass it.
    */
   updateRole(userId: string, role: Role): Promise<RoleUpdate>;
+  /** Stores the user's display name; the user as stored now, or null when there is none. */
+  updateName(userId: string, name: string): Promise<StoredUser | null>;
+  /** Stores a new password hash for a local user; false when no local user has that id. */
+  updatePasswordHash(userId: string, passwordHash: string): Promise<boolean>;
+  /** Deletes the user's row; false when there was none. */
+  deleteUser(userId: string): Promise<boolean>;
 }

@@ -33,4 +33,18 @@ export interface UserRepository {
    * of two admins demoting each other at once, at most one succeeds.
    */
   changeRole(userId: string, role: Role): Promise<RoleChangeResult>;
+  /** Stores the user's display name; the user as stored now, or null for an unknown user. */
+  renameUser(userId: string, name: string): Promise<StoredUser | null>;
+  /**
+   * Stores a new password hash; false when the user is unknown or has no password here (the user
+   * of an external identity).
+   */
+  changePasswordHash(userId: string, passwordHash: string): Promise<boolean>;
+  /**
+   * Takes the admin role from the user ahead of deleting the account: throws LAST_ADMIN when the
+   * user is the last admin (the same decision as `changeRole`), USER_NOT_FOUND for an unknown user.
+   */
+  prepareDeletion(userId: string): Promise<void>;
+  /** Deletes the user's row (the rest of the account goes first); false when there was none. */
+  deleteUser(userId: string): Promise<boolean>;
 }

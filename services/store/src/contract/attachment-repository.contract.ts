@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { StoredAttachment } from "@chat/contracts";
 import { at, type MakeStore, newChat, storePerTest, userMessage } from "./store-fixtures.ts";
 
-function attachment(id: string, userId: string, size: number): StoredAttachment {
+export function attachment(id: string, userId: string, size: number): StoredAttachment {
   return {
     id,
     userId,

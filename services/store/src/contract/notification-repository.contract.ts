@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { NotificationDelivery, StaffRecipient } from "@chat/contracts";
 import { at, type MakeStore, storePerTest } from "./store-fixtures.ts";
 
-function recipient(id: string, overrides: Partial<StaffRecipient> = {}): StaffRecipient {
+export function recipient(id: string, overrides: Partial<StaffRecipient> = {}): StaffRecipient {
   return {
     id,
     name: `Recipient ${id}`,
@@ -16,7 +16,7 @@ function recipient(id: string, overrides: Partial<StaffRecipient> = {}): StaffRe
   };
 }
 
-function delivery(id: string, overrides: Partial<NotificationDelivery> = {}): NotificationDelivery {
+export function delivery(id: string, overrides: Partial<NotificationDelivery> = {}): NotificationDelivery {
   return {
     id,
     alertId: "a1",

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { accountDataContract } from "./account-data.contract.ts";
 import { apiKeyContract } from "./api-key.contract.ts";
 import { attachmentRepositoryContract } from "./attachment-repository.contract.ts";
 import { auditLogContract } from "./audit-log.contract.ts";
@@ -45,4 +46,5 @@ export function storeContract(name: string, make: MakeStore): void {
   auditLogContract(name, make);
   notificationRepositoryContract(name, make);
   attachmentRepositoryContract(name, make);
+  accountDataContract(name, make);
 }

@@ -73,6 +73,10 @@ export class MongoAttachmentRepository implements AttachmentRepository {
     return (await this.attachments.find({ chatId }).toArray()).map(fromDocument);
   }
 
+  async ownedAttachments(userId: string): Promise<StoredAttachment[]> {
+    return (await this.attachments.find({ userId }).toArray()).map(fromDocument);
+  }
+
   async deleteChatAttachments(chatId: string): Promise<number> {
     return (await this.attachments.deleteMany({ chatId })).deletedCount;
   }

@@ -59,6 +59,7 @@ export class MongoChatRepository implements ChatRepository {
     await Promise.all([
       this.chats.createIndexes([
         { key: { userId: 1, lastActivityAt: -1, _id: -1 }, name: "by_owner_activity" },
+        { key: { lastActivityAt: 1, _id: 1 }, name: "by_activity" },
       ]),
       this.messages.createIndexes([{ key: { chatId: 1, createdAt: 1, _id: 1 }, name: "by_chat_time" }]),
       this.deletedMessages.createIndexes([{ key: { chatId: 1 }, name: "by_chat" }]),
@@ -122,6 +123,16 @@ export class MongoChatRepository implements ChatRepository {
     const documents = await this.chats
       .find({ "heldBy.expiresAt": { $lt: before } })
       .sort({ "heldBy.expiresAt": 1 })
+      .limit(limit)
+      .toArray();
+    return documents.map((document) => ({ chatId: document._id, userId: document.userId }));
+  }
+
+  async listInactiveChats(before: string, limit: number): Promise<Array<{ chatId: string; userId: string }>> {
+    checkLimit(limit, 1);
+    const documents = await this.chats
+      .find({ lastActivityAt: { $lt: new Date(toSortableTimestamp(before)) } }, { projection: { userId: 1 } })
+      .sort({ lastActivityAt: 1, _id: 1 })
       .limit(limit)
       .toArray();
     return documents.map((document) => ({ chatId: document._id, userId: document.userId }));

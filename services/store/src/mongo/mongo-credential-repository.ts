@@ -201,6 +201,26 @@ export class MongoCredentialRepository implements CredentialRepository {
     return true;
   }
 
+  async revokeUserRefreshFamilies(
+    userId: string,
+    revokedAt: string,
+    exceptFamilyId?: string,
+  ): Promise<string[]> {
+    const open = await this.refreshFamilies
+      .find({ userId, revokedAt: null }, { projection: { _id: 1 } })
+      .toArray();
+    const ids = open.map((family) => family._id).filter((id) => id !== exceptFamilyId);
+    const at = new Date(toSortableTimestamp(revokedAt));
+    const revoked = await Promise.all(ids.map((id) => this.revokeFamily(id, at)));
+    return ids.filter((_, index) => revoked[index]);
+  }
+
+  async eraseUserCredentials(userId: string): Promise<void> {
+    await this.refreshTokens.deleteMany({ userId });
+    await this.refreshFamilies.deleteMany({ userId });
+    await this.apiKeys.deleteMany({ userId });
+  }
+
   /** MongoDB's TTL index deletes expired entries, so `revokedAt` is not needed. */
   async revokeSignIn(signInId: string, _revokedAt: string, expiresAt: string): Promise<void> {
     await this.revokedSignIns.updateOne(

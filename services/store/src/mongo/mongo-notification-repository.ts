@@ -113,6 +113,12 @@ export class MongoNotificationRepository implements NotificationRepository {
     return result.modifiedCount > 0;
   }
 
+  async eraseUserDeliveries(userId: string): Promise<number> {
+    // The payload is the JSON text a webhook receives, written by JSON.stringify: no spaces.
+    const naming = new RegExp(`"userId":${RegExp.escape(JSON.stringify(userId))}`);
+    return (await this.deliveries.deleteMany({ payload: naming })).deletedCount;
+  }
+
   async listDeliveries(
     status: NotificationDeliveryStatus | undefined,
     page: PageRequest,

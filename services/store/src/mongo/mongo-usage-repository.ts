@@ -65,6 +65,10 @@ export class MongoUsageRepository implements UsageRepository {
     }
   }
 
+  async eraseUserUsage(userId: string): Promise<number> {
+    return (await this.usageRecords.deleteMany({ userId })).deletedCount;
+  }
+
   async usageReport(userId: string, from: string, to: string): Promise<UsageReport> {
     const period = { from: toSortableTimestamp(from), to: toSortableTimestamp(to) };
     // One aggregation with both groupings, so they sum the same records.

@@ -151,6 +151,27 @@ export class MongoUserRecords implements UserRecords {
     return documents.map(toStoredUser);
   }
 
+  async updateName(userId: string, name: string): Promise<StoredUser | null> {
+    const after = await this.users.findOneAndUpdate(
+      { _id: userId },
+      { $set: { name } },
+      { returnDocument: "after" },
+    );
+    return after ? toStoredUser(after) : null;
+  }
+
+  async updatePasswordHash(userId: string, passwordHash: string): Promise<boolean> {
+    const result = await this.users.updateOne(
+      { _id: userId, externalIssuer: { $exists: false } },
+      { $set: { passwordHash } },
+    );
+    return result.matchedCount === 1;
+  }
+
+  async deleteUser(userId: string): Promise<boolean> {
+    return (await this.users.deleteOne({ _id: userId })).deletedCount === 1;
+  }
+
   async updateRole(userId: string, role: Role): Promise<RoleUpdate> {
     const before = await this.users.findOneAndUpdate(
       { _id: userId },

@@ -58,6 +58,10 @@ export class SqliteAttachmentRepository implements AttachmentRepository {
     return this.statements.ofChat.all({ chatId }).map(fromRow);
   }
 
+  async ownedAttachments(userId: string): Promise<StoredAttachment[]> {
+    return this.statements.ofOwner.all({ userId }).map(fromRow);
+  }
+
   async deleteChatAttachments(chatId: string): Promise<number> {
     return this.statements.deleteOfChat.run({ chatId }).changes;
   }
@@ -79,6 +83,7 @@ function prepareAttachmentStatements(database: Database) {
        WHERE id = $id AND user_id = $userId AND (chat_id IS NULL OR chat_id = $chatId)`,
     ),
     ofChat: prepare<AttachmentRow>("SELECT * FROM attachments WHERE chat_id = $chatId"),
+    ofOwner: prepare<AttachmentRow>("SELECT * FROM attachments WHERE user_id = $userId"),
     deleteOfChat: prepare("DELETE FROM attachments WHERE chat_id = $chatId"),
     usedBytes: prepare<{ used: number }>(
       "SELECT coalesce(sum(size), 0) AS used FROM attachments WHERE user_id = $userId",

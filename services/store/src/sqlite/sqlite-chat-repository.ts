@@ -76,6 +76,13 @@ export class SqliteChatRepository implements ChatRepository {
       .map((row) => ({ chatId: row.id, userId: row.user_id }));
   }
 
+  async listInactiveChats(before: string, limit: number): Promise<Array<{ chatId: string; userId: string }>> {
+    checkLimit(limit, 1);
+    return this.statements.inactiveChats
+      .all({ before: toSortableTimestamp(before), limit })
+      .map((row) => ({ chatId: row.id, userId: row.user_id }));
+  }
+
   async listChats(userId: string, page: PageRequest): Promise<Page<Chat>> {
     checkLimit(page.limit, 1);
     const rows =

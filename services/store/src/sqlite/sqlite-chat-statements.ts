@@ -42,6 +42,10 @@ export function prepareChatStatements(database: Database) {
     chatById: prepare<ChatRow>(`SELECT ${chatColumns} FROM chats WHERE id = $chatId AND user_id = $userId`),
     chatOwner: prepare<{ user_id: string }>("SELECT user_id FROM chats WHERE id = $chatId"),
     // Holds are few: a scan of the chats with one is cheap enough without an index.
+    inactiveChats: prepare<{ id: string; user_id: string }>(
+      `SELECT id, user_id FROM chats WHERE last_activity_at < $before
+       ORDER BY last_activity_at, id LIMIT $limit`,
+    ),
     expiredHolds: prepare<{ id: string; user_id: string }>(
       `SELECT id, user_id FROM chats
        WHERE held_by IS NOT NULL AND json_extract(held_by, '$.expiresAt') < $before

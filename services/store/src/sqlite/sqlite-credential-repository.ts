@@ -114,6 +114,23 @@ export class SqliteCredentialRepository implements CredentialRepository {
     return revoked.changes > 0;
   }
 
+  async revokeUserRefreshFamilies(
+    userId: string,
+    revokedAt: string,
+    exceptFamilyId?: string,
+  ): Promise<string[]> {
+    const revoked = this.statements.revokeRefreshFamiliesOfUser.all({
+      userId,
+      revokedAt: toSortableTimestamp(revokedAt),
+      exceptFamilyId: exceptFamilyId ?? null,
+    });
+    return revoked.map((family) => family.id);
+  }
+
+  async eraseUserCredentials(userId: string): Promise<void> {
+    this.transactions.eraseUserCredentials.immediate(userId);
+  }
+
   async revokeSignIn(signInId: string, revokedAt: string, expiresAt: string): Promise<void> {
     this.statements.deleteExpiredSignInRevocations.run({ now: toSortableTimestamp(revokedAt) });
     this.statements.revokeSignIn.run({ signInId, expiresAt: toSortableTimestamp(expiresAt) });
@@ -176,6 +193,14 @@ function prepareCredentialStatements(database: Database) {
       `UPDATE refresh_token_families SET revoked_at = coalesce(revoked_at, $revokedAt)
        WHERE id = $familyId AND user_id = $userId`,
     ),
+    revokeRefreshFamiliesOfUser: prepare<{ id: string }>(
+      `UPDATE refresh_token_families SET revoked_at = $revokedAt
+       WHERE user_id = $userId AND revoked_at IS NULL AND ($exceptFamilyId IS NULL OR id != $exceptFamilyId)
+       RETURNING id`,
+    ),
+    deleteRefreshTokensOfUser: prepare("DELETE FROM refresh_tokens WHERE user_id = $userId"),
+    deleteRefreshFamiliesOfUser: prepare("DELETE FROM refresh_token_families WHERE user_id = $userId"),
+    deleteApiKeysOfUser: prepare("DELETE FROM api_keys WHERE user_id = $userId"),
     revokeSignIn: prepare(
       `INSERT INTO revoked_sign_ins (id, expires_at) VALUES ($signInId, $expiresAt)
        ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at`,
@@ -192,6 +217,11 @@ function prepareCredentialTransactions(
   statements: ReturnType<typeof prepareCredentialStatements>,
 ) {
   return {
+    eraseUserCredentials: database.transaction((userId: string): void => {
+      statements.deleteRefreshTokensOfUser.run({ userId });
+      statements.deleteRefreshFamiliesOfUser.run({ userId });
+      statements.deleteApiKeysOfUser.run({ userId });
+    }),
     startRefreshFamily: database.transaction((token: StoredRefreshToken): void => {
       // Each sign-in sweeps the user's expired families (and, by cascade, their tokens).
       statements.deleteExpiredRefreshFamilies.run({ userId: token.userId, now: token.createdAt });

@@ -175,6 +175,8 @@ const migrations: readonly string[] = [
    CREATE INDEX attachments_by_chat ON attachments (chat_id);`,
   // The files a question carries, as the message lists them (JSON).
   "ALTER TABLE messages ADD COLUMN attachments TEXT;",
+  // The chat retention sweep looks for the longest idle chats of every user.
+  "CREATE INDEX chats_by_activity ON chats (last_activity_at, id);",
 ];
 
 /** The schema version of the database: how many migrations it has. */

@@ -87,6 +87,10 @@ export class SqliteNotificationRepository implements NotificationRepository {
     return settled.changes > 0;
   }
 
+  async eraseUserDeliveries(userId: string): Promise<number> {
+    return this.statements.deleteDeliveriesOfUser.run({ userId }).changes;
+  }
+
   async listDeliveries(
     status: NotificationDeliveryStatus | undefined,
     page: PageRequest,
@@ -114,6 +118,9 @@ function prepareNotificationStatements(database: Database) {
     putRecipient: prepare(
       `INSERT INTO staff_recipients (id, name, settings) VALUES ($id, $name, $settings)
        ON CONFLICT (id) DO UPDATE SET name = excluded.name, settings = excluded.settings`,
+    ),
+    deleteDeliveriesOfUser: prepare(
+      "DELETE FROM notification_deliveries WHERE json_extract(payload, '$.userId') = $userId",
     ),
     deleteRecipient: prepare("DELETE FROM staff_recipients WHERE id = $id"),
     insertDelivery: prepare(

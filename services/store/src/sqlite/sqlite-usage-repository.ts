@@ -49,6 +49,10 @@ export class SqliteUsageRepository implements UsageRepository {
     const period = { from: toSortableTimestamp(from), to: toSortableTimestamp(to) };
     return this.transactions.usageReport(userId, period);
   }
+
+  async eraseUserUsage(userId: string): Promise<number> {
+    return this.statements.deleteUsageOfUser.run({ userId }).changes;
+  }
 }
 
 function prepareUsageStatements(database: Database) {
@@ -61,6 +65,7 @@ function prepareUsageStatements(database: Database) {
          $outputTokens, $costUsd, $timeToFirstTokenMs, $durationMs, $createdAt)
        ON CONFLICT (id) DO NOTHING`,
     ),
+    deleteUsageOfUser: prepare("DELETE FROM usage_records WHERE user_id = $userId"),
     usageByChat: prepare<UsageSumsRow & { chat_id: string | null }>(
       `SELECT chat_id, ${usageSums} FROM usage_records WHERE ${usageOfPeriod} GROUP BY chat_id`,
     ),

@@ -119,6 +119,19 @@ export class SqliteUserRecords implements UserRecords {
   async updateRole(userId: string, role: Role): Promise<RoleUpdate> {
     return this.updateRoleOnce(userId, role);
   }
+
+  async updateName(userId: string, name: string): Promise<StoredUser | null> {
+    const row = this.statements.updateName.get({ userId, name });
+    return row ? toStoredUser(row) : null;
+  }
+
+  async updatePasswordHash(userId: string, passwordHash: string): Promise<boolean> {
+    return this.statements.updatePasswordHash.run({ userId, passwordHash }).changes > 0;
+  }
+
+  async deleteUser(userId: string): Promise<boolean> {
+    return this.statements.deleteUser.run({ userId }).changes > 0;
+  }
 }
 
 /**
@@ -180,6 +193,11 @@ function prepareUserStatements(database: Database) {
     countUsers: prepare<{ count: number }>("SELECT count(*) AS count FROM users"),
     countAdmins: prepare<{ count: number }>("SELECT count(*) AS count FROM users WHERE role = 'admin'"),
     updateRole: prepare("UPDATE users SET role = $role WHERE id = $userId"),
+    updateName: prepare<UserRow>(`UPDATE users SET name = $name WHERE id = $userId RETURNING ${userColumns}`),
+    updatePasswordHash: prepare(
+      "UPDATE users SET password_hash = $passwordHash WHERE id = $userId AND external_issuer IS NULL",
+    ),
+    deleteUser: prepare("DELETE FROM users WHERE id = $userId"),
     firstUsers: prepare<UserRow>(`SELECT ${userColumns} FROM users ORDER BY created_at, id LIMIT $limit`),
     usersAfter: prepare<UserRow>(
       `SELECT ${userColumns} FROM users WHERE (created_at, id) > ($afterAt, $afterId)
