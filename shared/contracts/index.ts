@@ -1,5 +1,6 @@
 import "./src/formats.ts";
 
+export * from "./src/account.ts";
 export {
   AdminUser,
   AdminUserList,

@@ -37,6 +37,8 @@ import {
  */
 
 /** Fixed, so a failure reproduces; printed with every failure. */
+/** Routes that end every sign-in of the caller or delete the account. */
+const ownAccountOperations = ["DELETE /api/me", "POST /api/me/sign-out-everywhere", "PUT /api/me/password"];
 const seed = 0x5ec0de;
 /** Runs per property, per documented operation: enough that every operation is sent. */
 const runsPerOperation = 8;
@@ -52,6 +54,11 @@ type Actor = {
    * of the token it is sent, and the other requests keep `client`'s.
    */
   signOutToken: string;
+  /**
+   * The access token of an account made for the routes that end every sign-in of the caller or
+   * delete the account (`ownAccountOperations`), so those cannot sign the actor out.
+   */
+  ownAccountToken: string;
   /** Ids put in path parameters: mostly A's, whoever sends. */
   ids: (kind: ResourceKind, method: string) => fc.Arbitrary<string>;
 };
@@ -225,7 +232,9 @@ function requestArbitrary(operations: OpenApiOperation[], actor: Actor): fc.Arbi
         ? actor.apiKey
         : operation.name === "POST /api/auth/logout"
           ? actor.signOutToken
-          : (actor.client.token as string);
+          : ownAccountOperations.includes(operation.name)
+            ? actor.ownAccountToken
+            : (actor.client.token as string);
     const names = pathParameterNames(operation.path);
     const pathValues = fc.tuple(
       ...names.map((name) =>
@@ -671,6 +680,7 @@ describe("API properties: hostile requests generated from the OpenAPI schemas", 
       client: bob,
       apiKey: bobApiKey,
       signOutToken: await anotherSignIn(bobEmail),
+      ownAccountToken: (await ChatApiClient.signUp(server.baseUrl, "Own")).token as string,
       ids: (kind, method) =>
         fc.oneof(
           { weight: 4, arbitrary: idsOfAlice(kind, method) },
@@ -718,6 +728,7 @@ describe("API properties: hostile requests generated from the OpenAPI schemas", 
       client: alice,
       apiKey: aliceApiKey.key,
       signOutToken: await anotherSignIn(aliceEmail),
+      ownAccountToken: (await ChatApiClient.signUp(server.baseUrl, "Own")).token as string,
       ids: (kind, method) => idsOfAlice(kind, method),
     };
     const result = await checkRequests(

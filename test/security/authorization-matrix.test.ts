@@ -390,6 +390,12 @@ type AuthMode = "local" | "jwks";
 
 /** Operations that exist only with local accounts (AUTH_MODE=local). */
 const localAccountOperations = ["POST /api/auth/register", "POST /api/auth/login", "POST /api/auth/refresh"];
+/**
+ * Routes that end the caller's sign-ins or delete the account: each cell whose credentials are a
+ * real user's runs as an account of its own, made for that cell, so the other cells keep theirs.
+ */
+const ownAccountOperations = ["DELETE /api/me", "POST /api/me/sign-out-everywhere", "PUT /api/me/password"];
+const variantsOfAUser: CredentialVariantName[] = ["control", "resigned-control", "user-b", "agent"];
 
 function authorizationMatrix(mode: AuthMode) {
   describe(`authorization matrix (AUTH_MODE=${mode}): every operation × every credential`, () => {
@@ -585,6 +591,29 @@ function authorizationMatrix(mode: AuthMode) {
       return { ...credentials, authorization: `Bearer ${session.token}` };
     }
 
+    /** A fresh account for one cell of `ownAccountOperations`, and the body that confirms it is theirs. */
+    async function accountOfItsOwn(
+      operation: MatrixOperation,
+    ): Promise<{ credentials: Credentials; body: unknown }> {
+      const confirmation = { password: defaultPassword, email: "" };
+      let token: string | null;
+      if (mode === "jwks" && identityProvider) {
+        const name = `own-${crypto.randomUUID()}`;
+        confirmation.email = `${name}@idp.test`;
+        token = await identityProvider.issue(`idp|${name}`, { email: confirmation.email, name: "Own" });
+      } else {
+        token = (await ChatApiClient.signUp(server.baseUrl, "Own")).token;
+      }
+      const bodies: Record<string, unknown> = {
+        "DELETE /api/me": mode === "jwks" ? { email: confirmation.email } : { password: defaultPassword },
+        "PUT /api/me/password": {
+          currentPassword: defaultPassword,
+          newPassword: `matrix ${crypto.randomUUID()}`,
+        },
+      };
+      return { credentials: { authorization: `Bearer ${token}` }, body: bodies[operation.name] };
+    }
+
     /** A body that a valid caller would send. */
     function bodyFor(operation: MatrixOperation): unknown {
       const known: Record<string, unknown> = {
@@ -614,8 +643,13 @@ function authorizationMatrix(mode: AuthMode) {
         variant,
         operation.security === "apiKey" ? "apiKey" : "session",
       );
+      const ownAccount =
+        ownAccountOperations.includes(operation.name) && variantsOfAUser.includes(variant)
+          ? await accountOfItsOwn(operation)
+          : null;
       const credentials =
-        operation.name === "POST /api/auth/logout" ? await freshSignInFor(variant, shared) : shared;
+        ownAccount?.credentials ??
+        (operation.name === "POST /api/auth/logout" ? await freshSignInFor(variant, shared) : shared);
       const query = new URLSearchParams(operation.requiredQuery);
       if (credentials.ticket) query.set("ticket", credentials.ticket);
       const queryString = query.size > 0 ? `?${query}` : "";
@@ -630,7 +664,8 @@ function authorizationMatrix(mode: AuthMode) {
           : fillPath(operation.path, pathValues)) + queryString;
       if (operation.kind === "websocket") return sendOverWebSocket(operation, credentials, variant);
 
-      const body = operation.name === "POST /api/uploads" ? undefined : bodyFor(operation);
+      const body =
+        operation.name === "POST /api/uploads" ? undefined : (ownAccount?.body ?? bodyFor(operation));
       const upload = operation.name === "POST /api/uploads" ? multipartUpload() : undefined;
       const send = (sessionCookies?: string) => {
         const cookie = mergeCookies(sessionCookies, credentials.cookie);
@@ -727,6 +762,8 @@ function authorizationMatrix(mode: AuthMode) {
     function expectationFor(operation: MatrixOperation, variant: CredentialVariantName): Expectation | null {
       // Identity providers' tokens say `typ: JWT` or nothing; only the gateway's own are `at+jwt`.
       if (variant === "wrong-typ" && mode === "jwks") return null;
+      // An identity provider keeps its users' passwords: the route does not exist.
+      if (mode === "jwks" && operation.name === "PUT /api/me/password") return expectNoSuchRoute;
       if (operation.security === "public") {
         if (!publicOperationVariants.includes(variant)) return null;
         return mode === "jwks" && localAccountOperations.includes(operation.name)

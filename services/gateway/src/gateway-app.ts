@@ -3,6 +3,8 @@ import { AdminEmails, HealthReport } from "@chat/contracts";
 import { checkReadiness, type Logger, newId, type ReadinessChecks } from "@chat/runtime";
 import type { ActorState } from "@chat/state";
 import { Elysia } from "elysia";
+import { AccountDeletion } from "./account/account-deletion.ts";
+import { accountRoutes } from "./account/account-routes.ts";
 import { AdminCommands } from "./admin/admin-commands.ts";
 import { adminRoutes } from "./admin/admin-routes.ts";
 import { ApiKeyAuthenticator } from "./auth/api-key-authenticator.ts";
@@ -267,6 +269,22 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
     .use(usageRoutes({ signedIn: signedInCaller, store }))
     .use(apiKeyRoutes({ signedIn: signedInCaller, store }))
     .use(attachmentRoutes({ signedIn: signedInCaller, requestContext: context, attachments }))
+    .use(
+      accountRoutes({
+        requestContext: context,
+        signedIn: signedInCaller,
+        store,
+        deletion: new AccountDeletion({ store, commands, signIns: tokens }),
+        signIns: tokens,
+        adminEmails,
+        rateLimits,
+        settings: {
+          mode: settings.AUTH_MODE,
+          cookieSecure: settings.COOKIE_SECURE,
+          passwordMinLength: settings.PASSWORD_MIN_LENGTH,
+        },
+      }),
+    )
     .use(
       adminRoutes({
         staffOnly: staffOnly({ requestContext: context, authenticator, access: staffAccess }),

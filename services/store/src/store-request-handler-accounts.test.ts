@@ -141,4 +141,67 @@ describe("handleStoreRequest: accounts and credentials", () => {
       ).toStrictEqual({ revoked });
     }
   });
+
+  test("erases an account: its chats, files, keys, sign-ins and usage, and then the user; nobody else's", async () => {
+    const other = { ...user, id: "u2", email: "grace@example.com" };
+    await store.users.createUser(other);
+    const deletedObjects: string[] = [];
+    const context = {
+      adminEmails: { roleOf: (stored: { role: "user" | "agent" | "admin" }) => stored.role },
+      storage: { delete: async (key: string) => void deletedObjects.push(key) },
+    };
+    const at = "2025-01-02T00:00:00.000Z";
+    for (const [chatId, userId] of [
+      ["c1", "u1"],
+      ["c2", "u1"],
+      ["c3", "u2"],
+    ] as const) {
+      await store.chats.createChat({ id: chatId, userId, title: chatId, model: "demo", createdAt: at });
+    }
+    for (const [id, userId, chatId] of [
+      ["a1", "u1", "c1"],
+      ["a2", "u1", null],
+      ["a3", "u2", "c3"],
+    ] as const) {
+      const file = {
+        id,
+        userId,
+        chatId: null,
+        name: `${id}.txt`,
+        kind: "text" as const,
+        mediaType: "text/plain",
+      };
+      await store.attachments.createAttachment(
+        { ...file, size: 1, storageKey: `k-${id}`, createdAt: at },
+        100,
+      );
+      if (chatId) await store.attachments.attachToChat(userId, chatId, [id]);
+    }
+    const key = { id: "k1", name: "CLI", prefix: "sk-abc", hash: "hash-1", createdAt: at };
+    await store.credentials.createApiKey("u1", key);
+
+    const result = await handleStoreRequest(store, request("store.erase_user", { userId: "u1" }), context);
+
+    expect(result).toStrictEqual({ chats: 2, files: 1, erased: true });
+    expect(deletedObjects.sort()).toEqual(["k-a1", "k-a2"]);
+    expect(await store.users.findUserById("u1")).toBeNull();
+    expect((await store.chats.listChats("u1", { limit: 10 })).items).toEqual([]);
+    expect(await store.credentials.listApiKeys("u1")).toEqual([]);
+    expect((await store.chats.listChats("u2", { limit: 10 })).items.map((chat) => chat.id)).toEqual(["c3"]);
+    expect(await store.attachments.findAttachment("u2", "a3")).toBeDefined();
+    expect(
+      await handleStoreRequest(store, request("store.erase_user", { userId: "u1" }), context),
+    ).toStrictEqual({ chats: 0, files: 0, erased: false });
+  });
+
+  test("preparing a deletion refuses the last admin and answers ready for anyone else", async () => {
+    await store.users.changeRole("u1", "admin");
+    await expect(
+      handleStoreRequest(store, request("store.prepare_account_deletion", { userId: "u1" })),
+    ).rejects.toMatchObject({ code: "LAST_ADMIN" });
+    await store.users.createUser({ ...user, id: "u2", email: "grace@example.com" });
+    expect(
+      await handleStoreRequest(store, request("store.prepare_account_deletion", { userId: "u2" })),
+    ).toStrictEqual({ ready: true });
+  });
 });

@@ -9,6 +9,8 @@ import {
   type StoreRequestOf,
 } from "@chat/contracts";
 import type { ObjectStorage } from "@chat/storage";
+import { eraseUser } from "./account-erasure.ts";
+import { deleteChatWithFiles } from "./chat-deletion.ts";
 import type { StoreRepositories } from "./store-repositories.ts";
 
 type StoreRequestType = StoreRequest["type"];
@@ -53,27 +55,6 @@ function chatNotFound(): never {
   throw new AppError("CHAT_NOT_FOUND", "Chat not found", { retryable: false });
 }
 
-/**
- * Deletes a chat of the user with its attachments: their objects first, then their rows, then the
- * chat, so a crash at any point leaves a delete that a retry finishes and no file without a row.
- */
-async function deleteChatWithFiles(
-  store: StoreRepositories,
-  chatId: string,
-  userId: string,
-  context: StoreRequestContext,
-): Promise<boolean> {
-  if (!(await store.chats.getChat(chatId, userId))) return false;
-  const attachments = await store.attachments.chatAttachments(chatId);
-  if (attachments.length > 0) {
-    if (!context.storage)
-      throw new AppError("INTERNAL", "The store has no file storage to delete a chat's files");
-    for (const attachment of attachments) await context.storage.delete(attachment.storageKey);
-    await store.attachments.deleteChatAttachments(chatId);
-  }
-  return store.chats.deleteChat(chatId, userId);
-}
-
 const handlers: StoreRequestHandlers = {
   "store.create_user": (store, request) =>
     store.users.createUser(request.user, { adminIfFirst: request.adminIfFirst }),
@@ -81,6 +62,22 @@ const handlers: StoreRequestHandlers = {
     store.users.findOrCreateExternalUser(request.identity, request.user),
   "store.find_user_by_email": (store, request) => store.users.findUserByEmail(request.email),
   "store.find_user_by_id": (store, request) => store.users.findUserById(request.userId),
+  "store.rename_user": (store, request) => store.users.renameUser(request.userId, request.name),
+  "store.change_password_hash": async (store, request) => ({
+    changed: await store.users.changePasswordHash(request.userId, request.passwordHash),
+  }),
+  "store.revoke_user_sign_ins": async (store, request) => ({
+    familyIds: await store.credentials.revokeUserRefreshFamilies(
+      request.userId,
+      request.revokedAt,
+      request.exceptFamilyId,
+    ),
+  }),
+  "store.prepare_account_deletion": async (store, request) => {
+    await store.users.prepareDeletion(request.userId);
+    return { ready: true };
+  },
+  "store.erase_user": (store, request, context) => eraseUser(store, request.userId, context),
   "store.list_users": async (store, request) => {
     const page = await store.users.listUsers({ cursor: request.cursor, limit: request.limit });
     return { items: page.items.map(toAdminUser), nextCursor: page.nextCursor };
@@ -133,6 +130,8 @@ const handlers: StoreRequestHandlers = {
       ...(request.heldBy !== undefined && { heldBy: request.heldBy }),
     }),
   "store.list_expired_holds": (store, request) => store.chats.listExpiredHolds(request.before, request.limit),
+  "store.list_inactive_chats": (store, request) =>
+    store.chats.listInactiveChats(request.before, request.limit),
   "store.append_audit_entry": async (store, request) => {
     await store.auditLog.append(request.entry);
     return null;

@@ -27,6 +27,7 @@ import { hashRefreshToken, type RefreshTokens } from "./tokens/refresh-tokens.ts
 import {
   clearedRefreshCookie,
   clearedSessionCookie,
+  clearedSignInCookies,
   refreshCookie,
   refreshTokenFrom,
   sessionCookie,
@@ -100,11 +101,6 @@ export function authRoutes(dependencies: {
   // or it would send both names, which is refused as DUPLICATE_COOKIE.
   const clearedPlainCookies = (secure: boolean) =>
     secure ? [clearedSessionCookie(false), clearedRefreshCookie(false)] : [];
-  const clearedCookies = (secure: boolean) => [
-    clearedSessionCookie(secure),
-    clearedRefreshCookie(secure),
-    ...clearedPlainCookies(secure),
-  ];
 
   const publicUser = (user: StoredUser): User => ({
     id: user.id,
@@ -238,7 +234,7 @@ export function authRoutes(dependencies: {
         }
         // A refused token is cleared, so the browser stops presenting it.
         if (!refreshTokens.isWellFormed(presented)) {
-          set.headers["set-cookie"] = clearedCookies(secure);
+          set.headers["set-cookie"] = clearedSignInCookies(secure);
           return status(401, unauthorizedBody(refusedRefresh.unknown));
         }
         const successor = refreshTokens.next();
@@ -262,7 +258,7 @@ export function authRoutes(dependencies: {
             );
             await tokens.endSignIn(rotation.familyId);
           }
-          set.headers["set-cookie"] = clearedCookies(secure);
+          set.headers["set-cookie"] = clearedSignInCookies(secure);
           return status(401, unauthorizedBody(refusedRefresh[rotation.outcome]));
         }
         const session = await sessionResponse(
@@ -321,7 +317,7 @@ export function authRoutes(dependencies: {
           );
           await tokens.endSignIn(signIn.signInId);
         }
-        set.headers["set-cookie"] = clearedCookies(secureFor(overTls));
+        set.headers["set-cookie"] = clearedSignInCookies(secureFor(overTls));
         return status(204, undefined);
       },
       {
@@ -342,7 +338,12 @@ export function authRoutes(dependencies: {
     )
     .get(
       "/me",
-      async ({ headers, traceparent }) => ({ user: await authenticator.authenticate(headers, traceparent) }),
+      async ({ headers, traceparent }) => {
+        const caller = await authenticator.authenticate(headers, traceparent);
+        // The stored user, so a name changed since the token was issued shows at once.
+        const stored = await store.call("store.find_user_by_id", { userId: caller.id }, traceparent);
+        return { user: stored ? { ...caller, name: stored.name } : caller };
+      },
       {
         response: { 200: Type.Object({ user: User }), 401: "ErrorBody" },
         detail: { tags: ["auth"], summary: "The signed-in user" },

@@ -19,6 +19,20 @@ export const storeReplySchemas = {
   "store.find_or_create_external_user": StoredUser,
   "store.find_user_by_email": nullable(StoredUser),
   "store.find_user_by_id": nullable(StoredUser),
+  /** The user as stored now; null for an unknown user. */
+  "store.rename_user": nullable(StoredUser),
+  /** False for an unknown user and for the user of an external identity (no password here). */
+  "store.change_password_hash": Type.Object({ changed: Type.Boolean() }),
+  /** The sign-ins revoked now, so their access tokens can be ended. */
+  "store.revoke_user_sign_ins": Type.Object({ familyIds: Type.Array(Type.String()) }),
+  /** Refused: LAST_ADMIN for the last admin, USER_NOT_FOUND for an unknown user. */
+  "store.prepare_account_deletion": Type.Object({ ready: Type.Literal(true) }),
+  /** What was deleted: chats and files left over, and whether the user's row was still there. */
+  "store.erase_user": Type.Object({
+    chats: Type.Integer({ minimum: 0 }),
+    files: Type.Integer({ minimum: 0 }),
+    erased: Type.Boolean(),
+  }),
   /** Oldest account first. */
   "store.list_users": Page(AdminUser),
   /**
@@ -45,6 +59,8 @@ export const storeReplySchemas = {
   "store.append_audit_entry": Type.Null(),
   /** Oldest expiry first. */
   "store.list_expired_holds": Type.Array(Type.Object({ chatId: Type.String(), userId: Type.String() })),
+  /** The longest idle first. */
+  "store.list_inactive_chats": Type.Array(Type.Object({ chatId: Type.String(), userId: Type.String() })),
   "store.list_chats": Page(Chat),
   /** The user's chats whose title or messages contain the query (case-insensitive), newest activity first. */
   "store.search_chats": Page(ChatSearchHit),

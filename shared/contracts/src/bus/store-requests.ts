@@ -38,6 +38,18 @@ export const StoreRequest = Type.Union([
   busMessage("store.find_user_by_email", { email: Type.String() }),
   busMessage("store.find_user_by_id", { userId: Id }),
   busMessage("store.list_users", Page),
+  busMessage("store.rename_user", { userId: Id, name: Type.String({ minLength: 1, maxLength: 100 }) }),
+  busMessage("store.change_password_hash", { userId: Id, passwordHash: Type.String({ minLength: 1 }) }),
+  // Sign out everywhere: every refresh family of the user but `exceptFamilyId` is revoked.
+  busMessage("store.revoke_user_sign_ins", {
+    userId: Id,
+    revokedAt: Type.String({ format: "date-time" }),
+    exceptFamilyId: Type.Optional(Type.String({ minLength: 1 })),
+  }),
+  // Account deletion: first the check that the user is not the last admin, then, once the chats
+  // went through their actors, the erasure of everything else the store keeps of the user.
+  busMessage("store.prepare_account_deletion", { userId: Id }),
+  busMessage("store.erase_user", { userId: Id }),
   busMessage("store.set_user_role", {
     actor: StaffActor,
     userId: Id,
@@ -73,6 +85,10 @@ export const StoreRequest = Type.Union([
   }),
   // Chats whose recorded hold ended before `before`, for the session's sweep.
   busMessage("store.list_expired_holds", {
+    before: Type.String({ format: "date-time" }),
+    limit: Type.Integer({ minimum: 1, maximum: 500 }),
+  }),
+  busMessage("store.list_inactive_chats", {
     before: Type.String({ format: "date-time" }),
     limit: Type.Integer({ minimum: 1, maximum: 500 }),
   }),

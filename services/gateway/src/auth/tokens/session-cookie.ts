@@ -57,6 +57,15 @@ function cookieValues(cookieHeader: string | null | undefined, name: string): st
 }
 
 /** How the gateway reads its cookies: COOKIE_SECURE reads only the prefixed names. */
+/**
+ * The headers that clear both cookies. When the prefixed (secure) names are in use, the plain ones
+ * a browser kept from before go too, or it would send both names (refused as DUPLICATE_COOKIE).
+ */
+export function clearedSignInCookies(secure: boolean): string[] {
+  const plain = secure ? [clearedSessionCookie(false), clearedRefreshCookie(false)] : [];
+  return [clearedSessionCookie(secure), clearedRefreshCookie(secure), ...plain];
+}
+
 export type CookieReading = { secureOnly: boolean };
 
 /**

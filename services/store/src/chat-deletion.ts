@@ -1,0 +1,24 @@
+import { AppError } from "@chat/contracts";
+import type { StoreRepositories } from "./store-repositories.ts";
+import type { StoreRequestContext } from "./store-request-handler.ts";
+
+/**
+ * Deletes a chat of the user with its attachments: their objects first, then their rows, then the
+ * chat, so a crash at any point leaves a delete that a retry finishes and no file without a row.
+ */
+export async function deleteChatWithFiles(
+  store: StoreRepositories,
+  chatId: string,
+  userId: string,
+  context: StoreRequestContext,
+): Promise<boolean> {
+  if (!(await store.chats.getChat(chatId, userId))) return false;
+  const attachments = await store.attachments.chatAttachments(chatId);
+  if (attachments.length > 0) {
+    if (!context.storage)
+      throw new AppError("INTERNAL", "The store has no file storage to delete a chat's files");
+    for (const attachment of attachments) await context.storage.delete(attachment.storageKey);
+    await store.attachments.deleteChatAttachments(chatId);
+  }
+  return store.chats.deleteChat(chatId, userId);
+}
