@@ -1,7 +1,7 @@
 import { AppError } from "@chat/contracts";
 import { deleteChatWithFiles } from "./chat-deletion.ts";
 import type { StoreRepositories } from "./store-repositories.ts";
-import type { StoreRequestContext } from "./store-request-handler.ts";
+import type { StoreRequestContext } from "./store-request-context.ts";
 
 /** Chats read per round while a user's chats are deleted. */
 const chatsPerRound = 100;

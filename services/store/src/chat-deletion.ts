@@ -1,6 +1,6 @@
 import { AppError } from "@chat/contracts";
 import type { StoreRepositories } from "./store-repositories.ts";
-import type { StoreRequestContext } from "./store-request-handler.ts";
+import type { StoreRequestContext } from "./store-request-context.ts";
 
 /**
  * Deletes a chat of the user with its attachments: their objects first, then their rows, then the

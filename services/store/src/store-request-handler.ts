@@ -12,19 +12,11 @@ import type { ObjectStorage } from "@chat/storage";
 import { eraseUser } from "./account-erasure.ts";
 import { deleteChatWithFiles } from "./chat-deletion.ts";
 import type { StoreRepositories } from "./store-repositories.ts";
+import type { StoreRequestContext } from "./store-request-context.ts";
+
+export type { StoreRequestContext };
 
 type StoreRequestType = StoreRequest["type"];
-
-/** What the handlers know besides the database. */
-export type StoreRequestContext = {
-  /** ADMIN_EMAILS, to check a staff action's actor again. */
-  adminEmails: Pick<AdminEmails, "roleOf">;
-  /**
-   * Where uploaded files are, so a chat's go with it. Every service that runs the store passes
-   * it; only unit tests of requests that touch no attachment leave it out.
-   */
-  storage?: Pick<ObjectStorage, "delete">;
-};
 
 /** One handler per request type, each typed to answer exactly the reply that `StoreReplies` promises. */
 type StoreRequestHandlers = {
