@@ -1,5 +1,4 @@
 import {
-  type AdminEmails,
   type AdminUser,
   AppError,
   type StaffActor,
@@ -8,7 +7,6 @@ import {
   type StoreRequest,
   type StoreRequestOf,
 } from "@chat/contracts";
-import type { ObjectStorage } from "@chat/storage";
 import { eraseUser } from "./account-erasure.ts";
 import { deleteChatWithFiles } from "./chat-deletion.ts";
 import type { StoreRepositories } from "./store-repositories.ts";
