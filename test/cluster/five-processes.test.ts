@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import amqp from "amqplib";
-import { ChatApiClient } from "../support/chat-api-client.ts";
+import Redis from "ioredis";
+import { ChatApiClient, defaultPassword } from "../support/chat-api-client.ts";
 import { chatFlowSuite } from "../support/chat-flow-suite.ts";
 import { ClusterDeployment } from "../support/cluster-deployment.ts";
 import { busQueueSources } from "../support/cluster-namespace.ts";
-import { rabbitAvailable, rabbitUrl, redisAvailable } from "../support/infrastructure.ts";
+import { rabbitAvailable, rabbitUrl, redisAvailable, redisUrl } from "../support/infrastructure.ts";
 import { ServiceProcess } from "../support/service-process.ts";
 
 const maxBodyBytes = 64 * 1024;
@@ -59,6 +60,27 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
       const gatewayMetrics = await fetch(`${gateway.baseUrl}/metrics`);
       expect(gatewayMetrics.status).toBe(404);
       expect(await gatewayMetrics.json()).toMatchObject({ error: { code: "ROUTE_NOT_FOUND" } });
+    });
+
+    test("deleting an account removes its chats' replay logs and actor state from Redis, as from the store", async () => {
+      // Should this be the cluster's first account, the admin is another one.
+      await ChatApiClient.signUp(gateway.baseUrl, "Root");
+      const client = await ChatApiClient.signUp(gateway.baseUrl, "Leaving");
+      const { chatId, events } = await client.answeredChat("Remember this");
+      events.close();
+      const redis = new Redis(redisUrl);
+      try {
+        const keysOfChat = () => redis.keys(`${namespace}:chat:{${chatId}}:*`);
+        expect((await keysOfChat()).length).toBeGreaterThan(0);
+
+        const deleted = await client.request("DELETE", "/api/me", { password: defaultPassword });
+        expect(deleted.status).toBe(200);
+        expect(deleted.body).toEqual({ chats: 1, files: 0 });
+        expect(await keysOfChat()).toEqual([]);
+        expect((await client.request("GET", `/api/chats/${chatId}`)).status).toBe(401);
+      } finally {
+        redis.disconnect();
+      }
     });
 
     test("every service dead-letters a malformed message on its queue and goes on serving", async () => {

@@ -31,6 +31,18 @@ export const SessionConfigFields = {
     description:
       "An agent's hold on a chat (human takeover) ends this long after its last takeover or message unless renewed; the AI answers again",
   }),
+  CHAT_RETENTION_DAYS: Type.Integer({
+    default: 0,
+    minimum: 0,
+    maximum: 36_500,
+    description:
+      "Chats with no new message for this many days are deleted with their messages and files; 0 keeps every chat",
+  }),
+  CHAT_RETENTION_SWEEP_INTERVAL_MS: Type.Integer({
+    default: 3_600_000,
+    minimum: 1_000,
+    description: "How often the session looks for chats past CHAT_RETENTION_DAYS (also once at start)",
+  }),
 };
 
 export const SessionConfig = Type.Object({

@@ -4,11 +4,13 @@ import { type BaseConfig, type Logger, newId, type RunningService } from "@chat/
 import { type ActorState, ChatEventPublisher } from "@chat/state";
 import { AnswerRecovery } from "./answer-recovery.ts";
 import { ChatActorRunner } from "./chat-actor-runner.ts";
+import { ChatRetention } from "./chat-retention.ts";
 import type { SessionConfig } from "./session-config.ts";
 
 /**
  * Starts the chat-session service: one actor per chat, fed by the command partitions, and the
- * sweep that ends answers whose writer is gone (see AnswerRecovery).
+ * sweeps that end answers whose writer is gone (see AnswerRecovery) and delete chats past their
+ * retention (see ChatRetention).
  */
 export async function startSession(dependencies: {
   bus: Bus;
@@ -21,6 +23,8 @@ export async function startSession(dependencies: {
     | "ANSWER_RECOVERY_INTERVAL_MS"
     | "ANSWER_DRAFT_STALE_MS"
     | "HOLD_TTL_MS"
+    | "CHAT_RETENTION_DAYS"
+    | "CHAT_RETENTION_SWEEP_INTERVAL_MS"
   > &
     Pick<BaseConfig, "BUS_REQUEST_TIMEOUT_MS">;
   /**
@@ -52,12 +56,9 @@ export async function startSession(dependencies: {
     { name: "session", schema: ChatCommand, replySchemas: chatCommandReplySchemas },
     (command) => runner.handle(command),
   );
+  const commands = new ChatCommandClient(bus, { timeoutMs: config.BUS_REQUEST_TIMEOUT_MS, newId, now });
   const recovery = new AnswerRecovery(
-    {
-      commands: new ChatCommandClient(bus, { timeoutMs: config.BUS_REQUEST_TIMEOUT_MS, newId, now }),
-      store,
-      logger,
-    },
+    { commands, store, logger },
     {
       intervalMs: config.ANSWER_RECOVERY_INTERVAL_MS,
       staleAfterMs: config.ANSWER_DRAFT_STALE_MS,
@@ -65,11 +66,17 @@ export async function startSession(dependencies: {
     },
   );
   recovery.start();
+  const retention = new ChatRetention(
+    { commands, store, logger },
+    { retentionDays: config.CHAT_RETENTION_DAYS, intervalMs: config.CHAT_RETENTION_SWEEP_INTERVAL_MS },
+  );
+  retention.start();
   return {
     name: "session",
     checks: { bus: () => bus.isReady(), actorState: () => actorState.isReady() },
     async stop() {
       await recovery.stop();
+      await retention.stop();
       await subscription.close();
     },
   };

@@ -1,0 +1,89 @@
+import type { ChatCommandClient, StoreClient } from "@chat/bus";
+import { AppError } from "@chat/contracts";
+import { traceparentFrom } from "@chat/runtime";
+import type { Logger } from "pino";
+
+/** Idle chats listed per round. */
+const chatsPerRound = 100;
+/** Chats deleted per sweep at most, so one sweep never holds the bus for long; the next goes on. */
+const chatsPerSweep = 1_000;
+const dayMs = 24 * 60 * 60 * 1_000;
+
+/**
+ * Deletes chats nobody wrote in for `retentionDays` (CHAT_RETENTION_DAYS; 0 keeps them forever):
+ * at start and then every `intervalMs`, the store lists the longest idle chats of every user and
+ * each goes through its actor's `delete_chat`, exactly as a user's delete does (messages, files,
+ * replay log and actor state). Several session instances may sweep at once: a chat deleted by
+ * another is CHAT_NOT_FOUND here and skipped.
+ *
+ * @example
+ * const retention = new ChatRetention({ commands, store, logger }, { retentionDays: 90, intervalMs: 3_600_000 });
+ * retention.start();
+ */
+export class ChatRetention {
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private sweeping: Promise<unknown> | null = null;
+
+  constructor(
+    private readonly dependencies: {
+      commands: Pick<ChatCommandClient, "delete">;
+      store: StoreClient;
+      logger: Logger;
+    },
+    private readonly options: { retentionDays: number; intervalMs: number; now?: () => Date },
+  ) {}
+
+  start(): void {
+    if (this.options.retentionDays === 0) return;
+    this.runSweep();
+    this.timer = setInterval(() => this.runSweep(), this.options.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.sweeping;
+  }
+
+  /** One sweep: deletes chats idle past the retention, up to `chatsPerSweep`; answers how many. */
+  async sweep(): Promise<number> {
+    const traceparent = traceparentFrom(null);
+    const now = this.options.now?.() ?? new Date();
+    const before = new Date(now.getTime() - this.options.retentionDays * dayMs).toISOString();
+    let deleted = 0;
+    while (deleted < chatsPerSweep) {
+      const idle = await this.dependencies.store.call(
+        "store.list_inactive_chats",
+        { before, limit: chatsPerRound },
+        traceparent,
+      );
+      let deletedNow = 0;
+      for (const chat of idle) {
+        try {
+          await this.dependencies.commands.delete(chat, traceparent);
+          deletedNow++;
+        } catch (error) {
+          if (!(AppError.isInstance(error) && error.code === "CHAT_NOT_FOUND")) throw error;
+        }
+      }
+      deleted += deletedNow;
+      if (idle.length < chatsPerRound || deletedNow === 0) break;
+    }
+    return deleted;
+  }
+
+  private runSweep(): void {
+    if (this.sweeping) return;
+    this.sweeping = this.sweep()
+      .then(
+        (count) => {
+          if (count > 0)
+            this.dependencies.logger.info({ chats: count }, "chats past their retention deleted");
+        },
+        (error: unknown) => this.dependencies.logger.warn({ err: error }, "chat retention sweep failed"),
+      )
+      .finally(() => {
+        this.sweeping = null;
+      });
+  }
+}
