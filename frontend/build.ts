@@ -1,7 +1,8 @@
 /**
- * Builds the browser app into `frontend/dist`: the bundled, minified script and the stylesheet
- * in `assets/` (the gateway serves `/` and `/assets/*`), both with content hashes in their
- * names, and `index.html` pointing at them.
+ * Builds the browser app into `frontend/dist`: the bundled, minified scripts and the stylesheet
+ * in `assets/` (the gateway serves `/` and `/assets/*`), all with content hashes in their names,
+ * and the pages pointing at them: `index.html` (the app) and `share.html` (a share link, `/s/<id>`,
+ * which loads only what shows a chat read-only; the code both use is a chunk of its own).
  *
  * Run: `bun frontend/build.ts`
  */
@@ -20,7 +21,7 @@ await rm(outputDirectory, { recursive: true, force: true });
 await mkdir(assetDirectory, { recursive: true });
 
 const result = await Bun.build({
-  entrypoints: [join(sourceDirectory, "main.ts")],
+  entrypoints: [join(sourceDirectory, "main.ts"), join(sourceDirectory, "share", "share-main.ts")],
   outdir: assetDirectory,
   target: "browser",
   format: "esm",
@@ -38,24 +39,34 @@ if (!result.success) {
   throw new Error("Frontend build failed");
 }
 
-const script = result.outputs.find((output) => output.kind === "entry-point");
-if (!script) throw new Error("Frontend build produced no entry script");
-const scriptName = `assets/${basename(script.path)}`;
+const entryScript = (name: string) => {
+  const script = result.outputs.find(
+    (output) => output.kind === "entry-point" && basename(output.path).startsWith(`${name}-`),
+  );
+  if (!script) throw new Error(`Frontend build produced no ${name} script`);
+  return script;
+};
 
 const stylesheet = await Bun.file(join(sourceDirectory, "app.css")).text();
 const stylesheetName = `assets/app-${contentHash(stylesheet)}.css`;
 await Bun.write(join(outputDirectory, stylesheetName), stylesheet);
 
-const page = await Bun.file(join(sourceDirectory, "index.html")).text();
-const builtPage = page
-  .replace('href="/app.css"', `href="/${stylesheetName}"`)
-  .replace('src="/main.js"', `src="/${scriptName}"`);
-if (!builtPage.includes(scriptName) || !builtPage.includes(stylesheetName)) {
-  throw new Error(
-    "index.html must link /app.css and /main.js so the build can point them at the hashed files",
-  );
+/** Writes the page `source` with its script and the stylesheet pointed at their hashed files. */
+async function writePage(source: string, entry: string) {
+  const scriptName = `assets/${basename(entryScript(entry).path)}`;
+  const page = await Bun.file(join(sourceDirectory, source)).text();
+  const builtPage = page
+    .replace('href="/app.css"', `href="/${stylesheetName}"`)
+    .replace(`src="/${entry}.js"`, `src="/${scriptName}"`);
+  if (!builtPage.includes(scriptName) || !builtPage.includes(stylesheetName)) {
+    throw new Error(
+      `${source} must link /app.css and /${entry}.js so the build can point them at the hashed files`,
+    );
+  }
+  await Bun.write(join(outputDirectory, source), builtPage);
 }
-await Bun.write(join(outputDirectory, "index.html"), builtPage);
+await writePage("index.html", "main");
+await writePage("share.html", "share-main");
 
 const sizeOf = async (path: string) => {
   const bytes = await Bun.file(path).bytes();
@@ -63,5 +74,5 @@ const sizeOf = async (path: string) => {
 };
 const chunks = result.outputs.filter((output) => output.kind === "chunk");
 console.log(
-  `frontend/dist: ${await sizeOf(script.path)}, loaded later: ${(await Promise.all(chunks.map((chunk) => sizeOf(chunk.path)))).join(", ") || "nothing"}; ${stylesheetName}, index.html`,
+  `frontend/dist: ${await sizeOf(entryScript("main").path)}, ${await sizeOf(entryScript("share-main").path)}, chunks: ${(await Promise.all(chunks.map((chunk) => sizeOf(chunk.path)))).join(", ") || "none"}; ${stylesheetName}, index.html, share.html`,
 );

@@ -13,6 +13,8 @@ import type {
   RegenerateBody,
   RegenerateResponse,
   SendMessageResponse,
+  ShareList,
+  ShareSummary,
   User,
 } from "@chat/contracts";
 
@@ -179,6 +181,20 @@ export class ApiClient extends EventTarget {
 
   deleteChat(chatId: string): Promise<void> {
     return this.request("DELETE", `/api/chats/${encodeURIComponent(chatId)}`);
+  }
+
+  /** A read-only link to the chat as it is now. */
+  createShare(chatId: string): Promise<ShareSummary> {
+    return this.request("POST", `/api/chats/${encodeURIComponent(chatId)}/shares`);
+  }
+
+  /** The user's share links, newest first (the first 100). */
+  listShares(): Promise<ShareList> {
+    return this.request("GET", "/api/shares?limit=100");
+  }
+
+  revokeShare(shareId: string): Promise<void> {
+    return this.request("DELETE", `/api/shares/${encodeURIComponent(shareId)}`);
   }
 
   getChat(chatId: string): Promise<ChatWithMessages> {

@@ -408,7 +408,14 @@ function authorizationMatrix(mode: AuthMode) {
     let agent: ChatApiClient;
     let aliceEmail: string;
     let bobEmail = "";
-    const ids: Record<ResourceKind, string> = { attachment: "", chat: "", key: "", message: "", user: "" };
+    const ids: Record<ResourceKind, string> = {
+      attachment: "",
+      chat: "",
+      key: "",
+      message: "",
+      share: "",
+      user: "",
+    };
     let agentEmail = "";
     let lastEventId = "";
     const operations = matrixOperations();
@@ -476,6 +483,7 @@ function authorizationMatrix(mode: AuthMode) {
       const keyOfAlice = await alice.request("POST", "/api/keys", { name: "Alice's key" });
       ids.key = keyOfAlice.body.id;
       ids.attachment = (await uploadAs(alice)).id;
+      ids.share = (await alice.request("POST", `/api/chats/${ids.chat}/shares`)).body.id;
       const keyOfBob = await bob.request("POST", "/api/keys", { name: "Bob's key" });
       await bob.request("POST", "/api/chats", { title: "Bob's own chat" });
 
@@ -520,6 +528,8 @@ function authorizationMatrix(mode: AuthMode) {
           values[parameter] = (await alice.request("POST", "/api/chats", { title: "To be deleted" })).body.id;
         } else if (operation.method === "DELETE" && kind === "attachment") {
           values[parameter] = (await uploadAs(alice)).id;
+        } else if (operation.method === "DELETE" && kind === "share") {
+          values[parameter] = (await alice.request("POST", `/api/chats/${ids.chat}/shares`)).body.id;
         } else if (operation.method === "DELETE" && kind === "key") {
           values[parameter] = (await alice.request("POST", "/api/keys", { name: "To be deleted" })).body.id;
         } else {

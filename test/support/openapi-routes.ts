@@ -146,7 +146,7 @@ export function readOpenApiOperations(path = documentPath): OpenApiOperation[] {
 }
 
 /** What a path parameter names, so tests can put real ids of a user there. */
-export type ResourceKind = "attachment" | "chat" | "key" | "message" | "user";
+export type ResourceKind = "attachment" | "chat" | "key" | "message" | "share" | "user";
 
 /**
  * The kind of resource `{parameter}` of `path` names: `{chatId}`, `{messageId}`, `{keyId}`, or
@@ -159,6 +159,8 @@ export function resourceOfPathParameter(path: string, parameter: string): Resour
   if (parameter === "keyId") return "key";
   if (parameter === "id" && path.startsWith("/api/keys")) return "key";
   if (parameter === "id" && path.startsWith("/api/attachments")) return "attachment";
+  if (parameter === "id" && (path.startsWith("/api/shares") || path.startsWith("/api/shared")))
+    return "share";
   if (parameter === "id" && path.startsWith("/api/chats")) return "chat";
   if (parameter === "id" && path.startsWith("/api/admin/chats")) return "chat";
   if (parameter === "id" && path.startsWith("/api/admin/users")) return "user";

@@ -3,6 +3,7 @@ import { css, html, LitElement, nothing, type PropertyValues } from "lit";
 import { customElement, property, query, state } from "lit/decorators.js";
 import { repeat } from "lit/directives/repeat.js";
 import { ApiError, apiClient } from "../api-client.ts";
+import "./share-dialog.ts";
 import { routePath } from "../app-route.ts";
 import { ChatStreamController } from "../controllers/chat-stream-controller.ts";
 import { ScrollFollowController } from "../controllers/scroll-follow-controller.ts";
@@ -220,6 +221,7 @@ export class ChatThread extends LitElement {
         <slot name="header-start"></slot>
         <h1 title=${title}>${title || "Loading…"}</h1>
         ${this._renderHelpButton()}
+        ${this.chatId && this._stream.chat ? html`<share-dialog chat-id=${this.chatId}></share-dialog>` : nothing}
         <connection-pill status=${this.chatId ? stream.connection : this.userConnection}></connection-pill>
       </header>
       <div class="scroller" tabindex="-1">${this._renderBody()}</div>

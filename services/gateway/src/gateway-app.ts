@@ -41,6 +41,7 @@ import { RateLimitedError, RateLimits, requestRateLimits } from "./limits/rate-l
 import type { LiveEventHub } from "./live/live-event-hub.ts";
 import type { CompletionRelay } from "./openai/completion-relay.ts";
 import { completionIdleTimeoutMs, openAICompatibleRoutes } from "./openai/openai-compatible-routes.ts";
+import { shareRoutes } from "./shares/share-routes.ts";
 import { eventRoutes } from "./sse/event-routes.ts";
 import type { SseConnection } from "./sse/sse-connection.ts";
 import { attachmentRoutes, uploadPath } from "./uploads/attachment-routes.ts";
@@ -269,6 +270,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
     .use(usageRoutes({ signedIn: signedInCaller, store }))
     .use(apiKeyRoutes({ signedIn: signedInCaller, store }))
     .use(attachmentRoutes({ signedIn: signedInCaller, requestContext: context, attachments }))
+    .use(shareRoutes({ requestContext: context, signedIn: signedInCaller, store }))
     .use(
       accountRoutes({
         requestContext: context,

@@ -8,7 +8,7 @@ const chatsPerRound = 100;
 
 /**
  * Deletes everything the store keeps of a user: the chats left (with their messages and files),
- * the files never sent, API keys and sign-ins, the usage ledger, the staff alerts that name the
+ * the files never sent, share links, API keys and sign-ins, the usage ledger, the staff alerts that name the
  * user and a recipient entry that is the user; the user's row goes last, so a crash part-way
  * leaves an account whose deletion can be asked again and finishes. The audit log of staff
  * actions is kept: it records what staff did, not what the user wrote.
@@ -36,6 +36,7 @@ export async function eraseUser(
     await context.storage?.delete(file.storageKey);
     await store.attachments.deleteAttachment(userId, file.id);
   }
+  await store.shares.eraseUserShares(userId);
   await store.credentials.eraseUserCredentials(userId);
   await store.usage.eraseUserUsage(userId);
   await store.notifications.eraseUserDeliveries(userId);

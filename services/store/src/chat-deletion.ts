@@ -3,8 +3,9 @@ import type { StoreRepositories } from "./store-repositories.ts";
 import type { StoreRequestContext } from "./store-request-context.ts";
 
 /**
- * Deletes a chat of the user with its attachments: their objects first, then their rows, then the
- * chat, so a crash at any point leaves a delete that a retry finishes and no file without a row.
+ * Deletes a chat of the user with its attachments and share links: the files' objects first, then
+ * their rows, then the links and the chat, so a crash at any point leaves a delete that a retry
+ * finishes and no file without a row.
  */
 export async function deleteChatWithFiles(
   store: StoreRepositories,
@@ -20,5 +21,6 @@ export async function deleteChatWithFiles(
     for (const attachment of attachments) await context.storage.delete(attachment.storageKey);
     await store.attachments.deleteChatAttachments(chatId);
   }
+  await store.shares.deleteChatShares(chatId);
   return store.chats.deleteChat(chatId, userId);
 }

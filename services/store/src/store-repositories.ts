@@ -3,6 +3,7 @@ import type { AuditLogRepository } from "./audit-log-repository.ts";
 import type { ChatRepository } from "./chat-repository.ts";
 import type { CredentialRepository } from "./credential-repository.ts";
 import type { NotificationRepository } from "./notification-repository.ts";
+import type { ShareRepository } from "./share-repository.ts";
 import type { UsageRepository } from "./usage-repository.ts";
 import type { UserRepository } from "./user-repository.ts";
 
@@ -22,6 +23,7 @@ export interface StoreRepositories {
   readonly attachments: AttachmentRepository;
   readonly auditLog: AuditLogRepository;
   readonly notifications: NotificationRepository;
+  readonly shares: ShareRepository;
   isReady(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -9,6 +9,7 @@ import {
 } from "@chat/contracts";
 import { eraseUser } from "./account-erasure.ts";
 import { deleteChatWithFiles } from "./chat-deletion.ts";
+import { createShare } from "./share-snapshot.ts";
 import type { StoreRepositories } from "./store-repositories.ts";
 import type { StoreRequestContext } from "./store-request-context.ts";
 
@@ -120,6 +121,13 @@ const handlers: StoreRequestHandlers = {
       ...(request.heldBy !== undefined && { heldBy: request.heldBy }),
     }),
   "store.list_expired_holds": (store, request) => store.chats.listExpiredHolds(request.before, request.limit),
+  "store.create_share": (store, request) => createShare(store, request),
+  "store.find_share": (store, request) => store.shares.findShare(request.shareId),
+  "store.list_shares": (store, request) =>
+    store.shares.listShares(request.userId, { cursor: request.cursor, limit: request.limit }),
+  "store.delete_share": async (store, request) => ({
+    deleted: await store.shares.deleteShare(request.userId, request.shareId),
+  }),
   "store.list_inactive_chats": (store, request) =>
     store.chats.listInactiveChats(request.before, request.limit),
   "store.append_audit_entry": async (store, request) => {

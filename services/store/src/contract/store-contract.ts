@@ -10,6 +10,7 @@ import { chatSettingsContract } from "./chat-settings.contract.ts";
 import { messageContract } from "./message.contract.ts";
 import { messageDeletionContract } from "./message-deletion.contract.ts";
 import { notificationRepositoryContract } from "./notification-repository.contract.ts";
+import { shareRepositoryContract } from "./share-repository.contract.ts";
 import { signInContract } from "./sign-in.contract.ts";
 import { type MakeStore, storePerTest } from "./store-fixtures.ts";
 import { usageRepositoryContract } from "./usage-repository.contract.ts";
@@ -47,4 +48,5 @@ export function storeContract(name: string, make: MakeStore): void {
   notificationRepositoryContract(name, make);
   attachmentRepositoryContract(name, make);
   accountDataContract(name, make);
+  shareRepositoryContract(name, make);
 }

@@ -64,6 +64,9 @@ export function storePerTest(make: MakeStore): StoreRepositories {
     get notifications() {
       return current().notifications;
     },
+    get shares() {
+      return current().shares;
+    },
     isReady: () => current().isReady(),
     close: () => current().close(),
   };

@@ -6,6 +6,7 @@ import { MongoAuditLog } from "./mongo-audit-log.ts";
 import { MongoChatRepository } from "./mongo-chat-repository.ts";
 import { MongoCredentialRepository } from "./mongo-credential-repository.ts";
 import { MongoNotificationRepository } from "./mongo-notification-repository.ts";
+import { MongoShareRepository } from "./mongo-share-repository.ts";
 import { MongoUsageRepository } from "./mongo-usage-repository.ts";
 import { MongoUserRecords } from "./mongo-user-records.ts";
 
@@ -27,6 +28,7 @@ export class MongoStore implements StoreRepositories {
   readonly usage: MongoUsageRepository;
   readonly attachments: MongoAttachmentRepository;
   readonly auditLog: MongoAuditLog;
+  readonly shares: MongoShareRepository;
   readonly notifications: MongoNotificationRepository;
   private readonly client: MongoClient;
   private readonly database: Db;
@@ -42,6 +44,7 @@ export class MongoStore implements StoreRepositories {
     this.usage = new MongoUsageRepository(this.database);
     this.attachments = new MongoAttachmentRepository(this.database);
     this.auditLog = new MongoAuditLog(this.database);
+    this.shares = new MongoShareRepository(this.database);
     this.notifications = new MongoNotificationRepository(this.database);
   }
 
@@ -55,6 +58,7 @@ export class MongoStore implements StoreRepositories {
       this.usage.init(),
       this.attachments.init(),
       this.auditLog.init(),
+      this.shares.init(),
       this.notifications.init(),
     ]);
   }

@@ -177,6 +177,20 @@ const migrations: readonly string[] = [
   "ALTER TABLE messages ADD COLUMN attachments TEXT;",
   // The chat retention sweep looks for the longest idle chats of every user.
   "CREATE INDEX chats_by_activity ON chats (last_activity_at, id);",
+  // Share links: read-only snapshots of a chat, the messages as JSON.
+  `CREATE TABLE shares (
+     id TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL,
+     chat_id TEXT NOT NULL,
+     title TEXT NOT NULL,
+     model TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     message_count INTEGER NOT NULL,
+     truncated INTEGER NOT NULL,
+     messages TEXT NOT NULL
+   );
+   CREATE INDEX shares_by_owner ON shares (user_id, created_at DESC, id DESC);
+   CREATE INDEX shares_by_chat ON shares (chat_id);`,
 ];
 
 /** The schema version of the database: how many migrations it has. */

@@ -164,6 +164,7 @@ describe("SqliteStore on a file", () => {
       "refresh_token_families",
       "refresh_tokens",
       "revoked_sign_ins",
+      "shares",
       "staff_recipients",
       "usage_records",
       "users",
@@ -193,7 +194,7 @@ describe("SqliteStore on a file", () => {
 
     const repository = new SqliteStore({ path });
 
-    expect(repository.schemaVersion).toBe(12);
+    expect(repository.schemaVersion).toBe(13);
     const chat = {
       id: "c1",
       title: "Old chat",
@@ -276,7 +277,7 @@ describe("SqliteStore on a file", () => {
 
     // Opening the migrated file again applies nothing twice.
     const reopened = new SqliteStore({ path });
-    expect(reopened.schemaVersion).toBe(12);
+    expect(reopened.schemaVersion).toBe(13);
     expect((await reopened.chats.getChat("c1", "u1"))?.systemPrompt).toBe("Be brief.");
     expect((await reopened.credentials.listApiKeys("u1")).map((key) => key.id)).toEqual(["k1"]);
     expect(await reopened.credentials.isSignInRevoked("f1", "2025-01-03T00:01:00.000Z")).toBe(true);

@@ -7,6 +7,7 @@ import { SqliteChatRepository } from "./sqlite-chat-repository.ts";
 import { SqliteCredentialRepository } from "./sqlite-credential-repository.ts";
 import { migrate, readSchemaVersion } from "./sqlite-migrations.ts";
 import { SqliteNotificationRepository } from "./sqlite-notification-repository.ts";
+import { SqliteShareRepository } from "./sqlite-share-repository.ts";
 import { SqliteUsageRepository } from "./sqlite-usage-repository.ts";
 import { normalizeLegacyEmailKeys, SqliteUserRecords } from "./sqlite-user-records.ts";
 
@@ -26,6 +27,7 @@ export class SqliteStore implements StoreRepositories {
   readonly usage: SqliteUsageRepository;
   readonly attachments: SqliteAttachmentRepository;
   readonly auditLog: SqliteAuditLog;
+  readonly shares: SqliteShareRepository;
   readonly notifications: SqliteNotificationRepository;
   private readonly database: Database;
 
@@ -49,6 +51,7 @@ export class SqliteStore implements StoreRepositories {
     this.usage = new SqliteUsageRepository(this.database);
     this.attachments = new SqliteAttachmentRepository(this.database);
     this.auditLog = new SqliteAuditLog(this.database);
+    this.shares = new SqliteShareRepository(this.database);
     this.notifications = new SqliteNotificationRepository(this.database);
   }
 

@@ -1,6 +1,7 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { AdminUser, AuditEntry, RoleChange } from "../admin.ts";
 import { ApiKey, Chat, ChatSearchHit, Message, UsageReport } from "../http.ts";
+import { StoredShare } from "../shares.ts";
 import { NotificationDelivery, StaffRecipient } from "./staff-alerts.ts";
 import { AnswerDraft, RefreshRotation, StoredAttachment, StoredUser } from "./store-records.ts";
 import type { StoreRequest } from "./store-requests.ts";
@@ -59,6 +60,20 @@ export const storeReplySchemas = {
   "store.append_audit_entry": Type.Null(),
   /** Oldest expiry first. */
   "store.list_expired_holds": Type.Array(Type.Object({ chatId: Type.String(), userId: Type.String() })),
+  /** The snapshot as stored; null when the user has no such chat. */
+  "store.create_share": nullable(StoredShare),
+  "store.find_share": nullable(StoredShare),
+  /** The user's share links, newest first. */
+  "store.list_shares": Page(
+    Type.Object({
+      id: Type.String(),
+      chatId: Type.String(),
+      title: Type.String(),
+      createdAt: Type.String(),
+      messageCount: Type.Integer({ minimum: 0 }),
+    }),
+  ),
+  "store.delete_share": Type.Object({ deleted: Type.Boolean() }),
   /** The longest idle first. */
   "store.list_inactive_chats": Type.Array(Type.Object({ chatId: Type.String(), userId: Type.String() })),
   "store.list_chats": Page(Chat),

@@ -1,6 +1,7 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { AuditEntry, AuditLogFilter, StaffActor } from "../admin.ts";
 import { ChatHold, Id, MAX_SEARCH_QUERY_CHARS, Message, Role } from "../http.ts";
+import { ShareId } from "../shares.ts";
 import { ChatSettings } from "./chat-commands.ts";
 import { busMessage } from "./envelope.ts";
 import {
@@ -88,6 +89,15 @@ export const StoreRequest = Type.Union([
     before: Type.String({ format: "date-time" }),
     limit: Type.Integer({ minimum: 1, maximum: 500 }),
   }),
+  // A share link: the store takes the snapshot of the chat's messages itself.
+  busMessage("store.create_share", {
+    ...ChatOwner,
+    shareId: ShareId,
+    createdAt: Type.String({ format: "date-time" }),
+  }),
+  busMessage("store.find_share", { shareId: Type.String({ maxLength: 64 }) }),
+  busMessage("store.list_shares", { userId: Id, ...Page }),
+  busMessage("store.delete_share", { userId: Id, shareId: Type.String({ maxLength: 64 }) }),
   busMessage("store.list_inactive_chats", {
     before: Type.String({ format: "date-time" }),
     limit: Type.Integer({ minimum: 1, maximum: 500 }),

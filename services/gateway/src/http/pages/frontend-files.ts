@@ -10,6 +10,8 @@ const assetCacheControl = "public, max-age=31536000, immutable";
 const pageCacheControl = "no-cache";
 /** The app's route of an open chat; its id as the API's `Id`. Checked on the raw path, before decoding. */
 const chatPagePath = /^\/chats\/[A-Za-z0-9_-]{1,64}$/;
+/** A share link's page, `/s/<id>`. */
+const sharePagePath = /^\/s\/[A-Za-z0-9_-]{1,64}$/;
 
 /** The page a browser gets for a path that is nothing: no script, no style, nothing to load. */
 export const notFoundPage = `<!doctype html>
@@ -39,26 +41,30 @@ export function wantsNotFoundPage(request: Request): boolean {
 
 /**
  * Serves the built frontend: index.html at the app's routes, `/` and `/chats/<id>`, so a reload
- * opens the same page; the hashed files under `/assets/`, their source maps only when
- * `serveSourceMaps` (not in production: they would hand out the whole source).
+ * opens the same page; share.html at a share link's page, `/s/<id>`; the hashed files under
+ * `/assets/`, their source maps only when `serveSourceMaps` (not in production: they would hand
+ * out the whole source).
  */
 export function frontendFiles(directory: string, options: { serveSourceMaps: boolean }) {
   const root = resolve(directory);
-  const index = join(root, "index.html");
-  const page = () =>
-    existsSync(index)
-      ? new Response(Bun.file(index), {
+  const pageFile = (name: string, headers: Record<string, string> = {}) => {
+    const file = join(root, name);
+    return existsSync(file)
+      ? new Response(Bun.file(file), {
           headers: {
             "content-type": "text/html; charset=utf-8",
             "cache-control": pageCacheControl,
             // Also set for every response by `securityHeaders`; kept here so the page never goes without.
             "content-security-policy": strictContentSecurityPolicy,
+            ...headers,
           },
         })
       : new Response("The frontend is not built: run `npm run build:frontend`.", {
           status: 503,
           headers: { "cache-control": "no-store" },
         });
+  };
+  const page = () => pageFile("index.html");
 
   return new Elysia({ name: "frontend-files" })
     .get("/", page, { detail: { hide: true } })
@@ -68,6 +74,18 @@ export function frontendFiles(directory: string, options: { serveSourceMaps: boo
         // Any other path under /chats answers what an unknown path does.
         if (!chatPagePath.test(requestPath(request))) throw new NotFoundError();
         return page();
+      },
+      { detail: { hide: true } },
+    )
+    .get(
+      "/s/:id",
+      ({ request }) => {
+        if (!sharePagePath.test(requestPath(request))) throw new NotFoundError();
+        // The link is the key: it must not leak in a Referer, nor be listed by a search engine.
+        return pageFile("share.html", {
+          "x-robots-tag": "noindex, nofollow, noarchive",
+          "referrer-policy": "no-referrer",
+        });
       },
       { detail: { hide: true } },
     )
