@@ -90,5 +90,6 @@ export * from "./src/events.ts";
 export * from "./src/http.ts";
 export * from "./src/openai-compatible.ts";
 export { partitionOf } from "./src/partition.ts";
+export { SpeechBody, SpeechSettings, Transcription } from "./src/speech.ts";
 export * from "./src/takeover.ts";
 export * from "./src/websocket-frames.ts";
