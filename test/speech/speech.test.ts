@@ -110,8 +110,7 @@ describe.each(["json", "verbose_json", "text"] as const)(
       expect(received?.model).toBe("whisper-large-v3");
       expect(received?.responseFormat).toBe(format);
       expect(received?.fileName).toBe("voice note.wav");
-      // The server's form parser names WAV by its older type.
-      expect(received?.fileType).toMatch(/^audio\/(x-)?wav$/);
+      expect(received?.fileType).toBe(attachment.mediaType);
       expect(received?.fileBytes).toEqual(recording);
     });
 

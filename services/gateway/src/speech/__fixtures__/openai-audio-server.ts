@@ -4,6 +4,7 @@ export type ReceivedTranscription = {
   model: string;
   responseFormat: string;
   fileName: string;
+  /** The `Content-Type` of the file part, as the client sent it. */
   fileType: string;
   fileBytes: Uint8Array;
 };
@@ -87,7 +88,13 @@ function transcriptionAnswer(format: string, text: string): Response {
  * be JSON with `model`, `input` and `voice`, and is answered with audio bytes. A request of any
  * other shape is refused with OpenAI's 400, so the client under test cannot pass by accident.
  */
-export function startOpenAIAudioServer(options: { heardText?: string } = {}): OpenAIAudioServer {
+export function startOpenAIAudioServer(
+  options: {
+    heardText?: string;
+    /** Real audio to answer every speech request with (a browser test plays it), in place of `audioFor`. */
+    speechAudio?: { bytes: Uint8Array<ArrayBuffer>; mediaType: string };
+  } = {},
+): OpenAIAudioServer {
   const transcriptions: ReceivedTranscription[] = [];
   const speeches: ReceivedSpeech[] = [];
   const refusals: AudioRefusal[] = [];
@@ -125,6 +132,9 @@ export function startOpenAIAudioServer(options: { heardText?: string } = {}): Op
         if (!request.headers.get("content-type")?.startsWith("multipart/form-data; boundary=")) {
           return openAIError(400, "Expected multipart/form-data");
         }
+        // The part's own Content-Type: Bun's form parser names a file's type by its extension.
+        const raw = await request.clone().text();
+        const partType = /name="file"; filename="[^"]*"\r\nContent-Type: ([^\r\n]+)/i.exec(raw)?.[1];
         const form = await request.formData();
         const file = form.get("file");
         const model = form.get("model");
@@ -142,7 +152,7 @@ export function startOpenAIAudioServer(options: { heardText?: string } = {}): Op
           model,
           responseFormat,
           fileName: file.name,
-          fileType: file.type,
+          fileType: partType ?? "",
           fileBytes: new Uint8Array(await file.arrayBuffer()),
         });
         return transcriptionAnswer(responseFormat, state.heardText);
@@ -169,7 +179,8 @@ export function startOpenAIAudioServer(options: { heardText?: string } = {}): Op
           input,
           responseFormat,
         });
-        return new Response(audioFor(input), { headers: { "content-type": "audio/mpeg" } });
+        const spoken = options.speechAudio ?? { bytes: audioFor(input), mediaType: "audio/mpeg" };
+        return new Response(spoken.bytes, { headers: { "content-type": spoken.mediaType } });
       }
       return openAIError(404, `No route ${request.method} ${path}`);
     },
