@@ -240,6 +240,14 @@ describe("voice without a speech server", () => {
     expect(((await spoken.json()) as any).error.code).toBe("SPEECH_NOT_CONFIGURED");
   });
 
+  test("another user's audio attachment is still 404: whose it is is checked first", async () => {
+    const attachment = await upload(dave, "dave.wav", wav(400));
+    const erin = await ChatApiClient.signUp(server.baseUrl, "Erin");
+    const refused = await erin.request("POST", `/api/attachments/${attachment.id}/transcription`);
+    expect(refused.status).toBe(404);
+    expect(refused.body.error.code).toBe("ATTACHMENT_NOT_FOUND");
+  });
+
   test("unauthenticated requests are 401", async () => {
     const anonymous = await fetch(`${server.baseUrl}/api/speech/settings`);
     expect(anonymous.status).toBe(401);

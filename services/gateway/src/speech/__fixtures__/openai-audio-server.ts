@@ -18,8 +18,8 @@ export type ReceivedSpeech = {
   responseFormat: string;
 };
 
-/** A refusal to answer the next request with: the status and OpenAI's error body. */
-export type AudioRefusal = { status: number };
+/** How to answer the next request instead: a status with OpenAI's error body, or silence for a while. */
+export type AudioRefusal = { status: number } | { stallMs: number };
 
 /** A local stand-in for OpenAI's audio API; `url` is the base URL to give the SDK, ending in `/v1`. */
 export type OpenAIAudioServer = {
@@ -28,8 +28,8 @@ export type OpenAIAudioServer = {
   readonly speeches: ReceivedSpeech[];
   /** What every transcription answers, in each format. */
   heardText: string;
-  /** Answers the next request with an error. */
-  refuseNext(refusal: AudioRefusal): void;
+  /** Answers the next request with an error, or only after a stall. */
+  refuseNext(...refusals: AudioRefusal[]): void;
   /** The audio every speech request answers with: ID3 and MP3 frame bytes plus the input, so a test can tell answers apart. */
   audioFor(input: string): Uint8Array<ArrayBuffer>;
   stop(): Promise<void>;
@@ -127,7 +127,8 @@ export function startOpenAIAudioServer(
     async fetch(request) {
       const path = new URL(request.url).pathname;
       const refusal = refusals.shift();
-      if (refusal) return openAIError(refusal.status, `Refused with ${refusal.status}`);
+      if (refusal && "stallMs" in refusal) await Bun.sleep(refusal.stallMs);
+      else if (refusal) return openAIError(refusal.status, `Refused with ${refusal.status}`);
       if (request.method === "POST" && path === "/v1/audio/transcriptions") {
         if (!request.headers.get("content-type")?.startsWith("multipart/form-data; boundary=")) {
           return openAIError(400, "Expected multipart/form-data");
@@ -196,8 +197,8 @@ export function startOpenAIAudioServer(
     set heardText(text: string) {
       state.heardText = text;
     },
-    refuseNext: (next) => {
-      refusals.push(next);
+    refuseNext: (...next) => {
+      refusals.push(...next);
     },
     audioFor,
     stop: () => server.stop(true),
