@@ -210,6 +210,19 @@ describe.skipIf(!chromiumAvailable)("attachments and voice in Chromium", () => {
       expect(tray[1]?.preview).toBeNull();
       expect(tray[2]?.preview).toStartWith("blob:");
 
+      // A file the server refuses stays in the tray with its reason until removed.
+      const refusedChooser = page.waitForEvent("filechooser");
+      await page.getByRole("button", { name: "Attach files" }).click();
+      await (await refusedChooser).setFiles({
+        name: "archive.zip",
+        mimeType: "application/zip",
+        buffer: Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(64, 1)]),
+      });
+      const refusal = page.locator("attachment-tray li.failed [role=alert]");
+      await refusal.waitFor();
+      expect(await refusal.textContent()).toBe("Files of type application/zip are not accepted");
+      await page.getByRole("button", { name: "Remove archive.zip" }).click();
+
       // Removing an uploaded file takes it out of the message.
       await page.getByRole("button", { name: "Remove screenshot.png" }).click();
       expect((await trayOf(page)).map((item) => item.name)).toEqual(["chart.png", "notes.txt"]);
@@ -339,6 +352,39 @@ describe.skipIf(!chromiumAvailable)("attachments and voice in Chromium", () => {
       await context.close();
     }
   }, 60_000);
+
+  test("a recording stops by itself at the time limit and is transcribed; the microphone is reached by keyboard", async () => {
+    const context = await browser.newContext();
+    await context.grantPermissions(["microphone"]);
+    try {
+      await registerAccount(context, server.baseUrl, "Ada Limit");
+      const page = await context.newPage();
+      await openNewChat(page, server.baseUrl);
+      await page.locator("voice-recorder").evaluate((recorder) => {
+        (recorder as unknown as { maxSeconds: number }).maxSeconds = 1;
+      });
+      const before = audio.transcriptions.length;
+      const record = page.getByRole("button", { name: "Record a voice message" });
+      await record.focus();
+      await page.keyboard.press("Enter");
+      await page.getByText("0:00 / 0:01").waitFor();
+      // No Stop: the limit ends it.
+      await page.getByRole("button", { name: "Record a voice message" }).waitFor({ timeout: 5_000 });
+      await page.waitForFunction(
+        (expected) =>
+          document
+            .querySelector("chat-app")
+            ?.shadowRoot?.querySelector("chat-thread")
+            ?.shadowRoot?.querySelector("message-composer")
+            ?.shadowRoot?.querySelector("textarea")?.value === expected,
+        spokenQuestion,
+        { polling: 50, timeout: 15_000 },
+      );
+      expect(audio.transcriptions.length).toBe(before + 1);
+    } finally {
+      await context.close();
+    }
+  }, 30_000);
 });
 
 describe.skipIf(!chromiumAvailable)("voice without a speech server in Chromium", () => {
@@ -379,6 +425,35 @@ describe.skipIf(!chromiumAvailable)("voice without a speech server in Chromium",
       await without.getByRole("button", { name: "Attach files" }).waitFor();
       expect(await without.getByRole("button", { name: "Dictate a message" }).count()).toBe(0);
       expect(await without.getByRole("button", { name: "Record a voice message" }).count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  }, 30_000);
+
+  test("on a phone a camera button takes a photo (capture), beside the picker of the photo library", async () => {
+    const context = await browser.newContext({
+      viewport: { width: 375, height: 740 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    try {
+      await registerAccount(context, server.baseUrl, "Ada Phone");
+      const page = await context.newPage();
+      await openNewChat(page, server.baseUrl);
+      await page.getByRole("button", { name: "Take a photo" }).waitFor();
+      const camera = page.getByLabel("A photo from the camera");
+      expect(await camera.getAttribute("capture")).toBe("environment");
+      expect(await camera.getAttribute("accept")).toBe("image/*");
+      expect(await page.getByLabel("Files to attach").getAttribute("accept")).toContain("image/jpeg");
+      const chooser = page.waitForEvent("filechooser");
+      await page.getByRole("button", { name: "Take a photo" }).click();
+      await (await chooser).setFiles({
+        name: "photo.png",
+        mimeType: "image/png",
+        buffer: await picture("#aa3377"),
+      });
+      await page.getByRole("button", { name: "Remove photo.png" }).waitFor();
+      expect((await trayOf(page))[0]?.preview).toStartWith("blob:");
     } finally {
       await context.close();
     }
