@@ -235,7 +235,7 @@ export class MessageComposer extends LitElement {
               : nothing
           }
           ${
-            this._speech?.transcription
+            this._speech?.transcription && typeof MediaRecorder !== "undefined"
               ? html`<voice-recorder ?disabled=${this._voiceStatus?.text === "Transcribing…"} @voice-recorded=${this._onVoiceRecorded}></voice-recorder>`
               : this._speech
                 ? html`<dictation-button @dictation-text=${this._onDictationText}></dictation-button>`

@@ -213,7 +213,11 @@ export class AttachmentService {
    * (for transcription): another user's or a missing id is ATTACHMENT_NOT_FOUND, another kind of
    * file UNSUPPORTED_MEDIA_TYPE.
    */
-  async audio(userId: string, attachmentId: string, traceparent: string): Promise<AttachmentContent> {
+  async audio(
+    userId: string,
+    attachmentId: string,
+    traceparent: string,
+  ): Promise<{ attachment: StoredAttachment; body: ReadableStream<Uint8Array> }> {
     const stored = await this.owned(userId, attachmentId, traceparent);
     if (stored.kind !== "audio") {
       throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Only an audio attachment can be transcribed", {
