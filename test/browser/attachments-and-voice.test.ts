@@ -430,6 +430,40 @@ describe.skipIf(!chromiumAvailable)("voice without a speech server in Chromium",
     }
   }, 30_000);
 
+  test("Read aloud speaks the answer with the browser's speech synthesis, its markdown taken out", async () => {
+    const context = await browser.newContext();
+    try {
+      await registerAccount(context, server.baseUrl, "Ada Listener");
+      const page = await context.newPage();
+      // Records what the page hands to the browser's synthesis, then lets it speak.
+      await page.addInitScript(() => {
+        const spoken: string[] = [];
+        (window as unknown as { spoken: string[] }).spoken = spoken;
+        const speak = speechSynthesis.speak.bind(speechSynthesis);
+        speechSynthesis.speak = (utterance: SpeechSynthesisUtterance) => {
+          spoken.push(utterance.text);
+          speak(utterance);
+        };
+      });
+      await openNewChat(page, server.baseUrl);
+      await sendMessage(page, "Read this to me");
+      const answer = await waitForAnswer(page, 1);
+      await page.getByRole("button", { name: "Read aloud" }).click();
+      await page.getByRole("button", { name: "Stop reading" }).waitFor();
+      const spoken = await page.evaluate(() => (window as unknown as { spoken: string[] }).spoken);
+      expect(spoken).toHaveLength(1);
+      expect(answer.content).toContain("**offline demo model**");
+      expect(spoken[0]).toContain("I am the offline demo model, so I cannot");
+      expect(spoken[0]).toContain("(code)");
+      expect(spoken[0]).not.toContain("**");
+      expect(spoken[0]).not.toContain("find . -name");
+      await page.getByRole("button", { name: "Stop reading" }).click();
+      await page.getByRole("button", { name: "Read aloud" }).waitFor();
+    } finally {
+      await context.close();
+    }
+  }, 30_000);
+
   test("on a phone a camera button takes a photo (capture), beside the picker of the photo library", async () => {
     const context = await browser.newContext({
       viewport: { width: 375, height: 740 },
