@@ -353,6 +353,33 @@ describe.skipIf(!chromiumAvailable)("attachments and voice in Chromium", () => {
     }
   }, 60_000);
 
+  test("when the speech server fails, the composer says so and keeps the recording to send", async () => {
+    const context = await browser.newContext();
+    await context.grantPermissions(["microphone"]);
+    try {
+      await registerAccount(context, server.baseUrl, "Ada Failure");
+      const page = await context.newPage();
+      await openNewChat(page, server.baseUrl);
+      // The SDK tries twice.
+      audio.refuseNext({ status: 500 }, { status: 500 });
+      await page.getByRole("button", { name: "Record a voice message" }).click();
+      await page.getByRole("meter", { name: "Microphone level" }).waitFor();
+      await Bun.sleep(800);
+      await page.getByRole("button", { name: "Stop recording" }).click();
+      const alert = page.locator("message-composer .voice-status.error");
+      await alert.waitFor();
+      expect(await alert.textContent()).toBe(
+        "The recording could not be transcribed: The speech server answered 500",
+      );
+      expect(await page.getByRole("textbox", { name: "Message" }).inputValue()).toBe("");
+      const tray = await trayOf(page);
+      expect(tray.map((item) => item.name)).toEqual(["Voice message"]);
+      expect(tray[0]?.player).toMatch(/^\/api\/attachments\/[\w-]+\/content$/);
+    } finally {
+      await context.close();
+    }
+  }, 30_000);
+
   test("a recording stops by itself at the time limit and is transcribed; the microphone is reached by keyboard", async () => {
     const context = await browser.newContext();
     await context.grantPermissions(["microphone"]);

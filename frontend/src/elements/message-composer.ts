@@ -164,7 +164,9 @@ export class MessageComposer extends LitElement {
   @state() private _value = "";
   @state() private _dragging = false;
   @state() private _speech?: SpeechSettings;
-  @state() private _voiceStatus: { text: string; error: boolean } | undefined;
+  /** Where a recording is on its way into the text. */
+  @state() private _voiceStep?: "uploading" | "transcribing";
+  @state() private _voiceError = "";
   @query("textarea") private _textarea!: HTMLTextAreaElement;
   private readonly _uploads = new AttachmentUploadController(this);
   /** Phones and tablets: a camera button of its own. */
@@ -236,14 +238,21 @@ export class MessageComposer extends LitElement {
           }
           ${
             this._speech?.transcription && typeof MediaRecorder !== "undefined"
-              ? html`<voice-recorder ?disabled=${this._voiceStatus?.text === "Transcribing…"} @voice-recorded=${this._onVoiceRecorded}></voice-recorder>`
+              ? html`<voice-recorder ?disabled=${this._voiceStep !== undefined} @voice-recorded=${this._onVoiceRecorded}></voice-recorder>`
               : this._speech
                 ? html`<dictation-button @dictation-text=${this._onDictationText}></dictation-button>`
                 : nothing
           }
           ${
-            this._voiceStatus
-              ? html`<span class="voice-status ${this._voiceStatus.error ? "error" : ""}" role="status">${this._voiceStatus.text}</span>`
+            this._voiceStep
+              ? html`<span class="voice-status" role="status">
+                  ${this._voiceStep === "uploading" ? "Uploading the recording…" : "Transcribing…"}
+                </span>`
+              : nothing
+          }
+          ${
+            this._voiceError
+              ? html`<span class="voice-status error" role="alert">${this._voiceError}</span>`
               : nothing
           }
           ${
@@ -333,7 +342,7 @@ export class MessageComposer extends LitElement {
       new CustomEvent("message-send", { detail: { content, attachments }, bubbles: true, composed: true }),
     );
     this._value = "";
-    this._voiceStatus = undefined;
+    this._voiceError = "";
   }
 
   private _onAttachClick(): void {
@@ -385,22 +394,23 @@ export class MessageComposer extends LitElement {
   /** The recording goes up as an attachment, and its transcription into the text, to correct before sending. */
   private async _onVoiceRecorded(event: CustomEvent<{ file: File }>): Promise<void> {
     const [uploaded] = this._uploads.add([event.detail.file], { voice: true });
-    this._voiceStatus = { text: "Uploading the recording…", error: false };
+    this._voiceError = "";
+    this._voiceStep = "uploading";
     const attachment = await uploaded;
     if (!attachment) {
-      this._voiceStatus = undefined;
+      this._voiceStep = undefined;
       return;
     }
-    this._voiceStatus = { text: "Transcribing…", error: false };
+    this._voiceStep = "transcribing";
     try {
       const { text } = await apiClient.transcribe(attachment.id);
       this._insertText(text);
-      this._voiceStatus = text ? undefined : { text: "No words were heard.", error: true };
+      if (!text) this._voiceError = "No words were heard in the recording.";
     } catch (error) {
-      this._voiceStatus = {
-        text: `The recording could not be transcribed: ${error instanceof Error ? error.message : "unknown error"}`,
-        error: true,
-      };
+      const reason = error instanceof Error ? error.message : "unknown error";
+      this._voiceError = `The recording could not be transcribed: ${reason}`;
+    } finally {
+      this._voiceStep = undefined;
     }
   }
 
