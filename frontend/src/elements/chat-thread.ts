@@ -1,4 +1,4 @@
-import type { Chat, ModelSummary } from "@chat/contracts";
+import type { Chat, MessageAttachment, ModelSummary } from "@chat/contracts";
 import { css, html, LitElement, nothing, type PropertyValues } from "lit";
 import { customElement, property, query, state } from "lit/decorators.js";
 import { repeat } from "lit/directives/repeat.js";
@@ -348,12 +348,14 @@ export class ChatThread extends LitElement {
     return this.models.find((model) => model.id === modelId)?.displayName ?? modelId;
   }
 
-  private async _onMessageSend(event: CustomEvent<{ content: string }>): Promise<void> {
+  private async _onMessageSend(
+    event: CustomEvent<{ content: string; attachments?: MessageAttachment[] }>,
+  ): Promise<void> {
     this._scroll.jumpToLatest();
     this._createError = undefined;
-    const content = event.detail.content;
-    if (!this.chatId) await this._startChat(content);
-    else if (!(await this._stream.send(content))) this._composer?.restore(content);
+    const { content, attachments = [] } = event.detail;
+    if (!this.chatId) await this._startChat(content, attachments);
+    else if (!(await this._stream.send(content, attachments))) this._composer?.restore(content, attachments);
   }
 
   /**
@@ -361,7 +363,7 @@ export class ChatThread extends LitElement {
    * server refuses that message (a rate limit, an outage), the chat is deleted again: the view
    * goes back to a new chat, with the text back in the composer and the refusal above it.
    */
-  private async _startChat(content: string): Promise<void> {
+  private async _startChat(content: string, attachments: MessageAttachment[]): Promise<void> {
     this._creating = true;
     let chat: Chat | undefined;
     try {
@@ -369,12 +371,12 @@ export class ChatThread extends LitElement {
       chat = await apiClient.createChat(model ? { model } : {});
       this._stream.open(chat.id, chat);
       this._fire("chat-created", { chat });
-      await this._stream.sendFirst(content);
+      await this._stream.sendFirst(content, attachments);
     } catch (error) {
       if (chat && (await this._deleteUnanswered(chat.id))) this._fire("chat-discarded", { chatId: chat.id });
       const fallback = chat ? "The message could not be sent." : "The chat could not be created.";
       this._createError = ApiError.isInstance(error) ? error.message : fallback;
-      this._composer?.restore(content);
+      this._composer?.restore(content, attachments);
     } finally {
       this._creating = false;
     }

@@ -25,3 +25,15 @@ export const retryIcon = icon(svg`<path d="M3 12a9 9 0 1 0 2.6-6.4L3 8" /><path 
 export const copyIcon = icon(
   svg`<rect x="9" y="9" width="11" height="11" rx="2" /><path d="M5 15V5a1 1 0 0 1 1-1h9" />`,
 );
+export const paperclipIcon = icon(
+  svg`<path d="M20 11.5l-7.8 7.8a5 5 0 0 1-7.1-7.1l8.5-8.5a3.5 3.5 0 0 1 5 5l-8.5 8.5a2 2 0 0 1-2.8-2.8l7.8-7.8" />`,
+);
+export const cameraIcon = icon(svg`<path d="M4 8h3l2-3h6l2 3h3v11H4z" /><circle cx="12" cy="13" r="3.5" />`);
+export const microphoneIcon = icon(
+  svg`<rect x="9" y="3" width="6" height="11" rx="3" /><path d="M5 11a7 7 0 0 0 14 0M12 18v3" />`,
+);
+export const closeIcon = icon(svg`<path d="M6 6l12 12M18 6L6 18" />`);
+export const fileIcon = icon(svg`<path d="M6 3h8l4 4v14H6z" /><path d="M14 3v4h4" />`);
+export const speakerIcon = icon(
+  svg`<path d="M4 9h4l5-4v14l-5-4H4z" /><path d="M16 9a4 4 0 0 1 0 6M18.5 6.5a7.5 7.5 0 0 1 0 11" />`,
+);

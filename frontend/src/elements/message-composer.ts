@@ -1,9 +1,19 @@
-import type { ModelSummary } from "@chat/contracts";
+import type { MessageAttachment, ModelSummary, SpeechSettings } from "@chat/contracts";
 import { css, html, LitElement, nothing, type PropertyValues } from "lit";
 import { customElement, property, query, state } from "lit/decorators.js";
+import { apiClient } from "../api-client.ts";
 import { maximumMessageLength } from "../api-limits.ts";
+import { AttachmentUploadController } from "../controllers/attachment-upload-controller.ts";
+import { speechSettings } from "../speech/speech-settings.ts";
+import "./attachment-tray.ts";
 import { baseStyles } from "./base-styles.ts";
-import { sendIcon, stopIcon } from "./icons.ts";
+import "./dictation-button.ts";
+import { cameraIcon, paperclipIcon, sendIcon, stopIcon } from "./icons.ts";
+import "./voice-recorder.ts";
+
+/** What the file picker offers: the types the server accepts (it decides from the bytes). */
+const acceptedFiles =
+  "image/png,image/jpeg,image/webp,image/gif,application/pdf,audio/*,.txt,.md,.csv,.json,.ts,.js,.py,.html,.css,.sql,.yaml,.yml,.xml,.log";
 
 /** From here on the composer shows how much is left. */
 const lengthHintFrom = 0.8 * maximumMessageLength;
@@ -16,7 +26,13 @@ const countFormat = new Intl.NumberFormat();
  * streams, the send button becomes a stop button. A model picker shows when more than one
  * model is usable, and a length hint near the limit.
  *
- * @fires message-send - The user sent a message; detail `{ content }`.
+ * Files come by the attach button (on phones also the camera), by dropping them on the composer
+ * or by pasting; each uploads at once, with its progress and a cancel button, in the tray above
+ * the text. The microphone records a voice message, uploaded as a file and transcribed into the
+ * text for the user to correct (a speech server), or dictates with the browser's own recognition
+ * (none); without either it is not shown.
+ *
+ * @fires message-send - The user sent a message; detail `{ content, attachments }`.
  * @fires answer-stop - The user asked to stop the answer being written.
  * @fires model-change - The user picked another model; detail `{ model }`.
  */
@@ -102,6 +118,24 @@ export class MessageComposer extends LitElement {
         background: var(--text);
         color: var(--surface);
       }
+      form.dragging {
+        border-style: dashed;
+        border-color: var(--accent);
+        background: var(--surface-muted);
+      }
+      .tool {
+        width: 36px;
+        height: 36px;
+        padding: 0;
+        border-radius: 50%;
+      }
+      .voice-status {
+        font-size: 12px;
+        color: var(--text-muted);
+      }
+      .voice-status.error {
+        color: var(--danger);
+      }
       .hint {
         margin: 6px 0 0;
         text-align: center;
@@ -128,15 +162,31 @@ export class MessageComposer extends LitElement {
   @property() placeholder = "Message the assistant";
 
   @state() private _value = "";
+  @state() private _dragging = false;
+  @state() private _speech?: SpeechSettings;
+  /** Where a recording is on its way into the text. */
+  @state() private _voiceStep?: "uploading" | "transcribing";
+  @state() private _voiceError = "";
   @query("textarea") private _textarea!: HTMLTextAreaElement;
+  private readonly _uploads = new AttachmentUploadController(this);
+  /** Phones and tablets: a camera button of its own. */
+  private readonly _coarsePointer = matchMedia("(pointer: coarse)").matches;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void speechSettings().then((settings) => {
+      this._speech = settings;
+    });
+  }
 
   override focus(): void {
     this._textarea?.focus();
   }
 
   /** Gives back text that was sent but not accepted, before anything written since, so neither is lost. */
-  restore(unsent: string): void {
+  restore(unsent: string, attachments: readonly MessageAttachment[] = []): void {
     this._value = this._value.trim().length === 0 ? unsent : `${unsent}\n\n${this._value}`;
+    this._uploads.restore(attachments);
   }
 
   override updated(changed: PropertyValues<this>): void {
@@ -148,8 +198,18 @@ export class MessageComposer extends LitElement {
     const over = length > maximumMessageLength;
     const empty = this._value.trim().length === 0;
     const showCount = length >= lengthHintFrom;
+    const uploading = this._uploads.uploading;
     return html`
-      <form @submit=${this._onSubmit}>
+      <form
+        class=${this._dragging ? "dragging" : ""}
+        @submit=${this._onSubmit}
+        @dragenter=${this._onDragOver}
+        @dragover=${this._onDragOver}
+        @dragleave=${this._onDragLeave}
+        @drop=${this._onDrop}
+      >
+        <attachment-tray .items=${this._uploads.pending} @attachment-remove=${this._onAttachmentRemove}></attachment-tray>
+        ${this._uploads.notice ? html`<p class="voice-status error" role="alert">${this._uploads.notice}</p>` : nothing}
         <textarea
           rows="1"
           aria-label="Message"
@@ -159,8 +219,42 @@ export class MessageComposer extends LitElement {
           .value=${this._value}
           @input=${this._onInput}
           @keydown=${this._onKeyDown}
+          @paste=${this._onPaste}
         ></textarea>
         <div class="toolbar">
+          <button class="quiet tool" type="button" aria-label="Attach files" title="Attach files" @click=${this._onAttachClick}>
+            ${paperclipIcon}
+          </button>
+          <input class="visually-hidden" id="files"
+            aria-label="Files to attach" type="file" multiple accept=${acceptedFiles} tabindex="-1" aria-hidden="true" @change=${this._onFilesChosen} />
+          ${
+            this._coarsePointer
+              ? html`<button class="quiet tool" type="button" aria-label="Take a photo" title="Take a photo" @click=${this._onCameraClick}>
+                    ${cameraIcon}
+                  </button>
+                  <input class="visually-hidden" id="camera"
+                    aria-label="A photo from the camera" type="file" accept="image/*" capture="environment" tabindex="-1" aria-hidden="true" @change=${this._onFilesChosen} />`
+              : nothing
+          }
+          ${
+            this._speech?.transcription && typeof MediaRecorder !== "undefined"
+              ? html`<voice-recorder ?disabled=${this._voiceStep !== undefined} @voice-recorded=${this._onVoiceRecorded}></voice-recorder>`
+              : this._speech
+                ? html`<dictation-button @dictation-text=${this._onDictationText}></dictation-button>`
+                : nothing
+          }
+          ${
+            this._voiceStep
+              ? html`<span class="voice-status" role="status">
+                  ${this._voiceStep === "uploading" ? "Uploading the recording…" : "Transcribing…"}
+                </span>`
+              : nothing
+          }
+          ${
+            this._voiceError
+              ? html`<span class="voice-status error" role="alert">${this._voiceError}</span>`
+              : nothing
+          }
           ${
             this.models.length > 1
               ? html`<select aria-label="Model" title="Model" @change=${this._onModelChange}>
@@ -196,7 +290,7 @@ export class MessageComposer extends LitElement {
                   type="submit"
                   aria-label="Send message"
                   title="Send"
-                  ?disabled=${this.busy || empty || over}
+                  ?disabled=${this.busy || empty || over || uploading}
                 >
                   ${sendIcon}
                 </button>`
@@ -204,7 +298,13 @@ export class MessageComposer extends LitElement {
         </div>
       </form>
       <p class="hint" id="hint">
-        ${this.busy ? "Wait for the answer to finish before sending." : "Enter to send, Shift+Enter for a new line."}
+        ${
+          this.busy
+            ? "Wait for the answer to finish before sending."
+            : uploading
+              ? "Wait for the files to upload before sending."
+              : "Enter to send, Shift+Enter for a new line."
+        }
       </p>
     `;
   }
@@ -235,11 +335,98 @@ export class MessageComposer extends LitElement {
 
   private _send(): void {
     const content = this._value.trim();
-    if (this.busy || content.length === 0 || content.length > maximumMessageLength) return;
+    if (this.busy || this._uploads.uploading || content.length === 0 || content.length > maximumMessageLength)
+      return;
+    const attachments = this._uploads.take();
     this.dispatchEvent(
-      new CustomEvent("message-send", { detail: { content }, bubbles: true, composed: true }),
+      new CustomEvent("message-send", { detail: { content, attachments }, bubbles: true, composed: true }),
     );
     this._value = "";
+    this._voiceError = "";
+  }
+
+  private _onAttachClick(): void {
+    this.renderRoot.querySelector<HTMLInputElement>("#files")?.click();
+  }
+
+  private _onCameraClick(): void {
+    this.renderRoot.querySelector<HTMLInputElement>("#camera")?.click();
+  }
+
+  private _onFilesChosen(event: Event): void {
+    const input = event.target as HTMLInputElement;
+    if (input.files) this._uploads.add(input.files);
+    input.value = "";
+  }
+
+  private _onDragOver(event: DragEvent): void {
+    if (!event.dataTransfer?.types.includes("Files")) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "copy";
+    this._dragging = true;
+  }
+
+  private _onDragLeave(event: DragEvent): void {
+    const form = event.currentTarget as HTMLElement;
+    if (!(event.relatedTarget instanceof Node) || !form.contains(event.relatedTarget)) this._dragging = false;
+  }
+
+  private _onDrop(event: DragEvent): void {
+    this._dragging = false;
+    const files = event.dataTransfer?.files;
+    if (!files || files.length === 0) return;
+    event.preventDefault();
+    this._uploads.add(files);
+  }
+
+  private _onPaste(event: ClipboardEvent): void {
+    const files = event.clipboardData?.files;
+    if (!files || files.length === 0) return;
+    event.preventDefault();
+    this._uploads.add(files);
+  }
+
+  private _onAttachmentRemove(event: CustomEvent<{ key: string }>): void {
+    this._uploads.remove(event.detail.key);
+    this.focus();
+  }
+
+  /** The recording goes up as an attachment, and its transcription into the text, to correct before sending. */
+  private async _onVoiceRecorded(event: CustomEvent<{ file: File }>): Promise<void> {
+    const [uploaded] = this._uploads.add([event.detail.file], { voice: true });
+    this._voiceError = "";
+    this._voiceStep = "uploading";
+    const attachment = await uploaded;
+    if (!attachment) {
+      this._voiceStep = undefined;
+      return;
+    }
+    this._voiceStep = "transcribing";
+    try {
+      const { text } = await apiClient.transcribe(attachment.id);
+      this._insertText(text);
+      if (!text) this._voiceError = "No words were heard in the recording.";
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : "unknown error";
+      this._voiceError = `The recording could not be transcribed: ${reason}`;
+    } finally {
+      this._voiceStep = undefined;
+    }
+  }
+
+  private _onDictationText(event: CustomEvent<{ text: string }>): void {
+    this._insertText(event.detail.text);
+  }
+
+  /** Adds text after what is written, and puts the cursor at its end. */
+  private _insertText(text: string): void {
+    if (!text) return;
+    this._value = this._value.trim().length === 0 ? text : `${this._value.trimEnd()} ${text}`;
+    void this.updateComplete.then(() => {
+      const textarea = this._textarea;
+      textarea.focus();
+      textarea.setSelectionRange(textarea.value.length, textarea.value.length);
+    });
   }
 
   /** Grows the text box with its text, up to 40 % of the window, then it scrolls. */

@@ -1,5 +1,5 @@
 import { type Bus, ChatCommandClient, StoreClient } from "@chat/bus";
-import { AdminEmails, HealthReport } from "@chat/contracts";
+import { AdminEmails, AppError, HealthReport } from "@chat/contracts";
 import { checkReadiness, type Logger, newId, type ReadinessChecks } from "@chat/runtime";
 import type { ActorState } from "@chat/state";
 import { Elysia } from "elysia";
@@ -42,6 +42,9 @@ import type { LiveEventHub } from "./live/live-event-hub.ts";
 import type { CompletionRelay } from "./openai/completion-relay.ts";
 import { completionIdleTimeoutMs, openAICompatibleRoutes } from "./openai/openai-compatible-routes.ts";
 import { shareRoutes } from "./shares/share-routes.ts";
+import { OpenAISpeechServer } from "./speech/openai-speech-server.ts";
+import { speechRoutes } from "./speech/speech-routes.ts";
+import { SpeechService } from "./speech/speech-service.ts";
 import { eventRoutes } from "./sse/event-routes.ts";
 import type { SseConnection } from "./sse/sse-connection.ts";
 import { attachmentRoutes, uploadPath } from "./uploads/attachment-routes.ts";
@@ -95,6 +98,7 @@ const openApiDocumentation = {
     { name: "models", description: "The models this deployment can use" },
     { name: "usage", description: "Tokens and cost" },
     { name: "attachments", description: "Uploaded files" },
+    { name: "speech", description: "Voice: transcription of audio attachments, texts read aloud" },
     { name: "keys", description: "API keys for the OpenAI-compatible API" },
     { name: "admin", description: "Staff: users and roles, the audit log" },
     { name: "openai-compatible", description: "OpenAI's Chat Completions API, for OpenAI SDKs and tools" },
@@ -177,6 +181,22 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
     redirectToStorage: Boolean(settings.S3_BUCKET),
     newId,
   });
+  const speech = new SpeechService({
+    server: settings.SPEECH_BASE_URL
+      ? new OpenAISpeechServer({
+          baseUrl: settings.SPEECH_BASE_URL,
+          apiKey: settings.SPEECH_API_KEY,
+          transcriptionModel: settings.TRANSCRIPTION_MODEL,
+          transcriptionFormat: settings.TRANSCRIPTION_RESPONSE_FORMAT,
+          speechModel: settings.SPEECH_MODEL,
+          timeoutMs: settings.SPEECH_TIMEOUT_MS,
+        })
+      : null,
+    attachments,
+    rateLimits,
+    defaultVoice: settings.SPEECH_VOICE,
+    maxChars: settings.SPEECH_MAX_CHARS,
+  });
   // Staff routes read the caller's role from the store, so a role taken away stops at once.
   const staffAccess = new StaffAccess({
     store,
@@ -229,7 +249,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
       const { status, body } = renderError(code, error, request, logger);
       set.status = status;
       if (error instanceof RateLimitedError) set.headers["retry-after"] = String(error.retryAfterSeconds);
-      else if (status === 503 || status === 504)
+      else if ((status === 503 || status === 504) && !(AppError.isInstance(error) && !error.retryable))
         set.headers["retry-after"] = String(unavailableRetryAfterSeconds);
       return body;
     })
@@ -287,6 +307,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
         },
       }),
     )
+    .use(speechRoutes({ signedIn: signedInCaller, speech }))
     .use(
       adminRoutes({
         staffOnly: staffOnly({ requestContext: context, authenticator, access: staffAccess }),

@@ -207,6 +207,51 @@ export const GatewayConfigFields = {
     maximum: 7 * 24 * 3600,
     description: "Lifetime of an attachment's signed download URL",
   }),
+  SPEECH_BASE_URL: Type.Optional(
+    Type.String({
+      pattern: "^https?://",
+      description:
+        "An OpenAI-compatible audio API (`/audio/transcriptions`, `/audio/speech`), e.g. https://api.openai.com/v1 or a local Whisper/TTS server; unset = no voice transcription or speech on the server (the web app uses the browser's own)",
+    }),
+  ),
+  SPEECH_API_KEY: Type.Optional(
+    Type.String({ minLength: 1, description: "Key of the speech server, when it needs one" }),
+  ),
+  TRANSCRIPTION_MODEL: Type.String({
+    default: "whisper-1",
+    minLength: 1,
+    description: "Model of POST /api/attachments/:id/transcription",
+  }),
+  TRANSCRIPTION_RESPONSE_FORMAT: Type.Union(
+    [Type.Literal("json"), Type.Literal("verbose_json"), Type.Literal("text")],
+    {
+      default: "json",
+      description:
+        "The `response_format` asked of the speech server: json, verbose_json (also the language and duration) or text",
+    },
+  ),
+  SPEECH_MODEL: Type.String({ default: "tts-1", minLength: 1, description: "Model of POST /api/speech" }),
+  SPEECH_VOICE: Type.String({
+    default: "alloy",
+    minLength: 1,
+    description: "Voice of POST /api/speech when the request names none",
+  }),
+  SPEECH_MAX_CHARS: Type.Integer({
+    default: 4096,
+    minimum: 1,
+    maximum: 100_000,
+    description: "Longest text POST /api/speech reads aloud (then 400 VALIDATION_FAILED)",
+  }),
+  SPEECH_PER_USER_PER_MINUTE: Type.Integer({
+    default: 20,
+    minimum: 1,
+    description: "Transcriptions and speech requests per user and minute, together (then 429)",
+  }),
+  SPEECH_TIMEOUT_MS: Type.Integer({
+    default: 60_000,
+    minimum: 100,
+    description: "Longest wait for the speech server (then 504 PROVIDER_TIMEOUT)",
+  }),
   ...StorageConfigFields,
 };
 

@@ -189,7 +189,7 @@ describe("ChatActor help requests and takeover", () => {
     ).toBe("CHAT_HELD");
   });
 
-  test("an agent's message is an assistant message with its author, renews the hold and is logged once", () => {
+  test("an agent's message is an assistant message with its author, renews the hold (the chat's mark too) and is logged once", () => {
     const { state } = run(fresh(), [[1, command("take_over", { agent: grace })]]);
 
     const written = decide(
@@ -209,6 +209,15 @@ describe("ChatActor help requests and takeover", () => {
     };
     expect(written.reply).toEqual({ message });
     expect(written.effects).toEqual([
+      {
+        type: "mark_chat",
+        heldBy: {
+          agentId: "agent-1",
+          name: "Grace",
+          since: "2026-11-22T10:00:01.000Z",
+          expiresAt: "2026-11-22T10:01:20.000Z",
+        },
+      },
       { type: "store_message", message },
       { type: "publish_message_created", message },
       {

@@ -366,10 +366,13 @@ function decideAgentMessage(
     ...(state.agentMessages ?? []),
     { clientMessageId: command.clientMessageId, message },
   ].slice(-agentMessagesKept);
-  const next: ChatActorState = { ...state, heldBy: renewed(hold, context), agentMessages };
+  const heldBy = renewed(hold, context);
+  const next: ChatActorState = { ...state, heldBy, agentMessages };
   return {
     state: next,
     effects: [
+      // The renewed hold is the chat's too, so what staff and the expiry sweep read stays true.
+      { type: "mark_chat", heldBy: publicHold(heldBy) },
       { type: "store_message", message },
       { type: "publish_message_created", message },
       {

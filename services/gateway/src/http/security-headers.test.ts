@@ -10,7 +10,7 @@ describe("securityHeaders", () => {
 
   test("the strict policy is the one the issue asks for: no inline script or style, no remote image", () => {
     expect(strictContentSecurityPolicy).toBe(
-      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; " +
         "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
     );
   });

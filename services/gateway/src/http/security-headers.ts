@@ -6,14 +6,17 @@ import { requestPath } from "./request-url.ts";
  * The policy of every response but the Swagger UI page. Scripts and styles only from the
  * gateway's own files (no inline script or style: the Lit build needs neither, its styles are
  * constructed stylesheets), images only from itself and data URLs, so a model's answer cannot
- * leak data through a remote image, no plugins, no `<base>`, no framing, forms only to itself.
+ * leak data through a remote image; `blob:` images and media only for what the page made itself
+ * (the thumbnail of a file being uploaded, speech read aloud; a blob URL is of this origin only),
+ * no plugins, no `<base>`, no framing, forms only to itself.
  * It is on JSON and error bodies too: one rendered as HTML runs nothing.
  */
 export const strictContentSecurityPolicy = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
-  "img-src 'self' data:",
+  "img-src 'self' data: blob:",
+  "media-src 'self' blob:",
   "connect-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",

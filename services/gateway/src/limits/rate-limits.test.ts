@@ -26,6 +26,7 @@ const generous: RateLimitSettings = {
   RATE_LIMIT_ACCOUNT_PER_MINUTE: 1_000,
   RATE_LIMIT_WS_FRAMES_PER_MINUTE: 1_000,
   GENERATIONS_PER_USER_PER_MINUTE: 1_000,
+  SPEECH_PER_USER_PER_MINUTE: 1_000,
   MAX_STREAMS_PER_USER: 1_000,
 };
 
@@ -60,12 +61,13 @@ describe("RateLimits", () => {
     };
   }
 
-  test("each limit has its own buckets: per address, per sign-in address, per user, per user's generations", async () => {
+  test("each limit has its own buckets: per address, per sign-in address, per user, per user's generations and voice requests", async () => {
     const { limits } = limitsWith({
       RATE_LIMIT_IP_PER_MINUTE: 2,
       RATE_LIMIT_AUTH_PER_MINUTE: 1,
       RATE_LIMIT_USER_PER_MINUTE: 2,
       GENERATIONS_PER_USER_PER_MINUTE: 1,
+      SPEECH_PER_USER_PER_MINUTE: 1,
     });
     await limits.takeRequest("10.0.0.1");
     await limits.takeRequest("10.0.0.1");
@@ -84,6 +86,10 @@ describe("RateLimits", () => {
     await limits.takeGeneration("user-a");
     await refusal(limits.takeGeneration("user-a"));
     await limits.takeGeneration("user-b");
+
+    await limits.takeSpeech("user-a");
+    await refusal(limits.takeSpeech("user-a"));
+    await limits.takeSpeech("user-b");
   });
 
   test("the per-account sign-in bucket is its own, keyed by the account's email", async () => {

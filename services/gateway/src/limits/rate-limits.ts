@@ -17,6 +17,7 @@ export type RateLimitSettings = Pick<
   | "RATE_LIMIT_ACCOUNT_PER_MINUTE"
   | "RATE_LIMIT_WS_FRAMES_PER_MINUTE"
   | "GENERATIONS_PER_USER_PER_MINUTE"
+  | "SPEECH_PER_USER_PER_MINUTE"
   | "MAX_STREAMS_PER_USER"
 >;
 
@@ -141,6 +142,16 @@ export class RateLimits {
       `generations:${userId}`,
       perMinute,
       (seconds) => `Too many messages: at most ${perMinute} a minute; retry in ${seconds} s`,
+    );
+  }
+
+  /** A transcription or a text read aloud (SPEECH_PER_USER_PER_MINUTE, one bucket for both). */
+  takeSpeech(userId: string): Promise<void> {
+    const perMinute = this.settings.SPEECH_PER_USER_PER_MINUTE;
+    return this.take(
+      `speech:${userId}`,
+      perMinute,
+      (seconds) => `Too many voice requests: at most ${perMinute} a minute; retry in ${seconds} s`,
     );
   }
 

@@ -209,6 +209,25 @@ export class AttachmentService {
   }
 
   /**
+   * The user's audio attachment and its bytes, read from the storage whatever its kind of URLs
+   * (for transcription): another user's or a missing id is ATTACHMENT_NOT_FOUND, another kind of
+   * file UNSUPPORTED_MEDIA_TYPE.
+   */
+  async audio(
+    userId: string,
+    attachmentId: string,
+    traceparent: string,
+  ): Promise<{ attachment: StoredAttachment; body: ReadableStream<Uint8Array> }> {
+    const stored = await this.owned(userId, attachmentId, traceparent);
+    if (stored.kind !== "audio") {
+      throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Only an audio attachment can be transcribed", {
+        retryable: false,
+      });
+    }
+    return { attachment: stored, body: await this.bytesOf(stored) };
+  }
+
+  /**
    * The attachments a message of `userId` in `chatId` carries, in the order given: each must be
    * the user's (else ATTACHMENT_NOT_FOUND, 404) and not sent in another chat yet (else
    * VALIDATION_FAILED naming it). The store attaches them to the chat with the message.

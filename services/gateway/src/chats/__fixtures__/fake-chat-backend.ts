@@ -146,6 +146,7 @@ export function fakeChatBackend(options: { generationsPerMinute?: number; maxMes
       RATE_LIMIT_ACCOUNT_PER_MINUTE: 1_000,
       RATE_LIMIT_WS_FRAMES_PER_MINUTE: 1_000,
       GENERATIONS_PER_USER_PER_MINUTE: perMinute,
+      SPEECH_PER_USER_PER_MINUTE: 1_000,
       MAX_STREAMS_PER_USER: 10,
     },
     { logger },
