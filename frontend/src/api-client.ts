@@ -1,4 +1,6 @@
 import type {
+  AccountDeleted,
+  ApiKey,
   AuthResponse,
   CancelReply,
   Chat,
@@ -6,6 +8,7 @@ import type {
   ChatList,
   ChatSearchResults,
   ChatWithMessages,
+  CreatedApiKey,
   ErrorBody,
   ErrorCode,
   MessageList,
@@ -17,6 +20,7 @@ import type {
   ShareSummary,
   SpeechSettings,
   Transcription,
+  UsageReport,
   User,
 } from "@chat/contracts";
 
@@ -183,6 +187,45 @@ export class ApiClient extends EventTarget {
 
   deleteChat(chatId: string): Promise<void> {
     return this.request("DELETE", `/api/chats/${encodeURIComponent(chatId)}`);
+  }
+
+  /** Changes the signed-in user's display name. */
+  updateProfile(name: string): Promise<{ user: User }> {
+    return this.request("PATCH", "/api/me", { name });
+  }
+
+  /** A new password; every other sign-in of the user ends. */
+  changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    return this.request("PUT", "/api/me/password", { currentPassword, newPassword });
+  }
+
+  /** Ends every sign-in of the user, this one too. */
+  signOutEverywhere(): Promise<void> {
+    return this.request("POST", "/api/me/sign-out-everywhere");
+  }
+
+  /** Deletes the account and everything in it, confirmed by its password. */
+  deleteAccount(password: string): Promise<AccountDeleted> {
+    return this.request("DELETE", "/api/me", { password });
+  }
+
+  listApiKeys(): Promise<{ keys: ApiKey[] }> {
+    return this.request("GET", "/api/keys");
+  }
+
+  /** A new API key; its secret is in this answer only. */
+  createApiKey(name: string): Promise<CreatedApiKey> {
+    return this.request("POST", "/api/keys", { name });
+  }
+
+  revokeApiKey(keyId: string): Promise<void> {
+    return this.request("DELETE", `/api/keys/${encodeURIComponent(keyId)}`);
+  }
+
+  /** Tokens and cost of the user's generations with from <= time < to. */
+  usage(from: Date, to: Date): Promise<UsageReport> {
+    const query = new URLSearchParams({ from: from.toISOString(), to: to.toISOString() });
+    return this.request("GET", `/api/usage?${query}`);
   }
 
   /** A read-only link to the chat as it is now. */

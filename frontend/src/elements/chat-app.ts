@@ -10,7 +10,9 @@ import { UserEventsController } from "../controllers/user-events-controller.ts";
 import { baseStyles } from "./base-styles.ts";
 import type { ChatThread } from "./chat-thread.ts";
 import type { ConfirmDialog } from "./confirm-dialog.ts";
-import { menuIcon, plusIcon, signOutIcon } from "./icons.ts";
+import { gearIcon, menuIcon, plusIcon, signOutIcon } from "./icons.ts";
+import "../settings/settings-dialog.ts";
+import type { SettingsDialog } from "../settings/settings-dialog.ts";
 import "./auth-form.ts";
 import "./chat-list.ts";
 import "./chat-thread.ts";
@@ -203,6 +205,7 @@ export class ChatApp extends LitElement {
 
   @query("chat-thread") private _thread?: ChatThread;
   @query("confirm-dialog") private _confirm?: ConfirmDialog;
+  @query("settings-dialog") private _settings?: SettingsDialog;
   @query(".menu") private _menuButton?: HTMLButtonElement;
 
   private readonly _route = new RouteController(this);
@@ -302,6 +305,9 @@ export class ChatApp extends LitElement {
               <span class="email">${user.email}</span>
             </div>
             <theme-toggle></theme-toggle>
+            <button class="icon" type="button" aria-label="Settings" title="Settings" @click=${this._onSettingsClick}>
+              ${gearIcon}
+            </button>
             <button class="icon" type="button" aria-label="Sign out" title="Sign out" @click=${this._onSignOutClick}>
               ${signOutIcon}
             </button>
@@ -334,6 +340,11 @@ export class ChatApp extends LitElement {
         </main>
       </div>
       <confirm-dialog></confirm-dialog>
+      <settings-dialog
+        .user=${user}
+        @user-changed=${this._onUserChanged}
+        @signed-out=${this._onSignedOutElsewhere}
+      ></settings-dialog>
       <div class="toasts" role="region" aria-label="Notifications" aria-live="polite">
         ${repeat(
           this._toasts,
@@ -385,6 +396,20 @@ export class ChatApp extends LitElement {
     } catch {
       // Signed out here either way; the cookies expire on their own.
     }
+    this._signedOut();
+    this._chatList.announceSession(false);
+  }
+
+  private _onSettingsClick(): void {
+    this._settings?.open();
+  }
+
+  private _onUserChanged(event: CustomEvent<{ user: User }>): void {
+    if (this._session.kind === "signed-in") this._session = { kind: "signed-in", user: event.detail.user };
+  }
+
+  /** Signed out from the settings: every sign-in ended, or the account was deleted. */
+  private _onSignedOutElsewhere(): void {
     this._signedOut();
     this._chatList.announceSession(false);
   }

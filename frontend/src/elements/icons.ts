@@ -20,6 +20,9 @@ export const systemIcon = icon(
 );
 export const arrowDownIcon = icon(svg`<path d="M12 5v14M5 12l7 7 7-7" />`);
 export const searchIcon = icon(svg`<circle cx="11" cy="11" r="7" /><path d="M20 20l-4-4" />`);
+export const gearIcon = icon(
+  svg`<circle cx="12" cy="12" r="3" /><path d="M12 2v3M12 19v3M2 12h3M19 12h3M4.9 4.9l2.1 2.1M17 17l2.1 2.1M4.9 19.1L7 17M17 7l2.1-2.1" />`,
+);
 export const signOutIcon = icon(svg`<path d="M15 4h4v16h-4M10 8l-4 4 4 4M6 12h10" />`);
 export const retryIcon = icon(svg`<path d="M3 12a9 9 0 1 0 2.6-6.4L3 8" /><path d="M3 3v5h5" />`);
 export const copyIcon = icon(

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import type { Browser } from "playwright-core";
+import { ChatApiClient } from "../support/chat-api-client.ts";
+import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
+import {
+  chromiumAvailable,
+  launchChromium,
+  registerAccount,
+  sendMessage,
+  waitForAnswer,
+} from "./chat-page.ts";
+
+const screenshots = process.env.SCREENSHOT_DIR ?? join(import.meta.dir, "../../docs/screenshots");
+
+describe.skipIf(!chromiumAvailable)("settings in Chromium: account, API keys, usage", () => {
+  let server: EmbeddedServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    server = await startEmbeddedServer();
+    browser = await launchChromium();
+    // The first account is the admin, who may not delete it: the accounts below are users.
+    await ChatApiClient.signUp(server.baseUrl, "Root");
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test("from the keyboard: rename, make an API key that works, see the usage, then delete the account", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    try {
+      await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.baseUrl });
+      const email = await registerAccount(context, server.baseUrl, "Ada");
+      const page = await context.newPage();
+      await page.goto(server.baseUrl);
+      await sendMessage(page, "Count my tokens");
+      await waitForAnswer(page, 1);
+
+      await page.getByRole("button", { name: "Settings" }).focus();
+      await page.keyboard.press("Enter");
+      const dialog = page.getByRole("dialog", { name: "Settings" });
+      await dialog.getByRole("textbox", { name: "Name" }).fill("Ada Lovelace");
+      await dialog.getByRole("textbox", { name: "Name" }).press("Enter");
+      await dialog.getByText("Saved.").waitFor();
+      await page.locator("chat-app .who").getByText("Ada Lovelace").waitFor();
+
+      await dialog.getByRole("tab", { name: "Account" }).focus();
+      await page.keyboard.press("ArrowRight");
+      expect(await dialog.getByRole("tab", { name: "API keys" }).getAttribute("aria-selected")).toBe("true");
+      await dialog.getByRole("textbox", { name: "Name" }).fill("laptop");
+      await dialog.getByRole("textbox", { name: "Name" }).press("Enter");
+      const secret = dialog.getByRole("textbox", { name: "The new API key" });
+      await secret.waitFor();
+      const key = await secret.inputValue();
+      expect(key).toMatch(/^sk-chat-/);
+      await dialog.getByRole("button", { name: "Copy" }).click();
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(key);
+      const models = await fetch(`${server.baseUrl}/v1/models`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      expect(models.status).toBe(200);
+      await page.screenshot({ path: join(screenshots, "settings-keys.png") });
+      await dialog.getByRole("button", { name: "Revoke laptop" }).click();
+      await dialog.getByText("No keys yet.").waitFor();
+      const revoked = await fetch(`${server.baseUrl}/v1/models`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      expect(revoked.status).toBe(401);
+
+      await dialog.getByRole("tab", { name: "API keys" }).focus();
+      await page.keyboard.press("ArrowRight");
+      await dialog.getByRole("table", { name: "Usage per model" }).waitFor();
+      expect(await dialog.getByRole("status").textContent()).toMatch(/[1-9]\d* answers?/);
+      expect(await dialog.getByRole("cell", { name: /demo/ }).count()).toBeGreaterThan(0);
+
+      await page.keyboard.press("ArrowRight");
+      expect(await dialog.getByRole("tab", { name: "Account" }).getAttribute("aria-selected")).toBe("true");
+      await dialog.getByRole("button", { name: "Delete account…" }).click();
+      const password = dialog.getByLabel("Password to confirm");
+      await password.fill("not my password");
+      await password.press("Enter");
+      await dialog.getByRole("alert").waitFor();
+      await password.fill("correct horse battery");
+      await password.press("Enter");
+      await page.locator("auth-form").waitFor();
+      const login = await new ChatApiClient(server.baseUrl).login(email);
+      expect(login.status).toBe(401);
+    } finally {
+      await context.close();
+    }
+  });
+});
