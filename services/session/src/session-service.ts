@@ -2,13 +2,15 @@ import { type Bus, ChatCommandClient, StoreClient } from "@chat/bus";
 import { ChatCommand, chatCommandReplySchemas } from "@chat/contracts";
 import { type BaseConfig, type Logger, newId, type RunningService } from "@chat/runtime";
 import { type ActorState, ChatEventPublisher } from "@chat/state";
+import { ChatAttributes, inSpan } from "@chat/telemetry";
 import { AnswerRecovery } from "./answer-recovery.ts";
 import { ChatActorRunner } from "./chat-actor-runner.ts";
 import type { SessionConfig } from "./session-config.ts";
 
 /**
- * Starts the chat-session service: one actor per chat, fed by the command partitions, and the
- * sweep that ends answers whose writer is gone (see AnswerRecovery).
+ * Starts the chat-session service: one actor per chat, fed by the command partitions (each command
+ * one actor turn, in a span of its own), and the sweep that ends answers whose writer is gone
+ * (see AnswerRecovery).
  */
 export async function startSession(dependencies: {
   bus: Bus;
@@ -50,7 +52,14 @@ export async function startSession(dependencies: {
   );
   const subscription = await bus.consumeCommands(
     { name: "session", schema: ChatCommand, replySchemas: chatCommandReplySchemas },
-    (command) => runner.handle(command),
+    (command) =>
+      inSpan(
+        `actor ${command.type}`,
+        {
+          attributes: { [ChatAttributes.chatId]: command.chatId, [ChatAttributes.messageType]: command.type },
+        },
+        () => runner.handle(command),
+      ),
   );
   const recovery = new AnswerRecovery(
     {

@@ -123,6 +123,18 @@ export const BaseConfigFields = {
     description:
       "Seconds of events a replay log keeps: resumes and joins within it replay, older ids answer RESUME_EXPIRED",
   }),
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(
+    Type.String({
+      pattern: "^https?://",
+      description:
+        "OpenTelemetry collector (OTLP/HTTP) base URL; spans go to `<url>/v1/traces`. Unset = no tracing, no trace headers",
+    }),
+  ),
+  OTEL_BSP_SCHEDULE_DELAY: Type.Integer({
+    default: 5_000,
+    minimum: 10,
+    description: "Milliseconds between two exports of finished spans (when tracing)",
+  }),
 } satisfies TProperties;
 
 export const BaseConfig = Type.Object(BaseConfigFields);
