@@ -66,5 +66,5 @@ describe("traces of the embedded process over OTLP", () => {
     expect(turn.kind).toBe(5);
     expect(span("actor send_message").parentSpanId).toBe(turn.spanId);
     expect(new Set(trace.map((candidate) => candidate.service))).toEqual(new Set(["all-in-one"]));
-  });
+  }, 60_000);
 });

@@ -143,7 +143,7 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)("traces of five processes o
     const complete = carried.find((message) => message.type === "message_complete");
     expect(String(complete?.headers.traceparent)).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
     await connection.close();
-  });
+  }, 60_000);
 
   test("a malformed traceparent header never breaks a consumer: the message is handled in a trace of its own", async () => {
     const connection = await amqp.connect(rabbitUrl);
@@ -196,5 +196,5 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)("traces of five processes o
     for (let attempt = 0; answers.length < ids.length && attempt < 50; attempt++) await Bun.sleep(100);
     expect(answers).toEqual(ids.map(() => ({ ok: true, value: null })));
     await connection.close();
-  });
+  }, 60_000);
 });

@@ -125,21 +125,22 @@ async function* attemptOnce(
     );
   };
   let started = false;
-  const generateRequest: GenerateRequest = {
-    model: route.entry.upstreamModel,
-    messages: request.contextFor(route),
-    maxOutputTokens: Math.min(
-      request.maxOutputTokens ?? route.entry.maxOutputTokens,
-      route.entry.maxOutputTokens,
-    ),
-    temperature: request.temperature,
-    topP: request.topP,
-    signal: controller.signal,
-  };
-  const span = startProviderCallSpan(route, generateRequest);
+  let span: ReturnType<typeof startProviderCallSpan>;
   let ending: Parameters<typeof endProviderCallSpan>[1] = {};
   try {
     silenceTimeout(policy.firstTokenTimeoutMs, "first token");
+    const generateRequest: GenerateRequest = {
+      model: route.entry.upstreamModel,
+      messages: request.contextFor(route),
+      maxOutputTokens: Math.min(
+        request.maxOutputTokens ?? route.entry.maxOutputTokens,
+        route.entry.maxOutputTokens,
+      ),
+      temperature: request.temperature,
+      topP: request.topP,
+      signal: controller.signal,
+    };
+    span = startProviderCallSpan(route, generateRequest);
     const stream = route.provider.stream(generateRequest);
     for await (const part of stream) {
       clearTimeout(timer);
@@ -154,7 +155,7 @@ async function* attemptOnce(
     }
     return { failed: false };
   } catch (caught) {
-    ending = { error: caught };
+    // A cancel or a superseded delivery is not the provider's failure: its span ends unmarked.
     if (request.signal.aborted) throw request.signal.reason;
     const error = ProviderError.isInstance(caught)
       ? caught
