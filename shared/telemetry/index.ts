@@ -17,4 +17,9 @@ export {
   traceHeaders,
   traceparentOf,
 } from "./src/trace-carriers.ts";
-export type { Tracing, TracingSettings } from "./src/tracing-settings.ts";
+export {
+  type SamplerName,
+  samplerNames,
+  type Tracing,
+  type TracingSettings,
+} from "./src/tracing-settings.ts";

@@ -145,6 +145,42 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)("traces of five processes o
     await connection.close();
   }, 60_000);
 
+  test("a turn whose caller did not sample its trace is recorded by no process, while the next one is", async () => {
+    const client = await ChatApiClient.signUp(gateway.baseUrl, "Unsampled");
+    const turn = async (flags: string) => {
+      const traceId = randomBytes(16).toString("hex");
+      const { chatId, events } = await client.answeredChat(`Sampled? ${flags}`, {
+        traceparent: `00-${traceId}-${randomBytes(8).toString("hex")}-${flags}`,
+      });
+      events.close();
+      return { traceId, chatId };
+    };
+    const unsampled = await turn("00");
+    const sampled = await turn("01");
+    // The sampled turn ran after the unsampled one: once its store write arrived, so would have theirs.
+    await receiver.waitFor((spans) =>
+      spans.some((span) => span.traceId === sampled.traceId && span.name === "store message_complete"),
+    );
+    await Bun.sleep(300);
+    expect(receiver.spans.filter((span) => span.traceId === unsampled.traceId)).toEqual([]);
+    // Nor in a trace of their own: the turn's spans downstream followed the caller's decision.
+    const turnSpans = [
+      "process session",
+      "actor send_message",
+      "store append_message",
+      "store message_complete",
+    ];
+    const ofTheTurn = receiver.spans.filter(
+      (span) => span.attributes["chat.id"] === unsampled.chatId && turnSpans.includes(span.name),
+    );
+    expect(ofTheTurn).toEqual([]);
+    expect(
+      receiver.spans.some(
+        (span) => span.attributes["chat.id"] === sampled.chatId && span.name === "actor send_message",
+      ),
+    ).toBe(true);
+  }, 60_000);
+
   test("a malformed traceparent header never breaks a consumer: the message is handled in a trace of its own", async () => {
     const connection = await amqp.connect(rabbitUrl);
     const channel = await connection.createConfirmChannel();

@@ -1,3 +1,4 @@
+import { samplerNames } from "@chat/telemetry";
 import { type Static, type TObject, type TProperties, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 
@@ -130,6 +131,20 @@ export const BaseConfigFields = {
         "OpenTelemetry collector (OTLP/HTTP) base URL; spans go to `<url>/v1/traces`. Unset = no tracing, no trace headers",
     }),
   ),
+  OTEL_TRACES_SAMPLER: Type.Union(
+    samplerNames.map((name) => Type.Literal(name)),
+    {
+      default: "parentbased_always_on",
+      description:
+        "Which traces are recorded (when tracing): `parentbased_*` follow a caller's sampled flag; `*traceidratio` record OTEL_TRACES_SAMPLER_ARG of new traces",
+    },
+  ),
+  OTEL_TRACES_SAMPLER_ARG: Type.Number({
+    default: 1,
+    minimum: 0,
+    maximum: 1,
+    description: "The share of new traces the `traceidratio` samplers record",
+  }),
   OTEL_BSP_SCHEDULE_DELAY: Type.Integer({
     default: 5_000,
     minimum: 10,

@@ -42,6 +42,7 @@ export async function runServiceMain<S extends TObject>(options: {
     serviceName: options.tracedAs ?? options.name,
     endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
     exportDelayMs: config.OTEL_BSP_SCHEDULE_DELAY,
+    sampler: { name: config.OTEL_TRACES_SAMPLER, ratio: config.OTEL_TRACES_SAMPLER_ARG },
     onExportError: (error) => logger.warn({ err: error }, "Could not export spans; they are dropped"),
   });
   // Registered first, so it stops last: the spans of the shutdown are exported too.

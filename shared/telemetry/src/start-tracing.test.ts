@@ -9,6 +9,7 @@ describe("startTracing without an endpoint", () => {
       serviceName: "test",
       endpoint: undefined,
       exportDelayMs: 100,
+      sampler: { name: "parentbased_always_on", ratio: 1 },
       onExportError: () => {
         throw new Error("nothing is exported");
       },

@@ -46,11 +46,11 @@ export function contextFromTraceparent(traceparent: string): Context {
 }
 
 /**
- * The `traceparent` of `span` when it is recorded, to hand on as the request's trace context;
- * undefined when tracing is off.
+ * The `traceparent` of `span`, to hand on as the request's trace context (with its sampled flag,
+ * so a trace the sampler dropped stays dropped downstream); undefined when tracing is off.
  */
 export function traceparentOf(span: Span): string | undefined {
-  if (!span.isRecording()) return undefined;
+  if (!trace.isSpanContextValid(span.spanContext())) return undefined;
   return traceHeaders(trace.setSpan(ROOT_CONTEXT, span))?.traceparent;
 }
 

@@ -17,13 +17,16 @@ import {
   ATTR_URL_PATH,
 } from "@opentelemetry/semantic-conventions";
 
+/** Probes, asked every few seconds: neither logged nor traced. */
+const untracedPaths = new Set(["/healthz", "/readyz"]);
+
 /**
  * The server span of one HTTP request, continuing the caller's `traceparent` when it sent a valid
- * one; undefined when tracing is off. Its attributes hold the path, never the query (a stream
- * ticket may be in it).
+ * one; undefined when tracing is off, and for the health probes. Its attributes hold the path,
+ * never the query (a stream ticket may be in it).
  */
 export function startRequestSpan(request: Request, path: string): Span | undefined {
-  if (!isTracing()) return undefined;
+  if (!isTracing() || untracedPaths.has(path)) return undefined;
   const parent = contextFromHeaders({
     traceparent: request.headers.get("traceparent") ?? undefined,
     tracestate: request.headers.get("tracestate") ?? undefined,
