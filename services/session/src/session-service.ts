@@ -8,9 +8,8 @@ import { ChatActorRunner } from "./chat-actor-runner.ts";
 import type { SessionConfig } from "./session-config.ts";
 
 /**
- * Starts the chat-session service: one actor per chat, fed by the command partitions (each command
- * one actor turn, in a span of its own), and the sweep that ends answers whose writer is gone
- * (see AnswerRecovery).
+ * Starts the chat-session service: one actor per chat, fed by the command partitions, and the
+ * sweep that ends answers whose writer is gone (see AnswerRecovery).
  */
 export async function startSession(dependencies: {
   bus: Bus;
