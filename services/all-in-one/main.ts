@@ -4,6 +4,7 @@ import { startAllInOne } from "./src/start-all-in-one.ts";
 
 await runServiceMain({
   name: "chat",
+  tracedAs: "all-in-one",
   configSchema: AllInOneConfig,
   servesHttp: true,
   start: (config, logger, lifecycle) => startAllInOne(config, logger, lifecycle),

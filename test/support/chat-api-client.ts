@@ -89,13 +89,16 @@ export class ChatApiClient {
   }
 
   /**
-   * Creates a chat, opens its event stream and sends `content`; resolves once the answer is
-   * complete, with the stream still open.
+   * Creates a chat, opens its event stream and sends `content` (both requests with `headers`);
+   * resolves once the answer is complete, with the stream still open.
    */
-  async answeredChat(content: string): Promise<{ chatId: string; events: SseReader }> {
-    const chatId = (await this.request("POST", "/api/chats", {})).body.id as string;
+  async answeredChat(
+    content: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ chatId: string; events: SseReader }> {
+    const chatId = (await this.request("POST", "/api/chats", {}, headers)).body.id as string;
     const events = await this.events(`/api/chats/${chatId}/events`);
-    await this.request("POST", `/api/chats/${chatId}/messages`, { content });
+    await this.request("POST", `/api/chats/${chatId}/messages`, { content }, headers);
     await events.waitFor((event) => event.event === "message_complete");
     return { chatId, events };
   }

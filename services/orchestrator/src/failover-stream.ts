@@ -1,5 +1,6 @@
 import type { ContextMessage } from "@chat/contracts";
-import type { StreamPart } from "./model-provider.ts";
+import { endProviderCallSpan, startProviderCallSpan } from "./generation-spans.ts";
+import type { GenerateRequest, StreamPart } from "./model-provider.ts";
 import type { ModelRoute } from "./model-registry.ts";
 import { ProviderError } from "./providers/provider-error.ts";
 
@@ -124,9 +125,11 @@ async function* attemptOnce(
     );
   };
   let started = false;
+  let span: ReturnType<typeof startProviderCallSpan>;
+  let ending: Parameters<typeof endProviderCallSpan>[1] = {};
   try {
     silenceTimeout(policy.firstTokenTimeoutMs, "first token");
-    const stream = route.provider.stream({
+    const generateRequest: GenerateRequest = {
       model: route.entry.upstreamModel,
       messages: request.contextFor(route),
       maxOutputTokens: Math.min(
@@ -136,9 +139,12 @@ async function* attemptOnce(
       temperature: request.temperature,
       topP: request.topP,
       signal: controller.signal,
-    });
+    };
+    span = startProviderCallSpan(route, generateRequest);
+    const stream = route.provider.stream(generateRequest);
     for await (const part of stream) {
       clearTimeout(timer);
+      if (part.type === "finish") ending = { finish: part };
       if (part.type === "text-delta" && !started) {
         started = true;
         yield { type: "answering", route };
@@ -149,6 +155,7 @@ async function* attemptOnce(
     }
     return { failed: false };
   } catch (caught) {
+    // A cancel or a superseded delivery is not the provider's failure: its span ends unmarked.
     if (request.signal.aborted) throw request.signal.reason;
     const error = ProviderError.isInstance(caught)
       ? caught
@@ -157,9 +164,11 @@ async function* attemptOnce(
         : new ProviderError(route.provider.id, "server", `${route.entry.id} failed unexpectedly`, {
             cause: caught,
           });
+    ending = { error };
     if (started) throw error;
     return { failed: true, error };
   } finally {
+    endProviderCallSpan(span, ending);
     clearTimeout(timer);
     request.signal.removeEventListener("abort", forwardAbort);
   }

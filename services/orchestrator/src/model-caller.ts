@@ -7,6 +7,7 @@ import {
   streamWithFailover,
 } from "./failover-stream.ts";
 import { GenerationCancelled } from "./generation-cancellations.ts";
+import { inGenerationSpan } from "./generation-spans.ts";
 import { recordModelCall, recordProviderFailure } from "./model-call-metrics.ts";
 import type { ModelCallOutcome } from "./model-call-outcome.ts";
 import { buildModelContext } from "./model-context.ts";
@@ -82,7 +83,11 @@ export class ModelCaller {
     },
   ) {}
 
-  async call(request: ModelCall): Promise<ModelCallOutcome> {
+  call(request: ModelCall): Promise<ModelCallOutcome> {
+    return inGenerationSpan(request.modelId, () => this.callChain(request));
+  }
+
+  private async callChain(request: ModelCall): Promise<ModelCallOutcome> {
     const { registry, estimator, policy, clock } = this.dependencies;
     const now = this.dependencies.now ?? performance.now.bind(performance);
     const started = now();

@@ -2,6 +2,7 @@ import { type Bus, ChatCommandClient, StoreClient } from "@chat/bus";
 import { ChatCommand, chatCommandReplySchemas } from "@chat/contracts";
 import { type BaseConfig, type Logger, newId, type RunningService } from "@chat/runtime";
 import { type ActorState, ChatEventPublisher } from "@chat/state";
+import { ChatAttributes, inSpan } from "@chat/telemetry";
 import { AnswerRecovery } from "./answer-recovery.ts";
 import { ChatActorRunner } from "./chat-actor-runner.ts";
 import { ChatRetention } from "./chat-retention.ts";
@@ -54,7 +55,14 @@ export async function startSession(dependencies: {
   );
   const subscription = await bus.consumeCommands(
     { name: "session", schema: ChatCommand, replySchemas: chatCommandReplySchemas },
-    (command) => runner.handle(command),
+    (command) =>
+      inSpan(
+        `actor ${command.type}`,
+        {
+          attributes: { [ChatAttributes.chatId]: command.chatId, [ChatAttributes.messageType]: command.type },
+        },
+        () => runner.handle(command),
+      ),
   );
   const commands = new ChatCommandClient(bus, { timeoutMs: config.BUS_REQUEST_TIMEOUT_MS, newId, now });
   const recovery = new AnswerRecovery(

@@ -10,6 +10,8 @@ import {
 } from "@chat/contracts";
 import type { Logger, RunningService } from "@chat/runtime";
 import type { ObjectStorage } from "@chat/storage";
+import { ChatAttributes, inSpan } from "@chat/telemetry";
+import { ATTR_DB_OPERATION_NAME } from "@opentelemetry/semantic-conventions";
 import type { StoreRepositories } from "./store-repositories.ts";
 import { handleStoreRequest } from "./store-request-handler.ts";
 
@@ -39,12 +41,12 @@ export async function startStore(dependencies: {
   };
   const requests = await bus.serve(
     { name: "store", schema: StoreRequest, replySchemas: storeReplySchemas },
-    (request) => handleStoreRequest(repository, request, context),
+    inStoreSpan((request) => handleStoreRequest(repository, request, context)),
   );
   const completions = await bus.consumeEvents<MessageWrite>(
     [chatEventKey("*", "message_complete"), chatEventKey("*", "message_deleted")],
     { name: "store.completions", schema: ChatEventMessage },
-    async (event) => {
+    inStoreSpan(async (event) => {
       if (event.type === "message_deleted") {
         const { chatId, messageId } = event.data;
         const deleted = await repository.chats.deleteMessage(event.userId, chatId, messageId);
@@ -65,16 +67,16 @@ export async function startStore(dependencies: {
         usage: data.usage,
       });
       logger.debug({ chatId: data.chatId, messageId: data.messageId, created }, "assistant message stored");
-    },
+    }),
   );
   const usage = await bus.consumeEvents<UsageRecorded>(
     [usageEventKey("*")],
     { name: "store.usage", schema: UsageRecorded },
-    async (event) => {
+    inStoreSpan(async (event) => {
       const { record } = event;
       const created = await repository.usage.recordUsage(record);
       logger.debug({ chatId: record.chatId, usageRecordId: record.id, created }, "usage recorded");
-    },
+    }),
   );
   return {
     name: "store",
@@ -85,4 +87,16 @@ export async function startStore(dependencies: {
       await usage.close();
     },
   };
+}
+
+/** A store handler whose every operation (a request, or a write an event asks for) is a span named after it. */
+function inStoreSpan<M extends { type: string; chatId: string }, R>(
+  handler: (message: M) => Promise<R>,
+): (message: M) => Promise<R> {
+  return (message) =>
+    inSpan(
+      `store ${message.type.replace(/^store\./, "")}`,
+      { attributes: { [ATTR_DB_OPERATION_NAME]: message.type, [ChatAttributes.chatId]: message.chatId } },
+      () => handler(message),
+    );
 }

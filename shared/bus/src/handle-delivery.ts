@@ -1,8 +1,10 @@
 import { AppError } from "@chat/contracts";
 import { counter, histogram, latencyBuckets } from "@chat/metrics";
+import { ChatAttributes, markFailed, type Span } from "@chat/telemetry";
 import type { TSchema } from "@sinclair/typebox";
 import type { Logger } from "pino";
 import type { Handler } from "./bus.ts";
+import { describeDeliveredMessage, inConsumerSpan, type MessagingSystem } from "./bus-tracing.ts";
 import { MessageDecoder } from "./message-decoder.ts";
 import type { Reply } from "./reply.ts";
 
@@ -49,6 +51,9 @@ export type Delivery = {
   signal?: AbortSignal;
   /** The routing key the message came with, where the adapter knows it. */
   routingKey?: string;
+  /** The message's transport headers, where a producer's `traceparent` may travel. */
+  headers?: unknown;
+  system: MessagingSystem;
 };
 
 /**
@@ -68,7 +73,11 @@ export async function handleDelivery<M>(
   delivery: Delivery,
 ): Promise<DeliveryOutcome> {
   const startedAt = performance.now();
-  const outcome = await decideDelivery(consumer, delivery);
+  const outcome = await inConsumerSpan(delivery.system, consumer.name, delivery, async (span) => {
+    const decided = await decideDelivery(consumer, delivery, span);
+    span?.setAttribute(ChatAttributes.settlement, decided.settle);
+    return decided;
+  });
   handling.observe({ consumer: consumer.name }, (performance.now() - startedAt) / 1_000);
   handled.inc({ consumer: consumer.name, outcome: outcome.settle });
   return outcome;
@@ -77,9 +86,11 @@ export async function handleDelivery<M>(
 async function decideDelivery<M>(
   consumer: DeliveryConsumer<M>,
   delivery: Delivery,
+  span: Span | undefined,
 ): Promise<DeliveryOutcome> {
   const decoded = consumer.decoder.decode(delivery.body);
   if (!decoded.ok) {
+    if (span) markFailed(span, { code: "VALIDATION_FAILED", message: decoded.reason });
     consumer.logger.warn(
       { consumer: consumer.name, reason: decoded.reason },
       "Dead-lettered a message that failed to decode",
@@ -88,6 +99,7 @@ async function decideDelivery<M>(
     const error = new AppError("VALIDATION_FAILED", `The message ${decoded.reason}`, { retryable: false });
     return { settle: "dead-letter", reply: { ok: false, error: error.serialize() } };
   }
+  describeDeliveredMessage(span, decoded.message);
   try {
     const value = await consumer.handler(decoded.message, {
       deliveryCount: delivery.deliveryCount,
@@ -97,6 +109,7 @@ async function decideDelivery<M>(
     return delivery.expectsReply ? { settle: "ack", reply: { ok: true, value } } : { settle: "ack" };
   } catch (thrown) {
     const error = AppError.from(thrown);
+    if (span) markFailed(span, error);
     const context = { consumer: consumer.name, err: thrown, deliveryCount: delivery.deliveryCount };
     if (delivery.expectsReply) return { settle: "ack", reply: { ok: false, error: error.serialize() } };
     if (!error.retryable) {

@@ -16,6 +16,7 @@ import type {
   Subscription,
   WorkQueueName,
 } from "./bus.ts";
+import { type Destination, inProducerSpan } from "./bus-tracing.ts";
 import { deliveryConsumer, serveConcurrency } from "./handle-delivery.ts";
 import { InProcessEventStream } from "./in-process-event-stream.ts";
 import { InProcessQueue, type QueuedMessage } from "./in-process-queue.ts";
@@ -32,6 +33,8 @@ export type InProcessBusOptions = {
 };
 
 type EventQueue = { queue: InProcessQueue; bindingKeys: Set<string> };
+
+const commandsDestination: Destination = { operation: "send", name: "session" };
 
 /**
  * The bus inside one process, with RabbitMQ's semantics: queues hold messages until someone
@@ -62,12 +65,20 @@ export class InProcessBus implements Bus {
 
   async sendCommand(command: Envelope): Promise<void> {
     this.assertOpen();
-    this.partitionQueueOf(command).enqueue({ body: JSON.stringify(command), deliveryCount: 1 });
+    await inProducerSpan("in_process", commandsDestination, command, async (headers) =>
+      this.partitionQueueOf(command).enqueue({ body: JSON.stringify(command), deliveryCount: 1, headers }),
+    );
   }
 
   async requestCommand<S extends TSchema>(command: Envelope, options: RequestOptions<S>): Promise<Static<S>> {
     this.assertOpen();
-    return this.awaitReply(this.partitionQueueOf(command), command, options, `No reply to`);
+    return this.awaitReply(
+      this.partitionQueueOf(command),
+      commandsDestination,
+      command,
+      options,
+      `No reply to`,
+    );
   }
 
   async consumeCommands<M extends Envelope, S extends ReplySchemas = ReplySchemas>(
@@ -84,7 +95,9 @@ export class InProcessBus implements Bus {
 
   async enqueueWork(queue: WorkQueueName, message: Envelope): Promise<void> {
     this.assertOpen();
-    this.workQueue(queue).enqueue({ body: JSON.stringify(message), deliveryCount: 1 });
+    await inProducerSpan("in_process", { operation: "send", name: queue }, message, async (headers) =>
+      this.workQueue(queue).enqueue({ body: JSON.stringify(message), deliveryCount: 1, headers }),
+    );
   }
 
   async consumeWork<M extends Envelope>(
@@ -99,12 +112,15 @@ export class InProcessBus implements Bus {
 
   async publishEvent(routingKey: string, event: Envelope, _options?: PublishOptions): Promise<void> {
     this.assertOpen();
-    const body = JSON.stringify(event);
-    for (const { queue, bindingKeys } of this.eventQueues.values()) {
-      if ([...bindingKeys].some((key) => matchesTopicPattern(key, routingKey)))
-        queue.enqueue({ body, deliveryCount: 1 });
-    }
-    for (const stream of this.streams) stream.offer(routingKey, body);
+    const destination: Destination = { operation: "publish", name: "chat.events", routingKey };
+    await inProducerSpan("in_process", destination, event, async (headers) => {
+      const body = JSON.stringify(event);
+      for (const { queue, bindingKeys } of this.eventQueues.values()) {
+        if ([...bindingKeys].some((key) => matchesTopicPattern(key, routingKey)))
+          queue.enqueue({ body, deliveryCount: 1, headers });
+      }
+      for (const stream of this.streams) stream.offer(routingKey, body);
+    });
   }
 
   async consumeEvents<M extends Envelope>(
@@ -146,9 +162,14 @@ export class InProcessBus implements Bus {
     options: RequestOptions<S>,
   ): Promise<Static<S>> {
     this.assertOpen();
-    return this.awaitReply(this.serviceQueue(service), message, options, `${service} did not answer`, {
-      expires: true,
-    });
+    return this.awaitReply(
+      this.serviceQueue(service),
+      { operation: "send", name: `rpc.${service}` },
+      message,
+      options,
+      `${service} did not answer`,
+      { expires: true },
+    );
   }
 
   async serve<M extends Envelope, S extends ReplySchemas = ReplySchemas>(
@@ -248,6 +269,7 @@ export class InProcessBus implements Bus {
   /** Queues `message` and resolves with its reply; `waiting` opens the timeout's message. */
   private awaitReply<S extends TSchema>(
     queue: InProcessQueue,
+    destination: Destination,
     message: Envelope,
     { replySchema, timeoutMs }: RequestOptions<S>,
     waiting: string,
@@ -281,7 +303,10 @@ export class InProcessBus implements Bus {
         },
       };
       if (expires) queued.expiresAt = Date.now() + timeoutMs;
-      queue.enqueue(queued);
+      void inProducerSpan("in_process", destination, message, async (headers) => {
+        if (headers) queued.headers = headers;
+        queue.enqueue(queued);
+      });
     });
   }
 

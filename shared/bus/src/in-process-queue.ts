@@ -1,3 +1,4 @@
+import type { TraceHeaders } from "@chat/telemetry";
 import type { Subscription } from "./bus.ts";
 import { type DeliveryConsumer, handleDelivery } from "./handle-delivery.ts";
 
@@ -9,6 +10,8 @@ export type QueuedMessage = {
   reply?: (body: string) => void;
   /** Epoch milliseconds after which the message is dead-lettered instead of delivered. */
   expiresAt?: number;
+  /** The producer's trace context, when tracing is on. */
+  headers?: TraceHeaders;
 };
 
 export type InProcessQueueSettings = {
@@ -94,6 +97,8 @@ export class InProcessQueue {
       body: message.body,
       deliveryCount: message.deliveryCount,
       expectsReply: message.reply !== undefined,
+      headers: message.headers,
+      system: "in_process",
     });
     if (outcome.reply) message.reply?.(JSON.stringify(outcome.reply));
     if (outcome.settle === "dead-letter") this.settings.deadLetter(this.settings.source, message.body);

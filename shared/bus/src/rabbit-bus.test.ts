@@ -119,6 +119,42 @@ describe.skipIf(!rabbitAvailable)("RabbitBus", () => {
     expect(await collectDeadLetters(bus, "session", 1)).toEqual(["{not json"]);
   });
 
+  test("with tracing off (no OTEL_EXPORTER_OTLP_ENDPOINT) no trace header travels, and one that arrives is ignored", async () => {
+    const prefix = testNamespace("untraced");
+    const bus = await startBus(prefix);
+    const connection = await amqplib.connect(rabbitUrl);
+    cleanups.push(() => connection.close());
+    const channel = await connection.createConfirmChannel();
+    const { queue } = await channel.assertQueue("", { exclusive: true });
+    await channel.bindQueue(queue, `${prefix}.chat.events`, "chat.#");
+    const headers: unknown[] = [];
+    await channel.consume(queue, (message) => message && headers.push(message.properties.headers), {
+      noAck: true,
+    });
+    const chatId = chatInPartition(0, partitions);
+    await bus.publishEvent(`chat.${chatId}.test`, sequenced(chatId, 1));
+    await eventually(() => headers.length === 1, "the published event");
+    expect(headers[0] ?? {}).not.toHaveProperty("traceparent");
+    expect(headers[0] ?? {}).not.toHaveProperty("tracestate");
+
+    // A traced producer's command, with a well-formed and a malformed header: handled all the same.
+    const received: number[] = [];
+    await bus.consumeCommands<Sequenced>({ name: "session", schema: Sequenced }, async (command) => {
+      received.push(command.seq);
+    });
+    const traceparents = ["00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "00-zz-not-hex-01"];
+    for (const [seq, traceparent] of traceparents.entries()) {
+      channel.sendToQueue(`${prefix}.session.p0`, Buffer.from(JSON.stringify(sequenced(chatId, seq))), {
+        persistent: true,
+        headers: { traceparent },
+      });
+    }
+    await channel.waitForConfirms();
+    await eventually(() => received.length === 2, "both commands");
+    expect(received).toEqual([0, 1]);
+    expect(await bus.deadLetters("session")).toEqual([]);
+  });
+
   test("after the connection drops, it reconnects: commands, requests and event streams flow again", async () => {
     const relay = await TcpRelay.start(new URL(rabbitUrl));
     cleanups.push(() => relay.close());

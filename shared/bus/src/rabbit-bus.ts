@@ -23,6 +23,7 @@ import type {
   Subscription,
   WorkQueueName,
 } from "./bus.ts";
+import { type Destination, inProducerSpan } from "./bus-tracing.ts";
 import { deliveryConsumer, serveConcurrency } from "./handle-delivery.ts";
 import { MessageDecoder } from "./message-decoder.ts";
 import { RabbitConsumer } from "./rabbit-consumer.ts";
@@ -47,6 +48,8 @@ export type RabbitBusOptions = {
 };
 
 const directReplyTo = "amq.rabbitmq.reply-to";
+const commandsDestination: Destination = { operation: "send", name: "session" };
+const eventsDestination = "chat.events";
 
 type PendingReply = { answer: (body: string) => void; fail: (error: AppError) => void };
 
@@ -110,20 +113,22 @@ export class RabbitBus implements Bus {
       this.topology.commandsExchange,
       this.partitionQueueOf(command),
       command,
-      {
-        persistent: true,
-      },
+      { persistent: true },
+      commandsDestination,
     );
   }
 
   requestCommand<S extends TSchema>(command: Envelope, options: RequestOptions<S>): Promise<Static<S>> {
     const requester = this.requesterChannel();
     return this.awaitReply(command, options, "No reply to", (correlationId) =>
-      this.publish(requester, this.topology.commandsExchange, this.partitionQueueOf(command), command, {
-        persistent: true,
-        replyTo: directReplyTo,
-        correlationId,
-      }),
+      this.publish(
+        requester,
+        this.topology.commandsExchange,
+        this.partitionQueueOf(command),
+        command,
+        { persistent: true, replyTo: directReplyTo, correlationId },
+        commandsDestination,
+      ),
     );
   }
 
@@ -142,7 +147,14 @@ export class RabbitBus implements Bus {
   }
 
   enqueueWork(queue: WorkQueueName, message: Envelope): Promise<void> {
-    return this.publish(this.publisher, "", this.topology.workQueue(queue), message, { persistent: true });
+    return this.publish(
+      this.publisher,
+      "",
+      this.topology.workQueue(queue),
+      message,
+      { persistent: true },
+      { operation: "send", name: queue },
+    );
   }
 
   consumeWork<M extends Envelope>(
@@ -156,9 +168,14 @@ export class RabbitBus implements Bus {
   }
 
   publishEvent(routingKey: string, event: Envelope, options: PublishOptions = {}): Promise<void> {
-    return this.publish(this.publisher, this.topology.eventsExchange, routingKey, event, {
-      persistent: options.durable ?? false,
-    });
+    return this.publish(
+      this.publisher,
+      this.topology.eventsExchange,
+      routingKey,
+      event,
+      { persistent: options.durable ?? false },
+      { operation: "publish", name: eventsDestination, routingKey },
+    );
   }
 
   consumeEvents<M extends Envelope>(
@@ -207,13 +224,20 @@ export class RabbitBus implements Bus {
     const requester = this.requesterChannel();
     const { timeoutMs } = options;
     return this.awaitReply(message, options, `${service} did not answer`, (correlationId) =>
-      this.publish(requester, "", this.topology.serviceQueue(service), message, {
-        persistent: true,
-        replyTo: directReplyTo,
-        correlationId,
-        // Nobody waits for the answer after the timeout: the broker dead-letters the stale request.
-        expiration: String(timeoutMs),
-      }),
+      this.publish(
+        requester,
+        "",
+        this.topology.serviceQueue(service),
+        message,
+        {
+          persistent: true,
+          replyTo: directReplyTo,
+          correlationId,
+          // Nobody waits for the answer after the timeout: the broker dead-letters the stale request.
+          expiration: String(timeoutMs),
+        },
+        { operation: "send", name: `rpc.${service}` },
+      ),
     );
   }
 
@@ -327,23 +351,30 @@ export class RabbitBus implements Bus {
     });
   }
 
-  /** Publishes at once (so calls keep their order) and resolves when the broker confirms. */
+  /**
+   * Publishes at once (so calls keep their order) and resolves when the broker confirms; the
+   * trace context, when tracing is on, travels in the `traceparent` and `tracestate` headers.
+   */
   private async publish(
     channel: ChannelWrapper,
     exchange: string,
     routingKey: string,
     message: Envelope,
     properties: Options.Publish,
+    destination: Destination,
   ): Promise<void> {
     this.assertOpen();
     try {
-      await channel.publish(exchange, routingKey, Buffer.from(JSON.stringify(message)), {
-        contentType: "application/json",
-        messageId: message.id,
-        type: message.type,
-        timeout: this.options.publishTimeoutMs ?? 10_000,
-        ...properties,
-      });
+      await inProducerSpan("rabbitmq", destination, message, (headers) =>
+        channel.publish(exchange, routingKey, Buffer.from(JSON.stringify(message)), {
+          contentType: "application/json",
+          messageId: message.id,
+          type: message.type,
+          timeout: this.options.publishTimeoutMs ?? 10_000,
+          ...properties,
+          ...(headers ? { headers } : {}),
+        }),
+      );
     } catch (error) {
       throw new AppError(
         "UNAVAILABLE",

@@ -147,6 +147,8 @@ export class RabbitConsumer<M> implements Subscription {
       expectsReply: typeof replyTo === "string" && replyTo.length > 0,
       signal: channelOpen,
       routingKey: message.fields.routingKey,
+      headers,
+      system: "rabbitmq",
     });
     try {
       if (outcome.reply && typeof replyTo === "string") {

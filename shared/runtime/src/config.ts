@@ -1,3 +1,4 @@
+import { samplerNames } from "@chat/telemetry";
 import { type Static, type TObject, type TProperties, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 
@@ -122,6 +123,32 @@ export const BaseConfigFields = {
     minimum: 10,
     description:
       "Seconds of events a replay log keeps: resumes and joins within it replay, older ids answer RESUME_EXPIRED",
+  }),
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(
+    Type.String({
+      pattern: "^https?://",
+      description:
+        "OpenTelemetry collector (OTLP/HTTP) base URL; spans go to `<url>/v1/traces`. Unset = no tracing, no trace headers",
+    }),
+  ),
+  OTEL_TRACES_SAMPLER: Type.Union(
+    samplerNames.map((name) => Type.Literal(name)),
+    {
+      default: "parentbased_always_on",
+      description:
+        "Which traces are recorded (when tracing): `parentbased_*` follow a caller's sampled flag; `*traceidratio` record OTEL_TRACES_SAMPLER_ARG of new traces",
+    },
+  ),
+  OTEL_TRACES_SAMPLER_ARG: Type.Number({
+    default: 1,
+    minimum: 0,
+    maximum: 1,
+    description: "The share of new traces the `traceidratio` samplers record",
+  }),
+  OTEL_BSP_SCHEDULE_DELAY: Type.Integer({
+    default: 5_000,
+    minimum: 10,
+    description: "Milliseconds between two exports of finished spans (when tracing)",
   }),
 } satisfies TProperties;
 

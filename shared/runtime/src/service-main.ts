@@ -1,4 +1,5 @@
 import { collectProcessMetrics } from "@chat/metrics";
+import { startTracing } from "@chat/telemetry";
 import type { Static, TObject } from "@sinclair/typebox";
 import type { Logger } from "pino";
 import { type BaseConfig, ConfigError, loadConfig } from "./config.ts";
@@ -10,10 +11,13 @@ import type { RunningService } from "./running-service.ts";
 /**
  * Runs one service as its own process: reads and checks its configuration (exiting with the
  * variable's name when it is wrong), starts it, serves `/healthz`, `/readyz` and `/metrics` on PORT
- * unless the service serves HTTP itself, and stops it gracefully on SIGTERM/SIGINT.
+ * unless the service serves HTTP itself, exports its spans when OTEL_EXPORTER_OTLP_ENDPOINT is set,
+ * and stops it gracefully on SIGTERM/SIGINT.
  */
 export async function runServiceMain<S extends TObject>(options: {
   name: string;
+  /** The `service.name` of its spans, when it is not `name`. */
+  tracedAs?: string;
   configSchema: S;
   servesHttp?: boolean;
   start: (
@@ -34,6 +38,15 @@ export async function runServiceMain<S extends TObject>(options: {
   collectProcessMetrics();
   const lifecycle = new Lifecycle(logger);
   lifecycle.handleSignals();
+  const tracing = await startTracing({
+    serviceName: options.tracedAs ?? options.name,
+    endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+    exportDelayMs: config.OTEL_BSP_SCHEDULE_DELAY,
+    sampler: { name: config.OTEL_TRACES_SAMPLER, ratio: config.OTEL_TRACES_SAMPLER_ARG },
+    onExportError: (error) => logger.warn({ err: error }, "Could not export spans; they are dropped"),
+  });
+  // Registered first, so it stops last: the spans of the shutdown are exported too.
+  lifecycle.onStop("tracing", () => tracing.stop());
   try {
     const service = await options.start(config, logger, lifecycle);
     lifecycle.onStop(options.name, () => service.stop());

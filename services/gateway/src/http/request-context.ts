@@ -1,7 +1,8 @@
 import { counter, histogram, latencyBuckets } from "@chat/metrics";
-import { newId, traceparentFrom } from "@chat/runtime";
+import { newId } from "@chat/runtime";
 import { Elysia } from "elysia";
 import type { Logger } from "pino";
+import { endRequestSpan, requestTraceparent, startRequestSpan } from "./request-spans.ts";
 import { requestPath, requestUrl } from "./request-url.ts";
 
 /**
@@ -40,7 +41,8 @@ const requestDurations = histogram(
  * Gives every request a `requestId` (the caller's `x-request-id` or a new one, echoed back), a
  * `traceparent` (continued from the caller's when valid), the client's address and whether it came
  * over TLS (see `requestOrigin`), and writes one access-log line per response, so a request can be
- * followed across services; counts and times every response by route pattern for /metrics.
+ * followed across services; counts and times every response by route pattern for /metrics, and,
+ * when tracing, makes each request a server span whose context is that `traceparent`.
  */
 export function requestContext(logger: Logger, options: { trustProxy: boolean }) {
   return new Elysia({ name: "request-context" })
@@ -49,19 +51,22 @@ export function requestContext(logger: Logger, options: { trustProxy: boolean })
       const offered = request.headers.get("x-request-id");
       const requestId = offered && /^[\w.:-]{1,100}$/.test(offered) ? offered : newId();
       set.headers["x-request-id"] = requestId;
+      const requestSpan = startRequestSpan(request, requestPath(request));
       return {
         requestId,
-        traceparent: traceparentFrom(request.headers.get("traceparent")),
+        requestSpan,
+        traceparent: requestTraceparent(requestSpan, request),
         startedAt: performance.now(),
         ...requestOrigin(request, server?.requestIP(request)?.address, options.trustProxy),
       };
     })
     .onAfterResponse({ as: "global" }, (context) => {
       const { request, set } = context;
-      const { requestId, traceparent, startedAt } = context as unknown as {
+      const { requestId, traceparent, startedAt, requestSpan } = context as unknown as {
         requestId?: string;
         traceparent?: string;
         startedAt?: number;
+        requestSpan?: Parameters<typeof endRequestSpan>[0];
       };
       const status = typeof set.status === "number" ? set.status : 200;
       const durationMs = startedAt === undefined ? undefined : performance.now() - startedAt;
@@ -70,6 +75,7 @@ export function requestContext(logger: Logger, options: { trustProxy: boolean })
       requests.inc({ method: request.method, route, status });
       if (durationMs !== undefined)
         requestDurations.observe({ method: request.method, route }, durationMs / 1_000);
+      endRequestSpan(requestSpan, request.method, route, status);
       const path = requestPath(request);
       if (path === "/healthz" || path === "/readyz") return;
       logger.info(

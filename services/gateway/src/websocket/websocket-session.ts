@@ -8,13 +8,14 @@ import {
   type User,
   WebSocketCloseCode,
 } from "@chat/contracts";
-import { type Logger, traceparentFrom } from "@chat/runtime";
+import type { Logger } from "@chat/runtime";
 import type { ReplayLog, TokenBucket } from "@chat/state";
 import type { ServerWebSocket } from "bun";
 import type { AdminCommands } from "../admin/admin-commands.ts";
 import type { Caller, SignIn } from "../auth/authenticator.ts";
 import type { ChatAssistanceCommands } from "../chats/chat-assistance.ts";
 import type { ChatCommands } from "../chats/chat-commands.ts";
+import { inFrameSpan } from "../http/request-spans.ts";
 import { RateLimitedError, type RateLimits } from "../limits/rate-limits.ts";
 import { feedChatEvents } from "../live/chat-event-feed.ts";
 import type { LiveEventHub } from "../live/live-event-hub.ts";
@@ -138,7 +139,8 @@ export class WebSocketSession {
         this.reply(reading.error);
         return;
       }
-      await this.handle(reading.frame);
+      const { frame: read } = reading;
+      await inFrameSpan(read.type, this.traceparent, (traceparent) => this.handle(read, traceparent));
     } catch (error) {
       this.sendError(error, frame);
     }
@@ -209,9 +211,8 @@ export class WebSocketSession {
     }
   }
 
-  private async handle(frame: ClientFrame): Promise<void> {
+  private async handle(frame: ClientFrame, traceparent: string): Promise<void> {
     const requestId = frame.requestId === undefined ? {} : { requestId: frame.requestId };
-    const traceparent = traceparentFrom(this.traceparent);
     const { commands, assistance } = this.dependencies;
     const target = (chatId: string) => ({ userId: this.user.id, chatId, traceparent });
     switch (frame.type) {
