@@ -166,6 +166,11 @@ export class ApiClient extends EventTarget {
     return this.request("PATCH", `/api/chats/${encodeURIComponent(chatId)}`, { model });
   }
 
+  /** The chat's instructions (an empty one clears them) and model. */
+  updateChatSettings(chatId: string, settings: { systemPrompt: string; model?: string }): Promise<Chat> {
+    return this.request("PATCH", `/api/chats/${encodeURIComponent(chatId)}`, settings);
+  }
+
   listModels(): Promise<ModelList> {
     return this.request("GET", "/api/models");
   }

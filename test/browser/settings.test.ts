@@ -6,8 +6,10 @@ import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-se
 import {
   chromiumAvailable,
   launchChromium,
+  openChatId,
   registerAccount,
   sendMessage,
+  storedChat,
   waitForAnswer,
 } from "./chat-page.ts";
 
@@ -38,7 +40,7 @@ describe.skipIf(!chromiumAvailable)("settings in Chromium: account, API keys, us
       await sendMessage(page, "Count my tokens");
       await waitForAnswer(page, 1);
 
-      await page.getByRole("button", { name: "Settings" }).focus();
+      await page.getByRole("button", { name: "Settings", exact: true }).focus();
       await page.keyboard.press("Enter");
       const dialog = page.getByRole("dialog", { name: "Settings" });
       await dialog.getByRole("textbox", { name: "Name" }).fill("Ada Lovelace");
@@ -87,6 +89,43 @@ describe.skipIf(!chromiumAvailable)("settings in Chromium: account, API keys, us
       await page.locator("auth-form").waitFor();
       const login = await new ChatApiClient(server.baseUrl).login(email);
       expect(login.status).toBe(401);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("a chat's settings: its instructions and model, saved for every device", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    try {
+      await registerAccount(context, server.baseUrl, "Grace");
+      const page = await context.newPage();
+      await page.goto(server.baseUrl);
+      await sendMessage(page, "Hello");
+      await waitForAnswer(page, 1);
+      const chatId = openChatId(page);
+      const other = await context.newPage();
+      await other.goto(`${server.baseUrl}/chats/${chatId}`);
+
+      await page.getByRole("button", { name: "Chat settings" }).click();
+      const dialog = page.getByRole("dialog", { name: "Chat settings" });
+      const instructions = dialog.getByRole("textbox", { name: /Instructions/ });
+      await instructions.fill("Answer like a pirate.");
+      await dialog.getByRole("button", { name: "Save" }).press("Enter");
+      await dialog.waitFor({ state: "hidden" });
+      const stored = await storedChat(page, chatId);
+      expect((stored as unknown as { systemPrompt?: string }).systemPrompt).toBe("Answer like a pirate.");
+
+      await other.getByRole("button", { name: "Chat settings" }).click();
+      const elsewhere = other.getByRole("dialog", { name: "Chat settings" });
+      expect(await elsewhere.getByRole("textbox", { name: /Instructions/ }).inputValue()).toBe(
+        "Answer like a pirate.",
+      );
+      await elsewhere.getByRole("textbox", { name: /Instructions/ }).fill("");
+      await elsewhere.getByRole("button", { name: "Save" }).click();
+      await elsewhere.waitFor({ state: "hidden" });
+      expect(
+        ((await storedChat(page, chatId)) as unknown as { systemPrompt?: string }).systemPrompt,
+      ).toBeUndefined();
     } finally {
       await context.close();
     }

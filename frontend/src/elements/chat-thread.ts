@@ -3,6 +3,7 @@ import { css, html, LitElement, nothing, type PropertyValues } from "lit";
 import { customElement, property, query, state } from "lit/decorators.js";
 import { repeat } from "lit/directives/repeat.js";
 import { ApiError, apiClient } from "../api-client.ts";
+import "./chat-settings-dialog.ts";
 import "./share-dialog.ts";
 import { routePath } from "../app-route.ts";
 import { ChatStreamController } from "../controllers/chat-stream-controller.ts";
@@ -40,14 +41,16 @@ export class ChatThread extends LitElement {
       }
       header {
         display: flex;
+        flex-wrap: wrap;
         align-items: center;
-        gap: 10px;
+        gap: 6px 10px;
         min-height: 56px;
         padding: 10px 20px;
         border-bottom: 1px solid var(--border);
       }
+      /* The title keeps room for a few words; on a phone the chat's buttons go to a second row. */
       h1 {
-        flex: 1;
+        flex: 1 1 10em;
         min-width: 0;
         margin: 0;
         font-size: 16px;
@@ -221,7 +224,12 @@ export class ChatThread extends LitElement {
         <slot name="header-start"></slot>
         <h1 title=${title}>${title || "Loading…"}</h1>
         ${this._renderHelpButton()}
-        ${this.chatId && this._stream.chat ? html`<share-dialog chat-id=${this.chatId}></share-dialog>` : nothing}
+        ${
+          this.chatId && chat
+            ? html`<chat-settings-dialog .chat=${chat} .models=${this.models}></chat-settings-dialog>
+                <share-dialog chat-id=${this.chatId}></share-dialog>`
+            : nothing
+        }
         <connection-pill status=${this.chatId ? stream.connection : this.userConnection}></connection-pill>
       </header>
       <div class="scroller" tabindex="-1">${this._renderBody()}</div>
