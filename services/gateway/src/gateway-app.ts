@@ -20,6 +20,7 @@ import { apiKeyRoutes } from "./chats/api-key-routes.ts";
 import { ChatAssistanceCommands } from "./chats/chat-assistance.ts";
 import { ChatCommands } from "./chats/chat-commands.ts";
 import { chatRoutes } from "./chats/chat-routes.ts";
+import { ImageInputCheck } from "./chats/image-input-check.ts";
 import { ModelCatalog } from "./chats/model-catalog.ts";
 import { modelRoutes } from "./chats/model-routes.ts";
 import { searchRoutes } from "./chats/search-routes.ts";
@@ -38,6 +39,7 @@ import { securityHeaders } from "./http/security-headers.ts";
 import { RateLimitedError, RateLimits, requestRateLimits } from "./limits/rate-limits.ts";
 import type { LiveEventHub } from "./live/live-event-hub.ts";
 import type { CompletionRelay } from "./openai/completion-relay.ts";
+import { ImageUrlParts } from "./openai/image-url-parts.ts";
 import { completionIdleTimeoutMs, openAICompatibleRoutes } from "./openai/openai-compatible-routes.ts";
 import { eventRoutes } from "./sse/event-routes.ts";
 import type { SseConnection } from "./sse/sse-connection.ts";
@@ -186,6 +188,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
   const commands = new ChatCommands({
     client: commandClient,
     models,
+    imageInput: new ImageInputCheck({ models, store }),
     rateLimits,
     maxMessageChars: settings.MAX_MESSAGE_CHARS,
     newId,
@@ -280,6 +283,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
         apiKeys: rateLimits.countPerUser(new ApiKeyAuthenticator(store)),
         models,
         completions,
+        imageUrls: new ImageUrlParts({ store, maxImageBytes: settings.UPLOAD_IMAGE_MAX_BYTES }),
         rateLimits,
         maxMessageChars: settings.MAX_MESSAGE_CHARS,
         timeouts: {

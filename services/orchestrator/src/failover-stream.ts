@@ -1,5 +1,4 @@
-import type { ContextMessage } from "@chat/contracts";
-import type { StreamPart } from "./model-provider.ts";
+import type { ModelMessage, StreamPart } from "./model-provider.ts";
 import type { ModelRoute } from "./model-registry.ts";
 import { ProviderError } from "./providers/provider-error.ts";
 
@@ -31,7 +30,7 @@ export type FailoverStep = {
 
 export type FailoverRequest = {
   /** The messages for a model, built for its context window. */
-  contextFor(route: ModelRoute): ContextMessage[];
+  contextFor(route: ModelRoute): ModelMessage[];
   maxOutputTokens?: number;
   temperature?: number;
   topP?: number;

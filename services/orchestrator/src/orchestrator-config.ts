@@ -1,4 +1,5 @@
 import { BaseConfigFields } from "@chat/runtime";
+import { StorageConfigFields } from "@chat/storage";
 import { type Static, Type } from "@sinclair/typebox";
 
 const HttpUrl = (description: string) => Type.Optional(Type.String({ pattern: "^https?://", description }));
@@ -66,6 +67,12 @@ export const OrchestratorConfigFields = {
   OPENAI_COMPATIBLE_BASE_URL: HttpUrl(
     "An OpenAI-compatible server (Ollama http://localhost:11434/v1, vLLM, LM Studio); enables it",
   ),
+  OPENAI_COMPATIBLE_VISION_MODELS: Type.Optional(
+    Type.String({
+      description:
+        "Those of OPENAI_COMPATIBLE_MODELS that see images (e.g. llava,qwen2.5vl), comma-separated",
+    }),
+  ),
   OPENAI_COMPATIBLE_API_KEY: Secret("Key of the OpenAI-compatible server, when it needs one"),
   OPENAI_COMPATIBLE_MODELS: Type.Optional(
     Type.String({ description: "Its models, comma-separated upstream names (e.g. llama3.2,qwen2.5)" }),
@@ -81,6 +88,26 @@ export const OrchestratorConfigFields = {
     maxLength: 128,
     default: "chat-system",
     description: "The end user Dify records for the app's conversations",
+  }),
+  DATA_DIR: Type.String({
+    default: "./data",
+    description: "Folder of the uploads on local disk (when S3_BUCKET is unset), shared with the gateway",
+  }),
+  ...StorageConfigFields,
+  CONTEXT_MAX_IMAGES: Type.Integer({
+    default: 20,
+    minimum: 0,
+    description: "Images one model request carries at most, the newest; older ones become a note in the text",
+  }),
+  ATTACHMENT_TEXT_MAX_CHARS: Type.Integer({
+    default: 100_000,
+    minimum: 1_000,
+    description: "Text of one PDF or text file a model reads at most; the rest is cut with a note",
+  }),
+  PDF_MAX_PAGES: Type.Integer({
+    default: 100,
+    minimum: 1,
+    description: "Pages of a PDF whose text a model reads at most",
   }),
   PROVIDER_MAX_RETRIES: Type.Integer({
     default: 2,

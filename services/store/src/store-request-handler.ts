@@ -8,7 +8,7 @@ import {
   type StoreRequest,
   type StoreRequestOf,
 } from "@chat/contracts";
-import type { ObjectStorage } from "@chat/storage";
+import { attachmentObjectKeys, type ObjectStorage } from "@chat/storage";
 import type { StoreRepositories } from "./store-repositories.ts";
 
 type StoreRequestType = StoreRequest["type"];
@@ -68,7 +68,9 @@ async function deleteChatWithFiles(
   if (attachments.length > 0) {
     if (!context.storage)
       throw new AppError("INTERNAL", "The store has no file storage to delete a chat's files");
-    for (const attachment of attachments) await context.storage.delete(attachment.storageKey);
+    for (const attachment of attachments) {
+      for (const key of attachmentObjectKeys(attachment.storageKey)) await context.storage.delete(key);
+    }
     await store.attachments.deleteChatAttachments(chatId);
   }
   return store.chats.deleteChat(chatId, userId);

@@ -1,0 +1,15 @@
+/**
+ * The object that caches an attachment's text as models read it (a PDF's pages, a text file's
+ * lines), written by the orchestrator the first time a model needs it.
+ *
+ * @example
+ * attachmentTextKey("user-1/att-1"); // "user-1/att-1-text"
+ */
+export function attachmentTextKey(storageKey: string): string {
+  return `${storageKey}-text`;
+}
+
+/** Every object of an attachment: its bytes and what was derived from them. Deleting it deletes these. */
+export function attachmentObjectKeys(storageKey: string): string[] {
+  return [storageKey, attachmentTextKey(storageKey)];
+}
