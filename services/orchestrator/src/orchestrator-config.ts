@@ -67,15 +67,15 @@ export const OrchestratorConfigFields = {
   OPENAI_COMPATIBLE_BASE_URL: HttpUrl(
     "An OpenAI-compatible server (Ollama http://localhost:11434/v1, vLLM, LM Studio); enables it",
   ),
+  OPENAI_COMPATIBLE_API_KEY: Secret("Key of the OpenAI-compatible server, when it needs one"),
+  OPENAI_COMPATIBLE_MODELS: Type.Optional(
+    Type.String({ description: "Its models, comma-separated upstream names (e.g. llama3.2,qwen2.5)" }),
+  ),
   OPENAI_COMPATIBLE_VISION_MODELS: Type.Optional(
     Type.String({
       description:
         "Those of OPENAI_COMPATIBLE_MODELS that see images (e.g. llava,qwen2.5vl), comma-separated",
     }),
-  ),
-  OPENAI_COMPATIBLE_API_KEY: Secret("Key of the OpenAI-compatible server, when it needs one"),
-  OPENAI_COMPATIBLE_MODELS: Type.Optional(
-    Type.String({ description: "Its models, comma-separated upstream names (e.g. llama3.2,qwen2.5)" }),
   ),
   DIFY_API_KEY: Secret("A Dify chat app's API key (app-…); enables the `dify` model"),
   DIFY_BASE_URL: Type.String({
