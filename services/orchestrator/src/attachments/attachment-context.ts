@@ -122,7 +122,7 @@ export class AttachmentContextResolver {
     const text = stored.kind === "pdf" ? await pdfText(bytes, limits) : plainText(bytes, limits);
     const encoded = new TextEncoder().encode(text);
     await storage
-      .put(cacheKey, new Response(encoded).body as ReadableStream<Uint8Array>, {
+      .put(cacheKey, new Blob([encoded]).stream(), {
         maxBytes: encoded.byteLength,
         contentType: "text/plain; charset=utf-8",
       })

@@ -26,7 +26,7 @@ export async function pdfText(bytes: Uint8Array, limits: AttachmentTextLimits): 
   let document: Awaited<ReturnType<typeof getDocumentProxy>>;
   try {
     // PDF.js takes the buffer over (it detaches it), so it gets a copy.
-    document = await getDocumentProxy(bytes.slice());
+    document = await getDocumentProxy(bytes.slice(), { verbosity: 0 });
   } catch {
     return "[This PDF could not be read: it is damaged or encrypted.]";
   }

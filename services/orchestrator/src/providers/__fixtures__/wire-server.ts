@@ -89,6 +89,11 @@ export type WireProtocol<Scenario> = {
   defaultScenario: Scenario;
   /** An HTTP error answer for `scenario`, or null when it streams. */
   refusal(scenario: Scenario | { status: number }, request: Request, requestId: string): Response | null;
+  /**
+   * The 400 the real API answers to a body its documentation does not allow (a content part of an
+   * unknown shape, an image that is not base64 of an accepted type), or null for a valid body.
+   */
+  badRequest?(body: unknown, requestId: string): Response | null;
   /** The stream of a scenario that streams. */
   frames(scenario: Scenario, body: unknown, requestNumber: number): AsyncGenerator<WireFrame>;
 };
@@ -140,6 +145,8 @@ export function startWireServer<Scenario>(protocol: WireProtocol<Scenario>): Wir
       if (request.method !== "POST" || !url.pathname.endsWith(protocol.endpoint)) {
         return protocol.refusal({ status: 404 }, request, requestId) as Response;
       }
+      const badRequest = protocol.badRequest?.(body, requestId);
+      if (badRequest) return badRequest;
       const scenario = queue.shift() ?? protocol.defaultScenario;
       const refusal = protocol.refusal(scenario, request, requestId);
       if (refusal) return refusal;
