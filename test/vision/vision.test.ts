@@ -100,7 +100,9 @@ describe("images and documents into the models", () => {
     });
   }
 
-  const lastWireMessage = () => (wire.requests.at(-1)?.body as { messages: Message[] }).messages.at(-1);
+  const wireMessages = () =>
+    (wire.requests.at(-1)?.body as { messages?: Message[] } | undefined)?.messages ?? [];
+  const lastWireMessage = () => wireMessages().at(-1);
 
   test("GET /api/models says which models see images", async () => {
     const { models } = (await alice.request("GET", "/api/models")).body;
@@ -146,7 +148,7 @@ describe("images and documents into the models", () => {
     // The next turn carries the PDF's text again, read from the cache, and the image.
     wire.enqueue({ kind: "stream", text: "Yes." });
     await ask(chatId, "Sure?", []);
-    const messages = (wire.requests.at(-1)?.body as { messages: Message[] }).messages;
+    const messages = wireMessages();
     expect(JSON.stringify(messages)).toContain("Revenue grew 12% in Q3");
     expect(JSON.stringify(messages)).toContain("data:image/png;base64,");
   });
@@ -226,7 +228,11 @@ describe("images and documents into the models", () => {
       const response = await completion(question(`data:image/png;base64,${bytes.toString("base64")}`));
       expect(response.status).toBe(200);
       expect((await response.json()).choices[0].message.content).toBe("A square.");
-      const sent = lastWireMessage()?.content as Array<{ type: string; image_url?: { url: string } }>;
+      const sent = lastWireMessage()?.content as Array<{
+        type: string;
+        text?: string;
+        image_url?: { url: string };
+      }>;
       expect(sent[0]).toEqual({ type: "text", text: "What is in the picture?" });
       const url = sent[1]?.image_url?.url ?? "";
       expect(url).toStartWith("data:image/png;base64,");
@@ -243,7 +249,11 @@ describe("images and documents into the models", () => {
         wire.enqueue({ kind: "stream", text: "Five by five." });
         const response = await completion(question(url));
         expect(response.status).toBe(200);
-        const sent = lastWireMessage()?.content as Array<{ type: string; image_url?: { url: string } }>;
+        const sent = lastWireMessage()?.content as Array<{
+          type: string;
+          text?: string;
+          image_url?: { url: string };
+        }>;
         expect(sent[1]?.image_url?.url).toStartWith("data:image/png;base64,");
       }
     });
