@@ -26,6 +26,8 @@ export function builtInModels(providers: {
   openai: boolean;
   openrouter: boolean;
   dify: boolean;
+  /** The Dify app takes images (DIFY_VISION: its model sees them and file upload is on). */
+  difyVision: boolean;
   compatibleModels: string[];
   /** Those of `compatibleModels` that see images (OPENAI_COMPATIBLE_VISION_MODELS). */
   compatibleVisionModels: string[];
@@ -105,7 +107,7 @@ export function builtInModels(providers: {
         "dify-app",
         "Dify app",
         { contextWindow: 16_000, maxOutputTokens: 4_096 },
-        { inputPricePerMillion: 0, outputPricePerMillion: 0, vision: false },
+        { inputPricePerMillion: 0, outputPricePerMillion: 0, vision: providers.difyVision },
       ),
     );
   }

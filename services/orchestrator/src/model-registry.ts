@@ -16,6 +16,7 @@ export type RegistrySettings = ProviderSettings & {
   DEFAULT_MODEL?: string;
   OPENAI_COMPATIBLE_MODELS?: string;
   OPENAI_COMPATIBLE_VISION_MODELS?: string;
+  DIFY_VISION?: boolean;
 };
 
 function readModelsFile(path: string, readText: (path: string) => string): ModelsFile {
@@ -98,6 +99,7 @@ export class ModelRegistry {
         openai: providers.has("openai"),
         openrouter: providers.has("openrouter"),
         dify: providers.has("dify"),
+        difyVision: settings.DIFY_VISION === true,
         compatibleModels: providers.has("openai-compatible")
           ? namesIn(settings.OPENAI_COMPATIBLE_MODELS)
           : [],

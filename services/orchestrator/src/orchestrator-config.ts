@@ -83,6 +83,11 @@ export const OrchestratorConfigFields = {
     default: "https://api.dify.ai/v1",
     description: "Dify's API (a self-hosted one: http://<host>/v1)",
   }),
+  DIFY_VISION: Type.Boolean({
+    default: false,
+    description:
+      "The Dify app takes images (its model sees them, file upload on): the `dify` model is then a vision model",
+  }),
   DIFY_USER: Type.String({
     minLength: 1,
     maxLength: 128,
