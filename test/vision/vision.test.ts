@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import sharp from "sharp";
 import { textPdf } from "../../services/orchestrator/src/attachments/__fixtures__/text-pdf.ts";
 import {
@@ -206,6 +208,25 @@ describe("images and documents into the models", () => {
     const image = await upload(alice, "wide.png", await png(64, 16));
     const answer = await ask(chatId, "Describe this", [image.id]);
     expect(answer.fullContent).toContain(`- \`wide.png\`: PNG, 64 × 16 pixels, ${image.size} bytes`);
+  });
+
+  test("a document's cached text goes with it: deleting the attachment, or its chat, deletes both objects", async () => {
+    const files = (id: string) =>
+      readdirSync(join(server.dataDirectory, "uploads"), { recursive: true, withFileTypes: true })
+        .filter((entry) => entry.isFile() && entry.name.startsWith(id))
+        .map((entry) => entry.name)
+        .sort();
+    for (const removal of ["attachment", "chat"] as const) {
+      const chatId = await chatOn("demo");
+      const pdf = await upload(alice, "minutes.pdf", textPdf(["Minutes of the meeting"]));
+      expect((await ask(chatId, "Summarise", [pdf.id])).fullContent).toContain(
+        "`minutes.pdf`: 22 characters of text",
+      );
+      expect(files(pdf.id)).toEqual([pdf.id, `${pdf.id}-text`]);
+      const path = removal === "attachment" ? `/api/attachments/${pdf.id}` : `/api/chats/${chatId}`;
+      expect((await alice.request("DELETE", path)).status).toBe(204);
+      expect(files(pdf.id)).toEqual([]);
+    }
   });
 
   describe("/v1/chat/completions image_url parts", () => {
