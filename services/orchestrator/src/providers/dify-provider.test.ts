@@ -158,7 +158,7 @@ test("the question's images are uploaded to Dify first, then named in the messag
       body: { type: "image/png", size: 70, user: "chat-system" },
     });
   }
-  const files = (message?.body as { files?: Array<{ upload_file_id: string }> }).files ?? [];
+  const files = (message?.body as { files?: Array<{ upload_file_id: string }> } | undefined)?.files ?? [];
   expect(files).toHaveLength(2);
   expect(files[0]).toMatchObject({ type: "image", transfer_method: "local_file" });
   expect(new Set(files.map((file) => file.upload_file_id)).size).toBe(2);
