@@ -261,6 +261,23 @@ describe("images and documents into the models", () => {
       expect({ width, height }).toEqual({ width: 3, height: 3 });
     });
 
+    test("a photo larger than MAX_BODY_BYTES fits the route's own COMPLETION_MAX_BODY_BYTES", async () => {
+      const noisy = await sharp({
+        create: { width: 400, height: 400, channels: 3, noise: { type: "gaussian", mean: 128, sigma: 40 } },
+      })
+        .png()
+        .toBuffer();
+      const dataUrl = `data:image/png;base64,${noisy.toString("base64")}`;
+      expect(dataUrl.length).toBeGreaterThan(256 * 1024);
+      wire.enqueue({ kind: "stream", text: "Noise." });
+      const response = await completion(question(dataUrl));
+      expect(response.status).toBe(200);
+      // Other routes keep MAX_BODY_BYTES.
+      const chatId = await chatOn("demo");
+      const refused = await alice.request("POST", `/api/chats/${chatId}/messages`, { content: dataUrl });
+      expect(refused.status).toBe(413);
+    });
+
     test("an attachment URL of this server, relative or absolute, sends the caller's upload", async () => {
       const image = await upload(alice, "api.png", await png(5, 5));
       for (const url of [

@@ -216,6 +216,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
         bodyTimeoutMs: settings.HTTP_BODY_TIMEOUT_MS,
         // The multipart framing around the file: boundaries and part headers.
         streamedBodies: { [uploadPath]: settings.UPLOAD_MAX_BYTES + 64 * 1024 },
+        largerBodies: { "/v1/chat/completions": settings.COMPLETION_MAX_BODY_BYTES },
       }),
     )
     .use(requestRateLimits(rateLimits, { trustProxy: settings.TRUST_PROXY }))

@@ -319,7 +319,7 @@ export function openAICompatibleRoutes(dependencies: {
             summary: "Create a chat completion (OpenAI's format)",
             description:
               "Text and images in, one text answer out. Image parts (`image_url`) take a `data:` URL (PNG, JPEG, WebP, GIF; " +
-              "checked and re-encoded like an upload, within MAX_BODY_BYTES) or the URL of an upload of the caller's on this server " +
+              "checked and re-encoded like an upload, within COMPLETION_MAX_BODY_BYTES for the whole body) or the URL of an upload of the caller's on this server " +
               "(`/api/attachments/{id}/content`; another user's is 404 ATTACHMENT_NOT_FOUND); other URLs are 400, never fetched. " +
               "A model without vision answers 400 MODEL_CANNOT_SEE_IMAGES. With `stream: true` the answer is `text/event-stream` of " +
               "`data: <chat.completion.chunk>` events ending with `data: [DONE]`; with " +

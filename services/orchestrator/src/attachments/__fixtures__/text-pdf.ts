@@ -6,7 +6,7 @@
  * @example
  * const bytes = textPdf(["Quarterly report", "Page two"]);
  */
-export function textPdf(pages: string[]): Uint8Array {
+export function textPdf(pages: string[]): Uint8Array<ArrayBuffer> {
   const objects = [
     "<< /Type /Catalog /Pages 2 0 R >>",
     `<< /Type /Pages /Kids [${pages.map((_, index) => `${4 + index * 2} 0 R`).join(" ")}] /Count ${pages.length} >>`,
