@@ -263,7 +263,13 @@ describe("images and documents into the models", () => {
 
     test("a photo larger than MAX_BODY_BYTES fits the route's own COMPLETION_MAX_BODY_BYTES", async () => {
       const noisy = await sharp({
-        create: { width: 400, height: 400, channels: 3, noise: { type: "gaussian", mean: 128, sigma: 40 } },
+        create: {
+          width: 400,
+          height: 400,
+          channels: 3,
+          background: "#000000",
+          noise: { type: "gaussian", mean: 128, sigma: 40 },
+        },
       })
         .png()
         .toBuffer();
