@@ -6,6 +6,7 @@ import { StoreClient } from "@chat/bus";
 import type { AttachmentKind, ContextMessage, StoredAttachment } from "@chat/contracts";
 import { attachmentTextKey, LocalDiskStorage } from "@chat/storage";
 import pino from "pino";
+import sharp from "sharp";
 import { RecordingBus } from "../../../../test/support/recording-bus.ts";
 import { textPdf } from "./__fixtures__/text-pdf.ts";
 import { AttachmentContextResolver } from "./attachment-context.ts";
@@ -112,6 +113,24 @@ describe("AttachmentContextResolver", () => {
     await storage.delete("user-1/report");
     const [again] = await resolver.resolve("user-1", messages, "00-trace");
     expect(again?.content).toContain("\nCached text\n</document>");
+  });
+
+  test("an image larger than models take is scaled once; later turns read the copy cached beside it", async () => {
+    const big = await sharp({ create: { width: 3200, height: 1600, channels: 3, background: "#336699" } })
+      .jpeg()
+      .toBuffer();
+    const photo = await stored("user-1", "photo", "image", "image/jpeg", big);
+    const messages: ContextMessage[] = [{ role: "user", content: "What is it?", attachments: [photo] }];
+    const [first] = await resolver.resolve("user-1", messages, "00-trace");
+    const sent = Buffer.from(first?.images?.[0]?.data ?? "", "base64");
+    expect(await sharp(sent).metadata()).toMatchObject({ width: 1568, height: 784, format: "jpeg" });
+    await storage.delete("user-1/photo");
+    const [again] = await resolver.resolve("user-1", messages, "00-trace");
+    expect(again?.images?.[0]).toEqual({
+      mediaType: "image/jpeg",
+      data: sent.toString("base64"),
+      name: "photo.png",
+    });
   });
 
   test("another user's attachment reads as deleted; its bytes are never read", async () => {

@@ -5,11 +5,12 @@ import {
   ModelImageMediaType,
   type StoredAttachment,
 } from "@chat/contracts";
-import { attachmentTextKey, type ObjectStorage } from "@chat/storage";
+import { attachmentModelImageKey, attachmentTextKey, type ObjectStorage } from "@chat/storage";
 import { Value } from "@sinclair/typebox/value";
 import type { Logger } from "pino";
 import type { ModelImage, ModelMessage } from "../model-provider.ts";
 import { type AttachmentTextLimits, cutText, pdfText, plainText } from "./attachment-text.ts";
+import { fitImageForModels, type ImageBytes, imageMediaTypeOf } from "./model-image.ts";
 
 /** How much of the attachments one model request carries. */
 export type AttachmentContextLimits = AttachmentTextLimits & {
@@ -55,8 +56,15 @@ export class AttachmentContextResolver {
       const images: ModelImage[] = [];
       const texts: string[] = [];
       for (const image of message.images ?? []) {
-        if (takeImage()) images.push(image);
-        else texts.push(this.leftOutNote("An image"));
+        if (!takeImage()) {
+          texts.push(this.leftOutNote("An image"));
+          continue;
+        }
+        const bytes = Buffer.from(image.data, "base64");
+        const fitted = await fitImageForModels({ bytes, mediaType: image.mediaType });
+        if (fitted)
+          images.push({ mediaType: fitted.mediaType, data: Buffer.from(fitted.bytes).toString("base64") });
+        else texts.push("[An image was attached here; it could not be read.]");
       }
       for (const attachment of message.attachments ?? []) {
         const part = await this.partOf(userId, attachment, takeImage, traceparent);
@@ -90,12 +98,12 @@ export class AttachmentContextResolver {
           return { text: `[The image ${stored.name} is of a type models do not read.]` };
         }
         if (!takeImage()) return { text: this.leftOutNote(`The image ${stored.name}`) };
-        const bytes = await this.read(stored.storageKey);
-        if (!bytes) return { text: `[The image ${stored.name} was attached here; it has been deleted.]` };
+        const image = await this.imageOf(stored, stored.mediaType);
+        if (!image) return { text: `[The image ${stored.name} was attached here; it could not be read.]` };
         return {
           image: {
-            mediaType: stored.mediaType,
-            data: Buffer.from(bytes).toString("base64"),
+            mediaType: image.mediaType,
+            data: Buffer.from(image.bytes).toString("base64"),
             name: stored.name,
           },
         };
@@ -110,9 +118,28 @@ export class AttachmentContextResolver {
     }
   }
 
+  /**
+   * The image as models take it: the upload itself when it fits, else the scaled copy cached
+   * beside it (made now, the first time). Null when it is gone or does not decode.
+   */
+  private async imageOf(
+    stored: StoredAttachment,
+    mediaType: ImageBytes["mediaType"],
+  ): Promise<ImageBytes | null> {
+    const cacheKey = attachmentModelImageKey(stored.storageKey);
+    const cached = await this.read(cacheKey);
+    const cachedType = cached ? await imageMediaTypeOf(cached) : null;
+    if (cached && cachedType) return { bytes: cached, mediaType: cachedType };
+    const bytes = await this.read(stored.storageKey);
+    if (!bytes) return null;
+    const fitted = await fitImageForModels({ bytes, mediaType });
+    if (fitted && fitted.bytes !== bytes) await this.cache(stored, cacheKey, fitted.bytes, fitted.mediaType);
+    return fitted;
+  }
+
   /** The document's text: from the cache beside it, else extracted now and cached. */
   private async textOf(stored: StoredAttachment): Promise<string> {
-    const { storage, limits, logger } = this.dependencies;
+    const { limits } = this.dependencies;
     const cacheKey = attachmentTextKey(stored.storageKey);
     const cached = await this.read(cacheKey);
     // Cut again: the cache may be from a time of a larger limit.
@@ -120,20 +147,25 @@ export class AttachmentContextResolver {
     const bytes = await this.read(stored.storageKey);
     if (!bytes) return "[The file has been deleted.]";
     const text = stored.kind === "pdf" ? await pdfText(bytes, limits) : plainText(bytes, limits);
-    const encoded = new TextEncoder().encode(text);
-    await storage
-      .put(cacheKey, new Blob([encoded]).stream(), {
-        maxBytes: encoded.byteLength,
-        contentType: "text/plain; charset=utf-8",
-      })
+    await this.cache(stored, cacheKey, new TextEncoder().encode(text), "text/plain; charset=utf-8");
+    return text;
+  }
+
+  /** Keeps what a file gave the model beside it; a failure only costs the next turn the work again. */
+  private async cache(
+    stored: StoredAttachment,
+    key: string,
+    bytes: Uint8Array,
+    contentType: string,
+  ): Promise<void> {
+    await this.dependencies.storage
+      .put(key, new Blob([new Uint8Array(bytes)]).stream(), { maxBytes: bytes.byteLength, contentType })
       .catch((error: unknown) =>
-        // The text is still used; the next turn extracts it again.
-        logger.warn(
+        this.dependencies.logger.warn(
           { attachmentId: stored.id, errorName: (error as Error).name },
-          "caching a file's text failed",
+          "caching what a file gave the model failed",
         ),
       );
-    return text;
   }
 
   private async read(key: string): Promise<Uint8Array | undefined> {
