@@ -1,6 +1,7 @@
 import { connectBus } from "@chat/bus";
 import { requireBrokerSettings, runServiceMain } from "@chat/runtime";
 import { connectActorState } from "@chat/state";
+import { openObjectStorage } from "@chat/storage";
 import { OrchestratorConfig } from "./src/orchestrator-config.ts";
 import { startOrchestrator } from "./src/orchestrator-service.ts";
 
@@ -13,6 +14,8 @@ await runServiceMain({
     lifecycle.onStop("bus", () => bus.close());
     const actorState = connectActorState(config, logger);
     lifecycle.onStop("actor state", () => actorState.close());
-    return startOrchestrator({ bus, actorState, logger, config });
+    // The gateway's storage, to read the files of a conversation (S3; local disk on one node only).
+    const storage = await openObjectStorage(config);
+    return startOrchestrator({ bus, actorState, logger, config, storage });
   },
 });

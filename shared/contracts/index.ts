@@ -39,7 +39,7 @@ export {
 } from "./src/bus/chat-commands.ts";
 export { ChatEventMessage, chatEventKey, userEventKey } from "./src/bus/chat-events.ts";
 export { CompletionRequest, CompletionStreamMessage, completionEventKey } from "./src/bus/completions.ts";
-export { ContextMessage } from "./src/bus/context-message.ts";
+export { ContextMessage, InlineImage, ModelImageMediaType } from "./src/bus/context-message.ts";
 export { BUS_MESSAGE_VERSION, type Envelope, EnvelopeFields, newEnvelope } from "./src/bus/envelope.ts";
 export {
   GenerationCancelSignal,
@@ -84,6 +84,7 @@ export {
   ErrorBody,
   ErrorCode,
   httpStatusFor,
+  modelCannotSeeImages,
   SerializedError,
 } from "./src/errors.ts";
 export { compareEventIds, type EventIdParts, formatEventId, parseEventId } from "./src/event-id.ts";

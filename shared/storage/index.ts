@@ -1,3 +1,8 @@
+export {
+  attachmentModelImageKey,
+  attachmentObjectKeys,
+  attachmentTextKey,
+} from "./src/attachment-object-keys.ts";
 export { ByteLimit } from "./src/byte-limit.ts";
 export { type DownloadSignature, DownloadUrlSigner } from "./src/download-url-signer.ts";
 export { LocalDiskStorage, type LocalDiskStorageOptions } from "./src/local-disk-storage.ts";

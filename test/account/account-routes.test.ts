@@ -130,7 +130,11 @@ describe("/api/me: the user's own account", () => {
     await upload(mary, "draft.txt", "a file never sent");
     const { key } = (await mary.request("POST", "/api/keys", { name: "cli" })).body;
     const laptop = await otherDevice(mary);
-    const filesBefore = filesOnDisk(server).length;
+    const maryId = (await mary.request("GET", "/api/me")).body.user.id as string;
+    const neighbourId = (await bystander.request("GET", "/api/me")).body.user.id as string;
+    const filesOf = (userId: string) => filesOnDisk(server).filter((path) => path.includes(`/${userId}/`));
+    expect(filesOf(maryId).length).toBeGreaterThanOrEqual(2);
+    const neighbourFiles = filesOf(neighbourId);
 
     const unconfirmed = await mary.request("DELETE", "/api/me", { password: "wrong" });
     expect(unconfirmed.status).toBe(403);
@@ -149,7 +153,8 @@ describe("/api/me: the user's own account", () => {
       headers: { authorization: `Bearer ${key}` },
     });
     expect(withKey.status).toBe(401);
-    expect(filesOnDisk(server).length).toBe(filesBefore - 2);
+    expect(filesOf(maryId)).toEqual([]);
+    expect(filesOf(neighbourId)).toEqual(neighbourFiles);
     const again = await new ChatApiClient(server.baseUrl).request("POST", "/api/auth/register", {
       email,
       password: defaultPassword,

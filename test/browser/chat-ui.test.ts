@@ -32,6 +32,7 @@ const modelFile = {
       displayName: "Demo (offline)",
       contextWindow: 32000,
       maxOutputTokens: 4000,
+      vision: true,
     },
     {
       id: "demo-brief",
@@ -115,11 +116,14 @@ describe.skipIf(!chromiumAvailable)("the chat app in Chromium", () => {
     await page.getByLabel("Password", { exact: true }).fill("correct horse battery");
     await page.getByRole("button", { name: "Create account" }).click();
 
-    // A new chat starts on the empty page; the picker offers both models.
+    // A new chat starts on the empty page; the picker offers both models and says which sees images.
     await page.getByRole("heading", { name: "What can I help with?" }).waitFor();
     const picker = page.getByRole("combobox", { name: "Model" });
     await picker.waitFor();
-    expect(await picker.locator("option").allTextContents()).toEqual(["Demo (offline)", "Demo, brief"]);
+    expect(await picker.locator("option").allTextContents()).toEqual([
+      "Demo (offline) — sees images",
+      "Demo, brief",
+    ]);
 
     await startRecording(page);
     await sendMessage(page, "Can you show me a small code example?");

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import amqp from "amqplib";
 import Redis from "ioredis";
+import { textPdf } from "../../services/orchestrator/src/attachments/__fixtures__/text-pdf.ts";
 import { ChatApiClient, defaultPassword } from "../support/chat-api-client.ts";
 import { chatFlowSuite } from "../support/chat-flow-suite.ts";
 import { ClusterDeployment } from "../support/cluster-deployment.ts";
@@ -80,6 +81,35 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
         expect((await client.request("GET", `/api/chats/${chatId}`)).status).toBe(401);
       } finally {
         redis.disconnect();
+      }
+    });
+
+    test("the orchestrator process reads a file the gateway process stored: a PDF's text reaches the model", async () => {
+      const client = new ChatApiClient(gateway.baseUrl);
+      await client.register("Reader");
+      const form = new FormData();
+      form.append("file", new Blob([textPdf(["Minutes: ship on Friday"])]), "minutes.pdf");
+      const uploaded = await fetch(`${gateway.baseUrl}/api/uploads`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${client.token}` },
+        body: form,
+      });
+      expect(uploaded.status).toBe(201);
+      const { id } = (await uploaded.json()) as { id: string };
+      const chatId = (await client.request("POST", "/api/chats", { title: "Minutes" })).body.id as string;
+      const events = await client.events(`/api/chats/${chatId}/events`);
+      try {
+        const sent = await client.request("POST", `/api/chats/${chatId}/messages`, {
+          content: "Summarise",
+          attachmentIds: [id],
+        });
+        expect(sent.status).toBe(202);
+        const complete = await events.waitFor((event) => event.event === "message_complete");
+        expect((complete.data as { fullContent: string }).fullContent).toContain(
+          "`minutes.pdf`: 23 characters of text",
+        );
+      } finally {
+        events.close();
       }
     });
 

@@ -20,11 +20,16 @@ const lengthHintFrom = 0.8 * maximumMessageLength;
 const maximumHeightRatio = 0.4;
 const countFormat = new Intl.NumberFormat();
 
+/** A model as the picker names it: its name, and whether it sees images (only those take one). */
+function modelLabel(model: Pick<ModelSummary, "displayName" | "vision">): string {
+  return model.vision ? `${model.displayName} — sees images` : model.displayName;
+}
+
 /**
  * Where the user writes. The text box grows with its text; Enter sends, Shift+Enter starts a
  * new line. While the chat is busy the text can still be written but not sent; while an answer
  * streams, the send button becomes a stop button. A model picker shows when more than one
- * model is usable, and a length hint near the limit.
+ * model is usable (saying which ones see images), and a length hint near the limit.
  *
  * Files come by the attach button (on phones also the camera), by dropping them on the composer
  * or by pasting; each uploads at once, with its progress and a cancel button, in the tray above
@@ -260,7 +265,7 @@ export class MessageComposer extends LitElement {
               ? html`<select aria-label="Model" title="Model" @change=${this._onModelChange}>
                   ${this.models.map(
                     (model) =>
-                      html`<option value=${model.id} ?selected=${model.id === this.model}>${model.displayName}</option>`,
+                      html`<option value=${model.id} ?selected=${model.id === this.model}>${modelLabel(model)}</option>`,
                   )}
                 </select>`
               : nothing

@@ -30,7 +30,8 @@ export async function startAllInOne(
   const actorState = connectActorState(config, logger, new RepositoryRevocationList(repository.credentials));
   lifecycle.onStop("actor state", () => actorState.close());
 
-  // One storage for the gateway (uploads) and the store (a chat's files go with it).
+  // One storage for the gateway (uploads), the store (a chat's files go with it) and the orchestrator
+  // (models read the files).
   const attachmentStorage = await openAttachmentStorage({ ...config, JWT_SECRET: jwtSecret });
   const services = [
     await startStore({
@@ -48,7 +49,13 @@ export async function startAllInOne(
       // With the in-process bus, no orchestrator but this process's own can be writing an answer.
       orphanedDraftsAtStart: !config.AMQP_URL,
     }),
-    await startOrchestrator({ bus, actorState, logger: serviceLogger("orchestrator"), config }),
+    await startOrchestrator({
+      bus,
+      actorState,
+      logger: serviceLogger("orchestrator"),
+      config,
+      storage: attachmentStorage.storage,
+    }),
     await startNotifier({ bus, logger: serviceLogger("notifier"), config }),
   ];
   for (const service of services) lifecycle.onStop(service.name, () => service.stop());

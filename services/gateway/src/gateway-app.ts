@@ -22,6 +22,7 @@ import { apiKeyRoutes } from "./chats/api-key-routes.ts";
 import { ChatAssistanceCommands } from "./chats/chat-assistance.ts";
 import { ChatCommands } from "./chats/chat-commands.ts";
 import { chatRoutes } from "./chats/chat-routes.ts";
+import { ImageInputCheck } from "./chats/image-input-check.ts";
 import { ModelCatalog } from "./chats/model-catalog.ts";
 import { modelRoutes } from "./chats/model-routes.ts";
 import { searchRoutes } from "./chats/search-routes.ts";
@@ -40,6 +41,7 @@ import { securityHeaders } from "./http/security-headers.ts";
 import { RateLimitedError, RateLimits, requestRateLimits } from "./limits/rate-limits.ts";
 import type { LiveEventHub } from "./live/live-event-hub.ts";
 import type { CompletionRelay } from "./openai/completion-relay.ts";
+import { ImageUrlParts } from "./openai/image-url-parts.ts";
 import { completionIdleTimeoutMs, openAICompatibleRoutes } from "./openai/openai-compatible-routes.ts";
 import { shareRoutes } from "./shares/share-routes.ts";
 import { OpenAISpeechServer } from "./speech/openai-speech-server.ts";
@@ -209,6 +211,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
   const commands = new ChatCommands({
     client: commandClient,
     models,
+    imageInput: new ImageInputCheck({ models, store }),
     rateLimits,
     maxMessageChars: settings.MAX_MESSAGE_CHARS,
     newId,
@@ -236,6 +239,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
         bodyTimeoutMs: settings.HTTP_BODY_TIMEOUT_MS,
         // The multipart framing around the file: boundaries and part headers.
         streamedBodies: { [uploadPath]: settings.UPLOAD_MAX_BYTES + 64 * 1024 },
+        largerBodies: { "/v1/chat/completions": settings.COMPLETION_MAX_BODY_BYTES },
       }),
     )
     .use(requestRateLimits(rateLimits, { trustProxy: settings.TRUST_PROXY }))
@@ -321,6 +325,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
         apiKeys: rateLimits.countPerUser(new ApiKeyAuthenticator(store)),
         models,
         completions,
+        imageUrls: new ImageUrlParts({ store, maxImageBytes: settings.UPLOAD_IMAGE_MAX_BYTES }),
         rateLimits,
         maxMessageChars: settings.MAX_MESSAGE_CHARS,
         timeouts: {

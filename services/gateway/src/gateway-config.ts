@@ -169,6 +169,12 @@ export const GatewayConfigFields = {
     description:
       "Longest wait for the first text of a /v1 completion, the orchestrator's retries and fallbacks included (then 504)",
   }),
+  COMPLETION_MAX_BODY_BYTES: Type.Integer({
+    default: 8 * 1024 * 1024,
+    minimum: 1024,
+    description:
+      "Largest body of POST /v1/chat/completions, whose images come as data URLs (other bodies: MAX_BODY_BYTES); the images then travel the bus, so keep it under the broker's message limit",
+  }),
   DATA_DIR: Type.String({
     default: "./data",
     description:

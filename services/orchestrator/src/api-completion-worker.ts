@@ -6,6 +6,7 @@ import {
   newEnvelope,
 } from "@chat/contracts";
 import type { Logger } from "pino";
+import type { AttachmentContextResolver } from "./attachments/attachment-context.ts";
 import { ChunkCoalescer } from "./chunk-coalescer.ts";
 import type { GenerationCancellations } from "./generation-cancellations.ts";
 import type { ModelCaller } from "./model-caller.ts";
@@ -27,6 +28,8 @@ export class ApiCompletionWorker {
     private readonly dependencies: {
       bus: Bus;
       caller: ModelCaller;
+      /** Reads the files and images the messages carry. */
+      attachments: Pick<AttachmentContextResolver, "resolve">;
       usage: UsageLedger;
       cancellations: GenerationCancellations;
       logger: Logger;
@@ -60,11 +63,17 @@ export class ApiCompletionWorker {
       send("completion_chunk", { content, seq: seq++ }),
     );
     const system = request.messages.filter((message) => message.role === "system");
+    // A failure here is redelivered, and a redelivery answers completion_failed (above).
+    const history = await this.dependencies.attachments.resolve(
+      userId,
+      request.messages.filter((message) => message.role !== "system"),
+      traceparent,
+    );
     const signal = this.dependencies.cancellations.start(completionId);
     const outcome = await this.dependencies.caller
       .call({
         modelId: request.model,
-        history: request.messages.filter((message) => message.role !== "system"),
+        history,
         chatPrompt: system.map((message) => message.content).join("\n\n") || undefined,
         maxOutputTokens: request.maxOutputTokens,
         temperature: request.temperature,

@@ -8,7 +8,7 @@ function model(
   upstreamModel: string,
   displayName: string,
   limits: { contextWindow: number; maxOutputTokens: number },
-  pricing: Pricing,
+  pricing: Pricing & { vision: boolean },
   fallbacks: string[] = [],
 ): ModelEntry {
   return { id, provider, upstreamModel, displayName, ...limits, ...pricing, fallbacks };
@@ -26,7 +26,11 @@ export function builtInModels(providers: {
   openai: boolean;
   openrouter: boolean;
   dify: boolean;
+  /** The Dify app takes images (DIFY_VISION: its model sees them and file upload is on). */
+  difyVision: boolean;
   compatibleModels: string[];
+  /** Those of `compatibleModels` that see images (OPENAI_COMPATIBLE_VISION_MODELS). */
+  compatibleVisionModels: string[];
 }): ModelEntry[] {
   const models: ModelEntry[] = [];
   if (providers.anthropic) {
@@ -40,12 +44,14 @@ export function builtInModels(providers: {
         {
           inputPricePerMillion: 3,
           outputPricePerMillion: 15,
+          vision: true,
         },
         ["claude-haiku-4-5"],
       ),
       model("claude-haiku-4-5", "anthropic", "claude-haiku-4-5", "Claude Haiku 4.5", claudeLimits, {
         inputPricePerMillion: 1,
         outputPricePerMillion: 5,
+        vision: true,
       }),
     );
   }
@@ -60,12 +66,14 @@ export function builtInModels(providers: {
         {
           inputPricePerMillion: 2,
           outputPricePerMillion: 8,
+          vision: true,
         },
         ["gpt-4.1-mini"],
       ),
       model("gpt-4.1-mini", "openai", "gpt-4.1-mini", "GPT-4.1 mini", gpt41Limits, {
         inputPricePerMillion: 0.4,
         outputPricePerMillion: 1.6,
+        vision: true,
       }),
     );
   }
@@ -77,7 +85,7 @@ export function builtInModels(providers: {
         "anthropic/claude-sonnet-4.5",
         "Claude Sonnet 4.5 (OpenRouter)",
         claudeLimits,
-        { inputPricePerMillion: 3, outputPricePerMillion: 15 },
+        { inputPricePerMillion: 3, outputPricePerMillion: 15, vision: true },
         ["openrouter/openai/gpt-4.1-mini"],
       ),
       model(
@@ -86,7 +94,7 @@ export function builtInModels(providers: {
         "openai/gpt-4.1-mini",
         "GPT-4.1 mini (OpenRouter)",
         gpt41Limits,
-        { inputPricePerMillion: 0.4, outputPricePerMillion: 1.6 },
+        { inputPricePerMillion: 0.4, outputPricePerMillion: 1.6, vision: true },
       ),
     );
   }
@@ -99,7 +107,7 @@ export function builtInModels(providers: {
         "dify-app",
         "Dify app",
         { contextWindow: 16_000, maxOutputTokens: 4_096 },
-        { inputPricePerMillion: 0, outputPricePerMillion: 0 },
+        { inputPricePerMillion: 0, outputPricePerMillion: 0, vision: providers.difyVision },
       ),
     );
   }
@@ -114,7 +122,11 @@ export function builtInModels(providers: {
           contextWindow: 8_192,
           maxOutputTokens: 2_048,
         },
-        { inputPricePerMillion: 0, outputPricePerMillion: 0 },
+        {
+          inputPricePerMillion: 0,
+          outputPricePerMillion: 0,
+          vision: providers.compatibleVisionModels.includes(name),
+        },
       ),
     );
   }

@@ -1,6 +1,5 @@
-import type { ContextMessage } from "@chat/contracts";
 import { endProviderCallSpan, startProviderCallSpan } from "./generation-spans.ts";
-import type { GenerateRequest, StreamPart } from "./model-provider.ts";
+import type { GenerateRequest, ModelMessage, StreamPart } from "./model-provider.ts";
 import type { ModelRoute } from "./model-registry.ts";
 import { ProviderError } from "./providers/provider-error.ts";
 
@@ -32,7 +31,7 @@ export type FailoverStep = {
 
 export type FailoverRequest = {
   /** The messages for a model, built for its context window. */
-  contextFor(route: ModelRoute): ContextMessage[];
+  contextFor(route: ModelRoute): ModelMessage[];
   maxOutputTokens?: number;
   temperature?: number;
   topP?: number;

@@ -1,4 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ChatCommandClient, StoreClient } from "@chat/bus";
 import type {
   AnswerDraft,
@@ -8,8 +11,10 @@ import type {
   LoggedChatEvent,
 } from "@chat/contracts";
 import { ChatEventPublisher, MemoryActorState, type ReplayLog } from "@chat/state";
+import { LocalDiskStorage } from "@chat/storage";
 import pino from "pino";
 import { type BusRecord, RecordingBus } from "../../../test/support/recording-bus.ts";
+import { AttachmentContextResolver } from "./attachments/attachment-context.ts";
 import { GenerationCancellations } from "./generation-cancellations.ts";
 import { GenerationWorker } from "./generation-worker.ts";
 import { ModelCaller } from "./model-caller.ts";
@@ -99,11 +104,20 @@ async function setUp(
   });
   const model = route("model-a", provider);
   const cancellations = new GenerationCancellations();
+  const store = new StoreClient(bus, { timeoutMs: 1_000, newId, now });
+  const storage = await LocalDiskStorage.open({ directory: mkdtempSync(join(tmpdir(), "worker-")) });
+  const logger = pino({ level: "silent" });
   const worker = new GenerationWorker(
     {
       commands: new ChatCommandClient(bus, { timeoutMs: 1_000, newId, now }),
       events: new ChatEventPublisher(bus, replayLog, { newId, now }),
-      store: new StoreClient(bus, { timeoutMs: 1_000, newId, now }),
+      store,
+      attachments: new AttachmentContextResolver({
+        store,
+        storage,
+        limits: { maxImages: 4, maxChars: 1_000, maxPdfPages: 2 },
+        logger,
+      }),
       caller: new ModelCaller({
         registry: { failoverChain: (modelId) => (modelId === "model-a" ? [model] : []) },
         estimator: new TokenEstimator(),
@@ -118,7 +132,7 @@ async function setUp(
       }),
       usage: new UsageLedger(bus, { newId, now }),
       cancellations,
-      logger: pino({ level: "silent" }),
+      logger,
     },
     // One chunk per delta: the order of chunks and checkpoints is then the script's.
     { flushMs: 1_000, flushBytes: 1, checkpointMs, now },

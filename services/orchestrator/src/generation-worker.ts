@@ -3,6 +3,7 @@ import type { GenerationRequest } from "@chat/contracts";
 import type { ChatEventPublisher } from "@chat/state";
 import type { Logger } from "pino";
 import { AnswerCheckpoints } from "./answer-checkpoints.ts";
+import type { AttachmentContextResolver } from "./attachments/attachment-context.ts";
 import { ChunkCoalescer } from "./chunk-coalescer.ts";
 import { extractCodeBlocks } from "./code-block-extractor.ts";
 import type { GenerationCancellations } from "./generation-cancellations.ts";
@@ -32,6 +33,8 @@ export class GenerationWorker {
       events: ChatEventPublisher;
       store: StoreClient;
       caller: ModelCaller;
+      /** Reads the files the conversation carries. */
+      attachments: Pick<AttachmentContextResolver, "resolve">;
       usage: UsageLedger;
       cancellations: GenerationCancellations;
       logger: Logger;
@@ -74,11 +77,13 @@ export class GenerationWorker {
       if (superseded?.aborted) return;
       await publish({ type: "message_chunk", data: { chatId, messageId, content, seq: seq++ } }, context);
     });
+    // A failure to read the files (the store or the storage away) is redelivered, as others here are.
+    const history = await this.dependencies.attachments.resolve(userId, request.messages, traceparent);
     const cancelled = this.dependencies.cancellations.start(messageId);
     const outcome = await this.dependencies.caller
       .call({
         modelId: request.model,
-        history: request.messages,
+        history,
         chatPrompt: request.systemPrompt,
         signal: superseded ? AbortSignal.any([cancelled, superseded]) : cancelled,
         onText: (text) => {

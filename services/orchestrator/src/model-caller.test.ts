@@ -256,4 +256,56 @@ describe("ModelCaller", () => {
 
     expect(estimator.correctionFor("one")).not.toBe(1);
   });
+
+  describe("images", () => {
+    const image = { mediaType: "image/png" as const, data: "iVBORw0KGgo=" };
+    const withImage = { role: "user" as const, content: "What is this?", images: [image] };
+
+    test("a model that cannot see images refuses them with MODEL_CANNOT_SEE_IMAGES before any provider call", async () => {
+      const provider = new ScriptedProvider("scripted", [[text("never"), finish]]);
+      const { caller } = callerOf([route("text-only", provider, [], false)]);
+      const outcome = await caller.call(callFor("text-only", { history: [withImage] }).request);
+      expect(outcome.finishReason).toBe("error");
+      expect(outcome.error?.serialize()).toEqual({
+        code: "MODEL_CANNOT_SEE_IMAGES",
+        message: 'Model "text-only" cannot see images; choose a model with vision: true in GET /api/models',
+        retryable: false,
+      });
+      expect(provider.requests).toHaveLength(0);
+      expect(outcome.usage).toMatchObject({ inputTokens: 0, outputTokens: 0, costUsd: 0 });
+    });
+
+    test("failover skips a fallback that cannot see the question's images", async () => {
+      const seeing = new ScriptedProvider("seeing", [[overloaded()], [text("A pixel."), finish]]);
+      const blind = new ScriptedProvider("blind", [[text("no"), finish]]);
+      const { caller } = callerOf(
+        [
+          route("vision", seeing, ["blind", "vision-2"]),
+          route("blind", blind, [], false),
+          route("vision-2", seeing),
+        ],
+        { policy: { ...fastFailoverPolicy, maxRetries: 0 } },
+      );
+      const outcome = await caller.call(callFor("vision", { history: [withImage] }).request);
+      expect(outcome).toMatchObject({ text: "A pixel.", modelId: "vision-2" });
+      expect(blind.requests).toHaveLength(0);
+      expect(seeing.requests.at(-1)?.messages).toEqual([withImage]);
+    });
+
+    test("a model without vision gets earlier images as a note, so a chat can change models", async () => {
+      const provider = new ScriptedProvider("scripted", [[text("ok"), finish]]);
+      const { caller } = callerOf([route("text-only", provider, [], false)]);
+      const history = [
+        withImage,
+        { role: "assistant" as const, content: "A pixel." },
+        { role: "user" as const, content: "Thanks" },
+      ];
+      const outcome = await caller.call(callFor("text-only", { history }).request);
+      expect(outcome.error).toBeUndefined();
+      expect(provider.requests[0]?.messages[0]).toEqual({
+        role: "user",
+        content: "What is this?\n\n[An image was attached here; this model cannot see images.]",
+      });
+    });
+  });
 });

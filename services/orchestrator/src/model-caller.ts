@@ -1,4 +1,4 @@
-import { AppError, type ContextMessage, type ErrorCode, type FinishReason } from "@chat/contracts";
+import { AppError, type ErrorCode, type FinishReason, modelCannotSeeImages } from "@chat/contracts";
 import type { Logger } from "pino";
 import {
   type FailoverClock,
@@ -11,15 +11,15 @@ import { inGenerationSpan } from "./generation-spans.ts";
 import { recordModelCall, recordProviderFailure } from "./model-call-metrics.ts";
 import type { ModelCallOutcome } from "./model-call-outcome.ts";
 import { buildModelContext } from "./model-context.ts";
-import type { ProviderUsage } from "./model-provider.ts";
+import type { ModelMessage, ProviderUsage } from "./model-provider.ts";
 import type { ModelRegistry, ModelRoute } from "./model-registry.ts";
 import { ProviderError, type ProviderErrorKind } from "./providers/provider-error.ts";
 import type { TokenEstimator } from "./token-estimator.ts";
 
 export type ModelCall = {
   modelId: string;
-  /** The conversation, oldest first, ending with the newest user message. */
-  history: ContextMessage[];
+  /** The conversation, oldest first, ending with the newest user message; attachments resolved. */
+  history: ModelMessage[];
   chatPrompt?: string;
   maxOutputTokens?: number;
   temperature?: number;
@@ -91,14 +91,18 @@ export class ModelCaller {
     const { registry, estimator, policy, clock } = this.dependencies;
     const now = this.dependencies.now ?? performance.now.bind(performance);
     const started = now();
-    const chain = registry.failoverChain(request.modelId);
-    const contexts = new Map<ModelRoute, ContextMessage[]>();
+    const requested = registry.failoverChain(request.modelId);
+    // Images in the question need a model that sees them; fallbacks that do not are skipped.
+    const needsVision = (request.history.at(-1)?.images?.length ?? 0) > 0;
+    const chain = needsVision ? requested.filter((route) => route.entry.vision) : requested;
+    const contexts = new Map<ModelRoute, ModelMessage[]>();
     const contextFor = (route: ModelRoute) => {
       const context = buildModelContext({
         deploymentPrompt: this.dependencies.deploymentPrompt,
         chatPrompt: request.chatPrompt,
         history: request.history,
         contextWindow: route.entry.contextWindow,
+        vision: route.entry.vision,
         tokenCorrection: estimator.correctionFor(route.entry.id),
       });
       contexts.set(route, context);
@@ -112,11 +116,12 @@ export class ModelCaller {
     let reported: ProviderUsage | null = null;
     let error: AppError | undefined;
     try {
-      if (chain.length === 0) {
+      if (requested.length === 0) {
         throw new AppError("MODEL_NOT_AVAILABLE", `Model "${request.modelId}" is not available`, {
           retryable: false,
         });
       }
+      if (chain[0] !== requested[0]) throw modelCannotSeeImages(request.modelId);
       const parts = streamWithFailover(
         chain,
         {
@@ -179,7 +184,7 @@ export class ModelCaller {
       }
     }
 
-    const route = answering ?? chain[0];
+    const route = answering ?? requested[0];
     const context = route ? contexts.get(route) : undefined;
     let inputTokens = 0;
     let outputTokens = 0;

@@ -16,6 +16,7 @@ describe("buildModelContext", () => {
       history: [user("Hi")],
       contextWindow: 8_000,
       tokenCorrection: 1,
+      vision: false,
     });
     expect(context).toEqual([
       { role: "system", content: "Be kind.\n\nAnswer in French." },
@@ -28,6 +29,7 @@ describe("buildModelContext", () => {
       history: [{ role: "system", content: "injected" }, user("Hi")],
       contextWindow: 8_000,
       tokenCorrection: 1,
+      vision: false,
     });
     expect(context).toEqual([user("Hi")]);
   });
@@ -35,7 +37,9 @@ describe("buildModelContext", () => {
   test("keeps everything that fits in 80 % of the window", () => {
     const history = [user(long("q1")), assistant(long("a1")), user(long("q2"))];
     // 3 × 104 = 312 tokens; 80 % of 400 = 320.
-    expect(buildModelContext({ history, contextWindow: 400, tokenCorrection: 1 })).toEqual(history);
+    expect(buildModelContext({ history, contextWindow: 400, tokenCorrection: 1, vision: false })).toEqual(
+      history,
+    );
   });
 
   test("drops the oldest first, and never starts with an answer", () => {
@@ -47,9 +51,13 @@ describe("buildModelContext", () => {
       user(long("q3")),
     ];
     // 80 % of 400 = 320 tokens: q3, a2, q2 fit (312); the context must start with a user message.
-    expect(buildModelContext({ history, contextWindow: 400, tokenCorrection: 1 })).toEqual(history.slice(2));
+    expect(buildModelContext({ history, contextWindow: 400, tokenCorrection: 1, vision: false })).toEqual(
+      history.slice(2),
+    );
     // 80 % of 300 = 240: q3 and a2 fit, but a context that opens with an answer drops it too.
-    expect(buildModelContext({ history, contextWindow: 300, tokenCorrection: 1 })).toEqual(history.slice(4));
+    expect(buildModelContext({ history, contextWindow: 300, tokenCorrection: 1, vision: false })).toEqual(
+      history.slice(4),
+    );
   });
 
   test("the system prompt and the newest message are kept even when they alone overflow", () => {
@@ -58,6 +66,7 @@ describe("buildModelContext", () => {
       history: [user("old"), assistant("older answer"), user(long("huge question"))],
       contextWindow: 256,
       tokenCorrection: 1,
+      vision: false,
     });
     expect(context.map((message) => message.role)).toEqual(["system", "user"]);
     expect(context[1]?.content.startsWith("huge question")).toBe(true);
@@ -65,7 +74,7 @@ describe("buildModelContext", () => {
 
   test("a learned correction makes the same history trim sooner; the result is deterministic", () => {
     const history = [user(long("q1")), assistant(long("a1")), user(long("q2"))];
-    const input = { history, contextWindow: 400, tokenCorrection: 1.5 };
+    const input = { history, contextWindow: 400, tokenCorrection: 1.5, vision: false };
     expect(buildModelContext(input)).toEqual(history.slice(2));
     expect(buildModelContext(input)).toEqual(buildModelContext(input));
   });

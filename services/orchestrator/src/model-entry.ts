@@ -25,6 +25,10 @@ export const ModelEntry = Type.Object(
     maxOutputTokens: Type.Integer({ minimum: 1 }),
     inputPricePerMillion: Type.Number({ minimum: 0, default: 0 }),
     outputPricePerMillion: Type.Number({ minimum: 0, default: 0 }),
+    vision: Type.Boolean({
+      default: false,
+      description: "Reads images; a question with an image goes only to such a model",
+    }),
     fallbacks: Type.Array(Type.String({ minLength: 1 }), {
       default: [],
       description: "Model ids tried in order when this one is rate limited, overloaded or failing",

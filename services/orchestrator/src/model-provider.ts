@@ -1,13 +1,32 @@
-import type { ContextMessage } from "@chat/contracts";
+import type { ContextMessage, ModelImageMediaType } from "@chat/contracts";
 
 /** Tokens as a provider reported them for one request. */
 export type ProviderUsage = { inputTokens: number; outputTokens: number };
+
+/** An image as a provider receives it. */
+export type ModelImage = {
+  mediaType: ModelImageMediaType;
+  /** The bytes, base64. */
+  data: string;
+  /** The uploaded file's name; none for an image sent inline. */
+  name?: string;
+};
+
+/**
+ * One turn as providers receive it: the text, with the text of attached documents inside, and the
+ * images the turn carries (only for models that see them).
+ */
+export type ModelMessage = {
+  role: ContextMessage["role"];
+  content: string;
+  images?: ModelImage[];
+};
 
 export type GenerateRequest = {
   /** The provider's own name of the model. */
   model: string;
   /** System messages first (at most one), then the conversation, oldest first. */
-  messages: ContextMessage[];
+  messages: ModelMessage[];
   maxOutputTokens: number;
   temperature?: number;
   topP?: number;

@@ -207,4 +207,62 @@ describe("ModelRegistry", () => {
   test("a DEFAULT_MODEL that is not usable stops start-up naming the variable", () => {
     expect(() => ModelRegistry.load({ ...base, DEFAULT_MODEL: "gpt-4.1" }, {})).toThrow("DEFAULT_MODEL");
   });
+
+  test("each model says whether it sees images: built-in ones by what they are, local and Dify ones by configuration, file models by `vision`", () => {
+    const visionOf = (registry: ModelRegistry) =>
+      Object.fromEntries(registry.list().models.map((model) => [model.id, model.vision]));
+    const builtIn = ModelRegistry.load(
+      {
+        ...base,
+        ANTHROPIC_API_KEY: "sk-ant-test",
+        OPENAI_API_KEY: "sk-test",
+        OPENROUTER_API_KEY: "sk-or-test",
+        OPENAI_COMPATIBLE_BASE_URL: "http://127.0.0.1:11434/v1",
+        OPENAI_COMPATIBLE_MODELS: "llama3.2, llava",
+        OPENAI_COMPATIBLE_VISION_MODELS: "llava",
+        DIFY_API_KEY: "app-key",
+        DIFY_VISION: true,
+      },
+      {},
+    );
+    expect(visionOf(builtIn)).toEqual({
+      "claude-sonnet-4-5": true,
+      "claude-haiku-4-5": true,
+      "gpt-4.1": true,
+      "gpt-4.1-mini": true,
+      "openrouter/anthropic/claude-sonnet-4.5": true,
+      "openrouter/openai/gpt-4.1-mini": true,
+      dify: true,
+      "local/llama3.2": false,
+      "local/llava": true,
+      demo: true,
+    });
+    const file = {
+      models: [
+        {
+          id: "seeing",
+          provider: "demo",
+          upstreamModel: "demo",
+          displayName: "S",
+          contextWindow: 1000,
+          maxOutputTokens: 10,
+          vision: true,
+        },
+        {
+          id: "blind",
+          provider: "demo",
+          upstreamModel: "demo",
+          displayName: "B",
+          contextWindow: 1000,
+          maxOutputTokens: 10,
+        },
+      ],
+    };
+    const fromFile = ModelRegistry.load(
+      { ...base, MODELS_FILE: "models.json" },
+      {},
+      fileReader({ "models.json": file }),
+    );
+    expect(visionOf(fromFile)).toEqual({ seeing: true, blind: false });
+  });
 });

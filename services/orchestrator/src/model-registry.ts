@@ -15,6 +15,8 @@ export type RegistrySettings = ProviderSettings & {
   MODELS_FILE?: string;
   DEFAULT_MODEL?: string;
   OPENAI_COMPATIBLE_MODELS?: string;
+  OPENAI_COMPATIBLE_VISION_MODELS?: string;
+  DIFY_VISION?: boolean;
 };
 
 function readModelsFile(path: string, readText: (path: string) => string): ModelsFile {
@@ -57,6 +59,13 @@ function checkReferences(models: ModelEntry[], knownProviders: Set<string>): voi
   }
 }
 
+function namesIn(list: string | undefined): string[] {
+  return (list ?? "")
+    .split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
+}
+
 const builtInProviderKinds = ["anthropic", "openai", "openrouter", "openai-compatible", "dify", "demo"];
 
 /**
@@ -90,12 +99,11 @@ export class ModelRegistry {
         openai: providers.has("openai"),
         openrouter: providers.has("openrouter"),
         dify: providers.has("dify"),
+        difyVision: settings.DIFY_VISION === true,
         compatibleModels: providers.has("openai-compatible")
-          ? (settings.OPENAI_COMPATIBLE_MODELS ?? "")
-              .split(",")
-              .map((name) => name.trim())
-              .filter(Boolean)
+          ? namesIn(settings.OPENAI_COMPATIBLE_MODELS)
           : [],
+        compatibleVisionModels: namesIn(settings.OPENAI_COMPATIBLE_VISION_MODELS),
       }),
       demoModel,
     ];
@@ -148,6 +156,7 @@ export class ModelRegistry {
       maxOutputTokens: entry.maxOutputTokens,
       inputPricePerMillion: entry.inputPricePerMillion,
       outputPricePerMillion: entry.outputPricePerMillion,
+      vision: entry.vision,
     }));
     return { models, defaultModel: this.defaultModel };
   }

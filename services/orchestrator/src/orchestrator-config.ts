@@ -1,4 +1,5 @@
 import { BaseConfigFields } from "@chat/runtime";
+import { StorageConfigFields } from "@chat/storage";
 import { type Static, Type } from "@sinclair/typebox";
 
 const HttpUrl = (description: string) => Type.Optional(Type.String({ pattern: "^https?://", description }));
@@ -70,17 +71,48 @@ export const OrchestratorConfigFields = {
   OPENAI_COMPATIBLE_MODELS: Type.Optional(
     Type.String({ description: "Its models, comma-separated upstream names (e.g. llama3.2,qwen2.5)" }),
   ),
+  OPENAI_COMPATIBLE_VISION_MODELS: Type.Optional(
+    Type.String({
+      description:
+        "Those of OPENAI_COMPATIBLE_MODELS that see images (e.g. llava,qwen2.5vl), comma-separated",
+    }),
+  ),
   DIFY_API_KEY: Secret("A Dify chat app's API key (app-…); enables the `dify` model"),
   DIFY_BASE_URL: Type.String({
     pattern: "^https?://",
     default: "https://api.dify.ai/v1",
     description: "Dify's API (a self-hosted one: http://<host>/v1)",
   }),
+  DIFY_VISION: Type.Boolean({
+    default: false,
+    description:
+      "The Dify app takes images (its model sees them, file upload on): the `dify` model is then a vision model",
+  }),
   DIFY_USER: Type.String({
     minLength: 1,
     maxLength: 128,
     default: "chat-system",
     description: "The end user Dify records for the app's conversations",
+  }),
+  DATA_DIR: Type.String({
+    default: "./data",
+    description: "Folder of the uploads on local disk (when S3_BUCKET is unset), shared with the gateway",
+  }),
+  ...StorageConfigFields,
+  CONTEXT_MAX_IMAGES: Type.Integer({
+    default: 20,
+    minimum: 0,
+    description: "Images one model request carries at most, the newest; older ones become a note in the text",
+  }),
+  ATTACHMENT_TEXT_MAX_CHARS: Type.Integer({
+    default: 100_000,
+    minimum: 1_000,
+    description: "Text of one PDF or text file a model reads at most; the rest is cut with a note",
+  }),
+  PDF_MAX_PAGES: Type.Integer({
+    default: 100,
+    minimum: 1,
+    description: "Pages of a PDF whose text a model reads at most",
   }),
   PROVIDER_MAX_RETRIES: Type.Integer({
     default: 2,

@@ -8,8 +8,10 @@ import {
 } from "@chat/contracts";
 import { type Logger, newId, type RunningService } from "@chat/runtime";
 import { type ActorState, ChatEventPublisher } from "@chat/state";
+import type { ObjectStorage } from "@chat/storage";
 import { abortableSleep } from "./abortable-sleep.ts";
 import { ApiCompletionWorker } from "./api-completion-worker.ts";
+import { AttachmentContextResolver } from "./attachments/attachment-context.ts";
 import type { FailoverClock } from "./failover-stream.ts";
 import { GenerationCancellations } from "./generation-cancellations.ts";
 import { measuredWork } from "./generation-work-metrics.ts";
@@ -36,6 +38,8 @@ export async function startOrchestrator(dependencies: {
   actorState: ActorState;
   logger: Logger;
   config: Settings;
+  /** Where the users' uploads are: the gateway's storage. */
+  storage: ObjectStorage;
   /** Where model-file providers find their keys; the process environment by default. */
   environment?: Record<string, string | undefined>;
 }): Promise<RunningService> {
@@ -79,12 +83,24 @@ export async function startOrchestrator(dependencies: {
   const usage = new UsageLedger(bus, { newId, now });
   const chunking = { flushMs: config.CHUNK_FLUSH_MS, flushBytes: config.CHUNK_FLUSH_BYTES };
   const commands = new ChatCommandClient(bus, { timeoutMs: config.BUS_REQUEST_TIMEOUT_MS, newId, now });
+  const store = new StoreClient(bus, { timeoutMs: config.BUS_REQUEST_TIMEOUT_MS, newId, now });
+  const attachments = new AttachmentContextResolver({
+    store,
+    storage: dependencies.storage,
+    limits: {
+      maxImages: config.CONTEXT_MAX_IMAGES,
+      maxChars: config.ATTACHMENT_TEXT_MAX_CHARS,
+      maxPdfPages: config.PDF_MAX_PAGES,
+    },
+    logger,
+  });
   const answers = new GenerationWorker(
     {
       commands,
       events: new ChatEventPublisher(bus, actorState.replayLog, { newId, now }),
-      store: new StoreClient(bus, { timeoutMs: config.BUS_REQUEST_TIMEOUT_MS, newId, now }),
+      store,
       caller,
+      attachments,
       usage,
       cancellations,
       logger,
@@ -100,7 +116,7 @@ export async function startOrchestrator(dependencies: {
     titleModel: config.TITLE_MODEL,
   });
   const completions = new ApiCompletionWorker(
-    { bus, caller, usage, cancellations, logger },
+    { bus, caller, attachments, usage, cancellations, logger },
     { ...chunking, newId, now },
   );
 

@@ -334,6 +334,27 @@ describe("ChatActorRunner", () => {
     ]);
   });
 
+  test("the context lists each message's attachments, for the orchestrator to read", async () => {
+    const { runner, bus } = setUp();
+    const report = { id: "att-1", name: "report.pdf", mediaType: "application/pdf", size: 1_234 };
+    const photo = { id: "att-2", name: "photo.png", mediaType: "image/png", size: 99 };
+    const { assistantMessageId } = (await runner.handle({
+      ...send("c1", "read this"),
+      attachments: [report],
+    })) as SendReply;
+    await runner.handle(finished(assistantMessageId, "read"));
+    bus.records.length = 0;
+
+    await runner.handle({ ...send("c2", "and this"), attachments: [photo] });
+
+    const request = bus.recordsOf("work")[0]?.message as GenerationRequest;
+    expect(request.messages).toEqual([
+      { role: "user", content: "read this", attachments: [report] },
+      { role: "assistant", content: "read" },
+      { role: "user", content: "and this", attachments: [photo] },
+    ]);
+  });
+
   test("a redelivered send whose effects were cut short runs them again; once dispatched, it only replies", async () => {
     const { runner, steps, bus, journal } = setUp();
     bus.beforeRecord = (record) => {

@@ -312,14 +312,21 @@ export class ChatActorRunner {
     }
     const messages: ContextMessage[] = [...history, userMessage]
       .slice(-this.options.contextMessageLimit)
-      .map((message) => ({ role: message.role, content: message.content }));
+      .map((message) => ({
+        role: message.role,
+        content: message.content,
+        ...(message.attachments?.length ? { attachments: message.attachments } : {}),
+      }));
     // The model needs turns that alternate: consecutive messages of one role (questions asked
     // while an agent held the chat, an agent's several messages) are joined into one.
     const alternating: ContextMessage[] = [];
     for (const message of messages) {
       const previous = alternating.at(-1);
-      if (previous?.role === message.role) previous.content = `${previous.content}\n\n${message.content}`;
-      else alternating.push({ ...message });
+      if (previous?.role === message.role) {
+        previous.content = `${previous.content}\n\n${message.content}`;
+        if (message.attachments)
+          previous.attachments = [...(previous.attachments ?? []), ...message.attachments];
+      } else alternating.push({ ...message });
     }
     return { chat: found.chat, messages: alternating };
   }

@@ -1,4 +1,5 @@
 import { AppError } from "@chat/contracts";
+import { attachmentObjectKeys } from "@chat/storage";
 import { deleteChatWithFiles } from "./chat-deletion.ts";
 import type { StoreRepositories } from "./store-repositories.ts";
 import type { StoreRequestContext } from "./store-request-context.ts";
@@ -33,7 +34,7 @@ export async function eraseUser(
     throw new AppError("INTERNAL", "The store has no file storage to delete an account's files");
   }
   for (const file of files) {
-    await context.storage?.delete(file.storageKey);
+    for (const key of attachmentObjectKeys(file.storageKey)) await context.storage?.delete(key);
     await store.attachments.deleteAttachment(userId, file.id);
   }
   await store.shares.eraseUserShares(userId);

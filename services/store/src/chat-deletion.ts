@@ -1,4 +1,5 @@
 import { AppError } from "@chat/contracts";
+import { attachmentObjectKeys } from "@chat/storage";
 import type { StoreRepositories } from "./store-repositories.ts";
 import type { StoreRequestContext } from "./store-request-context.ts";
 
@@ -18,7 +19,9 @@ export async function deleteChatWithFiles(
   if (attachments.length > 0) {
     if (!context.storage)
       throw new AppError("INTERNAL", "The store has no file storage to delete a chat's files");
-    for (const attachment of attachments) await context.storage.delete(attachment.storageKey);
+    for (const attachment of attachments) {
+      for (const key of attachmentObjectKeys(attachment.storageKey)) await context.storage.delete(key);
+    }
     await store.attachments.deleteChatAttachments(chatId);
   }
   await store.shares.deleteChatShares(chatId);

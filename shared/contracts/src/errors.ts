@@ -23,6 +23,7 @@ export const ErrorCode = Type.Union(
     Type.Literal("USER_NOT_FOUND"),
     Type.Literal("LAST_ADMIN"),
     Type.Literal("MODEL_NOT_AVAILABLE"),
+    Type.Literal("MODEL_CANNOT_SEE_IMAGES"),
     Type.Literal("RATE_LIMITED"),
     Type.Literal("PROVIDER_ERROR"),
     Type.Literal("PROVIDER_OVERLOADED"),
@@ -86,6 +87,7 @@ const httpStatusByCode: Record<ErrorCode, number> = {
   USER_NOT_FOUND: 404,
   LAST_ADMIN: 409,
   MODEL_NOT_AVAILABLE: 400,
+  MODEL_CANNOT_SEE_IMAGES: 400,
   RATE_LIMITED: 429,
   PROVIDER_ERROR: 502,
   PROVIDER_OVERLOADED: 503,
@@ -177,4 +179,13 @@ export class AppError extends Error {
     if (AppError.isInstance(error)) return error;
     return new AppError("INTERNAL", "Internal error", { cause: error, retryable: true });
   }
+}
+
+/** The refusal of images for a model that cannot see them, the same before dispatch and at the call. */
+export function modelCannotSeeImages(modelId: string): AppError {
+  return new AppError(
+    "MODEL_CANNOT_SEE_IMAGES",
+    `Model "${modelId}" cannot see images; choose a model with vision: true in GET /api/models`,
+    { retryable: false },
+  );
 }

@@ -384,6 +384,9 @@ export const ModelSummary = Type.Object(
     maxOutputTokens: Type.Integer({ minimum: 1 }),
     inputPricePerMillion: Type.Number({ minimum: 0, description: "USD per million input tokens" }),
     outputPricePerMillion: Type.Number({ minimum: 0, description: "USD per million output tokens" }),
+    vision: Type.Boolean({
+      description: "Reads images: only such a model answers a message that carries one",
+    }),
   },
   { $id: "ModelSummary" },
 );

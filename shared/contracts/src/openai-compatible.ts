@@ -2,8 +2,8 @@ import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { ErrorCode } from "./errors.ts";
 
 /**
- * The OpenAI Chat Completions API (`/v1`), as far as this system serves it: text in, text out,
- * one choice. Names follow OpenAI's own where they do not collide with ours. Requests allow
+ * The OpenAI Chat Completions API (`/v1`), as far as this system serves it: text and images in,
+ * text out, one choice. Names follow OpenAI's own where they do not collide with ours. Requests allow
  * unknown fields, since OpenAI clients send many (`seed`, `logit_bias`, ...): they are ignored.
  */
 
@@ -11,12 +11,36 @@ function nullable<T extends TSchema>(schema: T) {
   return Type.Union([schema, Type.Null()]);
 }
 
-/** A text part of a message's content; other part types (images, audio, files) answer 400. */
+/** A text part of a message's content; part types other than text and images (audio, files) answer 400. */
 export const ChatCompletionTextPart = Type.Object(
   { type: Type.Literal("text"), text: Type.String() },
   { additionalProperties: true },
 );
 export type ChatCompletionTextPart = Static<typeof ChatCompletionTextPart>;
+
+/**
+ * An image part of a user's message: a `data:` URL of a PNG, JPEG, WebP or GIF, or the URL of an
+ * upload of the caller's on this server (`/api/attachments/{id}/content`). Other URLs are refused,
+ * never fetched.
+ */
+export const ChatCompletionImagePart = Type.Object(
+  {
+    type: Type.Literal("image_url"),
+    image_url: Type.Object(
+      {
+        url: Type.String({ minLength: 1 }),
+        detail: Type.Optional(
+          Type.Union([Type.Literal("auto"), Type.Literal("low"), Type.Literal("high")], {
+            description: "Accepted and ignored",
+          }),
+        ),
+      },
+      { additionalProperties: true },
+    ),
+  },
+  { additionalProperties: true },
+);
+export type ChatCompletionImagePart = Static<typeof ChatCompletionImagePart>;
 
 /** One message of the conversation; `developer` is treated as `system`. */
 export const ChatCompletionRequestMessage = Type.Object(
@@ -27,9 +51,13 @@ export const ChatCompletionRequestMessage = Type.Object(
       Type.Literal("user"),
       Type.Literal("assistant"),
     ]),
-    content: Type.Union([Type.String(), Type.Array(ChatCompletionTextPart)], {
-      description: "A string, or text parts that are joined with newlines",
-    }),
+    content: Type.Union(
+      [Type.String(), Type.Array(Type.Union([ChatCompletionTextPart, ChatCompletionImagePart]))],
+      {
+        description:
+          "A string, or parts: text parts are joined with newlines; image parts (user messages only) go to vision models",
+      },
+    ),
     name: Type.Optional(Type.String({ description: "Accepted and ignored" })),
   },
   { additionalProperties: true },

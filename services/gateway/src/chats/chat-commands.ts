@@ -13,6 +13,7 @@ import {
 } from "@chat/contracts";
 import { checkMessageLength } from "../limits/message-length.ts";
 import type { RateLimits } from "../limits/rate-limits.ts";
+import type { ImageInputCheck } from "./image-input-check.ts";
 import type { ModelCatalog } from "./model-catalog.ts";
 
 /** Who sends a command, to which chat, under which trace. */
@@ -25,6 +26,8 @@ export type ChatCommandsDependencies = {
   /** Builds each command and checks each reply against its schema. */
   client: Pick<ChatCommandClient, "send" | "regenerate" | "cancel" | "update" | "delete">;
   models: Pick<ModelCatalog, "resolve">;
+  /** Refuses images for a model that cannot see them. */
+  imageInput: Pick<ImageInputCheck, "check">;
   rateLimits: Pick<RateLimits, "takeGeneration">;
   /** MAX_MESSAGE_CHARS: the longest message, at most the schema's limit. */
   maxMessageChars: number;
@@ -63,6 +66,7 @@ export class ChatCommands {
     const attachments = await this.attachmentsOf(target, body.attachmentIds ?? []);
     await this.dependencies.rateLimits.takeGeneration(target.userId);
     const model = await this.chosenModel(body.model, target.traceparent);
+    await this.dependencies.imageInput.check(target, attachments, model);
     await beforeCommand?.();
     const { userMessage, assistantMessageId, heldBy } = await this.dependencies.client.send(
       {

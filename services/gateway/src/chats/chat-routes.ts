@@ -186,6 +186,7 @@ export function chatRoutes(dependencies: {
           summary: "Send a message; the answer streams on the chat's events",
           description:
             "Answers 409 CHAT_BUSY while the previous answer is streaming. The same clientMessageId twice makes one turn. `model` answers this message with another model than the chat's (400 MODEL_NOT_AVAILABLE when unknown). " +
+            "`attachmentIds` name uploads of the sender: images go to the model as images (400 MODEL_CANNOT_SEE_IMAGES for a model whose `vision` is false), PDFs and text files as their text. " +
             "`content` is at most MAX_MESSAGE_CHARS characters (400 VALIDATION_FAILED); messages sent here, over the WebSocket and to /v1/chat/completions count against GENERATIONS_PER_USER_PER_MINUTE (429 RATE_LIMITED with Retry-After).",
         },
       },

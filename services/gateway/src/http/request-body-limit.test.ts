@@ -9,9 +9,10 @@ let stop: () => void;
 
 beforeAll(() => {
   const app = new Elysia()
-    .use(requestBodyLimit({ maxBodyBytes, bodyTimeoutMs }))
+    .use(requestBodyLimit({ maxBodyBytes, bodyTimeoutMs, largerBodies: { "/v1/large": 4 * maxBodyBytes } }))
     .post("/api/echo", ({ body }) => body, { body: t.Object({ text: t.String() }) })
     .post("/v1/echo", ({ body }) => body, { body: t.Object({ text: t.String() }) })
+    .post("/v1/large", ({ body }) => body, { body: t.Object({ text: t.String() }) })
     .listen({ port: 0, maxRequestBodySize: Number.MAX_SAFE_INTEGER });
   baseUrl = `http://127.0.0.1:${app.server?.port}`;
   stop = () => void app.server?.stop(true);
@@ -113,4 +114,18 @@ test("a body that has not arrived whole within the body timeout answers 408 REQU
       error: { code: "REQUEST_TIMEOUT", message: `The body did not arrive within ${bodyTimeoutMs} ms` },
     },
   });
+});
+
+test("a path with a larger limit takes bodies up to it, and answers 413 past it", async () => {
+  const within = JSON.stringify({ text: "x".repeat(3 * maxBodyBytes) });
+  expect(await post("/v1/large", within)).toEqual({ status: 200, body: JSON.parse(within) });
+  expect(await post("/v1/large", chunked(within))).toEqual({ status: 200, body: JSON.parse(within) });
+  const over = JSON.stringify({ text: "x".repeat(5 * maxBodyBytes) });
+  for (const body of [over, chunked(over)]) {
+    const refused = await post("/v1/large", body);
+    expect(refused.status).toBe(413);
+    expect(JSON.stringify(refused.body)).toContain(`over ${4 * maxBodyBytes} bytes`);
+  }
+  // Every other path keeps MAX_BODY_BYTES.
+  expect((await post("/v1/echo", within)).status).toBe(413);
 });

@@ -16,6 +16,8 @@ export type RequestBodyLimits = {
    * bounds what it reads.
    */
   streamedBodies?: Record<string, number>;
+  /** Paths whose JSON body may be larger than `maxBodyBytes` (`/v1` images as data URLs), with their limit. */
+  largerBodies?: Record<string, number>;
 };
 
 /** The parsed body of a streamed path: the route reads `request.body` itself. */
@@ -112,11 +114,14 @@ export function requestBodyLimit(limits: RequestBodyLimits) {
   const streamed = new Map(Object.entries(limits.streamedBodies ?? {}));
   const streamedLimitOf = (request: Request): number | undefined =>
     streamed.size === 0 || request.method !== "POST" ? undefined : streamed.get(requestPath(request));
+  const larger = new Map(Object.entries(limits.largerBodies ?? {}));
+  const limitOf = (request: Request): number =>
+    (request.method === "POST" ? larger.get(requestPath(request)) : undefined) ?? limits.maxBodyBytes;
   return (
     new Elysia({ name: "request-body-limit" })
       .onRequest(({ request, set }) => {
         const length = Number(request.headers.get("content-length") ?? 0);
-        const maxBytes = streamedLimitOf(request) ?? limits.maxBodyBytes;
+        const maxBytes = streamedLimitOf(request) ?? limitOf(request);
         if (length > maxBytes) {
           set.status = 413;
           return errorBodyFor(request, 413, bodyTooLarge(maxBytes).toBody());
@@ -127,7 +132,8 @@ export function requestBodyLimit(limits: RequestBodyLimits) {
         // Nothing to read: Elysia's own parsers answer an empty or untyped body as before.
         if (!request.body || !contentType || request.headers.get("content-length") === "0") return;
         // The whole header, not Elysia's `contentType`: multipart needs its boundary parameter.
-        return parseBody(await readAtMost(request.body, limits), request.headers.get("content-type") ?? "");
+        const bytes = await readAtMost(request.body, { ...limits, maxBodyBytes: limitOf(request) });
+        return parseBody(bytes, request.headers.get("content-type") ?? "");
       })
       // Elysia wraps whatever a parser throws in its ParseError (400): this parser's refusals keep
       // their own status and body.

@@ -3,11 +3,10 @@ import {
   type ChatCompletion,
   type ChatCompletionChunk,
   ChatCompletionRequest,
-  type ChatCompletionRequestMessage,
   ChatCompletion as ChatCompletionSchema,
   type ChatCompletionUsage,
   type CompletionStreamMessage,
-  type ContextMessage,
+  modelCannotSeeImages,
   newEnvelope,
   type OpenAIErrorBody,
   OpenAIModelList,
@@ -23,6 +22,7 @@ import { checkConversationLength } from "../limits/message-length.ts";
 import type { RateLimits } from "../limits/rate-limits.ts";
 import { apiModels } from "./api-models.ts";
 import type { CompletionRelay, CompletionRun } from "./completion-relay.ts";
+import { type ImageUrlParts, textOf } from "./image-url-parts.ts";
 
 type CompletionFinished = Extract<CompletionStreamMessage, { type: "completion_finished" }>;
 type FinishReason = ChatCompletion["choices"][number]["finish_reason"];
@@ -53,17 +53,6 @@ const encoder = new TextEncoder();
 
 function openAIErrorOf(error: AppError): OpenAIErrorBody {
   return toOpenAIErrorBody(error.httpStatus, error.toBody());
-}
-
-/** The request's messages as model context: `developer` counts as `system`, text parts are joined. */
-export function toContextMessages(messages: ChatCompletionRequestMessage[]): ContextMessage[] {
-  return messages.map((message) => ({
-    role: message.role === "developer" ? "system" : message.role,
-    content:
-      typeof message.content === "string"
-        ? message.content
-        : message.content.map((part) => part.text).join("\n"),
-  }));
 }
 
 function toOpenAIUsage(usage: Usage): ChatCompletionUsage {
@@ -214,15 +203,20 @@ export function openAICompatibleRoutes(dependencies: {
   apiKeys: ApiKeyAuthenticator;
   models: ModelCatalog;
   completions: CompletionRelay;
+  /** Turns the messages into model context, with their images. */
+  imageUrls: Pick<ImageUrlParts, "toContextMessages">;
   timeouts: CompletionTimeouts;
   rateLimits: Pick<RateLimits, "takeGeneration">;
   /** MAX_MESSAGE_CHARS: what the request's messages may hold together. */
   maxMessageChars: number;
 }) {
-  const { apiKeys, models, completions, timeouts, rateLimits, maxMessageChars } = dependencies;
+  const { apiKeys, models, completions, imageUrls, timeouts, rateLimits, maxMessageChars } = dependencies;
   const errors = {
     400: "OpenAIErrorBody",
     401: "OpenAIErrorBody",
+    404: "OpenAIErrorBody",
+    413: "OpenAIErrorBody",
+    415: "OpenAIErrorBody",
     429: "OpenAIErrorBody",
     502: "OpenAIErrorBody",
     503: "OpenAIErrorBody",
@@ -234,19 +228,23 @@ export function openAICompatibleRoutes(dependencies: {
     body: ChatCompletionRequest,
     userId: string,
     traceparent: string,
-    clientGone: AbortSignal,
+    request: Request,
   ) => {
-    const messages = toContextMessages(body.messages);
-    checkConversationLength(
-      messages.map((message) => message.content),
-      maxMessageChars,
-    );
+    checkConversationLength(body.messages.map(textOf), maxMessageChars);
+    // Before the images are decoded: a refused caller costs no image work.
     await rateLimits.takeGeneration(userId);
+    const messages = await imageUrls.toContextMessages(body.messages, {
+      userId,
+      host: request.headers.get("host"),
+      traceparent,
+    });
     const model = await models.resolve(body.model, traceparent).catch((error: unknown) => {
       if (!AppError.isInstance(error) || error.code !== "MODEL_NOT_AVAILABLE") throw error;
       const message = `Model "${body.model}" is not available; see GET /v1/models`;
       throw new AppError("MODEL_NOT_AVAILABLE", message, { retryable: false });
     });
+    const hasImages = messages.some((message) => message.images?.length || message.attachments?.length);
+    if (hasImages && !model.vision) throw modelCannotSeeImages(model.id);
     const completionId = newId();
     const maxOutputTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
     const run = await completions.start({
@@ -260,7 +258,7 @@ export function openAICompatibleRoutes(dependencies: {
       ...(body.top_p == null ? {} : { topP: body.top_p }),
     });
     // The client gave up: stop the model too, instead of paying for an answer nobody reads.
-    clientGone.addEventListener("abort", () => void run.end({ cancel: true }), { once: true });
+    request.signal.addEventListener("abort", () => void run.end({ cancel: true }), { once: true });
     const identity = {
       id: `chatcmpl-${completionId}`,
       created: Math.floor(Date.now() / 1000),
@@ -303,7 +301,7 @@ export function openAICompatibleRoutes(dependencies: {
           // The relay ends a silent completion itself (first text, then idle between chunks); the
           // server's idle timeout, which counts only bytes received, would cut a long answer.
           server?.timeout(request, 0);
-          const started = startCompletion(body, user.id, traceparent, request.signal);
+          const started = startCompletion(body, user.id, traceparent, request);
           return body.stream
             ? started.then<Response>(({ run, identity }) =>
                 streamCompletion(run, identity, {
@@ -320,7 +318,10 @@ export function openAICompatibleRoutes(dependencies: {
             tags: ["openai-compatible"],
             summary: "Create a chat completion (OpenAI's format)",
             description:
-              "Text messages in, one text answer out. With `stream: true` the answer is `text/event-stream` of " +
+              "Text and images in, one text answer out. Image parts (`image_url`) take a `data:` URL (PNG, JPEG, WebP, GIF; " +
+              "checked and re-encoded like an upload, within COMPLETION_MAX_BODY_BYTES for the whole body) or the URL of an upload of the caller's on this server " +
+              "(`/api/attachments/{id}/content`; another user's is 404 ATTACHMENT_NOT_FOUND); other URLs are 400, never fetched. " +
+              "A model without vision answers 400 MODEL_CANNOT_SEE_IMAGES. With `stream: true` the answer is `text/event-stream` of " +
               "`data: <chat.completion.chunk>` events ending with `data: [DONE]`; with " +
               "`stream_options.include_usage` a last chunk with no choices carries the usage. An error before " +
               'the first chunk answers its HTTP status; after it, a `data: {"error":...}` event ends the stream. ' +

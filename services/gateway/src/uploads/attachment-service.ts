@@ -6,7 +6,7 @@ import {
   type MessageAttachment,
   type StoredAttachment,
 } from "@chat/contracts";
-import { ByteLimit, type DownloadUrlSigner, type ObjectStorage } from "@chat/storage";
+import { attachmentObjectKeys, ByteLimit, type DownloadUrlSigner, type ObjectStorage } from "@chat/storage";
 import { contentDisposition, sanitizeAttachmentName } from "./attachment-name.ts";
 import { type FileKind, fileKindOf, sniffedBytes } from "./file-kind.ts";
 import { imageErrorFor, reencodeImage } from "./image-sanitizer.ts";
@@ -255,7 +255,7 @@ export class AttachmentService {
   /** Deletes the user's attachment: the object first, then the row, so a retry finishes a cut delete. */
   async delete(userId: string, attachmentId: string, traceparent: string): Promise<void> {
     const stored = await this.owned(userId, attachmentId, traceparent);
-    await this.dependencies.storage.delete(stored.storageKey);
+    for (const key of attachmentObjectKeys(stored.storageKey)) await this.dependencies.storage.delete(key);
     await this.dependencies.store.call("store.delete_attachment", { userId, attachmentId }, traceparent);
   }
 

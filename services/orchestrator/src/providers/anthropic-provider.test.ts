@@ -3,6 +3,7 @@ import type { ContextMessage } from "@chat/contracts";
 import type { GenerateRequest } from "../model-provider.ts";
 import { anthropicWireDefaultText, startAnthropicWireServer } from "./__fixtures__/anthropic-wire-server.ts";
 import { collectStream, providerError } from "./__fixtures__/collect-stream.ts";
+import { pixelPng } from "./__fixtures__/pixel-image.ts";
 import { AnthropicProvider, toAnthropicPrompt } from "./anthropic-provider.ts";
 import { modelProviderContract } from "./model-provider.contract.ts";
 
@@ -149,4 +150,32 @@ test("an overloaded_error event mid-stream is overloaded, after the text so far"
 test("an api_error event mid-stream is a server error", async () => {
   server.enqueue({ kind: "stream_error_event", afterText: "Partial", errorType: "api_error" });
   expect(providerError((await run()).error).kind).toBe("server");
+});
+
+test("images go as base64 image blocks before the text, and the Messages API takes them", async () => {
+  server.enqueue({ kind: "stream", text: "A single blue pixel." });
+  const { parts, error } = await run({
+    messages: [
+      { role: "user", content: "Earlier question" },
+      { role: "assistant", content: "Earlier answer" },
+      { role: "user", content: "What is this?", images: [pixelPng, { ...pixelPng, mediaType: "image/png" }] },
+    ],
+  });
+  expect(error).toBeUndefined();
+  expect(parts[0]).toEqual({ type: "text-delta", text: expect.any(String) });
+  const block = { type: "image", source: { type: "base64", media_type: "image/png", data: pixelPng.data } };
+  expect(server.requests.at(-1)?.body).toMatchObject({
+    messages: [
+      { role: "user", content: "Earlier question" },
+      { role: "assistant", content: "Earlier answer" },
+      { role: "user", content: [block, block, { type: "text", text: "What is this?" }] },
+    ],
+  });
+});
+
+test("an image the API would refuse (not base64) is a bad_request, not retried", async () => {
+  const { error } = await run({
+    messages: [{ role: "user", content: "What is this?", images: [{ mediaType: "image/png", data: "!!" }] }],
+  });
+  expect(providerError(error)).toMatchObject({ kind: "bad_request", status: 400, retryable: false });
 });

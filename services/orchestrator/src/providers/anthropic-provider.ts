@@ -4,8 +4,13 @@ import Anthropic, {
   APIError,
   APIUserAbortError,
 } from "@anthropic-ai/sdk";
-import type { ContextMessage } from "@chat/contracts";
-import type { GenerateRequest, ModelProvider, StreamPart } from "../model-provider.ts";
+import type {
+  GenerateRequest,
+  ModelImage,
+  ModelMessage,
+  ModelProvider,
+  StreamPart,
+} from "../model-provider.ts";
 import { ProviderError, type ProviderErrorKind } from "./provider-error.ts";
 import { isRecord, kindOfStatus, retryAfterMsOf, safeName } from "./upstream-response.ts";
 
@@ -27,9 +32,24 @@ export type AnthropicPrompt = {
   messages: Anthropic.MessageParam[];
 };
 
+/** A turn's content: its text alone, or Anthropic's base64 image blocks followed by the text. */
+function contentOf(text: string, images: ModelImage[]): Anthropic.MessageParam["content"] {
+  if (images.length === 0) return text;
+  return [
+    ...images.map(
+      (image): Anthropic.ImageBlockParam => ({
+        type: "image",
+        source: { type: "base64", media_type: image.mediaType, data: image.data },
+      }),
+    ),
+    ...(text.trim() === "" ? [] : [{ type: "text" as const, text }]),
+  ];
+}
+
 /**
  * Splits a conversation into Anthropic's `system` parameter and alternating turns: consecutive
- * turns of one role are merged, empty turns are dropped (the API rejects blank text), and leading
+ * turns of one role are merged, empty turns are dropped (the API rejects blank text), images go
+ * first in their turn as base64 image blocks (as Anthropic advises), and leading
  * assistant turns (most likely the rest of an exchange whose question was trimmed from the context)
  * are dropped because the first turn must be the user's.
  *
@@ -37,22 +57,27 @@ export type AnthropicPrompt = {
  * toAnthropicPrompt([{ role: "system", content: "Be brief." }, { role: "user", content: "Hi" }]);
  * // { system: "Be brief.", messages: [{ role: "user", content: "Hi" }] }
  */
-export function toAnthropicPrompt(messages: ContextMessage[]): AnthropicPrompt {
+export function toAnthropicPrompt(messages: ModelMessage[]): AnthropicPrompt {
   const system = messages
     .filter((message) => message.role === "system")
     .map((message) => message.content)
     .join("\n\n");
-  const turns: Array<{ role: "user" | "assistant"; content: string }> = [];
+  const turns: Array<{ role: "user" | "assistant"; text: string; images: ModelImage[] }> = [];
   for (const message of messages) {
-    if (message.role === "system" || message.content.trim() === "") continue;
+    const images = message.images ?? [];
+    if (message.role === "system" || (message.content.trim() === "" && images.length === 0)) continue;
     const previous = turns.at(-1);
     if (previous?.role === message.role) {
-      previous.content += `\n\n${message.content}`;
+      previous.text = [previous.text, message.content].filter((text) => text.trim() !== "").join("\n\n");
+      previous.images.push(...images);
     } else if (previous || message.role === "user") {
-      turns.push({ role: message.role, content: message.content });
+      turns.push({ role: message.role, text: message.content, images: [...images] });
     }
   }
-  return { system: system || undefined, messages: turns };
+  return {
+    system: system || undefined,
+    messages: turns.map((turn) => ({ role: turn.role, content: contentOf(turn.text, turn.images) })),
+  };
 }
 
 const anthropicErrorKinds: Record<string, ProviderErrorKind> = {

@@ -1,7 +1,13 @@
-import type { ContextMessage } from "@chat/contracts";
+import { imageSize } from "image-size";
 import { abortableSleep } from "../abortable-sleep.ts";
 import type { ModelEntry } from "../model-entry.ts";
-import type { GenerateRequest, ModelProvider, StreamPart } from "../model-provider.ts";
+import type {
+  GenerateRequest,
+  ModelImage,
+  ModelMessage,
+  ModelProvider,
+  StreamPart,
+} from "../model-provider.ts";
 
 /** The demo model as the model list shows it: free, always there. */
 export const demoModel: ModelEntry = {
@@ -13,6 +19,8 @@ export const demoModel: ModelEntry = {
   maxOutputTokens: 4_000,
   inputPricePerMillion: 0,
   outputPricePerMillion: 0,
+  // It describes the images it gets (type, size, dimensions) without guessing their content.
+  vision: true,
   fallbacks: [],
 };
 
@@ -52,14 +60,54 @@ function quoteOf(question: string): string {
   return oneLine.length > 80 ? `${oneLine.slice(0, 77)}...` : oneLine;
 }
 
-/** The demo model's whole answer to a conversation: deterministic markdown with a code block. */
-export function demoAnswer(messages: ContextMessage[]): string {
-  const question = [...messages].reverse().find((message) => message.role === "user")?.content ?? "";
+const documentBlocks = /<document name="([^"]*)" type="[^"]*">\n([\s\S]*?)\n<\/document>/g;
+
+function sizeOf(bytes: number): string {
+  return bytes < 1024 ? `${bytes} bytes` : `${(bytes / 1024).toFixed(1)} KB`;
+}
+
+/** What the demo honestly sees of an image: its type, dimensions and size, never its content. */
+export function describeImage(image: ModelImage): string {
+  const bytes = Buffer.from(image.data, "base64");
+  const label = image.name ? `\`${image.name}\`` : "an image";
+  const format = image.mediaType.slice("image/".length).toUpperCase();
+  try {
+    const { width, height } = imageSize(bytes);
+    return `${label}: ${format}, ${width} × ${height} pixels, ${sizeOf(bytes.length)}`;
+  } catch {
+    return `${label}: ${format}, ${sizeOf(bytes.length)}, dimensions unreadable`;
+  }
+}
+
+/** The lines that say which images and documents came with the question; none when none did. */
+function attachmentLines(question: ModelMessage): string[] {
+  const images = (question.images ?? []).map((image) => `- ${describeImage(image)}`);
+  const documents = [...question.content.matchAll(documentBlocks)].map(
+    ([, name, text = ""]) => `- \`${name}\`: ${text.length} characters of text`,
+  );
+  if (images.length === 0 && documents.length === 0) return [];
+  return [
+    "You sent me these files. I can tell what they are, though not what they show or say:",
+    "",
+    ...images,
+    ...documents,
+    "",
+  ];
+}
+
+/**
+ * The demo model's whole answer to a conversation: deterministic markdown with a code block, and
+ * an honest description of the images (type, dimensions, size) and documents that came with it.
+ */
+export function demoAnswer(messages: ModelMessage[]): string {
+  const latest = [...messages].reverse().find((message) => message.role === "user");
+  const question = latest?.content.replace(documentBlocks, "").trim() ?? "";
   const sample = samples[hashOf(question) % samples.length] as Sample;
   const turn = messages.filter((message) => message.role === "user").length;
   return [
     `You asked: *"${quoteOf(question)}"*.`,
     "",
+    ...(latest ? attachmentLines(latest) : []),
     `I am the **offline demo model**, so I cannot really answer, but I can show how answers stream. This is message ${turn} of our chat. Here is ${sample.topic}:`,
     "",
     `\`\`\`${sample.language}`,

@@ -2,6 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import type { GenerateRequest } from "../model-provider.ts";
 import { collectStream, providerError } from "./__fixtures__/collect-stream.ts";
 import { difyWireDefaultText, startDifyWireServer } from "./__fixtures__/dify-wire-server.ts";
+import { pixelPng } from "./__fixtures__/pixel-image.ts";
 import { DifyProvider, toDifyQuery } from "./dify-provider.ts";
 import { modelProviderContract } from "./model-provider.contract.ts";
 
@@ -134,4 +135,40 @@ test("a query carries the instructions and the turns before the question, since 
     ]),
   ).toBe("Instructions: Be brief.\n\nUser: What is 2+2?\n\nAssistant: 4\n\nUser: And times 3?");
   expect(toDifyQuery([{ role: "assistant", content: "Hello" }])).toBe("");
+});
+
+test("the question's images are uploaded to Dify first, then named in the message's files", async () => {
+  const before = server.requests.length;
+  const { text, error } = await run({
+    messages: [
+      { role: "user", content: "Old question", images: [pixelPng] },
+      { role: "assistant", content: "Old answer" },
+      { role: "user", content: "What is this?", images: [pixelPng, { ...pixelPng, mediaType: "image/png" }] },
+    ],
+  });
+  expect(error).toBeUndefined();
+  expect(text).toBe(difyWireDefaultText);
+  const [first, second, message] = server.requests.slice(before);
+  // Only the question's images: the earlier turns reach Dify as text.
+  expect(server.requests.length - before).toBe(3);
+  for (const upload of [first, second]) {
+    expect(upload).toMatchObject({
+      path: "/v1/files/upload",
+      headers: { authorization: `Bearer ${apiKey}` },
+      body: { type: "image/png", size: 70, user: "chat-system" },
+    });
+  }
+  const files = (message?.body as { files?: Array<{ upload_file_id: string }> } | undefined)?.files ?? [];
+  expect(files).toHaveLength(2);
+  expect(files[0]).toMatchObject({ type: "image", transfer_method: "local_file" });
+  expect(new Set(files.map((file) => file.upload_file_id)).size).toBe(2);
+});
+
+test("an upload Dify refuses fails the answer with its status, before the message is sent", async () => {
+  const before = server.requests.length;
+  const { error } = await run({
+    messages: [{ role: "user", content: "What is this?", images: [{ mediaType: "image/png", data: "" }] }],
+  });
+  expect(providerError(error)).toMatchObject({ kind: "bad_request", status: 415 });
+  expect(server.requests.slice(before).map((request) => request.path)).toEqual(["/v1/files/upload"]);
 });

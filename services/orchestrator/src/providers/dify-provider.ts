@@ -1,6 +1,12 @@
-import type { ContextMessage } from "@chat/contracts";
 import { EventSourceParserStream } from "eventsource-parser/stream";
-import type { GenerateRequest, ModelProvider, ProviderUsage, StreamPart } from "../model-provider.ts";
+import type {
+  GenerateRequest,
+  ModelImage,
+  ModelMessage,
+  ModelProvider,
+  ProviderUsage,
+  StreamPart,
+} from "../model-provider.ts";
 import { ProviderError, type ProviderErrorKind } from "./provider-error.ts";
 import { isRecord, kindOfStatus, retryAfterMsOf, safeName } from "./upstream-response.ts";
 
@@ -34,7 +40,7 @@ const difyErrorKinds: Record<string, ProviderErrorKind> = {
  * @example
  * toDifyQuery([{ role: "user", content: "Hi" }]); // "Hi"
  */
-export function toDifyQuery(messages: ContextMessage[]): string {
+export function toDifyQuery(messages: ModelMessage[]): string {
   const turns = messages.filter((message) => message.content.trim() !== "");
   const questionIndex = turns.findLastIndex((message) => message.role === "user");
   const question = turns[questionIndex]?.content ?? "";
@@ -72,6 +78,8 @@ export class DifyProvider implements ModelProvider {
       throw new ProviderError(this.id, "bad_request", "The conversation has no user message for Dify");
     let taskId: string | undefined;
     try {
+      const images = request.messages.findLast((message) => message.role === "user")?.images ?? [];
+      const files = await this.upload(images, request.signal);
       const response = await this.fetch(`${this.baseURL}/chat-messages`, {
         method: "POST",
         headers: { authorization: `Bearer ${this.options.apiKey}`, "content-type": "application/json" },
@@ -81,6 +89,7 @@ export class DifyProvider implements ModelProvider {
           response_mode: "streaming",
           user: this.options.user,
           auto_generate_name: false,
+          ...(files.length > 0 ? { files } : {}),
         }),
         signal: request.signal,
       });
@@ -124,6 +133,45 @@ export class DifyProvider implements ModelProvider {
       }
       throw this.providerErrorOf(error);
     }
+  }
+
+  /**
+   * Uploads the question's images to Dify (`POST /files/upload`, for the same end user) and
+   * answers the `files` of the chat message that name them: Dify takes images only this way or as
+   * URLs it fetches itself, and no URL of ours is reachable from Dify.
+   */
+  private async upload(
+    images: ModelImage[],
+    signal: AbortSignal,
+  ): Promise<Array<{ type: "image"; transfer_method: "local_file"; upload_file_id: string }>> {
+    const files = [];
+    for (const [index, image] of images.entries()) {
+      const form = new FormData();
+      const extension = image.mediaType.slice("image/".length).replace("jpeg", "jpg");
+      form.append(
+        "file",
+        new Blob([Buffer.from(image.data, "base64")], { type: image.mediaType }),
+        `image-${index + 1}.${extension}`,
+      );
+      form.append("user", this.options.user);
+      const response = await this.fetch(`${this.baseURL}/files/upload`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${this.options.apiKey}` },
+        body: form,
+        signal,
+      });
+      if (!response.ok) throw await this.refusal(response);
+      const uploaded: unknown = await response.json().catch(() => null);
+      if (!isRecord(uploaded) || typeof uploaded.id !== "string") {
+        throw this.malformed("an upload answer without an id");
+      }
+      files.push({
+        type: "image" as const,
+        transfer_method: "local_file" as const,
+        upload_file_id: uploaded.id,
+      });
+    }
+    return files;
   }
 
   /** Asks Dify to stop a task whose reader went away; nobody waits for the answer. */

@@ -3,6 +3,7 @@ import type { ContextMessage } from "@chat/contracts";
 import type { GenerateRequest, ModelProvider } from "../model-provider.ts";
 import { collectStream, providerError } from "./__fixtures__/collect-stream.ts";
 import { openAIWireDefaultText, startOpenAIWireServer } from "./__fixtures__/openai-wire-server.ts";
+import { pixelPng } from "./__fixtures__/pixel-image.ts";
 import { modelProviderContract } from "./model-provider.contract.ts";
 import { OpenAIChatProvider } from "./openai-chat-provider.ts";
 
@@ -145,4 +146,39 @@ test("an error chunk mid-stream is mapped by its code, after the text so far", a
   expect(providerError((await run()).error).kind).toBe("rate_limited");
   server.enqueue({ kind: "stream_error_event", afterText: "Partial", code: "rate_limit_exceeded" });
   expect(providerError((await run()).error).kind).toBe("rate_limited");
+});
+
+test("a user's images go as image_url parts with data URLs after the text, which the API takes", async () => {
+  const compatible = new OpenAIChatProvider({ id: "openai-compatible", baseURL: server.url });
+  for (const target of [provider, compatible]) {
+    const { error } = await run(
+      {
+        messages: [
+          { role: "system", content: "You see images." },
+          { role: "user", content: "What is this?", images: [pixelPng] },
+        ],
+      },
+      target,
+    );
+    expect(error).toBeUndefined();
+    expect(server.requests.at(-1)?.body).toMatchObject({
+      messages: [
+        { role: "system", content: "You see images." },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "What is this?" },
+            { type: "image_url", image_url: { url: `data:image/png;base64,${pixelPng.data}` } },
+          ],
+        },
+      ],
+    });
+  }
+});
+
+test("an image the API would refuse (not base64) is a bad_request, not retried", async () => {
+  const { error } = await run({
+    messages: [{ role: "user", content: "What is this?", images: [{ mediaType: "image/png", data: "!!" }] }],
+  });
+  expect(providerError(error)).toMatchObject({ kind: "bad_request", status: 400, retryable: false });
 });

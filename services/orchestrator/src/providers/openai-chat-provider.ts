@@ -1,5 +1,11 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
-import type { GenerateRequest, ModelProvider, ProviderUsage, StreamPart } from "../model-provider.ts";
+import type {
+  GenerateRequest,
+  ModelMessage,
+  ModelProvider,
+  ProviderUsage,
+  StreamPart,
+} from "../model-provider.ts";
 import { ProviderError, type ProviderErrorKind } from "./provider-error.ts";
 import { isRecord, kindOfStatus, retryAfterMsOf, safeName } from "./upstream-response.ts";
 
@@ -24,6 +30,29 @@ export type OpenAIChatProviderOptions = {
 
 // The SDK refuses to start without a key, and key-less servers ignore the header.
 const placeholderApiKey = "not-needed";
+
+/**
+ * A message as the Chat Completions API takes it: text content, or for a user's message with
+ * images, a text part followed by `image_url` parts holding data URLs (no provider fetches a URL of ours).
+ *
+ * @example
+ * toOpenAIMessage({ role: "user", content: "What is this?", images: [{ mediaType: "image/png", data: "iVBOR..." }] });
+ * // { role: "user", content: [{ type: "text", text: "What is this?" }, { type: "image_url", image_url: { url: "data:image/png;base64,iVBOR..." } }] }
+ */
+export function toOpenAIMessage(message: ModelMessage): OpenAI.ChatCompletionMessageParam {
+  const images = message.images ?? [];
+  if (message.role !== "user" || images.length === 0) return { role: message.role, content: message.content };
+  return {
+    role: "user",
+    content: [
+      ...(message.content.trim() === "" ? [] : [{ type: "text" as const, text: message.content }]),
+      ...images.map((image) => ({
+        type: "image_url" as const,
+        image_url: { url: `data:${image.mediaType};base64,${image.data}` },
+      })),
+    ],
+  };
+}
 
 /** Kinds of the error codes and types that OpenAI-compatible servers put in an in-stream error. */
 function kindOfErrorName(name: string): ProviderErrorKind {
@@ -77,7 +106,7 @@ export class OpenAIChatProvider implements ModelProvider {
       const chunks = await this.client.chat.completions.create(
         {
           model: request.model,
-          messages: request.messages.map((message) => ({ role: message.role, content: message.content })),
+          messages: request.messages.map(toOpenAIMessage),
           stream: true,
           stream_options: { include_usage: true },
           ...(this.maxTokensField === "max_tokens"

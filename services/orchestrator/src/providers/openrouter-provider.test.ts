@@ -2,6 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import type { ModelProvider } from "../model-provider.ts";
 import { collectStream, providerError } from "./__fixtures__/collect-stream.ts";
 import { openAIWireDefaultText, startOpenAIWireServer } from "./__fixtures__/openai-wire-server.ts";
+import { pixelPng } from "./__fixtures__/pixel-image.ts";
 import { modelProviderContract } from "./model-provider.contract.ts";
 import { openRouterProvider } from "./openrouter-provider.ts";
 
@@ -75,4 +76,25 @@ test("an error chunk after some text, between keep-alives, is mapped by its HTTP
   expect(providerError(error).kind).toBe("server");
   expect(providerError(error).provider).toBe("openrouter");
   expect(providerError(error).message).toBe("openrouter sent an error in the stream (502)");
+});
+
+test("images reach OpenRouter as OpenAI image_url parts with data URLs", async () => {
+  const { error } = await collectStream(provider, {
+    model: "anthropic/claude-sonnet-4.5",
+    messages: [{ role: "user", content: "Describe it.", images: [pixelPng] }],
+    maxOutputTokens: 128,
+    signal: new AbortController().signal,
+  });
+  expect(error).toBeUndefined();
+  expect(server.requests.at(-1)?.body).toMatchObject({
+    messages: [
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "Describe it." },
+          { type: "image_url", image_url: { url: `data:image/png;base64,${pixelPng.data}` } },
+        ],
+      },
+    ],
+  });
 });

@@ -16,6 +16,7 @@ const models = {
       maxOutputTokens: 1_000,
       inputPricePerMillion: 0,
       outputPricePerMillion: 0,
+      vision: true,
     },
   ],
 };

@@ -15,6 +15,7 @@ import { Value } from "@sinclair/typebox/value";
 import { RateLimits } from "../../limits/rate-limits.ts";
 import { ChatAssistanceCommands } from "../chat-assistance.ts";
 import { ChatCommands } from "../chat-commands.ts";
+import { ImageInputCheck } from "../image-input-check.ts";
 import type { ModelCatalog } from "../model-catalog.ts";
 
 /** The signed-in user of every fake request. */
@@ -35,6 +36,7 @@ const demoModel: ModelSummary = {
   maxOutputTokens: 1_000,
   inputPricePerMillion: 0,
   outputPricePerMillion: 0,
+  vision: true,
 };
 
 /** The chat actor's answer to each command, as the session service gives it. */
@@ -160,6 +162,7 @@ export function fakeChatBackend(options: { generationsPerMinute?: number; maxMes
       now: () => new Date("2026-01-01T00:00:00.000Z"),
     }),
     models,
+    imageInput: new ImageInputCheck({ models, store }),
     rateLimits,
     maxMessageChars: options.maxMessageChars ?? 100,
     newId,

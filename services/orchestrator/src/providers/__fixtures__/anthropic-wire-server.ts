@@ -1,3 +1,4 @@
+import { anthropicContentProblem } from "./content-checks.ts";
 import type { HttpErrorScenario, WireFrame, WireServer } from "./wire-server.ts";
 import { droppedConnection, jsonRefusal, pacedPieces, startWireServer } from "./wire-server.ts";
 
@@ -202,6 +203,12 @@ export function startAnthropicWireServer(): AnthropicWireServer {
     defaultScenario: { kind: "stream" },
     refusal: (scenario, _request, requestId) =>
       "status" in scenario ? errorResponse(scenario, requestId) : null,
+    badRequest: (body, requestId) => {
+      const problem = anthropicContentProblem(body);
+      if (!problem) return null;
+      const error = { type: "invalid_request_error", message: problem };
+      return errorResponse({ status: 400, body: { type: "error", error, request_id: requestId } }, requestId);
+    },
     frames: (scenario, body, requestNumber) =>
       messageFrames(scenario as Exclude<AnthropicWireScenario, { kind: "http_error" }>, body, requestNumber),
   });

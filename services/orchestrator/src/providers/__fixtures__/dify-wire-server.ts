@@ -40,6 +40,9 @@ const difyErrorCodes: Record<number, string> = {
   503: "service_unavailable",
 };
 
+/** What Dify takes as an image file (its docs: JPG, JPEG, PNG, GIF, WEBP, SVG). */
+const difyImageExtensions = new Set(["jpg", "jpeg", "png", "gif", "webp", "svg"]);
+
 const data = (event: Record<string, unknown>) => `data: ${JSON.stringify(event)}\n\n`;
 
 async function* chatFrames(
@@ -120,11 +123,55 @@ function errorResponse(scenario: Omit<HttpErrorScenario, "kind">): Response {
  * server.enqueue({ kind: "http_error", status: 429, retryAfter: "3" });
  */
 export function startDifyWireServer(): DifyWireServer {
+  // Uploaded file ids, by the end user they belong to: a message may name only its user's files.
+  const uploads = new Map<string, string>();
   return startWireServer<DifyWireScenario>({
     endpoint: "/v1/chat-messages",
     basePath: "/v1",
     requestIdHeader: "x-request-id",
     defaultScenario: { kind: "stream" },
+    sideEndpoint: {
+      path: "/v1/files/upload",
+      answer: async (request) => {
+        const form = await request.formData().catch(() => null);
+        const file = form?.get("file");
+        const user = form?.get("user");
+        if (!(file instanceof File) || typeof user !== "string" || user === "") {
+          return { received: null, response: errorResponse({ status: 400 }) };
+        }
+        const received = { name: file.name, type: file.type, size: file.size, user };
+        const extension = file.name.split(".").pop()?.toLowerCase() ?? "";
+        if (!difyImageExtensions.has(extension) || file.size === 0) {
+          return { received, response: errorResponse({ status: 415 }) };
+        }
+        const id = `file-${crypto.randomUUID()}`;
+        uploads.set(id, user);
+        const record = {
+          id,
+          name: file.name,
+          size: file.size,
+          extension,
+          mime_type: file.type,
+          created_by: user,
+          created_at: Math.floor(Date.now() / 1000),
+        };
+        return { received, response: Response.json(record, { status: 201 }) };
+      },
+    },
+    badRequest: (body) => {
+      const files = (body as { files?: unknown; user?: unknown } | null)?.files;
+      if (files === undefined) return null;
+      const user = (body as { user?: unknown }).user;
+      const valid =
+        Array.isArray(files) &&
+        files.every(
+          (file) =>
+            file?.type === "image" &&
+            file.transfer_method === "local_file" &&
+            uploads.get(file.upload_file_id) === user,
+        );
+      return valid ? null : errorResponse({ status: 400 });
+    },
     refusal: (scenario) =>
       !("kind" in scenario) || scenario.kind === "http_error" ? errorResponse(scenario) : null,
     frames: (scenario, _body, requestNumber) =>

@@ -1,4 +1,5 @@
 import { textPieces } from "./anthropic-wire-server.ts";
+import { openAIContentProblem } from "./content-checks.ts";
 import type { HttpErrorScenario, WireFrame, WireServer } from "./wire-server.ts";
 import { droppedConnection, jsonRefusal, pacedPieces, startWireServer } from "./wire-server.ts";
 
@@ -210,6 +211,12 @@ export function startOpenAIWireServer(options: { keepAlive?: boolean } = {}): Op
     defaultScenario: { kind: "stream" },
     refusal: (scenario, request, requestId) =>
       "status" in scenario ? errorResponse(scenario, request, requestId) : null,
+    badRequest: (body, requestId) => {
+      const problem = openAIContentProblem(body);
+      if (!problem) return null;
+      const error = { message: problem, type: "invalid_request_error", param: "messages", code: null };
+      return jsonRefusal({ status: 400, body: { error } }, {}, { "x-request-id": requestId });
+    },
     frames: (scenario, body, requestNumber) =>
       completionFrames(
         scenario as Exclude<OpenAIWireScenario, { kind: "http_error" }>,

@@ -41,8 +41,16 @@ export class ScriptedProvider implements ModelProvider {
   }
 }
 
-/** A route to `provider` for model `id`: an 8 000-token window, $1 in and $2 out per million tokens. */
-export function route(id: string, provider: ModelProvider, fallbacks: string[] = []): ModelRoute {
+/**
+ * A route to `provider` for model `id`: an 8 000-token window, $1 in and $2 out per million tokens,
+ * seeing images unless `vision` is false.
+ */
+export function route(
+  id: string,
+  provider: ModelProvider,
+  fallbacks: string[] = [],
+  vision = true,
+): ModelRoute {
   const entry: ModelEntry = {
     id,
     provider: provider.id,
@@ -52,6 +60,7 @@ export function route(id: string, provider: ModelProvider, fallbacks: string[] =
     maxOutputTokens: 1_000,
     inputPricePerMillion: 1,
     outputPricePerMillion: 2,
+    vision,
     fallbacks,
   };
   return { entry, provider };

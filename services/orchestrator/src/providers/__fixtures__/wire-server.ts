@@ -89,6 +89,19 @@ export type WireProtocol<Scenario> = {
   defaultScenario: Scenario;
   /** An HTTP error answer for `scenario`, or null when it streams. */
   refusal(scenario: Scenario | { status: number }, request: Request, requestId: string): Response | null;
+  /**
+   * The 400 the real API answers to a body its documentation does not allow (a content part of an
+   * unknown shape, an image that is not base64 of an accepted type), or null for a valid body.
+   */
+  badRequest?(body: unknown, requestId: string): Response | null;
+  /**
+   * A second endpoint of the API (Dify's file upload), answered before the body is read; the
+   * request is recorded with what `answer` says it held.
+   */
+  sideEndpoint?: {
+    path: string;
+    answer(request: Request): Promise<{ received: unknown; response: Response }>;
+  };
   /** The stream of a scenario that streams. */
   frames(scenario: Scenario, body: unknown, requestNumber: number): AsyncGenerator<WireFrame>;
 };
@@ -123,6 +136,17 @@ export function startWireServer<Scenario>(protocol: WireProtocol<Scenario>): Wir
     idleTimeout: 0,
     async fetch(request) {
       const url = new URL(request.url);
+      const side = protocol.sideEndpoint;
+      if (side && request.method === "POST" && url.pathname.endsWith(side.path)) {
+        const { received, response } = await side.answer(request);
+        requests.push({
+          method: request.method,
+          path: url.pathname,
+          headers: Object.fromEntries(request.headers.entries()),
+          body: received,
+        });
+        return response;
+      }
       const text = await request.text();
       let body: unknown = text;
       try {
@@ -140,6 +164,8 @@ export function startWireServer<Scenario>(protocol: WireProtocol<Scenario>): Wir
       if (request.method !== "POST" || !url.pathname.endsWith(protocol.endpoint)) {
         return protocol.refusal({ status: 404 }, request, requestId) as Response;
       }
+      const badRequest = protocol.badRequest?.(body, requestId);
+      if (badRequest) return badRequest;
       const scenario = queue.shift() ?? protocol.defaultScenario;
       const refusal = protocol.refusal(scenario, request, requestId);
       if (refusal) return refusal;
