@@ -1,6 +1,7 @@
 import type { AttachmentRepository } from "./attachment-repository.ts";
 import type { AuditLogRepository } from "./audit-log-repository.ts";
 import type { ChatRepository } from "./chat-repository.ts";
+import type { ConsoleRepository } from "./console-repository.ts";
 import type { CredentialRepository } from "./credential-repository.ts";
 import type { NotificationRepository } from "./notification-repository.ts";
 import type { UsageRepository } from "./usage-repository.ts";
@@ -22,6 +23,7 @@ export interface StoreRepositories {
   readonly attachments: AttachmentRepository;
   readonly auditLog: AuditLogRepository;
   readonly notifications: NotificationRepository;
+  readonly console: ConsoleRepository;
   isReady(): Promise<boolean>;
   close(): Promise<void>;
 }

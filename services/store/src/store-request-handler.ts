@@ -2,6 +2,7 @@ import {
   type AdminEmails,
   type AdminUser,
   AppError,
+  DEFAULT_SESSION_IDLE_MINUTES,
   type StaffActor,
   type StoredUser,
   type StoreReplies,
@@ -22,7 +23,13 @@ export type StoreRequestContext = {
    * it; only unit tests of requests that touch no attachment leave it out.
    */
   storage?: Pick<ObjectStorage, "delete">;
+  /** SESSION_IDLE_MINUTES in milliseconds (15 minutes when absent): a chat's session ends after this long without activity. */
+  sessionIdleMs?: number;
 };
+
+function sessionIdleMsOf(context: StoreRequestContext): number {
+  return context.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MINUTES * 60_000;
+}
 
 /** One handler per request type, each typed to answer exactly the reply that `StoreReplies` promises. */
 type StoreRequestHandlers = {
@@ -110,8 +117,11 @@ const handlers: StoreRequestHandlers = {
       },
       { cursor: request.cursor, limit: request.limit },
     ),
-  "store.create_chat": (store, request) =>
-    store.chats.createChat({ ...request.chat, userId: request.userId }),
+  "store.create_chat": async (store, request, context) => {
+    const chat = await store.chats.createChat({ ...request.chat, userId: request.userId });
+    await store.console.recordActivity(chat.id, chat.createdAt, sessionIdleMsOf(context));
+    return chat;
+  },
   "store.get_chat": async (store, request) => {
     const chat = await store.chats.getChat(request.chatId, request.userId);
     if (!chat) return null;
@@ -148,10 +158,11 @@ const handlers: StoreRequestHandlers = {
       limit: request.limit,
     });
   },
-  "store.append_message": async (store, request) => {
+  "store.append_message": async (store, request, context) => {
     const { message, userId } = request;
     const created = await store.chats.appendMessage(userId, message);
     if (!created && !(await store.chats.getChat(message.chatId, userId))) chatNotFound();
+    await store.console.recordActivity(message.chatId, message.createdAt, sessionIdleMsOf(context));
     // After the message, so a retried append attaches them too; a row never moves to another chat.
     if (message.attachments?.length) {
       const ids = message.attachments.map((attachment) => attachment.id);
@@ -220,6 +231,35 @@ const handlers: StoreRequestHandlers = {
   }),
   "store.list_notification_deliveries": (store, request) =>
     store.notifications.listDeliveries(request.status, { cursor: request.cursor, limit: request.limit }),
+  "store.list_console_chats": (store, request, context) =>
+    store.console.listChats(
+      {
+        filter: request.filter,
+        sort: request.sort,
+        now: request.now,
+        sessionIdleMs: sessionIdleMsOf(context),
+      },
+      { cursor: request.cursor, limit: request.limit },
+    ),
+  "store.get_console_chat": async (store, request, context) => {
+    const chat = await store.console.getChat(request.chatId, request.now, sessionIdleMsOf(context));
+    if (!chat) return null;
+    const [recent, { metrics, sessions }, history] = await Promise.all([
+      store.chats.recentMessages(chat.id, chat.userId, request.messageLimit),
+      store.console.chatMetrics(chat.id),
+      store.auditLog.list({ chatId: chat.id }, { limit: 50 }),
+    ]);
+    return {
+      chat,
+      messages: recent.messages,
+      hasOlderMessages: recent.hasOlder,
+      metrics,
+      sessions,
+      history: history.items,
+    };
+  },
+  "store.console_totals": (store, request, context) =>
+    store.console.totals(request.now, sessionIdleMsOf(context)),
 };
 
 /**

@@ -4,6 +4,7 @@ import { UserAccounts } from "../user-accounts.ts";
 import { MongoAttachmentRepository } from "./mongo-attachment-repository.ts";
 import { MongoAuditLog } from "./mongo-audit-log.ts";
 import { MongoChatRepository } from "./mongo-chat-repository.ts";
+import { MongoConsoleRepository } from "./mongo-console-repository.ts";
 import { MongoCredentialRepository } from "./mongo-credential-repository.ts";
 import { MongoNotificationRepository } from "./mongo-notification-repository.ts";
 import { MongoUsageRepository } from "./mongo-usage-repository.ts";
@@ -28,6 +29,7 @@ export class MongoStore implements StoreRepositories {
   readonly attachments: MongoAttachmentRepository;
   readonly auditLog: MongoAuditLog;
   readonly notifications: MongoNotificationRepository;
+  readonly console: MongoConsoleRepository;
   private readonly client: MongoClient;
   private readonly database: Db;
   private readonly userRecords: MongoUserRecords;
@@ -43,6 +45,7 @@ export class MongoStore implements StoreRepositories {
     this.attachments = new MongoAttachmentRepository(this.database);
     this.auditLog = new MongoAuditLog(this.database);
     this.notifications = new MongoNotificationRepository(this.database);
+    this.console = new MongoConsoleRepository(this.database);
   }
 
   /** Connects and creates the indexes (creating an existing index is a no-op). Call once before use. */
@@ -56,6 +59,7 @@ export class MongoStore implements StoreRepositories {
       this.attachments.init(),
       this.auditLog.init(),
       this.notifications.init(),
+      this.console.init(),
     ]);
   }
 

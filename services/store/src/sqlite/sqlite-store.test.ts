@@ -157,6 +157,7 @@ describe("SqliteStore on a file", () => {
       "api_keys",
       "attachments",
       "audit_log",
+      "chat_sessions",
       "chats",
       "deleted_messages",
       "messages",
@@ -193,7 +194,7 @@ describe("SqliteStore on a file", () => {
 
     const repository = new SqliteStore({ path });
 
-    expect(repository.schemaVersion).toBe(11);
+    expect(repository.schemaVersion).toBe(12);
     const chat = {
       id: "c1",
       title: "Old chat",
@@ -276,7 +277,7 @@ describe("SqliteStore on a file", () => {
 
     // Opening the migrated file again applies nothing twice.
     const reopened = new SqliteStore({ path });
-    expect(reopened.schemaVersion).toBe(11);
+    expect(reopened.schemaVersion).toBe(12);
     expect((await reopened.chats.getChat("c1", "u1"))?.systemPrompt).toBe("Be brief.");
     expect((await reopened.credentials.listApiKeys("u1")).map((key) => key.id)).toEqual(["k1"]);
     expect(await reopened.credentials.isSignInRevoked("f1", "2025-01-03T00:01:00.000Z")).toBe(true);
