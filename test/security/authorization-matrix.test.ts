@@ -135,6 +135,10 @@ const is2xx = (status: number) => status >= 200 && status < 300;
 const agentOperations = [
   "GET /api/admin/users",
   "GET /api/admin/chats/{id}",
+  "GET /api/admin/console/chats",
+  "GET /api/admin/console/chats/{id}",
+  "GET /api/admin/console/totals",
+  "GET /api/admin/console/events",
   "POST /api/admin/chats/{id}/takeover",
   "POST /api/admin/chats/{id}/messages",
   "DELETE /api/admin/chats/{id}/takeover",
@@ -144,9 +148,10 @@ const agentOperations = [
 ];
 
 /** Staff operations that change a user's chat (a takeover). */
-const staffWrites = agentOperations.filter(
-  (name) => name !== "GET /api/admin/users" && name !== "GET /api/admin/chats/{id}",
-);
+const staffWrites = agentOperations.filter((name) => !name.startsWith("GET "));
+
+/** Settings written under the id the path names: an unknown id creates one (PUT) or deletes none. */
+const settingsById = ["PUT /api/admin/recipients/{id}", "DELETE /api/admin/recipients/{id}"];
 
 /** WebSocket frames for staff only. */
 const staffFrames = ["set_user_role", "take_over", "agent_message", "release_chat"];
@@ -402,7 +407,14 @@ function authorizationMatrix(mode: AuthMode) {
     let agent: ChatApiClient;
     let aliceEmail: string;
     let bobEmail = "";
-    const ids: Record<ResourceKind, string> = { attachment: "", chat: "", key: "", message: "", user: "" };
+    const ids: Record<ResourceKind, string> = {
+      attachment: "",
+      chat: "",
+      key: "",
+      message: "",
+      recipient: "",
+      user: "",
+    };
     let agentEmail = "";
     let lastEventId = "";
     const operations = matrixOperations();
@@ -470,6 +482,11 @@ function authorizationMatrix(mode: AuthMode) {
       const keyOfAlice = await alice.request("POST", "/api/keys", { name: "Alice's key" });
       ids.key = keyOfAlice.body.id;
       ids.attachment = (await uploadAs(alice)).id;
+      ids.recipient = "matrix-recipient";
+      const recipient = { name: "Matrix", enabled: false, kinds: [], webhookUrls: [] };
+      expect((await alice.request("PUT", `/api/admin/recipients/${ids.recipient}`, recipient)).status).toBe(
+        200,
+      );
       const keyOfBob = await bob.request("POST", "/api/keys", { name: "Bob's key" });
       await bob.request("POST", "/api/chats", { title: "Bob's own chat" });
 
@@ -740,6 +757,7 @@ function authorizationMatrix(mode: AuthMode) {
         if (variant === "agent")
           return agentOperations.includes(operation.name) ? expectSuccess(operation) : expectForbidden;
       }
+      if (variant === "unknown-id" && settingsById.includes(operation.name)) return expectSuccess(operation);
       if (variant === "unknown-id") return touchesIdsOfA(operation) ? expectNotFound : null;
       if (variant === "agent" && staffFollowedStreams.includes(operation.name))
         return expectSuccess(operation);

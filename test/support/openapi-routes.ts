@@ -146,7 +146,7 @@ export function readOpenApiOperations(path = documentPath): OpenApiOperation[] {
 }
 
 /** What a path parameter names, so tests can put real ids of a user there. */
-export type ResourceKind = "attachment" | "chat" | "key" | "message" | "user";
+export type ResourceKind = "attachment" | "chat" | "key" | "message" | "recipient" | "user";
 
 /**
  * The kind of resource `{parameter}` of `path` names: `{chatId}`, `{messageId}`, `{keyId}`, or
@@ -161,6 +161,8 @@ export function resourceOfPathParameter(path: string, parameter: string): Resour
   if (parameter === "id" && path.startsWith("/api/attachments")) return "attachment";
   if (parameter === "id" && path.startsWith("/api/chats")) return "chat";
   if (parameter === "id" && path.startsWith("/api/admin/chats")) return "chat";
+  if (parameter === "id" && path.startsWith("/api/admin/console/chats")) return "chat";
+  if (parameter === "id" && path.startsWith("/api/admin/recipients")) return "recipient";
   if (parameter === "id" && path.startsWith("/api/admin/users")) return "user";
   return undefined;
 }

@@ -245,7 +245,9 @@ const handlers: StoreRequestHandlers = {
     const chat = await store.console.getChat(request.chatId, request.now, sessionIdleMsOf(context));
     if (!chat) return null;
     const [recent, { metrics, sessions }, history] = await Promise.all([
-      store.chats.recentMessages(chat.id, chat.userId, request.messageLimit),
+      request.messageLimit === 0
+        ? { messages: [], hasOlder: false }
+        : store.chats.recentMessages(chat.id, chat.userId, request.messageLimit),
       store.console.chatMetrics(chat.id),
       store.auditLog.list({ chatId: chat.id }, { limit: 50 }),
     ]);
