@@ -1,5 +1,5 @@
 import type { Chat, NotificationData, User } from "@chat/contracts";
-import { css, html, LitElement, type PropertyValues } from "lit";
+import { css, html, LitElement, nothing, type PropertyValues } from "lit";
 import { customElement, query, state } from "lit/decorators.js";
 import { repeat } from "lit/directives/repeat.js";
 import { ApiError, apiClient } from "../api-client.ts";
@@ -94,6 +94,10 @@ export class ChatApp extends LitElement {
       }
       chat-list {
         flex: 1;
+      }
+      .console-link {
+        color: var(--accent);
+        font-size: 0.85rem;
       }
       .account {
         display: flex;
@@ -301,6 +305,7 @@ export class ChatApp extends LitElement {
               <span>${user.name || user.email}</span>
               <span class="email">${user.email}</span>
             </div>
+            ${user.role === "user" ? nothing : html`<a class="console-link" href="/admin">Console</a>`}
             <theme-toggle></theme-toggle>
             <button class="icon" type="button" aria-label="Sign out" title="Sign out" @click=${this._onSignOutClick}>
               ${signOutIcon}

@@ -43,7 +43,8 @@ export class ConsoleActivityFeed {
   async follow(listener: ConsoleListener): Promise<() => Promise<void>> {
     this.listeners.add(listener);
     try {
-      await (this.stream ??= this.open());
+      this.stream ??= this.open();
+      await this.stream;
     } catch (error) {
       this.listeners.delete(listener);
       this.stream = null;
