@@ -141,7 +141,7 @@ describe.skipIf(!chromiumAvailable)("the support console in Chromium", () => {
       await row.getByText("needs help").waitFor();
       await row.click();
       const detail = console.locator("console-chat-detail");
-      await detail.getByText("The user asked for a person").waitFor();
+      await detail.getByText("The user asked for a person", { exact: true }).waitFor();
       await detail.locator(".message.user", { hasText: "My parcel never arrived" }).waitFor();
       await detail.getByRole("button", { name: "Take over" }).click();
 
@@ -158,6 +158,8 @@ describe.skipIf(!chromiumAvailable)("the support console in Chromium", () => {
       await sendMessage(userPage, "Thanks, Grace!");
       await detail.locator(".message.user", { hasText: "Thanks, Grace!" }).waitFor();
       await detail.getByText("chat taken over").waitFor();
+      await detail.locator("li", { hasText: "the user asked for a person" }).waitFor();
+      await detail.locator("li", { hasText: "help request closed" }).waitFor();
       await row.getByText("held by Grace Hopper").waitFor();
       mkdirSync(screenshots, { recursive: true });
       await console.screenshot({ path: join(screenshots, "console.png") });

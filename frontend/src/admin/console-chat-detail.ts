@@ -18,6 +18,19 @@ const followedEvents = [
   "agent_left",
 ] as const;
 
+/** The conversation's help requests and staff actions, newest first, as lines to show. */
+function helpAndTakeover(detail: ConsoleChatDetail): Array<{ at: string; text: string }> {
+  const help = detail.helpRequests.map((event) => ({
+    at: event.at,
+    text: event.kind === "requested" ? "the user asked for a person" : "help request closed",
+  }));
+  const staff = detail.history.map((entry) => ({
+    at: entry.at,
+    text: `${entry.actor.email}: ${entry.action.replaceAll("_", " ")}`,
+  }));
+  return [...help, ...staff].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+}
+
 const milliseconds = (value: number | null) => (value === null ? "–" : `${Math.round(value)} ms`);
 
 /**
@@ -264,13 +277,10 @@ export class ConsoleChatDetailView extends LitElement {
         </dd>
       </dl>
       ${
-        detail.history.length > 0
+        helpAndTakeover(detail).length > 0
           ? html`<h3>Help and takeover</h3>
             <ul>
-              ${detail.history.map(
-                (entry) =>
-                  html`<li>${new Date(entry.at).toLocaleString()} · ${entry.actor.email}: ${entry.action.replaceAll("_", " ")}</li>`,
-              )}
+              ${helpAndTakeover(detail).map((entry) => html`<li>${new Date(entry.at).toLocaleString()} · ${entry.text}</li>`)}
             </ul>`
           : nothing
       }

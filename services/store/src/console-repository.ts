@@ -2,6 +2,7 @@ import type {
   ConsoleAnswerMetrics,
   ConsoleChat,
   ConsoleChatFilter,
+  ConsoleHelpEvent,
   ConsoleSession,
   ConsoleSort,
   ConsoleTotals,
@@ -32,6 +33,10 @@ export interface ConsoleRepository {
   recordActivity(chatId: string, at: string, sessionIdleMs: number): Promise<void>;
   /** A page of chats of every user that match the filter, in the order asked; the cursor is opaque. */
   listChats(query: ConsoleQuery, page: PageRequest): Promise<Page<ConsoleChat>>;
+  /** Notes that the chat's help request opened or closed at `at`; an unknown chat changes nothing. */
+  recordHelp(chatId: string, event: ConsoleHelpEvent): Promise<void>;
+  /** The chat's help requests opened and closed, newest first, at most 50. */
+  helpHistory(chatId: string): Promise<ConsoleHelpEvent[]>;
   /** One chat as a row of the list, or null. */
   getChat(chatId: string, now: string, sessionIdleMs: number): Promise<ConsoleChat | null>;
   /** The chat's answers' timings, tokens and cost, and its sessions, newest first (at most 50). */

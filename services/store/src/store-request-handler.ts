@@ -136,12 +136,23 @@ const handlers: StoreRequestHandlers = {
     const recent = await store.chats.recentMessages(request.chatId, userId, request.messageLimit);
     return { chat, userId, messages: recent.messages, hasOlderMessages: recent.hasOlder };
   },
-  "store.mark_chat": (store, request) =>
-    store.chats.markChat(request.chatId, request.userId, {
+  "store.mark_chat": async (store, request) => {
+    const before =
+      request.needsHelp === undefined ? null : await store.chats.getChat(request.chatId, request.userId);
+    const marked = await store.chats.markChat(request.chatId, request.userId, {
       ...(request.needsHelp !== undefined && { needsHelp: request.needsHelp }),
       ...(request.assisted && { assisted: true }),
       ...(request.heldBy !== undefined && { heldBy: request.heldBy }),
-    }),
+    });
+    // The console's help history: a help request opened or closed by this very write.
+    if (marked && before && before.needsHelp !== marked.needsHelp) {
+      await store.console.recordHelp(request.chatId, {
+        at: request.occurredAt,
+        kind: marked.needsHelp ? "requested" : "closed",
+      });
+    }
+    return marked;
+  },
   "store.list_expired_holds": (store, request) => store.chats.listExpiredHolds(request.before, request.limit),
   "store.append_audit_entry": async (store, request) => {
     await store.auditLog.append(request.entry);
@@ -244,12 +255,13 @@ const handlers: StoreRequestHandlers = {
   "store.get_console_chat": async (store, request, context) => {
     const chat = await store.console.getChat(request.chatId, request.now, sessionIdleMsOf(context));
     if (!chat) return null;
-    const [recent, { metrics, sessions }, history] = await Promise.all([
+    const [recent, { metrics, sessions }, history, helpRequests] = await Promise.all([
       request.messageLimit === 0
         ? { messages: [], hasOlder: false }
         : store.chats.recentMessages(chat.id, chat.userId, request.messageLimit),
       store.console.chatMetrics(chat.id),
       store.auditLog.list({ chatId: chat.id }, { limit: 50 }),
+      store.console.helpHistory(chat.id),
     ]);
     return {
       chat,
@@ -258,6 +270,7 @@ const handlers: StoreRequestHandlers = {
       metrics,
       sessions,
       history: history.items,
+      helpRequests,
     };
   },
   "store.console_totals": (store, request, context) =>

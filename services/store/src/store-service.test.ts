@@ -221,7 +221,7 @@ describe("startStore: the console's chat activity", () => {
     await stream.close();
   });
 
-  test("a message after SESSION_IDLE_MINUTES starts the chat's next session", async () => {
+  test("a message after SESSION_IDLE_MINUTES starts the chat's next session; help requests opened and closed are the chat's help history", async () => {
     const store = new StoreClient(bus, { timeoutMs: 2_000, newId: () => crypto.randomUUID() });
     const chat = { id: "c1", title: "T", model: "demo", createdAt: "2025-01-01T00:00:00.000Z" };
     await store.call("store.create_chat", { userId: "u1", chat }, traceparent);
@@ -251,5 +251,20 @@ describe("startStore: the console's chat activity", () => {
     expect(detail?.chat).toMatchObject({ sessions: 2, sessionStartedAt: "2025-01-01T00:05:00.000Z" });
     expect(detail?.sessions.map((session) => session.durationMs)).toEqual([0, 30_000]);
     expect(detail?.messages.map((stored) => stored.id)).toEqual(["m1", "m2"]);
+    expect(detail?.helpRequests).toEqual([]);
+
+    await store.call("store.mark_chat", { chatId: "c1", userId: "u1", needsHelp: true }, traceparent);
+    await store.call("store.mark_chat", { chatId: "c1", userId: "u1", needsHelp: true }, traceparent);
+    await store.call(
+      "store.mark_chat",
+      { chatId: "c1", userId: "u1", needsHelp: false, assisted: true },
+      traceparent,
+    );
+    const marked = await store.call(
+      "store.get_console_chat",
+      { chatId: "c1", now: "2025-01-01T00:05:00.000Z", messageLimit: 0 },
+      traceparent,
+    );
+    expect(marked?.helpRequests.map((event) => event.kind)).toEqual(["closed", "requested"]);
   });
 });

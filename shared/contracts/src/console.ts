@@ -119,6 +119,13 @@ export const ConsoleAnswerMetrics = Type.Object({
 });
 export type ConsoleAnswerMetrics = Static<typeof ConsoleAnswerMetrics>;
 
+/** A help request of a conversation opened or closed (withdrawn, or closed by a takeover), as the store saw its mark change. */
+export const ConsoleHelpEvent = Type.Object({
+  at: Timestamp,
+  kind: Type.Union([Type.Literal("requested"), Type.Literal("closed")]),
+});
+export type ConsoleHelpEvent = Static<typeof ConsoleHelpEvent>;
+
 /** A conversation in the console's detail view. */
 export const ConsoleChatDetail = Type.Object(
   {
@@ -128,6 +135,9 @@ export const ConsoleChatDetail = Type.Object(
     metrics: ConsoleAnswerMetrics,
     sessions: Type.Array(ConsoleSession, { description: "Newest first, at most 50" }),
     history: Type.Array(AuditEntry, { description: "Takeovers, agent messages and releases, newest first" }),
+    helpRequests: Type.Array(ConsoleHelpEvent, {
+      description: "Help requests opened and closed, newest first, at most 50",
+    }),
   },
   { $id: "ConsoleChatDetail" },
 );

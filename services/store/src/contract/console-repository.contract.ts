@@ -180,6 +180,26 @@ export function consoleRepositoryContract(name: string, make: MakeStore): void {
       });
     });
 
+    test("a chat's help requests, opened and closed, newest first; none for an unknown chat; gone with the chat", async () => {
+      await createChat("c1", "u1", 0);
+      await store.console.recordHelp("c1", { at: at(10), kind: "requested" });
+      await store.console.recordHelp("c1", { at: at(40), kind: "closed" });
+      await store.console.recordHelp("c1", { at: at(90), kind: "requested" });
+      await store.console.recordHelp("c1", { at: at(90), kind: "closed" });
+      await store.console.recordHelp("nope", { at: at(90), kind: "requested" });
+
+      expect(await store.console.helpHistory("c1")).toEqual([
+        { at: at(90), kind: "closed" },
+        { at: at(90), kind: "requested" },
+        { at: at(40), kind: "closed" },
+        { at: at(10), kind: "requested" },
+      ]);
+      expect(await store.console.helpHistory("nope")).toEqual([]);
+      await store.chats.deleteChat("c1", "u1");
+      await createChat("c1", "u1", 100);
+      expect(await store.console.helpHistory("c1")).toEqual([]);
+    });
+
     test("a chat's metrics sum its answers' timings, tokens and cost from the usage ledger", async () => {
       await createChat("c1", "u1", 0);
       await store.usage.recordUsage(usageRecord("r1", { timeToFirstTokenMs: 200, durationMs: 1_000 }));

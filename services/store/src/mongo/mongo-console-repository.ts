@@ -2,6 +2,7 @@ import {
   CONSOLE_ACTIVE_WINDOW_MS,
   type ConsoleAnswerMetrics,
   type ConsoleChat,
+  type ConsoleHelpEvent,
   type ConsoleSession,
   type ConsoleTotals,
   consoleActivityOf,
@@ -24,6 +25,7 @@ type ConsoleChatDocument = ChatDocument & {
   sessionDurationMs?: number;
   sessions?: number;
   sessionHistory?: SessionEntry[];
+  helpHistory?: Array<{ at: Date; kind: ConsoleHelpEvent["kind"] }>;
 };
 
 const keptSessions = 50;
@@ -120,6 +122,21 @@ export class MongoConsoleRepository implements ConsoleRepository {
       });
       if (matchedCount > 0) return;
     }
+  }
+
+  async recordHelp(chatId: string, event: ConsoleHelpEvent): Promise<void> {
+    const entry = { at: new Date(toSortableTimestamp(event.at)), kind: event.kind };
+    await this.chats.updateOne({ _id: chatId }, { $push: { helpHistory: entry } });
+  }
+
+  async helpHistory(chatId: string): Promise<ConsoleHelpEvent[]> {
+    const chat = await this.chats.findOne({ _id: chatId }, { projection: { helpHistory: 1 } });
+    // Newest first; of two at the same instant, the one recorded later.
+    return [...(chat?.helpHistory ?? [])]
+      .reverse()
+      .sort((a, b) => b.at.getTime() - a.at.getTime())
+      .slice(0, 50)
+      .map((entry) => ({ at: entry.at.toISOString(), kind: entry.kind }));
   }
 
   async listChats(query: ConsoleQuery, page: PageRequest): Promise<Page<ConsoleChat>> {

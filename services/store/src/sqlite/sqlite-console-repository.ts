@@ -5,6 +5,7 @@ import {
   type ConsoleAnswerMetrics,
   type ConsoleChat,
   type ConsoleDailyUsage,
+  type ConsoleHelpEvent,
   type ConsoleSession,
   type ConsoleTotals,
   consoleActivityOf,
@@ -154,6 +155,14 @@ export class SqliteConsoleRepository implements ConsoleRepository {
     };
   }
 
+  async recordHelp(chatId: string, event: ConsoleHelpEvent): Promise<void> {
+    this.statements.insertHelpEvent.run({ chatId, at: toSortableTimestamp(event.at), kind: event.kind });
+  }
+
+  async helpHistory(chatId: string): Promise<ConsoleHelpEvent[]> {
+    return this.statements.helpEvents.all({ chatId });
+  }
+
   async getChat(chatId: string, now: string, sessionIdleMs: number): Promise<ConsoleChat | null> {
     const row = this.statements.consoleChat.get({ chatId });
     return row ? toConsoleChat(row, new Date(now), sessionIdleMs) : null;
@@ -267,6 +276,12 @@ function prepareConsoleStatements(database: Database) {
        sessions = sessions + $newSessions WHERE id = $chatId`,
     ),
     consoleChat: prepare<ConsoleChatRow>(`${consoleChatSelect} WHERE chats.id = $chatId`),
+    insertHelpEvent: prepare(
+      "INSERT INTO chat_help_events (chat_id, at, kind) SELECT $chatId, $at, $kind WHERE EXISTS (SELECT 1 FROM chats WHERE id = $chatId)",
+    ),
+    helpEvents: prepare<ConsoleHelpEvent>(
+      "SELECT at, kind FROM chat_help_events WHERE chat_id = $chatId ORDER BY at DESC, rowid DESC LIMIT 50",
+    ),
     sessions: prepare<SessionRow>(
       `SELECT started_at, last_activity_at, duration_ms FROM chat_sessions WHERE chat_id = $chatId
        ORDER BY started_at DESC LIMIT 50`,

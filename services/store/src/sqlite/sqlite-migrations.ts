@@ -187,6 +187,12 @@ const migrations: readonly string[] = [
      duration_ms INTEGER NOT NULL,
      PRIMARY KEY (chat_id, started_at)
    );
+   CREATE TABLE chat_help_events (
+     chat_id TEXT NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+     at TEXT NOT NULL,
+     kind TEXT NOT NULL
+   );
+   CREATE INDEX chat_help_events_by_chat ON chat_help_events (chat_id, at DESC);
    CREATE INDEX chats_by_activity ON chats (last_activity_at DESC, id DESC);
    CREATE INDEX chats_by_start ON chats (created_at DESC, id DESC);
    CREATE INDEX chats_by_session_duration ON chats (session_duration_ms DESC, id DESC);
