@@ -256,9 +256,7 @@ const handlers: StoreRequestHandlers = {
     const chat = await store.console.getChat(request.chatId, request.now, sessionIdleMsOf(context));
     if (!chat) return null;
     const [recent, { metrics, sessions }, history, helpRequests] = await Promise.all([
-      request.messageLimit === 0
-        ? { messages: [], hasOlder: false }
-        : store.chats.recentMessages(chat.id, chat.userId, request.messageLimit),
+      store.chats.recentMessages(chat.id, chat.userId, request.messageLimit),
       store.console.chatMetrics(chat.id),
       store.auditLog.list({ chatId: chat.id }, { limit: 50 }),
       store.console.helpHistory(chat.id),
@@ -273,6 +271,8 @@ const handlers: StoreRequestHandlers = {
       helpRequests,
     };
   },
+  "store.get_console_row": (store, request, context) =>
+    store.console.getChat(request.chatId, request.now, sessionIdleMsOf(context)),
   "store.console_totals": (store, request, context) =>
     store.console.totals(request.now, sessionIdleMsOf(context)),
 };

@@ -262,7 +262,7 @@ describe("startStore: the console's chat activity", () => {
     );
     const marked = await store.call(
       "store.get_console_chat",
-      { chatId: "c1", now: "2025-01-01T00:05:00.000Z", messageLimit: 0 },
+      { chatId: "c1", now: "2025-01-01T00:05:00.000Z", messageLimit: 1 },
       traceparent,
     );
     expect(marked?.helpRequests.map((event) => event.kind)).toEqual(["closed", "requested"]);

@@ -88,14 +88,12 @@ export class ConsoleActivityFeed {
         if (change === "deleted") return this.forEachListener((listener) => listener.onDeleted(chatId));
         try {
           const now = (this.dependencies.now?.() ?? new Date()).toISOString();
-          const found = await this.dependencies.store.call(
-            "store.get_console_chat",
-            { chatId, now, messageLimit: 0 },
+          const row = await this.dependencies.store.call(
+            "store.get_console_row",
+            { chatId, now },
             traceparent,
           );
-          this.forEachListener((listener) =>
-            found ? listener.onChat(found.chat) : listener.onDeleted(chatId),
-          );
+          this.forEachListener((listener) => (row ? listener.onChat(row) : listener.onDeleted(chatId)));
         } catch (error) {
           this.dependencies.logger.warn({ err: error, chatId }, "console row not read");
         }

@@ -68,8 +68,16 @@ export class MongoConsoleRepository implements ConsoleRepository {
     this.answerDrafts = database.collection("answerDrafts");
   }
 
-  /** Creates the indexes the console's orders and totals read through. */
+  /**
+   * Creates the indexes the console's orders and totals read through, and gives chats from before
+   * the console a session duration of 0 (as SQLite's column default does), so the duration order
+   * and its cursors see every chat.
+   */
   async init(): Promise<void> {
+    await this.chats.updateMany(
+      { sessionDurationMs: { $exists: false } },
+      { $set: { sessionDurationMs: 0 } },
+    );
     await Promise.all([
       this.chats.createIndexes([
         { key: { lastActivityAt: -1, _id: -1 }, name: "by_activity" },

@@ -96,6 +96,8 @@ export const storeReplySchemas = {
   "store.list_console_chats": Page(ConsoleChat),
   /** Null when there is no such chat. */
   "store.get_console_chat": nullable(ConsoleChatDetail),
+  /** The conversation's row of the console's list alone (the live list's read); null when there is no such chat. */
+  "store.get_console_row": nullable(ConsoleChat),
   "store.console_totals": ConsoleTotals,
 } satisfies Record<StoreRequest["type"], TSchema>;
 

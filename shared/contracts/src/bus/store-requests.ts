@@ -162,8 +162,9 @@ export const StoreRequest = Type.Union([
   busMessage("store.get_console_chat", {
     chatId: Id,
     now: Type.String({ format: "date-time" }),
-    messageLimit: Type.Integer({ minimum: 0, maximum: 500 }),
+    messageLimit: Type.Integer({ minimum: 1, maximum: 500 }),
   }),
+  busMessage("store.get_console_row", { chatId: Id, now: Type.String({ format: "date-time" }) }),
   busMessage("store.console_totals", { now: Type.String({ format: "date-time" }) }),
 ]);
 export type StoreRequest = Static<typeof StoreRequest>;
