@@ -314,7 +314,8 @@ export class ApiClient extends EventTarget {
     return `${this.baseUrl}${path}`;
   }
 
-  private async request<Result>(
+  /** Calls the API: the JSON answer, or an ApiError; a 401 renews the session once and repeats the call. */
+  async request<Result>(
     method: string,
     path: string,
     body?: unknown,

@@ -1,3 +1,4 @@
+export { ConsoleActivityFeed, type ConsoleListener } from "./src/admin/console-activity-feed.ts";
 export { AccessTokens } from "./src/auth/tokens/access-tokens.ts";
 export { hashRefreshToken } from "./src/auth/tokens/refresh-tokens.ts";
 export { createGatewayApp } from "./src/gateway-app.ts";

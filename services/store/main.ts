@@ -23,6 +23,7 @@ await runServiceMain({
       logger,
       adminEmails: new AdminEmails(config.ADMIN_EMAILS),
       storage,
+      sessionIdleMinutes: config.SESSION_IDLE_MINUTES,
     });
   },
 });

@@ -139,6 +139,10 @@ const is2xx = (status: number) => status >= 200 && status < 300;
 const agentOperations = [
   "GET /api/admin/users",
   "GET /api/admin/chats/{id}",
+  "GET /api/admin/console/chats",
+  "GET /api/admin/console/chats/{id}",
+  "GET /api/admin/console/totals",
+  "GET /api/admin/console/events",
   "POST /api/admin/chats/{id}/takeover",
   "POST /api/admin/chats/{id}/messages",
   "DELETE /api/admin/chats/{id}/takeover",
@@ -148,9 +152,10 @@ const agentOperations = [
 ];
 
 /** Staff operations that change a user's chat (a takeover). */
-const staffWrites = agentOperations.filter(
-  (name) => name !== "GET /api/admin/users" && name !== "GET /api/admin/chats/{id}",
-);
+const staffWrites = agentOperations.filter((name) => !name.startsWith("GET "));
+
+/** Settings written under the id the path names: an unknown id creates one (PUT) or deletes none. */
+const settingsById = ["PUT /api/admin/recipients/{id}", "DELETE /api/admin/recipients/{id}"];
 
 /** WebSocket frames for staff only. */
 const staffFrames = ["set_user_role", "take_over", "agent_message", "release_chat"];
@@ -429,6 +434,7 @@ function authorizationMatrix(mode: AuthMode) {
       key: "",
       message: "",
       share: "",
+      recipient: "",
       user: "",
     };
     let agentEmail = "";
@@ -508,6 +514,11 @@ function authorizationMatrix(mode: AuthMode) {
       ids.attachment = (await uploadAs(alice)).id;
       ids.share = (await alice.request("POST", `/api/chats/${ids.chat}/shares`)).body.id;
       audioAttachmentId = (await uploadAs(alice, "audio")).id;
+      ids.recipient = "matrix-recipient";
+      const recipient = { name: "Matrix", enabled: false, kinds: [], webhookUrls: [] };
+      expect((await alice.request("PUT", `/api/admin/recipients/${ids.recipient}`, recipient)).status).toBe(
+        200,
+      );
       const keyOfBob = await bob.request("POST", "/api/keys", { name: "Bob's key" });
       await bob.request("POST", "/api/chats", { title: "Bob's own chat" });
 
@@ -814,6 +825,7 @@ function authorizationMatrix(mode: AuthMode) {
         if (variant === "agent")
           return agentOperations.includes(operation.name) ? expectSuccess(operation) : expectForbidden;
       }
+      if (variant === "unknown-id" && settingsById.includes(operation.name)) return expectSuccess(operation);
       if (variant === "unknown-id") return touchesIdsOfA(operation) ? expectNotFound : null;
       if (variant === "agent" && staffFollowedStreams.includes(operation.name))
         return expectSuccess(operation);

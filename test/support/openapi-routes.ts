@@ -146,7 +146,7 @@ export function readOpenApiOperations(path = documentPath): OpenApiOperation[] {
 }
 
 /** What a path parameter names, so tests can put real ids of a user there. */
-export type ResourceKind = "attachment" | "chat" | "key" | "message" | "share" | "user";
+export type ResourceKind = "attachment" | "chat" | "key" | "message" | "recipient" | "share" | "user";
 
 /**
  * The kind of resource `{parameter}` of `path` names: `{chatId}`, `{messageId}`, `{keyId}`, or
@@ -163,6 +163,8 @@ export function resourceOfPathParameter(path: string, parameter: string): Resour
     return "share";
   if (parameter === "id" && path.startsWith("/api/chats")) return "chat";
   if (parameter === "id" && path.startsWith("/api/admin/chats")) return "chat";
+  if (parameter === "id" && path.startsWith("/api/admin/console/chats")) return "chat";
+  if (parameter === "id" && path.startsWith("/api/admin/recipients")) return "recipient";
   if (parameter === "id" && path.startsWith("/api/admin/users")) return "user";
   return undefined;
 }

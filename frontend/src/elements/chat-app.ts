@@ -1,5 +1,5 @@
 import type { Chat, NotificationData, User } from "@chat/contracts";
-import { css, html, LitElement, type PropertyValues } from "lit";
+import { css, html, LitElement, nothing, type PropertyValues } from "lit";
 import { customElement, query, state } from "lit/decorators.js";
 import { repeat } from "lit/directives/repeat.js";
 import { ApiError, apiClient } from "../api-client.ts";
@@ -96,6 +96,10 @@ export class ChatApp extends LitElement {
       }
       chat-list {
         flex: 1;
+      }
+      .console-link {
+        color: var(--accent);
+        font-size: 0.85rem;
       }
       .account {
         display: flex;
@@ -304,6 +308,7 @@ export class ChatApp extends LitElement {
               <span>${user.name || user.email}</span>
               <span class="email">${user.email}</span>
             </div>
+            ${user.role === "user" ? nothing : html`<a class="console-link" href="/admin">Console</a>`}
             <theme-toggle></theme-toggle>
             <button class="icon" type="button" aria-label="Settings" title="Settings" @click=${this._onSettingsClick}>
               ${gearIcon}

@@ -40,6 +40,7 @@ export async function startAllInOne(
       repository,
       logger: serviceLogger("store"),
       adminEmails: new AdminEmails(config.ADMIN_EMAILS),
+      sessionIdleMinutes: config.SESSION_IDLE_MINUTES,
     }),
     await startSession({
       bus,

@@ -7,6 +7,9 @@ import { AccountDeletion } from "./account/account-deletion.ts";
 import { accountRoutes } from "./account/account-routes.ts";
 import { AdminCommands } from "./admin/admin-commands.ts";
 import { adminRoutes } from "./admin/admin-routes.ts";
+import { ConsoleActivityFeed } from "./admin/console-activity-feed.ts";
+import { consoleRoutes } from "./admin/console-routes.ts";
+import { notificationSettingsRoutes } from "./admin/notification-settings-routes.ts";
 import { ApiKeyAuthenticator } from "./auth/api-key-authenticator.ts";
 import { authRoutes } from "./auth/auth-routes.ts";
 import { Authenticator } from "./auth/authenticator.ts";
@@ -206,6 +209,12 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
     storedEmailsOwned: settings.AUTH_MODE === "local",
   });
   const admin = new AdminCommands({ store, access: staffAccess, newId });
+  const staffOnlyRoutes = staffOnly({ requestContext: context, authenticator, access: staffAccess });
+  const sseSettings = {
+    heartbeatMs: settings.SSE_HEARTBEAT_MS,
+    maxBufferedBytes: 1024 * 1024,
+    retryMs: 2_000,
+  };
   const commandClient = new ChatCommandClient(bus, { timeoutMs: settings.BUS_REQUEST_TIMEOUT_MS, newId });
   const assistance = new ChatAssistanceCommands({ client: commandClient, store, access: staffAccess, newId });
   const commands = new ChatCommands({
@@ -312,13 +321,19 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
       }),
     )
     .use(speechRoutes({ signedIn: signedInCaller, speech }))
+    .use(adminRoutes({ staffOnly: staffOnlyRoutes, admin, assistance }))
     .use(
-      adminRoutes({
-        staffOnly: staffOnly({ requestContext: context, authenticator, access: staffAccess }),
-        admin,
-        assistance,
+      consoleRoutes({
+        staffOnly: staffOnlyRoutes,
+        store,
+        feed: new ConsoleActivityFeed({ bus, store, logger }),
+        sessionIdleMinutes: settings.SESSION_IDLE_MINUTES,
+        sse: sseSettings,
+        connections,
+        rateLimits,
       }),
     )
+    .use(notificationSettingsRoutes({ staffOnly: staffOnlyRoutes, store }))
     .use(
       openAICompatibleRoutes({
         requestContext: context,
@@ -351,7 +366,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
         replayLog,
         connections,
         rateLimits,
-        sse: { heartbeatMs: settings.SSE_HEARTBEAT_MS, maxBufferedBytes: 1024 * 1024, retryMs: 2_000 },
+        sse: sseSettings,
       }),
     )
     .use(

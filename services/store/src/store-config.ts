@@ -17,6 +17,13 @@ export const StoreConfigFields = {
   ),
   MONGODB_DATABASE: Type.String({ default: "chat", description: "MongoDB database name" }),
   ...StorageConfigFields,
+  SESSION_IDLE_MINUTES: Type.Integer({
+    default: 15,
+    minimum: 1,
+    maximum: 1_440,
+    description:
+      "A conversation's session ends after this many minutes without activity (the console shows it ended, with its duration); a new message starts the next",
+  }),
   ADMIN_EMAILS: Type.Optional(
     Type.String({
       description: "Comma-separated emails that get the admin role; the first account is admin too",

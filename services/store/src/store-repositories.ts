@@ -1,6 +1,7 @@
 import type { AttachmentRepository } from "./attachment-repository.ts";
 import type { AuditLogRepository } from "./audit-log-repository.ts";
 import type { ChatRepository } from "./chat-repository.ts";
+import type { ConsoleRepository } from "./console-repository.ts";
 import type { CredentialRepository } from "./credential-repository.ts";
 import type { NotificationRepository } from "./notification-repository.ts";
 import type { ShareRepository } from "./share-repository.ts";
@@ -24,6 +25,7 @@ export interface StoreRepositories {
   readonly auditLog: AuditLogRepository;
   readonly notifications: NotificationRepository;
   readonly shares: ShareRepository;
+  readonly console: ConsoleRepository;
   isReady(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -10,4 +10,6 @@ export type StoreRequestContext = {
    * it; only unit tests of requests that touch no attachment leave it out.
    */
   storage?: Pick<ObjectStorage, "delete">;
+  /** SESSION_IDLE_MINUTES in milliseconds (15 minutes when absent): a chat's session ends after this long without activity. */
+  sessionIdleMs?: number;
 };

@@ -1,6 +1,7 @@
 import {
   type AdminUser,
   AppError,
+  DEFAULT_SESSION_IDLE_MINUTES,
   type StaffActor,
   type StoredUser,
   type StoreReplies,
@@ -16,6 +17,10 @@ import type { StoreRequestContext } from "./store-request-context.ts";
 export type { StoreRequestContext };
 
 type StoreRequestType = StoreRequest["type"];
+
+function sessionIdleMsOf(context: StoreRequestContext): number {
+  return context.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MINUTES * 60_000;
+}
 
 /** One handler per request type, each typed to answer exactly the reply that `StoreReplies` promises. */
 type StoreRequestHandlers = {
@@ -98,8 +103,11 @@ const handlers: StoreRequestHandlers = {
       },
       { cursor: request.cursor, limit: request.limit },
     ),
-  "store.create_chat": (store, request) =>
-    store.chats.createChat({ ...request.chat, userId: request.userId }),
+  "store.create_chat": async (store, request, context) => {
+    const chat = await store.chats.createChat({ ...request.chat, userId: request.userId });
+    await store.console.recordActivity(chat.id, chat.createdAt, sessionIdleMsOf(context));
+    return chat;
+  },
   "store.get_chat": async (store, request) => {
     const chat = await store.chats.getChat(request.chatId, request.userId);
     if (!chat) return null;
@@ -114,12 +122,23 @@ const handlers: StoreRequestHandlers = {
     const recent = await store.chats.recentMessages(request.chatId, userId, request.messageLimit);
     return { chat, userId, messages: recent.messages, hasOlderMessages: recent.hasOlder };
   },
-  "store.mark_chat": (store, request) =>
-    store.chats.markChat(request.chatId, request.userId, {
+  "store.mark_chat": async (store, request) => {
+    const before =
+      request.needsHelp === undefined ? null : await store.chats.getChat(request.chatId, request.userId);
+    const marked = await store.chats.markChat(request.chatId, request.userId, {
       ...(request.needsHelp !== undefined && { needsHelp: request.needsHelp }),
       ...(request.assisted && { assisted: true }),
       ...(request.heldBy !== undefined && { heldBy: request.heldBy }),
-    }),
+    });
+    // The console's help history: a help request opened or closed by this very write.
+    if (marked && before && before.needsHelp !== marked.needsHelp) {
+      await store.console.recordHelp(request.chatId, {
+        at: request.occurredAt,
+        kind: marked.needsHelp ? "requested" : "closed",
+      });
+    }
+    return marked;
+  },
   "store.list_expired_holds": (store, request) => store.chats.listExpiredHolds(request.before, request.limit),
   "store.create_share": (store, request) => createShare(store, request),
   "store.find_share": (store, request) => store.shares.findShare(request.shareId),
@@ -145,10 +164,11 @@ const handlers: StoreRequestHandlers = {
       limit: request.limit,
     });
   },
-  "store.append_message": async (store, request) => {
+  "store.append_message": async (store, request, context) => {
     const { message, userId } = request;
     const created = await store.chats.appendMessage(userId, message);
     if (!created && !(await store.chats.getChat(message.chatId, userId))) chatNotFound();
+    await store.console.recordActivity(message.chatId, message.createdAt, sessionIdleMsOf(context));
     // After the message, so a retried append attaches them too; a row never moves to another chat.
     if (message.attachments?.length) {
       const ids = message.attachments.map((attachment) => attachment.id);
@@ -217,6 +237,39 @@ const handlers: StoreRequestHandlers = {
   }),
   "store.list_notification_deliveries": (store, request) =>
     store.notifications.listDeliveries(request.status, { cursor: request.cursor, limit: request.limit }),
+  "store.list_console_chats": (store, request, context) =>
+    store.console.listChats(
+      {
+        filter: request.filter,
+        sort: request.sort,
+        now: request.now,
+        sessionIdleMs: sessionIdleMsOf(context),
+      },
+      { cursor: request.cursor, limit: request.limit },
+    ),
+  "store.get_console_chat": async (store, request, context) => {
+    const chat = await store.console.getChat(request.chatId, request.now, sessionIdleMsOf(context));
+    if (!chat) return null;
+    const [recent, { metrics, sessions }, history, helpRequests] = await Promise.all([
+      store.chats.recentMessages(chat.id, chat.userId, request.messageLimit),
+      store.console.chatMetrics(chat.id),
+      store.auditLog.list({ chatId: chat.id }, { limit: 50 }),
+      store.console.helpHistory(chat.id),
+    ]);
+    return {
+      chat,
+      messages: recent.messages,
+      hasOlderMessages: recent.hasOlder,
+      metrics,
+      sessions,
+      history: history.items,
+      helpRequests,
+    };
+  },
+  "store.get_console_row": (store, request, context) =>
+    store.console.getChat(request.chatId, request.now, sessionIdleMsOf(context)),
+  "store.console_totals": (store, request, context) =>
+    store.console.totals(request.now, sessionIdleMsOf(context)),
 };
 
 /**

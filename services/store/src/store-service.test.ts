@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { InProcessBus } from "@chat/bus";
+import { InProcessBus, StoreClient } from "@chat/bus";
 import {
+  ChatActivity,
   type ChatEvent,
   type ChatEventMessage,
+  chatActivityKey,
   chatEventKey,
   newEnvelope,
   type UsageRecord,
@@ -167,5 +169,102 @@ describe("startStore: answers written and removed from chat events", () => {
     await bus.publishEvent(chatEventKey("c1", "message_complete"), complete("a2"), { durable: true });
     await waitFor(async () => (await storedIds()).includes("a2"), "the later answer written");
     expect(await storedIds()).toEqual(["a2"]);
+  });
+});
+
+describe("startStore: the console's chat activity", () => {
+  let bus: InProcessBus;
+  let repository: SqliteStore;
+  let service: RunningService;
+
+  beforeEach(async () => {
+    bus = new InProcessBus({ partitions: 2, deliveryLimit: 3, logger });
+    repository = new SqliteStore({ path: ":memory:" });
+    service = await startStore({ bus, repository, logger, sessionIdleMinutes: 1 });
+  });
+
+  afterEach(async () => {
+    await service.stop();
+    await bus.close();
+    await repository.close();
+  });
+
+  test("each write that changes a conversation publishes chat_activity; reads and repeated writes do not", async () => {
+    const activity: ChatActivity[] = [];
+    const stream = await bus.openEventStream<ChatActivity>(ChatActivity, (event) => activity.push(event));
+    await stream.bind(chatActivityKey("*"));
+    const store = new StoreClient(bus, { timeoutMs: 2_000, newId: () => crypto.randomUUID() });
+    const chat = { id: "c1", title: "T", model: "demo", createdAt: "2025-01-01T00:00:00.000Z" };
+    const message = {
+      id: "m1",
+      chatId: "c1",
+      role: "user" as const,
+      content: "hi",
+      createdAt: "2025-01-01T00:02:00.000Z",
+    };
+
+    await store.call("store.create_chat", { userId: "u1", chat }, traceparent);
+    await store.call("store.append_message", { userId: "u1", message }, traceparent);
+    await store.call("store.append_message", { userId: "u1", message }, traceparent);
+    await store.call("store.get_chat", { chatId: "c1", userId: "u1", messageLimit: 0 }, traceparent);
+    await store.call("store.mark_chat", { chatId: "c1", userId: "u1", needsHelp: true }, traceparent);
+    await store.call("store.delete_chat", { chatId: "c1", userId: "u1" }, traceparent);
+    await waitFor(() => activity.length >= 4, "four activities");
+    await Bun.sleep(20);
+
+    expect(activity.map((event) => [event.chatId, event.userId, event.change])).toEqual([
+      ["c1", "u1", "changed"],
+      ["c1", "u1", "changed"],
+      ["c1", "u1", "changed"],
+      ["c1", "u1", "deleted"],
+    ]);
+    await stream.close();
+  });
+
+  test("a message after SESSION_IDLE_MINUTES starts the chat's next session; help requests opened and closed are the chat's help history", async () => {
+    const store = new StoreClient(bus, { timeoutMs: 2_000, newId: () => crypto.randomUUID() });
+    const chat = { id: "c1", title: "T", model: "demo", createdAt: "2025-01-01T00:00:00.000Z" };
+    await store.call("store.create_chat", { userId: "u1", chat }, traceparent);
+    const message = (id: string, createdAt: string) => ({
+      id,
+      chatId: "c1",
+      role: "user" as const,
+      content: id,
+      createdAt,
+    });
+    await store.call(
+      "store.append_message",
+      { userId: "u1", message: message("m1", "2025-01-01T00:00:30.000Z") },
+      traceparent,
+    );
+    await store.call(
+      "store.append_message",
+      { userId: "u1", message: message("m2", "2025-01-01T00:05:00.000Z") },
+      traceparent,
+    );
+
+    const detail = await store.call(
+      "store.get_console_chat",
+      { chatId: "c1", now: "2025-01-01T00:05:00.000Z", messageLimit: 10 },
+      traceparent,
+    );
+    expect(detail?.chat).toMatchObject({ sessions: 2, sessionStartedAt: "2025-01-01T00:05:00.000Z" });
+    expect(detail?.sessions.map((session) => session.durationMs)).toEqual([0, 30_000]);
+    expect(detail?.messages.map((stored) => stored.id)).toEqual(["m1", "m2"]);
+    expect(detail?.helpRequests).toEqual([]);
+
+    await store.call("store.mark_chat", { chatId: "c1", userId: "u1", needsHelp: true }, traceparent);
+    await store.call("store.mark_chat", { chatId: "c1", userId: "u1", needsHelp: true }, traceparent);
+    await store.call(
+      "store.mark_chat",
+      { chatId: "c1", userId: "u1", needsHelp: false, assisted: true },
+      traceparent,
+    );
+    const marked = await store.call(
+      "store.get_console_chat",
+      { chatId: "c1", now: "2025-01-01T00:05:00.000Z", messageLimit: 1 },
+      traceparent,
+    );
+    expect(marked?.helpRequests.map((event) => event.kind)).toEqual(["closed", "requested"]);
   });
 });

@@ -1,17 +1,22 @@
 import type { Bus } from "@chat/bus";
 import {
   AdminEmails,
+  type ChatActivity,
   ChatEventMessage,
+  chatActivityKey,
   chatEventKey,
+  DEFAULT_SESSION_IDLE_MINUTES,
+  newEnvelope,
   StoreRequest,
   storeReplySchemas,
   UsageRecorded,
   usageEventKey,
 } from "@chat/contracts";
-import type { Logger, RunningService } from "@chat/runtime";
+import { type Logger, type RunningService, newId as randomId } from "@chat/runtime";
 import type { ObjectStorage } from "@chat/storage";
 import { ChatAttributes, inSpan } from "@chat/telemetry";
 import { ATTR_DB_OPERATION_NAME } from "@opentelemetry/semantic-conventions";
+import { type ChatActivityChange, chatActivityOf } from "./chat-activity.ts";
 import type { StoreRepositories } from "./store-repositories.ts";
 import { handleStoreRequest } from "./store-request-handler.ts";
 
@@ -23,7 +28,8 @@ type MessageWrite = Extract<ChatEventMessage, { type: "message_complete" | "mess
  * a regenerated answer when its `message_deleted` arrives on the same queue (leaving a tombstone,
  * since competing store instances may take the deletion before the write); and writes
  * each usage record once, when its `usage_recorded` arrives on the `store.usage` queue (idempotent
- * by record id).
+ * by record id). After each write that changes a conversation's console row it publishes
+ * `chat_activity` (not durable: the console reloads its page when its stream starts again).
  */
 export async function startStore(dependencies: {
   bus: Bus;
@@ -33,15 +39,37 @@ export async function startStore(dependencies: {
   adminEmails?: AdminEmails;
   /** Where uploaded files are: a chat's are deleted with it. */
   storage?: Pick<ObjectStorage, "delete">;
+  /** SESSION_IDLE_MINUTES: a chat's session ends after this long without activity. */
+  sessionIdleMinutes?: number;
+  newId?: () => string;
 }): Promise<RunningService> {
   const { bus, repository, logger } = dependencies;
+  const newId = dependencies.newId ?? randomId;
+  const sessionIdleMs = (dependencies.sessionIdleMinutes ?? DEFAULT_SESSION_IDLE_MINUTES) * 60_000;
   const context = {
     adminEmails: dependencies.adminEmails ?? new AdminEmails(undefined),
     storage: dependencies.storage,
+    sessionIdleMs,
+  };
+  const publishActivity = (activity: ChatActivityChange, traceparent: string) => {
+    const message: ChatActivity = {
+      ...newEnvelope("chat_activity", activity.chatId, { id: newId(), traceparent, now: new Date() }),
+      userId: activity.userId,
+      change: activity.change,
+    };
+    // The write is done either way: a console that misses this shows it at its next page.
+    bus.publishEvent(chatActivityKey(activity.chatId), message).catch((error: unknown) => {
+      logger.warn({ err: error, chatId: activity.chatId }, "chat activity not published");
+    });
   };
   const requests = await bus.serve(
     { name: "store", schema: StoreRequest, replySchemas: storeReplySchemas },
-    inStoreSpan((request) => handleStoreRequest(repository, request, context)),
+    inStoreSpan(async (request) => {
+      const reply = await handleStoreRequest(repository, request, context);
+      const activity = chatActivityOf(request, reply);
+      if (activity) publishActivity(activity, request.traceparent);
+      return reply;
+    }),
   );
   const completions = await bus.consumeEvents<MessageWrite>(
     [chatEventKey("*", "message_complete"), chatEventKey("*", "message_deleted")],
@@ -67,6 +95,9 @@ export async function startStore(dependencies: {
         usage: data.usage,
       });
       logger.debug({ chatId: data.chatId, messageId: data.messageId, created }, "assistant message stored");
+      if (!created) return;
+      await repository.console.recordActivity(data.chatId, data.createdAt, sessionIdleMs);
+      publishActivity({ chatId: data.chatId, userId: event.userId, change: "changed" }, event.traceparent);
     }),
   );
   const usage = await bus.consumeEvents<UsageRecorded>(

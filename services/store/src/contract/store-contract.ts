@@ -7,6 +7,7 @@ import { chatAssistanceContract } from "./chat-assistance.contract.ts";
 import { chatRepositoryContract } from "./chat-repository.contract.ts";
 import { chatSearchContract } from "./chat-search.contract.ts";
 import { chatSettingsContract } from "./chat-settings.contract.ts";
+import { consoleRepositoryContract } from "./console-repository.contract.ts";
 import { messageContract } from "./message.contract.ts";
 import { messageDeletionContract } from "./message-deletion.contract.ts";
 import { notificationRepositoryContract } from "./notification-repository.contract.ts";
@@ -49,4 +50,5 @@ export function storeContract(name: string, make: MakeStore): void {
   attachmentRepositoryContract(name, make);
   accountDataContract(name, make);
   shareRepositoryContract(name, make);
+  consoleRepositoryContract(name, make);
 }

@@ -55,6 +55,9 @@ export function storePerTest(make: MakeStore): StoreRepositories {
     get usage() {
       return current().usage;
     },
+    get console() {
+      return current().console;
+    },
     get attachments() {
       return current().attachments;
     },

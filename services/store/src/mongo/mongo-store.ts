@@ -4,6 +4,7 @@ import { UserAccounts } from "../user-accounts.ts";
 import { MongoAttachmentRepository } from "./mongo-attachment-repository.ts";
 import { MongoAuditLog } from "./mongo-audit-log.ts";
 import { MongoChatRepository } from "./mongo-chat-repository.ts";
+import { MongoConsoleRepository } from "./mongo-console-repository.ts";
 import { MongoCredentialRepository } from "./mongo-credential-repository.ts";
 import { MongoNotificationRepository } from "./mongo-notification-repository.ts";
 import { MongoShareRepository } from "./mongo-share-repository.ts";
@@ -30,6 +31,7 @@ export class MongoStore implements StoreRepositories {
   readonly auditLog: MongoAuditLog;
   readonly shares: MongoShareRepository;
   readonly notifications: MongoNotificationRepository;
+  readonly console: MongoConsoleRepository;
   private readonly client: MongoClient;
   private readonly database: Db;
   private readonly userRecords: MongoUserRecords;
@@ -46,6 +48,7 @@ export class MongoStore implements StoreRepositories {
     this.auditLog = new MongoAuditLog(this.database);
     this.shares = new MongoShareRepository(this.database);
     this.notifications = new MongoNotificationRepository(this.database);
+    this.console = new MongoConsoleRepository(this.database);
   }
 
   /** Connects and creates the indexes (creating an existing index is a no-op). Call once before use. */
@@ -60,6 +63,7 @@ export class MongoStore implements StoreRepositories {
       this.auditLog.init(),
       this.shares.init(),
       this.notifications.init(),
+      this.console.init(),
     ]);
   }
 

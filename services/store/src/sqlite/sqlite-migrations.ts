@@ -175,8 +175,34 @@ const migrations: readonly string[] = [
    CREATE INDEX attachments_by_chat ON attachments (chat_id);`,
   // The files a question carries, as the message lists them (JSON).
   "ALTER TABLE messages ADD COLUMN attachments TEXT;",
-  // The chat retention sweep looks for the longest idle chats of every user.
-  "CREATE INDEX chats_by_activity ON chats (last_activity_at, id);",
+  // The support console: each chat's sessions (the current one mirrored on the chat, to sort by its
+  // duration), and the indexes its list, filters and totals read through over every user's chats
+  // (chats_by_activity also serves the chat retention sweep, read in reverse).
+  `ALTER TABLE chats ADD COLUMN session_started_at TEXT;
+   ALTER TABLE chats ADD COLUMN session_duration_ms INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE chats ADD COLUMN sessions INTEGER NOT NULL DEFAULT 1;
+   CREATE TABLE chat_sessions (
+     chat_id TEXT NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+     started_at TEXT NOT NULL,
+     last_activity_at TEXT NOT NULL,
+     duration_ms INTEGER NOT NULL,
+     PRIMARY KEY (chat_id, started_at)
+   );
+   CREATE TABLE chat_help_events (
+     chat_id TEXT NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+     at TEXT NOT NULL,
+     kind TEXT NOT NULL
+   );
+   CREATE INDEX chat_help_events_by_chat ON chat_help_events (chat_id, at DESC);
+   CREATE INDEX chats_by_activity ON chats (last_activity_at DESC, id DESC);
+   CREATE INDEX chats_by_start ON chats (created_at DESC, id DESC);
+   CREATE INDEX chats_by_session_duration ON chats (session_duration_ms DESC, id DESC);
+   CREATE INDEX chats_by_model_activity ON chats (model, last_activity_at DESC, id DESC);
+   CREATE INDEX chats_needing_help ON chats (last_activity_at DESC, id DESC) WHERE needs_help = 1;
+   CREATE INDEX chats_assisted ON chats (last_activity_at DESC, id DESC) WHERE assisted = 1;
+   CREATE INDEX usage_records_by_chat ON usage_records (chat_id);
+   CREATE INDEX usage_records_by_time ON usage_records (created_at);
+   CREATE INDEX messages_with_errors ON messages (created_at) WHERE finish_reason = 'error';`,
   // Share links: read-only snapshots of a chat, the messages as JSON.
   `CREATE TABLE shares (
      id TEXT PRIMARY KEY,

@@ -157,6 +157,8 @@ describe("SqliteStore on a file", () => {
       "api_keys",
       "attachments",
       "audit_log",
+      "chat_help_events",
+      "chat_sessions",
       "chats",
       "deleted_messages",
       "messages",

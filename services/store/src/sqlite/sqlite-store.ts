@@ -4,6 +4,7 @@ import { UserAccounts } from "../user-accounts.ts";
 import { SqliteAttachmentRepository } from "./sqlite-attachment-repository.ts";
 import { SqliteAuditLog } from "./sqlite-audit-log.ts";
 import { SqliteChatRepository } from "./sqlite-chat-repository.ts";
+import { SqliteConsoleRepository } from "./sqlite-console-repository.ts";
 import { SqliteCredentialRepository } from "./sqlite-credential-repository.ts";
 import { migrate, readSchemaVersion } from "./sqlite-migrations.ts";
 import { SqliteNotificationRepository } from "./sqlite-notification-repository.ts";
@@ -29,6 +30,7 @@ export class SqliteStore implements StoreRepositories {
   readonly auditLog: SqliteAuditLog;
   readonly shares: SqliteShareRepository;
   readonly notifications: SqliteNotificationRepository;
+  readonly console: SqliteConsoleRepository;
   private readonly database: Database;
 
   /**
@@ -53,6 +55,7 @@ export class SqliteStore implements StoreRepositories {
     this.auditLog = new SqliteAuditLog(this.database);
     this.shares = new SqliteShareRepository(this.database);
     this.notifications = new SqliteNotificationRepository(this.database);
+    this.console = new SqliteConsoleRepository(this.database);
   }
 
   /** The schema version of the open database: how many migrations it has. */

@@ -1,5 +1,6 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { AdminUser, AuditEntry, RoleChange } from "../admin.ts";
+import { ConsoleChat, ConsoleChatDetail, ConsoleTotals } from "../console.ts";
 import { ApiKey, Chat, ChatSearchHit, Message, UsageReport } from "../http.ts";
 import { StoredShare } from "../shares.ts";
 import { NotificationDelivery, StaffRecipient } from "./staff-alerts.ts";
@@ -122,6 +123,13 @@ export const storeReplySchemas = {
   "store.settle_notification_delivery": Type.Object({ settled: Type.Boolean() }),
   /** Newest change first; with `status: "dead"`, the dead-lettered deliveries the console lists. */
   "store.list_notification_deliveries": Page(NotificationDelivery),
+  /** In the order asked for; statuses as of the request's `now`. */
+  "store.list_console_chats": Page(ConsoleChat),
+  /** Null when there is no such chat. */
+  "store.get_console_chat": nullable(ConsoleChatDetail),
+  /** The conversation's row of the console's list alone (the live list's read); null when there is no such chat. */
+  "store.get_console_row": nullable(ConsoleChat),
+  "store.console_totals": ConsoleTotals,
 } satisfies Record<StoreRequest["type"], TSchema>;
 
 /** What the store answers to each request type. */

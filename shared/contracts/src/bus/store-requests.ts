@@ -1,5 +1,6 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { AuditEntry, AuditLogFilter, StaffActor } from "../admin.ts";
+import { ConsoleChatFilter, ConsoleSort } from "../console.ts";
 import { ChatHold, Id, MAX_SEARCH_QUERY_CHARS, Message, Role } from "../http.ts";
 import { ShareId } from "../shares.ts";
 import { ChatSettings } from "./chat-commands.ts";
@@ -178,6 +179,19 @@ export const StoreRequest = Type.Union([
     status: Type.Optional(NotificationDeliveryStatus),
     ...Page,
   }),
+  busMessage("store.list_console_chats", {
+    filter: ConsoleChatFilter,
+    sort: ConsoleSort,
+    now: Type.String({ format: "date-time", description: "The clock that statuses are decided by" }),
+    ...Page,
+  }),
+  busMessage("store.get_console_chat", {
+    chatId: Id,
+    now: Type.String({ format: "date-time" }),
+    messageLimit: Type.Integer({ minimum: 1, maximum: 500 }),
+  }),
+  busMessage("store.get_console_row", { chatId: Id, now: Type.String({ format: "date-time" }) }),
+  busMessage("store.console_totals", { now: Type.String({ format: "date-time" }) }),
 ]);
 export type StoreRequest = Static<typeof StoreRequest>;
 export type StoreRequestOf<T extends StoreRequest["type"]> = Extract<StoreRequest, { type: T }>;

@@ -55,8 +55,17 @@ describe("the frontend's files on the gateway", () => {
 
   const get = (path: string) => app.handle(new Request(`http://gateway.test${path}`));
 
-  test("the app's routes, `/` and `/chats/<id>`, answer the page: revalidated, under the strict policy", async () => {
-    for (const path of ["/", "/chats/01JABCdef_-9", `/chats/${"a".repeat(64)}`, "/chats/x1?from=bookmark"]) {
+  test("the app's routes, `/`, `/chats/<id>` and the console's, answer the page: revalidated, under the strict policy", async () => {
+    for (const path of [
+      "/",
+      "/chats/01JABCdef_-9",
+      `/chats/${"a".repeat(64)}`,
+      "/chats/x1?from=bookmark",
+      "/admin",
+      "/admin/recipients",
+      "/admin/dead-letters",
+      "/admin/audit",
+    ]) {
       const page = await get(path);
       expect({ path, status: page.status }).toEqual({ path, status: 200 });
       expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
@@ -77,6 +86,8 @@ describe("the frontend's files on the gateway", () => {
       "/chats/a.b",
       "/chats/a%2Db",
       `/chats/${"a".repeat(65)}`,
+      "/admin/users",
+      "/admin/recipients/x",
     ]) {
       const answer = await get(path);
       expect({ path, status: answer.status }).toEqual({ path, status: 404 });

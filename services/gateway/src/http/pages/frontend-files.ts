@@ -39,11 +39,14 @@ export function wantsNotFoundPage(request: Request): boolean {
   );
 }
 
+/** The console's views besides its conversations at `/admin`. */
+const consoleViews = new Set(["recipients", "dead-letters", "audit"]);
+
 /**
- * Serves the built frontend: index.html at the app's routes, `/` and `/chats/<id>`, so a reload
- * opens the same page; share.html at a share link's page, `/s/<id>`; the hashed files under
- * `/assets/`, their source maps only when `serveSourceMaps` (not in production: they would hand
- * out the whole source).
+ * Serves the built frontend: index.html at the app's routes, `/`, `/chats/<id>` and the console's
+ * `/admin…`, so a reload opens the same page; share.html at a share link's page, `/s/<id>`; the
+ * hashed files under `/assets/`, their source maps only when `serveSourceMaps` (not in production:
+ * they would hand out the whole source).
  */
 export function frontendFiles(directory: string, options: { serveSourceMaps: boolean }) {
   const root = resolve(directory);
@@ -66,42 +69,51 @@ export function frontendFiles(directory: string, options: { serveSourceMaps: boo
   };
   const page = () => pageFile("index.html");
 
-  return new Elysia({ name: "frontend-files" })
-    .get("/", page, { detail: { hide: true } })
-    .get(
-      "/chats/:id",
-      ({ request }) => {
-        // Any other path under /chats answers what an unknown path does.
-        if (!chatPagePath.test(requestPath(request))) throw new NotFoundError();
-        return page();
-      },
-      { detail: { hide: true } },
-    )
-    .get(
-      "/s/:id",
-      ({ request }) => {
-        if (!sharePagePath.test(requestPath(request))) throw new NotFoundError();
-        // The link is the key: it must not leak in a Referer, nor be listed by a search engine.
-        return pageFile("share.html", {
-          "x-robots-tag": "noindex, nofollow, noarchive",
-          "referrer-policy": "no-referrer",
-        });
-      },
-      { detail: { hide: true } },
-    )
-    .get(
-      "/assets/*",
-      async ({ params, status }) => {
-        const path = normalize(join(root, "assets", params["*"]));
-        if (!path.startsWith(root)) return status(404, "Not found");
-        if (!options.serveSourceMaps && path.endsWith(".map")) return status(404, "Not found");
-        const file = Bun.file(path);
-        // A 404 must not be cached for a year: an asset may be deployed after a client asked for it.
-        if (!(await file.exists())) return status(404, "Not found");
-        return new Response(file, {
-          headers: { "cache-control": assetCacheControl, "x-content-type-options": "nosniff" },
-        });
-      },
-      { detail: { hide: true } },
-    );
+  return (
+    new Elysia({ name: "frontend-files" })
+      .get("/", page, { detail: { hide: true } })
+      // The support console (the page checks the role; its data is behind the staff routes).
+      .get("/admin", page, { detail: { hide: true } })
+      .get(
+        "/admin/:view",
+        ({ params }) => {
+          if (!consoleViews.has(params.view)) throw new NotFoundError();
+          return page();
+        },
+        { detail: { hide: true } },
+      )
+      .get(
+        "/chats/:id",
+        ({ request }) => {
+          // Any other path under /chats answers what an unknown path does.
+          if (!chatPagePath.test(requestPath(request))) throw new NotFoundError();
+          return page();
+        },
+        { detail: { hide: true } },
+      )
+      .get(
+        "/s/:id",
+        ({ request }) => {
+          if (!sharePagePath.test(requestPath(request))) throw new NotFoundError();
+          // The link is the key: search engines must not list it (no page sends a Referer at all).
+          return pageFile("share.html", { "x-robots-tag": "noindex, nofollow, noarchive" });
+        },
+        { detail: { hide: true } },
+      )
+      .get(
+        "/assets/*",
+        async ({ params, status }) => {
+          const path = normalize(join(root, "assets", params["*"]));
+          if (!path.startsWith(root)) return status(404, "Not found");
+          if (!options.serveSourceMaps && path.endsWith(".map")) return status(404, "Not found");
+          const file = Bun.file(path);
+          // A 404 must not be cached for a year: an asset may be deployed after a client asked for it.
+          if (!(await file.exists())) return status(404, "Not found");
+          return new Response(file, {
+            headers: { "cache-control": assetCacheControl, "x-content-type-options": "nosniff" },
+          });
+        },
+        { detail: { hide: true } },
+      )
+  );
 }
