@@ -5,3 +5,5 @@
 export const maximumMessageLength = 32_000;
 /** The longest search text (`MAX_SEARCH_QUERY_CHARS`). */
 export const maximumSearchLength = 200;
+/** The longest chat instructions (`MAX_SYSTEM_PROMPT_CHARS`). */
+export const maximumSystemPromptLength = 8_000;

@@ -1,7 +1,8 @@
-import { type Chat, MAX_SYSTEM_PROMPT_CHARS, type ModelSummary } from "@chat/contracts";
+import type { Chat, ModelSummary } from "@chat/contracts";
 import { css, html, LitElement, nothing } from "lit";
 import { customElement, property, query, state } from "lit/decorators.js";
 import { ApiError, apiClient } from "../api-client.ts";
+import { maximumSystemPromptLength } from "../api-limits.ts";
 import { baseStyles } from "./base-styles.ts";
 
 /**
@@ -84,12 +85,12 @@ export class ChatSettingsDialog extends LitElement {
           <label
             >Instructions for the model (system prompt)
             <textarea
-              maxlength=${MAX_SYSTEM_PROMPT_CHARS}
+              maxlength=${maximumSystemPromptLength}
               placeholder="For example: answer in French, briefly."
               .value=${this._prompt}
               @input=${(event: Event) => (this._prompt = (event.target as HTMLTextAreaElement).value)}
             ></textarea>
-            <span class="count">${this._prompt.length} / ${MAX_SYSTEM_PROMPT_CHARS}</span>
+            <span class="count">${this._prompt.length} / ${maximumSystemPromptLength}</span>
           </label>
           <label
             >Model
