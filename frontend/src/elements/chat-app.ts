@@ -12,9 +12,12 @@ import type { ChatThread } from "./chat-thread.ts";
 import type { ConfirmDialog } from "./confirm-dialog.ts";
 import { gearIcon, menuIcon, plusIcon, signOutIcon } from "./icons.ts";
 import "../settings/settings-dialog.ts";
+import "./shortcuts-dialog.ts";
 import type { SettingsDialog } from "../settings/settings-dialog.ts";
+import type { ShortcutsDialog } from "./shortcuts-dialog.ts";
 import "./auth-form.ts";
 import "./chat-list.ts";
+import type { ChatList } from "./chat-list.ts";
 import "./chat-thread.ts";
 import "./confirm-dialog.ts";
 import "./theme-toggle.ts";
@@ -247,6 +250,22 @@ export class ChatApp extends LitElement {
       event.preventDefault();
       this._startNewChat();
     }
+    // Ctrl+K (⌘K): the chat search.
+    if ((event.ctrlKey || event.metaKey) && !event.shiftKey && event.key.toLowerCase() === "k") {
+      event.preventDefault();
+      void this._focusSearch();
+      return;
+    }
+    // Shift+Esc: back to the message box, as in ChatGPT.
+    if (event.key === "Escape" && event.shiftKey) {
+      event.preventDefault();
+      this._thread?.focusComposer();
+      return;
+    }
+    if (event.key === "?" && !event.ctrlKey && !event.metaKey && !typingIn(event)) {
+      event.preventDefault();
+      this.renderRoot.querySelector<ShortcutsDialog>("shortcuts-dialog")?.open();
+    }
   };
 
   private get _openChatId(): string | undefined {
@@ -345,6 +364,7 @@ export class ChatApp extends LitElement {
         </main>
       </div>
       <confirm-dialog></confirm-dialog>
+      <shortcuts-dialog></shortcuts-dialog>
       <settings-dialog
         .user=${user}
         @user-changed=${this._onUserChanged}
@@ -499,6 +519,15 @@ export class ChatApp extends LitElement {
       this._route.navigate({ kind: "new-chat" }, { replace: true });
   }
 
+  /** The search box, in the drawer on a phone (opened for it). */
+  private async _focusSearch(): Promise<void> {
+    if (this._menuButton && getComputedStyle(this._menuButton).display !== "none") {
+      this._drawerOpen = true;
+      await this.updateComplete;
+    }
+    this.renderRoot.querySelector<ChatList>("chat-list")?.focusSearch();
+  }
+
   private _onMenuClick(): void {
     this._drawerOpen = !this._drawerOpen;
   }
@@ -540,4 +569,13 @@ declare global {
   interface HTMLElementTagNameMap {
     "chat-app": ChatApp;
   }
+}
+
+/** Whether the key went to a text field (a `?` there is text, not a shortcut). */
+function typingIn(event: KeyboardEvent): boolean {
+  const target = event.composedPath()[0];
+  return (
+    target instanceof HTMLElement &&
+    (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName))
+  );
 }

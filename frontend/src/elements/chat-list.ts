@@ -128,6 +128,11 @@ export class ChatList extends LitElement {
   private readonly _search = new ChatSearchController(this);
   private _observer: IntersectionObserver | undefined;
 
+  /** Puts the focus in the search box (the app's Ctrl+K). */
+  focusSearch(): void {
+    this.renderRoot.querySelector<HTMLInputElement>('input[type="search"]')?.focus();
+  }
+
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this._searchText = "";

@@ -232,7 +232,7 @@ export class ChatThread extends LitElement {
         }
         <connection-pill status=${this.chatId ? stream.connection : this.userConnection}></connection-pill>
       </header>
-      <div class="scroller" tabindex="-1">${this._renderBody()}</div>
+      <div class="scroller" tabindex="0" aria-label="Conversation">${this._renderBody()}</div>
       <div class="composer">
         ${
           !this._scroll.following && stream.messages.length > 0

@@ -1,0 +1,96 @@
+import { css, html, LitElement } from "lit";
+import { customElement, query } from "lit/decorators.js";
+import { baseStyles } from "./base-styles.ts";
+
+const isMac = typeof navigator !== "undefined" && /Mac|iPhone|iPad/.test(navigator.platform);
+const mod = isMac ? "⌘" : "Ctrl";
+
+/** Every keyboard shortcut of the app, as the dialog lists it. */
+export const shortcuts: ReadonlyArray<{ keys: string[]; what: string }> = [
+  { keys: ["?"], what: "Show this list" },
+  { keys: [mod, "Shift", "O"], what: "New chat" },
+  { keys: [mod, "K"], what: "Search chats" },
+  { keys: ["Shift", "Esc"], what: "Go to the message box" },
+  { keys: ["Enter"], what: "Send the message" },
+  { keys: ["Shift", "Enter"], what: "New line in the message" },
+  { keys: ["F2"], what: "Rename the chat in focus in the list" },
+  { keys: ["Esc"], what: "Clear the search, close a dialog or the chat list" },
+  { keys: ["Page Up", "Page Down"], what: "Scroll the messages (once they have the focus: Tab to them)" },
+];
+
+/** The keyboard shortcuts, in a modal dialog the `?` key opens. */
+@customElement("shortcuts-dialog")
+export class ShortcutsDialog extends LitElement {
+  static override styles = [
+    baseStyles,
+    css`
+      dialog {
+        width: min(460px, calc(100vw - 32px));
+        padding: 20px 22px 16px;
+        border: 1px solid var(--border);
+        border-radius: 14px;
+        background: var(--surface);
+        color: var(--text);
+        box-shadow: var(--shadow-raised);
+      }
+      dialog::backdrop {
+        background: var(--scrim);
+      }
+      h2 {
+        margin: 0 0 12px;
+        font-size: 17px;
+      }
+      table {
+        width: 100%;
+        border-collapse: collapse;
+        font-size: 14px;
+        margin-bottom: 14px;
+      }
+      td {
+        padding: 5px 0;
+        border-bottom: 1px solid var(--border);
+      }
+      td:first-child {
+        white-space: nowrap;
+        padding-right: 16px;
+      }
+      kbd {
+        font-family: var(--font-code);
+        font-size: 12px;
+        padding: 1px 6px;
+        border: 1px solid var(--border-strong);
+        border-radius: 5px;
+        background: var(--surface-muted);
+      }
+      .actions {
+        display: flex;
+        justify-content: flex-end;
+      }
+    `,
+  ];
+
+  @query("dialog") private _dialog!: HTMLDialogElement;
+
+  open(): void {
+    if (!this._dialog.open) this._dialog.showModal();
+  }
+
+  override render() {
+    return html`<dialog aria-labelledby="shortcuts-title">
+      <h2 id="shortcuts-title">Keyboard shortcuts</h2>
+      <table>
+        <tbody>
+          ${shortcuts.map(
+            (shortcut) => html`<tr>
+              <td>${shortcut.keys.map((key, index) => html`${index > 0 ? " + " : ""}<kbd>${key}</kbd>`)}</td>
+              <td>${shortcut.what}</td>
+            </tr>`,
+          )}
+        </tbody>
+      </table>
+      <div class="actions">
+        <button class="primary" type="button" @click=${() => this._dialog.close()}>Close</button>
+      </div>
+    </dialog>`;
+  }
+}

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Browser, Page } from "playwright-core";
+import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
+import {
+  chromiumAvailable,
+  launchChromium,
+  registerAccount,
+  sendMessage,
+  waitForAnswer,
+} from "./chat-page.ts";
+
+/** What has the focus, through the shadow roots: its tag and accessible label or placeholder. */
+function focused(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    let element = document.activeElement;
+    while (element?.shadowRoot?.activeElement) element = element.shadowRoot.activeElement;
+    if (!element) return "";
+    const label = element.getAttribute("aria-label") ?? element.getAttribute("placeholder") ?? "";
+    return `${element.tagName.toLowerCase()} ${label}`.trim();
+  });
+}
+
+describe.skipIf(!chromiumAvailable)("keyboard shortcuts in Chromium", () => {
+  let server: EmbeddedServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    server = await startEmbeddedServer();
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test("? lists the shortcuts (not while typing); Ctrl+K searches; Shift+Esc returns to the message box; the messages scroll from the keyboard", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 600 } });
+    try {
+      await registerAccount(context, server.baseUrl, "Keys");
+      const page = await context.newPage();
+      await page.goto(server.baseUrl);
+      for (const [index, text] of ["First", "Second", "Third"].entries()) {
+        await sendMessage(page, text);
+        await waitForAnswer(page, index + 1);
+      }
+
+      const composer = page.getByRole("textbox", { name: "Message" });
+      await composer.fill("why?");
+      expect(await composer.inputValue()).toBe("why?");
+      expect(await page.getByRole("dialog", { name: "Keyboard shortcuts" }).isVisible()).toBe(false);
+      await composer.fill("");
+
+      await page.getByRole("button", { name: "New chat" }).focus();
+      await page.keyboard.press("?");
+      const dialog = page.getByRole("dialog", { name: "Keyboard shortcuts" });
+      await dialog.waitFor();
+      expect(await dialog.getByRole("row").count()).toBeGreaterThanOrEqual(8);
+      await page.keyboard.press("Escape");
+      await dialog.waitFor({ state: "hidden" });
+
+      await page.keyboard.press("Control+k");
+      expect(await focused(page)).toBe("input Search chats");
+      await page.keyboard.press("Shift+Escape");
+      expect(await focused(page)).toContain("textarea");
+
+      const scroller = page.locator("chat-thread .scroller");
+      await scroller.focus();
+      expect(await focused(page)).toBe("div Conversation");
+      const bottom = await scroller.evaluate((element) => element.scrollTop);
+      expect(bottom).toBeGreaterThan(0);
+      await page.keyboard.press("PageUp");
+      await page.waitForFunction(
+        (from) =>
+          (document
+            .querySelector("chat-app")
+            ?.shadowRoot?.querySelector("chat-thread")
+            ?.shadowRoot?.querySelector(".scroller")?.scrollTop ?? from) < from,
+        bottom,
+      );
+    } finally {
+      await context.close();
+    }
+  });
+});
