@@ -33,12 +33,14 @@ describe.skipIf(!chromiumAvailable)("keyboard shortcuts in Chromium", () => {
     await server?.stop();
   });
 
-  test("? lists the shortcuts (not while typing); Ctrl+K searches; Shift+Esc returns to the message box; the messages scroll from the keyboard", async () => {
+  test("an empty chat names its model; ? lists the shortcuts (not while typing); Ctrl+K searches; Shift+Esc returns to the message box; the messages scroll from the keyboard", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 600 } });
     try {
       await registerAccount(context, server.baseUrl, "Keys");
       const page = await context.newPage();
       await page.goto(server.baseUrl);
+      // An empty chat names the model that will answer it.
+      await page.getByText("Demo (offline) answers this chat.").waitFor();
       for (const [index, text] of ["First", "Second", "Third"].entries()) {
         await sendMessage(page, text);
         await waitForAnswer(page, index + 1);

@@ -269,8 +269,10 @@ export class ChatThread extends LitElement {
       </div>`;
     }
     if (!this.chatId || (stream.history === "loaded" && stream.messages.length === 0)) {
+      const model = stream.chat?.model ?? this._draftModel ?? this.defaultModel;
       return html`<div class="notice">
         <h2>What can I help with?</h2>
+        ${model ? html`<p class="model-name">${this._modelLabel(model)} answers this chat.</p>` : nothing}
         <p>Ask anything. Answers stream in as they are written; code comes highlighted, ready to copy.</p>
       </div>`;
     }
