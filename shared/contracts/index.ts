@@ -25,6 +25,7 @@ export {
   chatCommandReplySchemas,
   DeleteChatCommand,
   DeleteChatReply,
+  EditMessageCommand,
   ExpireHoldCommand,
   GenerationFinishedCommand,
   RecoverAnswerCommand,
@@ -33,6 +34,7 @@ export {
   RequestHelpCommand,
   SendMessageCommand,
   SendMessageReply,
+  SwitchBranchCommand,
   TakeOverCommand,
   UpdateChatCommand,
 } from "./src/bus/chat-commands.ts";

@@ -8,6 +8,7 @@ import { chatSearchContract } from "./chat-search.contract.ts";
 import { chatSettingsContract } from "./chat-settings.contract.ts";
 import { messageContract } from "./message.contract.ts";
 import { messageDeletionContract } from "./message-deletion.contract.ts";
+import { messageTreeContract } from "./message-tree.contract.ts";
 import { notificationRepositoryContract } from "./notification-repository.contract.ts";
 import { signInContract } from "./sign-in.contract.ts";
 import { type MakeStore, storePerTest } from "./store-fixtures.ts";
@@ -37,6 +38,7 @@ export function storeContract(name: string, make: MakeStore): void {
   chatSearchContract(name, make);
   messageContract(name, make);
   messageDeletionContract(name, make);
+  messageTreeContract(name, make);
   chatSettingsContract(name, make);
   chatAssistanceContract(name, make);
   apiKeyContract(name, make);

@@ -175,6 +175,13 @@ const migrations: readonly string[] = [
    CREATE INDEX attachments_by_chat ON attachments (chat_id);`,
   // The files a question carries, as the message lists them (JSON).
   "ALTER TABLE messages ADD COLUMN attachments TEXT;",
+  // Message trees: a message's recorded parent (parent_recorded = 0: none was recorded, it follows
+  // the message before it in time, which makes every existing chat one path) and the chat's active
+  // leaf with the version of the change that set it (NULL: the newest message).
+  `ALTER TABLE messages ADD COLUMN parent_id TEXT;
+   ALTER TABLE messages ADD COLUMN parent_recorded INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE chats ADD COLUMN active_leaf_id TEXT;
+   ALTER TABLE chats ADD COLUMN active_leaf_version INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /** The schema version of the database: how many migrations it has. */
