@@ -1,6 +1,7 @@
 import type {
   AgentJoinedData,
   AgentLeftData,
+  BranchSwitched,
   ChatUpdatedData,
   ErrorEventData,
   HelpCancelledData,
@@ -53,6 +54,7 @@ export type ChatStreamEvent =
   | { type: "message_restart"; data: MessageRestartData }
   | { type: "message_complete"; data: MessageCompleteData }
   | { type: "message_deleted"; data: MessageDeletedData }
+  | { type: "branch_switched"; data: BranchSwitched }
   | { type: "error"; data: ErrorEventData }
   | { type: "chat_updated"; data: ChatUpdatedData }
   | { type: "help_requested"; data: HelpRequestedData }
@@ -64,6 +66,8 @@ export type ChatStreamEvent =
 export type ThreadAction =
   | ChatStreamEvent
   | { type: "history_loaded"; messages: readonly Message[] }
+  /** The active path changed (another branch, or the path loaded again): it replaces what is shown. */
+  | { type: "branch_loaded"; messages: readonly Message[] }
   | { type: "older_loaded"; messages: readonly Message[] }
   | { type: "send_started"; message: Message }
   /** Without `assistantMessageId` an agent holds the chat: no answer is coming from the AI. */
@@ -79,6 +83,14 @@ export type ThreadAction =
       replacedMessageId: string;
       now: string;
     }
+  /** A new version of the question `editedMessageId` was sent: it and what followed leave the view. */
+  | {
+      type: "edit_accepted";
+      userMessage: Message;
+      assistantMessageId: string;
+      editedMessageId: string;
+      now: string;
+    }
   | { type: "thread_error_dismissed" };
 
 export const emptyThread: ThreadState = { messages: [] };
@@ -92,7 +104,10 @@ export const emptyThread: ThreadState = { messages: [] };
  * - `message_restart` drops the text received so far (a newer attempt streams it again);
  * - `message_complete` replaces the text with `fullContent`, whatever was streamed;
  * - a finished message is never reopened by a late start, chunk or restart;
- * - `message_deleted` takes the message out (a regenerated answer's predecessor).
+ * - `message_deleted` takes the message out;
+ * - a regenerated answer or an edited question goes out of view with what followed it, and its
+ *   new version comes in its place, listing both in `siblingIds` (`‹ 2 / 2 ›`);
+ * - `branch_switched` changes nothing here: the stream loads the new path (`branch_loaded`).
  *
  * @example
  * let thread = emptyThread;
@@ -112,6 +127,8 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
       return onComplete(state, action.data);
     case "message_deleted":
       return removeMessage(state, action.data.messageId);
+    case "branch_switched":
+      return state;
     case "error":
       return onError(state, action.data);
     case "chat_updated":
@@ -132,6 +149,11 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
       );
     case "history_loaded":
       return mergeHistory(state, action.messages);
+    case "branch_loaded": {
+      const stored = new Set(action.messages.map((message) => message.id));
+      const pending = state.messages.filter((message) => !isFinished(message) && !stored.has(message.id));
+      return { ...state, messages: [...action.messages.map(storedMessage), ...pending] };
+    }
     case "older_loaded": {
       const shown = new Set(state.messages.map((message) => message.id));
       const older = action.messages.filter((message) => !shown.has(message.id));
@@ -180,14 +202,39 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
       );
       return messages.length === state.messages.length ? state : { ...state, messages };
     }
-    case "regenerate_accepted":
-      // The replaced answer was the latest message, so the new one takes its place after the question.
-      return reduceThread(removeMessage(state, action.replacedMessageId), {
-        type: "send_accepted",
-        userMessage: action.userMessage,
-        assistantMessageId: action.assistantMessageId,
-        now: action.now,
-      });
+    case "regenerate_accepted": {
+      // The old answer stays on the server as a version; the new one takes its place after the question.
+      const replaced = state.messages.findIndex((message) => message.id === action.replacedMessageId);
+      if (replaced < 0 || state.messages.some((message) => message.id === action.assistantMessageId)) {
+        return reduceThread(state, {
+          type: "send_accepted",
+          userMessage: action.userMessage,
+          assistantMessageId: action.assistantMessageId,
+          now: action.now,
+        });
+      }
+      const answer = {
+        ...assistantPlaceholder(action.userMessage.chatId, action.assistantMessageId, action.now),
+        siblingIds: [...versionsOf(state.messages[replaced] as ThreadMessage), action.assistantMessageId],
+      };
+      return { ...state, threadError: undefined, messages: [...state.messages.slice(0, replaced), answer] };
+    }
+    case "edit_accepted": {
+      const edited = state.messages.findIndex((message) => message.id === action.editedMessageId);
+      if (edited < 0 || state.messages.some((message) => message.id === action.userMessage.id)) return state;
+      const question: ThreadMessage = {
+        ...action.userMessage,
+        status: "complete",
+        lastSeq: -1,
+        siblingIds: [...versionsOf(state.messages[edited] as ThreadMessage), action.userMessage.id],
+      };
+      const answer = assistantPlaceholder(action.userMessage.chatId, action.assistantMessageId, action.now);
+      return {
+        ...state,
+        threadError: undefined,
+        messages: [...state.messages.slice(0, edited), question, answer],
+      };
+    }
     case "thread_error_dismissed":
       return state.threadError ? { ...state, threadError: undefined } : state;
   }
@@ -201,6 +248,11 @@ export function isTurnRunning(state: ThreadState): boolean {
 /** The answer being written now, if any. */
 export function streamingMessage(state: ThreadState): ThreadMessage | undefined {
   return state.messages.find((message) => message.role === "assistant" && message.status === "streaming");
+}
+
+/** The ids of a message's versions as shown, oldest first; itself alone when it has none. */
+function versionsOf(message: ThreadMessage): string[] {
+  return message.siblingIds ?? [message.id];
 }
 
 function assistantPlaceholder(chatId: string, messageId: string, createdAt: string): ThreadMessage {
