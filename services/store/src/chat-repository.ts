@@ -53,9 +53,11 @@ export interface ChatRepository {
   /** Newest activity first; the cursor is opaque. An invalid cursor throws VALIDATION_FAILED. */
   listChats(userId: string, page: PageRequest): Promise<Page<Chat>>;
   /**
-   * The user's chats whose title or any message contains `query`, ignoring case, in listChats'
-   * order and with its cursors: `match` is the title when it contains the query, else the newest
-   * message that does, with a snippet around the first occurrence. Case is ignored for ASCII
+   * The user's chats whose title or any message of the active path contains `query`, ignoring case,
+   * in listChats' order and with its cursors: `match` is the title when it contains the query, else
+   * the newest message of the active path that does, with a snippet around the first occurrence. A
+   * page may hold fewer chats than its limit (matches on other branches are dropped) and still
+   * have a next cursor. Case is ignored for ASCII
    * letters by every adapter (SQLite's LIKE folds no other). An invalid cursor throws
    * VALIDATION_FAILED.
    */

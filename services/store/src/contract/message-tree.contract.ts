@@ -165,6 +165,36 @@ export function messageTreeContract(name: string, make: MakeStore): void {
       expect(await activePath()).toEqual(["q1", "a1", "q2", "a2", "q3", "q4"]);
     });
 
+    test("search finds the text of the active path only", async () => {
+      const text = (id: string, content: string, parentId: string, seconds: number) => ({
+        ...userMessage(id, "c1", seconds),
+        content,
+        parentId,
+      });
+      version += 1;
+      await store.chats.appendMessage("u1", text("q2b", "Bake a cake", "a1", 20), {
+        activeLeafVersion: version,
+      });
+      version += 1;
+      await store.chats.appendMessage("u1", text("q3b", "Bake bread", "q2b", 21), {
+        activeLeafVersion: version,
+      });
+      expect((await store.chats.searchChats("u1", "bake", { limit: 10 })).items).toMatchObject([
+        { chat: { id: "c1" }, match: { in: "message", messageId: "q3b" } },
+      ]);
+      // The old branch's text is not found; after a switch to it, it is, and the new one is not.
+      expect((await store.chats.searchChats("u1", "content of q2", { limit: 10 })).items).toEqual([]);
+      await switchTo("q2");
+      expect((await store.chats.searchChats("u1", "content of q2", { limit: 10 })).items).toMatchObject([
+        { match: { in: "message", messageId: "q2" } },
+      ]);
+      expect((await store.chats.searchChats("u1", "bake", { limit: 10 })).items).toEqual([]);
+      // Text on both branches: the newest message of the active path that has it.
+      expect((await store.chats.searchChats("u1", "content of", { limit: 10 })).items).toMatchObject([
+        { match: { in: "message", messageId: "a2" } },
+      ]);
+    });
+
     test("another user's chat: no message, no branch, no leaf change", async () => {
       expect(await store.chats.getMessage("c1", "intruder", "q1")).toBeNull();
       expect(await store.chats.findBranchLeaf("c1", "intruder", "q1")).toBeNull();

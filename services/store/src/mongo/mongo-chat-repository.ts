@@ -11,6 +11,7 @@ import type {
 } from "../chat-repository.ts";
 import { MessageTree } from "../message-tree.ts";
 import { chatSortKey, checkLimit, decodeCursor, toPage, toSortableTimestamp } from "../page-cursor.ts";
+import { hitsOnActivePath } from "../search-on-active-path.ts";
 import { isDuplicateKey } from "./is-duplicate-key.ts";
 import {
   type AnswerDraftDocument,
@@ -150,7 +151,13 @@ export class MongoChatRepository implements ChatRepository {
         return { ...hit, chat: await this.withCount(document) };
       }),
     );
-    return toPage(hits, page.limit, (hit) => chatSortKey(hit.chat));
+    return hitsOnActivePath(
+      toPage(hits, page.limit, (hit) => chatSortKey(hit.chat)),
+      query,
+      async (chatId) => {
+        return (await this.recentMessages(chatId, userId, Number.MAX_SAFE_INTEGER)).messages;
+      },
+    );
   }
 
   async updateChat(

@@ -11,6 +11,7 @@ import type {
 } from "../chat-repository.ts";
 import { MessageTree } from "../message-tree.ts";
 import { chatSortKey, checkLimit, decodeCursor, toPage, toSortableTimestamp } from "../page-cursor.ts";
+import { hitsOnActivePath } from "../search-on-active-path.ts";
 import {
   afterBindings,
   toChat,
@@ -101,11 +102,15 @@ export class SqliteChatRepository implements ChatRepository {
       page.cursor === undefined
         ? this.statements.firstChatSearchHits.all(bindings)
         : this.statements.chatSearchHitsAfter.all({ ...bindings, ...afterBindings(page.cursor) });
-    return toPage(
+    const hits = toPage(
       rows.map((row) => toChatSearchHit(row, query)),
       page.limit,
       (hit) => chatSortKey(hit.chat),
     );
+    return hitsOnActivePath(hits, query, async (chatId) => {
+      const tree = this.tree(chatId, userId);
+      return this.messagesOf(chatId, tree, this.activePath(chatId, userId, tree));
+    });
   }
 
   async updateChat(
