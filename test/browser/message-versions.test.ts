@@ -72,6 +72,13 @@ describe.skipIf(!chromiumAvailable)("versions and branches in Chromium", () => {
       await sendMessage(page, "How do I reverse a list?");
       const first = await waitForAnswer(page, 1);
       const chatId = openChatId(page);
+      // A second tab on the same chat follows every change of branch.
+      const other = await context.newPage();
+      other.on("pageerror", (error) => scriptErrors.push(error.message));
+      await other.goto(`${server.baseUrl}/chats/${chatId}`);
+      await other.locator(`chat-message[data-message-id="${first.id}"]`).waitFor();
+      await waitUntilIdle(other);
+      await page.bringToFront();
 
       // Regenerate from the keyboard: the new answer is version 2 of 2.
       await waitUntilIdle(page);
@@ -80,11 +87,14 @@ describe.skipIf(!chromiumAvailable)("versions and branches in Chromium", () => {
       await waitUntilIdle(page);
       const switcher = versionsOf(page, second.id);
       await switcher.getByText("2 / 2").waitFor();
+      await versionsOf(other, second.id).getByText("2 / 2").waitFor();
+      await other.locator(`chat-message[data-message-id="${first.id}"]`).waitFor({ state: "detached" });
       expect(await switcher.getByRole("button", { name: "Next version" }).isDisabled()).toBe(true);
 
       // Back to version 1: the old answer, as stored, and the server's active path with it.
       await switcher.getByRole("button", { name: "Previous version" }).press("Enter");
       await versionsOf(page, first.id).getByText("1 / 2").waitFor();
+      await versionsOf(other, first.id).getByText("1 / 2").waitFor();
       await waitUntilIdle(page);
       expect((await messagesOf(page)).map((message) => message.role + message.id)).toEqual([
         expect.stringMatching(/^user/),
@@ -142,6 +152,11 @@ describe.skipIf(!chromiumAvailable)("versions and branches in Chromium", () => {
       await versionsOf(page, edited[2]?.id as string)
         .getByText("2 / 2")
         .waitFor();
+      // The other tab shows the new branch too: the old third question is gone from it.
+      await versionsOf(other, edited[2]?.id as string)
+        .getByText("2 / 2")
+        .waitFor();
+      await other.locator(`chat-message[data-message-id="${before[4]?.id}"]`).waitFor({ state: "detached" });
       await page.screenshot({ path: join(screenshots, "message-versions.png") });
 
       // The old branch is still there, with the question after it.

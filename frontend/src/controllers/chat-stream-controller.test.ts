@@ -166,7 +166,7 @@ describe("ChatStreamController: sending and regenerating", () => {
     expect(stream.busy).toBe(true);
     expect(stream.answering).toBe(true);
 
-    // This tab shows the new path already: its own branch_switched loads nothing.
+    // Its own branch_switched changes nothing: the path shown ends at the question already.
     source().send("branch_switched", { chatId, activeLeafId: "q1" });
     source().send("message_start", { chatId, messageId: "a2", model: "demo" });
     source().send("message_chunk", { chatId, messageId: "a2", content: "Hello.", seq: 0 });

@@ -645,12 +645,12 @@ export class ChatStreamController implements ReactiveController {
       return;
     }
     if (event.type === "branch_switched") {
-      // Another tab or device changed the path (this one shows its own changes already).
-      const shown = this.thread.messages.filter(
-        (message) => message.status === "complete" && !message.notice,
-      );
-      if (shown.at(-1)?.id !== event.data.activeLeafId)
+      this.dispatch(event);
+      // A path that ends at a message not shown (a switch, here or in another tab) is loaded.
+      const leaf = event.data.activeLeafId;
+      if (!this.thread.messages.some((message) => message.id === leaf)) {
         void this.loadPath(event.data.chatId, this.generation);
+      }
       return;
     }
     this.dispatch(event);

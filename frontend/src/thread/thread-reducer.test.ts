@@ -377,6 +377,39 @@ describe("reduceThread: versions and branches", () => {
     expect(reduceThread(shown, { type: "branch_switched", data: { chatId, activeLeafId: "x" } })).toBe(shown);
   });
 
+  test("another tab's edit: the new version of a question takes the place of it and what followed", () => {
+    const later = [question, oldAnswer, { ...userMessage("user-2", "More?"), parentId: "answer-0" }];
+    const state = reduceThread(emptyThread, { type: "history_loaded", messages: later });
+    const edited = { ...userMessage("user-3", "Less?", "c3"), parentId: "answer-0" };
+    const created = reduceThread(state, { type: "message_created", data: { chatId, message: edited } });
+    expect(created.messages.map((message) => [message.id, message.siblingIds])).toEqual([
+      ["user-1", undefined],
+      ["answer-0", undefined],
+      ["user-3", ["user-2", "user-3"]],
+    ]);
+    // A question sent after the end of the path is no new branch.
+    const next = { ...userMessage("user-4", "Next?", "c4"), parentId: "user-2" };
+    const sent = reduceThread(state, { type: "message_created", data: { chatId, message: next } });
+    expect(sent.messages.map((message) => message.id)).toEqual(["user-1", "answer-0", "user-2", "user-4"]);
+  });
+
+  test("another tab's regenerate: the answer that comes after the question is its next version", () => {
+    const switched: ChatStreamEvent = { type: "branch_switched", data: { chatId, activeLeafId: "user-1" } };
+    const state = run([switched, start], shown);
+    const loaded = reduceThread(state, { type: "branch_loaded", messages: [question] });
+    expect(loaded.messages.map((message) => [message.id, message.status, message.siblingIds])).toEqual([
+      ["user-1", "complete", undefined],
+      [answerId, "streaming", ["answer-0", answerId]],
+    ]);
+    expect(loaded.upcomingVersions).toBeUndefined();
+    // This tab's own regenerate, its stream first and then the POST's answer: the same.
+    const own = run([switched, accepted], shown);
+    expect(own.messages.map((message) => [message.id, message.siblingIds])).toEqual([
+      ["user-1", undefined],
+      [answerId, ["answer-0", answerId]],
+    ]);
+  });
+
   test("a history reload leaves out a finished answer the server no longer holds, keeps earlier pages", () => {
     const earlier = { ...userMessage("user-0", "Earlier"), createdAt: "2025-01-01T09:00:00.000Z" };
     const withEarlier = reduceThread(shown, { type: "older_loaded", messages: [earlier] });

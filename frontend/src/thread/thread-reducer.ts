@@ -44,6 +44,11 @@ export interface ThreadState {
   messages: readonly ThreadMessage[];
   /** A problem not tied to one message (shown above the composer). */
   threadError?: ThreadError;
+  /**
+   * The versions of the answer that followed `after` when the path went back to it (another tab
+   * regenerated): the next answer to come is one more of them.
+   */
+  upcomingVersions?: { after: string; ids: readonly string[] };
 }
 
 /** A chat event as it arrives on `/api/chats/:id/events`. */
@@ -107,7 +112,8 @@ export const emptyThread: ThreadState = { messages: [] };
  * - `message_deleted` takes the message out;
  * - a regenerated answer or an edited question goes out of view with what followed it, and its
  *   new version comes in its place, listing both in `siblingIds` (`‹ 2 / 2 ›`);
- * - `branch_switched` changes nothing here: the stream loads the new path (`branch_loaded`).
+ * - `branch_switched` notes the versions of what followed its leaf, for the answer to come; the
+ *   stream loads the new path (`branch_loaded`).
  *
  * @example
  * let thread = emptyThread;
@@ -116,7 +122,7 @@ export const emptyThread: ThreadState = { messages: [] };
 export function reduceThread(state: ThreadState, action: ThreadAction): ThreadState {
   switch (action.type) {
     case "message_created":
-      return confirmUserMessage(state, action.data.message);
+      return confirmUserMessage(newBranchFor(state, action.data.message), action.data.message);
     case "message_start":
       return onStart(state, action.data);
     case "message_chunk":
@@ -127,8 +133,22 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
       return onComplete(state, action.data);
     case "message_deleted":
       return removeMessage(state, action.data.messageId);
-    case "branch_switched":
-      return state;
+    case "branch_switched": {
+      // The path ends at a message shown (a question answered again): what followed it goes, and
+      // the answer to come is the next version of the one that did.
+      const leaf = state.messages.findIndex((message) => message.id === action.data.activeLeafId);
+      const next = state.messages[leaf + 1];
+      if (leaf < 0 || !next) return state;
+      const finished = next.role === "assistant" && isFinished(next);
+      return {
+        ...state,
+        upcomingVersions: finished ? { after: action.data.activeLeafId, ids: versionsOf(next) } : undefined,
+        messages: [
+          ...state.messages.slice(0, leaf + 1),
+          ...state.messages.slice(leaf + 1).filter((message) => !isFinished(message)),
+        ],
+      };
+    }
     case "error":
       return onError(state, action.data);
     case "chat_updated":
@@ -170,13 +190,7 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
       const confirmed = confirmUserMessage(state, action.userMessage);
       if (action.assistantMessageId === undefined) return confirmed;
       if (confirmed.messages.some((message) => message.id === action.assistantMessageId)) return confirmed;
-      return {
-        ...confirmed,
-        messages: [
-          ...confirmed.messages,
-          assistantPlaceholder(action.userMessage.chatId, action.assistantMessageId, action.now),
-        ],
-      };
+      return withAnswerComing(confirmed, action.userMessage.chatId, action.assistantMessageId, action.now);
     }
     case "send_failed":
       return {
@@ -217,11 +231,24 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
         ...assistantPlaceholder(action.userMessage.chatId, action.assistantMessageId, action.now),
         siblingIds: [...versionsOf(state.messages[replaced] as ThreadMessage), action.assistantMessageId],
       };
-      return { ...state, threadError: undefined, messages: [...state.messages.slice(0, replaced), answer] };
+      return {
+        ...state,
+        threadError: undefined,
+        upcomingVersions: undefined,
+        messages: [...state.messages.slice(0, replaced), answer],
+      };
     }
     case "edit_accepted": {
       const edited = state.messages.findIndex((message) => message.id === action.editedMessageId);
-      if (edited < 0 || state.messages.some((message) => message.id === action.userMessage.id)) return state;
+      // The stream came first: the new version is shown already.
+      if (edited < 0 || state.messages.some((message) => message.id === action.userMessage.id)) {
+        return reduceThread(state, {
+          type: "send_accepted",
+          userMessage: action.userMessage,
+          assistantMessageId: action.assistantMessageId,
+          now: action.now,
+        });
+      }
       const question: ThreadMessage = {
         ...action.userMessage,
         status: "complete",
@@ -232,6 +259,7 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
       return {
         ...state,
         threadError: undefined,
+        upcomingVersions: undefined,
         messages: [...state.messages.slice(0, edited), question, answer],
       };
     }
@@ -248,6 +276,27 @@ export function isTurnRunning(state: ThreadState): boolean {
 /** The answer being written now, if any. */
 export function streamingMessage(state: ThreadState): ThreadMessage | undefined {
   return state.messages.find((message) => message.role === "assistant" && message.status === "streaming");
+}
+
+/**
+ * The thread ready for a message that starts a new branch (a question edited in another tab): what
+ * followed its parent goes, and the message will be shown as the next version of what did.
+ */
+function newBranchFor(state: ThreadState, message: Message): ThreadState {
+  if (message.parentId === undefined || state.messages.some((shown) => shown.id === message.id)) return state;
+  const parent =
+    message.parentId === null ? -1 : state.messages.findIndex((shown) => shown.id === message.parentId);
+  if (message.parentId !== null && parent < 0) return state;
+  const next = state.messages.slice(parent + 1).find((shown) => !shown.notice);
+  const same = next?.clientMessageId !== undefined && next.clientMessageId === message.clientMessageId;
+  if (!next || same || (message.parentId === null && next.parentId !== null)) return state;
+  const version: ThreadMessage = {
+    ...message,
+    status: "complete",
+    lastSeq: -1,
+    siblingIds: [...versionsOf(next), message.id],
+  };
+  return { ...state, messages: [...state.messages.slice(0, parent + 1), version] };
 }
 
 /** The ids of a message's versions as shown, oldest first; itself alone when it has none. */
@@ -284,8 +333,18 @@ function ensureAssistant(
 ): [ThreadState, ThreadMessage] {
   const shown = state.messages.find((message) => message.id === messageId);
   if (shown) return [state, shown];
-  const placeholder = assistantPlaceholder(chatId, messageId, new Date().toISOString());
-  return [{ ...state, messages: [...state.messages, placeholder] }, placeholder];
+  const next = withAnswerComing(state, chatId, messageId, new Date().toISOString());
+  return [next, next.messages.at(-1) as ThreadMessage];
+}
+
+/** The thread with a placeholder for an answer being written, the next version when one is due. */
+function withAnswerComing(state: ThreadState, chatId: string, messageId: string, now: string): ThreadState {
+  const upcoming = state.upcomingVersions;
+  const placeholder: ThreadMessage = {
+    ...assistantPlaceholder(chatId, messageId, now),
+    ...(upcoming && !upcoming.ids.includes(messageId) ? { siblingIds: [...upcoming.ids, messageId] } : {}),
+  };
+  return { ...state, upcomingVersions: undefined, messages: [...state.messages, placeholder] };
 }
 
 function removeMessage(state: ThreadState, messageId: string): ThreadState {
