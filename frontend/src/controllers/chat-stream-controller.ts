@@ -236,7 +236,7 @@ export class ChatStreamController implements ReactiveController {
           data: { chatId, ...errorEventOf(error, "The answer could not be regenerated.") },
         });
         if (ApiError.isInstance(error) && error.code === "NOT_LATEST_ANSWER") {
-          void this.loadHistory(chatId, this.generation);
+          void this.loadPath(chatId, this.generation);
         }
       },
     );
