@@ -2,6 +2,7 @@ import type {
   AccountDeleted,
   ApiKey,
   AuthResponse,
+  BranchSwitched,
   CancelReply,
   Chat,
   ChatAssistance,
@@ -9,6 +10,8 @@ import type {
   ChatSearchResults,
   ChatWithMessages,
   CreatedApiKey,
+  EditMessageBody,
+  EditMessageResponse,
   ErrorBody,
   ErrorCode,
   MessageList,
@@ -19,6 +22,7 @@ import type {
   ShareList,
   ShareSummary,
   SpeechSettings,
+  SwitchBranchBody,
   Transcription,
   UsageReport,
   User,
@@ -268,8 +272,8 @@ export class ApiClient extends EventTarget {
   }
 
   /**
-   * Answers the chat's latest question again, in place of `body.messageId` (the chat's latest
-   * message, an answer): the stream then carries `message_deleted` for it and the new answer.
+   * Answers the chat's latest question again beside `body.messageId` (the last answer of the active
+   * path, which stays as a version): the stream then carries `branch_switched` and the new answer.
    */
   regenerate(chatId: string, body: RegenerateBody): Promise<RegenerateResponse> {
     return this.request("POST", `/api/chats/${encodeURIComponent(chatId)}/regenerate`, body);
@@ -307,6 +311,17 @@ export class ApiClient extends EventTarget {
     throw isErrorBody(parsed)
       ? new ApiError(parsed.error.code, parsed.error.message, response.status)
       : new ApiError("UNAVAILABLE", `The server answered ${response.status}`, response.status);
+  }
+
+  /** Sends a new version of the question `messageId`; its answer streams on a new branch. */
+  editMessage(chatId: string, messageId: string, body: EditMessageBody): Promise<EditMessageResponse> {
+    const path = `/api/chats/${encodeURIComponent(chatId)}/messages/${encodeURIComponent(messageId)}/edit`;
+    return this.request("POST", path, body);
+  }
+
+  /** Makes the branch through `body.messageId` the chat's active path. */
+  switchBranch(chatId: string, body: SwitchBranchBody): Promise<BranchSwitched> {
+    return this.request("POST", `/api/chats/${encodeURIComponent(chatId)}/branch`, body);
   }
 
   /** The URL of a server-sent event stream; EventSource sends the cookie on same-origin URLs. */

@@ -26,6 +26,7 @@ export {
   chatCommandReplySchemas,
   DeleteChatCommand,
   DeleteChatReply,
+  EditMessageCommand,
   ExpireHoldCommand,
   GenerationFinishedCommand,
   RecoverAnswerCommand,
@@ -34,6 +35,7 @@ export {
   RequestHelpCommand,
   SendMessageCommand,
   SendMessageReply,
+  SwitchBranchCommand,
   TakeOverCommand,
   UpdateChatCommand,
 } from "./src/bus/chat-commands.ts";

@@ -398,7 +398,7 @@ describe("GET /ws: the WebSocket transport", () => {
     socket.close();
   });
 
-  test("a regenerate frame answers the latest question again: message_deleted, then the new answer", async () => {
+  test("a regenerate frame answers the latest question again: branch_switched, then the new answer", async () => {
     const { chatId, bearer } = await signedIn(server.baseUrl, "Ren");
     const socket = await WebSocketReader.open(url, bearer);
     socket.send({ type: "chat_message", chatId, content: "Answer twice", requestId: "send" });
@@ -436,11 +436,12 @@ describe("GET /ws: the WebSocket transport", () => {
       "message_created",
       "message_start",
       "message_complete",
-      "message_deleted",
+      "branch_switched",
       "message_start",
       "message_complete",
     ]);
-    expect(turn[3]).toMatchObject({ chatId, messageId: sent.assistantMessageId });
+    // The path ends at the question again; the old answer stays as a version.
+    expect(turn[3]).toMatchObject({ chatId, activeLeafId: sent.userMessage.id });
     socket.send({ type: "regenerate", chatId, requestId: "bad" });
     expect(await socket.waitFor((frame) => frame.requestId === "bad")).toMatchObject({
       type: "error",

@@ -481,6 +481,28 @@ function applyDocumentedEffects(before: UserDataSnapshot, exchanges: Exchange[])
       case "POST /api/chats/{id}/cancel":
         usedChats.add(id);
         break;
+      // A new version of a question replaces it and what followed it on the active path.
+      case "POST /api/chats/{id}/messages/{messageId}/edit": {
+        const chat = chats.get(id);
+        usedChats.add(id);
+        const edited = chat?.messages.findIndex((message) => message.id === body.editedMessageId) ?? -1;
+        if (!chat || edited < 0) break;
+        chat.messages.splice(edited, chat.messages.length, body.userMessage, {
+          id: body.assistantMessageId,
+          role: "assistant",
+          content: "",
+        });
+        pendingAnswers.set(body.assistantMessageId, id);
+        break;
+      }
+      // A switch to the path shown ends it at that message.
+      case "POST /api/chats/{id}/branch": {
+        const chat = chats.get(id);
+        usedChats.add(id);
+        const leaf = chat?.messages.findIndex((message) => message.id === body.activeLeafId) ?? -1;
+        if (chat && leaf >= 0) chat.messages.splice(leaf + 1);
+        break;
+      }
       case "POST /api/keys/": {
         const { key: _secret, ...listed } = body;
         keys.set(body.id, listed as SnapshotKey);

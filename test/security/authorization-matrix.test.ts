@@ -124,6 +124,10 @@ const acceptableControlStatuses: Record<string, number[]> = {
   // The matrix's messageId is not the chat's latest answer (NOT_LATEST_ANSWER), or a turn runs
   // (CHAT_BUSY); a regenerate that succeeds is tested in the chat flow suite.
   "POST /api/chats/{id}/regenerate": [409],
+  // The matrix's messageId may not be in the chat (MESSAGE_NOT_FOUND), or a turn runs (CHAT_BUSY);
+  // edits and switches that succeed are tested in the chat flow suite.
+  "POST /api/chats/{id}/branch": [404, 409],
+  "POST /api/chats/{id}/messages/{messageId}/edit": [404, 409],
   // Another staff variant may hold the chat (CHAT_HELD), or nobody does (CHAT_NOT_HELD).
   "POST /api/admin/chats/{id}/takeover": [409],
   "POST /api/admin/chats/{id}/messages": [409],

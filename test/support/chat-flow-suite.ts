@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { ChatWithMessages, ErrorBody, type MessageCompleteData } from "@chat/contracts";
+import { ChatWithMessages, ErrorBody, type Message, type MessageCompleteData } from "@chat/contracts";
 import { Value } from "@sinclair/typebox/value";
 import { ChatApiClient } from "./chat-api-client.ts";
 import { SseReader } from "./sse-reader.ts";
@@ -374,26 +374,30 @@ export function chatFlowSuite(baseUrl: () => string, options: { maxBodyBytes: nu
     socket.socket.close();
   });
 
-  test("regenerate answers the latest question again: the old answer leaves the history, the new one streams", async () => {
+  /** The active path of the chat once it has `count` messages (answers are written a moment after they complete). */
+  async function activePath(client: ChatApiClient, chatId: string, count: number) {
+    let chat = await client.request("GET", `/api/chats/${chatId}`);
+    for (let attempt = 0; chat.body.messages.length !== count && attempt < 50; attempt++) {
+      await Bun.sleep(100);
+      chat = await client.request("GET", `/api/chats/${chatId}`);
+    }
+    expect(Value.Check(ChatWithMessages, chat.body)).toBe(true);
+    return chat.body.messages as Message[];
+  }
+  const idsOf = (messages: Message[]) => messages.map((message) => `${message.role}:${message.id}`);
+  const completed = (id: string) => (event: { event: string; data: unknown }) =>
+    event.event === "message_complete" && (event.data as MessageCompleteData).messageId === id;
+
+  test("regenerate keeps the old answer as a version: the path shows the new one, a switch the old one", async () => {
     const client = alice();
     await client.register("Regenerator");
     const chatId = (await client.request("POST", "/api/chats", { title: "Again" })).body.id as string;
     const events = await client.events(`/api/chats/${chatId}/events`);
     const sent = await client.request("POST", `/api/chats/${chatId}/messages`, { content: "Show me a loop" });
     const first = sent.body.assistantMessageId as string;
-    await events.waitFor((event) => event.event === "message_complete");
-    const storedIds = async (count: number) => {
-      let chat = await client.request("GET", `/api/chats/${chatId}`);
-      for (let attempt = 0; chat.body.messages.length !== count && attempt < 50; attempt++) {
-        await Bun.sleep(100);
-        chat = await client.request("GET", `/api/chats/${chatId}`);
-      }
-      return chat.body.messages.map(
-        (message: { id: string; role: string }) => `${message.role}:${message.id}`,
-      );
-    };
+    await events.waitFor(completed(first));
     const question = sent.body.userMessage.id as string;
-    expect(await storedIds(2)).toEqual([`user:${question}`, `assistant:${first}`]);
+    expect(idsOf(await activePath(client, chatId, 2))).toEqual([`user:${question}`, `assistant:${first}`]);
     const regenerateWhenIdle = (messageId: string) =>
       client.request("POST", `/api/chats/${chatId}/regenerate`, { messageId });
 
@@ -402,35 +406,55 @@ export function chatFlowSuite(baseUrl: () => string, options: { maxBodyBytes: nu
     expect(regenerated.body).toMatchObject({ userMessage: { id: question }, replacedMessageId: first });
     const second = regenerated.body.assistantMessageId as string;
     expect(second).not.toBe(first);
-    const deleted = await events.waitFor((event) => event.event === "message_deleted");
-    expect(deleted.data).toEqual({ chatId, messageId: first });
-    const complete = await events.waitFor(
-      (event) =>
-        event.event === "message_complete" && (event.data as MessageCompleteData).messageId === second,
-    );
+    const switched = await events.waitFor((event) => event.event === "branch_switched");
+    expect(switched.data).toEqual({ chatId, activeLeafId: question });
+    const complete = await events.waitFor(completed(second));
     expect((complete.data as MessageCompleteData).fullContent).toContain("Show me a loop");
-    // Wait for the new answer to be written: then the old one must be gone for good.
-    let ids = await storedIds(2);
-    for (let attempt = 0; !ids.includes(`assistant:${second}`) && attempt < 50; attempt++) {
+    let path = await activePath(client, chatId, 2);
+    for (let attempt = 0; path.at(-1)?.id !== second && attempt < 50; attempt++) {
       await Bun.sleep(100);
-      ids = await storedIds(2);
+      path = await activePath(client, chatId, 2);
     }
-    expect(ids).toEqual([`user:${question}`, `assistant:${second}`]);
-
+    expect(idsOf(path)).toEqual([`user:${question}`, `assistant:${second}`]);
+    expect(path[1]?.siblingIds).toEqual([first, second]);
+    expect(events.events.some((event) => event.event === "message_deleted")).toBe(false);
     expectError(await regenerateWhenIdle(first), 409, "NOT_LATEST_ANSWER");
+
+    // Back to version 1: every device hears it, and the next question follows it.
+    const back = await client.request("POST", `/api/chats/${chatId}/branch`, { messageId: first });
+    expect(back).toMatchObject({ status: 200, body: { chatId, activeLeafId: first } });
+    await events.waitFor(
+      (event) =>
+        event.event === "branch_switched" && (event.data as { activeLeafId: string }).activeLeafId === first,
+    );
+    expect(idsOf(await activePath(client, chatId, 2))).toEqual([`user:${question}`, `assistant:${first}`]);
     const next = await client.request("POST", `/api/chats/${chatId}/messages`, { content: "And another" });
+    // While it is answered, no other branch operation is taken.
+    expectError(await regenerateWhenIdle(first), 409, "CHAT_BUSY");
     expectError(
-      await client.request("POST", `/api/chats/${chatId}/regenerate`, { messageId: second }),
+      await client.request("POST", `/api/chats/${chatId}/branch`, { messageId: second }),
       409,
       "CHAT_BUSY",
     );
-    await events.waitFor(
-      (event) =>
-        event.event === "message_complete" &&
-        (event.data as MessageCompleteData).messageId === next.body.assistantMessageId,
+    expectError(
+      await client.request("POST", `/api/chats/${chatId}/messages/${question}/edit`, { content: "Edited" }),
+      409,
+      "CHAT_BUSY",
     );
+    const nextComplete = await events.waitFor(completed(next.body.assistantMessageId));
+    expect((nextComplete.data as MessageCompleteData).fullContent).toContain("message 2 of our chat");
     events.close();
-    expectError(await regenerateWhenIdle(second), 409, "NOT_LATEST_ANSWER");
+    expect(idsOf((await activePath(client, chatId, 4)).slice(0, 3))).toEqual([
+      `user:${question}`,
+      `assistant:${first}`,
+      `user:${next.body.userMessage.id}`,
+    ]);
+    expectError(await regenerateWhenIdle(first), 409, "NOT_LATEST_ANSWER");
+    expectError(
+      await client.request("POST", `/api/chats/${chatId}/branch`, { messageId: "no-such-message" }),
+      404,
+      "MESSAGE_NOT_FOUND",
+    );
     expectError(
       await client.request("POST", `/api/chats/${chatId}/regenerate`, {}),
       400,
@@ -445,6 +469,102 @@ export function chatFlowSuite(baseUrl: () => string, options: { maxBodyBytes: nu
       404,
       "CHAT_NOT_FOUND",
     );
+    expectError(
+      await mallory.request("POST", `/api/chats/${chatId}/branch`, { messageId: first }),
+      404,
+      "CHAT_NOT_FOUND",
+    );
+  });
+
+  test("editing a middle question answers a new branch from its path; the old branch stays reachable, also over WebSocket", async () => {
+    const client = alice();
+    await client.register("Editor");
+    const chatId = (await client.request("POST", "/api/chats", { title: "Edits" })).body.id as string;
+    const events = await client.events(`/api/chats/${chatId}/events`);
+    const turns: Array<{ question: string; answer: string }> = [];
+    for (const content of ["First question", "Second question", "Third question"]) {
+      const sent = await client.request("POST", `/api/chats/${chatId}/messages`, { content });
+      await events.waitFor(completed(sent.body.assistantMessageId));
+      turns.push({ question: sent.body.userMessage.id, answer: sent.body.assistantMessageId });
+    }
+    const [one, two, three] = turns as [(typeof turns)[0], (typeof turns)[0], (typeof turns)[0]];
+    await activePath(client, chatId, 6);
+    const lastEventId = events.events.at(-1)?.id as string;
+
+    const edited = await client.request("POST", `/api/chats/${chatId}/messages/${two.question}/edit`, {
+      content: "Second question, edited",
+      clientMessageId: "edit-1",
+    });
+    expect(edited.status).toBe(202);
+    expect(edited.body).toMatchObject({
+      editedMessageId: two.question,
+      userMessage: { content: "Second question, edited", parentId: one.answer },
+    });
+    const editedAnswer = await events.waitFor(completed(edited.body.assistantMessageId));
+    // The model saw the path up to the edited question: two questions, not four.
+    expect((editedAnswer.data as MessageCompleteData).fullContent).toContain("message 2 of our chat");
+    const path = await activePath(client, chatId, 4);
+    expect(path.map((message) => message.content.slice(0, 40))).toEqual([
+      "First question",
+      expect.any(String),
+      "Second question, edited",
+      expect.stringContaining("Second question, edited"),
+    ]);
+    expect(path[2]?.siblingIds).toEqual([two.question, edited.body.userMessage.id]);
+    // The same clientMessageId is the same edit.
+    const repeated = await client.request("POST", `/api/chats/${chatId}/messages/${two.question}/edit`, {
+      content: "Second question, edited",
+      clientMessageId: "edit-1",
+    });
+    expect(repeated.body.userMessage.id).toBe(edited.body.userMessage.id);
+    expectError(
+      await client.request("POST", `/api/chats/${chatId}/messages/${two.answer}/edit`, {
+        content: "An answer?",
+      }),
+      404,
+      "MESSAGE_NOT_FOUND",
+    );
+
+    // A client resuming from before the edit hears of the new branch.
+    const resumed = await SseReader.open(`${client.baseUrl}/api/chats/${chatId}/events`, {
+      authorization: `Bearer ${client.token}`,
+      "last-event-id": lastEventId,
+    });
+    await resumed.waitFor((event) => event.event === "branch_switched");
+    resumed.close();
+
+    // Over the WebSocket: back to the old question's branch, down to its end, then edit the first question.
+    const socket = await client.socket();
+    socket.send({ type: "switch_branch", chatId, messageId: two.question, requestId: "b1" });
+    expect(await socket.waitFor((frame) => frame.requestId === "b1")).toMatchObject({
+      type: "switch_branch_accepted",
+      chatId,
+      activeLeafId: three.answer,
+    });
+    expect(idsOf(await activePath(client, chatId, 6))).toEqual(
+      turns.flatMap((turn) => [`user:${turn.question}`, `assistant:${turn.answer}`]),
+    );
+    socket.send({
+      type: "edit_message",
+      chatId,
+      messageId: one.question,
+      content: "First, again",
+      requestId: "e2",
+    });
+    const accepted = await socket.waitFor((frame) => frame.requestId === "e2");
+    expect(accepted).toMatchObject({
+      type: "edit_accepted",
+      editedMessageId: one.question,
+      userMessage: { parentId: null },
+    });
+    const socketAnswer = await socket.waitFor(
+      (frame) => frame.type === "message_complete" && frame.messageId === accepted.assistantMessageId,
+    );
+    expect(String(socketAnswer.fullContent)).toContain("message 1 of our chat");
+    const firstVersions = (await activePath(client, chatId, 2))[0];
+    expect(firstVersions?.siblingIds).toEqual([one.question, accepted.userMessage.id]);
+    socket.close();
+    events.close();
   });
 
   test("search finds the user's chats by title and by the text of any message, and never another user's", async () => {

@@ -166,7 +166,8 @@ describe("ChatStreamController: sending and regenerating", () => {
     expect(stream.busy).toBe(true);
     expect(stream.answering).toBe(true);
 
-    source().send("message_deleted", { chatId, messageId: "a1" });
+    // Its own branch_switched changes nothing: the path shown ends at the question already.
+    source().send("branch_switched", { chatId, activeLeafId: "q1" });
     source().send("message_start", { chatId, messageId: "a2", model: "demo" });
     source().send("message_chunk", { chatId, messageId: "a2", content: "Hello.", seq: 0 });
     source().send("message_complete", {
@@ -183,6 +184,18 @@ describe("ChatStreamController: sending and regenerating", () => {
     ]);
     expect(stream.busy).toBe(false);
     expect(stream.regenerableAnswerId).toBe("a2");
+  });
+
+  test("another tab's branch switch loads the new path, with its versions", async () => {
+    await openChat([question, answer("a1")]);
+    history = [question, { ...answer("a0"), siblingIds: ["a0", "a1"] }];
+    source().send("branch_switched", { chatId, activeLeafId: "a0" });
+    await settled();
+    expect(shown()).toEqual([
+      ["q1", "complete"],
+      ["a0", "complete"],
+    ]);
+    expect(stream.messages[1]?.siblingIds).toEqual(["a0", "a1"]);
   });
 
   test("only the latest message, when it is an answer", async () => {

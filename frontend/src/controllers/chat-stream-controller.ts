@@ -26,6 +26,7 @@ const chatEventTypes = [
   "message_restart",
   "message_complete",
   "message_deleted",
+  "branch_switched",
   "error",
   "chat_updated",
   "help_requested",
@@ -210,9 +211,9 @@ export class ChatStreamController implements ReactiveController {
   }
 
   /**
-   * Answers the latest question again in place of `messageId`, which must be the
-   * `regenerableAnswerId`. When the server says that answer is no longer the latest (this view is
-   * stale), the messages are loaded again.
+   * Answers the latest question again beside `messageId`, which must be the `regenerableAnswerId`
+   * (it stays on the server as the previous version). When the server says that answer is no
+   * longer the latest (this view is stale), the messages are loaded again.
    */
   async regenerate(messageId: string): Promise<void> {
     const chatId = this.chatId;
@@ -235,10 +236,60 @@ export class ChatStreamController implements ReactiveController {
           data: { chatId, ...errorEventOf(error, "The answer could not be regenerated.") },
         });
         if (ApiError.isInstance(error) && error.code === "NOT_LATEST_ANSWER") {
-          void this.loadHistory(chatId, this.generation);
+          void this.loadPath(chatId, this.generation);
         }
       },
     );
+  }
+
+  /**
+   * Sends a new version of the question `messageId`: it and what followed leave the view, the new
+   * version and its answer come in their place. Resolves false when it was refused.
+   */
+  async edit(messageId: string, content: string): Promise<boolean> {
+    const chatId = this.chatId;
+    if (!chatId || this.busy) return false;
+    this.dispatch({ type: "thread_error_dismissed" });
+    const outcome = await this.startTurn(
+      async () => {
+        const answer = await this.api.editMessage(chatId, messageId, {
+          content,
+          clientMessageId: crypto.randomUUID(),
+        });
+        return { type: "edit_accepted", ...answer, now: new Date().toISOString() };
+      },
+      (error) =>
+        this.dispatch({
+          type: "error",
+          data: { chatId, ...errorEventOf(error, "The message could not be edited.") },
+        }),
+    );
+    return outcome.accepted;
+  }
+
+  /** Shows another version of a message: the active path becomes the branch through it. */
+  async switchBranch(messageId: string): Promise<void> {
+    const chatId = this.chatId;
+    if (!chatId || this.busy) return;
+    const generation = this.generation;
+    this.posting = true;
+    this.host.requestUpdate();
+    try {
+      await this.api.switchBranch(chatId, { messageId });
+      if (generation === this.generation) await this.loadPath(chatId, generation);
+    } catch (error) {
+      if (generation === this.generation) {
+        this.dispatch({
+          type: "error",
+          data: { chatId, ...errorEventOf(error, "That version could not be shown.") },
+        });
+      }
+    } finally {
+      if (generation === this.generation) {
+        this.posting = false;
+        this.host.requestUpdate();
+      }
+    }
   }
 
   /**
@@ -454,6 +505,24 @@ export class ChatStreamController implements ReactiveController {
     }
   }
 
+  /** Loads the active path again and shows it in place of the one shown (another branch). */
+  private async loadPath(chatId: string, generation: number): Promise<void> {
+    try {
+      const loaded = await this.api.getChat(chatId);
+      if (generation !== this.generation) return;
+      const { messages, hasOlderMessages, ...chat } = loaded;
+      this.applyChat(chat);
+      this.hasOlderMessages = hasOlderMessages;
+      this.dispatch({ type: "branch_loaded", messages });
+    } catch (error) {
+      if (generation !== this.generation) return;
+      this.dispatch({
+        type: "error",
+        data: { chatId, ...errorEventOf(error, "The chat could not be loaded.") },
+      });
+    }
+  }
+
   private applyHistory(messages: Message[]): void {
     this.thread = reduceThread(this.thread, { type: "history_loaded", messages });
     this.history = "loaded";
@@ -580,6 +649,15 @@ export class ChatStreamController implements ReactiveController {
     }
     if (event.type === "chat_updated") {
       this.applyChat((event.data as ChatUpdatedData).chat);
+      return;
+    }
+    if (event.type === "branch_switched") {
+      this.dispatch(event);
+      // A path that ends at a message not shown (a switch, here or in another tab) is loaded.
+      const leaf = event.data.activeLeafId;
+      if (!this.thread.messages.some((message) => message.id === leaf)) {
+        void this.loadPath(event.data.chatId, this.generation);
+      }
       return;
     }
     this.dispatch(event);

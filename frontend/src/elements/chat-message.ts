@@ -7,7 +7,7 @@ import type { ThreadMessage } from "../thread/thread-reducer.ts";
 import { baseStyles } from "./base-styles.ts";
 import "./message-attachments.ts";
 import "./read-aloud-button.ts";
-import { retryIcon } from "./icons.ts";
+import { pencilIcon, retryIcon } from "./icons.ts";
 import { markdownStyles } from "./markdown-styles.ts";
 
 const timeOfDay = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
@@ -32,6 +32,8 @@ function shortTime(timestamp: string): string {
  *
  * @fires message-retry - The user asked to send again after a failure; detail `{ messageId }`.
  * @fires message-regenerate - The user asked for this answer to be written again; detail `{ messageId }`.
+ * @fires message-edit - The user sent a new version of this question; detail `{ messageId, content }`.
+ * @fires message-switch - The user asked for another version of this message; detail `{ messageId }` (that version's).
  */
 @customElement("chat-message")
 export class ChatMessage extends LitElement {
@@ -197,6 +199,45 @@ export class ChatMessage extends LitElement {
         border-color: currentColor;
         background: transparent;
       }
+      .versions {
+        display: inline-flex;
+        align-items: center;
+        gap: 2px;
+        font-variant-numeric: tabular-nums;
+      }
+      .meta .versions button,
+      .meta .edit {
+        margin-block: -4px;
+        padding: 2px 6px;
+        font-size: 12px;
+      }
+      .edit svg.icon {
+        width: 14px;
+        height: 14px;
+      }
+      .editor {
+        display: flex;
+        flex-direction: column;
+        align-items: flex-end;
+        gap: 6px;
+        width: min(85%, 40rem);
+      }
+      .editor textarea {
+        box-sizing: border-box;
+        width: 100%;
+        min-height: 4.5em;
+        padding: 10px 14px;
+        border: 1px solid var(--border);
+        border-radius: 14px;
+        background: var(--surface);
+        color: var(--text);
+        font: inherit;
+        resize: vertical;
+      }
+      .editor .actions {
+        display: flex;
+        gap: 8px;
+      }
     `,
   ];
 
@@ -205,8 +246,12 @@ export class ChatMessage extends LitElement {
   @property({ attribute: "model-label" }) modelLabel?: string;
   /** Offers Regenerate: this is the chat's latest answer, finished, and nothing runs. */
   @property({ type: Boolean }) regenerable = false;
+  /** Offers Edit on a sent question, and the version switcher: nothing runs in the chat. */
+  @property({ type: Boolean }) editable = false;
 
   @state() private _copied = false;
+  /** The text of the question's new version while it is edited; undefined when not editing. */
+  @state() private _draft: string | undefined;
   private _html = "";
   private _renderedContent: string | undefined;
   private _copiedTimer: ReturnType<typeof setTimeout> | undefined;
@@ -242,6 +287,8 @@ export class ChatMessage extends LitElement {
   }
 
   private _renderUser(message: ThreadMessage) {
+    if (this._draft !== undefined) return this._renderEditor();
+    const sent = message.status === "complete";
     return html`<article class="user ${message.status}" aria-label="You">
       ${message.attachments?.length ? html`<message-attachments .attachments=${message.attachments}></message-attachments>` : nothing}
       <div class="bubble">${message.content}</div>
@@ -250,9 +297,64 @@ export class ChatMessage extends LitElement {
           ? this._renderError(message, `Not sent: ${message.error?.message ?? "something went wrong."}`)
           : html`<div class="meta">
               ${message.status === "sending" ? "Sending…" : this._renderTime(message.createdAt)}
+              ${this._renderVersions(message)}
+              ${
+                sent && this.editable
+                  ? html`<button class="quiet edit" type="button" aria-label="Edit this message" @click=${this._onEditClick}>
+                      ${pencilIcon} Edit
+                    </button>`
+                  : nothing
+              }
             </div>`
       }
     </article>`;
+  }
+
+  /** The question as an inline editor: Enter sends the new version, Shift+Enter a new line, Escape cancels. */
+  private _renderEditor() {
+    const draft = this._draft ?? "";
+    return html`<article class="user" aria-label="You, editing">
+      <div class="editor">
+        <textarea
+          aria-label="Edit your message"
+          .value=${draft}
+          @input=${this._onDraftInput}
+          @keydown=${this._onDraftKeydown}
+        ></textarea>
+        <div class="actions">
+          <button class="ghost" type="button" @click=${this._onEditCancel}>Cancel</button>
+          <button class="primary" type="button" ?disabled=${draft.trim() === ""} @click=${this._onEditSubmit}>
+            Send
+          </button>
+        </div>
+      </div>
+    </article>`;
+  }
+
+  /** `‹ 2 / 3 ›` on a message with versions: the buttons show the one before or after. */
+  private _renderVersions(message: ThreadMessage) {
+    const versions = message.siblingIds;
+    if (!versions || versions.length < 2) return nothing;
+    const index = versions.indexOf(message.id);
+    const position = `${index + 1} / ${versions.length}`;
+    const switchable = this.editable && message.status !== "streaming";
+    return html`<span class="versions" role="group" aria-label=${`Version ${position}`}>
+      <button
+        class="quiet"
+        type="button"
+        aria-label="Previous version"
+        ?disabled=${!switchable || index <= 0}
+        @click=${() => this._fireSwitch(versions[index - 1])}
+      >‹</button>
+      <span>${position}</span>
+      <button
+        class="quiet"
+        type="button"
+        aria-label="Next version"
+        ?disabled=${!switchable || index >= versions.length - 1}
+        @click=${() => this._fireSwitch(versions[index + 1])}
+      >›</button>
+    </span>`;
   }
 
   private _renderAssistant(message: ThreadMessage) {
@@ -284,6 +386,7 @@ export class ChatMessage extends LitElement {
             ? html`<span class="stopped">Interrupted by a server restart: regenerate for a whole answer</span>`
             : nothing
         }
+        ${this._renderVersions(message)}
         ${this._copied ? html`<span role="status">Copied to the clipboard</span>` : nothing}
         ${message.status === "complete" && message.content ? html`<read-aloud-button .text=${message.content}></read-aloud-button>` : nothing}
         ${
@@ -328,6 +431,54 @@ export class ChatMessage extends LitElement {
       button.textContent = "Copy";
       this._copied = false;
     }, 1_500);
+  }
+
+  private async _onEditClick(): Promise<void> {
+    this._draft = this.message?.content ?? "";
+    await this.updateComplete;
+    const field = this.renderRoot.querySelector("textarea");
+    field?.focus();
+    field?.setSelectionRange(field.value.length, field.value.length);
+  }
+
+  private _onDraftInput(event: Event): void {
+    this._draft = (event.target as HTMLTextAreaElement).value;
+  }
+
+  private _onDraftKeydown(event: KeyboardEvent): void {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      this._onEditCancel();
+    } else if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      this._onEditSubmit();
+    }
+  }
+
+  private async _onEditCancel(): Promise<void> {
+    this._draft = undefined;
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLButtonElement>("button.edit")?.focus();
+  }
+
+  private _onEditSubmit(): void {
+    const content = this._draft?.trim();
+    if (!content || !this.message) return;
+    this._draft = undefined;
+    this.dispatchEvent(
+      new CustomEvent("message-edit", {
+        detail: { messageId: this.message.id, content },
+        bubbles: true,
+        composed: true,
+      }),
+    );
+  }
+
+  private _fireSwitch(messageId: string | undefined): void {
+    if (!messageId) return;
+    this.dispatchEvent(
+      new CustomEvent("message-switch", { detail: { messageId }, bubbles: true, composed: true }),
+    );
   }
 
   private _onRetryClick(): void {

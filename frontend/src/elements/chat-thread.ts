@@ -299,8 +299,11 @@ export class ChatThread extends LitElement {
             data-message-id=${message.id}
             model-label=${message.role === "assistant" && message.model ? this._modelLabel(message.model) : ""}
             ?regenerable=${message.id === regenerableId}
+            ?editable=${!stream.busy && stream.history === "loaded"}
             @message-retry=${this._onMessageRetry}
             @message-regenerate=${this._onMessageRegenerate}
+            @message-edit=${this._onMessageEdit}
+            @message-switch=${this._onMessageSwitch}
           ></chat-message>`,
       )}
     </div>`;
@@ -428,6 +431,16 @@ export class ChatThread extends LitElement {
     const button = event.composedPath()[0];
     if (button instanceof Element && button.matches(":focus-visible")) this.focusComposer();
     void this._stream.regenerate(event.detail.messageId);
+  }
+
+  private async _onMessageEdit(event: CustomEvent<{ messageId: string; content: string }>): Promise<void> {
+    this._scroll.jumpToLatest();
+    this.focusComposer();
+    await this._stream.edit(event.detail.messageId, event.detail.content);
+  }
+
+  private _onMessageSwitch(event: CustomEvent<{ messageId: string }>): void {
+    void this._stream.switchBranch(event.detail.messageId);
   }
 
   private _onJumpClick(): void {

@@ -282,7 +282,7 @@ describe("reduceThread: user messages and history", () => {
   });
 });
 
-describe("reduceThread: regenerate", () => {
+describe("reduceThread: versions and branches", () => {
   const question = userMessage("user-1", "Hi", "c1");
   const oldAnswer: Message = {
     id: "answer-0",
@@ -293,7 +293,6 @@ describe("reduceThread: regenerate", () => {
     finishReason: "stop",
   };
   const shown = reduceThread(emptyThread, { type: "history_loaded", messages: [question, oldAnswer] });
-  const deleted: ChatStreamEvent = { type: "message_deleted", data: { chatId, messageId: "answer-0" } };
   const accepted: ThreadAction = {
     type: "regenerate_accepted",
     userMessage: question,
@@ -303,6 +302,7 @@ describe("reduceThread: regenerate", () => {
   };
 
   test("message_deleted takes the message out; one not shown changes nothing", () => {
+    const deleted: ChatStreamEvent = { type: "message_deleted", data: { chatId, messageId: "answer-0" } };
     expect(reduceThread(shown, deleted).messages.map((message) => message.id)).toEqual(["user-1"]);
     expect(reduceThread(shown, { type: "message_deleted", data: { chatId, messageId: "other" } })).toBe(
       shown,
@@ -310,24 +310,104 @@ describe("reduceThread: regenerate", () => {
     expect(reduceThread(emptyThread, deleted)).toBe(emptyThread);
   });
 
-  test("the accepted regenerate replaces the answer with a streaming one after the question, once", () => {
+  test("the accepted regenerate shows version 2 / 2 streaming in place of the old answer, once", () => {
     const state = reduceThread(shown, accepted);
-    expect(state.messages.map((message) => [message.id, message.status])).toEqual([
-      ["user-1", "complete"],
-      [answerId, "streaming"],
+    expect(state.messages.map((message) => [message.id, message.status, message.siblingIds])).toEqual([
+      ["user-1", "complete", undefined],
+      [answerId, "streaming", ["answer-0", answerId]],
     ]);
     expect(isTurnRunning(state)).toBe(true);
-    const streamed = run([deleted, start, chunk(0, "Hello"), complete("Hello.")], state);
+    const switched: ChatStreamEvent = { type: "branch_switched", data: { chatId, activeLeafId: "user-1" } };
+    const streamed = run([switched, start, chunk(0, "Hello"), complete("Hello.")], state);
     expect(streamed.messages.map((message) => [message.id, message.content, message.status])).toEqual([
       ["user-1", "Hi", "complete"],
       [answerId, "Hello.", "complete"],
     ]);
+    expect(streamed.messages[1]?.siblingIds).toEqual(["answer-0", answerId]);
+    // A third version counts the ones before.
+    const third = reduceThread(streamed, {
+      ...accepted,
+      replacedMessageId: answerId,
+      assistantMessageId: "answer-2",
+    });
+    expect(third.messages[1]?.siblingIds).toEqual(["answer-0", answerId, "answer-2"]);
   });
 
-  test("the stream's events before the POST answer give the same thread (another tab sees only those)", () => {
-    const streamFirst = run([deleted, start, chunk(0, "Hel")], shown);
+  test("the stream's events before the POST answer give the same answer (another tab sees only those)", () => {
+    const streamFirst = run(
+      [start, chunk(0, "Hel")],
+      reduceThread(shown, { type: "branch_loaded", messages: [question] }),
+    );
     expect(streamFirst.messages.map((message) => message.id)).toEqual(["user-1", answerId]);
-    expect(reduceThread(streamFirst, accepted).messages).toEqual(streamFirst.messages);
+    expect(reduceThread(streamFirst, accepted).messages.map((message) => message.id)).toEqual([
+      "user-1",
+      answerId,
+    ]);
+  });
+
+  test("an edit takes the question and what followed out and shows its new version, answered", () => {
+    const later = [question, oldAnswer, userMessage("user-2", "More?"), { ...oldAnswer, id: "answer-3" }];
+    const state = reduceThread(reduceThread(emptyThread, { type: "history_loaded", messages: later }), {
+      type: "edit_accepted",
+      userMessage: { ...userMessage("user-4", "Hi again"), parentId: null },
+      assistantMessageId: "answer-4",
+      editedMessageId: "user-1",
+      now: "2025-01-01T10:02:00.000Z",
+    });
+    expect(state.messages.map((message) => [message.id, message.status, message.siblingIds])).toEqual([
+      ["user-4", "complete", ["user-1", "user-4"]],
+      ["answer-4", "streaming", undefined],
+    ]);
+  });
+
+  test("a loaded branch replaces what is shown, keeping only an answer still being written", () => {
+    const streaming = reduceThread(shown, accepted);
+    const other = { ...oldAnswer, siblingIds: ["answer-0", answerId] };
+    const loaded = reduceThread(streaming, { type: "branch_loaded", messages: [question, other] });
+    expect(loaded.messages.map((message) => [message.id, message.status])).toEqual([
+      ["user-1", "complete"],
+      ["answer-0", "complete"],
+      [answerId, "streaming"],
+    ]);
+    const finished = reduceThread(shown, {
+      type: "branch_loaded",
+      messages: [{ ...question, id: "user-9" }],
+    });
+    expect(finished.messages.map((message) => message.id)).toEqual(["user-9"]);
+    expect(reduceThread(shown, { type: "branch_switched", data: { chatId, activeLeafId: "x" } })).toBe(shown);
+  });
+
+  test("another tab's edit: the new version of a question takes the place of it and what followed", () => {
+    const later = [question, oldAnswer, { ...userMessage("user-2", "More?"), parentId: "answer-0" }];
+    const state = reduceThread(emptyThread, { type: "history_loaded", messages: later });
+    const edited = { ...userMessage("user-3", "Less?", "c3"), parentId: "answer-0" };
+    const created = reduceThread(state, { type: "message_created", data: { chatId, message: edited } });
+    expect(created.messages.map((message) => [message.id, message.siblingIds])).toEqual([
+      ["user-1", undefined],
+      ["answer-0", undefined],
+      ["user-3", ["user-2", "user-3"]],
+    ]);
+    // A question sent after the end of the path is no new branch.
+    const next = { ...userMessage("user-4", "Next?", "c4"), parentId: "user-2" };
+    const sent = reduceThread(state, { type: "message_created", data: { chatId, message: next } });
+    expect(sent.messages.map((message) => message.id)).toEqual(["user-1", "answer-0", "user-2", "user-4"]);
+  });
+
+  test("another tab's regenerate: the answer that comes after the question is its next version", () => {
+    const switched: ChatStreamEvent = { type: "branch_switched", data: { chatId, activeLeafId: "user-1" } };
+    const state = run([switched, start], shown);
+    const loaded = reduceThread(state, { type: "branch_loaded", messages: [question] });
+    expect(loaded.messages.map((message) => [message.id, message.status, message.siblingIds])).toEqual([
+      ["user-1", "complete", undefined],
+      [answerId, "streaming", ["answer-0", answerId]],
+    ]);
+    expect(loaded.upcomingVersions).toBeUndefined();
+    // This tab's own regenerate, its stream first and then the POST's answer: the same.
+    const own = run([switched, accepted], shown);
+    expect(own.messages.map((message) => [message.id, message.siblingIds])).toEqual([
+      ["user-1", undefined],
+      [answerId, ["answer-0", answerId]],
+    ]);
   });
 
   test("a history reload leaves out a finished answer the server no longer holds, keeps earlier pages", () => {

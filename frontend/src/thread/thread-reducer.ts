@@ -1,6 +1,7 @@
 import type {
   AgentJoinedData,
   AgentLeftData,
+  BranchSwitched,
   ChatUpdatedData,
   ErrorEventData,
   HelpCancelledData,
@@ -43,6 +44,11 @@ export interface ThreadState {
   messages: readonly ThreadMessage[];
   /** A problem not tied to one message (shown above the composer). */
   threadError?: ThreadError;
+  /**
+   * The versions of the answer that followed `after` when the path went back to it (another tab
+   * regenerated): the next answer to come is one more of them.
+   */
+  upcomingVersions?: { after: string; ids: readonly string[] };
 }
 
 /** A chat event as it arrives on `/api/chats/:id/events`. */
@@ -53,6 +59,7 @@ export type ChatStreamEvent =
   | { type: "message_restart"; data: MessageRestartData }
   | { type: "message_complete"; data: MessageCompleteData }
   | { type: "message_deleted"; data: MessageDeletedData }
+  | { type: "branch_switched"; data: BranchSwitched }
   | { type: "error"; data: ErrorEventData }
   | { type: "chat_updated"; data: ChatUpdatedData }
   | { type: "help_requested"; data: HelpRequestedData }
@@ -64,6 +71,8 @@ export type ChatStreamEvent =
 export type ThreadAction =
   | ChatStreamEvent
   | { type: "history_loaded"; messages: readonly Message[] }
+  /** The active path changed (another branch, or the path loaded again): it replaces what is shown. */
+  | { type: "branch_loaded"; messages: readonly Message[] }
   | { type: "older_loaded"; messages: readonly Message[] }
   | { type: "send_started"; message: Message }
   /** Without `assistantMessageId` an agent holds the chat: no answer is coming from the AI. */
@@ -79,6 +88,14 @@ export type ThreadAction =
       replacedMessageId: string;
       now: string;
     }
+  /** A new version of the question `editedMessageId` was sent: it and what followed leave the view. */
+  | {
+      type: "edit_accepted";
+      userMessage: Message;
+      assistantMessageId: string;
+      editedMessageId: string;
+      now: string;
+    }
   | { type: "thread_error_dismissed" };
 
 export const emptyThread: ThreadState = { messages: [] };
@@ -92,7 +109,11 @@ export const emptyThread: ThreadState = { messages: [] };
  * - `message_restart` drops the text received so far (a newer attempt streams it again);
  * - `message_complete` replaces the text with `fullContent`, whatever was streamed;
  * - a finished message is never reopened by a late start, chunk or restart;
- * - `message_deleted` takes the message out (a regenerated answer's predecessor).
+ * - `message_deleted` takes the message out;
+ * - a regenerated answer or an edited question goes out of view with what followed it, and its
+ *   new version comes in its place, listing both in `siblingIds` (`‹ 2 / 2 ›`);
+ * - `branch_switched` notes the versions of what followed its leaf, for the answer to come; the
+ *   stream loads the new path (`branch_loaded`).
  *
  * @example
  * let thread = emptyThread;
@@ -101,7 +122,7 @@ export const emptyThread: ThreadState = { messages: [] };
 export function reduceThread(state: ThreadState, action: ThreadAction): ThreadState {
   switch (action.type) {
     case "message_created":
-      return confirmUserMessage(state, action.data.message);
+      return confirmUserMessage(newBranchFor(state, action.data.message), action.data.message);
     case "message_start":
       return onStart(state, action.data);
     case "message_chunk":
@@ -112,6 +133,22 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
       return onComplete(state, action.data);
     case "message_deleted":
       return removeMessage(state, action.data.messageId);
+    case "branch_switched": {
+      // The path ends at a message shown (a question answered again): what followed it goes, and
+      // the answer to come is the next version of the one that did.
+      const leaf = state.messages.findIndex((message) => message.id === action.data.activeLeafId);
+      const next = state.messages[leaf + 1];
+      if (leaf < 0 || !next) return state;
+      const finished = next.role === "assistant" && isFinished(next);
+      return {
+        ...state,
+        upcomingVersions: finished ? { after: action.data.activeLeafId, ids: versionsOf(next) } : undefined,
+        messages: [
+          ...state.messages.slice(0, leaf + 1),
+          ...state.messages.slice(leaf + 1).filter((message) => !isFinished(message)),
+        ],
+      };
+    }
     case "error":
       return onError(state, action.data);
     case "chat_updated":
@@ -132,6 +169,11 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
       );
     case "history_loaded":
       return mergeHistory(state, action.messages);
+    case "branch_loaded": {
+      const stored = new Set(action.messages.map((message) => message.id));
+      const pending = state.messages.filter((message) => !isFinished(message) && !stored.has(message.id));
+      return { ...state, messages: [...action.messages.map(storedMessage), ...pending] };
+    }
     case "older_loaded": {
       const shown = new Set(state.messages.map((message) => message.id));
       const older = action.messages.filter((message) => !shown.has(message.id));
@@ -148,13 +190,7 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
       const confirmed = confirmUserMessage(state, action.userMessage);
       if (action.assistantMessageId === undefined) return confirmed;
       if (confirmed.messages.some((message) => message.id === action.assistantMessageId)) return confirmed;
-      return {
-        ...confirmed,
-        messages: [
-          ...confirmed.messages,
-          assistantPlaceholder(action.userMessage.chatId, action.assistantMessageId, action.now),
-        ],
-      };
+      return withAnswerComing(confirmed, action.userMessage.chatId, action.assistantMessageId, action.now);
     }
     case "send_failed":
       return {
@@ -180,14 +216,53 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
       );
       return messages.length === state.messages.length ? state : { ...state, messages };
     }
-    case "regenerate_accepted":
-      // The replaced answer was the latest message, so the new one takes its place after the question.
-      return reduceThread(removeMessage(state, action.replacedMessageId), {
-        type: "send_accepted",
-        userMessage: action.userMessage,
-        assistantMessageId: action.assistantMessageId,
-        now: action.now,
-      });
+    case "regenerate_accepted": {
+      // The old answer stays on the server as a version; the new one takes its place after the question.
+      const replaced = state.messages.findIndex((message) => message.id === action.replacedMessageId);
+      if (replaced < 0 || state.messages.some((message) => message.id === action.assistantMessageId)) {
+        return reduceThread(state, {
+          type: "send_accepted",
+          userMessage: action.userMessage,
+          assistantMessageId: action.assistantMessageId,
+          now: action.now,
+        });
+      }
+      const answer = {
+        ...assistantPlaceholder(action.userMessage.chatId, action.assistantMessageId, action.now),
+        siblingIds: [...versionsOf(state.messages[replaced] as ThreadMessage), action.assistantMessageId],
+      };
+      return {
+        ...state,
+        threadError: undefined,
+        upcomingVersions: undefined,
+        messages: [...state.messages.slice(0, replaced), answer],
+      };
+    }
+    case "edit_accepted": {
+      const edited = state.messages.findIndex((message) => message.id === action.editedMessageId);
+      // The stream came first: the new version is shown already.
+      if (edited < 0 || state.messages.some((message) => message.id === action.userMessage.id)) {
+        return reduceThread(state, {
+          type: "send_accepted",
+          userMessage: action.userMessage,
+          assistantMessageId: action.assistantMessageId,
+          now: action.now,
+        });
+      }
+      const question: ThreadMessage = {
+        ...action.userMessage,
+        status: "complete",
+        lastSeq: -1,
+        siblingIds: [...versionsOf(state.messages[edited] as ThreadMessage), action.userMessage.id],
+      };
+      const answer = assistantPlaceholder(action.userMessage.chatId, action.assistantMessageId, action.now);
+      return {
+        ...state,
+        threadError: undefined,
+        upcomingVersions: undefined,
+        messages: [...state.messages.slice(0, edited), question, answer],
+      };
+    }
     case "thread_error_dismissed":
       return state.threadError ? { ...state, threadError: undefined } : state;
   }
@@ -201,6 +276,32 @@ export function isTurnRunning(state: ThreadState): boolean {
 /** The answer being written now, if any. */
 export function streamingMessage(state: ThreadState): ThreadMessage | undefined {
   return state.messages.find((message) => message.role === "assistant" && message.status === "streaming");
+}
+
+/**
+ * The thread ready for a message that starts a new branch (a question edited in another tab): what
+ * followed its parent goes, and the message will be shown as the next version of what did.
+ */
+function newBranchFor(state: ThreadState, message: Message): ThreadState {
+  if (message.parentId === undefined || state.messages.some((shown) => shown.id === message.id)) return state;
+  const parent =
+    message.parentId === null ? -1 : state.messages.findIndex((shown) => shown.id === message.parentId);
+  if (message.parentId !== null && parent < 0) return state;
+  const next = state.messages.slice(parent + 1).find((shown) => !shown.notice);
+  const same = next?.clientMessageId !== undefined && next.clientMessageId === message.clientMessageId;
+  if (!next || same || (message.parentId === null && next.parentId !== null)) return state;
+  const version: ThreadMessage = {
+    ...message,
+    status: "complete",
+    lastSeq: -1,
+    siblingIds: [...versionsOf(next), message.id],
+  };
+  return { ...state, messages: [...state.messages.slice(0, parent + 1), version] };
+}
+
+/** The ids of a message's versions as shown, oldest first; itself alone when it has none. */
+function versionsOf(message: ThreadMessage): string[] {
+  return message.siblingIds ?? [message.id];
 }
 
 function assistantPlaceholder(chatId: string, messageId: string, createdAt: string): ThreadMessage {
@@ -232,8 +333,18 @@ function ensureAssistant(
 ): [ThreadState, ThreadMessage] {
   const shown = state.messages.find((message) => message.id === messageId);
   if (shown) return [state, shown];
-  const placeholder = assistantPlaceholder(chatId, messageId, new Date().toISOString());
-  return [{ ...state, messages: [...state.messages, placeholder] }, placeholder];
+  const next = withAnswerComing(state, chatId, messageId, new Date().toISOString());
+  return [next, next.messages.at(-1) as ThreadMessage];
+}
+
+/** The thread with a placeholder for an answer being written, the next version when one is due. */
+function withAnswerComing(state: ThreadState, chatId: string, messageId: string, now: string): ThreadState {
+  const upcoming = state.upcomingVersions;
+  const placeholder: ThreadMessage = {
+    ...assistantPlaceholder(chatId, messageId, now),
+    ...(upcoming && !upcoming.ids.includes(messageId) ? { siblingIds: [...upcoming.ids, messageId] } : {}),
+  };
+  return { ...state, upcomingVersions: undefined, messages: [...state.messages, placeholder] };
 }
 
 function removeMessage(state: ThreadState, messageId: string): ThreadState {

@@ -6,12 +6,14 @@ import {
   type Chat,
   DEFAULT_CHAT_TITLE,
   type DeleteChatCommand,
+  type EditMessageCommand,
   type GenerationFinishedCommand,
   type GenerationRequest,
   type Message,
   type RecoverAnswerCommand,
   type RegenerateAnswerCommand,
   type SendMessageCommand,
+  type SwitchBranchCommand,
   type UpdateChatCommand,
 } from "@chat/contracts";
 import { ChatEventPublisher, MemoryActorState } from "@chat/state";
@@ -46,11 +48,16 @@ class JournaledActorState extends MemoryActorState {
   }
 }
 
-/** The store's side of the requests the runner makes, over one chat's messages. */
+/**
+ * The store's side of the requests the runner makes, over one chat's messages kept as one list:
+ * the path to a message is the list up to it (the real tree is the store's contract suite's).
+ */
 class FakeStore {
   readonly chats = new Map<string, { chat: Chat; userId: string; messages: Message[] }>();
   /** The actions of the audit entries appended, in order. */
   readonly audit: string[] = [];
+  /** The leaves set, in order. */
+  readonly leaves: string[] = [];
 
   addChat(chatId: string, userId: string, title = DEFAULT_CHAT_TITLE): void {
     const at = "2026-11-22T09:00:00.000Z";
@@ -71,12 +78,23 @@ class FakeStore {
       case "store.get_chat": {
         if (!mine) return null;
         const limit = Number(message.messageLimit);
+        const end = mine.messages.findIndex((each) => each.id === message.pathTo);
+        const path = message.pathTo === undefined ? mine.messages : mine.messages.slice(0, end + 1);
         return {
           chat: mine.chat,
-          messages: limit === 0 ? [] : mine.messages.slice(-limit),
-          hasOlderMessages: mine.messages.length > limit,
+          messages: limit === 0 ? [] : path.slice(-limit),
+          hasOlderMessages: path.length > limit,
         };
       }
+      case "store.get_message":
+        return mine?.messages.find((each) => each.id === message.messageId) ?? null;
+      case "store.find_branch_leaf": {
+        const found = mine?.messages.some((each) => each.id === message.messageId);
+        return found ? { leafId: mine?.messages.at(-1)?.id } : null;
+      }
+      case "store.set_active_leaf":
+        this.leaves.push(String(message.leafId));
+        return { set: true };
       case "store.append_message": {
         const appended = message.message as Message;
         if (!mine || mine.messages.some((each) => each.id === appended.id)) return { created: false };
@@ -169,6 +187,30 @@ function regenerate(messageId: string, clientMessageId: string): RegenerateAnswe
   };
 }
 
+function edit(messageId: string, content: string, clientMessageId: string): EditMessageCommand {
+  return {
+    ...envelope,
+    id: `edit-${clientMessageId}`,
+    type: "edit_message",
+    occurredAt: new Date(clock).toISOString(),
+    userId: "user-1",
+    messageId,
+    content,
+    clientMessageId,
+  };
+}
+
+function switchBranch(messageId: string): SwitchBranchCommand {
+  return {
+    ...envelope,
+    id: `switch-${messageId}-${clock}`,
+    type: "switch_branch",
+    occurredAt: new Date(clock).toISOString(),
+    userId: "user-1",
+    messageId,
+  };
+}
+
 function recover(assistantMessageId: string, content: string): RecoverAnswerCommand {
   return {
     ...envelope,
@@ -257,7 +299,8 @@ describe("ChatActorRunner", () => {
       const { type, messageLimit } = entry.message as { type: string; messageLimit?: number };
       return [messageLimit === undefined ? type : `${type} ${messageLimit}`];
     });
-    expect(requests).toEqual(["store.get_chat 1", "store.get_chat 10", "store.append_message"]);
+    // A first question has no history: its context is the chat alone.
+    expect(requests).toEqual(["store.get_chat 1", "store.get_chat 0", "store.append_message"]);
 
     expect(reply.userMessage).toMatchObject({ chatId: "chat-1", role: "user", content: "How are you?" });
     expect(steps()).toEqual([
@@ -408,8 +451,8 @@ describe("ChatActorRunner", () => {
     expect(steps()).toEqual([]);
   });
 
-  test("regenerate deletes the latest answer, dispatches the question again without it and replies with it", async () => {
-    const { runner, steps, bus, journal } = setUp();
+  test("regenerate keeps the latest answer, dispatches the question again without it and replies with it", async () => {
+    const { runner, steps, bus, journal, store } = setUp();
     const sent = (await runner.handle(send("c1", "question"))) as SendReply;
     await runner.handle(finished(sent.assistantMessageId, "old answer"));
     journal.length = 0;
@@ -422,13 +465,87 @@ describe("ChatActorRunner", () => {
     expect(reply.assistantMessageId).not.toBe(sent.assistantMessageId);
     expect(steps()).toEqual([
       "save accepted",
-      "show message_deleted",
-      "event chat.chat-1.message_deleted",
+      "store.set_active_leaf",
+      "show branch_switched",
+      "work generation_requested",
+      "save dispatched",
+    ]);
+    expect(store.leaves).toEqual([sent.userMessage.id]);
+    const request = bus.recordsOf("work")[0]?.message as GenerationRequest;
+    expect(request.messages).toEqual([{ role: "user", content: "question" }]);
+  });
+
+  test("an edit stores the new version after the edited question's parent and answers it from that path", async () => {
+    const { runner, steps, bus, journal, store } = setUp();
+    const first = (await runner.handle(send("c1", "first"))) as SendReply;
+    await runner.handle(finished(first.assistantMessageId, "first answer"));
+    const second = (await runner.handle(send("c2", "second"))) as SendReply;
+    await runner.handle(finished(second.assistantMessageId, "second answer"));
+    // The store wrote both answers (from their message_complete).
+    const messages = store.chats.get("chat-1")?.messages ?? [];
+    messages.splice(1, 0, {
+      ...first.userMessage,
+      id: first.assistantMessageId,
+      role: "assistant",
+      content: "first answer",
+      parentId: first.userMessage.id,
+    });
+    messages.push({
+      ...second.userMessage,
+      id: second.assistantMessageId,
+      role: "assistant",
+      content: "second answer",
+      parentId: second.userMessage.id,
+    });
+    journal.length = 0;
+    bus.records.length = 0;
+
+    const reply = (await runner.handle(edit(second.userMessage.id, "second, better", "e1"))) as SendReply;
+
+    expect(reply.userMessage).toMatchObject({
+      content: "second, better",
+      parentId: first.assistantMessageId,
+    });
+    expect(steps()).toEqual([
+      "store.get_message",
+      "save accepted",
+      "store.append_message",
+      "show message_created",
+      "show branch_switched",
       "work generation_requested",
       "save dispatched",
     ]);
     const request = bus.recordsOf("work")[0]?.message as GenerationRequest;
-    expect(request.messages).toEqual([{ role: "user", content: "question" }]);
+    expect(request.messages).toEqual([
+      { role: "user", content: "first" },
+      { role: "assistant", content: "first answer" },
+      { role: "user", content: "second, better" },
+    ]);
+    await expect(runner.handle(edit("unknown", "x", "e2"))).rejects.toMatchObject({ code: "CHAT_BUSY" });
+  });
+
+  test("a branch switch is CHAT_BUSY while an answer streams; once free it moves the leaf and is shown", async () => {
+    const { runner, steps, journal, store } = setUp();
+    const sent = (await runner.handle(send("c1", "question"))) as SendReply;
+    await expect(runner.handle(switchBranch(sent.userMessage.id))).rejects.toMatchObject({
+      code: "CHAT_BUSY",
+    });
+    await runner.handle(finished(sent.assistantMessageId, "answer"));
+    journal.length = 0;
+
+    expect(await runner.handle(switchBranch(sent.userMessage.id))).toEqual({
+      chatId: "chat-1",
+      activeLeafId: sent.assistantMessageId,
+    });
+    expect(steps()).toEqual([
+      "store.find_branch_leaf",
+      "save free",
+      "store.set_active_leaf",
+      "show branch_switched",
+    ]);
+    // The store had not written the answer yet: the branch ends at it all the same.
+    expect(store.leaves).toEqual([sent.assistantMessageId]);
+    await expect(runner.handle(switchBranch("unknown"))).rejects.toMatchObject({ code: "MESSAGE_NOT_FOUND" });
   });
 
   test("regenerate of an answer that is not the latest is NOT_LATEST_ANSWER", async () => {

@@ -18,6 +18,7 @@ import type { Logger } from "pino";
 import {
   type ChatActorEffect,
   type ChatActorState,
+  type DecisionContext,
   decide,
   type FinishedTurn,
   initialState,
@@ -81,6 +82,8 @@ export class ChatActorRunner {
         return this.delete(command.chatId, command.userId, command.traceparent);
       case "send_message":
       case "regenerate_answer":
+      case "edit_message":
+      case "switch_branch":
       case "generation_finished":
       case "cancel_generation":
       case "recover_answer":
@@ -95,20 +98,19 @@ export class ChatActorRunner {
   }
 
   private async decideAndRun(command: Exclude<ChatCommand, UpdateChatCommand | DeleteChatCommand>) {
-    const snapshot = await this.loadOrCreate(command);
-    if (!snapshot) {
+    const loaded = await this.loadOrCreate(command);
+    if (!loaded) {
       if (["generation_finished", "recover_answer", "expire_hold"].includes(command.type)) return null;
       if (command.type === "cancel_generation") return this.cancelWithoutActor(command);
       throw new AppError("CHAT_NOT_FOUND", "Chat not found");
     }
+    const snapshot = await this.withActiveLeaf(loaded, command.traceparent);
     const decision = decide(snapshot.state, command, {
       now: this.options.now(),
       newId: this.options.newId,
       turnTimeoutMs: this.options.turnTimeoutMs,
       holdTtlMs: this.options.holdTtlMs,
-      ...(command.type === "regenerate_answer"
-        ? { latestExchange: await this.latestExchange(snapshot.state, command) }
-        : {}),
+      ...(await this.storeFacts(snapshot.state, command)),
     });
     // The model's context does not depend on the effects before the dispatch: it is read meanwhile.
     const dispatch = decision.effects.find((effect) => effect.type === "dispatch_generation");
@@ -133,6 +135,8 @@ export class ChatActorRunner {
     const starts = [
       "send_message",
       "regenerate_answer",
+      "edit_message",
+      "switch_branch",
       "recover_answer",
       "generation_finished",
       "request_help",
@@ -154,6 +158,8 @@ export class ChatActorRunner {
       userId: command.userId,
       needsTitle: found.chat.title === DEFAULT_CHAT_TITLE && found.messages.length === 0,
     });
+    state.activeLeafId = found.activeLeaf?.id ?? found.messages.at(-1)?.id ?? null;
+    state.branchVersion = found.activeLeaf?.version ?? 0;
     // The marks the store keeps outlive a lost actor (Redis emptied, the embedded process
     // restarted), the hold too while it lasts: the audit log needs its agent's email again.
     if (found.chat.assisted) state.assisted = true;
@@ -187,7 +193,18 @@ export class ChatActorRunner {
     const { chatId, userId } = current.state;
     switch (effect.type) {
       case "store_message":
-        await store.call("store.append_message", { userId, message: effect.message }, traceparent);
+        await store.call(
+          "store.append_message",
+          { userId, message: effect.message, activeLeafVersion: effect.activeLeafVersion },
+          traceparent,
+        );
+        return current;
+      case "set_active_leaf":
+        await store.call(
+          "store.set_active_leaf",
+          { chatId, userId, leafId: effect.leafId, version: effect.version },
+          traceparent,
+        );
         return current;
       case "publish_message_created":
         await events.publish(
@@ -198,12 +215,6 @@ export class ChatActorRunner {
       case "publish_message_complete":
         await events.publish(
           { type: "message_complete", data: effect.data },
-          { chatId, userId, traceparent },
-        );
-        return current;
-      case "publish_message_deleted":
-        await events.publish(
-          { type: "message_deleted", data: { chatId, messageId: effect.messageId } },
           { chatId, userId, traceparent },
         );
         return current;
@@ -263,15 +274,78 @@ export class ChatActorRunner {
   }
 
   /**
-   * The chat's latest question and answer, for a regenerate: the actor's last finished turn when it
-   * remembers one (nothing can have come after it), else the store's two newest messages.
+   * A snapshot from before message trees does not know where its active path ends: the store's
+   * leaf, or the last answer when the store has not written it yet (ADR 0002).
+   */
+  private async withActiveLeaf(
+    snapshot: Snapshot<ChatActorState>,
+    traceparent: string,
+  ): Promise<Snapshot<ChatActorState>> {
+    const { state } = snapshot;
+    if (state.activeLeafId !== undefined) return snapshot;
+    const found = await this.dependencies.store.call(
+      "store.get_chat",
+      { chatId: state.chatId, userId: state.userId, messageLimit: 1 },
+      traceparent,
+    );
+    const stored = found?.activeLeaf?.id ?? found?.messages.at(-1)?.id ?? null;
+    const answer = state.lastAnswer;
+    const unwritten = answer && stored !== answer.id && answer.parentId === stored;
+    return {
+      ...snapshot,
+      state: {
+        ...state,
+        activeLeafId: unwritten ? answer.id : stored,
+        branchVersion: found?.activeLeaf?.version ?? 0,
+      },
+    };
+  }
+
+  /** What a command's decision needs from the store besides the actor's state. */
+  private async storeFacts(
+    state: ChatActorState,
+    command: ChatCommand,
+  ): Promise<Pick<DecisionContext, "latestExchange" | "editedMessage" | "branchLeaf">> {
+    const { store } = this.dependencies;
+    const owner = { chatId: command.chatId, userId: state.userId };
+    switch (command.type) {
+      case "regenerate_answer":
+        return { latestExchange: await this.latestExchange(state, command) };
+      case "edit_message":
+        return {
+          editedMessage: await store.call(
+            "store.get_message",
+            { ...owner, messageId: command.messageId },
+            command.traceparent,
+          ),
+        };
+      case "switch_branch": {
+        const found = await store.call(
+          "store.find_branch_leaf",
+          { ...owner, messageId: command.messageId },
+          command.traceparent,
+        );
+        // The newest version of a question may be the answer the store has not written yet.
+        const answer = state.lastAnswer;
+        const leafId = found && answer?.parentId === found.leafId ? answer.id : found?.leafId;
+        return { branchLeaf: leafId ?? null };
+      }
+      default:
+        return {};
+    }
+  }
+
+  /**
+   * The latest question and answer of the active path, for a regenerate: the actor's last finished
+   * turn when its answer ends the path (the store may not have written it yet), else the store's
+   * two last messages of the path.
    */
   private async latestExchange(
     state: ChatActorState,
     command: RegenerateAnswerCommand,
   ): Promise<FinishedTurn | null> {
     const remembered = state.finishedTurns.at(-1);
-    if (remembered && !state.turn) return remembered;
+    if (remembered && !state.turn && remembered.assistantMessageId === state.activeLeafId) return remembered;
     const found = await this.dependencies.store.call(
       "store.get_chat",
       { chatId: command.chatId, userId: command.userId, messageLimit: 2 },
@@ -287,28 +361,32 @@ export class ChatActorRunner {
   }
 
   /**
-   * The newest messages of the chat, oldest first, ending with the user's message: the question
-   * of this turn. The last answer is taken from the actor's state when the store has not written
-   * it yet; an answer being replaced is left out, written or not.
+   * The model's context: the path that ends at `contextPathTo` (the newest messages of it, oldest
+   * first), then the question of this turn. The last answer is taken from the actor's state when
+   * the store has not written it yet.
    */
   private async buildContext(
     state: ChatActorState,
-    turn: { userMessage: Message; replaces?: string },
+    turn: { userMessage: Message; contextPathTo: string | null },
     traceparent: string,
   ) {
-    const { userMessage } = turn;
-    const found = await this.dependencies.store.call(
-      "store.get_chat",
-      { chatId: state.chatId, userId: state.userId, messageLimit: this.options.contextMessageLimit },
-      traceparent,
-    );
+    const { userMessage, contextPathTo } = turn;
+    const found = await this.readPath(state, contextPathTo, traceparent);
     if (!found) throw new AppError("CHAT_NOT_FOUND", "Chat not found", { retryable: false });
-    const history = (found?.messages ?? []).filter(
-      (message) => message.id !== userMessage.id && message.id !== turn.replaces,
-    );
+    let history: Message[] = found.messages.filter((message) => message.id !== userMessage.id);
     const lastAnswer = state.lastAnswer;
-    if (lastAnswer && !history.some((message) => message.id === lastAnswer.id)) {
-      history.push({ ...lastAnswer, chatId: state.chatId, role: "assistant" });
+    if (
+      lastAnswer &&
+      contextPathTo === lastAnswer.id &&
+      !history.some((message) => message.id === lastAnswer.id)
+    ) {
+      const before = lastAnswer.parentId
+        ? await this.readPath(state, lastAnswer.parentId, traceparent)
+        : null;
+      history = [
+        ...(before?.messages ?? []),
+        { ...lastAnswer, chatId: state.chatId, role: "assistant" as const },
+      ];
     }
     const messages: ContextMessage[] = [...history, userMessage]
       .slice(-this.options.contextMessageLimit)
@@ -329,6 +407,20 @@ export class ChatActorRunner {
       } else alternating.push({ ...message });
     }
     return { chat: found.chat, messages: alternating };
+  }
+
+  /** The chat, with the newest messages of the path that ends at `pathTo` (none for null). */
+  private readPath(state: ChatActorState, pathTo: string | null, traceparent: string) {
+    return this.dependencies.store.call(
+      "store.get_chat",
+      {
+        chatId: state.chatId,
+        userId: state.userId,
+        messageLimit: pathTo === null ? 0 : this.options.contextMessageLimit,
+        ...(pathTo !== null && { pathTo }),
+      },
+      traceparent,
+    );
   }
 
   /** Asks the orchestrators for a title, unless the chat was named meanwhile. Never blocks the answer. */

@@ -206,20 +206,21 @@ describe("ChatActor help requests and takeover", () => {
       createdAt: "2026-11-22T10:00:20.000Z",
       clientMessageId: "g1",
       author: { kind: "agent", id: "agent-1", name: "Grace" },
+      parentId: null,
     };
     expect(written.reply).toEqual({ message });
     expect(written.effects).toEqual([
+      { type: "store_message", message, activeLeafVersion: 1 },
+      { type: "publish_message_created", message },
       {
         type: "mark_chat",
         heldBy: {
           agentId: "agent-1",
           name: "Grace",
-          since: "2026-11-22T10:00:01.000Z",
+          since: expect.any(String),
           expiresAt: "2026-11-22T10:01:20.000Z",
         },
       },
-      { type: "store_message", message },
-      { type: "publish_message_created", message },
       {
         type: "audit",
         action: "agent_message",

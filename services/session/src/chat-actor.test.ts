@@ -2,10 +2,13 @@ import { describe, expect, test } from "bun:test";
 import {
   AppError,
   type CancelGenerationCommand,
+  type EditMessageCommand,
   type GenerationFinishedCommand,
+  type Message,
   type RecoverAnswerCommand,
   type RegenerateAnswerCommand,
   type SendMessageCommand,
+  type SwitchBranchCommand,
 } from "@chat/contracts";
 import {
   type ChatActorEffect,
@@ -51,8 +54,15 @@ function finished(assistantMessageId: string): GenerationFinishedCommand {
   };
 }
 
-/** The message_complete a finished("id") publishes, with its finish reason. */
-function completeOf(assistantMessageId: string, finishReason = "stop"): ChatActorEffect {
+/** Where an answer goes in the tree: after the question id-1, ending the path by version 2. */
+const afterFirstQuestion = { parentId: "id-1", activeLeafVersion: 2 };
+
+/** The message_complete a finished("id") publishes, with its finish reason and its place in the tree. */
+function completeOf(
+  assistantMessageId: string,
+  finishReason = "stop",
+  place: { parentId?: string; activeLeafVersion?: number } = afterFirstQuestion,
+): ChatActorEffect {
   return {
     type: "publish_message_complete",
     data: {
@@ -64,6 +74,7 @@ function completeOf(assistantMessageId: string, finishReason = "stop"): ChatActo
       finishReason: finishReason as "stop",
       model: "demo",
       createdAt: "2026-11-22T10:00:00.000Z",
+      ...place,
     },
   };
 }
@@ -288,23 +299,27 @@ describe("ChatActor decide", () => {
   test("a report of an answer the actor never heard of, with no turn running, is published: its state was lost", () => {
     // Redis restarted empty while the answer was written: the actor was rebuilt from the store.
     const lost = decide(fresh, finished("id-9"), contextAt("2026-11-22T10:00:05.000Z"));
-    expect(lost.effects).toEqual([{ ...completeOf("id-9") }]);
+    expect(lost.effects).toEqual([completeOf("id-9", "stop", {})]);
     expect(lost.state.lastAnswer).toMatchObject({ id: "id-9", content: "the answer", finishReason: "stop" });
     expect(lost.state.turn).toBeNull();
   });
 
   describe("recovering an answer whose writer is gone", () => {
-    const interrupted = (messageId: string, content = "the answer so"): ChatActorEffect => ({
+    const interrupted = (
+      messageId: string,
+      place: { parentId?: string; activeLeafVersion?: number } = {},
+    ): ChatActorEffect => ({
       type: "publish_message_complete",
       data: {
         chatId: "chat-1",
         messageId,
-        fullContent: content,
+        fullContent: "the answer so",
         codeBlocks: [],
         usage: { inputTokens: 0, outputTokens: 0 },
         finishReason: "interrupted",
         model: "demo",
         createdAt: "2026-11-22T10:00:00.000Z",
+        ...place,
       },
     });
 
@@ -325,7 +340,7 @@ describe("ChatActor decide", () => {
       expect(early.state).toBe(running);
 
       const late = decide(running, recover("id-2"), contextAt("2026-11-22T10:01:00.001Z"));
-      expect(late.effects).toEqual([interrupted("id-2")]);
+      expect(late.effects).toEqual([interrupted("id-2", afterFirstQuestion)]);
       expect(late.state.turn).toBeNull();
       expect(late.state.lastAnswer).toMatchObject({ id: "id-2", content: "the answer so" });
       expect(
@@ -349,8 +364,10 @@ describe("ChatActor decide", () => {
         })(),
       }).state;
       const recovered = decide(replaced, recover("id-2"), contextAt("2026-11-22T10:01:01.000Z"));
-      expect(recovered.effects).toEqual([interrupted("id-2")]);
+      // It stays after its question; the path goes on with the newer turn's.
+      expect(recovered.effects).toEqual([interrupted("id-2", { parentId: "id-1" })]);
       expect(recovered.state.turn?.clientMessageId).toBe("b");
+      expect(recovered.state.activeLeafId).toBe("id-11");
     });
   });
 
@@ -367,7 +384,7 @@ describe("ChatActor decide", () => {
     }
     const at = (iso: string, latestExchange: FinishedTurn | null) => ({ ...contextAt(iso), latestExchange });
 
-    test("answers the latest question again: the old answer is deleted, the question is neither stored nor echoed", () => {
+    test("answers the latest question again: the old answer stays a version, the question ends the path again", () => {
       const { state, latest } = answered();
       expect(state.lastAnswer?.id).toBe("id-2");
       const decision = decide(
@@ -383,23 +400,38 @@ describe("ChatActor decide", () => {
         model: "other-model",
         phase: "accepted",
       });
+      const question = latest.userMessage;
       expect(decision.effects).toEqual([
-        { type: "publish_message_deleted", messageId: "id-2" },
+        { type: "set_active_leaf", leafId: question.id, version: 3 },
+        {
+          type: "publish_event",
+          event: { type: "branch_switched", data: { chatId: "chat-1", activeLeafId: question.id } },
+        },
+        // The context is the path through the question, which the old answer is not on.
         {
           type: "dispatch_generation",
-          userMessage: latest.userMessage,
+          userMessage: question,
           assistantMessageId: "id-1",
-          replaces: "id-2",
+          contextPathTo: question.id,
         },
         { type: "mark_dispatched", clientMessageId: "r" },
       ]);
       expect(decision.reply).toEqual({
-        userMessage: latest.userMessage,
+        userMessage: question,
         assistantMessageId: "id-1",
         replacedMessageId: "id-2",
       });
-      // The actor no longer offers the replaced answer as context.
-      expect(decision.state.lastAnswer).toBeNull();
+      expect(decision.state).toMatchObject({ activeLeafId: question.id, branchVersion: 3 });
+      // The new answer ends the path after the question, by the next version.
+      const done = decide(
+        markDispatched(decision.state, "r"),
+        finished("id-1"),
+        contextAt("2026-11-22T10:00:03.000Z"),
+      );
+      expect(done.effects).toEqual([
+        completeOf("id-1", "stop", { parentId: question.id, activeLeafVersion: 4 }),
+      ]);
+      expect(done.state).toMatchObject({ activeLeafId: "id-1", branchVersion: 4 });
     });
 
     test("the same clientMessageId answers the same again, also once the turn has finished", () => {
@@ -445,6 +477,150 @@ describe("ChatActor decide", () => {
       expect(() => decide(busy, regenerate("r", "id-2"), at("2026-11-22T10:00:03.000Z", latest))).toThrow(
         "still answering",
       );
+    });
+  });
+
+  describe("message tree", () => {
+    /** q id-1 → a id-2 → q id-11 → a id-12, both turns finished. */
+    function twoTurns(): ChatActorState {
+      const first = decide(fresh, send("a", "First?"), contextAt("2026-11-22T10:00:00.000Z")).state;
+      const answered = decide(
+        markDispatched(first, "a"),
+        finished("id-2"),
+        contextAt("2026-11-22T10:00:01.000Z"),
+      );
+      const second = decide(answered.state, send("b", "Second?"), {
+        ...contextAt("2026-11-22T10:00:02.000Z"),
+        newId: (() => {
+          let counter = 10;
+          return () => `id-${++counter}`;
+        })(),
+      }).state;
+      return decide(markDispatched(second, "b"), finished("id-12"), contextAt("2026-11-22T10:00:03.000Z"))
+        .state;
+    }
+
+    const edit = (clientMessageId: string, messageId: string, content = "Edited?"): EditMessageCommand => ({
+      ...envelope,
+      id: `edit-${clientMessageId}`,
+      type: "edit_message",
+      userId: "user-1",
+      messageId,
+      content,
+      clientMessageId,
+    });
+    const switchTo = (messageId: string): SwitchBranchCommand => ({
+      ...envelope,
+      id: `switch-${messageId}`,
+      type: "switch_branch",
+      userId: "user-1",
+      messageId,
+    });
+    const question = (id: string, parentId: string | null): Message => ({
+      id,
+      chatId: "chat-1",
+      role: "user",
+      content: "First?",
+      createdAt: "2026-11-22T10:00:00.000Z",
+      parentId,
+    });
+
+    test("each question follows the end of the active path, and each answer its question", () => {
+      const state = twoTurns();
+      expect(state.finishedTurns.map((turn) => turn.userMessage.parentId)).toEqual([null, "id-2"]);
+      expect(state).toMatchObject({ activeLeafId: "id-12", branchVersion: 4 });
+      expect(state.lastAnswer).toMatchObject({ id: "id-12", parentId: "id-11", leafVersion: 4 });
+    });
+
+    test("edit: a new version of a middle question branches from its parent, keeps its files and is answered", () => {
+      const state = twoTurns();
+      const files = [{ id: "f1", name: "a.png", mediaType: "image/png", size: 3 }];
+      const editedMessage = { ...question("id-11", "id-2"), attachments: files };
+      const decision = decide(state, edit("e", "id-11"), {
+        ...contextAt("2026-11-22T10:00:04.000Z"),
+        editedMessage,
+      });
+      const version: Message = {
+        id: "id-1",
+        chatId: "chat-1",
+        role: "user",
+        content: "Edited?",
+        createdAt: "2026-11-22T10:00:04.000Z",
+        clientMessageId: "e",
+        parentId: "id-2",
+        attachments: files,
+      };
+      expect(decision.effects).toEqual([
+        { type: "store_message", message: version, activeLeafVersion: 5 },
+        { type: "publish_message_created", message: version },
+        {
+          type: "publish_event",
+          event: { type: "branch_switched", data: { chatId: "chat-1", activeLeafId: "id-1" } },
+        },
+        {
+          type: "dispatch_generation",
+          userMessage: version,
+          assistantMessageId: "id-2",
+          contextPathTo: "id-2",
+        },
+        { type: "mark_dispatched", clientMessageId: "e" },
+      ]);
+      expect(decision.reply).toEqual({ userMessage: version, assistantMessageId: "id-2" });
+      expect(decision.state.turn).toMatchObject({ edits: "id-11", leafVersion: 5 });
+      // The same clientMessageId is the same edit.
+      expect(decide(decision.state, edit("e", "id-11"), contextAt("2026-11-22T10:00:05.000Z")).reply).toEqual(
+        decision.reply,
+      );
+    });
+
+    test("edit: only a question of the chat; not while an answer streams", () => {
+      const state = twoTurns();
+      const refusal = (context: Partial<DecisionContext>, from = state) => {
+        try {
+          decide(from, edit("e", "id-12"), { ...contextAt("2026-11-22T10:00:04.000Z"), ...context });
+        } catch (thrown) {
+          return AppError.isInstance(thrown) ? thrown.code : thrown;
+        }
+      };
+      expect(refusal({ editedMessage: null })).toBe("MESSAGE_NOT_FOUND");
+      expect(refusal({ editedMessage: { ...question("id-12", "id-11"), role: "assistant" } })).toBe(
+        "MESSAGE_NOT_FOUND",
+      );
+      const streaming = decide(state, send("c"), contextAt("2026-11-22T10:00:04.000Z")).state;
+      expect(refusal({ editedMessage: question("id-11", "id-2") }, streaming)).toBe("CHAT_BUSY");
+    });
+
+    test("switch: the active path moves to the branch's end; every device hears it", () => {
+      const state = twoTurns();
+      const decision = decide(state, switchTo("id-2"), {
+        ...contextAt("2026-11-22T10:00:04.000Z"),
+        branchLeaf: "id-31",
+      });
+      expect(decision.reply).toEqual({ chatId: "chat-1", activeLeafId: "id-31" });
+      expect(decision.effects).toEqual([
+        { type: "set_active_leaf", leafId: "id-31", version: 5 },
+        {
+          type: "publish_event",
+          event: { type: "branch_switched", data: { chatId: "chat-1", activeLeafId: "id-31" } },
+        },
+      ]);
+      // The next question follows the new end.
+      const next = decide(decision.state, send("c"), contextAt("2026-11-22T10:00:05.000Z"));
+      expect(next.state.turn?.userMessage.parentId).toBe("id-31");
+      expect(next.effects[0]).toMatchObject({ type: "store_message", activeLeafVersion: 6 });
+    });
+
+    test("switch: refused with CHAT_BUSY while an answer streams, MESSAGE_NOT_FOUND for no such message", () => {
+      const state = twoTurns();
+      const streaming = decide(state, send("c"), contextAt("2026-11-22T10:00:04.000Z")).state;
+      const context = { ...contextAt("2026-11-22T10:00:05.000Z"), branchLeaf: "id-2" };
+      expect(() => decide(streaming, switchTo("id-2"), context)).toThrow("still answering");
+      expect(() =>
+        decide(state, switchTo("nope"), { ...contextAt("2026-11-22T10:00:05.000Z"), branchLeaf: null }),
+      ).toThrow("no message");
+      // A turn past its timeout no longer holds the chat.
+      const late = { ...contextAt("2026-11-22T10:02:00.000Z"), branchLeaf: "id-2" };
+      expect(decide(streaming, switchTo("id-2"), late).state.activeLeafId).toBe("id-2");
     });
   });
 });

@@ -2,6 +2,7 @@ import {
   type AgentMessageCommand,
   AppError,
   type AuditAction,
+  type BranchSwitched,
   type CancelGenerationCommand,
   type CancelHelpRequestCommand,
   type CancelReply,
@@ -9,6 +10,7 @@ import {
   type ChatAssistance,
   type ChatEvent,
   type ChatHold,
+  type EditMessageCommand,
   type ExpireHoldCommand,
   type FinishReason,
   type GenerationFinishedCommand,
@@ -20,6 +22,7 @@ import {
   type RequestHelpCommand,
   type SendMessageCommand,
   type SendMessageReply,
+  type SwitchBranchCommand,
   type TakeOverCommand,
 } from "@chat/contracts";
 
@@ -35,8 +38,12 @@ export type Turn = {
   model?: string;
   /** Set once a cancel was asked for; the turn ends when the orchestrator reports it finished. */
   cancelRequested?: boolean;
-  /** A regenerated answer: the id of the answer it replaces (deleted when the turn starts). */
+  /** A regenerated answer: the id of the answer it is a new version of (that answer stays). */
   replaces?: string;
+  /** An edited question: the id of the question it is a new version of (that question stays). */
+  edits?: string;
+  /** The version of the active-path change that started the turn (its question or its regeneration). */
+  leafVersion?: number;
 };
 
 export type FinishedTurn = {
@@ -44,10 +51,23 @@ export type FinishedTurn = {
   userMessage: Message;
   assistantMessageId: string;
   replaces?: string;
+  edits?: string;
   /** The turn timed out with no report from its orchestrator (a newer turn took its place). */
   abandoned?: boolean;
   /** A question asked while an agent held the chat: stored and shown, never answered by the AI. */
   held?: { agentId: string; name: string };
+};
+
+/** The last answer, kept until the store surely has it. */
+export type LastAnswer = {
+  id: string;
+  content: string;
+  createdAt: string;
+  finishReason: FinishReason;
+  /** The question it answers; absent in snapshots from before message trees. */
+  parentId?: string | null;
+  /** The version by which it ends the active path; absent when it did not (the path had moved on). */
+  leafVersion?: number;
 };
 
 /** The agent holding a chat, with the email the audit log records. */
@@ -63,7 +83,14 @@ export type ChatActorState = {
   /** Recently finished turns, newest last: a repeated clientMessageId answers from here. */
   finishedTurns: FinishedTurn[];
   /** The last answer, kept until the store surely has it, so the next context never misses it. */
-  lastAnswer: { id: string; content: string; createdAt: string; finishReason: FinishReason } | null;
+  lastAnswer: LastAnswer | null;
+  /**
+   * Where the chat's active path ends (null: no message yet). Absent in a snapshot from before
+   * message trees: the runner reads it from the store before deciding.
+   */
+  activeLeafId?: string | null;
+  /** The version of the latest change of the active path; every change takes the next one. */
+  branchVersion?: number;
   /** The user's open help request. */
   help?: { note?: string; requestedAt: string } | null;
   /** The agent holding the chat: the AI does not answer while the hold lasts. */
@@ -76,11 +103,18 @@ export type ChatActorState = {
 
 /** Side effects the runner performs, in order, after saving the new state. */
 export type ChatActorEffect =
-  | { type: "store_message"; message: Message }
+  /** With `activeLeafVersion` the message ends the active path (unless a newer change came first). */
+  | { type: "store_message"; message: Message; activeLeafVersion: number }
   | { type: "publish_message_created"; message: Message }
-  | { type: "publish_message_deleted"; messageId: string }
+  | { type: "set_active_leaf"; leafId: string; version: number }
   | { type: "publish_message_complete"; data: MessageCompleteData }
-  | { type: "dispatch_generation"; userMessage: Message; assistantMessageId: string; replaces?: string }
+  | {
+      type: "dispatch_generation";
+      userMessage: Message;
+      assistantMessageId: string;
+      /** The context is the path that ends here (the question's parent; the question itself, answered again). */
+      contextPathTo: string | null;
+    }
   | { type: "mark_dispatched"; clientMessageId: string }
   | { type: "request_title"; question: string; answer: string }
   | { type: "signal_cancel"; assistantMessageId: string }
@@ -101,7 +135,7 @@ export type ChatActorEffect =
 export type Decision = {
   state: ChatActorState;
   effects: ChatActorEffect[];
-  reply: SendMessageReply | CancelReply | ChatAssistance | { message: Message } | null;
+  reply: SendMessageReply | CancelReply | ChatAssistance | BranchSwitched | { message: Message } | null;
 };
 
 export type DecisionContext = {
@@ -114,6 +148,10 @@ export type DecisionContext = {
    * turns or else from the store; null when the chat has no answer yet.
    */
   latestExchange?: FinishedTurn | null;
+  /** For `edit_message`: the message edited, with its parent, as the store has it; null when there is none. */
+  editedMessage?: Message | null;
+  /** For `switch_branch`: the end of the branch through the message, from the store; null when there is none. */
+  branchLeaf?: string | null;
   /** How long a hold lasts from the agent's last takeover or message. */
   holdTtlMs: number;
 };
@@ -129,6 +167,8 @@ export function decide(
   command:
     | SendMessageCommand
     | RegenerateAnswerCommand
+    | EditMessageCommand
+    | SwitchBranchCommand
     | GenerationFinishedCommand
     | CancelGenerationCommand
     | RecoverAnswerCommand
@@ -175,6 +215,10 @@ function decideCommand(
       return decideSendMessage(state, command, context);
     case "regenerate_answer":
       return decideRegenerate(state, command, context);
+    case "edit_message":
+      return decideEdit(state, command, context);
+    case "switch_branch":
+      return decideSwitchBranch(state, context);
     case "generation_finished":
       return decideGenerationFinished(state, command);
     case "cancel_generation":
@@ -361,20 +405,27 @@ function decideAgentMessage(
     createdAt: context.now.toISOString(),
     clientMessageId: command.clientMessageId,
     author: { kind: "agent", id: hold.agentId, name: hold.name },
+    parentId: state.activeLeafId ?? null,
   };
+  const leafVersion = nextVersion(state);
   const agentMessages = [
     ...(state.agentMessages ?? []),
     { clientMessageId: command.clientMessageId, message },
   ].slice(-agentMessagesKept);
-  const heldBy = renewed(hold, context);
-  const next: ChatActorState = { ...state, heldBy, agentMessages };
+  const next: ChatActorState = {
+    ...state,
+    heldBy: renewed(hold, context),
+    agentMessages,
+    activeLeafId: message.id,
+    branchVersion: leafVersion,
+  };
   return {
     state: next,
     effects: [
-      // The renewed hold is the chat's too, so what staff and the expiry sweep read stays true.
-      { type: "mark_chat", heldBy: publicHold(heldBy) },
-      { type: "store_message", message },
+      { type: "store_message", message, activeLeafVersion: leafVersion },
       { type: "publish_message_created", message },
+      // The renewed hold is recorded too, so readers of the chat do not take it as expiring sooner.
+      { type: "mark_chat", heldBy: publicHold(next.heldBy as Hold) },
       {
         type: "audit",
         action: "agent_message",
@@ -406,19 +457,30 @@ function decideCancel(state: ChatActorState): Decision {
   };
 }
 
-/** The effects that start a turn: a new question is stored and shown; a regenerated answer's old one goes. */
-function turnEffects(turn: Turn): ChatActorEffect[] {
+/**
+ * The effects that start a turn: a new question (also a new version of one) is stored and shown; a
+ * regenerated question becomes the end of the active path again. Every device hears of a new branch.
+ */
+function turnEffects(state: ChatActorState, turn: Turn): ChatActorEffect[] {
+  const question = turn.userMessage;
+  const version = turn.leafVersion ?? 0;
+  const regenerated = turn.replaces !== undefined;
   const dispatch: ChatActorEffect = {
     type: "dispatch_generation",
-    userMessage: turn.userMessage,
+    userMessage: question,
     assistantMessageId: turn.assistantMessageId,
-    ...(turn.replaces ? { replaces: turn.replaces } : {}),
+    contextPathTo: regenerated ? question.id : (question.parentId ?? null),
   };
-  const start: ChatActorEffect[] = turn.replaces
-    ? [{ type: "publish_message_deleted", messageId: turn.replaces }]
+  const switched: ChatActorEffect = {
+    type: "publish_event",
+    event: { type: "branch_switched", data: { chatId: state.chatId, activeLeafId: question.id } },
+  };
+  const start: ChatActorEffect[] = regenerated
+    ? [{ type: "set_active_leaf", leafId: question.id, version }, switched]
     : [
-        { type: "store_message", message: turn.userMessage },
-        { type: "publish_message_created", message: turn.userMessage },
+        { type: "store_message", message: question, activeLeafVersion: version },
+        { type: "publish_message_created", message: question },
+        ...(turn.edits ? [switched] : []),
       ];
   return [...start, dispatch, { type: "mark_dispatched", clientMessageId: turn.clientMessageId }];
 }
@@ -440,7 +502,7 @@ function decideRepeatOrBusy(
   const running = state.turn;
   if (running?.clientMessageId === clientMessageId) {
     // A redelivered command whose effects may have been cut short: run them again (all idempotent).
-    const effects = running.phase === "accepted" ? turnEffects(running) : [];
+    const effects = running.phase === "accepted" ? turnEffects(state, running) : [];
     return { state, effects, reply: replyFor(running) };
   }
   if (running && !isAbandoned(running, context)) {
@@ -449,12 +511,28 @@ function decideRepeatOrBusy(
   return undefined;
 }
 
-/** The state with `turn` running; an abandoned turn it replaces is remembered as finished. */
-function startTurn(state: ChatActorState, turn: Turn): Decision {
+/**
+ * The state with `turn` running, its question the end of the active path by the next version; an
+ * abandoned turn it replaces is remembered as finished.
+ */
+function startTurn(state: ChatActorState, started: Omit<Turn, "leafVersion">): Decision {
+  const leafVersion = nextVersion(state);
+  const turn: Turn = { ...started, leafVersion };
   const finishedTurns = state.turn
     ? remember(state.finishedTurns, { ...state.turn, abandoned: true })
     : state.finishedTurns;
-  return { state: { ...state, turn, finishedTurns }, effects: turnEffects(turn), reply: replyFor(turn) };
+  const next: ChatActorState = {
+    ...state,
+    turn,
+    finishedTurns,
+    activeLeafId: turn.userMessage.id,
+    branchVersion: leafVersion,
+  };
+  return { state: next, effects: turnEffects(next, turn), reply: replyFor(turn) };
+}
+
+function nextVersion(state: ChatActorState): number {
+  return (state.branchVersion ?? 0) + 1;
 }
 
 function decideRegenerate(
@@ -467,11 +545,15 @@ function decideRegenerate(
   if (state.heldBy) throw heldError(state.heldBy);
   const latest = context.latestExchange;
   if (latest?.assistantMessageId !== command.messageId) {
-    throw new AppError("NOT_LATEST_ANSWER", "Only the chat's latest answer can be answered again", {
-      retryable: false,
-    });
+    throw new AppError(
+      "NOT_LATEST_ANSWER",
+      "Only the latest answer of the active path can be answered again",
+      {
+        retryable: false,
+      },
+    );
   }
-  const decision = startTurn(state, {
+  return startTurn(state, {
     clientMessageId: command.clientMessageId,
     userMessage: latest.userMessage,
     assistantMessageId: context.newId(),
@@ -480,9 +562,62 @@ function decideRegenerate(
     replaces: command.messageId,
     ...(command.model ? { model: command.model } : {}),
   });
-  // The replaced answer must not come back into the context from the actor's memory.
-  const lastAnswer = state.lastAnswer?.id === command.messageId ? null : state.lastAnswer;
-  return { ...decision, state: { ...decision.state, lastAnswer } };
+}
+
+/** A new version of a sent question, branching from the question's parent, answered at once. */
+function decideEdit(state: ChatActorState, command: EditMessageCommand, context: DecisionContext): Decision {
+  const repeated = decideRepeatOrBusy(state, command.clientMessageId, context);
+  if (repeated) return repeated;
+  if (state.heldBy) throw heldError(state.heldBy);
+  const edited = context.editedMessage;
+  if (edited?.role !== "user") {
+    throw new AppError("MESSAGE_NOT_FOUND", "This chat has no question with that id", { retryable: false });
+  }
+  const userMessage: Message = {
+    id: context.newId(),
+    chatId: state.chatId,
+    role: "user",
+    content: command.content,
+    createdAt: context.now.toISOString(),
+    clientMessageId: command.clientMessageId,
+    parentId: edited.parentId ?? null,
+    // The files of the question stay with its new version.
+    ...(edited.attachments?.length ? { attachments: edited.attachments } : {}),
+  };
+  return startTurn(state, {
+    clientMessageId: command.clientMessageId,
+    userMessage,
+    assistantMessageId: context.newId(),
+    phase: "accepted",
+    startedAt: context.now.toISOString(),
+    edits: edited.id,
+    ...(command.model ? { model: command.model } : {}),
+  });
+}
+
+/**
+ * Makes the branch through a message the active path. Refused with CHAT_BUSY while an answer is
+ * written, as a new turn is: the answer belongs to the path it was asked on.
+ */
+function decideSwitchBranch(state: ChatActorState, context: DecisionContext): Decision {
+  if (state.turn && !isAbandoned(state.turn, context)) {
+    throw new AppError("CHAT_BUSY", "The chat is still answering; switch branches once it is done", {
+      retryable: true,
+    });
+  }
+  const leafId = context.branchLeaf;
+  if (!leafId)
+    throw new AppError("MESSAGE_NOT_FOUND", "This chat has no message with that id", { retryable: false });
+  const version = nextVersion(state);
+  const reply: BranchSwitched = { chatId: state.chatId, activeLeafId: leafId };
+  return {
+    state: { ...state, activeLeafId: leafId, branchVersion: version },
+    effects: [
+      { type: "set_active_leaf", leafId, version },
+      { type: "publish_event", event: { type: "branch_switched", data: reply } },
+    ],
+    reply,
+  };
 }
 
 function decideSendMessage(
@@ -503,10 +638,16 @@ function decideSendMessage(
       assistantMessageId: "",
       held,
     };
+    const leafVersion = nextVersion(state);
     return {
-      state: { ...state, finishedTurns: remember(state.finishedTurns, entry) },
+      state: {
+        ...state,
+        finishedTurns: remember(state.finishedTurns, entry),
+        activeLeafId: userMessage.id,
+        branchVersion: leafVersion,
+      },
       effects: [
-        { type: "store_message", message: userMessage },
+        { type: "store_message", message: userMessage, activeLeafVersion: leafVersion },
         { type: "publish_message_created", message: userMessage },
       ],
       reply: replyFor(entry),
@@ -538,13 +679,13 @@ function newUserMessage(
     createdAt: context.now.toISOString(),
     clientMessageId: command.clientMessageId,
     ...(command.attachments?.length ? { attachments: command.attachments } : {}),
+    parentId: state.activeLeafId ?? null,
   };
 }
 
 function decideGenerationFinished(state: ChatActorState, command: GenerationFinishedCommand): Decision {
-  const complete: ChatActorEffect = { type: "publish_message_complete", data: completeData(command) };
   const messageId = command.assistantMessageId;
-  const answer = {
+  const answer: LastAnswer = {
     id: messageId,
     content: command.fullContent,
     createdAt: command.occurredAt,
@@ -553,24 +694,40 @@ function decideGenerationFinished(state: ChatActorState, command: GenerationFini
   const turn = state.turn;
   if (!turn || turn.assistantMessageId !== messageId) {
     // A redelivered report whose turn already ended here: its answer may not have been published.
-    const republish =
-      state.lastAnswer?.id === messageId && state.lastAnswer.finishReason === command.finishReason;
+    const last = state.lastAnswer;
+    const republish = last?.id === messageId && last.finishReason === command.finishReason;
     // An answer this actor never heard of, with no turn running: its state was lost while the
     // answer was written (Redis restarted empty). The answer is whole; it is published all the same.
     const known =
-      state.lastAnswer?.id === messageId ||
-      state.finishedTurns.some((entry) => entry.assistantMessageId === messageId);
-    if (!turn && !known) return { state: { ...state, lastAnswer: answer }, effects: [complete], reply: null };
-    return { state, effects: republish ? [complete] : [], reply: null };
+      last?.id === messageId || state.finishedTurns.some((entry) => entry.assistantMessageId === messageId);
+    if (!turn && !known) {
+      const complete = { type: "publish_message_complete" as const, data: completeData(command) };
+      return { state: { ...state, lastAnswer: answer }, effects: [complete], reply: null };
+    }
+    const data = { ...completeData(command), ...(last ? placeOf(last) : {}) };
+    return { state, effects: republish ? [{ type: "publish_message_complete", data }] : [], reply: null };
   }
   const titled = state.needsTitle === true && command.finishReason !== "error" && command.fullContent !== "";
+  const ended = endTurn(state, turn, answer, titled);
+  const complete: ChatActorEffect = {
+    type: "publish_message_complete",
+    data: { ...completeData(command), ...placeOf(ended.lastAnswer as LastAnswer) },
+  };
   // The chat is free before the answer is published complete: whoever sees it complete can send.
   return {
-    state: endTurn(state, turn, answer, titled),
+    state: ended,
     effects: titled
       ? [complete, { type: "request_title", question: turn.userMessage.content, answer: command.fullContent }]
       : [complete],
     reply: null,
+  };
+}
+
+/** Where an answer goes in the tree, as its `message_complete` tells the store. */
+function placeOf(answer: LastAnswer): Pick<MessageCompleteData, "parentId" | "activeLeafVersion"> {
+  return {
+    ...(answer.parentId !== undefined && { parentId: answer.parentId }),
+    ...(answer.leafVersion !== undefined && { activeLeafVersion: answer.leafVersion }),
   };
 }
 
@@ -590,6 +747,21 @@ function decideRecoverAnswer(
     state.lastAnswer?.id === messageId ||
     state.finishedTurns.some((entry) => entry.assistantMessageId === messageId && !entry.abandoned);
   if (running || finished) return { state, effects: [], reply: null };
+  // An abandoned turn's answer belongs to that turn's question.
+  const question = state.finishedTurns.find((entry) => entry.assistantMessageId === messageId)?.userMessage;
+  const answer: LastAnswer = {
+    id: messageId,
+    content: command.content,
+    createdAt: command.occurredAt,
+    finishReason: "interrupted",
+    ...(question ? { parentId: question.id } : {}),
+  };
+  const next =
+    turn?.assistantMessageId === messageId
+      ? endTurn(state, { ...turn, abandoned: true }, answer, false)
+      : turn
+        ? state
+        : { ...state, lastAnswer: answer };
   const data: MessageCompleteData = {
     chatId: state.chatId,
     messageId,
@@ -599,35 +771,31 @@ function decideRecoverAnswer(
     finishReason: "interrupted",
     model: command.model,
     createdAt: command.answerCreatedAt,
+    ...placeOf(next.lastAnswer?.id === messageId ? next.lastAnswer : answer),
   };
-  const answer = {
-    id: messageId,
-    content: command.content,
-    createdAt: command.occurredAt,
-    finishReason: "interrupted" as const,
-  };
-  const next =
-    turn?.assistantMessageId === messageId
-      ? endTurn(state, { ...turn, abandoned: true }, answer, false)
-      : turn
-        ? state
-        : { ...state, lastAnswer: answer };
   return { state: next, effects: [{ type: "publish_message_complete", data }], reply: null };
 }
 
-/** The state once `turn` ended with `answer`: the chat is free, the answer is the last one. */
+/**
+ * The state once `turn` ended with `answer`: the chat is free, the answer is the last one, and it
+ * ends the active path when the path still ends at its question (an agent may have written since).
+ */
 function endTurn(
   state: ChatActorState,
   turn: FinishedTurn,
-  answer: NonNullable<ChatActorState["lastAnswer"]>,
+  answer: LastAnswer,
   titled: boolean,
 ): ChatActorState {
+  const question = turn.userMessage.id;
+  const extendsPath = state.activeLeafId === question;
+  const leafVersion = nextVersion(state);
   return {
     ...state,
     needsTitle: state.needsTitle && !titled,
     turn: null,
     finishedTurns: remember(state.finishedTurns, turn),
-    lastAnswer: answer,
+    lastAnswer: { ...answer, parentId: question, ...(extendsPath ? { leafVersion } : {}) },
+    ...(extendsPath ? { activeLeafId: answer.id, branchVersion: leafVersion } : {}),
   };
 }
 
@@ -660,6 +828,7 @@ function remember(finishedTurns: FinishedTurn[], turn: FinishedTurn): FinishedTu
     userMessage: turn.userMessage,
     assistantMessageId: turn.assistantMessageId,
     ...(turn.replaces ? { replaces: turn.replaces } : {}),
+    ...(turn.edits ? { edits: turn.edits } : {}),
     ...(turn.abandoned ? { abandoned: true } : {}),
     ...(turn.held ? { held: turn.held } : {}),
   };

@@ -16,6 +16,9 @@ export type NewChat = {
 /** The settings of a chat that `updateChat` changes; an absent field keeps its value, `systemPrompt: ""` clears it. */
 export type ChatChanges = { title?: string; model?: string; systemPrompt?: string };
 
+/** Where a chat's active path ends, and the version of the change that put it there. */
+export type ActiveLeaf = { id: string | null; version: number };
+
 /** The help and takeover marks of a chat; an absent field keeps its value. */
 export type ChatMarks = { needsHelp?: boolean; assisted?: true; heldBy?: ChatHold | null };
 
@@ -23,6 +26,12 @@ export type ChatMarks = { needsHelp?: boolean; assisted?: true; heldBy?: ChatHol
  * The port of the chats aggregate: chats and their messages, search, the tombstones of deleted
  * messages and the drafts of answers being written. Every read or write names the owner, and a chat
  * of another user behaves exactly like one that does not exist.
+ *
+ * A chat's messages form a tree (`MessageTree`): each follows its `parentId`, and one without a
+ * recorded parent follows the message before it in time, so a chat written without parents is one
+ * path. The chat records its active leaf with a version: every read of messages is the active path
+ * (the one ending at the leaf, or at the newest message when none is recorded), each message with
+ * its recorded `parentId` and, when it has versions, their `siblingIds`.
  * Adapters: `SqliteChatRepository` and `MongoChatRepository`.
  */
 export interface ChatRepository {
@@ -49,9 +58,11 @@ export interface ChatRepository {
   /** Newest activity first; the cursor is opaque. An invalid cursor throws VALIDATION_FAILED. */
   listChats(userId: string, page: PageRequest): Promise<Page<Chat>>;
   /**
-   * The user's chats whose title or any message contains `query`, ignoring case, in listChats'
-   * order and with its cursors: `match` is the title when it contains the query, else the newest
-   * message that does, with a snippet around the first occurrence. Case is ignored for ASCII
+   * The user's chats whose title or any message of the active path contains `query`, ignoring case,
+   * in listChats' order and with its cursors: `match` is the title when it contains the query, else
+   * the newest message of the active path that does, with a snippet around the first occurrence. A
+   * page may hold fewer chats than its limit (matches on other branches are dropped) and still
+   * have a next cursor. Case is ignored for ASCII
    * letters by every adapter (SQLite's LIKE folds no other). An invalid cursor throws
    * VALIDATION_FAILED.
    */
@@ -79,15 +90,37 @@ export interface ChatRepository {
    * Idempotent by message id: a second write of the same id changes nothing and returns false.
    * Returns false, writing nothing, when the chat does not exist or belongs to another user, and
    * when the id was deleted (see deleteMessage), even if that deletion came first.
+   * With `activeLeafVersion` the message becomes the active leaf in the same write, unless the
+   * chat's leaf has that version or a higher one already. A message without `parentId` (an answer whose
+   * actor lost its memory, an event from before message trees) follows the message before it in
+   * time, and ends the active path when that message did.
    */
-  appendMessage(userId: string, message: Message): Promise<boolean>;
+  appendMessage(userId: string, message: Message, options?: { activeLeafVersion?: number }): Promise<boolean>;
   /**
-   * Removes the message from the chat: true when a stored message was removed, false when there was
-   * none, so a repeated deletion is false. Leaves a tombstone, so that a later appendMessage of that
-   * id writes nothing and returns false: a deletion may be processed before the write it undoes.
-   * Message ids are unique across chats, so the tombstone refuses the id in any chat; it lasts until
-   * the chat is deleted. When the chat is not this user's, nothing happens (no tombstone either) and
-   * the result is false. The chat's lastActivityAt stays.
+   * Records where the active path ends: true when it now ends at `leafId`; false, changing nothing,
+   * when the chat is not this user's, has no such message, or its leaf has this version or a higher one.
+   */
+  setActiveLeaf(chatId: string, userId: string, leafId: string, version: number): Promise<boolean>;
+  /** The end of the active path and its version; null when the chat is not this user's. */
+  activeLeaf(chatId: string, userId: string): Promise<ActiveLeaf | null>;
+  /**
+   * One message of the chat with its place in the tree, its `parentId` resolved also when none was
+   * recorded; null when the chat has no such message.
+   */
+  getMessage(chatId: string, userId: string, messageId: string): Promise<Message | null>;
+  /**
+   * The end of the branch through `messageId`, following the newest version at each step; null when
+   * the chat has no such message.
+   */
+  findBranchLeaf(chatId: string, userId: string, messageId: string): Promise<string | null>;
+  /**
+   * Removes the message and every message after it on any branch (its subtree): true when a stored
+   * message was removed, false when there was none, so a repeated deletion is false. Leaves a
+   * tombstone of each, so that a later appendMessage of such an id writes nothing and returns false:
+   * a deletion may be processed before the write it undoes. Message ids are unique across chats, so
+   * the tombstone refuses the id in any chat; it lasts until the chat is deleted. An active path
+   * through a removed message ends at the removed message's parent. When the chat is not this
+   * user's, nothing happens (no tombstone either) and the result is false. The chat's lastActivityAt stays.
    */
   deleteMessage(userId: string, chatId: string, messageId: string): Promise<boolean>;
   /**
@@ -99,12 +132,16 @@ export interface ChatRepository {
   saveAnswerDraft(draft: AnswerDraft): Promise<boolean>;
   /** Up to `limit` drafts of answers never written, least recently checkpointed first. */
   listAnswerDrafts(limit: number): Promise<AnswerDraft[]>;
-  /** Oldest first, paging forward. */
+  /** The active path, oldest first, paging forward. */
   listMessages(chatId: string, userId: string, page: PageRequest): Promise<Page<Message>>;
-  /** The newest `limit` messages, oldest first, and whether older ones exist. */
+  /**
+   * The newest `limit` messages of the active path (of the path ending at `pathTo`, which is empty
+   * when the chat has no such message), oldest first, and whether older ones exist.
+   */
   recentMessages(
     chatId: string,
     userId: string,
     limit: number,
+    pathTo?: string,
   ): Promise<{ messages: Message[]; hasOlder: boolean }>;
 }

@@ -1,4 +1,4 @@
-import { AppError, type Chat, type Message } from "@chat/contracts";
+import { AppError, type Chat } from "@chat/contracts";
 import type { Page } from "./chat-repository.ts";
 
 /**
@@ -10,11 +10,6 @@ export type SortKey = { at: string; id: string };
 /** Chats page newest activity first. */
 export function chatSortKey(chat: Chat): SortKey {
   return { at: chat.lastActivityAt, id: chat.id };
-}
-
-/** Messages page oldest first. */
-export function messageSortKey(message: Message): SortKey {
-  return { at: message.createdAt, id: message.id };
 }
 
 /**

@@ -109,12 +109,23 @@ const handlers: StoreRequestHandlers = {
     return chat;
   },
   "store.get_chat": async (store, request) => {
-    const chat = await store.chats.getChat(request.chatId, request.userId);
-    if (!chat) return null;
-    if (request.messageLimit === 0) return { chat, messages: [], hasOlderMessages: false };
-    const recent = await store.chats.recentMessages(request.chatId, request.userId, request.messageLimit);
-    return { chat, messages: recent.messages, hasOlderMessages: recent.hasOlder };
+    const { chatId, userId } = request;
+    const chat = await store.chats.getChat(chatId, userId);
+    const activeLeaf = chat && (await store.chats.activeLeaf(chatId, userId));
+    if (!chat || !activeLeaf) return null;
+    if (request.messageLimit === 0) return { chat, messages: [], hasOlderMessages: false, activeLeaf };
+    const recent = await store.chats.recentMessages(chatId, userId, request.messageLimit, request.pathTo);
+    return { chat, messages: recent.messages, hasOlderMessages: recent.hasOlder, activeLeaf };
   },
+  "store.get_message": (store, request) =>
+    store.chats.getMessage(request.chatId, request.userId, request.messageId),
+  "store.find_branch_leaf": async (store, request) => {
+    const leafId = await store.chats.findBranchLeaf(request.chatId, request.userId, request.messageId);
+    return leafId === null ? null : { leafId };
+  },
+  "store.set_active_leaf": async (store, request) => ({
+    set: await store.chats.setActiveLeaf(request.chatId, request.userId, request.leafId, request.version),
+  }),
   "store.get_any_chat": async (store, request) => {
     const userId = await store.chats.findChatOwner(request.chatId);
     const chat = userId && (await store.chats.getChat(request.chatId, userId));
@@ -165,8 +176,8 @@ const handlers: StoreRequestHandlers = {
     });
   },
   "store.append_message": async (store, request, context) => {
-    const { message, userId } = request;
-    const created = await store.chats.appendMessage(userId, message);
+    const { message, userId, activeLeafVersion } = request;
+    const created = await store.chats.appendMessage(userId, message, { activeLeafVersion });
     if (!created && !(await store.chats.getChat(message.chatId, userId))) chatNotFound();
     await store.console.recordActivity(message.chatId, message.createdAt, sessionIdleMsOf(context));
     // After the message, so a retried append attaches them too; a row never moves to another chat.

@@ -24,9 +24,10 @@ type MessageWrite = Extract<ChatEventMessage, { type: "message_complete" | "mess
 
 /**
  * Starts the message store: answers store requests; writes each assistant message once, when its
- * `message_complete` arrives on the store's durable queue (idempotent by message id), and removes
- * a regenerated answer when its `message_deleted` arrives on the same queue (leaving a tombstone,
- * since competing store instances may take the deletion before the write); and writes
+ * `message_complete` arrives on the store's durable queue (idempotent by message id; it ends the
+ * active path unless a newer branch change came first), and removes a message with the versions
+ * after it when its `message_deleted` arrives on the same queue (leaving tombstones, since
+ * competing store instances may take the deletion before the write); and writes
  * each usage record once, when its `usage_recorded` arrives on the `store.usage` queue (idempotent
  * by record id). After each write that changes a conversation's console row it publishes
  * `chat_activity` (not durable: the console reloads its page when its stream starts again).
@@ -83,17 +84,22 @@ export async function startStore(dependencies: {
       }
       if (event.type !== "message_complete") return;
       const { data } = event;
-      const created = await repository.chats.appendMessage(event.userId, {
-        id: data.messageId,
-        chatId: data.chatId,
-        role: "assistant",
-        content: data.fullContent,
-        createdAt: data.createdAt,
-        codeBlocks: data.codeBlocks,
-        finishReason: data.finishReason,
-        model: data.model,
-        usage: data.usage,
-      });
+      const created = await repository.chats.appendMessage(
+        event.userId,
+        {
+          id: data.messageId,
+          chatId: data.chatId,
+          role: "assistant",
+          content: data.fullContent,
+          createdAt: data.createdAt,
+          codeBlocks: data.codeBlocks,
+          finishReason: data.finishReason,
+          model: data.model,
+          usage: data.usage,
+          ...(data.parentId !== undefined && { parentId: data.parentId }),
+        },
+        { activeLeafVersion: data.activeLeafVersion },
+      );
       logger.debug({ chatId: data.chatId, messageId: data.messageId, created }, "assistant message stored");
       if (!created) return;
       await repository.console.recordActivity(data.chatId, data.createdAt, sessionIdleMs);

@@ -1,6 +1,6 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { ErrorCode } from "./errors.ts";
-import { Chat, CodeBlock, FinishReason, Id, Message, Timestamp, Usage } from "./http.ts";
+import { BranchSwitched, Chat, CodeBlock, FinishReason, Id, Message, Timestamp, Usage } from "./http.ts";
 
 /**
  * Client-visible events: one vocabulary for SSE (`event:` = type, `data:` = the payload) and
@@ -41,6 +41,18 @@ export const MessageCompleteData = Type.Object(
     finishReason: FinishReason,
     model: Type.String(),
     createdAt: Type.String({ format: "date-time" }),
+    parentId: Type.Optional(
+      Type.Union([Id, Type.Null()], {
+        description: "The question answered; absent on answers from before message trees",
+      }),
+    ),
+    activeLeafVersion: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description:
+          "The store makes the answer the end of the active path unless a newer branch change (a higher version) came first",
+      }),
+    ),
   },
   { $id: "MessageCompleteData" },
 );
@@ -56,7 +68,7 @@ export const ErrorEventData = Type.Object(
 );
 export const MessageDeletedData = Type.Object(
   { chatId: Id, messageId: Id },
-  { $id: "MessageDeletedData", description: "The message is gone from the chat (an answer regenerated)" },
+  { $id: "MessageDeletedData", description: "The message is gone from the chat, with the versions after it" },
 );
 export const ChatUpdatedData = Type.Object({ chatId: Id, chat: Chat }, { $id: "ChatUpdatedData" });
 export const HelpRequestedData = Type.Object(
@@ -100,6 +112,7 @@ export const chatEventDataSchemas = {
   message_restart: MessageRestartData,
   message_complete: MessageCompleteData,
   message_deleted: MessageDeletedData,
+  branch_switched: BranchSwitched,
   error: ErrorEventData,
   chat_updated: ChatUpdatedData,
   help_requested: HelpRequestedData,

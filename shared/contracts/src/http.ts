@@ -192,6 +192,18 @@ export const Message = Type.Object(
     author: Type.Optional(MessageAuthor),
     /** Files the user sent with a question. */
     attachments: Type.Optional(Type.Array(MessageAttachment)),
+    parentId: Type.Optional(
+      Type.Union([Id, Type.Null()], {
+        description:
+          "The message this one follows in the chat's tree; null for a first question. Absent on a message written without one: it follows the message before it in time",
+      }),
+    ),
+    siblingIds: Type.Optional(
+      Type.Array(Id, {
+        description:
+          "On a message of the active path that has versions (an edited question, a regenerated answer): every version's id, oldest first, this one included",
+      }),
+    ),
   },
   { $id: "Message" },
 );
@@ -351,7 +363,7 @@ export const SendMessageResponse = Type.Object(
 );
 export type SendMessageResponse = Static<typeof SendMessageResponse>;
 
-/** Answers the chat's latest question again, in place of the answer `messageId`. */
+/** Answers the latest question of the active path again; the answer `messageId` stays as a version. */
 export const RegenerateBody = Type.Object(
   {
     messageId: Id,
@@ -364,12 +376,65 @@ export const RegenerateBody = Type.Object(
 );
 export type RegenerateBody = Static<typeof RegenerateBody>;
 
-/** The question answered again, the new answer's id and the id of the answer it replaces. */
+/** The question answered again, the new answer's id and the id of the answer it is a new version of. */
 export const RegenerateResponse = Type.Object(
-  { userMessage: Message, assistantMessageId: Id, replacedMessageId: Id },
+  {
+    userMessage: Message,
+    assistantMessageId: Id,
+    replacedMessageId: Type.String({
+      ...Id,
+      description: "The answer asked about: it stays in the chat as the previous version",
+    }),
+  },
   { $id: "RegenerateResponse" },
 );
 export type RegenerateResponse = Static<typeof RegenerateResponse>;
+
+/** A new version of a sent question: a branch from the question's parent, answered at once. */
+export const EditMessageBody = Type.Object(
+  {
+    content: Type.String({ minLength: 1, maxLength: MAX_MESSAGE_CHARS }),
+    clientMessageId: Type.Optional(ClientMessageId),
+    model: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 128, description: "Answer the new version with another model" }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type EditMessageBody = Static<typeof EditMessageBody>;
+
+/** The new version of the question, the id of its answer being written and the edited question's id. */
+export const EditMessageResponse = Type.Object(
+  {
+    userMessage: Message,
+    assistantMessageId: Id,
+    editedMessageId: Type.String({
+      ...Id,
+      description: "The question edited: it stays as the previous version",
+    }),
+  },
+  { $id: "EditMessageResponse" },
+);
+export type EditMessageResponse = Static<typeof EditMessageResponse>;
+
+/** Makes the branch through `messageId` the chat's active path. */
+export const SwitchBranchBody = Type.Object(
+  {
+    messageId: Type.String({
+      ...Id,
+      description:
+        "Any message of the chat; the active path becomes the one through it, down to its newest version at each step",
+    }),
+  },
+  { additionalProperties: false },
+);
+export type SwitchBranchBody = Static<typeof SwitchBranchBody>;
+
+/** The chat's active path now ends at `activeLeafId`. */
+export const BranchSwitched = Type.Object({ chatId: Id, activeLeafId: Id }, { $id: "BranchSwitched" });
+export type BranchSwitched = Static<typeof BranchSwitched>;
+
+export const ChatMessageParams = Type.Object({ id: Id, messageId: Id });
 
 export const ChatIdParams = Type.Object({ id: Id });
 export const IdParams = Type.Object({ id: Id });

@@ -2,7 +2,16 @@ import { type Static, Type } from "@sinclair/typebox";
 import { RoleChange } from "./admin.ts";
 import { CancelReply } from "./bus/chat-commands.ts";
 import { ErrorCode } from "./errors.ts";
-import { Id, Message, RegenerateBody, Role, SendMessageBody } from "./http.ts";
+import {
+  BranchSwitched,
+  EditMessageBody,
+  Id,
+  Message,
+  RegenerateBody,
+  Role,
+  SendMessageBody,
+  SwitchBranchBody,
+} from "./http.ts";
 import { AgentMessageBody, ChatAssistance, HelpRequestBody } from "./takeover.ts";
 
 /**
@@ -43,6 +52,32 @@ export const RegenerateFrame = Type.Object(
     requestId: Type.Optional(RequestId),
   },
   { ...clientFrameOptions, $id: "RegenerateFrame" },
+);
+
+/**
+ * Sends a new version of the question `messageId`, answered on a new branch (as
+ * `POST /api/chats/:id/messages/:messageId/edit`); subscribes the socket to the chat first.
+ */
+export const EditMessageFrame = Type.Object(
+  {
+    type: Type.Literal("edit_message"),
+    chatId: Id,
+    messageId: Id,
+    ...EditMessageBody.properties,
+    requestId: Type.Optional(RequestId),
+  },
+  { ...clientFrameOptions, $id: "EditMessageFrame" },
+);
+
+/** Makes the branch through `messageId` the chat's active path (as `POST /api/chats/:id/branch`). */
+export const SwitchBranchFrame = Type.Object(
+  {
+    type: Type.Literal("switch_branch"),
+    chatId: Id,
+    ...SwitchBranchBody.properties,
+    requestId: Type.Optional(RequestId),
+  },
+  { ...clientFrameOptions, $id: "SwitchBranchFrame" },
 );
 
 /** Follows a chat's events; with `resumeFrom` (an `eventId`), from just after that event. */
@@ -132,6 +167,8 @@ export const ReleaseChatFrame = Type.Object(
 export const clientFrameSchemas = {
   chat_message: ChatMessageFrame,
   regenerate: RegenerateFrame,
+  edit_message: EditMessageFrame,
+  switch_branch: SwitchBranchFrame,
   subscribe: SubscribeFrame,
   unsubscribe: UnsubscribeFrame,
   cancel: CancelFrame,
@@ -148,6 +185,8 @@ export const ClientFrame = Type.Union(Object.values(clientFrameSchemas), { $id: 
 
 export type ChatMessageFrame = Static<typeof ChatMessageFrame>;
 export type RegenerateFrame = Static<typeof RegenerateFrame>;
+export type EditMessageFrame = Static<typeof EditMessageFrame>;
+export type SwitchBranchFrame = Static<typeof SwitchBranchFrame>;
 export type SubscribeFrame = Static<typeof SubscribeFrame>;
 export type UnsubscribeFrame = Static<typeof UnsubscribeFrame>;
 export type CancelFrame = Static<typeof CancelFrame>;
@@ -218,6 +257,31 @@ export const RegenerateAcceptedFrame = Type.Object(
   { $id: "RegenerateAcceptedFrame" },
 );
 
+/** An `edit_message` was taken: the question's new version, its answer's id, the edited question's id. */
+export const EditAcceptedFrame = Type.Object(
+  {
+    type: Type.Literal("edit_accepted"),
+    eventId: NoEventId,
+    chatId: Id,
+    requestId: Type.Optional(RequestId),
+    userMessage: Message,
+    assistantMessageId: Id,
+    editedMessageId: Id,
+  },
+  { $id: "EditAcceptedFrame" },
+);
+
+/** A `switch_branch` was taken: where the active path ends now. */
+export const SwitchBranchAcceptedFrame = Type.Object(
+  {
+    type: Type.Literal("switch_branch_accepted"),
+    eventId: NoEventId,
+    requestId: Type.Optional(RequestId),
+    ...BranchSwitched.properties,
+  },
+  { $id: "SwitchBranchAcceptedFrame" },
+);
+
 /** The socket now receives the chat's events (the replay, if any, came before this frame). */
 export const SubscribedFrame = Type.Object(
   { type: Type.Literal("subscribed"), eventId: NoEventId, chatId: Id, requestId: Type.Optional(RequestId) },
@@ -285,6 +349,8 @@ export type AgentMessageAcceptedFrame = Static<typeof AgentMessageAcceptedFrame>
 export type PongFrame = Static<typeof PongFrame>;
 export type MessageAcceptedFrame = Static<typeof MessageAcceptedFrame>;
 export type RegenerateAcceptedFrame = Static<typeof RegenerateAcceptedFrame>;
+export type EditAcceptedFrame = Static<typeof EditAcceptedFrame>;
+export type SwitchBranchAcceptedFrame = Static<typeof SwitchBranchAcceptedFrame>;
 export type SubscribedFrame = Static<typeof SubscribedFrame>;
 export type UnsubscribedFrame = Static<typeof UnsubscribedFrame>;
 export type CancelAcceptedFrame = Static<typeof CancelAcceptedFrame>;
@@ -296,6 +362,8 @@ export type ReplyFrame =
   | PongFrame
   | MessageAcceptedFrame
   | RegenerateAcceptedFrame
+  | EditAcceptedFrame
+  | SwitchBranchAcceptedFrame
   | SubscribedFrame
   | UnsubscribedFrame
   | CancelAcceptedFrame

@@ -1,14 +1,18 @@
 import type { ChatCommandClient } from "@chat/bus";
 import {
   AppError,
+  type BranchSwitched,
   type CancelReply,
   type Chat,
   DEFAULT_CHAT_TITLE,
+  type EditMessageBody,
+  type EditMessageResponse,
   type MessageAttachment,
   type RegenerateBody,
   type RegenerateResponse,
   type SendMessageBody,
   type SendMessageResponse,
+  type SwitchBranchBody,
   type UpdateChatBody,
 } from "@chat/contracts";
 import { checkMessageLength } from "../limits/message-length.ts";
@@ -24,7 +28,10 @@ export type BeforeCommand = () => Promise<unknown>;
 
 export type ChatCommandsDependencies = {
   /** Builds each command and checks each reply against its schema. */
-  client: Pick<ChatCommandClient, "send" | "regenerate" | "cancel" | "update" | "delete">;
+  client: Pick<
+    ChatCommandClient,
+    "send" | "regenerate" | "edit" | "switchBranch" | "cancel" | "update" | "delete"
+  >;
   models: Pick<ModelCatalog, "resolve">;
   /** Refuses images for a model that cannot see them. */
   imageInput: Pick<ImageInputCheck, "check">;
@@ -86,7 +93,7 @@ export class ChatCommands {
     };
   }
 
-  /** Answers the latest question again, replacing the latest answer. */
+  /** Answers the latest question of the active path again; the answer it names stays as a version. */
   async regenerate(
     target: ChatCommandTarget,
     body: RegenerateBody,
@@ -107,12 +114,54 @@ export class ChatCommands {
     );
     // The actor refuses a regenerate while the chat is held, so an answer is always being written.
     if (!reply.assistantMessageId) throw new AppError("CHAT_HELD", "An agent is holding this chat");
-    // A regenerate always replaces the answer it names, also when repeated by clientMessageId.
+    // A regenerate is always a new version of the answer it names, also when repeated by clientMessageId.
     return {
       userMessage: reply.userMessage,
       assistantMessageId: reply.assistantMessageId,
       replacedMessageId: reply.replacedMessageId ?? body.messageId,
     };
+  }
+
+  /**
+   * Sends a new version of the question `messageId` (any question of the chat), branching from the
+   * question's parent; its answer streams on the chat's events. Checked and counted as a message.
+   */
+  async edit(
+    target: ChatCommandTarget,
+    messageId: string,
+    body: EditMessageBody,
+    beforeCommand?: BeforeCommand,
+  ): Promise<EditMessageResponse> {
+    checkMessageLength(body.content, this.dependencies.maxMessageChars);
+    await this.dependencies.rateLimits.takeGeneration(target.userId);
+    const model = await this.chosenModel(body.model, target.traceparent);
+    await beforeCommand?.();
+    const reply = await this.dependencies.client.edit(
+      {
+        chatId: target.chatId,
+        userId: target.userId,
+        messageId,
+        content: body.content,
+        clientMessageId: body.clientMessageId ?? this.dependencies.newId(),
+        ...(model ? { model } : {}),
+      },
+      target.traceparent,
+    );
+    // The actor refuses an edit while the chat is held, so an answer is always being written.
+    if (!reply.assistantMessageId) throw new AppError("CHAT_HELD", "An agent is holding this chat");
+    return {
+      userMessage: reply.userMessage,
+      assistantMessageId: reply.assistantMessageId,
+      editedMessageId: messageId,
+    };
+  }
+
+  /** Makes the branch through a message the active path (CHAT_BUSY while an answer streams). */
+  switchBranch(target: ChatCommandTarget, body: SwitchBranchBody): Promise<BranchSwitched> {
+    return this.dependencies.client.switchBranch(
+      { chatId: target.chatId, userId: target.userId, messageId: body.messageId },
+      target.traceparent,
+    );
   }
 
   /** Stops the answer being generated, if one is. */

@@ -1,20 +1,25 @@
 import type { StoreClient } from "@chat/bus";
 import {
   AppError,
+  BranchSwitched,
   CancelReply,
   Chat,
   ChatAssistance,
   ChatIdParams,
   ChatList,
+  ChatMessageParams,
   ChatWithMessages,
   CreateChatBody,
   DEFAULT_CHAT_TITLE,
+  EditMessageBody,
+  EditMessageResponse,
   HelpRequestBody,
   MessageList,
   RegenerateBody,
   RegenerateResponse,
   SendMessageBody,
   SendMessageResponse,
+  SwitchBranchBody,
   UpdateChatBody,
 } from "@chat/contracts";
 import { newId } from "@chat/runtime";
@@ -109,7 +114,12 @@ export function chatRoutes(dependencies: {
       {
         params: ChatIdParams,
         response: { 200: ChatWithMessages, ...notFound },
-        detail: { tags: ["chats"], summary: "A chat with its newest messages" },
+        detail: {
+          tags: ["chats"],
+          summary: "A chat with the newest messages of its active path",
+          description:
+            "The messages are the active path of the chat's message tree; a message with versions (an edited question, a regenerated answer) lists them in `siblingIds`.",
+        },
       },
     )
     .patch(
@@ -154,7 +164,10 @@ export function chatRoutes(dependencies: {
         params: ChatIdParams,
         query: PageQuery,
         response: { 200: MessageList, ...notFound },
-        detail: { tags: ["messages"], summary: "A chat's messages, oldest first, page by page" },
+        detail: {
+          tags: ["messages"],
+          summary: "The messages of a chat's active path, oldest first, page by page",
+        },
       },
     )
     .post(
@@ -203,11 +216,51 @@ export function chatRoutes(dependencies: {
         response: { 202: RegenerateResponse, 409: "ErrorBody", 429: "ErrorBody", ...notFound },
         detail: {
           tags: ["messages"],
-          summary: "Answer the latest question again, replacing the latest answer",
+          summary: "Answer the latest question again; the old answer stays as a version",
           description:
-            "`messageId` must be the chat's latest message, an answer (else 409 NOT_LATEST_ANSWER); 409 CHAT_BUSY while an answer is streaming. " +
-            "The chat's events carry message_deleted for the replaced answer (it leaves the history), then the new answer as for a sent message. " +
+            "`messageId` must be the last message of the active path, an answer (else 409 NOT_LATEST_ANSWER); 409 CHAT_BUSY while an answer is streaming. " +
+            "The new answer is a sibling of the old one (both are listed in its `siblingIds`); the chat's events carry branch_switched (the path ends at the question again), then the new answer as for a sent message. " +
             "`model` answers with another model than the chat's; the same clientMessageId twice makes one turn; counts against GENERATIONS_PER_USER_PER_MINUTE.",
+        },
+      },
+    )
+    .post(
+      "/:id/messages/:messageId/edit",
+      async ({ params, body, user, traceparent, status }) => {
+        const reply = await commands.edit(
+          { userId: user.id, chatId: params.id, traceparent },
+          params.messageId,
+          body,
+        );
+        return status(202, reply);
+      },
+      {
+        params: ChatMessageParams,
+        body: EditMessageBody,
+        response: { 202: EditMessageResponse, 409: "ErrorBody", 429: "ErrorBody", ...notFound },
+        detail: {
+          tags: ["messages"],
+          summary: "Edit a sent question: a new version of it, answered on a new branch",
+          description:
+            "Any question of the chat (404 MESSAGE_NOT_FOUND otherwise). The new version follows the question's parent and keeps its attachments; it becomes the active path, and the old question with everything after it stays reachable (`siblingIds`, POST /api/chats/:id/branch). " +
+            "The chat's events carry message_created and branch_switched, then the answer. 409 CHAT_BUSY while an answer streams, CHAT_HELD while an agent holds the chat; limits and clientMessageId as for a sent message.",
+        },
+      },
+    )
+    .post(
+      "/:id/branch",
+      ({ params, body, user, traceparent }) =>
+        commands.switchBranch({ userId: user.id, chatId: params.id, traceparent }, body),
+      {
+        params: ChatIdParams,
+        body: SwitchBranchBody,
+        response: { 200: BranchSwitched, 409: "ErrorBody", ...notFound },
+        detail: {
+          tags: ["messages"],
+          summary: "Switch to another branch of the chat",
+          description:
+            "The active path becomes the one through `messageId` (any message of the chat, 404 MESSAGE_NOT_FOUND otherwise), down its newest version at each step; the answer names where it ends. " +
+            "Every device hears branch_switched. 409 CHAT_BUSY while an answer streams. History, search, the model's context and the next message follow the active path.",
         },
       },
     )

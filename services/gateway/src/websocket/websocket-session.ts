@@ -40,8 +40,8 @@ export type WebSocketSessionSettings = {
 };
 
 export type WebSocketSessionDependencies = {
-  /** Sends `chat_message`, `regenerate` and `cancel`, as the HTTP routes do. */
-  commands: Pick<ChatCommands, "send" | "regenerate" | "cancel">;
+  /** Sends `chat_message`, `regenerate`, `edit_message`, `switch_branch` and `cancel`, as the HTTP routes do. */
+  commands: Pick<ChatCommands, "send" | "regenerate" | "edit" | "switchBranch" | "cancel">;
   /** Staff frames (`set_user_role`), checked by the role the user has now, as the HTTP routes are. */
   admin: Pick<AdminCommands, "actorFor" | "setRole">;
   /** Help requests (users) and takeover frames (staff, checked by the role they have now). */
@@ -254,6 +254,19 @@ export class WebSocketSession {
           ...requestId,
           ...reply,
         });
+        return;
+      }
+      case "edit_message": {
+        const { type: _, requestId: __, chatId, messageId, ...body } = frame;
+        const reply = await commands.edit(target(chatId), messageId, body, () =>
+          this.follow(chatId, null, frame.requestId, traceparent),
+        );
+        this.reply({ type: "edit_accepted", eventId: null, chatId, ...requestId, ...reply });
+        return;
+      }
+      case "switch_branch": {
+        const reply = await commands.switchBranch(target(frame.chatId), frame);
+        this.reply({ type: "switch_branch_accepted", eventId: null, ...requestId, ...reply });
         return;
       }
       case "cancel": {

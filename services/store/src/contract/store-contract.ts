@@ -10,6 +10,7 @@ import { chatSettingsContract } from "./chat-settings.contract.ts";
 import { consoleRepositoryContract } from "./console-repository.contract.ts";
 import { messageContract } from "./message.contract.ts";
 import { messageDeletionContract } from "./message-deletion.contract.ts";
+import { messageTreeContract } from "./message-tree.contract.ts";
 import { notificationRepositoryContract } from "./notification-repository.contract.ts";
 import { shareRepositoryContract } from "./share-repository.contract.ts";
 import { signInContract } from "./sign-in.contract.ts";
@@ -40,6 +41,7 @@ export function storeContract(name: string, make: MakeStore): void {
   chatSearchContract(name, make);
   messageContract(name, make);
   messageDeletionContract(name, make);
+  messageTreeContract(name, make);
   chatSettingsContract(name, make);
   chatAssistanceContract(name, make);
   apiKeyContract(name, make);

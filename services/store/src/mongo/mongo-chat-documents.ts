@@ -28,6 +28,10 @@ export type ChatDocument = {
   needsHelp?: boolean;
   assisted?: boolean;
   heldBy?: ChatHold | null;
+  /** Absent or null: the active path ends at the newest message. */
+  activeLeafId?: string | null;
+  /** Absent on chats whose leaf was never set: 0. */
+  activeLeafVersion?: number;
 };
 
 /** A document of `messages`. */
@@ -44,6 +48,8 @@ export type MessageDocument = {
   clientMessageId?: string;
   author?: MessageAuthor;
   attachments?: MessageAttachment[];
+  /** Absent when none was recorded: the message follows the one before it in time. */
+  parentId?: string | null;
 };
 
 /** A deleted message's tombstone, by the message id (`_id`): appendMessage refuses that id. */
@@ -130,6 +136,7 @@ export function toMessageDocument(message: Message): MessageDocument {
     ...(message.clientMessageId !== undefined && { clientMessageId: message.clientMessageId }),
     ...(message.author !== undefined && { author: message.author }),
     ...(message.attachments?.length ? { attachments: message.attachments } : {}),
+    ...(message.parentId !== undefined && { parentId: message.parentId }),
   };
 }
 

@@ -1,6 +1,7 @@
 import { type AnswerDraft, AppError, type Chat, type ChatSearchHit, type Message } from "@chat/contracts";
 import type { Collection, Db, Filter } from "mongodb";
 import type {
+  ActiveLeaf,
   ChatChanges,
   ChatMarks,
   ChatRepository,
@@ -8,14 +9,9 @@ import type {
   Page,
   PageRequest,
 } from "../chat-repository.ts";
-import {
-  chatSortKey,
-  checkLimit,
-  decodeCursor,
-  messageSortKey,
-  toPage,
-  toSortableTimestamp,
-} from "../page-cursor.ts";
+import { MessageTree } from "../message-tree.ts";
+import { chatSortKey, checkLimit, decodeCursor, toPage, toSortableTimestamp } from "../page-cursor.ts";
+import { hitsOnActivePath } from "../search-on-active-path.ts";
 import { isDuplicateKey } from "./is-duplicate-key.ts";
 import {
   type AnswerDraftDocument,
@@ -166,7 +162,13 @@ export class MongoChatRepository implements ChatRepository {
         return { ...hit, chat: await this.withCount(document) };
       }),
     );
-    return toPage(hits, page.limit, (hit) => chatSortKey(hit.chat));
+    return hitsOnActivePath(
+      toPage(hits, page.limit, (hit) => chatSortKey(hit.chat)),
+      query,
+      async (chatId) => {
+        return (await this.recentMessages(chatId, userId, Number.MAX_SAFE_INTEGER)).messages;
+      },
+    );
   }
 
   async updateChat(
@@ -201,16 +203,24 @@ export class MongoChatRepository implements ChatRepository {
     return deletedCount > 0;
   }
 
-  async appendMessage(userId: string, message: Message): Promise<boolean> {
+  async appendMessage(
+    userId: string,
+    message: Message,
+    options: { activeLeafVersion?: number } = {},
+  ): Promise<boolean> {
     if (!(await this.ownsChat(message.chatId, userId))) return false;
     if (await this.takeBackIfDeleted(message.id)) return false;
     const document = toMessageDocument(message);
+    const { activeLeafVersion } = options;
     try {
       await this.messages.insertOne(document);
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
       await this.answerDrafts.deleteOne({ _id: message.id });
       await this.repairChatActivity(message.id, userId);
+      // An earlier attempt may have stopped before moving the leaf; the version keeps a newer one.
+      if (message.parentId !== undefined && activeLeafVersion !== undefined)
+        await this.setActiveLeaf(message.chatId, userId, message.id, activeLeafVersion);
       return false;
     }
     await this.answerDrafts.deleteOne({ _id: message.id });
@@ -228,24 +238,85 @@ export class MongoChatRepository implements ChatRepository {
       await this.messages.deleteOne({ _id: document._id });
       return false;
     }
+    if (message.parentId !== undefined && activeLeafVersion !== undefined)
+      await this.setActiveLeaf(message.chatId, userId, message.id, activeLeafVersion);
+    else if (message.parentId === undefined) await this.extendActivePath(message.chatId, userId, message.id);
     return true;
   }
 
+  /** A message with no recorded parent ends the active path when the message before it in time did. */
+  private async extendActivePath(chatId: string, userId: string, messageId: string): Promise<void> {
+    const leaf = (await this.chats.findOne({ _id: chatId, userId }))?.activeLeafId;
+    if (!leaf || (await this.tree(chatId)).parentOf(messageId) !== leaf) return;
+    await this.chats.updateOne(
+      { _id: chatId, userId, activeLeafId: leaf },
+      { $set: { activeLeafId: messageId } },
+    );
+  }
+
+  async setActiveLeaf(chatId: string, userId: string, leafId: string, version: number): Promise<boolean> {
+    if ((await this.messages.countDocuments({ _id: leafId, chatId }, { limit: 1 })) === 0) return false;
+    const { modifiedCount } = await this.chats.updateOne(
+      {
+        _id: chatId,
+        userId,
+        $or: [{ activeLeafVersion: { $lt: version } }, { activeLeafVersion: { $exists: false } }],
+      },
+      { $set: { activeLeafId: leafId, activeLeafVersion: version } },
+    );
+    return modifiedCount > 0;
+  }
+
+  async activeLeaf(chatId: string, userId: string): Promise<ActiveLeaf | null> {
+    const chat = await this.chats.findOne({ _id: chatId, userId });
+    if (!chat) return null;
+    const tree = await this.tree(chatId);
+    return {
+      id: tree.activePath(chat.activeLeafId ?? null).at(-1) ?? null,
+      version: chat.activeLeafVersion ?? 0,
+    };
+  }
+
+  async getMessage(chatId: string, userId: string, messageId: string): Promise<Message | null> {
+    if (!(await this.ownsChat(chatId, userId))) return null;
+    const tree = await this.tree(chatId);
+    if (!tree.has(messageId)) return null;
+    return (await this.messagesOf(chatId, tree, [messageId], true))[0] ?? null;
+  }
+
+  async findBranchLeaf(chatId: string, userId: string, messageId: string): Promise<string | null> {
+    if (!(await this.ownsChat(chatId, userId))) return null;
+    const tree = await this.tree(chatId);
+    return tree.has(messageId) ? tree.branchLeaf(messageId) : null;
+  }
+
   async deleteMessage(userId: string, chatId: string, messageId: string): Promise<boolean> {
-    if (!(await this.ownsChat(chatId, userId))) return false;
-    // The tombstone goes before the delete, so that no append slips in between them unseen (see appendMessage).
-    try {
-      await this.deletedMessages.insertOne({ _id: messageId, chatId });
-    } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
+    const chat = await this.chats.findOne({ _id: chatId, userId });
+    if (!chat) return false;
+    const tree = await this.tree(chatId);
+    const removed = tree.has(messageId) ? tree.subtree(messageId) : [messageId];
+    let deleted = 0;
+    for (const id of removed) {
+      // The tombstone goes before the delete, so that no append slips in between them unseen (see appendMessage).
+      try {
+        await this.deletedMessages.insertOne({ _id: id, chatId });
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+      }
+      deleted += (await this.messages.deleteOne({ _id: id, chatId })).deletedCount;
+      await this.answerDrafts.deleteOne({ _id: id, chatId });
     }
-    const { deletedCount } = await this.messages.deleteOne({ _id: messageId, chatId });
-    await this.answerDrafts.deleteOne({ _id: messageId, chatId });
+    if (chat.activeLeafId && removed.includes(chat.activeLeafId)) {
+      await this.chats.updateOne(
+        { _id: chatId, userId, activeLeafId: chat.activeLeafId },
+        { $set: { activeLeafId: tree.parentOf(messageId) ?? null } },
+      );
+    }
     // A deleteChat may have swept the chat's tombstones between the ownership check and this one's
-    // insert; without its chat, the tombstone is taken back out.
+    // inserts; without its chat, the tombstones are taken back out.
     if (!(await this.ownsChat(chatId, userId)))
-      await this.deletedMessages.deleteOne({ _id: messageId, chatId });
-    return deletedCount > 0;
+      await this.deletedMessages.deleteMany({ _id: { $in: removed }, chatId });
+    return deleted > 0 && tree.has(messageId);
   }
 
   async saveAnswerDraft(draft: AnswerDraft): Promise<boolean> {
@@ -270,37 +341,57 @@ export class MongoChatRepository implements ChatRepository {
 
   async listMessages(chatId: string, userId: string, page: PageRequest): Promise<Page<Message>> {
     checkLimit(page.limit, 1);
-    const after = page.cursor === undefined ? null : decodeCursor(page.cursor);
-    if (!(await this.ownsChat(chatId, userId))) return { items: [], nextCursor: null };
-    const filter: Filter<MessageDocument> = { chatId };
-    if (after) {
-      const at = new Date(after.at);
-      filter.$or = [{ createdAt: { $gt: at } }, { createdAt: at, _id: { $gt: after.id } }];
-    }
-    const documents = await this.messages
-      .find(filter)
-      .sort({ createdAt: 1, _id: 1 })
-      .limit(page.limit + 1)
-      .toArray();
-    return toPage(documents.map(toMessage), page.limit, messageSortKey);
+    const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
+    const chat = await this.chats.findOne({ _id: chatId, userId });
+    if (!chat) return { items: [], nextCursor: null };
+    const tree = await this.tree(chatId);
+    const { items, nextCursor } = tree.pageOf(tree.activePath(chat.activeLeafId ?? null), after, page.limit);
+    return { items: await this.messagesOf(chatId, tree, items), nextCursor };
   }
 
   async recentMessages(
     chatId: string,
     userId: string,
     limit: number,
+    pathTo?: string,
   ): Promise<{ messages: Message[]; hasOlder: boolean }> {
     checkLimit(limit, 0);
-    if (!(await this.ownsChat(chatId, userId))) return { messages: [], hasOlder: false };
-    const newestFirst = await this.messages
-      .find({ chatId })
-      .sort({ createdAt: -1, _id: -1 })
-      .limit(limit + 1)
+    const chat = await this.chats.findOne({ _id: chatId, userId });
+    if (!chat) return { messages: [], hasOlder: false };
+    const tree = await this.tree(chatId);
+    const path = pathTo === undefined ? tree.activePath(chat.activeLeafId ?? null) : tree.pathTo(pathTo);
+    const shown = limit === 0 ? [] : path.slice(-limit);
+    return { messages: await this.messagesOf(chatId, tree, shown), hasOlder: path.length > shown.length };
+  }
+
+  /** The chat's messages as a tree, read without their text. */
+  private async tree(chatId: string): Promise<MessageTree> {
+    const nodes = await this.messages
+      .find({ chatId }, { projection: { _id: 1, parentId: 1, createdAt: 1 } })
       .toArray();
-    return {
-      messages: newestFirst.slice(0, limit).reverse().map(toMessage),
-      hasOlder: newestFirst.length > limit,
-    };
+    return new MessageTree(
+      nodes.map((node) => ({
+        id: node._id,
+        parentId: node.parentId,
+        createdAt: node.createdAt.toISOString(),
+      })),
+    );
+  }
+
+  /** The messages of `ids`, in that order, each with its place in the tree. */
+  private async messagesOf(
+    chatId: string,
+    tree: MessageTree,
+    ids: readonly string[],
+    resolveParent = false,
+  ): Promise<Message[]> {
+    if (ids.length === 0) return [];
+    const documents = await this.messages.find({ chatId, _id: { $in: [...ids] } }).toArray();
+    const byId = new Map(documents.map((document) => [document._id, toMessage(document)]));
+    return ids.flatMap((id) => {
+      const message = byId.get(id);
+      return message ? [tree.withPlace(message, resolveParent)] : [];
+    });
   }
 
   private async ownsChat(chatId: string, userId: string): Promise<boolean> {

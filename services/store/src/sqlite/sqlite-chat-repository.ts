@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { type AnswerDraft, AppError, type Chat, type ChatSearchHit, type Message } from "@chat/contracts";
 import type {
+  ActiveLeaf,
   ChatChanges,
   ChatMarks,
   ChatRepository,
@@ -8,8 +9,17 @@ import type {
   Page,
   PageRequest,
 } from "../chat-repository.ts";
-import { chatSortKey, checkLimit, messageSortKey, toPage, toSortableTimestamp } from "../page-cursor.ts";
-import { afterBindings, toChat, toChatSearchHit, toLikePattern, toMessage } from "./sqlite-chat-rows.ts";
+import { MessageTree } from "../message-tree.ts";
+import { chatSortKey, checkLimit, decodeCursor, toPage, toSortableTimestamp } from "../page-cursor.ts";
+import { hitsOnActivePath } from "../search-on-active-path.ts";
+import {
+  afterBindings,
+  toChat,
+  toChatSearchHit,
+  toLikePattern,
+  toMessage,
+  toTreeNode,
+} from "./sqlite-chat-rows.ts";
 import {
   type ChatStatements,
   prepareChatStatements,
@@ -99,11 +109,15 @@ export class SqliteChatRepository implements ChatRepository {
       page.cursor === undefined
         ? this.statements.firstChatSearchHits.all(bindings)
         : this.statements.chatSearchHitsAfter.all({ ...bindings, ...afterBindings(page.cursor) });
-    return toPage(
+    const hits = toPage(
       rows.map((row) => toChatSearchHit(row, query)),
       page.limit,
       (hit) => chatSortKey(hit.chat),
     );
+    return hitsOnActivePath(hits, query, async (chatId) => {
+      const tree = this.tree(chatId, userId);
+      return this.messagesOf(chatId, tree, this.activePath(chatId, userId, tree));
+    });
   }
 
   async updateChat(
@@ -130,8 +144,36 @@ export class SqliteChatRepository implements ChatRepository {
     return this.transactions.deleteChat.immediate(chatId, userId);
   }
 
-  async appendMessage(userId: string, message: Message): Promise<boolean> {
-    return this.transactions.appendMessage.immediate(userId, message);
+  async appendMessage(
+    userId: string,
+    message: Message,
+    options: { activeLeafVersion?: number } = {},
+  ): Promise<boolean> {
+    return this.transactions.appendMessage.immediate(userId, message, options.activeLeafVersion);
+  }
+
+  async setActiveLeaf(chatId: string, userId: string, leafId: string, version: number): Promise<boolean> {
+    return this.statements.setLeafIfNewer.run({ chatId, userId, leafId, version }).changes > 0;
+  }
+
+  async activeLeaf(chatId: string, userId: string): Promise<ActiveLeaf | null> {
+    const leaf = this.statements.activeLeaf.get({ chatId, userId });
+    if (!leaf) return null;
+    return {
+      id: this.tree(chatId, userId).activePath(leaf.active_leaf_id).at(-1) ?? null,
+      version: leaf.active_leaf_version,
+    };
+  }
+
+  async getMessage(chatId: string, userId: string, messageId: string): Promise<Message | null> {
+    const tree = this.tree(chatId, userId);
+    if (!tree.has(messageId)) return null;
+    return this.messagesOf(chatId, tree, [messageId], true)[0] ?? null;
+  }
+
+  async findBranchLeaf(chatId: string, userId: string, messageId: string): Promise<string | null> {
+    const tree = this.tree(chatId, userId);
+    return tree.has(messageId) ? tree.branchLeaf(messageId) : null;
   }
 
   async deleteMessage(userId: string, chatId: string, messageId: string): Promise<boolean> {
@@ -166,28 +208,46 @@ export class SqliteChatRepository implements ChatRepository {
 
   async listMessages(chatId: string, userId: string, page: PageRequest): Promise<Page<Message>> {
     checkLimit(page.limit, 1);
-    const rows =
-      page.cursor === undefined
-        ? this.statements.firstMessages.all({ chatId, userId, limit: page.limit + 1 })
-        : this.statements.messagesAfter.all({
-            chatId,
-            userId,
-            limit: page.limit + 1,
-            ...afterBindings(page.cursor),
-          });
-    return toPage(rows.map(toMessage), page.limit, messageSortKey);
+    const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
+    const tree = this.tree(chatId, userId);
+    const { items, nextCursor } = tree.pageOf(this.activePath(chatId, userId, tree), after, page.limit);
+    return { items: this.messagesOf(chatId, tree, items), nextCursor };
   }
 
   async recentMessages(
     chatId: string,
     userId: string,
     limit: number,
+    pathTo?: string,
   ): Promise<{ messages: Message[]; hasOlder: boolean }> {
     checkLimit(limit, 0);
-    const newestFirst = this.statements.newestMessages.all({ chatId, userId, limit: limit + 1 });
-    return {
-      messages: newestFirst.slice(0, limit).reverse().map(toMessage),
-      hasOlder: newestFirst.length > limit,
-    };
+    const tree = this.tree(chatId, userId);
+    const path = pathTo === undefined ? this.activePath(chatId, userId, tree) : tree.pathTo(pathTo);
+    const shown = limit === 0 ? [] : path.slice(-limit);
+    return { messages: this.messagesOf(chatId, tree, shown), hasOlder: path.length > shown.length };
+  }
+
+  private tree(chatId: string, userId: string): MessageTree {
+    return new MessageTree(this.statements.treeNodes.all({ chatId, userId }).map(toTreeNode));
+  }
+
+  private activePath(chatId: string, userId: string, tree: MessageTree): string[] {
+    return tree.activePath(this.statements.activeLeaf.get({ chatId, userId })?.active_leaf_id ?? null);
+  }
+
+  /** The messages of `ids`, in that order, each with its place in the tree. */
+  private messagesOf(
+    chatId: string,
+    tree: MessageTree,
+    ids: readonly string[],
+    resolveParent = false,
+  ): Message[] {
+    if (ids.length === 0) return [];
+    const rows = this.statements.messagesByIds.all({ chatId, ids: JSON.stringify(ids) });
+    const byId = new Map(rows.map((row) => [row.id, toMessage(row)]));
+    return ids.flatMap((id) => {
+      const message = byId.get(id);
+      return message ? [tree.withPlace(message, resolveParent)] : [];
+    });
   }
 }

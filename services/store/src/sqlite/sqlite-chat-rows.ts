@@ -8,6 +8,7 @@ import type {
   MessageAuthor,
   Usage,
 } from "@chat/contracts";
+import type { TreeNode } from "../message-tree.ts";
 import { decodeCursor } from "../page-cursor.ts";
 import { searchSnippet } from "../search-snippet.ts";
 
@@ -55,6 +56,14 @@ export type MessageRow = {
   attachments: string | null;
 };
 
+/** A message's place in the tree, as `MessageTree` reads it. */
+export type TreeNodeRow = {
+  id: string;
+  parent_id: string | null;
+  parent_recorded: number;
+  created_at: string;
+};
+
 /** A row of `answer_drafts`. */
 export type AnswerDraftRow = {
   message_id: string;
@@ -72,6 +81,15 @@ export const chatColumns = `id, title, model, system_prompt, created_at, last_ac
 /** The columns of a `MessageRow`. */
 export const messageColumns =
   "id, chat_id, role, content, created_at, code_blocks, finish_reason, model, usage, client_message_id, author, attachments";
+
+/** The tree node of a `TreeNodeRow`. */
+export function toTreeNode(row: TreeNodeRow): TreeNode {
+  return {
+    id: row.id,
+    parentId: row.parent_recorded === 1 ? row.parent_id : undefined,
+    createdAt: row.created_at,
+  };
+}
 
 /** A LIKE pattern (with `ESCAPE '\'`) for text containing `query`, its `%`, `_` and `\` taken literally. */
 export function toLikePattern(query: string): string {

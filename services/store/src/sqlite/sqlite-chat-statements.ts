@@ -1,5 +1,6 @@
 import type { Database } from "bun:sqlite";
 import type { Message } from "@chat/contracts";
+import { MessageTree } from "../message-tree.ts";
 import { toSortableTimestamp } from "../page-cursor.ts";
 import { prepareStatement } from "./prepare-statement.ts";
 import {
@@ -9,6 +10,8 @@ import {
   chatColumns,
   type MessageRow,
   messageColumns,
+  type TreeNodeRow,
+  toTreeNode,
 } from "./sqlite-chat-rows.ts";
 
 const ownedChat = "SELECT 1 FROM chats WHERE id = $chatId AND user_id = $userId";
@@ -93,9 +96,9 @@ export function prepareChatStatements(database: Database) {
     deleteMessagesOfChat: prepare(`DELETE FROM messages WHERE chat_id = $chatId AND EXISTS (${ownedChat})`),
     deleteChat: prepare("DELETE FROM chats WHERE id = $chatId AND user_id = $userId"),
     insertMessage: prepare(
-      `INSERT INTO messages (${messageColumns})
+      `INSERT INTO messages (${messageColumns}, parent_id, parent_recorded)
        SELECT $id, $chatId, $role, $content, $createdAt, $codeBlocks, $finishReason, $model, $usage, $clientMessageId,
-         $author, $attachments
+         $author, $attachments, $parentId, $parentRecorded
        WHERE EXISTS (${ownedChat}) AND NOT EXISTS (SELECT 1 FROM deleted_messages WHERE id = $id)
        ON CONFLICT (id) DO NOTHING`,
     ),
@@ -122,21 +125,25 @@ export function prepareChatStatements(database: Database) {
       `UPDATE chats SET last_activity_at = max(last_activity_at, $createdAt)
        WHERE id = $chatId AND user_id = $userId`,
     ),
-    firstMessages: prepare<MessageRow>(
-      `SELECT ${messageColumns} FROM messages
-       WHERE chat_id = $chatId AND EXISTS (${ownedChat})
-       ORDER BY created_at, id LIMIT $limit`,
+    treeNodes: prepare<TreeNodeRow>(
+      `SELECT id, parent_id, parent_recorded, created_at FROM messages
+       WHERE chat_id = $chatId AND EXISTS (${ownedChat})`,
     ),
-    messagesAfter: prepare<MessageRow>(
+    // `$ids` is a JSON array of message ids.
+    messagesByIds: prepare<MessageRow>(
       `SELECT ${messageColumns} FROM messages
-       WHERE chat_id = $chatId AND EXISTS (${ownedChat}) AND (created_at, id) > ($afterAt, $afterId)
-       ORDER BY created_at, id LIMIT $limit`,
+       WHERE chat_id = $chatId AND id IN (SELECT value FROM json_each($ids))`,
     ),
-    newestMessages: prepare<MessageRow>(
-      `SELECT ${messageColumns} FROM messages
-       WHERE chat_id = $chatId AND EXISTS (${ownedChat})
-       ORDER BY created_at DESC, id DESC LIMIT $limit`,
+    activeLeaf: prepare<{ active_leaf_id: string | null; active_leaf_version: number }>(
+      "SELECT active_leaf_id, active_leaf_version FROM chats WHERE id = $chatId AND user_id = $userId",
     ),
+    setLeafIfNewer: prepare(
+      `UPDATE chats SET active_leaf_id = $leafId, active_leaf_version = $version
+       WHERE id = $chatId AND user_id = $userId AND active_leaf_version < $version
+         AND EXISTS (SELECT 1 FROM messages WHERE id = $leafId AND chat_id = $chatId)`,
+    ),
+    // A NULL leaf is the newest message.
+    moveLeaf: prepare("UPDATE chats SET active_leaf_id = $leafId WHERE id = $chatId AND user_id = $userId"),
   };
 }
 
@@ -147,33 +154,56 @@ export function prepareChatTransactions(database: Database, statements: ChatStat
       statements.deleteMessagesOfChat.run({ chatId, userId });
       return statements.deleteChat.run({ chatId, userId }).changes > 0;
     }),
-    appendMessage: database.transaction((userId: string, message: Message): boolean => {
-      const createdAt = toSortableTimestamp(message.createdAt);
-      const inserted = statements.insertMessage.run({
-        id: message.id,
-        chatId: message.chatId,
-        userId,
-        role: message.role,
-        content: message.content,
-        createdAt,
-        codeBlocks: message.codeBlocks === undefined ? null : JSON.stringify(message.codeBlocks),
-        finishReason: message.finishReason ?? null,
-        model: message.model ?? null,
-        usage: message.usage === undefined ? null : JSON.stringify(message.usage),
-        clientMessageId: message.clientMessageId ?? null,
-        author: message.author === undefined ? null : JSON.stringify(message.author),
-        attachments: message.attachments?.length ? JSON.stringify(message.attachments) : null,
-      });
-      statements.deleteAnswerDraft.run({ messageId: message.id });
-      if (inserted.changes === 0) return false;
-      statements.moveChatActivity.run({ chatId: message.chatId, userId, createdAt });
-      return true;
-    }),
+    appendMessage: database.transaction(
+      (userId: string, message: Message, activeLeafVersion?: number): boolean => {
+        const createdAt = toSortableTimestamp(message.createdAt);
+        const inserted = statements.insertMessage.run({
+          id: message.id,
+          chatId: message.chatId,
+          userId,
+          role: message.role,
+          content: message.content,
+          createdAt,
+          codeBlocks: message.codeBlocks === undefined ? null : JSON.stringify(message.codeBlocks),
+          finishReason: message.finishReason ?? null,
+          model: message.model ?? null,
+          usage: message.usage === undefined ? null : JSON.stringify(message.usage),
+          clientMessageId: message.clientMessageId ?? null,
+          author: message.author === undefined ? null : JSON.stringify(message.author),
+          attachments: message.attachments?.length ? JSON.stringify(message.attachments) : null,
+          parentId: message.parentId ?? null,
+          parentRecorded: message.parentId === undefined ? 0 : 1,
+        });
+        statements.deleteAnswerDraft.run({ messageId: message.id });
+        if (inserted.changes === 0) return false;
+        statements.moveChatActivity.run({ chatId: message.chatId, userId, createdAt });
+        const chatId = message.chatId;
+        if (message.parentId !== undefined && activeLeafVersion !== undefined) {
+          statements.setLeafIfNewer.run({ chatId, userId, leafId: message.id, version: activeLeafVersion });
+        } else if (message.parentId === undefined) {
+          const leaf = statements.activeLeaf.get({ chatId, userId })?.active_leaf_id ?? null;
+          const tree = () => new MessageTree(statements.treeNodes.all({ chatId, userId }).map(toTreeNode));
+          if (leaf !== null && tree().parentOf(message.id) === leaf) {
+            statements.moveLeaf.run({ chatId, userId, leafId: message.id });
+          }
+        }
+        return true;
+      },
+    ),
     deleteMessage: database.transaction((userId: string, chatId: string, messageId: string): boolean => {
-      if (!statements.chatById.get({ chatId, userId })) return false;
-      statements.insertTombstone.run({ messageId, chatId });
-      statements.deleteAnswerDraft.run({ messageId });
-      return statements.deleteMessage.run({ messageId, chatId }).changes > 0;
+      const leaf = statements.activeLeaf.get({ chatId, userId });
+      if (!leaf) return false;
+      const tree = new MessageTree(statements.treeNodes.all({ chatId, userId }).map(toTreeNode));
+      const removed = tree.has(messageId) ? tree.subtree(messageId) : [messageId];
+      for (const id of removed) {
+        statements.insertTombstone.run({ messageId: id, chatId });
+        statements.deleteAnswerDraft.run({ messageId: id });
+        statements.deleteMessage.run({ messageId: id, chatId });
+      }
+      if (leaf.active_leaf_id !== null && removed.includes(leaf.active_leaf_id)) {
+        statements.moveLeaf.run({ chatId, userId, leafId: tree.parentOf(messageId) ?? null });
+      }
+      return tree.has(messageId);
     }),
   };
 }

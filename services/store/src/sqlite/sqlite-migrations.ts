@@ -217,6 +217,13 @@ const migrations: readonly string[] = [
    );
    CREATE INDEX shares_by_owner ON shares (user_id, created_at DESC, id DESC);
    CREATE INDEX shares_by_chat ON shares (chat_id);`,
+  // Message trees: a message's recorded parent (parent_recorded = 0: none was recorded, it follows
+  // the message before it in time, which makes every existing chat one path) and the chat's active
+  // leaf with the version of the change that set it (NULL: the newest message).
+  `ALTER TABLE messages ADD COLUMN parent_id TEXT;
+   ALTER TABLE messages ADD COLUMN parent_recorded INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE chats ADD COLUMN active_leaf_id TEXT;
+   ALTER TABLE chats ADD COLUMN active_leaf_version INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /** The schema version of the database: how many migrations it has. */

@@ -196,7 +196,7 @@ describe("SqliteStore on a file", () => {
 
     const repository = new SqliteStore({ path });
 
-    expect(repository.schemaVersion).toBe(13);
+    expect(repository.schemaVersion).toBe(14);
     const chat = {
       id: "c1",
       title: "Old chat",
@@ -260,6 +260,19 @@ describe("SqliteStore on a file", () => {
       },
     );
     expect(external.id).toBe("x1");
+    // An old chat is one path, ending at its newest message, which can get a version.
+    expect(await repository.chats.activeLeaf("c1", "u1")).toStrictEqual({ id: "m1", version: 0 });
+    expect(await repository.chats.getMessage("c1", "u1", "m1")).toMatchObject({ parentId: null });
+    const version = {
+      id: "m2",
+      chatId: "c1",
+      role: "assistant" as const,
+      content: "Again",
+      createdAt: "2025-01-01T00:02:00.000Z",
+      parentId: null,
+    };
+    await repository.chats.appendMessage("u1", version, { activeLeafVersion: 1 });
+    expect((await repository.chats.getMessage("c1", "u1", "m2"))?.siblingIds).toEqual(["m1", "m2"]);
     expect(await repository.chats.deleteMessage("u1", "c1", "m1")).toBe(true);
     await repository.credentials.revokeSignIn("f1", "2025-01-03T00:00:00.000Z", "2025-01-03T00:15:00.000Z");
     // A user of the first release can be made an agent; the change is logged.
@@ -279,7 +292,7 @@ describe("SqliteStore on a file", () => {
 
     // Opening the migrated file again applies nothing twice.
     const reopened = new SqliteStore({ path });
-    expect(reopened.schemaVersion).toBe(13);
+    expect(reopened.schemaVersion).toBe(14);
     expect((await reopened.chats.getChat("c1", "u1"))?.systemPrompt).toBe("Be brief.");
     expect((await reopened.credentials.listApiKeys("u1")).map((key) => key.id)).toEqual(["k1"]);
     expect(await reopened.credentials.isSignInRevoked("f1", "2025-01-03T00:01:00.000Z")).toBe(true);

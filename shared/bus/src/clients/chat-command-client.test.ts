@@ -28,6 +28,13 @@ function replyTo(command: ChatCommand) {
       return { userMessage, assistantMessageId: "m2" };
     case "regenerate_answer":
       return { userMessage, assistantMessageId: "m3", replacedMessageId: command.messageId };
+    case "edit_message":
+      return {
+        userMessage: { ...userMessage, id: "m4", content: command.content },
+        assistantMessageId: "m5",
+      };
+    case "switch_branch":
+      return { chatId: command.chatId, activeLeafId: "m3" };
     case "cancel_generation":
       return { cancelled: true, messageId: "m2" };
     case "update_chat":
@@ -86,6 +93,13 @@ describe("ChatCommandClient", () => {
         traceparent,
       ),
     ).toEqual({ userMessage, assistantMessageId: "m3", replacedMessageId: "m2" });
+    expect(
+      await commands.edit({ ...owner, messageId: "m1", content: "Hi", clientMessageId: "k3" }, traceparent),
+    ).toEqual({ userMessage: { ...userMessage, id: "m4", content: "Hi" }, assistantMessageId: "m5" });
+    expect(await commands.switchBranch({ ...owner, messageId: "m2" }, traceparent)).toEqual({
+      chatId: "c1",
+      activeLeafId: "m3",
+    });
     expect(await commands.cancel(owner, traceparent)).toEqual({ cancelled: true, messageId: "m2" });
     expect(await commands.update({ ...owner, title: "Renamed" }, traceparent)).toEqual(chat);
     expect(await commands.delete(owner, traceparent)).toEqual({ deleted: true });
@@ -93,6 +107,8 @@ describe("ChatCommandClient", () => {
     expect(received.map((command) => command.type)).toEqual([
       "send_message",
       "regenerate_answer",
+      "edit_message",
+      "switch_branch",
       "cancel_generation",
       "update_chat",
       "delete_chat",

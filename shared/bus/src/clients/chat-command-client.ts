@@ -1,4 +1,5 @@
 import {
+  type BranchSwitched,
   type CancelReply,
   type Chat,
   type ChatAssistance,
@@ -16,6 +17,8 @@ import type { Bus } from "../bus.ts";
 type RequestedCommand =
   | "send_message"
   | "regenerate_answer"
+  | "edit_message"
+  | "switch_branch"
   | "cancel_generation"
   | "update_chat"
   | "delete_chat"
@@ -56,9 +59,19 @@ export class ChatCommandClient {
     return this.request("send_message", fields, traceparent);
   }
 
-  /** Answers the chat's latest question again, replacing the answer `messageId`. */
+  /** Answers the latest question of the active path again; the answer `messageId` stays as a version. */
   regenerate(fields: CommandFields<"regenerate_answer">, traceparent: string): Promise<SendMessageReply> {
     return this.request("regenerate_answer", fields, traceparent);
+  }
+
+  /** Sends a new version of the question `messageId`, branching from its parent; its answer streams. */
+  edit(fields: CommandFields<"edit_message">, traceparent: string): Promise<SendMessageReply> {
+    return this.request("edit_message", fields, traceparent);
+  }
+
+  /** Makes the branch through `messageId` the chat's active path. */
+  switchBranch(fields: CommandFields<"switch_branch">, traceparent: string): Promise<BranchSwitched> {
+    return this.request("switch_branch", fields, traceparent);
   }
 
   /** Stops the chat's running generation, if any. */

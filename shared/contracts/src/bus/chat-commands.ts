@@ -1,5 +1,14 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
-import { Chat, CodeBlock, FinishReason, Id, Message, MessageAttachment, Usage } from "../http.ts";
+import {
+  BranchSwitched,
+  Chat,
+  CodeBlock,
+  FinishReason,
+  Id,
+  Message,
+  MessageAttachment,
+  Usage,
+} from "../http.ts";
 import { ChatAgent, ChatAssistance, MAX_HELP_NOTE_CHARS } from "../takeover.ts";
 import { busMessage } from "./envelope.ts";
 
@@ -12,13 +21,29 @@ export const SendMessageCommand = busMessage("send_message", {
   /** The sender's uploads the question carries, checked by the gateway. */
   attachments: Type.Optional(Type.Array(MessageAttachment)),
 });
-/** Answers the chat's latest question again, replacing the answer `messageId` (its latest message). */
+/**
+ * Answers the latest question of the active path again: a new answer beside `messageId` (the path's
+ * last message), which stays as its previous version.
+ */
 export const RegenerateAnswerCommand = busMessage("regenerate_answer", {
   userId: Id,
   messageId: Id,
   clientMessageId: Type.String({ minLength: 1 }),
   model: Type.Optional(Type.String({ description: "Answer with this model instead of the chat's" })),
 });
+/**
+ * A new version of the question `messageId` (any question of the chat): a branch from the question's
+ * parent with this content, which becomes the active path and is answered; the question stays.
+ */
+export const EditMessageCommand = busMessage("edit_message", {
+  userId: Id,
+  messageId: Id,
+  content: Type.String({ minLength: 1 }),
+  clientMessageId: Type.String({ minLength: 1 }),
+  model: Type.Optional(Type.String({ description: "Answer with this model instead of the chat's" })),
+});
+/** Makes the branch through `messageId` the chat's active path (refused with CHAT_BUSY while an answer streams). */
+export const SwitchBranchCommand = busMessage("switch_branch", { userId: Id, messageId: Id });
 /** A chat's own settings, as `update_chat` and `store.update_chat` change them. */
 export const ChatSettings = {
   title: Type.Optional(Type.String({ minLength: 1 })),
@@ -90,6 +115,8 @@ export const ExpireHoldCommand = busMessage("expire_hold", { userId: Id });
 export const ChatCommand = Type.Union([
   SendMessageCommand,
   RegenerateAnswerCommand,
+  EditMessageCommand,
+  SwitchBranchCommand,
   UpdateChatCommand,
   DeleteChatCommand,
   GenerationFinishedCommand,
@@ -104,6 +131,8 @@ export const ChatCommand = Type.Union([
 ]);
 export type SendMessageCommand = Static<typeof SendMessageCommand>;
 export type RegenerateAnswerCommand = Static<typeof RegenerateAnswerCommand>;
+export type EditMessageCommand = Static<typeof EditMessageCommand>;
+export type SwitchBranchCommand = Static<typeof SwitchBranchCommand>;
 export type UpdateChatCommand = Static<typeof UpdateChatCommand>;
 export type DeleteChatCommand = Static<typeof DeleteChatCommand>;
 export type GenerationFinishedCommand = Static<typeof GenerationFinishedCommand>;
@@ -118,8 +147,8 @@ export type ExpireHoldCommand = Static<typeof ExpireHoldCommand>;
 export type ChatCommand = Static<typeof ChatCommand>;
 
 /**
- * What `send_message` and `regenerate_answer` answer: the question, the id of the answer being
- * written, and for a regeneration the id of the answer it replaces. While an agent holds the chat
+ * What `send_message`, `regenerate_answer` and `edit_message` answer: the question, the id of the
+ * answer being written, and for a regeneration the id of the answer it is a new version of. While an agent holds the chat
  * no answer is written: `assistantMessageId` is absent and `heldBy` names the agent.
  */
 export const SendMessageReply = Type.Object({
@@ -145,6 +174,8 @@ export type DeleteChatReply = Static<typeof DeleteChatReply>;
 export const chatCommandReplySchemas = {
   send_message: SendMessageReply,
   regenerate_answer: SendMessageReply,
+  edit_message: SendMessageReply,
+  switch_branch: BranchSwitched,
   cancel_generation: CancelReply,
   /** The chat with its settings as they are now. */
   update_chat: Chat,

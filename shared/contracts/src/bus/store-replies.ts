@@ -45,9 +45,21 @@ export const storeReplySchemas = {
   /** Newest first. */
   "store.list_audit_log": Page(AuditEntry),
   "store.create_chat": Chat,
+  /** `activeLeaf`: the end of the active path (null without messages) and the version that set it. */
   "store.get_chat": nullable(
-    Type.Object({ chat: Chat, messages: Type.Array(Message), hasOlderMessages: Type.Boolean() }),
+    Type.Object({
+      chat: Chat,
+      messages: Type.Array(Message),
+      hasOlderMessages: Type.Boolean(),
+      activeLeaf: Type.Optional(
+        Type.Object({ id: nullable(Type.String()), version: Type.Integer({ minimum: 0 }) }),
+      ),
+    }),
   ),
+  "store.get_message": nullable(Message),
+  "store.find_branch_leaf": nullable(Type.Object({ leafId: Type.String() })),
+  /** `set` is false when the chat has no such message or a newer version was set already. */
+  "store.set_active_leaf": Type.Object({ set: Type.Boolean() }),
   "store.get_any_chat": nullable(
     Type.Object({
       chat: Chat,

@@ -75,7 +75,22 @@ export const StoreRequest = Type.Union([
       createdAt: Type.String(),
     }),
   }),
-  busMessage("store.get_chat", { ...ChatOwner, messageLimit: Type.Integer({ minimum: 0, maximum: 500 }) }),
+  busMessage("store.get_chat", {
+    ...ChatOwner,
+    messageLimit: Type.Integer({ minimum: 0, maximum: 500 }),
+    pathTo: Type.Optional(
+      Type.String({
+        ...Id,
+        description: "The messages of the path that ends here instead of the active path",
+      }),
+    ),
+  }),
+  // One message of the chat, with its parent; null when the chat has none of that id.
+  busMessage("store.get_message", { ...ChatOwner, messageId: Id }),
+  // The end of the branch through `messageId`, down its newest version at each step.
+  busMessage("store.find_branch_leaf", { ...ChatOwner, messageId: Id }),
+  // The active path ends at `leafId` now, unless a change of a higher version came first.
+  busMessage("store.set_active_leaf", { ...ChatOwner, leafId: Id, version: Type.Integer({ minimum: 0 }) }),
   // A staff read: any user's chat, with its owner. The gateway checks the caller's role first.
   busMessage("store.get_any_chat", { chatId: Id, messageLimit: Type.Integer({ minimum: 0, maximum: 500 }) }),
   // The help and takeover marks the chat's actor records; an absent field keeps its value.
@@ -112,7 +127,16 @@ export const StoreRequest = Type.Union([
     ...Page,
   }),
   busMessage("store.list_messages", { ...ChatOwner, ...Page }),
-  busMessage("store.append_message", { userId: Id, message: Message }),
+  busMessage("store.append_message", {
+    userId: Id,
+    message: Message,
+    activeLeafVersion: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: "The message ends the active path, unless a newer change came first",
+      }),
+    ),
+  }),
   busMessage("store.save_answer_draft", { draft: AnswerDraft }),
   busMessage("store.list_answer_drafts", { limit: Type.Integer({ minimum: 1, maximum: 500 }) }),
   busMessage("store.update_chat", {
