@@ -30,6 +30,16 @@ describe.skipIf("skipReason" in availability)("the compose stack, built and run 
   let project: ComposeProject;
   let baseUrl = "";
   const killed: string[] = [];
+  let failures = 0;
+  /** A test body that counts its failure, so that the teardown shows the services' logs. */
+  const recorded = (body: () => Promise<void>) => async () => {
+    try {
+      await body();
+    } catch (error) {
+      failures++;
+      throw error;
+    }
+  };
 
   beforeAll(async () => {
     const port = await freePort();
@@ -80,6 +90,27 @@ describe.skipIf("skipReason" in availability)("the compose stack, built and run 
   }, 70 * minute);
 
   afterAll(async () => {
+    if (project && failures > 0) {
+      const logs = await project.run(
+        [
+          "docker-compose",
+          "-p",
+          project.name,
+          "-f",
+          "docker-compose.yml",
+          "-f",
+          "test/deploy/docker-compose.ci.yml",
+          "logs",
+          "--no-color",
+          "--tail=80",
+          "nginx",
+          "gateway",
+          "orchestrator",
+        ],
+        minute,
+      );
+      console.error(`the logs of nginx, the gateways and the orchestrators after a failure:\n${logs.output}`);
+    }
     if (project) {
       const down = await project.run(
         [
@@ -105,7 +136,7 @@ describe.skipIf("skipReason" in availability)("the compose stack, built and run 
 
   test(
     "signs up through nginx and streams an answer over SSE",
-    async () => {
+    recorded(async () => {
       const client = await ChatApiClient.signUp(baseUrl, "Compose");
       const { chatId, events } = await client.answeredChat("Hello through nginx");
       const complete = events.events.find((event) => event.event === "message_complete");
@@ -116,13 +147,13 @@ describe.skipIf("skipReason" in availability)("the compose stack, built and run 
       expect(fullContent.length).toBeGreaterThan(0);
       const stored = await client.request("GET", `/api/chats/${chatId}`);
       expect(stored.body.messages.at(-1)).toMatchObject({ role: "assistant", content: fullContent });
-    },
+    }),
     2 * minute,
   );
 
   test(
     "streams an answer over a WebSocket through nginx",
-    async () => {
+    recorded(async () => {
       const client = await ChatApiClient.signUp(baseUrl, "ComposeSocket");
       const chatId = (await client.request("POST", "/api/chats", {})).body.id as string;
       const socket = await client.socket();
@@ -139,13 +170,13 @@ describe.skipIf("skipReason" in availability)("the compose stack, built and run 
       socket.close();
       expect(text).toBe(complete.fullContent);
       expect(text.length).toBeGreaterThan(0);
-    },
+    }),
     2 * minute,
   );
 
   test(
     "the store keeps its data in mongo-wire over MongoDB's wire protocol: a restarted store still has it",
-    async () => {
+    recorded(async () => {
       const client = await ChatApiClient.signUp(baseUrl, "ComposeStore");
       const { chatId, events } = await client.answeredChat("Remember this");
       events.close();
@@ -165,13 +196,13 @@ describe.skipIf("skipReason" in availability)("the compose stack, built and run 
       expect(after.status).toBe(200);
       expect(after.body.messages).toEqual(before);
       expect(before).toHaveLength(2);
-    },
+    }),
     4 * minute,
   );
 
   test(
     "gateway and orchestrator scaled to two; one container of each killed mid-stream: every answer arrives whole",
-    async () => {
+    recorded(async () => {
       await project.compose(
         [
           "up",
@@ -246,13 +277,13 @@ describe.skipIf("skipReason" in availability)("the compose stack, built and run 
       );
       expect(reconnects).toBeGreaterThanOrEqual(Math.max(...streamsPerGateway));
       for (const chat of chats) chat.stream.close();
-    },
+    }),
     8 * minute,
   );
 
   test(
     "every service stops cleanly on SIGTERM (exit code 0)",
-    async () => {
+    recorded(async () => {
       await project.compose(["stop", "--timeout", "30"], 5 * minute);
       const exits: Record<string, number[]> = {};
       for (const service of ["gateway", "session", "store", "orchestrator", "notifier"]) {
@@ -264,7 +295,7 @@ describe.skipIf("skipReason" in availability)("the compose stack, built and run 
         );
       }
       expect(exits).toEqual({ gateway: [0], session: [0], store: [0], orchestrator: [0], notifier: [0] });
-    },
+    }),
     6 * minute,
   );
 });
