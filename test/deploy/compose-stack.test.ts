@@ -91,42 +91,15 @@ describe.skipIf("skipReason" in availability)("the compose stack, built and run 
 
   afterAll(async () => {
     if (project && failures > 0) {
-      const logs = await project.run(
-        [
-          "docker-compose",
-          "-p",
-          project.name,
-          "-f",
-          "docker-compose.yml",
-          "-f",
-          "test/deploy/docker-compose.ci.yml",
-          "logs",
-          "--no-color",
-          "--tail=80",
-          "nginx",
-          "gateway",
-          "orchestrator",
-        ],
+      const logs = await project.tryCompose(
+        ["logs", "--no-color", "--tail=80", "nginx", "gateway", "orchestrator"],
         minute,
       );
       console.error(`the logs of nginx, the gateways and the orchestrators after a failure:\n${logs.output}`);
     }
     if (project) {
-      const down = await project.run(
-        [
-          "docker-compose",
-          "-p",
-          project.name,
-          "-f",
-          "docker-compose.yml",
-          "-f",
-          "test/deploy/docker-compose.ci.yml",
-          "down",
-          "--volumes",
-          "--remove-orphans",
-          "--timeout",
-          "30",
-        ],
+      const down = await project.tryCompose(
+        ["down", "--volumes", "--remove-orphans", "--timeout", "30"],
         5 * minute,
       );
       if (down.status !== 0) console.error(`compose down failed:\n${down.output}`);

@@ -23,8 +23,13 @@ export class ComposeProject {
 
   /** Runs docker-compose; throws with its output unless it exits 0. */
   async compose(args: string[], timeoutMs = 600_000): Promise<string> {
+    return this.orThrow(await this.tryCompose(args, timeoutMs));
+  }
+
+  /** Runs docker-compose and answers how it went, for teardown steps that must not throw. */
+  tryCompose(args: string[], timeoutMs = 600_000): Promise<CommandResult> {
     const files = this.files.flatMap((file) => ["-f", file]);
-    return this.orThrow(await this.run(["docker-compose", "-p", this.name, ...files, ...args], timeoutMs));
+    return this.run(["docker-compose", "-p", this.name, ...files, ...args], timeoutMs);
   }
 
   /** Runs the docker client; throws with its output unless it exits 0. */
