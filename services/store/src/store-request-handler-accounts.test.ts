@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { attachmentObjectKeys } from "@chat/storage";
 import { storeRequest as request, storeUser as user } from "./__fixtures__/store-request.ts";
 import { SqliteStore } from "./sqlite/sqlite-store.ts";
 import type { StoreRepositories } from "./store-repositories.ts";
@@ -183,7 +184,9 @@ describe("handleStoreRequest: accounts and credentials", () => {
     const result = await handleStoreRequest(store, request("store.erase_user", { userId: "u1" }), context);
 
     expect(result).toStrictEqual({ chats: 2, files: 1, erased: true });
-    expect(deletedObjects.sort()).toEqual(["k-a1", "k-a2"]);
+    expect(deletedObjects.sort()).toEqual(
+      [...attachmentObjectKeys("k-a1"), ...attachmentObjectKeys("k-a2")].sort(),
+    );
     expect(await store.users.findUserById("u1")).toBeNull();
     expect((await store.chats.listChats("u1", { limit: 10 })).items).toEqual([]);
     expect(await store.credentials.listApiKeys("u1")).toEqual([]);

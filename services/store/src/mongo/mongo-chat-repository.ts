@@ -55,7 +55,6 @@ export class MongoChatRepository implements ChatRepository {
     await Promise.all([
       this.chats.createIndexes([
         { key: { userId: 1, lastActivityAt: -1, _id: -1 }, name: "by_owner_activity" },
-        { key: { lastActivityAt: 1, _id: 1 }, name: "by_activity" },
       ]),
       this.messages.createIndexes([{ key: { chatId: 1, createdAt: 1, _id: 1 }, name: "by_chat_time" }]),
       this.deletedMessages.createIndexes([{ key: { chatId: 1 }, name: "by_chat" }]),
