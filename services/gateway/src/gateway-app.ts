@@ -30,6 +30,7 @@ import { ModelCatalog } from "./chats/model-catalog.ts";
 import { modelRoutes } from "./chats/model-routes.ts";
 import { searchRoutes } from "./chats/search-routes.ts";
 import { usageRoutes } from "./chats/usage-routes.ts";
+import { exportRoutes } from "./export/export-routes.ts";
 import type { GatewaySettings } from "./gateway-config.ts";
 import { renderError } from "./http/error-renderer.ts";
 import { hostValidation } from "./http/host-validation.ts";
@@ -304,6 +305,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
     .use(apiKeyRoutes({ signedIn: signedInCaller, store }))
     .use(attachmentRoutes({ signedIn: signedInCaller, requestContext: context, attachments }))
     .use(shareRoutes({ requestContext: context, signedIn: signedInCaller, store }))
+    .use(exportRoutes({ signedIn: signedInCaller, store }))
     .use(
       accountRoutes({
         requestContext: context,

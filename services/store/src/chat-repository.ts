@@ -135,6 +135,15 @@ export interface ChatRepository {
   /** The active path, oldest first, paging forward. */
   listMessages(chatId: string, userId: string, page: PageRequest): Promise<Page<Message>>;
   /**
+   * Every message of the chat, on every branch, oldest first, each with its parent (the one it
+   * follows by time when none was recorded), and the leaf of the active path: what an export
+   * keeps. Null when the user has no such chat.
+   */
+  exportMessages(
+    chatId: string,
+    userId: string,
+  ): Promise<{ messages: Message[]; activeLeafId: string | null } | null>;
+  /**
    * The newest `limit` messages of the active path (of the path ending at `pathTo`, which is empty
    * when the chat has no such message), oldest first, and whether older ones exist.
    */

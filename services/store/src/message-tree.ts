@@ -57,6 +57,11 @@ export class MessageTree {
     this.newest = previous;
   }
 
+  /** Every message of the chat, oldest first (a parent always before its children). */
+  inOrder(): string[] {
+    return [...this.parents.keys()];
+  }
+
   has(messageId: string): boolean {
     return this.parents.has(messageId);
   }

@@ -158,6 +158,11 @@ const handlers: StoreRequestHandlers = {
   "store.delete_share": async (store, request) => ({
     deleted: await store.shares.deleteShare(request.userId, request.shareId),
   }),
+  "store.export_chat": async (store, request) => {
+    const chat = await store.chats.getChat(request.chatId, request.userId);
+    const exported = chat && (await store.chats.exportMessages(request.chatId, request.userId));
+    return chat && exported ? { chat, ...exported } : null;
+  },
   "store.list_inactive_chats": (store, request) =>
     store.chats.listInactiveChats(request.before, request.limit),
   "store.append_audit_entry": async (store, request) => {

@@ -52,6 +52,25 @@ export function messageTreeContract(name: string, make: MakeStore): void {
       ]);
     });
 
+    test("an export holds every branch, oldest first with parents, and the active leaf; another user's is null", async () => {
+      await switchTo("q2");
+      version += 1;
+      expect(await store.chats.setActiveLeaf("c1", "u1", "a1", version)).toBe(true);
+      await append("q2b", "a1", 20);
+
+      const exported = await store.chats.exportMessages("c1", "u1");
+      expect(exported?.activeLeafId).toBe("q2b");
+      expect(exported?.messages.map((message) => [message.id, message.parentId])).toEqual([
+        ["q1", null],
+        ["a1", "q1"],
+        ["q2", "a1"],
+        ["a2", "q2"],
+        ["q2b", "a1"],
+      ]);
+      expect(exported?.messages[2]?.content).toBe("Content of q2");
+      expect(await store.chats.exportMessages("c1", "u2")).toBeNull();
+    });
+
     test("regenerate: a second answer to a question is a version of the first, which stays", async () => {
       version += 1;
       expect(await store.chats.setActiveLeaf("c1", "u1", "q2", version)).toBe(true);

@@ -348,6 +348,17 @@ export class MongoChatRepository implements ChatRepository {
     return { items: await this.messagesOf(chatId, tree, items), nextCursor };
   }
 
+  async exportMessages(
+    chatId: string,
+    userId: string,
+  ): Promise<{ messages: Message[]; activeLeafId: string | null } | null> {
+    const chat = await this.chats.findOne({ _id: chatId, userId });
+    if (!chat) return null;
+    const tree = await this.tree(chatId);
+    const activeLeafId = tree.activePath(chat.activeLeafId ?? null).at(-1) ?? null;
+    return { messages: await this.messagesOf(chatId, tree, tree.inOrder(), true), activeLeafId };
+  }
+
   async recentMessages(
     chatId: string,
     userId: string,

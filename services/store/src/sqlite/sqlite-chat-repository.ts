@@ -214,6 +214,16 @@ export class SqliteChatRepository implements ChatRepository {
     return { items: this.messagesOf(chatId, tree, items), nextCursor };
   }
 
+  async exportMessages(
+    chatId: string,
+    userId: string,
+  ): Promise<{ messages: Message[]; activeLeafId: string | null } | null> {
+    if (!(await this.getChat(chatId, userId))) return null;
+    const tree = this.tree(chatId, userId);
+    const activeLeafId = this.activePath(chatId, userId, tree).at(-1) ?? null;
+    return { messages: this.messagesOf(chatId, tree, tree.inOrder(), true), activeLeafId };
+  }
+
   async recentMessages(
     chatId: string,
     userId: string,

@@ -87,6 +87,10 @@ export const storeReplySchemas = {
     }),
   ),
   "store.delete_share": Type.Object({ deleted: Type.Boolean() }),
+  /** The chat and every message on every branch, oldest first; null when the user has no such chat. */
+  "store.export_chat": nullable(
+    Type.Object({ chat: Chat, messages: Type.Array(Message), activeLeafId: nullable(Type.String()) }),
+  ),
   /** The longest idle first. */
   "store.list_inactive_chats": Type.Array(Type.Object({ chatId: Type.String(), userId: Type.String() })),
   "store.list_chats": Page(Chat),

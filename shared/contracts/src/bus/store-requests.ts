@@ -114,6 +114,7 @@ export const StoreRequest = Type.Union([
   busMessage("store.find_share", { shareId: Type.String({ maxLength: 64 }) }),
   busMessage("store.list_shares", { userId: Id, ...Page }),
   busMessage("store.delete_share", { userId: Id, shareId: Type.String({ maxLength: 64 }) }),
+  busMessage("store.export_chat", ChatOwner),
   busMessage("store.list_inactive_chats", {
     before: Type.String({ format: "date-time" }),
     limit: Type.Integer({ minimum: 1, maximum: 500 }),
