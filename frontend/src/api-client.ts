@@ -14,6 +14,7 @@ import type {
   EditMessageResponse,
   ErrorBody,
   ErrorCode,
+  ImportReport,
   MessageList,
   ModelList,
   RegenerateBody,
@@ -235,6 +236,11 @@ export class ApiClient extends EventTarget {
   usage(from: Date, to: Date): Promise<UsageReport> {
     const query = new URLSearchParams({ from: from.toISOString(), to: to.toISOString() });
     return this.request("GET", `/api/usage?${query}`);
+  }
+
+  /** Imports a file of chats (this app's export, or ChatGPT's conversations.json). */
+  importChats(file: unknown): Promise<ImportReport> {
+    return this.request("POST", "/api/imports", file);
   }
 
   /** A read-only link to the chat as it is now. */

@@ -78,6 +78,8 @@ describe.skipIf(!chromiumAvailable)("settings in Chromium: account, API keys, us
       expect(await dialog.getByRole("cell", { name: /demo/ }).count()).toBeGreaterThan(0);
 
       await page.keyboard.press("ArrowRight");
+      expect(await dialog.getByRole("tab", { name: "Data" }).getAttribute("aria-selected")).toBe("true");
+      await page.keyboard.press("ArrowRight");
       expect(await dialog.getByRole("tab", { name: "Account" }).getAttribute("aria-selected")).toBe("true");
       await dialog.getByRole("button", { name: "Delete account…" }).click();
       const password = dialog.getByLabel("Password to confirm");
@@ -126,6 +128,42 @@ describe.skipIf(!chromiumAvailable)("settings in Chromium: account, API keys, us
       expect(
         ((await storedChat(page, chatId)) as unknown as { systemPrompt?: string }).systemPrompt,
       ).toBeUndefined();
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("Data: download every chat, import ChatGPT's conversations.json, and the chat shows in the list", async () => {
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 860 },
+      acceptDownloads: true,
+    });
+    try {
+      await registerAccount(context, server.baseUrl, "Mover");
+      const page = await context.newPage();
+      await page.goto(server.baseUrl);
+      await sendMessage(page, "Something to export");
+      await waitForAnswer(page, 1);
+
+      await page.getByRole("button", { name: "Settings", exact: true }).click();
+      const dialog = page.getByRole("dialog", { name: "Settings" });
+      await dialog.getByRole("tab", { name: "Data" }).click();
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        dialog.getByRole("link", { name: "Download all chats" }).click(),
+      ]);
+      const exported = JSON.parse(await Bun.file((await download.path()) as string).text());
+      expect(exported.format).toBe("chat-system-export");
+      expect(exported.chats).toHaveLength(1);
+
+      await dialog
+        .getByLabel("File to import")
+        .setInputFiles(
+          join(import.meta.dir, "../../services/gateway/src/import/__fixtures__/chatgpt-conversations.json"),
+        );
+      await dialog.getByText("1 chats imported").waitFor();
+      expect(await dialog.getByRole("listitem").first().textContent()).toContain("Only a system prompt");
+      await page.locator("chat-list-item").filter({ hasText: "Reversing lists" }).waitFor();
     } finally {
       await context.close();
     }

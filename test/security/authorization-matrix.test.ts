@@ -679,6 +679,12 @@ function authorizationMatrix(mode: AuthMode) {
         "PATCH /api/chats/{id}": { title: "Renamed by the matrix" },
         "POST /api/chats/{id}/messages": { content: "Hello from the matrix" },
         "POST /api/keys/": { name: "Matrix key" },
+        "POST /api/imports": {
+          format: "chat-system-export",
+          version: 1,
+          exportedAt: "2026-01-01T00:00:00.000Z",
+          chats: [],
+        },
         "POST /v1/chat/completions": { model: "demo", messages: [{ role: "user", content: "Hello" }] },
       };
       if (operation.name in known) return known[operation.name];

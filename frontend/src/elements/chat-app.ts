@@ -369,6 +369,7 @@ export class ChatApp extends LitElement {
         .user=${user}
         @user-changed=${this._onUserChanged}
         @signed-out=${this._onSignedOutElsewhere}
+        @chats-imported=${this._onChatsImported}
       ></settings-dialog>
       <div class="toasts" role="region" aria-label="Notifications" aria-live="polite">
         ${repeat(
@@ -423,6 +424,10 @@ export class ChatApp extends LitElement {
     }
     this._signedOut();
     this._chatList.announceSession(false);
+  }
+
+  private _onChatsImported(): void {
+    void this._chatList.refresh();
   }
 
   private _onSettingsClick(): void {

@@ -4,18 +4,20 @@ import { customElement, property, query, state } from "lit/decorators.js";
 import { baseStyles } from "../elements/base-styles.ts";
 import "./account-panel.ts";
 import "./api-keys-panel.ts";
+import "./data-panel.ts";
 import "./usage-panel.ts";
 
 const tabs = [
   { id: "account", label: "Account" },
   { id: "keys", label: "API keys" },
   { id: "usage", label: "Usage" },
+  { id: "data", label: "Data" },
 ] as const;
 type TabId = (typeof tabs)[number]["id"];
 
 /**
  * The settings of the signed-in user in one modal dialog with tabs (arrow keys move between
- * them): account, API keys, usage. `open()` shows it; Escape or Close ends it.
+ * them): account, API keys, usage, data (export and import). `open()` shows it; Escape or Close ends it.
  */
 @customElement("settings-dialog")
 export class SettingsDialog extends LitElement {
@@ -117,6 +119,8 @@ export class SettingsDialog extends LitElement {
         return html`<api-keys-panel></api-keys-panel>`;
       case "usage":
         return html`<usage-panel></usage-panel>`;
+      case "data":
+        return html`<data-panel></data-panel>`;
     }
   }
 

@@ -56,6 +56,16 @@ export const settingsStyles = css`
     text-align: right;
     font-variant-numeric: tabular-nums;
   }
+  a.button {
+    display: inline-flex;
+    padding: 7px 12px;
+    border: 1px solid var(--border-strong);
+    border-radius: 8px;
+    color: var(--text);
+    font-size: 14px;
+    font-weight: 600;
+    text-decoration: none;
+  }
   .error {
     color: var(--danger);
   }

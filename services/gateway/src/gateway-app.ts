@@ -42,6 +42,8 @@ import { swaggerUiPage } from "./http/pages/swagger-ui-page.ts";
 import { requestBodyLimit } from "./http/request-body-limit.ts";
 import { requestContext } from "./http/request-context.ts";
 import { securityHeaders } from "./http/security-headers.ts";
+import { ChatImport } from "./import/chat-import.ts";
+import { importRoutes } from "./import/import-routes.ts";
 import { RateLimitedError, RateLimits, requestRateLimits } from "./limits/rate-limits.ts";
 import type { LiveEventHub } from "./live/live-event-hub.ts";
 import type { CompletionRelay } from "./openai/completion-relay.ts";
@@ -249,7 +251,10 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
         bodyTimeoutMs: settings.HTTP_BODY_TIMEOUT_MS,
         // The multipart framing around the file: boundaries and part headers.
         streamedBodies: { [uploadPath]: settings.UPLOAD_MAX_BYTES + 64 * 1024 },
-        largerBodies: { "/v1/chat/completions": settings.COMPLETION_MAX_BODY_BYTES },
+        largerBodies: {
+          "/v1/chat/completions": settings.COMPLETION_MAX_BODY_BYTES,
+          "/api/imports": settings.IMPORT_MAX_BYTES,
+        },
       }),
     )
     .use(requestRateLimits(rateLimits, { trustProxy: settings.TRUST_PROXY }))
@@ -306,6 +311,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
     .use(attachmentRoutes({ signedIn: signedInCaller, requestContext: context, attachments }))
     .use(shareRoutes({ requestContext: context, signedIn: signedInCaller, store }))
     .use(exportRoutes({ signedIn: signedInCaller, store }))
+    .use(importRoutes({ signedIn: signedInCaller, chatImport: new ChatImport({ store, models }) }))
     .use(
       accountRoutes({
         requestContext: context,

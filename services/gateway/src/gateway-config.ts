@@ -182,6 +182,12 @@ export const GatewayConfigFields = {
     description:
       "Largest body of POST /v1/chat/completions, whose images come as data URLs (other bodies: MAX_BODY_BYTES); the images then travel the bus, so keep it under the broker's message limit",
   }),
+  IMPORT_MAX_BYTES: Type.Integer({
+    default: 20 * 1024 * 1024,
+    minimum: 1024,
+    description:
+      "Largest file POST /api/imports takes (our export or ChatGPT's conversations.json; other bodies: MAX_BODY_BYTES)",
+  }),
   DATA_DIR: Type.String({
     default: "./data",
     description:

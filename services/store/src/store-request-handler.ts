@@ -10,6 +10,7 @@ import {
 } from "@chat/contracts";
 import { eraseUser } from "./account-erasure.ts";
 import { deleteChatWithFiles } from "./chat-deletion.ts";
+import { importChat } from "./chat-import.ts";
 import { createShare } from "./share-snapshot.ts";
 import type { StoreRepositories } from "./store-repositories.ts";
 import type { StoreRequestContext } from "./store-request-context.ts";
@@ -163,6 +164,7 @@ const handlers: StoreRequestHandlers = {
     const exported = chat && (await store.chats.exportMessages(request.chatId, request.userId));
     return chat && exported ? { chat, ...exported } : null;
   },
+  "store.import_chat": (store, request) => importChat(store, request),
   "store.list_inactive_chats": (store, request) =>
     store.chats.listInactiveChats(request.before, request.limit),
   "store.append_audit_entry": async (store, request) => {

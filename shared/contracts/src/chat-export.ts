@@ -99,3 +99,18 @@ export function exportedChat(
     })),
   };
 }
+
+/** What an import did: chats written, chats found from an earlier import, and what was left out and why. */
+export const ImportReport = Type.Object(
+  {
+    /** `chat-system` (our export) or `chatgpt` (ChatGPT's conversations.json). */
+    source: Type.String(),
+    imported: Type.Integer({ minimum: 0 }),
+    /** Chats this file brought before: left as they are. */
+    alreadyImported: Type.Integer({ minimum: 0 }),
+    chats: Type.Array(Type.Object({ id: Id, title: Type.String(), messages: Type.Integer({ minimum: 0 }) })),
+    skipped: Type.Array(Type.Object({ chat: Type.String(), reason: Type.String() })),
+  },
+  { $id: "ImportReport" },
+);
+export type ImportReport = Static<typeof ImportReport>;

@@ -91,6 +91,8 @@ export const storeReplySchemas = {
   "store.export_chat": nullable(
     Type.Object({ chat: Chat, messages: Type.Array(Message), activeLeafId: nullable(Type.String()) }),
   ),
+  /** False when the chat was imported before (nothing is written again). */
+  "store.import_chat": Type.Object({ created: Type.Boolean() }),
   /** The longest idle first. */
   "store.list_inactive_chats": Type.Array(Type.Object({ chatId: Type.String(), userId: Type.String() })),
   "store.list_chats": Page(Chat),

@@ -115,6 +115,20 @@ export const StoreRequest = Type.Union([
   busMessage("store.list_shares", { userId: Id, ...Page }),
   busMessage("store.delete_share", { userId: Id, shareId: Type.String({ maxLength: 64 }) }),
   busMessage("store.export_chat", ChatOwner),
+  // An imported chat with its messages (their parentIds set), written once: the ids are the
+  // import's, derived from the source, so importing the same file again writes nothing.
+  busMessage("store.import_chat", {
+    userId: Id,
+    chat: Type.Object({
+      id: Id,
+      title: Type.String({ minLength: 1, maxLength: 200 }),
+      model: Type.String(),
+      systemPrompt: Type.Optional(Type.String()),
+      createdAt: Type.String({ format: "date-time" }),
+    }),
+    messages: Type.Array(Message, { maxItems: 5_000 }),
+    activeLeafId: Type.Union([Id, Type.Null()]),
+  }),
   busMessage("store.list_inactive_chats", {
     before: Type.String({ format: "date-time" }),
     limit: Type.Integer({ minimum: 1, maximum: 500 }),
