@@ -4,6 +4,7 @@ import { customElement, property, query, state } from "lit/decorators.js";
 import { ApiError, apiClient } from "../api-client.ts";
 import { maximumSystemPromptLength } from "../api-limits.ts";
 import { baseStyles } from "./base-styles.ts";
+import { dialogStyles } from "./dialog-styles.ts";
 
 /**
  * The chat's settings button and dialog: its instructions (the system prompt sent before every
@@ -14,18 +15,10 @@ import { baseStyles } from "./base-styles.ts";
 export class ChatSettingsDialog extends LitElement {
   static override styles = [
     baseStyles,
+    dialogStyles,
     css`
-      dialog {
-        width: min(560px, calc(100vw - 32px));
-        padding: 22px 22px 18px;
-        border: 1px solid var(--border);
-        border-radius: 14px;
-        background: var(--surface);
-        color: var(--text);
-        box-shadow: var(--shadow-raised);
-      }
-      dialog::backdrop {
-        background: var(--scrim);
+      :host {
+        --dialog-width: 560px;
       }
       h2 {
         margin: 0 0 12px;
@@ -58,11 +51,6 @@ export class ChatSettingsDialog extends LitElement {
       .error {
         color: var(--danger);
         font-size: 14px;
-      }
-      .actions {
-        display: flex;
-        justify-content: flex-end;
-        gap: 8px;
       }
     `,
   ];

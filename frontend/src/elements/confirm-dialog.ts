@@ -1,6 +1,7 @@
 import { css, html, LitElement } from "lit";
 import { customElement, query, state } from "lit/decorators.js";
 import { baseStyles } from "./base-styles.ts";
+import { dialogStyles } from "./dialog-styles.ts";
 
 export interface ConfirmRequest {
   title: string;
@@ -19,19 +20,8 @@ export interface ConfirmRequest {
 export class ConfirmDialog extends LitElement {
   static override styles = [
     baseStyles,
+    dialogStyles,
     css`
-      dialog {
-        width: min(420px, calc(100vw - 32px));
-        padding: 22px 22px 18px;
-        border: 1px solid var(--border);
-        border-radius: 14px;
-        background: var(--surface);
-        color: var(--text);
-        box-shadow: var(--shadow-raised);
-      }
-      dialog::backdrop {
-        background: var(--scrim);
-      }
       h2 {
         margin: 0 0 8px;
         font-size: 17px;
@@ -42,11 +32,6 @@ export class ConfirmDialog extends LitElement {
         color: var(--text-muted);
         font-size: 14px;
         overflow-wrap: anywhere;
-      }
-      .actions {
-        display: flex;
-        justify-content: flex-end;
-        gap: 8px;
       }
     `,
   ];

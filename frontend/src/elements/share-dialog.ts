@@ -3,6 +3,7 @@ import { css, html, LitElement, nothing } from "lit";
 import { customElement, property, query, state } from "lit/decorators.js";
 import { ApiError, apiClient } from "../api-client.ts";
 import { baseStyles } from "./base-styles.ts";
+import { dialogStyles } from "./dialog-styles.ts";
 
 const linkDate = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
@@ -15,18 +16,10 @@ const linkDate = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeS
 export class ShareDialog extends LitElement {
   static override styles = [
     baseStyles,
+    dialogStyles,
     css`
-      dialog {
-        width: min(480px, calc(100vw - 32px));
-        padding: 22px 22px 18px;
-        border: 1px solid var(--border);
-        border-radius: 14px;
-        background: var(--surface);
-        color: var(--text);
-        box-shadow: var(--shadow-raised);
-      }
-      dialog::backdrop {
-        background: var(--scrim);
+      :host {
+        --dialog-width: 480px;
       }
       h2 {
         margin: 0 0 8px;
@@ -63,11 +56,6 @@ export class ShareDialog extends LitElement {
       }
       .error {
         color: var(--danger);
-      }
-      .actions {
-        display: flex;
-        justify-content: flex-end;
-        gap: 8px;
       }
     `,
   ];

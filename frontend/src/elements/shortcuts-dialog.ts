@@ -1,6 +1,7 @@
 import { css, html, LitElement } from "lit";
 import { customElement, query } from "lit/decorators.js";
 import { baseStyles } from "./base-styles.ts";
+import { dialogStyles } from "./dialog-styles.ts";
 
 const isMac = typeof navigator !== "undefined" && /Mac|iPhone|iPad/.test(navigator.platform);
 const mod = isMac ? "⌘" : "Ctrl";
@@ -23,18 +24,10 @@ export const shortcuts: ReadonlyArray<{ keys: string[]; what: string }> = [
 export class ShortcutsDialog extends LitElement {
   static override styles = [
     baseStyles,
+    dialogStyles,
     css`
-      dialog {
-        width: min(460px, calc(100vw - 32px));
-        padding: 20px 22px 16px;
-        border: 1px solid var(--border);
-        border-radius: 14px;
-        background: var(--surface);
-        color: var(--text);
-        box-shadow: var(--shadow-raised);
-      }
-      dialog::backdrop {
-        background: var(--scrim);
+      :host {
+        --dialog-width: 460px;
       }
       h2 {
         margin: 0 0 12px;
@@ -61,10 +54,6 @@ export class ShortcutsDialog extends LitElement {
         border: 1px solid var(--border-strong);
         border-radius: 5px;
         background: var(--surface-muted);
-      }
-      .actions {
-        display: flex;
-        justify-content: flex-end;
       }
     `,
   ];
