@@ -1,6 +1,7 @@
 import type { ChatCommandClient, StoreClient } from "@chat/bus";
 import { traceparentFrom } from "@chat/runtime";
 import type { Logger } from "pino";
+import { RepeatingSweep } from "./repeating-sweep.ts";
 
 /** Drafts looked at per sweep; the least recently checkpointed come first. */
 const draftsPerSweep = 100;
@@ -22,8 +23,7 @@ const holdsPerSweep = 100;
  * await recovery.stop();
  */
 export class AnswerRecovery {
-  private timer: ReturnType<typeof setInterval> | null = null;
-  private sweeping: Promise<void> | null = null;
+  private readonly repeating: RepeatingSweep;
 
   constructor(
     private readonly dependencies: { commands: ChatCommandClient; store: StoreClient; logger: Logger },
@@ -39,19 +39,23 @@ export class AnswerRecovery {
       orphanedAtStart?: boolean;
       now?: () => Date;
     },
-  ) {}
+  ) {
+    this.repeating = new RepeatingSweep(() => this.sweep(), {
+      intervalMs: options.intervalMs,
+      logger: dependencies.logger,
+      done: "answer drafts sent for recovery",
+      failed: "answer recovery sweep failed",
+    });
+  }
 
   private sweeps = 0;
 
   start(): void {
-    this.runSweep();
-    this.timer = setInterval(() => this.runSweep(), this.options.intervalMs);
+    this.repeating.start();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.sweeping;
+  stop(): Promise<void> {
+    return this.repeating.stop();
   }
 
   /** One pass over the drafts; a failure is logged and the next pass tries again. */
@@ -99,19 +103,5 @@ export class AnswerRecovery {
     }
     if (held.length > 0)
       this.dependencies.logger.info({ holds: held.length }, "expired holds sent to their chats");
-  }
-
-  private runSweep(): void {
-    if (this.sweeping) return;
-    this.sweeping = this.sweep()
-      .then(
-        (count) => {
-          if (count > 0) this.dependencies.logger.info({ drafts: count }, "answer drafts sent for recovery");
-        },
-        (error: unknown) => this.dependencies.logger.warn({ err: error }, "answer recovery sweep failed"),
-      )
-      .finally(() => {
-        this.sweeping = null;
-      });
   }
 }

@@ -2,6 +2,7 @@ import type { ChatCommandClient, StoreClient } from "@chat/bus";
 import { AppError } from "@chat/contracts";
 import { traceparentFrom } from "@chat/runtime";
 import type { Logger } from "pino";
+import { RepeatingSweep } from "./repeating-sweep.ts";
 
 /** Idle chats listed per round. */
 const chatsPerRound = 100;
@@ -21,8 +22,7 @@ const dayMs = 24 * 60 * 60 * 1_000;
  * retention.start();
  */
 export class ChatRetention {
-  private timer: ReturnType<typeof setInterval> | null = null;
-  private sweeping: Promise<unknown> | null = null;
+  private readonly repeating: RepeatingSweep;
 
   constructor(
     private readonly dependencies: {
@@ -31,18 +31,21 @@ export class ChatRetention {
       logger: Logger;
     },
     private readonly options: { retentionDays: number; intervalMs: number; now?: () => Date },
-  ) {}
-
-  start(): void {
-    if (this.options.retentionDays === 0) return;
-    this.runSweep();
-    this.timer = setInterval(() => this.runSweep(), this.options.intervalMs);
+  ) {
+    this.repeating = new RepeatingSweep(() => this.sweep(), {
+      intervalMs: options.intervalMs,
+      logger: dependencies.logger,
+      done: "chats past their retention deleted",
+      failed: "chat retention sweep failed",
+    });
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.sweeping;
+  start(): void {
+    if (this.options.retentionDays > 0) this.repeating.start();
+  }
+
+  stop(): Promise<void> {
+    return this.repeating.stop();
   }
 
   /** One sweep: deletes chats idle past the retention, up to `chatsPerSweep`; answers how many. */
@@ -70,20 +73,5 @@ export class ChatRetention {
       if (idle.length < chatsPerRound || deletedNow === 0) break;
     }
     return deleted;
-  }
-
-  private runSweep(): void {
-    if (this.sweeping) return;
-    this.sweeping = this.sweep()
-      .then(
-        (count) => {
-          if (count > 0)
-            this.dependencies.logger.info({ chats: count }, "chats past their retention deleted");
-        },
-        (error: unknown) => this.dependencies.logger.warn({ err: error }, "chat retention sweep failed"),
-      )
-      .finally(() => {
-        this.sweeping = null;
-      });
   }
 }
