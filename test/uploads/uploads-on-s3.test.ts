@@ -4,6 +4,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import S3rver from "s3rver";
+import sharp from "sharp";
 import { ChatApiClient } from "../support/chat-api-client.ts";
 import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
 
@@ -90,6 +91,31 @@ describe("uploads on S3-compatible storage", () => {
     }
     expect((await alice.request("DELETE", `/api/attachments/${uploaded.body.id}`)).status).toBe(204);
     expect(await objectKeys()).not.toContain(key);
+  });
+
+  test("an image's content comes from the gateway's own origin (the app's CSP loads no other), a file's by redirect", async () => {
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: "#4f46e5" } })
+      .png()
+      .toBuffer();
+    const form = new FormData();
+    form.append("file", new Blob([new Uint8Array(png)], { type: "image/png" }), "dot.png");
+    const uploaded = await fetch(`${alice.baseUrl}/api/uploads`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${alice.token}` },
+      body: form,
+    });
+    expect(uploaded.status).toBe(201);
+    const { id } = (await uploaded.json()) as { id: string };
+
+    const content = await fetch(`${server.baseUrl}/api/attachments/${id}/content`, {
+      headers: { authorization: `Bearer ${alice.token}` },
+      redirect: "manual",
+    });
+    expect(content.status).toBe(200);
+    expect(content.headers.get("content-type")).toBe("image/png");
+    const shown = new Uint8Array(await content.arrayBuffer());
+    expect((await sharp(shown).metadata()).width).toBe(8);
+    expect((await bob.request("GET", `/api/attachments/${id}/content`)).status).toBe(404);
   });
 
   test("an upload cut off half way leaves no object, and the gateway goes on answering", async () => {

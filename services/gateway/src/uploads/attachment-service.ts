@@ -178,10 +178,15 @@ export class AttachmentService {
     };
   }
 
-  /** The user's attachment's bytes, or (S3) a redirect to a signed URL of them. */
+  /**
+   * The user's attachment's bytes, or (S3) a redirect to a signed URL of a file that is only ever
+   * downloaded. Images and audio come from the gateway itself even on S3: the web app shows them
+   * inline, and its CSP loads media from its own origin only.
+   */
   async content(userId: string, attachmentId: string, traceparent: string): Promise<AttachmentContent> {
     const stored = await this.owned(userId, attachmentId, traceparent);
-    if (this.dependencies.redirectToStorage) {
+    const shownInline = stored.kind === "image" || stored.kind === "audio";
+    if (this.dependencies.redirectToStorage && !shownInline) {
       const expiresInSeconds = this.dependencies.limits.urlTtlSeconds;
       return {
         attachment: stored,
