@@ -81,6 +81,8 @@ const sampleSecretValues: Record<string, string> = {
   REDIS_URL: "rediss://:password@redis.example.internal:6380",
   MONGODB_URL: "mongodb+srv://chat:password@cluster.example.net/",
   METRICS_TOKEN: randomBytes(24).toString("base64url"),
+  S3_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE",
+  S3_SECRET_ACCESS_KEY: randomBytes(30).toString("base64"),
 };
 
 /** A container's environment as the pod would see it: the ConfigMaps, its own env, the secrets. */
@@ -412,11 +414,13 @@ describe("Kubernetes manifests (infra/k8s)", () => {
       expect(problems).toEqual([]);
     });
 
-    test("out: DNS, and only the brokers and the database its settings name; the orchestrator HTTPS to public addresses", () => {
+    test("out: DNS, and only the brokers, the database and the object storage its settings name; the orchestrator HTTPS to public addresses", () => {
       const dependencyPorts: Record<string, string[]> = {
         AMQP_URL: ["TCP/5671", "TCP/5672"],
         REDIS_URL: ["TCP/6379", "TCP/6380"],
         MONGODB_URL: ["TCP/27017"],
+        // The object storage of uploads (S3_BUCKET): HTTPS.
+        S3_ACCESS_KEY_ID: ["TCP/443"],
       };
       const dns = ["UDP/53", "TCP/53"];
       const https = "TCP/443";
