@@ -228,7 +228,10 @@ describe.skipIf(!chromiumAvailable)("attachments and voice in Chromium", () => {
       expect((await trayOf(page)).map((item) => item.name)).toEqual(["chart.png", "notes.txt"]);
 
       await sendMessage(page, "Here are the chart and the notes");
-      await waitForAnswer(page, 1);
+      const answer = await waitForAnswer(page, 1);
+      // The demo model sees images (their type and size, not what they show) and reads text files.
+      expect(answer.content).toMatch(/`chart\.png`: PNG, 320 × \d+ pixels/);
+      expect(answer.content).toContain("`notes.txt`:");
       const shown = page.locator("chat-message message-attachments");
       await shown.locator("img").waitFor();
       const image = await shown.locator("img").evaluate((element) => ({
