@@ -144,7 +144,7 @@ describe.skipIf(!chromiumAvailable)("the chat app in Chromium", () => {
     const language = (await bubble.locator(".code-language").textContent()) as string;
     expect(["ts", "python", "bash"]).toContain(language);
     expect(await bubble.locator("pre code [class^='hljs-']").count()).toBeGreaterThan(0);
-    await bubble.getByRole("button", { name: "Copy" }).click();
+    await bubble.getByRole("button", { name: "Copy", exact: true }).click();
     const code = await bubble.locator("pre code").textContent();
     await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(code as string);
     await expect(bubble.locator("time").count()).resolves.toBe(1);

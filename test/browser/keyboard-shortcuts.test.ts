@@ -83,4 +83,24 @@ describe.skipIf(!chromiumAvailable)("keyboard shortcuts in Chromium", () => {
       await context.close();
     }
   });
+
+  test("Copy on a question and on an answer puts the whole text on the clipboard, the answer as markdown", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.baseUrl });
+      await registerAccount(context, server.baseUrl, "Copier");
+      const page = await context.newPage();
+      await page.goto(server.baseUrl);
+      await sendMessage(page, "Give me a **bold** idea");
+      const answer = await waitForAnswer(page, 1);
+
+      await page.getByRole("button", { name: "Copy your message" }).click();
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe("Give me a **bold** idea");
+      await page.getByRole("button", { name: "Copy the answer (markdown)" }).click();
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(answer.content);
+      expect(answer.content).toContain("```");
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -7,7 +7,7 @@ import type { ThreadMessage } from "../thread/thread-reducer.ts";
 import { baseStyles } from "./base-styles.ts";
 import "./message-attachments.ts";
 import "./read-aloud-button.ts";
-import { pencilIcon, retryIcon } from "./icons.ts";
+import { copyIcon, pencilIcon, retryIcon } from "./icons.ts";
 import { markdownStyles } from "./markdown-styles.ts";
 
 const timeOfDay = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
@@ -298,6 +298,8 @@ export class ChatMessage extends LitElement {
           : html`<div class="meta">
               ${message.status === "sending" ? "Sending…" : this._renderTime(message.createdAt)}
               ${this._renderVersions(message)}
+              ${sent ? this._renderCopy(message, "Copy your message") : nothing}
+              ${this._copied ? html`<span role="status">Copied to the clipboard</span>` : nothing}
               ${
                 sent && this.editable
                   ? html`<button class="quiet edit" type="button" aria-label="Edit this message" @click=${this._onEditClick}>
@@ -387,6 +389,7 @@ export class ChatMessage extends LitElement {
             : nothing
         }
         ${this._renderVersions(message)}
+        ${message.status === "complete" && message.content ? this._renderCopy(message, "Copy the answer (markdown)") : nothing}
         ${this._copied ? html`<span role="status">Copied to the clipboard</span>` : nothing}
         ${message.status === "complete" && message.content ? html`<read-aloud-button .text=${message.content}></read-aloud-button>` : nothing}
         ${
@@ -417,6 +420,22 @@ export class ChatMessage extends LitElement {
           : nothing
       }
     </div>`;
+  }
+
+  /** A button that copies the whole message as it was written: the answer's markdown, the question's text. */
+  private _renderCopy(message: ThreadMessage, label: string) {
+    return html`<button class="quiet copy" type="button" aria-label=${label} title=${label} @click=${() => this._copyMessage(message)}>
+      ${copyIcon} Copy
+    </button>`;
+  }
+
+  private async _copyMessage(message: ThreadMessage): Promise<void> {
+    if (!(await copyText(message.content, this.renderRoot as ShadowRoot))) return;
+    this._copied = true;
+    clearTimeout(this._copiedTimer);
+    this._copiedTimer = setTimeout(() => {
+      this._copied = false;
+    }, 1_500);
   }
 
   private async _onMarkdownClick(event: Event): Promise<void> {
