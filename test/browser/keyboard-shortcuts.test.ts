@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
+import { ChatApiClient } from "../support/chat-api-client.ts";
 import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
 import {
   chromiumAvailable,
@@ -99,6 +100,46 @@ describe.skipIf(!chromiumAvailable)("keyboard shortcuts in Chromium", () => {
       await page.getByRole("button", { name: "Copy the answer (markdown)" }).click();
       expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(answer.content);
       expect(answer.content).toContain("```");
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("a search result opens its chat at the matched message, loading older pages, the match marked", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const email = await registerAccount(context, server.baseUrl, "Searcher");
+      const client = new ChatApiClient(server.baseUrl);
+      await client.login(email);
+      // The question with the word early, then enough turns that it is not on the chat's first page
+      // (100 messages); the title comes from the first question, so the match is in a message.
+      const { chatId, events } = await client.answeredChat("An early question");
+      for (let turn = 1; turn <= 55; turn++) {
+        const content = turn === 1 ? "Where did the zeppelin land?" : `Filler ${turn}`;
+        const sent = await client.request("POST", `/api/chats/${chatId}/messages`, { content });
+        await events.waitFor(
+          (event) =>
+            event.event === "message_complete" &&
+            (event.data as { messageId: string }).messageId === sent.body.assistantMessageId,
+        );
+      }
+      events.close();
+
+      const page = await context.newPage();
+      await page.goto(server.baseUrl);
+      await page.getByRole("searchbox", { name: "Search chats" }).fill("zeppelin");
+      await page.locator("chat-search-result").first().click();
+      const found = page.locator('chat-message[highlight="zeppelin"]');
+      await found.waitFor();
+      expect(await found.locator("mark").first().textContent()).toBe("zeppelin");
+      expect(await found.isVisible()).toBe(true);
+      const inView = () =>
+        found.evaluate((element) => {
+          const box = element.getBoundingClientRect();
+          return box.top >= 0 && box.bottom <= window.innerHeight;
+        });
+      for (let attempt = 0; attempt < 50 && !(await inView()); attempt++) await Bun.sleep(100);
+      expect(await inView()).toBe(true);
     } finally {
       await context.close();
     }

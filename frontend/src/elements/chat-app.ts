@@ -209,6 +209,8 @@ export class ChatApp extends LitElement {
   @state() private _session: SessionState = { kind: "checking" };
   @state() private _drawerOpen = false;
   @state() private _toasts: Toast[] = [];
+  /** A search result's message to show once its chat opens. */
+  @state() private _found: { chatId: string; messageId: string; query: string } | undefined;
 
   @query("chat-thread") private _thread?: ChatThread;
   @query("confirm-dialog") private _confirm?: ConfirmDialog;
@@ -341,6 +343,7 @@ export class ChatApp extends LitElement {
         <main>
           <chat-thread
             .chatId=${chatId}
+            .found=${this._found?.chatId === chatId ? this._found : undefined}
             .models=${this._models.models}
             default-model=${this._models.defaultModel ?? ""}
             user-connection=${this._userEvents.status}
@@ -463,8 +466,10 @@ export class ChatApp extends LitElement {
     void this._focusComposer();
   }
 
-  private _onChatSelect(event: CustomEvent<{ chatId: string }>): void {
-    this._route.navigate({ kind: "chat", chatId: event.detail.chatId });
+  private _onChatSelect(event: CustomEvent<{ chatId: string; messageId?: string; query?: string }>): void {
+    const { chatId, messageId, query } = event.detail;
+    this._found = messageId && query ? { chatId, messageId, query } : undefined;
+    this._route.navigate({ kind: "chat", chatId });
     this._closeDrawer({ restoreFocus: false });
     void this._focusComposer();
   }

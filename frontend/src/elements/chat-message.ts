@@ -3,6 +3,8 @@ import { customElement, property, state } from "lit/decorators.js";
 import { unsafeHTML } from "lit/directives/unsafe-html.js";
 import { pendingMathClass, whenMathRenderable } from "../markdown/math-extension.ts";
 import { renderMarkdown } from "../markdown/render-markdown.ts";
+import { markMatches } from "../search/mark-matches.ts";
+import { splitAtMatches } from "../search/split-at-matches.ts";
 import type { ThreadMessage } from "../thread/thread-reducer.ts";
 import { baseStyles } from "./base-styles.ts";
 import "./message-attachments.ts";
@@ -43,6 +45,12 @@ export class ChatMessage extends LitElement {
     css`
       :host {
         display: block;
+      }
+      mark {
+        padding: 0 1px;
+        border-radius: 3px;
+        background: var(--mark);
+        color: var(--mark-text);
       }
       .notice {
         margin: 0;
@@ -249,6 +257,9 @@ export class ChatMessage extends LitElement {
   /** Offers Edit on a sent question, and the version switcher: nothing runs in the chat. */
   @property({ type: Boolean }) editable = false;
 
+  /** Searched text to mark in the message (a search result opened here). */
+  @property() highlight?: string;
+
   @state() private _copied = false;
   /** The text of the question's new version while it is edited; undefined when not editing. */
   @state() private _draft: string | undefined;
@@ -291,7 +302,7 @@ export class ChatMessage extends LitElement {
     const sent = message.status === "complete";
     return html`<article class="user ${message.status}" aria-label="You">
       ${message.attachments?.length ? html`<message-attachments .attachments=${message.attachments}></message-attachments>` : nothing}
-      <div class="bubble">${message.content}</div>
+      <div class="bubble">${this.highlight ? this._marked(message.content, this.highlight) : message.content}</div>
       ${
         message.status === "failed"
           ? this._renderError(message, `Not sent: ${message.error?.message ?? "something went wrong."}`)
@@ -420,6 +431,17 @@ export class ChatMessage extends LitElement {
           : nothing
       }
     </div>`;
+  }
+
+  override updated(): void {
+    const markdown = this.renderRoot.querySelector(".markdown");
+    if (this.highlight && markdown && !markdown.querySelector("mark")) markMatches(markdown, this.highlight);
+  }
+
+  private _marked(text: string, query: string) {
+    return splitAtMatches(text, query).map((part) =>
+      part.matched ? html`<mark>${part.text}</mark>` : part.text,
+    );
   }
 
   /** A button that copies the whole message as it was written: the answer's markdown, the question's text. */

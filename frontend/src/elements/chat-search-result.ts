@@ -11,7 +11,7 @@ import { baseStyles } from "./base-styles.ts";
  * matched, who wrote it and the text around the match, the searched text marked. The snippet is
  * model output, so it only ever goes into text bindings.
  *
- * @fires chat-select - The chat was picked; detail `{ chatId }`.
+ * @fires chat-select - The chat was picked; detail `{ chatId }`, and `{ messageId, query }` of a matched message.
  */
 @customElement("chat-search-result")
 export class ChatSearchResult extends LitElement {
@@ -105,7 +105,12 @@ export class ChatSearchResult extends LitElement {
     event.preventDefault();
     this.dispatchEvent(
       new CustomEvent("chat-select", {
-        detail: { chatId: this.hit?.chat.id },
+        detail: {
+          chatId: this.hit?.chat.id,
+          ...(this.hit?.match.in === "message"
+            ? { messageId: this.hit.match.messageId, query: this.query }
+            : {}),
+        },
         bubbles: true,
         composed: true,
       }),

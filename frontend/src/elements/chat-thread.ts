@@ -180,6 +180,10 @@ export class ChatThread extends LitElement {
   @property({ attribute: "chat-id" }) chatId?: string;
   @property({ attribute: false }) models: ModelSummary[] = [];
   @property({ attribute: "default-model" }) defaultModel?: string;
+  /** A search result's message: shown (older pages loaded as needed) with the searched text marked. */
+  @property({ attribute: false }) found?: { messageId: string; query: string };
+  /** The `found` already brought into view, so new renders leave the reader where they are. */
+  private _shownFound: { messageId: string; query: string } | undefined;
   /** The user's own stream, shown in the pill while no chat is open. */
   @property({ attribute: "user-connection" }) userConnection: StreamStatus = "connecting";
 
@@ -212,7 +216,40 @@ export class ChatThread extends LitElement {
 
   override updated(): void {
     this._scroll.attach(this._scroller, this._messages);
+    void this._showFound();
   }
+
+  /**
+   * Brings `found` into view once its chat's history is loaded: older pages first while the message
+   * is not among those shown (at most 50 of them), then scrolled to the middle and marked.
+   */
+  private async _showFound(): Promise<void> {
+    const found = this.found;
+    const stream = this._stream;
+    if (!found || found === this._shownFound || stream.history !== "loaded" || stream.loadingOlder) return;
+    const element = this.renderRoot.querySelector<HTMLElement>(
+      `chat-message[data-message-id="${CSS.escape(found.messageId)}"]`,
+    );
+    if (!element) {
+      if (!stream.hasOlderMessages || (this._olderPagesForFound ?? 0) >= 50) {
+        this._shownFound = found;
+        return;
+      }
+      this._olderPagesForFound = (this._olderPagesForFound ?? 0) + 1;
+      this._scroll.following = false;
+      await stream.loadOlder();
+      return;
+    }
+    this._shownFound = found;
+    this._olderPagesForFound = 0;
+    this._scroll.following = false;
+    element.setAttribute("highlight", found.query);
+    // After the frame that lays out the pages just added, which may still move what is in view.
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    element.scrollIntoView({ block: "center" });
+  }
+
+  private _olderPagesForFound: number | undefined;
 
   override render() {
     const stream = this._stream;
