@@ -76,6 +76,10 @@ describe.skipIf(!chromiumAvailable)("settings in Chromium: account, API keys, us
       await dialog.getByRole("table", { name: "Usage per model" }).waitFor();
       expect(await dialog.getByRole("status").textContent()).toMatch(/[1-9]\d* answers?/);
       expect(await dialog.getByRole("cell", { name: /demo/ }).count()).toBeGreaterThan(0);
+      const today = new Date().toISOString().slice(0, 10);
+      expect(
+        await dialog.getByRole("table", { name: "Usage per day" }).getByRole("cell", { name: today }).count(),
+      ).toBe(1);
 
       await page.keyboard.press("ArrowRight");
       expect(await dialog.getByRole("tab", { name: "Data" }).getAttribute("aria-selected")).toBe("true");

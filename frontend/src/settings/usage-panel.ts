@@ -18,7 +18,7 @@ const dollars = new Intl.NumberFormat(undefined, {
   maximumFractionDigits: 4,
 });
 
-/** Tokens and cost of the user's generations over a period, in total and per model. */
+/** Tokens and cost of the user's generations over a period: in total, per model, and per day and model (newest day first). */
 @customElement("usage-panel")
 export class UsagePanel extends LitElement {
   static override styles = [baseStyles, settingsStyles];
@@ -72,7 +72,33 @@ export class UsagePanel extends LitElement {
                     </tr>`,
                   )}
                 </tbody>
-              </table>`
+              </table>
+              ${
+                report.days.length > 0
+                  ? html`<table aria-label="Usage per day">
+                      <thead>
+                        <tr>
+                          <th>Day (UTC)</th>
+                          <th>Model</th>
+                          <th class="number">Answers</th>
+                          <th class="number">Tokens</th>
+                          <th class="number">Cost</th>
+                        </tr>
+                      </thead>
+                      <tbody>
+                        ${[...report.days].reverse().map(
+                          (day) => html`<tr>
+                            <td>${day.day}</td>
+                            <td>${day.model}</td>
+                            <td class="number">${tokens.format(day.generations)}</td>
+                            <td class="number">${tokens.format(day.inputTokens + day.outputTokens)}</td>
+                            <td class="number">${dollars.format(day.costUsd)}</td>
+                          </tr>`,
+                        )}
+                      </tbody>
+                    </table>`
+                  : nothing
+              }`
           : nothing
       }
     `;

@@ -147,6 +147,7 @@ describe("handleStoreRequest", () => {
       total: totals,
       chats: [{ chatId: null, ...totals }],
       models: [{ model: "gpt-5", provider: "openai", ...totals }],
+      days: [{ day: "2025-01-15", model: "gpt-5", provider: "openai", ...totals }],
     });
   });
 

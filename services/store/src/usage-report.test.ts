@@ -15,6 +15,7 @@ describe("toUsageReport", () => {
         { chatId: null, ...sums(0.2, 3) },
       ],
       models: [{ model: "gpt-5", provider: "openai", ...sums(0.3, 5) }],
+      days: [],
     });
 
     expect(report.from).toBe(period.from);
@@ -32,6 +33,7 @@ describe("toUsageReport", () => {
         { chatId: "dear", ...sums(2) },
       ],
       models: [],
+      days: [],
     });
 
     expect(report.chats.map((chat) => [chat.chatId, chat.costUsd])).toEqual([
@@ -52,6 +54,7 @@ describe("toUsageReport", () => {
         { model: "a", provider: "z", ...sums(1) },
         { model: "top", provider: "x", ...sums(3) },
       ],
+      days: [],
     });
 
     expect(report.models.map((model) => `${model.model}/${model.provider}`)).toEqual([
@@ -70,6 +73,7 @@ describe("toUsageReport", () => {
         { chatId: "B", ...sums(1) },
       ],
       models: [],
+      days: [],
     });
 
     expect(report.chats.map((chat) => chat.chatId)).toEqual(["B", "a"]);
@@ -83,5 +87,23 @@ describe("roundCost", () => {
     expect(roundCost(0.0000016)).toBe(0.000002);
     expect(roundCost(12.3456789)).toBe(12.345679);
     expect(roundCost(0)).toBe(0);
+  });
+
+  test("orders days oldest first, then by cost, and rounds their costs", () => {
+    const report = toUsageReport(period, {
+      chats: [],
+      models: [],
+      days: [
+        { day: "2025-01-02", model: "a", provider: "p", ...sums(0.1 + 0.2) },
+        { day: "2025-01-01", model: "b", provider: "p", ...sums(1) },
+        { day: "2025-01-02", model: "c", provider: "p", ...sums(2) },
+      ],
+    });
+
+    expect(report.days.map((day) => [day.day, day.model, day.costUsd])).toEqual([
+      ["2025-01-01", "b", 1],
+      ["2025-01-02", "c", 2],
+      ["2025-01-02", "a", 0.3],
+    ]);
   });
 });

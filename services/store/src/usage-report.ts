@@ -6,11 +6,14 @@ export type ChatUsageSums = UsageTotals & { chatId: string | null };
 /** The sums of the usage records of one model at one provider. */
 export type ModelUsageSums = UsageTotals & { model: string; provider: string };
 
+/** The sums of one model's usage records on one UTC day (`YYYY-MM-DD`). */
+export type DayUsageSums = ModelUsageSums & { day: string };
+
 const costDecimals = 1_000_000;
 
 /**
  * Shapes the grouped sums that an adapter's aggregation returns into a UsageReport: the total over
- * all groups, chats and models most expensive first, costs rounded to 6 decimals. Both adapters use
+ * all groups, chats and models most expensive first, days oldest first (then most expensive), costs rounded to 6 decimals. Both adapters use
  * it, so they sort and round alike.
  *
  * @example
@@ -18,7 +21,7 @@ const costDecimals = 1_000_000;
  */
 export function toUsageReport(
   period: { from: string; to: string },
-  sums: { chats: ChatUsageSums[]; models: ModelUsageSums[] },
+  sums: { chats: ChatUsageSums[]; models: ModelUsageSums[]; days: DayUsageSums[] },
 ): UsageReport {
   const total: UsageTotals = { inputTokens: 0, outputTokens: 0, costUsd: 0, generations: 0 };
   for (const chat of sums.chats) {
@@ -39,7 +42,16 @@ export function toUsageReport(
         compareStrings(first.model, second.model) ||
         compareStrings(first.provider, second.provider),
     );
-  return { from: period.from, to: period.to, total: toTotals(total), chats, models };
+  const days = sums.days
+    .map((day) => ({ day: day.day, model: day.model, provider: day.provider, ...toTotals(day) }))
+    .sort(
+      (first, second) =>
+        compareStrings(first.day, second.day) ||
+        second.costUsd - first.costUsd ||
+        compareStrings(first.model, second.model) ||
+        compareStrings(first.provider, second.provider),
+    );
+  return { from: period.from, to: period.to, total: toTotals(total), chats, models, days };
 }
 
 /** Rounds a sum of costs to 6 decimals (a millionth of a dollar), hiding float noise such as 0.30000000000000004. */

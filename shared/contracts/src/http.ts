@@ -491,6 +491,17 @@ export const UsageReport = Type.Object(
     models: Type.Array(
       Type.Composite([Type.Object({ model: Type.String(), provider: Type.String() }), UsageTotals]),
     ),
+    days: Type.Array(
+      Type.Composite([
+        Type.Object({
+          day: Type.String({ pattern: "^\\d{4}-\\d{2}-\\d{2}$", description: "The UTC day, YYYY-MM-DD" }),
+          model: Type.String(),
+          provider: Type.String(),
+        }),
+        UsageTotals,
+      ]),
+      { description: "Per UTC day and model, oldest day first, the most expensive model first within a day" },
+    ),
   },
   { $id: "UsageReport" },
 );

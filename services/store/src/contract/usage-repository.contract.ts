@@ -24,6 +24,7 @@ export function usageRepositoryContract(name: string, make: MakeStore): void {
           total: noUsage,
           chats: [],
           models: [],
+          days: [],
         });
       });
 
@@ -73,7 +74,41 @@ export function usageRepositoryContract(name: string, make: MakeStore): void {
           total: noUsage,
           chats: [],
           models: [],
+          days: [],
         });
+      });
+
+      test("sums per UTC day and model, oldest day first, the most expensive model first within a day", async () => {
+        const day = (date: string, time: string) => `${date}T${time}Z`;
+        await store.usage.recordUsage(
+          usageRecord("d1", { createdAt: day("2025-01-01", "23:59:59.000"), costUsd: 0.1 }),
+        );
+        await store.usage.recordUsage(
+          usageRecord("d2", { createdAt: day("2025-01-02", "00:00:00.000"), costUsd: 0.2 }),
+        );
+        await store.usage.recordUsage(
+          usageRecord("d3", {
+            createdAt: day("2025-01-02", "12:00:00.000"),
+            costUsd: 0.3,
+            model: "gpt-4o",
+            provider: "openai",
+          }),
+        );
+        await store.usage.recordUsage(
+          usageRecord("d4", { createdAt: day("2025-01-02", "13:00:00.000"), costUsd: 0.05 }),
+        );
+
+        const report = await store.usage.usageReport(
+          "u1",
+          "2025-01-01T00:00:00.000Z",
+          "2025-01-03T00:00:00.000Z",
+        );
+        expect(report.days.map((row) => [row.day, row.model, row.costUsd, row.generations])).toEqual([
+          ["2025-01-01", "claude-sonnet-4", 0.1, 1],
+          ["2025-01-02", "gpt-4o", 0.3, 1],
+          ["2025-01-02", "claude-sonnet-4", 0.25, 2],
+        ]);
+        expect(Value.Check(UsageReport, report)).toBe(true);
       });
 
       test("sums per chat and per model, most expensive first, API usage under a null chat", async () => {
@@ -186,6 +221,7 @@ export function usageRepositoryContract(name: string, make: MakeStore): void {
           total: noUsage,
           chats: [],
           models: [],
+          days: [],
         });
       });
 

@@ -1,7 +1,12 @@
 import type { UsageRecord, UsageReport, UsageTotals } from "@chat/contracts";
 import type { Collection, Db } from "mongodb";
 import { toSortableTimestamp } from "../page-cursor.ts";
-import { type ChatUsageSums, type ModelUsageSums, toUsageReport } from "../usage-report.ts";
+import {
+  type ChatUsageSums,
+  type DayUsageSums,
+  type ModelUsageSums,
+  toUsageReport,
+} from "../usage-report.ts";
 import type { UsageRepository } from "../usage-repository.ts";
 import { isDuplicateKey } from "./is-duplicate-key.ts";
 
@@ -28,6 +33,7 @@ type UsageSumsDocument = UsageTotals & { _id: unknown };
 type UsageFacetsDocument = {
   chats: (UsageSumsDocument & { _id: string | null })[];
   models: (UsageSumsDocument & { _id: { model: string; provider: string } })[];
+  days: (UsageSumsDocument & { _id: { day: string; model: string; provider: string } })[];
 };
 
 const usageSums = {
@@ -71,7 +77,7 @@ export class MongoUsageRepository implements UsageRepository {
 
   async usageReport(userId: string, from: string, to: string): Promise<UsageReport> {
     const period = { from: toSortableTimestamp(from), to: toSortableTimestamp(to) };
-    // One aggregation with both groupings, so they sum the same records.
+    // One aggregation with every grouping, so they sum the same records.
     const [facets] = await this.usageRecords
       .aggregate<UsageFacetsDocument>([
         { $match: { userId, createdAt: { $gte: new Date(period.from), $lt: new Date(period.to) } } },
@@ -79,6 +85,18 @@ export class MongoUsageRepository implements UsageRepository {
           $facet: {
             chats: [{ $group: { _id: "$chatId", ...usageSums } }],
             models: [{ $group: { _id: { model: "$model", provider: "$provider" }, ...usageSums } }],
+            days: [
+              {
+                $group: {
+                  _id: {
+                    day: { $dateToString: { format: "%Y-%m-%d", date: "$createdAt" } },
+                    model: "$model",
+                    provider: "$provider",
+                  },
+                  ...usageSums,
+                },
+              },
+            ],
           },
         },
       ])
@@ -92,7 +110,13 @@ export class MongoUsageRepository implements UsageRepository {
       provider: group._id.provider,
       ...toUsageTotals(group),
     }));
-    return toUsageReport(period, { chats, models });
+    const days: DayUsageSums[] = (facets?.days ?? []).map((group) => ({
+      day: group._id.day,
+      model: group._id.model,
+      provider: group._id.provider,
+      ...toUsageTotals(group),
+    }));
+    return toUsageReport(period, { chats, models, days });
   }
 }
 

@@ -1,7 +1,12 @@
 import type { Database } from "bun:sqlite";
 import type { UsageRecord, UsageReport, UsageTotals } from "@chat/contracts";
 import { toSortableTimestamp } from "../page-cursor.ts";
-import { type ChatUsageSums, type ModelUsageSums, toUsageReport } from "../usage-report.ts";
+import {
+  type ChatUsageSums,
+  type DayUsageSums,
+  type ModelUsageSums,
+  toUsageReport,
+} from "../usage-report.ts";
 import type { UsageRepository } from "../usage-repository.ts";
 import { prepareStatement } from "./prepare-statement.ts";
 
@@ -72,12 +77,17 @@ function prepareUsageStatements(database: Database) {
     usageByModel: prepare<UsageSumsRow & { model: string; provider: string }>(
       `SELECT model, provider, ${usageSums} FROM usage_records WHERE ${usageOfPeriod} GROUP BY model, provider`,
     ),
+    // created_at is the sortable UTC timestamp: its first 10 characters are the UTC day.
+    usageByDay: prepare<UsageSumsRow & { day: string; model: string; provider: string }>(
+      `SELECT substr(created_at, 1, 10) AS day, model, provider, ${usageSums} FROM usage_records
+       WHERE ${usageOfPeriod} GROUP BY day, model, provider`,
+    ),
   };
 }
 
 function prepareUsageTransactions(database: Database, statements: ReturnType<typeof prepareUsageStatements>) {
   return {
-    // One read transaction, so both groupings sum the same records.
+    // One read transaction, so every grouping sums the same records.
     usageReport: database.transaction((userId: string, period: { from: string; to: string }): UsageReport => {
       const bindings = { userId, from: period.from, to: period.to };
       const chats: ChatUsageSums[] = statements.usageByChat
@@ -86,7 +96,10 @@ function prepareUsageTransactions(database: Database, statements: ReturnType<typ
       const models: ModelUsageSums[] = statements.usageByModel
         .all(bindings)
         .map((row) => ({ model: row.model, provider: row.provider, ...toUsageTotals(row) }));
-      return toUsageReport(period, { chats, models });
+      const days: DayUsageSums[] = statements.usageByDay
+        .all(bindings)
+        .map((row) => ({ day: row.day, model: row.model, provider: row.provider, ...toUsageTotals(row) }));
+      return toUsageReport(period, { chats, models, days });
     }),
   };
 }
