@@ -153,7 +153,12 @@ describe.skipIf("skipReason" in availability)("the compose stack, built and run 
       const client = await ChatApiClient.signUp(baseUrl, "ComposeStore");
       const { chatId, events } = await client.answeredChat("Remember this");
       events.close();
-      const before = (await client.request("GET", `/api/chats/${chatId}`)).body.messages;
+      // The store writes the answer when it hears message_complete, a moment after the client does.
+      let before = (await client.request("GET", `/api/chats/${chatId}`)).body.messages;
+      for (let attempt = 0; before.length < 2 && attempt < 100; attempt++) {
+        await Bun.sleep(100);
+        before = (await client.request("GET", `/api/chats/${chatId}`)).body.messages;
+      }
       const [store] = await project.containers("store");
       // The store's root file system is read-only: SQLite could not even open; MONGODB_URL is set.
       const environment = await project.docker([
