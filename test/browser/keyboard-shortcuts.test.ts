@@ -144,4 +144,43 @@ describe.skipIf(!chromiumAvailable)("keyboard shortcuts in Chromium", () => {
       await context.close();
     }
   });
+
+  test("Show earlier messages keeps the reading position: the message read stays where it was", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const email = await registerAccount(context, server.baseUrl, "Reader");
+      const client = new ChatApiClient(server.baseUrl);
+      await client.login(email);
+      const { chatId, events } = await client.answeredChat("The very first question");
+      for (let turn = 1; turn <= 55; turn++) {
+        const sent = await client.request("POST", `/api/chats/${chatId}/messages`, {
+          content: `Turn ${turn}`,
+        });
+        await events.waitFor(
+          (event) =>
+            event.event === "message_complete" &&
+            (event.data as { messageId: string }).messageId === sent.body.assistantMessageId,
+        );
+      }
+      events.close();
+
+      const page = await context.newPage();
+      await page.goto(`${server.baseUrl}/chats/${chatId}`);
+      const older = page.getByRole("button", { name: "Show earlier messages" });
+      await older.waitFor();
+      const scroller = page.locator("chat-thread .scroller");
+      await scroller.evaluate((element) => element.scrollTo({ top: 0 }));
+      const first = page.locator("chat-message").first();
+      const firstId = await first.getAttribute("data-message-id");
+      const topBefore = await first.evaluate((element) => element.getBoundingClientRect().top);
+
+      await older.click();
+      await page.locator("chat-message").nth(100).waitFor();
+      const read = page.locator(`chat-message[data-message-id="${firstId}"]`);
+      const topAfter = await read.evaluate((element) => element.getBoundingClientRect().top);
+      expect(Math.abs(topAfter - topBefore)).toBeLessThan(40);
+    } finally {
+      await context.close();
+    }
+  });
 });

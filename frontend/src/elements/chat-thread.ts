@@ -442,10 +442,19 @@ export class ChatThread extends LitElement {
     }
   }
 
-  private _onOlderClick(): void {
-    // Keep the view where it is while messages are added above it.
+  /** Loads the page before the first message shown, and keeps that message where the reader sees it. */
+  private async _onOlderClick(): Promise<void> {
     this._scroll.following = false;
-    void this._stream.loadOlder();
+    const scroller = this._scroller;
+    const anchor = this.renderRoot.querySelector<HTMLElement>("chat-message");
+    const offsetOf = (element: HTMLElement) =>
+      element.getBoundingClientRect().top - (scroller?.getBoundingClientRect().top ?? 0);
+    const before = anchor ? offsetOf(anchor) : 0;
+    await this._stream.loadOlder();
+    await this.updateComplete;
+    // The messages added above lay out in the next frame; then the view moves down by what they took.
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    if (scroller && anchor?.isConnected) scroller.scrollTop += offsetOf(anchor) - before;
   }
 
   private _onAnswerStop(): void {
