@@ -40,5 +40,5 @@ export async function createShare(
     messages: messages.slice(dropped),
   };
   await store.shares.createShare(share);
-  return (await store.shares.findShare(share.id)) ?? share;
+  return share;
 }
