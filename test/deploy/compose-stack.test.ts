@@ -118,7 +118,12 @@ describe.skipIf("skipReason" in availability)("the compose stack, built and run 
       expect(chunks.length).toBeGreaterThan(1);
       const fullContent = (complete?.data as { fullContent?: string } | undefined)?.fullContent ?? "";
       expect(fullContent.length).toBeGreaterThan(0);
-      const stored = await client.request("GET", `/api/chats/${chatId}`);
+      // The store writes the answer when it hears message_complete, a moment after the client does.
+      let stored = await client.request("GET", `/api/chats/${chatId}`);
+      for (let attempt = 0; stored.body.messages.length < 2 && attempt < 100; attempt++) {
+        await Bun.sleep(100);
+        stored = await client.request("GET", `/api/chats/${chatId}`);
+      }
       expect(stored.body.messages.at(-1)).toMatchObject({ role: "assistant", content: fullContent });
     }),
     2 * minute,
