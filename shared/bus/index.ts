@@ -15,6 +15,7 @@ export type {
   WorkQueueName,
 } from "./src/bus.ts";
 export { ChatCommandClient } from "./src/clients/chat-command-client.ts";
+export { deleteListedChats, type ListedChat } from "./src/clients/delete-listed-chats.ts";
 export { GenerationClient } from "./src/clients/generation-client.ts";
 export { OrchestratorClient } from "./src/clients/orchestrator-client.ts";
 export { StoreClient } from "./src/clients/store-client.ts";

@@ -1,5 +1,4 @@
-import type { ChatCommandClient, StoreClient } from "@chat/bus";
-import { AppError } from "@chat/contracts";
+import { type ChatCommandClient, deleteListedChats, type StoreClient } from "@chat/bus";
 import { traceparentFrom } from "@chat/runtime";
 import type { Logger } from "pino";
 import { RepeatingSweep } from "./repeating-sweep.ts";
@@ -53,25 +52,15 @@ export class ChatRetention {
     const traceparent = traceparentFrom(null);
     const now = this.options.now?.() ?? new Date();
     const before = new Date(now.getTime() - this.options.retentionDays * dayMs).toISOString();
-    let deleted = 0;
-    while (deleted < chatsPerSweep) {
-      const idle = await this.dependencies.store.call(
-        "store.list_inactive_chats",
-        { before, limit: chatsPerRound },
-        traceparent,
-      );
-      let deletedNow = 0;
-      for (const chat of idle) {
-        try {
-          await this.dependencies.commands.delete(chat, traceparent);
-          deletedNow++;
-        } catch (error) {
-          if (!(AppError.isInstance(error) && error.code === "CHAT_NOT_FOUND")) throw error;
-        }
-      }
-      deleted += deletedNow;
-      if (idle.length < chatsPerRound || deletedNow === 0) break;
-    }
-    return deleted;
+    return deleteListedChats(
+      () =>
+        this.dependencies.store.call(
+          "store.list_inactive_chats",
+          { before, limit: chatsPerRound },
+          traceparent,
+        ),
+      (chat) => this.dependencies.commands.delete(chat, traceparent),
+      { pageSize: chatsPerRound, atMost: chatsPerSweep },
+    );
   }
 }

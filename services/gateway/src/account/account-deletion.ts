@@ -1,5 +1,5 @@
-import type { StoreClient } from "@chat/bus";
-import { type AccountDeleted, AppError } from "@chat/contracts";
+import { deleteListedChats, type StoreClient } from "@chat/bus";
+import type { AccountDeleted } from "@chat/contracts";
 import type { ChatCommands } from "../chats/chat-commands.ts";
 
 /** Chats read per round while an account's chats are deleted. */
@@ -40,25 +40,15 @@ export class AccountDeletion {
     return { chats: chatsThroughActors + erased.chats, files: erased.files };
   }
 
-  private async deleteChats(userId: string, traceparent: string): Promise<number> {
-    let deleted = 0;
-    for (;;) {
-      const page = await this.dependencies.store.call(
-        "store.list_chats",
-        { userId, limit: chatsPerRound },
-        traceparent,
-      );
-      let deletedNow = 0;
-      for (const chat of page.items) {
-        try {
-          await this.dependencies.commands.delete({ userId, chatId: chat.id, traceparent });
-          deletedNow++;
-        } catch (error) {
-          if (!(AppError.isInstance(error) && error.code === "CHAT_NOT_FOUND")) throw error;
-        }
-      }
-      deleted += deletedNow;
-      if (page.items.length < chatsPerRound || deletedNow === 0) return deleted;
-    }
+  private deleteChats(userId: string, traceparent: string): Promise<number> {
+    const { store, commands } = this.dependencies;
+    return deleteListedChats(
+      async () => {
+        const page = await store.call("store.list_chats", { userId, limit: chatsPerRound }, traceparent);
+        return page.items.map((chat) => ({ chatId: chat.id, userId }));
+      },
+      (chat) => commands.delete({ ...chat, traceparent }),
+      { pageSize: chatsPerRound },
+    );
   }
 }
