@@ -33,7 +33,7 @@ test("an imported chat keeps its tree and active leaf; importing it again writes
     created: true,
   });
 
-  const exported = await store.chats.exportMessages("imported", "u1");
+  const exported = await store.chats.exportChat("imported", "u1");
   expect(exported?.messages.map((stored) => [stored.id, stored.parentId])).toEqual([
     ["q1", null],
     ["a1", "q1"],
@@ -47,7 +47,7 @@ test("an imported chat keeps its tree and active leaf; importing it again writes
   expect(await importChat(store, { userId: "u1", chat, messages, activeLeafId: "a1" })).toEqual({
     created: false,
   });
-  expect((await store.chats.exportMessages("imported", "u1"))?.messages).toHaveLength(3);
+  expect((await store.chats.exportChat("imported", "u1"))?.messages).toHaveLength(3);
   expect((await store.chats.listChats("u1", { limit: 10 })).items).toHaveLength(1);
 });
 
@@ -58,7 +58,7 @@ test("an import cut off half way is completed by the next, without duplicates", 
   expect(await importChat(store, { userId: "u1", chat, messages, activeLeafId: "a1b" })).toEqual({
     created: false,
   });
-  const exported = await store.chats.exportMessages("imported", "u1");
+  const exported = await store.chats.exportChat("imported", "u1");
   expect(exported?.messages.map((stored) => stored.id)).toEqual(["q1", "a1", "a1b"]);
   expect(exported?.activeLeafId).toBe("a1b");
 });

@@ -137,12 +137,12 @@ export interface ChatRepository {
   /**
    * Every message of the chat, on every branch, oldest first, each with its parent (the one it
    * follows by time when none was recorded), and the leaf of the active path: what an export
-   * keeps. Null when the user has no such chat.
+   * keeps, with the chat itself. Null when the user has no such chat.
    */
-  exportMessages(
+  exportChat(
     chatId: string,
     userId: string,
-  ): Promise<{ messages: Message[]; activeLeafId: string | null } | null>;
+  ): Promise<{ chat: Chat; messages: Message[]; activeLeafId: string | null } | null>;
   /**
    * The newest `limit` messages of the active path (of the path ending at `pathTo`, which is empty
    * when the chat has no such message), oldest first, and whether older ones exist.

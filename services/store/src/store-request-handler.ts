@@ -159,11 +159,7 @@ const handlers: StoreRequestHandlers = {
   "store.delete_share": async (store, request) => ({
     deleted: await store.shares.deleteShare(request.userId, request.shareId),
   }),
-  "store.export_chat": async (store, request) => {
-    const chat = await store.chats.getChat(request.chatId, request.userId);
-    const exported = chat && (await store.chats.exportMessages(request.chatId, request.userId));
-    return chat && exported ? { chat, ...exported } : null;
-  },
+  "store.export_chat": (store, request) => store.chats.exportChat(request.chatId, request.userId),
   "store.import_chat": (store, request) => importChat(store, request),
   "store.list_inactive_chats": (store, request) =>
     store.chats.listInactiveChats(request.before, request.limit),

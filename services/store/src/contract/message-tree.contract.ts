@@ -58,8 +58,9 @@ export function messageTreeContract(name: string, make: MakeStore): void {
       expect(await store.chats.setActiveLeaf("c1", "u1", "a1", version)).toBe(true);
       await append("q2b", "a1", 20);
 
-      const exported = await store.chats.exportMessages("c1", "u1");
+      const exported = await store.chats.exportChat("c1", "u1");
       expect(exported?.activeLeafId).toBe("q2b");
+      expect(exported?.chat).toMatchObject({ id: "c1", messageCount: 5 });
       expect(exported?.messages.map((message) => [message.id, message.parentId])).toEqual([
         ["q1", null],
         ["a1", "q1"],
@@ -68,7 +69,7 @@ export function messageTreeContract(name: string, make: MakeStore): void {
         ["q2b", "a1"],
       ]);
       expect(exported?.messages[2]?.content).toBe("Content of q2");
-      expect(await store.chats.exportMessages("c1", "u2")).toBeNull();
+      expect(await store.chats.exportChat("c1", "u2")).toBeNull();
     });
 
     test("regenerate: a second answer to a question is a version of the first, which stays", async () => {

@@ -348,15 +348,16 @@ export class MongoChatRepository implements ChatRepository {
     return { items: await this.messagesOf(chatId, tree, items), nextCursor };
   }
 
-  async exportMessages(
+  async exportChat(
     chatId: string,
     userId: string,
-  ): Promise<{ messages: Message[]; activeLeafId: string | null } | null> {
-    const chat = await this.chats.findOne({ _id: chatId, userId });
-    if (!chat) return null;
+  ): Promise<{ chat: Chat; messages: Message[]; activeLeafId: string | null } | null> {
+    const document = await this.chats.findOne({ _id: chatId, userId });
+    if (!document) return null;
     const tree = await this.tree(chatId);
-    const activeLeafId = tree.activePath(chat.activeLeafId ?? null).at(-1) ?? null;
-    return { messages: await this.messagesOf(chatId, tree, tree.inOrder(), true), activeLeafId };
+    const activeLeafId = tree.activePath(document.activeLeafId ?? null).at(-1) ?? null;
+    const messages = await this.messagesOf(chatId, tree, tree.inOrder(), true);
+    return { chat: { ...toChat(document), messageCount: messages.length }, messages, activeLeafId };
   }
 
   async recentMessages(

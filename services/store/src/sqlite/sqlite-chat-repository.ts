@@ -214,14 +214,15 @@ export class SqliteChatRepository implements ChatRepository {
     return { items: this.messagesOf(chatId, tree, items), nextCursor };
   }
 
-  async exportMessages(
+  async exportChat(
     chatId: string,
     userId: string,
-  ): Promise<{ messages: Message[]; activeLeafId: string | null } | null> {
-    if (!(await this.getChat(chatId, userId))) return null;
+  ): Promise<{ chat: Chat; messages: Message[]; activeLeafId: string | null } | null> {
+    const chat = await this.getChat(chatId, userId);
+    if (!chat) return null;
     const tree = this.tree(chatId, userId);
     const activeLeafId = this.activePath(chatId, userId, tree).at(-1) ?? null;
-    return { messages: this.messagesOf(chatId, tree, tree.inOrder(), true), activeLeafId };
+    return { chat, messages: this.messagesOf(chatId, tree, tree.inOrder(), true), activeLeafId };
   }
 
   async recentMessages(
