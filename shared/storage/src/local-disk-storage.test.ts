@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { expect, test } from "bun:test";
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DownloadUrlSigner } from "./download-url-signer.ts";
@@ -33,4 +34,21 @@ runObjectStorageContract("LocalDiskStorage", async () => {
       await rm(directory, { recursive: true, force: true });
     },
   };
+});
+
+test("open removes the temporary files a crash left behind, never an upload in flight on another replica", async () => {
+  const directory = await mkdtemp(join(tmpdir(), "local-disk-storage-"));
+  try {
+    await mkdir(join(directory, "partial"), { recursive: true });
+    await writeFile(join(directory, "partial", "abandoned"), "half an upload");
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1_000);
+    await utimes(join(directory, "partial", "abandoned"), twoHoursAgo, twoHoursAgo);
+    await writeFile(join(directory, "partial", "in-flight"), "being written");
+
+    await LocalDiskStorage.open({ directory });
+
+    expect(await readdir(join(directory, "partial"))).toEqual(["in-flight"]);
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
 });

@@ -19,12 +19,17 @@ export type LocalDiskStorageOptions = {
   signer?: DownloadUrlSigner;
   /** The gateway path that serves `key` to a signed URL, e.g. `/api/attachments/<id>/download?owner=<userId>`. */
   pathForKey?: (key: string) => string;
+  /** Age past which a temporary file is a crash's leftover, not an upload in flight elsewhere; 1 hour. */
+  abandonedAfterMs?: number;
 };
+
+const hourMs = 60 * 60 * 1_000;
 
 /**
  * The embedded `ObjectStorage`: files under one directory. A `put` writes a temporary file and
  * renames it into place only when the whole body arrived within its limit, so a cut upload leaves
- * nothing; temporary files a crash left behind are removed on `open`. Signed URLs are gateway
+ * nothing. `open` removes the temporary files a crash left behind, those untouched for
+ * `abandonedAfterMs`: replicas that share the directory keep their uploads in flight. Signed URLs are gateway
  * paths with an HMAC signature (`?expires=&signature=`).
  *
  * @example
@@ -41,10 +46,21 @@ export class LocalDiskStorage implements ObjectStorage {
 
   static async open(options: LocalDiskStorageOptions): Promise<LocalDiskStorage> {
     const storage = new LocalDiskStorage(options);
-    await rm(storage.partials, { recursive: true, force: true });
     await mkdir(storage.partials, { recursive: true, mode: 0o700 });
     await mkdir(storage.objects, { recursive: true, mode: 0o700 });
+    await storage.removeAbandonedPartials(Date.now() - (options.abandonedAfterMs ?? hourMs));
     return storage;
+  }
+
+  private async removeAbandonedPartials(untouchedSince: number): Promise<void> {
+    for (const name of await readdir(this.partials)) {
+      const path = join(this.partials, name);
+      const modified = await stat(path).then(
+        (found) => found.mtimeMs,
+        () => Number.POSITIVE_INFINITY,
+      );
+      if (modified < untouchedSince) await rm(path, { recursive: true, force: true });
+    }
   }
 
   async put(key: string, body: ReadableStream<Uint8Array>, options: PutOptions): Promise<StoredObject> {
