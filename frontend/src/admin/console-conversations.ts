@@ -13,6 +13,7 @@ import {
   rowMatches,
 } from "./console-rows.ts";
 import { ConsoleStreamController } from "./console-stream-controller.ts";
+import { consoleTableStyles } from "./console-table-styles.ts";
 import "./console-chat-detail.ts";
 
 const statuses: Array<{ value: ConsoleChatStatus; label: string }> = [
@@ -43,6 +44,7 @@ const clockTickMs = 15_000;
 export class ConsoleConversations extends LitElement {
   static override styles = [
     baseStyles,
+    consoleTableStyles,
     css`
       :host {
         display: grid;
@@ -74,44 +76,7 @@ export class ConsoleConversations extends LitElement {
         font-size: 0.8rem;
       }
       form {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 10px;
-        align-items: end;
-        margin-bottom: 10px;
-      }
-      label {
-        display: flex;
-        flex-direction: column;
-        gap: 3px;
-        font-size: 0.8rem;
-        color: var(--text-muted);
-      }
-      input,
-      select {
-        font: inherit;
-        color: var(--text);
-        background: var(--surface);
-        border: 1px solid var(--border-strong);
-        border-radius: 8px;
-        padding: 5px 8px;
-      }
-      table {
-        width: 100%;
-        border-collapse: collapse;
-        font-size: 0.9rem;
-      }
-      th,
-      td {
-        text-align: left;
-        padding: 7px 8px;
-        border-bottom: 1px solid var(--border);
-        vertical-align: top;
-      }
-      th {
-        color: var(--text-muted);
-        font-weight: 600;
-        font-size: 0.8rem;
+        margin: 0 0 10px;
       }
       tbody tr {
         cursor: pointer;
@@ -124,7 +89,6 @@ export class ConsoleConversations extends LitElement {
         font-weight: 600;
       }
       .muted {
-        color: var(--text-muted);
         font-size: 0.8rem;
       }
       .badge {
@@ -147,9 +111,6 @@ export class ConsoleConversations extends LitElement {
       .live {
         font-size: 0.8rem;
         color: var(--text-muted);
-      }
-      .error {
-        color: var(--danger);
       }
       .more {
         margin-top: 10px;

@@ -2,6 +2,7 @@ import type { User } from "@chat/contracts";
 import { css, html, LitElement } from "lit";
 import { customElement, property, query, state } from "lit/decorators.js";
 import { baseStyles } from "../elements/base-styles.ts";
+import { dialogStyles } from "../elements/dialog-styles.ts";
 import "./account-panel.ts";
 import "./api-keys-panel.ts";
 import "./data-panel.ts";
@@ -23,19 +24,12 @@ type TabId = (typeof tabs)[number]["id"];
 export class SettingsDialog extends LitElement {
   static override styles = [
     baseStyles,
+    dialogStyles,
     css`
       dialog {
-        width: min(720px, calc(100vw - 24px));
+        --dialog-width: 720px;
         max-height: calc(100vh - 48px);
         padding: 0;
-        border: 1px solid var(--border);
-        border-radius: 14px;
-        background: var(--surface);
-        color: var(--text);
-        box-shadow: var(--shadow-raised);
-      }
-      dialog::backdrop {
-        background: var(--scrim);
       }
       header {
         display: flex;
