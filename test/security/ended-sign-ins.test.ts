@@ -2,19 +2,22 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { WebSocketCloseCode } from "@chat/contracts";
 import { ChatApiClient } from "../support/chat-api-client.ts";
 import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
+import { SseReader } from "../support/sse-reader.ts";
 import { webSocketHandshake } from "../support/websocket-handshake.ts";
 
 /**
  * A sign-in that ended (logout) stops everywhere, against the real embedded server: HTTP with a
  * Bearer token only, a WebSocket that was already open (closed with 4401), a stream ticket issued
- * before, and after the embedded process restarts on the same data directory.
+ * before, SSE streams that were already open (ended at their next heartbeat), and after the
+ * embedded process restarts on the same data directory.
  */
 
 let server: EmbeddedServer;
 
 beforeAll(async () => {
-  // Pings (and with them the sign-in checks of idle sockets) come often, so a test waits little.
-  server = await startEmbeddedServer({ WS_PING_INTERVAL_MS: "300" });
+  // Pings and heartbeats (and with them the sign-in checks of idle sockets and streams) come
+  // often, so a test waits little.
+  server = await startEmbeddedServer({ WS_PING_INTERVAL_MS: "300", SSE_HEARTBEAT_MS: "300" });
 }, 60_000);
 
 afterAll(async () => {
@@ -62,6 +65,31 @@ test("an idle WebSocket is closed with 4401 once its sign-in ends; another sign-
   other.send({ type: "ping", requestId: "other" });
   await other.waitFor((frame) => frame.type === "pong" && frame.requestId === "other");
   other.close();
+}, 30_000);
+
+test("open SSE streams end at the next heartbeat once their sign-in ends; another sign-in's stream stays", async () => {
+  const client = await ChatApiClient.signUp(server.baseUrl, "Streams");
+  const otherDevice = new ChatApiClient(server.baseUrl);
+  const email = (await client.request("GET", "/api/me")).body.user.email;
+  expect((await otherDevice.login(email)).status).toBe(200);
+  const chat = await client.request("POST", "/api/chats", {});
+  const bearer = (device: ChatApiClient) => ({ authorization: `Bearer ${device.token}` });
+  const chatEvents = `${server.baseUrl}/api/chats/${chat.body.id}/events`;
+  const chatStream = await SseReader.open(chatEvents, bearer(client));
+  const userStream = await SseReader.open(`${server.baseUrl}/api/events`, bearer(client));
+  const otherStream = await SseReader.open(chatEvents, bearer(otherDevice));
+
+  await logOutWithCookies(client);
+  await Promise.all([chatStream.finished(), userStream.finished()]);
+
+  const heartbeatsBefore = otherStream.comments;
+  await Bun.sleep(700);
+  expect(otherStream.ended).toBe(false);
+  expect(otherStream.comments).toBeGreaterThan(heartbeatsBefore);
+  otherStream.close();
+  const reconnect = await fetch(chatEvents, { headers: bearer(client) });
+  expect(reconnect.status).toBe(401);
+  expect((await reconnect.json()).error.code).toBe("UNAUTHORIZED");
 }, 30_000);
 
 test("logout with only a Bearer token ends that sign-in: the same Bearer then answers 401", async () => {

@@ -3,6 +3,7 @@ import { AppError, ChatIdParams } from "@chat/contracts";
 import type { ReplayLog } from "@chat/state";
 import type { Server } from "bun";
 import { Elysia, t } from "elysia";
+import type { Caller } from "../auth/authenticator.ts";
 import { type StreamAuthenticator, StreamTicketQuery } from "../auth/streams/stream-authenticator.ts";
 import type { ChatAssistanceCommands } from "../chats/chat-assistance.ts";
 import { EventsQuery } from "../chats/query-schemas.ts";
@@ -32,8 +33,8 @@ const ChatEventsQuery = t.Object({ ...EventsQuery.properties, ...StreamTicketQue
 export function eventRoutes(dependencies: {
   requestContext: RequestContext;
   store: StoreClient;
-  /** Cookie, Bearer or a single-use `?ticket=`. */
-  authenticator: Pick<StreamAuthenticator, "authenticate">;
+  /** Cookie, Bearer or a single-use `?ticket=`; the sign-in checked again at each heartbeat. */
+  authenticator: Pick<StreamAuthenticator, "authenticate" | "checkSignIn">;
   /** Staff may follow any user's chat (a takeover). */
   assistance: Pick<ChatAssistanceCommands, "staffMayFollow">;
   hub: LiveEventHub;
@@ -64,9 +65,11 @@ export function eventRoutes(dependencies: {
    * starts when over. It closes when the client goes away (Bun cancels the response's stream, also
    * one returned after the client left), so no listener on the request's signal is needed.
    */
-  const open = async (userId: string) => {
-    const lease = await rateLimits.openStream(userId);
-    return hold(new SseConnection(sse), lease);
+  const open = async (caller: Caller) => {
+    const lease = await rateLimits.openStream(caller.user.id);
+    const connection = hold(new SseConnection(sse), lease);
+    connection.closeWhenSignInEnds(() => authenticator.checkSignIn(caller.signIn));
+    return connection;
   };
 
   /**
@@ -101,7 +104,7 @@ export function eventRoutes(dependencies: {
             traceparent,
           )) !== null || (await assistance.staffMayFollow(caller, params.id, traceparent));
         if (!found) throw new AppError("CHAT_NOT_FOUND", "Chat not found", { retryable: false });
-        const connection = await open(user.id);
+        const connection = await open(caller);
         keepOpen(server, request);
         try {
           await feedChatEvents({
@@ -130,8 +133,8 @@ export function eventRoutes(dependencies: {
     )
     .get(
       "/events",
-      async ({ user, request, server }) => {
-        const connection = await open(user.id);
+      async ({ caller, user, request, server }) => {
+        const connection = await open(caller);
         keepOpen(server, request);
         try {
           await feedUserEvents(connection, user.id);

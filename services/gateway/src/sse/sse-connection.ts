@@ -1,4 +1,4 @@
-import { type LoggedChatEvent, toSseFrame } from "@chat/contracts";
+import { AppError, type LoggedChatEvent, toSseFrame } from "@chat/contracts";
 
 const encoder = new TextEncoder();
 
@@ -30,7 +30,8 @@ export type SseConnectionSettings = { heartbeatMs: number; maxBufferedBytes: num
  * An idle connection is held by thousands, so it keeps little: no timer of its own (one timer
  * beats every connection of a heartbeat length), once `toResponse` handed it over not its
  * Response, and no large native buffer (see `bytesQueued`). It closes when the client goes away
- * (Bun cancels the stream), when `close` is called or when the client falls behind.
+ * (Bun cancels the stream), when `close` is called, when the client falls behind, or, given
+ * `closeWhenSignInEnds`, at the first heartbeat after the sign-in that opened it ended.
  *
  * @example
  * const connection = new SseConnection({ heartbeatMs: 15_000, maxBufferedBytes: 1 << 20, retryMs: 2_000 });
@@ -45,6 +46,7 @@ export class SseConnection {
   private readonly onCloseCallbacks: Array<() => void> = [];
   private readonly heartbeat: SseHeartbeat;
   private readonly maxBufferedBytes: number;
+  private checkSignIn: (() => Promise<void>) | null = null;
 
   constructor(settings: SseConnectionSettings) {
     this.maxBufferedBytes = settings.maxBufferedBytes;
@@ -79,6 +81,19 @@ export class SseConnection {
   /** A comment line that tells the client, and every proxy on the way, that the stream is alive. */
   beat(): void {
     this.write(": heartbeat\n\n");
+    this.checkSignIn?.().catch((error) => {
+      // A revocation list that cannot answer keeps the stream: only an ended sign-in closes it.
+      if (AppError.isInstance(error) && error.code === "UNAUTHORIZED") this.close();
+    });
+  }
+
+  /**
+   * Checks the sign-in with `check` (which throws UNAUTHORIZED once it was signed out, revoked or
+   * expired) at each heartbeat, and closes the stream when it ended: the client's reconnect is
+   * then answered 401.
+   */
+  closeWhenSignInEnds(check: () => Promise<void>): void {
+    this.checkSignIn = check;
   }
 
   onClose(callback: () => void): void {
