@@ -13,6 +13,9 @@ export type ReceivedSpan = {
   attributes: Record<string, unknown>;
   /** 2 = error. */
   statusCode: number;
+  /** Start and end, in milliseconds since the epoch (fractional). */
+  startMs: number;
+  endMs: number;
 };
 
 type OtlpValue = {
@@ -33,6 +36,8 @@ type OtlpTraces = {
         parentSpanId?: string;
         name: string;
         kind: number;
+        startTimeUnixNano: string;
+        endTimeUnixNano: string;
         attributes?: OtlpAttribute[];
         status?: { code?: number };
       }[];
@@ -143,6 +148,8 @@ export class OtlpReceiver {
             kind: span.kind,
             attributes: attributesOf(span.attributes),
             statusCode: span.status?.code ?? 0,
+            startMs: Number(BigInt(span.startTimeUnixNano) / 1_000n) / 1_000,
+            endMs: Number(BigInt(span.endTimeUnixNano) / 1_000n) / 1_000,
           });
         }
       }
