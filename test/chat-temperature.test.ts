@@ -128,6 +128,7 @@ describe("a chat's temperature", () => {
       const refused = await user.request("PATCH", `/api/chats/${chatId}`, { temperature });
       expect(refused.status).toBe(400);
       expect(refused.body.error.code).toBe("VALIDATION_FAILED");
+      expect(refused.body.error.details[0].path).toBe("/temperature");
       const refusedCreate = await user.request("POST", "/api/chats", { temperature });
       expect(refusedCreate.status).toBe(400);
       expect(refusedCreate.body.error.code).toBe("VALIDATION_FAILED");

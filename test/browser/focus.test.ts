@@ -124,6 +124,8 @@ describe.skipIf(!chromiumAvailable)("where the focus goes, in Chromium", () => {
           await page.keyboard.press("Enter");
           const dialog = page.getByRole("dialog", { name });
           await dialog.waitFor();
+          // The dialog takes the focus, so having it back afterwards is the dialog's doing.
+          expect(await hasFocus(opener)).toBe(false);
           if (how === "Escape") await page.keyboard.press("Escape");
           else await dialog.getByRole("button", { name: closeButton, exact: true }).click();
           await dialog.waitFor({ state: "hidden" });
@@ -138,6 +140,7 @@ describe.skipIf(!chromiumAvailable)("where the focus goes, in Chromium", () => {
         await page.keyboard.press("?");
         const shortcuts = page.getByRole("dialog", { name: "Keyboard shortcuts" });
         await shortcuts.waitFor();
+        expect(await hasFocus(newChat)).toBe(false);
         if (how === "Escape") await page.keyboard.press("Escape");
         else await shortcuts.getByRole("button", { name: "Close" }).click();
         await shortcuts.waitFor({ state: "hidden" });
