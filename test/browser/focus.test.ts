@@ -4,10 +4,8 @@ import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-se
 import {
   chromiumAvailable,
   launchChromium,
-  openChatId,
   registerAccount,
   sendMessage,
-  storedChat,
   waitForAnswer,
 } from "./chat-page.ts";
 
@@ -146,55 +144,6 @@ describe.skipIf(!chromiumAvailable)("where the focus goes, in Chromium", () => {
         await shortcuts.waitFor({ state: "hidden" });
         expect([how, await hasFocus(newChat)]).toEqual([how, true]);
       }
-    } finally {
-      await context.close();
-    }
-  });
-
-  test("the chat settings' temperature: a labelled slider and number, moved from the keyboard, or the model's default", async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    try {
-      await registerAccount(context, server.baseUrl, "Warm");
-      const page = await context.newPage();
-      await page.goto(server.baseUrl);
-      await sendMessage(page, "Hello");
-      await waitForAnswer(page, 1);
-      const chatId = openChatId(page);
-      const temperatureOf = async () =>
-        ((await storedChat(page, chatId)) as unknown as { temperature?: number }).temperature;
-
-      await page.getByRole("button", { name: "Chat settings" }).click();
-      const dialog = page.getByRole("dialog", { name: "Chat settings" });
-      const useDefault = dialog.getByRole("checkbox", { name: "The model's default" });
-      const slider = dialog.getByRole("slider", { name: "Temperature" });
-      const number = dialog.getByRole("spinbutton", { name: "Temperature value" });
-      expect(await useDefault.isChecked()).toBe(true);
-      expect(await slider.isDisabled()).toBe(true);
-
-      await useDefault.press("Space");
-      expect(await slider.isEnabled()).toBe(true);
-      await slider.focus();
-      await page.keyboard.press("ArrowRight");
-      await page.keyboard.press("ArrowRight");
-      expect(await number.inputValue()).toBe("1.2");
-      await dialog.getByRole("button", { name: "Save" }).click();
-      await dialog.waitFor({ state: "hidden" });
-      expect(await temperatureOf()).toBe(1.2);
-
-      await page.getByRole("button", { name: "Chat settings" }).click();
-      expect(await slider.inputValue()).toBe("1.2");
-      await number.fill("0.3");
-      await number.press("Tab");
-      expect(await slider.inputValue()).toBe("0.3");
-      await dialog.getByRole("button", { name: "Save" }).click();
-      await dialog.waitFor({ state: "hidden" });
-      expect(await temperatureOf()).toBe(0.3);
-
-      await page.getByRole("button", { name: "Chat settings" }).click();
-      await useDefault.check();
-      await dialog.getByRole("button", { name: "Save" }).click();
-      await dialog.waitFor({ state: "hidden" });
-      expect(await temperatureOf()).toBeUndefined();
     } finally {
       await context.close();
     }
