@@ -68,6 +68,9 @@ describe.skipIf(!chromiumAvailable)("the chat settings' temperature control, in 
 
       await page.getByRole("button", { name: "Chat settings" }).click();
       expect(await slider.inputValue()).toBe("1.2");
+      await number.fill("3");
+      await number.press("Tab");
+      expect([await number.inputValue(), await slider.inputValue()]).toEqual(["2", "2"]);
       await number.fill("0.3");
       await number.press("Tab");
       expect(await slider.inputValue()).toBe("0.3");

@@ -189,7 +189,8 @@ export class ChatSettingsDialog extends LitElement {
 
   private _onTemperatureInput(event: Event): void {
     const typed = (event.target as HTMLInputElement).valueAsNumber;
-    // An empty or half-typed number keeps the last valid one; the range ends bound what is typed.
+    // An empty or half-typed number keeps the last valid one, and a typed 3 is 2: rendered again
+    // either way, so both fields show the value kept.
     if (!Number.isNaN(typed)) this._temperature = Math.min(Math.max(typed, 0), maximumTemperature);
     this.requestUpdate();
   }

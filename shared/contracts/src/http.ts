@@ -261,7 +261,7 @@ export type ChatWithMessages = Static<typeof ChatWithMessages>;
 const ModelId = Type.String({ minLength: 1, maxLength: 128, description: "An id from GET /api/models" });
 const SystemPrompt = Type.String({ maxLength: MAX_SYSTEM_PROMPT_CHARS, description: "Empty clears it" });
 const Temperature = Type.Union([Type.Number({ minimum: 0, maximum: MAX_TEMPERATURE }), Type.Null()], {
-  description: "0 to 2; null is the model's default. Anthropic's models send more than 1 as 1",
+  description: "0 to 2; null is the model's default. Anthropic's models get more than 1 as 1",
 });
 
 export const CreateChatBody = Type.Object(

@@ -83,8 +83,8 @@ export function prepareChatStatements(database: Database) {
          AND (chats.last_activity_at, chats.id) < ($afterAt, $afterId)
        ORDER BY chats.last_activity_at DESC, chats.id DESC LIMIT $limit`,
     ),
-    // A null binding keeps the column; an empty system prompt clears it, and so does a null temperature
-    // when $setTemperature is 1 (a temperature is set or cleared, never kept by a null). The title condition sits in
+    // A null binding keeps the column; an empty system prompt clears it. The temperature is kept unless
+    // $setTemperature is 1, for its null is a value (the model's default). The title condition sits in
     // the same statement, so no other write can come between the check and the change.
     updateChat: prepare<ChatRow>(
       `UPDATE chats SET
