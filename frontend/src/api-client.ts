@@ -171,8 +171,11 @@ export class ApiClient extends EventTarget {
     return this.request("PATCH", `/api/chats/${encodeURIComponent(chatId)}`, { model });
   }
 
-  /** The chat's instructions (an empty one clears them) and model. */
-  updateChatSettings(chatId: string, settings: { systemPrompt: string; model?: string }): Promise<Chat> {
+  /** The chat's instructions (an empty one clears them), model and temperature (null: the model's default). */
+  updateChatSettings(
+    chatId: string,
+    settings: { systemPrompt: string; model?: string; temperature?: number | null },
+  ): Promise<Chat> {
     return this.request("PATCH", `/api/chats/${encodeURIComponent(chatId)}`, settings);
   }
 

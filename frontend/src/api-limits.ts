@@ -7,3 +7,5 @@ export const maximumMessageLength = 32_000;
 export const maximumSearchLength = 200;
 /** The longest chat instructions (`MAX_SYSTEM_PROMPT_CHARS`). */
 export const maximumSystemPromptLength = 8_000;
+/** The highest chat temperature (`MAX_TEMPERATURE`). */
+export const maximumTemperature = 2;

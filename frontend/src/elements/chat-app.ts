@@ -417,6 +417,8 @@ export class ChatApp extends LitElement {
   private _onSignedIn(event: CustomEvent<{ user: User }>): void {
     this._signedInAs(event.detail.user);
     this._chatList.announceSession(true);
+    // The form that had the focus is gone: the next thing to do is write.
+    void this._focusComposer();
   }
 
   private async _onSignOutClick(): Promise<void> {

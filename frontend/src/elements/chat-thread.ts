@@ -458,6 +458,9 @@ export class ChatThread extends LitElement {
   }
 
   private _onAnswerStop(): void {
+    // The Stop button goes away with the answer: the focus waits where the next message is written,
+    // except on touch screens, where it would open the keyboard.
+    if (!matchMedia("(pointer: coarse)").matches) this.focusComposer();
     void this._stream.cancel();
   }
 

@@ -85,6 +85,7 @@ export class GenerationWorker {
         modelId: request.model,
         history,
         chatPrompt: request.systemPrompt,
+        temperature: request.temperature,
         signal: superseded ? AbortSignal.any([cancelled, superseded]) : cancelled,
         onText: (text) => {
           textSoFar += text;

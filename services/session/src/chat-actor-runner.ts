@@ -228,6 +228,7 @@ export class ChatActorRunner {
             assistantMessageId: effect.assistantMessageId,
             model: current.state.turn?.model ?? chat.model,
             ...(chat.systemPrompt ? { systemPrompt: chat.systemPrompt } : {}),
+            ...(chat.temperature !== undefined ? { temperature: chat.temperature } : {}),
             messages,
           },
           traceparent,
@@ -464,10 +465,10 @@ export class ChatActorRunner {
   }
 
   private async update(command: UpdateChatCommand) {
-    const { chatId, userId, traceparent, title, model, systemPrompt, onlyIfTitle } = command;
+    const { chatId, userId, traceparent, title, model, systemPrompt, temperature, onlyIfTitle } = command;
     const result = await this.dependencies.store.call(
       "store.update_chat",
-      { chatId, userId, title, model, systemPrompt, onlyIfTitle },
+      { chatId, userId, title, model, systemPrompt, temperature, onlyIfTitle },
       traceparent,
     );
     if (!result) throw new AppError("CHAT_NOT_FOUND", "Chat not found");

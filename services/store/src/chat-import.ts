@@ -12,7 +12,14 @@ export async function importChat(
   store: StoreRepositories,
   request: {
     userId: string;
-    chat: { id: string; title: string; model: string; systemPrompt?: string; createdAt: string };
+    chat: {
+      id: string;
+      title: string;
+      model: string;
+      systemPrompt?: string;
+      temperature?: number;
+      createdAt: string;
+    };
     messages: Message[];
     activeLeafId: string | null;
   },

@@ -3,18 +3,27 @@ import type { AnswerDraft, Chat, ChatHold, ChatSearchHit, Message } from "@chat/
 export type Page<T> = { items: T[]; nextCursor: string | null };
 export type PageRequest = { cursor?: string; limit: number };
 
-/** A chat to create; an empty `systemPrompt` is the same as none. */
+/** A chat to create; an empty `systemPrompt` is the same as none, an absent `temperature` the model's default. */
 export type NewChat = {
   id: string;
   userId: string;
   title: string;
   model: string;
   systemPrompt?: string;
+  temperature?: number;
   createdAt: string;
 };
 
-/** The settings of a chat that `updateChat` changes; an absent field keeps its value, `systemPrompt: ""` clears it. */
-export type ChatChanges = { title?: string; model?: string; systemPrompt?: string };
+/**
+ * The settings of a chat that `updateChat` changes; an absent field keeps its value,
+ * `systemPrompt: ""` clears it and `temperature: null` restores the model's default.
+ */
+export type ChatChanges = {
+  title?: string;
+  model?: string;
+  systemPrompt?: string;
+  temperature?: number | null;
+};
 
 /** Where a chat's active path ends, and the version of the change that put it there. */
 export type ActiveLeaf = { id: string | null; version: number };

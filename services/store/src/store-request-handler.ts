@@ -198,7 +198,12 @@ const handlers: StoreRequestHandlers = {
     store.chats.updateChat(
       request.chatId,
       request.userId,
-      { title: request.title, model: request.model, systemPrompt: request.systemPrompt },
+      {
+        title: request.title,
+        model: request.model,
+        systemPrompt: request.systemPrompt,
+        temperature: request.temperature,
+      },
       request.onlyIfTitle,
     ),
   "store.create_attachment": (store, request) =>

@@ -4,6 +4,7 @@ import {
   CodeBlock,
   FinishReason,
   Id,
+  MAX_TEMPERATURE,
   type Message,
   MessageAttachment,
   MessageAuthor,
@@ -45,6 +46,8 @@ export const ExportedChat = Type.Object(
     title: Type.String(),
     model: Type.String(),
     systemPrompt: Type.Optional(Type.String()),
+    /** Absent: the model's default. */
+    temperature: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_TEMPERATURE })),
     createdAt: Timestamp,
     lastActivityAt: Timestamp,
     /** The last message of the path the app shows; null for a chat without messages. */
@@ -81,6 +84,7 @@ export function exportedChat(
     title: chat.title,
     model: chat.model,
     ...(chat.systemPrompt ? { systemPrompt: chat.systemPrompt } : {}),
+    ...(chat.temperature !== undefined ? { temperature: chat.temperature } : {}),
     createdAt: chat.createdAt,
     lastActivityAt: chat.lastActivityAt,
     activeLeafId,

@@ -8,6 +8,8 @@ export const MAX_TITLE_CHARS = 200;
 export const MAX_PAGE_SIZE = 100;
 /** Largest per-chat system prompt, in characters. */
 export const MAX_SYSTEM_PROMPT_CHARS = 8_000;
+/** Highest per-chat temperature; Anthropic's models take at most 1 and get 1 for anything higher. */
+export const MAX_TEMPERATURE = 2;
 /** Longest text a chat search looks for, in characters. */
 export const MAX_SEARCH_QUERY_CHARS = 200;
 /** Longest snippet of a matching message a search answers, in characters (ellipses included). */
@@ -217,6 +219,14 @@ export const Chat = Type.Object(
     systemPrompt: Type.Optional(
       Type.String({ description: "Instructions for the model in this chat, after the deployment's own" }),
     ),
+    temperature: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: MAX_TEMPERATURE,
+        description:
+          "How random the answers are; absent, the model's default. Anthropic's models take at most 1",
+      }),
+    ),
     createdAt: Timestamp,
     lastActivityAt: Timestamp,
     messageCount: Type.Optional(Type.Integer({ minimum: 0, description: "How many messages the chat has" })),
@@ -250,12 +260,16 @@ export type ChatWithMessages = Static<typeof ChatWithMessages>;
 
 const ModelId = Type.String({ minLength: 1, maxLength: 128, description: "An id from GET /api/models" });
 const SystemPrompt = Type.String({ maxLength: MAX_SYSTEM_PROMPT_CHARS, description: "Empty clears it" });
+const Temperature = Type.Union([Type.Number({ minimum: 0, maximum: MAX_TEMPERATURE }), Type.Null()], {
+  description: "0 to 2; null is the model's default. Anthropic's models get more than 1 as 1",
+});
 
 export const CreateChatBody = Type.Object(
   {
     title: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_TITLE_CHARS })),
     model: Type.Optional(ModelId),
     systemPrompt: Type.Optional(SystemPrompt),
+    temperature: Type.Optional(Temperature),
   },
   { additionalProperties: false },
 );
@@ -266,6 +280,7 @@ export const UpdateChatBody = Type.Object(
     title: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_TITLE_CHARS })),
     model: Type.Optional(ModelId),
     systemPrompt: Type.Optional(SystemPrompt),
+    temperature: Type.Optional(Temperature),
   },
   { additionalProperties: false, minProperties: 1 },
 );

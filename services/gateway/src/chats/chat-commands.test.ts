@@ -119,4 +119,14 @@ describe("ChatCommands", () => {
       { ...envelope, type: "update_chat", title: "Renamed" },
     ]);
   });
+
+  test("update sends a temperature, and a null one that restores the model's default", async () => {
+    const backend = fakeChatBackend();
+    await backend.commands.update(target, { temperature: 0 });
+    await backend.commands.update(target, { temperature: null });
+    expect(backend.sent.map(({ id: _id, ...command }) => command)).toEqual([
+      { ...envelope, type: "update_chat", temperature: 0 },
+      { ...envelope, type: "update_chat", temperature: null },
+    ]);
+  });
 });

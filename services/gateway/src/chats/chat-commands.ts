@@ -172,7 +172,10 @@ export class ChatCommands {
     );
   }
 
-  /** Renames a chat (an empty title restores the default), changes its model or its system prompt. */
+  /**
+   * Renames a chat (an empty title restores the default), changes its model, its system prompt or its
+   * temperature (null restores the model's default).
+   */
   async update(target: ChatCommandTarget, body: UpdateChatBody): Promise<Chat> {
     const model = await this.chosenModel(body.model, target.traceparent);
     return this.dependencies.client.update(
@@ -182,6 +185,7 @@ export class ChatCommands {
         ...(body.title !== undefined ? { title: body.title.trim() || DEFAULT_CHAT_TITLE } : {}),
         ...(body.model !== undefined ? { model } : {}),
         ...(body.systemPrompt !== undefined ? { systemPrompt: body.systemPrompt.trim() } : {}),
+        ...(body.temperature !== undefined ? { temperature: body.temperature } : {}),
       },
       target.traceparent,
     );

@@ -66,6 +66,7 @@ export function chatRoutes(dependencies: {
               title: body.title?.trim() || DEFAULT_CHAT_TITLE,
               model: model.id,
               ...(body.systemPrompt?.trim() ? { systemPrompt: body.systemPrompt.trim() } : {}),
+              ...(typeof body.temperature === "number" ? { temperature: body.temperature } : {}),
               createdAt: new Date().toISOString(),
             },
           },
@@ -132,8 +133,9 @@ export function chatRoutes(dependencies: {
         response: { 200: Chat, ...notFound },
         detail: {
           tags: ["chats"],
-          summary: "Rename a chat, change its model or its system prompt",
-          description: "Every device of the user hears chat_updated. An empty systemPrompt clears it.",
+          summary: "Rename a chat, change its model, its system prompt or its temperature",
+          description:
+            "Every device of the user hears chat_updated. An empty systemPrompt clears it; a null temperature restores the model's default.",
         },
       },
     )

@@ -27,7 +27,7 @@ export function chatAsMarkdown(chat: ExportedChat): string {
   const lines = [
     `# ${chat.title.replace(/\n/g, " ")}`,
     "",
-    `Model: ${chat.model} · started ${chat.createdAt}`,
+    `Model: ${chat.model}${chat.temperature === undefined ? "" : ` · temperature ${chat.temperature}`} · started ${chat.createdAt}`,
     "",
   ];
   if (chat.systemPrompt)

@@ -87,6 +87,7 @@ export class ChatImport {
             title: chat.title.slice(0, 200),
             model: chat.model && available.has(chat.model) ? chat.model : defaultModel,
             ...(chat.systemPrompt ? { systemPrompt: chat.systemPrompt } : {}),
+            ...(chat.temperature !== undefined ? { temperature: chat.temperature } : {}),
             createdAt: chat.createdAt,
           },
           messages,

@@ -20,6 +20,7 @@ export function readChatSystemExport(body: unknown): ReadImport | null {
       title: chat.title,
       model: chat.model,
       ...(chat.systemPrompt ? { systemPrompt: chat.systemPrompt } : {}),
+      ...(chat.temperature !== undefined ? { temperature: chat.temperature } : {}),
       createdAt: chat.createdAt,
       activeLeafSourceId: chat.activeLeafId,
       messages: chat.messages.map((message) => ({

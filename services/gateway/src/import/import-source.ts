@@ -6,6 +6,7 @@ export type SourceChat = {
   /** The model the file names, when it names one. */
   model?: string;
   systemPrompt?: string;
+  temperature?: number;
   createdAt: string;
   messages: SourceMessage[];
   /** The file's id of the message that ends the path shown; null: the newest. */

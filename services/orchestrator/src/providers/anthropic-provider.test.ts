@@ -86,6 +86,15 @@ test("sends the system prompt as `system`, alternating turns, the limits and the
   expect(received?.headers["anthropic-version"]).toBeString();
 });
 
+test("a temperature above Anthropic's 1 is sent as 1; one within the range as it is", async () => {
+  await run({ temperature: 1.6 });
+  expect(server.requests.at(-1)?.body).toMatchObject({ temperature: 1 });
+  await run({ temperature: 0 });
+  expect(server.requests.at(-1)?.body).toMatchObject({ temperature: 0 });
+  await run({});
+  expect(server.requests.at(-1)?.body).not.toHaveProperty("temperature");
+});
+
 test("toAnthropicPrompt joins system messages and keeps user and assistant turns alternating", () => {
   expect(
     toAnthropicPrompt([

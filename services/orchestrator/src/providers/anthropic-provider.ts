@@ -80,6 +80,12 @@ export function toAnthropicPrompt(messages: ModelMessage[]): AnthropicPrompt {
   };
 }
 
+/**
+ * Anthropic's highest temperature: a higher one (the API and chats take up to 2, OpenAI's range) is
+ * sent as this, the most varied answers Anthropic gives, rather than refused by the API.
+ */
+export const ANTHROPIC_MAX_TEMPERATURE = 1;
+
 const anthropicErrorKinds: Record<string, ProviderErrorKind> = {
   rate_limit_error: "rate_limited",
   overloaded_error: "overloaded",
@@ -147,7 +153,9 @@ export class AnthropicProvider implements ModelProvider {
           max_tokens: request.maxOutputTokens,
           messages: prompt.messages,
           ...(prompt.system !== undefined && { system: prompt.system }),
-          ...(request.temperature !== undefined && { temperature: request.temperature }),
+          ...(request.temperature !== undefined && {
+            temperature: Math.min(request.temperature, ANTHROPIC_MAX_TEMPERATURE),
+          }),
           ...(request.topP !== undefined && { top_p: request.topP }),
           stream: true,
         },

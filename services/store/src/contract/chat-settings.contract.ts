@@ -101,6 +101,42 @@ export function chatSettingsContract(name: string, make: MakeStore): void {
         expect(setAgain?.chat.systemPrompt).toBe("Be kind.");
       });
 
+      test("a temperature is kept from creation, set, kept by other changes and cleared by null", async () => {
+        const created = await store.chats.createChat({ ...newChat("c1", "u1", 10), temperature: 0.7 });
+        const withoutTemperature = await store.chats.createChat(newChat("c2", "u1", 20));
+        expect(created.temperature).toBe(0.7);
+        expect(Value.Check(Chat, created)).toBe(true);
+        expect("temperature" in withoutTemperature).toBe(false);
+
+        const base = {
+          id: "c1",
+          title: "Chat c1",
+          createdAt: at(10),
+          lastActivityAt: at(10),
+          ...unmarkedChat,
+        };
+        expect((await store.chats.updateChat("c1", "u1", { temperature: 1.5 }))?.chat).toStrictEqual({
+          ...base,
+          model: "demo",
+          temperature: 1.5,
+        });
+        expect((await store.chats.updateChat("c1", "u1", { model: "gpt-5" }))?.chat).toStrictEqual({
+          ...base,
+          model: "gpt-5",
+          temperature: 1.5,
+        });
+        // 0 is a temperature, not the default.
+        expect((await store.chats.updateChat("c1", "u1", { temperature: 0 }))?.chat.temperature).toBe(0);
+        expect((await store.chats.getChat("c1", "u1"))?.temperature).toBe(0);
+
+        const cleared = await store.chats.updateChat("c1", "u1", { temperature: null });
+        expect(cleared).toStrictEqual({ chat: { ...base, model: "gpt-5" }, updated: true });
+        expect(await store.chats.getChat("c1", "u1")).toStrictEqual({ ...base, model: "gpt-5" });
+        expect(
+          (await store.chats.listChats("u1", { limit: 10 })).items.map((chat) => chat.temperature),
+        ).toEqual([undefined, undefined]);
+      });
+
       test("onlyIfTitle changes the chat while its title still matches, and nothing otherwise", async () => {
         await store.chats.createChat({ ...newChat("c1", "u1", 10), title: "New chat" });
 

@@ -22,6 +22,8 @@ export type ChatDocument = {
   model: string;
   /** Absent when the chat has none: an empty prompt is never stored. */
   systemPrompt?: string;
+  /** Absent: the model's default. */
+  temperature?: number;
   createdAt: Date;
   lastActivityAt: Date;
   /** Absent on chats written before help requests existed: false. */
@@ -82,6 +84,7 @@ export function toChat(document: ChatDocument): Chat {
     title: document.title,
     model: document.model,
     ...(document.systemPrompt != null && { systemPrompt: document.systemPrompt }),
+    ...(document.temperature != null && { temperature: document.temperature }),
     createdAt: document.createdAt.toISOString(),
     lastActivityAt: document.lastActivityAt.toISOString(),
     needsHelp: document.needsHelp === true,
@@ -109,15 +112,18 @@ export function toChatSearchHit(document: ChatSearchDocument, query: string): Ch
 
 /** The update for `updateChat`, or null when there is nothing to change. */
 export function toChatUpdate(changes: ChatChanges): UpdateFilter<ChatDocument> | null {
-  const set: Partial<Pick<ChatDocument, "title" | "model" | "systemPrompt">> = {};
+  const set: Partial<Pick<ChatDocument, "title" | "model" | "systemPrompt" | "temperature">> = {};
+  const unset: { systemPrompt?: ""; temperature?: "" } = {};
   if (changes.title !== undefined) set.title = changes.title;
   if (changes.model !== undefined) set.model = changes.model;
   if (changes.systemPrompt) set.systemPrompt = changes.systemPrompt;
-  const clearsSystemPrompt = changes.systemPrompt === "";
-  if (Object.keys(set).length === 0 && !clearsSystemPrompt) return null;
+  if (changes.systemPrompt === "") unset.systemPrompt = "";
+  if (typeof changes.temperature === "number") set.temperature = changes.temperature;
+  if (changes.temperature === null) unset.temperature = "";
+  if (Object.keys(set).length === 0 && Object.keys(unset).length === 0) return null;
   return {
     ...(Object.keys(set).length > 0 && { $set: set }),
-    ...(clearsSystemPrompt && { $unset: { systemPrompt: "" as const } }),
+    ...(Object.keys(unset).length > 0 && { $unset: unset }),
   };
 }
 

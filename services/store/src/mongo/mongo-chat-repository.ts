@@ -73,6 +73,7 @@ export class MongoChatRepository implements ChatRepository {
       title: chat.title,
       model: chat.model,
       ...(chat.systemPrompt && { systemPrompt: chat.systemPrompt }),
+      ...(chat.temperature !== undefined && { temperature: chat.temperature }),
       createdAt,
       lastActivityAt: createdAt,
     };

@@ -50,6 +50,7 @@ export class SqliteChatRepository implements ChatRepository {
       title: chat.title,
       model: chat.model,
       systemPrompt: chat.systemPrompt ?? null,
+      temperature: chat.temperature ?? null,
       createdAt,
     });
     // A retried create of the same chat returns it; an id that another user's chat holds is refused.
@@ -132,6 +133,8 @@ export class SqliteChatRepository implements ChatRepository {
       title: changes.title ?? null,
       model: changes.model ?? null,
       systemPrompt: changes.systemPrompt ?? null,
+      setTemperature: changes.temperature === undefined ? 0 : 1,
+      temperature: changes.temperature ?? null,
       onlyIfTitle: onlyIfTitle ?? null,
     });
     if (updatedRow) return { chat: toChat(updatedRow), updated: true };

@@ -18,6 +18,7 @@ export type ChatRow = {
   title: string;
   model: string;
   system_prompt: string | null;
+  temperature: number | null;
   created_at: string;
   last_activity_at: string;
   needs_help: number;
@@ -76,7 +77,7 @@ export type AnswerDraftRow = {
 };
 
 /** The columns of a `ChatRow`. */
-export const chatColumns = `id, title, model, system_prompt, created_at, last_activity_at, needs_help, assisted,
+export const chatColumns = `id, title, model, system_prompt, temperature, created_at, last_activity_at, needs_help, assisted,
   held_by, (SELECT count(*) FROM messages WHERE messages.chat_id = chats.id) AS message_count`;
 /** The columns of a `MessageRow`. */
 export const messageColumns =
@@ -109,6 +110,7 @@ export function toChat(row: ChatRow): Chat {
     title: row.title,
     model: row.model,
     ...(row.system_prompt !== null && { systemPrompt: row.system_prompt }),
+    ...(row.temperature !== null && { temperature: row.temperature }),
     createdAt: row.created_at,
     lastActivityAt: row.last_activity_at,
     messageCount: row.message_count,

@@ -18,7 +18,7 @@ const ownedChat = "SELECT 1 FROM chats WHERE id = $chatId AND user_id = $userId"
 // `$pattern` is made by `toLikePattern`; LIKE ignores the case of ASCII letters only. A search scans the
 // user's chats and their messages: there is no full-text index.
 const containsQuery = "LIKE $pattern ESCAPE '\\'";
-const chatSearchColumns = `chats.id, chats.title, chats.model, chats.system_prompt, chats.created_at,
+const chatSearchColumns = `chats.id, chats.title, chats.model, chats.system_prompt, chats.temperature, chats.created_at,
   chats.last_activity_at, chats.needs_help, chats.assisted, chats.held_by,
   (SELECT count(*) FROM messages WHERE messages.chat_id = chats.id) AS message_count, message.id AS message_id, message.role AS message_role,
   message.content AS message_content, message.created_at AS message_created_at`;
@@ -38,8 +38,8 @@ export function prepareChatStatements(database: Database) {
   const prepare = <Row>(sql: string) => prepareStatement<Row>(database, sql);
   return {
     insertChat: prepare(
-      `INSERT INTO chats (id, user_id, title, model, system_prompt, created_at, last_activity_at)
-       VALUES ($chatId, $userId, $title, $model, nullif($systemPrompt, ''), $createdAt, $createdAt)
+      `INSERT INTO chats (id, user_id, title, model, system_prompt, temperature, created_at, last_activity_at)
+       VALUES ($chatId, $userId, $title, $model, nullif($systemPrompt, ''), $temperature, $createdAt, $createdAt)
        ON CONFLICT (id) DO NOTHING`,
     ),
     chatById: prepare<ChatRow>(`SELECT ${chatColumns} FROM chats WHERE id = $chatId AND user_id = $userId`),
@@ -83,13 +83,15 @@ export function prepareChatStatements(database: Database) {
          AND (chats.last_activity_at, chats.id) < ($afterAt, $afterId)
        ORDER BY chats.last_activity_at DESC, chats.id DESC LIMIT $limit`,
     ),
-    // A null binding keeps the column; an empty system prompt clears it. The title condition sits in
+    // A null binding keeps the column; an empty system prompt clears it. The temperature is kept unless
+    // $setTemperature is 1, for its null is a value (the model's default). The title condition sits in
     // the same statement, so no other write can come between the check and the change.
     updateChat: prepare<ChatRow>(
       `UPDATE chats SET
          title = coalesce($title, title),
          model = coalesce($model, model),
-         system_prompt = CASE WHEN $systemPrompt IS NULL THEN system_prompt ELSE nullif($systemPrompt, '') END
+         system_prompt = CASE WHEN $systemPrompt IS NULL THEN system_prompt ELSE nullif($systemPrompt, '') END,
+         temperature = CASE WHEN $setTemperature = 1 THEN $temperature ELSE temperature END
        WHERE id = $chatId AND user_id = $userId AND ($onlyIfTitle IS NULL OR title = $onlyIfTitle)
        RETURNING ${chatColumns}`,
     ),

@@ -224,6 +224,8 @@ const migrations: readonly string[] = [
    ALTER TABLE messages ADD COLUMN parent_recorded INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE chats ADD COLUMN active_leaf_id TEXT;
    ALTER TABLE chats ADD COLUMN active_leaf_version INTEGER NOT NULL DEFAULT 0;`,
+  // A chat's temperature; NULL is the model's default.
+  "ALTER TABLE chats ADD COLUMN temperature REAL;",
 ];
 
 /** The schema version of the database: how many migrations it has. */

@@ -5,6 +5,7 @@ import {
   CodeBlock,
   FinishReason,
   Id,
+  MAX_TEMPERATURE,
   Message,
   MessageAttachment,
   Usage,
@@ -49,6 +50,11 @@ export const ChatSettings = {
   title: Type.Optional(Type.String({ minLength: 1 })),
   model: Type.Optional(Type.String({ minLength: 1 })),
   systemPrompt: Type.Optional(Type.String()),
+  temperature: Type.Optional(
+    Type.Union([Type.Number({ minimum: 0, maximum: MAX_TEMPERATURE }), Type.Null()], {
+      description: "null clears it: the model's default",
+    }),
+  ),
 };
 export const UpdateChatCommand = busMessage("update_chat", {
   userId: Id,

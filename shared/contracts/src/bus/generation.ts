@@ -1,5 +1,5 @@
 import { type Static, Type } from "@sinclair/typebox";
-import { Id } from "../http.ts";
+import { Id, MAX_TEMPERATURE } from "../http.ts";
 import { CompletionRequest } from "./completions.ts";
 import { ContextMessage } from "./context-message.ts";
 import { busMessage } from "./envelope.ts";
@@ -11,6 +11,13 @@ export const GenerationRequest = busMessage("generation_requested", {
   assistantMessageId: Id,
   model: Type.String(),
   systemPrompt: Type.Optional(Type.String({ description: "The chat's own; the deployment's comes first" })),
+  temperature: Type.Optional(
+    Type.Number({
+      minimum: 0,
+      maximum: MAX_TEMPERATURE,
+      description: "The chat's; absent, the model's default",
+    }),
+  ),
   messages: Type.Array(ContextMessage, {
     minItems: 1,
     description: "History, oldest first, ending with the user's",

@@ -1,7 +1,7 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { AuditEntry, AuditLogFilter, StaffActor } from "../admin.ts";
 import { ConsoleChatFilter, ConsoleSort } from "../console.ts";
-import { ChatHold, Id, MAX_SEARCH_QUERY_CHARS, Message, Role } from "../http.ts";
+import { ChatHold, Id, MAX_SEARCH_QUERY_CHARS, MAX_TEMPERATURE, Message, Role } from "../http.ts";
 import { ShareId } from "../shares.ts";
 import { ChatSettings } from "./chat-commands.ts";
 import { busMessage } from "./envelope.ts";
@@ -72,6 +72,7 @@ export const StoreRequest = Type.Union([
       title: Type.String(),
       model: Type.String(),
       systemPrompt: Type.Optional(Type.String()),
+      temperature: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_TEMPERATURE })),
       createdAt: Type.String(),
     }),
   }),
@@ -124,6 +125,7 @@ export const StoreRequest = Type.Union([
       title: Type.String({ minLength: 1, maxLength: 200 }),
       model: Type.String(),
       systemPrompt: Type.Optional(Type.String()),
+      temperature: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_TEMPERATURE })),
       createdAt: Type.String({ format: "date-time" }),
     }),
     messages: Type.Array(Message, { maxItems: 5_000 }),
