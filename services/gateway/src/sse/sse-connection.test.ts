@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import type { LoggedChatEvent } from "@chat/contracts";
+import { AppError, type LoggedChatEvent } from "@chat/contracts";
 import { SseConnection } from "./sse-connection.ts";
 
 function chunk(seq: number, content: string): LoggedChatEvent {
@@ -43,10 +43,31 @@ test("a client that stops reading is cut off past the buffer bound, with a retry
 
 test("heartbeat comments keep an idle stream alive", async () => {
   const connection = new SseConnection({ heartbeatMs: 20, maxBufferedBytes: 1 << 20, retryMs: 2_000 });
-  await Bun.sleep(90);
+  const reader = (connection.toResponse().body as ReadableStream<Uint8Array>).getReader();
+  let text = "";
+  while (text.split(": heartbeat\n\n").length - 1 < 2) {
+    text += new TextDecoder().decode((await reader.read()).value);
+  }
   connection.close();
-  const heartbeats = (await readAll(connection.toResponse())).split(": heartbeat\n\n").length - 1;
-  expect(heartbeats).toBeGreaterThanOrEqual(2);
+  expect(text.startsWith("retry: 2000\n: connected\n\n")).toBe(true);
+});
+
+test("a heartbeat after the sign-in ended closes the stream; a sign-in that cannot be checked keeps it", async () => {
+  const ended = new SseConnection({ heartbeatMs: 20, maxBufferedBytes: 1 << 20, retryMs: 2_000 });
+  const unknown = new SseConnection({ heartbeatMs: 20, maxBufferedBytes: 1 << 20, retryMs: 2_000 });
+  let checks = 0;
+  ended.closeWhenSignInEnds(async () => {
+    throw new AppError("UNAUTHORIZED", "Signed out");
+  });
+  unknown.closeWhenSignInEnds(async () => {
+    checks++;
+    throw new AppError("UNAVAILABLE", "The revocation list does not answer");
+  });
+  await readAll(ended.toResponse());
+  while (checks < 2) await Bun.sleep(10);
+  expect(ended.isClosed).toBe(true);
+  expect(unknown.isClosed).toBe(false);
+  unknown.close();
 });
 
 test("a client that keeps reading is never cut off, however much it is sent in all", async () => {
