@@ -268,6 +268,47 @@ describe.skipIf(!chromiumAvailable)("attachments and voice in Chromium", () => {
     }
   }, 60_000);
 
+  test("a photo sent alone, with no text: Send is enabled, the question is the picture (no empty bubble) and it is answered", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    try {
+      await registerAccount(context, server.baseUrl, "Ada Photo");
+      const page = await context.newPage();
+      await openNewChat(page, server.baseUrl);
+      const send = page.getByRole("button", { name: "Send message" });
+      expect(await send.isDisabled()).toBe(true);
+      const chooser = page.waitForEvent("filechooser");
+      await page.getByRole("button", { name: "Attach files" }).click();
+      await (await chooser).setFiles({
+        name: "receipt.png",
+        mimeType: "image/png",
+        buffer: await picture("#6741d9"),
+      });
+      await page.getByRole("button", { name: "Remove receipt.png" }).waitFor();
+      await page.waitForFunction(
+        () =>
+          !document
+            .querySelector("chat-app")
+            ?.shadowRoot?.querySelector("chat-thread")
+            ?.shadowRoot?.querySelector("message-composer")
+            ?.shadowRoot?.querySelector("button[aria-label='Send message']")
+            ?.hasAttribute("disabled"),
+        undefined,
+        { polling: 50, timeout: 15_000 },
+      );
+      await page.getByRole("textbox", { name: "Message" }).press("Enter");
+
+      const answer = await waitForAnswer(page, 1);
+      expect(answer.content).toMatch(/`receipt\.png`: PNG, 320 × \d+ pixels/);
+      const question = page.locator("chat-message").first();
+      await question.locator("message-attachments img").waitFor();
+      expect(await question.locator(".bubble").count()).toBe(0);
+      // The chat is named after the file, its question having no words.
+      await page.getByRole("heading", { name: "receipt.png" }).waitFor();
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
   test("a recording from the microphone is uploaded, transcribed into the composer, corrected and sent with its player; an answer is read aloud", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     await context.grantPermissions(["microphone"]);

@@ -485,6 +485,47 @@ describe("uploads on the embedded server", () => {
       }
     });
 
+    test("a message may be its files alone; a blank one without files is VALIDATION_FAILED over HTTP and WebSocket", async () => {
+      const chat = (await alice.request("POST", "/api/chats", {})).body;
+      const photo = await upload(alice, "only-a-photo.png", await pngWithMetadata());
+      const events = await alice.events(`/api/chats/${chat.id}/events`);
+      const sent = await alice.request("POST", `/api/chats/${chat.id}/messages`, {
+        content: "",
+        attachmentIds: [photo.body.id],
+      });
+      expect(sent.status).toBe(202);
+      expect(sent.body.userMessage.content).toBe("");
+      const complete = await events.waitFor((event) => event.event === "message_complete");
+      expect((complete.data as { fullContent: string }).fullContent).toContain("`only-a-photo.png`: PNG");
+      events.close();
+
+      for (const content of ["", "  \n "]) {
+        const refused = await alice.request("POST", `/api/chats/${chat.id}/messages`, { content });
+        expect(refused.status).toBe(400);
+        expect(refused.body.error.code).toBe("VALIDATION_FAILED");
+        expect(refused.body.error.details[0].path).toBe("/content");
+      }
+      const socket = await WebSocketReader.open(`${server.baseUrl.replace("http", "ws")}/ws`, {
+        authorization: `Bearer ${alice.token}`,
+        origin: server.baseUrl,
+      });
+      try {
+        socket.send({ type: "chat_message", chatId: chat.id, content: " ", requestId: "blank" });
+        const refused = await socket.waitFor((frame) => frame.requestId === "blank");
+        expect({ type: refused.type, code: refused.code }).toEqual({
+          type: "error",
+          code: "VALIDATION_FAILED",
+        });
+      } finally {
+        socket.close();
+      }
+      const read = await alice.request("GET", `/api/chats/${chat.id}`);
+      expect(read.body.messages.map((message: { role: string }) => message.role)).toEqual([
+        "user",
+        "assistant",
+      ]);
+    });
+
     test("another user's attachment id in a message is 404, and nothing is sent", async () => {
       const mine = await upload(alice, "mine.txt", "alice only");
       const chat = (await bob.request("POST", "/api/chats", { title: "Bob's" })).body;

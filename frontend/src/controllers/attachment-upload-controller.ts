@@ -61,6 +61,11 @@ export class AttachmentUploadController implements ReactiveController {
     return this.items.some((item) => item.status === "uploading");
   }
 
+  /** Whether a file is uploaded and ready to go with the message (which may then have no text). */
+  get hasUploaded(): boolean {
+    return this.items.some((item) => item.attachment !== undefined);
+  }
+
   /** Adds files (the picker, a drop, a paste, a recording); past the limit the rest are left out. */
   add(files: Iterable<File>, options: { voice?: boolean } = {}): Array<Promise<Attachment | undefined>> {
     const room = maximumAttachments - this.items.length;

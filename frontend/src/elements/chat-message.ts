@@ -302,14 +302,18 @@ export class ChatMessage extends LitElement {
     const sent = message.status === "complete";
     return html`<article class="user ${message.status}" aria-label="You">
       ${message.attachments?.length ? html`<message-attachments .attachments=${message.attachments}></message-attachments>` : nothing}
-      <div class="bubble">${this.highlight ? this._marked(message.content, this.highlight) : message.content}</div>
+      ${
+        message.content === ""
+          ? nothing
+          : html`<div class="bubble">${this.highlight ? this._marked(message.content, this.highlight) : message.content}</div>`
+      }
       ${
         message.status === "failed"
           ? this._renderError(message, `Not sent: ${message.error?.message ?? "something went wrong."}`)
           : html`<div class="meta">
               ${message.status === "sending" ? "Sending…" : this._renderTime(message.createdAt)}
               ${this._renderVersions(message)}
-              ${sent ? this._renderCopy(message, "Copy your message") : nothing}
+              ${sent && message.content !== "" ? this._renderCopy(message, "Copy your message") : nothing}
               ${this._copied ? html`<span role="status">Copied to the clipboard</span>` : nothing}
               ${
                 sent && this.editable

@@ -201,7 +201,7 @@ export class MessageComposer extends LitElement {
   override render() {
     const length = this._value.length;
     const over = length > maximumMessageLength;
-    const empty = this._value.trim().length === 0;
+    const empty = this._value.trim().length === 0 && !this._uploads.hasUploaded;
     const showCount = length >= lengthHintFrom;
     const uploading = this._uploads.uploading;
     return html`
@@ -340,7 +340,8 @@ export class MessageComposer extends LitElement {
 
   private _send(): void {
     const content = this._value.trim();
-    if (this.busy || this._uploads.uploading || content.length === 0 || content.length > maximumMessageLength)
+    const nothingToSend = content.length === 0 && !this._uploads.hasUploaded;
+    if (this.busy || this._uploads.uploading || nothingToSend || content.length > maximumMessageLength)
       return;
     const attachments = this._uploads.take();
     this.dispatchEvent(

@@ -717,7 +717,10 @@ function decideGenerationFinished(state: ChatActorState, command: GenerationFini
   return {
     state: ended,
     effects: titled
-      ? [complete, { type: "request_title", question: turn.userMessage.content, answer: command.fullContent }]
+      ? [
+          complete,
+          { type: "request_title", question: questionText(turn.userMessage), answer: command.fullContent },
+        ]
       : [complete],
     reply: null,
   };
@@ -847,4 +850,10 @@ function replyFor(turn: FinishedTurn): SendMessageReply {
 /** A fresh actor for a chat the store knows. */
 export function initialState(chat: { chatId: string; userId: string; needsTitle: boolean }): ChatActorState {
   return { ...chat, turn: null, finishedTurns: [], lastAnswer: null };
+}
+
+/** What a title is made of: the question's text, or the names of its files when it is files alone. */
+function questionText(question: Message): string {
+  if (question.content.trim() !== "") return question.content;
+  return (question.attachments ?? []).map((attachment) => attachment.name).join(", ");
 }

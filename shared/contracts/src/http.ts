@@ -344,7 +344,10 @@ const ClientMessageId = Type.String({
 
 export const SendMessageBody = Type.Object(
   {
-    content: Type.String({ minLength: 1, maxLength: MAX_MESSAGE_CHARS }),
+    content: Type.String({
+      maxLength: MAX_MESSAGE_CHARS,
+      description: "The question; it may be empty (or blank) only when attachmentIds names a file",
+    }),
     clientMessageId: Type.Optional(ClientMessageId),
     model: Type.Optional(
       Type.String({ minLength: 1, maxLength: 128, description: "Answer this message with another model" }),

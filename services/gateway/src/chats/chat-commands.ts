@@ -70,6 +70,11 @@ export class ChatCommands {
     beforeCommand?: BeforeCommand,
   ): Promise<SendMessageResponse> {
     checkMessageLength(body.content, this.dependencies.maxMessageChars);
+    if (body.content.trim() === "" && !body.attachmentIds?.length)
+      throw new AppError("VALIDATION_FAILED", "A message needs text or an attachment", {
+        retryable: false,
+        details: [{ path: "/content", message: "must not be blank when no attachmentIds are given" }],
+      });
     const attachments = await this.attachmentsOf(target, body.attachmentIds ?? []);
     await this.dependencies.rateLimits.takeGeneration(target.userId);
     const model = await this.chosenModel(body.model, target.traceparent);

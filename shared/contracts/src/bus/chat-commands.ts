@@ -16,7 +16,8 @@ import { busMessage } from "./envelope.ts";
 // Commands to one chat's actor, routed to its partition.
 export const SendMessageCommand = busMessage("send_message", {
   userId: Id,
-  content: Type.String({ minLength: 1 }),
+  /** Empty when the question is its attachments alone. */
+  content: Type.String(),
   clientMessageId: Type.String({ minLength: 1 }),
   model: Type.Optional(Type.String({ description: "Answer with this model instead of the chat's" })),
   /** The sender's uploads the question carries, checked by the gateway. */
