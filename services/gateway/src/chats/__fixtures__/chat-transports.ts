@@ -8,8 +8,10 @@ import { StaffAccess } from "../../auth/staff-access.ts";
 import { renderError } from "../../http/error-renderer.ts";
 import { requestContext } from "../../http/request-context.ts";
 import { LiveEventHub } from "../../live/live-event-hub.ts";
+import { sessionProtocol } from "../../websocket/session-protocol.ts";
 import { type WebSocketPeer, WebSocketSession } from "../../websocket/websocket-session.ts";
 import { chatRoutes } from "../chat-routes.ts";
+import { UserChats } from "../user-chats.ts";
 import { type fakeChatBackend, fakeUser } from "./fake-chat-backend.ts";
 
 type FakeChatBackend = ReturnType<typeof fakeChatBackend>;
@@ -57,7 +59,11 @@ export function chatRoutesApp(backend: FakeChatBackend) {
           authenticator: fakeAuthenticator,
         }),
         store: backend.store,
-        models: backend.models,
+        userChats: new UserChats({
+          store: backend.store,
+          models: backend.models,
+          newId: () => crypto.randomUUID(),
+        }),
         commands: backend.commands,
         assistance: backend.assistance,
       }),
@@ -149,6 +155,7 @@ export async function webSocketSessionOver(backend: FakeChatBackend) {
         maxBufferedBytes: 1_000_000,
         maxFrameBytes: 64_000,
       },
+      protocol: sessionProtocol,
     },
   );
   const stop = async () => {
