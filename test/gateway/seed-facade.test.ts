@@ -349,6 +349,34 @@ describe("WS /ws/chat?projectId=", () => {
     socket.close();
   });
 
+  test("a socket opened mid-answer gets the answer from its start; both sockets see the same turn", async () => {
+    const projectId = await projectOf(alice, "Two tabs");
+    const first = await openAs(alice, projectId);
+    first.write('{"type":"chat_message","content":"Show me a loop","timestamp":1}');
+    await first.waitFor((frame) => frame.type === "message_chunk");
+    const second = await openAs(alice, projectId);
+    const [fromFirst, fromSecond] = await Promise.all(
+      [first, second].map((socket) => socket.waitFor((frame) => frame.type === "message_complete")),
+    );
+    expect(fromSecond?.content).toBe(fromFirst?.content as string);
+    const seen = second.frames.filter((frame) => frame.messageId === fromFirst?.messageId);
+    expect(seen[0]?.type).toBe("message_start");
+    const chunks = seen.filter((frame) => frame.type === "message_chunk").map((frame) => frame.content);
+    expect(chunks.join("")).toBe(String(fromFirst?.content));
+    expect(second.frames.flatMap(frameProblems)).toEqual([]);
+    first.close();
+    second.close();
+  });
+
+  test("signing out closes the socket with 4401, as /ws", async () => {
+    const user = await ChatApiClient.signUp(server.baseUrl, "Leaver");
+    const socket = await openAs(user, await projectOf(user, "Leaving"));
+    expect((await user.request("POST", "/api/auth/logout")).status).toBe(204);
+    // The sign-in is checked again before each frame.
+    socket.write('{"type":"ping","timestamp":1}');
+    await expect(socket.waitFor((frame) => frame.type === "pong")).rejects.toThrow("closed (4401)");
+  });
+
   test("the upgrade is refused for an unknown or another user's project, a missing projectId, no credentials, a foreign page", async () => {
     const projectId = await projectOf(alice, "Guarded");
     const url = (query: string) => socketUrl(query).replace(/^ws/, "http");
