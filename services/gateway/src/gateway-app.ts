@@ -61,7 +61,7 @@ import type { SseConnection } from "./sse/sse-connection.ts";
 import { attachmentRoutes, uploadPath } from "./uploads/attachment-routes.ts";
 import { AttachmentService } from "./uploads/attachment-service.ts";
 import type { AttachmentStorage } from "./uploads/attachment-storage.ts";
-import { webSocketRoutes, webSocketServerOptions } from "./websocket/websocket-routes.ts";
+import { sessionEndpoint, webSocketRoutes, webSocketServerOptions } from "./websocket/websocket-routes.ts";
 import type { WebSocketSession, WebSocketSessionSettings } from "./websocket/websocket-session.ts";
 
 export type GatewayDependencies = {
@@ -403,7 +403,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
         sse: sseSettings,
       }),
     )
-    .use(webSocketRoutes(webSocketDependencies))
+    .use(webSocketRoutes(webSocketDependencies, sessionEndpoint))
     .use(webSocketRoutes(webSocketDependencies, goChatEndpoint(userChats)))
     .use(
       frontendFiles(dependencies.frontendDirectory, { serveSourceMaps: settings.NODE_ENV !== "production" }),

@@ -13,7 +13,7 @@ export const goChatSocketPath = "/ws/chat";
  * upgrade the project must be the caller's (else 404 CHAT_NOT_FOUND, as `GET /api/projects/:id`),
  * and once open the socket follows its chat and speaks `GoChatProtocol`.
  */
-export function goChatEndpoint(userChats: Pick<UserChats, "checkOwner">): WebSocketEndpoint {
+export function goChatEndpoint(userChats: Pick<UserChats, "checkOwner">): WebSocketEndpoint<string> {
   return {
     path: goChatSocketPath,
     async admit(caller, query, traceparent) {
@@ -27,9 +27,7 @@ export function goChatEndpoint(userChats: Pick<UserChats, "checkOwner">): WebSoc
       await userChats.checkOwner(caller.user.id, projectId, traceparent);
       return projectId;
     },
-    protocolFor: (projectId) => new GoChatProtocol(projectId ?? ""),
-    async opened(session, projectId) {
-      if (projectId !== null) await session.followChat(projectId);
-    },
+    protocolFor: (projectId) => new GoChatProtocol(projectId),
+    opened: (session, projectId) => session.followChat(projectId),
   };
 }

@@ -51,38 +51,34 @@ export function webSocketServerOptions(settings: WebSocketSessionSettings) {
  * What sets one WebSocket endpoint apart: its path, how a connection's frames are read and
  * written, what is checked before the upgrade and what the session does once open.
  */
-export type WebSocketEndpoint = {
+export type WebSocketEndpoint<Admitted> = {
   /** The upgrade path, such as `/ws`; also names the Elysia plugin. */
   path: string;
   /**
    * Checked once the caller is known, before the upgrade (a refusal is an HTTP error answer);
    * answers what the connection needs later (the Go Chat socket: its project's chat id).
    */
-  admit(
-    caller: Caller,
-    query: Record<string, string | undefined>,
-    traceparent: string,
-  ): Promise<string | null>;
+  admit(caller: Caller, query: Record<string, string | undefined>, traceparent: string): Promise<Admitted>;
   /** A protocol for one connection; `admitted` is what `admit` answered. */
-  protocolFor(admitted: string | null): WebSocketProtocol;
+  protocolFor(admitted: Admitted): WebSocketProtocol;
   /** Runs once the session has started (the Go Chat socket follows its project's chat). */
-  opened?(session: WebSocketSession, admitted: string | null): Promise<void>;
+  opened?(session: WebSocketSession, admitted: Admitted): Promise<void>;
 };
 
 /** `GET /ws`: every frame of the session's own protocol; nothing more to check before the upgrade. */
-export const sessionEndpoint: WebSocketEndpoint = {
+export const sessionEndpoint: WebSocketEndpoint<void> = {
   path: "/ws",
-  admit: async () => null,
+  admit: async () => {},
   protocolFor: () => sessionProtocol,
 };
 
 /**
- * A WebSocket endpoint, `GET /ws` unless another is given. The upgrade is checked for its Origin
+ * A WebSocket endpoint (`sessionEndpoint`: `GET /ws`). The upgrade is checked for its Origin
  * (browsers), then authenticated (cookie, Bearer or a single-use `?ticket=`: the Origin check
  * comes first, so a refused page does not spend a ticket), then by the endpoint's own `admit`;
  * each connection becomes a `WebSocketSession` speaking the endpoint's protocol.
  */
-export function webSocketRoutes(
+export function webSocketRoutes<Admitted>(
   dependencies: {
     requestContext: RequestContext;
     authenticator: Pick<StreamAuthenticator, "authenticate" | "checkSignIn">;
@@ -98,7 +94,7 @@ export function webSocketRoutes(
     origins: OriginPolicySettings;
     sessions: Set<WebSocketSession>;
   },
-  endpoint: WebSocketEndpoint = sessionEndpoint,
+  endpoint: WebSocketEndpoint<Admitted>,
 ) {
   const { authenticator, sessions, rateLimits } = dependencies;
   // Keyed by the connection's data object: Elysia hands `pong` the raw socket and the other
