@@ -5,6 +5,7 @@ import {
   goChatClientFrameSchemas,
   type MessageChunkData,
   type MessageCompleteData,
+  type MessageStartData,
   type PongFrame,
 } from "@chat/contracts";
 import { type ClientFrameReading, readFrame } from "../websocket/read-client-frame.ts";
@@ -62,9 +63,9 @@ export class GoChatProtocol implements WebSocketProtocol {
         return { type: "pong", timestamp: pinged ?? timestamp };
       }
       case "error": {
-        const { code, error, requestId, chatId } = frame as
-          | ErrorFrame
-          | (ErrorEventData & { requestId?: never });
+        // A refused frame (`ErrorFrame`) or a failed answer (the chat's `error` event).
+        const { code, error, requestId, chatId } = frame as Pick<ErrorFrame, "code" | "error" | "requestId"> &
+          Partial<Pick<ErrorEventData, "chatId">>;
         if (chatId !== undefined && chatId !== this.projectId) return null;
         if (requestId !== undefined) this.pendingPings.delete(requestId);
         return { type: "error", code, error, timestamp };
@@ -74,8 +75,10 @@ export class GoChatProtocol implements WebSocketProtocol {
     switch (frame.type) {
       // A restarted answer starts over: the client drops the text it has, as at a new start.
       case "message_start":
-      case "message_restart":
-        return { type: "message_start", messageId: String(frame.messageId), timestamp };
+      case "message_restart": {
+        const { messageId } = frame as unknown as MessageStartData;
+        return { type: "message_start", messageId, timestamp };
+      }
       case "message_chunk": {
         const { messageId, content } = frame as unknown as MessageChunkData;
         return { type: "message_chunk", messageId, content, timestamp };
