@@ -33,6 +33,12 @@ test("several blocks: one on line 1, one never closed that ends the text", () =>
   ]);
 });
 
+test("an indented block spans its code lines", () => {
+  const text = "Intro\n\n    first()\n    second()\n\nAfter";
+  const [block] = codeBlockLines(text, [blockOf(text, "    first()\n    second()", "", "first()\nsecond()")]);
+  expect([block?.startLine, block?.endLine]).toEqual([3, 4]);
+});
+
 test("an empty block is one line; CRLF line ends count as lines too", () => {
   expect(codeBlockLines("a\nb", [{ language: "", code: "", startIndex: 2, endIndex: 2 }])).toEqual([
     { language: "", code: "", startLine: 2, endLine: 2 },

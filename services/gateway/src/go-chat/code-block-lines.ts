@@ -13,8 +13,8 @@ function lineAt(text: string, index: number): number {
 /**
  * The code blocks of an answer by lines instead of character offsets: `startLine` is the line of
  * the opening fence, `endLine` the line of the closing fence (of the last code line when the
- * block was never closed, or is indented). Both are 1-based lines of `text`, the answer the
- * blocks were extracted from.
+ * block was never closed; an indented block has no fences and spans its code lines). Both are
+ * 1-based lines of `text`, the answer the blocks were extracted from.
  *
  * @example
  * codeBlockLines("Run:\n```sh\nls\n```", blocks); // [{ language: "sh", code: "ls", startLine: 2, endLine: 4 }]
