@@ -93,6 +93,7 @@ export {
 } from "./src/errors.ts";
 export { compareEventIds, type EventIdParts, formatEventId, parseEventId } from "./src/event-id.ts";
 export * from "./src/events.ts";
+export * from "./src/go-chat-compatible.ts";
 export * from "./src/http.ts";
 export * from "./src/openai-compatible.ts";
 export { partitionOf } from "./src/partition.ts";

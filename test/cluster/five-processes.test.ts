@@ -7,6 +7,7 @@ import { ChatApiClient, defaultPassword } from "../support/chat-api-client.ts";
 import { chatFlowSuite } from "../support/chat-flow-suite.ts";
 import { ClusterDeployment } from "../support/cluster-deployment.ts";
 import { busQueueSources } from "../support/cluster-namespace.ts";
+import { goChatFlowSuite } from "../support/go-chat-flow-suite.ts";
 import { rabbitAvailable, rabbitUrl, redisAvailable, redisUrl } from "../support/infrastructure.ts";
 import { ServiceProcess } from "../support/service-process.ts";
 
@@ -30,6 +31,8 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
     afterAll(() => cluster.remove());
 
     chatFlowSuite(() => gateway.baseUrl, { maxBodyBytes });
+
+    describe("the Go Chat compatible API", () => goChatFlowSuite(() => gateway.baseUrl));
 
     test("each service serves /metrics on its own port; the gateway's public port has none without METRICS_TOKEN", async () => {
       const client = new ChatApiClient(gateway.baseUrl);

@@ -47,6 +47,8 @@ const maxBodyBytes = 64 * 1024;
 const completionMaxBodyBytes = 2 * maxBodyBytes;
 const defaultChatTitle = "New chat";
 const defaultHoldTtlMs = 120_000;
+/** The model a chat gets when none is named (`defaultModel` of GET /api/models), read before the runs. */
+let defaultModelId = "";
 
 type Actor = {
   name: "A" | "B";
@@ -440,7 +442,22 @@ function applyDocumentedEffects(before: UserDataSnapshot, exchanges: Exchange[])
         usedChats.add(id);
         break;
       }
+      // The Go Chat compatible API: a project is a chat with the deployment's default model.
+      case "POST /api/projects/":
+        chats.set(body.id, {
+          id: body.id,
+          title: body.name,
+          model: defaultModelId,
+          createdAt: body.createdAt,
+          lastActivityAt: body.updatedAt,
+          needsHelp: false,
+          assisted: false,
+          heldBy: null,
+          messages: [],
+        });
+        break;
       case "DELETE /api/chats/{id}":
+      case "DELETE /api/projects/{id}":
         chats.delete(id);
         break;
       case "POST /api/chats/{id}/messages": {
@@ -662,6 +679,7 @@ describe("API properties: hostile requests generated from the OpenAPI schemas", 
     const registered = await alice.register("Alice");
     aliceEmail = registered.body.user.email;
     bobEmail = (await bob.register("Bob")).body.user.email;
+    defaultModelId = (await alice.request("GET", "/api/models")).body.defaultModel;
 
     // A's history: two finished turns in one chat, and chats with explicit titles.
     for (const title of ["History", "Second", "Third", "Fourth"]) {

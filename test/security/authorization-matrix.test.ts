@@ -54,8 +54,12 @@ type MatrixOperation = {
   path: string;
   security: OperationSecurity;
   kind: "http" | "websocket";
-  /** For the WebSocket rows: the frame sent once the socket is open, and the reply that means success. */
-  frame?: { fields: Record<string, unknown>; accepted: string };
+  /**
+   * For the WebSocket rows: the frame sent once the socket is open, and the reply that means
+   * success; `chatInQuery`: the socket names A's chat in its URL (`/ws/chat?projectId=`), and its
+   * protocol echoes no requestId.
+   */
+  frame?: { fields: Record<string, unknown>; accepted: string; chatInQuery?: boolean };
   bodySchema?: JsonSchema;
   /** Extra headers every call of this row sends (the SSE resume's Last-Event-ID). */
   headers?: Record<string, string>;
@@ -121,6 +125,7 @@ const acceptableControlStatuses: Record<string, number[]> = {
   // A turn may still run from the fixture or an earlier cell.
   "POST /api/chats/{id}/messages": [409],
   "WS GET /ws + chat_message frame": [409],
+  "WS GET /ws/chat?projectId + chat_message frame": [409],
   // The matrix's messageId is not the chat's latest answer (NOT_LATEST_ANSWER), or a turn runs
   // (CHAT_BUSY); a regenerate that succeeds is tested in the chat flow suite.
   "POST /api/chats/{id}/regenerate": [409],
@@ -242,6 +247,7 @@ const expectNotFound: Expectation = {
 function expectPublic(operation: MatrixOperation): Expectation {
   const known: Record<string, number[]> = {
     "GET /healthz": [200],
+    "GET /health": [200],
     "GET /readyz": [200],
     "GET /swagger": [200],
     "GET /swagger/json": [200],
@@ -366,6 +372,21 @@ function matrixOperations(): MatrixOperation[] {
         takesTicket: documented.some((operation) => operation.name === "POST /api/stream-tickets"),
       }),
     ),
+    {
+      name: "WS GET /ws/chat?projectId + chat_message frame",
+      method: "GET",
+      path: "/ws/chat",
+      security: "session",
+      kind: "websocket",
+      frame: {
+        fields: { type: "chat_message", content: "Hello from the Go Chat socket" },
+        accepted: "message_start",
+        chatInQuery: true,
+      },
+      statuses: [101],
+      openAIShaped: false,
+      takesTicket: documented.some((operation) => operation.name === "POST /api/stream-tickets"),
+    },
   ];
 }
 
@@ -771,9 +792,14 @@ function authorizationMatrix(mode: AuthMode) {
         ...(credentials.authorization ? { authorization: credentials.authorization } : {}),
         ...(credentials.cookie ? { cookie: credentials.cookie } : {}),
       };
-      const ticketQuery = credentials.ticket ? `?ticket=${encodeURIComponent(credentials.ticket)}` : "";
-      const url = `${server.baseUrl.replace("http", "ws")}/ws${ticketQuery}`;
-      const handshake = await webSocketHandshake(url, headers);
+      const chatId = variant === "unknown-id" ? `unknown${crypto.randomUUID().slice(0, 8)}` : ids.chat;
+      const { fields, accepted, chatInQuery } = operation.frame ?? { fields: {}, accepted: "" };
+      const urlWith = (ticket: string | undefined) => {
+        const query = new URLSearchParams(chatInQuery ? { projectId: chatId } : {});
+        if (ticket) query.set("ticket", ticket);
+        return `${server.baseUrl.replace("http", "ws")}${operation.path}${query.size > 0 ? `?${query}` : ""}`;
+      };
+      const handshake = await webSocketHandshake(urlWith(credentials.ticket), headers);
       if (handshake.status !== 101) {
         let code: string | undefined;
         try {
@@ -784,22 +810,22 @@ function authorizationMatrix(mode: AuthMode) {
         return { status: handshake.status, code, detail: handshake.body.slice(0, 160) };
       }
       // The probe spent a ticket: the socket that sends needs one of its own.
-      const socket = credentials.ticket
-        ? await WebSocketReader.open(
-            `${url.split("?")[0]}?ticket=${encodeURIComponent((await variants.for(variant, "session")).ticket ?? "")}`,
-            headers,
-          )
-        : await WebSocketReader.open(url, headers);
+      const socket = await WebSocketReader.open(
+        urlWith(credentials.ticket ? ((await variants.for(variant, "session")).ticket ?? "") : undefined),
+        headers,
+      );
       try {
-        const chatId = variant === "unknown-id" ? `unknown${crypto.randomUUID().slice(0, 8)}` : ids.chat;
-        const { fields, accepted } = operation.frame ?? { fields: {}, accepted: "" };
         const target =
           fields.type === "set_user_role"
             ? { userId: variant === "unknown-id" ? `unknown${crypto.randomUUID().slice(0, 8)}` : ids.user }
-            : { chatId };
-        socket.send({ ...fields, ...target, requestId: "matrix" });
+            : chatInQuery
+              ? {}
+              : { chatId };
+        socket.send({ ...fields, ...target, ...(chatInQuery ? {} : { requestId: "matrix" }) });
         const answer = await socket.waitFor(
-          (frame) => frame.requestId === "matrix" && (frame.type === accepted || frame.type === "error"),
+          (frame) =>
+            (chatInQuery || frame.requestId === "matrix") &&
+            (frame.type === accepted || frame.type === "error"),
           10_000,
         );
         if (answer.type === accepted) return { status: 200, detail: `101, then ${accepted}` };

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ChatApiClient } from "../support/chat-api-client.ts";
 import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
-import type { WebSocketReader } from "../support/websocket-reader.ts";
+import { type ServerFrame, WebSocketReader } from "../support/websocket-reader.ts";
 
 /**
  * Hostile WebSocket frames sent by a signed-in user to the real embedded server: each is answered
@@ -84,4 +84,56 @@ test("text that Elysia would have turned into a number or a boolean is refused a
   expect(binary.error).toContain("text");
   await expectAlive(socket, "after-scalars");
   socket.close();
+});
+
+describe("the Go Chat compatible socket, /ws/chat?projectId=, reads frames by the same measures", () => {
+  let goChat: WebSocketReader;
+
+  beforeAll(async () => {
+    const project = await client.request("POST", "/api/projects", { name: "Frames" });
+    goChat = await WebSocketReader.open(
+      `${server.baseUrl.replace(/^http/, "ws")}/ws/chat?projectId=${project.body.id}`,
+      { authorization: `Bearer ${client.token}` },
+    );
+  });
+
+  afterAll(() => {
+    goChat?.close();
+  });
+
+  /** The next error frame after what the socket has received so far, for `text`. */
+  async function refusalOf(text: string | Uint8Array): Promise<ServerFrame> {
+    const before = goChat.frames.length;
+    goChat.socket.send(text);
+    return goChat.waitFor((frame) => goChat.frames.indexOf(frame) >= before && frame.type === "error");
+  }
+
+  async function expectGoChatAlive(timestamp: string): Promise<void> {
+    goChat.send({ type: "ping", timestamp });
+    await goChat.waitFor((frame) => frame.type === "pong" && frame.timestamp === timestamp);
+    expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200);
+  }
+
+  test("nesting: 40 000 levels and 64 are refused by depth, before parsing; 63 by the schema", async () => {
+    const pingWith = (depth: number) =>
+      `{"type":"ping","timestamp":${"[".repeat(depth)}${"]".repeat(depth)}}`;
+    const deep = await refusalOf(pingWith(40_000));
+    expect(deep.code).toBe("VALIDATION_FAILED");
+    expect(deep.error).toContain("64");
+    const pastLimit = await refusalOf(pingWith(64));
+    expect(pastLimit.error).toContain("64");
+    const atLimit = await refusalOf(pingWith(63));
+    expect(atLimit.code).toBe("VALIDATION_FAILED");
+    expect(atLimit.error).not.toContain("64");
+    await expectGoChatAlive("after-nesting");
+  });
+
+  test("an oversized frame, scalars and binary frames are refused; the socket stays", async () => {
+    const big = await refusalOf(`{"type":"ping","timestamp":"${"x".repeat(256 * 1024)}"}`);
+    expect(big.code).toBe("PAYLOAD_TOO_LARGE");
+    for (const text of ["42", "true", "null", '"ping"'])
+      expect((await refusalOf(text)).code).toBe("VALIDATION_FAILED");
+    expect((await refusalOf(new Uint8Array([0x7b, 0x7d]))).code).toBe("MALFORMED_JSON");
+    await expectGoChatAlive("after-scalars");
+  });
 });

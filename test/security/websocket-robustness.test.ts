@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { clientFrameSchemas, ErrorCode } from "@chat/contracts";
+import { clientFrameSchemas, ErrorCode, goChatClientFrameSchemas } from "@chat/contracts";
 import { Value } from "@sinclair/typebox/value";
 import fc from "fast-check";
 import { ChatApiClient } from "../support/chat-api-client.ts";
 import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
 import { hostileString, valueFromSchema } from "../support/hostile-values.ts";
 import type { JsonSchema } from "../support/openapi-routes.ts";
-import type { ServerFrame, WebSocketReader } from "../support/websocket-reader.ts";
+import { type ServerFrame, WebSocketReader } from "../support/websocket-reader.ts";
 
 /**
  * The WebSocket half of the property tests: batches of random frames (random bytes as binary and
@@ -81,28 +81,59 @@ const sizedFrame = fc
     return text(`${head}${"x".repeat(Math.max(0, size - head.length - 2))}"}`);
   });
 
-const frameTypes = Object.keys(clientFrameSchemas) as Array<keyof typeof clientFrameSchemas>;
+/** One WebSocket endpoint under test: how to open it, its client frame schemas, its ping and pong. */
+type Endpoint = {
+  name: string;
+  open(): Promise<WebSocketReader>;
+  frameSchemas: Record<string, unknown>;
+  ping(probe: string): Record<string, unknown>;
+  isPong(frame: ServerFrame, probe: string): boolean;
+};
 
-/** Frames of every type, shaped by their schema, with hostile values swapped in now and then. */
-const validLookingFrame = fc.constantFrom(...frameTypes).chain((type) =>
-  valueFromSchema(clientFrameSchemas[type] as unknown as JsonSchema, {
-    hints: {
-      type: fc.constant(type),
-      chatId: fc.oneof(fc.constant(ownChatId), fc.uuid(), hostileString),
-      requestId: fc.oneof(fc.string({ maxLength: 20 }), hostileString),
-    },
-  }).map((value) => text(JSON.stringify(value))),
-);
+const sessionSocket: Endpoint = {
+  name: "/ws",
+  open: () => client.socket(),
+  frameSchemas: clientFrameSchemas,
+  ping: (probe) => ({ type: "ping", requestId: probe }),
+  isPong: (frame, probe) => frame.type === "pong" && frame.requestId === probe,
+};
 
-const outgoing: fc.Arbitrary<Outgoing> = fc.oneof(
-  { weight: 2, arbitrary: randomBytes.map((bytes): Outgoing => ({ kind: "binary", bytes })) },
-  { weight: 2, arbitrary: randomBytes.map((bytes) => text(new TextDecoder().decode(bytes))) },
-  { weight: 2, arbitrary: fc.string({ unit: "binary", maxLength: 200 }).map(text) },
-  { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 8 }).map((value) => text(JSON.stringify(value))) },
-  { weight: 2, arbitrary: deepJson },
-  { weight: 1, arbitrary: sizedFrame },
-  { weight: 5, arbitrary: validLookingFrame },
-);
+const goChatSocket: Endpoint = {
+  name: "/ws/chat?projectId=",
+  open: () =>
+    WebSocketReader.open(`${server.baseUrl.replace(/^http/, "ws")}/ws/chat?projectId=${ownChatId}`, {
+      authorization: `Bearer ${client.token}`,
+    }),
+  frameSchemas: goChatClientFrameSchemas,
+  // Its pong echoes the ping's timestamp.
+  ping: (probe) => ({ type: "ping", timestamp: probe }),
+  isPong: (frame, probe) => frame.type === "pong" && frame.timestamp === probe,
+};
+
+/** Frames of every type of the endpoint, shaped by their schema, with hostile values swapped in now and then. */
+function validLookingFrame(endpoint: Endpoint): fc.Arbitrary<Outgoing> {
+  return fc.constantFrom(...Object.keys(endpoint.frameSchemas)).chain((type) =>
+    valueFromSchema(endpoint.frameSchemas[type] as JsonSchema, {
+      hints: {
+        type: fc.constant(type),
+        chatId: fc.oneof(fc.constant(ownChatId), fc.uuid(), hostileString),
+        requestId: fc.oneof(fc.string({ maxLength: 20 }), hostileString),
+      },
+    }).map((value) => text(JSON.stringify(value))),
+  );
+}
+
+function outgoing(endpoint: Endpoint): fc.Arbitrary<Outgoing> {
+  return fc.oneof(
+    { weight: 2, arbitrary: randomBytes.map((bytes): Outgoing => ({ kind: "binary", bytes })) },
+    { weight: 2, arbitrary: randomBytes.map((bytes) => text(new TextDecoder().decode(bytes))) },
+    { weight: 2, arbitrary: fc.string({ unit: "binary", maxLength: 200 }).map(text) },
+    { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 8 }).map((value) => text(JSON.stringify(value))) },
+    { weight: 2, arbitrary: deepJson },
+    { weight: 1, arbitrary: sizedFrame },
+    { weight: 5, arbitrary: validLookingFrame(endpoint) },
+  );
+}
 
 function describeFrame(frame: Outgoing): string {
   const shown = frame.kind === "binary" ? `${frame.bytes.byteLength} bytes` : frame.text.slice(0, 120);
@@ -126,55 +157,62 @@ function problemsSince(socket: WebSocketReader, from: number): string[] {
     .filter((problem) => problem !== null);
 }
 
-test("random frames never take down the socket's ability to answer, nor the process", async () => {
-  let socket = await client.socket();
-  let probes = 0;
-  try {
-    await fc.assert(
-      fc.asyncProperty(fc.array(outgoing, { minLength: 1, maxLength: maxFramesPerBatch }), async (batch) => {
-        const seenBefore = socket.frames.length;
-        for (const frame of batch) {
-          if (socket.socket.readyState !== WebSocket.OPEN) break;
-          socket.socket.send(frame.kind === "binary" ? frame.bytes : frame.text);
-        }
-        const probe = `probe-${++probes}`;
-        socket.send({ type: "ping", requestId: probe });
-        try {
-          await socket.waitFor((frame) => frame.type === "pong" && frame.requestId === probe);
-          expect(problemsSince(socket, seenBefore)).toEqual([]);
-        } catch (error) {
-          // Only a frame past four times the limit may end the socket, with 1009.
-          const oversized = batch.some(
-            (frame) => frame.kind === "text" && Buffer.byteLength(frame.text) > closingFrameBytes,
-          );
-          if (!oversized || socket.closeEvent?.code !== 1009) throw error;
-          expect(problemsSince(socket, seenBefore)).toEqual([]);
-          socket = await client.socket();
-          socket.send({ type: "ping", requestId: probe });
-          await socket.waitFor((frame) => frame.type === "pong" && frame.requestId === probe);
-        }
-        expect((await fetch(`${server.baseUrl}/healthz`)).status).toBe(200);
-      }),
-      {
-        seed,
-        numRuns: batches,
-        endOnFailure: true,
-        reporter: (details) => {
-          if (!details.failed) return;
-          const frames = (details.counterexample?.[0] ?? []) as Outgoing[];
-          throw new Error(
-            `seed ${seed}, run ${details.numRuns}: ${String(details.errorInstance)}\n` +
-              frames.map(describeFrame).join("\n"),
-          );
+test.each([sessionSocket, goChatSocket])(
+  "random frames never take down the socket's ability to answer, nor the process: $name",
+  async (endpoint) => {
+    let socket = await endpoint.open();
+    let probes = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(outgoing(endpoint), { minLength: 1, maxLength: maxFramesPerBatch }),
+          async (batch) => {
+            const seenBefore = socket.frames.length;
+            for (const frame of batch) {
+              if (socket.socket.readyState !== WebSocket.OPEN) break;
+              socket.socket.send(frame.kind === "binary" ? frame.bytes : frame.text);
+            }
+            const probe = `probe-${++probes}`;
+            socket.send(endpoint.ping(probe));
+            try {
+              await socket.waitFor((frame) => endpoint.isPong(frame, probe));
+              expect(problemsSince(socket, seenBefore)).toEqual([]);
+            } catch (error) {
+              // Only a frame past four times the limit may end the socket, with 1009.
+              const oversized = batch.some(
+                (frame) => frame.kind === "text" && Buffer.byteLength(frame.text) > closingFrameBytes,
+              );
+              if (!oversized || socket.closeEvent?.code !== 1009) throw error;
+              expect(problemsSince(socket, seenBefore)).toEqual([]);
+              socket = await endpoint.open();
+              socket.send(endpoint.ping(probe));
+              await socket.waitFor((frame) => endpoint.isPong(frame, probe));
+            }
+            expect((await fetch(`${server.baseUrl}/healthz`)).status).toBe(200);
+          },
+        ),
+        {
+          seed,
+          numRuns: batches,
+          endOnFailure: true,
+          reporter: (details) => {
+            if (!details.failed) return;
+            const frames = (details.counterexample?.[0] ?? []) as Outgoing[];
+            throw new Error(
+              `seed ${seed}, run ${details.numRuns}: ${String(details.errorInstance)}\n` +
+                frames.map(describeFrame).join("\n"),
+            );
+          },
         },
-      },
-    );
-  } finally {
-    socket.close();
-  }
-  // A fresh socket is answered as well.
-  const fresh = await client.socket();
-  fresh.send({ type: "ping", requestId: "fresh" });
-  await fresh.waitFor((frame) => frame.type === "pong" && frame.requestId === "fresh");
-  fresh.close();
-}, 300_000);
+      );
+    } finally {
+      socket.close();
+    }
+    // A fresh socket is answered as well.
+    const fresh = await endpoint.open();
+    fresh.send(endpoint.ping("fresh"));
+    await fresh.waitFor((frame) => endpoint.isPong(frame, "fresh"));
+    fresh.close();
+  },
+  300_000,
+);

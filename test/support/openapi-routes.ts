@@ -150,7 +150,7 @@ export type ResourceKind = "attachment" | "chat" | "key" | "message" | "recipien
 
 /**
  * The kind of resource `{parameter}` of `path` names: `{chatId}`, `{messageId}`, `{keyId}`, or
- * `{id}` under /api/attachments, /api/chats, /api/keys or /api/admin/users; undefined for one the
+ * `{id}` under /api/attachments, /api/chats, /api/projects, /api/keys or /api/admin/users; undefined for one the
  * tests do not know yet.
  */
 export function resourceOfPathParameter(path: string, parameter: string): ResourceKind | undefined {
@@ -162,6 +162,8 @@ export function resourceOfPathParameter(path: string, parameter: string): Resour
   if (parameter === "id" && (path.startsWith("/api/shares") || path.startsWith("/api/shared")))
     return "share";
   if (parameter === "id" && path.startsWith("/api/chats")) return "chat";
+  // The Go Chat compatible API: a project is a chat.
+  if (parameter === "id" && path.startsWith("/api/projects")) return "chat";
   if (parameter === "id" && path.startsWith("/api/admin/chats")) return "chat";
   if (parameter === "id" && path.startsWith("/api/admin/console/chats")) return "chat";
   if (parameter === "id" && path.startsWith("/api/admin/recipients")) return "recipient";

@@ -30,8 +30,11 @@ import { ModelCatalog } from "./chats/model-catalog.ts";
 import { modelRoutes } from "./chats/model-routes.ts";
 import { searchRoutes } from "./chats/search-routes.ts";
 import { usageRoutes } from "./chats/usage-routes.ts";
+import { UserChats } from "./chats/user-chats.ts";
 import { exportRoutes } from "./export/export-routes.ts";
 import type { GatewaySettings } from "./gateway-config.ts";
+import { goChatEndpoint } from "./go-chat/go-chat-endpoint.ts";
+import { goChatHealthRoute, goChatProjectRoutes } from "./go-chat/go-chat-routes.ts";
 import { renderError } from "./http/error-renderer.ts";
 import { hostValidation } from "./http/host-validation.ts";
 import { allowedOriginsFrom, cors } from "./http/origins/cors.ts";
@@ -58,7 +61,7 @@ import type { SseConnection } from "./sse/sse-connection.ts";
 import { attachmentRoutes, uploadPath } from "./uploads/attachment-routes.ts";
 import { AttachmentService } from "./uploads/attachment-service.ts";
 import type { AttachmentStorage } from "./uploads/attachment-storage.ts";
-import { webSocketRoutes, webSocketServerOptions } from "./websocket/websocket-routes.ts";
+import { sessionEndpoint, webSocketRoutes, webSocketServerOptions } from "./websocket/websocket-routes.ts";
 import type { WebSocketSession, WebSocketSessionSettings } from "./websocket/websocket-session.ts";
 
 export type GatewayDependencies = {
@@ -110,6 +113,11 @@ const openApiDocumentation = {
     { name: "keys", description: "API keys for the OpenAI-compatible API" },
     { name: "admin", description: "Staff: users and roles, the audit log" },
     { name: "openai-compatible", description: "OpenAI's Chat Completions API, for OpenAI SDKs and tools" },
+    {
+      name: "go-chat-compatible",
+      description:
+        "The PRD's Go Chat API: a project is one chat; its WebSocket is /ws/chat?projectId= (see README)",
+    },
     { name: "health", description: "Liveness and readiness" },
   ],
   components: {
@@ -229,6 +237,22 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
     newId,
     attachments,
   });
+  const userChats = new UserChats({ store, models, newId });
+  const webSocketDependencies = {
+    requestContext: context,
+    authenticator: streams,
+    commands,
+    admin,
+    assistance,
+    store,
+    hub,
+    replayLog,
+    logger,
+    rateLimits,
+    settings: webSocket,
+    origins,
+    sessions: dependencies.webSocketSessions,
+  };
 
   // normalize off: a body with unknown fields is refused (400), not silently trimmed.
   // Security headers first, so that every response has them, early refusals included.
@@ -285,6 +309,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
       },
       { detail: { tags: ["health"], summary: "Every dependency answers", security: [] } },
     )
+    .use(goChatHealthRoute())
     .use(metricsRoute(settings.METRICS_TOKEN))
     .use(
       authRoutes({
@@ -303,7 +328,8 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
         },
       }),
     )
-    .use(chatRoutes({ signedIn: signedInCaller, store, models, commands, assistance }))
+    .use(chatRoutes({ signedIn: signedInCaller, store, userChats, commands, assistance }))
+    .use(goChatProjectRoutes({ signedIn: signedInCaller, userChats, commands }))
     .use(searchRoutes({ signedIn: signedInCaller, store }))
     .use(modelRoutes({ signedIn: signedInCaller, models }))
     .use(usageRoutes({ signedIn: signedInCaller, store }))
@@ -377,23 +403,8 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
         sse: sseSettings,
       }),
     )
-    .use(
-      webSocketRoutes({
-        requestContext: context,
-        authenticator: streams,
-        commands,
-        admin,
-        assistance,
-        store,
-        hub,
-        replayLog,
-        logger,
-        rateLimits,
-        settings: webSocket,
-        origins,
-        sessions: dependencies.webSocketSessions,
-      }),
-    )
+    .use(webSocketRoutes(webSocketDependencies, sessionEndpoint))
+    .use(webSocketRoutes(webSocketDependencies, goChatEndpoint(userChats)))
     .use(
       frontendFiles(dependencies.frontendDirectory, { serveSourceMaps: settings.NODE_ENV !== "production" }),
     );

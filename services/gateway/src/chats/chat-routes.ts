@@ -10,7 +10,6 @@ import {
   ChatMessageParams,
   ChatWithMessages,
   CreateChatBody,
-  DEFAULT_CHAT_TITLE,
   EditMessageBody,
   EditMessageResponse,
   HelpRequestBody,
@@ -22,18 +21,14 @@ import {
   SwitchBranchBody,
   UpdateChatBody,
 } from "@chat/contracts";
-import { newId } from "@chat/runtime";
 import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
 import type { SignedIn } from "../auth/signed-in.ts";
 import { apiModels } from "../openai/api-models.ts";
 import type { ChatAssistanceCommands } from "./chat-assistance.ts";
 import type { ChatCommands } from "./chat-commands.ts";
-import type { ModelCatalog } from "./model-catalog.ts";
 import { PageQuery } from "./query-schemas.ts";
-
-/** How many of the newest messages `GET /api/chats/:id` includes. */
-const chatMessagesShown = 100;
+import type { UserChats } from "./user-chats.ts";
 
 function chatNotFound(): never {
   throw new AppError("CHAT_NOT_FOUND", "Chat not found", { retryable: false });
@@ -43,11 +38,11 @@ function chatNotFound(): never {
 export function chatRoutes(dependencies: {
   signedIn: SignedIn;
   store: Pick<StoreClient, "call">;
-  models: Pick<ModelCatalog, "resolve">;
+  userChats: UserChats;
   commands: ChatCommands;
   assistance: ChatAssistanceCommands;
 }) {
-  const { store, models, commands, assistance } = dependencies;
+  const { store, userChats, commands, assistance } = dependencies;
   const notFound = { 404: "ErrorBody", 401: "ErrorBody", 400: "ErrorBody" } as const;
 
   return new Elysia({ name: "chat-routes", prefix: "/api/chats" })
@@ -55,25 +50,8 @@ export function chatRoutes(dependencies: {
     .use(dependencies.signedIn)
     .post(
       "/",
-      async ({ body, user, traceparent, status }) => {
-        const model = await models.resolve(body.model, traceparent);
-        const chat = await store.call(
-          "store.create_chat",
-          {
-            userId: user.id,
-            chat: {
-              id: newId(),
-              title: body.title?.trim() || DEFAULT_CHAT_TITLE,
-              model: model.id,
-              ...(body.systemPrompt?.trim() ? { systemPrompt: body.systemPrompt.trim() } : {}),
-              ...(typeof body.temperature === "number" ? { temperature: body.temperature } : {}),
-              createdAt: new Date().toISOString(),
-            },
-          },
-          traceparent,
-        );
-        return status(201, chat);
-      },
+      async ({ body, user, traceparent, status }) =>
+        status(201, await userChats.create(user.id, body, traceparent)),
       {
         body: CreateChatBody,
         response: { 201: Chat, 400: "ErrorBody", 401: "ErrorBody" },
@@ -87,42 +65,24 @@ export function chatRoutes(dependencies: {
     )
     .get(
       "/",
-      async ({ query, user, traceparent }) => {
-        const page = await store.call(
-          "store.list_chats",
-          { userId: user.id, cursor: query.cursor, limit: query.limit ?? 30 },
-          traceparent,
-        );
-        return { chats: page.items, nextCursor: page.nextCursor };
-      },
+      ({ query, user, traceparent }) =>
+        userChats.list(user.id, { cursor: query.cursor, limit: query.limit ?? 30 }, traceparent),
       {
         query: PageQuery,
         response: { 200: ChatList, 400: "ErrorBody", 401: "ErrorBody" },
         detail: { tags: ["chats"], summary: "The user's chats, newest activity first" },
       },
     )
-    .get(
-      "/:id",
-      async ({ params, user, traceparent }) => {
-        const found = await store.call(
-          "store.get_chat",
-          { chatId: params.id, userId: user.id, messageLimit: chatMessagesShown },
-          traceparent,
-        );
-        if (!found) chatNotFound();
-        return { ...found.chat, messages: found.messages, hasOlderMessages: found.hasOlderMessages };
+    .get("/:id", ({ params, user, traceparent }) => userChats.read(user.id, params.id, traceparent), {
+      params: ChatIdParams,
+      response: { 200: ChatWithMessages, ...notFound },
+      detail: {
+        tags: ["chats"],
+        summary: "A chat with the newest messages of its active path",
+        description:
+          "The messages are the active path of the chat's message tree; a message with versions (an edited question, a regenerated answer) lists them in `siblingIds`.",
       },
-      {
-        params: ChatIdParams,
-        response: { 200: ChatWithMessages, ...notFound },
-        detail: {
-          tags: ["chats"],
-          summary: "A chat with the newest messages of its active path",
-          description:
-            "The messages are the active path of the chat's message tree; a message with versions (an edited question, a regenerated answer) lists them in `siblingIds`.",
-        },
-      },
-    )
+    })
     .patch(
       "/:id",
       ({ params, body, user, traceparent }) =>

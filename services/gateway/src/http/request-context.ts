@@ -2,7 +2,7 @@ import { counter, histogram, latencyBuckets } from "@chat/metrics";
 import { newId } from "@chat/runtime";
 import { Elysia } from "elysia";
 import type { Logger } from "pino";
-import { endRequestSpan, requestTraceparent, startRequestSpan } from "./request-spans.ts";
+import { endRequestSpan, probePaths, requestTraceparent, startRequestSpan } from "./request-spans.ts";
 import { requestPath, requestUrl } from "./request-url.ts";
 
 /**
@@ -77,7 +77,7 @@ export function requestContext(logger: Logger, options: { trustProxy: boolean })
         requestDurations.observe({ method: request.method, route }, durationMs / 1_000);
       endRequestSpan(requestSpan, request.method, route, status);
       const path = requestPath(request);
-      if (path === "/healthz" || path === "/readyz") return;
+      if (probePaths.has(path)) return;
       logger.info(
         {
           requestId,

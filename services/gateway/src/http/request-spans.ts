@@ -17,8 +17,8 @@ import {
   ATTR_URL_PATH,
 } from "@opentelemetry/semantic-conventions";
 
-/** Probes, asked every few seconds: neither logged nor traced. */
-const untracedPaths = new Set(["/healthz", "/readyz"]);
+/** Probes, asked every few seconds (`/health`: the Go Chat compatible one): neither logged nor traced. */
+export const probePaths: ReadonlySet<string> = new Set(["/healthz", "/readyz", "/health"]);
 
 /**
  * The server span of one HTTP request, continuing the caller's `traceparent` when it sent a valid
@@ -26,7 +26,7 @@ const untracedPaths = new Set(["/healthz", "/readyz"]);
  * never the query (a stream ticket may be in it).
  */
 export function startRequestSpan(request: Request, path: string): Span | undefined {
-  if (!isTracing() || untracedPaths.has(path)) return undefined;
+  if (!isTracing() || probePaths.has(path)) return undefined;
   const parent = contextFromHeaders({
     traceparent: request.headers.get("traceparent") ?? undefined,
     tracestate: request.headers.get("tracestate") ?? undefined,

@@ -1,21 +1,26 @@
-import { type ClientFrame, type ClientFrameType, clientFrameSchemas, type ErrorFrame } from "@chat/contracts";
+import { type ClientFrame, clientFrameSchemas, type ErrorFrame } from "@chat/contracts";
+import type { Static, TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { maxJsonNestingDepth, nestsDeeperThan } from "../http/json-nesting.ts";
 
-export type ClientFrameReading = { ok: true; frame: ClientFrame } | { ok: false; error: ErrorFrame };
+/** A protocol's client frame schemas, each by its `type`. */
+export type FrameSchemas = Record<string, TSchema>;
 
-const frameTypes = Object.keys(clientFrameSchemas) as ClientFrameType[];
+/** One frame of a protocol, read: the frame its `type` names, or the `error` frame that refuses it. */
+export type FrameReading<Frame> = { ok: true; frame: Frame } | { ok: false; error: ErrorFrame };
+
+export type ClientFrameReading = FrameReading<ClientFrame>;
+
+type FrameOf<Schemas extends FrameSchemas> = {
+  [Type in keyof Schemas]: Static<Schemas[Type]>;
+}[keyof Schemas];
 
 function refused(
   code: ErrorFrame["code"],
   error: string,
   extra: Pick<ErrorFrame, "requestId" | "details"> = {},
-): ClientFrameReading {
+): { ok: false; error: ErrorFrame } {
   return { ok: false, error: { type: "error", eventId: null, code, error, retryable: false, ...extra } };
-}
-
-function isClientFrameType(type: unknown): type is ClientFrameType {
-  return typeof type === "string" && (frameTypes as string[]).includes(type);
 }
 
 /** The frame's own requestId, when it has a usable one, so even a refusal can be matched. */
@@ -38,6 +43,19 @@ function requestIdOf(value: Record<string, unknown>): Pick<ErrorFrame, "requestI
  * if (!reading.ok) socket.send(JSON.stringify(reading.error));
  */
 export function readClientFrame(message: string | Uint8Array, maxFrameBytes: number): ClientFrameReading {
+  return readFrame(message, maxFrameBytes, clientFrameSchemas) as ClientFrameReading;
+}
+
+/**
+ * `readClientFrame` for any protocol's frame schemas (the Go Chat compatible socket has its own),
+ * with the same measurements and refusals.
+ */
+export function readFrame<Schemas extends FrameSchemas>(
+  message: string | Uint8Array,
+  maxFrameBytes: number,
+  schemas: Schemas,
+): FrameReading<FrameOf<Schemas>> {
+  const frameTypes = Object.keys(schemas);
   const size = typeof message === "string" ? Buffer.byteLength(message) : message.byteLength;
   const tooLarge = (extra: Pick<ErrorFrame, "requestId"> = {}) =>
     refused("PAYLOAD_TOO_LARGE", `A frame is at most ${maxFrameBytes} bytes`, extra);
@@ -61,22 +79,23 @@ export function readClientFrame(message: string | Uint8Array, maxFrameBytes: num
   // Parsed only to find its requestId: a client can match the refusal to what it sent.
   if (size > maxFrameBytes) return tooLarge(requestIdOf(parsed as Record<string, unknown>));
   const fields = parsed as Record<string, unknown>;
-  if (!isClientFrameType(fields.type)) {
+  const type = fields.type;
+  if (typeof type !== "string" || !Object.hasOwn(schemas, type)) {
     return refused("VALIDATION_FAILED", `Unknown frame type; one of ${frameTypes.join(", ")}`, {
       ...requestIdOf(fields),
       details: [{ path: "/type", message: `must be one of ${frameTypes.join(", ")}` }],
     });
   }
-  const schema = clientFrameSchemas[fields.type];
+  const schema = schemas[type] as TSchema;
   if (!Value.Check(schema, fields)) {
     const details = [...Value.Errors(schema, fields)].slice(0, 20).map((issue) => ({
       path: issue.path || "/",
       message: issue.message,
     }));
-    return refused("VALIDATION_FAILED", `The ${fields.type} frame is invalid`, {
+    return refused("VALIDATION_FAILED", `The ${type} frame is invalid`, {
       ...requestIdOf(fields),
       details,
     });
   }
-  return { ok: true, frame: fields as ClientFrame };
+  return { ok: true, frame: fields as FrameOf<Schemas> };
 }

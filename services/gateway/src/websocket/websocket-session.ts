@@ -19,7 +19,7 @@ import { inFrameSpan } from "../http/request-spans.ts";
 import { RateLimitedError, type RateLimits } from "../limits/rate-limits.ts";
 import { feedChatEvents } from "../live/chat-event-feed.ts";
 import type { LiveEventHub } from "../live/live-event-hub.ts";
-import { readClientFrame } from "./read-client-frame.ts";
+import type { ClientFrameReading } from "./read-client-frame.ts";
 import { WebSocketChatSubscription } from "./websocket-chat-subscription.ts";
 
 /** What a session needs of Bun's server socket. */
@@ -37,6 +37,18 @@ export type WebSocketSessionSettings = {
   maxBufferedBytes: number;
   /** Largest inbound frame answered with anything but PAYLOAD_TOO_LARGE. */
   maxFrameBytes: number;
+};
+
+/**
+ * How one WebSocket endpoint speaks: how it reads a client's frame into a command frame of the
+ * session, and how it writes each frame the session sends. `/ws` speaks the session's own frames;
+ * the Go Chat compatible `/ws/chat` translates both ways.
+ */
+export type WebSocketProtocol = {
+  /** The frame as Bun received it, read (size, nesting, schema) into a frame the session runs. */
+  read(message: string | Uint8Array, maxFrameBytes: number): ClientFrameReading;
+  /** The frame as this protocol sends it; null for a frame it has no counterpart of (not sent). */
+  write(frame: Record<string, unknown>): Record<string, unknown> | null;
 };
 
 export type WebSocketSessionDependencies = {
@@ -63,6 +75,7 @@ export type WebSocketSessionDependencies = {
   /** Tells whether the socket's sign-in still holds (`StreamAuthenticator.checkSignIn`). */
   signIns: { checkSignIn(signIn: SignIn): Promise<void> };
   settings: WebSocketSessionSettings;
+  protocol: WebSocketProtocol;
 };
 
 /** Chats one socket may follow at once. */
@@ -130,7 +143,7 @@ export class WebSocketSession {
     if (this.released) return;
     let frame: { type?: string; requestId?: string; chatId?: string } = {};
     try {
-      const reading = readClientFrame(message, this.dependencies.settings.maxFrameBytes);
+      const reading = this.dependencies.protocol.read(message, this.dependencies.settings.maxFrameBytes);
       frame = reading.ok ? reading.frame : { requestId: reading.error.requestId };
       // Every frame counts, malformed ones too; one over the limit is answered, not run.
       this.dependencies.rateLimits.takeFrame(this.frames);
@@ -204,7 +217,9 @@ export class WebSocketSession {
    */
   sendFrame(frame: Record<string, unknown>): void {
     if (this.released) return;
-    const status = this.socket.send(JSON.stringify(frame));
+    const written = this.dependencies.protocol.write(frame);
+    if (written === null) return;
+    const status = this.socket.send(JSON.stringify(written));
     if (status === 0 || this.socket.getBufferedAmount() > this.dependencies.settings.maxBufferedBytes) {
       this.dependencies.logger.warn({ userId: this.user.id }, "websocket client too slow; closing it");
       this.close(WebSocketCloseCode.tryAgainLater, "Too slow: reconnect and subscribe with resumeFrom");
@@ -317,6 +332,18 @@ export class WebSocketSession {
         this.reply({ type: "chat_assistance", eventId: null, ...requestId, ...status });
         return;
       }
+    }
+  }
+
+  /**
+   * Follows a chat as a `subscribe` frame would, for an endpoint that names its chat in the URL;
+   * a failure is answered with an `error` frame.
+   */
+  async followChat(chatId: string): Promise<void> {
+    try {
+      await this.follow(chatId, null, undefined, this.traceparent);
+    } catch (error) {
+      this.sendError(error, { chatId });
     }
   }
 

@@ -8,8 +8,14 @@ import { StaffAccess } from "../../auth/staff-access.ts";
 import { renderError } from "../../http/error-renderer.ts";
 import { requestContext } from "../../http/request-context.ts";
 import { LiveEventHub } from "../../live/live-event-hub.ts";
-import { type WebSocketPeer, WebSocketSession } from "../../websocket/websocket-session.ts";
+import { sessionProtocol } from "../../websocket/session-protocol.ts";
+import {
+  type WebSocketPeer,
+  type WebSocketProtocol,
+  WebSocketSession,
+} from "../../websocket/websocket-session.ts";
 import { chatRoutes } from "../chat-routes.ts";
+import { UserChats } from "../user-chats.ts";
 import { type fakeChatBackend, fakeUser } from "./fake-chat-backend.ts";
 
 type FakeChatBackend = ReturnType<typeof fakeChatBackend>;
@@ -57,7 +63,11 @@ export function chatRoutesApp(backend: FakeChatBackend) {
           authenticator: fakeAuthenticator,
         }),
         store: backend.store,
-        models: backend.models,
+        userChats: new UserChats({
+          store: backend.store,
+          models: backend.models,
+          newId: () => crypto.randomUUID(),
+        }),
         commands: backend.commands,
         assistance: backend.assistance,
       }),
@@ -115,8 +125,11 @@ export class RecordingPeer implements WebSocketPeer {
   }
 }
 
-/** A `WebSocketSession` of `fakeUser` over a `RecordingPeer` and the fake backend. */
-export async function webSocketSessionOver(backend: FakeChatBackend) {
+/** A `WebSocketSession` of `fakeUser` over a `RecordingPeer` and the fake backend, speaking `protocol`. */
+export async function webSocketSessionOver(
+  backend: FakeChatBackend,
+  protocol: WebSocketProtocol = sessionProtocol,
+) {
   const { logger } = backend;
   const bus = new InProcessBus({ partitions: 1, deliveryLimit: 3, logger });
   const hub = await LiveEventHub.open(bus, backend.actorState.replayLog, logger);
@@ -149,6 +162,7 @@ export async function webSocketSessionOver(backend: FakeChatBackend) {
         maxBufferedBytes: 1_000_000,
         maxFrameBytes: 64_000,
       },
+      protocol,
     },
   );
   const stop = async () => {
