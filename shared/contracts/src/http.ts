@@ -231,6 +231,11 @@ export const Chat = Type.Object(
         description: "The agent holding the chat as last recorded; past its expiresAt it is no longer held",
       }),
     ),
+    projectId: Type.Optional(Id),
+    pinned: Type.Optional(Type.Boolean({ description: "Listed before the other chats" })),
+    archived: Type.Optional(
+      Type.Boolean({ description: "Left out of GET /api/chats unless asked for with archived=true" }),
+    ),
   },
   { $id: "Chat" },
 );
@@ -256,6 +261,12 @@ export const CreateChatBody = Type.Object(
     title: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_TITLE_CHARS })),
     model: Type.Optional(ModelId),
     systemPrompt: Type.Optional(SystemPrompt),
+    projectId: Type.Optional(
+      Type.String({
+        ...Id,
+        description: "A project of the user; without a model the chat takes the project's",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -266,6 +277,13 @@ export const UpdateChatBody = Type.Object(
     title: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_TITLE_CHARS })),
     model: Type.Optional(ModelId),
     systemPrompt: Type.Optional(SystemPrompt),
+    projectId: Type.Optional(
+      Type.Union([Id, Type.Null()], {
+        description: "Moves the chat into this project of the user; null moves it out",
+      }),
+    ),
+    pinned: Type.Optional(Type.Boolean()),
+    archived: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false, minProperties: 1 },
 );

@@ -49,6 +49,10 @@ export const ChatSettings = {
   title: Type.Optional(Type.String({ minLength: 1 })),
   model: Type.Optional(Type.String({ minLength: 1 })),
   systemPrompt: Type.Optional(Type.String()),
+  /** A project of the chat's user (PROJECT_NOT_FOUND otherwise); null takes the chat out of its project. */
+  projectId: Type.Optional(Type.Union([Id, Type.Null()])),
+  pinned: Type.Optional(Type.Boolean()),
+  archived: Type.Optional(Type.Boolean()),
 };
 export const UpdateChatCommand = busMessage("update_chat", {
   userId: Id,

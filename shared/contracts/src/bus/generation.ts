@@ -11,6 +11,11 @@ export const GenerationRequest = busMessage("generation_requested", {
   assistantMessageId: Id,
   model: Type.String(),
   systemPrompt: Type.Optional(Type.String({ description: "The chat's own; the deployment's comes first" })),
+  projectInstructions: Type.Optional(
+    Type.String({
+      description: "The instructions of the chat's project: after the deployment's prompt, before the chat's",
+    }),
+  ),
   messages: Type.Array(ContextMessage, {
     minItems: 1,
     description: "History, oldest first, ending with the user's",
