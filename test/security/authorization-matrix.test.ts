@@ -437,6 +437,7 @@ function authorizationMatrix(mode: AuthMode) {
       chat: "",
       key: "",
       message: "",
+      project: "",
       share: "",
       recipient: "",
       user: "",
@@ -517,6 +518,7 @@ function authorizationMatrix(mode: AuthMode) {
       ids.key = keyOfAlice.body.id;
       ids.attachment = (await uploadAs(alice)).id;
       ids.share = (await alice.request("POST", `/api/chats/${ids.chat}/shares`)).body.id;
+      ids.project = (await alice.request("POST", "/api/chat-projects", { name: "Alice's project" })).body.id;
       audioAttachmentId = (await uploadAs(alice, "audio")).id;
       ids.recipient = "matrix-recipient";
       const recipient = { name: "Matrix", enabled: false, kinds: [], webhookUrls: [] };
@@ -568,6 +570,10 @@ function authorizationMatrix(mode: AuthMode) {
           values[parameter] = (await alice.request("POST", "/api/chats", { title: "To be deleted" })).body.id;
         } else if (operation.method === "DELETE" && kind === "attachment") {
           values[parameter] = (await uploadAs(alice)).id;
+        } else if (operation.method === "DELETE" && kind === "project") {
+          values[parameter] = (
+            await alice.request("POST", "/api/chat-projects", { name: "To be deleted" })
+          ).body.id;
         } else if (operation.method === "DELETE" && kind === "share") {
           values[parameter] = (await alice.request("POST", `/api/chats/${ids.chat}/shares`)).body.id;
         } else if (operation.name === "POST /api/attachments/{id}/transcription") {

@@ -228,6 +228,7 @@ export class ChatActorRunner {
             assistantMessageId: effect.assistantMessageId,
             model: current.state.turn?.model ?? chat.model,
             ...(chat.systemPrompt ? { systemPrompt: chat.systemPrompt } : {}),
+            ...(await this.projectInstructionsOf(chat, userId, traceparent)),
             messages,
           },
           traceparent,
@@ -409,6 +410,21 @@ export class ChatActorRunner {
     return { chat: found.chat, messages: alternating };
   }
 
+  /** The instructions of the chat's project, read at each answer so that a change reaches the next one. */
+  private async projectInstructionsOf(
+    chat: Chat,
+    userId: string,
+    traceparent: string,
+  ): Promise<{ projectInstructions?: string }> {
+    if (!chat.projectId) return {};
+    const project = await this.dependencies.store.call(
+      "store.get_chat_project",
+      { userId, projectId: chat.projectId },
+      traceparent,
+    );
+    return project?.instructions ? { projectInstructions: project.instructions } : {};
+  }
+
   /** The chat, with the newest messages of the path that ends at `pathTo` (none for null). */
   private readPath(state: ChatActorState, pathTo: string | null, traceparent: string) {
     return this.dependencies.store.call(
@@ -465,9 +481,10 @@ export class ChatActorRunner {
 
   private async update(command: UpdateChatCommand) {
     const { chatId, userId, traceparent, title, model, systemPrompt, onlyIfTitle } = command;
+    const { projectId, pinned, archived } = command;
     const result = await this.dependencies.store.call(
       "store.update_chat",
-      { chatId, userId, title, model, systemPrompt, onlyIfTitle },
+      { chatId, userId, title, model, systemPrompt, onlyIfTitle, projectId, pinned, archived },
       traceparent,
     );
     if (!result) throw new AppError("CHAT_NOT_FOUND", "Chat not found");

@@ -183,7 +183,7 @@ const handlers: StoreRequestHandlers = {
     store.chats.listChats(
       request.userId,
       { cursor: request.cursor, limit: request.limit },
-      { projectId: request.projectId, archived: request.archived ?? false },
+      { projectId: request.projectId, archived: request.archived },
     ),
   "store.create_chat_project": (store, request) =>
     store.chatProjects.createProject({ ...request.project, userId: request.userId }),

@@ -172,7 +172,10 @@ export class ChatCommands {
     );
   }
 
-  /** Renames a chat (an empty title restores the default), changes its model or its system prompt. */
+  /**
+   * Renames a chat (an empty title restores the default), changes its model or its system prompt,
+   * moves it into a project or out (PROJECT_NOT_FOUND for another user's), pins or archives it.
+   */
   async update(target: ChatCommandTarget, body: UpdateChatBody): Promise<Chat> {
     const model = await this.chosenModel(body.model, target.traceparent);
     return this.dependencies.client.update(
@@ -182,6 +185,9 @@ export class ChatCommands {
         ...(body.title !== undefined ? { title: body.title.trim() || DEFAULT_CHAT_TITLE } : {}),
         ...(body.model !== undefined ? { model } : {}),
         ...(body.systemPrompt !== undefined ? { systemPrompt: body.systemPrompt.trim() } : {}),
+        ...(body.projectId !== undefined && { projectId: body.projectId }),
+        ...(body.pinned !== undefined && { pinned: body.pinned }),
+        ...(body.archived !== undefined && { archived: body.archived }),
       },
       target.traceparent,
     );

@@ -30,13 +30,17 @@ import { apiModels } from "../openai/api-models.ts";
 import type { ChatAssistanceCommands } from "./chat-assistance.ts";
 import type { ChatCommands } from "./chat-commands.ts";
 import type { ModelCatalog } from "./model-catalog.ts";
-import { PageQuery } from "./query-schemas.ts";
+import { ChatListQuery, PageQuery } from "./query-schemas.ts";
 
 /** How many of the newest messages `GET /api/chats/:id` includes. */
 const chatMessagesShown = 100;
 
 function chatNotFound(): never {
   throw new AppError("CHAT_NOT_FOUND", "Chat not found", { retryable: false });
+}
+
+function projectNotFound(): never {
+  throw new AppError("PROJECT_NOT_FOUND", "Project not found", { retryable: false });
 }
 
 /** Chats and messages of the signed-in user; writes to a chat go through its actor. */
@@ -56,7 +60,15 @@ export function chatRoutes(dependencies: {
     .post(
       "/",
       async ({ body, user, traceparent, status }) => {
-        const model = await models.resolve(body.model, traceparent);
+        const project =
+          body.projectId === undefined
+            ? null
+            : ((await store.call(
+                "store.get_chat_project",
+                { userId: user.id, projectId: body.projectId },
+                traceparent,
+              )) ?? projectNotFound());
+        const model = await models.resolve(body.model ?? project?.model, traceparent);
         const chat = await store.call(
           "store.create_chat",
           {
@@ -66,6 +78,7 @@ export function chatRoutes(dependencies: {
               title: body.title?.trim() || DEFAULT_CHAT_TITLE,
               model: model.id,
               ...(body.systemPrompt?.trim() ? { systemPrompt: body.systemPrompt.trim() } : {}),
+              ...(project && { projectId: project.id }),
               createdAt: new Date().toISOString(),
             },
           },
@@ -80,7 +93,7 @@ export function chatRoutes(dependencies: {
           tags: ["chats"],
           summary: "Create a chat",
           description:
-            "Without a model the deployment's default is used; an unknown one answers 400 MODEL_NOT_AVAILABLE. Without a title, the chat is titled automatically after its first answer.",
+            "Without a model the project's default is used (with `projectId`, 404 PROJECT_NOT_FOUND unless it is the user's), else the deployment's; an unknown one answers 400 MODEL_NOT_AVAILABLE. Without a title, the chat is titled automatically after its first answer.",
         },
       },
     )
@@ -89,15 +102,26 @@ export function chatRoutes(dependencies: {
       async ({ query, user, traceparent }) => {
         const page = await store.call(
           "store.list_chats",
-          { userId: user.id, cursor: query.cursor, limit: query.limit ?? 30 },
+          {
+            userId: user.id,
+            ...(query.projectId !== undefined && { projectId: query.projectId }),
+            archived: query.archived === true,
+            cursor: query.cursor,
+            limit: query.limit ?? 30,
+          },
           traceparent,
         );
         return { chats: page.items, nextCursor: page.nextCursor };
       },
       {
-        query: PageQuery,
+        query: ChatListQuery,
         response: { 200: ChatList, 400: "ErrorBody", 401: "ErrorBody" },
-        detail: { tags: ["chats"], summary: "The user's chats, newest activity first" },
+        detail: {
+          tags: ["chats"],
+          summary: "The user's chats, pinned ones first, then newest activity first",
+          description:
+            "Archived chats are left out unless `archived=true`, which lists only them; `projectId` lists the chats of one project (none for another user's). Page with `cursor` = `nextCursor` and the same filters.",
+        },
       },
     )
     .get(
@@ -132,8 +156,9 @@ export function chatRoutes(dependencies: {
         response: { 200: Chat, ...notFound },
         detail: {
           tags: ["chats"],
-          summary: "Rename a chat, change its model or its system prompt",
-          description: "Every device of the user hears chat_updated. An empty systemPrompt clears it.",
+          summary: "Change a chat's settings: title, model, system prompt, project, pin, archive",
+          description:
+            "Every device of the user hears chat_updated. An empty systemPrompt clears it. `projectId` moves the chat into a project of the user (404 PROJECT_NOT_FOUND otherwise), null moves it out; an archived chat leaves GET /api/chats for its archive.",
         },
       },
     )

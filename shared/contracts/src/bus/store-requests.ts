@@ -140,7 +140,7 @@ export const StoreRequest = Type.Union([
     userId: Id,
     projectId: Type.Optional(Type.String({ ...Id, description: "Only the chats of this project" })),
     archived: Type.Optional(
-      Type.Boolean({ description: "true: only archived chats; absent or false: only the others" }),
+      Type.Boolean({ description: "true: only archived chats; false: only the others; absent: all" }),
     ),
     ...Page,
   }),
