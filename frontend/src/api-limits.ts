@@ -7,3 +7,5 @@ export const maximumMessageLength = 32_000;
 export const maximumSearchLength = 200;
 /** The longest chat instructions (`MAX_SYSTEM_PROMPT_CHARS`). */
 export const maximumSystemPromptLength = 8_000;
+/** The longest project name (`MAX_PROJECT_NAME_CHARS`). */
+export const maximumProjectNameLength = 100;

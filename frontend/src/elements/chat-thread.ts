@@ -180,6 +180,8 @@ export class ChatThread extends LitElement {
   @property({ attribute: "chat-id" }) chatId?: string;
   @property({ attribute: false }) models: ModelSummary[] = [];
   @property({ attribute: "default-model" }) defaultModel?: string;
+  /** The project a new chat started here is created in. */
+  @property({ attribute: "project-id" }) projectId?: string;
   /** A search result's message: shown (older pages loaded as needed) with the searched text marked. */
   @property({ attribute: false }) found?: { messageId: string; query: string };
   /** The `found` already brought into view, so new renders leave the reader where they are. */
@@ -418,7 +420,10 @@ export class ChatThread extends LitElement {
     let chat: Chat | undefined;
     try {
       const model = this._draftModel ?? this.defaultModel;
-      chat = await apiClient.createChat(model ? { model } : {});
+      chat = await apiClient.createChat({
+        ...(model ? { model } : {}),
+        ...(this.projectId ? { projectId: this.projectId } : {}),
+      });
       this._stream.open(chat.id, chat);
       this._fire("chat-created", { chat });
       await this._stream.sendFirst(content, attachments);
