@@ -93,7 +93,7 @@ describe.skipIf(!chromiumAvailable)("projects, pins and archives in Chromium", (
       await page.keyboard.type("Garden");
       await page.keyboard.press("Tab");
       await page.keyboard.type("Always mention the garden gnome.");
-      await dialog.getByRole("combobox", { name: "Default model of new chats" }).selectOption("gpt-4.1");
+      await dialog.getByRole("combobox", { name: "Default model of new chats" }).selectOption("gpt-4.1-mini");
       await dialog.getByRole("textbox", { name: "Name" }).focus();
       await page.keyboard.press("Enter");
       await dialog.waitFor({ state: "hidden" });
@@ -119,7 +119,7 @@ describe.skipIf(!chromiumAvailable)("projects, pins and archives in Chromium", (
         .slice(requestsBefore)
         .find((request) => JSON.stringify(request.body).includes("What should I plant?"));
       expect(question?.body).toMatchObject({
-        model: "gpt-4.1",
+        model: "gpt-4.1-mini",
         messages: [
           { role: "system", content: "You are the test assistant.\n\nAlways mention the garden gnome." },
           { role: "user", content: "What should I plant?" },
@@ -128,7 +128,7 @@ describe.skipIf(!chromiumAvailable)("projects, pins and archives in Chromium", (
       const chatId = openChatId(page);
       const created = (await chatOnServer(page, chatId)).chat;
       const projectId = String(created.projectId);
-      expect([created.model, created.pinned, projectId.length > 0]).toEqual(["gpt-4.1", false, true]);
+      expect([created.model, created.pinned, projectId.length > 0]).toEqual(["gpt-4.1-mini", false, true]);
       const projectChats = sidebar.locator(`#project-${projectId}`);
       await projectChats.locator("chat-list-item").first().waitFor();
       const title = (await projectChats.locator("chat-list-item a").first().getAttribute("title")) ?? "";

@@ -8,7 +8,14 @@ describe("/api/chat-projects and the chats' project, pin and archive", () => {
   let server: EmbeddedServer;
 
   beforeAll(async () => {
-    server = await startEmbeddedServer({ DEMO_TOKENS_PER_SECOND: "0" });
+    // OpenAI's built-in models are listed once a key is set (no request reaches the address here):
+    // a project can then have a default model other than the deployment's.
+    server = await startEmbeddedServer({
+      DEMO_TOKENS_PER_SECOND: "0",
+      OPENAI_BASE_URL: "http://127.0.0.1:9/v1",
+      OPENAI_API_KEY: "sk-test-PROJECTROUTESKEY0123456789",
+      DEFAULT_MODEL: "demo",
+    });
   });
   afterAll(async () => {
     await server?.stop();
@@ -108,19 +115,15 @@ describe("/api/chat-projects and the chats' project, pin and archive", () => {
 
   test("a chat created in a project takes its default model; an explicit one wins", async () => {
     const client = await ChatApiClient.signUp(server.baseUrl, "Models");
-    const models = (await client.request("GET", "/api/models")).body;
-    const other = models.models.find((model: { id: string }) => model.id !== models.defaultModel);
-    const project = (
-      await client.request("POST", "/api/chat-projects", { name: "P", model: other?.id ?? "demo" })
-    ).body;
+    expect((await client.request("GET", "/api/models")).body.defaultModel).toBe("demo");
+    const project = (await client.request("POST", "/api/chat-projects", { name: "P", model: "gpt-4.1-mini" }))
+      .body;
     const inProject = await client.request("POST", "/api/chats", { projectId: project.id });
     expect(inProject.status).toBe(201);
-    expect(inProject.body).toMatchObject({ projectId: project.id, model: project.model, pinned: false });
-    const chosen = await client.request("POST", "/api/chats", {
-      projectId: project.id,
-      model: models.defaultModel,
-    });
-    expect(chosen.body.model).toBe(models.defaultModel);
+    expect(inProject.body).toMatchObject({ projectId: project.id, model: "gpt-4.1-mini", pinned: false });
+    const chosen = await client.request("POST", "/api/chats", { projectId: project.id, model: "demo" });
+    expect(chosen.body.model).toBe("demo");
+    expect((await client.request("POST", "/api/chats", {})).body.model).toBe("demo");
   });
 
   test("pin, archive and move through PATCH; the list puts pinned first and leaves archived out", async () => {

@@ -53,14 +53,17 @@ export function chatProjectRoutes(dependencies: {
         { userId, projectId, limit: chatsPerRound },
         traceparent,
       );
+      let deletedNow = 0;
       for (const chat of page.items) {
         try {
           await commands.delete({ userId, chatId: chat.id, traceparent });
+          deletedNow++;
         } catch (error) {
           if (!(AppError.isInstance(error) && error.code === "CHAT_NOT_FOUND")) throw error;
         }
       }
-      if (page.items.length < chatsPerRound) return;
+      // A round that deleted nothing would read the same page again.
+      if (page.items.length < chatsPerRound || deletedNow === 0) return;
     }
   };
 
