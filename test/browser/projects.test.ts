@@ -110,6 +110,7 @@ describe.skipIf(!chromiumAvailable)("projects, pins and archives in Chromium", (
         { kind: "stream", text: "Plant tulips beside the garden gnome." },
         { kind: "stream", text: '"Spring planting"' },
       );
+      await page.getByRole("heading", { name: "New chat in Garden" }).waitFor();
       const composer = page.getByRole("textbox", { name: "Message" });
       await composer.waitFor();
       await page.keyboard.type("What should I plant?");

@@ -372,6 +372,7 @@ export class ChatApp extends LitElement {
             .models=${this._models.models}
             default-model=${newChatProject?.model ?? this._models.defaultModel ?? ""}
             project-id=${newChatProject?.id ?? ""}
+            project-name=${newChatProject?.name ?? ""}
             user-connection=${this._userEvents.status}
             @chat-updated=${this._onChatUpdated}
             @chat-created=${this._onChatCreated}
