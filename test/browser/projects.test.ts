@@ -157,6 +157,7 @@ describe.skipIf(!chromiumAvailable)("projects, pins and archives in Chromium", (
       expect((await focused(page)).label).toBe("New chat");
       await sidebar.getByRole("button", { name: "Archived" }).focus();
       await page.keyboard.press("Enter");
+      expect(await focused(page)).toEqual({ label: "Back to chats", ring: true });
       await sidebar
         .getByRole("region", { name: "Archived chats" })
         .getByRole("link", { name: title })
@@ -176,6 +177,7 @@ describe.skipIf(!chromiumAvailable)("projects, pins and archives in Chromium", (
       expect((await chatOnServer(page, chatId)).chat.archived).toBe(false);
       await sidebar.getByRole("button", { name: "Back to chats" }).focus();
       await page.keyboard.press("Enter");
+      expect((await focused(page)).label).toBe("Archived");
       await pinned.getByRole("link", { name: title }).waitFor();
 
       // Move out of the project with "Move to project…", then unpin: it is among the other chats.

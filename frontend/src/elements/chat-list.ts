@@ -336,19 +336,16 @@ export class ChatList extends LitElement {
   }
 
   private _renderChats() {
-    const archiveToggle = html`<button
-      class="quiet archive-toggle"
-      type="button"
-      aria-pressed=${this._showArchived ? "true" : "false"}
-      @click=${this._onArchiveToggle}
-    >
+    const archiveToggle = html`<button class="quiet archive-toggle" type="button" @click=${this._onArchiveToggle}>
       ${this._showArchived ? "Back to chats" : "Archived"}
     </button>`;
     if (this._showArchived) return html`${this._renderArchived()}${archiveToggle}`;
     const now = new Date();
     const groups = new Map<string, Chat[]>();
+    // A chat of a project not listed (the projects did not load) stays among the others.
+    const listedProjects = new Set(this.projects.map((project) => project.id));
     for (const chat of this.chats) {
-      if (chat.pinned || chat.projectId) continue;
+      if (chat.pinned || (chat.projectId && listedProjects.has(chat.projectId))) continue;
       const group = groupOf(chat.lastActivityAt, now);
       groups.set(group, [...(groups.get(group) ?? []), chat]);
     }
@@ -478,9 +475,12 @@ export class ChatList extends LitElement {
     if (!this._openProjects.has(projectId)) this._onProjectToggle(projectId);
   }
 
-  private _onArchiveToggle(): void {
+  /** Switches between the chats and the archive; the focus stays on the switch, drawn anew. */
+  private async _onArchiveToggle(): Promise<void> {
     this._showArchived = !this._showArchived;
     if (this._showArchived) this._fire("archive-open", undefined);
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLButtonElement>(".archive-toggle")?.focus();
   }
 
   private _fire(type: string, detail: unknown): void {
