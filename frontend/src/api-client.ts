@@ -7,6 +7,8 @@ import type {
   Chat,
   ChatAssistance,
   ChatList,
+  ChatProject,
+  ChatProjectList,
   ChatSearchResults,
   ChatWithMessages,
   CreatedApiKey,
@@ -140,10 +142,15 @@ export class ApiClient extends EventTarget {
     return this.request("POST", "/api/auth/logout", undefined, { reportUnauthorized: false });
   }
 
-  listChats(page: { cursor?: string; limit?: number } = {}): Promise<ChatList> {
+  /** Pinned chats first; archived ones only with `archived: true`; one project's with `projectId`. */
+  listChats(
+    page: { cursor?: string; limit?: number; projectId?: string; archived?: boolean } = {},
+  ): Promise<ChatList> {
     const query = new URLSearchParams();
     if (page.cursor) query.set("cursor", page.cursor);
     if (page.limit) query.set("limit", String(page.limit));
+    if (page.projectId) query.set("projectId", page.projectId);
+    if (page.archived) query.set("archived", "true");
     const search = query.size > 0 ? `?${query}` : "";
     return this.request("GET", `/api/chats${search}`);
   }
@@ -158,8 +165,39 @@ export class ApiClient extends EventTarget {
     return this.request("GET", `/api/search?${search}`);
   }
 
-  createChat(body: { title?: string; model?: string } = {}): Promise<Chat> {
+  createChat(body: { title?: string; model?: string; projectId?: string } = {}): Promise<Chat> {
     return this.request("POST", "/api/chats", body);
+  }
+
+  /** Pins or archives a chat, or moves it into a project (null: out of its project). */
+  organizeChat(
+    chatId: string,
+    changes: { pinned?: boolean; archived?: boolean; projectId?: string | null },
+  ): Promise<Chat> {
+    return this.request("PATCH", `/api/chats/${encodeURIComponent(chatId)}`, changes);
+  }
+
+  listProjects(): Promise<ChatProjectList> {
+    return this.request("GET", "/api/chat-projects");
+  }
+
+  createProject(body: { name: string; instructions: string; model?: string }): Promise<ChatProject> {
+    return this.request("POST", "/api/chat-projects", body);
+  }
+
+  updateProject(
+    projectId: string,
+    changes: { name?: string; instructions?: string; model?: string | null },
+  ): Promise<ChatProject> {
+    return this.request("PATCH", `/api/chat-projects/${encodeURIComponent(projectId)}`, changes);
+  }
+
+  /** Deletes a project; its chats stay, in no project, or with `keepChats: false` go too. */
+  async deleteProject(projectId: string, keepChats: boolean): Promise<void> {
+    await this.request(
+      "DELETE",
+      `/api/chat-projects/${encodeURIComponent(projectId)}?keepChats=${keepChats}`,
+    );
   }
 
   renameChat(chatId: string, title: string): Promise<Chat> {

@@ -9,3 +9,5 @@ export const maximumSearchLength = 200;
 export const maximumSystemPromptLength = 8_000;
 /** The highest chat temperature (`MAX_TEMPERATURE`). */
 export const maximumTemperature = 2;
+/** The longest project name (`MAX_PROJECT_NAME_CHARS`). */
+export const maximumProjectNameLength = 100;

@@ -77,6 +77,7 @@ export { type StoreReplies, storeReplySchemas } from "./src/bus/store-replies.ts
 export { StoreRequest, type StoreRequestOf } from "./src/bus/store-requests.ts";
 export { UsageRecord, UsageRecorded, usageEventKey } from "./src/bus/usage.ts";
 export * from "./src/chat-export.ts";
+export * from "./src/chat-projects.ts";
 export * from "./src/console.ts";
 export {
   emailAddressProblem,

@@ -426,6 +426,7 @@ function messagesById(messages: SnapshotMessage[]): Map<string, SnapshotMessage>
 function applyDocumentedEffects(before: UserDataSnapshot, exchanges: Exchange[]) {
   const chats = new Map(before.chats.map((chat) => [chat.id, structuredClone(chat)]));
   const keys = new Map(before.keys.map((key) => [key.id, structuredClone(key)]));
+  const projects = new Map(before.projects.map((project) => [project.id, structuredClone(project)]));
   const usedChats = new Set<string>();
   const pendingAnswers = new Map<string, string>();
   for (const { request, response } of exchanges) {
@@ -453,6 +454,8 @@ function applyDocumentedEffects(before: UserDataSnapshot, exchanges: Exchange[])
           needsHelp: false,
           assisted: false,
           heldBy: null,
+          pinned: false,
+          archived: false,
           messages: [],
         });
         break;
@@ -528,10 +531,25 @@ function applyDocumentedEffects(before: UserDataSnapshot, exchanges: Exchange[])
       case "DELETE /api/keys/{id}":
         keys.delete(id);
         break;
+      case "POST /api/chat-projects/":
+      case "PATCH /api/chat-projects/{id}":
+        projects.set(body.id, body);
+        break;
+      // The project's chats stay, in no project, unless keepChats=false deletes them.
+      case "DELETE /api/chat-projects/{id}": {
+        projects.delete(id);
+        const keepChats = new URL(request.path, "http://x").searchParams.get("keepChats") !== "false";
+        for (const chat of [...chats.values()]) {
+          if (chat.projectId !== id) continue;
+          if (keepChats) delete chat.projectId;
+          else chats.delete(chat.id);
+        }
+        break;
+      }
     }
   }
   for (const chat of chats.values()) chat.messageCount = chat.messages.length;
-  return { chats, keys, usedChats, pendingAnswers };
+  return { chats, keys, projects, usedChats, pendingAnswers };
 }
 
 function decodeURIComponentSafe(text: string): string {
@@ -558,6 +576,14 @@ function compareWithExpected(
       continue;
     }
     problems.push(...compareChat(actual, wanted, expected.usedChats.has(id)));
+  }
+  const actualProjects = new Map(after.projects.map((project) => [project.id, project]));
+  for (const id of new Set([...actualProjects.keys(), ...expected.projects.keys()])) {
+    const actual = actualProjects.get(id);
+    const wanted = expected.projects.get(id);
+    if (!Bun.deepEquals(actual, wanted)) {
+      problems.push(`project ${id} changed: ${JSON.stringify(wanted)} → ${JSON.stringify(actual)}`);
+    }
   }
   const actualKeys = new Map(after.keys.map((key) => [key.id, key]));
   for (const id of new Set([...actualKeys.keys(), ...expected.keys.keys()])) {
@@ -633,9 +659,14 @@ describe("API properties: hostile requests generated from the OpenAPI schemas", 
   let aliceApiKey: { id: string; key: string };
   let bobApiKey: string;
   /** A's chats and keys that requests may use; DELETE requests get ones kept for deleting. */
-  const aliceIds = { chats: [] as string[], keys: [] as string[], messages: [] as string[] };
-  const disposable = { chats: [] as string[], keys: [] as string[] };
-  const bobIds = { chats: [] as string[], keys: [] as string[] };
+  const aliceIds = {
+    chats: [] as string[],
+    keys: [] as string[],
+    projects: [] as string[],
+    messages: [] as string[],
+  };
+  const disposable = { chats: [] as string[], keys: [] as string[], projects: [] as string[] };
+  const bobIds = { chats: [] as string[], keys: [] as string[], projects: [] as string[] };
   const operations = readOpenApiOperations();
   const runsPerProperty = Math.max(200, operations.length * runsPerOperation);
 
@@ -704,23 +735,34 @@ describe("API properties: hostile requests generated from the OpenAPI schemas", 
     }
     for (let index = 0; index < 2; index++) {
       aliceIds.keys.push((await alice.request("POST", "/api/keys", { name: `Kept ${index}` })).body.id);
+      const project = { name: `Project ${index}`, instructions: `Instructions ${index}` };
+      aliceIds.projects.push((await alice.request("POST", "/api/chat-projects", project)).body.id);
+      disposable.projects.push(
+        (await alice.request("POST", "/api/chat-projects", { name: `Disposable ${index}` })).body.id,
+      );
     }
+    await alice.request("PATCH", `/api/chats/${aliceIds.chats[1]}`, { projectId: aliceIds.projects[0] });
+    await alice.request("PATCH", `/api/chats/${disposable.chats[0]}`, { projectId: disposable.projects[0] });
     const key = await alice.request("POST", "/api/keys", { name: "A's key for /v1" });
     aliceApiKey = { id: key.body.id, key: key.body.key };
     bobApiKey = (await bob.request("POST", "/api/keys", { name: "B's key" })).body.key;
     bobIds.chats.push((await bob.request("POST", "/api/chats", { title: "B's chat" })).body.id);
     bobIds.keys.push((await bob.request("POST", "/api/keys", { name: "B's other key" })).body.id);
+    bobIds.projects.push((await bob.request("POST", "/api/chat-projects", { name: "B's project" })).body.id);
   });
 
   afterAll(async () => {
     await server?.stop();
   });
 
+  /** The collection of `ids` that holds ids of this kind. */
+  const collectionOf = (kind: ResourceKind) =>
+    kind === "chat" ? "chats" : kind === "project" ? "projects" : "keys";
+
   function idsOfAlice(kind: ResourceKind, method: string): fc.Arbitrary<string> {
     if (kind === "message") return fc.constantFrom(...aliceIds.messages);
-    const kept = kind === "chat" ? aliceIds.chats : aliceIds.keys;
-    const forDeleting = kind === "chat" ? disposable.chats : disposable.keys;
-    return fc.constantFrom(...(method === "DELETE" ? forDeleting : kept));
+    const collection = collectionOf(kind);
+    return fc.constantFrom(...(method === "DELETE" ? disposable[collection] : aliceIds[collection]));
   }
 
   test(`as user B (${runsPerProperty} runs): no 5xx, typed errors, and A's data neither changes nor shows`, async () => {
@@ -736,7 +778,10 @@ describe("API properties: hostile requests generated from the OpenAPI schemas", 
       ids: (kind, method) =>
         fc.oneof(
           { weight: 4, arbitrary: idsOfAlice(kind, method) },
-          { weight: 1, arbitrary: fc.constantFrom(...(kind === "key" ? bobIds.keys : bobIds.chats)) },
+          {
+            weight: 1,
+            arbitrary: fc.constantFrom(...bobIds[collectionOf(kind === "message" ? "chat" : kind)]),
+          },
         ),
     };
     const result = await checkRequests(

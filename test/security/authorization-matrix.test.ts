@@ -458,6 +458,7 @@ function authorizationMatrix(mode: AuthMode) {
       chat: "",
       key: "",
       message: "",
+      project: "",
       share: "",
       recipient: "",
       user: "",
@@ -538,6 +539,7 @@ function authorizationMatrix(mode: AuthMode) {
       ids.key = keyOfAlice.body.id;
       ids.attachment = (await uploadAs(alice)).id;
       ids.share = (await alice.request("POST", `/api/chats/${ids.chat}/shares`)).body.id;
+      ids.project = (await alice.request("POST", "/api/chat-projects", { name: "Alice's project" })).body.id;
       audioAttachmentId = (await uploadAs(alice, "audio")).id;
       ids.recipient = "matrix-recipient";
       const recipient = { name: "Matrix", enabled: false, kinds: [], webhookUrls: [] };
@@ -589,6 +591,10 @@ function authorizationMatrix(mode: AuthMode) {
           values[parameter] = (await alice.request("POST", "/api/chats", { title: "To be deleted" })).body.id;
         } else if (operation.method === "DELETE" && kind === "attachment") {
           values[parameter] = (await uploadAs(alice)).id;
+        } else if (operation.method === "DELETE" && kind === "project") {
+          values[parameter] = (
+            await alice.request("POST", "/api/chat-projects", { name: "To be deleted" })
+          ).body.id;
         } else if (operation.method === "DELETE" && kind === "share") {
           values[parameter] = (await alice.request("POST", `/api/chats/${ids.chat}/shares`)).body.id;
         } else if (operation.name === "POST /api/attachments/{id}/transcription") {

@@ -146,11 +146,19 @@ export function readOpenApiOperations(path = documentPath): OpenApiOperation[] {
 }
 
 /** What a path parameter names, so tests can put real ids of a user there. */
-export type ResourceKind = "attachment" | "chat" | "key" | "message" | "recipient" | "share" | "user";
+export type ResourceKind =
+  | "attachment"
+  | "chat"
+  | "key"
+  | "message"
+  | "project"
+  | "recipient"
+  | "share"
+  | "user";
 
 /**
  * The kind of resource `{parameter}` of `path` names: `{chatId}`, `{messageId}`, `{keyId}`, or
- * `{id}` under /api/attachments, /api/chats, /api/projects, /api/keys or /api/admin/users; undefined for one the
+ * `{id}` under /api/attachments, /api/chats, /api/projects, /api/chat-projects, /api/keys or /api/admin/users; undefined for one the
  * tests do not know yet.
  */
 export function resourceOfPathParameter(path: string, parameter: string): ResourceKind | undefined {
@@ -164,6 +172,7 @@ export function resourceOfPathParameter(path: string, parameter: string): Resour
   if (parameter === "id" && path.startsWith("/api/chats")) return "chat";
   // The Go Chat compatible API: a project is a chat.
   if (parameter === "id" && path.startsWith("/api/projects")) return "chat";
+  if (parameter === "id" && path.startsWith("/api/chat-projects")) return "project";
   if (parameter === "id" && path.startsWith("/api/admin/chats")) return "chat";
   if (parameter === "id" && path.startsWith("/api/admin/console/chats")) return "chat";
   if (parameter === "id" && path.startsWith("/api/admin/recipients")) return "recipient";

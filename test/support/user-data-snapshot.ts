@@ -12,7 +12,17 @@ export type SnapshotChat = {
   needsHelp?: boolean;
   assisted?: boolean;
   heldBy?: unknown;
+  projectId?: string;
+  pinned?: boolean;
+  archived?: boolean;
   messages: SnapshotMessage[];
+};
+export type SnapshotProject = {
+  id: string;
+  name: string;
+  instructions: string;
+  model?: string;
+  createdAt: string;
 };
 export type SnapshotKey = {
   id: string;
@@ -22,8 +32,8 @@ export type SnapshotKey = {
   lastUsedAt: string | null;
 };
 
-/** Everything a user owns, as the API shows it to them: chats with every message, and API keys. */
-export type UserDataSnapshot = { chats: SnapshotChat[]; keys: SnapshotKey[] };
+/** Everything a user owns, as the API shows it to them: chats with every message, API keys and projects. */
+export type UserDataSnapshot = { chats: SnapshotChat[]; keys: SnapshotKey[]; projects: SnapshotProject[] };
 
 async function expectOk<T>(client: ChatApiClient, path: string): Promise<T> {
   const response = await client.request<T>("GET", path);
@@ -44,16 +54,19 @@ async function expectOk<T>(client: ChatApiClient, path: string): Promise<T> {
  */
 export async function snapshotUserData(client: ChatApiClient): Promise<UserDataSnapshot> {
   const chatIds: string[] = [];
-  let cursor: string | null = null;
-  do {
-    const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
-    const page: { chats: Array<{ id: string }>; nextCursor: string | null } = await expectOk(
-      client,
-      `/api/chats?limit=100${query}`,
-    );
-    chatIds.push(...page.chats.map((chat) => chat.id));
-    cursor = page.nextCursor;
-  } while (cursor);
+  // Archived chats are listed apart.
+  for (const archived of [false, true]) {
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
+      const page: { chats: Array<{ id: string }>; nextCursor: string | null } = await expectOk(
+        client,
+        `/api/chats?limit=100&archived=${archived}${query}`,
+      );
+      chatIds.push(...page.chats.map((chat) => chat.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
 
   const chats: SnapshotChat[] = [];
   for (const id of chatIds) {
@@ -77,7 +90,8 @@ export async function snapshotUserData(client: ChatApiClient): Promise<UserDataS
   }
   const { keys } = await expectOk<{ keys: SnapshotKey[] }>(client, "/api/keys");
   const byId = <T extends { id: string }>(items: T[]) => [...items].sort((a, b) => a.id.localeCompare(b.id));
-  return { chats: byId(chats), keys: byId(keys) };
+  const { projects } = await expectOk<{ projects: SnapshotProject[] }>(client, "/api/chat-projects");
+  return { chats: byId(chats), keys: byId(keys), projects: byId(projects) };
 }
 
 /** Every id in a snapshot (chats, messages, keys), to look for in another user's answers. */
@@ -85,5 +99,6 @@ export function idsIn(snapshot: UserDataSnapshot): string[] {
   return [
     ...snapshot.chats.flatMap((chat) => [chat.id, ...chat.messages.map((message) => message.id)]),
     ...snapshot.keys.map((key) => key.id),
+    ...snapshot.projects.map((project) => project.id),
   ];
 }

@@ -3,9 +3,17 @@ import type { ReactiveController, ReactiveControllerHost } from "lit";
 import { type ApiClient, ApiError, apiClient } from "../api-client.ts";
 import { TabChannel, type TabMessage } from "../tab-channel.ts";
 
+/** The server's order: pinned chats first, then newest activity first. */
 function newestFirst(left: Chat, right: Chat): number {
-  return right.lastActivityAt.localeCompare(left.lastActivityAt) || right.id.localeCompare(left.id);
+  return (
+    Number(right.pinned === true) - Number(left.pinned === true) ||
+    right.lastActivityAt.localeCompare(left.lastActivityAt) ||
+    right.id.localeCompare(left.id)
+  );
 }
+
+/** What the user can change about where a chat is listed. */
+export type ChatPlacement = { pinned?: boolean; archived?: boolean; projectId?: string | null };
 
 export interface ChatListOptions {
   api?: ApiClient;
@@ -16,12 +24,16 @@ export interface ChatListOptions {
 }
 
 /**
- * The signed-in user's chats, newest activity first, loaded page by page; renames and deletes
- * go to the server and to the other tabs. Coming back to the tab reloads the first page, so
+ * The signed-in user's chats that are not archived, pinned first, then newest activity first,
+ * loaded page by page (a project's chats also when the project is opened), and the archived
+ * chats when asked for; renames, deletes, pins, archives and moves go to the server and to the
+ * other tabs. Coming back to the tab reloads the first page, so
  * what changed on other devices (new chats, deletions) shows.
  */
 export class ChatListController implements ReactiveController {
   chats: Chat[] = [];
+  /** The archived chats, once `loadArchived` ran. */
+  archived: Chat[] = [];
   nextCursor: string | null = null;
   loading = false;
   loaded = false;
@@ -111,10 +123,50 @@ export class ChatListController implements ReactiveController {
     this.channel.post({ type: "chat_saved", chat });
   }
 
-  /** Applies a chat that changed: a new title, model or activity. */
+  /** Applies a chat that changed: a new title, model, activity, pin, archive or project. */
   upsert(chat: Chat): void {
     const others = this.chats.filter((shown) => shown.id !== chat.id);
-    this.chats = [...others, chat].sort(newestFirst);
+    this.chats = chat.archived ? others : [...others, chat].sort(newestFirst);
+    const archivedOthers = this.archived.filter((shown) => shown.id !== chat.id);
+    this.archived = chat.archived ? [...archivedOthers, chat].sort(newestFirst) : archivedOthers;
+    this.host.requestUpdate();
+  }
+
+  /** Pins, archives or moves a chat on the server, then here and in the other tabs. Throws the API's error. */
+  async place(chatId: string, placement: ChatPlacement): Promise<Chat> {
+    const chat = await this.api.organizeChat(chatId, placement);
+    this.upsert(chat);
+    this.channel.post({ type: "chat_saved", chat });
+    return chat;
+  }
+
+  /** Loads the newest chats of a project, so that an opened project shows them all but the oldest. */
+  async loadProject(projectId: string): Promise<void> {
+    try {
+      const page = await this.api.listChats({ projectId, limit: 50 });
+      for (const chat of page.chats) if (!chat.archived) this.upsert(chat);
+    } catch {
+      // The chats of the project already loaded still show.
+    }
+  }
+
+  /** Loads the archived chats (the newest 100). Throws the API's error. */
+  async loadArchived(): Promise<void> {
+    const page = await this.api.listChats({ archived: true, limit: 100 });
+    this.archived = page.chats;
+    this.host.requestUpdate();
+  }
+
+  /** A project deleted with its chats kept: they are in no project now. */
+  projectRemoved(projectId: string, keptChats: boolean): void {
+    const inProject = (chat: Chat) => chat.projectId === projectId;
+    const outOf = ({ projectId: _, ...chat }: Chat): Chat => chat;
+    this.chats = keptChats
+      ? this.chats.map((chat) => (inProject(chat) ? outOf(chat) : chat))
+      : this.chats.filter((chat) => !inProject(chat));
+    this.archived = keptChats
+      ? this.archived.map((chat) => (inProject(chat) ? outOf(chat) : chat))
+      : this.archived.filter((chat) => !inProject(chat));
     this.host.requestUpdate();
   }
 
@@ -152,14 +204,15 @@ export class ChatListController implements ReactiveController {
   }
 
   remove(chatId: string): void {
-    if (!this.chats.some((chat) => chat.id === chatId)) return;
     this.chats = this.chats.filter((chat) => chat.id !== chatId);
+    this.archived = this.archived.filter((chat) => chat.id !== chatId);
     this.host.requestUpdate();
   }
 
   clear(): void {
     this.enabled = false;
     this.chats = [];
+    this.archived = [];
     this.nextCursor = null;
     this.loaded = false;
     this.error = undefined;

@@ -3,11 +3,14 @@ import { css, html, LitElement, nothing, type PropertyValues } from "lit";
 import { customElement, query, state } from "lit/decorators.js";
 import { repeat } from "lit/directives/repeat.js";
 import { ApiError, apiClient } from "../api-client.ts";
-import { ChatListController } from "../controllers/chat-list-controller.ts";
+import { ChatListController, type ChatPlacement } from "../controllers/chat-list-controller.ts";
+import { ChatProjectsController } from "../controllers/chat-projects-controller.ts";
 import { ModelsController } from "../controllers/models-controller.ts";
 import { RouteController } from "../controllers/route-controller.ts";
 import { UserEventsController } from "../controllers/user-events-controller.ts";
 import { baseStyles } from "./base-styles.ts";
+import type { ChatMoveDialog } from "./chat-move-dialog.ts";
+import type { ChatProjectDialog } from "./chat-project-dialog.ts";
 import type { ChatThread } from "./chat-thread.ts";
 import type { ConfirmDialog } from "./confirm-dialog.ts";
 import { gearIcon, menuIcon, plusIcon, signOutIcon } from "./icons.ts";
@@ -20,6 +23,10 @@ import "./chat-list.ts";
 import type { ChatList } from "./chat-list.ts";
 import "./chat-thread.ts";
 import "./confirm-dialog.ts";
+import "./chat-move-dialog.ts";
+import "./chat-project-dialog.ts";
+import "./project-delete-dialog.ts";
+import type { ProjectDeleteDialog } from "./project-delete-dialog.ts";
 import "./theme-toggle.ts";
 
 type SessionState = { kind: "checking" } | { kind: "signed-out" } | { kind: "signed-in"; user: User };
@@ -209,16 +216,23 @@ export class ChatApp extends LitElement {
   @state() private _session: SessionState = { kind: "checking" };
   @state() private _drawerOpen = false;
   @state() private _toasts: Toast[] = [];
+  /** The project a new chat is being started in, from its "New chat in project" button. */
+  @state() private _newChatProjectId: string | undefined;
   /** A search result's message to show once its chat opens. */
   @state() private _found: { chatId: string; messageId: string; query: string } | undefined;
 
   @query("chat-thread") private _thread?: ChatThread;
   @query("confirm-dialog") private _confirm?: ConfirmDialog;
   @query("settings-dialog") private _settings?: SettingsDialog;
+  @query("chat-list") private _list?: ChatList;
+  @query("chat-project-dialog") private _projectDialog?: ChatProjectDialog;
+  @query("project-delete-dialog") private _projectDeleteDialog?: ProjectDeleteDialog;
+  @query("chat-move-dialog") private _moveDialog?: ChatMoveDialog;
   @query(".menu") private _menuButton?: HTMLButtonElement;
 
   private readonly _route = new RouteController(this);
   private readonly _models = new ModelsController(this);
+  private readonly _projects = new ChatProjectsController(this);
   private readonly _chatList = new ChatListController(this, {
     onDeletedElsewhere: (chatId) => {
       if (this._openChatId === chatId) {
@@ -305,6 +319,7 @@ export class ChatApp extends LitElement {
     const user = session.user;
     const list = this._chatList;
     const chatId = this._openChatId;
+    const newChatProject = chatId ? undefined : this._projects.find(this._newChatProjectId);
     return html`
       <a class="skip" href="#message" @click=${this._onSkipClick}>Skip to the message box</a>
       <div class="layout" data-drawer=${this._drawerOpen ? "open" : "closed"}>
@@ -313,6 +328,8 @@ export class ChatApp extends LitElement {
           <button class="primary new-chat" type="button" @click=${this._onNewChatClick}>${plusIcon} New chat</button>
           <chat-list
             .chats=${list.chats}
+            .projects=${this._projects.projects}
+            .archivedChats=${list.archived}
             selected-id=${chatId ?? ""}
             ?loading=${list.loading}
             ?has-more=${list.nextCursor !== null}
@@ -322,6 +339,14 @@ export class ChatApp extends LitElement {
             @chat-delete=${this._onChatDelete}
             @chats-more=${this._onChatsMore}
             @chats-retry=${this._onChatsRetry}
+            @chat-place=${this._onChatPlace}
+            @chat-move=${this._onChatMove}
+            @project-new=${this._onProjectNew}
+            @project-open=${this._onProjectOpen}
+            @project-edit=${this._onProjectEdit}
+            @project-delete=${this._onProjectDelete}
+            @project-chat-new=${this._onProjectChatNew}
+            @archive-open=${this._onArchiveOpen}
           ></chat-list>
           <div class="account">
             <span class="avatar" aria-hidden="true">${(user.name || user.email).slice(0, 1).toUpperCase()}</span>
@@ -345,7 +370,9 @@ export class ChatApp extends LitElement {
             .chatId=${chatId}
             .found=${this._found?.chatId === chatId ? this._found : undefined}
             .models=${this._models.models}
-            default-model=${this._models.defaultModel ?? ""}
+            default-model=${newChatProject?.model ?? this._models.defaultModel ?? ""}
+            project-id=${newChatProject?.id ?? ""}
+            project-name=${newChatProject?.name ?? ""}
             user-connection=${this._userEvents.status}
             @chat-updated=${this._onChatUpdated}
             @chat-created=${this._onChatCreated}
@@ -367,6 +394,9 @@ export class ChatApp extends LitElement {
         </main>
       </div>
       <confirm-dialog></confirm-dialog>
+      <chat-project-dialog .models=${this._models.models}></chat-project-dialog>
+      <project-delete-dialog></project-delete-dialog>
+      <chat-move-dialog></chat-move-dialog>
       <shortcuts-dialog></shortcuts-dialog>
       <settings-dialog
         .user=${user}
@@ -402,6 +432,7 @@ export class ChatApp extends LitElement {
     this._session = { kind: "signed-in", user };
     this._userEvents.setEnabled(true);
     void this._models.load();
+    void this._projects.load();
     void this._chatList.refresh();
   }
 
@@ -409,6 +440,8 @@ export class ChatApp extends LitElement {
     this._session = { kind: "signed-out" };
     this._userEvents.setEnabled(false);
     this._chatList.clear();
+    this._projects.clear();
+    this._newChatProjectId = undefined;
     this._models.clear();
     this._drawerOpen = false;
     this._route.navigate({ kind: "new-chat" }, { replace: true });
@@ -455,6 +488,7 @@ export class ChatApp extends LitElement {
   }
 
   private _onNewChatClick(): void {
+    this._newChatProjectId = undefined;
     this._startNewChat();
   }
 
@@ -471,6 +505,7 @@ export class ChatApp extends LitElement {
   private _onChatSelect(event: CustomEvent<{ chatId: string; messageId?: string; query?: string }>): void {
     const { chatId, messageId, query } = event.detail;
     this._found = messageId && query ? { chatId, messageId, query } : undefined;
+    this._newChatProjectId = undefined;
     this._route.navigate({ kind: "chat", chatId });
     this._closeDrawer({ restoreFocus: false });
     void this._focusComposer();
@@ -508,6 +543,99 @@ export class ChatApp extends LitElement {
     }
   }
 
+  /** Pins, unpins, archives or unarchives a chat; the focus follows it to where it is listed now. */
+  private async _onChatPlace(
+    event: CustomEvent<{ chatId: string; placement: ChatPlacement }>,
+  ): Promise<void> {
+    const { chatId, placement } = event.detail;
+    try {
+      await this._chatList.place(chatId, placement);
+      await this._focusChatOrNewChat(chatId);
+    } catch (error) {
+      this._toast(
+        "Not changed",
+        ApiError.isInstance(error) ? error.message : "The chat could not be changed.",
+      );
+    }
+  }
+
+  private async _onChatMove(event: CustomEvent<{ chatId: string }>): Promise<void> {
+    const { chatId } = event.detail;
+    const chat = [...this._chatList.chats, ...this._chatList.archived].find((shown) => shown.id === chatId);
+    if (!chat) return;
+    const projectId = await this._moveDialog?.ask(chat, this._projects.projects);
+    if (projectId === undefined || projectId === (chat.projectId ?? null)) return;
+    try {
+      await this._chatList.place(chatId, { projectId });
+      if (projectId) this._list?.openProject(projectId);
+      await this._focusChatOrNewChat(chatId);
+    } catch (error) {
+      this._toast("Not moved", ApiError.isInstance(error) ? error.message : "The chat could not be moved.");
+    }
+  }
+
+  /** The focus on a chat's link where it is listed now, else (archived out of view) on "New chat". */
+  private async _focusChatOrNewChat(chatId: string): Promise<void> {
+    await this.updateComplete;
+    if (!(await this._list?.focusChat(chatId)))
+      this.renderRoot.querySelector<HTMLElement>(".new-chat")?.focus();
+  }
+
+  private async _onProjectNew(): Promise<void> {
+    const project = await this._projectDialog?.edit(undefined, (settings) => this._projects.create(settings));
+    if (project) this._list?.openProject(project.id);
+  }
+
+  private _onProjectOpen(event: CustomEvent<{ projectId: string }>): void {
+    void this._chatList.loadProject(event.detail.projectId);
+  }
+
+  private async _onProjectEdit(event: CustomEvent<{ projectId: string }>): Promise<void> {
+    const project = this._projects.find(event.detail.projectId);
+    if (!project) return;
+    await this._projectDialog?.edit(project, (settings) => this._projects.update(project.id, settings));
+  }
+
+  private async _onProjectDelete(event: CustomEvent<{ projectId: string }>): Promise<void> {
+    const project = this._projects.find(event.detail.projectId);
+    if (!project) return;
+    const choice = await this._projectDeleteDialog?.ask(project);
+    if (!choice) return;
+    const keepChats = choice === "keep-chats";
+    const openChat = this._chatList.chats.find((chat) => chat.id === this._openChatId);
+    try {
+      await this._projects.delete(project.id, keepChats);
+      this._chatList.projectRemoved(project.id, keepChats);
+      if (!keepChats && openChat?.projectId === project.id) {
+        this._route.navigate({ kind: "new-chat" }, { replace: true });
+      }
+      if (this._newChatProjectId === project.id) this._newChatProjectId = undefined;
+      await this.updateComplete;
+      this._list?.renderRoot.querySelector<HTMLElement>('[aria-label="New project"]')?.focus();
+    } catch (error) {
+      this._toast(
+        "Not deleted",
+        ApiError.isInstance(error) ? error.message : "The project could not be deleted.",
+      );
+    }
+  }
+
+  private _onProjectChatNew(event: CustomEvent<{ projectId: string }>): void {
+    this._newChatProjectId = event.detail.projectId;
+    this._startNewChat();
+  }
+
+  private async _onArchiveOpen(): Promise<void> {
+    try {
+      await this._chatList.loadArchived();
+    } catch (error) {
+      this._toast(
+        "Not loaded",
+        ApiError.isInstance(error) ? error.message : "The archived chats could not be loaded.",
+      );
+    }
+  }
+
   private _onChatsMore(): void {
     void this._chatList.loadMore();
   }
@@ -522,6 +650,7 @@ export class ChatApp extends LitElement {
 
   private _onChatCreated(event: CustomEvent<{ chat: Chat }>): void {
     this._chatList.added(event.detail.chat);
+    if (event.detail.chat.projectId) this._list?.openProject(event.detail.chat.projectId);
     this._route.navigate({ kind: "chat", chatId: event.detail.chat.id });
   }
 

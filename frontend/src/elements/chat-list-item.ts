@@ -4,18 +4,21 @@ import { customElement, property, query, state } from "lit/decorators.js";
 import { routePath } from "../app-route.ts";
 import { isPlainLeftClick } from "../plain-left-click.ts";
 import { baseStyles } from "./base-styles.ts";
-import { pencilIcon, trashIcon } from "./icons.ts";
+import { moreIcon, pencilIcon, trashIcon } from "./icons.ts";
 
 const maximumTitleLength = 200;
 
 /**
- * One chat in the sidebar: a link to it, and rename and delete buttons (shown on hover and
+ * One chat in the sidebar: a link to it, and rename, delete and more buttons (shown on hover and
  * focus, always on touch screens). Rename happens in place: Enter or leaving the field saves,
- * Escape cancels; F2 on the link starts it.
+ * Escape cancels; F2 on the link starts it. "More" opens the chat's menu (Pin, Archive, Move to
+ * project…), worked with the arrow keys; Escape closes it and gives the focus back to its button.
  *
  * @fires chat-select - The chat was picked; detail `{ chatId }`.
  * @fires chat-rename - A new title was entered; detail `{ chatId, title }`.
  * @fires chat-delete - The user asked to delete the chat (the list confirms); detail `{ chatId }`.
+ * @fires chat-place - Pin, unpin, archive or unarchive; detail `{ chatId, placement: { pinned } | { archived } }`.
+ * @fires chat-move - "Move to project…" was picked; detail `{ chatId }`.
  */
 @customElement("chat-list-item")
 export class ChatListItem extends LitElement {
@@ -80,6 +83,7 @@ export class ChatListItem extends LitElement {
       }
       .item:hover .actions,
       .item:focus-within .actions,
+      .item.menu-open .actions,
       :host([selected]) .actions {
         display: flex;
       }
@@ -112,6 +116,30 @@ export class ChatListItem extends LitElement {
         outline: 2px solid var(--focus);
         outline-offset: 0;
       }
+      [role="menu"] {
+        display: grid;
+        margin: 2px 6px 6px 16px;
+        padding: 4px;
+        border: 1px solid var(--border);
+        border-radius: 8px;
+        background: var(--surface);
+        box-shadow: var(--shadow-raised);
+      }
+      [role="menuitem"] {
+        justify-content: flex-start;
+        padding: 6px 10px;
+        border: 0;
+        border-radius: 6px;
+        background: none;
+        color: var(--text);
+        font: inherit;
+        font-size: 14px;
+        text-align: left;
+      }
+      [role="menuitem"]:hover,
+      [role="menuitem"]:focus-visible {
+        background: var(--surface-sunken);
+      }
     `,
   ];
 
@@ -119,8 +147,14 @@ export class ChatListItem extends LitElement {
   @property({ type: Boolean, reflect: true }) selected = false;
 
   @state() private _renaming = false;
+  @state() private _menuOpen = false;
   @query("input") private _input?: HTMLInputElement;
   @query("a") private _link?: HTMLAnchorElement;
+
+  /** Puts the focus on the chat's link. */
+  focusLink(): void {
+    this._link?.focus();
+  }
 
   /** Starts renaming in place. */
   rename(): void {
@@ -132,13 +166,14 @@ export class ChatListItem extends LitElement {
       this._input?.focus();
       this._input?.select();
     }
+    if (changed.has("_menuOpen" as keyof ChatListItem) && this._menuOpen) this._menuItems()[0]?.focus();
   }
 
   override render() {
     const chat = this.chat;
     if (!chat) return nothing;
     const title = chat.title || "Untitled chat";
-    return html`<div class="item">
+    return html`<div class="item ${this._menuOpen ? "menu-open" : ""}">
       ${
         this._renaming
           ? html`<input
@@ -164,9 +199,81 @@ export class ChatListItem extends LitElement {
               <button class="icon" type="button" aria-label="Delete ${title}" title="Delete" @click=${this._onDeleteClick}>
                 ${trashIcon}
               </button>
+              <button
+                class="icon more"
+                type="button"
+                aria-label="More for ${title}"
+                title="More"
+                aria-haspopup="menu"
+                aria-expanded=${this._menuOpen ? "true" : "false"}
+                @click=${this._onMoreClick}
+              >
+                ${moreIcon}
+              </button>
             </div>`
       }
+    </div>
+    ${this._menuOpen ? this._renderMenu(chat, title) : nothing}`;
+  }
+
+  private _renderMenu(chat: Chat, title: string) {
+    const item = (label: string, choose: () => void) =>
+      html`<button role="menuitem" type="button" tabindex="-1" @click=${() => this._choose(choose)}>${label}</button>`;
+    return html`<div role="menu" aria-label="Actions for ${title}" @keydown=${this._onMenuKeyDown} @focusout=${this._onMenuFocusOut}>
+      ${
+        chat.archived
+          ? nothing
+          : item(chat.pinned ? "Unpin" : "Pin", () =>
+              this._fire("chat-place", { chatId: chat.id, placement: { pinned: !chat.pinned } }),
+            )
+      }
+      ${item(chat.archived ? "Unarchive" : "Archive", () =>
+        this._fire("chat-place", { chatId: chat.id, placement: { archived: !chat.archived } }),
+      )}
+      ${item("Move to project…", () => this._fire("chat-move", { chatId: chat.id }))}
     </div>`;
+  }
+
+  private _menuItems(): HTMLButtonElement[] {
+    return [...this.renderRoot.querySelectorAll<HTMLButtonElement>('[role="menuitem"]')];
+  }
+
+  /** Closes the menu, gives the focus back to its button, then does what was chosen. */
+  private async _choose(choose: () => void): Promise<void> {
+    await this._closeMenu(true);
+    choose();
+  }
+
+  /** Closes the menu; `refocus` first gives the focus back to its button, still shown while the menu is. */
+  private async _closeMenu(refocus: boolean): Promise<void> {
+    if (refocus) this.renderRoot.querySelector<HTMLButtonElement>("button.more")?.focus();
+    this._menuOpen = false;
+    await this.updateComplete;
+  }
+
+  private _onMoreClick(): void {
+    if (this._menuOpen) void this._closeMenu(true);
+    else this._menuOpen = true;
+  }
+
+  private _onMenuKeyDown(event: KeyboardEvent): void {
+    const items = this._menuItems();
+    const current = items.indexOf(this.shadowRoot?.activeElement as HTMLButtonElement);
+    const focusAt = (index: number) => items[(index + items.length) % items.length]?.focus();
+    if (event.key === "ArrowDown") focusAt(current + 1);
+    else if (event.key === "ArrowUp") focusAt(current - 1);
+    else if (event.key === "Home") focusAt(0);
+    else if (event.key === "End") focusAt(items.length - 1);
+    else if (event.key === "Escape") {
+      event.stopPropagation();
+      void this._closeMenu(true);
+    } else return;
+    event.preventDefault();
+  }
+
+  private _onMenuFocusOut(event: FocusEvent): void {
+    const next = event.relatedTarget as Node | null;
+    if (!next || !this.renderRoot.contains(next)) void this._closeMenu(false);
   }
 
   /** The chat's message count and whether a person helped in it. */

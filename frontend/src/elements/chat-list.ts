@@ -1,11 +1,11 @@
-import type { Chat } from "@chat/contracts";
+import type { Chat, ChatProject } from "@chat/contracts";
 import { css, html, LitElement, nothing } from "lit";
 import { customElement, property, query, state } from "lit/decorators.js";
 import { repeat } from "lit/directives/repeat.js";
 import { maximumSearchLength } from "../api-limits.ts";
 import { ChatSearchController } from "../controllers/chat-search-controller.ts";
 import { baseStyles } from "./base-styles.ts";
-import { searchIcon } from "./icons.ts";
+import { chevronIcon, folderIcon, pencilIcon, plusIcon, searchIcon, trashIcon } from "./icons.ts";
 import "./chat-list-item.ts";
 import "./chat-search-result.ts";
 
@@ -23,11 +23,19 @@ function groupOf(timestamp: string, now: Date): string {
 }
 
 /**
- * The user's chats, newest activity first, grouped by day, with a search box: text in it shows,
- * in place of the list, the chats whose title or messages contain it (searched on the server).
- * The next page of chats, or of results, loads when the end scrolls into view.
+ * The user's chats in sections: Pinned, Projects (each opens to show its chats and a "New chat in
+ * project" button), and the other chats, newest activity first, grouped by day; the Archived
+ * button shows the archived chats instead. A search box: text in it shows, in place of the list,
+ * the chats whose title or messages contain it (searched on the server). The next page of
+ * chats, or of results, loads when the end scrolls into view.
  *
  * @fires chats-more - The end of the list is in view and more chats exist.
+ * @fires project-new - "New project" was picked.
+ * @fires project-open - A project was opened; detail `{ projectId }`.
+ * @fires project-edit - A project's settings button was picked; detail `{ projectId }`.
+ * @fires project-delete - A project's delete button was picked; detail `{ projectId }`.
+ * @fires project-chat-new - "New chat in project" was picked; detail `{ projectId }`.
+ * @fires archive-open - The archived chats were asked for.
  * @fires chats-retry - The user asked to load the chats again after an error.
  * @fires chat-select - A search result was picked; detail `{ chatId }` (list items fire it too).
  */
@@ -113,16 +121,80 @@ export class ChatList extends LitElement {
       .sentinel {
         height: 1px;
       }
+      .section-head {
+        display: flex;
+        align-items: center;
+        justify-content: space-between;
+        margin: 14px 4px 4px 0;
+      }
+      .section-head h3 {
+        margin: 0 10px;
+      }
+      .section-head button svg,
+      .project button svg {
+        width: 15px;
+        height: 15px;
+      }
+      .project {
+        display: flex;
+        align-items: center;
+        border-radius: 8px;
+      }
+      .project:hover {
+        background: var(--surface-sunken);
+      }
+      .project .open {
+        flex: 1;
+        min-width: 0;
+        display: flex;
+        align-items: center;
+        gap: 6px;
+        justify-content: flex-start;
+        padding: 8px 10px;
+        border: 0;
+        background: none;
+        color: inherit;
+        font: inherit;
+        font-size: 14px;
+        text-align: left;
+      }
+      .project .open span {
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+      }
+      .project .open[aria-expanded="true"] .chevron {
+        transform: rotate(90deg);
+      }
+      .project-chats {
+        margin-left: 14px;
+        padding-left: 6px;
+        border-left: 1px solid var(--border);
+      }
+      .project-chats .quiet,
+      .archive-toggle {
+        justify-content: flex-start;
+        gap: 6px;
+        width: 100%;
+        font-size: 13px;
+      }
+      .archive-toggle {
+        margin-top: 14px;
+      }
     `,
   ];
 
   @property({ attribute: false }) chats: Chat[] = [];
+  @property({ attribute: false }) projects: readonly ChatProject[] = [];
+  @property({ attribute: false }) archivedChats: readonly Chat[] = [];
   @property({ attribute: "selected-id" }) selectedId?: string;
   @property({ type: Boolean }) loading = false;
   @property({ type: Boolean, attribute: "has-more" }) hasMore = false;
   @property() error?: string;
 
   @state() private _searchText = "";
+  @state() private _showArchived = false;
+  @state() private _openProjects = new Set<string>();
   @query("nav") private _nav?: HTMLElement;
   @query(".sentinel") private _sentinel?: HTMLElement;
   private readonly _search = new ChatSearchController(this);
@@ -176,27 +248,115 @@ export class ChatList extends LitElement {
     `;
   }
 
+  private _renderItems(chats: readonly Chat[]) {
+    return html`<ul>
+      ${repeat(
+        chats,
+        (chat) => chat.id,
+        (chat) =>
+          html`<li><chat-list-item .chat=${chat} ?selected=${chat.id === this.selectedId}></chat-list-item></li>`,
+      )}
+    </ul>`;
+  }
+
+  private _renderPinned() {
+    const pinned = this.chats.filter((chat) => chat.pinned);
+    if (pinned.length === 0) return nothing;
+    return html`<section aria-label="Pinned"><h3 aria-hidden="true">Pinned</h3>${this._renderItems(pinned)}</section>`;
+  }
+
+  private _renderProjects() {
+    return html`<section aria-labelledby="projects-heading">
+      <div class="section-head">
+        <h3 id="projects-heading">Projects</h3>
+        <button class="icon" type="button" aria-label="New project" title="New project" @click=${this._onNewProjectClick}>
+          ${plusIcon}
+        </button>
+      </div>
+      <ul>
+        ${repeat(
+          this.projects,
+          (project) => project.id,
+          (project) => {
+            const open = this._openProjects.has(project.id);
+            const chats = this.chats.filter((chat) => chat.projectId === project.id && !chat.pinned);
+            return html`<li>
+              <div class="project">
+                <button
+                  class="open"
+                  type="button"
+                  aria-expanded=${open ? "true" : "false"}
+                  aria-controls="project-${project.id}"
+                  @click=${() => this._onProjectToggle(project.id)}
+                >
+                  <span class="chevron" aria-hidden="true">${chevronIcon}</span>${folderIcon}<span>${project.name}</span>
+                </button>
+                <button
+                  class="icon"
+                  type="button"
+                  aria-label="Settings of project ${project.name}"
+                  title="Project settings"
+                  @click=${() => this._fire("project-edit", { projectId: project.id })}
+                >
+                  ${pencilIcon}
+                </button>
+                <button
+                  class="icon"
+                  type="button"
+                  aria-label="Delete project ${project.name}"
+                  title="Delete project"
+                  @click=${() => this._fire("project-delete", { projectId: project.id })}
+                >
+                  ${trashIcon}
+                </button>
+              </div>
+              ${
+                open
+                  ? html`<div class="project-chats" id="project-${project.id}">
+                      <button class="quiet" type="button" @click=${() => this._fire("project-chat-new", { projectId: project.id })}>
+                        ${plusIcon} New chat in ${project.name}
+                      </button>
+                      ${this._renderItems(chats)}
+                    </div>`
+                  : nothing
+              }
+            </li>`;
+          },
+        )}
+      </ul>
+    </section>`;
+  }
+
+  private _renderArchived() {
+    return html`<section aria-labelledby="archived-heading">
+      <h3 id="archived-heading">Archived chats</h3>
+      ${this._renderItems(this.archivedChats)}
+      ${this.archivedChats.length === 0 ? html`<p class="note">No archived chats.</p>` : nothing}
+    </section>`;
+  }
+
   private _renderChats() {
+    const archiveToggle = html`<button class="quiet archive-toggle" type="button" @click=${this._onArchiveToggle}>
+      ${this._showArchived ? "Back to chats" : "Archived"}
+    </button>`;
+    if (this._showArchived) return html`${this._renderArchived()}${archiveToggle}`;
     const now = new Date();
     const groups = new Map<string, Chat[]>();
+    // A chat of a project not listed (the projects did not load) stays among the others.
+    const listedProjects = new Set(this.projects.map((project) => project.id));
     for (const chat of this.chats) {
+      if (chat.pinned || (chat.projectId && listedProjects.has(chat.projectId))) continue;
       const group = groupOf(chat.lastActivityAt, now);
       groups.set(group, [...(groups.get(group) ?? []), chat]);
     }
     return html`
+      ${this._renderPinned()} ${this._renderProjects()}
       ${repeat(
         groups,
         ([group]) => group,
         ([group, chats]) => html`<section aria-label=${group}>
           <h3 aria-hidden="true">${group}</h3>
-          <ul>
-            ${repeat(
-              chats,
-              (chat) => chat.id,
-              (chat) =>
-                html`<li><chat-list-item .chat=${chat} ?selected=${chat.id === this.selectedId}></chat-list-item></li>`,
-            )}
-          </ul>
+          ${this._renderItems(chats)}
         </section>`,
       )}
       ${
@@ -208,6 +368,7 @@ export class ChatList extends LitElement {
       }
       ${this.loading ? html`<p class="note" role="status">Loading chats…</p>` : nothing}
       ${!this.loading && !this.error && this.chats.length === 0 ? html`<p class="note">No chats yet.</p>` : nothing}
+      ${archiveToggle}
     `;
   }
 
@@ -282,6 +443,48 @@ export class ChatList extends LitElement {
       this._searchText = "";
       this._search.search("");
     }
+  }
+
+  private _onNewProjectClick(): void {
+    this._fire("project-new", undefined);
+  }
+
+  private _onProjectToggle(projectId: string): void {
+    const open = new Set(this._openProjects);
+    if (open.delete(projectId)) {
+      this._openProjects = open;
+      return;
+    }
+    this._openProjects = open.add(projectId);
+    this._fire("project-open", { projectId });
+  }
+
+  /** Puts the focus on a chat's link; false when the chat is not shown. */
+  async focusChat(chatId: string): Promise<boolean> {
+    await this.updateComplete;
+    const items = [...this.renderRoot.querySelectorAll("chat-list-item")];
+    const item = items.find((candidate) => candidate.chat?.id === chatId);
+    if (!item) return false;
+    await item.updateComplete;
+    item.focusLink();
+    return true;
+  }
+
+  /** Opens a project, so that its chats show. */
+  openProject(projectId: string): void {
+    if (!this._openProjects.has(projectId)) this._onProjectToggle(projectId);
+  }
+
+  /** Switches between the chats and the archive; the focus stays on the switch, drawn anew. */
+  private async _onArchiveToggle(): Promise<void> {
+    this._showArchived = !this._showArchived;
+    if (this._showArchived) this._fire("archive-open", undefined);
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLButtonElement>(".archive-toggle")?.focus();
+  }
+
+  private _fire(type: string, detail: unknown): void {
+    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
 
   private _onRetryClick(): void {

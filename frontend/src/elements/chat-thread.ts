@@ -180,6 +180,9 @@ export class ChatThread extends LitElement {
   @property({ attribute: "chat-id" }) chatId?: string;
   @property({ attribute: false }) models: ModelSummary[] = [];
   @property({ attribute: "default-model" }) defaultModel?: string;
+  /** The project a new chat started here is created in, and its name for the heading. */
+  @property({ attribute: "project-id" }) projectId?: string;
+  @property({ attribute: "project-name" }) projectName?: string;
   /** A search result's message: shown (older pages loaded as needed) with the searched text marked. */
   @property({ attribute: false }) found?: { messageId: string; query: string };
   /** The `found` already brought into view, so new renders leave the reader where they are. */
@@ -254,7 +257,8 @@ export class ChatThread extends LitElement {
   override render() {
     const stream = this._stream;
     const chat = stream.chat;
-    const title = this.chatId ? (chat?.title ?? "") : "New chat";
+    const newChatTitle = this.projectId && this.projectName ? `New chat in ${this.projectName}` : "New chat";
+    const title = this.chatId ? (chat?.title ?? "") : newChatTitle;
     const model = chat?.model ?? this._draftModel ?? this.defaultModel;
     return html`
       <header>
@@ -418,7 +422,10 @@ export class ChatThread extends LitElement {
     let chat: Chat | undefined;
     try {
       const model = this._draftModel ?? this.defaultModel;
-      chat = await apiClient.createChat(model ? { model } : {});
+      chat = await apiClient.createChat({
+        ...(model ? { model } : {}),
+        ...(this.projectId ? { projectId: this.projectId } : {}),
+      });
       this._stream.open(chat.id, chat);
       this._fire("chat-created", { chat });
       await this._stream.sendFirst(content, attachments);

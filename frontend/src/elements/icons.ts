@@ -40,3 +40,8 @@ export const fileIcon = icon(svg`<path d="M6 3h8l4 4v14H6z" /><path d="M14 3v4h4
 export const speakerIcon = icon(
   svg`<path d="M4 9h4l5-4v14l-5-4H4z" /><path d="M16 9a4 4 0 0 1 0 6M18.5 6.5a7.5 7.5 0 0 1 0 11" />`,
 );
+export const moreIcon = icon(
+  svg`<circle cx="5" cy="12" r="1.2" /><circle cx="12" cy="12" r="1.2" /><circle cx="19" cy="12" r="1.2" />`,
+);
+export const folderIcon = icon(svg`<path d="M3 6h6l2 2h10v11H3z" />`);
+export const chevronIcon = icon(svg`<path d="M9 6l6 6-6 6" />`);

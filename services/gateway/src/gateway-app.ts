@@ -24,6 +24,7 @@ import { RefreshTokens } from "./auth/tokens/refresh-tokens.ts";
 import { apiKeyRoutes } from "./chats/api-key-routes.ts";
 import { ChatAssistanceCommands } from "./chats/chat-assistance.ts";
 import { ChatCommands } from "./chats/chat-commands.ts";
+import { chatProjectRoutes } from "./chats/chat-project-routes.ts";
 import { chatRoutes } from "./chats/chat-routes.ts";
 import { ImageInputCheck } from "./chats/image-input-check.ts";
 import { ModelCatalog } from "./chats/model-catalog.ts";
@@ -105,6 +106,7 @@ const openApiDocumentation = {
     { name: "auth", description: "Accounts and sessions" },
     { name: "chats", description: "The user's chats" },
     { name: "messages", description: "Messages of a chat" },
+    { name: "projects", description: "Named groups of chats with instructions and a default model" },
     { name: "events", description: "Live streams (SSE)" },
     { name: "models", description: "The models this deployment can use" },
     { name: "usage", description: "Tokens and cost" },
@@ -330,6 +332,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
     )
     .use(chatRoutes({ signedIn: signedInCaller, store, userChats, commands, assistance }))
     .use(goChatProjectRoutes({ signedIn: signedInCaller, userChats, commands }))
+    .use(chatProjectRoutes({ signedIn: signedInCaller, store, models, commands }))
     .use(searchRoutes({ signedIn: signedInCaller, store }))
     .use(modelRoutes({ signedIn: signedInCaller, models }))
     .use(usageRoutes({ signedIn: signedInCaller, store }))

@@ -84,6 +84,7 @@ export class GenerationWorker {
       .call({
         modelId: request.model,
         history,
+        projectPrompt: request.projectInstructions,
         chatPrompt: request.systemPrompt,
         temperature: request.temperature,
         signal: superseded ? AbortSignal.any([cancelled, superseded]) : cancelled,

@@ -20,6 +20,8 @@ export type ModelCall = {
   modelId: string;
   /** The conversation, oldest first, ending with the newest user message; attachments resolved. */
   history: ModelMessage[];
+  /** The instructions of the chat's project, before the chat's prompt. */
+  projectPrompt?: string;
   chatPrompt?: string;
   maxOutputTokens?: number;
   temperature?: number;
@@ -99,6 +101,7 @@ export class ModelCaller {
     const contextFor = (route: ModelRoute) => {
       const context = buildModelContext({
         deploymentPrompt: this.dependencies.deploymentPrompt,
+        projectPrompt: request.projectPrompt,
         chatPrompt: request.chatPrompt,
         history: request.history,
         contextWindow: route.entry.contextWindow,

@@ -24,6 +24,22 @@ describe("buildModelContext", () => {
     ]);
   });
 
+  test("puts the project's instructions between the deployment's prompt and the chat's", () => {
+    const context = buildModelContext({
+      deploymentPrompt: "Be kind.",
+      projectPrompt: "You help with the garden.",
+      chatPrompt: "Answer in French.",
+      history: [user("Hi")],
+      contextWindow: 8_000,
+      tokenCorrection: 1,
+      vision: false,
+    });
+    expect(context[0]).toEqual({
+      role: "system",
+      content: "Be kind.\n\nYou help with the garden.\n\nAnswer in French.",
+    });
+  });
+
   test("without prompts there is no system message; system messages in the history are dropped", () => {
     const context = buildModelContext({
       history: [{ role: "system", content: "injected" }, user("Hi")],

@@ -7,6 +7,8 @@ export const contextWindowShare = 0.8;
 export type ModelContextInput = {
   /** The deployment's system prompt (`SYSTEM_PROMPT`). */
   deploymentPrompt?: string;
+  /** The instructions of the chat's project. */
+  projectPrompt?: string;
   /** The chat's own system prompt. */
   chatPrompt?: string;
   /** The conversation, oldest first, ending with the newest user message. */
@@ -19,13 +21,13 @@ export type ModelContextInput = {
 };
 
 /**
- * The messages sent to the model: one system message (deployment prompt, then the chat's), then
+ * The messages sent to the model: one system message (deployment prompt, the project's instructions, then the chat's prompt), then
  * as much of the history as fits in 80 % of the context window, dropping the oldest first. The
  * system message and the newest user message are always kept; the kept history starts with a
  * user message, as providers expect. Deterministic: the same input gives the same context.
  */
 export function buildModelContext(input: ModelContextInput): ModelMessage[] {
-  const systemText = [input.deploymentPrompt, input.chatPrompt]
+  const systemText = [input.deploymentPrompt, input.projectPrompt, input.chatPrompt]
     .map((prompt) => prompt?.trim())
     .filter(Boolean)
     .join("\n\n");

@@ -58,6 +58,8 @@ class FakeStore {
   readonly audit: string[] = [];
   /** The leaves set, in order. */
   readonly leaves: string[] = [];
+  /** Projects by id, each with its owner and instructions. */
+  readonly projects = new Map<string, { userId: string; instructions: string }>();
 
   addChat(chatId: string, userId: string, title = DEFAULT_CHAT_TITLE): void {
     const at = "2026-11-22T09:00:00.000Z";
@@ -121,6 +123,16 @@ class FakeStore {
           ...(heldBy === undefined ? {} : { heldBy }),
         };
         return mine.chat;
+      }
+      case "store.get_chat_project": {
+        const project = this.projects.get(String(message.projectId));
+        if (!project || project.userId !== message.userId) return null;
+        return {
+          id: message.projectId,
+          name: "Garden",
+          instructions: project.instructions,
+          createdAt: "2026-11-22T09:00:00.000Z",
+        };
       }
       case "store.append_audit_entry":
         this.audit.push((message as { entry: { action: string } }).entry.action);
@@ -321,6 +333,40 @@ describe("ChatActorRunner", () => {
       messages: [{ role: "user", content: "How are you?" }],
     });
     expect((await actorState.load<ChatActorState>("chat-1"))?.state.turn?.phase).toBe("dispatched");
+  });
+
+  test("a chat in a project is answered with the project's instructions as they are now", async () => {
+    const { runner, bus, store } = setUp();
+    const stored = store.chats.get("chat-1");
+    if (stored) stored.chat = { ...stored.chat, projectId: "project-1", systemPrompt: "Be brief." };
+    store.projects.set("project-1", { userId: "user-1", instructions: "You help with the garden." });
+
+    const first = (await runner.handle(send("c1", "Roses?"))) as SendReply;
+    await runner.handle(finished(first.assistantMessageId));
+    store.projects.set("project-1", { userId: "user-1", instructions: "Answer in French." });
+    await runner.handle(send("c2", "Tulips?"));
+
+    const requests = bus
+      .recordsOf("work")
+      .map((work) => work.message as GenerationRequest)
+      .filter((work) => work.type === "generation_requested");
+    expect(requests.map((request) => [request.projectInstructions, request.systemPrompt])).toEqual([
+      ["You help with the garden.", "Be brief."],
+      ["Answer in French.", "Be brief."],
+    ]);
+  });
+
+  test("a chat whose project has no instructions (or is gone) is answered without any", async () => {
+    const { runner, bus, store } = setUp();
+    const stored = store.chats.get("chat-1");
+    if (stored) stored.chat = { ...stored.chat, projectId: "project-gone" };
+
+    await runner.handle(send("c1", "Roses?"));
+
+    const requests = bus.recordsOf("work").map((work) => work.message as GenerationRequest);
+    expect(requests.map((request) => [request.type, request.projectInstructions])).toEqual([
+      ["generation_requested", undefined],
+    ]);
   });
 
   test("the turn's end saves the free chat before message_complete is published, then asks for a title", async () => {

@@ -229,6 +229,7 @@ export class ChatActorRunner {
             model: current.state.turn?.model ?? chat.model,
             ...(chat.systemPrompt ? { systemPrompt: chat.systemPrompt } : {}),
             ...(chat.temperature !== undefined ? { temperature: chat.temperature } : {}),
+            ...(await this.projectInstructionsOf(chat, userId, traceparent)),
             messages,
           },
           traceparent,
@@ -410,6 +411,21 @@ export class ChatActorRunner {
     return { chat: found.chat, messages: alternating };
   }
 
+  /** The instructions of the chat's project, read at each answer so that a change reaches the next one. */
+  private async projectInstructionsOf(
+    chat: Chat,
+    userId: string,
+    traceparent: string,
+  ): Promise<{ projectInstructions?: string }> {
+    if (!chat.projectId) return {};
+    const project = await this.dependencies.store.call(
+      "store.get_chat_project",
+      { userId, projectId: chat.projectId },
+      traceparent,
+    );
+    return project?.instructions ? { projectInstructions: project.instructions } : {};
+  }
+
   /** The chat, with the newest messages of the path that ends at `pathTo` (none for null). */
   private readPath(state: ChatActorState, pathTo: string | null, traceparent: string) {
     return this.dependencies.store.call(
@@ -466,9 +482,10 @@ export class ChatActorRunner {
 
   private async update(command: UpdateChatCommand) {
     const { chatId, userId, traceparent, title, model, systemPrompt, temperature, onlyIfTitle } = command;
+    const { projectId, pinned, archived } = command;
     const result = await this.dependencies.store.call(
       "store.update_chat",
-      { chatId, userId, title, model, systemPrompt, temperature, onlyIfTitle },
+      { chatId, userId, title, model, systemPrompt, temperature, onlyIfTitle, projectId, pinned, archived },
       traceparent,
     );
     if (!result) throw new AppError("CHAT_NOT_FOUND", "Chat not found");

@@ -9,7 +9,7 @@ const chatsPerRound = 100;
 
 /**
  * Deletes everything the store keeps of a user: the chats left (with their messages and files),
- * the files never sent, share links, API keys and sign-ins, the usage ledger, the staff alerts that name the
+ * the files never sent, projects, share links, API keys and sign-ins, the usage ledger, the staff alerts that name the
  * user and a recipient entry that is the user; the user's row goes last, so a crash part-way
  * leaves an account whose deletion can be asked again and finishes. The audit log of staff
  * actions is kept: it records what staff did, not what the user wrote.
@@ -38,6 +38,7 @@ export async function eraseUser(
     await store.attachments.deleteAttachment(userId, file.id);
   }
   await store.shares.eraseUserShares(userId);
+  await store.chatProjects.eraseUserProjects(userId);
   await store.credentials.eraseUserCredentials(userId);
   await store.usage.eraseUserUsage(userId);
   await store.notifications.eraseUserDeliveries(userId);

@@ -11,19 +11,27 @@ export type NewChat = {
   model: string;
   systemPrompt?: string;
   temperature?: number;
+  projectId?: string;
   createdAt: string;
 };
 
 /**
- * The settings of a chat that `updateChat` changes; an absent field keeps its value,
- * `systemPrompt: ""` clears it and `temperature: null` restores the model's default.
+ * The settings of a chat that `updateChat` changes; an absent field keeps its value, `systemPrompt: ""`
+ * clears it, `temperature: null` restores the model's default and `projectId: null` takes the chat
+ * out of its project.
  */
 export type ChatChanges = {
   title?: string;
   model?: string;
   systemPrompt?: string;
   temperature?: number | null;
+  projectId?: string | null;
+  pinned?: boolean;
+  archived?: boolean;
 };
+
+/** Which of the user's chats `listChats` lists; an absent field does not filter. */
+export type ChatListFilter = { projectId?: string; archived?: boolean };
 
 /** Where a chat's active path ends, and the version of the change that put it there. */
 export type ActiveLeaf = { id: string | null; version: number };
@@ -64,11 +72,14 @@ export interface ChatRepository {
    * (the chat retention sweep).
    */
   listInactiveChats(before: string, limit: number): Promise<Array<{ chatId: string; userId: string }>>;
-  /** Newest activity first; the cursor is opaque. An invalid cursor throws VALIDATION_FAILED. */
-  listChats(userId: string, page: PageRequest): Promise<Page<Chat>>;
+  /**
+   * The user's chats that pass the filter, pinned ones first, then newest activity first; the
+   * cursor is opaque. An invalid cursor throws VALIDATION_FAILED.
+   */
+  listChats(userId: string, page: PageRequest, filter?: ChatListFilter): Promise<Page<Chat>>;
   /**
    * The user's chats whose title or any message of the active path contains `query`, ignoring case,
-   * in listChats' order and with its cursors: `match` is the title when it contains the query, else
+   * newest activity first (pinned or not): `match` is the title when it contains the query, else
    * the newest message of the active path that does, with a snippet around the first occurrence. A
    * page may hold fewer chats than its limit (matches on other branches are dropped) and still
    * have a next cursor. Case is ignored for ASCII

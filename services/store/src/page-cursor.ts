@@ -12,6 +12,35 @@ export function chatSortKey(chat: Chat): SortKey {
   return { at: chat.lastActivityAt, id: chat.id };
 }
 
+/** Where a chat sits in listChats' order: pinned chats first, then by its `SortKey`. */
+export type ChatListKey = SortKey & { pinned: boolean };
+
+/** The key of a chat in listChats' order. */
+export function chatListKey(chat: Chat): ChatListKey {
+  return { pinned: chat.pinned === true, at: chat.lastActivityAt, id: chat.id };
+}
+
+/**
+ * Encodes a chat list key as an opaque cursor: `encodeCursor`'s, with `~p` after it for a pinned
+ * chat, so a cursor of an unpinned chat is the one chats had before they could be pinned.
+ */
+export function encodeChatListCursor(key: ChatListKey): string {
+  return `${encodeCursor(key)}${key.pinned ? "~p" : ""}`;
+}
+
+/** Decodes a cursor made by `encodeChatListCursor`; anything else throws VALIDATION_FAILED "Invalid cursor". */
+export function decodeChatListCursor(cursor: string): ChatListKey {
+  const pinned = cursor.endsWith("~p");
+  return { ...decodeCursor(pinned ? cursor.slice(0, -2) : cursor), pinned };
+}
+
+/** `toPage` in listChats' order. */
+export function toChatListPage(rows: Chat[], limit: number): Page<Chat> {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > limit && last ? encodeChatListCursor(chatListKey(last)) : null };
+}
+
 /**
  * Normalises an ISO 8601 time to the one UTC form `toISOString` writes, so that comparing the strings
  * compares the instants (`…00Z` would otherwise sort after `…00.500Z`).

@@ -1,5 +1,6 @@
 import type { AttachmentRepository } from "./attachment-repository.ts";
 import type { AuditLogRepository } from "./audit-log-repository.ts";
+import type { ChatProjectRepository } from "./chat-project-repository.ts";
 import type { ChatRepository } from "./chat-repository.ts";
 import type { ConsoleRepository } from "./console-repository.ts";
 import type { CredentialRepository } from "./credential-repository.ts";
@@ -20,6 +21,7 @@ export interface StoreRepositories {
   readonly users: UserRepository;
   readonly credentials: CredentialRepository;
   readonly chats: ChatRepository;
+  readonly chatProjects: ChatProjectRepository;
   readonly usage: UsageRepository;
   readonly attachments: AttachmentRepository;
   readonly auditLog: AuditLogRepository;

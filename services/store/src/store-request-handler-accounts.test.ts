@@ -180,6 +180,14 @@ describe("handleStoreRequest: accounts and credentials", () => {
     }
     const key = { id: "k1", name: "CLI", prefix: "sk-abc", hash: "hash-1", createdAt: at };
     await store.credentials.createApiKey("u1", key);
+    for (const [id, userId] of [
+      ["p1", "u1"],
+      ["p2", "u2"],
+    ] as const) {
+      await store.chatProjects.createProject({ id, userId, name: id, instructions: "", createdAt: at });
+    }
+    // An archived chat is erased too.
+    await store.chats.updateChat("c2", "u1", { archived: true, projectId: "p1" });
 
     const result = await handleStoreRequest(store, request("store.erase_user", { userId: "u1" }), context);
 
@@ -190,6 +198,8 @@ describe("handleStoreRequest: accounts and credentials", () => {
     expect(await store.users.findUserById("u1")).toBeNull();
     expect((await store.chats.listChats("u1", { limit: 10 })).items).toEqual([]);
     expect(await store.credentials.listApiKeys("u1")).toEqual([]);
+    expect(await store.chatProjects.listProjects("u1")).toEqual([]);
+    expect((await store.chatProjects.listProjects("u2")).map((project) => project.id)).toEqual(["p2"]);
     expect((await store.chats.listChats("u2", { limit: 10 })).items.map((chat) => chat.id)).toEqual(["c3"]);
     expect(await store.attachments.findAttachment("u2", "a3")).toBeDefined();
     expect(

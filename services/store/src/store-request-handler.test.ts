@@ -59,6 +59,8 @@ describe("handleStoreRequest", () => {
         needsHelp: false,
         assisted: false,
         heldBy: null,
+        pinned: false,
+        archived: false,
       },
       updated: true,
     });
@@ -69,6 +71,55 @@ describe("handleStoreRequest", () => {
         request("store.update_chat", { chatId: "c1", userId: "u2", title: "Mine" }),
       ),
     ).toBeNull();
+  });
+
+  test("a chat goes only into a project of its user: PROJECT_NOT_FOUND otherwise, and nothing changes", async () => {
+    const at = "2025-01-01T00:00:00.000Z";
+    const project = (userId: string, id: string) =>
+      request("store.create_chat_project", {
+        userId,
+        project: { id, name: id, instructions: "", createdAt: at },
+      });
+    await handleStoreRequest(store, project("u1", "mine"));
+    await handleStoreRequest(store, project("u2", "theirs"));
+    const chat = (id: string, projectId?: string) =>
+      request("store.create_chat", {
+        userId: "u1",
+        chat: { id, title: id, model: "demo", createdAt: at, ...(projectId && { projectId }) },
+      });
+
+    expect(await handleStoreRequest(store, chat("c1", "mine"))).toMatchObject({ projectId: "mine" });
+    await expect(handleStoreRequest(store, chat("c2", "theirs"))).rejects.toMatchObject({
+      code: "PROJECT_NOT_FOUND",
+    });
+    expect(await store.chats.getChat("c2", "u1")).toBeNull();
+    await expect(
+      handleStoreRequest(
+        store,
+        request("store.update_chat", { chatId: "c1", userId: "u1", projectId: "theirs" }),
+      ),
+    ).rejects.toMatchObject({ code: "PROJECT_NOT_FOUND" });
+    expect((await store.chats.getChat("c1", "u1"))?.projectId).toBe("mine");
+  });
+
+  test("store.list_chats filters archived chats only when asked: the store's own readers see all", async () => {
+    const at = "2025-01-01T00:00:00.000Z";
+    for (const id of ["c1", "c2"]) {
+      await store.chats.createChat({ id, userId: "u1", title: id, model: "demo", createdAt: at });
+    }
+    await store.chats.updateChat("c2", "u1", { archived: true });
+    const ids = async (archived?: boolean) => {
+      const listing = request("store.list_chats", {
+        userId: "u1",
+        limit: 10,
+        ...(archived !== undefined && { archived }),
+      });
+      const page = (await handleStoreRequest(store, listing)) as { items: Array<{ id: string }> };
+      return page.items.map((chat) => chat.id);
+    };
+    expect(await ids(false)).toEqual(["c1"]);
+    expect(await ids(true)).toEqual(["c2"]);
+    expect((await ids()).sort()).toEqual(["c1", "c2"]);
   });
 
   test("store.search_chats answers the repository's page of the user's hits", async () => {

@@ -52,6 +52,13 @@ function chatNotFound(): never {
   throw new AppError("CHAT_NOT_FOUND", "Chat not found", { retryable: false });
 }
 
+/** Throws PROJECT_NOT_FOUND unless the user has a project of this id. */
+async function checkProjectOwned(store: StoreRepositories, projectId: string, userId: string) {
+  if (!(await store.chatProjects.getProject(projectId, userId))) {
+    throw new AppError("PROJECT_NOT_FOUND", "Project not found", { retryable: false });
+  }
+}
+
 const handlers: StoreRequestHandlers = {
   "store.create_user": (store, request) =>
     store.users.createUser(request.user, { adminIfFirst: request.adminIfFirst }),
@@ -105,6 +112,7 @@ const handlers: StoreRequestHandlers = {
       { cursor: request.cursor, limit: request.limit },
     ),
   "store.create_chat": async (store, request, context) => {
+    if (request.chat.projectId) await checkProjectOwned(store, request.chat.projectId, request.userId);
     const chat = await store.chats.createChat({ ...request.chat, userId: request.userId });
     await store.console.recordActivity(chat.id, chat.createdAt, sessionIdleMsOf(context));
     return chat;
@@ -168,7 +176,25 @@ const handlers: StoreRequestHandlers = {
     return null;
   },
   "store.list_chats": (store, request) =>
-    store.chats.listChats(request.userId, { cursor: request.cursor, limit: request.limit }),
+    store.chats.listChats(
+      request.userId,
+      { cursor: request.cursor, limit: request.limit },
+      { projectId: request.projectId, archived: request.archived },
+    ),
+  "store.create_chat_project": (store, request) =>
+    store.chatProjects.createProject({ ...request.project, userId: request.userId }),
+  "store.get_chat_project": (store, request) =>
+    store.chatProjects.getProject(request.projectId, request.userId),
+  "store.list_chat_projects": (store, request) => store.chatProjects.listProjects(request.userId),
+  "store.update_chat_project": (store, request) =>
+    store.chatProjects.updateProject(request.projectId, request.userId, {
+      name: request.name,
+      instructions: request.instructions,
+      model: request.model,
+    }),
+  "store.delete_chat_project": async (store, request) => ({
+    deleted: await store.chatProjects.deleteProject(request.projectId, request.userId),
+  }),
   "store.search_chats": (store, request) =>
     store.chats.searchChats(request.userId, request.query, { cursor: request.cursor, limit: request.limit }),
   "store.list_messages": async (store, request) => {
@@ -194,18 +220,16 @@ const handlers: StoreRequestHandlers = {
     saved: await store.chats.saveAnswerDraft(request.draft),
   }),
   "store.list_answer_drafts": (store, request) => store.chats.listAnswerDrafts(request.limit),
-  "store.update_chat": (store, request) =>
-    store.chats.updateChat(
+  "store.update_chat": async (store, request) => {
+    if (request.projectId) await checkProjectOwned(store, request.projectId, request.userId);
+    const { title, model, systemPrompt, temperature, projectId, pinned, archived } = request;
+    return store.chats.updateChat(
       request.chatId,
       request.userId,
-      {
-        title: request.title,
-        model: request.model,
-        systemPrompt: request.systemPrompt,
-        temperature: request.temperature,
-      },
+      { title, model, systemPrompt, temperature, projectId, pinned, archived },
       request.onlyIfTitle,
-    ),
+    );
+  },
   "store.create_attachment": (store, request) =>
     store.attachments.createAttachment(request.attachment, request.quotaBytes),
   "store.find_attachment": async (store, request) =>

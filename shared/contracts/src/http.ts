@@ -241,6 +241,11 @@ export const Chat = Type.Object(
         description: "The agent holding the chat as last recorded; past its expiresAt it is no longer held",
       }),
     ),
+    projectId: Type.Optional(Id),
+    pinned: Type.Optional(Type.Boolean({ description: "Listed before the other chats" })),
+    archived: Type.Optional(
+      Type.Boolean({ description: "Left out of GET /api/chats unless asked for with archived=true" }),
+    ),
   },
   { $id: "Chat" },
 );
@@ -270,6 +275,12 @@ export const CreateChatBody = Type.Object(
     model: Type.Optional(ModelId),
     systemPrompt: Type.Optional(SystemPrompt),
     temperature: Type.Optional(Temperature),
+    projectId: Type.Optional(
+      Type.String({
+        ...Id,
+        description: "A project of the user; without a model the chat takes the project's",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -281,6 +292,13 @@ export const UpdateChatBody = Type.Object(
     model: Type.Optional(ModelId),
     systemPrompt: Type.Optional(SystemPrompt),
     temperature: Type.Optional(Temperature),
+    projectId: Type.Optional(
+      Type.Union([Id, Type.Null()], {
+        description: "Moves the chat into this project of the user; null moves it out",
+      }),
+    ),
+    pinned: Type.Optional(Type.Boolean()),
+    archived: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false, minProperties: 1 },
 );

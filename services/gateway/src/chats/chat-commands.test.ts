@@ -115,8 +115,12 @@ describe("ChatCommands", () => {
       "MODEL_NOT_AVAILABLE",
     );
     await backend.commands.update(target, { title: " Renamed " });
+    await backend.commands.update(target, { pinned: true, archived: false, projectId: null });
+    await backend.commands.update(target, { projectId: "project-1" });
     expect(backend.sent.map(({ id: _id, ...command }) => command)).toEqual([
       { ...envelope, type: "update_chat", title: "Renamed" },
+      { ...envelope, type: "update_chat", pinned: true, archived: false, projectId: null },
+      { ...envelope, type: "update_chat", projectId: "project-1" },
     ]);
   });
 

@@ -179,7 +179,8 @@ export class ChatCommands {
 
   /**
    * Renames a chat (an empty title restores the default), changes its model, its system prompt or its
-   * temperature (null restores the model's default).
+   * temperature (null restores the model's default), moves it into a project or out (PROJECT_NOT_FOUND
+   * for another user's), pins or archives it.
    */
   async update(target: ChatCommandTarget, body: UpdateChatBody): Promise<Chat> {
     const model = await this.chosenModel(body.model, target.traceparent);
@@ -191,6 +192,9 @@ export class ChatCommands {
         ...(body.model !== undefined ? { model } : {}),
         ...(body.systemPrompt !== undefined ? { systemPrompt: body.systemPrompt.trim() } : {}),
         ...(body.temperature !== undefined ? { temperature: body.temperature } : {}),
+        ...(body.projectId !== undefined && { projectId: body.projectId }),
+        ...(body.pinned !== undefined && { pinned: body.pinned }),
+        ...(body.archived !== undefined && { archived: body.archived }),
       },
       target.traceparent,
     );

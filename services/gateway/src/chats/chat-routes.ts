@@ -27,7 +27,7 @@ import type { SignedIn } from "../auth/signed-in.ts";
 import { apiModels } from "../openai/api-models.ts";
 import type { ChatAssistanceCommands } from "./chat-assistance.ts";
 import type { ChatCommands } from "./chat-commands.ts";
-import { PageQuery } from "./query-schemas.ts";
+import { ChatListQuery, PageQuery } from "./query-schemas.ts";
 import type { UserChats } from "./user-chats.ts";
 
 function chatNotFound(): never {
@@ -59,18 +59,32 @@ export function chatRoutes(dependencies: {
           tags: ["chats"],
           summary: "Create a chat",
           description:
-            "Without a model the deployment's default is used; an unknown one answers 400 MODEL_NOT_AVAILABLE. Without a title, the chat is titled automatically after its first answer.",
+            "Without a model the project's default is used (with `projectId`, 404 PROJECT_NOT_FOUND unless it is the user's), else the deployment's; an unknown one answers 400 MODEL_NOT_AVAILABLE. Without a title, the chat is titled automatically after its first answer.",
         },
       },
     )
     .get(
       "/",
       ({ query, user, traceparent }) =>
-        userChats.list(user.id, { cursor: query.cursor, limit: query.limit ?? 30 }, traceparent),
+        userChats.list(
+          user.id,
+          {
+            cursor: query.cursor,
+            limit: query.limit ?? 30,
+            ...(query.projectId !== undefined && { projectId: query.projectId }),
+            archived: query.archived === true,
+          },
+          traceparent,
+        ),
       {
-        query: PageQuery,
+        query: ChatListQuery,
         response: { 200: ChatList, 400: "ErrorBody", 401: "ErrorBody" },
-        detail: { tags: ["chats"], summary: "The user's chats, newest activity first" },
+        detail: {
+          tags: ["chats"],
+          summary: "The user's chats, pinned ones first, then newest activity first",
+          description:
+            "Archived chats are left out unless `archived=true`, which lists only them; `projectId` lists the chats of one project (none for another user's). Page with `cursor` = `nextCursor` and the same filters.",
+        },
       },
     )
     .get("/:id", ({ params, user, traceparent }) => userChats.read(user.id, params.id, traceparent), {
@@ -93,9 +107,10 @@ export function chatRoutes(dependencies: {
         response: { 200: Chat, ...notFound },
         detail: {
           tags: ["chats"],
-          summary: "Rename a chat, change its model, its system prompt or its temperature",
+          summary:
+            "Change a chat's settings: title, model, system prompt, temperature, project, pin, archive",
           description:
-            "Every device of the user hears chat_updated. An empty systemPrompt clears it; a null temperature restores the model's default.",
+            "Every device of the user hears chat_updated. An empty systemPrompt clears it; a null temperature restores the model's default. `projectId` moves the chat into a project of the user (404 PROJECT_NOT_FOUND otherwise), null moves it out; an archived chat leaves GET /api/chats for its archive.",
         },
       },
     )

@@ -8,6 +8,19 @@ export const PageQuery = t.Object({
   limit: t.Optional(t.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 30 })),
 });
 
+export const ChatListQuery = t.Object({
+  ...PageQuery.properties,
+  projectId: t.Optional(
+    t.String({
+      minLength: 1,
+      maxLength: 64,
+      pattern: "^[A-Za-z0-9_-]+$",
+      description: "Only this project's chats",
+    }),
+  ),
+  archived: t.Optional(t.BooleanString({ description: "true: only archived chats (left out otherwise)" })),
+});
+
 export const SearchQuery = t.Object({
   q: t.String({ minLength: 1, maxLength: MAX_SEARCH_QUERY_CHARS, description: "The text to find" }),
   cursor: PageQuery.properties.cursor,

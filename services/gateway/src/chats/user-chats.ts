@@ -15,6 +15,10 @@ function chatNotFound(): AppError {
   return new AppError("CHAT_NOT_FOUND", "Chat not found", { retryable: false });
 }
 
+function projectNotFound(): never {
+  throw new AppError("PROJECT_NOT_FOUND", "Project not found", { retryable: false });
+}
+
 /** A page of a user's chats, newest activity first. */
 export type ChatPage = { chats: Chat[]; nextCursor: string | null };
 
@@ -35,10 +39,19 @@ export class UserChats {
     },
   ) {}
 
-  /** A new chat: the deployment's default model unless one is named (MODEL_NOT_AVAILABLE when unknown). */
+  /**
+   * A new chat, in a project of the user when `projectId` names one (PROJECT_NOT_FOUND otherwise):
+   * the named model, else the project's, else the deployment's default (MODEL_NOT_AVAILABLE when unknown).
+   */
   async create(userId: string, body: CreateChatBody, traceparent: string): Promise<Chat> {
-    const model = await this.dependencies.models.resolve(body.model, traceparent);
-    return this.dependencies.store.call(
+    const { store } = this.dependencies;
+    const project =
+      body.projectId === undefined
+        ? null
+        : ((await store.call("store.get_chat_project", { userId, projectId: body.projectId }, traceparent)) ??
+          projectNotFound());
+    const model = await this.dependencies.models.resolve(body.model ?? project?.model, traceparent);
+    return store.call(
       "store.create_chat",
       {
         userId,
@@ -48,6 +61,7 @@ export class UserChats {
           model: model.id,
           ...(body.systemPrompt?.trim() ? { systemPrompt: body.systemPrompt.trim() } : {}),
           ...(typeof body.temperature === "number" ? { temperature: body.temperature } : {}),
+          ...(project && { projectId: project.id }),
           createdAt: new Date().toISOString(),
         },
       },
@@ -55,16 +69,13 @@ export class UserChats {
     );
   }
 
+  /** A page of the user's chats, pinned ones first; only those of `projectId`, or of the archive, when asked. */
   async list(
     userId: string,
-    page: { cursor?: string; limit: number },
+    page: { cursor?: string; limit: number; projectId?: string; archived?: boolean },
     traceparent: string,
   ): Promise<ChatPage> {
-    const found = await this.dependencies.store.call(
-      "store.list_chats",
-      { userId, cursor: page.cursor, limit: page.limit },
-      traceparent,
-    );
+    const found = await this.dependencies.store.call("store.list_chats", { userId, ...page }, traceparent);
     return { chats: found.items, nextCursor: found.nextCursor };
   }
 

@@ -4,6 +4,7 @@ import { apiKeyContract } from "./api-key.contract.ts";
 import { attachmentRepositoryContract } from "./attachment-repository.contract.ts";
 import { auditLogContract } from "./audit-log.contract.ts";
 import { chatAssistanceContract } from "./chat-assistance.contract.ts";
+import { chatProjectContract } from "./chat-project.contract.ts";
 import { chatRepositoryContract } from "./chat-repository.contract.ts";
 import { chatSearchContract } from "./chat-search.contract.ts";
 import { chatSettingsContract } from "./chat-settings.contract.ts";
@@ -43,6 +44,7 @@ export function storeContract(name: string, make: MakeStore): void {
   messageDeletionContract(name, make);
   messageTreeContract(name, make);
   chatSettingsContract(name, make);
+  chatProjectContract(name, make);
   chatAssistanceContract(name, make);
   apiKeyContract(name, make);
   signInContract(name, make);

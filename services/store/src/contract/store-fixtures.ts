@@ -52,6 +52,9 @@ export function storePerTest(make: MakeStore): StoreRepositories {
     get chats() {
       return current().chats;
     },
+    get chatProjects() {
+      return current().chatProjects;
+    },
     get usage() {
       return current().usage;
     },
@@ -143,4 +146,11 @@ export async function expectAppError(promise: Promise<unknown>, code: ErrorCode)
 }
 
 /** The help and takeover marks and count of a chat nobody asked for help in, with no messages. */
-export const unmarkedChat = { messageCount: 0, needsHelp: false, assisted: false, heldBy: null } as const;
+export const unmarkedChat = {
+  messageCount: 0,
+  needsHelp: false,
+  assisted: false,
+  heldBy: null,
+  pinned: false,
+  archived: false,
+} as const;

@@ -10,8 +10,8 @@ import type {
   Usage,
 } from "@chat/contracts";
 import type { Document, Filter, UpdateFilter } from "mongodb";
-import type { ChatChanges, PageRequest } from "../chat-repository.ts";
-import { decodeCursor, toSortableTimestamp } from "../page-cursor.ts";
+import type { ChatChanges, ChatListFilter, PageRequest } from "../chat-repository.ts";
+import { decodeCursor, type SortKey, toSortableTimestamp } from "../page-cursor.ts";
 import { escapeRegExp, searchSnippet } from "../search-snippet.ts";
 
 /** A document of `chats`. */
@@ -34,6 +34,11 @@ export type ChatDocument = {
   activeLeafId?: string | null;
   /** Absent on chats whose leaf was never set: 0. */
   activeLeafVersion?: number;
+  /** Absent or null: in no project. */
+  projectId?: string | null;
+  /** Absent on chats written before pins and archives: false. */
+  pinned?: boolean;
+  archived?: boolean;
 };
 
 /** A document of `messages`. */
@@ -66,15 +71,27 @@ export type ChatSearchDocument = ChatDocument & {
   matchingMessages: Pick<MessageDocument, "_id" | "role" | "content" | "createdAt">[];
 };
 
-/** listChats' order: newest activity first, ties by id. */
+/** Newest activity first, ties by id: listChats' order among pinned chats and among the others. */
 export const chatOrder = { lastActivityAt: -1, _id: -1 } as const;
 
-/** The user's chats that come after the cursor in listChats' order; all of them without one. */
+/** The user's chats that come after the cursor in newest-activity order; all of them without one. */
 export function chatsOfUserAfter(userId: string, cursor: string | undefined): Filter<ChatDocument> {
-  if (cursor === undefined) return { userId };
-  const after = decodeCursor(cursor);
-  const at = new Date(after.at);
-  return { userId, $or: [{ lastActivityAt: { $lt: at } }, { lastActivityAt: at, _id: { $lt: after.id } }] };
+  return cursor === undefined ? { userId } : { userId, ...activityBefore(decodeCursor(cursor)) };
+}
+
+/** The chats that come after `key` in newest-activity order. */
+export function activityBefore(key: SortKey): Filter<ChatDocument> {
+  const at = new Date(key.at);
+  return { $or: [{ lastActivityAt: { $lt: at } }, { lastActivityAt: at, _id: { $lt: key.id } }] };
+}
+
+/** The user's chats that pass listChats' filter; a chat without a mark has it false. */
+export function chatsOfUserIn(userId: string, filter: ChatListFilter): Filter<ChatDocument> {
+  return {
+    userId,
+    ...(filter.projectId !== undefined && { projectId: filter.projectId }),
+    ...(filter.archived !== undefined && { archived: filter.archived ? true : { $ne: true } }),
+  };
 }
 
 /** The chat of a `chats` document. */
@@ -90,6 +107,9 @@ export function toChat(document: ChatDocument): Chat {
     needsHelp: document.needsHelp === true,
     assisted: document.assisted === true,
     heldBy: document.heldBy ?? null,
+    ...(document.projectId != null && { projectId: document.projectId }),
+    pinned: document.pinned === true,
+    archived: document.archived === true,
   };
 }
 
@@ -112,9 +132,17 @@ export function toChatSearchHit(document: ChatSearchDocument, query: string): Ch
 
 /** The update for `updateChat`, or null when there is nothing to change. */
 export function toChatUpdate(changes: ChatChanges): UpdateFilter<ChatDocument> | null {
-  const set: Partial<Pick<ChatDocument, "title" | "model" | "systemPrompt" | "temperature">> = {};
+  const set: Partial<
+    Pick<
+      ChatDocument,
+      "title" | "model" | "systemPrompt" | "temperature" | "projectId" | "pinned" | "archived"
+    >
+  > = {};
   const unset: { systemPrompt?: ""; temperature?: "" } = {};
   if (changes.title !== undefined) set.title = changes.title;
+  if (changes.projectId !== undefined) set.projectId = changes.projectId;
+  if (changes.pinned !== undefined) set.pinned = changes.pinned;
+  if (changes.archived !== undefined) set.archived = changes.archived;
   if (changes.model !== undefined) set.model = changes.model;
   if (changes.systemPrompt) set.systemPrompt = changes.systemPrompt;
   if (changes.systemPrompt === "") unset.systemPrompt = "";
@@ -165,7 +193,7 @@ export function toMessage(document: MessageDocument): Message {
 }
 
 /**
- * The aggregation of `searchChats` over `chats`: the user's chats after the cursor in list order,
+ * The aggregation of `searchChats` over `chats`: the user's chats after the cursor, newest activity first,
  * each with whether its title matches and else its newest matching message from `messages`.
  */
 export function chatSearchPipeline(

@@ -3,6 +3,7 @@ import type { Collection, Db, Filter } from "mongodb";
 import type {
   ActiveLeaf,
   ChatChanges,
+  ChatListFilter,
   ChatMarks,
   ChatRepository,
   NewChat,
@@ -10,16 +11,25 @@ import type {
   PageRequest,
 } from "../chat-repository.ts";
 import { MessageTree } from "../message-tree.ts";
-import { chatSortKey, checkLimit, decodeCursor, toPage, toSortableTimestamp } from "../page-cursor.ts";
+import {
+  chatSortKey,
+  checkLimit,
+  decodeChatListCursor,
+  decodeCursor,
+  toChatListPage,
+  toPage,
+  toSortableTimestamp,
+} from "../page-cursor.ts";
 import { hitsOnActivePath } from "../search-on-active-path.ts";
 import { isDuplicateKey } from "./is-duplicate-key.ts";
 import {
   type AnswerDraftDocument,
+  activityBefore,
   type ChatDocument,
   type ChatSearchDocument,
   chatOrder,
   chatSearchPipeline,
-  chatsOfUserAfter,
+  chatsOfUserIn,
   type DeletedMessageDocument,
   type MessageDocument,
   toChat,
@@ -55,6 +65,7 @@ export class MongoChatRepository implements ChatRepository {
     await Promise.all([
       this.chats.createIndexes([
         { key: { userId: 1, lastActivityAt: -1, _id: -1 }, name: "by_owner_activity" },
+        { key: { projectId: 1, lastActivityAt: -1, _id: -1 }, name: "by_project_activity", sparse: true },
       ]),
       this.messages.createIndexes([{ key: { chatId: 1, createdAt: 1, _id: 1 }, name: "by_chat_time" }]),
       this.deletedMessages.createIndexes([{ key: { chatId: 1 }, name: "by_chat" }]),
@@ -74,6 +85,9 @@ export class MongoChatRepository implements ChatRepository {
       model: chat.model,
       ...(chat.systemPrompt && { systemPrompt: chat.systemPrompt }),
       ...(chat.temperature !== undefined && { temperature: chat.temperature }),
+      ...(chat.projectId && { projectId: chat.projectId }),
+      pinned: false,
+      archived: false,
       createdAt,
       lastActivityAt: createdAt,
     };
@@ -134,15 +148,30 @@ export class MongoChatRepository implements ChatRepository {
     return documents.map((document) => ({ chatId: document._id, userId: document.userId }));
   }
 
-  async listChats(userId: string, page: PageRequest): Promise<Page<Chat>> {
+  async listChats(userId: string, page: PageRequest, filter: ChatListFilter = {}): Promise<Page<Chat>> {
     checkLimit(page.limit, 1);
-    const documents = await this.chats
-      .find(chatsOfUserAfter(userId, page.cursor))
-      .sort(chatOrder)
-      .limit(page.limit + 1)
-      .toArray();
+    const after = page.cursor === undefined ? undefined : decodeChatListCursor(page.cursor);
+    const listed = chatsOfUserIn(userId, filter);
+    const wanted = page.limit + 1;
+    // Pinned chats, then the others: two reads, since chats from before pins have no `pinned` to sort by.
+    const documents =
+      after && !after.pinned
+        ? []
+        : await this.chats
+            .find({ ...listed, pinned: true, ...(after && activityBefore(after)) })
+            .sort(chatOrder)
+            .limit(wanted)
+            .toArray();
+    if (documents.length < wanted) {
+      const unpinned = await this.chats
+        .find({ ...listed, pinned: { $ne: true }, ...(after && !after.pinned && activityBefore(after)) })
+        .sort(chatOrder)
+        .limit(wanted - documents.length)
+        .toArray();
+      documents.push(...unpinned);
+    }
     const chats = await Promise.all(documents.map((document) => this.withCount(document)));
-    return toPage(chats, page.limit, chatSortKey);
+    return toChatListPage(chats, page.limit);
   }
 
   /** The chat with its message count, counted on the messages' chat index (no counter to drift). */

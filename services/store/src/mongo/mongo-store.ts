@@ -3,6 +3,7 @@ import type { StoreRepositories } from "../store-repositories.ts";
 import { UserAccounts } from "../user-accounts.ts";
 import { MongoAttachmentRepository } from "./mongo-attachment-repository.ts";
 import { MongoAuditLog } from "./mongo-audit-log.ts";
+import { MongoChatProjectRepository } from "./mongo-chat-project-repository.ts";
 import { MongoChatRepository } from "./mongo-chat-repository.ts";
 import { MongoConsoleRepository } from "./mongo-console-repository.ts";
 import { MongoCredentialRepository } from "./mongo-credential-repository.ts";
@@ -26,6 +27,7 @@ export class MongoStore implements StoreRepositories {
   readonly users: UserAccounts;
   readonly credentials: MongoCredentialRepository;
   readonly chats: MongoChatRepository;
+  readonly chatProjects: MongoChatProjectRepository;
   readonly usage: MongoUsageRepository;
   readonly attachments: MongoAttachmentRepository;
   readonly auditLog: MongoAuditLog;
@@ -43,6 +45,7 @@ export class MongoStore implements StoreRepositories {
     this.users = new UserAccounts(this.userRecords);
     this.credentials = new MongoCredentialRepository(this.database);
     this.chats = new MongoChatRepository(this.database);
+    this.chatProjects = new MongoChatProjectRepository(this.database);
     this.usage = new MongoUsageRepository(this.database);
     this.attachments = new MongoAttachmentRepository(this.database);
     this.auditLog = new MongoAuditLog(this.database);
@@ -58,6 +61,7 @@ export class MongoStore implements StoreRepositories {
       this.userRecords.init(),
       this.credentials.init(),
       this.chats.init(),
+      this.chatProjects.init(),
       this.usage.init(),
       this.attachments.init(),
       this.auditLog.init(),

@@ -3,6 +3,7 @@ import { type AnswerDraft, AppError, type Chat, type ChatSearchHit, type Message
 import type {
   ActiveLeaf,
   ChatChanges,
+  ChatListFilter,
   ChatMarks,
   ChatRepository,
   NewChat,
@@ -10,7 +11,15 @@ import type {
   PageRequest,
 } from "../chat-repository.ts";
 import { MessageTree } from "../message-tree.ts";
-import { chatSortKey, checkLimit, decodeCursor, toPage, toSortableTimestamp } from "../page-cursor.ts";
+import {
+  chatSortKey,
+  checkLimit,
+  decodeChatListCursor,
+  decodeCursor,
+  toChatListPage,
+  toPage,
+  toSortableTimestamp,
+} from "../page-cursor.ts";
 import { hitsOnActivePath } from "../search-on-active-path.ts";
 import {
   afterBindings,
@@ -51,6 +60,7 @@ export class SqliteChatRepository implements ChatRepository {
       model: chat.model,
       systemPrompt: chat.systemPrompt ?? null,
       temperature: chat.temperature ?? null,
+      projectId: chat.projectId ?? null,
       createdAt,
     });
     // A retried create of the same chat returns it; an id that another user's chat holds is refused.
@@ -94,13 +104,19 @@ export class SqliteChatRepository implements ChatRepository {
       .map((row) => ({ chatId: row.id, userId: row.user_id }));
   }
 
-  async listChats(userId: string, page: PageRequest): Promise<Page<Chat>> {
+  async listChats(userId: string, page: PageRequest, filter: ChatListFilter = {}): Promise<Page<Chat>> {
     checkLimit(page.limit, 1);
-    const rows =
-      page.cursor === undefined
-        ? this.statements.firstChats.all({ userId, limit: page.limit + 1 })
-        : this.statements.chatsAfter.all({ userId, limit: page.limit + 1, ...afterBindings(page.cursor) });
-    return toPage(rows.map(toChat), page.limit, chatSortKey);
+    const after = page.cursor === undefined ? undefined : decodeChatListCursor(page.cursor);
+    const rows = this.statements.listChats.all({
+      userId,
+      projectId: filter.projectId ?? null,
+      archived: filter.archived === undefined ? null : Number(filter.archived),
+      afterPinned: after ? Number(after.pinned) : 2,
+      afterAt: after?.at ?? "",
+      afterId: after?.id ?? "",
+      limit: page.limit + 1,
+    });
+    return toChatListPage(rows.map(toChat), page.limit);
   }
 
   async searchChats(userId: string, query: string, page: PageRequest): Promise<Page<ChatSearchHit>> {
@@ -135,6 +151,10 @@ export class SqliteChatRepository implements ChatRepository {
       systemPrompt: changes.systemPrompt ?? null,
       setTemperature: changes.temperature === undefined ? 0 : 1,
       temperature: changes.temperature ?? null,
+      keepProject: changes.projectId === undefined ? 1 : 0,
+      projectId: changes.projectId ?? null,
+      pinned: changes.pinned === undefined ? null : Number(changes.pinned),
+      archived: changes.archived === undefined ? null : Number(changes.archived),
       onlyIfTitle: onlyIfTitle ?? null,
     });
     if (updatedRow) return { chat: toChat(updatedRow), updated: true };

@@ -25,6 +25,9 @@ export type ChatRow = {
   assisted: number;
   /** JSON of a `ChatHold`. */
   held_by: string | null;
+  project_id: string | null;
+  pinned: number;
+  archived: number;
   message_count: number;
 };
 
@@ -78,7 +81,7 @@ export type AnswerDraftRow = {
 
 /** The columns of a `ChatRow`. */
 export const chatColumns = `id, title, model, system_prompt, temperature, created_at, last_activity_at, needs_help, assisted,
-  held_by, (SELECT count(*) FROM messages WHERE messages.chat_id = chats.id) AS message_count`;
+  held_by, project_id, pinned, archived, (SELECT count(*) FROM messages WHERE messages.chat_id = chats.id) AS message_count`;
 /** The columns of a `MessageRow`. */
 export const messageColumns =
   "id, chat_id, role, content, created_at, code_blocks, finish_reason, model, usage, client_message_id, author, attachments";
@@ -117,6 +120,9 @@ export function toChat(row: ChatRow): Chat {
     needsHelp: row.needs_help === 1,
     assisted: row.assisted === 1,
     heldBy: row.held_by === null ? null : (JSON.parse(row.held_by) as ChatHold),
+    ...(row.project_id !== null && { projectId: row.project_id }),
+    pinned: row.pinned === 1,
+    archived: row.archived === 1,
   };
 }
 

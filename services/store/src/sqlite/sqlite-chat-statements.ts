@@ -19,8 +19,8 @@ const ownedChat = "SELECT 1 FROM chats WHERE id = $chatId AND user_id = $userId"
 // user's chats and their messages: there is no full-text index.
 const containsQuery = "LIKE $pattern ESCAPE '\\'";
 const chatSearchColumns = `chats.id, chats.title, chats.model, chats.system_prompt, chats.temperature, chats.created_at,
-  chats.last_activity_at, chats.needs_help, chats.assisted, chats.held_by,
-  (SELECT count(*) FROM messages WHERE messages.chat_id = chats.id) AS message_count, message.id AS message_id, message.role AS message_role,
+  chats.last_activity_at, chats.needs_help, chats.assisted, chats.held_by, chats.project_id, chats.pinned,
+  chats.archived, (SELECT count(*) FROM messages WHERE messages.chat_id = chats.id) AS message_count, message.id AS message_id, message.role AS message_role,
   message.content AS message_content, message.created_at AS message_created_at`;
 // A chat whose title matches needs no message; of the others, the newest message that matches.
 const chatSearchMatches = `chats LEFT JOIN messages AS message
@@ -38,8 +38,8 @@ export function prepareChatStatements(database: Database) {
   const prepare = <Row>(sql: string) => prepareStatement<Row>(database, sql);
   return {
     insertChat: prepare(
-      `INSERT INTO chats (id, user_id, title, model, system_prompt, temperature, created_at, last_activity_at)
-       VALUES ($chatId, $userId, $title, $model, nullif($systemPrompt, ''), $temperature, $createdAt, $createdAt)
+      `INSERT INTO chats (id, user_id, title, model, system_prompt, temperature, project_id, created_at, last_activity_at)
+       VALUES ($chatId, $userId, $title, $model, nullif($systemPrompt, ''), $temperature, $projectId, $createdAt, $createdAt)
        ON CONFLICT (id) DO NOTHING`,
     ),
     chatById: prepare<ChatRow>(`SELECT ${chatColumns} FROM chats WHERE id = $chatId AND user_id = $userId`),
@@ -63,14 +63,13 @@ export function prepareChatStatements(database: Database) {
        WHERE id = $chatId AND user_id = $userId
        RETURNING ${chatColumns}`,
     ),
-    firstChats: prepare<ChatRow>(
-      `SELECT ${chatColumns} FROM chats WHERE user_id = $userId
-       ORDER BY last_activity_at DESC, id DESC LIMIT $limit`,
-    ),
-    chatsAfter: prepare<ChatRow>(
+    // A null filter binding lists all; with no cursor, `$afterPinned` is 2 (after every chat).
+    listChats: prepare<ChatRow>(
       `SELECT ${chatColumns} FROM chats
-       WHERE user_id = $userId AND (last_activity_at, id) < ($afterAt, $afterId)
-       ORDER BY last_activity_at DESC, id DESC LIMIT $limit`,
+       WHERE user_id = $userId AND ($projectId IS NULL OR project_id = $projectId)
+         AND ($archived IS NULL OR archived = $archived)
+         AND (pinned, last_activity_at, id) < ($afterPinned, $afterAt, $afterId)
+       ORDER BY pinned DESC, last_activity_at DESC, id DESC LIMIT $limit`,
     ),
     firstChatSearchHits: prepare<ChatSearchRow>(
       `SELECT ${chatSearchColumns} FROM ${chatSearchMatches}
@@ -91,7 +90,10 @@ export function prepareChatStatements(database: Database) {
          title = coalesce($title, title),
          model = coalesce($model, model),
          system_prompt = CASE WHEN $systemPrompt IS NULL THEN system_prompt ELSE nullif($systemPrompt, '') END,
-         temperature = CASE WHEN $setTemperature = 1 THEN $temperature ELSE temperature END
+         temperature = CASE WHEN $setTemperature = 1 THEN $temperature ELSE temperature END,
+         project_id = CASE WHEN $keepProject THEN project_id ELSE $projectId END,
+         pinned = coalesce($pinned, pinned),
+         archived = coalesce($archived, archived)
        WHERE id = $chatId AND user_id = $userId AND ($onlyIfTitle IS NULL OR title = $onlyIfTitle)
        RETURNING ${chatColumns}`,
     ),

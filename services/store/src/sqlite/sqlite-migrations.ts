@@ -226,6 +226,23 @@ const migrations: readonly string[] = [
    ALTER TABLE chats ADD COLUMN active_leaf_version INTEGER NOT NULL DEFAULT 0;`,
   // A chat's temperature; NULL is the model's default.
   "ALTER TABLE chats ADD COLUMN temperature REAL;",
+  // Projects, and a chat's project, pin and archive marks: existing chats are in none, neither pinned
+  // nor archived. A chat's project_id is cleared when its project is deleted.
+  `CREATE TABLE chat_projects (
+     id TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL,
+     name TEXT NOT NULL,
+     instructions TEXT NOT NULL,
+     model TEXT,
+     created_at TEXT NOT NULL
+   );
+   CREATE INDEX chat_projects_by_owner ON chat_projects (user_id, created_at, id);
+   ALTER TABLE chats ADD COLUMN project_id TEXT;
+   ALTER TABLE chats ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE chats ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX chats_by_owner_list ON chats (user_id, archived, pinned DESC, last_activity_at DESC, id DESC);
+   CREATE INDEX chats_by_project ON chats (project_id, archived, pinned DESC, last_activity_at DESC, id DESC)
+     WHERE project_id IS NOT NULL;`,
 ];
 
 /** The schema version of the database: how many migrations it has. */

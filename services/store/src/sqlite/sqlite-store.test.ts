@@ -158,6 +158,7 @@ describe("SqliteStore on a file", () => {
       "attachments",
       "audit_log",
       "chat_help_events",
+      "chat_projects",
       "chat_sessions",
       "chats",
       "deleted_messages",
@@ -196,7 +197,7 @@ describe("SqliteStore on a file", () => {
 
     const repository = new SqliteStore({ path });
 
-    expect(repository.schemaVersion).toBe(15);
+    expect(repository.schemaVersion).toBe(16);
     const chat = {
       id: "c1",
       title: "Old chat",
@@ -207,6 +208,8 @@ describe("SqliteStore on a file", () => {
       needsHelp: false,
       assisted: false,
       heldBy: null,
+      pinned: false,
+      archived: false,
     };
     expect(await repository.chats.getChat("c1", "u1")).toStrictEqual(chat);
     expect((await repository.chats.listMessages("c1", "u1", { limit: 10 })).items).toStrictEqual([
@@ -292,7 +295,7 @@ describe("SqliteStore on a file", () => {
 
     // Opening the migrated file again applies nothing twice.
     const reopened = new SqliteStore({ path });
-    expect(reopened.schemaVersion).toBe(15);
+    expect(reopened.schemaVersion).toBe(16);
     expect((await reopened.chats.getChat("c1", "u1"))?.systemPrompt).toBe("Be brief.");
     expect((await reopened.credentials.listApiKeys("u1")).map((key) => key.id)).toEqual(["k1"]);
     expect(await reopened.credentials.isSignInRevoked("f1", "2025-01-03T00:01:00.000Z")).toBe(true);

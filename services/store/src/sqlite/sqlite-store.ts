@@ -3,6 +3,7 @@ import type { StoreRepositories } from "../store-repositories.ts";
 import { UserAccounts } from "../user-accounts.ts";
 import { SqliteAttachmentRepository } from "./sqlite-attachment-repository.ts";
 import { SqliteAuditLog } from "./sqlite-audit-log.ts";
+import { SqliteChatProjectRepository } from "./sqlite-chat-project-repository.ts";
 import { SqliteChatRepository } from "./sqlite-chat-repository.ts";
 import { SqliteConsoleRepository } from "./sqlite-console-repository.ts";
 import { SqliteCredentialRepository } from "./sqlite-credential-repository.ts";
@@ -25,6 +26,7 @@ export class SqliteStore implements StoreRepositories {
   readonly users: UserAccounts;
   readonly credentials: SqliteCredentialRepository;
   readonly chats: SqliteChatRepository;
+  readonly chatProjects: SqliteChatProjectRepository;
   readonly usage: SqliteUsageRepository;
   readonly attachments: SqliteAttachmentRepository;
   readonly auditLog: SqliteAuditLog;
@@ -50,6 +52,7 @@ export class SqliteStore implements StoreRepositories {
     this.users = new UserAccounts(new SqliteUserRecords(this.database));
     this.credentials = new SqliteCredentialRepository(this.database);
     this.chats = new SqliteChatRepository(this.database);
+    this.chatProjects = new SqliteChatProjectRepository(this.database);
     this.usage = new SqliteUsageRepository(this.database);
     this.attachments = new SqliteAttachmentRepository(this.database);
     this.auditLog = new SqliteAuditLog(this.database);

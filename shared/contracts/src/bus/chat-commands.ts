@@ -56,6 +56,10 @@ export const ChatSettings = {
       description: "null clears it: the model's default",
     }),
   ),
+  /** A project of the chat's user (PROJECT_NOT_FOUND otherwise); null takes the chat out of its project. */
+  projectId: Type.Optional(Type.Union([Id, Type.Null()])),
+  pinned: Type.Optional(Type.Boolean()),
+  archived: Type.Optional(Type.Boolean()),
 };
 export const UpdateChatCommand = busMessage("update_chat", {
   userId: Id,

@@ -18,6 +18,11 @@ export const GenerationRequest = busMessage("generation_requested", {
       description: "The chat's; absent, the model's default",
     }),
   ),
+  projectInstructions: Type.Optional(
+    Type.String({
+      description: "The instructions of the chat's project: after the deployment's prompt, before the chat's",
+    }),
+  ),
   messages: Type.Array(ContextMessage, {
     minItems: 1,
     description: "History, oldest first, ending with the user's",

@@ -1,5 +1,6 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { AdminUser, AuditEntry, RoleChange } from "../admin.ts";
+import { ChatProject } from "../chat-projects.ts";
 import { ConsoleChat, ConsoleChatDetail, ConsoleTotals } from "../console.ts";
 import { ApiKey, Chat, ChatSearchHit, Message, UsageReport } from "../http.ts";
 import { StoredShare } from "../shares.ts";
@@ -95,7 +96,15 @@ export const storeReplySchemas = {
   "store.import_chat": Type.Object({ created: Type.Boolean() }),
   /** The longest idle first. */
   "store.list_inactive_chats": Type.Array(Type.Object({ chatId: Type.String(), userId: Type.String() })),
+  /** Pinned chats first, then newest activity first. */
   "store.list_chats": Page(Chat),
+  /** The project created, or the one stored under this id already for this user. */
+  "store.create_chat_project": ChatProject,
+  "store.get_chat_project": nullable(ChatProject),
+  "store.list_chat_projects": Type.Array(ChatProject),
+  /** Null when the user has no such project. */
+  "store.update_chat_project": nullable(ChatProject),
+  "store.delete_chat_project": Type.Object({ deleted: Type.Boolean() }),
   /** The user's chats whose title or messages contain the query (case-insensitive), newest activity first. */
   "store.search_chats": Page(ChatSearchHit),
   "store.list_messages": nullable(Page(Message)),

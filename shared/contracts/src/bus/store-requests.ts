@@ -73,6 +73,7 @@ export const StoreRequest = Type.Union([
       model: Type.String(),
       systemPrompt: Type.Optional(Type.String()),
       temperature: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_TEMPERATURE })),
+      projectId: Type.Optional(Id),
       createdAt: Type.String(),
     }),
   }),
@@ -137,7 +138,36 @@ export const StoreRequest = Type.Union([
   }),
   // Staff actions logged by the service that did them; a repeated id is logged once.
   busMessage("store.append_audit_entry", { entry: AuditEntry }),
-  busMessage("store.list_chats", { userId: Id, ...Page }),
+  busMessage("store.list_chats", {
+    userId: Id,
+    projectId: Type.Optional(Type.String({ ...Id, description: "Only the chats of this project" })),
+    archived: Type.Optional(
+      Type.Boolean({ description: "true: only archived chats; false: only the others; absent: all" }),
+    ),
+    ...Page,
+  }),
+  // Projects: named groups of a user's chats with instructions and a default model.
+  busMessage("store.create_chat_project", {
+    userId: Id,
+    project: Type.Object({
+      id: Id,
+      name: Type.String({ minLength: 1 }),
+      instructions: Type.String(),
+      model: Type.Optional(Type.String({ minLength: 1 })),
+      createdAt: Type.String({ format: "date-time" }),
+    }),
+  }),
+  busMessage("store.get_chat_project", { userId: Id, projectId: Id }),
+  busMessage("store.list_chat_projects", { userId: Id }),
+  busMessage("store.update_chat_project", {
+    userId: Id,
+    projectId: Id,
+    name: Type.Optional(Type.String({ minLength: 1 })),
+    instructions: Type.Optional(Type.String()),
+    model: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Null()])),
+  }),
+  // The project goes; chats still in it stay, out of any project.
+  busMessage("store.delete_chat_project", { userId: Id, projectId: Id }),
   busMessage("store.search_chats", {
     userId: Id,
     query: Type.String({ minLength: 1, maxLength: MAX_SEARCH_QUERY_CHARS }),

@@ -23,7 +23,7 @@ describe("the frontend's files on the gateway", () => {
   const bus = new InProcessBus({ partitions: 1, deliveryLimit: 1, logger });
   const completions = new CompletionRelay(bus, logger, { newId });
   let hub: LiveEventHub;
-  let app: ReturnType<typeof createGatewayApp>;
+  let app: { handle(request: Request): Promise<Response> };
 
   beforeAll(async () => {
     writeFileSync(join(directory, "index.html"), pageHtml);

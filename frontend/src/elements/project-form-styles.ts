@@ -1,0 +1,40 @@
+import { css } from "lit";
+
+/** The labelled fields of the project dialogs, as the chat settings dialog lays its out. */
+export const projectFormStyles = css`
+  label {
+    display: grid;
+    gap: 4px;
+    margin-bottom: 14px;
+    font-size: 13px;
+    color: var(--text-muted);
+  }
+  input,
+  textarea,
+  select {
+    font: inherit;
+    font-size: 14px;
+    padding: 8px 10px;
+    border: 1px solid var(--border-strong);
+    border-radius: 8px;
+    background: var(--surface);
+    color: var(--text);
+  }
+  textarea {
+    min-height: 120px;
+    resize: vertical;
+  }
+  .count {
+    justify-self: end;
+  }
+  .error {
+    color: var(--danger);
+    font-size: 14px;
+  }
+  p {
+    margin: 0 0 16px;
+    color: var(--text-muted);
+    font-size: 14px;
+    overflow-wrap: anywhere;
+  }
+`;
