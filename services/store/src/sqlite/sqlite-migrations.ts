@@ -224,6 +224,11 @@ const migrations: readonly string[] = [
    ALTER TABLE messages ADD COLUMN parent_recorded INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE chats ADD COLUMN active_leaf_id TEXT;
    ALTER TABLE chats ADD COLUMN active_leaf_version INTEGER NOT NULL DEFAULT 0;`,
+  // Encryption at rest: the blind index of titles and messages (NULL while encryption is off) and
+  // every key id the store has encrypted with, so a start without one of them is refused.
+  `ALTER TABLE chats ADD COLUMN title_tokens TEXT;
+   ALTER TABLE messages ADD COLUMN search_tokens TEXT;
+   CREATE TABLE encryption_keys (id TEXT PRIMARY KEY, first_used_at TEXT NOT NULL);`,
 ];
 
 /** The schema version of the database: how many migrations it has. */

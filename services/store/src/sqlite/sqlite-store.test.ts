@@ -161,6 +161,7 @@ describe("SqliteStore on a file", () => {
       "chat_sessions",
       "chats",
       "deleted_messages",
+      "encryption_keys",
       "messages",
       "notification_deliveries",
       "refresh_token_families",
@@ -196,7 +197,7 @@ describe("SqliteStore on a file", () => {
 
     const repository = new SqliteStore({ path });
 
-    expect(repository.schemaVersion).toBe(14);
+    expect(repository.schemaVersion).toBe(15);
     const chat = {
       id: "c1",
       title: "Old chat",
@@ -292,7 +293,7 @@ describe("SqliteStore on a file", () => {
 
     // Opening the migrated file again applies nothing twice.
     const reopened = new SqliteStore({ path });
-    expect(reopened.schemaVersion).toBe(14);
+    expect(reopened.schemaVersion).toBe(15);
     expect((await reopened.chats.getChat("c1", "u1"))?.systemPrompt).toBe("Be brief.");
     expect((await reopened.credentials.listApiKeys("u1")).map((key) => key.id)).toEqual(["k1"]);
     expect(await reopened.credentials.isSignInRevoked("f1", "2025-01-03T00:01:00.000Z")).toBe(true);
