@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { MongoClient } from "mongodb";
+import { encryptionContract } from "../contract/encryption.contract.ts";
 import { storeContract } from "../contract/store-contract.ts";
 import { storedUser } from "../contract/store-fixtures.ts";
 import { MongoStore } from "./mongo-store.ts";
@@ -27,6 +28,38 @@ describe.skipIf(!mongoUrl)("MongoStore", () => {
       cleanup: async () => {
         await store.dropDatabase();
         await store.close();
+      },
+    };
+  });
+
+  encryptionContract("MongoStore", async () => {
+    const databaseName = newDatabaseName();
+    const client = new MongoClient(mongoUrl ?? "");
+    const database = client.db(databaseName);
+    let store: MongoStore | undefined;
+    return {
+      async open(cipher) {
+        await store?.close();
+        store = new MongoStore({ url: mongoUrl ?? "", databaseName, cipher });
+        await store.init();
+        return store;
+      },
+      async rawText() {
+        const collections = await database.listCollections({}, { nameOnly: true }).toArray();
+        const documents = await Promise.all(
+          collections.map((collection) => database.collection(collection.name).find({}).toArray()),
+        );
+        return JSON.stringify(documents);
+      },
+      async overwriteStoredTitle(chatId, stored) {
+        await database
+          .collection<{ _id: string }>("chats")
+          .updateOne({ _id: chatId }, { $set: { title: stored } });
+      },
+      async cleanup() {
+        await database.dropDatabase();
+        await store?.close();
+        await client.close();
       },
     };
   });

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { encryptionContract } from "../contract/encryption.contract.ts";
 import { storeContract } from "../contract/store-contract.ts";
 import { storedUser } from "../contract/store-fixtures.ts";
 import { SqliteStore } from "./sqlite-store.ts";
@@ -55,6 +56,41 @@ afterAll(() => {
 storeContract("SqliteStore", async () => {
   const store = new SqliteStore({ path: newDatabasePath() });
   return { store, cleanup: () => store.close() };
+});
+
+encryptionContract("SqliteStore", async () => {
+  const path = newDatabasePath();
+  let store: SqliteStore | undefined;
+  const withFile = <T>(use: (database: Database) => T): T => {
+    const database = new Database(path, { strict: true });
+    try {
+      return use(database);
+    } finally {
+      database.close();
+    }
+  };
+  return {
+    async open(cipher) {
+      await store?.close();
+      store = new SqliteStore({ path, cipher });
+      return store;
+    },
+    rawText: async () =>
+      withFile((database) =>
+        database
+          .query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table'")
+          .all()
+          .map((table) => JSON.stringify(database.query(`SELECT * FROM ${table.name}`).all()))
+          .join("\n"),
+      ),
+    overwriteStoredTitle: async (chatId, stored) =>
+      withFile((database) => {
+        database.query("UPDATE chats SET title = $stored WHERE id = $chatId").run({ chatId, stored });
+      }),
+    cleanup: async () => {
+      await store?.close();
+    },
+  };
 });
 
 describe("SqliteStore on a file", () => {
