@@ -24,7 +24,7 @@ const prefix = "enc:v1:";
 const escapePrefix = "enc:plain:";
 const ivBytes = 12;
 const tagBytes = 16;
-const tokenBytes = 9;
+const tokenBytes = 8;
 const longestIndexedWord = 64;
 
 /**
@@ -150,7 +150,7 @@ export class FieldCipher {
     const mac = createHmac("sha256", this.tokenKeys.get(keyId) as Buffer)
       .update(word)
       .digest();
-    return `${keyId}.${mac.subarray(0, tokenBytes).toString("base64url")}`;
+    return mac.subarray(0, tokenBytes).toString("base64url");
   }
 }
 
