@@ -1,8 +1,10 @@
 import { describe, expect, test } from "bun:test";
+import { randomBytes } from "node:crypto";
 import { MongoClient } from "mongodb";
 import { encryptionContract } from "../contract/encryption.contract.ts";
 import { storeContract } from "../contract/store-contract.ts";
 import { storedUser } from "../contract/store-fixtures.ts";
+import { FieldCipher } from "../encryption/field-cipher.ts";
 import { MongoStore } from "./mongo-store.ts";
 
 const mongoUrl = process.env.MONGODB_URL;
@@ -31,6 +33,24 @@ describe.skipIf(!mongoUrl)("MongoStore", () => {
       },
     };
   });
+
+  // Every behaviour of the store holds with encryption at rest on too.
+  const cipher = new FieldCipher([{ id: "k1", bytes: randomBytes(32) }]);
+  storeContract(
+    "MongoStore, encrypted at rest",
+    async () => {
+      const store = new MongoStore({ url: mongoUrl ?? "", databaseName: newDatabaseName(), cipher });
+      await store.init();
+      return {
+        store,
+        cleanup: async () => {
+          await store.dropDatabase();
+          await store.close();
+        },
+      };
+    },
+    { encrypted: true },
+  );
 
   encryptionContract("MongoStore", async () => {
     const databaseName = newDatabaseName();

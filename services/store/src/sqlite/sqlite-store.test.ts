@@ -1,11 +1,13 @@
 import { Database } from "bun:sqlite";
 import { afterAll, describe, expect, test } from "bun:test";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encryptionContract } from "../contract/encryption.contract.ts";
 import { storeContract } from "../contract/store-contract.ts";
 import { storedUser } from "../contract/store-fixtures.ts";
+import { FieldCipher } from "../encryption/field-cipher.ts";
 import { SqliteStore } from "./sqlite-store.ts";
 
 /** The schema of the first release (migration 1), frozen here: files written by it must keep opening. */
@@ -57,6 +59,17 @@ storeContract("SqliteStore", async () => {
   const store = new SqliteStore({ path: newDatabasePath() });
   return { store, cleanup: () => store.close() };
 });
+
+// Every behaviour of the store holds with encryption at rest on too.
+const cipher = new FieldCipher([{ id: "k1", bytes: randomBytes(32) }]);
+storeContract(
+  "SqliteStore, encrypted at rest",
+  async () => {
+    const store = new SqliteStore({ path: newDatabasePath(), cipher });
+    return { store, cleanup: () => store.close() };
+  },
+  { encrypted: true },
+);
 
 encryptionContract("SqliteStore", async () => {
   const path = newDatabasePath();
