@@ -83,27 +83,32 @@ describe("FieldCipher", () => {
 describe("search tokens", () => {
   test("one token per distinct word, equal for equal words whatever their case or width", () => {
     const cipher = new FieldCipher([k1]);
-    const tokens = cipher.searchTokens("Pasta, PASTA and ｐａｓｔａ night");
+    const tokens = cipher.searchTokens("Pasta, PASTA and ｐａｓｔａ night", "u1");
 
     expect(tokens).toHaveLength(3);
     expect(tokens.every((token) => /^[A-Za-z0-9_-]{11}$/.test(token))).toBe(true);
-    expect(cipher.searchTokens("pasta")[0]).toBe(tokens[0]);
+    expect(cipher.searchTokens("pasta", "u1")[0]).toBe(tokens[0]);
     expect(tokens.join(" ")).not.toContain("pasta");
+  });
+
+  test("another user's equal word gives another token: rows of two users cannot be matched up", () => {
+    const cipher = new FieldCipher([k1]);
+    expect(cipher.searchTokens("pasta", "u1")).not.toEqual(cipher.searchTokens("pasta", "u2"));
   });
 
   test("another key gives other tokens; a query asks for the word under every key", () => {
     const rotated = new FieldCipher([k2, k1]);
     const onlyK1 = new FieldCipher([k1]);
 
-    expect(onlyK1.searchTokens("pasta")).not.toEqual(rotated.searchTokens("pasta"));
-    expect(rotated.queryTokens("Pasta night")).toEqual([
-      [...rotated.searchTokens("pasta"), ...onlyK1.searchTokens("pasta")],
-      [...rotated.searchTokens("night"), ...onlyK1.searchTokens("night")],
+    expect(onlyK1.searchTokens("pasta", "u1")).not.toEqual(rotated.searchTokens("pasta", "u1"));
+    expect(rotated.queryTokens("Pasta night", "u1")).toEqual([
+      [...rotated.searchTokens("pasta", "u1"), ...onlyK1.searchTokens("pasta", "u1")],
+      [...rotated.searchTokens("night", "u1"), ...onlyK1.searchTokens("night", "u1")],
     ]);
   });
 
   test("off there is no index; words are runs of letters and digits", () => {
-    expect(FieldCipher.off.searchTokens("pasta")).toEqual([]);
+    expect(FieldCipher.off.searchTokens("pasta", "u1")).toEqual([]);
     expect(wordsOf("C3PO's über-Plan, 2025!")).toEqual(["c3po", "s", "über", "plan", "2025"]);
   });
 });

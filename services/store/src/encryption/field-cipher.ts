@@ -129,26 +129,30 @@ export class FieldCipher {
   }
 
   /**
-   * The blind index of a text: one token per distinct word (letters and digits, NFKC, lower case),
-   * a keyed HMAC under the current key, so equal words give equal tokens and nothing else can be
-   * read from them. Empty when encryption is off.
+   * The blind index of a text of the user `userId`: one token per distinct word (letters and
+   * digits, NFKC, lower case), a keyed HMAC of the user and the word under the current key, so the
+   * same user's equal words give equal tokens, and nothing else can be read from them (not even
+   * that two users wrote the same word). Empty when encryption is off.
    */
-  searchTokens(text: string): string[] {
+  searchTokens(text: string, userId: string): string[] {
     if (this.current === null) return [];
-    return [...new Set(wordsOf(text))].map((word) => this.token(this.current as string, word));
+    return [...new Set(wordsOf(text))].map((word) => this.token(this.current as string, userId, word));
   }
 
   /**
-   * What a search for `query` looks for: per word, its token under every configured key (a value
-   * not yet moved to the current key still matches). Empty when the query has no word.
+   * What a search of the user's texts for `query` looks for: per word, its token under every
+   * configured key (a value not yet moved to the current key still matches). Empty when the query
+   * has no word.
    */
-  queryTokens(query: string): string[][] {
-    return [...new Set(wordsOf(query))].map((word) => this.keyIds.map((keyId) => this.token(keyId, word)));
+  queryTokens(query: string, userId: string): string[][] {
+    return [...new Set(wordsOf(query))].map((word) =>
+      this.keyIds.map((keyId) => this.token(keyId, userId, word)),
+    );
   }
 
-  private token(keyId: string, word: string): string {
+  private token(keyId: string, userId: string, word: string): string {
     const mac = createHmac("sha256", this.tokenKeys.get(keyId) as Buffer)
-      .update(word)
+      .update(`${userId}\u0000${word}`)
       .digest();
     return mac.subarray(0, tokenBytes).toString("base64url");
   }

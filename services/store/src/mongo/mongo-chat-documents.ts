@@ -90,7 +90,7 @@ export function toChatDocument(chat: NewChat, cipher: FieldCipher): ChatDocument
     _id: chat.id,
     userId: chat.userId,
     title: cipher.seal("chat.title", chat.title),
-    ...(cipher.enabled && { titleTokens: cipher.searchTokens(chat.title) }),
+    ...(cipher.enabled && { titleTokens: cipher.searchTokens(chat.title, chat.userId) }),
     model: chat.model,
     ...(chat.systemPrompt && { systemPrompt: cipher.seal("chat.systemPrompt", chat.systemPrompt) }),
     createdAt,
@@ -137,11 +137,15 @@ export function toChatSearchHit(
 }
 
 /** The update for `updateChat`, or null when there is nothing to change. */
-export function toChatUpdate(changes: ChatChanges, cipher: FieldCipher): UpdateFilter<ChatDocument> | null {
+export function toChatUpdate(
+  changes: ChatChanges,
+  userId: string,
+  cipher: FieldCipher,
+): UpdateFilter<ChatDocument> | null {
   const set: Partial<Pick<ChatDocument, "title" | "titleTokens" | "model" | "systemPrompt">> = {};
   if (changes.title !== undefined) {
     set.title = cipher.seal("chat.title", changes.title);
-    if (cipher.enabled) set.titleTokens = cipher.searchTokens(changes.title);
+    if (cipher.enabled) set.titleTokens = cipher.searchTokens(changes.title, userId);
   }
   if (changes.model !== undefined) set.model = changes.model;
   if (changes.systemPrompt) set.systemPrompt = cipher.seal("chat.systemPrompt", changes.systemPrompt);
@@ -153,14 +157,14 @@ export function toChatUpdate(changes: ChatChanges, cipher: FieldCipher): UpdateF
   };
 }
 
-/** The `messages` document of a message. */
-export function toMessageDocument(message: Message, cipher: FieldCipher): MessageDocument {
+/** The `messages` document of a message of the user `userId`. */
+export function toMessageDocument(message: Message, userId: string, cipher: FieldCipher): MessageDocument {
   return {
     _id: message.id,
     chatId: message.chatId,
     role: message.role,
     content: cipher.seal("message.content", message.content),
-    ...(cipher.enabled && { searchTokens: cipher.searchTokens(message.content) }),
+    ...(cipher.enabled && { searchTokens: cipher.searchTokens(message.content, userId) }),
     createdAt: new Date(toSortableTimestamp(message.createdAt)),
     ...(message.codeBlocks !== undefined && {
       codeBlocks: sealJson(cipher, "message.codeBlocks", message.codeBlocks),

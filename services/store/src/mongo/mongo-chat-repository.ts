@@ -152,7 +152,7 @@ export class MongoChatRepository implements ChatRepository {
   async searchChats(userId: string, query: string, page: PageRequest): Promise<Page<ChatSearchHit>> {
     checkLimit(page.limit, 1);
     const matcher = searchMatcher(query, this.cipher.enabled);
-    const words = this.cipher.enabled ? this.cipher.queryTokens(query) : null;
+    const words = this.cipher.enabled ? this.cipher.queryTokens(query, userId) : null;
     if (words?.length === 0) return { items: [], nextCursor: null };
     const pipeline = chatSearchPipeline(
       userId,
@@ -193,7 +193,7 @@ export class MongoChatRepository implements ChatRepository {
         return { chat: await this.withCount(current), updated: false };
       filter.title = current.title;
     }
-    const update = toChatUpdate(changes, this.cipher);
+    const update = toChatUpdate(changes, userId, this.cipher);
     const document = update
       ? await this.chats.findOneAndUpdate(filter, update, { returnDocument: "after" })
       : await this.chats.findOne(filter);
@@ -222,7 +222,7 @@ export class MongoChatRepository implements ChatRepository {
   ): Promise<boolean> {
     if (!(await this.ownsChat(message.chatId, userId))) return false;
     if (await this.takeBackIfDeleted(message.id)) return false;
-    const document = toMessageDocument(message, this.cipher);
+    const document = toMessageDocument(message, userId, this.cipher);
     const { activeLeafVersion } = options;
     try {
       await this.messages.insertOne(document);

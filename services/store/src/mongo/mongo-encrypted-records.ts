@@ -75,11 +75,26 @@ export class MongoEncryptedRecords implements EncryptedRecords {
     const still = entry.json && !from.startsWith("enc:") ? { $not: { $type: "string" } } : from;
     const filter: Filter<{ _id: string }> = { _id: id, [entry.path]: still };
     const set: Document = { [entry.path]: this.cipher.seal(field, text) };
-    if (entry.tokens) set[entry.tokens] = this.cipher.searchTokens(text);
+    if (entry.tokens) {
+      const owner = await this.ownerOf(kind, id);
+      set[entry.tokens] = owner === null ? [] : this.cipher.searchTokens(text, owner);
+    }
     const { modifiedCount } = await this.database
       .collection<{ _id: string }>(kind)
       .updateOne(filter, { $set: set });
     return modifiedCount > 0;
+  }
+
+  /** The user whose tokens a chat or message holds (a message names only its chat). */
+  private async ownerOf(kind: string, id: string): Promise<string | null> {
+    const chats = this.database.collection<{ _id: string; userId: string }>("chats");
+    if (kind === "chats")
+      return (await chats.findOne({ _id: id }, { projection: { userId: 1 } }))?.userId ?? null;
+    const message = await this.database
+      .collection<{ _id: string; chatId: string }>("messages")
+      .findOne({ _id: id }, { projection: { chatId: 1 } });
+    if (!message) return null;
+    return (await chats.findOne({ _id: message.chatId }, { projection: { userId: 1 } }))?.userId ?? null;
   }
 
   async recordedKeyIds(): Promise<string[]> {

@@ -56,7 +56,7 @@ export class SqliteChatRepository implements ChatRepository {
       chatId: chat.id,
       userId: chat.userId,
       title: this.cipher.seal("chat.title", chat.title),
-      titleTokens: toTokenColumn(this.cipher, chat.title),
+      titleTokens: toTokenColumn(this.cipher, chat.title, chat.userId),
       model: chat.model,
       systemPrompt: chat.systemPrompt ? this.cipher.seal("chat.systemPrompt", chat.systemPrompt) : null,
       createdAt,
@@ -140,7 +140,7 @@ export class SqliteChatRepository implements ChatRepository {
         ? this.statements.chatSearchHitsAfter.all({ ...bindings, ...after })
         : this.statements.firstChatSearchHits.all(bindings);
     }
-    const words = this.cipher.queryTokens(query);
+    const words = this.cipher.queryTokens(query, userId);
     if (words.length === 0) return [];
     const bindings = { userId, words: JSON.stringify(words), limit };
     return after
@@ -164,7 +164,7 @@ export class SqliteChatRepository implements ChatRepository {
       chatId,
       userId,
       title: changes.title === undefined ? null : this.cipher.seal("chat.title", changes.title),
-      titleTokens: changes.title === undefined ? null : toTokenColumn(this.cipher, changes.title),
+      titleTokens: changes.title === undefined ? null : toTokenColumn(this.cipher, changes.title, userId),
       model: changes.model ?? null,
       systemPrompt: changes.systemPrompt
         ? this.cipher.seal("chat.systemPrompt", changes.systemPrompt)

@@ -93,11 +93,11 @@ export function toTreeNode(row: TreeNodeRow): TreeNode {
 }
 
 /**
- * The blind-index column of a text: its search tokens between spaces, so `instr` finds a whole token;
+ * The blind-index column of a text of the user: its search tokens between spaces, so `instr` finds a whole token;
  * null when encryption is off (search then reads the text itself).
  */
-export function toTokenColumn(cipher: FieldCipher, text: string): string | null {
-  return cipher.enabled ? ` ${cipher.searchTokens(text).join(" ")} ` : null;
+export function toTokenColumn(cipher: FieldCipher, text: string, userId: string): string | null {
+  return cipher.enabled ? ` ${cipher.searchTokens(text, userId).join(" ")} ` : null;
 }
 
 /** A LIKE pattern (with `ESCAPE '\'`) for text containing `query`, its `%`, `_` and `\` taken literally. */

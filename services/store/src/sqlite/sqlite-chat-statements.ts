@@ -180,7 +180,7 @@ export function prepareChatTransactions(database: Database, statements: ChatStat
           userId,
           role: message.role,
           content: cipher.seal("message.content", message.content),
-          searchTokens: toTokenColumn(cipher, message.content),
+          searchTokens: toTokenColumn(cipher, message.content, userId),
           createdAt,
           codeBlocks:
             message.codeBlocks === undefined

@@ -4,12 +4,14 @@ import type { EncryptedField, FieldCipher } from "../encryption/field-cipher.ts"
 import { toTokenColumn } from "./sqlite-chat-rows.ts";
 
 type Column = { name: string; field: EncryptedField; tokens?: string };
-type Table = { key: string; columns: Column[] };
+/** `owner`: the expression of a row's user, whose tokens the blind index holds. */
+type Table = { key: string; owner?: string; columns: Column[] };
 
 /** Every column encrypted at rest, by table: a new encrypted column is one line here. */
 const encryptedColumns: Record<string, Table> = {
   chats: {
     key: "id",
+    owner: "user_id",
     columns: [
       { name: "title", field: "chat.title", tokens: "title_tokens" },
       { name: "system_prompt", field: "chat.systemPrompt" },
@@ -17,6 +19,7 @@ const encryptedColumns: Record<string, Table> = {
   },
   messages: {
     key: "id",
+    owner: "(SELECT user_id FROM chats WHERE chats.id = messages.chat_id)",
     columns: [
       { name: "content", field: "message.content", tokens: "search_tokens" },
       { name: "code_blocks", field: "message.codeBlocks" },
@@ -78,6 +81,7 @@ export class SqliteEncryptedRecords implements EncryptedRecords {
     const column = table.columns.find((candidate) => candidate.field === field);
     if (!column) throw new Error(`${kind} has no encrypted field ${field}`);
     const tokens = column.tokens ? `, ${column.tokens} = $tokens` : "";
+    const owner = column.tokens ? this.ownerOf(kind, table, id) : null;
     const { changes } = this.database
       .query(
         `UPDATE ${kind} SET ${column.name} = $to${tokens} WHERE ${table.key} = $id AND ${column.name} = $from`,
@@ -86,9 +90,18 @@ export class SqliteEncryptedRecords implements EncryptedRecords {
         id,
         from,
         to: this.cipher.seal(field, text),
-        ...(column.tokens && { tokens: toTokenColumn(this.cipher, text) }),
+        ...(column.tokens && { tokens: owner === null ? null : toTokenColumn(this.cipher, text, owner) }),
       });
     return changes > 0;
+  }
+
+  private ownerOf(kind: string, table: Table, id: string): string | null {
+    const row = this.database
+      .query<{ owner: string | null }, { id: string }>(
+        `SELECT ${table.owner} AS owner FROM ${kind} WHERE ${table.key} = $id`,
+      )
+      .get({ id });
+    return row?.owner ?? null;
   }
 
   async recordedKeyIds(): Promise<string[]> {
