@@ -153,13 +153,13 @@ export class MongoChatRepository implements ChatRepository {
     checkLimit(page.limit, 1);
     const matcher = searchMatcher(query, this.cipher.enabled);
     const words = this.cipher.enabled ? this.cipher.queryTokens(query, userId) : null;
-    if (words?.length === 0) return { items: [], nextCursor: null };
     const pipeline = chatSearchPipeline(
       userId,
       searchConditions(query, words),
       page,
       this.messages.collectionName,
     );
+    if (words?.length === 0) return { items: [], nextCursor: null };
     const documents = await this.chats.aggregate<ChatSearchDocument>(pipeline).toArray();
     const hits = await Promise.all(
       documents.map(async (document) => {
