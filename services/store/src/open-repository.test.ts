@@ -30,7 +30,7 @@ test("the store opens encrypted from ENCRYPTION_KEYS, and refuses to open withou
     (error: unknown) => error,
   );
   expect(refusal).toBeInstanceOf(ConfigError);
-  expect((refusal as Error).message).toContain('"k1" (1 values), which is not configured');
+  expect((refusal as Error).message).toContain('"k1" (1 value), which is not configured');
 
   const rotated = await openRepository(settings(`${k2},${k1}`));
   expect((await rotated.chats.getChat("c1", "u1"))?.title).toBe("Quokka census");

@@ -19,7 +19,9 @@ export async function checkStoredKeys(records: EncryptedRecords, now: string): P
     const usage = await countValuesByKey(records);
     const stillUsed = missing.filter((keyId) => (usage[keyId] ?? 0) > 0);
     if (stillUsed.length > 0) {
-      const counts = stillUsed.map((keyId) => `"${keyId}" (${usage[keyId]} values)`).join(", ");
+      const counts = stillUsed
+        .map((keyId) => `"${keyId}" (${usage[keyId]} value${usage[keyId] === 1 ? "" : "s"})`)
+        .join(", ");
       throw new ConfigError(
         `Invalid configuration — ENCRYPTION_KEYS / ENCRYPTION_KEY_FILE: the store holds values encrypted with ${counts}, which ${stillUsed.length === 1 ? "is" : "are"} not configured; add the key back (it can be removed once npm run encryption-status shows no value using it)`,
       );
