@@ -83,6 +83,7 @@ const sampleSecretValues: Record<string, string> = {
   METRICS_TOKEN: randomBytes(24).toString("base64url"),
   S3_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE",
   S3_SECRET_ACCESS_KEY: randomBytes(30).toString("base64"),
+  ENCRYPTION_KEYS: `k1:${randomBytes(32).toString("base64")}`,
 };
 
 /** A container's environment as the pod would see it: the ConfigMaps, its own env, the secrets. */

@@ -38,7 +38,7 @@ export class SecretRegistry {
   addEnvironment(environment: Record<string, string | undefined>, service: string): void {
     for (const [name, value] of Object.entries(environment)) {
       if (!value) continue;
-      if (/SECRET|PASSWORD|TOKEN$|API_KEY|_KEY$/.test(name)) this.add(value, `${name} of ${service}`);
+      if (/SECRET|PASSWORD|TOKEN$|API_KEY|_KEYS?$/.test(name)) this.add(value, `${name} of ${service}`);
       if (/_URL$/.test(name)) this.add(passwordInUrl(value), `password in ${name} of ${service}`);
     }
   }

@@ -83,8 +83,9 @@ export interface ChatRepository {
    * the newest message of the active path that does, with a snippet around the first occurrence. A
    * page may hold fewer chats than its limit (matches on other branches are dropped) and still
    * have a next cursor. Case is ignored for ASCII
-   * letters by every adapter (SQLite's LIKE folds no other). An invalid cursor throws
-   * VALIDATION_FAILED.
+   * letters by every adapter (SQLite's LIKE folds no other). With encryption at rest on, "contains"
+   * means: holds every word of the query as a whole word (any case; see `searchMatcher`), found
+   * through the blind index. An invalid cursor throws VALIDATION_FAILED.
    */
   searchChats(userId: string, query: string, page: PageRequest): Promise<Page<ChatSearchHit>>;
   /**

@@ -1,22 +1,22 @@
 import type { ChatSearchHit, Message } from "@chat/contracts";
 import type { Page } from "./chat-repository.ts";
-import { escapeRegExp, searchSnippet } from "./search-snippet.ts";
+import type { SearchMatcher } from "./search-matcher.ts";
+import { searchSnippet } from "./search-snippet.ts";
 
 /**
  * Narrows a page of search hits to the chats' active paths: a hit on a message of another branch
- * becomes the newest message of the active path that contains the query, and leaves the page when
+ * becomes the newest message of the active path that `matcher` matches, and leaves the page when
  * none does (a hit on the title stays). The page may then hold fewer hits than asked for; its
  * cursor stays, so the next page follows on.
  *
  * @example
- * await hitsOnActivePath(page, "pasta", (chatId) => pathOf(chatId));
+ * await hitsOnActivePath(page, searchMatcher("pasta", false), (chatId) => pathOf(chatId));
  */
 export async function hitsOnActivePath(
   page: Page<ChatSearchHit>,
-  query: string,
+  matcher: SearchMatcher,
   activePathOf: (chatId: string) => Promise<Message[]>,
 ): Promise<Page<ChatSearchHit>> {
-  const pattern = new RegExp(escapeRegExp(query), "i");
   const items: ChatSearchHit[] = [];
   for (const hit of page.items) {
     const { match } = hit;
@@ -29,7 +29,7 @@ export async function hitsOnActivePath(
       items.push(hit);
       continue;
     }
-    const found = path.findLast((message) => pattern.test(message.content));
+    const found = path.findLast((message) => matcher.matches(message.content));
     if (!found) continue;
     items.push({
       chat: hit.chat,
@@ -38,7 +38,7 @@ export async function hitsOnActivePath(
         messageId: found.id,
         role: found.role,
         createdAt: found.createdAt,
-        snippet: searchSnippet(found.content, query),
+        snippet: searchSnippet(found.content, matcher.needle),
       },
     });
   }

@@ -16,6 +16,18 @@ export const StoreConfigFields = {
     Type.String({ pattern: "^mongodb(\\+srv)?://", description: "MongoDB URL; unset = SQLite" }),
   ),
   MONGODB_DATABASE: Type.String({ default: "chat", description: "MongoDB database name" }),
+  ENCRYPTION_KEYS: Type.Optional(
+    Type.String({
+      description:
+        "Encryption at rest: comma-separated keyId:base64 AES-256 keys (32 bytes each); the first encrypts, all decrypt. Unset together with ENCRYPTION_KEY_FILE = values stored unencrypted",
+    }),
+  ),
+  ENCRYPTION_KEY_FILE: Type.Optional(
+    Type.String({
+      description:
+        "File of further keys in the ENCRYPTION_KEYS format (one a line), mode 600; its first key encrypts when ENCRYPTION_KEYS is unset",
+    }),
+  ),
   ...StorageConfigFields,
   SESSION_IDLE_MINUTES: Type.Integer({
     default: 15,

@@ -4,6 +4,7 @@ import type { ChatProjectRepository } from "./chat-project-repository.ts";
 import type { ChatRepository } from "./chat-repository.ts";
 import type { ConsoleRepository } from "./console-repository.ts";
 import type { CredentialRepository } from "./credential-repository.ts";
+import type { EncryptedRecords } from "./encryption/encrypted-records.ts";
 import type { NotificationRepository } from "./notification-repository.ts";
 import type { ShareRepository } from "./share-repository.ts";
 import type { UsageRepository } from "./usage-repository.ts";
@@ -28,6 +29,8 @@ export interface StoreRepositories {
   readonly notifications: NotificationRepository;
   readonly shares: ShareRepository;
   readonly console: ConsoleRepository;
+  /** Every value encrypted at rest, for the re-encryption sweep and the start-up key check. */
+  readonly encryption: EncryptedRecords;
   isReady(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -1,4 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { InProcessBus, StoreClient } from "@chat/bus";
 import {
   ChatActivity,
@@ -13,6 +17,8 @@ import {
 } from "@chat/contracts";
 import type { RunningService } from "@chat/runtime";
 import pino from "pino";
+import { FieldCipher } from "./encryption/field-cipher.ts";
+import { countValuesByKey } from "./encryption/key-usage.ts";
 import { SqliteStore } from "./sqlite/sqlite-store.ts";
 import { startStore } from "./store-service.ts";
 
@@ -266,5 +272,39 @@ describe("startStore: the console's chat activity", () => {
       traceparent,
     );
     expect(marked?.helpRequests.map((event) => event.kind)).toEqual(["closed", "requested"]);
+  });
+});
+
+describe("startStore: encryption at rest", () => {
+  test("moves every value to the current key in the background, and stops with the store", async () => {
+    const directory = mkdtempSync(join(tmpdir(), "store-service-"));
+    const path = join(directory, "chat.sqlite");
+    const k1 = { id: "k1", bytes: randomBytes(32) };
+    const k2 = { id: "k2", bytes: randomBytes(32) };
+    const old = new SqliteStore({ path, cipher: new FieldCipher([k1]) });
+    for (let index = 0; index < 30; index += 1)
+      await old.chats.createChat({
+        id: `c${index}`,
+        userId: "u1",
+        title: `Chat ${index}`,
+        model: "demo",
+        createdAt: "2025-01-01T00:00:00.000Z",
+      });
+    await old.close();
+    const repository = new SqliteStore({ path, cipher: new FieldCipher([k2, k1]) });
+    const bus = new InProcessBus({ partitions: 2, deliveryLimit: 3, logger });
+    const service = await startStore({ bus, repository, logger });
+    try {
+      await waitFor(async () => {
+        const usage = await countValuesByKey(repository.encryption);
+        return usage.k2 === 30 && usage.k1 === undefined;
+      }, "every title on k2");
+      expect((await repository.chats.getChat("c7", "u1"))?.title).toBe("Chat 7");
+    } finally {
+      await service.stop();
+      await repository.close();
+      await bus.close();
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });

@@ -17,6 +17,7 @@ import type { ObjectStorage } from "@chat/storage";
 import { ChatAttributes, inSpan } from "@chat/telemetry";
 import { ATTR_DB_OPERATION_NAME } from "@opentelemetry/semantic-conventions";
 import { type ChatActivityChange, chatActivityOf } from "./chat-activity.ts";
+import { EncryptionSweep } from "./encryption/encryption-sweep.ts";
 import type { StoreRepositories } from "./store-repositories.ts";
 import { handleStoreRequest } from "./store-request-handler.ts";
 
@@ -30,7 +31,8 @@ type MessageWrite = Extract<ChatEventMessage, { type: "message_complete" | "mess
  * competing store instances may take the deletion before the write); and writes
  * each usage record once, when its `usage_recorded` arrives on the `store.usage` queue (idempotent
  * by record id). After each write that changes a conversation's console row it publishes
- * `chat_activity` (not durable: the console reloads its page when its stream starts again).
+ * `chat_activity` (not durable: the console reloads its page when its stream starts again). With
+ * encryption at rest on, a background pass moves every stored value to the current key.
  */
 export async function startStore(dependencies: {
   bus: Bus;
@@ -115,10 +117,16 @@ export async function startStore(dependencies: {
       logger.debug({ chatId: record.chatId, usageRecordId: record.id, created }, "usage recorded");
     }),
   );
+  const sweep = new EncryptionSweep(repository.encryption, { logger });
+  const sweeping = sweep.run().catch((error: unknown) => {
+    logger.error({ err: error }, "encryption sweep stopped; it starts over at the next start");
+  });
   return {
     name: "store",
     checks: { bus: () => bus.isReady(), repository: () => repository.isReady() },
     async stop() {
+      sweep.stop();
+      await sweeping;
       await requests.close();
       await completions.close();
       await usage.close();

@@ -40,6 +40,7 @@ export const ErrorCode = Type.Union(
     Type.Literal("UNAVAILABLE"),
     Type.Literal("TIMEOUT"),
     Type.Literal("REQUEST_TIMEOUT"),
+    Type.Literal("DATA_UNREADABLE"),
     Type.Literal("INTERNAL"),
   ],
   { $id: "ErrorCode" },
@@ -106,6 +107,7 @@ const httpStatusByCode: Record<ErrorCode, number> = {
   UNAVAILABLE: 503,
   TIMEOUT: 504,
   REQUEST_TIMEOUT: 408,
+  DATA_UNREADABLE: 500,
   INTERNAL: 500,
 };
 

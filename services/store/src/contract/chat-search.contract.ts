@@ -3,8 +3,12 @@ import { ChatSearchHit, SEARCH_SNIPPET_CHARS } from "@chat/contracts";
 import { Value } from "@sinclair/typebox/value";
 import { at, expectAppError, type MakeStore, newChat, storePerTest, userMessage } from "./store-fixtures.ts";
 
-/** The ChatRepository: search part of the store contract, run against the adapter that `make` opens. */
-export function chatSearchContract(name: string, make: MakeStore): void {
+/**
+ * The ChatRepository: search part of the store contract, run against the adapter that `make` opens.
+ * `byWords`: the store encrypts at rest and matches whole words (its blind index) instead of
+ * substrings; only the test of what a query's punctuation means differs.
+ */
+export function chatSearchContract(name: string, make: MakeStore, options: { byWords?: boolean } = {}): void {
   describe(`${name} (ChatRepository: search contract)`, () => {
     const store = storePerTest(make);
 
@@ -196,27 +200,43 @@ export function chatSearchContract(name: string, make: MakeStore): void {
         await expectAppError(store.chats.searchChats("u1", "pasta", { limit: 0 }), "VALIDATION_FAILED");
       });
 
-      test("takes LIKE and regular-expression metacharacters literally", async () => {
-        await store.chats.createChat({ ...newChat("percent", "u1", 10), title: "100% sure" });
-        await store.chats.createChat({ ...newChat("underscore", "u1", 20), title: "snake_case names" });
-        await store.chats.createChat({ ...newChat("backslash", "u1", 30), title: "Paths" });
-        await store.chats.appendMessage("u1", {
-          ...userMessage("m1", "backslash", 31),
-          content: "Open C:\\Users\\ada",
-        });
-        await store.chats.createChat({ ...newChat("formula", "u1", 40), title: "f(x) = x+1" });
-        await store.chats.createChat({ ...newChat("plain", "u1", 50), title: "abc" });
+      if (options.byWords)
+        test("matches whole words; punctuation only separates them", async () => {
+          await store.chats.createChat({ ...newChat("percent", "u1", 10), title: "100% sure" });
+          await store.chats.createChat({ ...newChat("underscore", "u1", 20), title: "snake_case names" });
+          await store.chats.createChat({ ...newChat("formula", "u1", 40), title: "f(x) = x+1" });
+          await store.chats.createChat({ ...newChat("plain", "u1", 50), title: "abc" });
 
-        expect(await foundChatIds("u1", "%")).toEqual(["percent"]);
-        expect(await foundChatIds("u1", "0% s")).toEqual(["percent"]);
-        expect(await foundChatIds("u1", "_")).toEqual(["underscore"]);
-        expect(await foundChatIds("u1", "\\")).toEqual(["backslash"]);
-        expect(await foundChatIds("u1", "(x)")).toEqual(["formula"]);
-        expect(await foundChatIds("u1", "x+1")).toEqual(["formula"]);
-        for (const query of ["a%c", "a_c", ".*", "a.c", "^abc$"]) {
-          expect(await foundChatIds("u1", query)).toEqual([]);
-        }
-      });
+          expect(await foundChatIds("u1", "SNAKE_case")).toEqual(["underscore"]);
+          expect(await foundChatIds("u1", "(x)")).toEqual(["formula"]);
+          expect(await foundChatIds("u1", "^abc$")).toEqual(["plain"]);
+          expect(await foundChatIds("u1", "100%sure")).toEqual(["percent"]);
+          for (const query of ["%", "_", ".*", "a.c", "snake_cas", "100%sur"]) {
+            expect(await foundChatIds("u1", query)).toEqual([]);
+          }
+        });
+      else
+        test("takes LIKE and regular-expression metacharacters literally", async () => {
+          await store.chats.createChat({ ...newChat("percent", "u1", 10), title: "100% sure" });
+          await store.chats.createChat({ ...newChat("underscore", "u1", 20), title: "snake_case names" });
+          await store.chats.createChat({ ...newChat("backslash", "u1", 30), title: "Paths" });
+          await store.chats.appendMessage("u1", {
+            ...userMessage("m1", "backslash", 31),
+            content: "Open C:\\Users\\ada",
+          });
+          await store.chats.createChat({ ...newChat("formula", "u1", 40), title: "f(x) = x+1" });
+          await store.chats.createChat({ ...newChat("plain", "u1", 50), title: "abc" });
+
+          expect(await foundChatIds("u1", "%")).toEqual(["percent"]);
+          expect(await foundChatIds("u1", "0% s")).toEqual(["percent"]);
+          expect(await foundChatIds("u1", "_")).toEqual(["underscore"]);
+          expect(await foundChatIds("u1", "\\")).toEqual(["backslash"]);
+          expect(await foundChatIds("u1", "(x)")).toEqual(["formula"]);
+          expect(await foundChatIds("u1", "x+1")).toEqual(["formula"]);
+          for (const query of ["a%c", "a_c", ".*", "a.c", "^abc$"]) {
+            expect(await foundChatIds("u1", query)).toEqual([]);
+          }
+        });
     });
   });
 }

@@ -21,7 +21,7 @@ import { userRepositoryContract } from "./user-repository.contract.ts";
 
 /**
  * The behaviour every store adapter must have, port by port. `make` is called before each test and
- * must return an empty store of its own.
+ * must return an empty store of its own; `encrypted`: it encrypts at rest, so search matches words.
  *
  * @example
  * storeContract("SqliteStore", async () => {
@@ -29,7 +29,7 @@ import { userRepositoryContract } from "./user-repository.contract.ts";
  *   return { store, cleanup: () => store.close() };
  * });
  */
-export function storeContract(name: string, make: MakeStore): void {
+export function storeContract(name: string, make: MakeStore, options: { encrypted?: boolean } = {}): void {
   describe(`${name} (StoreRepositories contract)`, () => {
     const store = storePerTest(make);
 
@@ -39,7 +39,7 @@ export function storeContract(name: string, make: MakeStore): void {
   });
   userRepositoryContract(name, make);
   chatRepositoryContract(name, make);
-  chatSearchContract(name, make);
+  chatSearchContract(name, make, { byWords: options.encrypted });
   messageContract(name, make);
   messageDeletionContract(name, make);
   messageTreeContract(name, make);

@@ -73,6 +73,9 @@ export function storePerTest(make: MakeStore): StoreRepositories {
     get shares() {
       return current().shares;
     },
+    get encryption() {
+      return current().encryption;
+    },
     isReady: () => current().isReady(),
     close: () => current().close(),
   };

@@ -1,6 +1,7 @@
 import type { AttachmentKind, StoredAttachment } from "@chat/contracts";
 import type { Collection, Db } from "mongodb";
 import type { AttachmentRepository } from "../attachment-repository.ts";
+import { FieldCipher } from "../encryption/field-cipher.ts";
 
 /** An attachment; `_id` is its id. */
 type AttachmentDocument = {
@@ -24,7 +25,10 @@ type AttachmentDocument = {
 export class MongoAttachmentRepository implements AttachmentRepository {
   private readonly attachments: Collection<AttachmentDocument>;
 
-  constructor(database: Db) {
+  constructor(
+    database: Db,
+    private readonly cipher: FieldCipher = FieldCipher.off,
+  ) {
     this.attachments = database.collection<AttachmentDocument>("attachments");
   }
 
@@ -40,18 +44,18 @@ export class MongoAttachmentRepository implements AttachmentRepository {
     // Without transactions the check and the write are two steps (see the port).
     const usedBytes = await this.usedBytes(attachment.userId);
     if (usedBytes + attachment.size > quotaBytes) return { created: false, usedBytes };
-    await this.attachments.insertOne(toDocument(attachment));
+    await this.attachments.insertOne(toDocument(attachment, this.cipher));
     return { created: true, usedBytes: usedBytes + attachment.size };
   }
 
   async findAttachment(userId: string, attachmentId: string): Promise<StoredAttachment | undefined> {
     const document = await this.attachments.findOne({ _id: attachmentId, userId });
-    return document ? fromDocument(document) : undefined;
+    return document ? fromDocument(document, this.cipher) : undefined;
   }
 
   async deleteAttachment(userId: string, attachmentId: string): Promise<StoredAttachment | undefined> {
     const document = await this.attachments.findOneAndDelete({ _id: attachmentId, userId });
-    return document ? fromDocument(document) : undefined;
+    return document ? fromDocument(document, this.cipher) : undefined;
   }
 
   async usedBytes(userId: string): Promise<number> {
@@ -70,11 +74,15 @@ export class MongoAttachmentRepository implements AttachmentRepository {
   }
 
   async chatAttachments(chatId: string): Promise<StoredAttachment[]> {
-    return (await this.attachments.find({ chatId }).toArray()).map(fromDocument);
+    return (await this.attachments.find({ chatId }).toArray()).map((document) =>
+      fromDocument(document, this.cipher),
+    );
   }
 
   async ownedAttachments(userId: string): Promise<StoredAttachment[]> {
-    return (await this.attachments.find({ userId }).toArray()).map(fromDocument);
+    return (await this.attachments.find({ userId }).toArray()).map((document) =>
+      fromDocument(document, this.cipher),
+    );
   }
 
   async deleteChatAttachments(chatId: string): Promise<number> {
@@ -82,12 +90,12 @@ export class MongoAttachmentRepository implements AttachmentRepository {
   }
 }
 
-function toDocument(attachment: StoredAttachment): AttachmentDocument {
+function toDocument(attachment: StoredAttachment, cipher: FieldCipher): AttachmentDocument {
   return {
     _id: attachment.id,
     userId: attachment.userId,
     chatId: attachment.chatId,
-    name: attachment.name,
+    name: cipher.seal("attachment.name", attachment.name),
     kind: attachment.kind,
     mediaType: attachment.mediaType,
     size: attachment.size,
@@ -96,12 +104,12 @@ function toDocument(attachment: StoredAttachment): AttachmentDocument {
   };
 }
 
-function fromDocument(document: AttachmentDocument): StoredAttachment {
+function fromDocument(document: AttachmentDocument, cipher: FieldCipher): StoredAttachment {
   return {
     id: document._id,
     userId: document.userId,
     chatId: document.chatId,
-    name: document.name,
+    name: cipher.open("attachment.name", document.name),
     kind: document.kind,
     mediaType: document.mediaType,
     size: document.size,

@@ -10,7 +10,8 @@ import type {
   Usage,
 } from "@chat/contracts";
 import type { Document, Filter, UpdateFilter } from "mongodb";
-import type { ChatChanges, ChatListFilter, PageRequest } from "../chat-repository.ts";
+import type { ChatChanges, ChatListFilter, NewChat, PageRequest } from "../chat-repository.ts";
+import type { EncryptedField, FieldCipher } from "../encryption/field-cipher.ts";
 import { decodeCursor, type SortKey, toSortableTimestamp } from "../page-cursor.ts";
 import { escapeRegExp, searchSnippet } from "../search-snippet.ts";
 
@@ -18,7 +19,10 @@ import { escapeRegExp, searchSnippet } from "../search-snippet.ts";
 export type ChatDocument = {
   _id: string;
   userId: string;
+  /** Sealed by the store's cipher, as is `systemPrompt`. */
   title: string;
+  /** The title's blind index; absent while encryption is off. */
+  titleTokens?: string[];
   model: string;
   /** Absent when the chat has none: an empty prompt is never stored. */
   systemPrompt?: string;
@@ -46,15 +50,19 @@ export type MessageDocument = {
   _id: string;
   chatId: string;
   role: Message["role"];
+  /** Sealed by the store's cipher. */
   content: string;
+  /** The content's blind index; absent while encryption is off. */
+  searchTokens?: string[];
   createdAt: Date;
-  codeBlocks?: CodeBlock[];
+  /** The array itself while encryption is off, else its JSON sealed (as `attachments`). */
+  codeBlocks?: CodeBlock[] | string;
   finishReason?: Message["finishReason"];
   model?: string;
   usage?: Usage;
   clientMessageId?: string;
   author?: MessageAuthor;
-  attachments?: MessageAttachment[];
+  attachments?: MessageAttachment[] | string;
   /** Absent when none was recorded: the message follows the one before it in time. */
   parentId?: string | null;
 };
@@ -94,13 +102,34 @@ export function chatsOfUserIn(userId: string, filter: ChatListFilter): Filter<Ch
   };
 }
 
-/** The chat of a `chats` document. */
-export function toChat(document: ChatDocument): Chat {
+/** The `chats` document of a new chat. */
+export function toChatDocument(chat: NewChat, cipher: FieldCipher): ChatDocument {
+  const createdAt = new Date(toSortableTimestamp(chat.createdAt));
+  return {
+    _id: chat.id,
+    userId: chat.userId,
+    title: cipher.seal("chat.title", chat.title),
+    ...(cipher.enabled && { titleTokens: cipher.searchTokens(chat.title, chat.userId) }),
+    model: chat.model,
+    ...(chat.systemPrompt && { systemPrompt: cipher.seal("chat.systemPrompt", chat.systemPrompt) }),
+    ...(chat.temperature !== undefined && { temperature: chat.temperature }),
+    ...(chat.projectId && { projectId: chat.projectId }),
+    pinned: false,
+    archived: false,
+    createdAt,
+    lastActivityAt: createdAt,
+  };
+}
+
+/** The chat of a `chats` document, its title and system prompt decrypted. */
+export function toChat(document: ChatDocument, cipher: FieldCipher): Chat {
   return {
     id: document._id,
-    title: document.title,
+    title: cipher.open("chat.title", document.title),
     model: document.model,
-    ...(document.systemPrompt != null && { systemPrompt: document.systemPrompt }),
+    ...(document.systemPrompt != null && {
+      systemPrompt: cipher.open("chat.systemPrompt", document.systemPrompt),
+    }),
     ...(document.temperature != null && { temperature: document.temperature }),
     createdAt: document.createdAt.toISOString(),
     lastActivityAt: document.lastActivityAt.toISOString(),
@@ -113,9 +142,13 @@ export function toChat(document: ChatDocument): Chat {
   };
 }
 
-/** The search hit of a chat that the search pipeline found. */
-export function toChatSearchHit(document: ChatSearchDocument, query: string): ChatSearchHit {
-  const chat = toChat(document);
+/** The search hit of a chat that the search pipeline found; the snippet centres on `needle`. */
+export function toChatSearchHit(
+  document: ChatSearchDocument,
+  needle: string,
+  cipher: FieldCipher,
+): ChatSearchHit {
+  const chat = toChat(document, cipher);
   const [message] = document.matchingMessages;
   if (document.titleMatches || !message) return { chat, match: { in: "title" } };
   return {
@@ -125,26 +158,33 @@ export function toChatSearchHit(document: ChatSearchDocument, query: string): Ch
       messageId: message._id,
       role: message.role,
       createdAt: message.createdAt.toISOString(),
-      snippet: searchSnippet(message.content, query),
+      snippet: searchSnippet(cipher.open("message.content", message.content), needle),
     },
   };
 }
 
 /** The update for `updateChat`, or null when there is nothing to change. */
-export function toChatUpdate(changes: ChatChanges): UpdateFilter<ChatDocument> | null {
+export function toChatUpdate(
+  changes: ChatChanges,
+  userId: string,
+  cipher: FieldCipher,
+): UpdateFilter<ChatDocument> | null {
   const set: Partial<
     Pick<
       ChatDocument,
-      "title" | "model" | "systemPrompt" | "temperature" | "projectId" | "pinned" | "archived"
+      "title" | "titleTokens" | "model" | "systemPrompt" | "temperature" | "projectId" | "pinned" | "archived"
     >
   > = {};
   const unset: { systemPrompt?: ""; temperature?: "" } = {};
-  if (changes.title !== undefined) set.title = changes.title;
+  if (changes.title !== undefined) {
+    set.title = cipher.seal("chat.title", changes.title);
+    if (cipher.enabled) set.titleTokens = cipher.searchTokens(changes.title, userId);
+  }
   if (changes.projectId !== undefined) set.projectId = changes.projectId;
   if (changes.pinned !== undefined) set.pinned = changes.pinned;
   if (changes.archived !== undefined) set.archived = changes.archived;
   if (changes.model !== undefined) set.model = changes.model;
-  if (changes.systemPrompt) set.systemPrompt = changes.systemPrompt;
+  if (changes.systemPrompt) set.systemPrompt = cipher.seal("chat.systemPrompt", changes.systemPrompt);
   if (changes.systemPrompt === "") unset.systemPrompt = "";
   if (typeof changes.temperature === "number") set.temperature = changes.temperature;
   if (changes.temperature === null) unset.temperature = "";
@@ -155,40 +195,90 @@ export function toChatUpdate(changes: ChatChanges): UpdateFilter<ChatDocument> |
   };
 }
 
-/** The `messages` document of a message. */
-export function toMessageDocument(message: Message): MessageDocument {
+/** The `messages` document of a message of the user `userId`. */
+export function toMessageDocument(message: Message, userId: string, cipher: FieldCipher): MessageDocument {
   return {
     _id: message.id,
     chatId: message.chatId,
     role: message.role,
-    content: message.content,
+    content: cipher.seal("message.content", message.content),
+    ...(cipher.enabled && { searchTokens: cipher.searchTokens(message.content, userId) }),
     createdAt: new Date(toSortableTimestamp(message.createdAt)),
-    ...(message.codeBlocks !== undefined && { codeBlocks: message.codeBlocks }),
+    ...(message.codeBlocks !== undefined && {
+      codeBlocks: sealJson(cipher, "message.codeBlocks", message.codeBlocks),
+    }),
     ...(message.finishReason !== undefined && { finishReason: message.finishReason }),
     ...(message.model !== undefined && { model: message.model }),
     ...(message.usage !== undefined && { usage: message.usage }),
     ...(message.clientMessageId !== undefined && { clientMessageId: message.clientMessageId }),
     ...(message.author !== undefined && { author: message.author }),
-    ...(message.attachments?.length ? { attachments: message.attachments } : {}),
+    ...(message.attachments?.length
+      ? { attachments: sealJson(cipher, "message.attachments", message.attachments) }
+      : {}),
     ...(message.parentId !== undefined && { parentId: message.parentId }),
   };
 }
 
-/** The message of a `messages` document. */
-export function toMessage(document: MessageDocument): Message {
+/** The message of a `messages` document, its content, code blocks and attachments decrypted. */
+export function toMessage(document: MessageDocument, cipher: FieldCipher): Message {
   return {
     id: document._id,
     chatId: document.chatId,
     role: document.role,
-    content: document.content,
+    content: cipher.open("message.content", document.content),
     createdAt: document.createdAt.toISOString(),
-    ...(document.codeBlocks != null && { codeBlocks: document.codeBlocks }),
+    ...(document.codeBlocks != null && {
+      codeBlocks: openJson(cipher, "message.codeBlocks", document.codeBlocks),
+    }),
     ...(document.finishReason != null && { finishReason: document.finishReason }),
     ...(document.model != null && { model: document.model }),
     ...(document.usage != null && { usage: document.usage }),
     ...(document.clientMessageId != null && { clientMessageId: document.clientMessageId }),
     ...(document.author != null && { author: document.author }),
-    ...(document.attachments != null && { attachments: document.attachments }),
+    ...(document.attachments != null && {
+      attachments: openJson(cipher, "message.attachments", document.attachments),
+    }),
+  };
+}
+
+/**
+ * A value stored as a document while encryption is off (as before it existed), else as its JSON
+ * sealed: an encrypted array cannot be queried, and nothing queries inside these.
+ *
+ * @example
+ * sealJson(cipher, "message.codeBlocks", [{ language: "ts", code: "let a = 1;" }]);
+ */
+export function sealJson<T>(cipher: FieldCipher, field: EncryptedField, value: T): T | string {
+  return cipher.enabled ? cipher.seal(field, JSON.stringify(value)) : value;
+}
+
+/** The value `sealJson` stored. */
+export function openJson<T>(cipher: FieldCipher, field: EncryptedField, stored: T | string): T {
+  return typeof stored === "string" ? (JSON.parse(cipher.open(field, stored)) as T) : stored;
+}
+
+/** How the search pipeline matches a title and a message. */
+type SearchConditions = { title: Document; message: Document };
+
+/**
+ * What the search looks for: the query as a substring (ASCII case ignored) while encryption is off,
+ * else every word of it in the blind index (`words`: per word, its tokens under each key).
+ */
+export function searchConditions(query: string, words: string[][] | null): SearchConditions {
+  if (words === null) {
+    const pattern = escapeRegExp(query);
+    return {
+      title: { $regexMatch: { input: "$title", regex: pattern, options: "i" } },
+      message: { content: { $regex: pattern, $options: "i" } },
+    };
+  }
+  return {
+    title: {
+      $and: words.map((tokens) => ({
+        $gt: [{ $size: { $setIntersection: [{ $ifNull: ["$titleTokens", []] }, tokens] } }, 0],
+      })),
+    },
+    message: { $and: words.map((tokens) => ({ searchTokens: { $in: tokens } })) },
   };
 }
 
@@ -198,11 +288,10 @@ export function toMessage(document: MessageDocument): Message {
  */
 export function chatSearchPipeline(
   userId: string,
-  query: string,
+  conditions: SearchConditions,
   page: PageRequest,
   messages: string,
 ): Document[] {
-  const pattern = escapeRegExp(query);
   // The pipeline streams the user's chats in list order and stops after `limit + 1` hits. The lookup
   // runs for a chat whose title matches too, though its message is not needed.
   return [
@@ -214,7 +303,7 @@ export function chatSearchPipeline(
         localField: "_id",
         foreignField: "chatId",
         pipeline: [
-          { $match: { content: { $regex: pattern, $options: "i" } } },
+          { $match: conditions.message },
           { $sort: { createdAt: -1, _id: -1 } },
           { $limit: 1 },
           { $project: { role: 1, content: 1, createdAt: 1 } },
@@ -222,7 +311,7 @@ export function chatSearchPipeline(
         as: "matchingMessages",
       },
     },
-    { $addFields: { titleMatches: { $regexMatch: { input: "$title", regex: pattern, options: "i" } } } },
+    { $addFields: { titleMatches: conditions.title } },
     { $match: { $or: [{ titleMatches: true }, { "matchingMessages.0": { $exists: true } }] } },
     { $limit: page.limit + 1 },
   ];

@@ -5,6 +5,7 @@ import type {
   ChatProjectRepository,
   NewChatProject,
 } from "../chat-project-repository.ts";
+import type { FieldCipher } from "../encryption/field-cipher.ts";
 import { toSortableTimestamp } from "../page-cursor.ts";
 import { isDuplicateKey } from "./is-duplicate-key.ts";
 import type { ChatDocument } from "./mongo-chat-documents.ts";
@@ -19,29 +20,32 @@ type ChatProjectDocument = {
   createdAt: Date;
 };
 
-function toChatProject(document: ChatProjectDocument): ChatProject {
+function toChatProject(document: ChatProjectDocument, cipher: FieldCipher): ChatProject {
   return {
     id: document._id,
-    name: document.name,
-    instructions: document.instructions,
+    name: cipher.open("project.name", document.name),
+    instructions: cipher.open("project.instructions", document.instructions),
     ...(document.model != null && { model: document.model }),
     createdAt: document.createdAt.toISOString(),
   };
 }
 
 /**
- * The projects of the MongoDB store. A deleted project's chats leave it before the project goes,
+ * The projects of the MongoDB store, their name and instructions encrypted at rest. A deleted project's chats leave it before the project goes,
  * so a crash between the two writes leaves a project that a repeated deletion finishes.
  *
  * @example
- * const projects = new MongoChatProjectRepository(database);
+ * const projects = new MongoChatProjectRepository(database, cipher);
  * await projects.init();
  */
 export class MongoChatProjectRepository implements ChatProjectRepository {
   private readonly projects: Collection<ChatProjectDocument>;
   private readonly chats: Collection<ChatDocument>;
 
-  constructor(database: Db) {
+  constructor(
+    database: Db,
+    private readonly cipher: FieldCipher,
+  ) {
     this.projects = database.collection<ChatProjectDocument>("chatProjects");
     this.chats = database.collection<ChatDocument>("chats");
   }
@@ -55,30 +59,30 @@ export class MongoChatProjectRepository implements ChatProjectRepository {
     const document: ChatProjectDocument = {
       _id: project.id,
       userId: project.userId,
-      name: project.name,
-      instructions: project.instructions,
+      name: this.cipher.seal("project.name", project.name),
+      instructions: this.cipher.seal("project.instructions", project.instructions),
       ...(project.model !== undefined && { model: project.model }),
       createdAt: new Date(toSortableTimestamp(project.createdAt)),
     };
     try {
       await this.projects.insertOne(document);
-      return toChatProject(document);
+      return toChatProject(document, this.cipher);
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
     }
     const existing = await this.projects.findOne({ _id: project.id, userId: project.userId });
     if (!existing) throw new AppError("VALIDATION_FAILED", "This project id is already in use");
-    return toChatProject(existing);
+    return toChatProject(existing, this.cipher);
   }
 
   async getProject(projectId: string, userId: string): Promise<ChatProject | null> {
     const document = await this.projects.findOne({ _id: projectId, userId });
-    return document ? toChatProject(document) : null;
+    return document ? toChatProject(document, this.cipher) : null;
   }
 
   async listProjects(userId: string): Promise<ChatProject[]> {
     const documents = await this.projects.find({ userId }).sort({ createdAt: 1, _id: 1 }).toArray();
-    return documents.map(toChatProject);
+    return documents.map((document) => toChatProject(document, this.cipher));
   }
 
   async updateProject(
@@ -87,8 +91,9 @@ export class MongoChatProjectRepository implements ChatProjectRepository {
     changes: ChatProjectChanges,
   ): Promise<ChatProject | null> {
     const set: Partial<Pick<ChatProjectDocument, "name" | "instructions" | "model">> = {};
-    if (changes.name !== undefined) set.name = changes.name;
-    if (changes.instructions !== undefined) set.instructions = changes.instructions;
+    if (changes.name !== undefined) set.name = this.cipher.seal("project.name", changes.name);
+    if (changes.instructions !== undefined)
+      set.instructions = this.cipher.seal("project.instructions", changes.instructions);
     if (changes.model) set.model = changes.model;
     const update: UpdateFilter<ChatProjectDocument> = {
       ...(Object.keys(set).length > 0 && { $set: set }),
@@ -100,7 +105,7 @@ export class MongoChatProjectRepository implements ChatProjectRepository {
         : await this.projects.findOneAndUpdate({ _id: projectId, userId }, update, {
             returnDocument: "after",
           });
-    return document ? toChatProject(document) : null;
+    return document ? toChatProject(document, this.cipher) : null;
   }
 
   async deleteProject(projectId: string, userId: string): Promise<boolean> {

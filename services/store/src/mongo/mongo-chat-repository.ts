@@ -10,6 +10,7 @@ import type {
   Page,
   PageRequest,
 } from "../chat-repository.ts";
+import { FieldCipher } from "../encryption/field-cipher.ts";
 import { MessageTree } from "../message-tree.ts";
 import {
   chatSortKey,
@@ -20,6 +21,7 @@ import {
   toPage,
   toSortableTimestamp,
 } from "../page-cursor.ts";
+import { searchMatcher } from "../search-matcher.ts";
 import { hitsOnActivePath } from "../search-on-active-path.ts";
 import { isDuplicateKey } from "./is-duplicate-key.ts";
 import {
@@ -32,7 +34,9 @@ import {
   chatsOfUserIn,
   type DeletedMessageDocument,
   type MessageDocument,
+  searchConditions,
   toChat,
+  toChatDocument,
   toChatSearchHit,
   toChatUpdate,
   toMessage,
@@ -42,7 +46,8 @@ import {
 /**
  * The chats of the MongoDB store: chats, messages, search, tombstones and answer drafts. Without
  * transactions, every write is one document write, ordered so that a crash between two of them is
- * repaired by the retry that follows.
+ * repaired by the retry that follows. Titles, system prompts, message text and drafts go through
+ * `cipher` (stored encrypted when it has keys).
  *
  * @example
  * const chats = new MongoChatRepository(database);
@@ -53,7 +58,10 @@ export class MongoChatRepository implements ChatRepository {
   private readonly deletedMessages: Collection<DeletedMessageDocument>;
   private readonly answerDrafts: Collection<AnswerDraftDocument>;
 
-  constructor(database: Db) {
+  constructor(
+    database: Db,
+    private readonly cipher: FieldCipher = FieldCipher.off,
+  ) {
     this.chats = database.collection<ChatDocument>("chats");
     this.messages = database.collection<MessageDocument>("messages");
     this.deletedMessages = database.collection<DeletedMessageDocument>("deletedMessages");
@@ -77,23 +85,10 @@ export class MongoChatRepository implements ChatRepository {
   }
 
   async createChat(chat: NewChat): Promise<Chat> {
-    const createdAt = new Date(toSortableTimestamp(chat.createdAt));
-    const document: ChatDocument = {
-      _id: chat.id,
-      userId: chat.userId,
-      title: chat.title,
-      model: chat.model,
-      ...(chat.systemPrompt && { systemPrompt: chat.systemPrompt }),
-      ...(chat.temperature !== undefined && { temperature: chat.temperature }),
-      ...(chat.projectId && { projectId: chat.projectId }),
-      pinned: false,
-      archived: false,
-      createdAt,
-      lastActivityAt: createdAt,
-    };
+    const document = toChatDocument(chat, this.cipher);
     try {
       await this.chats.insertOne(document);
-      return { ...toChat(document), messageCount: 0 };
+      return { ...toChat(document, this.cipher), messageCount: 0 };
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
     }
@@ -177,23 +172,30 @@ export class MongoChatRepository implements ChatRepository {
   /** The chat with its message count, counted on the messages' chat index (no counter to drift). */
   private async withCount(document: ChatDocument): Promise<Chat> {
     const messageCount = await this.messages.countDocuments({ chatId: document._id });
-    return { ...toChat(document), messageCount };
+    return { ...toChat(document, this.cipher), messageCount };
   }
 
   async searchChats(userId: string, query: string, page: PageRequest): Promise<Page<ChatSearchHit>> {
     checkLimit(page.limit, 1);
-    const documents = await this.chats
-      .aggregate<ChatSearchDocument>(chatSearchPipeline(userId, query, page, this.messages.collectionName))
-      .toArray();
+    const matcher = searchMatcher(query, this.cipher.enabled);
+    const words = this.cipher.enabled ? this.cipher.queryTokens(query, userId) : null;
+    const pipeline = chatSearchPipeline(
+      userId,
+      searchConditions(query, words),
+      page,
+      this.messages.collectionName,
+    );
+    if (words?.length === 0) return { items: [], nextCursor: null };
+    const documents = await this.chats.aggregate<ChatSearchDocument>(pipeline).toArray();
     const hits = await Promise.all(
       documents.map(async (document) => {
-        const hit = toChatSearchHit(document, query);
+        const hit = toChatSearchHit(document, matcher.needle, this.cipher);
         return { ...hit, chat: await this.withCount(document) };
       }),
     );
     return hitsOnActivePath(
       toPage(hits, page.limit, (hit) => chatSortKey(hit.chat)),
-      query,
+      matcher,
       async (chatId) => {
         return (await this.recentMessages(chatId, userId, Number.MAX_SAFE_INTEGER)).messages;
       },
@@ -206,11 +208,18 @@ export class MongoChatRepository implements ChatRepository {
     changes: ChatChanges,
     onlyIfTitle?: string,
   ): Promise<{ chat: Chat; updated: boolean } | null> {
-    // The title condition sits in the filter of the one update, so no other write can come between
-    // the check and the change.
+    // An encrypted title never equals its text: the title is compared decrypted here, and the filter
+    // of the one update then asks for the very stored value that was read, so no other write can
+    // come between the check and the change.
     const filter: Filter<ChatDocument> = { _id: chatId, userId };
-    if (onlyIfTitle !== undefined) filter.title = onlyIfTitle;
-    const update = toChatUpdate(changes);
+    if (onlyIfTitle !== undefined) {
+      const current = await this.chats.findOne(filter);
+      if (!current) return null;
+      if (this.cipher.open("chat.title", current.title) !== onlyIfTitle)
+        return { chat: await this.withCount(current), updated: false };
+      filter.title = current.title;
+    }
+    const update = toChatUpdate(changes, userId, this.cipher);
     const document = update
       ? await this.chats.findOneAndUpdate(filter, update, { returnDocument: "after" })
       : await this.chats.findOne(filter);
@@ -239,7 +248,7 @@ export class MongoChatRepository implements ChatRepository {
   ): Promise<boolean> {
     if (!(await this.ownsChat(message.chatId, userId))) return false;
     if (await this.takeBackIfDeleted(message.id)) return false;
-    const document = toMessageDocument(message);
+    const document = toMessageDocument(message, userId, this.cipher);
     const { activeLeafVersion } = options;
     try {
       await this.messages.insertOne(document);
@@ -351,7 +360,8 @@ export class MongoChatRepository implements ChatRepository {
   async saveAnswerDraft(draft: AnswerDraft): Promise<boolean> {
     if (!(await this.ownsChat(draft.chatId, draft.userId))) return false;
     const { messageId, ...fields } = draft;
-    await this.answerDrafts.updateOne({ _id: messageId }, { $set: fields }, { upsert: true });
+    const content = this.cipher.seal("answerDraft.content", draft.content);
+    await this.answerDrafts.updateOne({ _id: messageId }, { $set: { ...fields, content } }, { upsert: true });
     // Written before the answer's existence is read, as appendMessage deletes the draft after its
     // insert: a checkpoint that lands after the answer's write sees the answer here and goes.
     const written =
@@ -365,7 +375,11 @@ export class MongoChatRepository implements ChatRepository {
   async listAnswerDrafts(limit: number): Promise<AnswerDraft[]> {
     checkLimit(limit, 1);
     const documents = await this.answerDrafts.find({}).sort({ updatedAt: 1, _id: 1 }).limit(limit).toArray();
-    return documents.map(({ _id, ...fields }) => ({ messageId: _id, ...fields }));
+    return documents.map(({ _id, ...fields }) => ({
+      messageId: _id,
+      ...fields,
+      content: this.cipher.open("answerDraft.content", fields.content),
+    }));
   }
 
   async listMessages(chatId: string, userId: string, page: PageRequest): Promise<Page<Message>> {
@@ -387,7 +401,11 @@ export class MongoChatRepository implements ChatRepository {
     const tree = await this.tree(chatId);
     const activeLeafId = tree.activePath(document.activeLeafId ?? null).at(-1) ?? null;
     const messages = await this.messagesOf(chatId, tree, tree.inOrder(), true);
-    return { chat: { ...toChat(document), messageCount: messages.length }, messages, activeLeafId };
+    return {
+      chat: { ...toChat(document, this.cipher), messageCount: messages.length },
+      messages,
+      activeLeafId,
+    };
   }
 
   async recentMessages(
@@ -428,7 +446,7 @@ export class MongoChatRepository implements ChatRepository {
   ): Promise<Message[]> {
     if (ids.length === 0) return [];
     const documents = await this.messages.find({ chatId, _id: { $in: [...ids] } }).toArray();
-    const byId = new Map(documents.map((document) => [document._id, toMessage(document)]));
+    const byId = new Map(documents.map((document) => [document._id, toMessage(document, this.cipher)]));
     return ids.flatMap((id) => {
       const message = byId.get(id);
       return message ? [tree.withPlace(message, resolveParent)] : [];

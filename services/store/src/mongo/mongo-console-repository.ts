@@ -12,6 +12,7 @@ import type { Page, PageRequest } from "../chat-repository.ts";
 import { consoleSortKey, decodeConsoleCursor, encodeConsoleCursor } from "../console/console-cursor.ts";
 import { consoleTotalsWindow } from "../console/console-totals-window.ts";
 import type { ConsoleQuery, ConsoleRepository } from "../console-repository.ts";
+import { FieldCipher } from "../encryption/field-cipher.ts";
 import { checkLimit, toSortableTimestamp } from "../page-cursor.ts";
 import type { ChatDocument } from "./mongo-chat-documents.ts";
 
@@ -60,7 +61,10 @@ export class MongoConsoleRepository implements ConsoleRepository {
   private readonly usageRecords: Collection<Document>;
   private readonly answerDrafts: Collection<{ _id: string; updatedAt: string }>;
 
-  constructor(database: Db) {
+  constructor(
+    database: Db,
+    private readonly cipher: FieldCipher = FieldCipher.off,
+  ) {
     this.chats = database.collection<ConsoleChatDocument>("chats");
     this.users = database.collection("users");
     this.messages = database.collection("messages");
@@ -327,7 +331,7 @@ export class MongoConsoleRepository implements ConsoleRepository {
       const lastActivityAt = document.lastActivityAt.toISOString();
       return {
         id: document._id,
-        title: document.title,
+        title: this.cipher.open("chat.title", document.title),
         model: document.model,
         userId: document.userId,
         userEmail: user?.email ?? "",

@@ -1,9 +1,11 @@
 import type { SharedMessage, StoredShare } from "@chat/contracts";
 import type { Collection, Db, Filter } from "mongodb";
 import type { Page, PageRequest } from "../chat-repository.ts";
+import { FieldCipher } from "../encryption/field-cipher.ts";
 import { checkLimit, decodeCursor, toPage, toSortableTimestamp } from "../page-cursor.ts";
 import type { ShareListing, ShareRepository } from "../share-repository.ts";
 import { isDuplicateKey } from "./is-duplicate-key.ts";
+import { openJson, sealJson } from "./mongo-chat-documents.ts";
 
 /** A document of `shares`; `_id` is the share's id. */
 type ShareDocument = {
@@ -15,7 +17,8 @@ type ShareDocument = {
   createdAt: Date;
   messageCount: number;
   truncated: boolean;
-  messages: SharedMessage[];
+  /** The array itself while encryption is off, else its JSON sealed (see `sealJson`). */
+  messages: SharedMessage[] | string;
 };
 
 const newestFirst = { createdAt: -1, _id: -1 } as const;
@@ -31,7 +34,10 @@ const newestFirst = { createdAt: -1, _id: -1 } as const;
 export class MongoShareRepository implements ShareRepository {
   private readonly shares: Collection<ShareDocument>;
 
-  constructor(database: Db) {
+  constructor(
+    database: Db,
+    private readonly cipher: FieldCipher = FieldCipher.off,
+  ) {
     this.shares = database.collection<ShareDocument>("shares");
   }
 
@@ -49,12 +55,12 @@ export class MongoShareRepository implements ShareRepository {
         _id: share.id,
         userId: share.userId,
         chatId: share.chatId,
-        title: share.title,
+        title: this.cipher.seal("share.title", share.title),
         model: share.model,
         createdAt: new Date(toSortableTimestamp(share.createdAt)),
         messageCount: share.messages.length,
         truncated: share.truncated,
-        messages: share.messages,
+        messages: sealJson(this.cipher, "share.messages", share.messages),
       });
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
@@ -68,11 +74,11 @@ export class MongoShareRepository implements ShareRepository {
       id: document._id,
       userId: document.userId,
       chatId: document.chatId,
-      title: document.title,
+      title: this.cipher.open("share.title", document.title),
       model: document.model,
       createdAt: document.createdAt.toISOString(),
       truncated: document.truncated,
-      messages: document.messages,
+      messages: openJson(this.cipher, "share.messages", document.messages),
     };
   }
 
@@ -92,7 +98,7 @@ export class MongoShareRepository implements ShareRepository {
     const listings = documents.map((document) => ({
       id: document._id,
       chatId: document.chatId,
-      title: document.title,
+      title: this.cipher.open("share.title", document.title),
       createdAt: document.createdAt.toISOString(),
       messageCount: document.messageCount,
     }));

@@ -1,7 +1,10 @@
 import { describe, expect, test } from "bun:test";
+import { randomBytes } from "node:crypto";
 import { MongoClient } from "mongodb";
+import { encryptionContract } from "../contract/encryption.contract.ts";
 import { storeContract } from "../contract/store-contract.ts";
 import { storedUser } from "../contract/store-fixtures.ts";
+import { FieldCipher } from "../encryption/field-cipher.ts";
 import { MongoStore } from "./mongo-store.ts";
 
 const mongoUrl = process.env.MONGODB_URL;
@@ -27,6 +30,56 @@ describe.skipIf(!mongoUrl)("MongoStore", () => {
       cleanup: async () => {
         await store.dropDatabase();
         await store.close();
+      },
+    };
+  });
+
+  // Every behaviour of the store holds with encryption at rest on too.
+  const cipher = new FieldCipher([{ id: "k1", bytes: randomBytes(32) }]);
+  storeContract(
+    "MongoStore, encrypted at rest",
+    async () => {
+      const store = new MongoStore({ url: mongoUrl ?? "", databaseName: newDatabaseName(), cipher });
+      await store.init();
+      return {
+        store,
+        cleanup: async () => {
+          await store.dropDatabase();
+          await store.close();
+        },
+      };
+    },
+    { encrypted: true },
+  );
+
+  encryptionContract("MongoStore", async () => {
+    const databaseName = newDatabaseName();
+    const client = new MongoClient(mongoUrl ?? "");
+    const database = client.db(databaseName);
+    let store: MongoStore | undefined;
+    return {
+      async open(cipher) {
+        await store?.close();
+        store = new MongoStore({ url: mongoUrl ?? "", databaseName, cipher });
+        await store.init();
+        return store;
+      },
+      async rawText() {
+        const collections = await database.listCollections({}, { nameOnly: true }).toArray();
+        const documents = await Promise.all(
+          collections.map((collection) => database.collection(collection.name).find({}).toArray()),
+        );
+        return JSON.stringify(documents);
+      },
+      async overwriteStoredTitle(chatId, stored) {
+        await database
+          .collection<{ _id: string }>("chats")
+          .updateOne({ _id: chatId }, { $set: { title: stored } });
+      },
+      async cleanup() {
+        await database.dropDatabase();
+        await store?.close();
+        await client.close();
       },
     };
   });

@@ -1,4 +1,5 @@
 import { type Db, MongoClient } from "mongodb";
+import { FieldCipher } from "../encryption/field-cipher.ts";
 import type { StoreRepositories } from "../store-repositories.ts";
 import { UserAccounts } from "../user-accounts.ts";
 import { MongoAttachmentRepository } from "./mongo-attachment-repository.ts";
@@ -7,6 +8,7 @@ import { MongoChatProjectRepository } from "./mongo-chat-project-repository.ts";
 import { MongoChatRepository } from "./mongo-chat-repository.ts";
 import { MongoConsoleRepository } from "./mongo-console-repository.ts";
 import { MongoCredentialRepository } from "./mongo-credential-repository.ts";
+import { MongoEncryptedRecords } from "./mongo-encrypted-records.ts";
 import { MongoNotificationRepository } from "./mongo-notification-repository.ts";
 import { MongoShareRepository } from "./mongo-share-repository.ts";
 import { MongoUsageRepository } from "./mongo-usage-repository.ts";
@@ -34,24 +36,28 @@ export class MongoStore implements StoreRepositories {
   readonly shares: MongoShareRepository;
   readonly notifications: MongoNotificationRepository;
   readonly console: MongoConsoleRepository;
+  readonly encryption: MongoEncryptedRecords;
   private readonly client: MongoClient;
   private readonly database: Db;
   private readonly userRecords: MongoUserRecords;
 
-  constructor(options: { url: string; databaseName: string }) {
+  /** `cipher`: encryption at rest (off when absent). */
+  constructor(options: { url: string; databaseName: string; cipher?: FieldCipher }) {
+    const cipher = options.cipher ?? FieldCipher.off;
     this.client = new MongoClient(options.url);
     this.database = this.client.db(options.databaseName);
     this.userRecords = new MongoUserRecords(this.database);
     this.users = new UserAccounts(this.userRecords);
     this.credentials = new MongoCredentialRepository(this.database);
-    this.chats = new MongoChatRepository(this.database);
-    this.chatProjects = new MongoChatProjectRepository(this.database);
+    this.chats = new MongoChatRepository(this.database, cipher);
+    this.chatProjects = new MongoChatProjectRepository(this.database, cipher);
     this.usage = new MongoUsageRepository(this.database);
-    this.attachments = new MongoAttachmentRepository(this.database);
+    this.attachments = new MongoAttachmentRepository(this.database, cipher);
     this.auditLog = new MongoAuditLog(this.database);
-    this.shares = new MongoShareRepository(this.database);
+    this.shares = new MongoShareRepository(this.database, cipher);
     this.notifications = new MongoNotificationRepository(this.database);
-    this.console = new MongoConsoleRepository(this.database);
+    this.console = new MongoConsoleRepository(this.database, cipher);
+    this.encryption = new MongoEncryptedRecords(this.database, cipher);
   }
 
   /** Connects and creates the indexes (creating an existing index is a no-op). Call once before use. */

@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import type { AttachmentKind, StoredAttachment } from "@chat/contracts";
 import type { AttachmentRepository } from "../attachment-repository.ts";
+import { FieldCipher } from "../encryption/field-cipher.ts";
 import { prepareStatement } from "./prepare-statement.ts";
 
 type AttachmentRow = {
@@ -25,9 +26,12 @@ export class SqliteAttachmentRepository implements AttachmentRepository {
   private readonly statements: ReturnType<typeof prepareAttachmentStatements>;
   private readonly createWithinQuota: ReturnType<typeof prepareQuotaTransaction>;
 
-  constructor(database: Database) {
+  constructor(
+    database: Database,
+    private readonly cipher: FieldCipher = FieldCipher.off,
+  ) {
     this.statements = prepareAttachmentStatements(database);
-    this.createWithinQuota = prepareQuotaTransaction(database, this.statements);
+    this.createWithinQuota = prepareQuotaTransaction(database, this.statements, cipher);
   }
 
   async createAttachment(attachment: StoredAttachment, quotaBytes: number) {
@@ -36,12 +40,12 @@ export class SqliteAttachmentRepository implements AttachmentRepository {
 
   async findAttachment(userId: string, attachmentId: string): Promise<StoredAttachment | undefined> {
     const row = this.statements.find.get({ userId, id: attachmentId });
-    return row ? fromRow(row) : undefined;
+    return row ? fromRow(row, this.cipher) : undefined;
   }
 
   async deleteAttachment(userId: string, attachmentId: string): Promise<StoredAttachment | undefined> {
     const row = this.statements.delete.get({ userId, id: attachmentId });
-    return row ? fromRow(row) : undefined;
+    return row ? fromRow(row, this.cipher) : undefined;
   }
 
   async usedBytes(userId: string): Promise<number> {
@@ -55,11 +59,11 @@ export class SqliteAttachmentRepository implements AttachmentRepository {
   }
 
   async chatAttachments(chatId: string): Promise<StoredAttachment[]> {
-    return this.statements.ofChat.all({ chatId }).map(fromRow);
+    return this.statements.ofChat.all({ chatId }).map((row) => fromRow(row, this.cipher));
   }
 
   async ownedAttachments(userId: string): Promise<StoredAttachment[]> {
-    return this.statements.ofOwner.all({ userId }).map(fromRow);
+    return this.statements.ofOwner.all({ userId }).map((row) => fromRow(row, this.cipher));
   }
 
   async deleteChatAttachments(chatId: string): Promise<number> {
@@ -96,21 +100,22 @@ function prepareAttachmentStatements(database: Database) {
 function prepareQuotaTransaction(
   database: Database,
   statements: ReturnType<typeof prepareAttachmentStatements>,
+  cipher: FieldCipher,
 ) {
   return database.transaction((attachment: StoredAttachment, quotaBytes: number) => {
     const usedBytes = statements.usedBytes.get({ userId: attachment.userId })?.used ?? 0;
     if (usedBytes + attachment.size > quotaBytes) return { created: false, usedBytes };
-    statements.insert.run(toBindings(attachment));
+    statements.insert.run(toBindings(attachment, cipher));
     return { created: true, usedBytes: usedBytes + attachment.size };
   });
 }
 
-function toBindings(attachment: StoredAttachment) {
+function toBindings(attachment: StoredAttachment, cipher: FieldCipher) {
   return {
     id: attachment.id,
     userId: attachment.userId,
     chatId: attachment.chatId,
-    name: attachment.name,
+    name: cipher.seal("attachment.name", attachment.name),
     kind: attachment.kind,
     mediaType: attachment.mediaType,
     size: attachment.size,
@@ -119,12 +124,12 @@ function toBindings(attachment: StoredAttachment) {
   };
 }
 
-function fromRow(row: AttachmentRow): StoredAttachment {
+function fromRow(row: AttachmentRow, cipher: FieldCipher): StoredAttachment {
   return {
     id: row.id,
     userId: row.user_id,
     chatId: row.chat_id,
-    name: row.name,
+    name: cipher.open("attachment.name", row.name),
     kind: row.kind as AttachmentKind,
     mediaType: row.media_type,
     size: row.size,

@@ -5,6 +5,7 @@ import type {
   ChatProjectRepository,
   NewChatProject,
 } from "../chat-project-repository.ts";
+import type { FieldCipher } from "../encryption/field-cipher.ts";
 import { toSortableTimestamp } from "../page-cursor.ts";
 import { prepareStatement } from "./prepare-statement.ts";
 
@@ -18,11 +19,11 @@ type ChatProjectRow = {
 
 const columns = "id, name, instructions, model, created_at";
 
-function toChatProject(row: ChatProjectRow): ChatProject {
+function toChatProject(row: ChatProjectRow, cipher: FieldCipher): ChatProject {
   return {
     id: row.id,
-    name: row.name,
-    instructions: row.instructions,
+    name: cipher.open("project.name", row.name),
+    instructions: cipher.open("project.instructions", row.instructions),
     ...(row.model !== null && { model: row.model }),
     createdAt: row.created_at,
   };
@@ -58,16 +59,20 @@ function prepareChatProjectStatements(database: Database) {
 }
 
 /**
- * The projects of the SQLite store; a deleted project's chats leave it in the same transaction.
+ * The projects of the SQLite store, their name and instructions encrypted at rest; a deleted
+ * project's chats leave it in the same transaction.
  *
  * @example
- * const projects = new SqliteChatProjectRepository(database);
+ * const projects = new SqliteChatProjectRepository(database, cipher);
  */
 export class SqliteChatProjectRepository implements ChatProjectRepository {
   private readonly statements: ReturnType<typeof prepareChatProjectStatements>;
   private readonly deleteWithChatsLeaving: (id: string, userId: string) => boolean;
 
-  constructor(database: Database) {
+  constructor(
+    database: Database,
+    private readonly cipher: FieldCipher,
+  ) {
     const statements = prepareChatProjectStatements(database);
     this.statements = statements;
     this.deleteWithChatsLeaving = database.transaction((id: string, userId: string) => {
@@ -80,23 +85,23 @@ export class SqliteChatProjectRepository implements ChatProjectRepository {
     this.statements.insert.run({
       id: project.id,
       userId: project.userId,
-      name: project.name,
-      instructions: project.instructions,
+      name: this.cipher.seal("project.name", project.name),
+      instructions: this.cipher.seal("project.instructions", project.instructions),
       model: project.model ?? null,
       createdAt: toSortableTimestamp(project.createdAt),
     });
     const row = this.statements.byId.get({ id: project.id, userId: project.userId });
     if (!row) throw new AppError("VALIDATION_FAILED", "This project id is already in use");
-    return toChatProject(row);
+    return toChatProject(row, this.cipher);
   }
 
   async getProject(projectId: string, userId: string): Promise<ChatProject | null> {
     const row = this.statements.byId.get({ id: projectId, userId });
-    return row ? toChatProject(row) : null;
+    return row ? toChatProject(row, this.cipher) : null;
   }
 
   async listProjects(userId: string): Promise<ChatProject[]> {
-    return this.statements.ofUser.all({ userId }).map(toChatProject);
+    return this.statements.ofUser.all({ userId }).map((row) => toChatProject(row, this.cipher));
   }
 
   async updateProject(
@@ -107,12 +112,15 @@ export class SqliteChatProjectRepository implements ChatProjectRepository {
     const row = this.statements.update.get({
       id: projectId,
       userId,
-      name: changes.name ?? null,
-      instructions: changes.instructions ?? null,
+      name: changes.name === undefined ? null : this.cipher.seal("project.name", changes.name),
+      instructions:
+        changes.instructions === undefined
+          ? null
+          : this.cipher.seal("project.instructions", changes.instructions),
       keepModel: changes.model === undefined ? 1 : 0,
       model: changes.model ?? null,
     });
-    return row ? toChatProject(row) : null;
+    return row ? toChatProject(row, this.cipher) : null;
   }
 
   async deleteProject(projectId: string, userId: string): Promise<boolean> {

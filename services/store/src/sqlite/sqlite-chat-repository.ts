@@ -10,6 +10,7 @@ import type {
   Page,
   PageRequest,
 } from "../chat-repository.ts";
+import { FieldCipher } from "../encryption/field-cipher.ts";
 import { MessageTree } from "../message-tree.ts";
 import {
   chatSortKey,
@@ -20,13 +21,16 @@ import {
   toPage,
   toSortableTimestamp,
 } from "../page-cursor.ts";
+import { searchMatcher } from "../search-matcher.ts";
 import { hitsOnActivePath } from "../search-on-active-path.ts";
 import {
   afterBindings,
+  type ChatSearchRow,
   toChat,
   toChatSearchHit,
   toLikePattern,
   toMessage,
+  toTokenColumn,
   toTreeNode,
 } from "./sqlite-chat-rows.ts";
 import {
@@ -36,7 +40,8 @@ import {
 } from "./sqlite-chat-statements.ts";
 
 /**
- * The chats of the SQLite store: chats, messages, search, tombstones and answer drafts.
+ * The chats of the SQLite store: chats, messages, search, tombstones and answer drafts. Titles,
+ * system prompts, message text and drafts go through `cipher` (stored encrypted when it has keys).
  *
  * @example
  * const chats = new SqliteChatRepository(database);
@@ -46,9 +51,12 @@ export class SqliteChatRepository implements ChatRepository {
   private readonly statements: ChatStatements;
   private readonly transactions: ReturnType<typeof prepareChatTransactions>;
 
-  constructor(database: Database) {
+  constructor(
+    database: Database,
+    private readonly cipher: FieldCipher = FieldCipher.off,
+  ) {
     this.statements = prepareChatStatements(database);
-    this.transactions = prepareChatTransactions(database, this.statements);
+    this.transactions = prepareChatTransactions(database, this.statements, cipher);
   }
 
   async createChat(chat: NewChat): Promise<Chat> {
@@ -56,9 +64,10 @@ export class SqliteChatRepository implements ChatRepository {
     this.statements.insertChat.run({
       chatId: chat.id,
       userId: chat.userId,
-      title: chat.title,
+      title: this.cipher.seal("chat.title", chat.title),
+      titleTokens: toTokenColumn(this.cipher, chat.title, chat.userId),
       model: chat.model,
-      systemPrompt: chat.systemPrompt ?? null,
+      systemPrompt: chat.systemPrompt ? this.cipher.seal("chat.systemPrompt", chat.systemPrompt) : null,
       temperature: chat.temperature ?? null,
       projectId: chat.projectId ?? null,
       createdAt,
@@ -66,12 +75,12 @@ export class SqliteChatRepository implements ChatRepository {
     // A retried create of the same chat returns it; an id that another user's chat holds is refused.
     const row = this.statements.chatById.get({ chatId: chat.id, userId: chat.userId });
     if (!row) throw new AppError("VALIDATION_FAILED", "This chat id is already in use");
-    return toChat(row);
+    return toChat(row, this.cipher);
   }
 
   async getChat(chatId: string, userId: string): Promise<Chat | null> {
     const row = this.statements.chatById.get({ chatId, userId });
-    return row ? toChat(row) : null;
+    return row ? toChat(row, this.cipher) : null;
   }
 
   async findChatOwner(chatId: string): Promise<string | null> {
@@ -87,7 +96,7 @@ export class SqliteChatRepository implements ChatRepository {
       keepHeldBy: marks.heldBy === undefined ? 1 : 0,
       heldBy: marks.heldBy ? JSON.stringify(marks.heldBy) : null,
     });
-    return row ? toChat(row) : null;
+    return row ? toChat(row, this.cipher) : null;
   }
 
   async listExpiredHolds(before: string, limit: number): Promise<Array<{ chatId: string; userId: string }>> {
@@ -116,25 +125,43 @@ export class SqliteChatRepository implements ChatRepository {
       afterId: after?.id ?? "",
       limit: page.limit + 1,
     });
-    return toChatListPage(rows.map(toChat), page.limit);
+    return toChatListPage(
+      rows.map((row) => toChat(row, this.cipher)),
+      page.limit,
+    );
   }
 
   async searchChats(userId: string, query: string, page: PageRequest): Promise<Page<ChatSearchHit>> {
     checkLimit(page.limit, 1);
-    const bindings = { userId, pattern: toLikePattern(query), limit: page.limit + 1 };
-    const rows =
-      page.cursor === undefined
-        ? this.statements.firstChatSearchHits.all(bindings)
-        : this.statements.chatSearchHitsAfter.all({ ...bindings, ...afterBindings(page.cursor) });
+    const matcher = searchMatcher(query, this.cipher.enabled);
+    const rows = this.searchRows(userId, query, page);
     const hits = toPage(
-      rows.map((row) => toChatSearchHit(row, query)),
+      rows.map((row) => toChatSearchHit(row, matcher.needle, this.cipher)),
       page.limit,
       (hit) => chatSortKey(hit.chat),
     );
-    return hitsOnActivePath(hits, query, async (chatId) => {
+    return hitsOnActivePath(hits, matcher, async (chatId) => {
       const tree = this.tree(chatId, userId);
       return this.messagesOf(chatId, tree, this.activePath(chatId, userId, tree));
     });
+  }
+
+  /** The rows of a search page: by the text itself with encryption off, else by the blind index. */
+  private searchRows(userId: string, query: string, page: PageRequest): ChatSearchRow[] {
+    const limit = page.limit + 1;
+    const after = page.cursor === undefined ? undefined : afterBindings(page.cursor);
+    if (!this.cipher.enabled) {
+      const bindings = { userId, pattern: toLikePattern(query), limit };
+      return after
+        ? this.statements.chatSearchHitsAfter.all({ ...bindings, ...after })
+        : this.statements.firstChatSearchHits.all(bindings);
+    }
+    const words = this.cipher.queryTokens(query, userId);
+    if (words.length === 0) return [];
+    const bindings = { userId, words: JSON.stringify(words), limit };
+    return after
+      ? this.statements.chatTokenHitsAfter.all({ ...bindings, ...after })
+      : this.statements.firstChatTokenHits.all(bindings);
   }
 
   async updateChat(
@@ -143,24 +170,33 @@ export class SqliteChatRepository implements ChatRepository {
     changes: ChatChanges,
     onlyIfTitle?: string,
   ): Promise<{ chat: Chat; updated: boolean } | null> {
+    const current = this.statements.chatById.get({ chatId, userId });
+    if (!current) return null;
+    // An encrypted title never equals its text: the condition compares the decrypted title here,
+    // and the update then asks for the very stored value that was read.
+    if (onlyIfTitle !== undefined && toChat(current, this.cipher).title !== onlyIfTitle)
+      return { chat: toChat(current, this.cipher), updated: false };
     const updatedRow = this.statements.updateChat.get({
       chatId,
       userId,
-      title: changes.title ?? null,
+      title: changes.title === undefined ? null : this.cipher.seal("chat.title", changes.title),
+      titleTokens: changes.title === undefined ? null : toTokenColumn(this.cipher, changes.title, userId),
       model: changes.model ?? null,
-      systemPrompt: changes.systemPrompt ?? null,
+      systemPrompt: changes.systemPrompt
+        ? this.cipher.seal("chat.systemPrompt", changes.systemPrompt)
+        : (changes.systemPrompt ?? null),
       setTemperature: changes.temperature === undefined ? 0 : 1,
       temperature: changes.temperature ?? null,
       keepProject: changes.projectId === undefined ? 1 : 0,
       projectId: changes.projectId ?? null,
       pinned: changes.pinned === undefined ? null : Number(changes.pinned),
       archived: changes.archived === undefined ? null : Number(changes.archived),
-      onlyIfTitle: onlyIfTitle ?? null,
+      onlyIfTitle: onlyIfTitle === undefined ? null : current.title,
     });
-    if (updatedRow) return { chat: toChat(updatedRow), updated: true };
-    // Nothing matched: either the chat is not this user's, or its title is no longer `onlyIfTitle`.
+    if (updatedRow) return { chat: toChat(updatedRow, this.cipher), updated: true };
+    // Nothing matched: either the chat is gone, or its title changed since it was read.
     const row = this.statements.chatById.get({ chatId, userId });
-    return row ? { chat: toChat(row), updated: false } : null;
+    return row ? { chat: toChat(row, this.cipher), updated: false } : null;
   }
 
   async deleteChat(chatId: string, userId: string): Promise<boolean> {
@@ -208,7 +244,7 @@ export class SqliteChatRepository implements ChatRepository {
       messageId: draft.messageId,
       chatId: draft.chatId,
       userId: draft.userId,
-      content: draft.content,
+      content: this.cipher.seal("answerDraft.content", draft.content),
       model: draft.model,
       createdAt: draft.createdAt,
       updatedAt: draft.updatedAt,
@@ -222,7 +258,7 @@ export class SqliteChatRepository implements ChatRepository {
       messageId: row.message_id,
       chatId: row.chat_id,
       userId: row.user_id,
-      content: row.content,
+      content: this.cipher.open("answerDraft.content", row.content),
       model: row.model,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
@@ -278,7 +314,7 @@ export class SqliteChatRepository implements ChatRepository {
   ): Message[] {
     if (ids.length === 0) return [];
     const rows = this.statements.messagesByIds.all({ chatId, ids: JSON.stringify(ids) });
-    const byId = new Map(rows.map((row) => [row.id, toMessage(row)]));
+    const byId = new Map(rows.map((row) => [row.id, toMessage(row, this.cipher)]));
     return ids.flatMap((id) => {
       const message = byId.get(id);
       return message ? [tree.withPlace(message, resolveParent)] : [];

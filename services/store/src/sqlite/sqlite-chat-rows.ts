@@ -8,6 +8,7 @@ import type {
   MessageAuthor,
   Usage,
 } from "@chat/contracts";
+import type { FieldCipher } from "../encryption/field-cipher.ts";
 import type { TreeNode } from "../message-tree.ts";
 import { decodeCursor } from "../page-cursor.ts";
 import { searchSnippet } from "../search-snippet.ts";
@@ -95,6 +96,14 @@ export function toTreeNode(row: TreeNodeRow): TreeNode {
   };
 }
 
+/**
+ * The blind-index column of a text of the user: its search tokens between spaces, so `instr` finds a whole token;
+ * null when encryption is off (search then reads the text itself).
+ */
+export function toTokenColumn(cipher: FieldCipher, text: string, userId: string): string | null {
+  return cipher.enabled ? ` ${cipher.searchTokens(text, userId).join(" ")} ` : null;
+}
+
 /** A LIKE pattern (with `ESCAPE '\'`) for text containing `query`, its `%`, `_` and `\` taken literally. */
 export function toLikePattern(query: string): string {
   return `%${query.replace(/[\\%_]/g, "\\$&")}%`;
@@ -106,13 +115,13 @@ export function afterBindings(cursor: string): { afterAt: string; afterId: strin
   return { afterAt: key.at, afterId: key.id };
 }
 
-/** The chat of a `chats` row. */
-export function toChat(row: ChatRow): Chat {
+/** The chat of a `chats` row, its title and system prompt decrypted. */
+export function toChat(row: ChatRow, cipher: FieldCipher): Chat {
   return {
     id: row.id,
-    title: row.title,
+    title: cipher.open("chat.title", row.title),
     model: row.model,
-    ...(row.system_prompt !== null && { systemPrompt: row.system_prompt }),
+    ...(row.system_prompt !== null && { systemPrompt: cipher.open("chat.systemPrompt", row.system_prompt) }),
     ...(row.temperature !== null && { temperature: row.temperature }),
     createdAt: row.created_at,
     lastActivityAt: row.last_activity_at,
@@ -126,9 +135,9 @@ export function toChat(row: ChatRow): Chat {
   };
 }
 
-/** The search hit of a row that a search found. */
-export function toChatSearchHit(row: ChatSearchRow, query: string): ChatSearchHit {
-  const chat = toChat(row);
+/** The search hit of a row that a search found; the snippet centres on `needle`. */
+export function toChatSearchHit(row: ChatSearchRow, needle: string, cipher: FieldCipher): ChatSearchHit {
+  const chat = toChat(row, cipher);
   if (row.message_id === null) return { chat, match: { in: "title" } };
   return {
     chat,
@@ -137,25 +146,29 @@ export function toChatSearchHit(row: ChatSearchRow, query: string): ChatSearchHi
       messageId: row.message_id,
       role: row.message_role,
       createdAt: row.message_created_at,
-      snippet: searchSnippet(row.message_content, query),
+      snippet: searchSnippet(cipher.open("message.content", row.message_content), needle),
     },
   };
 }
 
-/** The message of a `messages` row. */
-export function toMessage(row: MessageRow): Message {
+/** The message of a `messages` row, its content, code blocks and attachments decrypted. */
+export function toMessage(row: MessageRow, cipher: FieldCipher): Message {
   return {
     id: row.id,
     chatId: row.chat_id,
     role: row.role,
-    content: row.content,
+    content: cipher.open("message.content", row.content),
     createdAt: row.created_at,
-    ...(row.code_blocks !== null && { codeBlocks: JSON.parse(row.code_blocks) as CodeBlock[] }),
+    ...(row.code_blocks !== null && {
+      codeBlocks: JSON.parse(cipher.open("message.codeBlocks", row.code_blocks)) as CodeBlock[],
+    }),
     ...(row.finish_reason !== null && { finishReason: row.finish_reason }),
     ...(row.model !== null && { model: row.model }),
     ...(row.usage !== null && { usage: JSON.parse(row.usage) as Usage }),
     ...(row.client_message_id !== null && { clientMessageId: row.client_message_id }),
     ...(row.author !== null && { author: JSON.parse(row.author) as MessageAuthor }),
-    ...(row.attachments !== null && { attachments: JSON.parse(row.attachments) as MessageAttachment[] }),
+    ...(row.attachments !== null && {
+      attachments: JSON.parse(cipher.open("message.attachments", row.attachments)) as MessageAttachment[],
+    }),
   };
 }

@@ -1,5 +1,6 @@
 import type { Database } from "bun:sqlite";
 import type { Message } from "@chat/contracts";
+import type { FieldCipher } from "../encryption/field-cipher.ts";
 import { MessageTree } from "../message-tree.ts";
 import { toSortableTimestamp } from "../page-cursor.ts";
 import { prepareStatement } from "./prepare-statement.ts";
@@ -11,24 +12,45 @@ import {
   type MessageRow,
   messageColumns,
   type TreeNodeRow,
+  toTokenColumn,
   toTreeNode,
 } from "./sqlite-chat-rows.ts";
 
 const ownedChat = "SELECT 1 FROM chats WHERE id = $chatId AND user_id = $userId";
 // `$pattern` is made by `toLikePattern`; LIKE ignores the case of ASCII letters only. A search scans the
 // user's chats and their messages: there is no full-text index.
-const containsQuery = "LIKE $pattern ESCAPE '\\'";
+const containsQuery = (column: string) => `${column} LIKE $pattern ESCAPE '\\'`;
+// With encryption on, the blind index: `$words` is a JSON array holding, per word of the query, its
+// tokens under each key; a text matches when each word has one of its tokens in the text's column.
+const holdsWords = (tokens: string) => `(${tokens} IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM json_each($words) AS word WHERE NOT EXISTS (
+      SELECT 1 FROM json_each(word.value) AS token WHERE instr(${tokens}, ' ' || token.value || ' ') > 0)))`;
 const chatSearchColumns = `chats.id, chats.title, chats.model, chats.system_prompt, chats.temperature, chats.created_at,
   chats.last_activity_at, chats.needs_help, chats.assisted, chats.held_by, chats.project_id, chats.pinned,
   chats.archived, (SELECT count(*) FROM messages WHERE messages.chat_id = chats.id) AS message_count, message.id AS message_id, message.role AS message_role,
   message.content AS message_content, message.created_at AS message_created_at`;
-// A chat whose title matches needs no message; of the others, the newest message that matches.
-const chatSearchMatches = `chats LEFT JOIN messages AS message
-  ON chats.title NOT ${containsQuery} AND message.id = (
-    SELECT id FROM messages WHERE chat_id = chats.id AND content ${containsQuery}
+
+/** The two statements of a search (first page, later pages), given how a title and a message match. */
+function chatSearchStatements(titleMatches: string, contentMatches: string) {
+  // A chat whose title matches needs no message; of the others, the newest message that matches.
+  const matches = `chats LEFT JOIN messages AS message
+  ON NOT ${titleMatches} AND message.id = (
+    SELECT id FROM messages WHERE chat_id = chats.id AND ${contentMatches}
     ORDER BY created_at DESC, id DESC LIMIT 1
   )`;
-const chatSearchFound = `(chats.title ${containsQuery} OR message.id IS NOT NULL)`;
+  const found = `(${titleMatches} OR message.id IS NOT NULL)`;
+  return {
+    first: `SELECT ${chatSearchColumns} FROM ${matches}
+       WHERE chats.user_id = $userId AND ${found}
+       ORDER BY chats.last_activity_at DESC, chats.id DESC LIMIT $limit`,
+    after: `SELECT ${chatSearchColumns} FROM ${matches}
+       WHERE chats.user_id = $userId AND ${found}
+         AND (chats.last_activity_at, chats.id) < ($afterAt, $afterId)
+       ORDER BY chats.last_activity_at DESC, chats.id DESC LIMIT $limit`,
+  };
+}
+const searchByText = chatSearchStatements(containsQuery("chats.title"), containsQuery("content"));
+const searchByTokens = chatSearchStatements(holdsWords("chats.title_tokens"), holdsWords("search_tokens"));
 
 /** The prepared statements of the chats aggregate. */
 export type ChatStatements = ReturnType<typeof prepareChatStatements>;
@@ -38,8 +60,8 @@ export function prepareChatStatements(database: Database) {
   const prepare = <Row>(sql: string) => prepareStatement<Row>(database, sql);
   return {
     insertChat: prepare(
-      `INSERT INTO chats (id, user_id, title, model, system_prompt, temperature, project_id, created_at, last_activity_at)
-       VALUES ($chatId, $userId, $title, $model, nullif($systemPrompt, ''), $temperature, $projectId, $createdAt, $createdAt)
+      `INSERT INTO chats (id, user_id, title, title_tokens, model, system_prompt, temperature, project_id, created_at, last_activity_at)
+       VALUES ($chatId, $userId, $title, $titleTokens, $model, nullif($systemPrompt, ''), $temperature, $projectId, $createdAt, $createdAt)
        ON CONFLICT (id) DO NOTHING`,
     ),
     chatById: prepare<ChatRow>(`SELECT ${chatColumns} FROM chats WHERE id = $chatId AND user_id = $userId`),
@@ -71,23 +93,18 @@ export function prepareChatStatements(database: Database) {
          AND (pinned, last_activity_at, id) < ($afterPinned, $afterAt, $afterId)
        ORDER BY pinned DESC, last_activity_at DESC, id DESC LIMIT $limit`,
     ),
-    firstChatSearchHits: prepare<ChatSearchRow>(
-      `SELECT ${chatSearchColumns} FROM ${chatSearchMatches}
-       WHERE chats.user_id = $userId AND ${chatSearchFound}
-       ORDER BY chats.last_activity_at DESC, chats.id DESC LIMIT $limit`,
-    ),
-    chatSearchHitsAfter: prepare<ChatSearchRow>(
-      `SELECT ${chatSearchColumns} FROM ${chatSearchMatches}
-       WHERE chats.user_id = $userId AND ${chatSearchFound}
-         AND (chats.last_activity_at, chats.id) < ($afterAt, $afterId)
-       ORDER BY chats.last_activity_at DESC, chats.id DESC LIMIT $limit`,
-    ),
+    firstChatSearchHits: prepare<ChatSearchRow>(searchByText.first),
+    chatSearchHitsAfter: prepare<ChatSearchRow>(searchByText.after),
+    firstChatTokenHits: prepare<ChatSearchRow>(searchByTokens.first),
+    chatTokenHitsAfter: prepare<ChatSearchRow>(searchByTokens.after),
     // A null binding keeps the column; an empty system prompt clears it. The temperature is kept unless
-    // $setTemperature is 1, for its null is a value (the model's default). The title condition sits in
-    // the same statement, so no other write can come between the check and the change.
+    // $setTemperature is 1, for its null is a value (the model's default). The title condition (the
+    // stored form of the title read before) sits in the same statement, so no other write can come
+    // between the check and the change.
     updateChat: prepare<ChatRow>(
       `UPDATE chats SET
          title = coalesce($title, title),
+         title_tokens = CASE WHEN $title IS NULL THEN title_tokens ELSE $titleTokens END,
          model = coalesce($model, model),
          system_prompt = CASE WHEN $systemPrompt IS NULL THEN system_prompt ELSE nullif($systemPrompt, '') END,
          temperature = CASE WHEN $setTemperature = 1 THEN $temperature ELSE temperature END,
@@ -100,9 +117,9 @@ export function prepareChatStatements(database: Database) {
     deleteMessagesOfChat: prepare(`DELETE FROM messages WHERE chat_id = $chatId AND EXISTS (${ownedChat})`),
     deleteChat: prepare("DELETE FROM chats WHERE id = $chatId AND user_id = $userId"),
     insertMessage: prepare(
-      `INSERT INTO messages (${messageColumns}, parent_id, parent_recorded)
+      `INSERT INTO messages (${messageColumns}, parent_id, parent_recorded, search_tokens)
        SELECT $id, $chatId, $role, $content, $createdAt, $codeBlocks, $finishReason, $model, $usage, $clientMessageId,
-         $author, $attachments, $parentId, $parentRecorded
+         $author, $attachments, $parentId, $parentRecorded, $searchTokens
        WHERE EXISTS (${ownedChat}) AND NOT EXISTS (SELECT 1 FROM deleted_messages WHERE id = $id)
        ON CONFLICT (id) DO NOTHING`,
     ),
@@ -152,7 +169,7 @@ export function prepareChatStatements(database: Database) {
 }
 
 /** The writes of the chats aggregate that take more than one statement, each one transaction. */
-export function prepareChatTransactions(database: Database, statements: ChatStatements) {
+export function prepareChatTransactions(database: Database, statements: ChatStatements, cipher: FieldCipher) {
   return {
     deleteChat: database.transaction((chatId: string, userId: string): boolean => {
       statements.deleteMessagesOfChat.run({ chatId, userId });
@@ -166,15 +183,21 @@ export function prepareChatTransactions(database: Database, statements: ChatStat
           chatId: message.chatId,
           userId,
           role: message.role,
-          content: message.content,
+          content: cipher.seal("message.content", message.content),
+          searchTokens: toTokenColumn(cipher, message.content, userId),
           createdAt,
-          codeBlocks: message.codeBlocks === undefined ? null : JSON.stringify(message.codeBlocks),
+          codeBlocks:
+            message.codeBlocks === undefined
+              ? null
+              : cipher.seal("message.codeBlocks", JSON.stringify(message.codeBlocks)),
           finishReason: message.finishReason ?? null,
           model: message.model ?? null,
           usage: message.usage === undefined ? null : JSON.stringify(message.usage),
           clientMessageId: message.clientMessageId ?? null,
           author: message.author === undefined ? null : JSON.stringify(message.author),
-          attachments: message.attachments?.length ? JSON.stringify(message.attachments) : null,
+          attachments: message.attachments?.length
+            ? cipher.seal("message.attachments", JSON.stringify(message.attachments))
+            : null,
           parentId: message.parentId ?? null,
           parentRecorded: message.parentId === undefined ? 0 : 1,
         });

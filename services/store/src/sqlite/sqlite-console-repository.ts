@@ -14,6 +14,7 @@ import type { Page, PageRequest } from "../chat-repository.ts";
 import { consoleSortKey, decodeConsoleCursor, encodeConsoleCursor } from "../console/console-cursor.ts";
 import { consoleTotalsWindow } from "../console/console-totals-window.ts";
 import type { ConsoleQuery, ConsoleRepository } from "../console-repository.ts";
+import { FieldCipher } from "../encryption/field-cipher.ts";
 import { checkLimit, toSortableTimestamp } from "../page-cursor.ts";
 import { type Bindings, prepareStatement } from "./prepare-statement.ts";
 
@@ -77,7 +78,10 @@ export class SqliteConsoleRepository implements ConsoleRepository {
   private readonly statements: ReturnType<typeof prepareConsoleStatements>;
   private readonly recordActivityTransaction: ReturnType<typeof prepareRecordActivity>;
 
-  constructor(private readonly database: Database) {
+  constructor(
+    private readonly database: Database,
+    private readonly cipher: FieldCipher = FieldCipher.off,
+  ) {
     this.statements = prepareConsoleStatements(database);
     this.recordActivityTransaction = prepareRecordActivity(database, this.statements);
   }
@@ -146,7 +150,9 @@ export class SqliteConsoleRepository implements ConsoleRepository {
         `${consoleChatSelect} ${where} ORDER BY ${order.orderBy} LIMIT $limit`,
       )
       .all(bindings);
-    const items = rows.slice(0, page.limit).map((row) => toConsoleChat(row, now, query.sessionIdleMs));
+    const items = rows
+      .slice(0, page.limit)
+      .map((row) => toConsoleChat(row, now, query.sessionIdleMs, this.cipher));
     const last = items.at(-1);
     return {
       items,
@@ -165,7 +171,7 @@ export class SqliteConsoleRepository implements ConsoleRepository {
 
   async getChat(chatId: string, now: string, sessionIdleMs: number): Promise<ConsoleChat | null> {
     const row = this.statements.consoleChat.get({ chatId });
-    return row ? toConsoleChat(row, new Date(now), sessionIdleMs) : null;
+    return row ? toConsoleChat(row, new Date(now), sessionIdleMs, this.cipher) : null;
   }
 
   async chatMetrics(chatId: string): Promise<{ metrics: ConsoleAnswerMetrics; sessions: ConsoleSession[] }> {
@@ -234,10 +240,15 @@ function prepareRecordActivity(database: Database, statements: ReturnType<typeof
   });
 }
 
-function toConsoleChat(row: ConsoleChatRow, now: Date, sessionIdleMs: number): ConsoleChat {
+function toConsoleChat(
+  row: ConsoleChatRow,
+  now: Date,
+  sessionIdleMs: number,
+  cipher: FieldCipher,
+): ConsoleChat {
   return {
     id: row.id,
-    title: row.title,
+    title: cipher.open("chat.title", row.title),
     model: row.model,
     userId: row.user_id,
     userEmail: row.email ?? "",

@@ -243,6 +243,11 @@ const migrations: readonly string[] = [
    CREATE INDEX chats_by_owner_list ON chats (user_id, archived, pinned DESC, last_activity_at DESC, id DESC);
    CREATE INDEX chats_by_project ON chats (project_id, archived, pinned DESC, last_activity_at DESC, id DESC)
      WHERE project_id IS NOT NULL;`,
+  // Encryption at rest: the blind index of titles and messages (NULL while encryption is off) and
+  // every key id the store has encrypted with, so a start without one of them is refused.
+  `ALTER TABLE chats ADD COLUMN title_tokens TEXT;
+   ALTER TABLE messages ADD COLUMN search_tokens TEXT;
+   CREATE TABLE encryption_keys (id TEXT PRIMARY KEY, first_used_at TEXT NOT NULL);`,
 ];
 
 /** The schema version of the database: how many migrations it has. */

@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import type { SharedMessage, StoredShare } from "@chat/contracts";
 import type { Page, PageRequest } from "../chat-repository.ts";
+import { FieldCipher } from "../encryption/field-cipher.ts";
 import { checkLimit, decodeCursor, toPage, toSortableTimestamp } from "../page-cursor.ts";
 import type { ShareListing, ShareRepository } from "../share-repository.ts";
 import { prepareStatement } from "./prepare-statement.ts";
@@ -30,7 +31,10 @@ const listingColumns = "id, chat_id, title, created_at, message_count";
 export class SqliteShareRepository implements ShareRepository {
   private readonly statements: ReturnType<typeof prepareShareStatements>;
 
-  constructor(database: Database) {
+  constructor(
+    database: Database,
+    private readonly cipher: FieldCipher = FieldCipher.off,
+  ) {
     this.statements = prepareShareStatements(database);
   }
 
@@ -39,12 +43,12 @@ export class SqliteShareRepository implements ShareRepository {
       id: share.id,
       userId: share.userId,
       chatId: share.chatId,
-      title: share.title,
+      title: this.cipher.seal("share.title", share.title),
       model: share.model,
       createdAt: toSortableTimestamp(share.createdAt),
       messageCount: share.messages.length,
       truncated: Number(share.truncated),
-      messages: JSON.stringify(share.messages),
+      messages: this.cipher.seal("share.messages", JSON.stringify(share.messages)),
     });
   }
 
@@ -55,11 +59,11 @@ export class SqliteShareRepository implements ShareRepository {
       id: row.id,
       userId: row.user_id,
       chatId: row.chat_id,
-      title: row.title,
+      title: this.cipher.open("share.title", row.title),
       model: row.model,
       createdAt: row.created_at,
       truncated: row.truncated === 1,
-      messages: JSON.parse(row.messages) as SharedMessage[],
+      messages: JSON.parse(this.cipher.open("share.messages", row.messages)) as SharedMessage[],
     };
   }
 
@@ -70,7 +74,11 @@ export class SqliteShareRepository implements ShareRepository {
       page.cursor === undefined
         ? this.statements.newest.all(bindings)
         : this.statements.before.all({ ...bindings, ...beforeBindings(page.cursor) });
-    return toPage(rows.map(toListing), page.limit, (share) => ({ at: share.createdAt, id: share.id }));
+    return toPage(
+      rows.map((row) => toListing(row, this.cipher)),
+      page.limit,
+      (share) => ({ at: share.createdAt, id: share.id }),
+    );
   }
 
   async deleteShare(userId: string, shareId: string): Promise<boolean> {
@@ -91,11 +99,11 @@ function beforeBindings(cursor: string): { beforeAt: string; beforeId: string } 
   return { beforeAt: key.at, beforeId: key.id };
 }
 
-function toListing(row: ListingRow): ShareListing {
+function toListing(row: ListingRow, cipher: FieldCipher): ShareListing {
   return {
     id: row.id,
     chatId: row.chat_id,
-    title: row.title,
+    title: cipher.open("share.title", row.title),
     createdAt: row.created_at,
     messageCount: row.message_count,
   };

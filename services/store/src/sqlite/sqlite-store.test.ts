@@ -1,10 +1,13 @@
 import { Database } from "bun:sqlite";
 import { afterAll, describe, expect, test } from "bun:test";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { encryptionContract } from "../contract/encryption.contract.ts";
 import { storeContract } from "../contract/store-contract.ts";
 import { storedUser } from "../contract/store-fixtures.ts";
+import { FieldCipher } from "../encryption/field-cipher.ts";
 import { SqliteStore } from "./sqlite-store.ts";
 
 /** The schema of the first release (migration 1), frozen here: files written by it must keep opening. */
@@ -55,6 +58,52 @@ afterAll(() => {
 storeContract("SqliteStore", async () => {
   const store = new SqliteStore({ path: newDatabasePath() });
   return { store, cleanup: () => store.close() };
+});
+
+// Every behaviour of the store holds with encryption at rest on too.
+const cipher = new FieldCipher([{ id: "k1", bytes: randomBytes(32) }]);
+storeContract(
+  "SqliteStore, encrypted at rest",
+  async () => {
+    const store = new SqliteStore({ path: newDatabasePath(), cipher });
+    return { store, cleanup: () => store.close() };
+  },
+  { encrypted: true },
+);
+
+encryptionContract("SqliteStore", async () => {
+  const path = newDatabasePath();
+  let store: SqliteStore | undefined;
+  const withFile = <T>(use: (database: Database) => T): T => {
+    const database = new Database(path, { strict: true });
+    try {
+      return use(database);
+    } finally {
+      database.close();
+    }
+  };
+  return {
+    async open(cipher) {
+      await store?.close();
+      store = new SqliteStore({ path, cipher });
+      return store;
+    },
+    rawText: async () =>
+      withFile((database) =>
+        database
+          .query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table'")
+          .all()
+          .map((table) => JSON.stringify(database.query(`SELECT * FROM ${table.name}`).all()))
+          .join("\n"),
+      ),
+    overwriteStoredTitle: async (chatId, stored) =>
+      withFile((database) => {
+        database.query("UPDATE chats SET title = $stored WHERE id = $chatId").run({ chatId, stored });
+      }),
+    cleanup: async () => {
+      await store?.close();
+    },
+  };
 });
 
 describe("SqliteStore on a file", () => {
@@ -162,6 +211,7 @@ describe("SqliteStore on a file", () => {
       "chat_sessions",
       "chats",
       "deleted_messages",
+      "encryption_keys",
       "messages",
       "notification_deliveries",
       "refresh_token_families",
@@ -197,7 +247,7 @@ describe("SqliteStore on a file", () => {
 
     const repository = new SqliteStore({ path });
 
-    expect(repository.schemaVersion).toBe(16);
+    expect(repository.schemaVersion).toBe(17);
     const chat = {
       id: "c1",
       title: "Old chat",
@@ -295,7 +345,7 @@ describe("SqliteStore on a file", () => {
 
     // Opening the migrated file again applies nothing twice.
     const reopened = new SqliteStore({ path });
-    expect(reopened.schemaVersion).toBe(16);
+    expect(reopened.schemaVersion).toBe(17);
     expect((await reopened.chats.getChat("c1", "u1"))?.systemPrompt).toBe("Be brief.");
     expect((await reopened.credentials.listApiKeys("u1")).map((key) => key.id)).toEqual(["k1"]);
     expect(await reopened.credentials.isSignInRevoked("f1", "2025-01-03T00:01:00.000Z")).toBe(true);
