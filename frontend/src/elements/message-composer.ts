@@ -93,6 +93,8 @@ export class MessageComposer extends LitElement {
       }
       select {
         max-width: 55%;
+        min-width: 0;
+        text-overflow: ellipsis;
         padding: 5px 8px;
         font: inherit;
         font-size: 13px;
@@ -114,6 +116,7 @@ export class MessageComposer extends LitElement {
         font-weight: 600;
       }
       .send {
+        flex: none;
         width: 36px;
         height: 36px;
         padding: 0;
