@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import {
   type AnthropicWireServer,
@@ -14,6 +15,8 @@ import {
   storedChat,
   waitForAnswer,
 } from "./chat-page.ts";
+
+const screenshots = process.env.SCREENSHOT_DIR ?? join(import.meta.dir, "../../docs/screenshots");
 
 describe.skipIf(!chromiumAvailable)("the chat settings' temperature control, in Chromium", () => {
   let anthropic: AnthropicWireServer;
@@ -62,6 +65,7 @@ describe.skipIf(!chromiumAvailable)("the chat settings' temperature control, in 
       await page.keyboard.press("ArrowRight");
       await page.keyboard.press("ArrowRight");
       expect(await number.inputValue()).toBe("1.2");
+      await page.screenshot({ path: join(screenshots, "chat-settings.png") });
       await dialog.getByRole("button", { name: "Save" }).click();
       await dialog.waitFor({ state: "hidden" });
       expect(await temperatureOf()).toBe(1.2);

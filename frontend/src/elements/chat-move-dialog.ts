@@ -2,8 +2,8 @@ import type { Chat, ChatProject } from "@chat/contracts";
 import { html, LitElement } from "lit";
 import { customElement, query, state } from "lit/decorators.js";
 import { baseStyles } from "./base-styles.ts";
+import { dialogFormStyles } from "./dialog-form-styles.ts";
 import { dialogStyles } from "./dialog-styles.ts";
-import { projectFormStyles } from "./project-form-styles.ts";
 
 /**
  * "Move to project…": picks the project a chat goes into, or none.
@@ -13,7 +13,7 @@ import { projectFormStyles } from "./project-form-styles.ts";
  */
 @customElement("chat-move-dialog")
 export class ChatMoveDialog extends LitElement {
-  static override styles = [baseStyles, dialogStyles, projectFormStyles];
+  static override styles = [baseStyles, dialogStyles, dialogFormStyles];
 
   @state() private _chat: Chat | undefined;
   @state() private _projects: readonly ChatProject[] = [];

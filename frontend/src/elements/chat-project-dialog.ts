@@ -5,8 +5,8 @@ import { ApiError } from "../api-client.ts";
 import { maximumProjectNameLength, maximumSystemPromptLength } from "../api-limits.ts";
 import type { ProjectSettings } from "../controllers/chat-projects-controller.ts";
 import { baseStyles } from "./base-styles.ts";
+import { dialogFormStyles } from "./dialog-form-styles.ts";
 import { dialogStyles } from "./dialog-styles.ts";
-import { projectFormStyles } from "./project-form-styles.ts";
 
 /**
  * The dialog that creates a project or edits one: its name, its instructions (added to the
@@ -21,7 +21,7 @@ export class ChatProjectDialog extends LitElement {
   static override styles = [
     baseStyles,
     dialogStyles,
-    projectFormStyles,
+    dialogFormStyles,
     css`
       :host {
         --dialog-width: 560px;

@@ -5,6 +5,7 @@ import { live } from "lit/directives/live.js";
 import { ApiError, apiClient } from "../api-client.ts";
 import { maximumSystemPromptLength, maximumTemperature } from "../api-limits.ts";
 import { baseStyles } from "./base-styles.ts";
+import { dialogFormStyles } from "./dialog-form-styles.ts";
 import { dialogStyles } from "./dialog-styles.ts";
 
 /**
@@ -19,6 +20,7 @@ export class ChatSettingsDialog extends LitElement {
   static override styles = [
     baseStyles,
     dialogStyles,
+    dialogFormStyles,
     css`
       :host {
         --dialog-width: 560px;
@@ -27,29 +29,8 @@ export class ChatSettingsDialog extends LitElement {
         margin: 0 0 12px;
         font-size: 17px;
       }
-      label {
-        display: grid;
-        gap: 4px;
-        margin-bottom: 14px;
-        font-size: 13px;
-        color: var(--text-muted);
-      }
-      textarea,
-      select {
-        font: inherit;
-        font-size: 14px;
-        padding: 8px 10px;
-        border: 1px solid var(--border-strong);
-        border-radius: 8px;
-        background: var(--surface);
-        color: var(--text);
-      }
       textarea {
         min-height: 140px;
-        resize: vertical;
-      }
-      .count {
-        justify-self: end;
       }
       fieldset {
         display: grid;
@@ -86,10 +67,6 @@ export class ChatSettingsDialog extends LitElement {
       }
       .hint {
         margin: 0;
-      }
-      .error {
-        color: var(--danger);
-        font-size: 14px;
       }
     `,
   ];

@@ -2,8 +2,8 @@ import type { ChatProject } from "@chat/contracts";
 import { html, LitElement } from "lit";
 import { customElement, query, state } from "lit/decorators.js";
 import { baseStyles } from "./base-styles.ts";
+import { dialogFormStyles } from "./dialog-form-styles.ts";
 import { dialogStyles } from "./dialog-styles.ts";
-import { projectFormStyles } from "./project-form-styles.ts";
 
 /** What the user chose for a project's chats: keep them (in no project) or delete them too. */
 export type ProjectDeletion = "keep-chats" | "delete-chats";
@@ -17,7 +17,7 @@ export type ProjectDeletion = "keep-chats" | "delete-chats";
  */
 @customElement("project-delete-dialog")
 export class ProjectDeleteDialog extends LitElement {
-  static override styles = [baseStyles, dialogStyles, projectFormStyles];
+  static override styles = [baseStyles, dialogStyles, dialogFormStyles];
 
   @state() private _project: ChatProject | undefined;
   @query("dialog") private _dialog!: HTMLDialogElement;

@@ -1,7 +1,7 @@
 import { css } from "lit";
 
-/** The labelled fields of the project dialogs, as the chat settings dialog lays its out. */
-export const projectFormStyles = css`
+/** The labelled fields of the dialogs that edit something: chat settings, a project, a move. */
+export const dialogFormStyles = css`
   label {
     display: grid;
     gap: 4px;
@@ -9,7 +9,7 @@ export const projectFormStyles = css`
     font-size: 13px;
     color: var(--text-muted);
   }
-  input,
+  input:not([type="checkbox"], [type="radio"], [type="range"]),
   textarea,
   select {
     font: inherit;
