@@ -161,3 +161,18 @@ export function stopRecording(page: Page): Promise<{ texts: string[]; sawCaret: 
     return { texts: recording.texts, sawCaret: recording.sawCaret, pills: recording.pills };
   });
 }
+
+/** What has the focus, through the shadow roots: its tag and accessible label, placeholder or text; "" for none. */
+export function focusedControl(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    let element = document.activeElement;
+    while (element?.shadowRoot?.activeElement) element = element.shadowRoot.activeElement;
+    if (!element || element === document.body) return "";
+    const label =
+      element.getAttribute("aria-label") ??
+      element.getAttribute("placeholder") ??
+      element.textContent?.trim() ??
+      "";
+    return `${element.tagName.toLowerCase()} ${label}`.trim();
+  });
+}

@@ -1,24 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Browser, Locator, Page } from "playwright-core";
+import type { Browser, Locator } from "playwright-core";
 import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
 import {
   chromiumAvailable,
+  focusedControl,
   launchChromium,
   registerAccount,
   sendMessage,
   waitForAnswer,
 } from "./chat-page.ts";
-
-/** What has the focus, through the shadow roots: its tag and accessible label, or its text. */
-function focused(page: Page): Promise<string> {
-  return page.evaluate(() => {
-    let element = document.activeElement;
-    while (element?.shadowRoot?.activeElement) element = element.shadowRoot.activeElement;
-    if (!element || element === document.body) return "";
-    const label = element.getAttribute("aria-label") ?? element.textContent?.trim() ?? "";
-    return `${element.tagName.toLowerCase()} ${label}`.trim();
-  });
-}
 
 /** The focused element is the one `locator` finds. */
 function hasFocus(locator: Locator): Promise<boolean> {
@@ -163,7 +153,7 @@ describe.skipIf(!chromiumAvailable)("where the focus goes, in Chromium", () => {
       const scrollTop = () => scroller.evaluate((element) => element.scrollTop);
       await scroller.evaluate((element) => element.scrollTo({ top: 0 }));
       await scroller.focus();
-      expect(await focused(page)).toBe("div Conversation");
+      expect(await focusedControl(page)).toBe("div Conversation");
 
       await page.keyboard.press("PageDown");
       await page.waitForFunction(

@@ -1,25 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { ChatApiClient } from "../support/chat-api-client.ts";
 import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
 import {
   chromiumAvailable,
+  focusedControl,
   launchChromium,
   registerAccount,
   sendMessage,
   waitForAnswer,
 } from "./chat-page.ts";
-
-/** What has the focus, through the shadow roots: its tag and accessible label or placeholder. */
-function focused(page: Page): Promise<string> {
-  return page.evaluate(() => {
-    let element = document.activeElement;
-    while (element?.shadowRoot?.activeElement) element = element.shadowRoot.activeElement;
-    if (!element) return "";
-    const label = element.getAttribute("aria-label") ?? element.getAttribute("placeholder") ?? "";
-    return `${element.tagName.toLowerCase()} ${label}`.trim();
-  });
-}
 
 describe.skipIf(!chromiumAvailable)("keyboard shortcuts in Chromium", () => {
   let server: EmbeddedServer;
@@ -62,13 +52,13 @@ describe.skipIf(!chromiumAvailable)("keyboard shortcuts in Chromium", () => {
       await dialog.waitFor({ state: "hidden" });
 
       await page.keyboard.press("Control+k");
-      expect(await focused(page)).toBe("input Search chats");
+      expect(await focusedControl(page)).toBe("input Search chats");
       await page.keyboard.press("Shift+Escape");
-      expect(await focused(page)).toContain("textarea");
+      expect(await focusedControl(page)).toContain("textarea");
 
       const scroller = page.locator("chat-thread .scroller");
       await scroller.focus();
-      expect(await focused(page)).toBe("div Conversation");
+      expect(await focusedControl(page)).toBe("div Conversation");
       const bottom = await scroller.evaluate((element) => element.scrollTop);
       expect(bottom).toBeGreaterThan(0);
       await page.keyboard.press("PageUp");
