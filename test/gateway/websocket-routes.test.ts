@@ -310,11 +310,13 @@ describe("GET /ws: the WebSocket transport", () => {
     const owner = await signedIn(server.baseUrl, "Eve");
     const stranger = await signedIn(server.baseUrl, "Mallory");
     const socket = await WebSocketReader.open(url, stranger.bearer);
-    for (const type of ["subscribe", "chat_message", "cancel"] as const) {
+    for (const type of ["subscribe", "chat_message", "cancel", "update_chat", "delete_chat"] as const) {
       const frame =
         type === "chat_message"
           ? { type, chatId: owner.chatId, content: "Let me in", requestId: type }
-          : { type, chatId: owner.chatId, requestId: type };
+          : type === "update_chat"
+            ? { type, chatId: owner.chatId, title: "Mine now", requestId: type }
+            : { type, chatId: owner.chatId, requestId: type };
       socket.send(frame);
       expect(await socket.waitFor((answer) => answer.requestId === type)).toMatchObject({
         type: "error",
@@ -329,6 +331,7 @@ describe("GET /ws: the WebSocket transport", () => {
       code: "CHAT_NOT_FOUND",
     });
 
+    expect((await owner.client.request("GET", `/api/chats/${owner.chatId}`)).body.title).toBe("Eve's chat");
     const ownerSocket = await WebSocketReader.open(url, owner.bearer);
     ownerSocket.send({ type: "chat_message", chatId: owner.chatId, content: "Private" });
     await ownerSocket.waitFor((frame) => frame.type === "message_complete");
@@ -470,6 +473,62 @@ describe("GET /ws: the WebSocket transport", () => {
     expect(following.frames.filter((frame) => frame.type === "chat_updated")).toHaveLength(1);
     following.close();
     idle.close();
+  });
+
+  test("update_chat and delete_chat frames do what PATCH and DELETE /api/chats/:id do; another device hears them", async () => {
+    const { client, chatId, bearer } = await signedIn(server.baseUrl, "Jo");
+    const socket = await WebSocketReader.open(url, bearer);
+    const otherDevice = await WebSocketReader.open(url, bearer);
+    otherDevice.send({ type: "ping" });
+    await otherDevice.waitFor((frame) => frame.type === "pong");
+
+    socket.send({
+      type: "update_chat",
+      chatId,
+      title: "Over the socket",
+      temperature: 0.4,
+      pinned: true,
+      requestId: "u1",
+    });
+    const accepted = await socket.waitFor((frame) => frame.requestId === "u1");
+    expect(accepted.type).toBe("chat_update_accepted");
+    expect(accepted.chat).toMatchObject({
+      id: chatId,
+      title: "Over the socket",
+      temperature: 0.4,
+      pinned: true,
+    });
+    const heard = await otherDevice.waitFor((frame) => frame.type === "chat_updated");
+    expect(heard.chat.title).toBe("Over the socket");
+    expect((await client.request("GET", `/api/chats/${chatId}`)).body).toMatchObject({
+      title: "Over the socket",
+      temperature: 0.4,
+    });
+
+    socket.send({ type: "update_chat", chatId, requestId: "u2" });
+    expect(await socket.waitFor((frame) => frame.requestId === "u2")).toMatchObject({
+      type: "error",
+      code: "VALIDATION_FAILED",
+    });
+    socket.send({ type: "update_chat", chatId, temperature: 3, requestId: "u3" });
+    expect(await socket.waitFor((frame) => frame.requestId === "u3")).toMatchObject({
+      type: "error",
+      code: "VALIDATION_FAILED",
+    });
+
+    socket.send({ type: "delete_chat", chatId, requestId: "d1" });
+    expect(await socket.waitFor((frame) => frame.requestId === "d1")).toMatchObject({
+      type: "chat_deleted",
+      chatId,
+    });
+    expect((await client.request("GET", `/api/chats/${chatId}`)).status).toBe(404);
+    socket.send({ type: "delete_chat", chatId, requestId: "d2" });
+    expect(await socket.waitFor((frame) => frame.requestId === "d2")).toMatchObject({
+      type: "error",
+      code: "CHAT_NOT_FOUND",
+    });
+    socket.close();
+    otherDevice.close();
   });
 
   test("keep-alive: a socket that answers pings stays; one that does not is closed", async () => {

@@ -4,6 +4,7 @@ import { CancelReply } from "./bus/chat-commands.ts";
 import { ErrorCode } from "./errors.ts";
 import {
   BranchSwitched,
+  Chat,
   EditMessageBody,
   Id,
   Message,
@@ -11,6 +12,7 @@ import {
   Role,
   SendMessageBody,
   SwitchBranchBody,
+  UpdateChatBody,
 } from "./http.ts";
 import { AgentMessageBody, ChatAssistance, HelpRequestBody } from "./takeover.ts";
 
@@ -105,6 +107,26 @@ export const CancelFrame = Type.Object(
   { ...clientFrameOptions, $id: "CancelFrame" },
 );
 
+/**
+ * Changes a chat's settings (as `PATCH /api/chats/:id`): title, model, system prompt, temperature,
+ * project, pin, archive; at least one. Every device hears `chat_updated`.
+ */
+export const UpdateChatFrame = Type.Object(
+  {
+    type: Type.Literal("update_chat"),
+    chatId: Id,
+    ...UpdateChatBody.properties,
+    requestId: Type.Optional(RequestId),
+  },
+  { ...clientFrameOptions, $id: "UpdateChatFrame" },
+);
+
+/** Deletes a chat with its messages and files (as `DELETE /api/chats/:id`). */
+export const DeleteChatFrame = Type.Object(
+  { type: Type.Literal("delete_chat"), chatId: Id, requestId: Type.Optional(RequestId) },
+  { ...clientFrameOptions, $id: "DeleteChatFrame" },
+);
+
 /** Asks for a `pong` frame (application-level liveness; the server also sends protocol pings). */
 export const PingFrame = Type.Object(
   { type: Type.Literal("ping"), requestId: Type.Optional(RequestId) },
@@ -172,6 +194,8 @@ export const clientFrameSchemas = {
   subscribe: SubscribeFrame,
   unsubscribe: UnsubscribeFrame,
   cancel: CancelFrame,
+  update_chat: UpdateChatFrame,
+  delete_chat: DeleteChatFrame,
   ping: PingFrame,
   set_user_role: SetUserRoleFrame,
   help_request: HelpRequestFrame,
@@ -190,6 +214,8 @@ export type SwitchBranchFrame = Static<typeof SwitchBranchFrame>;
 export type SubscribeFrame = Static<typeof SubscribeFrame>;
 export type UnsubscribeFrame = Static<typeof UnsubscribeFrame>;
 export type CancelFrame = Static<typeof CancelFrame>;
+export type UpdateChatFrame = Static<typeof UpdateChatFrame>;
+export type DeleteChatFrame = Static<typeof DeleteChatFrame>;
 export type PingFrame = Static<typeof PingFrame>;
 export type SetUserRoleFrame = Static<typeof SetUserRoleFrame>;
 export type HelpRequestFrame = Static<typeof HelpRequestFrame>;
@@ -306,6 +332,28 @@ export const CancelAcceptedFrame = Type.Object(
   { $id: "CancelAcceptedFrame" },
 );
 
+/** The answer to an `update_chat` frame: the chat as it is now. */
+export const ChatUpdateAcceptedFrame = Type.Object(
+  {
+    type: Type.Literal("chat_update_accepted"),
+    eventId: NoEventId,
+    requestId: Type.Optional(RequestId),
+    chat: Chat,
+  },
+  { $id: "ChatUpdateAcceptedFrame" },
+);
+
+/** The answer to a `delete_chat` frame: the chat is gone. */
+export const ChatDeletedFrame = Type.Object(
+  {
+    type: Type.Literal("chat_deleted"),
+    eventId: NoEventId,
+    chatId: Id,
+    requestId: Type.Optional(RequestId),
+  },
+  { $id: "ChatDeletedFrame" },
+);
+
 /** The answer to a `set_user_role` frame: the user as stored now, and the role before. */
 export const UserRoleSetFrame = Type.Object(
   {
@@ -355,6 +403,8 @@ export type SubscribedFrame = Static<typeof SubscribedFrame>;
 export type UnsubscribedFrame = Static<typeof UnsubscribedFrame>;
 export type CancelAcceptedFrame = Static<typeof CancelAcceptedFrame>;
 export type UserRoleSetFrame = Static<typeof UserRoleSetFrame>;
+export type ChatUpdateAcceptedFrame = Static<typeof ChatUpdateAcceptedFrame>;
+export type ChatDeletedFrame = Static<typeof ChatDeletedFrame>;
 
 /** Server frames that answer a client frame; chat events are sent as `toWebSocketFrame(event)`. */
 export type ReplyFrame =
@@ -367,6 +417,8 @@ export type ReplyFrame =
   | SubscribedFrame
   | UnsubscribedFrame
   | CancelAcceptedFrame
+  | ChatUpdateAcceptedFrame
+  | ChatDeletedFrame
   | UserRoleSetFrame
   | ChatAssistanceFrame
   | AgentMessageAcceptedFrame;

@@ -183,6 +183,8 @@ export class ChatCommands {
    * for another user's), pins or archives it.
    */
   async update(target: ChatCommandTarget, body: UpdateChatBody): Promise<Chat> {
+    if (Object.values(body).every((value) => value === undefined))
+      throw new AppError("VALIDATION_FAILED", "Name at least one setting to change", { retryable: false });
     const model = await this.chosenModel(body.model, target.traceparent);
     return this.dependencies.client.update(
       {

@@ -53,7 +53,10 @@ export type WebSocketProtocol = {
 
 export type WebSocketSessionDependencies = {
   /** Sends `chat_message`, `regenerate`, `edit_message`, `switch_branch` and `cancel`, as the HTTP routes do. */
-  commands: Pick<ChatCommands, "send" | "regenerate" | "edit" | "switchBranch" | "cancel">;
+  commands: Pick<
+    ChatCommands,
+    "send" | "regenerate" | "edit" | "switchBranch" | "cancel" | "update" | "delete"
+  >;
   /** Staff frames (`set_user_role`), checked by the role the user has now, as the HTTP routes are. */
   admin: Pick<AdminCommands, "actorFor" | "setRole">;
   /** Help requests (users) and takeover frames (staff, checked by the role they have now). */
@@ -287,6 +290,18 @@ export class WebSocketSession {
       case "cancel": {
         const reply = await commands.cancel(target(frame.chatId));
         this.reply({ type: "cancel_accepted", eventId: null, chatId: frame.chatId, ...requestId, ...reply });
+        return;
+      }
+      case "update_chat": {
+        const { type: _, requestId: __, chatId, ...body } = frame;
+        const chat = await commands.update(target(chatId), body);
+        this.reply({ type: "chat_update_accepted", eventId: null, ...requestId, chat });
+        return;
+      }
+      case "delete_chat": {
+        await commands.delete(target(frame.chatId));
+        this.subscriptions.get(frame.chatId)?.close();
+        this.reply({ type: "chat_deleted", eventId: null, chatId: frame.chatId, ...requestId });
         return;
       }
       case "set_user_role": {
