@@ -170,12 +170,16 @@ export class SqliteChatRepository implements ChatRepository {
     changes: ChatChanges,
     onlyIfTitle?: string,
   ): Promise<{ chat: Chat; updated: boolean } | null> {
-    const current = this.statements.chatById.get({ chatId, userId });
-    if (!current) return null;
     // An encrypted title never equals its text: the condition compares the decrypted title here,
     // and the update then asks for the very stored value that was read.
-    if (onlyIfTitle !== undefined && toChat(current, this.cipher).title !== onlyIfTitle)
-      return { chat: toChat(current, this.cipher), updated: false };
+    let storedTitle: string | null = null;
+    if (onlyIfTitle !== undefined) {
+      const current = this.statements.chatById.get({ chatId, userId });
+      if (!current) return null;
+      const chat = toChat(current, this.cipher);
+      if (chat.title !== onlyIfTitle) return { chat, updated: false };
+      storedTitle = current.title;
+    }
     const updatedRow = this.statements.updateChat.get({
       chatId,
       userId,
@@ -191,7 +195,7 @@ export class SqliteChatRepository implements ChatRepository {
       projectId: changes.projectId ?? null,
       pinned: changes.pinned === undefined ? null : Number(changes.pinned),
       archived: changes.archived === undefined ? null : Number(changes.archived),
-      onlyIfTitle: onlyIfTitle === undefined ? null : current.title,
+      onlyIfTitle: storedTitle,
     });
     if (updatedRow) return { chat: toChat(updatedRow, this.cipher), updated: true };
     // Nothing matched: either the chat is gone, or its title changed since it was read.
