@@ -305,14 +305,13 @@ describe("ChatActorRunner", () => {
 
     const reply = (await runner.handle(send("c1", "How are you?"))) as SendReply;
 
-    // A new actor looks its chat up; then the model's context is read while the question is stored.
+    // A new actor reads its chat's active path once, and that read is the first question's context.
     const requests = journal.flatMap((entry) => {
       if (entry.kind !== "request") return [];
       const { type, messageLimit } = entry.message as { type: string; messageLimit?: number };
       return [messageLimit === undefined ? type : `${type} ${messageLimit}`];
     });
-    // A first question has no history: its context is the chat alone.
-    expect(requests).toEqual(["store.get_chat 1", "store.get_chat 0", "store.append_message"]);
+    expect(requests).toEqual(["store.get_chat 10", "store.append_message"]);
 
     expect(reply.userMessage).toMatchObject({ chatId: "chat-1", role: "user", content: "How are you?" });
     expect(steps()).toEqual([
@@ -421,6 +420,39 @@ describe("ChatActorRunner", () => {
       { role: "assistant", content: "first answer" },
       { role: "user", content: "second" },
     ]);
+  });
+
+  test("an actor lost with its memory is made again from one read of the path, which is also the context", async () => {
+    const { runner, bus, journal, store, actorState } = setUp();
+    const first = (await runner.handle(send("c1", "first"))) as SendReply;
+    await runner.handle(finished(first.assistantMessageId, "first answer"));
+    store.chats.get("chat-1")?.messages.push({
+      ...first.userMessage,
+      id: first.assistantMessageId,
+      role: "assistant",
+      content: "first answer",
+      parentId: first.userMessage.id,
+    });
+    await actorState.delete("chat-1");
+    journal.length = 0;
+    bus.records.length = 0;
+
+    await runner.handle(send("c2", "second"));
+
+    const reads = journal.filter(
+      (entry) => entry.kind === "request" && entry.message.type === "store.get_chat",
+    );
+    expect(reads).toHaveLength(1);
+    const request = bus.recordsOf("work")[0]?.message as GenerationRequest;
+    expect(request.messages).toEqual([
+      { role: "user", content: "first" },
+      { role: "assistant", content: "first answer" },
+      { role: "user", content: "second" },
+    ]);
+    const question = bus.recordsOf("request").find((entry) => entry.message.type === "store.append_message");
+    expect((question?.message as unknown as { message: Message }).message.parentId).toBe(
+      first.assistantMessageId,
+    );
   });
 
   test("the context lists each message's attachments, for the orchestrator to read", async () => {

@@ -10,6 +10,7 @@ import {
   type DeleteChatReply,
   type Message,
   type RegenerateAnswerCommand,
+  type StoreReplies,
   type UpdateChatCommand,
 } from "@chat/contracts";
 import { counter } from "@chat/metrics";
@@ -24,6 +25,9 @@ import {
   initialState,
   markDispatched,
 } from "./chat-actor.ts";
+
+/** A chat as the store reads it, with the newest messages of one path. */
+type ChatRead = NonNullable<StoreReplies["store.get_chat"]>;
 
 /** What the actor answers to any command, by the reply schemas of the contracts. */
 type ChatCommandReply = ChatCommandReplies[ChatCommand["type"]];
@@ -98,7 +102,7 @@ export class ChatActorRunner {
   }
 
   private async decideAndRun(command: Exclude<ChatCommand, UpdateChatCommand | DeleteChatCommand>) {
-    const loaded = await this.loadOrCreate(command);
+    const { snapshot: loaded, read } = (await this.loadOrCreate(command)) ?? {};
     if (!loaded) {
       if (["generation_finished", "recover_answer", "expire_hold"].includes(command.type)) return null;
       if (command.type === "cancel_generation") return this.cancelWithoutActor(command);
@@ -114,7 +118,7 @@ export class ChatActorRunner {
     });
     // The model's context does not depend on the effects before the dispatch: it is read meanwhile.
     const dispatch = decision.effects.find((effect) => effect.type === "dispatch_generation");
-    const context = dispatch && this.buildContext(decision.state, dispatch, command.traceparent);
+    const context = dispatch && this.buildContext(decision.state, dispatch, command.traceparent, read);
     // Awaited by the dispatch; should an earlier effect fail first, its failure is the one reported.
     context?.catch(() => {});
     let current = { state: decision.state, version: snapshot.version };
@@ -127,9 +131,13 @@ export class ChatActorRunner {
     return decision.reply;
   }
 
+  /**
+   * The chat's actor, or a new one from what the store keeps; `read` is that store read (the
+   * newest messages of the active path, as many as a context takes), for the context to reuse.
+   */
   private async loadOrCreate(command: { chatId: string; userId: string; traceparent: string; type: string }) {
     const snapshot = await this.dependencies.actorState.load<ChatActorState>(command.chatId);
-    if (snapshot) return snapshot.state.userId === command.userId ? snapshot : null;
+    if (snapshot) return snapshot.state.userId === command.userId ? { snapshot } : null;
     // An answer finished or to recover may be all that is left of a chat whose actor was lost
     // with its memory (Redis restarted empty, the embedded process restarted).
     const starts = [
@@ -149,7 +157,7 @@ export class ChatActorRunner {
     if (!starts.includes(command.type)) return null;
     const found = await this.dependencies.store.call(
       "store.get_chat",
-      { chatId: command.chatId, userId: command.userId, messageLimit: 1 },
+      { chatId: command.chatId, userId: command.userId, messageLimit: this.options.contextMessageLimit },
       command.traceparent,
     );
     if (!found) return null;
@@ -172,7 +180,7 @@ export class ChatActorRunner {
       );
       state.heldBy = { ...hold, email: agent?.email ?? "" };
     }
-    return { state, version: 0 } satisfies Snapshot<ChatActorState>;
+    return { snapshot: { state, version: 0 } satisfies Snapshot<ChatActorState>, read: found };
   }
 
   private async save(chatId: string, state: ChatActorState, expectedVersion: number) {
@@ -371,9 +379,10 @@ export class ChatActorRunner {
     state: ChatActorState,
     turn: { userMessage: Message; contextPathTo: string | null },
     traceparent: string,
+    read?: ChatRead,
   ) {
     const { userMessage, contextPathTo } = turn;
-    const found = await this.readPath(state, contextPathTo, traceparent);
+    const found = await this.readPath(state, contextPathTo, traceparent, read);
     if (!found) throw new AppError("CHAT_NOT_FOUND", "Chat not found", { retryable: false });
     let history: Message[] = found.messages.filter((message) => message.id !== userMessage.id);
     const lastAnswer = state.lastAnswer;
@@ -383,7 +392,7 @@ export class ChatActorRunner {
       !history.some((message) => message.id === lastAnswer.id)
     ) {
       const before = lastAnswer.parentId
-        ? await this.readPath(state, lastAnswer.parentId, traceparent)
+        ? await this.readPath(state, lastAnswer.parentId, traceparent, read)
         : null;
       history = [
         ...(before?.messages ?? []),
@@ -426,8 +435,12 @@ export class ChatActorRunner {
     return project?.instructions ? { projectInstructions: project.instructions } : {};
   }
 
-  /** The chat, with the newest messages of the path that ends at `pathTo` (none for null). */
-  private readPath(state: ChatActorState, pathTo: string | null, traceparent: string) {
+  /**
+   * The chat, with the newest messages of the path that ends at `pathTo` (none for null); `read`
+   * when it is that path already (the active path the actor was just created from).
+   */
+  private async readPath(state: ChatActorState, pathTo: string | null, traceparent: string, read?: ChatRead) {
+    if (read && pathTo === (read.messages.at(-1)?.id ?? null)) return read;
     return this.dependencies.store.call(
       "store.get_chat",
       {
