@@ -120,8 +120,8 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
       const queues = [
         `${namespace}.session.p0`,
         `${namespace}.ai.generate`,
-        `${namespace}.rpc.store`,
-        `${namespace}.rpc.orchestrator`,
+        `${namespace}.requests.store`,
+        `${namespace}.requests.orchestrator`,
         `${namespace}.store.completions`,
         `${namespace}.store.usage`,
         `${namespace}.notifier`,

@@ -209,7 +209,7 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)("traces of five processes o
         traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
         userId: "nobody",
       };
-      channel.sendToQueue(`${cluster.namespace}.rpc.store`, Buffer.from(JSON.stringify(request)), {
+      channel.sendToQueue(`${cluster.namespace}.requests.store`, Buffer.from(JSON.stringify(request)), {
         contentType: "application/json",
         replyTo: replies.queue,
         correlationId: id,

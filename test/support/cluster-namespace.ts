@@ -2,7 +2,10 @@ import { createLogger } from "@chat/runtime";
 import { RedisActorState } from "@chat/state";
 import amqp from "amqplib";
 
-/** The sources the services consume from, each with a queue (the session's split in partitions) and a dead-letter queue. */
+/**
+ * The sources the services consume from, each with a queue (the session's split in partitions,
+ * `rpc.<service>`'s named `requests.<service>`) and a dead-letter queue.
+ */
 export const busQueueSources = [
   "session",
   "ai.generate",
@@ -24,7 +27,9 @@ const deadLetterWatchQueues = ["notifier.dead-letters"];
 export async function removeRabbitNamespace(url: string, prefix: string, partitions: number): Promise<void> {
   const queues = [
     ...Array.from({ length: partitions }, (_, partition) => `${prefix}.session.p${partition}`),
-    ...busQueueSources.filter((source) => source !== "session").map((source) => `${prefix}.${source}`),
+    ...busQueueSources
+      .filter((source) => source !== "session")
+      .map((source) => `${prefix}.${source.replace(/^rpc\./, "requests.")}`),
     ...busQueueSources.map((source) => `${prefix}.dlx.${source}`),
     ...deadLetterWatchQueues.flatMap((watch) => [`${prefix}.${watch}`, `${prefix}.dlx.${watch}`]),
   ];

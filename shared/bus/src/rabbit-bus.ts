@@ -230,7 +230,7 @@ export class RabbitBus implements Bus {
         this.topology.serviceQueue(service),
         message,
         {
-          persistent: true,
+          persistent: false,
           replyTo: directReplyTo,
           correlationId,
           // Nobody waits for the answer after the timeout: the broker dead-letters the stale request.

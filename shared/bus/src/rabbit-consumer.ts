@@ -139,8 +139,8 @@ export class RabbitConsumer<M> implements Subscription {
   private async handle(channel: Channel, message: ConsumeMessage, channelOpen: AbortSignal): Promise<void> {
     const { consumer } = this.settings;
     const { replyTo, correlationId, headers } = message.properties;
-    // Quorum queues count earlier deliveries in this header; the first delivery has none.
-    const redeliveries = Number(headers?.["x-delivery-count"] ?? 0);
+    // Quorum queues count earlier deliveries in this header; a classic queue only flags a redelivery.
+    const redeliveries = Number(headers?.["x-delivery-count"] ?? (message.fields.redelivered ? 1 : 0));
     const outcome = await handleDelivery(consumer, {
       body: message.content.toString("utf8"),
       deliveryCount: 1 + redeliveries,

@@ -42,7 +42,7 @@ export class RabbitTopology {
   }
 
   serviceQueue(service: string): string {
-    return `${this.settings.prefix}.rpc.${service}`;
+    return `${this.settings.prefix}.requests.${service}`;
   }
 
   deadLetterQueue(source: string): string {
@@ -81,9 +81,25 @@ export class RabbitTopology {
     return queue;
   }
 
+  /**
+   * A classic queue for requests: a request is worth nothing once its caller stopped waiting (it
+   * expires then), and its reply can only reach the channel that asked, so it is not kept through
+   * a broker restart and needs no Raft log. Its `x-delivery-limit` is the expiry: a request that
+   * crashes every consumer is dead-lettered when its caller's timeout passes.
+   */
   async declareServiceQueue(channel: Channel, service: string): Promise<string> {
     const queue = this.serviceQueue(service);
-    await this.declareSourceQueue(channel, queue, `rpc.${service}`);
+    const source = `rpc.${service}`;
+    await this.declareDeadLetterQueue(channel, source);
+    await channel.assertQueue(queue, {
+      durable: true,
+      arguments: {
+        "x-queue-type": "classic",
+        "x-dead-letter-exchange": this.deadLetterExchange,
+        "x-dead-letter-routing-key": source,
+      },
+    });
+    this.declaredQueues.add(queue);
     return queue;
   }
 
