@@ -40,8 +40,7 @@ export class RedisActorState extends ActorStateAdapter implements ActorState {
     this.keys = new RedisKeySpace(options.keyPrefix);
     this.readyTimeoutMs = options.readyTimeoutMs ?? 1_000;
     const logger = options.logger;
-    // Commands issued in one turn of the event loop (many chats' chunks at once) leave in one write.
-    this.client = new Redis(options.url, { connectionName: "chat-actor-state", enableAutoPipelining: true });
+    this.client = new Redis(options.url, { connectionName: "chat-actor-state" });
     this.client.on("error", (error: Error) => logger.warn({ err: error }, "redis connection error"));
     this.client.on("ready", () => logger.debug("redis ready"));
     this.snapshots = new RedisSnapshots(this.client, this.keys, options.ttlSeconds);
