@@ -119,6 +119,35 @@ describe.skipIf(!rabbitAvailable)("RabbitBus", () => {
     expect(await collectDeadLetters(bus, "session", 1)).toEqual(["{not json"]);
   });
 
+  test("a request waits on requests.<service> as a transient message that expires with its caller's timeout, then is dead-lettered under rpc.<service>", async () => {
+    const prefix = testNamespace("requests");
+    const bus = await startBus(prefix);
+    const connection = await amqplib.connect(rabbitUrl);
+    cleanups.push(() => connection.close());
+    const request = (id: string, timeoutMs: number) =>
+      bus.request("store", { ...sequenced("chat-1", 1), id }, { replySchema: Type.Unknown(), timeoutMs });
+
+    const taken = request("taken", 2_000);
+    taken.catch(() => {});
+    let waiting: amqplib.GetMessage | false = false;
+    await eventually(async () => {
+      // The queue is declared as the request leaves: until then a get closes its channel.
+      const channel = await connection.createChannel();
+      channel.on("error", () => {});
+      waiting = await channel.get(`${prefix}.requests.store`, { noAck: true }).catch(() => false as const);
+      await channel.close().catch(() => {});
+      return waiting !== false;
+    }, "the request on its queue");
+    const { properties } = waiting as unknown as amqplib.GetMessage;
+    expect(properties.deliveryMode).not.toBe(2);
+    expect(properties.expiration).toBe("2000");
+    await expect(taken).rejects.toMatchObject({ code: "TIMEOUT" });
+
+    await expect(request("expired", 300)).rejects.toMatchObject({ code: "TIMEOUT" });
+    const [letter] = await collectDeadLetters(bus, "rpc.store", 1);
+    expect(letter).toMatchObject({ id: "expired" });
+  });
+
   test("with tracing off (no OTEL_EXPORTER_OTLP_ENDPOINT) no trace header travels, and one that arrives is ignored", async () => {
     const prefix = testNamespace("untraced");
     const bus = await startBus(prefix);
