@@ -125,6 +125,75 @@ export function busContract(name: string, makeBus: (settings: BusSettings) => Pr
         expect(overlaps).toBe(0);
       });
 
+      test("chats of one partition are handled alongside: one chat's slow command holds up only that chat", async () => {
+        const slow = chatInPartition(0, partitions);
+        const quick = chatInPartition(0, partitions);
+        const handled: string[] = [];
+        let releaseSlow: () => void = () => {};
+        const slowMayEnd = new Promise<void>((resolve) => (releaseSlow = resolve));
+        await bus.consumeCommands<Sequenced>({ name: "session", schema: Sequenced }, async (command) => {
+          if (command.chatId === slow && command.seq === 0) await slowMayEnd;
+          handled.push(`${command.chatId === slow ? "slow" : "quick"} ${command.seq}`);
+        });
+
+        await bus.sendCommand(sequenced(slow, 0));
+        await bus.sendCommand(sequenced(slow, 1));
+        await bus.sendCommand(sequenced(quick, 0));
+        await eventually(
+          () => handled.includes("quick 0"),
+          "the other chat's command, while the slow one waits",
+        );
+        expect(handled).toEqual(["quick 0"]);
+        releaseSlow();
+        await eventually(() => handled.length === 3, "the slow chat's commands");
+        expect(handled).toEqual(["quick 0", "slow 0", "slow 1"]);
+      });
+
+      test("a command whose handler failed is handled again before its chat's later commands", async () => {
+        const chatId = `chat-${randomUUID()}`;
+        const attempts: string[] = [];
+        await bus.consumeCommands<Sequenced>(
+          { name: "session", schema: Sequenced },
+          async (command, context) => {
+            attempts.push(`${command.seq} (delivery ${context.deliveryCount})`);
+            if (command.seq === 0 && context.deliveryCount === 1) {
+              throw new AppError("UNAVAILABLE", "Redis away", { retryable: true });
+            }
+          },
+        );
+        for (const seq of [0, 1, 2]) await bus.sendCommand(sequenced(chatId, seq));
+
+        await eventually(
+          () => attempts.filter((attempt) => !attempt.startsWith("0 (delivery 1")).length === 3,
+          "the three commands handled",
+        );
+        const handledOrder = attempts
+          .filter((attempt) => attempt !== "0 (delivery 1)")
+          .map((attempt) => attempt[0]);
+        expect(handledOrder).toEqual(["0", "1", "2"]);
+        expect(attempts[0]).toBe("0 (delivery 1)");
+      });
+
+      test("a command failing every time is tried up to the delivery limit, dead-lettered, and its chat goes on", async () => {
+        const chatId = `chat-${randomUUID()}`;
+        const attempts: string[] = [];
+        await bus.consumeCommands<Sequenced>(
+          { name: "session", schema: Sequenced },
+          async (command, context) => {
+            attempts.push(`${command.seq}/${context.deliveryCount}`);
+            if (command.seq === 0) throw new AppError("UNAVAILABLE", "Redis away", { retryable: true });
+          },
+        );
+        const failing = sequenced(chatId, 0);
+        await bus.sendCommand(failing);
+        await bus.sendCommand(sequenced(chatId, 1));
+
+        expect(await collectDeadLetters(bus, "session", 1)).toEqual([failing]);
+        await eventually(() => attempts.includes("1/1"), "the chat's next command");
+        const tries = Array.from({ length: deliveryLimit + 1 }, (_, index) => `0/${index + 1}`);
+        expect(attempts).toEqual([...tries, "1/1"]);
+      });
+
       test("keeps commands sent before anyone consumes", async () => {
         const chatId = `chat-${randomUUID()}`;
         for (const seq of [0, 1, 2]) await bus.sendCommand(sequenced(chatId, seq));

@@ -23,6 +23,12 @@ const handling = histogram(
 /** Requests one `serve` subscription handles at the same time, in every adapter. */
 export const serveConcurrency = 16;
 
+/**
+ * Commands one partition's consumer handles at the same time, in every adapter: one chat's
+ * commands one after another (`ChatLanes`), different chats of the partition alongside.
+ */
+export const commandConcurrency = 32;
+
 /** One consumer as both adapters see it: its name for logs, its decoder and its handler. */
 export type DeliveryConsumer<M> = {
   name: string;

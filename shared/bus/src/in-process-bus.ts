@@ -17,7 +17,8 @@ import type {
   WorkQueueName,
 } from "./bus.ts";
 import { type Destination, inProducerSpan } from "./bus-tracing.ts";
-import { deliveryConsumer, serveConcurrency } from "./handle-delivery.ts";
+import { ChatLanes } from "./chat-lanes.ts";
+import { commandConcurrency, deliveryConsumer, serveConcurrency } from "./handle-delivery.ts";
 import { InProcessEventStream } from "./in-process-event-stream.ts";
 import { InProcessQueue, type QueuedMessage } from "./in-process-queue.ts";
 import { matchesTopicPattern } from "./matches-topic-pattern.ts";
@@ -87,7 +88,10 @@ export class InProcessBus implements Bus {
   ): Promise<Subscription> {
     this.assertOpen();
     const consumer = deliveryConsumer<M>(options, handler, this.options.logger);
-    const partitions = this.partitionQueues.map((queue) => queue.addConsumer(consumer, 1));
+    const lanes = new ChatLanes(this.options.deliveryLimit);
+    const partitions = this.partitionQueues.map((queue) =>
+      queue.addConsumer(consumer, commandConcurrency, lanes),
+    );
     return this.track({
       close: async () => void (await Promise.all(partitions.map((each) => each.close()))),
     });

@@ -1,6 +1,12 @@
 import type { TraceHeaders } from "@chat/telemetry";
 import type { Subscription } from "./bus.ts";
-import { type DeliveryConsumer, handleDelivery } from "./handle-delivery.ts";
+import type { ChatLanes } from "./chat-lanes.ts";
+import {
+  type Delivery,
+  type DeliveryConsumer,
+  type DeliveryOutcome,
+  handleDelivery,
+} from "./handle-delivery.ts";
 
 /** A message waiting in an in-process queue, kept as JSON so no reference is ever shared. */
 export type QueuedMessage = {
@@ -27,6 +33,8 @@ export type InProcessQueueSettings = {
 type QueueConsumer = {
   consumer: DeliveryConsumer<unknown>;
   prefetch: number;
+  /** One chat's messages one at a time, in order, when the prefetch lets several in (commands). */
+  lanes?: ChatLanes;
   inFlight: number;
   onIdle?: () => void;
 };
@@ -49,8 +57,13 @@ export class InProcessQueue {
   }
 
   /** Adds a consumer; closing it stops new deliveries and waits for the ones in flight. */
-  addConsumer<M>(consumer: DeliveryConsumer<M>, prefetch: number): Subscription {
-    const entry: QueueConsumer = { consumer: consumer as DeliveryConsumer<unknown>, prefetch, inFlight: 0 };
+  addConsumer<M>(consumer: DeliveryConsumer<M>, prefetch: number, lanes?: ChatLanes): Subscription {
+    const entry: QueueConsumer = {
+      consumer: consumer as DeliveryConsumer<unknown>,
+      prefetch,
+      ...(lanes ? { lanes } : {}),
+      inFlight: 0,
+    };
     this.consumers.push(entry);
     this.dispatch();
     return {
@@ -93,13 +106,23 @@ export class InProcessQueue {
   }
 
   private async deliver(entry: QueueConsumer, message: QueuedMessage): Promise<void> {
-    const outcome = await handleDelivery(entry.consumer, {
+    const delivery: Delivery = {
       body: message.body,
       deliveryCount: message.deliveryCount,
       expectsReply: message.reply !== undefined,
       headers: message.headers,
       system: "in_process",
-    });
+    };
+    const settle = async (outcome: DeliveryOutcome) => this.settle(message, outcome);
+    await (entry.lanes
+      ? entry.lanes.run(entry.consumer, delivery, settle)
+      : handleDelivery(entry.consumer, delivery).then(settle));
+    entry.inFlight--;
+    if (entry.inFlight === 0) entry.onIdle?.();
+    this.dispatch();
+  }
+
+  private settle(message: QueuedMessage, outcome: DeliveryOutcome): void {
     if (outcome.reply) message.reply?.(JSON.stringify(outcome.reply));
     if (outcome.settle === "dead-letter") this.settings.deadLetter(this.settings.source, message.body);
     if (outcome.settle === "requeue") {
@@ -109,8 +132,5 @@ export class InProcessQueue {
         this.messages.unshift({ ...message, deliveryCount: message.deliveryCount + 1 });
       }
     }
-    entry.inFlight--;
-    if (entry.inFlight === 0) entry.onIdle?.();
-    this.dispatch();
   }
 }

@@ -24,7 +24,8 @@ import type {
   WorkQueueName,
 } from "./bus.ts";
 import { type Destination, inProducerSpan } from "./bus-tracing.ts";
-import { deliveryConsumer, serveConcurrency } from "./handle-delivery.ts";
+import { ChatLanes } from "./chat-lanes.ts";
+import { commandConcurrency, deliveryConsumer, serveConcurrency } from "./handle-delivery.ts";
 import { MessageDecoder } from "./message-decoder.ts";
 import { RabbitConsumer } from "./rabbit-consumer.ts";
 import { RabbitEventStream } from "./rabbit-event-stream.ts";
@@ -55,7 +56,8 @@ type PendingReply = { answer: (body: string) => void; fail: (error: AppError) =>
 
 /**
  * The bus over RabbitMQ (architecture.md §3): commands on partition queues with a single active
- * consumer, a quorum work queue, a topic exchange for events, request/reply over direct reply-to.
+ * consumer (one chat's commands one at a time, in order; other chats' alongside), a quorum work
+ * queue, a topic exchange for events, request/reply over direct reply-to.
  * Every publish waits for the broker's confirm; channels re-declare their topology on reconnect.
  *
  * @example
@@ -139,11 +141,17 @@ export class RabbitBus implements Bus {
     const partitions = Array.from({ length: this.options.partitions }, (_, partition) =>
       this.topology.partitionQueue(partition),
     );
-    // Prefetch 1 per partition consumer: a chat's next command waits until the previous one is settled.
-    return this.consume(options, handler, 1, async (channel) => {
-      await this.topology.declareCore(channel);
-      return partitions;
-    });
+    // A chat's next command waits until the previous one is settled; other chats' go alongside.
+    return this.consume(
+      options,
+      handler,
+      commandConcurrency,
+      async (channel) => {
+        await this.topology.declareCore(channel);
+        return partitions;
+      },
+      new ChatLanes(this.options.deliveryLimit),
+    );
   }
 
   enqueueWork(queue: WorkQueueName, message: Envelope): Promise<void> {
@@ -330,6 +338,7 @@ export class RabbitBus implements Bus {
     handler: Handler<M>,
     prefetch: number,
     declare: (channel: Channel) => Promise<string[]>,
+    lanes?: ChatLanes,
   ): Promise<Subscription> {
     this.assertOpen();
     const consumer = deliveryConsumer<M>(options, handler, this.options.logger);
@@ -337,6 +346,7 @@ export class RabbitBus implements Bus {
       connection: this.connection,
       consumer,
       prefetch,
+      ...(lanes ? { lanes } : {}),
       declare,
       sendReply: (replyTo, correlationId, reply) => this.sendReply(replyTo, correlationId, reply),
       onChannelError: this.onChannelError,

@@ -1,7 +1,13 @@
 import type { AmqpConnectionManager, ChannelWrapper } from "amqp-connection-manager";
 import type { Channel, ConsumeMessage } from "amqplib";
 import type { Subscription } from "./bus.ts";
-import { type DeliveryConsumer, handleDelivery } from "./handle-delivery.ts";
+import type { ChatLanes } from "./chat-lanes.ts";
+import {
+  type Delivery,
+  type DeliveryConsumer,
+  type DeliveryOutcome,
+  handleDelivery,
+} from "./handle-delivery.ts";
 import type { Reply } from "./reply.ts";
 
 export type RabbitConsumerSettings<M> = {
@@ -9,6 +15,8 @@ export type RabbitConsumerSettings<M> = {
   consumer: DeliveryConsumer<M>;
   /** Unacknowledged deliveries per queue consumed (RabbitMQ prefetch, per consumer). */
   prefetch: number;
+  /** One chat's deliveries one at a time, in order, when the prefetch lets several in (commands). */
+  lanes?: ChatLanes;
   /** Declares the queues to consume, on every (re)connection; returns their names. */
   declare: (channel: Channel) => Promise<string[]>;
   sendReply: (replyTo: string, correlationId: string | undefined, reply: Reply) => Promise<void>;
@@ -136,12 +144,12 @@ export class RabbitConsumer<M> implements Subscription {
     }
   }
 
-  private async handle(channel: Channel, message: ConsumeMessage, channelOpen: AbortSignal): Promise<void> {
-    const { consumer } = this.settings;
+  private handle(channel: Channel, message: ConsumeMessage, channelOpen: AbortSignal): Promise<void> {
+    const { consumer, lanes } = this.settings;
     const { replyTo, correlationId, headers } = message.properties;
     // Quorum queues count earlier deliveries in this header; a classic queue only flags a redelivery.
     const redeliveries = Number(headers?.["x-delivery-count"] ?? (message.fields.redelivered ? 1 : 0));
-    const outcome = await handleDelivery(consumer, {
+    const delivery: Delivery = {
       body: message.content.toString("utf8"),
       deliveryCount: 1 + redeliveries,
       expectsReply: typeof replyTo === "string" && replyTo.length > 0,
@@ -149,18 +157,21 @@ export class RabbitConsumer<M> implements Subscription {
       routingKey: message.fields.routingKey,
       headers,
       system: "rabbitmq",
-    });
-    try {
-      if (outcome.reply && typeof replyTo === "string") {
-        await this.settings.sendReply(replyTo, correlationId, outcome.reply);
+    };
+    const settle = async (outcome: DeliveryOutcome) => {
+      try {
+        if (outcome.reply && typeof replyTo === "string") {
+          await this.settings.sendReply(replyTo, correlationId, outcome.reply);
+        }
+        if (outcome.settle === "ack") channel.ack(message);
+        else channel.nack(message, false, outcome.settle === "requeue");
+      } catch (error) {
+        consumer.logger.warn(
+          { err: error, consumer: consumer.name },
+          "Could not settle a delivery; the broker will redeliver it",
+        );
       }
-      if (outcome.settle === "ack") channel.ack(message);
-      else channel.nack(message, false, outcome.settle === "requeue");
-    } catch (error) {
-      consumer.logger.warn(
-        { err: error, consumer: consumer.name },
-        "Could not settle a delivery; the broker will redeliver it",
-      );
-    }
+    };
+    return lanes ? lanes.run(consumer, delivery, settle) : handleDelivery(consumer, delivery).then(settle);
   }
 }
