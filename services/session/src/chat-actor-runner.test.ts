@@ -82,10 +82,16 @@ class FakeStore {
         const limit = Number(message.messageLimit);
         const end = mine.messages.findIndex((each) => each.id === message.pathTo);
         const path = message.pathTo === undefined ? mine.messages : mine.messages.slice(0, end + 1);
+        const project = mine.chat.projectId ? this.projects.get(mine.chat.projectId) : undefined;
+        const instructions =
+          message.withProjectInstructions && project && project.userId === message.userId
+            ? { projectInstructions: project.instructions }
+            : {};
         return {
           chat: mine.chat,
           messages: limit === 0 ? [] : path.slice(-limit),
           hasOlderMessages: path.length > limit,
+          ...instructions,
         };
       }
       case "store.get_message":
@@ -123,16 +129,6 @@ class FakeStore {
           ...(heldBy === undefined ? {} : { heldBy }),
         };
         return mine.chat;
-      }
-      case "store.get_chat_project": {
-        const project = this.projects.get(String(message.projectId));
-        if (!project || project.userId !== message.userId) return null;
-        return {
-          id: message.projectId,
-          name: "Garden",
-          instructions: project.instructions,
-          createdAt: "2026-11-22T09:00:00.000Z",
-        };
       }
       case "store.append_audit_entry":
         this.audit.push((message as { entry: { action: string } }).entry.action);

@@ -157,7 +157,12 @@ export class ChatActorRunner {
     if (!starts.includes(command.type)) return null;
     const found = await this.dependencies.store.call(
       "store.get_chat",
-      { chatId: command.chatId, userId: command.userId, messageLimit: this.options.contextMessageLimit },
+      {
+        chatId: command.chatId,
+        userId: command.userId,
+        messageLimit: this.options.contextMessageLimit,
+        withProjectInstructions: true,
+      },
       command.traceparent,
     );
     if (!found) return null;
@@ -195,7 +200,7 @@ export class ChatActorRunner {
     effect: ChatActorEffect,
     current: Snapshot<ChatActorState>,
     traceparent: string,
-    context: Promise<{ chat: Chat; messages: ContextMessage[] }> | undefined,
+    context: Promise<{ chat: Chat; messages: ContextMessage[]; projectInstructions?: string }> | undefined,
   ): Promise<Snapshot<ChatActorState>> {
     const { store, events } = this.dependencies;
     const { chatId, userId } = current.state;
@@ -227,7 +232,8 @@ export class ChatActorRunner {
         );
         return current;
       case "dispatch_generation": {
-        const { chat, messages } = await (context ?? this.buildContext(current.state, effect, traceparent));
+        const { chat, messages, projectInstructions } = await (context ??
+          this.buildContext(current.state, effect, traceparent));
         await this.generations.request(
           "generation_requested",
           {
@@ -237,7 +243,7 @@ export class ChatActorRunner {
             model: current.state.turn?.model ?? chat.model,
             ...(chat.systemPrompt ? { systemPrompt: chat.systemPrompt } : {}),
             ...(chat.temperature !== undefined ? { temperature: chat.temperature } : {}),
-            ...(await this.projectInstructionsOf(chat, userId, traceparent)),
+            ...(projectInstructions ? { projectInstructions } : {}),
             messages,
           },
           traceparent,
@@ -417,22 +423,8 @@ export class ChatActorRunner {
           previous.attachments = [...(previous.attachments ?? []), ...message.attachments];
       } else alternating.push({ ...message });
     }
-    return { chat: found.chat, messages: alternating };
-  }
-
-  /** The instructions of the chat's project, read at each answer so that a change reaches the next one. */
-  private async projectInstructionsOf(
-    chat: Chat,
-    userId: string,
-    traceparent: string,
-  ): Promise<{ projectInstructions?: string }> {
-    if (!chat.projectId) return {};
-    const project = await this.dependencies.store.call(
-      "store.get_chat_project",
-      { userId, projectId: chat.projectId },
-      traceparent,
-    );
-    return project?.instructions ? { projectInstructions: project.instructions } : {};
+    // The project's instructions are read with the path at each answer, so a change reaches the next one.
+    return { chat: found.chat, messages: alternating, projectInstructions: found.projectInstructions };
   }
 
   /**
@@ -448,6 +440,7 @@ export class ChatActorRunner {
         userId: state.userId,
         messageLimit: pathTo === null ? 0 : this.options.contextMessageLimit,
         ...(pathTo !== null && { pathTo }),
+        withProjectInstructions: true,
       },
       traceparent,
     );

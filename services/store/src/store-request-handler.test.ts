@@ -102,6 +102,45 @@ describe("handleStoreRequest", () => {
     expect((await store.chats.getChat("c1", "u1"))?.projectId).toBe("mine");
   });
 
+  test("store.get_chat gives the project's instructions with the chat when asked, and only then", async () => {
+    const at = "2025-01-01T00:00:00.000Z";
+    await handleStoreRequest(
+      store,
+      request("store.create_chat_project", {
+        userId: "u1",
+        project: { id: "garden", name: "Garden", instructions: "Answer as a gardener.", createdAt: at },
+      }),
+    );
+    await handleStoreRequest(
+      store,
+      request("store.create_chat", {
+        userId: "u1",
+        chat: { id: "c1", title: "Roses", model: "demo", createdAt: at, projectId: "garden" },
+      }),
+    );
+    await handleStoreRequest(
+      store,
+      request("store.create_chat", {
+        userId: "u1",
+        chat: { id: "c2", title: "Loose", model: "demo", createdAt: at },
+      }),
+    );
+    const read = (chatId: string, withProjectInstructions?: boolean) =>
+      handleStoreRequest(
+        store,
+        request("store.get_chat", {
+          chatId,
+          userId: "u1",
+          messageLimit: 0,
+          ...(withProjectInstructions !== undefined && { withProjectInstructions }),
+        }),
+      );
+
+    expect(await read("c1", true)).toMatchObject({ projectInstructions: "Answer as a gardener." });
+    expect(await read("c1")).not.toHaveProperty("projectInstructions");
+    expect(await read("c2", true)).not.toHaveProperty("projectInstructions");
+  });
+
   test("store.list_chats filters archived chats only when asked: the store's own readers see all", async () => {
     const at = "2025-01-01T00:00:00.000Z";
     for (const id of ["c1", "c2"]) {

@@ -122,9 +122,21 @@ const handlers: StoreRequestHandlers = {
     const chat = await store.chats.getChat(chatId, userId);
     const activeLeaf = chat && (await store.chats.activeLeaf(chatId, userId));
     if (!chat || !activeLeaf) return null;
-    if (request.messageLimit === 0) return { chat, messages: [], hasOlderMessages: false, activeLeaf };
+    const project =
+      request.withProjectInstructions && chat.projectId
+        ? await store.chatProjects.getProject(chat.projectId, userId)
+        : null;
+    const instructions = project?.instructions ? { projectInstructions: project.instructions } : {};
+    if (request.messageLimit === 0)
+      return { chat, messages: [], hasOlderMessages: false, activeLeaf, ...instructions };
     const recent = await store.chats.recentMessages(chatId, userId, request.messageLimit, request.pathTo);
-    return { chat, messages: recent.messages, hasOlderMessages: recent.hasOlder, activeLeaf };
+    return {
+      chat,
+      messages: recent.messages,
+      hasOlderMessages: recent.hasOlder,
+      activeLeaf,
+      ...instructions,
+    };
   },
   "store.get_message": (store, request) =>
     store.chats.getMessage(request.chatId, request.userId, request.messageId),

@@ -46,7 +46,10 @@ export const storeReplySchemas = {
   /** Newest first. */
   "store.list_audit_log": Page(AuditEntry),
   "store.create_chat": Chat,
-  /** `activeLeaf`: the end of the active path (null without messages) and the version that set it. */
+  /**
+   * `activeLeaf`: the end of the active path (null without messages) and the version that set it.
+   * `projectInstructions`: when asked for and the chat's project has some.
+   */
   "store.get_chat": nullable(
     Type.Object({
       chat: Chat,
@@ -55,6 +58,7 @@ export const storeReplySchemas = {
       activeLeaf: Type.Optional(
         Type.Object({ id: nullable(Type.String()), version: Type.Integer({ minimum: 0 }) }),
       ),
+      projectInstructions: Type.Optional(Type.String()),
     }),
   ),
   "store.get_message": nullable(Message),

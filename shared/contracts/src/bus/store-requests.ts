@@ -86,6 +86,9 @@ export const StoreRequest = Type.Union([
         description: "The messages of the path that ends here instead of the active path",
       }),
     ),
+    withProjectInstructions: Type.Optional(
+      Type.Boolean({ description: "Also the instructions of the chat's project, as they are now" }),
+    ),
   }),
   // One message of the chat, with its parent; null when the chat has none of that id.
   busMessage("store.get_message", { ...ChatOwner, messageId: Id }),
