@@ -446,9 +446,8 @@ describe("ChatActorRunner", () => {
       { role: "user", content: "second" },
     ]);
     const question = bus.recordsOf("request").find((entry) => entry.message.type === "store.append_message");
-    expect((question?.message as unknown as { message: Message }).message.parentId).toBe(
-      first.assistantMessageId,
-    );
+    const written = question?.message as unknown as { message: Message } | undefined;
+    expect(written?.message.parentId).toBe(first.assistantMessageId);
   });
 
   test("the context lists each message's attachments, for the orchestrator to read", async () => {
