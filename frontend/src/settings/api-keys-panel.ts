@@ -78,10 +78,18 @@ export class ApiKeysPanel extends LitElement {
     `;
   }
 
+  /**
+   * Reads the list without disabling the form: a disabled Create button would make Enter in the
+   * name field do nothing until the list arrived. A key created meanwhile stays first.
+   */
   private async _load(): Promise<void> {
-    await this._run(async () => {
-      this._keys = (await apiClient.listApiKeys()).keys;
-    }, "The keys could not be loaded.");
+    try {
+      const loaded = (await apiClient.listApiKeys()).keys;
+      const created = this._keys.filter((key) => !loaded.some((each) => each.id === key.id));
+      this._keys = [...created, ...loaded];
+    } catch (error) {
+      this._error = problemOf(error, "The keys could not be loaded.");
+    }
   }
 
   private async _onCreate(event: SubmitEvent): Promise<void> {
