@@ -84,8 +84,8 @@ export class RabbitTopology {
   /**
    * A classic queue for requests: a request is worth nothing once its caller stopped waiting (it
    * expires then), and its reply can only reach the channel that asked, so it is not kept through
-   * a broker restart and needs no Raft log. Its `x-delivery-limit` is the expiry: a request that
-   * crashes every consumer is dead-lettered when its caller's timeout passes.
+   * a broker restart and needs no Raft log. A classic queue has no `x-delivery-limit`: the expiry
+   * bounds instead a request that crashes every consumer, dead-lettered when its caller's timeout passes.
    */
   async declareServiceQueue(channel: Channel, service: string): Promise<string> {
     const queue = this.serviceQueue(service);
