@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { ChatApiClient } from "../support/chat-api-client.ts";
@@ -6,6 +8,7 @@ import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-se
 import {
   chromiumAvailable,
   launchChromium,
+  messagesOf,
   openChatId,
   registerAccount,
   sendMessage,
@@ -142,7 +145,7 @@ describe.skipIf(!chromiumAvailable)("settings in Chromium: account, API keys, us
     }
   });
 
-  test("Data: download every chat, import ChatGPT's conversations.json, and the chat shows in the list", async () => {
+  test("Data: download every chat, import ChatGPT's conversations.json, and the download itself into another account", async () => {
     const context = await browser.newContext({
       viewport: { width: 1280, height: 860 },
       acceptDownloads: true,
@@ -173,6 +176,29 @@ describe.skipIf(!chromiumAvailable)("settings in Chromium: account, API keys, us
       await dialog.getByText("1 chats imported").waitFor();
       expect(await dialog.getByRole("listitem").first().textContent()).toContain("Only a system prompt");
       await page.locator("chat-list-item").filter({ hasText: "Reversing lists" }).waitFor();
+
+      const exportFile = join(await mkdtemp(join(tmpdir(), "export-")), "chats.json");
+      await download.saveAs(exportFile);
+      const receiver = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+      try {
+        await registerAccount(receiver, server.baseUrl, "Receiver");
+        const other = await receiver.newPage();
+        await other.goto(server.baseUrl);
+        await other.getByRole("button", { name: "Settings", exact: true }).click();
+        const otherDialog = other.getByRole("dialog", { name: "Settings" });
+        await otherDialog.getByRole("tab", { name: "Data" }).click();
+        await otherDialog.getByLabel("File to import").setInputFiles(exportFile);
+        await otherDialog.getByText("1 chats imported").waitFor();
+        await otherDialog.getByRole("button", { name: "Close" }).click();
+        await other.locator("chat-list-item").filter({ hasText: exported.chats[0].title }).click();
+        await other.locator("chat-message").filter({ hasText: "Something to export" }).first().waitFor();
+        const shown = await messagesOf(other);
+        expect(shown.map((message) => message.role)).toEqual(["user", "assistant"]);
+        expect(shown[0]?.content).toBe("Something to export");
+        expect(shown[1]?.content).toBe(exported.chats[0].messages[1].content);
+      } finally {
+        await receiver.close();
+      }
     } finally {
       await context.close();
     }
