@@ -14,6 +14,7 @@ export type {
   Subscription,
   WorkQueueName,
 } from "./src/bus.ts";
+export { requestSource } from "./src/bus.ts";
 export { ChatCommandClient } from "./src/clients/chat-command-client.ts";
 export { deleteListedChats, type ListedChat } from "./src/clients/delete-listed-chats.ts";
 export { GenerationClient } from "./src/clients/generation-client.ts";
@@ -23,3 +24,4 @@ export { type BusSettings, connectBus } from "./src/connect-bus.ts";
 export { InProcessBus, type InProcessBusOptions } from "./src/in-process-bus.ts";
 export { type Decoded, MessageDecoder } from "./src/message-decoder.ts";
 export { RabbitBus, type RabbitBusOptions } from "./src/rabbit-bus.ts";
+export { RabbitTopology } from "./src/rabbit-topology.ts";

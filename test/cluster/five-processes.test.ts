@@ -6,7 +6,7 @@ import { textPdf } from "../../services/orchestrator/src/attachments/__fixtures_
 import { ChatApiClient, defaultPassword } from "../support/chat-api-client.ts";
 import { chatFlowSuite } from "../support/chat-flow-suite.ts";
 import { ClusterDeployment } from "../support/cluster-deployment.ts";
-import { busQueueSources } from "../support/cluster-namespace.ts";
+import { busQueueSources, busQueues } from "../support/cluster-namespace.ts";
 import { goChatFlowSuite } from "../support/go-chat-flow-suite.ts";
 import { rabbitAvailable, rabbitUrl, redisAvailable, redisUrl } from "../support/infrastructure.ts";
 import { ServiceProcess } from "../support/service-process.ts";
@@ -117,16 +117,7 @@ describe.skipIf(!rabbitAvailable || !redisAvailable)(
     });
 
     test("every service dead-letters a malformed message on its queue and goes on serving", async () => {
-      const queues = [
-        `${namespace}.session.p0`,
-        `${namespace}.ai.generate`,
-        `${namespace}.requests.store`,
-        `${namespace}.requests.orchestrator`,
-        `${namespace}.store.completions`,
-        `${namespace}.store.usage`,
-        `${namespace}.notifier`,
-        `${namespace}.notifier.alerts`,
-      ];
+      const queues = busQueues(namespace, 1).map(({ queue }) => queue);
       const connection = await amqp.connect(rabbitUrl);
       const channel = await connection.createConfirmChannel();
       for (const queue of queues) {

@@ -1,21 +1,30 @@
+import { RabbitTopology, requestSource } from "@chat/bus";
 import { createLogger } from "@chat/runtime";
 import { RedisActorState } from "@chat/state";
 import amqp from "amqplib";
 
-/**
- * The sources the services consume from, each with a queue (the session's split in partitions,
- * `rpc.<service>`'s named `requests.<service>`) and a dead-letter queue.
- */
-export const busQueueSources = [
-  "session",
-  "ai.generate",
-  "rpc.store",
-  "rpc.orchestrator",
-  "store.completions",
-  "store.usage",
-  "notifier",
-  "notifier.alerts",
-];
+const requestServices = ["store", "orchestrator"];
+/** Queues named after their own dead-letter source: the work queue and the services' event queues. */
+const selfNamedSources = ["ai.generate", "store.completions", "store.usage", "notifier", "notifier.alerts"];
+
+/** Every queue the services consume from under `prefix`, each with its dead-letter source, as the bus names them. */
+export function busQueues(prefix: string, partitions: number): Array<{ queue: string; source: string }> {
+  const topology = new RabbitTopology({ prefix, partitions, deliveryLimit: 1 });
+  return [
+    ...Array.from({ length: partitions }, (_, partition) => ({
+      queue: topology.partitionQueue(partition),
+      source: "session",
+    })),
+    ...selfNamedSources.map((source) => ({ queue: topology.eventQueue(source), source })),
+    ...requestServices.map((service) => ({
+      queue: topology.serviceQueue(service),
+      source: requestSource(service),
+    })),
+  ];
+}
+
+/** The dead-letter source of every queue the services consume from. */
+export const busQueueSources = [...new Set(busQueues("", 1).map(({ source }) => source))];
 
 /** Queues that read copies of dead letters (`Bus.watchDeadLetters`); each has a dead-letter queue too. */
 const deadLetterWatchQueues = ["notifier.dead-letters"];
@@ -25,20 +34,21 @@ const deadLetterWatchQueues = ["notifier.dead-letters"];
  * partitions, the work, event and request queues of the services, and their dead-letter queues.
  */
 export async function removeRabbitNamespace(url: string, prefix: string, partitions: number): Promise<void> {
+  const topology = new RabbitTopology({ prefix, partitions, deliveryLimit: 1 });
   const queues = [
-    ...Array.from({ length: partitions }, (_, partition) => `${prefix}.session.p${partition}`),
-    ...busQueueSources
-      .filter((source) => source !== "session")
-      .map((source) => `${prefix}.${source.replace(/^rpc\./, "requests.")}`),
-    ...busQueueSources.map((source) => `${prefix}.dlx.${source}`),
-    ...deadLetterWatchQueues.flatMap((watch) => [`${prefix}.${watch}`, `${prefix}.dlx.${watch}`]),
+    ...busQueues(prefix, partitions).map(({ queue }) => queue),
+    ...busQueueSources.map((source) => topology.deadLetterQueue(source)),
+    ...deadLetterWatchQueues.flatMap((watch) => [
+      topology.eventQueue(watch),
+      topology.deadLetterQueue(watch),
+    ]),
   ];
   const connection = await amqp.connect(url);
   try {
     const channel = await connection.createChannel();
     for (const queue of queues) await channel.deleteQueue(queue);
-    for (const exchange of ["chat.commands", "chat.events", "dlx"])
-      await channel.deleteExchange(`${prefix}.${exchange}`);
+    for (const exchange of [topology.commandsExchange, topology.eventsExchange, topology.deadLetterExchange])
+      await channel.deleteExchange(exchange);
   } finally {
     await connection.close();
   }

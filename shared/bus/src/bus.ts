@@ -15,6 +15,11 @@ export type DeliveryContext = {
   routingKey?: string;
 };
 
+/** The dead-letter source, and the name in traces, of a service's requests: `rpc.<service>`. */
+export function requestSource(service: string): string {
+  return `rpc.${service}`;
+}
+
 /** A copy of a message that a queue gave up on (delivery limit reached, or refused for good). */
 export type DeadLetter = {
   /** The queue's dead-letter source: `session`, `ai.generate`, a consumer's name, `rpc.<service>`. */

@@ -16,6 +16,7 @@ import type {
   Subscription,
   WorkQueueName,
 } from "./bus.ts";
+import { requestSource } from "./bus.ts";
 import { type Destination, inProducerSpan } from "./bus-tracing.ts";
 import { ChatLanes } from "./chat-lanes.ts";
 import { commandConcurrency, deliveryConsumer, serveConcurrency } from "./handle-delivery.ts";
@@ -168,7 +169,7 @@ export class InProcessBus implements Bus {
     this.assertOpen();
     return this.awaitReply(
       this.serviceQueue(service),
-      { operation: "send", name: `rpc.${service}` },
+      { operation: "send", name: requestSource(service) },
       message,
       options,
       `${service} did not answer`,
@@ -264,7 +265,7 @@ export class InProcessBus implements Bus {
   private serviceQueue(service: string): InProcessQueue {
     let queue = this.serviceQueues.get(service);
     if (!queue) {
-      queue = this.createQueue(`rpc.${service}`);
+      queue = this.createQueue(requestSource(service));
       this.serviceQueues.set(service, queue);
     }
     return queue;

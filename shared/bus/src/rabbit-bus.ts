@@ -23,6 +23,7 @@ import type {
   Subscription,
   WorkQueueName,
 } from "./bus.ts";
+import { requestSource } from "./bus.ts";
 import { type Destination, inProducerSpan } from "./bus-tracing.ts";
 import { ChatLanes } from "./chat-lanes.ts";
 import { commandConcurrency, deliveryConsumer, serveConcurrency } from "./handle-delivery.ts";
@@ -244,7 +245,7 @@ export class RabbitBus implements Bus {
           // Nobody waits for the answer after the timeout: the broker dead-letters the stale request.
           expiration: String(timeoutMs),
         },
-        { operation: "send", name: `rpc.${service}` },
+        { operation: "send", name: requestSource(service) },
       ),
     );
   }

@@ -1,5 +1,5 @@
 import type { Channel } from "amqplib";
-import type { WorkQueueName } from "./bus.ts";
+import { requestSource, type WorkQueueName } from "./bus.ts";
 
 export type RabbitTopologySettings = {
   /** Prefixes every exchange and queue name, so deployments and test runs never share one. */
@@ -44,7 +44,6 @@ export class RabbitTopology {
   serviceQueue(service: string): string {
     return `${this.settings.prefix}.requests.${service}`;
   }
-
   deadLetterQueue(source: string): string {
     return `${this.settings.prefix}.dlx.${source}`;
   }
@@ -89,7 +88,7 @@ export class RabbitTopology {
    */
   async declareServiceQueue(channel: Channel, service: string): Promise<string> {
     const queue = this.serviceQueue(service);
-    const source = `rpc.${service}`;
+    const source = requestSource(service);
     await this.declareDeadLetterQueue(channel, source);
     await channel.assertQueue(queue, {
       durable: true,
