@@ -174,7 +174,7 @@ describe.skipIf(!chromiumAvailable)("the support console in Chromium", () => {
     }
   }, 90_000);
 
-  test("an admin edits recipients and reads the audit log; a user gets the page that does not exist", async () => {
+  test("an admin opens the console from the app, edits recipients and reads the audit log; a user gets the page that does not exist", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     try {
       const page = await context.newPage();
@@ -184,7 +184,10 @@ describe.skipIf(!chromiumAvailable)("the support console in Chromium", () => {
           password: "correct horse battery",
         },
       });
-      await page.goto(`${server.baseUrl}/admin/recipients`);
+      await page.goto(server.baseUrl);
+      await page.getByRole("link", { name: "Support console" }).click();
+      await page.getByText("● Live").waitFor();
+      await page.getByRole("link", { name: "Recipients" }).click();
       await page.getByLabel("Name").fill("On call");
       await page.getByLabel("E-mail").fill("oncall@example.test");
       await page.getByLabel("Webhook URLs (one a line)").fill("https://hooks.example.test/alerts");

@@ -573,6 +573,12 @@ describe.skipIf(!chromiumAvailable)("the chat app in Chromium", () => {
       "rgb(22, 24, 29)",
     );
     await darkPage.screenshot({ path: join(screenshots, "desktop-dark.png") });
+    // Light picked on a dark system stays light.
+    await darkPage.getByRole("button", { name: /^Theme: System/ }).click();
+    await darkPage.getByRole("button", { name: /^Theme: Light/ }).waitFor();
+    expect(await darkPage.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe(
+      "rgb(255, 255, 255)",
+    );
 
     const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     expect(await background()).toBe("rgb(255, 255, 255)");

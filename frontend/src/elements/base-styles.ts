@@ -3,7 +3,9 @@ import { css } from "lit";
 /**
  * Rules every element starts from: border-box sizing (shadow roots do not inherit the page's),
  * a visible focus ring on everything that takes focus, a `visually-hidden` class for text only
- * screen readers need, and the buttons, in `primary`, `ghost`, `quiet` and `icon` variants.
+ * screen readers need, `wide-only` for a label a phone leaves out (its button then shows its icon
+ * alone, named by its `aria-label`), and the buttons, in `primary`, `ghost`, `quiet` and `icon`
+ * variants.
  */
 export const baseStyles = css`
   *,
@@ -25,6 +27,11 @@ export const baseStyles = css`
     clip: rect(0 0 0 0);
     white-space: nowrap;
     border: 0;
+  }
+  @media (max-width: 760px) {
+    .wide-only {
+      display: none;
+    }
   }
   button {
     display: inline-flex;

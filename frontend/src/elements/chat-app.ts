@@ -13,7 +13,7 @@ import type { ChatMoveDialog } from "./chat-move-dialog.ts";
 import type { ChatProjectDialog } from "./chat-project-dialog.ts";
 import type { ChatThread } from "./chat-thread.ts";
 import type { ConfirmDialog } from "./confirm-dialog.ts";
-import { gearIcon, menuIcon, plusIcon, signOutIcon } from "./icons.ts";
+import { dashboardIcon, gearIcon, menuIcon, plusIcon, signOutIcon } from "./icons.ts";
 import "../settings/settings-dialog.ts";
 import "./shortcuts-dialog.ts";
 import type { SettingsDialog } from "../settings/settings-dialog.ts";
@@ -108,8 +108,17 @@ export class ChatApp extends LitElement {
         flex: 1;
       }
       .console-link {
-        color: var(--accent);
-        font-size: 0.85rem;
+        display: grid;
+        place-items: center;
+        flex: none;
+        width: 34px;
+        height: 34px;
+        border-radius: 8px;
+        color: var(--text-muted);
+      }
+      .console-link:hover {
+        color: var(--text);
+        background: var(--surface-sunken);
       }
       .account {
         display: flex;
@@ -354,7 +363,7 @@ export class ChatApp extends LitElement {
               <span>${user.name || user.email}</span>
               <span class="email">${user.email}</span>
             </div>
-            ${user.role === "user" ? nothing : html`<a class="console-link" href="/admin">Console</a>`}
+            ${user.role === "user" ? nothing : html`<a class="console-link" href="/admin" aria-label="Support console" title="Support console">${dashboardIcon}</a>`}
             <theme-toggle></theme-toggle>
             <button class="icon" type="button" aria-label="Settings" title="Settings" @click=${this._onSettingsClick}>
               ${gearIcon}

@@ -123,12 +123,13 @@ export class ChatMessage extends LitElement {
         background: var(--surface-sunken);
         color: var(--text);
       }
-      .meta .regenerate {
+      .meta button.quiet {
         margin-block: -4px;
         padding: 4px 8px;
         font-size: 12px;
+        font-weight: 500;
       }
-      .regenerate svg.icon {
+      .meta button.quiet svg.icon {
         width: 14px;
         height: 14px;
       }
@@ -213,15 +214,8 @@ export class ChatMessage extends LitElement {
         gap: 2px;
         font-variant-numeric: tabular-nums;
       }
-      .meta .versions button,
-      .meta .edit {
-        margin-block: -4px;
+      .meta .versions button {
         padding: 2px 6px;
-        font-size: 12px;
-      }
-      .edit svg.icon {
-        width: 14px;
-        height: 14px;
       }
       .editor {
         display: flex;

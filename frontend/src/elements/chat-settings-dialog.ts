@@ -7,6 +7,7 @@ import { maximumSystemPromptLength, maximumTemperature } from "../api-limits.ts"
 import { baseStyles } from "./base-styles.ts";
 import { dialogFormStyles } from "./dialog-form-styles.ts";
 import { dialogStyles } from "./dialog-styles.ts";
+import { slidersIcon } from "./icons.ts";
 
 /**
  * The chat's settings button and dialog: its instructions (the system prompt sent before every
@@ -84,7 +85,9 @@ export class ChatSettingsDialog extends LitElement {
 
   override render() {
     return html`
-      <button class="quiet" type="button" aria-haspopup="dialog" @click=${this._open}>Chat settings</button>
+      <button class="quiet" type="button" aria-haspopup="dialog" aria-label="Chat settings" @click=${this._open}>
+        ${slidersIcon}<span class="wide-only">Chat settings</span>
+      </button>
       <dialog aria-labelledby="chat-settings-title">
         <form @submit=${this._onSave}>
           <h2 id="chat-settings-title">Chat settings</h2>

@@ -11,7 +11,7 @@ import { ScrollFollowController } from "../controllers/scroll-follow-controller.
 import type { StreamStatus } from "../live/resumable-event-stream.ts";
 import { isPlainLeftClick } from "../plain-left-click.ts";
 import { baseStyles } from "./base-styles.ts";
-import { arrowDownIcon } from "./icons.ts";
+import { arrowDownIcon, headsetIcon } from "./icons.ts";
 import type { MessageComposer } from "./message-composer.ts";
 import "./chat-message.ts";
 import "./connection-pill.ts";
@@ -48,7 +48,7 @@ export class ChatThread extends LitElement {
         padding: 10px 20px;
         border-bottom: 1px solid var(--border);
       }
-      /* The title keeps room for a few words; on a phone the chat's buttons go to a second row. */
+      /* The title keeps room for a few words; past that the chat's buttons go to a second row. */
       h1 {
         flex: 1 1 10em;
         min-width: 0;
@@ -165,6 +165,9 @@ export class ChatThread extends LitElement {
       @media (max-width: 760px) {
         header {
           padding: 8px 12px;
+        }
+        h1 {
+          flex-basis: 6em;
         }
         .messages {
           padding: 18px 14px 14px;
@@ -363,7 +366,9 @@ export class ChatThread extends LitElement {
   private _renderHelpButton() {
     const chat = this._stream.chat;
     if (!this.chatId || !chat || chat.needsHelp || this._heldBy()) return nothing;
-    return html`<button class="help quiet" type="button" @click=${this._onAskPersonClick}>Ask a person</button>`;
+    return html`<button class="help quiet" type="button" aria-label="Ask a person" @click=${this._onAskPersonClick}>
+      ${headsetIcon}<span class="wide-only">Ask a person</span>
+    </button>`;
   }
 
   /** Who is in the chat, or that a person was asked (with a way to withdraw it). */

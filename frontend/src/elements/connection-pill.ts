@@ -54,6 +54,20 @@ export class ConnectionPill extends LitElement {
         opacity: 0.35;
       }
     }
+    /* On a phone, a working connection is its dot alone; the words stay for screen readers. */
+    @media (max-width: 760px) {
+      :host([status="open"]) {
+        padding: 6px;
+        border-color: transparent;
+      }
+      :host([status="open"]) [role="status"] {
+        position: absolute;
+        width: 1px;
+        height: 1px;
+        overflow: hidden;
+        clip: rect(0 0 0 0);
+      }
+    }
     @media (prefers-reduced-motion: reduce) {
       .dot {
         animation: none !important;

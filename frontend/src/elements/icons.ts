@@ -45,3 +45,13 @@ export const moreIcon = icon(
 );
 export const folderIcon = icon(svg`<path d="M3 6h6l2 2h10v11H3z" />`);
 export const chevronIcon = icon(svg`<path d="M9 6l6 6-6 6" />`);
+export const slidersIcon = icon(
+  svg`<path d="M4 7h9M17 7h3M4 17h3M11 17h9" /><circle cx="15" cy="7" r="2" /><circle cx="9" cy="17" r="2" />`,
+);
+export const shareIcon = icon(svg`<path d="M12 15V4M8 8l4-4 4 4" /><path d="M6 12v8h12v-8" />`);
+export const dashboardIcon = icon(
+  svg`<rect x="3" y="3" width="7" height="9" rx="1" /><rect x="14" y="3" width="7" height="5" rx="1" /><rect x="14" y="12" width="7" height="9" rx="1" /><rect x="3" y="16" width="7" height="5" rx="1" />`,
+);
+export const headsetIcon = icon(
+  svg`<path d="M4 15v-3a8 8 0 0 1 16 0v3" /><rect x="3" y="14" width="4" height="6" rx="1.5" /><rect x="17" y="14" width="4" height="6" rx="1.5" />`,
+);

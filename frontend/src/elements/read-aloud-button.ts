@@ -26,6 +26,10 @@ export class ReadAloudButton extends LitElement {
         font-weight: 500;
         color: var(--text-muted);
       }
+      button svg.icon {
+        width: 14px;
+        height: 14px;
+      }
       .error {
         font-size: 12px;
         color: var(--danger);

@@ -4,6 +4,7 @@ import { customElement, property, query, state } from "lit/decorators.js";
 import { ApiError, apiClient } from "../api-client.ts";
 import { baseStyles } from "./base-styles.ts";
 import { dialogStyles } from "./dialog-styles.ts";
+import { shareIcon } from "./icons.ts";
 
 const linkDate = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
@@ -71,7 +72,9 @@ export class ShareDialog extends LitElement {
 
   override render() {
     return html`
-      <button class="quiet" type="button" aria-haspopup="dialog" @click=${this._open}>Share</button>
+      <button class="quiet" type="button" aria-haspopup="dialog" aria-label="Share" @click=${this._open}>
+        ${shareIcon}<span class="wide-only">Share</span>
+      </button>
       <dialog aria-labelledby="share-title" @close=${this._onClose}>
         <h2 id="share-title">Share this chat</h2>
         <p>
