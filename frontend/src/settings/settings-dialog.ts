@@ -46,10 +46,21 @@ export class SettingsDialog extends LitElement {
         gap: 4px;
         padding: 10px 20px 0;
         border-bottom: 1px solid var(--border);
+        overflow-x: auto;
       }
       [role="tab"] {
+        flex: none;
         border-radius: 8px 8px 0 0;
         border-bottom: 2px solid transparent;
+        white-space: nowrap;
+      }
+      @media (max-width: 420px) {
+        [role="tablist"] {
+          padding-inline: 8px;
+        }
+        [role="tab"] {
+          padding-inline: 10px;
+        }
       }
       [role="tab"][aria-selected="true"] {
         border-bottom-color: var(--accent);
