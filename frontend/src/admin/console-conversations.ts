@@ -55,8 +55,8 @@ export class ConsoleConversations extends LitElement {
         grid-template-columns: minmax(0, 3fr) minmax(340px, 2fr);
       }
       .totals {
-        display: flex;
-        flex-wrap: wrap;
+        display: grid;
+        grid-template-columns: repeat(auto-fill, minmax(140px, 1fr));
         gap: 10px;
         grid-column: 1 / -1;
       }
@@ -65,7 +65,6 @@ export class ConsoleConversations extends LitElement {
         border: 1px solid var(--border);
         border-radius: var(--radius);
         background: var(--surface-muted);
-        min-width: 120px;
       }
       .total strong {
         display: block;

@@ -19,6 +19,7 @@ export const consoleTableStyles = css`
     color: var(--text-muted);
     font-weight: 600;
     font-size: 0.8rem;
+    overflow-wrap: normal;
   }
   .muted {
     color: var(--text-muted);

@@ -43,6 +43,7 @@ export class ShareDialog extends LitElement {
         display: flex;
         gap: 8px;
         align-items: center;
+        min-width: 0;
       }
       li input {
         flex: 1;
