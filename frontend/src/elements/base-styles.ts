@@ -78,7 +78,7 @@ export const baseStyles = css`
   }
   button.icon {
     padding: 0;
-    width: 34px;
+    width: var(--icon-button-width, 34px);
     height: 34px;
     flex: none;
     color: var(--text-muted);

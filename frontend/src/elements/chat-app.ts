@@ -111,7 +111,7 @@ export class ChatApp extends LitElement {
         display: grid;
         place-items: center;
         flex: none;
-        width: 34px;
+        width: var(--icon-button-width);
         height: 34px;
         border-radius: 8px;
         color: var(--text-muted);
@@ -121,11 +121,16 @@ export class ChatApp extends LitElement {
         background: var(--surface-sunken);
       }
       .account {
+        /* Narrower buttons leave the name room (theme-toggle's button inherits it too). */
+        --icon-button-width: 30px;
         display: flex;
         align-items: center;
-        gap: 8px;
+        gap: 4px;
         padding: 10px 8px 10px 12px;
         border-top: 1px solid var(--border);
+      }
+      .account .avatar {
+        margin-right: 4px;
       }
       .avatar {
         display: grid;

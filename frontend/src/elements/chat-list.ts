@@ -163,6 +163,10 @@ export class ChatList extends LitElement {
         text-overflow: ellipsis;
         white-space: nowrap;
       }
+      .project .open .chevron {
+        display: flex;
+        flex: none;
+      }
       .project .open[aria-expanded="true"] .chevron {
         transform: rotate(90deg);
       }
