@@ -118,6 +118,11 @@ describe.skipIf(!chromiumAvailable)("keyboard shortcuts in Chromium", () => {
       const page = await context.newPage();
       await page.goto(server.baseUrl);
       await page.getByRole("searchbox", { name: "Search chats" }).fill("zeppelin");
+      // The newest match is the answer quoting the question in italics: shown as words, not markdown.
+      const snippet = await page.locator("chat-search-result .snippet").first().textContent();
+      expect(snippet).toStartWith("Assistant: You asked:");
+      expect(snippet).toContain('"Where did the zeppelin land?"');
+      expect(snippet).not.toContain("*");
       await page.locator("chat-search-result").first().click();
       const found = page.locator('chat-message[highlight="zeppelin"]');
       await found.waitFor();

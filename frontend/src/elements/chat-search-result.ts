@@ -2,14 +2,15 @@ import type { ChatSearchHit } from "@chat/contracts";
 import { css, html, LitElement, nothing } from "lit";
 import { customElement, property } from "lit/decorators.js";
 import { routePath } from "../app-route.ts";
+import { markdownText } from "../markdown/markdown-text.ts";
 import { isPlainLeftClick } from "../plain-left-click.ts";
 import { splitAtMatches } from "../search/split-at-matches.ts";
 import { baseStyles } from "./base-styles.ts";
 
 /**
  * One chat a search found, in the sidebar: a link with the chat's title and, when a message
- * matched, who wrote it and the text around the match, the searched text marked. The snippet is
- * model output, so it only ever goes into text bindings.
+ * matched, who wrote it and the text around the match, the searched text marked (an answer's
+ * without its markdown syntax). The snippet is model output, so it only ever goes into text bindings.
  *
  * @fires chat-select - The chat was picked; detail `{ chatId }`, and `{ messageId, query }` of a matched message.
  */
@@ -87,7 +88,9 @@ export class ChatSearchResult extends LitElement {
       ${
         match.in === "message"
           ? html`<span class="snippet"
-              ><span class="author">${match.role === "user" ? "You" : "Assistant"}:</span> ${this._marked(match.snippet)}</span
+              ><span class="author">${match.role === "user" ? "You" : "Assistant"}:</span> ${this._marked(
+                match.role === "user" ? match.snippet : markdownText(match.snippet),
+              )}</span
             >`
           : nothing
       }

@@ -16,7 +16,8 @@ export const shortcuts: ReadonlyArray<{ keys: string[]; what: string }> = [
   { keys: ["Shift", "Enter"], what: "New line in the message" },
   { keys: ["F2"], what: "Rename the chat in focus in the list" },
   { keys: ["Esc"], what: "Clear the search, close a dialog or the chat list" },
-  { keys: ["Page Up", "Page Down"], what: "Scroll the messages (once they have the focus: Tab to them)" },
+  { keys: ["Page Up"], what: "Scroll the messages up (once they have the focus: Tab to them)" },
+  { keys: ["Page Down"], what: "Scroll the messages down" },
 ];
 
 /** The keyboard shortcuts, in a modal dialog the `?` key opens. */
