@@ -108,8 +108,11 @@ describe.skipIf(!chromiumAvailable)("settings in Chromium: account, API keys, us
     }
   });
 
-  test("a chat's settings: its instructions and model, saved for every device", async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  test("a chat's settings: its instructions and model, saved for every device; the chat downloaded as Markdown and JSON", async () => {
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 860 },
+      acceptDownloads: true,
+    });
     try {
       await registerAccount(context, server.baseUrl, "Grace");
       const page = await context.newPage();
@@ -140,6 +143,26 @@ describe.skipIf(!chromiumAvailable)("settings in Chromium: account, API keys, us
       expect(
         ((await storedChat(page, chatId)) as unknown as { systemPrompt?: string }).systemPrompt,
       ).toBeUndefined();
+
+      await page.getByRole("button", { name: "Chat settings" }).click();
+      const downloaded = async (name: string) => {
+        const [download] = await Promise.all([
+          page.waitForEvent("download"),
+          dialog.getByRole("link", { name }).click(),
+        ]);
+        return {
+          file: download.suggestedFilename(),
+          text: await Bun.file((await download.path()) as string).text(),
+        };
+      };
+      const markdown = await downloaded("Markdown");
+      expect(markdown.file).toEndWith(".md");
+      expect(markdown.text).toContain("Hello");
+      const json = await downloaded("JSON, every version");
+      expect(json.file).toEndWith(".json");
+      const document = JSON.parse(json.text);
+      expect(document.format).toBe("chat-system-export");
+      expect(document.chats.map((chat: { id: string }) => chat.id)).toEqual([chatId]);
     } finally {
       await context.close();
     }

@@ -12,7 +12,8 @@ import { slidersIcon } from "./icons.ts";
 /**
  * The chat's settings button and dialog: its instructions (the system prompt sent before every
  * message), the model that answers it and its temperature (a slider and a number kept equal, or the
- * model's default). Saving updates every device of the user (`chat_updated`); an empty prompt clears it.
+ * model's default), and links that download the chat. Saving updates every device of the user
+ * (`chat_updated`); an empty prompt clears it.
  *
  * @fires chat-updated - `{ chat }`, the chat as saved
  */
@@ -69,6 +70,14 @@ export class ChatSettingsDialog extends LitElement {
       .hint {
         margin: 0;
       }
+      .export {
+        margin: 0 0 14px;
+        font-size: 13px;
+        color: var(--text-muted);
+      }
+      .export a {
+        color: var(--accent);
+      }
     `,
   ];
 
@@ -111,6 +120,7 @@ export class ChatSettingsDialog extends LitElement {
             </select>
           </label>
           ${this._renderTemperature()}
+          ${this._renderExport()}
           ${this._error ? html`<p class="error" role="alert">${this._error}</p>` : nothing}
           <div class="actions">
             <button class="ghost" type="button" @click=${() => this._dialog.close()}>Cancel</button>
@@ -119,6 +129,17 @@ export class ChatSettingsDialog extends LitElement {
         </form>
       </dialog>
     `;
+  }
+
+  /** Downloads of the chat as it is stored: Markdown of the path shown, or JSON with every version. */
+  private _renderExport() {
+    if (!this.chat) return nothing;
+    const exportPath = `/api/chats/${encodeURIComponent(this.chat.id)}/export`;
+    return html`<p class="export">
+      Export this chat:
+      <a href=${`${exportPath}?format=markdown`} download>Markdown</a> ·
+      <a href=${`${exportPath}?format=json`} download>JSON, every version</a>
+    </p>`;
   }
 
   private _renderTemperature() {

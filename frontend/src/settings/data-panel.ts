@@ -22,7 +22,7 @@ export class DataPanel extends LitElement {
     return html`
       <section aria-labelledby="export-title">
         <h3 id="export-title">Export</h3>
-        <p>Every chat with every version of its messages, as one JSON file. One chat: its settings.</p>
+        <p>Every chat with every version of its messages, as one JSON file. One chat: its Chat settings.</p>
         <a class="button ghost" href="/api/me/export" download="chat-export.json">Download all chats</a>
       </section>
       <section aria-labelledby="import-title">
