@@ -434,7 +434,7 @@ function applyDocumentedEffects(before: UserDataSnapshot, exchanges: Exchange[])
     const body = response.json as any;
     const id = decodeURIComponentSafe(request.pathValues.id ?? "");
     switch (request.operation.name) {
-      case "POST /api/chats/":
+      case "POST /api/chats":
         chats.set(body.id, { ...body, messages: [] });
         break;
       case "PATCH /api/chats/{id}": {
@@ -444,7 +444,7 @@ function applyDocumentedEffects(before: UserDataSnapshot, exchanges: Exchange[])
         break;
       }
       // The Go Chat compatible API: a project is a chat with the deployment's default model.
-      case "POST /api/projects/":
+      case "POST /api/projects":
         chats.set(body.id, {
           id: body.id,
           title: body.name,
@@ -523,7 +523,7 @@ function applyDocumentedEffects(before: UserDataSnapshot, exchanges: Exchange[])
         if (chat && leaf >= 0) chat.messages.splice(leaf + 1);
         break;
       }
-      case "POST /api/keys/": {
+      case "POST /api/keys": {
         const { key: _secret, ...listed } = body;
         keys.set(body.id, listed as SnapshotKey);
         break;
@@ -531,7 +531,7 @@ function applyDocumentedEffects(before: UserDataSnapshot, exchanges: Exchange[])
       case "DELETE /api/keys/{id}":
         keys.delete(id);
         break;
-      case "POST /api/chat-projects/":
+      case "POST /api/chat-projects":
       case "PATCH /api/chat-projects/{id}":
         projects.set(body.id, body);
         break;

@@ -702,10 +702,10 @@ function authorizationMatrix(mode: AuthMode) {
           name: "Matrix",
         },
         "POST /api/auth/login": { email: aliceEmail, password: defaultPassword },
-        "POST /api/chats/": { title: "Created by the matrix" },
+        "POST /api/chats": { title: "Created by the matrix" },
         "PATCH /api/chats/{id}": { title: "Renamed by the matrix" },
         "POST /api/chats/{id}/messages": { content: "Hello from the matrix" },
-        "POST /api/keys/": { name: "Matrix key" },
+        "POST /api/keys": { name: "Matrix key" },
         "POST /api/imports": {
           format: "chat-system-export",
           version: 1,

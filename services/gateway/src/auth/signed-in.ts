@@ -10,7 +10,7 @@ import type { Authenticator } from "./authenticator.ts";
  * @example
  * new Elysia({ prefix: "/api/usage" })
  *   .use(signedIn({ requestContext, authenticator }))
- *   .get("/", ({ user }) => usageOf(user.id));
+ *   .get("", ({ user }) => usageOf(user.id));
  */
 export function signedIn(dependencies: {
   requestContext: RequestContext;

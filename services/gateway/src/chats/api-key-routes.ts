@@ -26,7 +26,7 @@ export function apiKeyRoutes(dependencies: { store: StoreClient; signedIn: Signe
     .use(apiModels)
     .use(dependencies.signedIn)
     .post(
-      "/",
+      "",
       async ({ body, user, traceparent, status }) => {
         const key = newApiKeySecret();
         const apiKey = await store.call(
@@ -58,7 +58,7 @@ export function apiKeyRoutes(dependencies: { store: StoreClient; signedIn: Signe
       },
     )
     .get(
-      "/",
+      "",
       async ({ user, traceparent }) => ({
         keys: await store.call("store.list_api_keys", { userId: user.id }, traceparent),
       }),

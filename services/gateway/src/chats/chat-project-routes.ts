@@ -71,7 +71,7 @@ export function chatProjectRoutes(dependencies: {
     .use(apiModels)
     .use(dependencies.signedIn)
     .post(
-      "/",
+      "",
       async ({ body, user, traceparent, status }) => {
         const project = await store.call(
           "store.create_chat_project",
@@ -101,7 +101,7 @@ export function chatProjectRoutes(dependencies: {
       },
     )
     .get(
-      "/",
+      "",
       async ({ user, traceparent }) => ({
         projects: await store.call("store.list_chat_projects", { userId: user.id }, traceparent),
       }),

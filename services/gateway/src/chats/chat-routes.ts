@@ -49,7 +49,7 @@ export function chatRoutes(dependencies: {
     .use(apiModels)
     .use(dependencies.signedIn)
     .post(
-      "/",
+      "",
       async ({ body, user, traceparent, status }) =>
         status(201, await userChats.create(user.id, body, traceparent)),
       {
@@ -64,7 +64,7 @@ export function chatRoutes(dependencies: {
       },
     )
     .get(
-      "/",
+      "",
       ({ query, user, traceparent }) =>
         userChats.list(
           user.id,

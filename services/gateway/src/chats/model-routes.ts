@@ -10,7 +10,7 @@ export function modelRoutes(dependencies: { signedIn: SignedIn; models: ModelCat
   return new Elysia({ name: "model-routes", prefix: "/api/models" })
     .use(apiModels)
     .use(dependencies.signedIn)
-    .get("/", ({ traceparent }) => models.list(traceparent), {
+    .get("", ({ traceparent }) => models.list(traceparent), {
       response: { 200: ModelList, 401: "ErrorBody", 503: "ErrorBody" },
       detail: {
         tags: ["models"],

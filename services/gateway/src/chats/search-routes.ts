@@ -12,7 +12,7 @@ export function searchRoutes(dependencies: { signedIn: SignedIn; store: StoreCli
     .use(apiModels)
     .use(dependencies.signedIn)
     .get(
-      "/",
+      "",
       async ({ query, user, traceparent }) => {
         const text = query.q.trim();
         if (!text) {

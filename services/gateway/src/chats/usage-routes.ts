@@ -14,7 +14,7 @@ export function usageRoutes(dependencies: { signedIn: SignedIn; store: StoreClie
     .use(apiModels)
     .use(dependencies.signedIn)
     .get(
-      "/",
+      "",
       ({ query, user, traceparent }) => {
         const to = query.to ? new Date(query.to) : new Date();
         const from = query.from ? new Date(query.from) : new Date(to.getTime() - defaultPeriodMs);

@@ -36,7 +36,7 @@ export function goChatProjectRoutes(dependencies: {
     .use(apiModels)
     .use(dependencies.signedIn)
     .get(
-      "/",
+      "",
       async ({ user, traceparent }) => {
         const projects: Project[] = [];
         let cursor: string | undefined;
@@ -57,7 +57,7 @@ export function goChatProjectRoutes(dependencies: {
       },
     )
     .post(
-      "/",
+      "",
       async ({ body, user, traceparent, status }) => {
         const name = body?.name?.trim();
         const chat = await userChats.create(user.id, name ? { title: name } : {}, traceparent);
