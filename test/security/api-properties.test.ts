@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { ChatApiClient, defaultPassword } from "../support/chat-api-client.ts";
 import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
+import { errorDialectOfRoute, isTypedErrorBody } from "../support/error-dialects.ts";
 import {
   headerSafe,
   hostileString,
@@ -315,17 +316,11 @@ function answerProblems(request: GeneratedRequest, response: RawResponse): Viola
   }
   // Bun's HTTP server itself refuses headers past 16 KiB with a bare 431, before the gateway runs.
   if (response.status >= 400 && response.status < 500 && response.status !== 431) {
-    const error = (response.json as { error?: Record<string, unknown> } | undefined)?.error;
-    const typed =
-      typeof error === "object" &&
-      error !== null &&
-      typeof error.message === "string" &&
-      (operation.openAIShaped
-        ? typeof error.type === "string" && "param" in error && "code" in error
-        : typeof error.code === "string");
-    if (!typed) {
+    // The area is the path as the server resolves it: `/api/projects/%2e%2e` is `/api/`, not a project.
+    const dialect = errorDialectOfRoute(new URL(request.path, "http://gateway.invalid").pathname);
+    if (!isTypedErrorBody(response.json, dialect)) {
       problems.push({
-        kind: `answered ${response.status} without the ${operation.openAIShaped ? "OpenAI" : "typed"} error body`,
+        kind: `answered ${response.status} without the ${dialect} error body`,
         detail: response.text.slice(0, 300),
       });
     }
@@ -447,7 +442,7 @@ function applyDocumentedEffects(before: UserDataSnapshot, exchanges: Exchange[])
       case "POST /api/projects":
         chats.set(body.id, {
           id: body.id,
-          title: body.name,
+          title: body.title,
           model: defaultModelId,
           createdAt: body.createdAt,
           lastActivityAt: body.updatedAt,
@@ -459,6 +454,13 @@ function applyDocumentedEffects(before: UserDataSnapshot, exchanges: Exchange[])
           messages: [],
         });
         break;
+      // Renaming a project renames its chat; the rest of the chat stays.
+      case "PATCH /api/projects/{id}": {
+        const chat = chats.get(id);
+        if (chat) chats.set(id, { ...chat, title: body.title, lastActivityAt: body.updatedAt });
+        usedChats.add(id);
+        break;
+      }
       case "DELETE /api/chats/{id}":
       case "DELETE /api/projects/{id}":
         chats.delete(id);

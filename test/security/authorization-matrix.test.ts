@@ -16,6 +16,7 @@ import {
   ticketVariants,
 } from "../support/credential-variants.ts";
 import { type EmbeddedServer, startEmbeddedServer } from "../support/embedded-server.ts";
+import { type ErrorDialect, errorCodeOf, isTypedErrorBody } from "../support/error-dialects.ts";
 import { type IdentityProviderStub, startIdentityProviderStub } from "../support/identity-provider-stub.ts";
 import {
   fillPath,
@@ -64,7 +65,7 @@ type MatrixOperation = {
   /** Extra headers every call of this row sends (the SSE resume's Last-Event-ID). */
   headers?: Record<string, string>;
   statuses: number[];
-  openAIShaped: boolean;
+  errorDialect: ErrorDialect;
   /** A stream (SSE or the WebSocket): takes a single-use `?ticket=` instead of a header. */
   takesTicket: boolean;
   /** Query parameters a valid call must send (`q` of the search), each with a valid value. */
@@ -193,21 +194,13 @@ const expectForbidden: Expectation = {
   accepts: (outcome) => outcome.status === 403 && outcome.code === "FORBIDDEN",
 };
 
-function typedErrorBody(body: unknown, openAIShaped: boolean): boolean {
-  const error = (body as { error?: Record<string, unknown> } | null)?.error;
-  if (typeof error !== "object" || error === null) return false;
-  if (openAIShaped)
-    return typeof error.message === "string" && typeof error.type === "string" && "code" in error;
-  return typeof error.code === "string" && typeof error.message === "string";
-}
-
 function expectUnauthorized(operation: MatrixOperation): Expectation {
   if (operation.kind === "websocket") {
     return { label: "upgrade refused 401", accepts: (outcome) => outcome.status === 401 };
   }
   return {
     label: "401 with a typed error body",
-    accepts: (outcome) => outcome.status === 401 && typedErrorBody(outcome.body, operation.openAIShaped),
+    accepts: (outcome) => outcome.status === 401 && isTypedErrorBody(outcome.body, operation.errorDialect),
   };
 }
 
@@ -317,7 +310,7 @@ function matrixOperations(): MatrixOperation[] {
       kind: "http",
       bodySchema: operation.bodySchema,
       statuses: operation.statuses,
-      openAIShaped: operation.openAIShaped,
+      errorDialect: operation.errorDialect,
       takesTicket: operation.parameters.some(
         (parameter) => parameter.in === "query" && parameter.name === "ticket",
       ),
@@ -340,7 +333,7 @@ function matrixOperations(): MatrixOperation[] {
         security: "public",
         kind: "http",
         statuses: [200],
-        openAIShaped: false,
+        errorDialect: "chat",
         takesTicket: false,
       }),
     ),
@@ -368,7 +361,7 @@ function matrixOperations(): MatrixOperation[] {
         kind: "websocket",
         frame,
         statuses: [101],
-        openAIShaped: false,
+        errorDialect: "chat",
         takesTicket: documented.some((operation) => operation.name === "POST /api/stream-tickets"),
       }),
     ),
@@ -384,7 +377,7 @@ function matrixOperations(): MatrixOperation[] {
         chatInQuery: true,
       },
       statuses: [101],
-      openAIShaped: false,
+      errorDialect: "chat",
       takesTicket: documented.some((operation) => operation.name === "POST /api/stream-tickets"),
     },
   ];
@@ -778,10 +771,9 @@ function authorizationMatrix(mode: AuthMode) {
           : operation.name === "POST /api/auth/logout"
             ? await send(await freshSessionCookies())
             : await send();
-      const code = (answer.json as { error?: { code?: string } } | undefined)?.error?.code;
       return {
         status: answer.status,
-        code: typeof code === "string" ? code : undefined,
+        code: errorCodeOf(answer.json),
         detail: answer.stream ? "event stream" : answer.text.slice(0, 160),
         body: answer.json,
       };

@@ -13,14 +13,26 @@ const frameShapes: Record<string, Record<string, string>> = {
   message_complete: {
     type: "string",
     messageId: "string",
-    content: "string",
+    fullContent: "string",
     codeBlocks: "array",
     timestamp: "time",
   },
   error: { type: "string", code: "string", error: "string", timestamp: "time" },
 };
-const codeBlockShape = { language: "string", code: "string", startLine: "line", endLine: "line" };
-const projectShape = { id: "string", name: "string", createdAt: "time", updatedAt: "time" };
+/** A finished answer's code block on the socket: the PRD's offsets, and the lines the issue asks for. */
+const codeBlockShape = {
+  language: "string",
+  code: "string",
+  startIndex: "offset",
+  endIndex: "offset",
+  startLine: "line",
+  endLine: "line",
+};
+/** A code block of a stored answer (`GET /api/projects/:id`): by lines, as the PRD's example. */
+const storedCodeBlockShape = { language: "string", code: "string", startLine: "line", endLine: "line" };
+const projectShape = { id: "string", title: "string", createdAt: "time", updatedAt: "time" };
+const listedProjectShape = { ...projectShape, messageCount: "count" };
+const errorBodyShape = { error: "string", code: "string" };
 
 /** What is wrong with `value` against a shape (exact keys, a type each); empty when nothing. */
 function shapeProblems(value: Frame, shape: Record<string, string>, where: string): string[] {
@@ -37,9 +49,11 @@ function shapeProblems(value: Frame, shape: Record<string, string>, where: strin
         ? typeof field === "string" && isoTime.test(field)
         : kind === "line"
           ? Number.isInteger(field) && (field as number) >= 1
-          : kind === "array"
-            ? Array.isArray(field)
-            : typeof field === kind;
+          : kind === "offset" || kind === "count"
+            ? Number.isInteger(field) && (field as number) >= 0
+            : kind === "array"
+              ? Array.isArray(field)
+              : typeof field === kind;
     if (!fits) problems.push(`${where}: ${key} = ${JSON.stringify(field)} is not a ${kind}`);
   }
   return problems;
@@ -49,7 +63,7 @@ function shapeProblems(value: Frame, shape: Record<string, string>, where: strin
 function frameProblems(frame: Frame): string[] {
   if (frame.type === "pong") {
     const keys = Object.keys(frame).sort().join(",");
-    return keys === "timestamp,type" ? [] : [`pong: keys ${keys}`];
+    return keys === "type" || keys === "timestamp,type" ? [] : [`pong: keys ${keys}`];
   }
   const shape = frameShapes[String(frame.type)];
   if (!shape) return [`unknown frame type ${String(frame.type)}`];
@@ -125,10 +139,10 @@ class GoChatSocket {
 }
 
 /**
- * The Go Chat compatible API (issue 13, item 7) as the PRD's frontend uses it: `/api/projects`,
- * `GET /health` and `WS /ws/chat?projectId=`. The socket client knows nothing of the gateway's
- * own protocol: it writes each frame as a raw JSON string and checks every frame it receives for
- * its exact set of keys and their types. Runs against any deployment whose demo model streams at
+ * The Go Chat compatible API (issue 13, item 7) as the Go Chat PRD (PRD-002) writes it and its
+ * frontend uses it: `/api/projects`, `GET /health` and `WS /ws/chat?projectId=`. The socket client
+ * knows nothing of the gateway's own protocol: it writes each frame as a raw JSON string and
+ * checks every frame and body it receives for its exact set of keys and their types. Runs against any deployment whose demo model streams at
  * its configured speed (an answer is still streaming when the next frame is sent).
  */
 export function goChatFlowSuite(baseUrl: () => string): void {
@@ -139,8 +153,8 @@ export function goChatFlowSuite(baseUrl: () => string): void {
     return `${baseUrl().replace(/^http/, "ws")}/ws/chat?${query}`;
   }
 
-  async function projectOf(client: ChatApiClient, name: string): Promise<string> {
-    const created = await client.request("POST", "/api/projects", { name });
+  async function projectOf(client: ChatApiClient, title: string): Promise<string> {
+    const created = await client.request("POST", "/api/projects", { title });
     expect(created.status).toBe(201);
     return created.body.id as string;
   }
@@ -169,47 +183,64 @@ export function goChatFlowSuite(baseUrl: () => string): void {
   describe("REST: projects are the user's chats", () => {
     test("create, list, read and delete a project; each answer has exactly the project's keys", async () => {
       const created = await alice.request("POST", "/api/projects", {
-        name: "  Go port  ",
+        title: "  Go port  ",
         description: "ignored",
       });
       expect(created.status).toBe(201);
       expect(shapeProblems(created.body, projectShape, "created")).toEqual([]);
-      expect(created.body.name).toBe("Go port");
+      expect(created.body.title).toBe("Go port");
       const id = created.body.id as string;
 
       const listed = await alice.request("GET", "/api/projects");
       expect(listed.status).toBe(200);
-      expect(Array.isArray(listed.body)).toBe(true);
-      expect(listed.body).toContainEqual(created.body);
-      for (const project of listed.body) expect(shapeProblems(project, projectShape, "listed")).toEqual([]);
+      expect(Object.keys(listed.body)).toEqual(["projects"]);
+      expect(listed.body.projects).toContainEqual({ ...created.body, messageCount: 0 });
+      for (const project of listed.body.projects)
+        expect(shapeProblems(project, listedProjectShape, "listed")).toEqual([]);
+
+      const renamed = await alice.request("PATCH", `/api/projects/${id}`, { title: "Go port, renamed" });
+      expect(renamed.status).toBe(200);
+      expect(shapeProblems(renamed.body, projectShape, "renamed")).toEqual([]);
+      expect(renamed.body).toMatchObject({
+        id,
+        title: "Go port, renamed",
+        createdAt: created.body.createdAt,
+      });
 
       // The same chat, through the native API.
       const chat = await alice.request("GET", `/api/chats/${id}`);
-      expect(chat.body).toMatchObject({ id, title: "Go port", createdAt: created.body.createdAt });
+      expect(chat.body).toMatchObject({ id, title: "Go port, renamed", createdAt: created.body.createdAt });
 
       const read = await alice.request("GET", `/api/projects/${id}`);
       expect(read.status).toBe(200);
-      expect(read.body).toEqual({ ...created.body, messages: [] });
+      expect(read.body).toEqual({ ...renamed.body, messages: [] });
 
       expect((await alice.request("DELETE", `/api/projects/${id}`)).status).toBe(204);
       const gone = await alice.request("GET", `/api/projects/${id}`);
       expect(gone.status).toBe(404);
-      expect(gone.body.error.code).toBe("CHAT_NOT_FOUND");
+      // The PRD's error body: `{"error": "project not found"}`, with our code beside it.
+      expect(shapeProblems(gone.body, errorBodyShape, "404")).toEqual([]);
+      expect(gone.body).toEqual({ error: "Chat not found", code: "CHAT_NOT_FOUND" });
       expect((await alice.request("GET", `/api/chats/${id}`)).status).toBe(404);
     });
 
-    test("without a name (or a body) the project is the default new chat; bad input is a typed 400", async () => {
-      const unnamed = await alice.request("POST", "/api/projects");
-      expect(unnamed.status).toBe(201);
-      expect(unnamed.body.name).toBe("New chat");
-      const blank = await alice.request("POST", "/api/projects", { name: "   " });
-      expect(blank.body.name).toBe("New chat");
-      const tooLong = await alice.request("POST", "/api/projects", { name: "x".repeat(201) });
-      expect(tooLong.status).toBe(400);
-      expect(tooLong.body.error.code).toBe("VALIDATION_FAILED");
-      const wrongType = await alice.request("POST", "/api/projects", { name: 42 });
-      expect(wrongType.status).toBe(400);
-      expect((await alice.request("GET", "/api/projects/not%20an%20id")).status).toBe(400);
+    test("without a title (or a body) the project is the default new chat; bad input is a typed 400", async () => {
+      const untitled = await alice.request("POST", "/api/projects");
+      expect(untitled.status).toBe(201);
+      expect(untitled.body.title).toBe("New chat");
+      const blank = await alice.request("POST", "/api/projects", { title: "   " });
+      expect(blank.body.title).toBe("New chat");
+      const refusals = [
+        await alice.request("POST", "/api/projects", { title: "x".repeat(201) }),
+        await alice.request("POST", "/api/projects", { title: 42 }),
+        await alice.request("PATCH", `/api/projects/${blank.body.id}`, {}),
+        await alice.request("PATCH", `/api/projects/${blank.body.id}`, { title: "" }),
+        await alice.request("GET", "/api/projects/not%20an%20id"),
+      ];
+      for (const refused of refusals) {
+        expect(refused.status).toBe(400);
+        expect(refused.body).toMatchObject({ code: "VALIDATION_FAILED", error: expect.any(String) });
+      }
     });
 
     test("another user's project is 404, as an unknown one; without credentials 401", async () => {
@@ -220,22 +251,26 @@ export function goChatFlowSuite(baseUrl: () => string): void {
       ] as const) {
         const answer = await bob.request(method, path);
         expect(answer.status).toBe(404);
-        expect(answer.body.error.code).toBe("CHAT_NOT_FOUND");
+        expect(answer.body.code).toBe("CHAT_NOT_FOUND");
       }
+      const renamed = await bob.request("PATCH", `/api/projects/${id}`, { title: "Bob's now" });
+      expect([renamed.status, renamed.body.code]).toEqual([404, "CHAT_NOT_FOUND"]);
       const bobsList = await bob.request("GET", "/api/projects");
-      expect(bobsList.body.map((project: Frame) => project.id)).not.toContain(id);
-      expect((await alice.request("GET", `/api/projects/${id}`)).status).toBe(200);
+      expect(bobsList.body.projects.map((project: Frame) => project.id)).not.toContain(id);
+      expect((await alice.request("GET", `/api/projects/${id}`)).body.title).toBe("Alice's");
       const anonymous = await fetch(`${baseUrl()}/api/projects`);
       expect(anonymous.status).toBe(401);
-      expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe("UNAUTHORIZED");
+      const refusal = (await anonymous.json()) as Frame;
+      expect(shapeProblems(refusal, errorBodyShape, "401")).toEqual([]);
+      expect(refusal.code).toBe("UNAUTHORIZED");
     });
 
-    test("GET /health answers {status, timestamp} without credentials", async () => {
+    test("GET /health answers {status, database, timestamp} without credentials", async () => {
       const answer = await fetch(`${baseUrl()}/health`);
       expect(answer.status).toBe(200);
       const body = (await answer.json()) as Frame;
-      expect(Object.keys(body).sort()).toEqual(["status", "timestamp"]);
-      expect(body.status).toBe("ok");
+      expect(Object.keys(body).sort()).toEqual(["database", "status", "timestamp"]);
+      expect(body).toMatchObject({ status: "healthy", database: "connected" });
       expect(String(body.timestamp)).toMatch(isoTime);
     });
   });
@@ -257,21 +292,26 @@ export function goChatFlowSuite(baseUrl: () => string): void {
       expect(frames.every((frame) => frame.messageId === messageId)).toBe(true);
 
       const complete = frames.at(-1) as Frame;
-      const content = String(complete.content);
+      const content = String(complete.fullContent);
       const chunks = frames.filter((frame) => frame.type === "message_chunk").map((frame) => frame.content);
       expect(chunks.join("")).toBe(content);
 
-      // Each block spans its fences: the opening line names the language, the closing one ends it,
-      // and the lines between are the code.
+      // Each block spans its fences, by offset and by line: the opening line names the language,
+      // the closing one ends it, and the lines between are the code.
       const blocks = complete.codeBlocks as Array<{
         language: string;
         code: string;
+        startIndex: number;
+        endIndex: number;
         startLine: number;
         endLine: number;
       }>;
       expect(blocks.length).toBeGreaterThan(0);
       const lines = content.split("\n");
       for (const block of blocks) {
+        expect(content.slice(block.startIndex, block.endIndex)).toBe(
+          `\`\`\`${block.language}\n${block.code}\n\`\`\``,
+        );
         expect(lines[block.startLine - 1]).toBe(`\`\`\`${block.language}`);
         expect(lines[block.endLine - 1]).toBe("```");
         expect(lines.slice(block.startLine, block.endLine - 1).join("\n")).toBe(block.code);
@@ -281,31 +321,45 @@ export function goChatFlowSuite(baseUrl: () => string): void {
       const read = await alice.request("GET", `/api/projects/${projectId}`);
       const messages = read.body.messages as Frame[];
       expect(messages.map((message) => message.role)).toEqual(["user", "assistant"]);
-      expect(messages[0]).toMatchObject({ content: "How do I read a file in Go?", codeBlocks: [] });
-      expect(messages[1]).toMatchObject({ id: messageId, content, codeBlocks: blocks });
-      for (const message of messages) {
-        expect(Object.keys(message).sort()).toEqual(["codeBlocks", "content", "createdAt", "id", "role"]);
-      }
+      expect(Object.keys(messages[0] as Frame).sort()).toEqual(["content", "createdAt", "id", "role"]);
+      expect(messages[0]).toMatchObject({ content: "How do I read a file in Go?" });
+      expect(Object.keys(messages[1] as Frame).sort()).toEqual([
+        "codeBlocks",
+        "content",
+        "createdAt",
+        "id",
+        "role",
+      ]);
+      expect(messages[1]).toMatchObject({
+        id: messageId,
+        content,
+        codeBlocks: blocks.map(({ language, code, startLine, endLine }) => ({
+          language,
+          code,
+          startLine,
+          endLine,
+        })),
+      });
+      for (const block of (messages[1]?.codeBlocks ?? []) as Frame[])
+        expect(shapeProblems(block, storedCodeBlockShape, "stored block")).toEqual([]);
+      const listed = (await alice.request("GET", "/api/projects")).body.projects as Frame[];
+      expect(listed.find((project) => project.id === projectId)?.messageCount).toBe(2);
     });
 
-    test("ping is answered by pong with the client's timestamp, a number or a string", async () => {
+    test("the PRD's ping gets the PRD's bare pong; a ping with a timestamp gets it back", async () => {
       const socket = await openAs(alice, await projectOf(alice, "Pings"));
-      socket.write('{"type":"ping","timestamp":1733480000123}');
-      socket.write('{"type":"ping","timestamp":"2026-12-06T11:00:00.000Z"}');
       socket.write('{"type":"ping"}');
+      await socket.waitFor((frame) => frame.type === "pong");
+      socket.write('{"type":"ping","timestamp":1733480000123}');
+      await socket.waitFor((frame) => frame.type === "pong", 1);
+      socket.write('{"type":"ping","timestamp":"2026-12-06T11:00:00.000Z"}');
       await socket.waitFor((frame) => frame.type === "pong", 2);
-      const pongs = socket.frames.filter((frame) => frame.type === "pong");
       socket.close();
-      expect(pongs.flatMap(frameProblems)).toEqual([]);
-      const echoed = pongs.map((frame) => frame.timestamp);
-      expect(echoed).toContainEqual(1733480000123);
-      expect(echoed).toContainEqual("2026-12-06T11:00:00.000Z");
-      // Without one, the server's time.
-      expect(
-        echoed.filter(
-          (timestamp) => typeof timestamp === "string" && timestamp !== "2026-12-06T11:00:00.000Z",
-        ),
-      ).toHaveLength(1);
+      expect(socket.raw).toEqual([
+        '{"type":"pong"}',
+        '{"type":"pong","timestamp":1733480000123}',
+        '{"type":"pong","timestamp":"2026-12-06T11:00:00.000Z"}',
+      ]);
     });
 
     test("malformed and refused frames are answered with error frames; the socket and the process stay up", async () => {
@@ -355,11 +409,11 @@ export function goChatFlowSuite(baseUrl: () => string): void {
       const [fromFirst, fromSecond] = await Promise.all(
         [first, second].map((socket) => socket.waitFor((frame) => frame.type === "message_complete")),
       );
-      expect(fromSecond?.content).toBe(fromFirst?.content as string);
+      expect(fromSecond?.fullContent).toBe(fromFirst?.fullContent as string);
       const seen = second.frames.filter((frame) => frame.messageId === fromFirst?.messageId);
       expect(seen[0]?.type).toBe("message_start");
       const chunks = seen.filter((frame) => frame.type === "message_chunk").map((frame) => frame.content);
-      expect(chunks.join("")).toBe(String(fromFirst?.content));
+      expect(chunks.join("")).toBe(String(fromFirst?.fullContent));
       expect(second.frames.flatMap(frameProblems)).toEqual([]);
       first.close();
       second.close();

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { type ErrorDialect, errorDialectOfRoute } from "./error-dialects.ts";
 
 /** The part of JSON Schema the gateway's OpenAPI document uses (TypeBox output). */
 export type JsonSchema = {
@@ -52,8 +53,8 @@ export type OpenApiOperation = {
   /** Every documented response status. */
   statuses: number[];
   security: OperationSecurity;
-  /** The OpenAI-compatible API answers OpenAI's error body. */
-  openAIShaped: boolean;
+  /** Which error body the route answers with. */
+  errorDialect: ErrorDialect;
 };
 
 type OpenApiDocument = {
@@ -138,7 +139,7 @@ export function readOpenApiOperations(path = documentPath): OpenApiOperation[] {
           .map(Number)
           .filter((status) => Number.isInteger(status)),
         security: securityOf(raw.security ?? document.security),
-        openAIShaped: route.startsWith("/v1/"),
+        errorDialect: errorDialectOfRoute(route),
       });
     }
   }

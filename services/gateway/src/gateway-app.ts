@@ -311,7 +311,7 @@ export function createGatewayApp(dependencies: GatewayDependencies) {
       },
       { detail: { tags: ["health"], summary: "Every dependency answers", security: [] } },
     )
-    .use(goChatHealthRoute())
+    .use(goChatHealthRoute({ requestContext: context, store }))
     .use(metricsRoute(settings.METRICS_TOKEN))
     .use(
       authRoutes({

@@ -16,6 +16,15 @@ describe("handleStoreRequest", () => {
     await store.close();
   });
 
+  test("store.check_database answers whether the database answers: yes while open, no once closed", async () => {
+    expect(await handleStoreRequest(store, request("store.check_database", {}))).toEqual({ connected: true });
+    await store.close();
+    expect(await handleStoreRequest(store, request("store.check_database", {}))).toEqual({
+      connected: false,
+    });
+    store = new SqliteStore({ path: ":memory:" });
+  });
+
   test("store.create_chat keeps the system prompt; store.update_chat answers the chat and whether it changed", async () => {
     const created = await handleStoreRequest(
       store,

@@ -66,6 +66,7 @@ const handlers: StoreRequestHandlers = {
     store.users.findOrCreateExternalUser(request.identity, request.user),
   "store.find_user_by_email": (store, request) => store.users.findUserByEmail(request.email),
   "store.find_user_by_id": (store, request) => store.users.findUserById(request.userId),
+  "store.check_database": async (store) => ({ connected: await store.isReady() }),
   "store.rename_user": (store, request) => store.users.renameUser(request.userId, request.name),
   "store.change_password_hash": async (store, request) => ({
     changed: await store.users.changePasswordHash(request.userId, request.passwordHash),

@@ -4,14 +4,12 @@ import { Id, MAX_TITLE_CHARS, MessageRole, SendMessageBody, Timestamp } from "./
 
 /**
  * The Go Chat compatible API: the REST routes under `/api/projects`, `GET /health` and the
- * WebSocket `/ws/chat?projectId=` that the PRD's Go Chat frontend speaks. A "project" is one chat.
- * The PRD itself was not at hand: every field shape here is an assumption, listed in README
- * ("Go Chat compatible API") and ADR 0024. Field names are camelCase, as the issue writes
- * `projectId`, `codeBlocks` and `startLine`. Bodies and client frames allow unknown fields (they
- * are ignored): a frontend written against the PRD must work unchanged.
+ * WebSocket `/ws/chat?projectId=` of the Go Chat PRD (PRD-002, "Backend API": its API contracts,
+ * field by field), which its Next.js frontend speaks. A "project" is one chat. Bodies and client
+ * frames allow unknown fields (they are ignored): a frontend written against the PRD works unchanged.
  */
 
-/** A code block of an answer, by the lines of the answer it spans. */
+/** A code block of an answer, by the lines of the answer it spans (a project's message). */
 export const ProjectCodeBlock = Type.Object(
   {
     language: Type.String({ description: "Info string of the fence; empty when none was given" }),
@@ -29,11 +27,27 @@ export const ProjectCodeBlock = Type.Object(
 );
 export type ProjectCodeBlock = Static<typeof ProjectCodeBlock>;
 
+/** A code block of a finished answer on the socket: by character offsets (the PRD's frame) and by lines. */
+export const GoChatCodeBlock = Type.Composite(
+  [
+    ProjectCodeBlock,
+    Type.Object({
+      startIndex: Type.Integer({
+        minimum: 0,
+        description: "Offset in `fullContent` of the block's first character",
+      }),
+      endIndex: Type.Integer({ minimum: 0, description: "Offset in `fullContent` just past the block" }),
+    }),
+  ],
+  { $id: "GoChatCodeBlock" },
+);
+export type GoChatCodeBlock = Static<typeof GoChatCodeBlock>;
+
 /** One conversation, as a project. */
 export const Project = Type.Object(
   {
     id: Id,
-    name: Type.String({ description: "The chat's title" }),
+    title: Type.String({ description: "The chat's title" }),
     createdAt: Timestamp,
     updatedAt: Type.String({ format: "date-time", description: "The chat's last activity" }),
   },
@@ -41,12 +55,26 @@ export const Project = Type.Object(
 );
 export type Project = Static<typeof Project>;
 
+/** A project as the list shows it. */
+export const ProjectSummary = Type.Composite(
+  [
+    Project,
+    Type.Object({
+      messageCount: Type.Integer({ minimum: 0, description: "How many messages the chat has" }),
+    }),
+  ],
+  { $id: "ProjectSummary" },
+);
+export type ProjectSummary = Static<typeof ProjectSummary>;
+
 export const ProjectMessage = Type.Object(
   {
     id: Id,
     role: MessageRole,
     content: Type.String(),
-    codeBlocks: Type.Array(ProjectCodeBlock, { description: "Empty for the user's messages" }),
+    codeBlocks: Type.Optional(
+      Type.Array(ProjectCodeBlock, { description: "An answer's code blocks; absent on the user's messages" }),
+    ),
     createdAt: Timestamp,
   },
   { $id: "ProjectMessage" },
@@ -66,18 +94,22 @@ export const ProjectWithMessages = Type.Composite(
 );
 export type ProjectWithMessages = Static<typeof ProjectWithMessages>;
 
-export const ProjectList = Type.Array(Project, {
-  $id: "ProjectList",
-  description: "Every project of the user, latest activity first",
-});
+export const ProjectList = Type.Object(
+  {
+    projects: Type.Array(ProjectSummary, { description: "Every project of the user, latest activity first" }),
+  },
+  { $id: "ProjectList" },
+);
 export type ProjectList = Static<typeof ProjectList>;
+
+const ProjectTitle = Type.String({ maxLength: MAX_TITLE_CHARS });
 
 export const CreateProjectBody = Type.Object(
   {
-    name: Type.Optional(
+    title: Type.Optional(
       Type.String({
-        maxLength: MAX_TITLE_CHARS,
-        description: "Blank: titled automatically after the first answer",
+        ...ProjectTitle,
+        description: "Blank or absent: titled automatically after the first answer",
       }),
     ),
   },
@@ -85,18 +117,38 @@ export const CreateProjectBody = Type.Object(
 );
 export type CreateProjectBody = Static<typeof CreateProjectBody>;
 
+export const UpdateProjectBody = Type.Object(
+  { title: Type.String({ ...ProjectTitle, minLength: 1, description: "The new title" }) },
+  { additionalProperties: true },
+);
+export type UpdateProjectBody = Static<typeof UpdateProjectBody>;
+
 export const ServiceHealth = Type.Object(
   {
-    status: Type.Literal("ok"),
+    status: Type.Union([Type.Literal("healthy"), Type.Literal("unhealthy")]),
+    database: Type.Union([Type.Literal("connected"), Type.Literal("disconnected")], {
+      description: "Whether the message store answered, with its database, within 2 seconds",
+    }),
     timestamp: Type.String({ format: "date-time", description: "The server's time" }),
   },
   { $id: "ServiceHealth" },
 );
 export type ServiceHealth = Static<typeof ServiceHealth>;
 
+/** The error body of the Go Chat compatible routes: the PRD's `{"error": "project not found"}`, with our code. */
+export const GoChatErrorBody = Type.Object(
+  {
+    error: Type.String({ description: "What went wrong, for people" }),
+    code: ErrorCode,
+    details: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+  },
+  { $id: "GoChatErrorBody" },
+);
+export type GoChatErrorBody = Static<typeof GoChatErrorBody>;
+
 /** A client's time on a frame: an ISO 8601 string or milliseconds since 1970, as JavaScript sends either. */
 const ClientTimestamp = Type.Union([Type.String({ maxLength: 64 }), Type.Number()], {
-  description: "The client's time; echoed by `pong`",
+  description: "The client's time; a ping's comes back in its pong",
 });
 
 const clientFrameOptions = { additionalProperties: true } as const;
@@ -113,7 +165,7 @@ export const GoChatMessageFrame = Type.Object(
 );
 export type GoChatMessageFrame = Static<typeof GoChatMessageFrame>;
 
-/** Asks for a `pong` carrying the same `timestamp`. */
+/** Keep-alive: answered by `pong` (with this `timestamp`, when it has one). */
 export const GoChatPingFrame = Type.Object(
   { type: Type.Literal("ping"), timestamp: Type.Optional(ClientTimestamp) },
   { ...clientFrameOptions, $id: "GoChatPingFrame" },
@@ -128,7 +180,7 @@ export const goChatClientFrameSchemas = {
 
 const ServerTimestamp = Type.String({ format: "date-time", description: "When the server sent the frame" });
 
-/** Server frames of `/ws/chat`; each carries the server's `timestamp` (`pong`: the ping's). */
+/** Server frames of `/ws/chat`; each but `pong` carries the server's `timestamp`. */
 export const GoChatMessageStartFrame = Type.Object(
   { type: Type.Literal("message_start"), messageId: Id, timestamp: ServerTimestamp },
   { $id: "GoChatMessageStartFrame" },
@@ -146,8 +198,8 @@ export const GoChatMessageCompleteFrame = Type.Object(
   {
     type: Type.Literal("message_complete"),
     messageId: Id,
-    content: Type.String({ description: "The whole answer" }),
-    codeBlocks: Type.Array(ProjectCodeBlock),
+    fullContent: Type.String({ description: "The whole answer" }),
+    codeBlocks: Type.Array(GoChatCodeBlock),
     timestamp: ServerTimestamp,
   },
   { $id: "GoChatMessageCompleteFrame" },
@@ -161,8 +213,9 @@ export const GoChatErrorFrame = Type.Object(
   },
   { $id: "GoChatErrorFrame" },
 );
+/** The PRD's bare `{"type":"pong"}`; the ping's own `timestamp` when it carried one. */
 export const GoChatPongFrame = Type.Object(
-  { type: Type.Literal("pong"), timestamp: ClientTimestamp },
+  { type: Type.Literal("pong"), timestamp: Type.Optional(ClientTimestamp) },
   { $id: "GoChatPongFrame" },
 );
 

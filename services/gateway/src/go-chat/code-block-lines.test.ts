@@ -12,8 +12,9 @@ function blockOf(text: string, source: string, language: string, code: string): 
 test("a fenced block spans its opening fence line to its closing fence line", () => {
   const text = "Here is how:\n\n```ts\nconst a = 1;\nconst b = 2;\n```\n\nDone.";
   const code = "const a = 1;\nconst b = 2;";
-  const [block] = codeBlockLines(text, [blockOf(text, `\`\`\`ts\n${code}\n\`\`\``, "ts", code)]);
-  expect(block).toEqual({ language: "ts", code, startLine: 3, endLine: 6 });
+  const located = blockOf(text, `\`\`\`ts\n${code}\n\`\`\``, "ts", code);
+  const [block] = codeBlockLines(text, [located]);
+  expect(block).toEqual({ ...located, startLine: 3, endLine: 6 });
   const lines = text.split("\n");
   expect(lines[2]).toBe("```ts");
   expect(lines[5]).toBe("```");
@@ -41,7 +42,7 @@ test("an indented block spans its code lines", () => {
 
 test("an empty block is one line; CRLF line ends count as lines too", () => {
   expect(codeBlockLines("a\nb", [{ language: "", code: "", startIndex: 2, endIndex: 2 }])).toEqual([
-    { language: "", code: "", startLine: 2, endLine: 2 },
+    { language: "", code: "", startIndex: 2, endIndex: 2, startLine: 2, endLine: 2 },
   ]);
   const crlf = "Intro\r\n```js\r\nx()\r\n```\r\n";
   const [block] = codeBlockLines(crlf, [blockOf(crlf, "```js\r\nx()\r\n```", "js", "x()")]);

@@ -1,4 +1,4 @@
-import type { CodeBlock, ProjectCodeBlock } from "@chat/contracts";
+import type { CodeBlock, GoChatCodeBlock } from "@chat/contracts";
 
 /** The 1-based line of `text` that holds the character at `index`. */
 function lineAt(text: string, index: number): number {
@@ -11,18 +11,20 @@ function lineAt(text: string, index: number): number {
 }
 
 /**
- * The code blocks of an answer by lines instead of character offsets: `startLine` is the line of
- * the opening fence, `endLine` the line of the closing fence (of the last code line when the
- * block was never closed; an indented block has no fences and spans its code lines). Both are
+ * The code blocks of an answer with their lines beside their character offsets: `startLine` is the
+ * line of the opening fence, `endLine` the line of the closing fence (of the last code line when
+ * the block was never closed; an indented block has no fences and spans its code lines). Both are
  * 1-based lines of `text`, the answer the blocks were extracted from.
  *
  * @example
- * codeBlockLines("Run:\n```sh\nls\n```", blocks); // [{ language: "sh", code: "ls", startLine: 2, endLine: 4 }]
+ * codeBlockLines("Run:\n```sh\nls\n```", blocks); // [{ language: "sh", code: "ls", startIndex: 5, endIndex: 17, startLine: 2, endLine: 4 }]
  */
-export function codeBlockLines(text: string, blocks: readonly CodeBlock[]): ProjectCodeBlock[] {
+export function codeBlockLines(text: string, blocks: readonly CodeBlock[]): GoChatCodeBlock[] {
   return blocks.map(({ language, code, startIndex, endIndex }) => ({
     language,
     code,
+    startIndex,
+    endIndex,
     startLine: lineAt(text, startIndex),
     // endIndex is exclusive: the block's last character is the one before it.
     endLine: lineAt(text, Math.max(startIndex, endIndex - 1)),

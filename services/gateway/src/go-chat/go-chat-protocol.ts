@@ -12,23 +12,25 @@ import { type ClientFrameReading, readFrame } from "../websocket/read-client-fra
 import type { WebSocketProtocol } from "../websocket/websocket-session.ts";
 import { codeBlockLines } from "./code-block-lines.ts";
 
-/** Pings waiting for their pong; past this many the oldest is forgotten (it is answered with the server's time). */
+/** Timestamped pings waiting for their pong; past this many the oldest is answered bare. */
 const maxPendingPings = 32;
 
 /**
- * The frames of the Go Chat compatible socket `/ws/chat?projectId=`, translated to and from the
- * session's own: `chat_message {content}` is the session's `chat_message` to the project's chat
- * (the same command as `POST /api/chats/:id/messages`), `ping {timestamp}` its `ping`, answered by
- * `pong` with the ping's timestamp. Of what the session sends, the project's answer streams as
- * `message_start`, `message_chunk` and `message_complete` (code blocks by line), and failures as
- * `error`; every other frame has no counterpart here and is not sent. One instance per connection.
+ * The frames of the Go Chat compatible socket `/ws/chat?projectId=` (PRD-002), translated to and
+ * from the session's own: `chat_message {content}` is the session's `chat_message` to the
+ * project's chat (the same command as `POST /api/chats/:id/messages`), `ping` its `ping`, answered
+ * by the PRD's bare `pong` (a ping that carries a `timestamp` gets it back in its pong, which the
+ * PRD leaves out). Of what the session sends, the project's answer streams as `message_start`,
+ * `message_chunk` and `message_complete` (`fullContent`, code blocks by offset and by line), and
+ * failures as `error`; every other frame has no counterpart here and is not sent. One instance per
+ * connection.
  *
  * @example
  * const protocol = new GoChatProtocol(chatId);
- * protocol.read('{"type":"ping","timestamp":1}', 65_536); // { ok: true, frame: { type: "ping", requestId: "ping-1" } }
+ * protocol.read('{"type":"ping"}', 65_536); // { ok: true, frame: { type: "ping" } }
  */
 export class GoChatProtocol implements WebSocketProtocol {
-  /** The client's timestamp of each ping not yet answered, by the requestId given to it. */
+  /** The client's timestamp of each timestamped ping not yet answered, by the requestId given to it. */
   private readonly pendingPings = new Map<string, string | number>();
   private pings = 0;
 
@@ -44,12 +46,13 @@ export class GoChatProtocol implements WebSocketProtocol {
     if (frame.type === "chat_message") {
       return { ok: true, frame: { type: "chat_message", chatId: this.projectId, content: frame.content } };
     }
+    if (frame.timestamp === undefined) return { ok: true, frame: { type: "ping" } };
     const requestId = `ping-${++this.pings}`;
     if (this.pendingPings.size >= maxPendingPings) {
       const oldest = this.pendingPings.keys().next().value;
       if (oldest !== undefined) this.pendingPings.delete(oldest);
     }
-    this.pendingPings.set(requestId, frame.timestamp ?? this.now());
+    this.pendingPings.set(requestId, frame.timestamp);
     return { ok: true, frame: { type: "ping", requestId } };
   }
 
@@ -60,7 +63,7 @@ export class GoChatProtocol implements WebSocketProtocol {
         const { requestId } = frame as PongFrame;
         const pinged = requestId === undefined ? undefined : this.pendingPings.get(requestId);
         if (requestId !== undefined) this.pendingPings.delete(requestId);
-        return { type: "pong", timestamp: pinged ?? timestamp };
+        return pinged === undefined ? { type: "pong" } : { type: "pong", timestamp: pinged };
       }
       case "error": {
         // A refused frame (`ErrorFrame`) or a failed answer (the chat's `error` event).
@@ -88,7 +91,7 @@ export class GoChatProtocol implements WebSocketProtocol {
         return {
           type: "message_complete",
           messageId,
-          content: fullContent,
+          fullContent,
           codeBlocks: codeBlockLines(fullContent, codeBlocks),
           timestamp,
         };

@@ -1,36 +1,43 @@
+import type { StoreClient } from "@chat/bus";
 import {
   CreateProjectBody,
   IdParams,
   Project,
   ProjectList,
+  type ProjectSummary,
   ProjectWithMessages,
   ServiceHealth,
+  UpdateProjectBody,
 } from "@chat/contracts";
 import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
 import type { SignedIn } from "../auth/signed-in.ts";
 import type { ChatCommands } from "../chats/chat-commands.ts";
 import type { UserChats } from "../chats/user-chats.ts";
+import type { RequestContext } from "../http/request-context.ts";
 import { apiModels } from "../openai/api-models.ts";
-import { toProject, toProjectMessage } from "./project-view.ts";
+import { toProject, toProjectMessage, toProjectSummary } from "./project-view.ts";
 
 /** Chats read per store request while listing every project. */
 const listPageSize = 100;
+/** How long `GET /health` waits for the store to say whether its database answers. */
+const databaseCheckMs = 2_000;
 
 const tags = ["go-chat-compatible"];
 
 /**
- * The Go Chat compatible REST routes: `/api/projects`, where a project is one chat of the
- * signed-in user, over the same use cases as `/api/chats` (`UserChats`, `ChatCommands`).
- * Authentication and errors are the rest of the API's.
+ * The Go Chat compatible REST routes (PRD-002): `/api/projects`, where a project is one chat of
+ * the signed-in user, over the same use cases as `/api/chats` (`UserChats`, `ChatCommands`).
+ * Authentication is the rest of the API's; errors are the PRD's `{error, code}` (see `errorDialectOf`).
  */
 export function goChatProjectRoutes(dependencies: {
   signedIn: SignedIn;
   userChats: Pick<UserChats, "create" | "list" | "read">;
-  commands: Pick<ChatCommands, "delete">;
+  commands: Pick<ChatCommands, "update" | "delete">;
 }) {
   const { userChats, commands } = dependencies;
-  const notFound = { 404: "ErrorBody", 401: "ErrorBody", 400: "ErrorBody" } as const;
+  const refused = { 400: "GoChatErrorBody", 401: "GoChatErrorBody" } as const;
+  const notFound = { ...refused, 404: "GoChatErrorBody" } as const;
 
   return new Elysia({ name: "go-chat-project-routes", prefix: "/api/projects" })
     .use(apiModels)
@@ -38,39 +45,39 @@ export function goChatProjectRoutes(dependencies: {
     .get(
       "",
       async ({ user, traceparent }) => {
-        const projects: Project[] = [];
+        const projects: ProjectSummary[] = [];
         let cursor: string | undefined;
         do {
           const page = await userChats.list(user.id, { cursor, limit: listPageSize }, traceparent);
-          projects.push(...page.chats.map(toProject));
+          projects.push(...page.chats.map(toProjectSummary));
           cursor = page.nextCursor ?? undefined;
         } while (cursor);
-        return projects;
+        return { projects };
       },
       {
-        response: { 200: ProjectList, 401: "ErrorBody" },
+        response: { 200: ProjectList, 401: "GoChatErrorBody" },
         detail: {
           tags,
           summary: "Every project (chat) of the user, latest activity first",
-          description: "Go Chat compatible: a bare array, not paged (`GET /api/chats` pages).",
+          description: "Go Chat compatible: all of them in one answer (`GET /api/chats` pages).",
         },
       },
     )
     .post(
       "",
       async ({ body, user, traceparent, status }) => {
-        const name = body?.name?.trim();
-        const chat = await userChats.create(user.id, name ? { title: name } : {}, traceparent);
+        const title = body?.title?.trim();
+        const chat = await userChats.create(user.id, title ? { title } : {}, traceparent);
         return status(201, toProject(chat));
       },
       {
         body: Type.Optional(CreateProjectBody),
-        response: { 201: Project, 400: "ErrorBody", 401: "ErrorBody" },
+        response: { 201: Project, ...refused },
         detail: {
           tags,
           summary: "Create a project: a chat with the deployment's default model",
           description:
-            "Go Chat compatible. A blank or missing `name` (or no body) titles the chat automatically after its first answer; other fields are ignored.",
+            "Go Chat compatible. A blank or missing `title` (or no body) titles the chat automatically after its first answer; other fields are ignored.",
         },
       },
     )
@@ -91,6 +98,24 @@ export function goChatProjectRoutes(dependencies: {
         },
       },
     )
+    .patch(
+      "/:id",
+      async ({ params, body, user, traceparent }) =>
+        toProject(
+          await commands.update({ userId: user.id, chatId: params.id, traceparent }, { title: body.title }),
+        ),
+      {
+        params: IdParams,
+        body: UpdateProjectBody,
+        response: { 200: Project, ...notFound },
+        detail: {
+          tags,
+          summary: "Rename a project",
+          description:
+            "Go Chat compatible, as `PATCH /api/chats/:id` with a title; other fields are ignored.",
+        },
+      },
+    )
     .delete(
       "/:id",
       async ({ params, user, traceparent, status }) => {
@@ -105,16 +130,42 @@ export function goChatProjectRoutes(dependencies: {
     );
 }
 
-/** `GET /health`: liveness in the shape a Go service gives, for the Go Chat frontend; no account needed. */
-export function goChatHealthRoute() {
-  return new Elysia({ name: "go-chat-health-route" }).get(
+/**
+ * `GET /health` as PRD-002 gives it: whether the message store's database answers (asked over
+ * the bus, as every read is), for the Go Chat frontend and its operators; no account needed.
+ */
+export function goChatHealthRoute(dependencies: {
+  requestContext: RequestContext;
+  store: Pick<StoreClient, "call">;
+}) {
+  const databaseAnswers = async (traceparent: string) => {
+    const answered = dependencies.store
+      .call("store.check_database", {}, traceparent)
+      .then((reply) => reply.connected)
+      .catch(() => false);
+    const timeout = new Promise<false>((resolve) =>
+      setTimeout(() => resolve(false), databaseCheckMs).unref(),
+    );
+    return Promise.race([answered, timeout]);
+  };
+  return new Elysia({ name: "go-chat-health-route" }).use(dependencies.requestContext).get(
     "/health",
-    () => ({ status: "ok" as const, timestamp: new Date().toISOString() }),
+    async ({ traceparent, set }) => {
+      const connected = await databaseAnswers(traceparent);
+      if (!connected) set.status = 503;
+      return {
+        status: connected ? ("healthy" as const) : ("unhealthy" as const),
+        database: connected ? ("connected" as const) : ("disconnected" as const),
+        timestamp: new Date().toISOString(),
+      };
+    },
     {
-      response: ServiceHealth,
+      response: { 200: ServiceHealth, 503: ServiceHealth },
       detail: {
         tags: ["health"],
-        summary: "The process is alive (Go Chat compatible; as /healthz)",
+        summary: "Whether the database answers (Go Chat compatible)",
+        description:
+          "503 with `unhealthy` when the message store or its database does not answer within 2 s.",
         security: [],
       },
     },

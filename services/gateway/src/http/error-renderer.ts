@@ -1,18 +1,38 @@
-import { AppError, type ErrorBody, type OpenAIErrorBody, type OpenAIErrorType } from "@chat/contracts";
+import {
+  AppError,
+  type ErrorBody,
+  type GoChatErrorBody,
+  type OpenAIErrorBody,
+  type OpenAIErrorType,
+} from "@chat/contracts";
 import type { Logger } from "pino";
 import { requestPath } from "./request-url.ts";
 
-/** Which error body a path answers: ours, or OpenAI's under `/v1` (the OpenAI-compatible API). */
-export type ErrorDialect = "chat" | "openai";
+/**
+ * Which error body a path answers: ours, OpenAI's under `/v1` (the OpenAI-compatible API), or
+ * the Go Chat PRD's under `/api/projects` and at `/health` (the Go Chat compatible API).
+ */
+export type ErrorDialect = "chat" | "openai" | "go-chat";
+
+const underPath = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
 
 /**
- * The error dialect of a path: `/v1` and below speak OpenAI's, everything else ours.
+ * The error dialect of a path.
  *
  * @example
  * errorDialectOf("/v1/chat/completions"); // "openai"
+ * errorDialectOf("/api/projects/abc"); // "go-chat"
  */
 export function errorDialectOf(path: string): ErrorDialect {
-  return path === "/v1" || path.startsWith("/v1/") ? "openai" : "chat";
+  if (underPath(path, "/v1")) return "openai";
+  if (underPath(path, "/api/projects") || path === "/health") return "go-chat";
+  return "chat";
+}
+
+/** Our error body as the Go Chat PRD gives it: the text in `error`, our code beside it. */
+export function toGoChatErrorBody(body: ErrorBody): GoChatErrorBody {
+  const { code, message, details } = body.error;
+  return { error: message, code, ...(details && { details }) };
 }
 
 function openAIErrorType(status: number): OpenAIErrorType {
@@ -49,8 +69,19 @@ export function toOpenAIErrorBody(status: number, body: ErrorBody): OpenAIErrorB
  * set.status = 413;
  * return errorBodyFor(request, 413, bodyTooLarge(limit).toBody());
  */
-export function errorBodyFor(request: Request, status: number, body: ErrorBody): ErrorBody | OpenAIErrorBody {
-  return errorDialectOf(requestPath(request)) === "openai" ? toOpenAIErrorBody(status, body) : body;
+export function errorBodyFor(
+  request: Request,
+  status: number,
+  body: ErrorBody,
+): ErrorBody | OpenAIErrorBody | GoChatErrorBody {
+  switch (errorDialectOf(requestPath(request))) {
+    case "openai":
+      return toOpenAIErrorBody(status, body);
+    case "go-chat":
+      return toGoChatErrorBody(body);
+    case "chat":
+      return body;
+  }
 }
 
 type ValidationIssue = { path?: string; message?: string; summary?: string };
@@ -79,7 +110,7 @@ export function renderError(
   error: unknown,
   request: Request,
   logger: Logger,
-): { status: number; body: ErrorBody | OpenAIErrorBody } {
+): { status: number; body: ErrorBody | OpenAIErrorBody | GoChatErrorBody } {
   const { status, body } = chatErrorResponse(code, error, logger);
   return { status, body: errorBodyFor(request, status, body) };
 }

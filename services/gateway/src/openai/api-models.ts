@@ -1,4 +1,4 @@
-import { ErrorBody, OpenAIErrorBody } from "@chat/contracts";
+import { ErrorBody, GoChatErrorBody, OpenAIErrorBody } from "@chat/contracts";
 import { Elysia } from "elysia";
 
 /**
@@ -6,4 +6,8 @@ import { Elysia } from "elysia";
  * `"ErrorBody"`, and the OpenAPI document holds each once under `components.schemas` instead of
  * repeating it for every status of every operation (which code generators turn into one type).
  */
-export const apiModels = new Elysia({ name: "api-models" }).model({ ErrorBody, OpenAIErrorBody });
+export const apiModels = new Elysia({ name: "api-models" }).model({
+  ErrorBody,
+  GoChatErrorBody,
+  OpenAIErrorBody,
+});

@@ -22,6 +22,7 @@ export const storeReplySchemas = {
   "store.find_or_create_external_user": StoredUser,
   "store.find_user_by_email": nullable(StoredUser),
   "store.find_user_by_id": nullable(StoredUser),
+  "store.check_database": Type.Object({ connected: Type.Boolean() }),
   /** The user as stored now; null for an unknown user. */
   "store.rename_user": nullable(StoredUser),
   /** False for an unknown user and for the user of an external identity (no password here). */

@@ -39,6 +39,8 @@ export const StoreRequest = Type.Union([
   busMessage("store.find_or_create_external_user", { identity: ExternalIdentity, user: NewExternalUser }),
   busMessage("store.find_user_by_email", { email: Type.String() }),
   busMessage("store.find_user_by_id", { userId: Id }),
+  // Whether the store's database answers (the Go Chat compatible `GET /health`).
+  busMessage("store.check_database", {}),
   busMessage("store.list_users", Page),
   busMessage("store.rename_user", { userId: Id, name: Type.String({ minLength: 1, maxLength: 100 }) }),
   busMessage("store.change_password_hash", { userId: Id, passwordHash: Type.String({ minLength: 1 }) }),
