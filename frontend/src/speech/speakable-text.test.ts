@@ -5,7 +5,7 @@ describe("speakableText", () => {
   test.each([
     ["**Yes**, see [the docs](https://x.test).", "Yes, see the docs."],
     ["# Title\n\nSome _emphasis_ and `code`.", "Title\nSome emphasis and code."],
-    ["Before\n\n```ts\nconst secret = 1;\n```\n\nAfter", "Before\n (code) \nAfter"],
+    ["Before\n\n```ts\nconst secret = 1;\n```\n\nAfter", "Before\n(code)\nAfter"],
     ["- one\n- two\n1. three", "one\ntwo\nthree"],
     ["> quoted ~~old~~ text", "quoted old text"],
     ["An image: ![a cat](/cat.png)", "An image: a cat"],

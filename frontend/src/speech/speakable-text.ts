@@ -1,21 +1,12 @@
+import { markdownText } from "../markdown/markdown-text.ts";
+
 /**
- * What of a markdown answer is worth reading aloud: code blocks become "(code)", links their
- * text, images their description, and the markup characters go; formulas stay as written.
+ * What of a markdown answer is worth reading aloud: its words, a block a line, code blocks as
+ * "(code)"; links their text, images their description; formulas stay as written.
  *
  * @example
  * speakableText("**Yes**, see [the docs](https://x.test)."); // "Yes, see the docs."
  */
 export function speakableText(markdown: string): string {
-  return markdown
-    .replace(/^(`{3,}|~{3,})[^\n]*\n[\s\S]*?^\1[ \t]*$/gm, " (code) ")
-    .replace(/!\[([^\]]*)\]\([^)]*\)/g, "$1")
-    .replace(/\[([^\]]+)\]\([^)]*\)/g, "$1")
-    .replace(/`([^`]+)`/g, "$1")
-    .replace(/^\s{0,3}(#{1,6}|>|[-*+]|\d+[.)])\s+/gm, "")
-    .replace(/(\*\*|\*|~~)(?=\S)([^\n]*?\S)\1/g, "$2")
-    .replace(/(^|[^\w])(__|_)(?=\S)([^\n]*?\S)\2(?!\w)/g, "$1$3")
-    .replace(/^\s*([-*_])(\s*\1){2,}\s*$/gm, "")
-    .replace(/[ \t]+/g, " ")
-    .replace(/\n{2,}/g, "\n")
-    .trim();
+  return markdownText(markdown, { blockSeparator: "\n", codeBlock: () => "(code)" });
 }
