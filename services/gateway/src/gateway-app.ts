@@ -96,7 +96,8 @@ const openApiDocumentation = {
       "REST and SSE API of the chat system. Authenticate with `Authorization: Bearer <accessToken>` " +
       "(from register or login) or the httpOnly session cookie those set. Every error answers " +
       '`{"error":{"code":"...","message":"..."}}`. The OpenAI-compatible API under /v1 takes API keys ' +
-      "(`POST /api/keys`) and answers OpenAI's error body, with the same code in `error.code`. " +
+      "(`POST /api/keys`) and answers OpenAI's error body, with the same code in `error.code`; the Go Chat " +
+      "compatible routes answer the Go Chat PRD's (see their tag). " +
       "Requests are rate limited per client address, per user, and for sign-in, messages and open streams: " +
       "past a limit the answer is 429 RATE_LIMITED with `Retry-After` in seconds; a body over the size limit is 413 PAYLOAD_TOO_LARGE. " +
       "Bodies are `application/json` only, uploads `multipart/form-data` (else 415 UNSUPPORTED_MEDIA_TYPE). A POST, PATCH or DELETE with cookies, and any " +
@@ -118,7 +119,8 @@ const openApiDocumentation = {
     {
       name: "go-chat-compatible",
       description:
-        "The PRD's Go Chat API: a project is one chat; its WebSocket is /ws/chat?projectId= (see README)",
+        'The Go Chat PRD\'s API (PRD-002): a project is one chat; errors are `{"error":"...","code":"..."}`. ' +
+        "Its WebSocket is /ws/chat?projectId=: the frames are the GoChat*Frame schemas, the protocol is in README",
     },
     { name: "health", description: "Liveness and readiness" },
   ],

@@ -1,6 +1,13 @@
 import type { StoreClient } from "@chat/bus";
 import {
   CreateProjectBody,
+  GoChatErrorFrame,
+  GoChatMessageChunkFrame,
+  GoChatMessageCompleteFrame,
+  GoChatMessageFrame,
+  GoChatMessageStartFrame,
+  GoChatPingFrame,
+  GoChatPongFrame,
   IdParams,
   Project,
   ProjectList,
@@ -39,95 +46,107 @@ export function goChatProjectRoutes(dependencies: {
   const refused = { 400: "GoChatErrorBody", 401: "GoChatErrorBody" } as const;
   const notFound = { ...refused, 404: "GoChatErrorBody" } as const;
 
-  return new Elysia({ name: "go-chat-project-routes", prefix: "/api/projects" })
-    .use(apiModels)
-    .use(dependencies.signedIn)
-    .get(
-      "",
-      async ({ user, traceparent }) => {
-        const projects: ProjectSummary[] = [];
-        let cursor: string | undefined;
-        do {
-          const page = await userChats.list(user.id, { cursor, limit: listPageSize }, traceparent);
-          projects.push(...page.chats.map(toProjectSummary));
-          cursor = page.nextCursor ?? undefined;
-        } while (cursor);
-        return { projects };
-      },
-      {
-        response: { 200: ProjectList, 401: "GoChatErrorBody" },
-        detail: {
-          tags,
-          summary: "Every project (chat) of the user, latest activity first",
-          description: "Go Chat compatible: all of them in one answer (`GET /api/chats` pages).",
+  return (
+    new Elysia({ name: "go-chat-project-routes", prefix: "/api/projects" })
+      .use(apiModels)
+      // The socket's frames, so the OpenAPI document holds them beside the routes (it has no WebSocket operations).
+      .model({
+        GoChatMessageFrame,
+        GoChatPingFrame,
+        GoChatMessageStartFrame,
+        GoChatMessageChunkFrame,
+        GoChatMessageCompleteFrame,
+        GoChatErrorFrame,
+        GoChatPongFrame,
+      })
+      .use(dependencies.signedIn)
+      .get(
+        "",
+        async ({ user, traceparent }) => {
+          const projects: ProjectSummary[] = [];
+          let cursor: string | undefined;
+          do {
+            const page = await userChats.list(user.id, { cursor, limit: listPageSize }, traceparent);
+            projects.push(...page.chats.map(toProjectSummary));
+            cursor = page.nextCursor ?? undefined;
+          } while (cursor);
+          return { projects };
         },
-      },
-    )
-    .post(
-      "",
-      async ({ body, user, traceparent, status }) => {
-        const title = body?.title?.trim();
-        const chat = await userChats.create(user.id, title ? { title } : {}, traceparent);
-        return status(201, toProject(chat));
-      },
-      {
-        body: Type.Optional(CreateProjectBody),
-        response: { 201: Project, ...refused },
-        detail: {
-          tags,
-          summary: "Create a project: a chat with the deployment's default model",
-          description:
-            "Go Chat compatible. A blank or missing `title` (or no body) titles the chat automatically after its first answer; other fields are ignored.",
+        {
+          response: { 200: ProjectList, 401: "GoChatErrorBody" },
+          detail: {
+            tags,
+            summary: "Every project (chat) of the user, latest activity first",
+            description: "Go Chat compatible: all of them in one answer (`GET /api/chats` pages).",
+          },
         },
-      },
-    )
-    .get(
-      "/:id",
-      async ({ params, user, traceparent }) => {
-        const { messages, ...chat } = await userChats.read(user.id, params.id, traceparent);
-        return { ...toProject(chat), messages: messages.map(toProjectMessage) };
-      },
-      {
-        params: IdParams,
-        response: { 200: ProjectWithMessages, ...notFound },
-        detail: {
-          tags,
-          summary: "A project with its newest messages, code blocks by line",
-          description:
-            "Go Chat compatible. The newest 100 messages of the chat's active path, oldest first; another user's project is 404 CHAT_NOT_FOUND.",
+      )
+      .post(
+        "",
+        async ({ body, user, traceparent, status }) => {
+          const title = body?.title?.trim();
+          const chat = await userChats.create(user.id, title ? { title } : {}, traceparent);
+          return status(201, toProject(chat));
         },
-      },
-    )
-    .patch(
-      "/:id",
-      async ({ params, body, user, traceparent }) =>
-        toProject(
-          await commands.update({ userId: user.id, chatId: params.id, traceparent }, { title: body.title }),
-        ),
-      {
-        params: IdParams,
-        body: UpdateProjectBody,
-        response: { 200: Project, ...notFound },
-        detail: {
-          tags,
-          summary: "Rename a project",
-          description:
-            "Go Chat compatible, as `PATCH /api/chats/:id` with a title; other fields are ignored.",
+        {
+          body: Type.Optional(CreateProjectBody),
+          response: { 201: Project, ...refused },
+          detail: {
+            tags,
+            summary: "Create a project: a chat with the deployment's default model",
+            description:
+              "Go Chat compatible. A blank or missing `title` (or no body) titles the chat automatically after its first answer; other fields are ignored.",
+          },
         },
-      },
-    )
-    .delete(
-      "/:id",
-      async ({ params, user, traceparent, status }) => {
-        await commands.delete({ userId: user.id, chatId: params.id, traceparent });
-        return status(204, undefined);
-      },
-      {
-        params: IdParams,
-        response: { 204: Type.Void({ description: "Deleted" }), ...notFound },
-        detail: { tags, summary: "Delete a project: the chat, its messages and files" },
-      },
-    );
+      )
+      .get(
+        "/:id",
+        async ({ params, user, traceparent }) => {
+          const { messages, ...chat } = await userChats.read(user.id, params.id, traceparent);
+          return { ...toProject(chat), messages: messages.map(toProjectMessage) };
+        },
+        {
+          params: IdParams,
+          response: { 200: ProjectWithMessages, ...notFound },
+          detail: {
+            tags,
+            summary: "A project with its newest messages, code blocks by line",
+            description:
+              "Go Chat compatible. The newest 100 messages of the chat's active path, oldest first; another user's project is 404 CHAT_NOT_FOUND.",
+          },
+        },
+      )
+      .patch(
+        "/:id",
+        async ({ params, body, user, traceparent }) =>
+          toProject(
+            await commands.update({ userId: user.id, chatId: params.id, traceparent }, { title: body.title }),
+          ),
+        {
+          params: IdParams,
+          body: UpdateProjectBody,
+          response: { 200: Project, ...notFound },
+          detail: {
+            tags,
+            summary: "Rename a project",
+            description:
+              "Go Chat compatible, as `PATCH /api/chats/:id` with a title; other fields are ignored.",
+          },
+        },
+      )
+      .delete(
+        "/:id",
+        async ({ params, user, traceparent, status }) => {
+          await commands.delete({ userId: user.id, chatId: params.id, traceparent });
+          return status(204, undefined);
+        },
+        {
+          params: IdParams,
+          response: { 204: Type.Void({ description: "Deleted" }), ...notFound },
+          detail: { tags, summary: "Delete a project: the chat, its messages and files" },
+        },
+      )
+  );
 }
 
 /**

@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { swagger } from "@elysiajs/swagger";
 import { Elysia } from "elysia";
 import { requestPath } from "../request-url.ts";
+import { openApi31 } from "./openapi-document.ts";
 
 type SwaggerOptions = NonNullable<Parameters<typeof swagger>[0]> & { path: string };
 
@@ -40,7 +41,7 @@ function startScript(specPath: string): string {
 
 /**
  * Swagger UI at `options.path` and the OpenAPI document at `<path>/json` (the document comes from
- * the `@elysiajs/swagger` plugin). The plugin's own page loads Swagger UI from a CDN and starts it
+ * the `@elysiajs/swagger` plugin, made valid OpenAPI 3.1 by `openApi31`). The plugin's own page loads Swagger UI from a CDN and starts it
  * with an inline script; this page serves Swagger UI's files from the `swagger-ui-dist` package
  * instead and starts it from a file, so it works offline and under the app's strict policy.
  *
@@ -73,6 +74,11 @@ export function swaggerUiPage(options: SwaggerOptions) {
         if (name && type)
           return new Response(Bun.file(join(directory, name)), { headers: assetHeaders(type) });
       })
+      .onAfterHandle(({ request, response }) =>
+        requestPath(request) === specPath && typeof response === "object" && response !== null
+          ? openApi31(response as Record<string, unknown>)
+          : undefined,
+      )
       .use(swagger({ ...options, specPath }))
   );
 }
