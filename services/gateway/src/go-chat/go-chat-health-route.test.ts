@@ -6,13 +6,16 @@ import { goChatHealthRoute } from "./go-chat-routes.ts";
 
 type DatabaseCheck = () => Promise<{ connected: boolean }>;
 
-async function healthWith(check: DatabaseCheck) {
-  const app = new Elysia().use(
+function healthApp(check: DatabaseCheck) {
+  return new Elysia().use(
     goChatHealthRoute({
       requestContext: requestContext(createLogger("health-test", "silent"), { trustProxy: false }),
       store: { call: (() => check()) as never },
     }),
   );
+}
+
+async function healthWith(check: DatabaseCheck, app = healthApp(check)) {
   const response = await app.handle(new Request("http://gateway.test/health"));
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
@@ -32,4 +35,23 @@ test.each([
   const { status, body } = await healthWith(check);
   expect(status).toBe(503);
   expect(body).toMatchObject({ status: "unhealthy", database: "disconnected" });
+});
+
+test("calls within a second share one question to the store; a later call asks again", async () => {
+  let asked = 0;
+  const check: DatabaseCheck = async () => {
+    asked++;
+    return { connected: asked === 1 };
+  };
+  const app = healthApp(check);
+  const together = await Promise.all([
+    healthWith(check, app),
+    healthWith(check, app),
+    healthWith(check, app),
+  ]);
+  expect(together.map(({ status }) => status)).toEqual([200, 200, 200]);
+  expect(asked).toBe(1);
+  await Bun.sleep(1_050);
+  expect((await healthWith(check, app)).status).toBe(503);
+  expect(asked).toBe(2);
 });

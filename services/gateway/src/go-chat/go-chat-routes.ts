@@ -29,6 +29,8 @@ import { toProject, toProjectMessage, toProjectSummary } from "./project-view.ts
 const listPageSize = 100;
 /** How long `GET /health` waits for the store to say whether its database answers. */
 const databaseCheckMs = 2_000;
+/** How long one answer of the store serves every `GET /health` (asked and answered alike). */
+const checkReuseMs = 1_000;
 
 const tags = ["go-chat-compatible"];
 
@@ -157,7 +159,7 @@ export function goChatHealthRoute(dependencies: {
   requestContext: RequestContext;
   store: Pick<StoreClient, "call">;
 }) {
-  const databaseAnswers = async (traceparent: string) => {
+  const askStore = (traceparent: string) => {
     const answered = dependencies.store
       .call("store.check_database", {}, traceparent)
       .then((reply) => reply.connected)
@@ -166,6 +168,14 @@ export function goChatHealthRoute(dependencies: {
       setTimeout(() => resolve(false), databaseCheckMs).unref(),
     );
     return Promise.race([answered, timeout]);
+  };
+  // Anyone may call /health: however often they do, the store is asked at most once a second.
+  let latest: { askedAt: number; answer: Promise<boolean> } | undefined;
+  const databaseAnswers = (traceparent: string) => {
+    const now = performance.now();
+    if (!latest || now - latest.askedAt >= checkReuseMs)
+      latest = { askedAt: now, answer: askStore(traceparent) };
+    return latest.answer;
   };
   return new Elysia({ name: "go-chat-health-route" }).use(dependencies.requestContext).get(
     "/health",
@@ -184,7 +194,8 @@ export function goChatHealthRoute(dependencies: {
         tags: ["health"],
         summary: "Whether the database answers (Go Chat compatible)",
         description:
-          "503 with `unhealthy` when the message store or its database does not answer within 2 s.",
+          "503 with `unhealthy` when the message store or its database does not answer within 2 s. " +
+          "The store is asked at most once a second; calls meanwhile share its answer.",
         security: [],
       },
     },
